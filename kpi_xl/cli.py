@@ -1,0 +1,100 @@
+"""The ``kpi-xl`` command: parse arguments, call the library, print, exit.
+
+Expected failures (bad files, bad data) come back from the library as typed
+exceptions whose messages are finished sentences; they are printed as
+``Error: …`` with exit code 1.  Anything else is a bug and shows its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_recalc(args) -> int:
+    from .engine.batch import run_recalc_command
+    return run_recalc_command(args)
+
+
+def _cmd_template(args) -> int:
+    from .templates.commands import run_template_command
+    return run_template_command(args)
+
+
+def _cmd_fill(args) -> int:
+    from .templates.commands import run_fill_command
+    return run_fill_command(args)
+
+
+def _cmd_summary(args) -> int:
+    from .templates.commands import run_summary_command
+    return run_summary_command(args)
+
+
+def _cmd_demo(args) -> int:
+    from .demo import run_demo
+    return run_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpi-xl",
+        description="Monthly KPI appraisal workbooks: recalculate without Excel, build templates, "
+                    "fill them from data, consolidate results.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("recalc", help="recalculate workbooks without Excel and write the values back")
+    p.add_argument("inputs", nargs="+", help="workbooks, folders or glob patterns")
+    dest = p.add_mutually_exclusive_group()
+    dest.add_argument("-o", "--output", help="folder for the recalculated copies")
+    dest.add_argument("--in-place", action="store_true",
+                      help="replace each input, only after a complete, valid write")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="workbooks recalculated in parallel")
+    p.add_argument("--values-only", action="store_true",
+                   help="write copies holding values only (formulas removed), for people without the add-in")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_recalc)
+
+    p = sub.add_parser("template", help="build a template workbook")
+    p.add_argument("name", help="template name (see --list)", nargs="?")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("-o", "--output", help="file to write")
+    p.add_argument("--list", action="store_true", help="list the templates")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("fill", help="fill a template from agent data, one workbook per group")
+    p.add_argument("template", help="template workbook (.xlsx)")
+    p.add_argument("data", help="agent data (.csv or .xlsx)")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--by", default="", help="columns to group by, e.g. shop,month")
+    p.add_argument("--force", action="store_true", help="write groups that have data errors too")
+    p.add_argument("-j", "--jobs", type=int, default=1)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_fill)
+
+    p = sub.add_parser("summary", help="consolidate the results of many workbooks into one")
+    p.add_argument("inputs", nargs="+", help="workbooks, folders or glob patterns")
+    p.add_argument("-o", "--output", required=True, help="summary workbook to write")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("demo", help="score DOMAIN's worked example and recalculate a template")
+    p.add_argument("-o", "--output", default="kpi_xl_demo", help="folder for the demo's files")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from .errors import UserFacingError
+    try:
+        return args.func(args)
+    except UserFacingError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
