@@ -1,13 +1,93 @@
 """Analyses: conversion × AOV quadrant, volatility, DSR rating."""
+from __future__ import annotations
+
+import math
+import statistics
+
+from .errors import KpiDivZeroError, KpiNumError, KpiValueError
+from .values import (BLANK, at_least, cell_number, cells, numbers, option, scalar_number, tidy,
+                     whole_number)
+
+LANGUAGES = {"zh": "zh", "cn": "zh", "zh-cn": "zh", "中文": "zh", "en": "en", "english": "en"}
+
+# The one table of quadrant labels, keyed by (conversion high?, AOV high?); the
+# templates read it too, so a label changes in one place only.
+QUADRANT_LABELS: dict[str, dict[tuple[bool, bool], str]] = {
+    "zh": {(True, True): "高转化高客单", (True, False): "高转化低客单",
+           (False, True): "低转化高客单", (False, False): "低转化低客单"},
+    "en": {(True, True): "high conversion, high AOV", (True, False): "high conversion, low AOV",
+           (False, True): "low conversion, high AOV", (False, False): "low conversion, low AOV"},
+}
+
+# What a team lead usually does about each quadrant (DOMAIN §4), for templates' notes.
+QUADRANT_ADVICE: dict[str, dict[tuple[bool, bool], str]] = {
+    "zh": {(True, True): "保持", (True, False): "加强产品知识与关联销售培训",
+           (False, True): "检查响应速度", (False, False): "连续数月如此应考虑调岗"},
+    "en": {(True, True): "keep it up", (True, False): "train product knowledge and cross-selling",
+           (False, True): "check response speed", (False, False): "replace if it lasts for months"},
+}
 
 
 def quadrant(conversion, aov, conversion_ref, aov_ref, lang=None):
-    raise NotImplementedError
+    """The conversion × AOV quadrant of an agent.
+
+    A value equal to its reference counts as high.  Labels are Chinese by
+    default, ``lang="en"`` for English (see QUADRANT_LABELS); another ``lang`` is
+    ``#NUM!``.  Any blank input gives ""; a negative one ``#NUM!``.
+    """
+    language = option(lang, LANGUAGES, "zh", "lang")
+    figures = [scalar_number(conversion, "conversion"), scalar_number(aov, "aov"),
+               scalar_number(conversion_ref, "conversion_ref"), scalar_number(aov_ref, "aov_ref")]
+    if any(f is None for f in figures):
+        return BLANK
+    if any(f < 0 for f in figures):
+        raise KpiNumError("conversion and AOV cannot be negative")
+    conv, value, conv_ref, value_ref = figures
+    return QUADRANT_LABELS[language][(at_least(conv, conv_ref), at_least(value, value_ref))]
 
 
 def coefficient_of_variation(values):
-    raise NotImplementedError
+    """Coefficient of variation (population standard deviation ÷ mean): month-to-month volatility.
+
+    Blank cells are skipped (and booleans, as STDEV.P skips them); no values
+    gives "", a mean of 0 ``#DIV/0!``.  A negative mean gives a negative result,
+    as STDEV.P(...)/AVERAGE(...) would.
+    """
+    figures = numbers(values, "value")
+    if not figures:
+        return BLANK
+    mean = statistics.fmean(figures)
+    if mean == 0:
+        raise KpiDivZeroError("the mean is 0")
+    return tidy(statistics.pstdev(figures) / mean)
 
 
 def dsr_rating(monthly_average, monthly_count, months=None):
-    raise NotImplementedError
+    """DSR rating over the last months: Σ(average × count) ÷ Σ count.
+
+    The two ranges are read cell by cell in reading order (oldest month first)
+    and must have the same number of cells, else ``#VALUE!``.  A month counts
+    when both its average and its count are filled; "the last ``months``" are
+    the last ``months`` (default 6) such months in range order, so blank cells
+    for months still to come do not shorten the window.  No filled month gives
+    ""; a total count of 0 ``#DIV/0!``; negative figures ``#NUM!``.
+    """
+    window = whole_number(months, 6, "months", minimum=1)
+    averages = cells(monthly_average)
+    counts = cells(monthly_count)
+    if len(averages) != len(counts):
+        raise KpiValueError(f"{len(averages)} monthly averages but {len(counts)} monthly counts")
+    filled = []
+    for a, c in zip(averages, counts):
+        average, count = cell_number(a, "monthly average"), cell_number(c, "monthly count")
+        if average is not None and count is not None:
+            if average < 0 or count < 0:
+                raise KpiNumError("a monthly average or count is negative")
+            filled.append((average, count))
+    if not filled:
+        return BLANK
+    recent = filled[-window:]
+    total = math.fsum(c for _, c in recent)
+    if total == 0:
+        raise KpiDivZeroError("no ratings in the months counted")
+    return tidy(math.fsum(a * c for a, c in recent) / total)

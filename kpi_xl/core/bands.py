@@ -1,21 +1,322 @@
-"""Band scoring: value → points through a band table, and checks of the tables."""
+"""Band scoring: value → points through a band table, and checks of the tables.
+
+A band table is a range of rows in one of two forms:
+
+* 3 columns ``(lower, upper, points)``; a blank bound is open.  With
+  ``closed="left"`` (the default) a row holds ``lower ≤ x < upper`` ("38 % ≤ X <
+  41 %"); with ``closed="right"`` it holds ``lower < x ≤ upper`` ("10 < ST ≤ 15").
+  When rows overlap, the first row from the top that holds the value wins.
+* 2 columns ``(threshold, points)``, in any row order.  With ``closed="left"`` the
+  thresholds are lower bounds and the highest one ≤ x wins; with
+  ``closed="right"`` they are upper bounds and the smallest one ≥ x wins.  A blank
+  threshold is the open end (below everything for "left", above for "right").
+
+A first row of text headers and fully blank rows are ignored, as are trailing
+columns that are blank in every row.  Row numbers in messages count every row of
+the range as given, headers and blank rows included, so they point at the sheet.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import KpiNotFoundError, KpiNumError, KpiValueError
+from .values import (BLANK, at_least, below, numbers, option, same, scalar_number, table_number,
+                     table_rows, tidy, whole_number)
+
+CLOSED_SIDES = {"left": "left", "right": "right", "l": "left", "r": "right",
+                "左": "left", "右": "right"}
+DIRECTIONS = {"higher": "higher", "lower": "lower", "high": "higher", "low": "lower",
+              "高": "higher", "低": "lower"}
+
+
+@dataclass(frozen=True)
+class Band:
+    row: int                 # 1-based row of the range as given
+    lower: float | None      # None: open below
+    upper: float | None      # None: open above
+    points: float | None     # None: the row has no points yet
+
+
+def _numeric_table(rng: Any, widths: tuple[int, ...], what: str) -> tuple[int, list[tuple[int, list]]]:
+    width, table = table_rows(rng)
+    if table and width not in widths:
+        expected = " or ".join(str(w) for w in widths)
+        raise KpiValueError(f"{what} has {width} columns; it needs {expected}")
+    return width, [(n, [table_number(c, f"row {n}, column {j}") for j, c in enumerate(r, 1)])
+                   for n, r in table]
+
+
+def _parse_bands(rng: Any, closed: str):
+    """(bands, duplicates): the table as bands along the axis, and repeated 2-column thresholds."""
+    width, table = _numeric_table(
+        rng, (2, 3), "the band table")
+    if width == 3:
+        return [Band(n, lo, hi, p) for n, (lo, hi, p) in table], []
+    kept: list[tuple[int, float | None, float | None]] = []
+    duplicates = []
+    for n, (threshold, points) in table:
+        earlier = next((k for k in kept if k[1] == threshold or (
+            k[1] is not None and threshold is not None and same(k[1], threshold))), None)
+        if earlier is not None:
+            duplicates.append((earlier, (n, threshold, points)))
+        else:
+            kept.append((n, threshold, points))
+    # A blank threshold is the open end: below every other for "left", above for "right".
+    open_end = -math.inf if closed == "left" else math.inf
+    kept.sort(key=lambda k: open_end if k[1] is None else k[1])
+    bounds = [k[1] for k in kept]
+    bands = []
+    for i, (n, threshold, points) in enumerate(kept):
+        if closed == "left":
+            upper = bounds[i + 1] if i + 1 < len(bounds) else None
+            bands.append(Band(n, threshold, upper, points))
+        else:
+            lower = bounds[i - 1] if i > 0 else None
+            bands.append(Band(n, lower, threshold, points))
+    return bands, duplicates
+
+
+def _holds(band: Band, x: float, closed: str) -> bool:
+    lo, hi = band.lower, band.upper
+    if closed == "left":
+        return (lo is None or at_least(x, lo)) and (hi is None or below(x, hi))
+    return (lo is None or below(lo, x)) and (hi is None or at_least(hi, x))
+
+
+def _closed(closed: Any) -> str:
+    return option(closed, CLOSED_SIDES, "left", "closed")
 
 
 def band_score(value, bands, closed=None):
-    """Points for the band of the table that holds the value."""
-    raise NotImplementedError
+    """Points for the band of the table that holds the value.
+
+    ``closed`` is "left" (default) or "right"; any other text is ``#NUM!`` (a bad
+    option).  A blank value gives ""; a value in no band ``#N/A``; a matching row
+    whose points are still blank gives "".
+    """
+    side = _closed(closed)
+    x = scalar_number(value, "value")
+    if x is None:
+        return BLANK
+    table, _ = _parse_bands(bands, side)
+    if not table:
+        raise KpiNumError("the band table is empty")
+    for band in table:
+        if _holds(band, x, side):
+            return BLANK if band.points is None else band.points
+    raise KpiNotFoundError(f"{value!r} falls in no band of the table")
 
 
 def linear_score(value, points):
-    """Points interpolated linearly between (x, points) rows, clamped at the ends."""
-    raise NotImplementedError
+    """Points interpolated linearly between (x, points) rows, clamped at the ends.
+
+    Rows may come in any order (x ascending or descending); the same x twice with
+    different points is ``#NUM!``, a row missing x or points ``#VALUE!``.
+    """
+    x = scalar_number(value, "value")
+    if x is None:
+        return BLANK
+    _, table = _numeric_table(points, (2,), "the points table (x, points)")
+    if not table:
+        raise KpiNumError("the points table is empty")
+    pairs = []
+    for n, (px, py) in table:
+        if px is None or py is None:
+            raise KpiValueError(f"row {n} of the points table is missing its x or its points")
+        pairs.append((px, py))
+    pairs.sort(key=lambda p: p[0])
+    curve = [pairs[0]]
+    for px, py in pairs[1:]:
+        if same(px, curve[-1][0]):
+            if not same(py, curve[-1][1]):
+                raise KpiNumError(f"x = {px:g} appears twice with different points")
+            continue
+        curve.append((px, py))
+    if not below(curve[0][0], x):
+        return curve[0][1]
+    if not below(x, curve[-1][0]):
+        return curve[-1][1]
+    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
+        if at_least(x1, x):
+            return tidy(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+    raise AssertionError("unreachable: x lies inside the curve")
+
+
+# ---------------------------------------------------------------- checking tables
+
+def _g(x: float) -> str:
+    return f"{round(x, 10) + 0.0:.10g}"
+
+
+def _number_format(bands: list[Band]) -> Callable[[float], str]:
+    """Percent ("31 %") when every bound lies in 0..1 and some are fractions, else plain ("1.15")."""
+    finite = [b for band in bands for b in (band.lower, band.upper) if b is not None]
+    percent = bool(finite) and all(0 <= b <= 1 for b in finite) and any(b != int(b) for b in finite)
+    if percent:
+        return lambda x: f"{_g(x * 100)} %"
+    return _g
+
+
+def _span(lo: float | None, hi: float | None, closed: str, fmt) -> str:
+    if lo is None and hi is None:
+        return "every value"
+    if lo is None:
+        return ("< " if closed == "left" else "≤ ") + fmt(hi)
+    if hi is None:
+        return ("≥ " if closed == "left" else "> ") + fmt(lo)
+    return f"{fmt(lo)}–{fmt(hi)}"
+
+
+def _points(p: float | None) -> str:
+    return "no" if p is None else _g(p)
+
+
+def _lo(band: Band) -> float:
+    return -math.inf if band.lower is None else band.lower
+
+
+def _hi(band: Band) -> float:
+    return math.inf if band.upper is None else band.upper
 
 
 def check_bands(bands, closed=None):
-    """"OK", or a sentence naming every gap, overlap and wrong-way points."""
-    raise NotImplementedError
+    """"OK", or a sentence naming every gap, overlap and wrong-way points.
+
+    Each problem is one sentence: rows whose lower bound is above the upper one or
+    that hold no value, rows without points, overlaps (with the rows involved and
+    which one KPI_BAND uses), gaps between bands, and consecutive bands whose points
+    go against the table's direction (taken from its lowest and highest band).
+    Values beyond the outermost bounds are not reported: many tables rightly start
+    at 0.  Bounds print as percentages ("31 %–32 %") when every bound lies in 0..1
+    and some are fractions, otherwise as plain numbers ("10–15").  A table holding
+    text where a number belongs is reported, not turned into #VALUE!; a fully blank
+    table gives "".
+    """
+    side = _closed(closed)
+    try:
+        table, duplicates = _parse_bands(bands, side)
+    except KpiValueError as exc:
+        message = str(exc)
+        return f"{message[0].upper()}{message[1:]}."
+    if not table and not duplicates:
+        return BLANK
+    fmt = _number_format(table)
+    issues: list[str] = []
+
+    valid = []
+    for band in table:
+        if band.lower is not None and band.upper is not None and not below(band.lower, band.upper):
+            if same(band.lower, band.upper):
+                issues.append(f"Row {band.row}: {fmt(band.lower)}–{fmt(band.upper)} holds no value.")
+            else:
+                issues.append(f"Row {band.row}: lower bound {fmt(band.lower)} is above "
+                              f"upper bound {fmt(band.upper)}.")
+        else:
+            valid.append(band)
+        if band.points is None:
+            issues.append(f"Row {band.row} has no points.")
+
+    for (n1, threshold, p1), (n2, _, p2) in duplicates:
+        shown = "blank" if threshold is None else fmt(threshold)
+        issues.append(f"Overlap: threshold {shown} is in rows {n1} ({_points(p1)} points) and "
+                      f"{n2} ({_points(p2)} points); row {n1} wins.")
+
+    for i, a in enumerate(valid):
+        for b in valid[i + 1:]:
+            lo, hi = max(_lo(a), _lo(b)), min(_hi(a), _hi(b))
+            if below(lo, hi):
+                span = _span(None if lo == -math.inf else lo, None if hi == math.inf else hi,
+                             side, fmt)
+                issues.append(f"Overlap: {span} lies in rows {a.row} ({_points(a.points)} points) "
+                              f"and {b.row} ({_points(b.points)} points); row {a.row} wins.")
+
+    along = sorted(valid, key=lambda band: (_lo(band), _hi(band)))
+    reach = None
+    for band in along:
+        if reach is not None and below(reach, _lo(band)):
+            issues.append(f"Gap: {fmt(reach)}–{fmt(band.lower)} lies in no band.")
+        reach = _hi(band) if reach is None else max(reach, _hi(band))
+
+    scored = [band for band in along if band.points is not None]
+    if len(scored) >= 2:
+        steps = [b.points - a.points for a, b in zip(scored, scored[1:])]
+        trend = scored[-1].points - scored[0].points
+        if same(trend, 0):
+            trend = sum((s > 0) - (s < 0) for s in steps)
+        for a, b in zip(scored, scored[1:]):
+            step = b.points - a.points
+            if same(step, 0) or trend == 0 or (step > 0) == (trend > 0):
+                continue
+            relation = "less than" if step < 0 else "more than"
+            issues.append(
+                f"Points go against the table's direction: {_span(b.lower, b.upper, side, fmt)} "
+                f"scores {_g(b.points)}, {relation} the {_g(a.points)} of "
+                f"{_span(a.lower, a.upper, side, fmt)} below it.")
+    return " ".join(issues) if issues else "OK"
+
+
+# ---------------------------------------------------------------- suggesting tables
+
+def _quantile(ordered: list[float], p: float) -> float:
+    """Excel's PERCENTILE.INC of sorted values."""
+    h = (len(ordered) - 1) * p
+    i = math.floor(h)
+    if i + 1 >= len(ordered):
+        return ordered[-1]
+    return ordered[i] + (h - i) * (ordered[i + 1] - ordered[i])
+
+
+def _round_nicely(cut: float, lowest: float, highest: float) -> float:
+    """cut rounded to 3 significant digits of the history's spread, when that keeps it inside."""
+    unit = 10.0 ** (math.floor(math.log10(highest - lowest)) - 2)
+    nice = tidy(round(cut / unit) * unit)
+    return nice if below(lowest, nice) and at_least(highest, nice) else tidy(cut)
 
 
 def suggest_bands(history, n_bands=None, top_points=None, bottom_points=None, direction=None):
-    """A (lower, upper, points) band table placed on the history's distribution."""
-    raise NotImplementedError
+    """A (lower, upper, points) band table placed on the history's distribution.
+
+    Method: the cut points are the k/n quantiles (Excel's PERCENTILE.INC) of the
+    non-blank history values, k = 1 … n−1, each rounded to three significant
+    digits of the history's spread when rounding keeps it inside the history.
+    Cut points that coincide, or that equal the worst or lowest value (ties),
+    are dropped, so a history with many ties gets fewer than ``n_bands`` rows
+    (at least two).  Points are evenly spaced from ``bottom_points`` (the worst
+    band) to ``top_points`` (the best).  Rows come best band first, the outer
+    bounds open (""), for the default ``closed="left"``: KPI_BAND over the table
+    gives the best history value ``top_points`` and the worst ``bottom_points``,
+    and KPI_CHECK_BANDS says "OK".  ``direction`` "higher" (default) or "lower"
+    is better.  Blank history gives ""; a history of one repeated value, or
+    ``n_bands`` below 2, is ``#NUM!``.
+    """
+    n = whole_number(n_bands, 5, "n_bands", minimum=2)
+    top = scalar_number(top_points, "top_points")
+    top = 100.0 if top is None else top
+    bottom = scalar_number(bottom_points, "bottom_points")
+    bottom = 50.0 if bottom is None else bottom
+    better = option(direction, DIRECTIONS, "higher", "direction")
+    values = sorted(numbers(history, "history"))
+    if not values:
+        return BLANK
+    lowest, highest = values[0], values[-1]
+    if same(lowest, highest):
+        raise KpiNumError("every history value is the same; there is no spread to place bands on")
+
+    cuts: list[float] = []
+    for k in range(1, n):
+        cut = _round_nicely(_quantile(values, k / n), lowest, highest)
+        # The lowest value must stay below the first cut (it is alone in the lowest band).
+        if below(lowest, cut) and (not cuts or below(cuts[-1], cut)):
+            cuts.append(cut)
+    if not cuts:
+        cuts = [_round_nicely((lowest + highest) / 2, lowest, highest)]
+
+    count = len(cuts) + 1
+    points = [tidy(bottom + (top - bottom) * i / (count - 1)) for i in range(count)]
+    edges: list[Any] = [BLANK, *cuts, BLANK]
+    along = [[edges[j], edges[j + 1]] for j in range(count)]  # ascending along the axis
+    if better == "higher":
+        return [along[j] + [points[j]] for j in reversed(range(count))]
+    return [along[j] + [points[count - 1 - j]] for j in range(count)]
