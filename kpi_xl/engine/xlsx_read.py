@@ -1,0 +1,769 @@
+"""Read an .xlsx/.xlsm package into plain data for the recalculation engine.
+
+Only the standard library's zipfile and lxml are used: loading through a full
+spreadsheet object model costs more than the whole recalculation should.  Cells
+are kept as dictionaries keyed by 1-based ``(row, col)`` so the evaluator can
+look them up directly.
+
+Shared formulas are expanded to every member cell by translating the master's
+relative references; array and data-table formulas are kept apart because they
+are computed over a range, not cell by cell.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from lxml import etree
+
+from kpi_xl.core.errors import CellError
+
+__all__ = [
+    "WorkbookReadError", "WorkbookData", "SheetData", "ArrayFormula", "DataTableFormula",
+    "DefinedName", "TableData", "TableColumn", "read_workbook", "translate_formula",
+    "parse_cell_ref", "parse_range_ref", "cell_name", "column_letters", "column_number",
+    "decode_ooxml_escapes",
+]
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+
+MAX_PART_BYTES = 500 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 1000
+# Ratio is only a bomb signal for parts big enough to hurt; tiny parts of
+# repeated markup legitimately compress very well.
+RATIO_CHECK_FLOOR = 1024 * 1024
+
+MAX_ROW = 1048576
+MAX_COL = 16384
+
+Cell = Tuple[int, int]
+
+
+class WorkbookReadError(Exception):
+    """A workbook that cannot be read; the message is a finished sentence naming the file."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path} {problem}")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class ArrayFormula:
+    """A legacy CSE or dynamic-array formula anchored at one cell over ``ref``."""
+
+    anchor: Cell
+    ref: str                          # "B2:D4" as written (a single cell is "B2")
+    bounds: Tuple[int, int, int, int]  # (min_row, min_col, max_row, max_col)
+    text: str                         # without the leading "="
+    dynamic: bool = False             # written with cell metadata (cm=): a spilling formula
+
+
+@dataclass
+class DataTableFormula:
+    """A what-if data table (TABLE()); the engine does not compute these."""
+
+    anchor: Cell
+    ref: str
+    bounds: Tuple[int, int, int, int]
+    attributes: Dict[str, str] = field(default_factory=dict)  # r1, r2, dt2D, dtr, del1, del2
+
+
+@dataclass
+class DefinedName:
+    name: str
+    text: str                       # the formula text, without "="
+    local_sheet_id: Optional[int]   # index into the sheet list, None for workbook scope
+    scope: Optional[str]            # the sheet's name for a local name, None for workbook scope
+    hidden: bool = False
+
+
+@dataclass
+class TableColumn:
+    name: str
+    calculated_formula: Optional[str] = None   # calculatedColumnFormula, without "="
+    totals_row_formula: Optional[str] = None   # totalsRowFormula, without "="
+    totals_row_function: Optional[str] = None  # "sum", "custom" ...
+    totals_row_label: Optional[str] = None
+
+
+@dataclass
+class TableData:
+    name: str
+    display_name: str
+    sheet: str
+    part: str
+    ref: str
+    bounds: Tuple[int, int, int, int]
+    header_row_count: int
+    totals_row_count: int
+    columns: List[TableColumn]
+
+    @property
+    def column_names(self) -> List[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass
+class SheetData:
+    name: str
+    part: Optional[str]   # zip member of the sheet XML
+    state: str            # "visible" | "hidden" | "veryHidden"
+    kind: str             # "worksheet" | "chartsheet" | "macrosheet" | "dialogsheet"
+    sheet_id: int
+    values: Dict[Cell, object] = field(default_factory=dict)    # constants only
+    formulas: Dict[Cell, str] = field(default_factory=dict)     # single-cell formulas
+    cached: Dict[Cell, object] = field(default_factory=dict)    # cached results of every
+    #   formula cell, array anchor, array member and data-table cell (None: no cached value)
+    arrays: Dict[Cell, ArrayFormula] = field(default_factory=dict)          # by anchor
+    data_tables: Dict[Cell, DataTableFormula] = field(default_factory=dict)  # by anchor
+    tables: List[TableData] = field(default_factory=list)
+
+
+@dataclass
+class WorkbookData:
+    path: str
+    sheets: List[SheetData]
+    defined_names: List[DefinedName]
+    tables: List[TableData]
+    date1904: bool = False
+    calc_mode: str = "auto"         # "auto" | "manual" | "autoNoTable"
+    iterate: bool = False
+    iterate_count: int = 100
+    iterate_delta: float = 0.001
+    full_calc_on_load: bool = False
+    has_external_links: bool = False
+    is_xlsm: bool = False
+    workbook_part: str = "xl/workbook.xml"
+
+    def sheet(self, name: str) -> SheetData:
+        """The sheet called ``name``, compared as Excel does (case-insensitively)."""
+        folded = name.casefold()
+        for s in self.sheets:
+            if s.name.casefold() == folded:
+                return s
+        raise KeyError(name)
+
+    @property
+    def sheet_names(self) -> List[str]:
+        return [s.name for s in self.sheets]
+
+
+# --------------------------------------------------------------------------- cell refs
+
+_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_LETTERS_CACHE: Dict[int, str] = {}
+
+
+def column_letters(col: int) -> str:
+    s = _LETTERS_CACHE.get(col)
+    if s is None:
+        n, out = col, ""
+        while n:
+            n, rem = divmod(n - 1, 26)
+            out = chr(65 + rem) + out
+        _LETTERS_CACHE[col] = s = out
+    return s
+
+
+def cell_name(row: int, col: int) -> str:
+    return f"{column_letters(col)}{row}"
+
+
+def parse_cell_ref(ref: str) -> Cell:
+    """``"B3"`` or ``"$B$3"`` -> ``(3, 2)``."""
+    m = _CELL_RE.fullmatch(ref.strip())
+    if not m:
+        raise ValueError(f"{ref!r} is not a cell reference")
+    return int(m.group(2)), column_number(m.group(1))
+
+
+def parse_range_ref(ref: str) -> Tuple[int, int, int, int]:
+    """``"A1:C4"`` -> ``(1, 1, 4, 3)``; a single cell gives a 1x1 range."""
+    first, _, last = ref.strip().partition(":")
+    r1, c1 = parse_cell_ref(first)
+    r2, c2 = parse_cell_ref(last) if last else (r1, c1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+# --------------------------------------------------------------------------- shared formulas
+
+# One alternative per token kind, tried in this order at each position.  Cell
+# and range patterns insist that no name character follows, so LOG10( or
+# ABC1DEF are never taken for references.
+_TOKEN_RE = re.compile(
+    r"""
+      (?P<string>"(?:[^"]|"")*"?)
+    | (?P<sheet>'(?:[^']|'')*'?!?)
+    | (?P<error>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!))
+    | (?P<rows>(?P<r1a>\$?)(?P<r1>[0-9]+):(?P<r2a>\$?)(?P<r2>[0-9]+)(?![\w.(!\[$?\\]))
+    | (?P<cols>(?P<c1a>\$?)(?P<c1>[A-Za-z]{1,3}):(?P<c2a>\$?)(?P<c2>[A-Za-z]{1,3})(?![\w.(!\[$?\\]))
+    | (?P<cell>(?P<ca>\$?)(?P<col>[A-Za-z]{1,3})(?P<ra>\$?)(?P<row>[0-9]+)(?![\w.(!\[$?\\]))
+    | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+    | (?P<word>[\w.\\?$]+)
+    | (?P<bracket>\[)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _skip_brackets(text: str, pos: int) -> int:
+    """End of the bracketed group starting at ``text[pos] == "["``.
+
+    Structured references nest brackets and escape special characters with an
+    apostrophe (``'[``, ``']``, ``'#``), so a plain search for "]" is not enough.
+    """
+    depth = 0
+    n = len(text)
+    i = pos
+    while i < n:
+        ch = text[i]
+        if ch == "'":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
+
+
+def _shift_row(absolute: str, row: str, drow: int) -> Optional[str]:
+    if absolute or not drow:
+        return absolute + row
+    r = int(row) + drow
+    if not 1 <= r <= MAX_ROW:
+        return None
+    return str(r)
+
+
+def _shift_col(absolute: str, col: str, dcol: int) -> Optional[str]:
+    if absolute or not dcol:
+        return absolute + col
+    c = column_number(col) + dcol
+    if not 1 <= c <= MAX_COL:
+        return None
+    return column_letters(c)
+
+
+def translate_formula(text: str, drow: int, dcol: int) -> str:
+    """Move a formula by ``drow`` rows and ``dcol`` columns, as Excel fills it.
+
+    Relative parts of A1 references (cells, ranges, whole rows and columns,
+    sheet-qualified or not) move; ``$``-absolute parts, strings, function
+    names, defined names, structured and external references stay.  A
+    reference pushed off the grid becomes ``#REF!``, as in Excel.
+    """
+    if not drow and not dcol:
+        return text
+    out: List[str] = []
+    pos = 0
+    n = len(text)
+    match = _TOKEN_RE.match
+    while pos < n:
+        m = match(text, pos)
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "cell":
+            col = m.group("col")
+            row = m.group("row")
+            if column_number(col) > MAX_COL or not 1 <= int(row) <= MAX_ROW:
+                out.append(m.group(0))  # a name such as "ABCD1" lookalike; leave it alone
+            else:
+                c = _shift_col(m.group("ca"), col, dcol)
+                r = _shift_row(m.group("ra"), row, drow)
+                out.append("#REF!" if c is None or r is None else c + r)
+        elif kind == "cols":
+            c1 = _shift_col(m.group("c1a"), m.group("c1"), dcol)
+            c2 = _shift_col(m.group("c2a"), m.group("c2"), dcol)
+            out.append("#REF!" if c1 is None or c2 is None else f"{c1}:{c2}")
+        elif kind == "rows":
+            r1 = _shift_row(m.group("r1a"), m.group("r1"), drow)
+            r2 = _shift_row(m.group("r2a"), m.group("r2"), drow)
+            out.append("#REF!" if r1 is None or r2 is None else f"{r1}:{r2}")
+        elif kind == "bracket":
+            end = _skip_brackets(text, pos)
+            out.append(text[pos:end])
+        else:
+            out.append(m.group(0))
+        pos = end
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- text values
+
+_XESC_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def decode_ooxml_escapes(s: str) -> str:
+    """Undo the ``_xHHHH_`` escaping OOXML uses for characters XML cannot carry."""
+    if "_x" not in s:
+        return s
+    return _XESC_RE.sub(lambda m: chr(int(m.group(1), 16)), s)
+
+
+def _iso_to_serial(text: str, date1904: bool):
+    """Excel serial number of an ISO 8601 date/time stored with t="d"."""
+    try:
+        t = text.strip()
+        if "T" not in t and ":" in t and "-" not in t:
+            moment = _dt.datetime.combine(_dt.date(1899, 12, 30), _dt.time.fromisoformat(t))
+            return (moment - _dt.datetime(1899, 12, 30)).total_seconds() / 86400.0
+        moment = _dt.datetime.fromisoformat(t.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return text
+    base = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
+    serial = (moment - base).total_seconds() / 86400.0
+    if not date1904 and serial < 61:
+        serial -= 1  # before Excel's fictitious 29 Feb 1900
+    return serial
+
+
+# --------------------------------------------------------------------------- package access
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                          remove_comments=True, remove_pis=True)
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+class _Package:
+    def __init__(self, path):
+        self.path = str(path)
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(8)
+        except FileNotFoundError:
+            raise WorkbookReadError(path, "does not exist.") from None
+        except IsADirectoryError:
+            raise WorkbookReadError(path, "is a folder, not a workbook file.") from None
+        except OSError as exc:
+            raise WorkbookReadError(path, f"cannot be opened: {exc.strerror or exc}.") from None
+        if head.startswith(OLE_MAGIC):
+            with open(path, "rb") as fh:
+                blob = fh.read(4 * 1024 * 1024)
+            if _ENCRYPTED_STREAM in blob:
+                raise WorkbookReadError(
+                    path, "is password-protected; remove the password in Excel and save it again.")
+            raise WorkbookReadError(
+                path, "is a legacy .xls workbook; save it as .xlsx or .xlsm in Excel first.")
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise WorkbookReadError(path, "is not an .xlsx/.xlsm workbook (not a zip package).") \
+                from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise WorkbookReadError(path, f"is a damaged zip package ({exc}).") from None
+        self.names = set(self.zip.namelist())
+        self._lower = {n.lower(): n for n in self.names}
+
+    def close(self):
+        self.zip.close()
+
+    def find(self, part: str) -> Optional[str]:
+        if part in self.names:
+            return part
+        return self._lower.get(part.lower())  # zip names written by some tools differ in case
+
+    def read(self, part: str) -> bytes:
+        name = self.find(part)
+        if name is None:
+            raise KeyError(part)
+        info = self.zip.getinfo(name)
+        if info.file_size > MAX_PART_BYTES:
+            raise WorkbookReadError(
+                self.path, f"has a part ({name}) of {info.file_size // 2**20} MB uncompressed; "
+                "refusing to read it.")
+        if info.file_size > RATIO_CHECK_FLOOR and \
+                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise WorkbookReadError(
+                self.path, f"has a part ({name}) that expands more than {MAX_COMPRESSION_RATIO} "
+                "times (a zip bomb); refusing to read it.")
+        try:
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise WorkbookReadError(self.path, f"is a damaged zip package: {name} "
+                                    f"cannot be read ({exc}).") from None
+
+    def xml(self, part: str):
+        data = self.read(part)
+        try:
+            root = etree.fromstring(data, _PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise WorkbookReadError(self.path, f"has a damaged part {part} ({exc}).") from None
+        doc = root.getroottree().docinfo
+        if doc.internalDTD is not None or doc.doctype:
+            # No OOXML part has a DTD; one here is an entity-expansion attack.
+            raise WorkbookReadError(self.path, f"has a part {part} with a DTD; "
+                                    "refusing to read it.")
+        return root
+
+    def rels(self, part: str) -> Dict[str, Tuple[str, str, str]]:
+        """Relationships of ``part``: id -> (type, resolved target, target mode)."""
+        folder, base = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", base + ".rels")
+        if self.find(rels_part) is None:
+            return {}
+        root = self.xml(rels_part)
+        out = {}
+        for rel in root:
+            if not isinstance(rel.tag, str) or etree.QName(rel).localname != "Relationship":
+                continue
+            target = rel.get("Target", "")
+            mode = rel.get("TargetMode", "Internal")
+            if mode != "External":
+                if target.startswith("/"):
+                    target = target.lstrip("/")
+                else:
+                    target = posixpath.normpath(posixpath.join(folder, target))
+            out[rel.get("Id")] = (rel.get("Type", ""), target, mode)
+        return out
+
+
+def _local(tag) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _bool_attr(value: Optional[str], default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "on")
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def read_workbook(path) -> WorkbookData:
+    """Read every sheet's cells, formulas and cached values, names and tables of ``path``."""
+    pkg = _Package(path)
+    try:
+        return _read(pkg)
+    finally:
+        pkg.close()
+
+
+def _workbook_part(pkg: _Package) -> str:
+    for rel_type, target, _mode in pkg.rels("").values():
+        if rel_type.endswith("/officeDocument") and pkg.find(target):
+            return pkg.find(target)
+    found = pkg.find("xl/workbook.xml")
+    if found:
+        return found
+    raise WorkbookReadError(pkg.path, "has no workbook part (xl/workbook.xml is missing); "
+                            "it is not a spreadsheet package or it is damaged.")
+
+
+def _content_types(pkg: _Package) -> Dict[str, str]:
+    if pkg.find("[Content_Types].xml") is None:
+        return {}
+    out = {}
+    for el in pkg.xml("[Content_Types].xml"):
+        if _local(el.tag) == "Override":
+            out[el.get("PartName", "").lstrip("/")] = el.get("ContentType", "")
+    return out
+
+
+def _read(pkg: _Package) -> WorkbookData:
+    wb_part = _workbook_part(pkg)
+    wb = pkg.xml(wb_part)
+    ns = etree.QName(wb).namespace or MAIN_NS
+    rels = pkg.rels(wb_part)
+    content_types = _content_types(pkg)
+
+    data = WorkbookData(path=pkg.path, sheets=[], defined_names=[], tables=[],
+                        workbook_part=wb_part)
+    data.is_xlsm = "macroEnabled" in content_types.get(wb_part, "") or \
+        pkg.find("xl/vbaProject.bin") is not None
+    pr = wb.find(f"{{{ns}}}workbookPr")
+    if pr is not None:
+        data.date1904 = _bool_attr(pr.get("date1904"))
+    calc = wb.find(f"{{{ns}}}calcPr")
+    if calc is not None:
+        data.calc_mode = calc.get("calcMode", "auto")
+        data.iterate = _bool_attr(calc.get("iterate"))
+        data.full_calc_on_load = _bool_attr(calc.get("fullCalcOnLoad"))
+        try:
+            data.iterate_count = int(calc.get("iterateCount", "100"))
+            data.iterate_delta = float(calc.get("iterateDelta", "0.001"))
+        except ValueError:
+            pass
+    data.has_external_links = wb.find(f"{{{ns}}}externalReferences") is not None or any(
+        t.endswith("/externalLink") for t, _, _ in rels.values())
+
+    sheets_el = wb.find(f"{{{ns}}}sheets")
+    sheet_entries = list(sheets_el) if sheets_el is not None else []
+    rid_attrs = (f"{{{REL_NS}}}id", f"{{{STRICT_REL_NS}}}id")
+    for el in sheet_entries:
+        if _local(el.tag) != "sheet":
+            continue
+        name = el.get("name", "")
+        rid = next((el.get(a) for a in rid_attrs if el.get(a)), None)
+        rel = rels.get(rid)
+        if rel is None:
+            raise WorkbookReadError(pkg.path, f"lists sheet {name!r} without a relationship to "
+                                    "its part; the package is damaged.")
+        rel_type, target, _ = rel
+        kind = rel_type.rpartition("/")[2] or "worksheet"
+        if kind not in ("worksheet", "chartsheet", "macrosheet", "dialogsheet"):
+            kind = "worksheet"
+        part = pkg.find(target)
+        if part is None:
+            raise WorkbookReadError(pkg.path, f"lists sheet {name!r} but its part {target} is "
+                                    "missing from the package; the file is damaged.")
+        try:
+            sheet_id = int(el.get("sheetId", "0"))
+        except ValueError:
+            sheet_id = 0
+        data.sheets.append(SheetData(name=name, part=part, state=el.get("state", "visible"),
+                                     kind=kind, sheet_id=sheet_id))
+
+    names_el = wb.find(f"{{{ns}}}definedNames")
+    if names_el is not None:
+        for el in names_el:
+            if _local(el.tag) != "definedName":
+                continue
+            local = el.get("localSheetId")
+            local_id = int(local) if local is not None and local.strip().isdigit() else None
+            scope = data.sheets[local_id].name if local_id is not None and \
+                local_id < len(data.sheets) else None
+            data.defined_names.append(DefinedName(
+                name=el.get("name", ""), text=el.text or "", local_sheet_id=local_id,
+                scope=scope, hidden=_bool_attr(el.get("hidden"))))
+
+    strings = _shared_strings(pkg, wb_part, rels)
+    for sheet in data.sheets:
+        if sheet.kind in ("worksheet", "macrosheet"):
+            _read_sheet(pkg, sheet, strings, data.date1904)
+            sheet.tables = _read_tables(pkg, sheet)
+            data.tables.extend(sheet.tables)
+    return data
+
+
+def _text_of(si, ns: str) -> str:
+    """Text of a string item: plain <t> or rich-text runs, without phonetic guides."""
+    t_tag = f"{{{ns}}}t"
+    r_tag = f"{{{ns}}}r"
+    parts = []
+    for child in si:
+        tag = child.tag
+        if tag == t_tag:
+            parts.append(child.text or "")
+        elif tag == r_tag:
+            for t in child.iter(t_tag):
+                parts.append(t.text or "")
+    return decode_ooxml_escapes("".join(parts))
+
+
+def _shared_strings(pkg: _Package, wb_part: str, rels) -> List[str]:
+    part = None
+    for rel_type, target, _ in rels.values():
+        if rel_type.endswith("/sharedStrings"):
+            part = pkg.find(target)
+    if part is None:
+        part = pkg.find("xl/sharedStrings.xml")
+    if part is None:
+        return []
+    root = pkg.xml(part)
+    ns = etree.QName(root).namespace or MAIN_NS
+    return [_text_of(si, ns) for si in root.iter(f"{{{ns}}}si")]
+
+
+def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
+    root = pkg.xml(sheet.part)
+    ns = etree.QName(root).namespace or MAIN_NS
+    c_tag, v_tag, f_tag, is_tag = (f"{{{ns}}}{x}" for x in ("c", "v", "f", "is"))
+    row_tag = f"{{{ns}}}row"
+    sheet_data = root.find(f"{{{ns}}}sheetData")
+    if sheet_data is None:
+        return
+    values, formulas, cached = sheet.values, sheet.formulas, sheet.cached
+    arrays, data_tables = sheet.arrays, sheet.data_tables
+    shared: Dict[str, Tuple[int, int, str]] = {}   # si -> (row, col, master text)
+    pending: List[Tuple[Cell, str]] = []          # members met before their master
+    members = set()   # cells of array and data-table ranges: their values are results
+    n_strings = len(strings)
+    cell_re = _CELL_RE.fullmatch
+    row_no = 0
+    for row_el in sheet_data:
+        if row_el.tag != row_tag:
+            continue
+        r_attr = row_el.get("r")
+        row_no = int(r_attr) if r_attr else row_no + 1
+        col_no = 0
+        for c in row_el:
+            if c.tag != c_tag:
+                continue
+            ref = c.get("r")
+            if ref:
+                m = cell_re(ref)
+                if m is None:
+                    raise WorkbookReadError(pkg.path, f"has a cell with the bad reference {ref!r} "
+                                            f"on sheet {sheet.name!r}.")
+                col_no = column_number(m.group(1))
+                row_no_c = int(m.group(2))
+            else:
+                col_no += 1
+                row_no_c = row_no
+            key = (row_no_c, col_no)
+            t = c.get("t")
+            v_text = None
+            f_el = None
+            is_el = None
+            for child in c:
+                tag = child.tag
+                if tag == v_tag:
+                    v_text = child.text or ""
+                elif tag == f_tag:
+                    f_el = child
+                elif tag == is_tag:
+                    is_el = child
+            # value
+            if v_text is None and is_el is None:
+                value = None
+            elif t is None or t == "n":
+                try:
+                    value = float(v_text)
+                except (TypeError, ValueError):
+                    value = v_text or None  # not a number: keep the text rather than lose it
+            elif t == "s":
+                try:
+                    value = strings[int(v_text)]
+                except (ValueError, IndexError):
+                    raise WorkbookReadError(
+                        pkg.path, f"has cell {ref} on sheet {sheet.name!r} pointing at shared "
+                        f"string {v_text!r} of {n_strings}; the file is damaged.") from None
+            elif t == "str":
+                value = decode_ooxml_escapes(v_text or "")
+            elif t == "inlineStr":
+                value = _text_of(is_el, ns) if is_el is not None else decode_ooxml_escapes(
+                    v_text or "")
+            elif t == "b":
+                value = v_text.strip() in ("1", "true")
+            elif t == "e":
+                value = CellError(v_text.strip())
+            elif t == "d":
+                value = _iso_to_serial(v_text, date1904)
+            else:
+                value = v_text
+            if f_el is None:
+                if key in members:
+                    cached[key] = value
+                elif value is not None:
+                    values[key] = value
+                continue
+            cached[key] = value
+            ftype = f_el.get("t", "normal")
+            ftext = f_el.text or ""
+            if ftype == "normal":
+                formulas[key] = ftext
+            elif ftype == "shared":
+                si = f_el.get("si")
+                if ftext or si not in shared:
+                    if ftext:
+                        shared[si] = (key[0], key[1], ftext)
+                        formulas[key] = ftext
+                    else:
+                        pending.append((key, si))
+                else:
+                    mr, mc, mtext = shared[si]
+                    formulas[key] = translate_formula(mtext, key[0] - mr, key[1] - mc)
+            elif ftype == "array":
+                aref = f_el.get("ref") or cell_name(*key)
+                bounds = _bounds(pkg, sheet, aref)
+                arrays[key] = ArrayFormula(anchor=key, ref=aref, bounds=bounds,
+                                           text=ftext, dynamic=c.get("cm") is not None)
+                _add_members(members, bounds)
+            elif ftype == "dataTable":
+                dref = f_el.get("ref") or cell_name(*key)
+                attrs = {k: v for k, v in f_el.attrib.items() if k not in ("t", "ref")}
+                bounds = _bounds(pkg, sheet, dref)
+                data_tables[key] = DataTableFormula(anchor=key, ref=dref, bounds=bounds,
+                                                    attributes=attrs)
+                _add_members(members, bounds)
+            else:
+                formulas[key] = ftext
+    for key, si in pending:
+        if si in shared:
+            mr, mc, mtext = shared[si]
+            formulas[key] = translate_formula(mtext, key[0] - mr, key[1] - mc)
+        else:
+            raise WorkbookReadError(pkg.path, f"has cell {cell_name(*key)} on sheet "
+                                    f"{sheet.name!r} in shared formula {si} whose master "
+                                    "formula is missing; the file is damaged.")
+
+
+def _add_members(members: set, bounds: Tuple[int, int, int, int]):
+    r1, c1, r2, c2 = bounds
+    if (r2 - r1 + 1) * (c2 - c1 + 1) > 4_000_000:
+        return  # a whole-column array; its stored cells are few and read as constants
+    members.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+
+
+def _bounds(pkg, sheet, ref):
+    try:
+        return parse_range_ref(ref)
+    except ValueError:
+        raise WorkbookReadError(pkg.path, f"has the bad range {ref!r} on sheet "
+                                f"{sheet.name!r}.") from None
+
+
+def _read_tables(pkg: _Package, sheet: SheetData) -> List[TableData]:
+    tables = []
+    for rel_type, target, mode in pkg.rels(sheet.part).values():
+        if mode == "External" or not rel_type.endswith("/table"):
+            continue
+        part = pkg.find(target)
+        if part is None:
+            raise WorkbookReadError(pkg.path, f"has sheet {sheet.name!r} pointing at table part "
+                                    f"{target}, which is missing; the file is damaged.")
+        root = pkg.xml(part)
+        ns = etree.QName(root).namespace or MAIN_NS
+        columns = []
+        cols_el = root.find(f"{{{ns}}}tableColumns")
+        for col in (cols_el if cols_el is not None else ()):
+            if _local(col.tag) != "tableColumn":
+                continue
+            calc = col.find(f"{{{ns}}}calculatedColumnFormula")
+            total = col.find(f"{{{ns}}}totalsRowFormula")
+            columns.append(TableColumn(
+                name=decode_ooxml_escapes(col.get("name", "")),
+                calculated_formula=(calc.text or "") if calc is not None else None,
+                totals_row_formula=(total.text or "") if total is not None else None,
+                totals_row_function=col.get("totalsRowFunction"),
+                totals_row_label=col.get("totalsRowLabel")))
+        ref = root.get("ref", "")
+        name = root.get("name") or root.get("displayName", "")
+        tables.append(TableData(
+            name=name, display_name=root.get("displayName", name), sheet=sheet.name, part=part,
+            ref=ref, bounds=_bounds(pkg, sheet, ref),
+            header_row_count=int(root.get("headerRowCount", "1")),
+            totals_row_count=int(root.get("totalsRowCount", "0")),
+            columns=columns))
+    return tables
