@@ -1,0 +1,107 @@
+"""Input coercion shared by every KPI function (kpi_xl.core.values)."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kpi_xl
+from kpi_xl import registry
+from kpi_xl.core.errors import (CellError, KpiDivZeroError, KpiNotFoundError, KpiNumError,
+                                KpiValueError)
+from kpi_xl.core.values import (at_least, below, cell_number, cells, numbers, parse_number_text,
+                                rows, scalar_number, table_number, table_rows, tidy)
+
+
+@pytest.mark.parametrize("text, number", [
+    ("0.32", 0.32), ("32%", 0.32), (" 32 % ", 0.32), ("1,234.5", 1234.5), ("-5", -5.0),
+    ("1e3", 1000.0), (".5", 0.5), ("３２％", 0.32), ("+7", 7.0),
+])
+def test_numeric_text_reads_as_excel_reads_a_direct_argument(text, number):
+    assert parse_number_text(text) == pytest.approx(number, abs=1e-15)
+
+
+@pytest.mark.parametrize("text", ["abc", "1,2", "nan", "inf", "1_000", "%", "12a", "", "--1"])
+def test_other_text_is_not_a_number(text):
+    assert parse_number_text(text) is None
+
+
+def test_scalar_arguments():
+    assert scalar_number(None) is None
+    assert scalar_number("") is None
+    assert scalar_number("   ") is None
+    assert scalar_number(float("nan")) is None  # pandas' missing value is a blank cell
+    assert scalar_number(True) == 1.0 and scalar_number(False) == 0.0
+    assert scalar_number(np.int64(3)) == 3.0
+    assert scalar_number("41%") == pytest.approx(0.41)
+    with pytest.raises(KpiValueError):
+        scalar_number("forty")
+    with pytest.raises(KpiNumError):
+        scalar_number(math.inf)
+    with pytest.raises(KpiNotFoundError):
+        scalar_number(CellError("#N/A"))
+    with pytest.raises(KpiDivZeroError):
+        scalar_number(CellError("#DIV/0!"))
+    with pytest.raises(KpiValueError):
+        scalar_number(CellError("#REF!"))
+
+
+def test_booleans_are_skipped_in_value_ranges_but_refused_in_tables():
+    assert cell_number(True) is None
+    assert numbers([[1, True], [None, "2"], ["", 3.5]]) == [1.0, 2.0, 3.5]
+    with pytest.raises(KpiValueError):
+        table_number(True)
+    with pytest.raises(KpiValueError):
+        numbers([[1, "n/a"]])
+
+
+def test_range_shapes():
+    assert rows(5) == [[5]]
+    assert rows(None) == []
+    assert rows([1, 2, 3]) == [[1, 2, 3]]
+    assert rows([[1, 2], [3, 4]]) == [[1, 2], [3, 4]]
+    assert rows([(1, 2), (3, 4)]) == [[1, 2], [3, 4]]
+    assert rows(np.array([[1.0, 2.0], [3.0, 4.0]])) == [[1.0, 2.0], [3.0, 4.0]]
+    assert cells(pd.Series([1, 2, 3])) == [1, 2, 3]
+    assert rows(pd.DataFrame({"lower": [0.41, 0.38], "points": [100, 90]})) == [[0.41, 100], [0.38, 90]]
+    assert numbers(pd.Series([70.0, None, 80.0])) == [70.0, 80.0]
+
+
+def test_table_rows_drop_a_header_blank_rows_and_blank_trailing_columns():
+    width, table = table_rows([["下限", "分数", None], [None, None, None],
+                               [0.41, 100, ""], [0.38, 90, None]])
+    assert width == 2
+    assert table == [(3, [0.41, 100]), (4, [0.38, 90])]
+    # only the first row can be a header; a later text row stays (and fails as a number later)
+    width, table = table_rows([[0.41, 100], ["x", "y"]])
+    assert table == [(1, [0.41, 100]), (2, ["x", "y"])]
+
+
+def test_comparisons_absorb_rounding_noise_only():
+    assert 0.57 - 0.16 < 0.41  # plain float arithmetic falls a hair short
+    assert at_least(0.57 - 0.16, 0.41)
+    assert not below(0.57 - 0.16, 0.41)
+    assert below(0.4099, 0.41)
+    assert not at_least(0.4099999, 0.41)
+    assert below(5, math.inf) and not at_least(5, math.inf)
+    assert tidy(77.49999999999999) == 77.5
+    assert tidy(-0.0) == 0.0 and math.copysign(1, tidy(-0.0)) == 1
+
+
+def test_every_registry_function_is_importable_from_the_package_and_takes_its_args():
+    for entry in registry.FUNCTIONS:
+        assert getattr(kpi_xl, entry.func.__name__) is entry.func
+        code = entry.func.__code__
+        assert code.co_argcount == entry.max_args, entry.name
+        assert (entry.func.__defaults__ or ()) == (None,) * (entry.max_args - entry.min_args)
+        assert entry.func.__doc__.splitlines()[0].strip() != ""
+
+
+def test_registry_invoke_turns_core_errors_into_cell_errors():
+    band = registry.BY_NAME["KPI_BAND"]
+    table = [[0.28, 0.31, 60], [0.32, 0.35, 70]]
+    assert registry.invoke(band, [0.315, table]) == CellError("#N/A")
+    assert registry.invoke(band, ["abc", table]) == CellError("#VALUE!")
+    assert registry.invoke(band, [0.33, table, "middle"]) == CellError("#NUM!")
+    assert registry.invoke(band, [0.33, table]) == 70
+    assert registry.invoke(registry.BY_NAME["KPI_CV"], [[[0, 0]]]) == CellError("#DIV/0!")
