@@ -1,0 +1,304 @@
+"""What every template has in common: a scheme sheet the user edits, an agent-data
+sheet with typed inputs and computed metrics, a results sheet with scores, rank,
+bonus, quadrant, conditional formats and charts.
+
+A template is a :class:`Template` subclass.  It writes the scheme once
+(:meth:`Template.build_scheme`); everything that depends on the number of agents
+(:meth:`Template.build_agents`) is written by code that filling a workbook from data
+calls again, so a filled workbook has exactly the template's formulas for any
+number of agents while keeping the user's edits of the scheme.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from openpyxl import Workbook
+from openpyxl.chart import Reference
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+
+from . import layout as L
+from .layout import FIRST_ROW, HEADER_ROW, Column, Labels
+
+PROP_TEMPLATE = "kpi_xl.template"
+PROP_LANG = "kpi_xl.lang"
+RESULTS_NAME = "KPI_Results"
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A formula column: ``formula(ctx, row)`` gives the formula text of one agent row."""
+
+    key: str
+    zh: str
+    en: str
+    fmt: str
+    formula: Callable[["Context", int], str]
+    width: float | None = None
+    average: bool = True  # shown in the team-average row of the data sheet
+
+
+@dataclass
+class Context:
+    """Where things are, for writing formulas of one workbook."""
+
+    t: Labels
+    n: int
+    data_sheet: str
+    results_sheet: str
+    data_cols: dict[str, str] = field(default_factory=dict)  # key -> column letter
+    result_cols: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # key -> defined name
+
+    @property
+    def first(self) -> int:
+        return FIRST_ROW
+
+    @property
+    def last(self) -> int:
+        return FIRST_ROW + max(self.n, 1) - 1
+
+    @property
+    def average_row(self) -> int:
+        return self.last + 1
+
+    def d(self, key: str, row: int) -> str:
+        """Cell of the data sheet, seen from another sheet."""
+        return f"{L.qsheet(self.data_sheet)}!{self.data_cols[key]}{row}"
+
+    def dcol(self, key: str) -> str:
+        """Whole agent column of the data sheet, absolute, seen from another sheet."""
+        c = self.data_cols[key]
+        return f"{L.qsheet(self.data_sheet)}!${c}${self.first}:${c}${self.last}"
+
+    def davg(self, key: str) -> str:
+        """The team average of a data column (its cell in the average row)."""
+        return f"{L.qsheet(self.data_sheet)}!${self.data_cols[key]}${self.average_row}"
+
+    def r(self, key: str, row: int) -> str:
+        return f"{self.result_cols[key]}{row}"
+
+    def rcol(self, key: str) -> str:
+        c = self.result_cols[key]
+        return f"${c}${self.first}:${c}${self.last}"
+
+
+class Template:
+    """Base of the templates; subclasses fill in the scheme and the formulas."""
+
+    name: str = ""
+    title: tuple[str, str] = ("", "")
+    description: tuple[str, str] = ("", "")
+    inputs: tuple[Column, ...] = ()
+    params: tuple[Column, ...] = ()
+    computed: tuple[Computed, ...] = ()
+    scheme_sheet: tuple[str, str] = ("方案", "Scheme")
+    data_sheet: tuple[str, str] = ("客服数据", "Agent data")
+    results_sheet: tuple[str, str] = ("考核结果", "Results")
+    data_note: tuple[str, str] = (
+        "黄色单元格为录入项（每行一名客服）；灰色单元格由公式计算。最后一行为团队平均。",
+        "Yellow cells are inputs (one agent per row); grey cells are computed. "
+        "The last row is the team average.")
+
+    # -- to be provided by each template -------------------------------------------------
+    def build_scheme(self, wb, t: Labels) -> None:
+        raise NotImplementedError
+
+    def write_results(self, wb, t: Labels, ctx: Context) -> None:
+        raise NotImplementedError
+
+    def sample_rows(self) -> list[dict]:
+        raise NotImplementedError
+
+    def sample_params(self) -> dict:
+        return {}
+
+    def extra_agent_sheets(self) -> tuple[tuple[str, str], ...]:
+        """Further sheets rebuilt for every fill (after the results sheet)."""
+        return ()
+
+    def write_extra(self, wb, t: Labels, ctx: Context, params: dict) -> None:
+        pass
+
+    # -- shared machinery ----------------------------------------------------------------
+    def agent_sheet_titles(self, t: Labels) -> list[str]:
+        titles = [t(*self.data_sheet), t(*self.results_sheet)]
+        titles += [t(*s) for s in self.extra_agent_sheets()]
+        return titles
+
+    def build(self, lang: str) -> Workbook:
+        t = Labels(lang)
+        wb = Workbook()
+        wb.remove(wb.active)
+        self.build_scheme(wb, t)
+        self.build_agents(wb, t, self.sample_rows(), self.sample_params())
+        wb.properties.title = t(*self.title)
+        wb.properties.creator = "kpi_xl"
+        wb.properties.subject = t(*self.description)
+        wb.custom_doc_props.append(StringProperty(name=PROP_TEMPLATE, value=self.name))
+        wb.custom_doc_props.append(StringProperty(name=PROP_LANG, value=lang))
+        wb.active = 0
+        return wb
+
+    def build_agents(self, wb, t: Labels, rows: list[dict], params: dict) -> Context:
+        ctx = Context(t=t, n=len(rows), data_sheet=t(*self.data_sheet),
+                      results_sheet=t(*self.results_sheet))
+        self.write_data(wb, t, ctx, rows, params)
+        self.write_results(wb, t, ctx)
+        self.write_extra(wb, t, ctx, params)
+        return ctx
+
+    def write_data(self, wb, t: Labels, ctx: Context, rows: list[dict], params: dict) -> None:
+        ws = wb.create_sheet(ctx.data_sheet)
+        cols = list(self.inputs) + list(self.computed)
+        for i, col in enumerate(cols, start=1):
+            ctx.data_cols[col.key] = get_column_letter(i)
+        col_widths = {}
+        for i, col in enumerate(cols, start=1):
+            label = t(col.zh, col.en)
+            col_widths[i] = col.width or max(10, min(18, text_width_for_header(label)))
+        L.widths(ws, col_widths)
+        L.title(ws, t(*self.title) + " · " + ctx.data_sheet, t(*self.data_note), span=len(cols))
+        self._write_params(wb, ws, t, params)
+
+        L.header(ws, HEADER_ROW, 1, [t(c.zh, c.en) for c in cols])
+        for k in range(max(ctx.n, 1)):
+            r = ctx.first + k
+            row = rows[k] if k < len(rows) else {}
+            for i, col in enumerate(self.inputs, start=1):
+                value = row.get(col.key)
+                cell = L.body(ws.cell(r, i, value), col.fmt, editable=True,
+                              align=Alignment(horizontal="left" if col.kind == "text" else "right",
+                                              vertical="center"))
+                del cell
+            for j, col in enumerate(self.computed, start=len(self.inputs) + 1):
+                L.body(ws.cell(r, j, col.formula(ctx, r)), col.fmt,
+                       align=Alignment(horizontal="right", vertical="center"))
+        # Team average: the reference for quadrants and commission conditions.
+        avg = ctx.average_row
+        L.body(ws.cell(avg, 1, t("团队平均", "Team average")), bold=True, fill=L.TOTAL_FILL)
+        for i, col in enumerate(cols, start=1):
+            if i == 1:
+                continue
+            letter = get_column_letter(i)
+            if isinstance(col, Computed) and not col.average:
+                value = None
+            elif isinstance(col, Column) and col.kind == "text":
+                value = None
+            else:
+                value = f"=AVERAGE({letter}{ctx.first}:{letter}{ctx.last})"
+            L.body(ws.cell(avg, i, value), col.fmt, bold=True, fill=L.TOTAL_FILL,
+                   align=Alignment(horizontal="right", vertical="center"))
+        for i, col in enumerate(self.inputs, start=1):
+            dv = L.validation(col.kind if col.kind != "month" else "text", t, t(col.zh, col.en))
+            letter = get_column_letter(i)
+            dv.add(f"{letter}{ctx.first}:{letter}{ctx.last}")
+            ws.add_data_validation(dv)
+        ws.freeze_panes = ws.cell(ctx.first, 2)
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{ctx.last}"
+        ws.sheet_view.zoomScale = 100
+        _print_setup(ws, landscape=True)
+
+    def _write_params(self, wb, ws, t: Labels, params: dict) -> None:
+        col = 1
+        for p in self.params:
+            label = ws.cell(3, col, t(p.zh, p.en))
+            label.font = L.BOLD_FONT
+            label.alignment = Alignment(horizontal="right", vertical="center")
+            cell = L.body(ws.cell(3, col + 1, params.get(p.key)), p.fmt, editable=True)
+            if p.kind != "text" and p.kind != "month":
+                dv = L.validation(p.kind, t, t(p.zh, p.en))
+                dv.add(cell.coordinate)
+                ws.add_data_validation(dv)
+            L.add_name(wb, p.defined_name(t), ws.title, L.absolute(col + 1, 3))
+            col += 2
+        ws.row_dimensions[3].height = 20
+
+    # -- results helpers -------------------------------------------------------------
+    def results_table(self, wb, ws, t: Labels, ctx: Context, columns: list[Computed]) -> None:
+        """Agent column plus ``columns``; the range is named KPI_Results for summaries."""
+        ctx.result_cols["agent"] = "A"
+        for i, col in enumerate(columns, start=2):
+            ctx.result_cols[col.key] = get_column_letter(i)
+        L.header(ws, HEADER_ROW, 1, [t("客服", "Agent")] + [t(c.zh, c.en) for c in columns])
+        for k in range(max(ctx.n, 1)):
+            r = ctx.first + k
+            L.body(ws.cell(r, 1, f"={ctx.d('agent', r)}"), bold=True,
+                   align=Alignment(horizontal="left", vertical="center"))
+            for i, col in enumerate(columns, start=2):
+                L.body(ws.cell(r, i, col.formula(ctx, r)), col.fmt)
+        sizes = {1: 12}
+        for i, col in enumerate(columns, start=2):
+            sizes[i] = col.width or max(9, min(16, text_width_for_header(t(col.zh, col.en))))
+        L.widths(ws, sizes)
+        last_col = get_column_letter(len(columns) + 1)
+        L.add_name(wb, RESULTS_NAME, ws.title, f"$A${HEADER_ROW}:${last_col}${ctx.last}")
+        ws.freeze_panes = ws.cell(ctx.first, 2)
+        _print_setup(ws, landscape=True)
+
+    def ranking_and_charts(self, ws, t: Labels, ctx: Context, total_key: str,
+                           part_keys: list[str], total_label: str) -> None:
+        """Sorted ranking block with its bar chart, and a stacked bar of the score parts."""
+        n = max(ctx.n, 1)
+        order_idx = ws.max_column + 1
+        order_col = get_column_letter(order_idx)
+        L.header(ws, HEADER_ROW, order_idx, [t("排序", "Order")])
+        ws.column_dimensions[order_col].width = 7
+        total = ctx.rcol(total_key)
+        for k in range(n):
+            r = ctx.first + k
+            c = ws.cell(r, order_idx)
+            c.value = (f"=RANK({ctx.r(total_key, r)},{total})"
+                       f"+COUNTIF(${ctx.result_cols[total_key]}${ctx.first}:{ctx.r(total_key, r)},"
+                       f"{ctx.r(total_key, r)})-1")
+            L.body(c, "0")
+            c.font = L.NOTE_FONT
+        ctx.result_cols["order"] = order_col
+
+        top = ctx.last + 3
+        ws.cell(top, 1, t("团队排名", "Team ranking")).font = L.SECTION_FONT
+        L.header(ws, top + 1, 1, [t("名次", "Place"), t("客服", "Agent"), total_label], height=20)
+        order = ctx.rcol("order")
+        for k in range(n):
+            r = top + 2 + k
+            L.body(ws.cell(r, 1, k + 1), "0")
+            L.body(ws.cell(r, 2, f"=INDEX({ctx.rcol('agent')},MATCH(A{r},{order},0))"), bold=True)
+            L.body(ws.cell(r, 3, f"=INDEX({total},MATCH(A{r},{order},0))"), L.SCORE)
+        block_end = top + 2 + n - 1
+        L.ranking_bar(ws, t("团队排名", "Team ranking"),
+                      Reference(ws, min_col=2, min_row=top + 2, max_row=block_end),
+                      Reference(ws, min_col=3, min_row=top + 1, max_row=block_end),
+                      f"E{top}", total_label, n)
+        rank_rows = math.ceil(max(7.5, min(20, 1.5 + 0.6 * n)) / 0.5)
+        chart_top = max(block_end, top + rank_rows) + 2
+        cols = [ctx.result_cols[k] for k in part_keys]
+        first_idx = _col_index(cols[0])
+        last_idx = _col_index(cols[-1])
+        L.stacked_bar(ws, t("得分构成", "Score breakdown"),
+                      Reference(ws, min_col=1, min_row=ctx.first, max_row=ctx.last),
+                      Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
+                                max_row=ctx.last),
+                      f"A{chart_top}", t("加权得分", "Weighted points"), n)
+
+
+def _col_index(letter: str) -> int:
+    from openpyxl.utils import column_index_from_string
+    return column_index_from_string(letter)
+
+
+def text_width_for_header(label: str) -> float:
+    # Headers wrap onto two lines, so roughly half the text width is enough.
+    return math.ceil(L.text_width(label) / 2) + 3
+
+
+def _print_setup(ws, landscape: bool) -> None:
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4

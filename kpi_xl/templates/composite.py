@@ -1,0 +1,222 @@
+"""The composite customer-service model: conversion, payment rate, AOV ratio, first and
+average response, returns — band tables and weights exactly as published.
+
+The published tables are kept as they are (a gap in the conversion table, an overlap
+in the payment table, weights adding up to 95 %), so the check cells beside them
+show the problems; the HR user corrects the tables and every score follows.
+"""
+from __future__ import annotations
+
+from openpyxl.styles import Alignment
+
+from . import layout as L
+from .base import Computed, Context, Template
+from .layout import FIRST_ROW, Column, Labels
+
+BANDS = (
+    L.BandTable("conversion", "询单转化率 X（成交人数 ÷ 询单人数）", "Conversion X (buyers ÷ inquiries)",
+                [[0.41, None, 100], [0.38, 0.41, 90], [0.35, 0.38, 80], [0.32, 0.35, 70],
+                 [0.28, 0.31, 60], [0.25, 0.28, 50], [None, 0.25, 0]], "left", L.PERCENT0),
+    L.BandTable("payment", "支付率 F（付款笔数 ÷ 下单笔数）", "Payment rate F (paid orders ÷ orders)",
+                [[0.90, None, 100], [0.80, 0.90, 90], [0.70, 0.80, 80], [0.60, 0.70, 70],
+                 [0.50, 0.65, 60], [None, 0.50, 0]], "left", L.PERCENT0),
+    L.BandTable("aov_ratio", "落实客单价 Y（个人客单价 ÷ 店铺客单价）", "AOV ratio Y (agent AOV ÷ shop AOV)",
+                [[1.23, None, 100], [1.21, 1.23, 90], [1.19, 1.21, 80], [1.17, 1.19, 70],
+                 [1.15, 1.17, 60], [None, 1.15, 0]], "left", L.DECIMAL),
+    L.BandTable("first_response", "首次响应时间 ST（秒）", "First response ST (seconds)",
+                [[None, 10, 100], [10, 15, 90], [15, 20, 80], [20, 25, 70], [25, 30, 60],
+                 [30, None, 0]], "right", L.SECONDS),
+    L.BandTable("avg_response", "平均响应时间 PT（秒）", "Average response PT (seconds)",
+                [[None, 20, 100], [20, 25, 90], [25, 30, 80], [30, 35, 70], [35, 40, 60],
+                 [40, None, 0]], "right", L.SECONDS),
+    L.BandTable("returns", "月退货量 T（笔）", "Monthly returns T (count)",
+                [[None, 3, 100], [3, 10, 80], [10, 20, 60], [20, None, 0]], "left", L.SECONDS),
+)
+BAND_NAMES = {
+    "conversion": ("区间_转化率", "Band_Conversion"),
+    "payment": ("区间_支付率", "Band_Payment"),
+    "aov_ratio": ("区间_客单价", "Band_AOV_Ratio"),
+    "first_response": ("区间_首响", "Band_First_Response"),
+    "avg_response": ("区间_平响", "Band_Avg_Response"),
+    "returns": ("区间_退货", "Band_Returns"),
+}
+#: Weights as published (they add up to 95 %, which the weight check reports).
+WEIGHTS = (("conversion", "转化率", "Conversion", 0.30), ("payment", "支付率", "Payment rate", 0.25),
+           ("aov_ratio", "落实客单价", "AOV ratio", 0.20), ("first_response", "首次响应", "First response", 0.10),
+           ("avg_response", "平均响应", "Avg response", 0.05), ("returns", "退货量", "Returns", 0.05))
+#: Which data column each band scores.
+SCORED = {"conversion": "conversion", "payment": "payment_rate", "aov_ratio": "aov_ratio",
+          "first_response": "first_response_s", "avg_response": "avg_response_s",
+          "returns": "returns"}
+NAMES = {
+    "weights": ("权重", "Weights"),
+    "bonus": ("月度奖金", "Monthly_Bonus"),
+    "full_at": ("全额分数线", "Full_Bonus_At"),
+    "none_below": ("奖金下限", "No_Bonus_Below"),
+}
+
+
+def rate(num: str, den: str):
+    return lambda ctx, r: f"=KPI_RATE({ctx.data_cols[num]}{r},{ctx.data_cols[den]}{r})"
+
+
+class CompositeTemplate(Template):
+    name = "cs_composite"
+    title = ("客服综合考核", "Customer-service composite appraisal")
+    description = ("客服综合考核模型：转化率、支付率、落实客单价、首次/平均响应、退货（区间表与权重按公布版本）",
+                   "Composite customer-service model: conversion, payment rate, AOV ratio, first and "
+                   "average response, returns (bands and weights as published)")
+    inputs = (
+        Column("agent", "客服", "Agent", "text", ("客服姓名", "姓名", "name", "agent name"), width=12),
+        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询人数", "咨询总人数")),
+        Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数")),
+        Column("orders", "下单笔数", "Orders", "int", ("下单数",)),
+        Column("paid_orders", "付款笔数", "Paid orders", "int", ("成交笔数(付款)", "paid")),
+        Column("sales", "销售额", "Sales", "number", ("销售金额", "成交金额"), number_format=L.MONEY,
+               width=12),
+        Column("first_response_s", "首次响应(秒)", "First response (s)", "number",
+               ("首次响应时间", "首响", "first response", "st"), number_format="0.0"),
+        Column("avg_response_s", "平均响应(秒)", "Avg response (s)", "number",
+               ("平均响应时间", "平响", "average response", "pt"), number_format="0.0"),
+        Column("returns", "退货量", "Returns", "int", ("退货笔数", "退货数")),
+        Column("deals", "成交笔数", "Deals", "int", ("成交单数",)),
+    )
+    params = (
+        Column("shop", "店铺", "Shop", "text", ("店铺名称", "shop name"), required=False,
+               name_zh="店铺", name_en="Shop"),
+        Column("month", "月份", "Month", "month", ("考核月份", "period"), required=False,
+               name_zh="月份", name_en="Month"),
+        Column("shop_aov", "店铺客单价", "Shop AOV", "number", ("店铺平均客单价", "shop aov"),
+               number_format=L.DECIMAL, name_zh="店铺客单价", name_en="Shop_AOV"),
+    )
+    computed = (
+        Computed("conversion", "询单转化率", "Conversion", L.PERCENT, rate("buyers", "inquiries")),
+        Computed("payment_rate", "支付率", "Payment rate", L.PERCENT, rate("paid_orders", "orders")),
+        Computed("aov", "客单价", "AOV", L.DECIMAL, rate("sales", "buyers")),
+        Computed("aov_ratio", "落实客单价", "AOV ratio", L.DECIMAL,
+                 lambda ctx, r: f"=KPI_RATE({ctx.data_cols['aov']}{r},"
+                                f"{ctx.t('店铺客单价', 'Shop_AOV')})"),
+        Computed("return_rate", "退货率", "Return rate", L.PERCENT, rate("returns", "deals")),
+    )
+
+    def sample_rows(self):
+        # DOMAIN's worked example; sales = agent AOV × buyers so that the AOVs come out as published.
+        return [
+            dict(agent="A", inquiries=275, buyers=88, orders=240, paid_orders=228,
+                 sales=round(78.23 * 88, 2), first_response_s=13, avg_response_s=21, returns=6,
+                 deals=289),
+            dict(agent="B", inquiries=1455, buyers=582, orders=325, paid_orders=247,
+                 sales=round(76.9 * 582, 2), first_response_s=8, avg_response_s=19, returns=23,
+                 deals=423),
+            dict(agent="C", inquiries=800, buyers=232, orders=225, paid_orders=198,
+                 sales=round(82.8 * 232, 2), first_response_s=16, avg_response_s=27, returns=0,
+                 deals=260),
+        ]
+
+    def sample_params(self):
+        return {"shop_aov": 66.3}
+
+    def build_scheme(self, wb, t: Labels) -> None:
+        ws = wb.create_sheet(t(*self.scheme_sheet))
+        L.widths(ws, {1: 13, 2: 13, 3: 13, 4: 13, 5: 13, 6: 13, 7: 13, 8: 4})
+        L.title(ws, t("客服综合考核方案", "Composite customer-service scheme"),
+                t("修改区间表、权重或奖金参数后，所有客服的得分随之更新。区间表与权重按公布版本原样提供，"
+                  "每张表下方的检查单元格会指出断档、重叠以及权重合计不是 100% 的问题，请核对后修改。",
+                  "Edit a band table, a weight or a bonus figure and every agent's score follows. The "
+                  "tables and weights are shipped exactly as published; the check cell under each table "
+                  "points out gaps, overlaps and weights that do not add up to 100 % — review and "
+                  "correct them."), span=7)
+        # Weights run across one row so that KPI_WEIGHTED pairs them with a row of points.
+        ws.cell(4, 1, t("权重", "Weights")).font = L.SECTION_FONT
+        L.header(ws, 5, 1, [t("指标", "KPI")] + [t(zh, en) for _, zh, en, _ in WEIGHTS], height=20)
+        L.body(ws.cell(6, 1, t("权重", "Weight")), bold=True)
+        for i, (_, _, _, w) in enumerate(WEIGHTS, start=2):
+            L.body(ws.cell(6, i, w), L.PERCENT0, editable=True)
+        dv = L.validation("percent", t, t("权重", "Weight"))
+        dv.add("B6:G6")
+        ws.add_data_validation(dv)
+        L.add_name(wb, t(*NAMES["weights"]), ws.title, "$B$6:$G$6")
+        ws.cell(7, 1, t("检查", "Check")).font = L.BOLD_FONT
+        c = ws.cell(7, 2, f"=KPI_CHECK_WEIGHTS({t(*NAMES['weights'])})")
+        c.font = L.CHECK_FONT
+        c.alignment = L.LEFT_WRAP
+        ws.merge_cells("B7:G7")
+        checks = ["B7"]
+
+        ws.cell(9, 1, t("奖金", "Bonus")).font = L.SECTION_FONT
+        bonus_rows = ((t("月度奖金（元）", "Monthly bonus"), 1000, L.COUNT, "bonus"),
+                      (t("全额分数线", "Full bonus from score"), 90, "0", "full_at"),
+                      (t("低于此分不发", "No bonus below score"), 70, "0", "none_below"))
+        for i, (label, value, fmt, key) in enumerate(bonus_rows):
+            r = 10 + i
+            ws.cell(r, 1, label).font = L.BODY_FONT
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            L.body(ws.cell(r, 3, value), fmt, editable=True)
+            L.add_name(wb, t(*NAMES[key]), ws.title, L.absolute(3, r))
+        dv = L.validation("number", t, t("奖金", "Bonus"))
+        dv.add("C10:C12")
+        ws.add_data_validation(dv)
+
+        # Band tables in two columns; a pair shares its rows so that row heights match.
+        row = 14
+        for i in range(0, len(BANDS), 2):
+            pair = BANDS[i:i + 2]
+            span = max(len(b.rows) for b in pair)
+            for side, table in enumerate(pair):
+                left = 1 if side == 0 else 5
+                end = L.band_table(wb, ws, row, left, table, t, t(*BAND_NAMES[table.key]), span)
+                checks.append(f"{'B' if side == 0 else 'F'}{end - 2}")
+            row = end
+        for cell in checks:
+            L.check_format(ws, cell)
+        ws.sheet_view.showGridLines = False
+        from .base import _print_setup
+        _print_setup(ws, landscape=False)
+
+    def write_results(self, wb, t: Labels, ctx: Context) -> None:
+        ws = wb.create_sheet(ctx.results_sheet)
+        L.title(ws, t("客服综合考核结果", "Composite appraisal results"),
+                t("各项得分按方案表的区间表计算；总分 = Σ 得分 × 权重；奖金按总分与奖金参数；"
+                  "四象限以团队平均转化率与客单价为界。红色为低于 70 分。",
+                  "Points come from the scheme's band tables; total = Σ points × weight; the bonus "
+                  "follows the total and the bonus figures; quadrants split at the team's average "
+                  "conversion and AOV. Red marks a total below 70."), span=12)
+        weights = t(*NAMES["weights"])
+        cols = []
+        for key, zh, en, _ in WEIGHTS:
+            band = t(*BAND_NAMES[key])
+            closed = next(b.closed for b in BANDS if b.key == key)
+            cols.append(Computed(f"pts_{key}", zh + t("得分", ""), en + t("", " pts"), "0",
+                                 lambda c, r, k=key, b=band, cl=closed:
+                                 f'=KPI_BAND({c.d(SCORED[k], r)},{b},"{cl}")'))
+        first_pts, last_pts = "B", "G"
+        cols.append(Computed("total", "总分", "Total", L.SCORE,
+                             lambda c, r: f"=KPI_WEIGHTED({first_pts}{r}:{last_pts}{r},{weights})"))
+        cols.append(Computed("rank", "排名", "Rank", "0",
+                             lambda c, r: f"=RANK({c.r('total', r)},{c.rcol('total')})"))
+        cols.append(Computed("bonus", "月度奖金", "Bonus", L.MONEY,
+                             lambda c, r: f"=KPI_BONUS({c.r('total', r)},{t(*NAMES['bonus'])},"
+                                          f"{t(*NAMES['full_at'])},{t(*NAMES['none_below'])})",
+                             width=11))
+        cols.append(Computed("quadrant", "转化×客单价象限", "Conversion × AOV quadrant", "@",
+                             lambda c, r: f"=KPI_QUADRANT({c.d('conversion', r)},{c.d('aov', r)},"
+                                          f"{c.davg('conversion')},{c.davg('aov')},"
+                                          f"\"{t.lang}\")", width=22))
+        for i, (key, zh, en, _) in enumerate(WEIGHTS, start=1):
+            cols.append(Computed(f"part_{key}", zh, en, L.SCORE,
+                                 lambda c, r, i=i, k=key:
+                                 f"={c.r('pts_' + k, r)}*INDEX({weights},1,{i})", width=10))
+        self.results_table(wb, ws, t, ctx, cols)
+        # A header over the weighted parts, which feed the stacked chart.
+        part_first = ctx.result_cols["part_conversion"]
+        part_last = ctx.result_cols["part_returns"]
+        ws[f"{part_first}3"] = t("加权得分（得分 × 权重）", "Weighted points (points × weight)")
+        ws[f"{part_first}3"].font = L.BOLD_FONT
+        ws[f"{part_first}3"].alignment = Alignment(horizontal="center")
+        ws.merge_cells(f"{part_first}3:{part_last}3")
+        total = ctx.rcol("total").replace("$", "")
+        L.total_formats(ws, total)
+        L.colour_scale(ws, f"{ctx.result_cols['pts_conversion']}{FIRST_ROW}:"
+                           f"{ctx.result_cols['pts_returns']}{ctx.last}")
+        self.ranking_and_charts(ws, t, ctx, "total",
+                                [f"part_{k}" for k, *_ in WEIGHTS], t("总分", "Total"))

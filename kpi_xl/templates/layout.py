@@ -1,0 +1,317 @@
+"""Shared look of the template workbooks: titles, headers, input and formula cells,
+band tables with their checks, defined names, validation, charts.
+
+Every template is written through these helpers so that all of them look alike:
+yellow cells are for the user to edit, grey cells are computed.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+FONT_NAME = "Microsoft YaHei"
+TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True, color="1F3864")
+NOTE_FONT = Font(name=FONT_NAME, size=9, italic=True, color="595959")
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFF")
+BODY_FONT = Font(name=FONT_NAME, size=10)
+BOLD_FONT = Font(name=FONT_NAME, size=10, bold=True)
+SECTION_FONT = Font(name=FONT_NAME, size=11, bold=True, color="1F3864")
+CHECK_FONT = Font(name=FONT_NAME, size=9, color="C00000")
+
+HEADER_FILL = PatternFill("solid", fgColor="2F5597")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+FORMULA_FILL = PatternFill("solid", fgColor="F2F2F2")
+TOTAL_FILL = PatternFill("solid", fgColor="DDEBF7")
+FAIL_FILL = PatternFill("solid", fgColor="FFC7CE")
+FAIL_FONT = Font(color="9C0006")
+OK_FILL = PatternFill("solid", fgColor="C6EFCE")
+OK_FONT = Font(color="006100")
+
+_THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+PERCENT = "0.0%"
+PERCENT0 = "0%"
+DECIMAL = "0.00"
+SCORE = "0.0"
+COUNT = "#,##0"
+MONEY = "#,##0.00"
+SECONDS = "0"
+
+HEADER_ROW = 4
+FIRST_ROW = 5
+
+
+class Labels:
+    """Picks the Chinese or English text of a label."""
+
+    def __init__(self, lang: str):
+        if lang not in ("zh", "en"):
+            raise ValueError(lang)
+        self.lang = lang
+
+    def __call__(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+
+@dataclass(frozen=True)
+class Column:
+    """An input column of a template: key used in code, headers in both languages, type."""
+
+    key: str
+    zh: str
+    en: str
+    kind: str  # "text", "int", "number", "percent", "month"
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+    number_format: str | None = None
+    width: float | None = None
+    #: defined name of the cell holding a group-level parameter (Chinese, English)
+    name_zh: str = ""
+    name_en: str = ""
+
+    def header(self, t: Labels) -> str:
+        return t(self.zh, self.en)
+
+    def defined_name(self, t: Labels) -> str:
+        return t(self.name_zh, self.name_en)
+
+    @property
+    def fmt(self) -> str:
+        if self.number_format:
+            return self.number_format
+        return {"int": COUNT, "number": DECIMAL, "percent": PERCENT, "text": "@",
+                "month": "@"}[self.kind]
+
+
+def text_width(text) -> float:
+    """Display width of a text in Excel character units (CJK characters count double)."""
+    text = "" if text is None else str(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def ref(sheet: str, cell: str) -> str:
+    """A reference to a cell or range of another sheet, quoted the way Excel accepts."""
+    return f"{quote_sheetname(sheet) if not sheet.startswith(chr(39)) else sheet}!{cell}"
+
+
+def qsheet(sheet: str) -> str:
+    """Sheet name always quoted (non-ASCII names read back safely everywhere)."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def absolute(col: int, row: int) -> str:
+    return f"${get_column_letter(col)}${row}"
+
+
+def add_name(wb, name: str, sheet: str, cell_range: str) -> None:
+    """Workbook-level defined name; ``cell_range`` like ``$A$5:$C$11``."""
+    if name in wb.defined_names:
+        del wb.defined_names[name]
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{qsheet(sheet)}!{cell_range}")
+
+
+def title(ws, text: str, note: str | None = None, span: int = 8) -> None:
+    ws.cell(1, 1, text).font = TITLE_FONT
+    ws.row_dimensions[1].height = 26
+    if note:
+        c = ws.cell(2, 1, note)
+        c.font = NOTE_FONT
+        c.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=span)
+        # Merged cells do not grow with wrapped text; size the row for the note.
+        per_line = max(20, sum((ws.column_dimensions[get_column_letter(c)].width or 9)
+                               for c in range(1, span + 1)))
+        lines = max(1, int(text_width(note) / per_line) + 1)
+        ws.row_dimensions[2].height = 13 * lines + 4
+
+
+def header(ws, row: int, col: int, labels, height: float = 32) -> None:
+    for i, text in enumerate(labels):
+        c = ws.cell(row, col + i, text)
+        c.font = HEADER_FONT
+        c.fill = HEADER_FILL
+        c.alignment = CENTER
+        c.border = BORDER
+    ws.row_dimensions[row].height = height
+
+
+def body(cell, fmt: str | None = None, *, editable: bool = False, bold: bool = False,
+         fill=None, align=None):
+    cell.font = BOLD_FONT if bold else BODY_FONT
+    cell.border = BORDER
+    if fmt:
+        cell.number_format = fmt
+    if fill is not None:
+        cell.fill = fill
+    elif editable:
+        cell.fill = INPUT_FILL
+    else:
+        cell.fill = FORMULA_FILL
+    cell.alignment = align or Alignment(horizontal="center", vertical="center")
+    return cell
+
+
+def widths(ws, sizes: dict[int, float]) -> None:
+    for col, size in sizes.items():
+        ws.column_dimensions[get_column_letter(col)].width = size
+
+
+def validation(kind: str, t: Labels, header_text: str) -> DataValidation:
+    """Typed input validation with a prompt and an error message in the workbook's language."""
+    if kind == "int":
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+        msg = t("请输入不小于 0 的整数。", "Enter a whole number of 0 or more.")
+    elif kind == "number":
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+        msg = t("请输入不小于 0 的数字。", "Enter a number of 0 or more.")
+    elif kind == "percent":
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1")
+        msg = t("请输入 0% 到 100% 之间的百分比。", "Enter a percentage between 0 % and 100 %.")
+    elif kind == "score":
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100")
+        msg = t("请输入 0 到 100 之间的分数。", "Enter a score between 0 and 100.")
+    elif kind == "date":
+        dv = DataValidation(type="date", operator="greaterThan", formula1="36526")
+        msg = t("请输入日期。", "Enter a date.")
+    elif kind == "text":
+        dv = DataValidation(type="textLength", operator="greaterThan", formula1="0")
+        msg = t("请输入名称。", "Enter a name.")
+    else:
+        raise ValueError(kind)
+    dv.error = msg
+    dv.errorTitle = header_text[:32]
+    dv.prompt = msg
+    dv.promptTitle = header_text[:32]
+    dv.showErrorMessage = True
+    dv.showInputMessage = True
+    dv.allow_blank = True
+    return dv
+
+
+@dataclass
+class BandTable:
+    """A band table as published: rows of (lower, upper, points); None is an open end."""
+
+    key: str
+    zh: str
+    en: str
+    rows: list
+    closed: str = "left"
+    fmt: str = PERCENT0
+    note_zh: str = ""
+    note_en: str = ""
+    name: str = field(default="", init=False)
+
+
+def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: str,
+               span: int | None = None) -> int:
+    """Write a band table with its title, header, defined name and check cell.
+
+    ``span`` rows are reserved for the bands (at least the table's own), so that tables
+    side by side put their check cells on the same row.  Returns the first free row below.
+    """
+    table.name = name
+    head = ws.cell(top, left, t(table.zh, table.en))
+    head.font = SECTION_FONT
+    rule = t("含下限" if table.closed == "left" else "含上限",
+             "lower bound inclusive" if table.closed == "left" else "upper bound inclusive")
+    note = t(table.note_zh, table.note_en)
+    sub = ws.cell(top + 1, left, f"{name} · {rule}" + (f" · {note}" if note else ""))
+    sub.font = NOTE_FONT
+    header(ws, top + 2, left, [t("下限", "From"), t("上限", "To"), t("得分", "Points")], height=20)
+    first = top + 3
+    for i, (lo, hi, pts) in enumerate(table.rows):
+        r = first + i
+        for j, (value, fmt) in enumerate(((lo, table.fmt), (hi, table.fmt), (pts, "0"))):
+            body(ws.cell(r, left + j, value), fmt, editable=True)
+    last = first + len(table.rows) - 1
+    add_name(wb, name, ws.title,
+             f"{absolute(left, first)}:{absolute(left + 2, last)}")
+    check_row = first + max(span or 0, len(table.rows))
+    label = ws.cell(check_row, left, t("检查", "Check"))
+    label.font = BOLD_FONT
+    label.alignment = Alignment(horizontal="right", vertical="top")
+    c = ws.cell(check_row, left + 1, f'=KPI_CHECK_BANDS({name},"{table.closed}")')
+    c.font = CHECK_FONT
+    c.alignment = LEFT_WRAP
+    ws.merge_cells(start_row=check_row, start_column=left + 1, end_row=check_row, end_column=left + 2)
+    ws.row_dimensions[check_row].height = 40
+    return check_row + 2
+
+
+def check_format(ws, cell_range: str) -> None:
+    """Green when a check cell says OK, red otherwise."""
+    ws.conditional_formatting.add(
+        cell_range, CellIsRule(operator="equal", formula=['"OK"'], fill=OK_FILL, font=OK_FONT))
+    ws.conditional_formatting.add(
+        cell_range, CellIsRule(operator="notEqual", formula=['"OK"'], fill=FAIL_FILL, font=FAIL_FONT))
+
+
+def total_formats(ws, cell_range: str, fail_below: float = 70) -> None:
+    """Data bars on the totals and red for a failing score."""
+    ws.conditional_formatting.add(
+        cell_range, CellIsRule(operator="lessThan", formula=[str(fail_below)], fill=FAIL_FILL,
+                               font=FAIL_FONT))
+    ws.conditional_formatting.add(
+        cell_range, DataBarRule(start_type="num", start_value=0, end_type="num", end_value=100,
+                                color="5B9BD5", showValue=True))
+
+
+def colour_scale(ws, cell_range: str) -> None:
+    ws.conditional_formatting.add(
+        cell_range, ColorScaleRule(start_type="min", start_color="F8696B", mid_type="percentile",
+                                   mid_value=50, mid_color="FFEB84", end_type="max",
+                                   end_color="63BE7B"))
+
+
+def stacked_bar(ws, title_text: str, cats: Reference, data: Reference, anchor: str,
+                y_title: str, n_agents: int) -> None:
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = title_text
+    chart.y_axis.title = y_title
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.height = 8.5
+    chart.width = max(16, min(32, 2 + 1.2 * n_agents))
+    chart.legend.position = "b"
+    chart.y_axis.majorGridlines = None
+    _visible_axes(chart)
+    ws.add_chart(chart, anchor)
+
+
+def ranking_bar(ws, title_text: str, cats: Reference, data: Reference, anchor: str,
+                x_title: str, n_agents: int) -> None:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = title_text
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    # Best on top: categories run bottom-up in a bar chart.
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.y_axis.crosses = "max"
+    chart.y_axis.title = x_title
+    chart.legend = None
+    chart.height = max(7.5, min(20, 1.5 + 0.6 * n_agents))
+    chart.width = 14
+    chart.varyColors = False
+    _visible_axes(chart)
+    ws.add_chart(chart, anchor)
+
+
+def _visible_axes(chart) -> None:
+    # openpyxl 3.1 writes axes with delete="1" unless told otherwise, which hides the labels.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False

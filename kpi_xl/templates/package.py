@@ -1,0 +1,87 @@
+"""Saving workbooks reproducibly and giving them cached values.
+
+A template rebuilt from the same code must be the same file, so the saved package
+gets fixed timestamps (document properties and zip entries).  Cached values come
+from the recalculation engine; until it is installed the workbooks are saved
+without them and :func:`compute_cached_values` says so by returning ``False``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+#: The moment every template claims to have been created and modified.
+FIXED_STAMP = _dt.datetime(2025, 1, 1, 0, 0, 0)
+_ZIP_STAMP = (2025, 1, 1, 0, 0, 0)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+_CREATED = re.compile(rb"(<dcterms:created[^>]*>)[^<]*(</dcterms:created>)")
+
+
+def engine_available() -> bool:
+    """True when the recalculation engine (``kpi_xl.engine.recalc_file``) is installed."""
+    try:
+        from ..engine import recalc_file  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def compute_cached_values(path) -> bool:
+    """Write the value of every formula cell into ``path`` itself; False if no engine yet."""
+    try:
+        from ..engine import recalc_file
+    except ImportError:
+        return False
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        recalc_file(str(path), tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
+
+
+def normalise_package(path) -> None:
+    """Give the saved package fixed timestamps so that rebuilding yields identical bytes."""
+    path = Path(path)
+    stamp = FIXED_STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as src:
+        members = [(info, src.read(info.filename)) for info in src.infolist()]
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info, data in members:
+                if info.filename == "docProps/core.xml":
+                    data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
+                    data = _CREATED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
+                fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_STAMP)
+                fixed.compress_type = zipfile.ZIP_DEFLATED
+                fixed.external_attr = 0o600 << 16
+                dst.writestr(fixed, data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_workbook(wb, path, *, recalc: bool = True) -> bool:
+    """Save ``wb`` to ``path`` with fixed timestamps; compute cached values when possible.
+
+    Returns True when the file carries cached values.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.properties.created = FIXED_STAMP
+    wb.properties.lastModifiedBy = None
+    wb.save(path)
+    computed = compute_cached_values(path) if recalc else False
+    normalise_package(path)
+    return computed
