@@ -133,7 +133,7 @@ FUNCTIONS: tuple[KpiFunction, ...] = (
         "KPI_TENURE_BASE", pay.tenure_base,
         (_s("months", "Months of service.", "在职月数。"),
          _s("base", "Starting base salary.", "起始底薪。"),
-         _s("raise_by", "Raise per step (default 100).", "每档加薪（默认 100）。", True),
+         _s("step", "Raise per step (default 100).", "每档加薪（默认 100）。", True),
          _s("every", "Months per step (default 3).", "每档月数（默认 3）。", True),
          _s("after", "Months before the first step (default 3).", "首次加薪前的月数（默认 3）。", True)),
         "Base salary stepped up by tenure.",
