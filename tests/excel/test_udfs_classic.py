@@ -293,3 +293,14 @@ def test_bad_input_never_crashes(entry):
             args[position] = odd
             result = func(*args)
             assert _is_cell_result(result), (entry.name, position, odd, result)
+
+
+def test_a_bug_in_a_core_function_is_raised_not_shown_as_an_error_value():
+    def broken(value):
+        return 1 / 0
+
+    entry = registry.KpiFunction("KPI_BROKEN", broken, (registry.Arg("value", "scalar", "", ""),),
+                                 "", "")
+    udf = face.make_udf(entry, __name__)
+    with pytest.raises(ZeroDivisionError):
+        udf(1.0)

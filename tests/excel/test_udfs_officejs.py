@@ -18,6 +18,7 @@ import pytest
 from kpi_xl import registry
 
 PROBE = Path(__file__).with_name("officejs_probe.py")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def err_in(code, error_type):
@@ -75,7 +76,9 @@ CALLS = [
 
 @pytest.fixture(scope="module")
 def probe():
-    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    # the licence key is xlwings' free noncommercial one, which its Office.js code asks for
+    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     request = {"calls": [[func, args] for _, func, args, _ in CALLS]}
     done = subprocess.run([sys.executable, str(PROBE)], input=json.dumps(request), env=env,
                           capture_output=True, text=True, timeout=120)
