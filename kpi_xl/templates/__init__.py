@@ -17,8 +17,9 @@ from .package import engine_available, save_workbook
 
 
 def _registry():
+    from .appraisal import AppraisalTemplate
     from .composite import CompositeTemplate
-    templates = [CompositeTemplate()]
+    templates = [CompositeTemplate(), AppraisalTemplate()]
     return {tpl.name: tpl for tpl in templates}
 
 

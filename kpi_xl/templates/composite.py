@@ -7,11 +7,10 @@ show the problems; the HR user corrects the tables and every score follows.
 """
 from __future__ import annotations
 
-from openpyxl.styles import Alignment
-
 from . import layout as L
-from .base import Computed, Context, Template
-from .layout import FIRST_ROW, Column, Labels
+from .base import Computed
+from .layout import Column
+from .scored import Kpi, ScoredTemplate, rate
 
 BANDS = (
     L.BandTable("conversion", "询单转化率 X（成交人数 ÷ 询单人数）", "Conversion X (buyers ÷ inquiries)",
@@ -32,36 +31,40 @@ BANDS = (
     L.BandTable("returns", "月退货量 T（笔）", "Monthly returns T (count)",
                 [[None, 3, 100], [3, 10, 80], [10, 20, 60], [20, None, 0]], "left", L.SECONDS),
 )
-BAND_NAMES = {
-    "conversion": ("区间_转化率", "Band_Conversion"),
-    "payment": ("区间_支付率", "Band_Payment"),
-    "aov_ratio": ("区间_客单价", "Band_AOV_Ratio"),
-    "first_response": ("区间_首响", "Band_First_Response"),
-    "avg_response": ("区间_平响", "Band_Avg_Response"),
-    "returns": ("区间_退货", "Band_Returns"),
-}
-#: Weights as published (they add up to 95 %, which the weight check reports).
-WEIGHTS = (("conversion", "转化率", "Conversion", 0.30), ("payment", "支付率", "Payment rate", 0.25),
-           ("aov_ratio", "落实客单价", "AOV ratio", 0.20), ("first_response", "首次响应", "First response", 0.10),
-           ("avg_response", "平均响应", "Avg response", 0.05), ("returns", "退货量", "Returns", 0.05))
-#: Which data column each band scores.
-SCORED = {"conversion": "conversion", "payment": "payment_rate", "aov_ratio": "aov_ratio",
-          "first_response": "first_response_s", "avg_response": "avg_response_s",
-          "returns": "returns"}
-NAMES = {
-    "weights": ("权重", "Weights"),
-    "bonus": ("月度奖金", "Monthly_Bonus"),
-    "full_at": ("全额分数线", "Full_Bonus_At"),
-    "none_below": ("奖金下限", "No_Bonus_Below"),
-}
+KPIS = (
+    Kpi("conversion", "转化率", "Conversion", "conversion", 0.30, BANDS[0],
+        ("区间_转化率", "Band_Conversion")),
+    Kpi("payment", "支付率", "Payment rate", "payment_rate", 0.25, BANDS[1],
+        ("区间_支付率", "Band_Payment")),
+    Kpi("aov_ratio", "落实客单价", "AOV ratio", "aov_ratio", 0.20, BANDS[2],
+        ("区间_客单价", "Band_AOV_Ratio")),
+    Kpi("first_response", "首次响应", "First response", "first_response_s", 0.10, BANDS[3],
+        ("区间_首响", "Band_First_Response")),
+    Kpi("avg_response", "平均响应", "Avg response", "avg_response_s", 0.05, BANDS[4],
+        ("区间_平响", "Band_Avg_Response")),
+    Kpi("returns", "退货量", "Returns", "returns", 0.05, BANDS[5], ("区间_退货", "Band_Returns")),
+)
+#: The weights as published add up to 95 %, which the weight check reports.
 
 
-def rate(num: str, den: str):
-    return lambda ctx, r: f"=KPI_RATE({ctx.data_cols[num]}{r},{ctx.data_cols[den]}{r})"
-
-
-class CompositeTemplate(Template):
+class CompositeTemplate(ScoredTemplate):
     name = "cs_composite"
+    kpis = KPIS
+    scheme_title = ("客服综合考核方案", "Composite customer-service scheme")
+    scheme_note = (
+        "修改区间表、权重或奖金参数后，所有客服的得分随之更新。区间表与权重按公布版本原样提供，"
+        "每张表下方的检查单元格会指出断档、重叠以及权重合计不是 100% 的问题，请核对后修改。",
+        "Edit a band table, a weight or a bonus figure and every agent's score follows. The "
+        "tables and weights are shipped exactly as published; the check cell under each table "
+        "points out gaps, overlaps and weights that do not add up to 100 % — review and "
+        "correct them.")
+    results_title = ("客服综合考核结果", "Composite appraisal results")
+    results_note = (
+        "各项得分按方案表的区间表计算；总分 = Σ 得分 × 权重；奖金按总分与奖金参数；"
+        "四象限以团队平均转化率与客单价为界。红色为低于 70 分。",
+        "Points come from the scheme's band tables; total = Σ points × weight; the bonus "
+        "follows the total and the bonus figures; quadrants split at the team's average "
+        "conversion and AOV. Red marks a total below 70.")
     title = ("客服综合考核", "Customer-service composite appraisal")
     description = ("客服综合考核模型：转化率、支付率、落实客单价、首次/平均响应、退货（区间表与权重按公布版本）",
                    "Composite customer-service model: conversion, payment rate, AOV ratio, first and "
@@ -115,108 +118,3 @@ class CompositeTemplate(Template):
 
     def sample_params(self):
         return {"shop_aov": 66.3}
-
-    def build_scheme(self, wb, t: Labels) -> None:
-        ws = wb.create_sheet(t(*self.scheme_sheet))
-        L.widths(ws, {1: 13, 2: 13, 3: 13, 4: 13, 5: 13, 6: 13, 7: 13, 8: 4})
-        L.title(ws, t("客服综合考核方案", "Composite customer-service scheme"),
-                t("修改区间表、权重或奖金参数后，所有客服的得分随之更新。区间表与权重按公布版本原样提供，"
-                  "每张表下方的检查单元格会指出断档、重叠以及权重合计不是 100% 的问题，请核对后修改。",
-                  "Edit a band table, a weight or a bonus figure and every agent's score follows. The "
-                  "tables and weights are shipped exactly as published; the check cell under each table "
-                  "points out gaps, overlaps and weights that do not add up to 100 % — review and "
-                  "correct them."), span=7)
-        # Weights run across one row so that KPI_WEIGHTED pairs them with a row of points.
-        ws.cell(4, 1, t("权重", "Weights")).font = L.SECTION_FONT
-        L.header(ws, 5, 1, [t("指标", "KPI")] + [t(zh, en) for _, zh, en, _ in WEIGHTS], height=20)
-        L.body(ws.cell(6, 1, t("权重", "Weight")), bold=True)
-        for i, (_, _, _, w) in enumerate(WEIGHTS, start=2):
-            L.body(ws.cell(6, i, w), L.PERCENT0, editable=True)
-        dv = L.validation("percent", t, t("权重", "Weight"))
-        dv.add("B6:G6")
-        ws.add_data_validation(dv)
-        L.add_name(wb, t(*NAMES["weights"]), ws.title, "$B$6:$G$6")
-        ws.cell(7, 1, t("检查", "Check")).font = L.BOLD_FONT
-        c = ws.cell(7, 2, f"=KPI_CHECK_WEIGHTS({t(*NAMES['weights'])})")
-        c.font = L.CHECK_FONT
-        c.alignment = L.LEFT_WRAP
-        ws.merge_cells("B7:G7")
-        checks = ["B7"]
-
-        ws.cell(9, 1, t("奖金", "Bonus")).font = L.SECTION_FONT
-        bonus_rows = ((t("月度奖金（元）", "Monthly bonus"), 1000, L.COUNT, "bonus"),
-                      (t("全额分数线", "Full bonus from score"), 90, "0", "full_at"),
-                      (t("低于此分不发", "No bonus below score"), 70, "0", "none_below"))
-        for i, (label, value, fmt, key) in enumerate(bonus_rows):
-            r = 10 + i
-            ws.cell(r, 1, label).font = L.BODY_FONT
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-            L.body(ws.cell(r, 3, value), fmt, editable=True)
-            L.add_name(wb, t(*NAMES[key]), ws.title, L.absolute(3, r))
-        dv = L.validation("number", t, t("奖金", "Bonus"))
-        dv.add("C10:C12")
-        ws.add_data_validation(dv)
-
-        # Band tables in two columns; a pair shares its rows so that row heights match.
-        row = 14
-        for i in range(0, len(BANDS), 2):
-            pair = BANDS[i:i + 2]
-            span = max(len(b.rows) for b in pair)
-            for side, table in enumerate(pair):
-                left = 1 if side == 0 else 5
-                end = L.band_table(wb, ws, row, left, table, t, t(*BAND_NAMES[table.key]), span)
-                checks.append(f"{'B' if side == 0 else 'F'}{end - 2}")
-            row = end
-        for cell in checks:
-            L.check_format(ws, cell)
-        ws.sheet_view.showGridLines = False
-        from .base import _print_setup
-        _print_setup(ws, landscape=False)
-
-    def write_results(self, wb, t: Labels, ctx: Context) -> None:
-        ws = wb.create_sheet(ctx.results_sheet)
-        L.title(ws, t("客服综合考核结果", "Composite appraisal results"),
-                t("各项得分按方案表的区间表计算；总分 = Σ 得分 × 权重；奖金按总分与奖金参数；"
-                  "四象限以团队平均转化率与客单价为界。红色为低于 70 分。",
-                  "Points come from the scheme's band tables; total = Σ points × weight; the bonus "
-                  "follows the total and the bonus figures; quadrants split at the team's average "
-                  "conversion and AOV. Red marks a total below 70."), span=12)
-        weights = t(*NAMES["weights"])
-        cols = []
-        for key, zh, en, _ in WEIGHTS:
-            band = t(*BAND_NAMES[key])
-            closed = next(b.closed for b in BANDS if b.key == key)
-            cols.append(Computed(f"pts_{key}", zh + t("得分", ""), en + t("", " pts"), "0",
-                                 lambda c, r, k=key, b=band, cl=closed:
-                                 f'=KPI_BAND({c.d(SCORED[k], r)},{b},"{cl}")'))
-        first_pts, last_pts = "B", "G"
-        cols.append(Computed("total", "总分", "Total", L.SCORE,
-                             lambda c, r: f"=KPI_WEIGHTED({first_pts}{r}:{last_pts}{r},{weights})"))
-        cols.append(Computed("rank", "排名", "Rank", "0",
-                             lambda c, r: f"=RANK({c.r('total', r)},{c.rcol('total')})"))
-        cols.append(Computed("bonus", "月度奖金", "Bonus", L.MONEY,
-                             lambda c, r: f"=KPI_BONUS({c.r('total', r)},{t(*NAMES['bonus'])},"
-                                          f"{t(*NAMES['full_at'])},{t(*NAMES['none_below'])})",
-                             width=11))
-        cols.append(Computed("quadrant", "转化×客单价象限", "Conversion × AOV quadrant", "@",
-                             lambda c, r: f"=KPI_QUADRANT({c.d('conversion', r)},{c.d('aov', r)},"
-                                          f"{c.davg('conversion')},{c.davg('aov')},"
-                                          f"\"{t.lang}\")", width=22))
-        for i, (key, zh, en, _) in enumerate(WEIGHTS, start=1):
-            cols.append(Computed(f"part_{key}", zh, en, L.SCORE,
-                                 lambda c, r, i=i, k=key:
-                                 f"={c.r('pts_' + k, r)}*INDEX({weights},1,{i})", width=10))
-        self.results_table(wb, ws, t, ctx, cols)
-        # A header over the weighted parts, which feed the stacked chart.
-        part_first = ctx.result_cols["part_conversion"]
-        part_last = ctx.result_cols["part_returns"]
-        ws[f"{part_first}3"] = t("加权得分（得分 × 权重）", "Weighted points (points × weight)")
-        ws[f"{part_first}3"].font = L.BOLD_FONT
-        ws[f"{part_first}3"].alignment = Alignment(horizontal="center")
-        ws.merge_cells(f"{part_first}3:{part_last}3")
-        total = ctx.rcol("total").replace("$", "")
-        L.total_formats(ws, total)
-        L.colour_scale(ws, f"{ctx.result_cols['pts_conversion']}{FIRST_ROW}:"
-                           f"{ctx.result_cols['pts_returns']}{ctx.last}")
-        self.ranking_and_charts(ws, t, ctx, "total",
-                                [f"part_{k}" for k, *_ in WEIGHTS], t("总分", "Total"))

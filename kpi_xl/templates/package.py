@@ -21,20 +21,30 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 _CREATED = re.compile(rb"(<dcterms:created[^>]*>)[^<]*(</dcterms:created>)")
 
 
+def _recalc_file():
+    """The engine's ``recalc_file(src, dst)``, or None while it is not installed."""
+    try:
+        from .. import engine
+    except ImportError:
+        return None
+    func = getattr(engine, "recalc_file", None)
+    if func is None:
+        try:
+            from ..engine.recalc import recalc_file as func
+        except ImportError:
+            return None
+    return func
+
+
 def engine_available() -> bool:
     """True when the recalculation engine (``kpi_xl.engine.recalc_file``) is installed."""
-    try:
-        from ..engine import recalc_file  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return _recalc_file() is not None
 
 
 def compute_cached_values(path) -> bool:
     """Write the value of every formula cell into ``path`` itself; False if no engine yet."""
-    try:
-        from ..engine import recalc_file
-    except ImportError:
+    recalc_file = _recalc_file()
+    if recalc_file is None:
         return False
     path = Path(path)
     fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)

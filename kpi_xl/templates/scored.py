@@ -1,0 +1,211 @@
+"""Templates of the common shape: KPIs scored by band tables, weighted into a total,
+then rank, monthly bonus and the conversion × AOV quadrant.
+
+A subclass lists its KPIs (each with its band table and weight), its parameters
+(bonus amount, thresholds …) and its inputs; the scheme sheet, the results sheet,
+their checks, formats and charts come from here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+
+from . import layout as L
+from .base import Computed, Context, Template, _print_setup
+from .layout import FIRST_ROW, Labels
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One scored KPI: the data column it scores, its band table (None: already points), weight."""
+
+    key: str
+    zh: str
+    en: str
+    metric: str
+    weight: float
+    band: L.BandTable | None = None
+    band_name: tuple[str, str] = ("", "")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A figure of the scheme the user may change, reachable by a defined name."""
+
+    key: str
+    zh: str
+    en: str
+    value: float
+    fmt: str
+    name: tuple[str, str]
+    kind: str = "number"  # validation kind
+
+
+BONUS_PARAMS = (
+    Param("bonus", "月度奖金（元）", "Monthly bonus", 1000, L.COUNT, ("月度奖金", "Monthly_Bonus")),
+    Param("full_at", "全额分数线", "Full bonus from score", 90, "0", ("全额分数线", "Full_Bonus_At"),
+          "score"),
+    Param("none_below", "低于此分不发", "No bonus below score", 70, "0",
+          ("奖金下限", "No_Bonus_Below"), "score"),
+)
+
+
+def rate(num: str, den: str):
+    """Formula of a ratio of two data columns, 0 when the denominator is 0."""
+    return lambda ctx, r: f"=KPI_RATE({ctx.data_cols[num]}{r},{ctx.data_cols[den]}{r})"
+
+
+class ScoredTemplate(Template):
+    kpis: tuple[Kpi, ...] = ()
+    parameters: tuple[Param, ...] = BONUS_PARAMS
+    parameters_title: tuple[str, str] = ("奖金", "Bonus")
+    weights_name: tuple[str, str] = ("权重", "Weights")
+    scheme_title: tuple[str, str] = ("", "")
+    scheme_note: tuple[str, str] = ("", "")
+    results_title: tuple[str, str] = ("", "")
+    results_note: tuple[str, str] = ("", "")
+    conversion_key = "conversion"
+    aov_key = "aov"
+
+    def param_name(self, t: Labels, key: str) -> str:
+        return t(*next(p.name for p in self.parameters if p.key == key))
+
+    # -- scheme ------------------------------------------------------------------------
+    def build_scheme(self, wb, t: Labels) -> None:
+        ws = wb.create_sheet(t(*self.scheme_sheet))
+        ncols = max(7, len(self.kpis) + 1)
+        L.widths(ws, {i: 13 for i in range(1, ncols + 1)})
+        L.title(ws, t(*self.scheme_title), t(*self.scheme_note), span=ncols)
+        checks = []
+        row = self.write_weights(wb, ws, t, 4, checks)
+        row = self.write_parameters(wb, ws, t, row)
+        row = self.write_extra_scheme(wb, ws, t, row, checks)
+        row = self.write_band_tables(wb, ws, t, row, checks)
+        for cell in checks:
+            L.check_format(ws, cell)
+        ws.sheet_view.showGridLines = False
+        _print_setup(ws, landscape=False)
+
+    def write_weights(self, wb, ws, t: Labels, top: int, checks: list) -> int:
+        """Weights run across one row so that KPI_WEIGHTED pairs them with a row of points."""
+        ws.cell(top, 1, t("权重", "Weights")).font = L.SECTION_FONT
+        L.header(ws, top + 1, 1, [t("指标", "KPI")] + [t(k.zh, k.en) for k in self.kpis], height=30)
+        r = top + 2
+        L.body(ws.cell(r, 1, t("权重", "Weight")), bold=True)
+        for i, k in enumerate(self.kpis, start=2):
+            L.body(ws.cell(r, i, k.weight), L.PERCENT0, editable=True)
+        last = get_column_letter(len(self.kpis) + 1)
+        dv = L.validation("percent", t, t("权重", "Weight"))
+        dv.add(f"B{r}:{last}{r}")
+        ws.add_data_validation(dv)
+        L.add_name(wb, t(*self.weights_name), ws.title, f"$B${r}:${last}${r}")
+        ws.cell(r + 1, 1, t("检查", "Check")).font = L.BOLD_FONT
+        c = ws.cell(r + 1, 2, f"=KPI_CHECK_WEIGHTS({t(*self.weights_name)})")
+        c.font = L.CHECK_FONT
+        c.alignment = L.LEFT_WRAP
+        ws.merge_cells(f"B{r + 1}:{last}{r + 1}")
+        checks.append(f"B{r + 1}")
+        return r + 3
+
+    def write_parameters(self, wb, ws, t: Labels, top: int) -> int:
+        if not self.parameters:
+            return top
+        ws.cell(top, 1, t(*self.parameters_title)).font = L.SECTION_FONT
+        for i, p in enumerate(self.parameters):
+            r = top + 1 + i
+            ws.cell(r, 1, t(p.zh, p.en)).font = L.BODY_FONT
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            cell = L.body(ws.cell(r, 3, p.value), p.fmt, editable=True)
+            dv = L.validation(p.kind, t, t(p.zh, p.en))
+            dv.add(cell.coordinate)
+            ws.add_data_validation(dv)
+            L.add_name(wb, t(*p.name), ws.title, L.absolute(3, r))
+        return top + len(self.parameters) + 2
+
+    def write_extra_scheme(self, wb, ws, t: Labels, row: int, checks: list) -> int:
+        return row
+
+    def write_band_tables(self, wb, ws, t: Labels, row: int, checks: list) -> int:
+        """Band tables two abreast; a pair shares its rows so that row heights match."""
+        tables = [k for k in self.kpis if k.band is not None]
+        for i in range(0, len(tables), 2):
+            pair = tables[i:i + 2]
+            span = max(len(k.band.rows) for k in pair)
+            end = row
+            for side, k in enumerate(pair):
+                left = 1 if side == 0 else 5
+                end = L.band_table(wb, ws, row, left, k.band, t, t(*k.band_name), span)
+                checks.append(f"{'B' if side == 0 else 'F'}{end - 2}")
+            row = end
+        return row
+
+    # -- results -----------------------------------------------------------------------
+    def points_columns(self, t: Labels) -> list[Computed]:
+        cols = []
+        for k in self.kpis:
+            if k.band is None:
+                formula = (lambda c, r, m=k.metric: f"={c.d(m, r)}")
+            else:
+                formula = (lambda c, r, m=k.metric, b=t(*k.band_name), cl=k.band.closed:
+                           f'=KPI_BAND({c.d(m, r)},{b},"{cl}")')
+            cols.append(Computed(f"pts_{k.key}", k.zh + t("得分", ""), k.en + t("", " pts"), "0",
+                                 formula))
+        return cols
+
+    def weighted_formula(self, t: Labels):
+        first = get_column_letter(2)
+        last = get_column_letter(1 + len(self.kpis))
+        weights = t(*self.weights_name)
+        return lambda c, r: f"=KPI_WEIGHTED({first}{r}:{last}{r},{weights})"
+
+    def score_columns(self, t: Labels) -> list[Computed]:
+        """Columns between the points and the rank; must include the "total"."""
+        return [Computed("total", "总分", "Total", L.SCORE, self.weighted_formula(t))]
+
+    def after_rank_columns(self, t: Labels) -> list[Computed]:
+        return []
+
+    def bonus_column(self, t: Labels) -> Computed:
+        return Computed("bonus", "月度奖金", "Bonus", L.MONEY,
+                        lambda c, r: f"=KPI_BONUS({c.r('total', r)},{self.param_name(t, 'bonus')},"
+                                     f"{self.param_name(t, 'full_at')},"
+                                     f"{self.param_name(t, 'none_below')})", width=11)
+
+    def quadrant_column(self, t: Labels) -> Computed:
+        conv, aov = self.conversion_key, self.aov_key
+        return Computed("quadrant", "转化×客单价象限", "Conversion × AOV quadrant", "@",
+                        lambda c, r: f"=KPI_QUADRANT({c.d(conv, r)},{c.d(aov, r)},"
+                                     f"{c.davg(conv)},{c.davg(aov)},\"{t.lang}\")", width=22)
+
+    def write_results(self, wb, t: Labels, ctx: Context) -> None:
+        ws = wb.create_sheet(ctx.results_sheet)
+        weights = t(*self.weights_name)
+        cols = self.points_columns(t) + self.score_columns(t)
+        cols.append(Computed("rank", "排名", "Rank", "0",
+                             lambda c, r: f"=RANK({c.r('total', r)},{c.rcol('total')})"))
+        cols += self.after_rank_columns(t)
+        cols.append(self.bonus_column(t))
+        cols.append(self.quadrant_column(t))
+        for i, k in enumerate(self.kpis, start=1):
+            cols.append(Computed(f"part_{k.key}", k.zh, k.en, L.SCORE,
+                                 lambda c, r, i=i, k=k:
+                                 f"={c.r('pts_' + k.key, r)}*INDEX({weights},1,{i})", width=10))
+        L.title(ws, t(*self.results_title), t(*self.results_note), span=min(len(cols) + 1, 14))
+        self.results_table(wb, ws, t, ctx, cols)
+        part_first = ctx.result_cols[f"part_{self.kpis[0].key}"]
+        part_last = ctx.result_cols[f"part_{self.kpis[-1].key}"]
+        ws[f"{part_first}3"] = t("加权得分（得分 × 权重）", "Weighted points (points × weight)")
+        ws[f"{part_first}3"].font = L.BOLD_FONT
+        ws[f"{part_first}3"].alignment = Alignment(horizontal="center")
+        ws.merge_cells(f"{part_first}3:{part_last}3")
+        L.total_formats(ws, ctx.rcol("total").replace("$", ""),
+                        fail_below=self.fail_below())
+        L.colour_scale(ws, f"{ctx.result_cols['pts_' + self.kpis[0].key]}{FIRST_ROW}:"
+                           f"{ctx.result_cols['pts_' + self.kpis[-1].key]}{ctx.last}")
+        self.ranking_and_charts(ws, t, ctx, "total", [f"part_{k.key}" for k in self.kpis],
+                                t("总分", "Total"))
+
+    def fail_below(self) -> float:
+        return next((p.value for p in self.parameters if p.key == "none_below"), 70)
