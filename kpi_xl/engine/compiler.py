@@ -1,0 +1,274 @@
+"""Syntax tree → Python closures.
+
+A formula is compiled once per *relative* form: ``=B2*C2`` in row 2 and ``=B3*C3``
+in row 3 are the same formula, so rows of agents share one compiled closure.  The
+closure takes the formula cell's ``(row, col)`` and resolves relative references
+from it at run time.  Compiled closures are also reused across workbooks that
+share a template (see :class:`FormulaCache`).
+"""
+from __future__ import annotations
+
+import re
+
+from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
+from .values import NAME, REF, VALUE, Arr, ExcelRaise, Ref, XlErr
+
+# A1 references outside string literals: cell refs and column/row spans.  Used to
+# turn formula text into its relative key cheaply, without a full parse.
+_REF_IN_TEXT = re.compile(
+    r"""("(?:[^"]|"")*"|'(?:[^']|'')*')|(?<![\w.$\\\]])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w.(\[])""")
+
+
+def relative_key(text: str, row: int, col: int) -> str:
+    """Formula text with relative cell references written as offsets (R1C1-like)."""
+    def sub(m):
+        if m.group(1):
+            return m.group(1)
+        cabs, letters, rabs, digits = m.group(2), m.group(3), m.group(4), m.group(5)
+        c = 0
+        for ch in letters.upper():
+            c = c * 26 + ord(ch) - 64
+        r = int(digits)
+        return (f"R{r}" if rabs else f"R[{r - row}]") + (f"C{c}" if cabs else f"C[{c - col}]")
+    return _REF_IN_TEXT.sub(sub, text)
+
+
+class CompileError(Exception):
+    """The formula cannot be compiled; ``err`` is what the cell shows."""
+
+    def __init__(self, message, err=NAME):
+        super().__init__(message)
+        self.err = err
+
+
+class Compiler:
+    """Turns trees into closures ``f(row, col)`` bound to one calculation context."""
+
+    def __init__(self, calc):
+        self.calc = calc
+        from .functions import FUNCTIONS, lookup
+        self.functions = FUNCTIONS
+        self._lookup = lookup
+
+    def compile_formula(self, text, sheet, row, col):
+        tree = parse(text, sheet)
+        tree = self.calc.resolve_structured(tree, sheet, row, col)
+        return self.node(tree, row, col, {})
+
+    # -- nodes -------------------------------------------------------------------
+    def node(self, t, arow, acol, scope):
+        kind = t[0]
+        if kind == "lit":
+            v = t[1]
+            return lambda r, c: v
+        if kind == "ref":
+            return self.ref_node(t, arow, acol)
+        if kind == "bin":
+            return self.binary(t, arow, acol, scope)
+        if kind == "un":
+            return self.unary(t, arow, acol, scope)
+        if kind == "fn":
+            return self.function(t, arow, acol, scope)
+        if kind == "name":
+            return self.name_node(t, arow, acol, scope)
+        if kind == "arr":
+            arr = Arr([list(row) for row in t[1]])
+            return lambda r, c: arr
+        if kind == "union":
+            parts = [self.node(x, arow, acol, scope) for x in t[1]]
+            from .values import MultiRef
+
+            def union(r, c):
+                refs = []
+                for p in parts:
+                    v = p(r, c)
+                    if isinstance(v, Ref):
+                        refs.append(v)
+                    elif isinstance(v, MultiRef):
+                        refs.extend(v.refs)
+                    else:
+                        return VALUE
+                return MultiRef(refs)
+            return union
+        if kind == "call":
+            callee = self.node(t[1], arow, acol, scope)
+            args = [self.node(a, arow, acol, scope) for a in t[2]]
+            calc = self.calc
+
+            def call(r, c):
+                f = callee(r, c)
+                if not callable(f):
+                    return f if isinstance(f, XlErr) else VALUE
+                return f(*[a(r, c) for a in args])
+            return call
+        if kind == "sref":
+            raise CompileError(f"unresolved structured reference {t[2]}", REF)
+        raise CompileError(f"unknown node {kind}")
+
+    def ref_node(self, t, arow, acol):
+        _, sheet, r1, c1, r2, c2, (ar1, ac1, ar2, ac2) = t
+        calc = self.calc
+        if isinstance(sheet, tuple):
+            if sheet and sheet[0] == "[ext]":
+                return lambda r, c: REF
+            # 3-D reference Sheet1:Sheet3!A1
+            sheets = calc.sheet_span(sheet[0], sheet[1])
+            if sheets is None:
+                return lambda r, c: REF
+            from .values import MultiRef
+            return lambda r, c: MultiRef([Ref(s, r1, c1, r2, c2) for s in sheets])
+        if not calc.has_sheet(sheet):
+            return lambda r, c: REF
+        if ar1 and ac1 and ar2 and ac2:
+            ref = Ref(sheet, r1, c1, r2, c2)
+            return lambda r, c: ref
+        dr1 = r1 if ar1 else r1 - arow
+        dc1 = c1 if ac1 else c1 - acol
+        dr2 = r2 if ar2 else r2 - arow
+        dc2 = c2 if ac2 else c2 - acol
+
+        def rel(r, c):
+            a = dr1 if ar1 else r + dr1
+            b = dc1 if ac1 else c + dc1
+            d = dr2 if ar2 else r + dr2
+            e = dc2 if ac2 else c + dc2
+            if a < 1 or b < 1 or d > MAX_ROW or e > MAX_COL:
+                return REF
+            return Ref(sheet, a, b, d, e)
+        return rel
+
+    def binary(self, t, arow, acol, scope):
+        from .functions.operators import BINARY, range_op, intersect_op
+        op = t[1]
+        a = self.node(t[2], arow, acol, scope)
+        b = self.node(t[3], arow, acol, scope)
+        if op == ":":
+            calc = self.calc
+            return lambda r, c: range_op(calc, a(r, c), b(r, c))
+        if op == " ":
+            return lambda r, c: intersect_op(a(r, c), b(r, c))
+        f = BINARY[op]
+        calc = self.calc
+        return lambda r, c: f(calc, a(r, c), b(r, c))
+
+    def unary(self, t, arow, acol, scope):
+        from .functions.operators import UNARY
+        f = UNARY[t[1]]
+        a = self.node(t[2], arow, acol, scope)
+        calc = self.calc
+        return lambda r, c: f(calc, a(r, c))
+
+    def name_node(self, t, arow, acol, scope):
+        _, name, sheet = t
+        key = name.upper()
+        if key.startswith("_XLPM."):
+            key = key[6:]
+        if sheet is None and key in scope:
+            slot = scope[key]
+            return lambda r, c: slot[0]
+        tree = self.calc.defined_name(key, sheet, self.calc.current_sheet)
+        if tree is None:
+            self.calc.note_unknown_name(name)
+            return lambda r, c: NAME
+        if isinstance(tree, CompileError):
+            err = tree.err
+            return lambda r, c: err
+        # Names are written with absolute references; relative parts resolve
+        # against the formula cell, as Excel does for names used in cells.
+        return self.node(tree, arow, acol, scope)
+
+    def function(self, t, arow, acol, scope):
+        _, name, args = t
+        if name in ("LAMBDA", "LET"):
+            return self.lambda_like(name, args, arow, acol, scope)
+        impl = self.functions.get(name) or self._lookup(name)
+        if impl is None:
+            # A LAMBDA defined as a workbook name, called by name.
+            tree = self.calc.defined_name(name, None, self.calc.current_sheet)
+            if tree is not None and not isinstance(tree, CompileError):
+                callee = self.node(tree, arow, acol, scope)
+                argf = [self.node(a, arow, acol, scope) for a in args]
+
+                def call_name(r, c):
+                    f = callee(r, c)
+                    if not callable(f):
+                        return f if isinstance(f, XlErr) else VALUE
+                    return f(*[a(r, c) for a in argf])
+                return call_name
+            self.calc.note_unknown_function(name)
+            return lambda r, c: NAME
+        argf = [self.node(a, arow, acol, scope) for a in args]
+        calc = self.calc
+        if impl.min_args is not None and len(argf) < impl.min_args or \
+                impl.max_args is not None and len(argf) > impl.max_args:
+            return lambda r, c: VALUE
+        fn = impl.fn
+        if impl.lazy:
+            return lambda r, c: fn(calc, [(lambda a=a: a(r, c)) for a in argf], r, c) \
+                if impl.wants_cell else fn(calc, [(lambda a=a: a(r, c)) for a in argf])
+        if impl.wants_cell:
+            return lambda r, c: fn(calc, r, c, *[a(r, c) for a in argf])
+        n = len(argf)
+        if n == 1:
+            a0 = argf[0]
+            return lambda r, c: fn(calc, a0(r, c))
+        if n == 2:
+            a0, a1 = argf
+            return lambda r, c: fn(calc, a0(r, c), a1(r, c))
+        if n == 3:
+            a0, a1, a2 = argf
+            return lambda r, c: fn(calc, a0(r, c), a1(r, c), a2(r, c))
+        return lambda r, c: fn(calc, *[a(r, c) for a in argf])
+
+    def lambda_like(self, name, args, arow, acol, scope):
+        calc = self.calc
+        if name == "LET":
+            if len(args) < 3 or len(args) % 2 == 0:
+                return lambda r, c: VALUE
+            inner = dict(scope)
+            steps = []
+            for i in range(0, len(args) - 1, 2):
+                if args[i][0] != "name":
+                    return lambda r, c: VALUE
+                key = args[i][1].upper().removeprefix("_XLPM.")
+                slot = [None]
+                steps.append((slot, self.node(args[i + 1], arow, acol, inner)))
+                inner = dict(inner)
+                inner[key] = slot
+            body = self.node(args[-1], arow, acol, inner)
+
+            def let(r, c):
+                for slot, f in steps:
+                    slot[0] = f(r, c)
+                return body(r, c)
+            return let
+        params = []
+        for a in args[:-1]:
+            if a[0] != "name":
+                return lambda r, c: VALUE
+            params.append(a[1].upper().removeprefix("_XLPM."))
+        inner = dict(scope)
+        slots = []
+        for p in params:
+            slot = [None]
+            inner[p] = slot
+            slots.append(slot)
+        body = self.node(args[-1], arow, acol, inner) if args else (lambda r, c: VALUE)
+
+        def make(r, c):
+            def lam(*vals):
+                if len(vals) > len(slots):
+                    return VALUE
+                saved = [s[0] for s in slots]
+                for s, v in zip(slots, list(vals) + [None] * (len(slots) - len(vals))):
+                    s[0] = v
+                try:
+                    return body(r, c)
+                finally:
+                    for s, v in zip(slots, saved):
+                        s[0] = v
+            return lam
+        return make
+
+
+__all__ = ["Compiler", "CompileError", "relative_key", "FormulaSyntaxError"]

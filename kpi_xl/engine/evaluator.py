@@ -1,0 +1,321 @@
+"""Recalculation of a whole workbook: every formula cell, on demand, once.
+
+Formula cells are compiled per relative form (see :mod:`.compiler`) and
+evaluated on demand: reading a formula cell that is not computed yet computes it
+first, so the order of the workbook does not matter.  A cell met again while it is
+being computed closes a circular reference; it is reported and the cell shows
+``#CALC!`` (Excel would warn and show 0; a silent 0 would hide the mistake).
+"""
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from .compiler import CompileError, Compiler, relative_key
+from .model import BookInput
+from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
+from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
+
+_PENDING = object()
+
+
+class EngineBug(Exception):
+    """A programming error inside the engine, reported as a bug with the cell it hit."""
+
+
+@dataclass
+class CalcReport:
+    cells: int = 0
+    unknown_functions: dict = field(default_factory=dict)   # NAME -> [Sheet!A1, ...]
+    unknown_names: dict = field(default_factory=dict)
+    circular: list = field(default_factory=list)
+    compile_errors: dict = field(default_factory=dict)      # Sheet!A1 -> message
+    fallback_failures: dict = field(default_factory=dict)   # NAME -> count
+
+
+def cell_name(sheet, r, c):
+    from .parser import num_to_col
+    q = f"'{sheet}'" if re.search(r"[^\w.]", sheet) else sheet
+    return f"{q}!{num_to_col(c)}{r}"
+
+
+class Calc:
+    """Calculation context of one workbook."""
+
+    def __init__(self, book: BookInput):
+        self.book = book
+        self.sheet_names = [s.name for s in book.sheets]
+        self._sheet_upper = {s.name.upper(): s.name for s in book.sheets}
+        self.const = {s.name: s.values for s in book.sheets}
+        self.formulas = {s.name: s.formulas for s in book.sheets}
+        self.arrays = {s.name: s.arrays for s in book.sheets}
+        self.hidden_rows = {s.name: s.hidden_rows for s in book.sheets}
+        self.results = {s.name: {} for s in book.sheets}
+        self.array_member = {}
+        for s in book.sheets:
+            members = {}
+            for (ar, ac), (r1, c1, r2, c2) in s.arrays.items():
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        members[(r, c)] = (ar, ac)
+            self.array_member[s.name] = members
+        self.extent = {}
+        for s in book.sheets:
+            keys = list(s.values) + list(s.formulas) + list(self.array_member[s.name])
+            self.extent[s.name] = (max((k[0] for k in keys), default=0),
+                                   max((k[1] for k in keys), default=0))
+        self.names = {}
+        for (name, scope), text in book.names.items():
+            self.names[(name.upper(), scope)] = text
+        self._name_trees = {}
+        self.tables = {t.name.upper(): t for t in book.tables}
+        self.date1904 = book.date1904
+        self.report = CalcReport()
+        self.compiler = Compiler(self)
+        self.templates = {}
+        self.compiled = {s.name: {} for s in book.sheets}
+        self.current_sheet = None
+        self._range_cache = {}
+        self._computing = set()
+        self.caches = {}  # per-function memo (e.g. sorted ranges for RANK)
+
+    # -- structure -----------------------------------------------------------------
+    def has_sheet(self, name):
+        return name in self.const or (isinstance(name, str) and name.upper() in self._sheet_upper)
+
+    def canonical_sheet(self, name):
+        if name in self.const:
+            return name
+        return self._sheet_upper.get(name.upper())
+
+    def sheet_span(self, first, last):
+        a, b = self.canonical_sheet(first), self.canonical_sheet(last)
+        if a is None or b is None:
+            return None
+        i, j = self.sheet_names.index(a), self.sheet_names.index(b)
+        if i > j:
+            i, j = j, i
+        return self.sheet_names[i:j + 1]
+
+    def defined_name(self, key, sheet, current):
+        key = key.upper()
+        cache_key = (key, sheet, current)
+        if cache_key in self._name_trees:
+            return self._name_trees[cache_key]
+        text = None
+        if sheet is not None:
+            text = self.names.get((key, self.canonical_sheet(sheet)))
+        if text is None and current is not None:
+            text = self.names.get((key, current))
+        if text is None:
+            text = self.names.get((key, None))
+        if text is None and key in self.tables:
+            t = self.tables[key]
+            text = self._table_area(t, "#Data")
+        tree = None
+        if text is not None:
+            try:
+                tree = parse(text, current)
+                tree = self.resolve_structured(tree, current, 1, 1)
+            except (FormulaSyntaxError, CompileError) as exc:
+                tree = CompileError(str(exc), NAME)
+        self._name_trees[cache_key] = tree
+        return tree
+
+    def note_unknown_function(self, name):
+        self.report.unknown_functions.setdefault(name, [])
+        self._unknown_fn_current = name
+
+    def note_unknown_name(self, name):
+        self.report.unknown_names.setdefault(name, [])
+
+    # -- structured references -------------------------------------------------------
+    def resolve_structured(self, tree, sheet, row, col):
+        from .structured import resolve
+        return resolve(self, tree, sheet, row, col)
+
+    def _table_area(self, t, area):
+        from .structured import table_area_text
+        return table_area_text(t, area)
+
+    # -- values ----------------------------------------------------------------------
+    def cell(self, sheet, r, c):
+        """The value of one cell, computing it first if it is a formula."""
+        res = self.results[sheet]
+        v = res.get((r, c), _PENDING)
+        if v is not _PENDING:
+            return v
+        if (r, c) in self.formulas[sheet]:
+            return self.evaluate(sheet, r, c)
+        anchor = self.array_member[sheet].get((r, c))
+        if anchor is not None:
+            self.evaluate(sheet, *anchor)
+            return res.get((r, c))
+        return self.const[sheet].get((r, c))
+
+    def range_rows(self, ref: Ref):
+        """Values of a rectangle as a list of rows (blanks as None), clipped to the used area."""
+        key = (ref.sheet, ref.r1, ref.c1, ref.r2, ref.c2)
+        hit = self._range_cache.get(key)
+        if hit is not None:
+            return hit
+        sheet = ref.sheet
+        max_r, max_c = self.extent[sheet]
+        r2 = min(ref.r2, max_r) if ref.r2 - ref.r1 > 10000 or ref.r2 == MAX_ROW else ref.r2
+        c2 = min(ref.c2, max_c) if ref.c2 == MAX_COL else ref.c2
+        cell = self.cell
+        rows = [[cell(sheet, r, c) for c in range(ref.c1, c2 + 1)] for r in range(ref.r1, r2 + 1)]
+        if not rows:
+            rows = [[None] * max(1, c2 - ref.c1 + 1)]
+        self._range_cache[key] = rows
+        return rows
+
+    def values(self, x):
+        """Any argument as a list of rows of scalars."""
+        if isinstance(x, Ref):
+            return self.range_rows(x)
+        if isinstance(x, Arr):
+            return x.rows
+        if isinstance(x, MultiRef):
+            rows = []
+            for ref in x.refs:
+                rows.extend(self.range_rows(ref))
+            return rows
+        return [[x]]
+
+    def scalar(self, x, r=None, c=None):
+        """Reduce an argument to one value (implicit intersection for ranges)."""
+        if isinstance(x, Ref):
+            if x.r1 == x.r2 and x.c1 == x.c2:
+                return self.cell(x.sheet, x.r1, x.c1)
+            if r is not None:
+                if x.c1 == x.c2 and x.r1 <= r <= x.r2:
+                    return self.cell(x.sheet, r, x.c1)
+                if x.r1 == x.r2 and x.c1 <= c <= x.c2:
+                    return self.cell(x.sheet, x.r1, c)
+                return VALUE
+            return self.cell(x.sheet, x.r1, x.c1)
+        if isinstance(x, Arr):
+            return x.rows[0][0] if x.rows and x.rows[0] else None
+        if isinstance(x, MultiRef):
+            return VALUE
+        return x
+
+    # -- formulas --------------------------------------------------------------------
+    def compiled_for(self, sheet, r, c, text):
+        key = (sheet, relative_key(text, r, c)) if "[" not in text else (sheet, text, r, c)
+        f = self.templates.get(key)
+        if f is None:
+            prev = self.current_sheet
+            self.current_sheet = sheet
+            try:
+                f = self.compiler.compile_formula(text, sheet, r, c)
+            except (FormulaSyntaxError, CompileError) as exc:
+                err = exc.err if isinstance(exc, CompileError) else NAME
+                self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
+                f = (lambda e: (lambda rr, cc: e))(err)
+            finally:
+                self.current_sheet = prev
+            self.templates[key] = f
+        return f
+
+    def evaluate(self, sheet, r, c):
+        res = self.results[sheet]
+        if (sheet, r, c) in self._computing:
+            self.report.circular.append(cell_name(sheet, r, c))
+            return CALC
+        text = self.formulas[sheet][(r, c)]
+        f = self.compiled_for(sheet, r, c, text)
+        self._computing.add((sheet, r, c))
+        try:
+            v = f(r, c)
+        except ExcelRaise as exc:
+            v = exc.err
+        except RecursionError:
+            raise
+        except Exception as exc:  # a bug: say where, never show it as #VALUE!
+            raise EngineBug(f"internal error computing {cell_name(sheet, r, c)} "
+                            f"(={text}): {type(exc).__name__}: {exc}") from exc
+        finally:
+            self._computing.discard((sheet, r, c))
+        anchor = self.arrays[sheet].get((r, c))
+        if anchor is not None:
+            self._spill(sheet, r, c, anchor, v)
+            return res[(r, c)]
+        v = self.to_cell_value(v, r, c)
+        res[(r, c)] = v
+        return v
+
+    def to_cell_value(self, v, r, c):
+        if isinstance(v, (Ref, MultiRef)):
+            v = self.scalar(v, r, c)
+        elif isinstance(v, Arr):
+            v = v.rows[0][0] if v.rows and v.rows[0] else None
+        if v is None:
+            return 0
+        if callable(v):
+            return CALC
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            return XlErr("#NUM!")
+        return v
+
+    def _spill(self, sheet, r, c, area, v):
+        r1, c1, r2, c2 = area
+        res = self.results[sheet]
+        if isinstance(v, (Ref, MultiRef)):
+            rows = self.values(v)
+        elif isinstance(v, Arr):
+            rows = v.rows
+        else:
+            rows = [[v]]
+        nr, nc = len(rows), len(rows[0]) if rows else 0
+        for i, rr in enumerate(range(r1, r2 + 1)):
+            for j, cc in enumerate(range(c1, c2 + 1)):
+                # Excel broadcasts a single row/column across the area; #N/A outside.
+                ii = 0 if nr == 1 else i
+                jj = 0 if nc == 1 else j
+                if ii < nr and jj < nc:
+                    x = rows[ii][jj]
+                    res[(rr, cc)] = 0 if x is None else x
+                else:
+                    res[(rr, cc)] = NA
+
+    def run(self):
+        """Compute every formula cell; returns {sheet: {(r, c): value}}."""
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 200000))
+        try:
+            for sheet in self.sheet_names:
+                self.current_sheet = sheet
+                for (r, c) in list(self.formulas[sheet]):
+                    if (r, c) not in self.results[sheet]:
+                        self.evaluate(sheet, r, c)
+        finally:
+            sys.setrecursionlimit(old)
+        self.report.cells = sum(len(f) for f in self.formulas.values())
+        return self.results
+
+
+def calculate(book: BookInput):
+    """Recalculate ``book``; returns (results, report).  Runs in a thread with a deep stack."""
+    calc = Calc(book)
+    out = {}
+
+    def work():
+        try:
+            out["results"] = calc.run()
+        except BaseException as exc:  # re-raised in the caller's thread
+            out["error"] = exc
+
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=work, name="kpi-xl-calc")
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(0)
+    if "error" in out:
+        raise out["error"]
+    return out["results"], calc.report

@@ -1,0 +1,62 @@
+"""The engine's function table: Excel name → implementation.
+
+Three sources, in order of precedence:
+
+1. the KPI registry (:mod:`kpi_xl.registry`), adapted by :mod:`.kpi`;
+2. the engine's own implementations (this package), written for speed on the
+   functions KPI workbooks live on and to correct where ``formulas`` differs
+   from Excel;
+3. the ``formulas`` library's function table, adapted by :mod:`.fallback`, for
+   the long tail.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+
+@dataclass
+class Impl:
+    fn: Callable
+    min_args: Optional[int] = None
+    max_args: Optional[int] = None
+    lazy: bool = False        # receives thunks instead of values (IF, IFERROR, ...)
+    wants_cell: bool = False  # receives the formula cell's (row, col) after calc
+    source: str = "engine"
+
+
+FUNCTIONS: dict[str, Impl] = {}
+
+
+def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False):
+    """Register an implementation under one or more Excel names."""
+    def deco(fn):
+        for n in names:
+            FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell)
+        return fn
+    return deco
+
+
+def lookup(name):
+    """The implementation of ``name``, reaching for the ``formulas`` library only on a miss
+    (importing it costs seconds, which most KPI workbooks never need to pay)."""
+    impl = FUNCTIONS.get(name)
+    if impl is None and name not in _MISSING:
+        from .fallback import library_function
+        impl = library_function(name)
+        if impl is None:
+            _MISSING.add(name)
+        else:
+            FUNCTIONS[name] = impl
+    return impl
+
+
+_MISSING: set = set()
+
+
+def _load():
+    from . import operators, logic, mathstat, lookup, text, dates, info  # noqa: F401
+    from . import kpi  # noqa: F401
+
+
+_load()

@@ -1,0 +1,254 @@
+"""Date functions on Excel serial numbers (1900 system, with its 29 Feb 1900)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from ..values import NUM, VALUE, ExcelRaise, XlErr, to_number
+from . import excel
+from .helpers import elementwise
+
+_EPOCH = dt.date(1899, 12, 30)
+
+
+def serial_to_date(serial):
+    n = int(math.floor(serial))
+    if n < 0:
+        raise ExcelRaise(NUM)
+    if n == 60:
+        raise ExcelRaise(VALUE)  # 29 Feb 1900 exists only in Excel
+    if n < 60:
+        return dt.date(1899, 12, 31) + dt.timedelta(days=n)
+    return _EPOCH + dt.timedelta(days=n)
+
+
+def date_to_serial(d):
+    s = (d - _EPOCH).days
+    if s < 61:
+        s -= 1
+    return s
+
+
+def _ymd(serial):
+    n = int(math.floor(serial))
+    if n == 60:
+        return 1900, 2, 29
+    if n == 0:
+        return 1900, 1, 0
+    d = serial_to_date(n)
+    return d.year, d.month, d.day
+
+
+def make_date(y, m, d):
+    y, m, d = int(y), int(m), int(d)
+    if 0 <= y < 1900:
+        y += 1900
+    if y < 0 or y > 9999:
+        raise ExcelRaise(NUM)
+    y += (m - 1) // 12
+    m = (m - 1) % 12 + 1
+    if y < 1900:
+        raise ExcelRaise(NUM)
+    base = dt.date(y, m, 1)
+    serial = date_to_serial(base) + d - 1
+    # Excel's 1900 leap bug: dates after Feb 1900 expressed from Jan/Feb shift by one.
+    if y == 1900 and m <= 2 and serial >= 60:
+        serial += 1
+    if serial < 0:
+        raise ExcelRaise(NUM)
+    return serial
+
+
+@excel("DATE", min_args=3, max_args=3)
+@elementwise
+def DATE(y, m, d):
+    return make_date(math.trunc(to_number(y)), math.trunc(to_number(m)), math.trunc(to_number(d)))
+
+
+@excel("YEAR", min_args=1, max_args=1)
+@elementwise
+def YEAR(s):
+    return _ymd(_serial_arg(s))[0]
+
+
+@excel("MONTH", min_args=1, max_args=1)
+@elementwise
+def MONTH(s):
+    return _ymd(_serial_arg(s))[1]
+
+
+@excel("DAY", min_args=1, max_args=1)
+@elementwise
+def DAY(s):
+    return _ymd(_serial_arg(s))[2]
+
+
+def _serial_arg(s):
+    v = to_number(s)
+    if v < 0:
+        raise ExcelRaise(NUM)
+    return v
+
+
+@excel("EDATE", min_args=2, max_args=2)
+@elementwise
+def EDATE(s, months):
+    y, m, d = _ymd(_serial_arg(s))
+    k = math.trunc(to_number(months))
+    y2 = y + (m - 1 + k) // 12
+    m2 = (m - 1 + k) % 12 + 1
+    last = _days_in_month(y2, m2)
+    return make_date(y2, m2, min(d, last))
+
+
+@excel("EOMONTH", min_args=2, max_args=2)
+@elementwise
+def EOMONTH(s, months):
+    y, m, d = _ymd(_serial_arg(s))
+    k = math.trunc(to_number(months))
+    y2 = y + (m - 1 + k) // 12
+    m2 = (m - 1 + k) % 12 + 1
+    return make_date(y2, m2, _days_in_month(y2, m2))
+
+
+def _days_in_month(y, m):
+    if m == 12:
+        return 31
+    return (dt.date(y, m + 1, 1) - dt.date(y, m, 1)).days
+
+
+@excel("WEEKDAY", min_args=1, max_args=2)
+@elementwise
+def WEEKDAY(s, kind=1):
+    n = int(math.floor(_serial_arg(s)))
+    k = int(to_number(kind))
+    sunday0 = (n - 1) % 7  # serial 1 is a Sunday in Excel's calendar
+    if k in (1, 17):
+        return sunday0 + 1
+    if k == 2:
+        return (sunday0 + 6) % 7 + 1
+    if k == 3:
+        return (sunday0 + 6) % 7
+    if 11 <= k <= 16:
+        return (sunday0 - (k - 10)) % 7 + 1
+    raise ExcelRaise(NUM)
+
+
+@excel("DATEDIF", min_args=3, max_args=3)
+@elementwise
+def DATEDIF(a, b, unit):
+    s1, s2 = _serial_arg(a), _serial_arg(b)
+    if s1 > s2:
+        raise ExcelRaise(NUM)
+    u = str(unit).upper()
+    y1, m1, d1 = _ymd(s1)
+    y2, m2, d2 = _ymd(s2)
+    if u == "D":
+        return int(math.floor(s2)) - int(math.floor(s1))
+    months = (y2 - y1) * 12 + (m2 - m1) - (1 if d2 < d1 else 0)
+    if u == "M":
+        return months
+    if u == "Y":
+        return months // 12
+    if u == "YM":
+        return months % 12
+    if u == "MD":
+        if d2 >= d1:
+            return d2 - d1
+        pm, py = (m2 - 1, y2) if m2 > 1 else (12, y2 - 1)
+        return _days_in_month(py, pm) - d1 + d2
+    if u == "YD":
+        yy = y2 if (m2, d2) >= (m1, d1) else y2 - 1
+        try:
+            start = make_date(yy, m1, d1)
+        except ExcelRaise:
+            start = make_date(yy, m1, 28)
+        return int(math.floor(s2)) - start
+    raise ExcelRaise(NUM)
+
+
+_MONTHS = {m.lower(): i + 1 for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"])}
+_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
+
+
+def datevalue_or_none(s):
+    """Serial number of a date written as text (ISO, m/d/y, d-mon-y, 2026年10月5日), or None."""
+    t = s.strip()
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", t) or \
+        re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", t)
+    try:
+        if m:
+            return make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", t)
+        if m:
+            y = int(m.group(3))
+            if y < 100:
+                y += 2000 if y < 30 else 1900
+            return make_date(y, int(m.group(1)), int(m.group(2)))
+        m = re.fullmatch(r"(\d{1,2})[- ]([A-Za-z]+)[- ,]*(\d{2,4})?", t)
+        if m and m.group(2).lower() in _MONTHS:
+            y = int(m.group(3)) if m.group(3) else dt.date.today().year
+            if y < 100:
+                y += 2000 if y < 30 else 1900
+            return make_date(y, _MONTHS[m.group(2).lower()], int(m.group(1)))
+        m = re.fullmatch(r"([A-Za-z]+)[- ](\d{1,2}),?[- ](\d{2,4})", t)
+        if m and m.group(1).lower() in _MONTHS:
+            y = int(m.group(3))
+            if y < 100:
+                y += 2000 if y < 30 else 1900
+            return make_date(y, _MONTHS[m.group(1).lower()], int(m.group(2)))
+    except (ExcelRaise, ValueError):
+        return None
+    return None
+
+
+@excel("DATEVALUE", min_args=1, max_args=1)
+@elementwise
+def DATEVALUE(s):
+    if not isinstance(s, str):
+        raise ExcelRaise(VALUE)
+    v = datevalue_or_none(s)
+    if v is None:
+        raise ExcelRaise(VALUE)
+    return v
+
+
+@excel("TODAY", max_args=0)
+def TODAY(calc):
+    return date_to_serial(dt.date.today())
+
+
+@excel("NOW", max_args=0)
+def NOW(calc):
+    now = dt.datetime.now()
+    return date_to_serial(now.date()) + (now.hour * 3600 + now.minute * 60 + now.second) / 86400
+
+
+@excel("TIME", min_args=3, max_args=3)
+@elementwise
+def TIME(h, m, s):
+    total = math.trunc(to_number(h)) * 3600 + math.trunc(to_number(m)) * 60 + math.trunc(to_number(s))
+    if total < 0:
+        raise ExcelRaise(NUM)
+    return (total % 86400) / 86400
+
+
+@excel("HOUR", min_args=1, max_args=1)
+@elementwise
+def HOUR(s):
+    return int(round((_serial_arg(s) % 1) * 86400) // 3600)
+
+
+@excel("MINUTE", min_args=1, max_args=1)
+@elementwise
+def MINUTE(s):
+    return int(round((_serial_arg(s) % 1) * 86400) % 3600 // 60)
+
+
+@excel("SECOND", min_args=1, max_args=1)
+@elementwise
+def SECOND(s):
+    return int(round((_serial_arg(s) % 1) * 86400) % 60)

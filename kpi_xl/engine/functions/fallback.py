@@ -1,0 +1,108 @@
+"""The ``formulas`` library's function table for the functions the engine does not
+implement itself (financial, engineering, trigonometry, rarer text and statistics).
+
+Arguments are converted to the library's conventions (object arrays, its empty
+marker and error type) and results back.  The library turns any exception inside
+its functions into ``#VALUE!``; such cells are counted in the report so that a
+difference from Excel can be traced.
+"""
+from __future__ import annotations
+
+import numpy as np
+import schedula as sh
+from formulas.functions import get_functions
+from formulas.tokens.operand import Error, XlError
+
+from ..values import VALUE, Arr, MultiRef, Ref, XlErr
+from . import FUNCTIONS, Impl
+
+_SKIP_PREFIX = ("_XLFN.", "_XLWS.")
+
+
+def _to_lib(calc, a):
+    if isinstance(a, (Ref, MultiRef, Arr)):
+        rows = calc.values(a)
+        arr = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                arr[i, j] = _scalar_to_lib(v)
+        return arr
+    return _scalar_to_lib(a)
+
+
+def _scalar_to_lib(v):
+    if v is None:
+        return sh.EMPTY
+    if isinstance(v, XlErr):
+        return Error.errors.get(v.code, Error.errors["#VALUE!"])
+    return v
+
+
+def _from_lib(v):
+    if isinstance(v, np.ndarray):
+        if v.ndim == 0:
+            return _from_lib(v.item())
+        if v.size == 1:
+            return _from_lib(v.reshape(-1)[0])
+        a = np.atleast_2d(v)
+        return Arr([[_from_lib(x) for x in row] for row in a.tolist()])
+    if isinstance(v, XlError):
+        return XlErr(str(v))
+    if v is sh.EMPTY:
+        return None
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        f = float(v)
+        if f != f or f in (float("inf"), float("-inf")):
+            return XlErr("#NUM!")
+        return f
+    if isinstance(v, np.str_):
+        return str(v)
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return XlErr("#NUM!")
+    return v
+
+
+def _wrap(name, lib_fn):
+    def fn(calc, *args):
+        try:
+            return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
+        except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError) as exc:
+            calc.report.fallback_failures.setdefault(name, 0)
+            calc.report.fallback_failures[name] += 1
+            return VALUE
+    fn.__name__ = name
+    return fn
+
+
+_LIBRARY = None
+
+
+def _library():
+    global _LIBRARY
+    if _LIBRARY is None:
+        table = {}
+        for key, lib_fn in get_functions().items():
+            if isinstance(lib_fn, dict) or not callable(lib_fn):
+                continue
+            name = key
+            for p in _SKIP_PREFIX:
+                if name.startswith(p):
+                    name = name[len(p):]
+            table.setdefault(name, lib_fn)
+        _LIBRARY = table
+    return _LIBRARY
+
+
+def library_function(name):
+    lib_fn = _library().get(name)
+    if lib_fn is None:
+        return None
+    return Impl(_wrap(name, lib_fn), source="formulas")
+
+
+def library_names():
+    return set(_library())

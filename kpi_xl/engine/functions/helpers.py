@@ -1,0 +1,201 @@
+"""Shared helpers of the function implementations: broadcasting, coercion, criteria."""
+from __future__ import annotations
+
+import re
+
+from ..values import (DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
+                      parse_number_text, to_number, to_text)
+
+
+def is_array(x):
+    return isinstance(x, Arr) or (isinstance(x, Ref) and not (x.r1 == x.r2 and x.c1 == x.c2)) \
+        or isinstance(x, MultiRef)
+
+
+def scalarize(calc, x):
+    if isinstance(x, Ref):
+        if x.r1 == x.r2 and x.c1 == x.c2:
+            return calc.cell(x.sheet, x.r1, x.c1)
+        return calc.scalar(x)
+    if isinstance(x, Arr):
+        return x.rows[0][0]
+    return x
+
+
+def broadcast(calc, fn, args):
+    """Apply scalar ``fn`` elementwise when any argument is an array (Excel's array evaluation)."""
+    arrays = [calc.values(a) if is_array(a) else None for a in args]
+    shapes = [(len(a), len(a[0])) for a in arrays if a is not None]
+    nr = max(s[0] for s in shapes)
+    nc = max(s[1] for s in shapes)
+    rows = []
+    for i in range(nr):
+        row = []
+        for j in range(nc):
+            vals = []
+            bad = False
+            for a, raw in zip(arrays, args):
+                if a is None:
+                    vals.append(scalarize(calc, raw))
+                    continue
+                ar, ac = len(a), len(a[0])
+                ii = 0 if ar == 1 else i
+                jj = 0 if ac == 1 else j
+                if ii >= ar or jj >= ac:
+                    bad = True
+                    break
+                vals.append(a[ii][jj])
+            if bad:
+                row.append(NA)
+                continue
+            try:
+                row.append(fn(*vals))
+            except ExcelRaise as exc:
+                row.append(exc.err)
+        rows.append(row)
+    return Arr(rows)
+
+
+def elementwise(fn):
+    """Wrap a function of scalars so that it takes engine arguments and broadcasts."""
+    def wrapper(calc, *args):
+        for a in args:
+            if is_array(a):
+                return broadcast(calc, fn, args)
+        vals = [scalarize(calc, a) for a in args]
+        try:
+            return fn(*vals)
+        except ExcelRaise as exc:
+            return exc.err
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def num(v):
+    """to_number for a direct scalar argument."""
+    return to_number(v)
+
+
+def iter_values(calc, args):
+    """Yield (value, from_reference) for every scalar in the arguments."""
+    for a in args:
+        if isinstance(a, (Ref, MultiRef)):
+            for row in calc.values(a):
+                for v in row:
+                    yield v, True
+        elif isinstance(a, Arr):
+            for row in a.rows:
+                for v in row:
+                    yield v, True
+        else:
+            yield a, False
+
+
+def numbers(calc, args, *, errors=True):
+    """Numbers for SUM-like aggregates: in ranges only real numbers count; direct
+    arguments are coerced (TRUE → 1, "3" → 3), and an error anywhere is raised."""
+    out = []
+    for v, from_ref in iter_values(calc, args):
+        t = type(v)
+        if t is float or t is int:
+            out.append(v)
+        elif t is XlErr:
+            if errors:
+                raise ExcelRaise(v)
+        elif v is None:
+            if not from_ref:
+                out.append(0)
+        elif from_ref:
+            continue
+        elif t is bool:
+            out.append(1 if v else 0)
+        else:
+            out.append(to_number(v))
+    return out
+
+
+def flat(calc, x):
+    return [v for row in calc.values(x) for v in row]
+
+
+# -- criteria of SUMIF / COUNTIF / ... ---------------------------------------------
+
+_CRIT = re.compile(r"^(<=|>=|<>|<|>|=)?(.*)$", re.S)
+
+
+def _wild_to_regex(pat):
+    out, i = [], 0
+    while i < len(pat):
+        ch = pat[i]
+        if ch == "~" and i + 1 < len(pat):
+            out.append(re.escape(pat[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return re.compile("^" + "".join(out) + "$", re.I | re.S)
+
+
+def criteria_matcher(crit):
+    """A predicate for one cell value, following Excel's criteria rules."""
+    if isinstance(crit, XlErr):
+        return lambda v: isinstance(v, XlErr) and v is crit
+    if crit is None:
+        crit = 0
+    if isinstance(crit, bool):
+        return lambda v: isinstance(v, bool) and v == crit
+    if isinstance(crit, (int, float)):
+        return lambda v: (type(v) in (int, float)) and compare(v, crit) == 0
+    m = _CRIT.match(crit)
+    op, rest = m.group(1) or "", m.group(2)
+    n = parse_number_text(rest) if rest.strip() else None
+    if n is None and rest:
+        from .dates import datevalue_or_none
+        n = datevalue_or_none(rest)
+    up = rest.upper()
+    if up in ("TRUE", "FALSE") and op in ("", "=", "<>"):
+        b = up == "TRUE"
+        if op == "<>":
+            return lambda v: not (isinstance(v, bool) and v == b)
+        return lambda v: isinstance(v, bool) and v == b
+    if n is not None:
+        def cmp_num(v):
+            if type(v) not in (int, float):
+                return op == "<>"
+            c = compare(v, n)
+            return {"": c == 0, "=": c == 0, "<>": c != 0, "<": c < 0, ">": c > 0,
+                    "<=": c <= 0, ">=": c >= 0}[op]
+        return cmp_num
+    if op in ("", "=", "<>"):
+        if rest == "":
+            if op == "":
+                return lambda v: v is None or v == ""
+            if op == "=":
+                return lambda v: v is None
+            return lambda v: not (v is None)
+        if isinstance(rest, str) and any(ch in rest for ch in "*?~"):
+            rx = _wild_to_regex(rest)
+            match = lambda v: isinstance(v, str) and rx.match(v) is not None
+        else:
+            low = rest.lower()
+            match = lambda v: isinstance(v, str) and v.lower() == low
+        if op == "<>":
+            return lambda v: not match(v)
+        return match
+    # text ordering comparisons
+    def cmp_text(v):
+        if not isinstance(v, str):
+            return False
+        c = compare(v, rest)
+        return {"<": c < 0, ">": c > 0, "<=": c <= 0, ">=": c >= 0}[op]
+    return cmp_text
+
+
+def ref_grid(calc, x):
+    """Values of a criteria/sum range as rows (ranges only, as Excel requires)."""
+    if isinstance(x, Ref):
+        return calc.range_rows(x)
+    if isinstance(x, Arr):
+        return x.rows
+    raise ExcelRaise(VALUE)

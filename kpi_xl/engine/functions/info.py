@@ -1,0 +1,107 @@
+"""IS* and other information functions."""
+from __future__ import annotations
+
+from ..values import NA, VALUE, Arr, ExcelRaise, Ref, XlErr, ERROR_CODES
+from . import excel
+from .helpers import broadcast, is_array, scalarize
+
+
+def _is(pred):
+    def fn(calc, a):
+        if is_array(a):
+            return broadcast(calc, pred, (a,))
+        return pred(scalarize(calc, a))
+    return fn
+
+
+excel("ISBLANK", min_args=1, max_args=1)(_is(lambda v: v is None))
+excel("ISNUMBER", min_args=1, max_args=1)(_is(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)))
+excel("ISTEXT", min_args=1, max_args=1)(_is(lambda v: isinstance(v, str)))
+excel("ISNONTEXT", min_args=1, max_args=1)(_is(lambda v: not isinstance(v, str)))
+excel("ISLOGICAL", min_args=1, max_args=1)(_is(lambda v: isinstance(v, bool)))
+excel("ISERROR", min_args=1, max_args=1)(_is(lambda v: isinstance(v, XlErr)))
+excel("ISERR", min_args=1, max_args=1)(_is(lambda v: isinstance(v, XlErr) and v is not NA))
+excel("ISNA", min_args=1, max_args=1)(_is(lambda v: v is NA))
+
+
+@excel("ISREF", min_args=1, max_args=1)
+def ISREF(calc, a):
+    from ..values import MultiRef
+    return isinstance(a, (Ref, MultiRef))
+
+
+@excel("ISFORMULA", min_args=1, max_args=1)
+def ISFORMULA(calc, a):
+    if not isinstance(a, Ref):
+        return a if isinstance(a, XlErr) else VALUE
+    return (a.r1, a.c1) in calc.formulas[a.sheet]
+
+
+@excel("FORMULATEXT", min_args=1, max_args=1)
+def FORMULATEXT(calc, a):
+    if not isinstance(a, Ref):
+        return a if isinstance(a, XlErr) else VALUE
+    f = calc.formulas[a.sheet].get((a.r1, a.c1))
+    return NA if f is None else "=" + f
+
+
+@excel("ISEVEN", min_args=1, max_args=1)
+def ISEVEN(calc, a):
+    from ..values import to_number
+    import math
+    try:
+        return int(math.floor(abs(to_number(scalarize(calc, a))))) % 2 == 0
+    except ExcelRaise as exc:
+        return exc.err
+
+
+@excel("ISODD", min_args=1, max_args=1)
+def ISODD(calc, a):
+    r = ISEVEN(calc, a)
+    return r if isinstance(r, XlErr) else not r
+
+
+@excel("N", min_args=1, max_args=1)
+def N(calc, a):
+    v = scalarize(calc, a)
+    if isinstance(v, bool):
+        return 1 if v else 0
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, XlErr):
+        return v
+    return 0
+
+
+@excel("T", min_args=1, max_args=1)
+def T(calc, a):
+    v = scalarize(calc, a)
+    if isinstance(v, XlErr):
+        return v
+    return v if isinstance(v, str) else ""
+
+
+@excel("TYPE", min_args=1, max_args=1)
+def TYPE(calc, a):
+    if is_array(a):
+        return 64
+    v = scalarize(calc, a)
+    if isinstance(v, bool):
+        return 4
+    if isinstance(v, (int, float)) or v is None:
+        return 1
+    if isinstance(v, str):
+        return 2
+    if isinstance(v, XlErr):
+        return 16
+    return 1
+
+
+@excel("ERROR.TYPE", min_args=1, max_args=1)
+def ERROR_TYPE(calc, a):
+    v = scalarize(calc, a)
+    codes = {"#NULL!": 1, "#DIV/0!": 2, "#VALUE!": 3, "#REF!": 4, "#NAME?": 5, "#NUM!": 6,
+             "#N/A": 7, "#GETTING_DATA": 8, "#SPILL!": 9, "#CALC!": 14}
+    if isinstance(v, XlErr) and v.code in codes:
+        return codes[v.code]
+    return NA

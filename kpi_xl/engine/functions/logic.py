@@ -1,0 +1,213 @@
+"""IF and friends.  IF, IFERROR, IFS, CHOOSE and SWITCH evaluate only the branch they take."""
+from __future__ import annotations
+
+from ..values import NA, VALUE, Arr, ExcelRaise, XlErr, to_bool
+from . import excel
+from .helpers import broadcast, is_array, iter_values, scalarize
+
+
+def _cond(calc, v):
+    v = scalarize(calc, v)
+    if isinstance(v, XlErr):
+        raise ExcelRaise(v)
+    if isinstance(v, str):
+        u = v.upper()
+        if u in ("TRUE", "FALSE"):
+            return u == "TRUE"
+        raise ExcelRaise(VALUE)
+    return to_bool(v)
+
+
+@excel("IF", min_args=1, max_args=3, lazy=True)
+def IF(calc, args):
+    cond = args[0]()
+    if is_array(cond):
+        rest = [a() if i < len(args) - 1 else None for i, a in enumerate(args[1:])]
+        t = rest[0] if len(rest) > 0 else True
+        f = rest[1] if len(rest) > 1 else False
+
+        def pick(c, x, y):
+            if isinstance(c, XlErr):
+                return c
+            return x if to_bool(c) else y
+        return broadcast(calc, pick, (cond, t if t is not None or len(args) > 1 else 0,
+                                      f if len(args) > 2 else False))
+    try:
+        ok = _cond(calc, cond)
+    except ExcelRaise as exc:
+        return exc.err
+    if ok:
+        if len(args) < 2:
+            return True
+        v = args[1]()
+        return 0 if v is None else v
+    if len(args) < 3:
+        return False
+    v = args[2]()
+    return 0 if v is None else v
+
+
+def _is_err(calc, v, only_na=False):
+    v = scalarize(calc, v) if not is_array(v) else v
+    return isinstance(v, XlErr) and (not only_na or v is NA)
+
+
+def _iferror(only_na):
+    def fn(calc, args):
+        v = args[0]()
+        if is_array(v):
+            alt = args[1]()
+            return broadcast(calc, lambda x, y: y if isinstance(x, XlErr) and (not only_na or x is NA) else x,
+                             (v, alt))
+        s = scalarize(calc, v)
+        if isinstance(s, XlErr) and (not only_na or s is NA):
+            r = args[1]()
+            return 0 if r is None else r
+        return 0 if s is None else v
+    return fn
+
+
+excel("IFERROR", min_args=2, max_args=2, lazy=True)(_iferror(False))
+excel("IFNA", min_args=2, max_args=2, lazy=True)(_iferror(True))
+
+
+@excel("IFS", min_args=2, lazy=True)
+def IFS(calc, args):
+    if len(args) % 2:
+        return VALUE
+    for i in range(0, len(args), 2):
+        try:
+            if _cond(calc, args[i]()):
+                return args[i + 1]()
+        except ExcelRaise as exc:
+            return exc.err
+    return NA
+
+
+@excel("SWITCH", min_args=3, lazy=True)
+def SWITCH(calc, args):
+    from ..values import compare
+    v = scalarize(calc, args[0]())
+    if isinstance(v, XlErr):
+        return v
+    n = len(args) - 1
+    for i in range(1, n, 2):
+        if i + 1 > n:
+            break
+        cand = scalarize(calc, args[i]())
+        if isinstance(cand, XlErr):
+            return cand
+        if type(cand) is type(v) or (isinstance(cand, (int, float)) and isinstance(v, (int, float))
+                                     and not isinstance(cand, bool) and not isinstance(v, bool)):
+            if compare(v, cand) == 0:
+                return args[i + 1]()
+    if n % 2 == 1:
+        return args[-1]()
+    return NA
+
+
+@excel("CHOOSE", min_args=2, lazy=True)
+def CHOOSE(calc, args):
+    from ..values import to_number
+    idx = args[0]()
+    if is_array(idx):
+        vals = [a() for a in args[1:]]
+
+        def pick(i, *vs):
+            k = int(to_number(i))
+            if k < 1 or k > len(vs):
+                return VALUE
+            return vs[k - 1]
+        return broadcast(calc, pick, (idx, *vals))
+    try:
+        k = int(to_number(scalarize(calc, idx)))
+    except ExcelRaise as exc:
+        return exc.err
+    if k < 1 or k >= len(args):
+        return VALUE
+    return args[k]()
+
+
+def _logical_values(calc, args):
+    out = []
+    for v, from_ref in iter_values(calc, args):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        if isinstance(v, bool):
+            out.append(v)
+        elif isinstance(v, (int, float)):
+            out.append(v != 0)
+        elif isinstance(v, str):
+            if from_ref:
+                continue
+            u = v.upper()
+            if u in ("TRUE", "FALSE"):
+                out.append(u == "TRUE")
+            else:
+                raise ExcelRaise(VALUE)
+    return out
+
+
+@excel("AND", min_args=1)
+def AND(calc, *args):
+    try:
+        vals = _logical_values(calc, args)
+    except ExcelRaise as exc:
+        return exc.err
+    return all(vals) if vals else VALUE
+
+
+@excel("OR", min_args=1)
+def OR(calc, *args):
+    try:
+        vals = _logical_values(calc, args)
+    except ExcelRaise as exc:
+        return exc.err
+    return any(vals) if vals else VALUE
+
+
+@excel("XOR", min_args=1)
+def XOR(calc, *args):
+    try:
+        vals = _logical_values(calc, args)
+    except ExcelRaise as exc:
+        return exc.err
+    return (sum(vals) % 2 == 1) if vals else VALUE
+
+
+@excel("NOT", min_args=1, max_args=1)
+def NOT(calc, a):
+    if is_array(a):
+        return broadcast(calc, lambda v: not to_bool(v) if not isinstance(v, XlErr) else v, (a,))
+    v = scalarize(calc, a)
+    if isinstance(v, XlErr):
+        return v
+    try:
+        return not _cond(calc, v)
+    except ExcelRaise as exc:
+        return exc.err
+
+
+@excel("TRUE", max_args=0)
+def TRUE(calc):
+    return True
+
+
+@excel("FALSE", max_args=0)
+def FALSE(calc):
+    return False
+
+
+@excel("NA", max_args=0)
+def NA_(calc):
+    return NA
+
+
+@excel("SINGLE", min_args=1, max_args=1, wants_cell=True)
+def SINGLE(calc, r, c, a):
+    from ..values import Ref
+    if isinstance(a, Ref):
+        return calc.scalar(a, r, c)
+    if isinstance(a, Arr):
+        return a.rows[0][0]
+    return a

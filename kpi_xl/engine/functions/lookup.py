@@ -1,0 +1,419 @@
+"""Lookup and reference functions: LOOKUP, VLOOKUP, HLOOKUP, XLOOKUP, INDEX, MATCH and kin."""
+from __future__ import annotations
+
+import math
+
+from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number, to_text
+from . import excel
+from .helpers import _wild_to_regex, broadcast, is_array, scalarize
+
+
+def _same_kind(a, b):
+    na = isinstance(a, (int, float)) and not isinstance(a, bool)
+    nb = isinstance(b, (int, float)) and not isinstance(b, bool)
+    if na or nb:
+        return na and nb
+    return type(a) is type(b)
+
+
+def _exact_index(values, x, wildcard=True, reverse=False):
+    idx = range(len(values) - 1, -1, -1) if reverse else range(len(values))
+    if isinstance(x, str) and wildcard and any(ch in x for ch in "*?~"):
+        rx = _wild_to_regex(x)
+        for i in idx:
+            v = values[i]
+            if isinstance(v, str) and rx.match(v):
+                return i
+        return -1
+    for i in idx:
+        v = values[i]
+        if v is None:
+            continue
+        if _same_kind(v, x) and compare(v, x) == 0:
+            return i
+    return -1
+
+
+def _approx_index(values, x, descending=False):
+    """Excel's binary search: the last position whose value ≤ x (≥ x when descending)."""
+    lo, hi = 0, len(values) - 1
+    best = -1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        # Excel steps over blanks and other types while searching.
+        m = mid
+        while m >= lo and (values[m] is None or not _same_kind(values[m], x)):
+            m -= 1
+        if m < lo:
+            lo = mid + 1
+            continue
+        c = compare(values[m], x)
+        if descending:
+            c = -c
+        if c <= 0:
+            best = m
+            if c == 0 and not descending:
+                # keep going right to find the last equal value
+                pass
+            lo = mid + 1
+        else:
+            hi = m - 1
+    return best
+
+
+def _vector(calc, x):
+    rows = calc.values(x)
+    if len(rows) == 1:
+        return list(rows[0])
+    if rows and len(rows[0]) == 1:
+        return [r[0] for r in rows]
+    return None
+
+
+def _lookup_value(calc, v):
+    v = scalarize(calc, v)
+    if v is None:
+        v = 0
+    return v
+
+
+
+
+def _xlookup_table(horizontal):
+    def fn(calc, value, table, index, approx=None):
+        if is_array(value):
+            return broadcast(calc, lambda v: fn(calc, v, table, index, approx), (value,))
+        try:
+            x = _lookup_value(calc, value)
+            if isinstance(x, XlErr):
+                return x
+            k = int(to_number(scalarize(calc, index)))
+            ap = True if approx is None else _truthy(calc, approx)
+        except ExcelRaise as exc:
+            return exc.err
+        rows = calc.values(table)
+        if horizontal:
+            rows = [list(col) for col in zip(*rows)]
+        if k < 1:
+            return VALUE
+        if k > len(rows[0]):
+            return REF
+        keys = [r[0] for r in rows]
+        i = _approx_index(keys, x) if ap else _exact_index(keys, x)
+        if i < 0:
+            return NA
+        v = rows[i][k - 1]
+        return 0 if v is None else v
+    return fn
+
+
+def _truthy(calc, v):
+    v = scalarize(calc, v)
+    if v is None:
+        return False
+    if isinstance(v, XlErr):
+        raise ExcelRaise(v)
+    if isinstance(v, str):
+        raise ExcelRaise(VALUE)
+    return bool(to_number(v))
+
+
+excel("VLOOKUP", min_args=3, max_args=4)(_xlookup_table(False))
+excel("HLOOKUP", min_args=3, max_args=4)(_xlookup_table(True))
+
+
+@excel("LOOKUP", min_args=2, max_args=3)
+def LOOKUP(calc, value, lookup, result=None):
+    if is_array(value):
+        return broadcast(calc, lambda v: LOOKUP(calc, v, lookup, result), (value,))
+    x = _lookup_value(calc, value)
+    if isinstance(x, XlErr):
+        return x
+    rows = calc.values(lookup)
+    if result is None:
+        nr, nc = len(rows), len(rows[0])
+        if nr >= nc:
+            keys, res = [r[0] for r in rows], [r[-1] for r in rows]
+        else:
+            keys, res = list(rows[0]), list(rows[-1])
+    else:
+        keys = _vector(calc, lookup)
+        res = _vector(calc, result)
+        if keys is None or res is None:
+            return NA
+    i = _approx_index(keys, x)
+    if i < 0:
+        return NA
+    if i >= len(res):
+        # The result vector is shorter: Excel extends the reference beyond it.
+        if isinstance(result, Ref):
+            r = result
+            if r.r1 == r.r2:
+                return calc.cell(r.sheet, r.r1, r.c1 + i)
+            return calc.cell(r.sheet, r.r1 + i, r.c1)
+        return NA
+    v = res[i]
+    return 0 if v is None else v
+
+
+@excel("MATCH", min_args=2, max_args=3)
+def MATCH(calc, value, array, mtype=None):
+    if is_array(value):
+        return broadcast(calc, lambda v: MATCH(calc, v, array, mtype), (value,))
+    x = _lookup_value(calc, value)
+    if isinstance(x, XlErr):
+        return x
+    try:
+        t = 1 if mtype is None else to_number(scalarize(calc, mtype))
+    except ExcelRaise as exc:
+        return exc.err
+    vec = _vector(calc, array)
+    if vec is None:
+        return NA
+    if t == 0:
+        i = _exact_index(vec, x)
+    elif t > 0:
+        i = _approx_index(vec, x)
+    else:
+        i = _approx_index(vec, x, descending=True)
+    return NA if i < 0 else i + 1
+
+
+@excel("XMATCH", min_args=2, max_args=4)
+def XMATCH(calc, value, array, match_mode=None, search_mode=None):
+    if is_array(value):
+        return broadcast(calc, lambda v: XMATCH(calc, v, array, match_mode, search_mode), (value,))
+    vec = _vector(calc, array)
+    if vec is None:
+        return VALUE
+    try:
+        i = _xfind(calc, value, vec, match_mode, search_mode)
+    except ExcelRaise as exc:
+        return exc.err
+    return NA if i < 0 else i + 1
+
+
+def _xfind(calc, value, vec, match_mode, search_mode):
+    x = _lookup_value(calc, value)
+    if isinstance(x, XlErr):
+        raise ExcelRaise(x)
+    mm = 0 if match_mode is None else int(to_number(scalarize(calc, match_mode)))
+    sm = 1 if search_mode is None else int(to_number(scalarize(calc, search_mode)))
+    if mm not in (-1, 0, 1, 2) or sm not in (-2, -1, 1, 2):
+        raise ExcelRaise(VALUE)
+    reverse = sm < 0
+    if mm in (0, 2):
+        i = _exact_index(vec, x, wildcard=(mm == 2), reverse=reverse)
+        if mm == 0 and isinstance(x, str) and i >= 0:
+            return i
+        return i
+    # next smaller (-1) / next larger (1)
+    i = _exact_index(vec, x, wildcard=False, reverse=reverse)
+    if i >= 0:
+        return i
+    best, bestv = -1, None
+    idx = range(len(vec) - 1, -1, -1) if reverse else range(len(vec))
+    for k in idx:
+        v = vec[k]
+        if v is None or not _same_kind(v, x):
+            continue
+        c = compare(v, x)
+        if mm == -1 and c < 0 and (bestv is None or compare(v, bestv) > 0):
+            best, bestv = k, v
+        if mm == 1 and c > 0 and (bestv is None or compare(v, bestv) < 0):
+            best, bestv = k, v
+    return best
+
+
+@excel("XLOOKUP", min_args=3, max_args=6)
+def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, search_mode=None):
+    if is_array(value):
+        return broadcast(calc, lambda v: XLOOKUP(calc, v, lookup, result, if_not_found,
+                                                  match_mode, search_mode), (value,))
+    rows = calc.values(lookup)
+    vertical = len(rows[0]) == 1
+    if not vertical and len(rows) != 1:
+        return VALUE
+    vec = [r[0] for r in rows] if vertical else list(rows[0])
+    try:
+        i = _xfind(calc, value, vec, match_mode, search_mode)
+    except ExcelRaise as exc:
+        return exc.err
+    if i < 0:
+        if if_not_found is not None:
+            return if_not_found
+        return NA
+    if isinstance(result, Ref):
+        if vertical:
+            if result.r2 - result.r1 + 1 != len(vec):
+                return VALUE
+            return Ref(result.sheet, result.r1 + i, result.c1, result.r1 + i, result.c2)
+        if result.c2 - result.c1 + 1 != len(vec):
+            return VALUE
+        return Ref(result.sheet, result.r1, result.c1 + i, result.r2, result.c1 + i)
+    res = calc.values(result)
+    if vertical:
+        if len(res) != len(vec):
+            return VALUE
+        return Arr([res[i]]) if len(res[i]) > 1 else res[i][0]
+    if len(res[0]) != len(vec):
+        return VALUE
+    return Arr([[r[i]] for r in res]) if len(res) > 1 else res[0][i]
+
+
+@excel("INDEX", min_args=1, max_args=4)
+def INDEX(calc, array, row=None, col=None, area=None):
+    try:
+        if isinstance(array, MultiRef):
+            k = 1 if area is None else int(to_number(scalarize(calc, area)))
+            if k < 1 or k > len(array.refs):
+                return REF
+            array = array.refs[k - 1]
+        if is_array(row) or is_array(col):
+            return broadcast(calc, lambda rr, cc: _index1(calc, array, rr, cc), (row, col if col is not None else None))
+        return _index1(calc, array, scalarize(calc, row), scalarize(calc, col))
+    except ExcelRaise as exc:
+        return exc.err
+
+
+def _index1(calc, array, row, col):
+    r = 0 if row is None else int(to_number(row))
+    c = None if col is None else int(to_number(col))
+    if isinstance(array, Ref):
+        nr, nc = array.shape
+    else:
+        rows = calc.values(array)
+        nr, nc = len(rows), len(rows[0])
+    if c is None:
+        if nr == 1 and nc > 1:
+            r, c = 1, r
+        else:
+            c = 0 if nc > 1 else 1
+            if nc == 1 and r == 0:
+                c = 1
+    if r < 0 or c < 0 or r > nr or c > nc:
+        return REF
+    if isinstance(array, Ref):
+        r1 = array.r1 if r == 0 else array.r1 + r - 1
+        r2 = array.r2 if r == 0 else r1
+        c1 = array.c1 if c == 0 else array.c1 + c - 1
+        c2 = array.c2 if c == 0 else c1
+        return Ref(array.sheet, r1, c1, r2, c2)
+    if r == 0 and c == 0:
+        return Arr(rows)
+    if r == 0:
+        return Arr([[row[c - 1]] for row in rows])
+    if c == 0:
+        return Arr([rows[r - 1]])
+    return rows[r - 1][c - 1]
+
+
+@excel("ROW", max_args=1, wants_cell=True)
+def ROW(calc, r, c, ref=None):
+    if ref is None:
+        return r
+    if isinstance(ref, Ref):
+        if ref.r1 == ref.r2:
+            return ref.r1
+        return Arr([[x] for x in range(ref.r1, ref.r2 + 1)])
+    return VALUE if not isinstance(ref, XlErr) else ref
+
+
+@excel("COLUMN", max_args=1, wants_cell=True)
+def COLUMN(calc, r, c, ref=None):
+    if ref is None:
+        return c
+    if isinstance(ref, Ref):
+        if ref.c1 == ref.c2:
+            return ref.c1
+        return Arr([list(range(ref.c1, ref.c2 + 1))])
+    return VALUE if not isinstance(ref, XlErr) else ref
+
+
+@excel("ROWS", min_args=1, max_args=1)
+def ROWS(calc, a):
+    if isinstance(a, Ref):
+        return a.r2 - a.r1 + 1
+    if isinstance(a, XlErr):
+        return a
+    return len(calc.values(a))
+
+
+@excel("COLUMNS", min_args=1, max_args=1)
+def COLUMNS(calc, a):
+    if isinstance(a, Ref):
+        return a.c2 - a.c1 + 1
+    if isinstance(a, XlErr):
+        return a
+    return len(calc.values(a)[0])
+
+
+@excel("OFFSET", min_args=3, max_args=5)
+def OFFSET(calc, ref, rows, cols, height=None, width=None):
+    if not isinstance(ref, Ref):
+        return ref if isinstance(ref, XlErr) else VALUE
+    try:
+        dr = int(math.floor(to_number(scalarize(calc, rows))))
+        dc = int(math.floor(to_number(scalarize(calc, cols))))
+        h = ref.r2 - ref.r1 + 1 if height is None else int(to_number(scalarize(calc, height)))
+        w = ref.c2 - ref.c1 + 1 if width is None else int(to_number(scalarize(calc, width)))
+    except ExcelRaise as exc:
+        return exc.err
+    if h == 0 or w == 0:
+        return REF
+    r1, c1 = ref.r1 + dr, ref.c1 + dc
+    r2, c2 = r1 + h - 1 if h > 0 else r1, c1 + w - 1 if w > 0 else c1
+    if h < 0:
+        r1, r2 = r1 + h + 1, r1
+    if w < 0:
+        c1, c2 = c1 + w + 1, c1
+    if r1 < 1 or c1 < 1 or r2 > 1048576 or c2 > 16384:
+        return REF
+    return Ref(ref.sheet, r1, c1, r2, c2)
+
+
+@excel("INDIRECT", min_args=1, max_args=2)
+def INDIRECT(calc, text, a1=None):
+    from ..parser import FormulaSyntaxError, parse
+    t = scalarize(calc, text)
+    if isinstance(t, XlErr):
+        return t
+    if not isinstance(t, str) or not t.strip():
+        return REF
+    try:
+        if a1 is not None and not _truthy(calc, a1):
+            t = _r1c1_to_a1(t)
+        tree = parse(t, calc.current_sheet)
+    except (FormulaSyntaxError, ExcelRaise, ValueError):
+        return REF
+    if tree[0] == "ref":
+        _, sheet, r1, c1, r2, c2, _abs = tree
+        sheet = calc.canonical_sheet(sheet) if isinstance(sheet, str) else None
+        if sheet is None:
+            return REF
+        return Ref(sheet, r1, c1, r2, c2)
+    if tree[0] == "name":
+        node = calc.defined_name(tree[1], tree[2], calc.current_sheet)
+        if node is not None and not isinstance(node, Exception) and node[0] == "ref":
+            _, sheet, r1, c1, r2, c2, _abs = node
+            return Ref(calc.canonical_sheet(sheet) or sheet, r1, c1, r2, c2)
+    return REF
+
+
+def _r1c1_to_a1(t):
+    import re
+    from ..parser import num_to_col
+    m = re.fullmatch(r"(?:(.*)!)?R(\d+)C(\d+)(?::R(\d+)C(\d+))?", t.strip(), re.I)
+    if not m:
+        raise ValueError(t)
+    s = (m.group(1) + "!") if m.group(1) else ""
+    out = f"{s}{num_to_col(int(m.group(3)))}{m.group(2)}"
+    if m.group(4):
+        out += f":{num_to_col(int(m.group(5)))}{m.group(4)}"
+    return out
+
+
+@excel("TRANSPOSE", min_args=1, max_args=1)
+def TRANSPOSE(calc, a):
+    rows = calc.values(a)
+    return Arr([list(col) for col in zip(*rows)])

@@ -1,0 +1,623 @@
+"""Arithmetic and statistics: the aggregates KPI workbooks live on, exactly as Excel does them."""
+from __future__ import annotations
+
+import bisect
+import math
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, ROUND_FLOOR, ROUND_CEILING, Decimal
+
+from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number
+from . import excel
+from .helpers import (broadcast, criteria_matcher, elementwise, flat, is_array, iter_values, numbers,
+                      ref_grid, scalarize)
+
+
+def _guard(f):
+    def wrapper(calc, *args):
+        try:
+            r = f(calc, *args)
+        except ExcelRaise as exc:
+            return exc.err
+        if type(r) is float and (r != r or r in (math.inf, -math.inf)):
+            return NUM
+        return r
+    wrapper.__name__ = f.__name__
+    return wrapper
+
+
+@excel("SUM")
+@_guard
+def SUM(calc, *args):
+    return math.fsum(numbers(calc, args)) if len(args) != 1 else _sum1(calc, args[0])
+
+
+def _sum1(calc, a):
+    if isinstance(a, Ref) and a.r1 == a.r2 and a.c1 == a.c2:
+        v = calc.cell(a.sheet, a.r1, a.c1)
+        if type(v) in (int, float):
+            return v
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        return 0
+    return math.fsum(numbers(calc, (a,)))
+
+
+@excel("AVERAGE", min_args=1)
+@_guard
+def AVERAGE(calc, *args):
+    xs = numbers(calc, args)
+    if not xs:
+        return DIV0
+    return math.fsum(xs) / len(xs)
+
+
+def _numbers_a(calc, args):
+    out = []
+    for v, from_ref in iter_values(calc, args):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        if v is None:
+            if not from_ref:
+                out.append(0)
+            continue
+        if isinstance(v, bool):
+            out.append(1 if v else 0)
+        elif isinstance(v, (int, float)):
+            out.append(v)
+        elif from_ref:
+            out.append(0)
+        else:
+            out.append(to_number(v))
+    return out
+
+
+@excel("AVERAGEA", min_args=1)
+@_guard
+def AVERAGEA(calc, *args):
+    xs = _numbers_a(calc, args)
+    if not xs:
+        return DIV0
+    return math.fsum(xs) / len(xs)
+
+
+@excel("MAXA", min_args=1)
+@_guard
+def MAXA(calc, *args):
+    xs = _numbers_a(calc, args)
+    return max(xs) if xs else 0
+
+
+@excel("MINA", min_args=1)
+@_guard
+def MINA(calc, *args):
+    xs = _numbers_a(calc, args)
+    return min(xs) if xs else 0
+
+
+@excel("MIN", min_args=1)
+@_guard
+def MIN(calc, *args):
+    xs = numbers(calc, args)
+    return min(xs) if xs else 0
+
+
+@excel("MAX", min_args=1)
+@_guard
+def MAX(calc, *args):
+    xs = numbers(calc, args)
+    return max(xs) if xs else 0
+
+
+@excel("PRODUCT", min_args=1)
+@_guard
+def PRODUCT(calc, *args):
+    xs = numbers(calc, args)
+    p = 1
+    for x in xs:
+        p *= x
+    return p if xs else 0
+
+
+@excel("COUNT")
+def COUNT(calc, *args):
+    n = 0
+    for v, from_ref in iter_values(calc, args):
+        if isinstance(v, bool):
+            n += 0 if from_ref else 1
+        elif isinstance(v, (int, float)):
+            n += 1
+        elif not from_ref and isinstance(v, str):
+            try:
+                to_number(v)
+                n += 1
+            except ExcelRaise:
+                pass
+    return n
+
+
+@excel("COUNTA")
+def COUNTA(calc, *args):
+    n = 0
+    for v, from_ref in iter_values(calc, args):
+        if v is not None:
+            n += 1
+    return n
+
+
+@excel("COUNTBLANK", min_args=1, max_args=1)
+def COUNTBLANK(calc, a):
+    return sum(1 for v in flat(calc, a) if v is None or v == "")
+
+
+@excel("SUMPRODUCT", min_args=1)
+@_guard
+def SUMPRODUCT(calc, *args):
+    grids = [calc.values(a) for a in args]
+    shape = (len(grids[0]), len(grids[0][0]))
+    for g in grids[1:]:
+        if (len(g), len(g[0])) != shape:
+            return VALUE
+    total = []
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            p = 1
+            for g in grids:
+                v = g[i][j]
+                if isinstance(v, XlErr):
+                    return v
+                if type(v) in (int, float):
+                    p *= v
+                else:
+                    p = 0
+            total.append(p)
+    return math.fsum(total)
+
+
+def _excel_round(x, digits, mode):
+    if x == 0:
+        return 0.0 if isinstance(x, float) else 0
+    d = Decimal(f"{x:.15g}")
+    q = Decimal(1).scaleb(-digits)
+    r = d.quantize(q, rounding=mode) if digits >= -300 else Decimal(0)
+    return float(r)
+
+
+def _round_impl(mode):
+    def f(x, digits=0):
+        x = to_number(x)
+        digits = int(math.trunc(to_number(digits)))
+        if digits < 0:
+            m = 10 ** (-digits)
+            return _excel_round(x / m, 0, mode) * m
+        return _excel_round(x, digits, mode)
+    return f
+
+
+excel("ROUND", min_args=2, max_args=2)(elementwise(_round_impl(ROUND_HALF_UP)))
+excel("ROUNDUP", min_args=2, max_args=2)(elementwise(_round_impl(ROUND_UP)))
+excel("ROUNDDOWN", min_args=2, max_args=2)(elementwise(_round_impl(ROUND_DOWN)))
+
+
+@excel("TRUNC", min_args=1, max_args=2)
+@elementwise
+def TRUNC(x, digits=0):
+    return _round_impl(ROUND_DOWN)(x, digits)
+
+
+@excel("INT", min_args=1, max_args=1)
+@elementwise
+def INT(x):
+    return math.floor(to_number(x))
+
+
+@excel("ABS", min_args=1, max_args=1)
+@elementwise
+def ABS(x):
+    return abs(to_number(x))
+
+
+@excel("SIGN", min_args=1, max_args=1)
+@elementwise
+def SIGN(x):
+    x = to_number(x)
+    return (x > 0) - (x < 0)
+
+
+@excel("MOD", min_args=2, max_args=2)
+@elementwise
+def MOD(a, b):
+    a, b = to_number(a), to_number(b)
+    if b == 0:
+        raise ExcelRaise(DIV0)
+    r = a - b * math.floor(a / b)
+    return r
+
+
+@excel("SQRT", min_args=1, max_args=1)
+@elementwise
+def SQRT(x):
+    x = to_number(x)
+    if x < 0:
+        raise ExcelRaise(NUM)
+    return math.sqrt(x)
+
+
+@excel("POWER", min_args=2, max_args=2)
+@elementwise
+def POWER(a, b):
+    from .operators import _pow
+    return _pow(a, b)
+
+
+# -- conditional aggregates --------------------------------------------------------
+
+def _crit_mask(calc, pairs):
+    """Rows×cols mask from (range, criterion) pairs; all ranges must share a shape."""
+    mask = None
+    shape = None
+    for rng, crit in pairs:
+        grid = ref_grid(calc, rng)
+        if shape is None:
+            shape = (len(grid), len(grid[0]))
+        elif (len(grid), len(grid[0])) != shape:
+            raise ExcelRaise(VALUE)
+        c = scalarize(calc, crit)
+        match = criteria_matcher(c)
+        m = [[match(v) for v in row] for row in grid]
+        mask = m if mask is None else [[a and b for a, b in zip(r1, r2)] for r1, r2 in zip(mask, m)]
+    return mask, shape
+
+
+def _target_grid(calc, rng, shape):
+    if isinstance(rng, Ref):
+        # Excel sizes the sum range from its top-left cell to the criteria shape.
+        rng = Ref(rng.sheet, rng.r1, rng.c1, rng.r1 + shape[0] - 1, rng.c1 + shape[1] - 1)
+    return ref_grid(calc, rng)
+
+
+def _masked_numbers(calc, mask, target):
+    out = []
+    for mrow, trow in zip(mask, target):
+        for m, v in zip(mrow, trow):
+            if m:
+                if isinstance(v, XlErr):
+                    raise ExcelRaise(v)
+                if type(v) in (int, float):
+                    out.append(v)
+    return out
+
+
+def _criteria_arrayable(fn):
+    """SUMIF(A:A, {"x","y"}) and SUMIF(A:A, B2:B10): criteria arrays give arrays."""
+    def wrapper(calc, *args):
+        try:
+            return fn(calc, *args)
+        except ExcelRaise as exc:
+            return exc.err
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@excel("SUMIF", min_args=2, max_args=3)
+@_criteria_arrayable
+def SUMIF(calc, rng, crit, sum_range=None):
+    if is_array(crit):
+        return broadcast(calc, lambda c: SUMIF(calc, rng, c, sum_range), (crit,))
+    mask, shape = _crit_mask(calc, [(rng, crit)])
+    target = _target_grid(calc, sum_range if sum_range is not None else rng, shape)
+    return math.fsum(_masked_numbers(calc, mask, target))
+
+
+@excel("COUNTIF", min_args=2, max_args=2)
+@_criteria_arrayable
+def COUNTIF(calc, rng, crit):
+    if is_array(crit):
+        return broadcast(calc, lambda c: COUNTIF(calc, rng, c), (crit,))
+    mask, _ = _crit_mask(calc, [(rng, crit)])
+    return sum(sum(1 for m in row if m) for row in mask)
+
+
+@excel("AVERAGEIF", min_args=2, max_args=3)
+@_criteria_arrayable
+def AVERAGEIF(calc, rng, crit, avg_range=None):
+    mask, shape = _crit_mask(calc, [(rng, crit)])
+    xs = _masked_numbers(calc, mask, _target_grid(calc, avg_range if avg_range is not None else rng, shape))
+    return math.fsum(xs) / len(xs) if xs else DIV0
+
+
+def _pairs(args):
+    if len(args) % 2:
+        raise ExcelRaise(VALUE)
+    return [(args[i], args[i + 1]) for i in range(0, len(args), 2)]
+
+
+@excel("SUMIFS", min_args=3)
+@_criteria_arrayable
+def SUMIFS(calc, target, *args):
+    mask, shape = _crit_mask(calc, _pairs(args))
+    grid = ref_grid(calc, target)
+    if (len(grid), len(grid[0])) != shape:
+        return VALUE
+    return math.fsum(_masked_numbers(calc, mask, grid))
+
+
+@excel("COUNTIFS", min_args=2)
+@_criteria_arrayable
+def COUNTIFS(calc, *args):
+    mask, _ = _crit_mask(calc, _pairs(args))
+    return sum(sum(1 for m in row if m) for row in mask)
+
+
+@excel("AVERAGEIFS", min_args=3)
+@_criteria_arrayable
+def AVERAGEIFS(calc, target, *args):
+    mask, shape = _crit_mask(calc, _pairs(args))
+    grid = ref_grid(calc, target)
+    if (len(grid), len(grid[0])) != shape:
+        return VALUE
+    xs = _masked_numbers(calc, mask, grid)
+    return math.fsum(xs) / len(xs) if xs else DIV0
+
+
+@excel("MAXIFS", min_args=3)
+@_criteria_arrayable
+def MAXIFS(calc, target, *args):
+    mask, shape = _crit_mask(calc, _pairs(args))
+    xs = _masked_numbers(calc, mask, ref_grid(calc, target))
+    return max(xs) if xs else 0
+
+
+@excel("MINIFS", min_args=3)
+@_criteria_arrayable
+def MINIFS(calc, target, *args):
+    mask, shape = _crit_mask(calc, _pairs(args))
+    xs = _masked_numbers(calc, mask, ref_grid(calc, target))
+    return min(xs) if xs else 0
+
+
+# -- order statistics ------------------------------------------------------------------
+
+def _sorted_numbers(calc, ref):
+    key = ("sorted", ref.key()) if isinstance(ref, Ref) else None
+    if key is not None and key in calc.caches:
+        return calc.caches[key]
+    xs = []
+    for v, _ in iter_values(calc, (ref,)):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        if type(v) in (int, float):
+            xs.append(v)
+    xs.sort()
+    if key is not None:
+        calc.caches[key] = xs
+    return xs
+
+
+def _rank(avg):
+    def fn(calc, number, ref, order=None):
+        if is_array(number):
+            return broadcast(calc, lambda n: fn(calc, n, ref, order), (number,))
+        try:
+            x = scalarize(calc, number)
+            if isinstance(x, XlErr):
+                return x
+            x = to_number(x)
+            asc = order is not None and to_number(scalarize(calc, order)) != 0
+            if not isinstance(ref, (Ref, MultiRef)):
+                return VALUE
+            xs = _sorted_numbers(calc, ref)
+        except ExcelRaise as exc:
+            return exc.err
+        lo = bisect.bisect_left(xs, x)
+        hi = bisect.bisect_right(xs, x)
+        if lo == hi:
+            return NA
+        if asc:
+            first = lo + 1
+        else:
+            first = len(xs) - hi + 1
+        if avg:
+            return first + (hi - lo - 1) / 2
+        return first
+    return fn
+
+
+excel("RANK", "RANK.EQ", min_args=2, max_args=3)(_rank(False))
+excel("RANK.AVG", min_args=2, max_args=3)(_rank(True))
+
+
+def _nums_only(calc, a):
+    xs = []
+    for v, _ in iter_values(calc, (a,)):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        if type(v) in (int, float):
+            xs.append(v)
+    return sorted(xs)
+
+
+@excel("MEDIAN", min_args=1)
+@_guard
+def MEDIAN(calc, *args):
+    xs = sorted(numbers(calc, args))
+    if not xs:
+        return NUM
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def _kth(largest):
+    def fn(calc, a, k):
+        if is_array(k):
+            return broadcast(calc, lambda kk: fn(calc, a, kk), (k,))
+        try:
+            xs = _nums_only(calc, a)
+            kk = math.ceil(to_number(scalarize(calc, k)))
+        except ExcelRaise as exc:
+            return exc.err
+        if kk < 1 or kk > len(xs):
+            return NUM
+        return xs[-kk] if largest else xs[kk - 1]
+    return fn
+
+
+excel("LARGE", min_args=2, max_args=2)(_kth(True))
+excel("SMALL", min_args=2, max_args=2)(_kth(False))
+
+
+def _percentile(exclusive):
+    def fn(calc, a, k):
+        try:
+            xs = _nums_only(calc, a)
+            p = to_number(scalarize(calc, k))
+        except ExcelRaise as exc:
+            return exc.err
+        n = len(xs)
+        if n == 0:
+            return NUM
+        if exclusive:
+            if p <= 0 or p >= 1:
+                return NUM
+            h = p * (n + 1) - 1
+            if h < 0 or h > n - 1:
+                return NUM
+        else:
+            if p < 0 or p > 1:
+                return NUM
+            h = p * (n - 1)
+        lo = math.floor(h)
+        frac = h - lo
+        if lo + 1 >= n:
+            return xs[lo]
+        return xs[lo] + frac * (xs[lo + 1] - xs[lo])
+    return fn
+
+
+excel("PERCENTILE", "PERCENTILE.INC", min_args=2, max_args=2)(_percentile(False))
+excel("PERCENTILE.EXC", min_args=2, max_args=2)(_percentile(True))
+
+
+def _quartile(exclusive):
+    p = _percentile(exclusive)
+
+    def fn(calc, a, q):
+        try:
+            qq = math.trunc(to_number(scalarize(calc, q)))
+        except ExcelRaise as exc:
+            return exc.err
+        if exclusive and not 1 <= qq <= 3 or not exclusive and not 0 <= qq <= 4:
+            return NUM
+        return p(calc, a, qq / 4)
+    return fn
+
+
+excel("QUARTILE", "QUARTILE.INC", min_args=2, max_args=2)(_quartile(False))
+excel("QUARTILE.EXC", min_args=2, max_args=2)(_quartile(True))
+
+
+def _percentrank(exclusive):
+    def fn(calc, a, x, significance=None):
+        try:
+            xs = _nums_only(calc, a)
+            xv = to_number(scalarize(calc, x))
+            sig = 3 if significance is None else math.trunc(to_number(scalarize(calc, significance)))
+        except ExcelRaise as exc:
+            return exc.err
+        n = len(xs)
+        if n == 0 or sig < 1:
+            return NUM if n == 0 or sig < 1 else NA
+        if xv < xs[0] or xv > xs[-1]:
+            return NA
+
+        def pos(v):
+            # rank of v among xs, interpolating between neighbours.
+            lo = bisect.bisect_left(xs, v)
+            if lo < n and xs[lo] == v:
+                return float(lo)
+            below, above = xs[lo - 1], xs[lo]
+            return (lo - 1) + (v - below) / (above - below)
+        r = pos(xv)
+        if exclusive:
+            res = (r + 1) / (n + 1)
+        else:
+            if n == 1:
+                return 1.0
+            res = r / (n - 1)
+        factor = 10 ** sig
+        # Excel truncates to the significance digits (after a 15-digit cleanup).
+        return math.floor(float(f"{res * factor:.12g}")) / factor
+    return fn
+
+
+excel("PERCENTRANK", "PERCENTRANK.INC", min_args=2, max_args=3)(_percentrank(False))
+excel("PERCENTRANK.EXC", min_args=2, max_args=3)(_percentrank(True))
+
+
+def _var(sample):
+    def fn(calc, *args):
+        try:
+            xs = numbers(calc, args)
+        except ExcelRaise as exc:
+            return exc.err
+        n = len(xs)
+        if n < (2 if sample else 1):
+            return DIV0
+        m = math.fsum(xs) / n
+        return math.fsum((x - m) ** 2 for x in xs) / (n - 1 if sample else n)
+    return fn
+
+
+excel("VAR", "VAR.S", min_args=1)(_var(True))
+excel("VARP", "VAR.P", min_args=1)(_var(False))
+
+
+@excel("STDEV", "STDEV.S", min_args=1)
+def STDEV(calc, *args):
+    v = _var(True)(calc, *args)
+    return v if isinstance(v, XlErr) else math.sqrt(v)
+
+
+@excel("STDEVP", "STDEV.P", min_args=1)
+def STDEVP(calc, *args):
+    v = _var(False)(calc, *args)
+    return v if isinstance(v, XlErr) else math.sqrt(v)
+
+
+# -- SUBTOTAL ----------------------------------------------------------------------------
+
+_SUBTOTAL = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT",
+             7: "STDEV", 8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
+
+
+@excel("SUBTOTAL", min_args=2)
+def SUBTOTAL(calc, fn_num, *refs):
+    from . import FUNCTIONS
+    try:
+        k = int(to_number(scalarize(calc, fn_num)))
+    except ExcelRaise as exc:
+        return exc.err
+    skip_hidden = k > 100
+    name = _SUBTOTAL.get(k - 100 if skip_hidden else k)
+    if name is None:
+        return VALUE
+    arrays = []
+    for ref in refs:
+        if not isinstance(ref, Ref):
+            return VALUE
+        rows = []
+        formulas = calc.formulas[ref.sheet]
+        hidden = calc.hidden_rows[ref.sheet]
+        for r, row in zip(range(ref.r1, ref.r2 + 1), calc.range_rows(ref)):
+            if skip_hidden and r in hidden:
+                continue
+            vals = []
+            for c, v in zip(range(ref.c1, ref.c2 + 1), row):
+                f = formulas.get((r, c))
+                if f is not None and ("SUBTOTAL(" in f.upper() or "AGGREGATE(" in f.upper()):
+                    v = None
+                vals.append(v)
+            rows.append(vals)
+        if rows:
+            arrays.append(Arr(rows))
+    if not arrays:
+        arrays = [Arr([[None]])]
+    return FUNCTIONS[name].fn(calc, *arrays)

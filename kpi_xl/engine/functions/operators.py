@@ -1,0 +1,142 @@
+"""Excel's operators, elementwise over arrays."""
+from __future__ import annotations
+
+import math
+
+from ..values import (DIV0, NUM, REF, VALUE, NULL, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
+                      to_number, to_text)
+from .helpers import broadcast, is_array, scalarize
+
+
+def _add(a, b):
+    return to_number(a) + to_number(b)
+
+
+def _sub(a, b):
+    return to_number(a) - to_number(b)
+
+
+def _mul(a, b):
+    return to_number(a) * to_number(b)
+
+
+def _div(a, b):
+    x, y = to_number(a), to_number(b)
+    if y == 0:
+        raise ExcelRaise(DIV0)
+    return x / y
+
+
+def _pow(a, b):
+    x, y = to_number(a), to_number(b)
+    if x == 0 and y == 0:
+        raise ExcelRaise(NUM)
+    if x == 0 and y < 0:
+        raise ExcelRaise(DIV0)
+    try:
+        r = x ** y
+    except (OverflowError, ZeroDivisionError):
+        raise ExcelRaise(NUM)
+    if isinstance(r, complex) or (isinstance(r, float) and (math.isinf(r) or math.isnan(r))):
+        raise ExcelRaise(NUM)
+    return r
+
+
+def _concat(a, b):
+    return to_text(a) + to_text(b)
+
+
+def _cmp(test):
+    def f(a, b):
+        if type(a) is XlErr:
+            raise ExcelRaise(a)
+        if type(b) is XlErr:
+            raise ExcelRaise(b)
+        return test(compare(a, b))
+    return f
+
+
+_SCALAR = {
+    "+": _add, "-": _sub, "*": _mul, "/": _div, "^": _pow, "&": _concat,
+    "=": _cmp(lambda c: c == 0), "<>": _cmp(lambda c: c != 0), "<": _cmp(lambda c: c < 0),
+    ">": _cmp(lambda c: c > 0), "<=": _cmp(lambda c: c <= 0), ">=": _cmp(lambda c: c >= 0),
+}
+
+
+def _binary(op):
+    f = _SCALAR[op]
+    arith = op in ("+", "-", "*")
+
+    def apply(calc, a, b):
+        ta, tb = type(a), type(b)
+        if arith and (ta is float or ta is int) and (tb is float or tb is int):
+            return a + b if op == "+" else a - b if op == "-" else a * b
+        if ta is Ref and a.r1 == a.r2 and a.c1 == a.c2:
+            a = calc.cell(a.sheet, a.r1, a.c1)
+        if tb is Ref and b.r1 == b.r2 and b.c1 == b.c2:
+            b = calc.cell(b.sheet, b.r1, b.c1)
+        if is_array(a) or is_array(b):
+            return broadcast(calc, f, (a, b))
+        try:
+            r = f(a, b)
+        except ExcelRaise as exc:
+            return exc.err
+        if type(r) is float and (r != r or r in (math.inf, -math.inf)):
+            return NUM
+        return r
+    return apply
+
+
+BINARY = {op: _binary(op) for op in _SCALAR}
+
+
+def _neg(v):
+    return -to_number(v)
+
+
+def _pos(v):
+    return v
+
+
+def _pct(v):
+    return to_number(v) / 100
+
+
+def _unary(f):
+    def apply(calc, a):
+        if is_array(a):
+            return broadcast(calc, f, (a,))
+        a = scalarize(calc, a)
+        try:
+            return f(a)
+        except ExcelRaise as exc:
+            return exc.err
+    return apply
+
+
+UNARY = {"-": _unary(_neg), "+": lambda calc, a: a, "%": _unary(_pct)}
+
+
+def range_op(calc, a, b):
+    """A1:INDEX(...): the smallest rectangle holding both references."""
+    if isinstance(a, XlErr):
+        return a
+    if isinstance(b, XlErr):
+        return b
+    if not isinstance(a, Ref) or not isinstance(b, Ref) or a.sheet != b.sheet:
+        return VALUE
+    return Ref(a.sheet, min(a.r1, b.r1), min(a.c1, b.c1), max(a.r2, b.r2), max(a.c2, b.c2))
+
+
+def intersect_op(a, b):
+    if isinstance(a, XlErr):
+        return a
+    if isinstance(b, XlErr):
+        return b
+    if not isinstance(a, Ref) or not isinstance(b, Ref) or a.sheet != b.sheet:
+        return VALUE
+    r1, c1 = max(a.r1, b.r1), max(a.c1, b.c1)
+    r2, c2 = min(a.r2, b.r2), min(a.c2, b.c2)
+    if r1 > r2 or c1 > c2:
+        return NULL
+    return Ref(a.sheet, r1, c1, r2, c2)

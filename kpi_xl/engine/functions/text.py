@@ -1,0 +1,214 @@
+"""Text functions."""
+from __future__ import annotations
+
+import math
+
+from ..values import VALUE, Arr, ExcelRaise, XlErr, parse_number_text, to_number, to_text
+from . import excel
+from .helpers import elementwise, iter_values
+
+
+@excel("LEN", min_args=1, max_args=1)
+@elementwise
+def LEN(s):
+    return len(to_text(s))
+
+
+@excel("LEFT", min_args=1, max_args=2)
+@elementwise
+def LEFT(s, n=1):
+    k = int(to_number(n))
+    if k < 0:
+        raise ExcelRaise(VALUE)
+    return to_text(s)[:k]
+
+
+@excel("RIGHT", min_args=1, max_args=2)
+@elementwise
+def RIGHT(s, n=1):
+    k = int(to_number(n))
+    if k < 0:
+        raise ExcelRaise(VALUE)
+    t = to_text(s)
+    return t[len(t) - k:] if k else ""
+
+
+@excel("MID", min_args=3, max_args=3)
+@elementwise
+def MID(s, start, n):
+    a, k = int(to_number(start)), int(to_number(n))
+    if a < 1 or k < 0:
+        raise ExcelRaise(VALUE)
+    return to_text(s)[a - 1:a - 1 + k]
+
+
+@excel("UPPER", min_args=1, max_args=1)
+@elementwise
+def UPPER(s):
+    return to_text(s).upper()
+
+
+@excel("LOWER", min_args=1, max_args=1)
+@elementwise
+def LOWER(s):
+    return to_text(s).lower()
+
+
+@excel("TRIM", min_args=1, max_args=1)
+@elementwise
+def TRIM(s):
+    return " ".join(p for p in to_text(s).split(" ") if p)
+
+
+@excel("CONCATENATE", min_args=1)
+@elementwise
+def CONCATENATE(*parts):
+    return "".join(to_text(p) for p in parts)
+
+
+@excel("CONCAT", min_args=1)
+def CONCAT(calc, *args):
+    out = []
+    for v, _ in iter_values(calc, args):
+        if isinstance(v, XlErr):
+            return v
+        out.append(to_text(v))
+    return "".join(out)
+
+
+@excel("TEXTJOIN", min_args=3)
+def TEXTJOIN(calc, sep, ignore_empty, *args):
+    from .helpers import scalarize
+    from ..values import to_bool
+    try:
+        d = to_text(scalarize(calc, sep))
+        skip = to_bool(scalarize(calc, ignore_empty))
+        parts = []
+        for v, _ in iter_values(calc, args):
+            if isinstance(v, XlErr):
+                return v
+            t = to_text(v)
+            if skip and t == "":
+                continue
+            parts.append(t)
+    except ExcelRaise as exc:
+        return exc.err
+    return d.join(parts)
+
+
+@excel("SUBSTITUTE", min_args=3, max_args=4)
+@elementwise
+def SUBSTITUTE(s, old, new, which=None):
+    t, o, n = to_text(s), to_text(old), to_text(new)
+    if o == "":
+        return t
+    if which is None:
+        return t.replace(o, n)
+    k = int(to_number(which))
+    if k < 1:
+        raise ExcelRaise(VALUE)
+    idx = -1
+    for _ in range(k):
+        idx = t.find(o, idx + 1)
+        if idx < 0:
+            return t
+    return t[:idx] + n + t[idx + len(o):]
+
+
+@excel("REPLACE", min_args=4, max_args=4)
+@elementwise
+def REPLACE(s, start, n, new):
+    t = to_text(s)
+    a, k = int(to_number(start)), int(to_number(n))
+    if a < 1 or k < 0:
+        raise ExcelRaise(VALUE)
+    return t[:a - 1] + to_text(new) + t[a - 1 + k:]
+
+
+@excel("FIND", min_args=2, max_args=3)
+@elementwise
+def FIND(needle, hay, start=1):
+    h, n, a = to_text(hay), to_text(needle), int(to_number(start))
+    if a < 1 or a > len(h) + 1:
+        raise ExcelRaise(VALUE)
+    i = h.find(n, a - 1)
+    if i < 0:
+        raise ExcelRaise(VALUE)
+    return i + 1
+
+
+@excel("SEARCH", min_args=2, max_args=3)
+@elementwise
+def SEARCH(needle, hay, start=1):
+    from .helpers import _wild_to_regex
+    h, n, a = to_text(hay), to_text(needle), int(to_number(start))
+    if a < 1 or a > len(h) + 1:
+        raise ExcelRaise(VALUE)
+    if any(ch in n for ch in "*?~"):
+        rx = _wild_to_regex(n)
+        pat = rx.pattern[1:-1]
+        import re
+        m = re.compile(pat, re.I | re.S).search(h, a - 1)
+        if not m:
+            raise ExcelRaise(VALUE)
+        return m.start() + 1
+    i = h.lower().find(n.lower(), a - 1)
+    if i < 0:
+        raise ExcelRaise(VALUE)
+    return i + 1
+
+
+@excel("VALUE", min_args=1, max_args=1)
+@elementwise
+def VALUE_(s):
+    if isinstance(s, (int, float)) and not isinstance(s, bool):
+        return s
+    if isinstance(s, bool):
+        raise ExcelRaise(VALUE)
+    return to_number(to_text(s)) if to_text(s).strip() else 0
+
+
+@excel("REPT", min_args=2, max_args=2)
+@elementwise
+def REPT(s, n):
+    k = int(to_number(n))
+    if k < 0:
+        raise ExcelRaise(VALUE)
+    return to_text(s) * k
+
+
+@excel("EXACT", min_args=2, max_args=2)
+@elementwise
+def EXACT(a, b):
+    return to_text(a) == to_text(b)
+
+
+@excel("PROPER", min_args=1, max_args=1)
+@elementwise
+def PROPER(s):
+    out, prev_alpha = [], False
+    for ch in to_text(s):
+        out.append(ch.lower() if prev_alpha else ch.upper())
+        prev_alpha = ch.isalpha()
+    return "".join(out)
+
+
+@excel("CHAR", min_args=1, max_args=1)
+@elementwise
+def CHAR(n):
+    k = int(to_number(n))
+    if k < 1 or k > 255:
+        raise ExcelRaise(VALUE)
+    return bytes([k]).decode("cp1252", errors="replace")
+
+
+@excel("CODE", min_args=1, max_args=1)
+@elementwise
+def CODE(s):
+    t = to_text(s)
+    if not t:
+        raise ExcelRaise(VALUE)
+    try:
+        return t[0].encode("cp1252")[0]
+    except UnicodeEncodeError:
+        return 63

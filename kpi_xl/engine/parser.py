@@ -1,0 +1,397 @@
+"""Excel formula text → syntax tree.
+
+The tree is made of tuples so that it is cheap to build and to hash:
+
+``("lit", value)``                   number, text, logical, error or ``None`` (missing argument)
+``("ref", sheet, r1, c1, r2, c2, abs4)``  a rectangle; ``abs4`` = ($r1, $c1, $r2, $c2) flags
+``("name", name, sheet)``            a defined name (or LAMBDA parameter)
+``("sref", table, spec)``            a structured reference, resolved by the compiler
+``("fn", NAME, args)``               a function call, NAME without _xlfn./add-in prefixes
+``("call", callee, args)``           calling the value of an expression, e.g. LAMBDA(...)(1)
+``("bin", op, a, b)`` / ``("un", op, a)`` / ``("arr", rows)`` / ``("union", items)``
+"""
+from __future__ import annotations
+
+import re
+
+from .values import ERROR_CODES, XlErr
+
+MAX_ROW = 1048576
+MAX_COL = 16384
+
+
+class FormulaSyntaxError(Exception):
+    pass
+
+
+def col_to_num(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def num_to_col(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+# Prefixes under which Excel saves calls to add-in and Office.js custom functions.
+_FUNC_PREFIX = re.compile(
+    r"^(?:_xlfn\.|_xlws\.|_xludf\.|_xll\.|_xldudf_XLWINGS_|XLWINGS\.|_xlfn\._xlws\.)+", re.I)
+
+_ERR_RE = "|".join(re.escape(e) for e in sorted(ERROR_CODES, key=len, reverse=True))
+
+_TOKEN = re.compile(r"""
+ (?P<ws>[ \t\r\n]+)
+|(?P<str>"(?:[^"]|"")*")
+|(?P<err>""" + _ERR_RE + r""")
+|(?P<prefix>(?:\[[^\]]*\])?(?:'(?:[^']|'')+'|[^\s!'"(),;:{}+\-*/^&=<>%\[\]@#]+)?(?::(?:'(?:[^']|'')+'|[^\s!'"(),;:{}+\-*/^&=<>%\[\]@#]+))?!)
+|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+|(?P<op><=|>=|<>|[-+*/^&=<>%:,;(){}@])
+|(?P<brk>\[)
+|(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*|\$\d+)
+""", re.X)
+
+_CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
+_COLS = re.compile(r"(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})$")
+_ROWS = re.compile(r"(\$?)(\d+):(\$?)(\d+)$")
+
+
+def _unquote_sheet(s: str) -> str:
+    if s.startswith("'") and s.endswith("'"):
+        return s[1:-1].replace("''", "'")
+    return s
+
+
+def tokenize(text: str):
+    """List of (kind, text) tokens.  Cell references are recognised in the parser."""
+    out = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise FormulaSyntaxError(f"unexpected character {text[pos]!r} at {pos + 1}")
+        kind = m.lastgroup
+        tok = m.group(kind)
+        if kind == "brk":
+            # A structured reference: balanced brackets, possibly nested.
+            depth, j = 0, pos
+            while j < n:
+                ch = text[j]
+                if ch == "'" and j + 1 < n:  # escape character inside structured refs
+                    j += 2
+                    continue
+                if ch == "[":
+                    depth += 1
+                elif ch == "]":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if depth != 0:
+                raise FormulaSyntaxError("unbalanced [ in structured reference")
+            tok = text[pos:j + 1]
+            out.append(("brk", tok))
+            pos = j + 1
+            continue
+        if kind == "ident" and pos + len(tok) < n and text[pos + len(tok)] == "[":
+            # Table1[...]: identifier followed by a bracket group.
+            out.append(("tbl", tok))
+            pos += len(tok)
+            continue
+        out.append((kind, tok))
+        pos = m.end()
+    return out
+
+
+_BIN_PREC = {
+    ":": 90, " ": 80, "^": 50, "*": 40, "/": 40, "+": 30, "-": 30, "&": 20,
+    "=": 10, "<>": 10, "<": 10, ">": 10, "<=": 10, ">=": 10,
+}
+_PREFIX_PREC = 60  # unary minus binds tighter than ^ in Excel: -2^2 = 4
+_POSTFIX_PREC = 70  # percent
+
+
+class _Parser:
+    def __init__(self, tokens, default_sheet):
+        # Whitespace matters only as the intersection operator: keep it where it
+        # separates two operands, drop it elsewhere.
+        toks = []
+        for i, (k, t) in enumerate(tokens):
+            if k == "ws":
+                prev = toks[-1] if toks else None
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                if (prev and nxt and _ends_operand(prev) and _starts_operand(nxt)):
+                    toks.append(("op", " "))
+                continue
+            toks.append((k, t))
+        self.toks = toks
+        self.i = 0
+        self.default_sheet = default_sheet
+
+    def peek(self):
+        return self.toks[self.i] if self.i < len(self.toks) else (None, None)
+
+    def take(self):
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def expect(self, text):
+        k, t = self.take()
+        if t != text:
+            raise FormulaSyntaxError(f"expected {text!r}, found {t!r}")
+
+    def parse(self):
+        if not self.toks:
+            raise FormulaSyntaxError("empty formula")
+        node = self.expr(0)
+        if self.i != len(self.toks):
+            raise FormulaSyntaxError(f"unexpected {self.peek()[1]!r}")
+        return node
+
+    def expr(self, min_prec):
+        left = self.prefix()
+        while True:
+            k, t = self.peek()
+            if k != "op":
+                break
+            if t == "%":
+                if _POSTFIX_PREC < min_prec:
+                    break
+                self.take()
+                left = ("un", "%", left)
+                continue
+            prec = _BIN_PREC.get(t)
+            if prec is None or prec < min_prec:
+                break
+            self.take()
+            # ^ is left-associative in Excel (2^3^2 = 64).
+            right = self.expr(prec + 1)
+            left = ("bin", t, left, right)
+        return left
+
+    def prefix(self):
+        k, t = self.peek()
+        if k == "op" and t in ("-", "+"):
+            self.take()
+            operand = self.expr(_PREFIX_PREC)
+            return ("un", t, operand)
+        if k == "op" and t == "@":
+            self.take()
+            return ("fn", "SINGLE", [self.expr(_PREFIX_PREC)])
+        return self.primary()
+
+    def primary(self):
+        k, t = self.take()
+        if k is None:
+            raise FormulaSyntaxError("formula ends too early")
+        if k == "num":
+            if t.isdigit() and self.peek() == ("op", ":"):
+                k2, t2 = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else (None, None)
+                if t2 is not None and t2.lstrip("$").isdigit():
+                    return self.reference(t, None)
+            return ("lit", float(t) if ("." in t or "e" in t or "E" in t) else int(t))
+        if k == "str":
+            return ("lit", t[1:-1].replace('""', '"'))
+        if k == "err":
+            return ("lit", XlErr(t))
+        if k == "op" and t == "(":
+            first = self.arg_expr()
+            if self.peek()[1] == ",":
+                items = [first]
+                while self.peek()[1] == ",":
+                    self.take()
+                    items.append(self.arg_expr())
+                self.expect(")")
+                return self.postfix_call(("union", items))
+            self.expect(")")
+            return self.postfix_call(first)
+        if k == "op" and t == "{":
+            return self.array_const()
+        if k == "prefix":
+            return self.after_prefix(t)
+        if k == "brk":
+            return ("sref", None, t)
+        if k == "tbl":
+            k2, t2 = self.take()
+            return ("sref", t, t2)
+        if k == "ident":
+            return self.identifier(t, None)
+        raise FormulaSyntaxError(f"unexpected {t!r}")
+
+    def postfix_call(self, node):
+        # LAMBDA(x, x+1)(2): an expression followed by an argument list.
+        if self.peek() == ("op", "("):
+            self.take()
+            return ("call", node, self.args())
+        return node
+
+    def arg_expr(self):
+        k, t = self.peek()
+        if k == "op" and t in (",", ")"):
+            return ("lit", None)
+        return self.expr(0)
+
+    def args(self):
+        args = []
+        if self.peek() == ("op", ")"):
+            self.take()
+            return args
+        while True:
+            args.append(self.arg_expr())
+            k, t = self.take()
+            if t == ")":
+                return args
+            if t != ",":
+                raise FormulaSyntaxError(f"expected , or ) in argument list, found {t!r}")
+
+    def array_const(self):
+        rows, row = [], []
+        while True:
+            k, t = self.peek()
+            if k == "op" and t in ("-", "+"):
+                self.take()
+                k2, t2 = self.take()
+                v = float(t2) if k2 == "num" else None
+                if v is None:
+                    raise FormulaSyntaxError("bad array constant")
+                row.append(-v if t == "-" else v)
+            else:
+                self.take()
+                if k == "num":
+                    row.append(float(t) if ("." in t or "e" in t.lower()) else int(t))
+                elif k == "str":
+                    row.append(t[1:-1].replace('""', '"'))
+                elif k == "err":
+                    row.append(XlErr(t))
+                elif k == "ident" and t.upper() in ("TRUE", "FALSE"):
+                    row.append(t.upper() == "TRUE")
+                else:
+                    raise FormulaSyntaxError(f"bad array constant element {t!r}")
+            k, t = self.take()
+            if t == ",":
+                continue
+            if t == ";":
+                rows.append(row)
+                row = []
+                continue
+            if t == "}":
+                rows.append(row)
+                break
+            raise FormulaSyntaxError("bad array constant")
+        if len({len(r) for r in rows}) != 1:
+            raise FormulaSyntaxError("array constant rows differ in length")
+        return ("arr", rows)
+
+    def after_prefix(self, prefix):
+        body = prefix[:-1]
+        external = None
+        if body.startswith("["):
+            j = body.index("]")
+            external = body[1:j]
+            body = body[j + 1:]
+        if ":" in body and not body.startswith("'"):
+            first, last = body.split(":", 1)
+            sheet = (_unquote_sheet(first), _unquote_sheet(last))
+        elif body.startswith("'") and "':'" in body:
+            first, last = body.split("':'", 1)
+            sheet = (_unquote_sheet(first + "'"), _unquote_sheet("'" + last))
+        else:
+            sheet = _unquote_sheet(body) if body else None
+        if external is not None:
+            sheet = ("[ext]", external, sheet)
+        k, t = self.take()
+        if k == "err":
+            return ("lit", XlErr(t))
+        if k == "num":
+            # Sheet1!1:1 (row range): the number is the first row.
+            return self.reference(t, sheet)
+        if k == "ident":
+            return self.identifier(t, sheet)
+        raise FormulaSyntaxError(f"unexpected {t!r} after {prefix!r}")
+
+    def identifier(self, t, sheet):
+        nxt = self.peek()
+        if nxt == ("op", "("):
+            self.take()
+            name = _FUNC_PREFIX.sub("", t).upper()
+            args = self.args()
+            return self.postfix_call(("fn", name, args))
+        up = t.upper()
+        if sheet is None and up in ("TRUE", "FALSE") and nxt != ("op", "("):
+            return ("lit", up == "TRUE")
+        return self.reference(t, sheet)
+
+    def reference(self, t, sheet):
+        # Try cell, then cell:cell, col:col, row:row; otherwise a defined name.
+        m = _CELL.match(t)
+        if m and col_to_num(m.group(2)) <= MAX_COL and 0 < int(m.group(4)) <= MAX_ROW:
+            r, c = int(m.group(4)), col_to_num(m.group(2))
+            ra, ca = bool(m.group(3)), bool(m.group(1))
+            if self.peek() == ("op", ":"):
+                save = self.i
+                self.take()
+                k2, t2 = self.peek()
+                m2 = _CELL.match(t2) if k2 == "ident" else None
+                if m2:
+                    self.take()
+                    r2, c2 = int(m2.group(4)), col_to_num(m2.group(2))
+                    return _ref(sheet or self.default_sheet, r, c, r2, c2,
+                                (ra, ca, bool(m2.group(3)), bool(m2.group(1))))
+                self.i = save
+            return _ref(sheet or self.default_sheet, r, c, r, c, (ra, ca, ra, ca))
+        if self.peek() == ("op", ":"):
+            save = self.i
+            self.take()
+            k2, t2 = self.take()
+            span = f"{t}:{t2}"
+            if k2 not in ("ident", "num"):
+                self.i = save
+            else:
+                m = _COLS.match(span)
+                if m:
+                    return _ref(sheet or self.default_sheet, 1, col_to_num(m.group(2)), MAX_ROW,
+                                col_to_num(m.group(4)), (True, bool(m.group(1)), True, bool(m.group(3))))
+                m = _ROWS.match(span)
+                if m:
+                    return _ref(sheet or self.default_sheet, int(m.group(2)), 1, int(m.group(4)), MAX_COL,
+                                (bool(m.group(1)), True, bool(m.group(3)), True))
+                self.i = save
+        if t.startswith("$"):
+            raise FormulaSyntaxError(f"bad reference {t!r}")
+        return ("name", t, sheet)
+
+
+def _ref(sheet, r1, c1, r2, c2, abs4):
+    if r1 > r2:
+        r1, r2 = r2, r1
+        abs4 = (abs4[2], abs4[1], abs4[0], abs4[3])
+    if c1 > c2:
+        c1, c2 = c2, c1
+        abs4 = (abs4[0], abs4[3], abs4[2], abs4[1])
+    return ("ref", sheet, r1, c1, r2, c2, abs4)
+
+
+def _ends_operand(tok):
+    k, t = tok
+    return k in ("num", "str", "err", "ident", "brk") or (k == "op" and t in (")", "}", "%"))
+
+
+def _starts_operand(tok):
+    k, t = tok
+    return k in ("num", "str", "err", "ident", "prefix", "brk", "tbl") or (k == "op" and t in ("(", "{"))
+
+
+def parse(text: str, default_sheet=None):
+    """Parse formula text (with or without the leading ``=``) into a tree."""
+    if text.startswith("="):
+        text = text[1:]
+    return _Parser(tokenize(text), default_sheet).parse()
+
+

@@ -1,0 +1,100 @@
+"""Recalculate one workbook file: read it, compute every formula, write the values back."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from ..core.errors import CellError
+from .evaluator import CalcReport, EngineBug, calculate, cell_name
+from .model import BookInput, SheetInput, TableInput
+from .values import XlErr
+
+
+@dataclass
+class FileResult:
+    path: str
+    output: str | None = None
+    ok: bool = True
+    message: str = ""
+    cells: int = 0
+    seconds: float = 0.0
+    errors: dict = field(default_factory=dict)  # "Sheet!A1" -> "#N/A"
+    unknown_functions: dict = field(default_factory=dict)
+    circular: list = field(default_factory=list)
+    bug: bool = False
+
+
+def _engine_value(v):
+    if isinstance(v, CellError):
+        return XlErr(str(v))
+    return v
+
+
+def book_input(data) -> BookInput:
+    """The evaluator's view of a :class:`~.xlsx_read.WorkbookData`."""
+    sheets = []
+    for s in data.sheets:
+        si = SheetInput(s.name)
+        si.values = {k: _engine_value(v) for k, v in s.values.items()}
+        si.formulas = dict(s.formulas)
+        for anchor, af in s.arrays.items():
+            si.formulas[anchor] = af.text
+            si.arrays[anchor] = af.bounds
+        # Data-table cells ({=TABLE(...)}) are left with Excel's values: they are
+        # constants to the rest of the workbook.
+        for anchor, dtf in s.data_tables.items():
+            r1, c1, r2, c2 = dtf.bounds
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    v = s.cached.get((r, c))
+                    if v is not None:
+                        si.values[(r, c)] = _engine_value(v)
+        si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
+        sheets.append(si)
+    names = {}
+    for n in data.defined_names:
+        names[(n.name.upper(), n.scope)] = n.text
+    tables = []
+    for t in data.tables:
+        r1, c1, r2, c2 = t.bounds
+        tables.append(TableInput(t.display_name or t.name, t.sheet, r1, c1, r2, c2,
+                                 [c.name for c in t.columns], t.header_row_count, t.totals_row_count))
+    return BookInput(sheets, names, tables, data.date1904, data.path)
+
+
+def results_for_writer(results):
+    out = {}
+    for sheet, cells in results.items():
+        out[sheet] = {k: (CellError(v.code) if isinstance(v, XlErr) else v) for k, v in cells.items()}
+    return out
+
+
+def compute(path):
+    """Read and recalculate ``path``; returns (WorkbookData, results, report)."""
+    from .xlsx_read import read_workbook
+    data = read_workbook(path)
+    results, report = calculate(book_input(data))
+    return data, results, report
+
+
+def recalc_file(src, dst=None, *, values_only=False) -> FileResult:
+    """Recalculate ``src`` and write the workbook with its new values to ``dst``.
+
+    ``dst`` defaults to ``src`` (in place, replaced atomically only after a
+    complete write).  Expected problems (corrupt or protected file) raise
+    :class:`~.xlsx_read.WorkbookReadError`; a bug raises :class:`EngineBug`.
+    """
+    from .xlsx_write import write_values
+    t0 = time.perf_counter()
+    data, results, report = compute(src)
+    dst = src if dst is None else dst
+    write_values(src, dst, results_for_writer(results), values_only=values_only)
+    res = FileResult(str(src), str(dst), cells=report.cells, seconds=time.perf_counter() - t0)
+    for sheet, cells in results.items():
+        for (r, c), v in cells.items():
+            if isinstance(v, XlErr):
+                res.errors[cell_name(sheet, r, c)] = v.code
+    res.unknown_functions = report.unknown_functions
+    res.circular = report.circular
+    return res

@@ -1,0 +1,257 @@
+"""Value model of the evaluator.
+
+A cell value is ``None`` (blank), ``float``/``int``, ``bool``, ``str`` or an
+:class:`XlErr`.  Arrays (range contents, array results) are :class:`Arr`: a list
+of rows.  References travel as :class:`Ref` until a function asks for values.
+"""
+from __future__ import annotations
+
+import math
+
+ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+               "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+               "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!")
+
+
+class XlErr:
+    """An Excel error value (interned: compare with ``is`` or ``==``)."""
+
+    __slots__ = ("code",)
+    _interned: dict = {}
+
+    def __new__(cls, code):
+        obj = cls._interned.get(code)
+        if obj is None:
+            obj = object.__new__(cls)
+            obj.code = code
+            cls._interned[code] = obj
+        return obj
+
+    def __repr__(self):
+        return self.code
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (XlErr, (self.code,))
+
+
+NULL = XlErr("#NULL!")
+DIV0 = XlErr("#DIV/0!")
+VALUE = XlErr("#VALUE!")
+REF = XlErr("#REF!")
+NAME = XlErr("#NAME?")
+NUM = XlErr("#NUM!")
+NA = XlErr("#N/A")
+CALC = XlErr("#CALC!")
+SPILL = XlErr("#SPILL!")
+
+
+class ExcelRaise(Exception):
+    """Raised inside function implementations to return an error value."""
+
+    def __init__(self, err: XlErr):
+        super().__init__(err.code)
+        self.err = err
+
+
+class Arr:
+    """A 2-D array value: ``rows`` is a list of equal-length lists."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @property
+    def shape(self):
+        return len(self.rows), (len(self.rows[0]) if self.rows else 0)
+
+    def flat(self):
+        for row in self.rows:
+            yield from row
+
+    def first(self):
+        return self.rows[0][0] if self.rows and self.rows[0] else None
+
+    def __repr__(self):
+        return f"Arr({self.rows!r})"
+
+
+class Ref:
+    """A rectangular reference: sheet name and 1-based inclusive bounds."""
+
+    __slots__ = ("sheet", "r1", "c1", "r2", "c2")
+
+    def __init__(self, sheet, r1, c1, r2, c2):
+        self.sheet = sheet
+        self.r1, self.c1, self.r2, self.c2 = r1, c1, r2, c2
+
+    @property
+    def shape(self):
+        return self.r2 - self.r1 + 1, self.c2 - self.c1 + 1
+
+    @property
+    def is_cell(self):
+        return self.r1 == self.r2 and self.c1 == self.c2
+
+    def key(self):
+        return (self.sheet, self.r1, self.c1, self.r2, self.c2)
+
+    def __eq__(self, other):
+        return isinstance(other, Ref) and self.key() == other.key()
+
+    def __hash__(self):
+        return hash(self.key())
+
+    def __repr__(self):
+        return f"Ref({self.sheet!r}, {self.r1}, {self.c1}, {self.r2}, {self.c2})"
+
+
+class MultiRef:
+    """A union of references ``(A1:B2, D4)``: only some functions accept it."""
+
+    __slots__ = ("refs",)
+
+    def __init__(self, refs):
+        self.refs = refs
+
+
+def is_number(v):
+    return (type(v) is float or type(v) is int) or (
+        isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def fmt_number(v) -> str:
+    """Number → text as Excel's General format shows it in formulas (15 digits)."""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    s = f"{v:.15G}"
+    if "E" in s:
+        mant, exp = s.split("E")
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")
+        sign = exp[0] if exp[0] in "+-" else "+"
+        digits = exp.lstrip("+-").lstrip("0") or "0"
+        return f"{mant}E{sign}{digits.zfill(2)}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def parse_number_text(s: str):
+    """Excel's coercion of text to number ("1,234.5", "32%", " 7 ") or None."""
+    t = s.strip()
+    if not t:
+        return None
+    pct = 0
+    while t.endswith("%"):
+        pct += 1
+        t = t[:-1].rstrip()
+    neg = False
+    if t.startswith("(") and t.endswith(")"):
+        neg, t = True, t[1:-1]
+    t = t.replace(",", "")
+    if t.startswith("$"):
+        t = t[1:]
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    if math.isinf(v) or math.isnan(v):
+        return None
+    if neg:
+        v = -v
+    return v / (100 ** pct) if pct else v
+
+
+def to_number(v):
+    """Coerce a scalar for arithmetic; errors pass through as ``ExcelRaise``."""
+    t = type(v)
+    if t is float or t is int:
+        return v
+    if v is None:
+        return 0
+    if t is bool:
+        return 1 if v else 0
+    if t is str:
+        n = parse_number_text(v)
+        if n is None:
+            n = _date_text(v)
+            if n is None:
+                raise ExcelRaise(VALUE)
+        return n
+    if t is XlErr:
+        raise ExcelRaise(v)
+    if isinstance(v, (int, float)):
+        return v
+    raise ExcelRaise(VALUE)
+
+
+def _date_text(s):
+    from .functions.dates import datevalue_or_none
+    return datevalue_or_none(s)
+
+
+def to_text(v) -> str:
+    t = type(v)
+    if t is str:
+        return v
+    if v is None:
+        return ""
+    if t is bool:
+        return "TRUE" if v else "FALSE"
+    if t is XlErr:
+        raise ExcelRaise(v)
+    return fmt_number(v)
+
+
+def to_bool(v) -> bool:
+    t = type(v)
+    if t is bool:
+        return v
+    if t is float or t is int:
+        return v != 0
+    if v is None:
+        return False
+    if t is str:
+        u = v.upper()
+        if u == "TRUE":
+            return True
+        if u == "FALSE":
+            return False
+        raise ExcelRaise(VALUE)
+    if t is XlErr:
+        raise ExcelRaise(v)
+    return bool(v)
+
+
+def _type_rank(v):
+    # Excel's ordering across types in comparisons: numbers < text < logicals.
+    if isinstance(v, bool):
+        return 2
+    if isinstance(v, str):
+        return 1
+    return 0
+
+
+def compare(a, b) -> int:
+    """Excel comparison of two scalars: -1, 0, 1 (blank acts as 0 / "" / FALSE)."""
+    if a is None:
+        a = "" if isinstance(b, str) else (False if isinstance(b, bool) else 0)
+    if b is None:
+        b = "" if isinstance(a, str) else (False if isinstance(a, bool) else 0)
+    ra, rb = _type_rank(a), _type_rank(b)
+    if ra != rb:
+        return -1 if ra < rb else 1
+    if ra == 1:
+        a, b = a.lower(), b.lower()
+    elif ra == 0:
+        # Excel compares numbers to 15 significant digits.
+        if a == b:
+            return 0
+        if a != 0 and b != 0 and abs(a - b) <= 1e-15 * max(abs(a), abs(b)) * 4:
+            return 0
+    return (a > b) - (a < b)

@@ -1,0 +1,495 @@
+"""Write recalculated values back into the same workbook package.
+
+Only the cached value (``<v>`` and the ``t`` attribute) of the formula cells
+being written changes; every other zip member is copied with its compressed
+bytes untouched, in the original order, so styles, charts, images, comments,
+validation, VBA and everything this code does not know about survive.  The
+sheet XML is edited as bytes, cell by cell, rather than re-serialised, so even
+inside a rewritten sheet nothing but the written cells differs.
+
+The new package is written next to the destination and moved into place with
+``os.replace`` after an fsync: a crash or kill mid-write leaves the old file
+whole.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import re
+import stat
+import struct
+import tempfile
+import zipfile
+from typing import Dict, Iterable, Mapping, Optional, Tuple
+
+from kpi_xl.core.errors import CellError
+from kpi_xl.engine.xlsx_read import (
+    REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
+    column_number, parse_range_ref,
+)
+
+__all__ = ["WorkbookWriteError", "write_values", "format_number"]
+
+
+class WorkbookWriteError(Exception):
+    """The values cannot be written; the message is a finished sentence naming the file."""
+
+    def __init__(self, path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path} {problem}")
+
+
+# --------------------------------------------------------------------------- value text
+
+
+def format_number(value) -> str:
+    """Shortest text that reads back as the same double; whole numbers without ".0"."""
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Characters XML 1.0 cannot carry (and CR, which XML parsers fold into LF) are
+# written as _xHHHH_, as Excel does; an existing "_xHHHH_" gets its underscore
+# escaped so it reads back literally.
+_NEEDS_OOXML_ESCAPE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def _escape_text(s: str) -> str:
+    s = _NEEDS_OOXML_ESCAPE.sub(lambda m: "_x%04X_" % ord(m.group(0)), s)
+    return s.translate(_XML_ESCAPES)
+
+
+def _typed_value(value) -> Tuple[Optional[str], str]:
+    """(t attribute or None for a number, text of <v>) for one result value."""
+    if value is None:
+        return "str", ""
+    if isinstance(value, CellError):
+        return "e", str(value)
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "b", "1" if value else "0"
+    if isinstance(value, str):
+        return "str", _escape_text(value)
+    if isinstance(value, numbers.Real):
+        if isinstance(value, numbers.Integral):
+            return None, str(int(value))
+        f = float(value)
+        if math.isnan(f) or math.isinf(f):
+            return "e", "#NUM!"  # a double Excel cannot store is its #NUM!
+        return None, format_number(f)
+    raise TypeError(type(value).__name__)
+
+
+# --------------------------------------------------------------------------- sheet XML edits
+
+_ATTR_RE = re.compile(rb"""([^\s=]+)\s*=\s*("[^"]*"|'[^']*')""")
+_R_RE = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]+)["']""")
+_ROW_R_RE = re.compile(rb"""\br\s*=\s*["']([0-9]+)["']""")
+_ATTRS = rb"""(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*"""
+
+
+class _SheetSyntax:
+    """Compiled patterns for one namespace prefix of the main spreadsheet namespace."""
+
+    _cache: Dict[bytes, "_SheetSyntax"] = {}
+
+    def __init__(self, prefix: bytes):
+        p = re.escape(prefix)
+        self.prefix = prefix
+        self.tokens = re.compile(
+            rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>"
+            rb"|<" + p + rb"row\b(?P<rowattrs>" + _ATTRS + rb")/?>"
+            rb"|<" + p + rb"c\b(?P<attrs>" + _ATTRS + rb")(?:/>|>(?P<body>.*?)</" + p + rb"c\s*>)",
+            re.S)
+        self.f = re.compile(rb"<" + p + rb"f\b(?P<fattrs>" + _ATTRS + rb")(?:/>|>.*?</" + p
+                            + rb"f\s*>)", re.S)
+        self.v = re.compile(rb"<" + p + rb"v\b" + _ATTRS + rb"(?:/>|>(?P<vtext>.*?)</" + p
+                            + rb"v\s*>)", re.S)
+        self.ext = re.compile(rb"<" + p + rb"extLst\b.*?</" + p + rb"extLst\s*>", re.S)
+        self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b" + _ATTRS + rb"(?:/>|>)")
+        self.sheet_data_end = re.compile(rb"</" + p + rb"sheetData\s*>")
+
+    @classmethod
+    def of(cls, prefix: bytes) -> "_SheetSyntax":
+        syntax = cls._cache.get(prefix)
+        if syntax is None:
+            syntax = cls._cache[prefix] = cls(prefix)
+        return syntax
+
+
+_ROOT_RE = re.compile(rb"<(?!\?|!)(?:([\w.-]+):)?[\w.-]+\b")
+
+
+def _main_prefix(xml: bytes) -> bytes:
+    """The prefix bound to the spreadsheet namespace on the root element ('' if default)."""
+    m = _ROOT_RE.search(xml)
+    if m and m.group(1):
+        return m.group(1) + b":"
+    return b""
+
+
+def _get_attr(attrs: bytes, name: bytes) -> Optional[bytes]:
+    for k, v in _ATTR_RE.findall(attrs):
+        if k == name:
+            return v[1:-1]
+    return None
+
+
+def _rebuild_start(prefix: bytes, attrs: bytes, t: Optional[str], drop: Iterable[bytes]) -> bytes:
+    """The <c ...> start tag with ``t`` set (None removes it) and ``drop`` attributes removed."""
+    pairs = [(k, v) for k, v in _ATTR_RE.findall(attrs) if k != b"t" and k not in drop]
+    if t is not None:
+        # CT_Cell's attribute order is r, s, t, cm, vm, ph: put t after r and s.
+        at = 0
+        for i, (k, _) in enumerate(pairs):
+            if k in (b"r", b"s"):
+                at = i + 1
+        pairs.insert(at, (b"t", b'"' + t.encode() + b'"'))
+    return b"<" + prefix + b"c" + b"".join(b" " + k + b"=" + v for k, v in pairs)
+
+
+class _SheetEdit:
+    """Rewrites the cells of one sheet part."""
+
+    def __init__(self, path: str, sheet: str, xml: bytes, cells: Mapping, values_only: bool):
+        self.path = path
+        self.sheet = sheet
+        self.xml = xml
+        self.cells = cells
+        self.values_only = values_only
+        self.written = set()
+        self.refused = []
+        self.syntax = _SheetSyntax.of(_main_prefix(xml))
+
+    def run(self) -> bytes:
+        syn = self.syntax
+        start = syn.sheet_data.search(self.xml)
+        if start is None or self.xml[start.end() - 2:start.end()] == b"/>":
+            return self.xml
+        end = syn.sheet_data_end.search(self.xml, start.end())
+        if end is None:
+            raise WorkbookWriteError(self.path, f"has a damaged sheet {self.sheet!r} "
+                                     "(sheetData is not closed).")
+        body = self.xml[start.end():end.start()]
+        self._row = 0
+        self._col = 0
+        self._ranges = []   # bounds of array and data-table formulas met so far
+        new_body = syn.tokens.sub(self._token, body)
+        return self.xml[:start.end()] + new_body + self.xml[end.start():]
+
+    def _in_range(self, key) -> bool:
+        r, c = key
+        for r1, c1, r2, c2 in self._ranges:
+            if r1 <= r <= r2 and c1 <= c <= c2:
+                return True
+        return False
+
+    def _token(self, m) -> bytes:
+        attrs = m.group("attrs")
+        if attrs is None:
+            rowattrs = m.group("rowattrs")
+            if rowattrs is not None:
+                rm = _ROW_R_RE.search(rowattrs)
+                self._row = int(rm.group(1)) if rm else self._row + 1
+                self._col = 0
+            return m.group(0)
+        rm = _R_RE.search(attrs)
+        if rm:
+            key = (int(rm.group(2)), column_number(rm.group(1).decode()))
+        else:
+            key = (self._row, self._col + 1)
+        self._row, self._col = key
+        body = m.group("body") or b""
+        syn = self.syntax
+        fm = syn.f.search(body) if b"f" in body else None
+        if fm is not None:
+            ftype = _get_attr(fm.group("fattrs"), b"t")
+            if ftype in (b"array", b"dataTable"):
+                ref = _get_attr(fm.group("fattrs"), b"ref")
+                if ref:
+                    try:
+                        self._ranges.append(parse_range_ref(ref.decode()))
+                    except ValueError:
+                        pass
+        if key in self.cells:
+            if fm is None and not self._in_range(key):
+                self.refused.append(key)
+                return m.group(0)
+            self.written.add(key)
+            return self._write_cell(attrs, body, fm, self.cells[key])
+        if self.values_only and fm is not None:
+            return self._strip_formula(attrs, body, fm)
+        return m.group(0)
+
+    def _write_cell(self, attrs: bytes, body: bytes, fm, value) -> bytes:
+        syn = self.syntax
+        p = syn.prefix
+        try:
+            t, text = _typed_value(value)
+        except TypeError as exc:
+            raise WorkbookWriteError(
+                self.path, f"cannot take a value of type {exc} in {self.sheet}!"
+                f"{cell_name(*self._cell_key())}; results must be numbers, text, "
+                "booleans, errors or empty.") from None
+        ext = syn.ext.search(body)
+        ext_raw = ext.group(0) if ext else b""
+        if self.values_only:
+            drop = (b"vm", b"cm")
+            if t == "str":
+                space = b' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() \
+                    else b""
+                inner = b"<" + p + b"is><" + p + b"t" + space + b">" + text.encode("utf-8") + \
+                    b"</" + p + b"t></" + p + b"is>"
+                return _rebuild_start(p, attrs, "inlineStr", drop) + b">" + inner + ext_raw + \
+                    b"</" + p + b"c>"
+            f_raw = b""
+        else:
+            # vm points at rich-value metadata describing the old result.
+            drop = (b"vm",)
+            f_raw = fm.group(0) if fm is not None else b""
+        v = b"<" + p + b"v>" + text.encode("utf-8") + b"</" + p + b"v>"
+        return _rebuild_start(p, attrs, t, drop) + b">" + f_raw + v + ext_raw + b"</" + p + b"c>"
+
+    def _cell_key(self):
+        return self._row, self._col
+
+    def _strip_formula(self, attrs: bytes, body: bytes, fm) -> bytes:
+        syn = self.syntax
+        p = syn.prefix
+        vm = syn.v.search(body)
+        ext = syn.ext.search(body)
+        ext_raw = ext.group(0) if ext else b""
+        t = _get_attr(attrs, b"t")
+        t = t.decode() if t is not None else None
+        if vm is None:
+            return _rebuild_start(p, attrs, None, (b"vm", b"cm")) + \
+                (b">" + ext_raw + b"</" + p + b"c>" if ext_raw else b"/>")
+        if t == "str":
+            text = vm.group("vtext") or b""
+            space = b' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else b""
+            inner = b"<" + p + b"is><" + p + b"t" + space + b">" + text + b"</" + p + b"t></" + \
+                p + b"is>"
+            return _rebuild_start(p, attrs, "inlineStr", (b"cm",)) + b">" + inner + ext_raw + \
+                b"</" + p + b"c>"
+        return _rebuild_start(p, attrs, t, (b"cm",)) + b">" + vm.group(0) + ext_raw + \
+            b"</" + p + b"c>"
+
+
+# --------------------------------------------------------------------------- zip copying
+
+
+def _raw_copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Copy one member's compressed bytes unchanged; False if this zipfile cannot."""
+    try:
+        fp = zin.fp
+        fp.seek(info.header_offset)
+        header = fp.read(30)
+        if header[:4] != b"PK\x03\x04" or info.flag_bits & 0x01:
+            return False
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        fp.seek(info.header_offset + 30 + name_len + extra_len)
+        raw = fp.read(info.compress_size)
+        if len(raw) != info.compress_size:
+            return False
+        new = zipfile.ZipInfo(info.filename, info.date_time)
+        for attr in ("compress_type", "comment", "create_system", "create_version",
+                     "extract_version", "flag_bits", "volume", "internal_attr", "external_attr",
+                     "CRC", "compress_size", "file_size"):
+            setattr(new, attr, getattr(info, attr))
+        # Sizes go in the local header, so no data descriptor follows the data.
+        new.flag_bits &= ~0x08
+        new.extra = zipfile._strip_extra(info.extra, (1,)) if hasattr(zipfile, "_strip_extra") \
+            else b""
+        if info.file_size >= zipfile.ZIP64_LIMIT or info.compress_size >= zipfile.ZIP64_LIMIT:
+            return False
+        out = zout.fp
+        if getattr(zout, "_seekable", True):
+            out.seek(zout.start_dir)
+        new.header_offset = out.tell()
+        zout._writecheck(new)
+        zout._didModify = True
+        out.write(new.FileHeader(False))
+        out.write(raw)
+        zout.start_dir = out.tell()
+        zout.filelist.append(new)
+        zout.NameToInfo[new.filename] = new
+        return True
+    except (AttributeError, TypeError):
+        return False
+
+
+def _rewrite(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes):
+    new = zipfile.ZipInfo(info.filename, info.date_time)
+    new.compress_type = info.compress_type if info.compress_type in (
+        zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
+    new.external_attr = info.external_attr
+    new.create_system = info.create_system
+    new.comment = info.comment
+    new.flag_bits = info.flag_bits & 0x800  # keep the UTF-8 file name flag only
+    zout.writestr(new, data)
+
+
+# --------------------------------------------------------------------------- package edits
+
+CALC_CHAIN_REL = "/calcChain"
+
+
+def _remove_calc_chain_refs(ct_xml: bytes, rels_xml: bytes, part: str) -> Tuple[bytes, bytes]:
+    ct_xml = re.sub(rb"<(?:[\w.-]+:)?Override\b[^>]*PartName\s*=\s*[\"']/?"
+                    + re.escape(part.encode()) + rb"[\"'][^>]*?(?:/>|>\s*</(?:[\w.-]+:)?Override>)",
+                    b"", ct_xml, flags=re.I)
+    rels_xml = re.sub(rb"<(?:[\w.-]+:)?Relationship\b[^>]*Type\s*=\s*[\"'][^\"']*/calcChain[\"']"
+                      rb"[^>]*?(?:/>|>\s*</(?:[\w.-]+:)?Relationship>)", b"", rels_xml)
+    return ct_xml, rels_xml
+
+
+def _sheet_parts(pkg: _Package, wb_part: str) -> Dict[str, Tuple[str, str]]:
+    """Sheet name -> (part, kind), in workbook order."""
+    wb = pkg.xml(wb_part)
+    rels = pkg.rels(wb_part)
+    out = {}
+    for el in wb.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        rid = el.get(f"{{{REL_NS}}}id") or el.get(f"{{{STRICT_REL_NS}}}id")
+        rel = rels.get(rid)
+        if rel is None:
+            continue
+        part = pkg.find(rel[1])
+        if part is not None:
+            out[el.get("name", "")] = (part, rel[0].rpartition("/")[2])
+    return out
+
+
+def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]], *,
+                 values_only: bool = False) -> None:
+    """Copy workbook ``src`` to ``dst`` with new cached values for its formula cells.
+
+    ``values`` maps sheet name -> {(row, col): value}; a value is a number, str,
+    bool, CellError, or None / "" for an empty result.  Only those cells'
+    ``<v>`` and ``t`` change.  With ``values_only`` every formula is removed,
+    leaving its value, and the calculation chain goes too.  ``dst`` may be
+    ``src``: the file is replaced atomically.
+    """
+    src = os.fspath(src)
+    dst = os.fspath(dst)
+    try:
+        pkg = _Package(src)
+    except WorkbookReadError as exc:
+        raise WorkbookWriteError(src, exc.problem) from None
+    try:
+        try:
+            wb_part = _workbook_part(pkg)
+            sheets = _sheet_parts(pkg, wb_part)
+        except WorkbookReadError as exc:
+            raise WorkbookWriteError(src, exc.problem) from None
+        folded = {name.casefold(): name for name in sheets}
+        edits: Dict[str, Tuple[str, Mapping]] = {}
+        for sheet_name, cells in values.items():
+            name = sheet_name if sheet_name in sheets else folded.get(str(sheet_name).casefold())
+            if name is None:
+                raise WorkbookWriteError(src, f"has no sheet named {sheet_name!r}; its sheets "
+                                         f"are {', '.join(repr(s) for s in sheets)}.")
+            if cells:
+                edits[sheets[name][0]] = (name, cells)
+        if values_only:
+            for name, (part, kind) in sheets.items():
+                if kind in ("worksheet", "macrosheet") and part not in edits:
+                    edits[part] = (name, {})
+
+        calc_chain = None
+        wb_rels_part = None
+        if values_only:
+            folder, base = wb_part.rsplit("/", 1) if "/" in wb_part else ("", wb_part)
+            wb_rels_part = pkg.find(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
+            for rel_type, target, _ in pkg.rels(wb_part).values():
+                if rel_type.endswith(CALC_CHAIN_REL):
+                    calc_chain = pkg.find(target)
+
+        _atomic_write(dst, lambda fh: _write_package(pkg, fh, edits, values_only, calc_chain,
+                                                     wb_rels_part), like=src)
+    finally:
+        pkg.close()
+
+
+def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_part):
+    zin = pkg.zip
+    ct_xml = rels_xml = None
+    if values_only and calc_chain:
+        ct_name = pkg.find("[Content_Types].xml")
+        ct_xml, rels_xml = _remove_calc_chain_refs(
+            pkg.read(ct_name) if ct_name else b"", pkg.read(wb_rels_part) if wb_rels_part
+            else b"", calc_chain)
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            name = info.filename
+            if name in edits:
+                sheet_name, cells = edits[name]
+                xml = pkg.read(name)
+                if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    raise WorkbookWriteError(pkg.path, f"has sheet {sheet_name!r} stored as "
+                                             "UTF-16, which this writer does not edit.")
+                edit = _SheetEdit(pkg.path, sheet_name, xml, cells, values_only)
+                new_xml = edit.run()
+                if edit.refused:
+                    cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
+                    raise WorkbookWriteError(
+                        pkg.path, f"has no formula in {sheet_name}!{cells_text}; refusing to "
+                        "overwrite input cells with results.")
+                missing = set(cells) - edit.written - set(edit.refused)
+                if missing:
+                    cells_text = ", ".join(cell_name(*k) for k in sorted(missing)[:5])
+                    raise WorkbookWriteError(
+                        pkg.path, f"has no cell {sheet_name}!{cells_text} to take a result; "
+                        "only existing formula cells can be written.")
+                _rewrite(zout, info, new_xml)
+            elif values_only and calc_chain and name == calc_chain:
+                continue
+            elif ct_xml is not None and name == pkg.find("[Content_Types].xml"):
+                _rewrite(zout, info, ct_xml)
+            elif rels_xml is not None and name == wb_rels_part:
+                _rewrite(zout, info, rels_xml)
+            elif not _raw_copy(zin, zout, info):
+                _rewrite(zout, info, zin.read(info))
+
+
+def _atomic_write(dst: str, produce, like: str):
+    folder = os.path.dirname(os.path.abspath(dst))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(dst) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            produce(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes the file private; give it the permissions the old file had.
+        try:
+            mode = stat.S_IMODE(os.stat(dst if os.path.exists(dst) else like).st_mode)
+            os.chmod(tmp, mode)
+        except OSError:
+            pass
+        os.replace(tmp, dst)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
