@@ -255,7 +255,10 @@ class _SheetEdit:
             # vm points at rich-value metadata describing the old result.
             drop = (b"vm",)
             f_raw = fm.group(0) if fm is not None else b""
-        v = b"<" + p + b"v>" + text.encode("utf-8") + b"</" + p + b"v>"
+        # Excel marks text with outer spaces this way; some readers trim it otherwise.
+        space = b' xml:space="preserve"' if t == "str" and text and (
+            text[0].isspace() or text[-1].isspace()) else b""
+        v = b"<" + p + b"v" + space + b">" + text.encode("utf-8") + b"</" + p + b"v>"
         return _rebuild_start(p, attrs, t, drop) + b">" + f_raw + v + ext_raw + b"</" + p + b"c>"
 
     def _cell_key(self):
