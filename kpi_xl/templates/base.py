@@ -240,7 +240,8 @@ class Template:
         _print_setup(ws, landscape=True)
 
     def ranking_and_charts(self, ws, t: Labels, ctx: Context, total_key: str,
-                           part_keys: list[str], total_label: str) -> None:
+                           part_keys: list[str], total_label: str,
+                           axis_max: float | None = 100) -> None:
         """Sorted ranking block with its bar chart, and a stacked bar of the score parts."""
         n = max(ctx.n, 1)
         order_idx = ws.max_column + 1
@@ -271,7 +272,7 @@ class Template:
         L.ranking_bar(ws, t("团队排名", "Team ranking"),
                       Reference(ws, min_col=2, min_row=top + 2, max_row=block_end),
                       Reference(ws, min_col=3, min_row=top + 1, max_row=block_end),
-                      f"E{top}", total_label, n)
+                      f"E{top}", total_label, n, axis_max)
         rank_rows = math.ceil(max(7.5, min(20, 1.5 + 0.6 * n)) / 0.5)
         chart_top = max(block_end, top + rank_rows) + 2
         cols = [ctx.result_cols[k] for k in part_keys]
@@ -281,7 +282,7 @@ class Template:
                       Reference(ws, min_col=1, min_row=ctx.first, max_row=ctx.last),
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),
-                      f"A{chart_top}", t("加权得分", "Weighted points"), n)
+                      f"A{chart_top}", t("加权得分", "Weighted points"), n, axis_max)
 
 
 def _col_index(letter: str) -> int:

@@ -275,7 +275,7 @@ def colour_scale(ws, cell_range: str) -> None:
 
 
 def stacked_bar(ws, title_text: str, cats: Reference, data: Reference, anchor: str,
-                y_title: str, n_agents: int) -> None:
+                y_title: str, n_agents: int, y_max: float | None = 100) -> None:
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "stacked"
@@ -287,13 +287,15 @@ def stacked_bar(ws, title_text: str, cats: Reference, data: Reference, anchor: s
     chart.height = 8.5
     chart.width = max(16, min(32, 2 + 1.2 * n_agents))
     chart.legend.position = "b"
-    chart.y_axis.majorGridlines = None
+    chart.y_axis.scaling.min = 0
+    if y_max is not None:
+        chart.y_axis.scaling.max = y_max
     _visible_axes(chart)
     ws.add_chart(chart, anchor)
 
 
 def ranking_bar(ws, title_text: str, cats: Reference, data: Reference, anchor: str,
-                x_title: str, n_agents: int) -> None:
+                x_title: str, n_agents: int, x_max: float | None = 100) -> None:
     chart = BarChart()
     chart.type = "bar"
     chart.title = title_text
@@ -302,6 +304,10 @@ def ranking_bar(ws, title_text: str, cats: Reference, data: Reference, anchor: s
     # Best on top: categories run bottom-up in a bar chart.
     chart.x_axis.scaling.orientation = "maxMin"
     chart.y_axis.crosses = "max"
+    # A score axis from 0 keeps the bars' lengths honest (a 74 is not a third of a 77.5).
+    chart.y_axis.scaling.min = 0
+    if x_max is not None:
+        chart.y_axis.scaling.max = x_max
     chart.y_axis.title = x_title
     chart.legend = None
     chart.height = max(7.5, min(20, 1.5 + 0.6 * n_agents))

@@ -189,7 +189,7 @@ class ScoredTemplate(Template):
         cols.append(self.bonus_column(t))
         cols.append(self.quadrant_column(t))
         for i, k in enumerate(self.kpis, start=1):
-            cols.append(Computed(f"part_{k.key}", k.zh, k.en, L.SCORE,
+            cols.append(Computed(f"part_{k.key}", k.zh + "×权重", k.en + " × weight", L.SCORE,
                                  lambda c, r, i=i, k=k:
                                  f"={c.r('pts_' + k.key, r)}*INDEX({weights},1,{i})", width=10))
         L.title(ws, t(*self.results_title), t(*self.results_note), span=min(len(cols) + 1, 14))

@@ -1,0 +1,118 @@
+"""Consolidating filled workbooks: totals read from cached values, ranking across shops,
+trend per agent over months; workbooks without cached values are reported.
+
+The expected totals are computed here from the generated data with the core
+functions and DOMAIN's published tables, independently of the template's formulas.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from openpyxl import load_workbook
+
+from kpi_xl import band_score, safe_rate, weighted_total
+from kpi_xl.cli import main
+from kpi_xl.templates import SummaryError
+from kpi_xl.templates.fill import fill_template
+from kpi_xl.templates.sample_data import generate_sample_data, write_sample_data
+from kpi_xl.templates.summary import collect, write_summary
+from test_templates_composite import (AOV_RATIO, AVERAGE, CONVERSION, FIRST, PAYMENT, RETURNS,
+                                      WEIGHTS)
+from tpl_helpers import needs_engine
+
+
+def expected_total(row) -> float:
+    """DOMAIN's composite model applied to one row of the generated data (English headers)."""
+    aov = safe_rate(row["Sales"], row["Buyers"])
+    points = [band_score(safe_rate(row["Buyers"], row["Inquiries"]), CONVERSION, "left"),
+              band_score(safe_rate(row["Paid orders"], row["Orders"]), PAYMENT, "left"),
+              band_score(safe_rate(aov, row["Shop AOV"]), AOV_RATIO, "left"),
+              band_score(row["First response (s)"], FIRST, "right"),
+              band_score(row["Avg response (s)"], AVERAGE, "right"),
+              band_score(row["Returns"], RETURNS, "left")]
+    return weighted_total([points], WEIGHTS)
+
+
+def test_sample_data_is_deterministic_and_complete():
+    a = generate_sample_data(3, 2, 4, lang="en", seed=7)
+    b = generate_sample_data(3, 2, 4, lang="en", seed=7)
+    assert a.equals(b)
+    assert len(a) == 3 * 2 * 4
+    assert list(a.columns[:4]) == ["Shop", "Month", "Shop AOV", "Agent"]
+    assert (a["Buyers"] <= a["Inquiries"]).all() and (a["Paid orders"] <= a["Orders"]).all()
+    assert not generate_sample_data(3, 2, 4, lang="en", seed=8).equals(a)
+    assert a.groupby(["Shop", "Month"])["Agent"].nunique().eq(4).all()
+
+
+def test_uncached_workbooks_are_reported(tmp_path, built):
+    raw = built("cs_composite", "zh", recalc=False)
+    with pytest.raises(SummaryError, match="has no cached values"):
+        collect([raw])
+    problems = []
+    assert collect([raw], strict=False, problems=problems).empty
+    assert "kpi-xl recalc" in problems[0]
+    with pytest.raises(SummaryError, match="does not exist"):
+        collect([tmp_path / "missing.xlsx"])
+
+
+def _run(tmp_path, shops, months, agents, jobs=1):
+    data = write_sample_data(tmp_path / "agents.csv", n_shops=shops, n_months=months,
+                             n_agents=agents, lang="en", seed=11)
+    from kpi_xl.templates import build_template
+    template = tmp_path / "cs_composite_en.xlsx"
+    build_template("cs_composite", "en", template, recalc=False)
+    report = fill_template(template, data, tmp_path / "out", by="Shop,Month", jobs=jobs,
+                           progress=True)
+    assert report.problems == [] and report.cached
+    assert len(report.written) == shops * months
+    df = collect(report.written)
+    return data, df
+
+
+def _check(data_path, df, shops, months, agents, tmp_path):
+    import pandas as pd
+    data = pd.read_csv(data_path, encoding="utf-8-sig")
+    assert len(df) == shops * months * agents
+    merged = df.merge(data, left_on=["shop", "month", "agent"], right_on=["Shop", "Month", "Agent"])
+    assert len(merged) == len(df)
+    expected = merged.apply(expected_total, axis=1)
+    assert merged["total"].tolist() == pytest.approx(expected.tolist())
+    # Rank within each shop and month, ties sharing the better place.
+    for _, g in merged.groupby(["shop", "month"]):
+        want = g["total"].rank(ascending=False, method="min").astype(int).tolist()
+        assert g["rank"].tolist() == want
+    out = write_summary(df, tmp_path / "summary.xlsx", lang="en")
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["All results", "Ranking", "Trend"]
+    trend = wb["Trend"]
+    head = [c.value for c in trend[4]]
+    assert head[:2] == ["Shop", "Agent"] and head[2:2 + months] == sorted(data["Month"].unique())
+    assert trend.max_row == 4 + shops * agents
+    # One agent's row of the trend equals its monthly totals.
+    shop, agent = trend["A5"].value, trend["B5"].value
+    mine = df[(df.shop == shop) & (df.agent == agent)].sort_values("month")["total"].tolist()
+    assert [trend.cell(5, 3 + m).value for m in range(months)] == pytest.approx(mine)
+    ranking = wb["Ranking"]
+    means = df.groupby(["shop", "agent"])["total"].mean()
+    assert ranking["E5"].value == pytest.approx(means.max())
+    assert ranking["A5"].value == 1
+
+
+@needs_engine
+def test_fill_recalc_summary_small(tmp_path):
+    data, df = _run(tmp_path, shops=2, months=3, agents=4)
+    _check(data, df, 2, 3, 4, tmp_path)
+    code = main(["summary", str(tmp_path / "out" / "*.xlsx"), "-o", str(tmp_path / "s.xlsx"),
+                 "--quiet"])
+    assert code == 0
+    assert load_workbook(tmp_path / "s.xlsx", read_only=True).sheetnames[0] == "All results"
+
+
+@needs_engine
+@pytest.mark.slow
+def test_fill_recalc_summary_50_shops_12_months_20_agents(tmp_path):
+    start = time.perf_counter()
+    data, df = _run(tmp_path, shops=50, months=12, agents=20, jobs=2)
+    _check(data, df, 50, 12, 20, tmp_path)
+    print(f"50 × 12 × 20: {time.perf_counter() - start:.0f} s")
