@@ -46,9 +46,9 @@ class Compiler:
 
     def __init__(self, calc):
         self.calc = calc
-        from .functions import FUNCTIONS, lookup
+        from .functions import FUNCTIONS, find_function
         self.functions = FUNCTIONS
-        self._lookup = lookup
+        self._lookup = find_function
 
     def compile_formula(self, text, sheet, row, col):
         tree = parse(text, sheet)

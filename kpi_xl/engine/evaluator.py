@@ -80,6 +80,8 @@ class Calc:
         self._range_cache = {}
         self._computing = set()
         self.caches = {}  # per-function memo (e.g. sorted ranges for RANK)
+        self._unknown_in_compile = []
+        self._unknown_by_template = {}
 
     # -- structure -----------------------------------------------------------------
     def has_sheet(self, name):
@@ -126,7 +128,7 @@ class Calc:
 
     def note_unknown_function(self, name):
         self.report.unknown_functions.setdefault(name, [])
-        self._unknown_fn_current = name
+        self._unknown_in_compile.append(name)
 
     def note_unknown_name(self, name):
         self.report.unknown_names.setdefault(name, [])
@@ -210,6 +212,7 @@ class Calc:
         if f is None:
             prev = self.current_sheet
             self.current_sheet = sheet
+            self._unknown_in_compile = []
             try:
                 f = self.compiler.compile_formula(text, sheet, r, c)
             except (FormulaSyntaxError, CompileError) as exc:
@@ -219,6 +222,8 @@ class Calc:
             finally:
                 self.current_sheet = prev
             self.templates[key] = f
+            if self._unknown_in_compile:
+                self._unknown_by_template[f] = list(self._unknown_in_compile)
         return f
 
     def evaluate(self, sheet, r, c):
@@ -228,6 +233,9 @@ class Calc:
             return CALC
         text = self.formulas[sheet][(r, c)]
         f = self.compiled_for(sheet, r, c, text)
+        if self._unknown_by_template and f in self._unknown_by_template:
+            for name in self._unknown_by_template[f]:
+                self.report.unknown_functions[name].append(cell_name(sheet, r, c))
         self._computing.add((sheet, r, c))
         try:
             v = f(r, c)

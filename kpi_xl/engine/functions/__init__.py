@@ -37,7 +37,7 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False):
     return deco
 
 
-def lookup(name):
+def find_function(name):
     """The implementation of ``name``, reaching for the ``formulas`` library only on a miss
     (importing it costs seconds, which most KPI workbooks never need to pay)."""
     impl = FUNCTIONS.get(name)
