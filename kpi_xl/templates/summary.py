@@ -24,6 +24,7 @@ STANDARD = {
     "quadrant": ("转化×客单价象限", "Conversion × AOV quadrant"),
 }
 _BY_HEADER = {label: key for key, pair in STANDARD.items() for label in pair}
+_BY_HEADER.update({"运营": "agent", "Staff": "agent"})
 
 
 def _named_cell(wb, name: str):
@@ -212,6 +213,7 @@ def write_summary(df, path, lang: str = "zh") -> Path:
 
 
 def _table(ws, t, title_text, heads, rows, fmts):
+    import pandas as pd
     from openpyxl.styles import Alignment, PatternFill
     from openpyxl.utils import get_column_letter
     L.title(ws, title_text)
@@ -221,7 +223,7 @@ def _table(ws, t, title_text, heads, rows, fmts):
         for j, value in enumerate(row, start=1):
             if hasattr(value, "item"):
                 value = value.item()
-            if isinstance(value, float) and math.isnan(value):
+            if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
                 value = None
             c = ws.cell(4 + n, j, value)
             L.body(c, fmts[j - 1], fill=PatternFill(fill_type=None),
