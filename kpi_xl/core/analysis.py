@@ -1,12 +1,11 @@
 """Analyses: conversion × AOV quadrant, volatility, DSR rating."""
 from __future__ import annotations
 
-import math
 import statistics
 
 from .errors import KpiDivZeroError, KpiNumError, KpiValueError
 from .values import (BLANK, at_least, cell_number, cells, numbers, option, scalar_number, tidy,
-                     whole_number)
+                     total, whole_number)
 
 LANGUAGES = {"zh": "zh", "cn": "zh", "zh-cn": "zh", "中文": "zh", "en": "en", "english": "en"}
 
@@ -56,10 +55,14 @@ def coefficient_of_variation(values):
     figures = numbers(values, "value")
     if not figures:
         return BLANK
-    mean = statistics.fmean(figures)
+    mean = total(figures) / len(figures)
     if mean == 0:
         raise KpiDivZeroError("the mean is 0")
-    return tidy(statistics.pstdev(figures) / mean)
+    try:
+        spread = statistics.pstdev(figures)
+    except OverflowError:
+        raise KpiNumError("the values are too large") from None
+    return tidy(spread / mean)
 
 
 def dsr_rating(monthly_average, monthly_count, months=None):
@@ -87,7 +90,7 @@ def dsr_rating(monthly_average, monthly_count, months=None):
     if not filled:
         return BLANK
     recent = filled[-window:]
-    total = math.fsum(c for _, c in recent)
-    if total == 0:
+    ratings = total(c for _, c in recent)
+    if ratings == 0:
         raise KpiDivZeroError("no ratings in the months counted")
-    return tidy(math.fsum(a * c for a, c in recent) / total)
+    return tidy(total(a * c for a, c in recent) / ratings)

@@ -259,6 +259,8 @@ def check_bands(bands, closed=None):
 
 # ---------------------------------------------------------------- suggesting tables
 
+MAX_SUGGESTED_BANDS = 100  # a spilled table longer than this is a typo, not a scheme
+
 def _quantile(ordered: list[float], p: float) -> float:
     """Excel's PERCENTILE.INC of sorted values."""
     h = (len(ordered) - 1) * p
@@ -270,7 +272,10 @@ def _quantile(ordered: list[float], p: float) -> float:
 
 def _round_nicely(cut: float, lowest: float, highest: float) -> float:
     """cut rounded to 3 significant digits of the history's spread, when that keeps it inside."""
-    unit = 10.0 ** (math.floor(math.log10(highest - lowest)) - 2)
+    spread = highest - lowest
+    unit = 10.0 ** (math.floor(math.log10(spread)) - 2) if math.isfinite(spread) else 0.0
+    if unit == 0:  # a spread beyond the float range either way: leave the cut as it is
+        return tidy(cut)
     nice = tidy(round(cut / unit) * unit)
     return nice if below(lowest, nice) and at_least(highest, nice) else tidy(cut)
 
@@ -289,9 +294,11 @@ def suggest_bands(history, n_bands=None, top_points=None, bottom_points=None, di
     gives the best history value ``top_points`` and the worst ``bottom_points``,
     and KPI_CHECK_BANDS says "OK".  ``direction`` "higher" (default) or "lower"
     is better.  Blank history gives ""; a history of one repeated value, or
-    ``n_bands`` below 2, is ``#NUM!``.
+    ``n_bands`` below 2 or above 100, is ``#NUM!``.
     """
     n = whole_number(n_bands, 5, "n_bands", minimum=2)
+    if n > MAX_SUGGESTED_BANDS:
+        raise KpiNumError(f"n_bands is at most {MAX_SUGGESTED_BANDS}")
     top = scalar_number(top_points, "top_points")
     top = 100.0 if top is None else top
     bottom = scalar_number(bottom_points, "bottom_points")

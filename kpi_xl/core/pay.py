@@ -5,7 +5,7 @@ import math
 
 from .errors import KpiNumError, KpiValueError
 from .values import (BLANK, at_least, below, cell_number, cells, is_blank, numbers, option,
-                     scalar_number, table_number, table_rows, tidy, whole_number)
+                     scalar_number, table_number, table_rows, tidy, total, whole_number)
 
 COMMISSION_MODES = {"flat": "flat", "progressive": "progressive", "全额": "flat", "累进": "progressive"}
 
@@ -106,7 +106,7 @@ def commission(sales, tiers, mode=None):
         start, rate = steps[i]
         end = steps[i + 1][0] if i + 1 < len(steps) else math.inf
         parts.append((min(amount, end) - start) * rate)
-    return tidy(math.fsum(parts))
+    return tidy(total(parts))
 
 
 def final_score(score, bonus_points=None, negatives=None, per_negative=None, cap=None):
@@ -128,10 +128,10 @@ def final_score(score, bonus_points=None, negatives=None, per_negative=None, cap
         raise KpiNumError("a count of negative-indicator occurrences is negative")
     if s is None:
         return BLANK
-    total = max(0.0, math.fsum([s, *extra, -each * math.fsum(counts)]))
+    result = max(0.0, total([s, *extra, -each * total(counts)]))
     if limit is not None:
-        total = min(total, limit)
-    return tidy(total)
+        result = min(result, limit)
+    return tidy(result)
 
 
 def year_end_eligible(monthly_scores, threshold=None, max_run=None, max_total=None):

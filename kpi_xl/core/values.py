@@ -232,11 +232,26 @@ def below(a: float, b: float) -> bool:
 
 def tidy(x: float) -> float:
     """x to 15 significant digits, as Excel keeps it (77.49999999999999 → 77.5)."""
-    if not math.isfinite(x):
+    rounded = float(f"{x:.15g}") if math.isfinite(x) else x
+    if not math.isfinite(rounded):
         raise KpiNumError("the result is too large")
-    return float(f"{x:.15g}") + 0.0  # + 0.0 turns -0.0 into 0.0
+    return rounded + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def total(xs: Iterable[float]) -> float:
+    """The exact-as-possible sum of xs; a sum beyond the float range is #NUM!."""
+    xs = list(xs)
+    try:
+        if not all(math.isfinite(x) for x in xs):
+            raise OverflowError
+        result = math.fsum(xs)
+    except OverflowError:
+        raise KpiNumError("the sum is too large") from None
+    if not math.isfinite(result):
+        raise KpiNumError("the sum is too large")
+    return result
 
 
 __all__ = ["BLANK", "raise_cell_error", "is_blank", "parse_number_text",
            "scalar_number", "cell_number", "table_number", "rows", "cells", "table_rows", "numbers", "option",
-           "whole_number", "same", "at_least", "below", "tidy"]
+           "whole_number", "same", "at_least", "below", "tidy", "total"]

@@ -1,11 +1,10 @@
 """Weights: the weighted total and the check that weights add up to 100 %."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .errors import KpiNumError, KpiValueError
-from .values import BLANK, cell_number, cells, tidy
+from .values import BLANK, cell_number, cells, tidy, total
 
 
 def weight_fractions(weights: Any) -> list[float | None]:
@@ -46,7 +45,7 @@ def weighted_total(scores, weights):
         if score is None:
             return BLANK
         terms.append(score * weight)
-    return tidy(math.fsum(terms))
+    return tidy(total(terms))
 
 
 def check_weights(weights):
@@ -58,7 +57,7 @@ def check_weights(weights):
     fractions = [w for w in weight_fractions(weights) if w is not None]
     if not fractions:
         return BLANK
-    total = math.fsum(fractions)
-    if abs(total - 1) <= 1e-9:
+    added = total(fractions)
+    if abs(added - 1) <= 1e-9:
         return "OK"
-    return f"Weights add up to {tidy(total * 100):.10g} %, not 100 %."
+    return f"Weights add up to {tidy(added * 100):.10g} %, not 100 %."

@@ -105,3 +105,26 @@ def test_registry_invoke_turns_core_errors_into_cell_errors():
     assert registry.invoke(band, [0.33, table, "middle"]) == CellError("#NUM!")
     assert registry.invoke(band, [0.33, table]) == 70
     assert registry.invoke(registry.BY_NAME["KPI_CV"], [[[0, 0]]]) == CellError("#DIV/0!")
+
+
+_SCALARS = [None, "", "abc", "32%", True, 0, -1, 0.5, 70, 1e308, -1e308, 5e-324, "left", "en"]
+_RANGES = [[[None]], [[1, 2], [3, 4]], [[0.41, "", 100], ["", 0.41, 0]], [["h", "x"], [1, 2]],
+           [[1, "abc"]], [[1e308, 1e308]], [[1e308, -1e308]], [], [[0, 0]], [[1, 2, 3, 4]],
+           [[-1, 5], [2, -3]], [[5e-324, 1e-323]], [[1e308, "", 1], [-1e308, 1e308, 2]]]
+
+
+def _finite(result):
+    if isinstance(result, list):
+        return all(_finite(r) for r in result)
+    return not isinstance(result, float) or math.isfinite(result)
+
+
+def test_extreme_and_wrong_inputs_give_an_error_value_never_a_crash_or_nan():
+    import random
+    rnd = random.Random(3)
+    for entry in registry.FUNCTIONS:
+        for _ in range(300):
+            args = [rnd.choice(_RANGES) if a.kind == "range" else rnd.choice(_SCALARS)
+                    for a in entry.args][:rnd.randint(entry.min_args, entry.max_args)]
+            result = registry.invoke(entry, args)  # a non-KPI exception here is a bug
+            assert _finite(result), (entry.name, args, result)
