@@ -50,8 +50,7 @@ def _numeric_table(rng: Any, widths: tuple[int, ...], what: str) -> tuple[int, l
 
 def _parse_bands(rng: Any, closed: str):
     """(bands, duplicates): the table as bands along the axis, and repeated 2-column thresholds."""
-    width, table = _numeric_table(
-        rng, (2, 3), "the band table")
+    width, table = _numeric_table(rng, (2, 3), "the band table")
     if width == 3:
         return [Band(n, lo, hi, p) for n, (lo, hi, p) in table], []
     kept: list[tuple[int, float | None, float | None]] = []
@@ -286,8 +285,8 @@ def suggest_bands(history, n_bands=None, top_points=None, bottom_points=None, di
     Method: the cut points are the k/n quantiles (Excel's PERCENTILE.INC) of the
     non-blank history values, k = 1 … n−1, each rounded to three significant
     digits of the history's spread when rounding keeps it inside the history.
-    Cut points that coincide, or that equal the worst or lowest value (ties),
-    are dropped, so a history with many ties gets fewer than ``n_bands`` rows
+    Cut points that coincide, or that equal the lowest value (ties), are
+    dropped, so a history with many ties gets fewer than ``n_bands`` rows
     (at least two).  Points are evenly spaced from ``bottom_points`` (the worst
     band) to ``top_points`` (the best).  Rows come best band first, the outer
     bounds open (""), for the default ``closed="left"``: KPI_BAND over the table
