@@ -19,7 +19,11 @@ from .package import engine_available, save_workbook
 def _registry():
     from .appraisal import AppraisalTemplate
     from .composite import CompositeTemplate
-    templates = [CompositeTemplate(), AppraisalTemplate()]
+    from .jd import JdTemplate
+    from .operations import OperationsTemplate
+    from .pay import PayTemplate
+    templates = [CompositeTemplate(), OperationsTemplate(), JdTemplate(), AppraisalTemplate(),
+                 PayTemplate()]
     return {tpl.name: tpl for tpl in templates}
 
 

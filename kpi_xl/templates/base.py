@@ -218,12 +218,15 @@ class Template:
         ws.row_dimensions[3].height = 20
 
     # -- results helpers -------------------------------------------------------------
+    def agent_label(self, t: Labels) -> str:
+        return t(self.inputs[0].zh, self.inputs[0].en)
+
     def results_table(self, wb, ws, t: Labels, ctx: Context, columns: list[Computed]) -> None:
         """Agent column plus ``columns``; the range is named KPI_Results for summaries."""
         ctx.result_cols["agent"] = "A"
         for i, col in enumerate(columns, start=2):
             ctx.result_cols[col.key] = get_column_letter(i)
-        L.header(ws, HEADER_ROW, 1, [t("客服", "Agent")] + [t(c.zh, c.en) for c in columns])
+        L.header(ws, HEADER_ROW, 1, [self.agent_label(t)] + [t(c.zh, c.en) for c in columns])
         for k in range(max(ctx.n, 1)):
             r = ctx.first + k
             L.body(ws.cell(r, 1, f"={ctx.d('agent', r)}"), bold=True,
@@ -261,7 +264,7 @@ class Template:
 
         top = ctx.last + 3
         ws.cell(top, 1, t("团队排名", "Team ranking")).font = L.SECTION_FONT
-        L.header(ws, top + 1, 1, [t("名次", "Place"), t("客服", "Agent"), total_label], height=20)
+        L.header(ws, top + 1, 1, [t("名次", "Place"), self.agent_label(t), total_label], height=20)
         order = ctx.rcol("order")
         for k in range(n):
             r = top + 2 + k

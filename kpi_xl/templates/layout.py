@@ -210,6 +210,9 @@ class BandTable:
     fmt: str = PERCENT0
     note_zh: str = ""
     note_en: str = ""
+    point_fmt: str = "0"
+    #: column headers (zh, en) when not (from, to, points), e.g. a (from, rate) tier table
+    headers: tuple = ()
     name: str = field(default="", init=False)
 
 
@@ -228,15 +231,19 @@ def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: s
     note = t(table.note_zh, table.note_en)
     sub = ws.cell(top + 1, left, f"{name} · {rule}" + (f" · {note}" if note else ""))
     sub.font = NOTE_FONT
-    header(ws, top + 2, left, [t("下限", "From"), t("上限", "To"), t("得分", "Points")], height=20)
+    heads = [t(zh, en) for zh, en in table.headers] or [t("下限", "From"), t("上限", "To"),
+                                                        t("得分", "Points")]
+    header(ws, top + 2, left, heads, height=20)
     first = top + 3
-    for i, (lo, hi, pts) in enumerate(table.rows):
+    width = len(table.rows[0])
+    for i, row in enumerate(table.rows):
         r = first + i
-        for j, (value, fmt) in enumerate(((lo, table.fmt), (hi, table.fmt), (pts, "0"))):
+        fmts = [table.fmt] * (width - 1) + [table.point_fmt]
+        for j, (value, fmt) in enumerate(zip(row, fmts)):
             body(ws.cell(r, left + j, value), fmt, editable=True)
     last = first + len(table.rows) - 1
     add_name(wb, name, ws.title,
-             f"{absolute(left, first)}:{absolute(left + 2, last)}")
+             f"{absolute(left, first)}:{absolute(left + width - 1, last)}")
     check_row = first + max(span or 0, len(table.rows))
     label = ws.cell(check_row, left, t("检查", "Check"))
     label.font = BOLD_FONT
@@ -244,7 +251,8 @@ def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: s
     c = ws.cell(check_row, left + 1, f'=KPI_CHECK_BANDS({name},"{table.closed}")')
     c.font = CHECK_FONT
     c.alignment = LEFT_WRAP
-    ws.merge_cells(start_row=check_row, start_column=left + 1, end_row=check_row, end_column=left + 2)
+    ws.merge_cells(start_row=check_row, start_column=left + 1, end_row=check_row,
+                   end_column=left + 2)
     ws.row_dimensions[check_row].height = 40
     return check_row + 2
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import layout as L
 from .base import Computed, Context, Template, _print_setup
@@ -40,7 +41,7 @@ class Param:
     value: float
     fmt: str
     name: tuple[str, str]
-    kind: str = "number"  # validation kind
+    kind: str = "number"  # validation kind, or "list:a,b" for a drop-down
 
 
 BONUS_PARAMS = (
@@ -62,6 +63,12 @@ class ScoredTemplate(Template):
     parameters: tuple[Param, ...] = BONUS_PARAMS
     parameters_title: tuple[str, str] = ("奖金", "Bonus")
     weights_name: tuple[str, str] = ("权重", "Weights")
+    #: How the weight row reads: fractions of 100 % here; the operations scheme uses points.
+    weights_title: tuple[str, str] = ("权重", "Weights")
+    weight_label: tuple[str, str] = ("权重", "Weight")
+    weight_fmt: str = L.PERCENT0
+    weight_kind: str = "percent"
+    axis_max: float | None = 100
     scheme_title: tuple[str, str] = ("", "")
     scheme_note: tuple[str, str] = ("", "")
     results_title: tuple[str, str] = ("", "")
@@ -90,14 +97,14 @@ class ScoredTemplate(Template):
 
     def write_weights(self, wb, ws, t: Labels, top: int, checks: list) -> int:
         """Weights run across one row so that KPI_WEIGHTED pairs them with a row of points."""
-        ws.cell(top, 1, t("权重", "Weights")).font = L.SECTION_FONT
+        ws.cell(top, 1, t(*self.weights_title)).font = L.SECTION_FONT
         L.header(ws, top + 1, 1, [t("指标", "KPI")] + [t(k.zh, k.en) for k in self.kpis], height=30)
         r = top + 2
-        L.body(ws.cell(r, 1, t("权重", "Weight")), bold=True)
+        L.body(ws.cell(r, 1, t(*self.weight_label)), bold=True)
         for i, k in enumerate(self.kpis, start=2):
-            L.body(ws.cell(r, i, k.weight), L.PERCENT0, editable=True)
+            L.body(ws.cell(r, i, k.weight), self.weight_fmt, editable=True)
         last = get_column_letter(len(self.kpis) + 1)
-        dv = L.validation("percent", t, t("权重", "Weight"))
+        dv = L.validation(self.weight_kind, t, t(*self.weight_label))
         dv.add(f"B{r}:{last}{r}")
         ws.add_data_validation(dv)
         L.add_name(wb, t(*self.weights_name), ws.title, f"$B${r}:${last}${r}")
@@ -118,7 +125,12 @@ class ScoredTemplate(Template):
             ws.cell(r, 1, t(p.zh, p.en)).font = L.BODY_FONT
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
             cell = L.body(ws.cell(r, 3, p.value), p.fmt, editable=True)
-            dv = L.validation(p.kind, t, t(p.zh, p.en))
+            if p.kind.startswith("list:"):
+                dv = DataValidation(type="list", formula1=f'"{p.kind[5:]}"', allow_blank=False)
+                dv.error = t("请从列表中选择。", "Pick a value from the list.")
+                dv.showErrorMessage = True
+            else:
+                dv = L.validation(p.kind, t, t(p.zh, p.en))
             dv.add(cell.coordinate)
             ws.add_data_validation(dv)
             L.add_name(wb, t(*p.name), ws.title, L.absolute(3, r))
@@ -181,22 +193,21 @@ class ScoredTemplate(Template):
 
     def write_results(self, wb, t: Labels, ctx: Context) -> None:
         ws = wb.create_sheet(ctx.results_sheet)
-        weights = t(*self.weights_name)
         cols = self.points_columns(t) + self.score_columns(t)
         cols.append(Computed("rank", "排名", "Rank", "0",
                              lambda c, r: f"=RANK({c.r('total', r)},{c.rcol('total')})"))
         cols += self.after_rank_columns(t)
         cols.append(self.bonus_column(t))
-        cols.append(self.quadrant_column(t))
-        for i, k in enumerate(self.kpis, start=1):
-            cols.append(Computed(f"part_{k.key}", k.zh + "×权重", k.en + " × weight", L.SCORE,
-                                 lambda c, r, i=i, k=k:
-                                 f"={c.r('pts_' + k.key, r)}*INDEX({weights},1,{i})", width=10))
+        quadrant = self.quadrant_column(t)
+        if quadrant is not None:
+            cols.append(quadrant)
+        parts = self.part_columns(t)
+        cols += parts
         L.title(ws, t(*self.results_title), t(*self.results_note), span=min(len(cols) + 1, 14))
         self.results_table(wb, ws, t, ctx, cols)
-        part_first = ctx.result_cols[f"part_{self.kpis[0].key}"]
-        part_last = ctx.result_cols[f"part_{self.kpis[-1].key}"]
-        ws[f"{part_first}3"] = t("加权得分（得分 × 权重）", "Weighted points (points × weight)")
+        part_first = ctx.result_cols[parts[0].key]
+        part_last = ctx.result_cols[parts[-1].key]
+        ws[f"{part_first}3"] = t(*self.parts_title)
         ws[f"{part_first}3"].font = L.BOLD_FONT
         ws[f"{part_first}3"].alignment = Alignment(horizontal="center")
         ws.merge_cells(f"{part_first}3:{part_last}3")
@@ -204,8 +215,18 @@ class ScoredTemplate(Template):
                         fail_below=self.fail_below())
         L.colour_scale(ws, f"{ctx.result_cols['pts_' + self.kpis[0].key]}{FIRST_ROW}:"
                            f"{ctx.result_cols['pts_' + self.kpis[-1].key]}{ctx.last}")
-        self.ranking_and_charts(ws, t, ctx, "total", [f"part_{k.key}" for k in self.kpis],
-                                t("总分", "Total"))
+        self.ranking_and_charts(ws, t, ctx, "total", [p.key for p in parts], t("总分", "Total"),
+                                self.axis_max)
+
+    parts_title = ("加权得分（得分 × 权重）", "Weighted points (points × weight)")
+
+    def part_columns(self, t: Labels) -> list[Computed]:
+        """What the stacked chart shows: each KPI's share of the total."""
+        weights = t(*self.weights_name)
+        return [Computed(f"part_{k.key}", k.zh + "×权重", k.en + " × weight", L.SCORE,
+                         lambda c, r, i=i, k=k:
+                         f"={c.r('pts_' + k.key, r)}*INDEX({weights},1,{i})", width=10)
+                for i, k in enumerate(self.kpis, start=1)]
 
     def fail_below(self) -> float:
         return next((p.value for p in self.parameters if p.key == "none_below"), 70)

@@ -74,8 +74,11 @@ def test_template_structure(built, name, lang):
     scheme = wb[t(*spec.scheme_sheet)]
     checks = [c.value for row in scheme.iter_rows() for c in row
               if isinstance(c.value, str) and c.value.startswith(("=KPI_CHECK_BANDS", "=KPI_CHECK_WEIGHTS"))]
-    bands = [n for n in wb.defined_names if n.startswith(("区间_", "Band_"))]
-    assert len(checks) == len(bands) + 1
+    tables = [n for n, dn in wb.defined_names.items()
+              if ":" in dn.attr_text and dict(dn.destinations).get(scheme.title)]
+    assert len(checks) == len(tables)
+    for f in checks:
+        assert f.split("(")[1].split(",")[0].rstrip(")") in tables, f
     with zipfile.ZipFile(path) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 2

@@ -1,0 +1,80 @@
+"""The monthly pay sheet, worked by hand.
+
+Team averages (agent data's last row): conversion (40 + 33.3 + 37.1 + 25) / 4 = 33.9 %,
+AOV (300 + 266.7 + 269.2 + 166.7) / 4 = 250.6, bad-review rate (0.53 + 1.03 + 0.40 + 2.86) / 4
+= 1.20 %.
+A: 2 months → 3,000; best score → +100; 120,000 ≥ 100,000 → 5 % = 6,000, conditions met;
+   95 → rule 1 bonus 800 → pay 9,900.
+B: 7 months → 3,200; conversion 33.3 % below average → no commission; 86 → 500 → 3,700.
+C: 13 months → 3,400; 70,000 → 4 % = 2,800, conditions met; 78 → 300 → 6,500.
+D: 4 months → 3,100; 25,000 below the 30,000 floor → no commission; 65 → 0 → 3,100.
+Rule 2 (× 8): 760, 688, 624, 520.  Rule 3: multipliers 120 %, 100 %, 80 %, 50 % → bonus
+= commission × (multiplier − 1): 1,200, 0, −560, 0.
+"""
+from __future__ import annotations
+
+import pytest
+
+from kpi_xl import band_score, commission, safe_rate, tenure_base
+from tpl_helpers import named_range, needs_engine, values
+
+TIERS = [[0, 0.03], [50000, 0.04], [100000, 0.05]]
+BONUS_TIERS = [[90, None, 800], [80, 90, 500], [70, 80, 300], [None, 70, 0]]
+MULTIPLIER = [[95, None, 1.2], [85, 95, 1.0], [70, 85, 0.8], [None, 70, 0.5]]
+AGENTS = {  # months, score, sales, inquiries, buyers, reviews, bad
+    "A": (2, 95, 120000, 1000, 400, 380, 2),
+    "B": (7, 86, 80000, 900, 300, 290, 3),
+    "C": (13, 78, 70000, 700, 260, 250, 1),
+    "D": (4, 65, 25000, 600, 150, 140, 4),
+}
+PAY = {"A": 9900, "B": 3700, "C": 6500, "D": 3100}
+RULE2 = {"A": 760, "B": 688, "C": 624, "D": 520}
+RULE3 = {"A": 1200, "B": 0, "C": -560, "D": 0}
+
+
+def hand_all():
+    conv = {a: safe_rate(v[4], v[3]) for a, v in AGENTS.items()}
+    aov = {a: safe_rate(v[2], v[4]) for a, v in AGENTS.items()}
+    bad = {a: safe_rate(v[6], v[5]) for a, v in AGENTS.items()}
+    avg = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    best = max(v[1] for v in AGENTS.values())
+    out = {}
+    for a, (months, score, sales, *_rest) in AGENTS.items():
+        ok = (sales >= 30000 and conv[a] >= avg(conv) and aov[a] >= avg(aov)
+              and bad[a] < avg(bad))
+        paid = commission(sales, TIERS, "flat") if ok else 0
+        base = tenure_base(months, 3000, 100, 3, 3) + (100 if score == best else 0)
+        rule1 = band_score(score, BONUS_TIERS)
+        rule3 = paid * (band_score(score, MULTIPLIER) - 1)
+        out[a] = (base + paid + rule1, score * 8, rule3)
+    return out
+
+
+def test_core_functions_give_the_hand_worked_pay():
+    for a, (pay, rule2, rule3) in hand_all().items():
+        assert pay == pytest.approx(PAY[a])
+        assert rule2 == pytest.approx(RULE2[a])
+        assert rule3 == pytest.approx(RULE3[a])
+
+
+def test_scheme_tables(built):
+    path = built("monthly_pay", "zh", recalc=False)
+    assert named_range(path, "提成阶梯") == TIERS
+    assert named_range(path, "绩效档位奖金") == BONUS_TIERS
+    assert named_range(path, "提成倍率") == MULTIPLIER
+    assert named_range(path, "绩效奖金方式") == [[1]]
+
+
+@needs_engine
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_recalculated_pay_sheet(built, lang):
+    v = values(built("monthly_pay", lang), "工资表" if lang == "zh" else "Pay sheet")
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    rows = dict(zip("ABCD", range(5, 9)))
+    for a, r in rows.items():
+        assert v[f"M{r}"] == pytest.approx(PAY[a])
+        assert v[f"I{r}"] == pytest.approx(RULE2[a])
+        assert v[f"K{r}"] == pytest.approx(RULE3[a])
+    assert [v[f"F{r}"] for r in rows.values()] == [yes, no, yes, no]
+    assert [v[f"C{r}"] for r in rows.values()] == [3000, 3200, 3400, 3100]
+    assert [v[f"N{r}"] for r in rows.values()] == [1, 3, 2, 4]
