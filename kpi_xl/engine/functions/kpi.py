@@ -73,7 +73,7 @@ def register_into_formulas():
     """
     import numpy as np
     import schedula as sh
-    from formulas.functions import FUNCTIONS as F, wrap_func, Array
+    from formulas.functions import FUNCTIONS as F, Array, get_functions, wrap_func
     from formulas.tokens.operand import Error, XlError
 
     def conv_in(x, kind):
@@ -109,4 +109,6 @@ def register_into_formulas():
             f.__name__ = entry.name
             return f
         F[entry.name] = wrap_func(make())
+        # The library caches its table the first time it is asked for it.
+        get_functions()[entry.name] = F[entry.name]
     return sorted(e.name for e in KPI_FUNCTIONS)

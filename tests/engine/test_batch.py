@@ -1,0 +1,195 @@
+"""`kpi-xl recalc` end to end on real .xlsx files: spellings of our functions, bad
+files, atomic in-place writes, parallel runs.  Expected numbers are worked by hand
+from DOMAIN.md's composite model (agent A: 88 buyers of 275 inquiries = 32 % → 70
+points; B 582/1455 = 40 % → 90; C 232/800 = 29 % → 60 under the published table)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpi_xl.cli import main
+
+CONVERSION_BANDS = [(0.41, None, 100), (0.38, 0.41, 90), (0.35, 0.38, 80), (0.32, 0.35, 70),
+                    (0.28, 0.31, 60), (0.25, 0.28, 50), (None, 0.25, 0)]
+AGENTS = [("A", 275, 88, 70), ("B", 1455, 582, 90), ("C", 800, 232, 60)]
+
+SPELLINGS = [
+    "KPI_BAND({v},Scheme!$A$2:$C$8)",
+    "_xludf.KPI_BAND({v},Scheme!$A$2:$C$8)",
+    "_xll.KPI_BAND({v},Scheme!$A$2:$C$8)",
+    "[1]!KPI_BAND({v},Scheme!$A$2:$C$8)",
+    "'C:\\Users\\hr\\AppData\\Roaming\\xlwings.xlam'!KPI_BAND({v},Scheme!$A$2:$C$8)",
+    "XLWINGS.KPI_BAND({v},Scheme!$A$2:$C$8)",
+    "_xldudf_XLWINGS_KPI_BAND({v},Scheme!$A$2:$C$8)",
+    "[2]!_xldudf_XLWINGS_KPI_BAND({v},Scheme!$A$2:$C$8)",
+]
+
+
+def build_book(path, formula_template="KPI_BAND({v},Scheme!$A$2:$C$8)"):
+    wb = openpyxl.Workbook()
+    scheme = wb.active
+    scheme.title = "Scheme"
+    scheme.append(["lower", "upper", "points"])
+    for row in CONVERSION_BANDS:
+        scheme.append(list(row))
+    data = wb.create_sheet("Agents")
+    data.append(["agent", "inquiries", "buyers", "conversion", "points", "note"])
+    for i, (name, inq, buy, _) in enumerate(AGENTS, start=2):
+        data.append([name, inq, buy, f"=KPI_RATE(C{i},B{i})",
+                     "=" + formula_template.format(v=f"D{i}")])
+    data["F2"].font = openpyxl.styles.Font(bold=True, color="FF0000")
+    data.column_dimensions["A"].width = 17
+    wb.save(path)
+    return path
+
+
+def read_points(path):
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return [wb["Agents"].cell(i, 5).value for i in range(2, 2 + len(AGENTS))]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_saved_spelling_of_our_functions_is_computed(tmp_path, spelling):
+    src = build_book(tmp_path / "book.xlsx", spelling)
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert read_points(tmp_path / "out" / "book.xlsx") == [70, 90, 60]
+
+
+def test_output_keeps_formulas_and_styles_and_input_is_untouched(tmp_path):
+    src = build_book(tmp_path / "book.xlsx")
+    before = src.read_bytes()
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    assert src.read_bytes() == before
+    out = openpyxl.load_workbook(tmp_path / "out" / "book.xlsx")
+    assert out["Agents"]["E2"].value == "=KPI_BAND(D2,Scheme!$A$2:$C$8)"
+    assert out["Agents"]["F2"].font.bold and out["Agents"]["F2"].font.color.rgb == "00FF0000"
+    assert out["Agents"].column_dimensions["A"].width == 17
+    values = openpyxl.load_workbook(tmp_path / "out" / "book.xlsx", data_only=True)
+    assert values["Agents"]["D2"].value == pytest.approx(88 / 275)
+
+
+def test_values_only_copy_has_no_formulas(tmp_path):
+    src = build_book(tmp_path / "book.xlsx")
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--values-only", "--quiet"]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "out" / "book.xlsx")
+    assert wb["Agents"]["E2"].value == 70
+    assert wb["Agents"]["D3"].value == pytest.approx(582 / 1455)
+
+
+def test_refuses_to_overwrite_unasked(tmp_path, capsys):
+    src = build_book(tmp_path / "book.xlsx")
+    before = src.read_bytes()
+    assert main(["recalc", str(src)]) == 1
+    assert "-o FOLDER" in capsys.readouterr().err
+    assert main(["recalc", str(src), "-o", str(tmp_path)]) == 1
+    assert "overwritten by its own output" in capsys.readouterr().err
+    assert src.read_bytes() == before
+
+
+def test_in_place_replaces_only_after_complete_write(tmp_path):
+    src = build_book(tmp_path / "book.xlsx")
+    assert main(["recalc", str(src), "--in-place", "--quiet"]) == 0
+    assert read_points(src) == [70, 90, 60]
+    assert not [p for p in tmp_path.iterdir() if p.name != "book.xlsx"], "temp files left behind"
+
+
+def _bad_files(folder: Path):
+    (folder / "corrupt.xlsx").write_bytes(b"PK\x03\x04 this is not really a zip")
+    # An encrypted OOXML package is an OLE compound file.
+    (folder / "protected.xlsx").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504
+                                            + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64)
+    bomb = folder / "bomb.xlsx"
+    build_book(bomb)
+    with zipfile.ZipFile(bomb) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    lol = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">' + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1)) * 10)
+        for i in range(1, 10)) + b']><workbook>&lol9;</workbook>'
+    members["xl/workbook.xml"] = lol
+    with zipfile.ZipFile(bomb, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    circ = build_book(folder / "circular.xlsx")
+    wb = openpyxl.load_workbook(circ)
+    wb["Agents"]["G2"] = "=G3+1"
+    wb["Agents"]["G3"] = "=G2+1"
+    wb.save(circ)
+    missing = build_book(folder / "missing_sheet.xlsx", "KPI_BAND({v},Nowhere!$A$2:$C$8)")
+    return missing
+
+
+def test_bad_files_are_reported_and_the_rest_written(tmp_path, capsys):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    build_book(inp / "good.xlsx")
+    _bad_files(inp)
+    before = {p.name: p.read_bytes() for p in inp.iterdir()}
+    code = main(["recalc", str(inp), "-o", str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "corrupt.xlsx" in out and "protected.xlsx: FAILED" in out and "password" in out
+    assert "bomb.xlsx: FAILED" in out and "bomb.xlsx: 6 formula" not in out
+    assert "circular reference at Agents!G" in out
+    assert "missing_sheet.xlsx [Agents] error cells: E2 #REF!" in out
+    assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
+    assert {p.name: p.read_bytes() for p in inp.iterdir()} == before
+
+
+def test_unknown_functions_are_named_with_their_cells(tmp_path, capsys):
+    src = build_book(tmp_path / "book.xlsx", "NOT_A_FUNCTION({v})")
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "unknown function NOT_A_FUNCTION (shows #NAME?) in Agents!E2, Agents!E3, Agents!E4" in out
+
+
+def test_parallel_run_gives_the_same_results(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(4):
+        build_book(inp / f"shop{i}.xlsx")
+    assert main(["recalc", str(inp / "*.xlsx"), "-o", str(tmp_path / "out"), "--jobs", "2",
+                 "--quiet"]) == 0
+    for i in range(4):
+        assert read_points(tmp_path / "out" / f"shop{i}.xlsx") == [70, 90, 60]
+
+
+def test_in_place_killed_mid_write_leaves_input_intact(tmp_path):
+    src = tmp_path / "big.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 40001):
+        ws.append([r, r * 2, f"=A{r}*B{r}", f"=ROUND(C{r}/7,2)"])
+    wb.save(src)
+    before = src.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_xl.cli", "recalc", str(src), "--in-place",
+                             "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import time
+    time.sleep(1.5)
+    proc.kill()
+    proc.wait()
+    after = src.read_bytes()
+    # Either untouched, or completely replaced by a valid recalculated workbook.
+    if after != before:
+        check = openpyxl.load_workbook(src, data_only=True, read_only=True)
+        assert next(check.active.iter_rows(min_row=2, max_row=2, values_only=True))[2] == 8
+    else:
+        openpyxl.load_workbook(src, read_only=True).close()
+
+
+def test_registry_is_registered_into_formulas_own_engine(tmp_path):
+    """The `formulas` library's ExcelModel, given our registry, scores the same workbook."""
+    import formulas
+    from kpi_xl.engine.functions.kpi import register_into_formulas
+    assert "KPI_BAND" in register_into_formulas()
+    src = build_book(tmp_path / "book.xlsx")
+    model = formulas.ExcelModel().loads(str(src)).finish()
+    sol = model.calculate()
+    got = {k.split("!")[-1]: v.value[0, 0] for k, v in sol.items() if "AGENTS" in k.upper()}
+    assert [got["E2"], got["E3"], got["E4"]] == [70, 90, 60]
