@@ -16,6 +16,7 @@ import datetime as _dt
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -350,6 +351,7 @@ def _iso_to_serial(text: str, date1904: bool):
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                           remove_comments=True, remove_pis=True)
 
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
@@ -408,21 +410,22 @@ class _Package:
                 "times (a zip bomb); refusing to read it.")
         try:
             return self.zip.read(name)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
+                NotImplementedError) as exc:
             raise WorkbookReadError(self.path, f"is a damaged zip package: {name} "
                                     f"cannot be read ({exc}).") from None
 
     def xml(self, part: str):
         data = self.read(part)
+        root_at = _FIRST_ELEMENT.search(data)
+        if b"<!DOCTYPE" in data[:root_at.start() if root_at else len(data)]:
+            # No OOXML part has a DTD; one here is an entity-expansion attack.
+            raise WorkbookReadError(self.path, f"has a part {part} with a DTD (entity "
+                                    "declarations, as in an XML bomb); refusing to read it.")
         try:
             root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
             raise WorkbookReadError(self.path, f"has a damaged part {part} ({exc}).") from None
-        doc = root.getroottree().docinfo
-        if doc.internalDTD is not None or doc.doctype:
-            # No OOXML part has a DTD; one here is an entity-expansion attack.
-            raise WorkbookReadError(self.path, f"has a part {part} with a DTD; "
-                                    "refusing to read it.")
         return root
 
     def rels(self, part: str) -> Dict[str, Tuple[str, str, str]]:

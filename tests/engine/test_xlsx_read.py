@@ -1,0 +1,530 @@
+"""The xlsx reader against Excel-saved workbooks and hand-worked formula moves.
+
+Formula texts and cached values are checked against openpyxl's view of the same
+files (shared/oracles/check_cached.py), an independent reader.  The differences
+that remain are openpyxl's, and are normalised here with the reason given:
+
+* openpyxl rebuilds translated shared formulas from tokens and so collapses the
+  master's whitespace ("MATCH(K3,$J$2:$J$10,  1)" -> "..., 1)") and moves a line
+  break; Excel copies the master's text, so the comparison ignores whitespace
+  outside string literals.
+* openpyxl leaves OOXML's _xHHHH_ escapes in formula results (CHAR(1) cached as
+  "_x0001_"); Excel shows the character, and so does this reader.
+"""
+
+import datetime as dt
+import math
+import re
+import struct
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpi_xl.core.errors import CellError
+from kpi_xl.engine.xlsx_read import (
+    WorkbookReadError, decode_ooxml_escapes, parse_cell_ref, parse_range_ref, read_workbook,
+    translate_formula,
+)
+
+ORACLES = Path(__file__).resolve().parents[2].parent / "shared" / "oracles"
+FILES = ORACLES / "files"
+
+needs_oracles = pytest.mark.skipif(not FILES.is_dir(), reason="shared/oracles is not beside the repo")
+
+
+def oracle(name):
+    path = FILES / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in shared/oracles")
+    return path
+
+
+# --------------------------------------------------------------------------- translation
+
+
+@pytest.mark.parametrize("text, drow, dcol, expected", [
+    ("A1+B2", 1, 0, "A2+B3"),
+    ("A1+B2", 0, 2, "C1+D2"),
+    ("$A$1+$A1+A$1+A1", 3, 2, "$A$1+$A4+C$1+C4"),
+    ("SUM(A1:B10)", 5, 1, "SUM(B6:C15)"),
+    ("SUM($A$1:B10)", 5, 1, "SUM($A$1:C15)"),
+    ("Sheet2!A1*2", 1, 1, "Sheet2!B2*2"),
+    ("'My Sheet'!A1+'It''s'!$B2", 2, 0, "'My Sheet'!A3+'It''s'!$B4"),
+    ("SUM(A:A)", 4, 1, "SUM(B:B)"),
+    ("SUM($A:C)", 4, 1, "SUM($A:D)"),
+    ("SUM(1:1)", 2, 7, "SUM(3:3)"),
+    ("SUM($1:2)", 2, 7, "SUM($1:4)"),
+    ("Data!A:A", 0, 2, "Data!C:C"),
+    ('"A1 and B2"&A1', 1, 1, '"A1 and B2"&B2'),
+    ('"say ""A1"""&A1', 1, 0, '"say ""A1"""&A2'),
+    ("LOG10(A1)", 1, 1, "LOG10(B2)"),
+    ("_xlfn.LOG10(A1)+ATAN2(A1,B1)", 1, 0, "_xlfn.LOG10(A2)+ATAN2(A2,B2)"),
+    ("Rate*A1", 1, 0, "Rate*A2"),
+    ("TaxRate2024+A1", 1, 0, "TaxRate2024+A2"),
+    ("Table1[[#This Row],[A1]]+A1", 1, 0, "Table1[[#This Row],[A1]]+A2"),
+    ("Table1[Col'[x']]+B1", 1, 0, "Table1[Col'[x']]+B2"),
+    ("[1]Sheet1!A1", 1, 0, "[1]Sheet1!A2"),
+    ("#REF!+A1", 1, 0, "#REF!+A2"),
+    ("IF(ISNA(A1),#N/A,A1)", 1, 0, "IF(ISNA(A2),#N/A,A2)"),
+    ("1E+3*A1+2.5e-2", 1, 0, "1E+3*A2+2.5e-2"),
+    ("TRUE*A1", 1, 0, "TRUE*A2"),
+    ("A1#", 1, 0, "A2#"),
+    ("SUM(Sheet1:Sheet3!A1)", 1, 0, "SUM(Sheet1:Sheet3!A2)"),
+    ("{1,2;3,4}*A1", 1, 0, "{1,2;3,4}*A2"),
+    ("A1 B1:C1", 1, 0, "A2 B2:C2"),
+    ("A1", -1, 0, "#REF!"),
+    ("A1+1", 0, -1, "#REF!+1"),
+    ("XFD1+A1048576", 0, 0, "XFD1+A1048576"),
+    ("B2", 0, 0, "B2"),
+    ("ABCD1+A1", 1, 0, "ABCD1+A2"),
+    ("_xlfn.LAMBDA(_xlpm.x,_xlpm.x+A1)(B1)", 1, 0, "_xlfn.LAMBDA(_xlpm.x,_xlpm.x+A2)(B2)"),
+])
+def test_translate_formula_moves_relative_parts_only(text, drow, dcol, expected):
+    assert translate_formula(text, drow, dcol) == expected
+
+
+def test_cell_and_range_refs():
+    assert parse_cell_ref("B3") == (3, 2)
+    assert parse_cell_ref("$XFD$1048576") == (1048576, 16384)
+    assert parse_range_ref("C4:A1") == (1, 1, 4, 3)
+    assert parse_range_ref("D7") == (7, 4, 7, 4)
+
+
+def test_decode_ooxml_escapes():
+    assert decode_ooxml_escapes("a_x000D__x000A_b") == "a\r\nb"
+    assert decode_ooxml_escapes("plain_text") == "plain_text"
+
+
+# --------------------------------------------------------------------------- comparison with openpyxl
+
+_STRING_OR_SPACE = re.compile(r'"(?:[^"]|"")*"|\s+')
+
+
+def _without_spaces(formula):
+    return _STRING_OR_SPACE.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "",
+                                formula or "")
+
+
+def _same_value(expected, serial, actual):
+    if serial is not None:
+        expected = serial
+    if isinstance(actual, CellError):
+        actual = str(actual)
+    if isinstance(expected, str):
+        expected = decode_ooxml_escapes(expected)
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        return math.isclose(expected, actual, rel_tol=1e-12, abs_tol=1e-12)
+    return expected == actual
+
+
+def compare_with_openpyxl(path):
+    """Differences between this reader and check_cached.py on one workbook."""
+    sys.path.insert(0, str(ORACLES))
+    try:
+        from check_cached import cached_formula_cells
+    finally:
+        sys.path.remove(str(ORACLES))
+    import warnings
+    wb = read_workbook(path)
+    diffs = []
+    seen = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        records = list(cached_formula_cells(str(path)))
+    for rec in records:
+        sheet = wb.sheet(rec["sheet"])
+        key = parse_cell_ref(rec["cell"])
+        expected_text = (rec["formula"] or "")[1:] if (rec["formula"] or "").startswith("=") \
+            else rec["formula"]
+        if rec["kind"] == "formula":
+            mine = sheet.formulas.get(key)
+        elif rec["kind"] == "array":
+            mine = sheet.arrays[key].text if key in sheet.arrays else None
+        elif rec["kind"] == "datatable":
+            mine = expected_text if key in sheet.data_tables else None
+        else:
+            mine = expected_text
+        if _without_spaces(mine) != _without_spaces(expected_text):
+            diffs.append((rec["sheet"], rec["cell"], "formula", expected_text, mine))
+        if key not in sheet.cached:
+            diffs.append((rec["sheet"], rec["cell"], "no cached value", rec["value"], None))
+        elif not _same_value(rec["value"], rec["serial"], sheet.cached[key]):
+            diffs.append((rec["sheet"], rec["cell"], "value", rec["value"], sheet.cached[key]))
+        seen += 1
+    mine_count = sum(len(s.formulas) + len(s.arrays) + len(s.data_tables) for s in wb.sheets)
+    theirs = sum(1 for r in records if r["kind"] != "array-member")
+    if mine_count != theirs:
+        diffs.append(("*", "*", "formula cell count", theirs, mine_count))
+    return seen, diffs
+
+
+SAMPLE = [
+    "poi__testSharedFormulasRangeSetBlankBug.xlsx",   # shared formulas with odd spacing
+    "poi__NewlineInFormulas.xlsx",                    # shared formula with a line break
+    "ironcalc__simple_functions.xlsx",
+    "ironcalc__DynamicArrays.xlsx",                   # dynamic and CSE arrays
+    "ironcalc__DATE_AND_TIME__DATE.xlsx",
+    "ironcalc__TEXT__CHAR.xlsx",                      # control characters as _xHHHH_
+    "ironcalc__ENGINEERING__BESSEL.xlsx",             # many shared formulas
+    "poi__table-sample.xlsx",                         # tables and structured references
+    "phpspreadsheet__namespacenonstd.xlsx",           # prefixed spreadsheet namespace
+    "poi__testNames.xlsm",                            # macro workbook
+    "poi__56737.xlsx",                                # sheet-local names
+    "poi__56644.xlsx",
+    "phpspreadsheet__colortabs.xlsx",
+]
+
+
+@needs_oracles
+@pytest.mark.parametrize("name", SAMPLE)
+def test_formulas_and_cached_values_match_openpyxl(name):
+    seen, diffs = compare_with_openpyxl(oracle(name))
+    assert seen > 0
+    assert diffs == []
+
+
+@needs_oracles
+@pytest.mark.slow
+def test_all_oracle_workbooks_match_openpyxl():
+    total = 0
+    failures = {}
+    for path in sorted(FILES.glob("*.xls*")):
+        seen, diffs = compare_with_openpyxl(path)
+        total += seen
+        if diffs:
+            failures[path.name] = diffs[:3]
+    assert total > 100_000
+    assert failures == {}
+
+
+# --------------------------------------------------------------------------- features on real files
+
+
+@needs_oracles
+def test_shared_formula_members_are_expanded():
+    wb = read_workbook(oracle("ironcalc__simple_functions.xlsx"))
+    match = wb.sheet("MATCH")
+    # Master L3 holds "MATCH(K3,$J$2:$J$10,  1)"; L7 is five rows down.
+    assert match.formulas[(3, 12)] == "MATCH(K3,$J$2:$J$10,  1)"
+    assert match.formulas[(7, 12)] == "MATCH(K7,$J$2:$J$10,  1)"
+
+
+@needs_oracles
+def test_array_formulas_keep_anchor_range_and_member_values():
+    wb = read_workbook(oracle("ironcalc__DynamicArrays.xlsx"))
+    arrays = wb.sheet("ArrayFormulas").arrays
+    assert arrays, "the sheet has CSE array formulas"
+    anchor, arr = next(iter(arrays.items()))
+    r1, c1, r2, c2 = arr.bounds
+    assert (r1, c1) == anchor and (r2 - r1 + 1) * (c2 - c1 + 1) > 1
+    sheet = wb.sheet("ArrayFormulas")
+    members = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+    assert all(m in sheet.cached for m in members)
+    assert not any(m in sheet.values for m in members)
+    # Excel cached SIN(2) in B3 (see check_cached.py's listing of this file).
+    assert sheet.cached[(3, 2)] == pytest.approx(math.sin(2))
+    assert any(a.dynamic for a in wb.sheet("DynamicArrays").arrays.values())
+
+
+@needs_oracles
+def test_tables_with_calculated_columns_and_totals():
+    wb = read_workbook(oracle("poi__table-sample.xlsx"))
+    (table,) = wb.tables
+    assert (table.name, table.ref, table.header_row_count, table.totals_row_count) == \
+        ("Tabelle1", "C4:G9", 1, 1)
+    assert table.column_names == ["Field 1", "Field 2", "Field 3", "Field 4 ", "Field 5"]
+    assert table.columns[3].calculated_formula == \
+        "SUM(Tabelle1[[#This Row],[Field 2]:[Field 3]])"
+    assert table.columns[1].totals_row_function == "average"
+    assert table.columns[0].totals_row_label == "Ergebnis"
+    wb = read_workbook(oracle("phpspreadsheet__TableWithoutFilter.xlsx"))
+    sales = wb.tables[0]
+    assert sales.display_name == "DeptSales"
+    assert sales.columns[2].totals_row_formula == "SUBTOTAL(109,DeptSales[Sales\xa0Amount])"  # the file has a no-break space
+
+
+@needs_oracles
+def test_defined_names_local_hidden_and_lambda():
+    wb = read_workbook(oracle("poi__56737.xlsx"))
+    names = {(n.name, n.scope): n for n in wb.defined_names}
+    assert names[("NR_Global_B2", None)].text == "Defines!$B$2"
+    local = names[("NR_To_A1", "Defines")]
+    assert local.local_sheet_id == 1 and local.text == "Defines!$A$1"
+    wb = read_workbook(oracle("ironcalc__LOGICAL__LAMBDA.xlsx"))
+    lam = {n.name: n.text for n in wb.defined_names}
+    assert lam["Temperature"] == "_xlfn.LAMBDA(_xlpm.temp, (5/9) * (_xlpm.temp-32))"
+    wb = read_workbook(oracle("poi__dataValidationTableRange.xlsx"))
+    assert any(n.hidden for n in wb.defined_names)
+
+
+@needs_oracles
+def test_workbook_properties():
+    assert read_workbook(oracle("poi__57535.xlsx")).iterate is True
+    assert read_workbook(oracle("poi__DataValidationEvaluations.xlsx")).calc_mode == "manual"
+    assert read_workbook(oracle("poi__atp.xlsx")).date1904 is True
+    plain = read_workbook(oracle("poi__NewlineInFormulas.xlsx"))
+    assert (plain.date1904, plain.calc_mode, plain.iterate, plain.is_xlsm,
+            plain.has_external_links) == (False, "auto", False, False, False)
+    assert read_workbook(oracle("poi__46535.xlsx")).has_external_links is True
+    macro = read_workbook(oracle("poi__57181.xlsm"))
+    assert macro.is_xlsm is True
+    assert {s.state for s in macro.sheets} >= {"visible", "hidden"}
+
+
+@needs_oracles
+def test_chartsheets_are_listed_in_order_without_cells():
+    for path in sorted(FILES.glob("*.xls*")):
+        with zipfile.ZipFile(path) as z:
+            if any(n.startswith("xl/chartsheets/sheet") for n in z.namelist()):
+                break
+    else:
+        pytest.skip("no workbook with a chart sheet")
+    wb = read_workbook(path)
+    charts = [s for s in wb.sheets if s.kind == "chartsheet"]
+    assert charts and all(not s.values and not s.formulas for s in charts)
+    assert wb.sheet_names == openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+# --------------------------------------------------------------------------- values from a built workbook
+
+
+def test_constant_kinds_and_formula_cells(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["A1"] = 2.5
+    ws["A2"] = 7
+    ws["A3"] = "text"
+    ws["A4"] = True
+    ws["A5"] = "=A1*2"
+    ws["A6"] = dt.datetime(2024, 3, 1)
+    ws["A7"] = "#N/A"  # openpyxl stores error texts as error cells (t="e")
+    hidden = wb.create_sheet("Hidden")
+    hidden.sheet_state = "hidden"
+    hidden["C3"] = "=Data!A1+1"
+    path = tmp_path / "kinds.xlsx"
+    wb.save(path)
+    data = read_workbook(path)
+    assert data.sheet_names == ["Data", "Hidden"]
+    d = data.sheet("data")
+    assert d.values[(1, 1)] == 2.5 and isinstance(d.values[(2, 1)], float)
+    assert d.values[(3, 1)] == "text" and d.values[(4, 1)] is True
+    assert d.values[(6, 1)] == 45352.0  # 1 March 2024 as an Excel serial number
+    assert d.values[(7, 1)] == "#N/A" and isinstance(d.values[(7, 1)], CellError)
+    assert d.formulas == {(5, 1): "A1*2"} and d.cached == {(5, 1): None}
+    h = data.sheet("Hidden")
+    assert h.state == "hidden" and h.formulas == {(3, 3): "Data!A1+1"}
+    assert h.part == "xl/worksheets/sheet2.xml"
+
+
+def _edit_member(src, dst, member, edit):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == member:
+                data = edit(data)
+            if data is not None:
+                zout.writestr(info.filename, data)
+
+
+def test_typed_cached_values_inline_strings_and_data_tables(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    base = tmp_path / "base.xlsx"
+    wb.save(base)
+    cells = (b'<row r="1"><c r="A1"><v>1</v></c>'
+             b'<c r="B1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+             b'<c r="C1" t="b"><f>TRUE</f><v>1</v></c>'
+             b'<c r="D1" t="str"><f>"a"&amp;"b"</f><v>ab</v></c>'
+             b'<c r="E1" t="inlineStr"><is><r><t>rich </t></r><r><t>text</t></r>'
+             b'<rPh sb="0" eb="1"><t>PHONETIC</t></rPh></is></c>'
+             b'<c r="F1" t="e"><v>#N/A</v></c>'
+             b'<c r="G1" t="str"><f>""</f><v></v></c></row>'
+             b'<row r="3"><c r="B3"><f t="dataTable" ref="B3:C4" dt2D="0" dtr="0" r1="A1"/>'
+             b'<v>5</v></c><c r="C3"><v>6</v></c></row>')
+    path = tmp_path / "typed.xlsx"
+    _edit_member(base, path, "xl/worksheets/sheet1.xml",
+                 lambda x: re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData>" + cells
+                                  + b"</sheetData>", x, flags=re.S))
+    s = read_workbook(path).sheets[0]
+    assert s.cached[(1, 2)] == CellError("#DIV/0!") and isinstance(s.cached[(1, 2)], CellError)
+    assert s.cached[(1, 3)] is True
+    assert s.cached[(1, 4)] == "ab"
+    assert s.values[(1, 5)] == "rich text"
+    assert isinstance(s.values[(1, 6)], CellError)
+    assert s.cached[(1, 7)] == ""
+    table = s.data_tables[(3, 2)]
+    assert table.bounds == (3, 2, 4, 3) and table.attributes["r1"] == "A1"
+    assert s.cached[(3, 2)] == 5.0 and s.cached[(3, 3)] == 6.0 and (3, 3) not in s.values
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _err(path):
+    with pytest.raises(WorkbookReadError) as info:
+        read_workbook(path)
+    msg = str(info.value)
+    assert str(path) in msg and msg.endswith(".")
+    return msg
+
+
+def test_not_a_zip(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("name,score\nAnn,90\n")
+    assert "not an .xlsx/.xlsm workbook" in _err(path)
+
+
+def test_missing_file(tmp_path):
+    assert "does not exist" in _err(tmp_path / "nowhere.xlsx")
+
+
+def test_truncated_zip(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "=1+1"
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "cut.xlsx"
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    assert "not an .xlsx/.xlsm workbook" in _err(bad) or "damaged" in _err(bad)
+
+
+def test_corrupted_member(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "=1+1"
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 5, start + info.compress_size - 2):
+        data[i] ^= 0x55
+    bad = tmp_path / "bitrot.xlsx"
+    bad.write_bytes(bytes(data))
+    assert "damaged" in _err(bad)
+
+
+def _compound_file(streams):
+    """A minimal OLE compound file (MS-CFB, version 3) holding ``streams``.
+
+    Encrypted OOXML workbooks are such files with EncryptionInfo and
+    EncryptedPackage streams; the stream sizes here are >= 4096 bytes so they
+    live in regular sectors and no mini stream is needed.
+    """
+    sector = 512
+    body = []
+    fat = [0xFFFFFFFD, 0xFFFFFFFE]  # sector 0: FAT, sector 1: directory
+    starts = []
+    for _, data in streams:
+        n = -(-len(data) // sector)
+        first = len(fat)
+        starts.append(first)
+        fat.extend(range(first + 1, first + n))
+        fat.append(0xFFFFFFFE)
+        body.append(data.ljust(n * sector, b"\0"))
+    fat.extend([0xFFFFFFFF] * (sector // 4 - len(fat)))
+
+    def entry(name, kind, child=0xFFFFFFFF, right=0xFFFFFFFF, start=0xFFFFFFFE, size=0):
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return (raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1)
+                + struct.pack("<III", 0xFFFFFFFF, right, child) + b"\0" * 16
+                + struct.pack("<I", 0) + b"\0" * 16 + struct.pack("<IQ", start, size))
+
+    entries = [entry("Root Entry", 5, child=1)]
+    for i, ((name, data), start) in enumerate(zip(streams, starts)):
+        right = i + 2 if i + 1 < len(streams) else 0xFFFFFFFF
+        entries.append(entry(name, 2, right=right, start=start, size=len(data)))
+    directory = b"".join(entries).ljust(sector, b"\0")
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+              + struct.pack("<I", 0) + b"\xff" * (4 * 108))
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat)
+    return header + fat_bytes + directory + b"".join(body)
+
+
+def test_password_protected(tmp_path):
+    path = tmp_path / "secret.xlsx"
+    path.write_bytes(_compound_file([("EncryptionInfo", b"\x04\x00\x04\x00" + b"\0" * 4092),
+                                     ("EncryptedPackage", bytes(range(256)) * 16)]))
+    assert "is password-protected" in _err(path)
+
+
+def test_legacy_xls_compound_file(tmp_path):
+    path = tmp_path / "old.xls"
+    path.write_bytes(_compound_file([("Workbook", b"\x09\x08" + b"\0" * 4094)]))
+    assert "legacy .xls" in _err(path)
+
+
+def test_missing_workbook_part(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    assert "xl/workbook.xml is missing" in _err(path)
+
+
+def test_missing_sheet_part(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.create_sheet("Second")["A1"] = "=1+1"
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "lost.xlsx"
+    _edit_member(good, bad, "xl/worksheets/sheet2.xml", lambda x: None)
+    msg = _err(bad)
+    assert "'Second'" in msg and "missing" in msg
+
+
+BOMB = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                   for i in range(1, 10))
+        + b']>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+          b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+          b'</sheetData></worksheet>')
+
+
+def test_entity_expansion_bomb_is_refused(tmp_path):
+    wb = openpyxl.Workbook()
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "lol.xlsx"
+    _edit_member(good, bad, "xl/worksheets/sheet1.xml", lambda x: BOMB)
+    assert "DTD" in _err(bad)
+
+
+def test_zip_bomb_ratio_is_refused(tmp_path):
+    wb = openpyxl.Workbook()
+    good = tmp_path / "good.xlsx"
+    wb.save(good)
+    bad = tmp_path / "bomb.xlsx"
+    _edit_member(good, bad, "xl/worksheets/sheet1.xml", lambda x: b"\0" * (24 * 2**20))
+    assert "zip bomb" in _err(bad)
+
+
+def test_absurd_declared_size_is_refused(tmp_path):
+    wb = openpyxl.Workbook()
+    path = tmp_path / "huge.xlsx"
+    wb.save(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        target = z.getinfo("xl/worksheets/sheet1.xml")
+    # Patch the central directory's uncompressed size; the reader must refuse
+    # before inflating anything.
+    name = target.filename.encode()
+    pos = 0
+    while True:
+        pos = data.find(b"PK\x01\x02", pos)
+        assert pos >= 0
+        n = struct.unpack("<H", data[pos + 28: pos + 30])[0]
+        if data[pos + 46: pos + 46 + n] == name:
+            break
+        pos += 4
+    data[pos + 24: pos + 28] = struct.pack("<I", 600 * 2**20)
+    path.write_bytes(bytes(data))
+    assert "600 MB" in _err(path)
