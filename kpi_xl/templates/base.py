@@ -244,7 +244,9 @@ class Template:
 
     def ranking_and_charts(self, ws, t: Labels, ctx: Context, total_key: str,
                            part_keys: list[str], total_label: str,
-                           axis_max: float | None = 100) -> None:
+                           axis_max: float | None = 100,
+                           parts_axis: tuple[str, str] = ("加权得分", "Weighted points"),
+                           total_fmt: str = L.SCORE) -> None:
         """Sorted ranking block with its bar chart, and a stacked bar of the score parts."""
         n = max(ctx.n, 1)
         order_idx = ws.max_column + 1
@@ -270,7 +272,7 @@ class Template:
             r = top + 2 + k
             L.body(ws.cell(r, 1, k + 1), "0")
             L.body(ws.cell(r, 2, f"=INDEX({ctx.rcol('agent')},MATCH(A{r},{order},0))"), bold=True)
-            L.body(ws.cell(r, 3, f"=INDEX({total},MATCH(A{r},{order},0))"), L.SCORE)
+            L.body(ws.cell(r, 3, f"=INDEX({total},MATCH(A{r},{order},0))"), total_fmt)
         block_end = top + 2 + n - 1
         L.ranking_bar(ws, t("团队排名", "Team ranking"),
                       Reference(ws, min_col=2, min_row=top + 2, max_row=block_end),
@@ -285,7 +287,7 @@ class Template:
                       Reference(ws, min_col=1, min_row=ctx.first, max_row=ctx.last),
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),
-                      f"A{chart_top}", t("加权得分", "Weighted points"), n, axis_max)
+                      f"A{chart_top}", t(*parts_axis), n, axis_max)
 
 
 def _col_index(letter: str) -> int:

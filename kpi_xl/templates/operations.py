@@ -90,6 +90,7 @@ class OperationsTemplate(ScoredTemplate):
         "Total = base points (the items' points added up) + bonus points. The bonus follows "
         "the total and the scheme's figures.")
     parts_title = ("得分构成", "Where the points come from")
+    parts_axis = ("得分", "Points")
     data_note = (
         "黄色单元格为录入项（每行一名运营）；灰色单元格由公式计算。最后一行为团队平均。",
         "Yellow cells are inputs (one person per row); grey cells are computed. The last row "

@@ -119,7 +119,7 @@ class PayTemplate(ScoredTemplate):
         L.title(ws, t(*self.scheme_title), t(*self.scheme_note), span=7)
         row = self.write_parameters(wb, ws, t, 4)
         checks = []
-        end = L.band_table(wb, ws, row, 1, TIERS, t, t(*TABLE_NAMES["tiers"]), 4)
+        end = L.band_table(wb, ws, row, 1, TIERS, t, t(*TABLE_NAMES["tiers"]))
         checks.append(f"B{end - 2}")
         row = end
         end = L.band_table(wb, ws, row, 1, BONUS_TIERS, t, t(*TABLE_NAMES["bonus_tiers"]), 4)
@@ -198,4 +198,5 @@ class PayTemplate(ScoredTemplate):
         ws[f"{first}3"].font = L.BOLD_FONT
         ws.merge_cells(f"{first}3:{last}3")
         self.ranking_and_charts(ws, t, ctx, "pay", [f"part_{k}" for k, *_ in parts],
-                                t("应发工资", "Pay"), axis_max=None)
+                                t("应发工资", "Pay"), axis_max=None,
+                                parts_axis=("金额（元）", "Amount"), total_fmt=L.COUNT)

@@ -213,10 +213,14 @@ class ScoredTemplate(Template):
         ws.merge_cells(f"{part_first}3:{part_last}3")
         L.total_formats(ws, ctx.rcol("total").replace("$", ""),
                         fail_below=self.fail_below())
-        L.colour_scale(ws, f"{ctx.result_cols['pts_' + self.kpis[0].key]}{FIRST_ROW}:"
-                           f"{ctx.result_cols['pts_' + self.kpis[-1].key]}{ctx.last}")
+        # One scale per KPI: items of different full marks must not share colours.
+        for k in self.kpis:
+            col = ctx.result_cols["pts_" + k.key]
+            L.colour_scale(ws, f"{col}{FIRST_ROW}:{col}{ctx.last}")
         self.ranking_and_charts(ws, t, ctx, "total", [p.key for p in parts], t("总分", "Total"),
-                                self.axis_max)
+                                self.axis_max, self.parts_axis)
+
+    parts_axis = ("加权得分", "Weighted points")
 
     parts_title = ("加权得分（得分 × 权重）", "Weighted points (points × weight)")
 
