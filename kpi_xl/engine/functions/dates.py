@@ -10,11 +10,12 @@ from . import excel
 from .helpers import elementwise
 
 _EPOCH = dt.date(1899, 12, 30)
+MAX_SERIAL = 2958465  # 31 Dec 9999
 
 
 def serial_to_date(serial):
     n = int(math.floor(serial))
-    if n < 0:
+    if n < 0 or n > MAX_SERIAL:
         raise ExcelRaise(NUM)
     if n == 60:
         raise ExcelRaise(VALUE)  # 29 Feb 1900 exists only in Excel
@@ -48,14 +49,12 @@ def make_date(y, m, d):
         raise ExcelRaise(NUM)
     y += (m - 1) // 12
     m = (m - 1) % 12 + 1
-    if y < 1900:
+    if y < 1900 or y > 9999:
         raise ExcelRaise(NUM)
     base = dt.date(y, m, 1)
     serial = date_to_serial(base) + d - 1
-    # Excel's 1900 leap bug: dates after Feb 1900 expressed from Jan/Feb shift by one.
-    if y == 1900 and m <= 2 and serial >= 60:
-        serial += 1
-    if serial < 0:
+    # Counting on from Jan/Feb 1900 passes Excel's 29 Feb 1900 (serial 60) by itself.
+    if serial < 0 or serial > MAX_SERIAL:
         raise ExcelRaise(NUM)
     return serial
 

@@ -212,3 +212,37 @@ def CODE(s):
         return t[0].encode("cp1252")[0]
     except UnicodeEncodeError:
         return 63
+
+
+@excel("TEXT", min_args=2, max_args=2)
+def TEXT(calc, value, fmt):
+    """Formats a number and converts it to text."""
+    from .helpers import broadcast, is_array, scalarize
+    from .numfmt import format_value
+    date1904 = calc.date1904
+
+    def one(v, f):
+        if isinstance(v, XlErr):
+            return v
+        if isinstance(f, XlErr):
+            return f
+        f = to_text(f)
+        if v is None:
+            v = 0
+        elif isinstance(v, bool):
+            v = "TRUE" if v else "FALSE"
+        elif isinstance(v, str):
+            n = parse_number_text(v)
+            if n is None:
+                from .dates import datevalue_or_none
+                n = datevalue_or_none(v)
+            if n is not None:
+                v = n
+        return format_value(v, f, date1904)
+
+    if is_array(value) or is_array(fmt):
+        return broadcast(calc, one, (value, fmt))
+    try:
+        return one(scalarize(calc, value), scalarize(calc, fmt))
+    except ExcelRaise as exc:
+        return exc.err

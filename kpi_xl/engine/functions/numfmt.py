@@ -1,0 +1,668 @@
+"""Excel number formats, as TEXT applies them: sections, conditions, digit placeholders,
+thousands and scaling commas, percent, scientific, fractions, dates and elapsed times."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from fractions import Fraction
+
+from ..values import VALUE, ExcelRaise, fmt_number
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]
+_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+_COND = re.compile(r"^\[(<=|>=|<>|<|>|=)\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\]$")
+_DIGITS = "0#?"
+
+
+# -- tokenizing --------------------------------------------------------------------
+
+def split_sections(fmt):
+    """The format's sections, split at semicolons outside quotes, brackets and escapes."""
+    out, cur, i = [], [], 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch == '"':
+            j = fmt.find('"', i + 1)
+            j = len(fmt) if j < 0 else j + 1
+            cur.append(fmt[i:j])
+            i = j
+            continue
+        if ch in "\\_*" and i + 1 < len(fmt):
+            cur.append(fmt[i:i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            j = fmt.find("]", i)
+            j = len(fmt) if j < 0 else j + 1
+            cur.append(fmt[i:j])
+            i = j
+            continue
+        if ch == ";":
+            out.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def tokenize(sec):
+    """[(kind, text)]: kinds lit, digit, dot, comma, pct, exp, slash, at, general, date, elapsed,
+    ampm, bracket."""
+    toks, i, n = [], 0, len(sec)
+    low = sec.lower()
+    while i < n:
+        ch = sec[i]
+        lc = ch.lower()
+        if ch == '"':
+            j = sec.find('"', i + 1)
+            j = n if j < 0 else j
+            toks.append(("lit", sec[i + 1:j]))
+            i = j + 1
+        elif ch == "\\":
+            toks.append(("lit", sec[i + 1:i + 2]))
+            i += 2
+        elif ch == "_":
+            toks.append(("lit", " "))
+            i += 2
+        elif ch == "*":
+            i += 2  # a fill character has no width in text
+        elif ch == "[":
+            j = sec.find("]", i)
+            j = n if j < 0 else j
+            inner = sec[i + 1:j]
+            il = inner.lower()
+            if il and all(c == il[0] for c in il) and il[0] in "hms":
+                toks.append(("elapsed", il))
+            elif inner.startswith("$"):
+                sym = inner[1:].split("-", 1)[0]
+                if sym:
+                    toks.append(("lit", sym))
+            else:
+                toks.append(("bracket", inner))
+            i = j + 1
+        elif ch in _DIGITS:
+            toks.append(("digit", ch))
+            i += 1
+        elif ch == ".":
+            toks.append(("dot", "."))
+            i += 1
+        elif ch == ",":
+            toks.append(("comma", ","))
+            i += 1
+        elif ch == "%":
+            toks.append(("pct", "%"))
+            i += 1
+        elif lc == "e" and i + 1 < n and sec[i + 1] in "+-":
+            toks.append(("exp", sec[i:i + 2]))
+            i += 2
+        elif ch == "/":
+            toks.append(("slash", "/"))
+            i += 1
+        elif ch == "@":
+            toks.append(("at", "@"))
+            i += 1
+        elif low.startswith("general", i):
+            toks.append(("general", "General"))
+            i += 7
+        elif low.startswith("am/pm", i):
+            toks.append(("ampm", sec[i:i + 5]))
+            i += 5
+        elif low.startswith("a/p", i):
+            toks.append(("ampm", sec[i:i + 3]))
+            i += 3
+        elif lc in "ymdhse" or lc in "gb" and False:
+            j = i
+            while j < n and sec[j].lower() == lc:
+                j += 1
+            toks.append(("date", sec[i:j].lower().replace("e", "yyyy")))
+            i = j
+        elif ch in "123456789" and toks and toks[-1][0] in ("slash",):
+            j = i
+            while j < n and sec[j].isdigit():
+                j += 1
+            toks.append(("denom", sec[i:j]))
+            i = j
+        else:
+            toks.append(("lit", ch))
+            i += 1
+    return toks
+
+
+def _condition(toks):
+    for k, t in toks:
+        if k == "bracket":
+            m = _COND.match("[" + t + "]")
+            if m:
+                op, val = m.group(1), float(m.group(2))
+                return {"<": lambda x: x < val, ">": lambda x: x > val, "=": lambda x: x == val,
+                        "<=": lambda x: x <= val, ">=": lambda x: x >= val,
+                        "<>": lambda x: x != val}[op]
+    return None
+
+
+# -- entry point -------------------------------------------------------------------
+
+def format_value(v, fmt, date1904=False):
+    """``v`` (number or text) formatted with Excel number format ``fmt``."""
+    if fmt == "":
+        return ""
+    secs = split_sections(fmt)
+    toks = [tokenize(s) for s in secs]
+    if isinstance(v, str):
+        if len(toks) >= 4:
+            t = toks[3]
+        elif any(k == "at" for k, _ in toks[0]):
+            t = toks[0]
+        else:
+            return v
+        return "".join(v if k == "at" else x for k, x in t if k in ("lit", "at")) \
+            if any(k == "at" for k, _ in t) else "".join(x for k, x in t if k == "lit")
+    x = float(v)
+    conds = [_condition(t) for t in toks[:3]]
+    neg_sign = False
+    if any(conds):
+        c0 = conds[0] or (lambda y: y >= 0)
+        if c0(x):
+            idx = 0
+        elif len(toks) >= 2 and (conds[1] is None or conds[1](x)):
+            idx = 1 if (conds[1] is not None or len(toks) < 3 or x < 0) else 2
+            if conds[1] is None and conds[0] is not None and len(toks) >= 3:
+                idx = 1 if x < 0 else 2
+        elif len(toks) >= 3:
+            idx = 2
+        else:
+            # no section takes the value: Excel falls back to General
+            return general(x)
+        sec = toks[idx]
+        # A negative value shown by a section written for it loses its sign; any other keeps it.
+        if x < 0:
+            if idx == 0 or conds[idx] is not None and not _only_negative(conds[idx]):
+                neg_sign = True
+            x = abs(x)
+    else:
+        n = min(len(toks), 4)
+        if n >= 3 and x == 0:
+            sec = toks[2]
+        elif n >= 2 and x < 0:
+            sec, x = toks[1], -x
+        else:
+            sec = toks[0]
+            if x < 0:
+                neg_sign = True
+                x = -x
+    if all(k in ("bracket",) for k, _ in sec) and any(k == "bracket" for k, _ in sec) \
+            and len(secs) == 1:
+        sec = [("general", "General")]
+    out = _format_number(x, sec, date1904)
+    if neg_sign and _shows_sign(out, sec):
+        if any(k in ("date", "ampm") for k, _ in sec) and not any(k == "elapsed" for k, _ in sec):
+            raise ExcelRaise(VALUE)
+        out = "-" + out
+    return out
+
+
+def _only_negative(cond):
+    return cond(-1e-300) and not cond(1e-300) and not cond(0)
+
+
+def _shows_sign(out, sec):
+    # Excel drops the minus when every digit shown is zero ("0" of -0.001), but keeps it
+    # for dates and text-only sections.
+    if any(k in ("date", "elapsed", "ampm") for k, _ in sec):
+        return True
+    if not any(k in ("digit", "general") for k, _ in sec):
+        return True
+    return any(ch in "123456789" for ch in out)
+
+
+def _format_number(x, sec, date1904):
+    kinds = {k for k, _ in sec}
+    if "date" in kinds or "elapsed" in kinds or "ampm" in kinds:
+        return _format_date(x, sec, date1904)
+    if "general" in kinds:
+        return "".join(general(x) if k == "general" else t for k, t in sec if k in ("lit", "general")
+                       or k in ("at",))
+    if "digit" not in kinds:
+        if "at" in kinds:
+            return "".join(general(x) if k == "at" else t for k, t in sec if k in ("lit", "at"))
+        return "".join(t if k != "pct" else "%" for k, t in sec
+                       if k in ("lit", "pct", "dot", "comma", "slash", "denom"))
+    if "slash" in kinds and _is_fraction(sec):
+        return _format_fraction(x, sec)
+    if "exp" in kinds:
+        return _format_scientific(x, sec)
+    return _format_fixed(x, sec)
+
+
+# -- General -------------------------------------------------------------------------
+
+def general(x):
+    """A number as the General format shows it in an 11-character cell."""
+    if x == 0:
+        return "0"
+    ax = abs(x)
+    if ax >= 1e11:
+        return _general_sci(x)
+    if ax < 1:
+        fixed = f"{ax:.9f}".rstrip("0").rstrip(".")
+        sci = _general_sci(ax)
+        sig_fixed = len(fixed.replace("0.", "", 1).lstrip("0")) if fixed not in ("0", "") else 0
+        sig_sci = len(sci.split("E")[0].replace(".", ""))
+        if sig_fixed == 0 or sig_sci > sig_fixed:
+            return ("-" if x < 0 else "") + sci
+        return ("-" if x < 0 else "") + fixed
+    s = fmt_number(x)
+    if "E" in s:
+        return _general_sci(x)
+    digits_int = len(str(int(ax))) if ax >= 1 else 1
+    limit = 11
+    if len(s) <= limit:
+        return s
+    decimals = max(0, limit - digits_int - 1)
+    if ax < 1:
+        # leading zeros after the point count against the width
+        s2 = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
+        if s2 in ("0", "-0", ""):
+            return _general_sci(x)
+        lead = -math.floor(math.log10(ax)) - 1
+        if lead >= 5:
+            return _general_sci(x)
+        return s2
+    s2 = f"{x:.{decimals}f}"
+    if "." in s2:
+        s2 = s2.rstrip("0").rstrip(".")
+    return s2
+
+
+def _general_sci(x):
+    s = f"{x:.5E}"
+    mant, exp = s.split("E")
+    mant = mant.rstrip("0").rstrip(".")
+    e = int(exp)
+    return f"{mant}E{'-' if e < 0 else '+'}{abs(e):02d}"
+
+
+# -- fixed-point ---------------------------------------------------------------------
+
+def _split_number(sec):
+    """(prefix literal tokens, integer part tokens, fraction tokens, suffix), scaling, percent."""
+    first = next(i for i, (k, _) in enumerate(sec) if k == "digit" or k == "dot")
+    last = max(i for i, (k, _) in enumerate(sec) if k == "digit")
+    return first, last
+
+
+def _format_fixed(x, sec, scaling=True):
+    pct = sum(1 for k, _ in sec if k == "pct") if scaling else 0
+    first = next(i for i, (k, _) in enumerate(sec) if k in ("digit", "dot"))
+    last = max(i for i, (k, _) in enumerate(sec) if k in ("digit", "dot"))
+    # commas right after the last digit placeholder (before the point or at the end) scale
+    scale = 0
+    dot = next((i for i, (k, _) in enumerate(sec) if k == "dot"), None)
+    int_end = dot if dot is not None else last + 1
+    j = int_end
+    # scaling commas: those following the last integer digit placeholder
+    last_int_digit = max((i for i in range(first, int_end) if sec[i][0] == "digit"), default=None)
+    scaled_commas = set()
+    if last_int_digit is not None and scaling:
+        j = last_int_digit + 1
+        while j < len(sec) and sec[j][0] == "comma":
+            scale += 1
+            scaled_commas.add(j)
+            j += 1
+    if scaling:
+        j = last + 1
+        while j < len(sec) and sec[j][0] == "comma":
+            if j not in scaled_commas:
+                scale += 1
+                scaled_commas.add(j)
+            j += 1
+    grouping = any(k == "comma" and i not in scaled_commas and first <= i < int_end
+                   for i, (k, _) in enumerate(sec))
+    x = x * (100 ** pct) / (1000 ** scale)
+    if not scaling:
+        scaled_commas = {i for i, (k, _) in enumerate(sec) if k == "comma" and i >= int_end}
+    int_ph = [i for i in range(first, int_end) if sec[i][0] == "digit"]
+    frac_ph = [i for i in range((dot + 1) if dot is not None else len(sec), len(sec))
+               if sec[i][0] == "digit"]
+    nd = len(frac_ph)
+    s = _round_fixed(x, nd)
+    ip, _, fp = s.partition(".")
+    if ip == "0":
+        ip = ""
+    out = []
+    # integer digits: right-aligned over the placeholders, overflow at the first one
+    digits = list(ip)
+    assign = {}
+    for i in reversed(int_ph):
+        ph = sec[i][1]
+        if digits:
+            assign[i] = digits.pop()
+        else:
+            assign[i] = "0" if ph == "0" else (" " if ph == "?" else "")
+    if int_ph:
+        lead = "".join(digits)
+        if grouping:
+            # group the whole integer as one number, shown at the first placeholder
+            full = lead + "".join(assign[i] for i in int_ph)
+            grouped = _group(full) if full else ""
+            # a separator inside the padding is padding too
+            grouped = re.sub(r"(?<= ),", " ", grouped)
+            assign = {i: "" for i in int_ph}
+            assign[int_ph[0]] = grouped
+            lead = ""
+        else:
+            assign[int_ph[0]] = lead + assign[int_ph[0]]
+    fdig = list(fp) if nd else []
+    # trailing zeros under # vanish, under ? become spaces
+    shown = []
+    for k, i in enumerate(frac_ph):
+        shown.append(fdig[k] if k < len(fdig) else "0")
+    for k in range(len(frac_ph) - 1, -1, -1):
+        ph = sec[frac_ph[k]][1]
+        if shown[k] == "0" and ph in "#?":
+            shown[k] = "" if ph == "#" else " "
+        else:
+            break
+    frac_assign = dict(zip(frac_ph, shown))
+    for i, (k, t) in enumerate(sec):
+        if k == "digit":
+            out.append(assign.get(i, frac_assign.get(i, "")))
+        elif k == "dot":
+            out.append("." if i == dot else "")
+        elif k == "comma":
+            if not (first <= i < int_end) and i not in scaled_commas:
+                out.append(",")
+        elif k == "pct":
+            out.append("%")
+        elif k in ("lit", "slash", "denom"):
+            out.append(t)
+        elif k == "at":
+            out.append(t)
+    return "".join(out)
+
+
+def _group(digits):
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    return ",".join(parts)
+
+
+def _round_fixed(x, nd):
+    """``x`` (≥ 0) rounded half away from zero to ``nd`` decimals, as plain digits."""
+    if x >= 1e15:
+        ip = f"{x:.0f}"
+        # beyond 15 significant digits Excel shows zeros
+        sig = f"{x:.14e}"
+        mant, e = sig.split("e")
+        digits = mant.replace(".", "")
+        ip = (digits + "0" * (int(e) + 1))[:int(e) + 1]
+        return ip + ("." + "0" * nd if nd else "")
+    r = _round_half_up(x, nd)
+    return f"{r:.{nd}f}"
+
+
+def _round_half_up(x, nd):
+    # 15 significant digits first (what Excel stores), then half away from zero
+    if x == 0:
+        return 0.0
+    from decimal import ROUND_HALF_UP, Decimal
+    d = Decimal(repr(float(f"{x:.15g}")))
+    q = Decimal(1).scaleb(-nd)
+    return float(d.quantize(q, rounding=ROUND_HALF_UP)) if nd < 300 else x
+
+
+# -- scientific ----------------------------------------------------------------------
+
+def _format_scientific(x, sec):
+    ei = next(i for i, (k, _) in enumerate(sec) if k == "exp")
+    mant_sec, exp_sec = sec[:ei], sec[ei + 1:]
+    sign_plus = sec[ei][1][1] == "+"
+    # percent and commas neither scale nor group the mantissa's exponent choice
+    dot = next((i for i, (k, _) in enumerate(mant_sec) if k == "dot"), None)
+    int_ph = [i for i, (k, _) in enumerate(mant_sec) if k == "digit" and (dot is None or i < dot)]
+    frac_ph = [i for i, (k, _) in enumerate(mant_sec) if k == "digit" and dot is not None and i > dot]
+    step = max(len(int_ph), 1)
+    nd = len(frac_ph)
+    if x == 0:
+        e, m = 0, 0.0
+    else:
+        e = math.floor(math.log10(x))
+        e = math.floor(e / step) * step
+        m = _round_half_up(x / 10 ** e, nd)
+        if m >= 10 ** step:
+            e += step
+            m = _round_half_up(x / 10 ** e, nd)
+    plain = [(k, t) for k, t in mant_sec if k not in ("pct", "comma")] if False else mant_sec
+    mant_txt = _format_fixed(m, mant_sec, scaling=False) if int_ph or frac_ph \
+        else "".join(t for k, t in mant_sec if k == "lit")
+    exp_digits = [t for k, t in exp_sec if k == "digit"]
+    ne = len(exp_digits)
+    etxt = str(abs(e)).rjust(sum(1 for t in exp_digits if t == "0"), "0")
+    if ne == 0:
+        etxt = str(abs(e))
+    esign = "-" if e < 0 else ("+" if sign_plus else "")
+    # exponent digits, then whatever literals follow them
+    rest = []
+    placed = False
+    for k, t in exp_sec:
+        if k == "digit":
+            if not placed:
+                rest.append(esign + etxt)
+                placed = True
+        elif k in ("lit", "slash", "comma", "dot"):
+            rest.append(t)
+        elif k == "pct":
+            rest.append("%")
+    return mant_txt + sec[ei][1][0] + "".join(rest)
+
+
+# -- fractions -----------------------------------------------------------------------
+
+def _is_fraction(sec):
+    si = next(i for i, (k, _) in enumerate(sec) if k == "slash")
+    before = any(k == "digit" for k, _ in sec[:si])
+    after = any(k in ("digit", "denom") for k, _ in sec[si + 1:])
+    return before and after
+
+
+def _format_fraction(x, sec):
+    si = next(i for i, (k, _) in enumerate(sec) if k == "slash")
+    # numerator: the run of digit placeholders right before the slash (literals between allowed)
+    num_end = max(i for i in range(si) if sec[i][0] == "digit")
+    num_start = num_end
+    while num_start - 1 >= 0 and sec[num_start - 1][0] == "digit":
+        num_start -= 1
+    whole_ph = [i for i in range(num_start) if sec[i][0] == "digit"]
+    den_idx = [i for i in range(si + 1, len(sec)) if sec[i][0] in ("digit", "denom")]
+    den_start = den_idx[0]
+    den_end = den_start
+    while den_end + 1 < len(sec) and sec[den_end + 1][0] in ("digit", "denom") \
+            and sec[den_start][0] == sec[den_end + 1][0]:
+        den_end += 1
+    fixed = sec[den_start][0] == "denom"
+    if whole_ph:
+        whole = math.floor(x)
+        frac = x - whole
+    else:
+        whole, frac = 0, x
+    if fixed:
+        d = int(sec[den_start][1])
+        nnum = int(_round_half_up(frac * d, 0))
+    else:
+        maxd = 10 ** (den_end - den_start + 1) - 1
+        f = Fraction(frac).limit_denominator(maxd)
+        nnum, d = f.numerator, f.denominator
+    if whole_ph and nnum == d and d:
+        whole += 1
+        nnum = 0
+    num_ph = "".join(sec[i][1] for i in range(num_start, num_end + 1))
+    den_ph = "".join(sec[i][1] for i in range(den_start, den_end + 1)) if not fixed else sec[den_start][1]
+    if whole_ph and nnum == 0:
+        # no fractional part: the fraction becomes spaces of the same width
+        whole_txt = _format_fixed(float(whole), sec[:num_start]) if whole else \
+            _format_fixed(0.0, sec[:num_start])
+        tail = " " * (len(num_ph) + 1 + len(den_ph))
+        rest = "".join(t for k, t in sec[den_end + 1:] if k in ("lit",))
+        if whole == 0 and not any(sec[i][1] == "0" for i in whole_ph):
+            whole_txt = whole_txt.rstrip() if whole_txt.strip() else whole_txt
+            if whole_txt.strip() == "":
+                whole_txt = whole_txt[:-1] + "0" if whole_txt else "0"
+        return whole_txt + tail + rest
+    if not whole_ph and nnum == 0 and False:
+        pass
+    head = _format_fixed(float(whole), sec[:num_start]) if whole_ph else \
+        "".join(t for k, t in sec[:num_start] if k == "lit")
+    if whole_ph and whole == 0:
+        # a zero whole part disappears under # or ?
+        if not any(sec[i][1] == "0" for i in whole_ph):
+            head = "".join(" " if sec[i][0] == "digit" and sec[i][1] == "?" else
+                           (t if sec[i][0] == "lit" else "") for i, (k, t) in enumerate(sec[:num_start]))
+    numtxt = _pad(str(nnum), num_ph, left=True)
+    dentxt = str(d) if fixed else _pad(str(d), den_ph, left=False)
+    mid = "".join(t for k, t in sec[num_end + 1:si] if k == "lit")
+    mid2 = "".join(t for k, t in sec[si + 1:den_start] if k == "lit")
+    rest = "".join(t for k, t in sec[den_end + 1:] if k == "lit")
+    return head + numtxt + mid + "/" + mid2 + dentxt + rest
+
+
+def _pad(digits, ph, left):
+    if len(digits) >= len(ph):
+        return digits
+    extra = ph[:len(ph) - len(digits)] if left else ph[len(digits):]
+    fill = "".join("0" if c == "0" else (" " if c == "?" else "") for c in extra)
+    return fill + digits if left else digits + fill
+
+
+# -- dates and times -----------------------------------------------------------------
+
+def serial_parts(x, date1904=False, decimals=0):
+    """(year, month, day, weekday 0=Sunday, hour, minute, second, fraction of second, total seconds)."""
+    if x < 0 or x >= 2958466:
+        raise ExcelRaise(VALUE)
+    scale = 10 ** decimals
+    ticks = int(_round_half_up(x * 86400 * scale, 0))
+    secs_total, sub = divmod(ticks, scale)
+    days, sod = divmod(secs_total, 86400)
+    if date1904:
+        days += 1462
+    if days == 0:
+        y, m, d = 1900, 1, 0
+    elif days == 60:
+        y, m, d = 1900, 2, 29
+    else:
+        base = dt.date(1899, 12, 31) if days < 60 else dt.date(1899, 12, 30)
+        try:
+            date = base + dt.timedelta(days=days)
+        except OverflowError:
+            raise ExcelRaise(VALUE)
+        y, m, d = date.year, date.month, date.day
+    wd = (days - 1) % 7 if days >= 1 else 6
+    h, rem = divmod(sod, 3600)
+    mi, s = divmod(rem, 60)
+    return y, m, d, wd, h, mi, s, sub, secs_total
+
+
+def _format_date(x, sec, date1904):
+    toks = list(sec)
+    if any(k == "digit" and t in "#?" for k, t in toks):
+        raise ExcelRaise(VALUE)
+    # sub-second precision: digits after a dot that follows seconds
+    decimals = 0
+    for i, (k, t) in enumerate(toks):
+        if k == "dot" and i > 0 and any(kk in ("date", "elapsed") and tt[0] == "s"
+                                        for kk, tt in toks[max(0, i - 1):i]):
+            j = i + 1
+            while j < len(toks) and toks[j] == ("digit", "0"):
+                j += 1
+            decimals = max(decimals, min(3, j - i - 1))
+    y, mo, d, wd, h, mi, s, sub, total = serial_parts(x, date1904, decimals)
+    has_ampm = any(k == "ampm" for k, _ in toks)
+    # which m's are minutes: after an hour or before a second
+    kinds = []
+    for i, (k, t) in enumerate(toks):
+        if k == "date" and t[0] == "m" and len(t) <= 2:
+            prev = next((toks[j] for j in range(i - 1, -1, -1) if toks[j][0] in ("date", "elapsed")), None)
+            nxt = next((toks[j] for j in range(i + 1, len(toks)) if toks[j][0] in ("date", "elapsed")), None)
+            if prev and prev[1][0] in "hs" or nxt and nxt[1][0] == "s":
+                kinds.append("min")
+                continue
+        kinds.append(None)
+    elapsed_unit = next((t[0] for k, t in toks if k == "elapsed"), None)
+    out = []
+    i = 0
+    while i < len(toks):
+        k, t = toks[i]
+        if k == "date":
+            c = t[0]
+            n = len(t)
+            if c == "y":
+                out.append(f"{y % 100:02d}" if n <= 2 else f"{y:04d}")
+            elif c == "m" and kinds[i] == "min":
+                v = total // 60 if elapsed_unit == "m" else mi
+                out.append(f"{v:02d}" if n >= 2 else str(v))
+            elif c == "m":
+                if n == 1:
+                    out.append(str(mo))
+                elif n == 2:
+                    out.append(f"{mo:02d}")
+                elif n == 3:
+                    out.append(_MONTHS[mo - 1][:3])
+                elif n == 5:
+                    out.append(_MONTHS[mo - 1][0])
+                else:
+                    out.append(_MONTHS[mo - 1])
+            elif c == "d":
+                if n == 1:
+                    out.append(str(d))
+                elif n == 2:
+                    out.append(f"{d:02d}")
+                elif n == 3:
+                    out.append(_DAYS[wd][:3])
+                else:
+                    out.append(_DAYS[wd])
+            elif c == "h":
+                hh = total // 3600 if elapsed_unit == "h" else h
+                if has_ampm:
+                    hh = h % 12 or 12
+                out.append(f"{hh:02d}" if n >= 2 else str(hh))
+            elif c == "s":
+                v = total if elapsed_unit == "s" else s
+                out.append(f"{v:02d}" if n >= 2 else str(v))
+            else:
+                out.append(t)
+        elif k == "elapsed":
+            c, n = t[0], len(t)
+            v = {"h": total // 3600, "m": total // 60, "s": total}[c]
+            out.append(str(v).rjust(n, "0"))
+        elif k == "ampm":
+            pm = h >= 12
+            if len(t) == 5:
+                word = "PM" if pm else "AM"
+                out.append(word)
+            else:
+                a, p = t.split("/")
+                out.append(p if pm else a)
+        elif k == "dot" and decimals and i + 1 < len(toks) and toks[i + 1] == ("digit", "0"):
+            j = i + 1
+            while j < len(toks) and toks[j] == ("digit", "0"):
+                j += 1
+            nd = j - i - 1
+            frac = f"{sub:0{decimals}d}"[:nd] if decimals else ""
+            out.append("." + frac.ljust(nd, "0"))
+            i = j
+            continue
+        elif k in ("lit", "slash", "denom", "comma", "dot"):
+            out.append(t)
+        elif k == "digit":
+            out.append(t)
+        elif k == "pct":
+            out.append("%")
+        elif k == "general":
+            out.append(general(x))
+        i += 1
+    return "".join(out)
