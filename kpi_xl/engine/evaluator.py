@@ -272,7 +272,14 @@ class Calc:
     def _spill(self, sheet, r, c, area, v):
         r1, c1, r2, c2 = area
         res = self.results[sheet]
-        if isinstance(v, (Ref, MultiRef)):
+        if isinstance(v, Ref):
+            # range_rows clips whole rows/columns to the used area; the cut-off part is blank.
+            rows = self.values(v)
+            h, w = v.shape
+            if len(rows) < h or (rows and len(rows[0]) < w):
+                rows = [list(row) + [None] * (w - len(row)) for row in rows]
+                rows += [[None] * w for _ in range(h - len(rows))]
+        elif isinstance(v, MultiRef):
             rows = self.values(v)
         elif isinstance(v, Arr):
             rows = v.rows

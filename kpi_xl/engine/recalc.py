@@ -37,7 +37,8 @@ def book_input(data) -> BookInput:
     for s in data.sheets:
         si = SheetInput(s.name)
         si.values = {k: _engine_value(v) for k, v in s.values.items()}
-        si.formulas = dict(s.formulas)
+        # Spill members carry an empty <f/> marker; their values come from the anchor.
+        si.formulas = {k: t for k, t in s.formulas.items() if t}
         for anchor, af in s.arrays.items():
             si.formulas[anchor] = af.text
             si.arrays[anchor] = af.bounds
