@@ -257,7 +257,7 @@ class Template:
         for k in range(n):
             r = ctx.first + k
             c = ws.cell(r, order_idx)
-            c.value = (f"=RANK({ctx.r(total_key, r)},{total})"
+            c.value = (f"={rank_formula(ctx.r(total_key, r), total)[1:]}"
                        f"+COUNTIF(${ctx.result_cols[total_key]}${ctx.first}:{ctx.r(total_key, r)},"
                        f"{ctx.r(total_key, r)})-1")
             L.body(c, "0")
@@ -288,6 +288,16 @@ class Template:
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),
                       f"A{chart_top}", t(*parts_axis), n, axis_max)
+
+
+def rank_formula(cell: str, cells: str) -> str:
+    """Place of ``cell`` among ``cells``, best first, ties sharing the better place.
+
+    Written with COUNTIF rather than RANK because COUNTIF skips error values: one agent
+    whose value falls in no band (#N/A) must not take every other agent's rank with it.
+    That agent has no rank (#N/A) rather than the place COUNTIF would give an error.
+    """
+    return f'=IF(ISNUMBER({cell}),COUNTIF({cells},">"&{cell})+1,NA())'
 
 
 def _col_index(letter: str) -> int:

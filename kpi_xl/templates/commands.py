@@ -70,7 +70,7 @@ def run_summary_command(args) -> int:
     lang = getattr(args, "lang", None) or _lang_of(paths, problems)
     write_summary(df, args.output, lang=lang)
     print(f"Wrote {args.output}: {len(df)} result row(s) from {df['file'].nunique()} workbook(s)"
-          + (f"; {len(problems)} workbook(s) left out." if problems else "."))
+          + (f"; {len(problems)} problem(s) reported." if problems else "."))
     return 1 if problems else 0
 
 

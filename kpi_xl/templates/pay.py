@@ -12,7 +12,7 @@ from __future__ import annotations
 from openpyxl.formatting.rule import CellIsRule
 
 from . import layout as L
-from .base import Computed, Context, _print_setup
+from .base import Computed, Context, _print_setup, rank_formula
 from .layout import Column, Labels
 from .scored import Param, ScoredTemplate, rate
 
@@ -172,7 +172,7 @@ class PayTemplate(ScoredTemplate):
                      lambda c, r: f"={c.r('base', r)}+{c.r('top', r)}+{c.r('commission', r)}"
                                   f"+{c.r('performance', r)}", width=12),
             Computed("pay_rank", "工资排名", "Pay rank", "0",
-                     lambda c, r: f"=RANK({c.r('pay', r)},{c.rcol('pay')})"),
+                     lambda c, r: rank_formula(c.r('pay', r), c.rcol('pay'))),
             self.quadrant_column(t),
         ]
         # The stacked chart needs its series side by side: the parts of pay, repeated.

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import layout as L
-from .base import Computed, Context, Template, _print_setup
+from .base import Computed, Context, Template, _print_setup, rank_formula
 from .layout import FIRST_ROW, Labels
 
 
@@ -195,7 +195,7 @@ class ScoredTemplate(Template):
         ws = wb.create_sheet(ctx.results_sheet)
         cols = self.points_columns(t) + self.score_columns(t)
         cols.append(Computed("rank", "排名", "Rank", "0",
-                             lambda c, r: f"=RANK({c.r('total', r)},{c.rcol('total')})"))
+                             lambda c, r: rank_formula(c.r('total', r), c.rcol('total'))))
         cols += self.after_rank_columns(t)
         cols.append(self.bonus_column(t))
         quadrant = self.quadrant_column(t)

@@ -37,8 +37,12 @@ def _named_cell(wb, name: str):
     return None
 
 
-def read_results(path):
-    """The results rows of one workbook as dicts (file, template, shop, month, agent, total …)."""
+def read_results(path, notes: list | None = None):
+    """The results rows of one workbook as dicts (file, template, shop, month, agent, total …).
+
+    A total that is an error value (a metric in no band of its table, say) is kept as it
+    is and described in ``notes``.
+    """
     from openpyxl import load_workbook
     from .workbook_info import template_of
     path = Path(path)
@@ -70,6 +74,11 @@ def read_results(path):
         if all(v is None for v in values.values()):
             uncached += 1
             continue
+        total = values.get("total")
+        if notes is not None and isinstance(total, str) and total.startswith("#"):
+            notes.append(f"{path.name}: the total of {values.get('agent')!r} is {total} "
+                         f"(on sheet {sheet!r}); a figure falls outside the scheme's tables "
+                         f"— see the check cells on the scheme sheet.")
         rows.append({"file": path.name, "template": spec.name,
                      "shop": str(shop) if shop not in (None, "") else path.stem,
                      "month": str(month) if month not in (None, "") else "",
@@ -88,13 +97,15 @@ def collect(paths, *, strict: bool = True, progress: bool = False, problems: lis
     template's own score columns.  With ``strict`` a workbook that cannot be read
     (or has no cached values) raises :class:`SummaryError` naming all such files;
     otherwise they are left out and their problems appended to ``problems``.
+    Totals that are error values are kept (as missing numbers) and always described
+    in ``problems`` when it is given.
     """
     import pandas as pd
     from tqdm import tqdm
     rows, found = [], []
     for path in tqdm(list(paths), disable=not progress, desc="summary", unit="workbook"):
         try:
-            rows.extend(read_results(path))
+            rows.extend(read_results(path, problems))
         except SummaryError as exc:
             found.extend(exc.problems)
     if found:
@@ -108,7 +119,10 @@ def collect(paths, *, strict: bool = True, progress: bool = False, problems: lis
     front = ["shop", "month", "agent", "total", "rank", "bonus", "quadrant", "file", "template"]
     cols = [c for c in front if c in df.columns] + [c for c in df.columns if c not in front]
     df = df[cols]
-    df["total"] = pd.to_numeric(df["total"], errors="coerce")
+    # Error values (#N/A …) become missing numbers; they were reported above.
+    for col in ("total", "rank", "bonus"):
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col], errors="coerce")
     return df.sort_values(["month", "shop", "rank" if "rank" in df else "agent"],
                           kind="stable").reset_index(drop=True)
 
