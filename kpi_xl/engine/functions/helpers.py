@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..values import (DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
+from ..values import (DIV0, ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
                       parse_number_text, to_number, to_text)
 
 
@@ -137,6 +137,19 @@ def _wild_to_regex(pat):
     return re.compile("^" + "".join(out) + "$", re.I | re.S)
 
 
+def _equals_number(n):
+    """Equality with a number also takes text that reads as that number ("23" = 23)."""
+    def match(v):
+        t = type(v)
+        if t is int or t is float:
+            return compare(v, n) == 0
+        if t is str:
+            x = parse_number_text(v)
+            return x is not None and compare(x, n) == 0
+        return False
+    return match
+
+
 def criteria_matcher(crit):
     """A predicate for one cell value, following Excel's criteria rules."""
     if isinstance(crit, XlErr):
@@ -146,9 +159,17 @@ def criteria_matcher(crit):
     if isinstance(crit, bool):
         return lambda v: isinstance(v, bool) and v == crit
     if isinstance(crit, (int, float)):
-        return lambda v: (type(v) in (int, float)) and compare(v, crit) == 0
+        return _equals_number(crit)
     m = _CRIT.match(crit)
     op, rest = m.group(1) or "", m.group(2)
+    if rest == "" and op in ("<", ">", "<=", ">="):
+        return lambda v: False
+    if op in ("", "=", "<>") and rest.upper() in ERROR_CODES:
+        code = rest.upper()
+
+        def is_err(v):
+            return (isinstance(v, XlErr) and v.code == code) or (isinstance(v, str) and v.upper() == code)
+        return (lambda v: not is_err(v)) if op == "<>" else is_err
     n = parse_number_text(rest) if rest.strip() else None
     if n is None and rest:
         from .dates import datevalue_or_none
@@ -160,6 +181,9 @@ def criteria_matcher(crit):
             return lambda v: not (isinstance(v, bool) and v == b)
         return lambda v: isinstance(v, bool) and v == b
     if n is not None:
+        if op in ("", "="):
+            return _equals_number(n)
+
         def cmp_num(v):
             if type(v) not in (int, float):
                 return op == "<>"

@@ -193,21 +193,49 @@ def XMATCH(calc, value, array, match_mode=None, search_mode=None):
     return NA if i < 0 else i + 1
 
 
-def _xfind(calc, value, vec, match_mode, search_mode):
-    x = _lookup_value(calc, value)
+def _total_compare(a, b):
+    """Excel's sort order across types (numbers < text < logicals), for XLOOKUP's
+    approximate and binary modes."""
+    return compare(a, b)
+
+
+def _xfind(calc, value, vec, match_mode, search_mode, full_length=None):
+    raw = scalarize(calc, value)
+    x = 0 if raw is None else raw
     if isinstance(x, XlErr):
         raise ExcelRaise(x)
     mm = 0 if match_mode is None else int(to_number(scalarize(calc, match_mode)))
     sm = 1 if search_mode is None else int(to_number(scalarize(calc, search_mode)))
-    if mm not in (-1, 0, 1, 2) or sm not in (-2, -1, 1, 2):
+    if mm not in (-1, 0, 1, 2, 3) or sm not in (-2, -1, 1, 2):
         raise ExcelRaise(VALUE)
+    if mm == 3:
+        import re
+        try:
+            rx = re.compile(to_text(x))
+        except re.error:
+            raise ExcelRaise(VALUE)
+        idx = range(len(vec) - 1, -1, -1) if sm < 0 else range(len(vec))
+        for i in idx:
+            if isinstance(vec[i], str) and rx.search(vec[i]):
+                return i
+        return -1
+    if raw is None and mm in (0, 2):
+        # a blank looked up finds the first blank cell (beyond the used area if need be)
+        idx = range(len(vec) - 1, -1, -1) if sm < 0 else range(len(vec))
+        for i in idx:
+            if vec[i] is None:
+                return i
+        if full_length is not None and full_length > len(vec):
+            return full_length - 1 if sm < 0 else len(vec)
+        return -1
+    if abs(sm) == 2:
+        if mm == 2:
+            raise ExcelRaise(VALUE)
+        return _xbinary(vec, x, mm, descending=(sm == -2))
     reverse = sm < 0
     if mm in (0, 2):
-        i = _exact_index(vec, x, wildcard=(mm == 2), reverse=reverse)
-        if mm == 0 and isinstance(x, str) and i >= 0:
-            return i
-        return i
-    # next smaller (-1) / next larger (1)
+        return _exact_index(vec, x, wildcard=(mm == 2), reverse=reverse)
+    # next smaller (-1) / next larger (1), across types in Excel's sort order
     i = _exact_index(vec, x, wildcard=False, reverse=reverse)
     if i >= 0:
         return i
@@ -215,14 +243,56 @@ def _xfind(calc, value, vec, match_mode, search_mode):
     idx = range(len(vec) - 1, -1, -1) if reverse else range(len(vec))
     for k in idx:
         v = vec[k]
-        if v is None or not _same_kind(v, x):
+        if v is None or isinstance(v, XlErr):
             continue
-        c = compare(v, x)
-        if mm == -1 and c < 0 and (bestv is None or compare(v, bestv) > 0):
+        c = _total_compare(v, x)
+        if mm == -1 and c < 0 and (bestv is None or _total_compare(v, bestv) > 0):
             best, bestv = k, v
-        if mm == 1 and c > 0 and (bestv is None or compare(v, bestv) < 0):
+        if mm == 1 and c > 0 and (bestv is None or _total_compare(v, bestv) < 0):
             best, bestv = k, v
     return best
+
+
+def _xbinary(vec, x, mm, descending):
+    """Binary search over data sorted ascending (or descending): the first position not
+    before ``x`` in the sort order, as Excel finds it among duplicates."""
+    n = len(vec)
+    while n and vec[n - 1] is None:
+        n -= 1  # trailing blanks are not part of the sorted data
+
+    def key(v):
+        if v is None:
+            return 1
+        c = _total_compare(v, x)
+        return -c if descending else c
+    lo, hi = 0, n
+    if descending:
+        # among equal values a descending search lands on the last one
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if key(vec[mid]) <= 0:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo > 0 and vec[lo - 1] is not None and _total_compare(vec[lo - 1], x) == 0 \
+                and _same_kind(vec[lo - 1], x):
+            return lo - 1
+        if mm == 0:
+            return -1
+        return lo if mm == -1 and lo < n else (lo - 1 if mm == 1 else -1)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if key(vec[mid]) < 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < n and vec[lo] is not None and _total_compare(vec[lo], x) == 0 and _same_kind(vec[lo], x):
+        return lo
+    if mm == 0:
+        return -1
+    if (mm == -1) != descending:
+        return lo - 1
+    return lo if lo < n else -1
 
 
 @excel("XLOOKUP", min_args=3, max_args=6)
@@ -235,20 +305,24 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
     if not vertical and len(rows) != 1:
         return VALUE
     vec = [r[0] for r in rows] if vertical else list(rows[0])
+    full = None
+    if isinstance(lookup, Ref):
+        full = lookup.shape[0] if vertical else lookup.shape[1]
     try:
-        i = _xfind(calc, value, vec, match_mode, search_mode)
+        i = _xfind(calc, value, vec, match_mode, search_mode, full)
     except ExcelRaise as exc:
         return exc.err
     if i < 0:
         if if_not_found is not None:
             return if_not_found
         return NA
+    n = full if full is not None else len(vec)
     if isinstance(result, Ref):
         if vertical:
-            if result.r2 - result.r1 + 1 != len(vec):
+            if result.r2 - result.r1 + 1 != n:
                 return VALUE
             return Ref(result.sheet, result.r1 + i, result.c1, result.r1 + i, result.c2)
-        if result.c2 - result.c1 + 1 != len(vec):
+        if result.c2 - result.c1 + 1 != n:
             return VALUE
         return Ref(result.sheet, result.r1, result.c1 + i, result.r2, result.c1 + i)
     res = calc.values(result)

@@ -267,6 +267,22 @@ def _crit_mask(calc, pairs):
     return mask, shape
 
 
+def _unread_blanks(calc, pairs, mask):
+    """Cells of whole-column/row criteria ranges beyond the used area are blank: they
+    count when every criterion accepts a blank."""
+    rng = pairs[0][0]
+    if not isinstance(rng, Ref):
+        return 0
+    h, w = rng.shape
+    seen = len(mask) * (len(mask[0]) if mask else 0)
+    if h * w <= seen:
+        return 0
+    for _, crit in pairs:
+        if not criteria_matcher(scalarize(calc, crit))(None):
+            return 0
+    return h * w - seen
+
+
 def _target_grid(calc, rng, shape):
     if isinstance(rng, Ref):
         # Excel sizes the sum range from its top-left cell to the criteria shape.
@@ -313,7 +329,7 @@ def COUNTIF(calc, rng, crit):
     if is_array(crit):
         return broadcast(calc, lambda c: COUNTIF(calc, rng, c), (crit,))
     mask, _ = _crit_mask(calc, [(rng, crit)])
-    return sum(sum(1 for m in row if m) for row in mask)
+    return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, [(rng, crit)], mask)
 
 
 @excel("AVERAGEIF", min_args=2, max_args=3)
@@ -343,8 +359,9 @@ def SUMIFS(calc, target, *args):
 @excel("COUNTIFS", min_args=2)
 @_criteria_arrayable
 def COUNTIFS(calc, *args):
-    mask, _ = _crit_mask(calc, _pairs(args))
-    return sum(sum(1 for m in row if m) for row in mask)
+    pairs = _pairs(args)
+    mask, _ = _crit_mask(calc, pairs)
+    return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, pairs, mask)
 
 
 @excel("AVERAGEIFS", min_args=3)
