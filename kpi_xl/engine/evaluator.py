@@ -237,6 +237,8 @@ class Calc:
             for name in self._unknown_by_template[f]:
                 self.report.unknown_functions[name].append(cell_name(sheet, r, c))
         self._computing.add((sheet, r, c))
+        # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
+        prev_sheet, self.current_sheet = self.current_sheet, sheet
         try:
             v = f(r, c)
         except ExcelRaise as exc:
@@ -248,6 +250,7 @@ class Calc:
                             f"(={text}): {type(exc).__name__}: {exc}") from exc
         finally:
             self._computing.discard((sheet, r, c))
+            self.current_sheet = prev_sheet
         anchor = self.arrays[sheet].get((r, c))
         if anchor is not None:
             self._spill(sheet, r, c, anchor, v)
