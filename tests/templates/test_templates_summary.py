@@ -132,3 +132,13 @@ def test_fill_recalc_summary_50_shops_12_months_20_agents(tmp_path):
     data, df = _run(tmp_path, shops=50, months=12, agents=20, jobs=2)
     _check(data, df, 50, 12, 20, tmp_path)
     print(f"50 × 12 × 20: {time.perf_counter() - start:.0f} s")
+
+
+@needs_engine
+def test_sample_pipeline_for_the_demo(tmp_path):
+    from kpi_xl.templates.pipeline import sample_pipeline
+    result = sample_pipeline(tmp_path, n_shops=1, n_months=2, n_agents=3, lang="zh",
+                             progress=False)
+    assert len(result.report.written) == 2 and result.summary.exists()
+    assert len(result.results) == 6
+    assert load_workbook(result.summary, read_only=True).sheetnames == ["全部结果", "跨店排名", "月度趋势"]
