@@ -13,7 +13,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
-from .compiler import CompileError, Compiler, relative_key
+from .compiler import CompileError, Compiler, digit_mask, relative_key, relative_row_runs, same_form
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
@@ -33,6 +33,7 @@ class CalcReport:
     circular: list = field(default_factory=list)
     compile_errors: dict = field(default_factory=dict)      # Sheet!A1 -> message
     fallback_failures: dict = field(default_factory=dict)   # NAME -> count
+    volatile_cells: set = field(default_factory=set)        # (sheet, r, c) depending on TODAY, RAND...
 
 
 def cell_name(sheet, r, c):
@@ -82,6 +83,10 @@ class Calc:
         self.caches = {}  # per-function memo (e.g. sorted ranges for RANK)
         self._unknown_in_compile = []
         self._unknown_by_template = {}
+        self.volatile = self.report.volatile_cells
+        self._vol_hits = 0
+        self._range_volatile = set()
+        self._column_forms = {}
 
     # -- structure -----------------------------------------------------------------
     def has_sheet(self, name):
@@ -148,6 +153,8 @@ class Calc:
         res = self.results[sheet]
         v = res.get((r, c), _PENDING)
         if v is not _PENDING:
+            if self.volatile and (sheet, r, c) in self.volatile:
+                self.taint_volatile()
             return v
         if (r, c) in self.formulas[sheet]:
             return self.evaluate(sheet, r, c)
@@ -162,7 +169,10 @@ class Calc:
         key = (ref.sheet, ref.r1, ref.c1, ref.r2, ref.c2)
         hit = self._range_cache.get(key)
         if hit is not None:
+            if key in self._range_volatile:
+                self.taint_volatile()
             return hit
+        hits0 = self._vol_hits
         sheet = ref.sheet
         max_r, max_c = self.extent[sheet]
         r2 = min(ref.r2, max_r) if ref.r2 - ref.r1 > 10000 or ref.r2 == MAX_ROW else ref.r2
@@ -172,7 +182,14 @@ class Calc:
         if not rows:
             rows = [[None] * max(1, c2 - ref.c1 + 1)]
         self._range_cache[key] = rows
+        if self._vol_hits != hits0:
+            self._range_volatile.add(key)
         return rows
+
+    def taint_volatile(self):
+        """The cells being computed depend on a volatile value (TODAY, RAND, ...)."""
+        self.volatile.update(self._computing)
+        self._vol_hits += 1
 
     def values(self, x):
         """Any argument as a list of rows of scalars."""
@@ -207,23 +224,46 @@ class Calc:
 
     # -- formulas --------------------------------------------------------------------
     def compiled_for(self, sheet, r, c, text):
-        key = (sheet, relative_key(text, r, c)) if "[" not in text else (sheet, text, r, c)
+        if "[" in text:
+            key = (sheet, text, self._table_at(sheet, r, c), relative_key(text, r, c))
+            f = self.templates.get(key)
+            return f if f is not None else self._compile_template(key, sheet, r, c, text)
+        # Fast path: rows of one column that share a relative form differ only in the
+        # row numbers of their relative references (checked with C-speed regex work).
+        masked, nums = digit_mask(text)
+        group = self._column_forms.get((sheet, c, masked))
+        if group is not None:
+            r0, nums0, rel_idx, f = group
+            if same_form(nums0, rel_idx, nums, r - r0):
+                return f
+        key = (sheet, relative_key(text, r, c))
         f = self.templates.get(key)
         if f is None:
-            prev = self.current_sheet
-            self.current_sheet = sheet
-            self._unknown_in_compile = []
-            try:
-                f = self.compiler.compile_formula(text, sheet, r, c)
-            except (FormulaSyntaxError, CompileError) as exc:
-                err = exc.err if isinstance(exc, CompileError) else NAME
-                self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
-                f = (lambda e: (lambda rr, cc: e))(err)
-            finally:
-                self.current_sheet = prev
-            self.templates[key] = f
-            if self._unknown_in_compile:
-                self._unknown_by_template[f] = list(self._unknown_in_compile)
+            f = self._compile_template(key, sheet, r, c, text)
+        self._column_forms[(sheet, c, masked)] = (r, nums, relative_row_runs(text, r, c), f)
+        return f
+
+    def _table_at(self, sheet, r, c):
+        for t in self.tables.values():
+            if t.sheet == sheet and t.r1 <= r <= t.r2 and t.c1 <= c <= t.c2:
+                return t.name
+        return None
+
+    def _compile_template(self, key, sheet, r, c, text):
+        prev = self.current_sheet
+        self.current_sheet = sheet
+        self._unknown_in_compile = []
+        try:
+            f = self.compiler.compile_formula(text, sheet, r, c)
+        except (FormulaSyntaxError, CompileError) as exc:
+            err = exc.err if isinstance(exc, CompileError) else NAME
+            self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
+            f = (lambda e: (lambda rr, cc: e))(err)
+        finally:
+            self.current_sheet = prev
+        self.templates[key] = f
+        if self._unknown_in_compile:
+            self._unknown_by_template[f] = list(self._unknown_in_compile)
         return f
 
     def evaluate(self, sheet, r, c):
@@ -241,6 +281,9 @@ class Calc:
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         try:
             v = f(r, c)
+            if isinstance(v, Ref) and (r, c) not in self.arrays[sheet]:
+                # read the referenced cell while this one still counts as being computed
+                v = self.scalar(v, r, c)
         except ExcelRaise as exc:
             v = exc.err
         except RecursionError:
@@ -275,6 +318,8 @@ class Calc:
     def _spill(self, sheet, r, c, area, v):
         r1, c1, r2, c2 = area
         res = self.results[sheet]
+        if (sheet, r, c) in self.volatile:
+            self.volatile.update((sheet, rr, cc) for rr in range(r1, r2 + 1) for cc in range(c1, c2 + 1))
         if isinstance(v, Ref):
             # range_rows clips whole rows/columns to the used area; the cut-off part is blank.
             rows = self.values(v)
