@@ -168,14 +168,22 @@ class WorkbookData:
 _CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 
 
+_NUMBERS_CACHE: Dict[str, int] = {}
+
+
 def column_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
+    n = _NUMBERS_CACHE.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters.upper():
+            n = n * 26 + ord(ch) - 64
+        if len(_NUMBERS_CACHE) < 20000:
+            _NUMBERS_CACHE[letters] = n
     return n
 
 
 _LETTERS_CACHE: Dict[int, str] = {}
+_DIGITS = "0123456789"
 
 
 def column_letters(col: int) -> str:
@@ -613,6 +621,7 @@ def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: b
     members = set()   # cells of array and data-table ranges: their values are results
     n_strings = len(strings)
     cell_re = _CELL_RE.fullmatch
+    columns: Dict[str, int] = {}
     row_no = 0
     for row_el in sheet_data:
         if row_el.tag != row_tag:
@@ -625,12 +634,15 @@ def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: b
                 continue
             ref = c.get("r")
             if ref:
-                m = cell_re(ref)
-                if m is None:
-                    raise WorkbookReadError(pkg.path, f"has a cell with the bad reference {ref!r} "
-                                            f"on sheet {sheet.name!r}.")
-                col_no = column_number(m.group(1))
-                row_no_c = int(m.group(2))
+                letters = ref.rstrip(_DIGITS)
+                col_no = columns.get(letters)
+                if col_no is None or len(letters) == len(ref):
+                    m = cell_re(ref)
+                    if m is None:
+                        raise WorkbookReadError(pkg.path, f"has a cell with the bad reference "
+                                                f"{ref!r} on sheet {sheet.name!r}.")
+                    col_no = columns[letters] = column_number(m.group(1))
+                row_no_c = int(ref[len(letters):])
             else:
                 col_no += 1
                 row_no_c = row_no

@@ -47,10 +47,11 @@ class WorkbookWriteError(Exception):
 
 def format_number(value) -> str:
     """Shortest text that reads back as the same double; whole numbers without ".0"."""
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e16:
+    if type(value) is not float:
+        if isinstance(value, numbers.Integral):
+            return str(int(value))
+        value = float(value)
+    if value.is_integer() and -1e16 < value < 1e16:
         return str(int(value))
     return repr(value)
 
@@ -70,6 +71,13 @@ def _escape_text(s: str) -> str:
 
 def _typed_value(value) -> Tuple[Optional[str], str]:
     """(t attribute or None for a number, text of <v>) for one result value."""
+    kind = type(value)
+    if kind is float:
+        if value != value or value in (math.inf, -math.inf):
+            return "e", "#NUM!"  # a double Excel cannot store is its #NUM!
+        return None, format_number(value)
+    if kind is int:
+        return None, str(value)
     if value is None:
         return "str", ""
     if isinstance(value, CellError):
@@ -168,6 +176,9 @@ class _SheetEdit:
         self.written = set()
         self.refused = []
         self.syntax = _SheetSyntax.of(_main_prefix(xml))
+        self.by_name = {cell_name(r, c).encode(): (r, c) for r, c in cells}
+        self._last_ref = None
+        self._current = None
 
     def run(self) -> bytes:
         syn = self.syntax
@@ -199,34 +210,51 @@ class _SheetEdit:
             if rowattrs is not None:
                 rm = _ROW_R_RE.search(rowattrs)
                 self._row = int(rm.group(1)) if rm else self._row + 1
+                self._last_ref = None
                 self._col = 0
             return m.group(0)
-        rm = _R_RE.search(attrs)
-        if rm:
-            key = (int(rm.group(2)), column_number(rm.group(1).decode()))
+        # Cells nearly always carry r="B7"; look it up by name and work out
+        # (row, col) only for cells without one.
+        i = attrs.find(b'r="')
+        if i >= 0 and (i == 0 or attrs[i - 1] in b" \t\r\n"):
+            name = attrs[i + 3:attrs.find(b'"', i + 3)]
+            key = self.by_name.get(name)
+            self._last_ref = name
         else:
-            key = (self._row, self._col + 1)
-        self._row, self._col = key
+            if self._last_ref is not None:
+                rm = _R_RE.search(b' r="' + self._last_ref + b'"')
+                self._col = column_number(rm.group(1).decode()) if rm else self._col
+                self._last_ref = None
+            self._col += 1
+            key = (self._row, self._col)
+            if key not in self.cells:
+                key = None
         body = m.group("body") or b""
-        syn = self.syntax
-        fm = syn.f.search(body) if b"f" in body else None
-        if fm is not None:
-            ftype = _get_attr(fm.group("fattrs"), b"t")
-            if ftype in (b"array", b"dataTable"):
-                ref = _get_attr(fm.group("fattrs"), b"ref")
-                if ref:
+        fm = None
+        if b"ref=" in body:
+            fm = self.syntax.f.search(body)
+            if fm is not None:
+                fattrs = fm.group("fattrs")
+                if _get_attr(fattrs, b"t") in (b"array", b"dataTable"):
+                    ref = _get_attr(fattrs, b"ref")
                     try:
                         self._ranges.append(parse_range_ref(ref.decode()))
-                    except ValueError:
+                    except (ValueError, AttributeError):
                         pass
-        if key in self.cells:
+        if key is not None:
+            if fm is None and b"<" in body:
+                fm = self.syntax.f.search(body)
             if fm is None and not self._in_range(key):
                 self.refused.append(key)
                 return m.group(0)
             self.written.add(key)
+            self._current = key
             return self._write_cell(attrs, body, fm, self.cells[key])
-        if self.values_only and fm is not None:
-            return self._strip_formula(attrs, body, fm)
+        if self.values_only:
+            if fm is None and b"<" in body:
+                fm = self.syntax.f.search(body)
+            if fm is not None:
+                return self._strip_formula(attrs, body, fm)
         return m.group(0)
 
     def _write_cell(self, attrs: bytes, body: bytes, fm, value) -> bytes:
@@ -237,7 +265,7 @@ class _SheetEdit:
         except TypeError as exc:
             raise WorkbookWriteError(
                 self.path, f"cannot take a value of type {exc} in {self.sheet}!"
-                f"{cell_name(*self._cell_key())}; results must be numbers, text, "
+                f"{cell_name(*self._current)}; results must be numbers, text, "
                 "booleans, errors or empty.") from None
         ext = syn.ext.search(body)
         ext_raw = ext.group(0) if ext else b""
@@ -260,9 +288,6 @@ class _SheetEdit:
             text[0].isspace() or text[-1].isspace()) else b""
         v = b"<" + p + b"v" + space + b">" + text.encode("utf-8") + b"</" + p + b"v>"
         return _rebuild_start(p, attrs, t, drop) + b">" + f_raw + v + ext_raw + b"</" + p + b"c>"
-
-    def _cell_key(self):
-        return self._row, self._col
 
     def _strip_formula(self, attrs: bytes, body: bytes, fm) -> bytes:
         syn = self.syntax
