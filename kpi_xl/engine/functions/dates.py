@@ -217,11 +217,13 @@ def DATEVALUE(s):
 
 @excel("TODAY", max_args=0)
 def TODAY(calc):
+    calc.taint_volatile()
     return date_to_serial(dt.date.today())
 
 
 @excel("NOW", max_args=0)
 def NOW(calc):
+    calc.taint_volatile()
     now = dt.datetime.now()
     return date_to_serial(now.date()) + (now.hour * 3600 + now.minute * 60 + now.second) / 86400
 

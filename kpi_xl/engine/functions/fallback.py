@@ -66,8 +66,15 @@ def _from_lib(v):
     return v
 
 
+_VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO"}
+
+
 def _wrap(name, lib_fn):
+    volatile = name in _VOLATILE
+
     def fn(calc, *args):
+        if volatile:
+            calc.taint_volatile()
         try:
             return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
         except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError) as exc:
