@@ -191,6 +191,8 @@ def to_number(v):
 
 
 def _date_text(s):
+    if s != s.strip():
+        return None  # " 2024-01-10 " is not a date to Excel, though " 10 " is a number
     from .functions.dates import datevalue_or_none
     return datevalue_or_none(s)
 

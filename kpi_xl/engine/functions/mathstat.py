@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, ROUND_FLOOR, ROUND_CEILING, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, ROUND_FLOOR, ROUND_CEILING, Decimal, InvalidOperation
 
 from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number
 from . import excel
@@ -176,8 +176,15 @@ def _excel_round(x, digits, mode):
     if x == 0:
         return 0.0 if isinstance(x, float) else 0
     d = Decimal(f"{x:.15g}")
+    if digits < -300:
+        return 0.0
+    if digits > 330:
+        return float(x)  # finer than any double holds
     q = Decimal(1).scaleb(-digits)
-    r = d.quantize(q, rounding=mode) if digits >= -300 else Decimal(0)
+    try:
+        r = d.quantize(q, rounding=mode)
+    except InvalidOperation:  # more digits asked for than the number has
+        return float(x)
     return float(r)
 
 
