@@ -50,7 +50,9 @@ def _num(x):
     if "E-" in s:
         # small parts are written out in full ("0.0000000000000001")
         from decimal import Decimal
-        s = format(Decimal(f"{x:.15g}"), "f")
+        plain = format(Decimal(f"{x:.15g}"), "f")
+        if len(plain.lstrip("-")) <= 20:
+            s = plain
     return s
 
 
