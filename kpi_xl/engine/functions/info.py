@@ -42,7 +42,11 @@ def FORMULATEXT(calc, a):
     if not isinstance(a, Ref):
         return a if isinstance(a, XlErr) else VALUE
     f = calc.formulas[a.sheet].get((a.r1, a.c1))
-    return NA if f is None else "=" + f
+    if f is None:
+        return NA
+    import re
+    # the file's future-function prefixes are not part of what Excel shows
+    return "=" + re.sub(r'(?i)_xl(?:fn|ws|pm)\.|("(?:[^"]|"")*")', lambda m: m.group(1) or "", f)
 
 
 @excel("ISEVEN", min_args=1, max_args=1)

@@ -122,3 +122,97 @@ def MROUND(x, sig):
     # half away from zero, forgiving the last bits of the quotient
     k = math.floor(abs(q) + 0.5 + 1e-12) * (1 if q >= 0 else -1)
     return k * s
+
+
+def _integers(calc, args):
+    from ..values import VALUE, XlErr
+    from .helpers import iter_values
+    out = []
+    for v, from_ref in iter_values(calc, args):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            raise ExcelRaise(VALUE)
+        x = to_number(v)
+        if x < 0 or x >= 2 ** 53:
+            raise ExcelRaise(NUM)
+        out.append(int(x))
+    return out
+
+
+@excel("GCD", min_args=1)
+def GCD(calc, *args):
+    """Returns the greatest common divisor."""
+    try:
+        xs = _integers(calc, args)
+    except ExcelRaise as exc:
+        return exc.err
+    g = 0
+    for x in xs:
+        g = math.gcd(g, x)
+    return g
+
+
+@excel("LCM", min_args=1)
+def LCM(calc, *args):
+    """Returns the least common multiple."""
+    try:
+        xs = _integers(calc, args)
+    except ExcelRaise as exc:
+        return exc.err
+    m = 1
+    for x in xs:
+        if x == 0:
+            return 0
+        m = m * x // math.gcd(m, x)
+    if m >= 2 ** 53:
+        return NUM
+    return m
+
+
+def _count_arg(v):
+    if isinstance(v, str):
+        from ..values import VALUE, parse_number_text
+        n = parse_number_text(v)
+        if n is None:
+            raise ExcelRaise(VALUE)
+        return math.trunc(n)
+    return math.trunc(to_number(v))
+
+
+@excel("COMBIN", min_args=2, max_args=2)
+@elementwise
+def COMBIN(n, k):
+    """Returns the number of combinations for a given number of objects."""
+    a, b = _count_arg(n), _count_arg(k)
+    if a < 0 or b < 0 or b > a:
+        raise ExcelRaise(NUM)
+    return math.comb(a, b)
+
+
+@excel("COMBINA", min_args=2, max_args=2)
+@elementwise
+def COMBINA(n, k):
+    """Returns the number of combinations with repetitions for a given number of items."""
+    a, b = _count_arg(n), _count_arg(k)
+    if a < 0 or b < 0 or (a == 0 and b > 0):
+        raise ExcelRaise(NUM)
+    if a == 0 and b == 0:
+        return 1
+    return math.comb(a + b - 1, b)
+
+
+@excel("QUOTIENT", min_args=2, max_args=2)
+@elementwise
+def QUOTIENT(a, b):
+    """Returns the integer portion of a division."""
+    x, y = to_number(a), to_number(b)
+    if y == 0:
+        raise ExcelRaise(DIV0)
+    q = x / y
+    r = round(q)
+    if abs(q - r) <= 1e-13 * abs(q):
+        q = r
+    return math.trunc(q)
