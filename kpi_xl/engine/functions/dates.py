@@ -253,3 +253,132 @@ def MINUTE(s):
 @elementwise
 def SECOND(s):
     return int(round((_serial_arg(s) % 1) * 86400) % 60)
+
+
+# -- working days --------------------------------------------------------------------
+
+_WEEKEND_CODES = {1: (5, 6), 2: (6, 0), 3: (0, 1), 4: (1, 2), 5: (2, 3), 6: (3, 4), 7: (4, 5),
+                  11: (6,), 12: (0,), 13: (1,), 14: (2,), 15: (3,), 16: (4,), 17: (5,)}
+
+
+def _weekend_mask(weekend):
+    """Seven flags, Monday first, True for a weekend day (codes 1-7, 11-17 or "0000011")."""
+    if weekend is None:
+        weekend = 1
+    if isinstance(weekend, XlErr):
+        raise ExcelRaise(weekend)
+    if isinstance(weekend, str):
+        if len(weekend) != 7 or any(ch not in "01" for ch in weekend) or weekend == "1111111":
+            raise ExcelRaise(VALUE)
+        return [ch == "1" for ch in weekend]
+    if isinstance(weekend, bool):
+        raise ExcelRaise(VALUE)
+    code = int(to_number(weekend))
+    if code not in _WEEKEND_CODES:
+        raise ExcelRaise(NUM)
+    days = _WEEKEND_CODES[code]
+    return [d in days for d in range(7)]
+
+
+def _monday0(serial):
+    return (serial - 2) % 7  # serial 2 (2 Jan 1900) is a Monday in Excel's calendar
+
+
+def _holidays(calc, holidays):
+    if holidays is None:
+        return set()
+    from .helpers import iter_values
+    out = set()
+    for v, _ in iter_values(calc, [holidays]):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            raise ExcelRaise(VALUE)
+        x = to_number(v)
+        if x < 0:
+            raise ExcelRaise(NUM)
+        out.add(int(math.floor(x)))
+    return out
+
+
+def _day_arg(calc, v):
+    from .helpers import scalarize
+    v = scalarize(calc, v)
+    if isinstance(v, bool):
+        raise ExcelRaise(VALUE)
+    x = to_number(v)
+    if x < 0 or x > MAX_SERIAL:
+        raise ExcelRaise(NUM)
+    return int(math.floor(x))
+
+
+def _networkdays(calc, start, end, weekend, holidays):
+    from .helpers import scalarize
+    try:
+        a, b = _day_arg(calc, start), _day_arg(calc, end)
+        mask = _weekend_mask(None if weekend is None else scalarize(calc, weekend))
+        hol = _holidays(calc, holidays)
+    except ExcelRaise as exc:
+        return exc.err
+    sign = 1
+    if a > b:
+        a, b, sign = b, a, -1
+    n = b - a + 1
+    weeks, rest = divmod(n, 7)
+    count = weeks * (7 - sum(mask))
+    for k in range(rest):
+        if not mask[_monday0(a + weeks * 7 + k)]:
+            count += 1
+    count -= sum(1 for h in hol if a <= h <= b and not mask[_monday0(h)])
+    return sign * count
+
+
+def _workday(calc, start, days, weekend, holidays):
+    from .helpers import scalarize
+    try:
+        s = _day_arg(calc, start)
+        dv = scalarize(calc, days)
+        if isinstance(dv, bool):
+            raise ExcelRaise(VALUE)
+        k = math.trunc(to_number(dv))
+        mask = _weekend_mask(None if weekend is None else scalarize(calc, weekend))
+        hol = _holidays(calc, holidays)
+    except ExcelRaise as exc:
+        return exc.err
+    step = 1 if k >= 0 else -1
+    d = s
+    left = abs(k)
+    while left:
+        d += step
+        if d < 1 or d > MAX_SERIAL:
+            return NUM
+        if not mask[_monday0(d)] and d not in hol:
+            left -= 1
+    return d
+
+
+@excel("NETWORKDAYS", min_args=2, max_args=3)
+def NETWORKDAYS(calc, start, end, holidays=None):
+    """Returns the number of whole workdays between two dates."""
+    return _networkdays(calc, start, end, None, holidays)
+
+
+@excel("NETWORKDAYS.INTL", min_args=2, max_args=4)
+def NETWORKDAYS_INTL(calc, start, end, weekend=None, holidays=None):
+    """Returns the number of whole workdays between two dates with custom weekend parameters."""
+    return _networkdays(calc, start, end, weekend, holidays)
+
+
+@excel("WORKDAY", min_args=2, max_args=3)
+def WORKDAY(calc, start, days, holidays=None):
+    """Returns the serial number of the date before or after a specified number of workdays."""
+    return _workday(calc, start, days, None, holidays)
+
+
+@excel("WORKDAY.INTL", min_args=2, max_args=4)
+def WORKDAY_INTL(calc, start, days, weekend=None, holidays=None):
+    """Returns the serial number of the date before or after a specified number of workdays
+    with custom weekend parameters."""
+    return _workday(calc, start, days, weekend, holidays)
