@@ -46,6 +46,10 @@ def run_demo(args) -> int:
     df = collect(books)
     summary = write_summary(df, out / "summary.xlsx", lang="zh")
     print(f"3. Summary of {len(books)} workbooks ({len(df)} agent-months) -> {summary}")
+    unscored = int(df["total"].isna().sum())
+    if unscored:
+        print(f"   {unscored} agent-months have no total: their value falls in a gap of a band table "
+              f"(the check cells above say which); fix the table in 方案 and recalculate.")
     best = df.sort_values("total", ascending=False).head(5)
     for _, row in best.iterrows():
         print(f"   {row['shop']} {row['month']} {row['agent']}: {row['total']:g}")
