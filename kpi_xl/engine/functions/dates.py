@@ -112,6 +112,8 @@ def EOMONTH(s, months):
 
 
 def _days_in_month(y, m):
+    if y < 1900 or y > 9999:
+        raise ExcelRaise(NUM)
     if m == 12:
         return 31
     return (dt.date(y, m + 1, 1) - dt.date(y, m, 1)).days

@@ -1,0 +1,89 @@
+"""Agreement with Excel on the Excel-saved oracle workbooks (../shared/oracles).
+
+Every formula cell of those files carries the value Excel computed; the engine
+recalculates each workbook and must agree.  Tier A (the files that use functions
+KPI workbooks live on) runs in the default test run; the whole set is marked slow:
+
+    python -m pytest -m slow tests/engine/test_oracles.py
+
+The floors are set a little below what the engine reaches, so that a regression
+fails the test while an improvement needs no edit here.
+"""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import oracle_runner  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not (oracle_runner.ORACLES / "MANIFEST.tsv").is_file(),
+                                reason="../shared/oracles is not present")
+
+# What the engine reaches (see docs/oracle_report.md), less a small margin.
+TIER_A_FLOOR = 97.0
+TIER_A_KPI_FLOOR = 98.5
+ALL_FLOOR = 98.0
+ALL_KPI_FLOOR = 98.5
+
+
+def _files(tier=None):
+    return [str(oracle_runner.ORACLES / "files" / r["file"]) for r in oracle_runner.manifest()
+            if tier is None or r["tier"] == tier]
+
+
+def _run(files):
+    buf = io.StringIO()
+    res = oracle_runner.run(files, out=buf)
+    pct = 100 * res["ok"] / max(res["total"], 1)
+    kpi_pct = 100 * res["kpi_ok"] / max(res["kpi_total"], 1)
+    return res, buf.getvalue(), pct, kpi_pct
+
+
+def _show(label, text, capsys):
+    # Shown whether or not pytest captures output: the figures are the point of the run.
+    with capsys.disabled():
+        print(f"\n[oracles, {label}]\n{text}", end="")
+
+
+def _worst(res, n=15):
+    return "\n".join(f"  {name} {cell} ={text!r}: Excel {exp!r}, engine {act!r}"
+                     for name, cell, text, exp, act in res["failures"][:n])
+
+
+@pytest.fixture(scope="module")
+def tier_a():
+    files = _files("A")
+    assert len(files) >= 100, "the manifest's tier A should hold about a hundred files"
+    return _run(files)
+
+
+def test_tier_a_agreement(tier_a, capsys):
+    res, text, pct, kpi_pct = tier_a
+    _show("tier A", text, capsys)
+    assert res["total"] > 20000
+    assert pct >= TIER_A_FLOOR, f"tier A agreement {pct:.2f} % < {TIER_A_FLOOR} %\n" + _worst(res)
+    assert kpi_pct >= TIER_A_KPI_FLOOR, \
+        f"KPI-relevant agreement {kpi_pct:.2f} % < {TIER_A_KPI_FLOOR} %\n" + _worst(res)
+
+
+def test_tier_a_has_no_engine_bugs(tier_a):
+    """No exception escapes a function implementation: bad input gives an Excel error."""
+    res = tier_a[0]
+    bugs = [(name, why) for name, why in res["crashed"] if "EngineBug" in why]
+    assert not bugs, bugs
+
+
+@pytest.mark.slow
+def test_all_files_agreement(capsys):
+    res, text, pct, kpi_pct = _run(_files())
+    _show("all files", text, capsys)
+    assert pct >= ALL_FLOOR, f"agreement {pct:.2f} % < {ALL_FLOOR} %\n" + _worst(res)
+    assert kpi_pct >= ALL_KPI_FLOOR, f"KPI-relevant agreement {kpi_pct:.2f} % < {ALL_KPI_FLOOR} %"
+    bugs = [(name, why) for name, why in res["crashed"] if "EngineBug" in why]
+    assert not bugs, bugs
