@@ -184,6 +184,7 @@ def column_number(letters: str) -> int:
 
 _LETTERS_CACHE: Dict[int, str] = {}
 _DIGITS = "0123456789"
+_DIGIT_BYTES = b"0123456789"
 
 
 def column_letters(col: int) -> str:
@@ -263,22 +264,76 @@ def _skip_brackets(text: str, pos: int) -> int:
     return n
 
 
-def _shift_row(absolute: str, row: str, drow: int) -> Optional[str]:
-    if absolute or not drow:
-        return absolute + row
-    r = int(row) + drow
-    if not 1 <= r <= MAX_ROW:
-        return None
-    return str(r)
+def _compile_references(text: str) -> list:
+    """Split a formula into literal text and the A1 references that move when filled.
+
+    Pieces are str (kept as is) or tuples: ("cell", col$, col, row$, row),
+    ("cols", c1$, c1, c2$, c2), ("rows", r1$, r1, r2$, r2), with numbers as ints.
+    """
+    pieces: list = []
+    literal: List[str] = []
+    pos = 0
+    n = len(text)
+    match = _TOKEN_RE.match
+    while pos < n:
+        m = match(text, pos)
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "cell":
+            col = column_number(m.group("col"))
+            row = int(m.group("row"))
+            if col > MAX_COL or not 1 <= row <= MAX_ROW:
+                literal.append(m.group(0))  # a name such as "ABCD1"; leave it alone
+            else:
+                pieces.append("".join(literal))
+                literal = []
+                pieces.append(("cell", m.group("ca"), col, m.group("ra"), row))
+        elif kind == "cols":
+            pieces.append("".join(literal))
+            literal = []
+            pieces.append(("cols", m.group("c1a"), column_number(m.group("c1")),
+                           m.group("c2a"), column_number(m.group("c2"))))
+        elif kind == "rows":
+            pieces.append("".join(literal))
+            literal = []
+            pieces.append(("rows", m.group("r1a"), int(m.group("r1")), m.group("r2a"),
+                           int(m.group("r2"))))
+        elif kind == "bracket":
+            end = _skip_brackets(text, pos)
+            literal.append(text[pos:end])
+        else:
+            literal.append(m.group(0))
+        pos = end
+    pieces.append("".join(literal))
+    return pieces
 
 
-def _shift_col(absolute: str, col: str, dcol: int) -> Optional[str]:
-    if absolute or not dcol:
-        return absolute + col
-    c = column_number(col) + dcol
-    if not 1 <= c <= MAX_COL:
-        return None
-    return column_letters(c)
+def _moved(absolute: str, value: int, delta: int, limit: int, letters: bool) -> Optional[str]:
+    if not absolute:
+        value += delta
+        if not 1 <= value <= limit:
+            return None
+    return absolute + (column_letters(value) if letters else str(value))
+
+
+def _render_moved(pieces: list, drow: int, dcol: int) -> str:
+    out: List[str] = []
+    for piece in pieces:
+        if type(piece) is str:
+            out.append(piece)
+            continue
+        kind, a1, v1, a2, v2 = piece
+        if kind == "cell":
+            c = _moved(a1, v1, dcol, MAX_COL, True)
+            r = _moved(a2, v2, drow, MAX_ROW, False)
+            out.append("#REF!" if c is None or r is None else c + r)
+        else:
+            letters = kind == "cols"
+            delta, limit = (dcol, MAX_COL) if letters else (drow, MAX_ROW)
+            x1 = _moved(a1, v1, delta, limit, letters)
+            x2 = _moved(a2, v2, delta, limit, letters)
+            out.append("#REF!" if x1 is None or x2 is None else f"{x1}:{x2}")
+    return "".join(out)
 
 
 def translate_formula(text: str, drow: int, dcol: int) -> str:
@@ -291,38 +346,7 @@ def translate_formula(text: str, drow: int, dcol: int) -> str:
     """
     if not drow and not dcol:
         return text
-    out: List[str] = []
-    pos = 0
-    n = len(text)
-    match = _TOKEN_RE.match
-    while pos < n:
-        m = match(text, pos)
-        kind = m.lastgroup
-        end = m.end()
-        if kind == "cell":
-            col = m.group("col")
-            row = m.group("row")
-            if column_number(col) > MAX_COL or not 1 <= int(row) <= MAX_ROW:
-                out.append(m.group(0))  # a name such as "ABCD1" lookalike; leave it alone
-            else:
-                c = _shift_col(m.group("ca"), col, dcol)
-                r = _shift_row(m.group("ra"), row, drow)
-                out.append("#REF!" if c is None or r is None else c + r)
-        elif kind == "cols":
-            c1 = _shift_col(m.group("c1a"), m.group("c1"), dcol)
-            c2 = _shift_col(m.group("c2a"), m.group("c2"), dcol)
-            out.append("#REF!" if c1 is None or c2 is None else f"{c1}:{c2}")
-        elif kind == "rows":
-            r1 = _shift_row(m.group("r1a"), m.group("r1"), drow)
-            r2 = _shift_row(m.group("r2a"), m.group("r2"), drow)
-            out.append("#REF!" if r1 is None or r2 is None else f"{r1}:{r2}")
-        elif kind == "bracket":
-            end = _skip_brackets(text, pos)
-            out.append(text[pos:end])
-        else:
-            out.append(m.group(0))
-        pos = end
-    return "".join(out)
+    return _render_moved(_compile_references(text), drow, dcol)
 
 
 # --------------------------------------------------------------------------- text values
@@ -360,6 +384,11 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
                           remove_comments=True, remove_pis=True)
 
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def _has_dtd(data: bytes) -> bool:
+    root_at = _FIRST_ELEMENT.search(data)
+    return b"<!DOCTYPE" in data[:root_at.start() if root_at else len(data)]
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
@@ -425,8 +454,7 @@ class _Package:
 
     def xml(self, part: str):
         data = self.read(part)
-        root_at = _FIRST_ELEMENT.search(data)
-        if b"<!DOCTYPE" in data[:root_at.start() if root_at else len(data)]:
+        if _has_dtd(data):
             # No OOXML part has a DTD; one here is an entity-expansion attack.
             raise WorkbookReadError(self.path, f"has a part {part} with a DTD (entity "
                                     "declarations, as in an XML bomb); refusing to read it.")
@@ -577,7 +605,7 @@ def _read(pkg: _Package) -> WorkbookData:
     return data
 
 
-def _text_of(si, ns: str) -> str:
+def _text_of(si, ns: str, escaped: bool = True) -> str:
     """Text of a string item: plain <t> or rich-text runs, without phonetic guides."""
     t_tag = f"{{{ns}}}t"
     r_tag = f"{{{ns}}}r"
@@ -589,7 +617,8 @@ def _text_of(si, ns: str) -> str:
         elif tag == r_tag:
             for t in child.iter(t_tag):
                 parts.append(t.text or "")
-    return decode_ooxml_escapes("".join(parts))
+    text = "".join(parts)
+    return decode_ooxml_escapes(text) if escaped else text
 
 
 def _shared_strings(pkg: _Package, wb_part: str, rels) -> List[str]:
@@ -606,124 +635,322 @@ def _shared_strings(pkg: _Package, wb_part: str, rels) -> List[str]:
     return [_text_of(si, ns) for si in root.iter(f"{{{ns}}}si")]
 
 
-def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
-    root = pkg.xml(sheet.part)
-    ns = etree.QName(root).namespace or MAIN_NS
+_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9A-Fa-f]+));")
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _entity(m) -> str:
+    if m.group(1):
+        return _NAMED_ENTITIES[m.group(1)]
+    return chr(int(m.group(2)) if m.group(2) else int(m.group(3), 16))
+
+
+def _xml_text(raw: bytes) -> str:
+    """Character data as an XML parser delivers it (entities resolved, line ends folded)."""
+    text = raw.decode("utf-8")
+    if "&" in text:
+        text = _ENTITY_RE.sub(_entity, text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+_ATTR_PAIR_RE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ATTRS_RE = rb"""(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*"""
+_ROOT_TAG_RE = re.compile(rb"<(?![?!])(?:([\w.-]+):)?[\w.-]+[\s>/]")
+
+
+def main_prefix(xml: bytes) -> bytes:
+    """The namespace prefix of the root element, with its colon (b"" when unprefixed)."""
+    m = _ROOT_TAG_RE.search(xml)
+    return m.group(1) + b":" if m and m.group(1) else b""
+
+
+def _attrs(raw: bytes) -> Dict[str, str]:
+    return {k.decode(): _xml_text(a or q) for k, a, q in _ATTR_PAIR_RE.findall(raw)} \
+        if raw else {}
+
+
+class _FastSheetSyntax:
+    _cache: Dict[bytes, "_FastSheetSyntax"] = {}
+
+    def __init__(self, p: bytes):
+        e = re.escape(p)
+        self.sheet_data = re.compile(rb"<" + e + rb"sheetData\b" + _ATTRS_RE + rb"(/?)>")
+        self.sheet_data_end = re.compile(rb"</" + e + rb"sheetData\s*>")
+        # Unrolled loops instead of lazy ".*?": Python's re runs these several times faster.
+        attrs = rb"[^>/]*(?:/(?!>)[^>/]*)*"
+        self.items = re.compile(
+            rb"<" + e + rb"(?:(row\b[^>]*)>|c\b(" + attrs + rb")(?:/>|>"
+            rb"(<" + e + rb"f\b(" + attrs + rb")(?:/>|>([^<]*)</" + e + rb"f>))?"
+            rb"(<" + e + rb"v>([^<]*)</" + e + rb"v>|<" + e + rb"v/>)?"
+            rb"([^<]*(?:<(?!/" + e + rb"c>)[^<]*)*)</" + e + rb"c>))")
+        self.prefix = p
+        # Text content holds no "<" (it is escaped), so [^<]* finds the end at once.
+        self.f = re.compile(rb"<" + e + rb"f\b(?P<fa>[^>/]*(?:/(?!>)[^>/]*)*)(?:/>|>(?P<ft>[^<]*)"
+                            rb"</" + e + rb"f\s*>)")
+        self.v = re.compile(rb"<" + e + rb"v\b[^>/]*(?:/>|>(?P<vt>[^<]*)</" + e + rb"v\s*>)")
+        self.inline = re.compile(rb"<" + e + rb"is\b" + _ATTRS_RE + rb"(?:/>|>(?P<it>.*?)</"
+                                 + e + rb"is\s*>)", re.S)
+        self.phonetic = re.compile(rb"<" + e + rb"rPh\b.*?</" + e + rb"rPh\s*>", re.S)
+        self.t = re.compile(rb"<" + e + rb"t\b" + _ATTRS_RE + rb"(?:/>|>(?P<tt>.*?)</" + e
+                            + rb"t\s*>)", re.S)
+        self.cell_start = (b"<" + p + b"c ", b"<" + p + b"c>", b"<" + p + b"c/")
+
+    @classmethod
+    def of(cls, prefix: bytes) -> "_FastSheetSyntax":
+        syntax = cls._cache.get(prefix)
+        if syntax is None:
+            syntax = cls._cache[prefix] = cls(prefix)
+        return syntax
+
+
+_SINGLE_QUOTED_ATTR = re.compile(rb"=\s*'")
+
+
+def _quick_attr(attrs: bytes, name: bytes) -> Optional[bytes]:
+    """Value of attribute ``name`` written as name="..." (the usual form)."""
+    i = attrs.find(name + b'="')
+    while i > 0 and attrs[i - 1] not in b" \t\r\n":
+        i = attrs.find(name + b'="', i + 1)
+    if i < 0:
+        return None
+    start = i + len(name) + 2
+    return attrs[start:attrs.find(b'"', start)]
+
+
+def _column_after(last_ref, col: int) -> int:
+    """Column of a cell written without r=: one right of its left neighbour."""
+    if last_ref is None:
+        return col + 1
+    text = last_ref.decode() if type(last_ref) is bytes else last_ref
+    m = _CELL_RE.fullmatch(text)
+    return column_number(m.group(1)) + 1 if m else col + 1
+
+
+def _scan_cells_fast(xml: bytes):
+    """Cells of a sheet as (ref, t, cm, v, inline, f) tuples straight from the bytes.
+
+    Several times faster than walking an lxml tree.  Returns None when the
+    sheet has markup this scanner does not handle (comments, CDATA, attributes
+    in single quotes, or any cell it failed to match); the caller then parses
+    the sheet properly.
+    """
+    syn = _FastSheetSyntax.of(main_prefix(xml))
+    start = syn.sheet_data.search(xml)
+    if start is None or start.group(1):
+        return []
+    end = syn.sheet_data_end.search(xml, start.end())
+    if end is None:
+        return None
+    body = xml[start.end():end.start()]
+    if b"<!" in body or _SINGLE_QUOTED_ATTR.search(body):
+        return None
+    expected = sum(body.count(s) for s in syn.cell_start)
+    out = []
+    append = out.append
+    row = 0
+    col = 0
+    last_ref = None
+    # findall hands back plain tuples from C; the common cell (<f>, <v>, nothing
+    # else) needs no further matching.
+    for ra, a, f, fa, ft, v, vt, rest in syn.items.findall(body):
+        if ra:
+            r = _quick_attr(ra, b"r")
+            row = int(r) if r else row + 1
+            col = 0
+            last_ref = None
+            continue
+        if a[:4] == b' r="':
+            ref = last_ref = a[4:a.index(b'"', 4)]
+        else:
+            ref = _quick_attr(a, b"r")
+            if ref is None:
+                col = _column_after(last_ref, col)
+                last_ref = None
+                ref = (row, col)
+            else:
+                last_ref = ref
+        i = a.find(b' t="')
+        t = a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0 else None
+        cm = _quick_attr(a, b"cm") if b"cm=" in a else None
+        inline = None
+        fx = (fa, ft) if f else None
+        if v:
+            v = vt
+        else:
+            v = None
+        if rest:
+            vm = syn.v.search(rest)
+            if vm is not None and v is None:
+                v = vm.group("vt") or b""
+            if fx is None:
+                fm = syn.f.search(rest)
+                if fm is not None:
+                    fx = fm.groups()
+            if t == "inlineStr":
+                im = syn.inline.search(rest)
+                if im is not None:
+                    inner = syn.phonetic.sub(b"", im.group("it") or b"")
+                    inline = "".join(_xml_text(tm.group("tt") or b"")
+                                     for tm in syn.t.finditer(inner))
+        append((ref, t, cm, v, inline, fx))
+    if len(out) != expected:
+        return None
+    return out
+
+
+def _scan_cells_tree(root, ns: str):
+    """Cells of a parsed sheet as (ref, t, cm, v, inline, f) tuples, like _scan_cells_fast."""
     c_tag, v_tag, f_tag, is_tag = (f"{{{ns}}}{x}" for x in ("c", "v", "f", "is"))
     row_tag = f"{{{ns}}}row"
     sheet_data = root.find(f"{{{ns}}}sheetData")
+    out = []
     if sheet_data is None:
-        return
+        return out
+    row = 0
+    for row_el in sheet_data:
+        if row_el.tag != row_tag:
+            continue
+        r_attr = row_el.get("r")
+        row = int(r_attr) if r_attr else row + 1
+        col = 0
+        last_ref = None
+        for c in row_el:
+            if c.tag != c_tag:
+                continue
+            ref = c.get("r")
+            if not ref:
+                col = _column_after(last_ref, col)
+                ref = (row, col)
+            last_ref = c.get("r")
+            v = inline = f = None
+            for child in c:
+                tag = child.tag
+                if tag == v_tag:
+                    v = child.text or ""
+                elif tag == f_tag:
+                    f = (dict(child.attrib), child.text or "")
+                elif tag == is_tag:
+                    inline = _text_of(child, ns, escaped=False)
+            out.append((ref, c.get("t"), c.get("cm"), v, inline, f))
+    return out
+
+
+def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
+    xml = pkg.read(sheet.part)
+    cells = _scan_cells_fast(xml) if not _has_dtd(xml) else None
+    if cells is None:
+        root = pkg.xml(sheet.part)
+        cells = _scan_cells_tree(root, etree.QName(root).namespace or MAIN_NS)
+    _store_cells(pkg, sheet, cells, strings, date1904)
+
+
+def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], date1904: bool):
     values, formulas, cached = sheet.values, sheet.formulas, sheet.cached
     arrays, data_tables = sheet.arrays, sheet.data_tables
     shared: Dict[str, Tuple[int, int, str]] = {}   # si -> (row, col, master text)
+    compiled: Dict[str, list] = {}                # si -> master split for moving
     pending: List[Tuple[Cell, str]] = []          # members met before their master
     members = set()   # cells of array and data-table ranges: their values are results
     n_strings = len(strings)
     cell_re = _CELL_RE.fullmatch
     columns: Dict[str, int] = {}
-    row_no = 0
-    for row_el in sheet_data:
-        if row_el.tag != row_tag:
+    for ref, t, cm, v_text, inline, f in cells:
+        if type(ref) is tuple:
+            key = ref
+            ref = cell_name(*key)
+        else:
+            letters = ref.rstrip(_DIGITS if type(ref) is str else _DIGIT_BYTES)
+            col_no = columns.get(letters)
+            if col_no is None:
+                text = ref if type(ref) is str else ref.decode("utf-8", "replace")
+                m = cell_re(text)
+                if m is None or len(letters) == len(ref):
+                    raise WorkbookReadError(pkg.path, f"has a cell with the bad reference "
+                                            f"{text!r} on sheet {sheet.name!r}.")
+                col_no = columns[letters] = column_number(m.group(1))
+            try:
+                key = (int(ref[len(letters):]), col_no)
+            except ValueError:
+                raise WorkbookReadError(pkg.path, f"has a cell with the bad reference "
+                                        f"{ref!r} on sheet {sheet.name!r}.") from None
+        if type(v_text) is bytes:
+            v_text = v_text.decode("utf-8") if t is None or t == "s" or t == "n" or t == "b" \
+                else _xml_text(v_text)
+        # value
+        if v_text is None and inline is None:
+            value = None
+        elif t is None or t == "n":
+            try:
+                value = float(v_text)
+            except (TypeError, ValueError):
+                value = _xml_text(v_text.encode()) if v_text else None  # keep odd text
+        elif t == "s":
+            try:
+                value = strings[int(v_text)]
+            except (ValueError, IndexError):
+                raise WorkbookReadError(
+                    pkg.path, f"has cell {cell_name(*key)} on sheet {sheet.name!r} pointing at shared "
+                    f"string {v_text!r} of {n_strings}; the file is damaged.") from None
+        elif t == "str":
+            value = decode_ooxml_escapes(v_text or "")
+        elif t == "inlineStr":
+            value = decode_ooxml_escapes(inline if inline is not None else v_text or "")
+        elif t == "b":
+            value = v_text.strip() in ("1", "true")
+        elif t == "e":
+            value = CellError(v_text.strip())
+        elif t == "d":
+            value = _iso_to_serial(v_text, date1904)
+        else:
+            value = v_text
+        if f is None:
+            if key in members:
+                cached[key] = value
+            elif value is not None:
+                values[key] = value
             continue
-        r_attr = row_el.get("r")
-        row_no = int(r_attr) if r_attr else row_no + 1
-        col_no = 0
-        for c in row_el:
-            if c.tag != c_tag:
-                continue
-            ref = c.get("r")
-            if ref:
-                letters = ref.rstrip(_DIGITS)
-                col_no = columns.get(letters)
-                if col_no is None or len(letters) == len(ref):
-                    m = cell_re(ref)
-                    if m is None:
-                        raise WorkbookReadError(pkg.path, f"has a cell with the bad reference "
-                                                f"{ref!r} on sheet {sheet.name!r}.")
-                    col_no = columns[letters] = column_number(m.group(1))
-                row_no_c = int(ref[len(letters):])
-            else:
-                col_no += 1
-                row_no_c = row_no
-            key = (row_no_c, col_no)
-            t = c.get("t")
-            v_text = None
-            f_el = None
-            is_el = None
-            for child in c:
-                tag = child.tag
-                if tag == v_tag:
-                    v_text = child.text or ""
-                elif tag == f_tag:
-                    f_el = child
-                elif tag == is_tag:
-                    is_el = child
-            # value
-            if v_text is None and is_el is None:
-                value = None
-            elif t is None or t == "n":
-                try:
-                    value = float(v_text)
-                except (TypeError, ValueError):
-                    value = v_text or None  # not a number: keep the text rather than lose it
-            elif t == "s":
-                try:
-                    value = strings[int(v_text)]
-                except (ValueError, IndexError):
-                    raise WorkbookReadError(
-                        pkg.path, f"has cell {ref} on sheet {sheet.name!r} pointing at shared "
-                        f"string {v_text!r} of {n_strings}; the file is damaged.") from None
-            elif t == "str":
-                value = decode_ooxml_escapes(v_text or "")
-            elif t == "inlineStr":
-                value = _text_of(is_el, ns) if is_el is not None else decode_ooxml_escapes(
-                    v_text or "")
-            elif t == "b":
-                value = v_text.strip() in ("1", "true")
-            elif t == "e":
-                value = CellError(v_text.strip())
-            elif t == "d":
-                value = _iso_to_serial(v_text, date1904)
-            else:
-                value = v_text
-            if f_el is None:
-                if key in members:
-                    cached[key] = value
-                elif value is not None:
-                    values[key] = value
-                continue
-            cached[key] = value
-            ftype = f_el.get("t", "normal")
-            ftext = f_el.text or ""
-            if ftype == "normal":
-                formulas[key] = ftext
-            elif ftype == "shared":
-                si = f_el.get("si")
-                if ftext or si not in shared:
-                    if ftext:
-                        shared[si] = (key[0], key[1], ftext)
-                        formulas[key] = ftext
-                    else:
-                        pending.append((key, si))
+        cached[key] = value
+        fattrs, ftext = f
+        if type(fattrs) is bytes:
+            fattrs = _attrs(fattrs)
+        if type(ftext) is bytes:
+            ftext = _xml_text(ftext)
+        elif ftext is None:
+            ftext = ""
+        ftype = fattrs.get("t", "normal")
+        if ftype == "normal":
+            formulas[key] = ftext
+        elif ftype == "shared":
+            si = fattrs.get("si")
+            if ftext or si not in shared:
+                if ftext:
+                    shared[si] = (key[0], key[1], ftext)
+                    formulas[key] = ftext
                 else:
-                    mr, mc, mtext = shared[si]
-                    formulas[key] = translate_formula(mtext, key[0] - mr, key[1] - mc)
-            elif ftype == "array":
-                aref = f_el.get("ref") or cell_name(*key)
-                bounds = _bounds(pkg, sheet, aref)
-                arrays[key] = ArrayFormula(anchor=key, ref=aref, bounds=bounds,
-                                           text=ftext, dynamic=c.get("cm") is not None)
-                _add_members(members, bounds)
-            elif ftype == "dataTable":
-                dref = f_el.get("ref") or cell_name(*key)
-                attrs = {k: v for k, v in f_el.attrib.items() if k not in ("t", "ref")}
-                bounds = _bounds(pkg, sheet, dref)
-                data_tables[key] = DataTableFormula(anchor=key, ref=dref, bounds=bounds,
-                                                    attributes=attrs)
-                _add_members(members, bounds)
+                    pending.append((key, si))
             else:
-                formulas[key] = ftext
+                mr, mc, mtext = shared[si]
+                pieces = compiled.get(si)
+                if pieces is None:
+                    pieces = compiled[si] = _compile_references(mtext)
+                formulas[key] = _render_moved(pieces, key[0] - mr, key[1] - mc)
+        elif ftype == "array":
+            aref = fattrs.get("ref") or cell_name(*key)
+            bounds = _bounds(pkg, sheet, aref)
+            arrays[key] = ArrayFormula(anchor=key, ref=aref, bounds=bounds,
+                                       text=ftext, dynamic=cm is not None)
+            _add_members(members, bounds)
+        elif ftype == "dataTable":
+            dref = fattrs.get("ref") or cell_name(*key)
+            attrs = {k: v for k, v in fattrs.items() if k not in ("t", "ref")}
+            bounds = _bounds(pkg, sheet, dref)
+            data_tables[key] = DataTableFormula(anchor=key, ref=dref, bounds=bounds,
+                                                attributes=attrs)
+            _add_members(members, bounds)
+        else:
+            formulas[key] = ftext
     for key, si in pending:
         if si in shared:
             mr, mc, mtext = shared[si]

@@ -528,3 +528,86 @@ def test_absurd_declared_size_is_refused(tmp_path):
     data[pos + 24: pos + 28] = struct.pack("<I", 600 * 2**20)
     path.write_bytes(bytes(data))
     assert "600 MB" in _err(path)
+
+
+# --------------------------------------------------------------------------- the two sheet scanners
+
+from kpi_xl.engine import xlsx_read as _xr  # noqa: E402  (the scanners are internal)
+
+
+STRINGS = ["zero", "one"] + [f"s{i}" for i in range(2, 200_000)]
+
+
+def _both_scans(xml):
+    """SheetData from the byte scanner and from the lxml tree walk of one sheet."""
+    from lxml import etree
+
+    class _Pkg:
+        path = "sheet.xml"
+    out = []
+    fast = _xr._scan_cells_fast(xml)
+    root = etree.fromstring(xml)
+    tree = _xr._scan_cells_tree(root, etree.QName(root).namespace)
+    for cells in (fast, tree):
+        sheet = _xr.SheetData("S", "p", "visible", "worksheet", 1)
+        if cells is not None:
+            _xr._store_cells(_Pkg(), sheet, cells, STRINGS, False)
+        out.append(sheet)
+    return fast is not None, out[0], out[1]
+
+
+def _same_sheet(a, b):
+    def norm(d):
+        return {k: ("nan" if isinstance(v, float) and v != v else v, type(v).__name__)
+                for k, v in d.items()}
+    return (norm(a.values), a.formulas, norm(a.cached), a.arrays, a.data_tables) == \
+        (norm(b.values), b.formulas, norm(b.cached), b.arrays, b.data_tables)
+
+
+@needs_oracles
+@pytest.mark.parametrize("name", SAMPLE)
+def test_byte_scanner_agrees_with_tree_walk(name):
+    with zipfile.ZipFile(oracle(name)) as z:
+        parts = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        for part in parts:
+            used_fast, fast, tree = _both_scans(z.read(part))
+            if used_fast:
+                assert _same_sheet(fast, tree), part
+
+
+ODD_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\r\n'
+    b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<x:sheetData>'
+    b'<x:row r="2"><x:c t="s"><x:v>1</x:v></x:c><x:c><x:f>A2&amp;"&lt;"</x:f><x:v>3</x:v></x:c>'
+    b'<x:c r="E2" t="str"><x:f>"a"\r\n&amp;"b"</x:f><x:v xml:space="preserve"> a b </x:v></x:c>'
+    b'<x:c r="F2" t="inlineStr"><x:is><x:r><x:t>x</x:t></x:r><x:rPh sb="0" eb="1"><x:t>y</x:t>'
+    b'</x:rPh><x:r><x:t xml:space="preserve"> z</x:t></x:r></x:is></x:c>'
+    b'<x:c r="G2" t="e"><x:v>#N/A</x:v></x:c><x:c r="H2" t="b"><x:v>0</x:v></x:c>'
+    b'<x:c r="I2"><x:f t="array" ref="I2:J3">1</x:f><x:v>1</x:v></x:c><x:c r="J2"><x:v>2</x:v></x:c>'
+    b'</x:row>'
+    b'<x:row><x:c><x:v>7</x:v></x:c><x:c r="I3"><x:v>3</x:v></x:c><x:c><x:v>4</x:v></x:c>'
+    b'<x:c r="K3"><x:f>J3</x:f><x:v>4</x:v><x:extLst><x:ext uri="u"/></x:extLst></x:c></x:row>'
+    b'</x:sheetData></x:worksheet>')
+
+
+def test_byte_scanner_handles_odd_markup():
+    used_fast, fast, tree = _both_scans(ODD_SHEET)
+    assert used_fast
+    assert _same_sheet(fast, tree)
+    # Worked from the XML above: cells without r follow their row and left neighbour.
+    assert fast.values[(2, 1)] == "one"
+    assert fast.formulas[(2, 2)] == 'A2&"<"' and fast.cached[(2, 2)] == 3.0
+    assert fast.formulas[(2, 5)] == '"a"\n&"b"' and fast.cached[(2, 5)] == " a b "
+    assert fast.values[(2, 6)] == "x z"
+    assert fast.values[(2, 7)] == CellError("#N/A") and fast.values[(2, 8)] is False
+    assert fast.arrays[(2, 9)].bounds == (2, 9, 3, 10)
+    assert fast.cached[(2, 10)] == 2.0 and fast.cached[(3, 9)] == 3.0
+    assert fast.cached[(3, 10)] == 4.0   # no r: the cell after I3
+    assert fast.values[(3, 1)] == 7.0    # row without r: the row after 2
+    assert fast.formulas[(3, 11)] == "J3" and fast.cached[(3, 11)] == 4.0
+
+
+def test_commented_sheet_falls_back_to_the_tree_walk():
+    xml = ODD_SHEET.replace(b"<x:row r=\"2\">", b"<!-- note --><x:row r=\"2\">")
+    assert _xr._scan_cells_fast(xml) is None
