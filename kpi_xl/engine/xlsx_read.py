@@ -891,8 +891,8 @@ def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], dat
                 value = strings[int(v_text)]
             except (ValueError, IndexError):
                 raise WorkbookReadError(
-                    pkg.path, f"has cell {cell_name(*key)} on sheet {sheet.name!r} pointing at shared "
-                    f"string {v_text!r} of {n_strings}; the file is damaged.") from None
+                    pkg.path, f"has cell {cell_name(*key)} on sheet {sheet.name!r} pointing at "
+                    f"shared string {v_text!r} of {n_strings}; the file is damaged.") from None
         elif t == "str":
             value = decode_ooxml_escapes(v_text or "")
         elif t == "inlineStr":

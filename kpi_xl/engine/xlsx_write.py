@@ -27,7 +27,7 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 from kpi_xl.core.errors import CellError
 from kpi_xl.engine.xlsx_read import (
     REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
-    column_number, parse_range_ref,
+    column_number, main_prefix, parse_range_ref,
 )
 
 __all__ = ["WorkbookWriteError", "write_values", "format_number"]
@@ -138,17 +138,6 @@ class _SheetSyntax:
         return syntax
 
 
-_ROOT_RE = re.compile(rb"<(?!\?|!)(?:([\w.-]+):)?[\w.-]+\b")
-
-
-def _main_prefix(xml: bytes) -> bytes:
-    """The prefix bound to the spreadsheet namespace on the root element ('' if default)."""
-    m = _ROOT_RE.search(xml)
-    if m and m.group(1):
-        return m.group(1) + b":"
-    return b""
-
-
 def _get_attr(attrs: bytes, name: bytes) -> Optional[bytes]:
     for k, v in _ATTR_RE.findall(attrs):
         if k == name:
@@ -180,7 +169,7 @@ class _SheetEdit:
         self.values_only = values_only
         self.written = set()
         self.refused = []
-        self.syntax = _SheetSyntax.of(_main_prefix(xml))
+        self.syntax = _SheetSyntax.of(main_prefix(xml))
         self.by_name = {cell_name(r, c).encode(): (r, c) for r, c in cells}
         self._last_ref = None
         self._current = None
@@ -481,7 +470,8 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
         wb_rels_part = None
         if values_only:
             folder, base = wb_part.rsplit("/", 1) if "/" in wb_part else ("", wb_part)
-            wb_rels_part = pkg.find(f"{folder}/_rels/{base}.rels" if folder else f"_rels/{base}.rels")
+            wb_rels_part = pkg.find(f"{folder}/_rels/{base}.rels" if folder
+                                    else f"_rels/{base}.rels")
             for rel_type, target, _ in pkg.rels(wb_part).values():
                 if rel_type.endswith(CALC_CHAIN_REL):
                     calc_chain = pkg.find(target)

@@ -32,7 +32,8 @@ from kpi_xl.engine.xlsx_read import (
 ORACLES = Path(__file__).resolve().parents[2].parent / "shared" / "oracles"
 FILES = ORACLES / "files"
 
-needs_oracles = pytest.mark.skipif(not FILES.is_dir(), reason="shared/oracles is not beside the repo")
+needs_oracles = pytest.mark.skipif(not FILES.is_dir(),
+                                   reason="shared/oracles is not beside the repo")
 
 
 def oracle(name):
@@ -245,7 +246,8 @@ def test_tables_with_calculated_columns_and_totals():
     wb = read_workbook(oracle("phpspreadsheet__TableWithoutFilter.xlsx"))
     sales = wb.tables[0]
     assert sales.display_name == "DeptSales"
-    assert sales.columns[2].totals_row_formula == "SUBTOTAL(109,DeptSales[Sales\xa0Amount])"  # the file has a no-break space
+    # The file spells the column with a no-break space.
+    assert sales.columns[2].totals_row_formula == "SUBTOTAL(109,DeptSales[Sales\xa0Amount])"
 
 
 @needs_oracles

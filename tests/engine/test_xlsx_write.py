@@ -9,7 +9,6 @@ edited sheets is compared byte for byte with the source.
 """
 
 import csv
-import hashlib
 import os
 import re
 import shutil
@@ -57,8 +56,9 @@ def tiny_png(width=4, height=3):
             ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
     rows = b"".join(b"\0" + bytes(v for x in range(width) for v in (40 * x, 200, 90 * y % 256))
                     for y in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
 
 
 PICTURE = (
@@ -523,3 +523,38 @@ def test_libreoffice_reads_values_only_and_xlsm(tmp_path):
     sheets = soffice_csv(out, tmp_path)
     rows = sheets[sheet.name]
     assert rows[anchor[0] - 1][anchor[1] - 1] == "777"
+
+
+def test_prefixed_namespace_sheet(tmp_path):
+    src = oracle("phpspreadsheet__namespacenonstd.xlsx")
+    book = read_workbook(src)
+    sheet = next(s for s in book.sheets if s.formulas)
+    cells = {key: 1000.0 + i for i, key in enumerate(sorted(sheet.formulas))}
+    out = tmp_path / "out.xlsx"
+    write_values(src, out, {sheet.name: cells})
+    with zipfile.ZipFile(out) as z:
+        assert b"<x:v>1000</x:v>" in z.read(sheet.part)
+    ws = openpyxl.load_workbook(out, data_only=True)[sheet.name]
+    assert [ws.cell(*k).value for k in cells] == list(cells.values())
+    assert read_workbook(out).sheet(sheet.name).formulas == sheet.formulas
+
+
+def test_cells_without_r_attributes(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    src = tmp_path / "bare.xlsx"
+    wb.save(src)
+    rows = (b'<row r="1"><c r="A1"><v>5</v></c><c><f>A1*2</f></c><c><f>B1+1</f><v>0</v></c></row>'
+            b'<row><c><v>6</v></c><c r="C2"><f>A2*3</f></c></row>')
+    with zipfile.ZipFile(src) as z:
+        parts = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData>" + rows
+                              + b"</sheetData>", data, flags=re.S)
+            z.writestr(info, data)
+    # B1 = 5*2, C1 = B1+1, C2 = 6*3, worked by hand.
+    write_values(src, src, {"Sheet": {(1, 2): 10, (1, 3): 11, (2, 3): 18}})
+    ws = openpyxl.load_workbook(src, data_only=True)["Sheet"]
+    assert [ws["B1"].value, ws["C1"].value, ws["C2"].value] == [10, 11, 18]
