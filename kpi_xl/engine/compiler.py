@@ -39,7 +39,7 @@ _DIGITS = re.compile(r"\d+")
 def relative_row_runs(text: str, row: int, col: int):
     """Indices (among the text's runs of digits) that are row numbers of relative references.
 
-    Together with :func:`same_form` this recognises, with C-speed regex work only,
+    With them :meth:`Calc._assign_templates` recognises, with C-speed regex work,
     that a cell's formula is the same relative form as one already compiled: the
     texts differ only in those row numbers, all by the row distance.
     """
@@ -48,22 +48,6 @@ def relative_row_runs(text: str, row: int, col: int):
         if not m.group(1) and not m.group(4):
             rel_spans.add(m.start(5))
     return tuple(i for i, m in enumerate(_DIGITS.finditer(text)) if m.start() in rel_spans)
-
-
-def digit_mask(text: str):
-    """(text with digit runs masked, the runs as ints)."""
-    return _DIGITS.sub("#", text), [int(x) for x in _DIGITS.findall(text)]
-
-
-def same_form(nums0, rel_idx, nums, dr):
-    """True when ``nums`` are ``nums0`` shifted by ``dr`` exactly at the relative-row runs."""
-    if len(nums) != len(nums0):
-        return False
-    rel = set(rel_idx)
-    for i, (a, b) in enumerate(zip(nums0, nums)):
-        if b - a != (dr if i in rel else 0):
-            return False
-    return True
 
 
 class CompileError(Exception):

@@ -13,12 +13,13 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
-from .compiler import CompileError, Compiler, digit_mask, relative_key, relative_row_runs, same_form
+from .compiler import CompileError, Compiler, relative_key, relative_row_runs
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
 
 _PENDING = object()
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 class EngineBug(Exception):
@@ -86,7 +87,7 @@ class Calc:
         self.volatile = self.report.volatile_cells
         self._vol_hits = 0
         self._range_volatile = set()
-        self._column_forms = {}
+        self._cell_template = {s.name: {} for s in book.sheets}
 
     # -- structure -----------------------------------------------------------------
     def has_sheet(self, name):
@@ -224,24 +225,51 @@ class Calc:
 
     # -- formulas --------------------------------------------------------------------
     def compiled_for(self, sheet, r, c, text):
+        f = self._cell_template[sheet].get((r, c))
+        if f is not None:
+            return f
         if "[" in text:
             key = (sheet, text, self._table_at(sheet, r, c), relative_key(text, r, c))
-            f = self.templates.get(key)
-            return f if f is not None else self._compile_template(key, sheet, r, c, text)
-        # Fast path: rows of one column that share a relative form differ only in the
-        # row numbers of their relative references (checked with C-speed regex work).
-        masked, nums = digit_mask(text)
-        group = self._column_forms.get((sheet, c, masked))
-        if group is not None:
-            r0, nums0, rel_idx, f = group
-            if same_form(nums0, rel_idx, nums, r - r0):
-                return f
-        key = (sheet, relative_key(text, r, c))
+        else:
+            key = (sheet, relative_key(text, r, c))
         f = self.templates.get(key)
         if f is None:
             f = self._compile_template(key, sheet, r, c, text)
-        self._column_forms[(sheet, c, masked)] = (r, nums, relative_row_runs(text, r, c), f)
         return f
+
+    def _assign_templates(self, sheet):
+        """Give every formula cell of ``sheet`` its compiled relative form, in one pass.
+
+        Cells of one column whose texts differ only in digits are grouped (C-speed
+        regex work); a cell joins its group's form when its digit runs equal the
+        first cell's, except the row numbers of relative references, which are all
+        shifted by the row distance.  Others take the slow path of compiled_for.
+        """
+        sub, findall = _DIGIT_RUN.sub, _DIGIT_RUN.findall
+        groups = {}
+        for (r, c), text in self.formulas[sheet].items():
+            if "[" in text:
+                continue
+            groups.setdefault((c, sub("#", text)), []).append((r, text))
+        assigned = self._cell_template[sheet]
+        for (c, _masked), cells in groups.items():
+            r0, t0 = cells[0]
+            f = self.compiled_for(sheet, r0, c, t0)
+            assigned[(r0, c)] = f
+            if len(cells) == 1:
+                continue
+            runs0 = findall(t0)
+            rel = set(relative_row_runs(t0, r0, c))
+            plan = [(i, int(s) if i in rel else s) for i, s in enumerate(runs0)]
+            for r, t in cells[1:]:
+                runs = findall(t)
+                dr = r - r0
+                for i, want in plan:
+                    got = runs[i]
+                    if (got != want) if type(want) is str else (int(got) != want + dr):
+                        break
+                else:
+                    assigned[(r, c)] = f
 
     def _table_at(self, sheet, r, c):
         for t in self.tables.values():
@@ -350,6 +378,8 @@ class Calc:
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 200000))
         try:
+            for sheet in self.sheet_names:
+                self._assign_templates(sheet)
             for sheet in self.sheet_names:
                 self.current_sheet = sheet
                 for (r, c) in list(self.formulas[sheet]):
