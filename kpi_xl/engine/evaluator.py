@@ -113,6 +113,11 @@ class Calc:
         if cache_key in self._name_trees:
             return self._name_trees[cache_key]
         text = None
+        if isinstance(sheet, tuple):
+            # A name in another workbook ([1]!Name): its values are not ours to compute.
+            tree = CompileError(f"{key} is defined in another workbook", REF)
+            self._name_trees[cache_key] = tree
+            return tree
         if sheet is not None:
             text = self.names.get((key, self.canonical_sheet(sheet)))
         if text is None and current is not None:
