@@ -438,13 +438,15 @@ def _format_scientific(x, sec):
             e += step
             m = _round_half_up(x / 10 ** e, nd)
     plain = [(k, t) for k, t in mant_sec if k not in ("pct", "comma")] if False else mant_sec
+    if x == 0 and int_ph:
+        # zero shows every integer placeholder as 0
+        mant_sec = [("digit", "0") if i in int_ph else tok for i, tok in enumerate(mant_sec)]
     mant_txt = _format_fixed(m, mant_sec, scaling=False) if int_ph or frac_ph \
         else "".join(t for k, t in mant_sec if k == "lit")
     exp_digits = [t for k, t in exp_sec if k == "digit"]
     ne = len(exp_digits)
     etxt = str(abs(e)).rjust(sum(1 for t in exp_digits if t == "0"), "0")
-    if ne == 0:
-        etxt = str(abs(e))
+    etxt = etxt.rjust(sum(1 for t in exp_digits if t in "0?"), " ")
     esign = "-" if e < 0 else ("+" if sign_plus else "")
     # exponent digits, then whatever literals follow them
     rest = []
@@ -454,7 +456,7 @@ def _format_scientific(x, sec):
             if not placed:
                 rest.append(esign + etxt)
                 placed = True
-        elif k in ("lit", "slash", "comma", "dot"):
+        elif k in ("lit", "slash", "dot"):
             rest.append(t)
         elif k == "pct":
             rest.append("%")
@@ -502,32 +504,48 @@ def _format_fraction(x, sec):
         nnum = 0
     num_ph = "".join(sec[i][1] for i in range(num_start, num_end + 1))
     den_ph = "".join(sec[i][1] for i in range(den_start, den_end + 1)) if not fixed else sec[den_start][1]
-    if whole_ph and nnum == 0:
-        # no fractional part: the fraction becomes spaces of the same width
-        whole_txt = _format_fixed(float(whole), sec[:num_start]) if whole else \
-            _format_fixed(0.0, sec[:num_start])
-        tail = " " * (len(num_ph) + 1 + len(den_ph))
-        rest = "".join(t for k, t in sec[den_end + 1:] if k in ("lit",))
-        if whole == 0 and not any(sec[i][1] == "0" for i in whole_ph):
-            whole_txt = whole_txt.rstrip() if whole_txt.strip() else whole_txt
-            if whole_txt.strip() == "":
-                whole_txt = whole_txt[:-1] + "0" if whole_txt else "0"
-        return whole_txt + tail + rest
-    if not whole_ph and nnum == 0 and False:
-        pass
-    head = _format_fixed(float(whole), sec[:num_start]) if whole_ph else \
-        "".join(t for k, t in sec[:num_start] if k == "lit")
-    if whole_ph and whole == 0:
-        # a zero whole part disappears under # or ?
-        if not any(sec[i][1] == "0" for i in whole_ph):
-            head = "".join(" " if sec[i][0] == "digit" and sec[i][1] == "?" else
-                           (t if sec[i][0] == "lit" else "") for i, (k, t) in enumerate(sec[:num_start]))
-    numtxt = _pad(str(nnum), num_ph, left=True)
-    dentxt = str(d) if fixed else _pad(str(d), den_ph, left=False)
     mid = "".join(t for k, t in sec[num_end + 1:si] if k == "lit")
     mid2 = "".join(t for k, t in sec[si + 1:den_start] if k == "lit")
     rest = "".join(t for k, t in sec[den_end + 1:] if k == "lit")
-    return head + numtxt + mid + "/" + mid2 + dentxt + rest
+    dentxt = str(d) if fixed else _pad_den(str(d), den_ph)
+    frac_txt = _pad(str(nnum), num_ph, left=True) + mid + "/" + mid2 + dentxt
+    if not whole_ph:
+        head = "".join(t for k, t in sec[:num_start] if k == "lit")
+        return head + frac_txt + rest
+    last_w = whole_ph[-1]
+    head_toks = sec[:last_w + 1]
+    sep = "".join(t for k, t in sec[last_w + 1:num_start] if k == "lit")
+    w_ph = "".join(sec[i][1] for i in whole_ph)
+    zero_head = list(head_toks)
+    zero_head[last_w] = ("digit", "0")
+
+    def whole_text(force_zero):
+        if whole == 0 and force_zero:
+            return _format_fixed(0.0, zero_head)
+        return _format_fixed(float(whole), head_toks)
+    if nnum == 0:
+        if "0" in num_ph:
+            # a 0 numerator placeholder shows the fraction as 0/1
+            frac_txt = _pad("0", num_ph, left=True) + mid + "/" + mid2 + \
+                (dentxt if fixed else _pad_den("1", den_ph))
+            if whole == 0 and "0" not in w_ph and "?" not in w_ph:
+                return "".join(t for k, t in head_toks if k == "lit") + frac_txt + rest
+            return whole_text(True) + sep + frac_txt + rest
+        if "?" in num_ph or "?" in den_ph or "?" in w_ph:
+            width = len(sep) + len(num_ph) + len(mid) + 1 + len(mid2) + len(den_ph)
+            return whole_text(True) + " " * width + rest
+        return whole_text(True) + rest
+    if whole == 0:
+        head = _format_fixed(0.0, head_toks)
+        sep_txt = sep if "0" in w_ph else (" " * len(sep) if "?" in w_ph or "?" in num_ph else "")
+        return head + sep_txt + frac_txt + rest
+    return whole_text(False) + sep + frac_txt + rest
+
+
+def _pad_den(digits, ph):
+    """A denominator under its placeholders: zeros before it, spaces after it."""
+    extra = ph[len(digits):] if len(digits) < len(ph) else ""
+    return "0" * extra.count("0") + digits + " " * extra.count("?")
 
 
 def _pad(digits, ph, left):
