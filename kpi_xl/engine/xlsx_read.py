@@ -18,7 +18,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from lxml import etree
 
@@ -132,6 +132,7 @@ class SheetData:
     arrays: Dict[Cell, ArrayFormula] = field(default_factory=dict)          # by anchor
     data_tables: Dict[Cell, DataTableFormula] = field(default_factory=dict)  # by anchor
     tables: List[TableData] = field(default_factory=list)
+    hidden_rows: Set[int] = field(default_factory=set)   # rows hidden by the user or a filter
 
 
 @dataclass
@@ -728,7 +729,7 @@ def _column_after(last_ref, col: int) -> int:
     return column_number(m.group(1)) + 1 if m else col + 1
 
 
-def _scan_cells_fast(xml: bytes):
+def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
     """Cells of a sheet as (ref, t, cm, v, inline, f) tuples straight from the bytes.
 
     Several times faster than walking an lxml tree.  Returns None when the
@@ -760,6 +761,9 @@ def _scan_cells_fast(xml: bytes):
             row = int(r) if r else row + 1
             col = 0
             last_ref = None
+            if b"hidden=" in ra and hidden_rows is not None and \
+                    _quick_attr(ra, b"hidden") in (b"1", b"true"):
+                hidden_rows.add(row)
             continue
         if a[:4] == b' r="':
             ref = last_ref = a[4:a.index(b'"', 4)]
@@ -800,7 +804,7 @@ def _scan_cells_fast(xml: bytes):
     return out
 
 
-def _scan_cells_tree(root, ns: str):
+def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
     """Cells of a parsed sheet as (ref, t, cm, v, inline, f) tuples, like _scan_cells_fast."""
     c_tag, v_tag, f_tag, is_tag = (f"{{{ns}}}{x}" for x in ("c", "v", "f", "is"))
     row_tag = f"{{{ns}}}row"
@@ -816,6 +820,8 @@ def _scan_cells_tree(root, ns: str):
         row = int(r_attr) if r_attr else row + 1
         col = 0
         last_ref = None
+        if hidden_rows is not None and _bool_attr(row_el.get("hidden")):
+            hidden_rows.add(row)
         for c in row_el:
             if c.tag != c_tag:
                 continue
@@ -839,10 +845,11 @@ def _scan_cells_tree(root, ns: str):
 
 def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
     xml = pkg.read(sheet.part)
-    cells = _scan_cells_fast(xml) if not _has_dtd(xml) else None
+    cells = _scan_cells_fast(xml, sheet.hidden_rows) if not _has_dtd(xml) else None
     if cells is None:
+        sheet.hidden_rows.clear()
         root = pkg.xml(sheet.part)
-        cells = _scan_cells_tree(root, etree.QName(root).namespace or MAIN_NS)
+        cells = _scan_cells_tree(root, etree.QName(root).namespace or MAIN_NS, sheet.hidden_rows)
     _store_cells(pkg, sheet, cells, strings, date1904)
 
 

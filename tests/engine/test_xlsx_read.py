@@ -613,3 +613,17 @@ def test_byte_scanner_handles_odd_markup():
 def test_commented_sheet_falls_back_to_the_tree_walk():
     xml = ODD_SHEET.replace(b"<x:row r=\"2\">", b"<!-- note --><x:row r=\"2\">")
     assert _xr._scan_cells_fast(xml) is None
+
+
+def test_hidden_rows(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 6):
+        ws.cell(r, 1, r)
+    ws.row_dimensions[2].hidden = True
+    ws.row_dimensions[4].hidden = True
+    path = tmp_path / "hidden.xlsx"
+    wb.save(path)
+    assert read_workbook(path).sheets[0].hidden_rows == {2, 4}
+    used_fast, fast, tree = _both_scans(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
+    assert used_fast and fast.values == tree.values
