@@ -1,6 +1,7 @@
 """Lookup and reference functions: LOOKUP, VLOOKUP, HLOOKUP, XLOOKUP, INDEX, MATCH and kin."""
 from __future__ import annotations
 
+import bisect
 import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number, to_text
@@ -34,8 +35,51 @@ def _exact_index(values, x, wildcard=True, reverse=False):
     return -1
 
 
-def _approx_index(values, x, descending=False):
+def _sorted_numbers(values):
+    """True when ``values`` are all numbers in ascending order (the usual band column)."""
+    prev = None
+    for v in values:
+        if type(v) is not float and type(v) is not int:
+            return False
+        if prev is not None and v < prev:
+            return False
+        prev = v
+    return bool(values)
+
+
+def _keys_of(calc, rows, pick):
+    """The lookup keys of a (cached) range's rows, with whether they are sorted numbers.
+
+    Ranges come from the calculation's range cache, so the rows object is the same
+    for every cell of an agent table that looks up one band table: the keys are
+    worked out once per table instead of once per cell.
+    """
+    key = ("lookup-keys", id(rows), pick)
+    hit = calc.caches.get(key)
+    if hit is None or hit[0] is not rows:
+        keys = pick(rows)
+        hit = (rows, keys, _sorted_numbers(keys))
+        calc.caches[key] = hit
+    return hit[1], hit[2]
+
+
+def _first_col(rows):
+    return [r[0] for r in rows]
+
+
+def _first_row(rows):
+    return list(rows[0])
+
+
+def _approx_index(values, x, descending=False, sorted_numbers=False):
     """Excel's binary search: the last position whose value ≤ x (≥ x when descending)."""
+    tx = type(x)
+    if sorted_numbers and not descending and (tx is float or tx is int):
+        # Same answer as the search below on ascending numbers, at bisect speed.
+        i = bisect.bisect_right(values, x) - 1
+        while i + 1 < len(values) and compare(values[i + 1], x) == 0:
+            i += 1
+        return i
     lo, hi = 0, len(values) - 1
     best = -1
     while lo <= hi:
@@ -92,17 +136,15 @@ def _xlookup_table(horizontal):
         except ExcelRaise as exc:
             return exc.err
         rows = calc.values(table)
-        if horizontal:
-            rows = [list(col) for col in zip(*rows)]
         if k < 1:
             return VALUE
-        if k > len(rows[0]):
+        if k > (len(rows) if horizontal else len(rows[0])):
             return REF
-        keys = [r[0] for r in rows]
-        i = _approx_index(keys, x) if ap else _exact_index(keys, x)
+        keys, sorted_numbers = _keys_of(calc, rows, _first_row if horizontal else _first_col)
+        i = _approx_index(keys, x, sorted_numbers=sorted_numbers) if ap else _exact_index(keys, x)
         if i < 0:
             return NA
-        v = rows[i][k - 1]
+        v = rows[k - 1][i] if horizontal else rows[i][k - 1]
         return 0 if v is None else v
     return fn
 
@@ -130,6 +172,7 @@ def LOOKUP(calc, value, lookup, result=None):
     if isinstance(x, XlErr):
         return x
     rows = calc.values(lookup)
+    sorted_numbers = False
     if result is None:
         nr, nc = len(rows), len(rows[0])
         if nr >= nc:
@@ -137,11 +180,14 @@ def LOOKUP(calc, value, lookup, result=None):
         else:
             keys, res = list(rows[0]), list(rows[-1])
     else:
-        keys = _vector(calc, lookup)
+        if len(rows) == 1 or (rows and len(rows[0]) == 1):
+            keys, sorted_numbers = _keys_of(calc, rows, _first_row if len(rows) == 1 else _first_col)
+        else:
+            keys = None
         res = _vector(calc, result)
         if keys is None or res is None:
             return NA
-    i = _approx_index(keys, x)
+    i = _approx_index(keys, x, sorted_numbers=sorted_numbers)
     if i < 0:
         return NA
     if i >= len(res):
