@@ -225,6 +225,11 @@ class _SheetEdit:
                 key = None
         body = m.group("body") or b""
         syn = self.syntax
+        if key is not None and not self.values_only and body[:len(syn.f_start)] == syn.f_start \
+                and b"ref=" not in body:
+            fast = self._write_formula_cell(attrs, body, key)
+            if fast is not None:
+                return fast
         fm = None
         if b"ref=" in body:
             fm = syn.f.search(body)
@@ -260,7 +265,8 @@ class _SheetEdit:
         """The common case done with plain byte operations: a formula cell whose
         markup is just <f> and <v>; None sends anything else to _write_cell."""
         syn = self.syntax
-        if b"vm=" in attrs or b"'" in attrs or any(mark in body for mark in syn.slow_marks):
+        extlst, inline = syn.slow_marks
+        if b"vm=" in attrs or b"'" in attrs or extlst in body or inline in body:
             return None
         self.written.add(key)
         self._current = key
