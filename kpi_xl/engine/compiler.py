@@ -66,6 +66,26 @@ class Compiler:
         from .functions import FUNCTIONS, find_function
         self.functions = FUNCTIONS
         self._lookup = find_function
+        # > 0 while compiling the arguments of a function that takes ranges or arrays
+        # (SUM, SUMPRODUCT, INDEX, ...): there a range stays a range.
+        self._array_depth = 0
+
+    # Functions that pass their caller's context on to their arguments.
+    _PASS_THROUGH = frozenset(("IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH"))
+
+    def _intersecting(self, a):
+        """Implicit intersection of a multi-cell range given where a single value is
+        expected, in a formula that is not an array formula (A1:A9 in row 5 reads A5)."""
+        if self._array_depth:
+            return a
+        calc = self.calc
+
+        def f(r, c):
+            v = a(r, c)
+            if type(v) is Ref and calc.legacy_cell and not (v.r1 == v.r2 and v.c1 == v.c2):
+                return calc.scalar(v, r, c)
+            return v
+        return f
 
     def compile_formula(self, text, sheet, row, col):
         tree = parse(text, sheet)
@@ -164,6 +184,7 @@ class Compiler:
             return lambda r, c: range_op(calc, a(r, c), b(r, c))
         if op == " ":
             return lambda r, c: intersect_op(a(r, c), b(r, c))
+        a, b = self._intersecting(a), self._intersecting(b)
         f = BINARY[op]
         calc = self.calc
         return lambda r, c: f(calc, a(r, c), b(r, c))
@@ -171,7 +192,7 @@ class Compiler:
     def unary(self, t, arow, acol, scope):
         from .functions.operators import UNARY
         f = UNARY[t[1]]
-        a = self.node(t[2], arow, acol, scope)
+        a = self._intersecting(self.node(t[2], arow, acol, scope))
         calc = self.calc
         return lambda r, c: f(calc, a(r, c))
 
@@ -214,7 +235,15 @@ class Compiler:
                 return call_name
             self.calc.note_unknown_function(name)
             return lambda r, c: NAME
-        argf = [self.node(a, arow, acol, scope) for a in args]
+        scalar_args = getattr(impl.fn, "scalar_args", False)
+        nested = not scalar_args and name not in self._PASS_THROUGH
+        self._array_depth += nested
+        try:
+            argf = [self.node(a, arow, acol, scope) for a in args]
+        finally:
+            self._array_depth -= nested
+        if scalar_args:
+            argf = [self._intersecting(a) for a in argf]
         calc = self.calc
         if impl.min_args is not None and len(argf) < impl.min_args or \
                 impl.max_args is not None and len(argf) > impl.max_args:
@@ -238,6 +267,13 @@ class Compiler:
         return lambda r, c: fn(calc, *[a(r, c) for a in argf])
 
     def lambda_like(self, name, args, arow, acol, scope):
+        self._array_depth += 1
+        try:
+            return self._lambda_like(name, args, arow, acol, scope)
+        finally:
+            self._array_depth -= 1
+
+    def _lambda_like(self, name, args, arow, acol, scope):
         calc = self.calc
         if name == "LET":
             if len(args) < 3 or len(args) % 2 == 0:

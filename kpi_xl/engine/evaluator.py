@@ -79,6 +79,7 @@ class Calc:
         self.templates = {}
         self.compiled = {s.name: {} for s in book.sheets}
         self.current_sheet = None
+        self.legacy_cell = False  # computing a formula that is not an array formula
         self._range_cache = {}
         self._computing = set()
         self.caches = {}  # per-function memo (e.g. sorted ranges for RANK)
@@ -312,6 +313,7 @@ class Calc:
         self._computing.add((sheet, r, c))
         # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
         prev_sheet, self.current_sheet = self.current_sheet, sheet
+        prev_legacy, self.legacy_cell = self.legacy_cell, (r, c) not in self.arrays[sheet]
         try:
             v = f(r, c)
             if isinstance(v, Ref) and (r, c) not in self.arrays[sheet]:
@@ -327,6 +329,7 @@ class Calc:
         finally:
             self._computing.discard((sheet, r, c))
             self.current_sheet = prev_sheet
+            self.legacy_cell = prev_legacy
         anchor = self.arrays[sheet].get((r, c))
         if anchor is not None:
             self._spill(sheet, r, c, anchor, v)

@@ -69,6 +69,7 @@ def elementwise(fn):
             return exc.err
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
+    wrapper.scalar_args = True  # each argument is one value: ranges meet implicit intersection
     return wrapper
 
 

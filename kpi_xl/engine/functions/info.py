@@ -11,6 +11,7 @@ def _is(pred):
         if is_array(a):
             return broadcast(calc, pred, (a,))
         return pred(scalarize(calc, a))
+    fn.scalar_args = True
     return fn
 
 

@@ -246,3 +246,6 @@ def TEXT(calc, value, fmt):
         return one(scalarize(calc, value), scalarize(calc, fmt))
     except ExcelRaise as exc:
         return exc.err
+
+
+TEXT.scalar_args = True
