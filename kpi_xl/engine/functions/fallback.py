@@ -67,6 +67,12 @@ def _from_lib(v):
 
 
 _VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO"}
+# Functions of single values: a range given to them meets implicit intersection.
+_SCALAR = frozenset("""ACOS ACOSH ACOT ACOTH ASIN ASINH ATAN ATAN2 ATANH COS COSH COT COTH CSC CSCH
+    SEC SECH SIN SINH TAN TANH DEGREES RADIANS EXP LN LOG LOG10 SQRTPI EVEN ODD FACT FACTDOUBLE
+    ARABIC ROMAN CHAR UNICHAR UNICODE CLEAN DOLLAR FIXED NUMBERVALUE DAYS DAYS360 YEARFRAC
+    WEEKNUM ISOWEEKNUM TIMEVALUE ERF ERFC ERF.PRECISE ERFC.PRECISE GAMMA GAMMALN GAMMALN.PRECISE
+    BITAND BITOR BITXOR BITLSHIFT BITRSHIFT DELTA GESTEP""".split())
 
 
 def _wrap(name, lib_fn):
@@ -82,6 +88,7 @@ def _wrap(name, lib_fn):
             calc.report.fallback_failures[name] += 1
             return VALUE
     fn.__name__ = name
+    fn.scalar_args = name in _SCALAR
     return fn
 
 

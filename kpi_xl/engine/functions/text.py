@@ -30,7 +30,7 @@ def RIGHT(s, n=1):
     if k < 0:
         raise ExcelRaise(VALUE)
     t = to_text(s)
-    return t[len(t) - k:] if k else ""
+    return t[max(0, len(t) - k):] if k else ""
 
 
 @excel("MID", min_args=3, max_args=3)
@@ -249,3 +249,32 @@ def TEXT(calc, value, fmt):
 
 
 TEXT.scalar_args = True
+
+
+@excel("DOLLAR", min_args=1, max_args=2)
+@elementwise
+def DOLLAR(x, decimals=2):
+    """Converts a number to text, using the $ (dollar) currency format."""
+    from .numfmt import format_value
+    from .mathstat import _excel_round
+    from decimal import ROUND_HALF_UP
+    v = to_number(x)
+    d = int(math.trunc(to_number(2 if decimals is None else decimals)))
+    if d > 127:
+        raise ExcelRaise(VALUE)
+    if d < 0:
+        m = 10 ** (-d)
+        v = _excel_round(v / m, 0, ROUND_HALF_UP) * m
+        d = 0
+    body = "$#,##0" + ("." + "0" * d if d > 0 else "")
+    return format_value(v, f"{body};({body})")
+
+
+@excel("HYPERLINK", min_args=1, max_args=2)
+@elementwise
+def HYPERLINK(link, friendly=None):
+    """Creates a shortcut or jump that opens a document stored on a network server, an intranet,
+    or the Internet."""
+    if friendly is None:
+        return to_text(link)
+    return friendly
