@@ -172,12 +172,16 @@ FUNCTIONS: tuple[KpiFunction, ...] = (
     KpiFunction(
         "KPI_CHECK_BANDS", bands.check_bands,
         (_r("bands", "The band table to check.", "要检查的区间表。"),
-         _s("closed", '"left" (default) or "right", as in KPI_BAND.', '"left"（默认）或 "right"，同 KPI_BAND。', True)),
+         _s("closed", '"left" (default) or "right", as in KPI_BAND.', '"left"（默认）或 "right"，同 KPI_BAND。', True),
+         _s("lang", '"en" (default) or "zh": the language of the message.',
+            '提示语言："en"（默认，英文）或 "zh"（中文）。', True)),
         '"OK", or what is wrong with the band table: gaps, overlaps, points against its direction.',
         '检查区间表："OK" 或指出断档、重叠、分数方向错误。'),
     KpiFunction(
         "KPI_CHECK_WEIGHTS", weights.check_weights,
-        (_r("weights", "The weights to check.", "要检查的权重。"),),
+        (_r("weights", "The weights to check.", "要检查的权重。"),
+         _s("lang", '"en" (default) or "zh": the language of the message.',
+            '提示语言："en"（默认，英文）或 "zh"（中文）。', True)),
         '"OK" when the weights add up to 100 %, otherwise their sum.',
         '检查权重：合计 100% 时为 "OK"，否则给出合计。'),
 )

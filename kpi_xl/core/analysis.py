@@ -4,10 +4,8 @@ from __future__ import annotations
 import statistics
 
 from .errors import KpiDivZeroError, KpiNumError, KpiValueError
-from .values import (BLANK, at_least, cell_number, cells, numbers, option, scalar_number, tidy,
+from .values import (BLANK, at_least, cell_number, cells, language, numbers, scalar_number, tidy,
                      total, whole_number)
-
-LANGUAGES = {"zh": "zh", "cn": "zh", "zh-cn": "zh", "中文": "zh", "en": "en", "english": "en"}
 
 # The one table of quadrant labels, keyed by (conversion high?, AOV high?); the
 # templates read it too, so a label changes in one place only.
@@ -34,7 +32,7 @@ def quadrant(conversion, aov, conversion_ref, aov_ref, lang=None):
     default, ``lang="en"`` for English (see QUADRANT_LABELS); another ``lang`` is
     ``#NUM!``.  Any blank input gives ""; a negative one ``#NUM!``.
     """
-    language = option(lang, LANGUAGES, "zh", "lang")
+    labels = QUADRANT_LABELS[language(lang, "zh")]
     figures = [scalar_number(conversion, "conversion"), scalar_number(aov, "aov"),
                scalar_number(conversion_ref, "conversion_ref"), scalar_number(aov_ref, "aov_ref")]
     if any(f is None for f in figures):
@@ -42,7 +40,7 @@ def quadrant(conversion, aov, conversion_ref, aov_ref, lang=None):
     if any(f < 0 for f in figures):
         raise KpiNumError("conversion and AOV cannot be negative")
     conv, value, conv_ref, value_ref = figures
-    return QUADRANT_LABELS[language][(at_least(conv, conv_ref), at_least(value, value_ref))]
+    return labels[(at_least(conv, conv_ref), at_least(value, value_ref))]
 
 
 def coefficient_of_variation(values):

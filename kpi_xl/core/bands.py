@@ -21,9 +21,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .errors import KpiNotFoundError, KpiNumError, KpiValueError
-from .values import (BLANK, at_least, below, numbers, option, same, scalar_number, table_number,
-                     table_rows, tidy, whole_number)
+from .errors import CellError, KpiNotFoundError, KpiNumError, KpiValueError
+from .messages import check_message
+from .values import (BLANK, at_least, below, language, numbers, option, same, scalar_number,
+                     table_number, table_rows, tidy, whole_number)
 
 CLOSED_SIDES = {"left": "left", "right": "right", "l": "left", "r": "right",
                 "左": "left", "右": "right"}
@@ -39,13 +40,38 @@ class Band:
     points: float | None     # None: the row has no points yet
 
 
+class _UnreadableTable(KpiValueError):
+    """#VALUE! for the scoring functions; KPI_CHECK_BANDS says it as the ``key`` message."""
+
+    def __init__(self, message: str, key: str, **fields):
+        super().__init__(message)
+        self.key, self.fields = key, fields
+
+
+def _table_cell(value: Any, row: int, column: int) -> float | None:
+    try:
+        return table_number(value, f"row {row}, column {column}")
+    except KpiValueError as exc:
+        where = {"row": row, "column": column}
+        if isinstance(value, CellError):
+            problem = _UnreadableTable(str(exc), "cell_error", error=str(value), **where)
+        elif isinstance(value, str):
+            problem = _UnreadableTable(str(exc), "cell_text", text=value, **where)
+        elif isinstance(value, bool):
+            problem = _UnreadableTable(str(exc), "cell_logical",
+                                       logical="TRUE" if value else "FALSE", **where)
+        else:
+            problem = _UnreadableTable(str(exc), "cell_not_number", **where)
+        raise problem from None
+
+
 def _numeric_table(rng: Any, widths: tuple[int, ...], what: str) -> tuple[int, list[tuple[int, list]]]:
     width, table = table_rows(rng)
     if table and width not in widths:
         expected = " or ".join(str(w) for w in widths)
-        raise KpiValueError(f"{what} has {width} columns; it needs {expected}")
-    return width, [(n, [table_number(c, f"row {n}, column {j}") for j, c in enumerate(r, 1)])
-                   for n, r in table]
+        raise _UnreadableTable(f"{what} has {width} columns; it needs {expected}", "table_width",
+                               width=width)
+    return width, [(n, [_table_cell(c, n, j) for j, c in enumerate(r, 1)]) for n, r in table]
 
 
 def _parse_bands(rng: Any, closed: str):
@@ -149,18 +175,19 @@ def _g(x: float) -> str:
     return f"{round(x, 10) + 0.0:.10g}"
 
 
-def _number_format(bands: list[Band]) -> Callable[[float], str]:
-    """Percent ("31 %") when every bound lies in 0..1 and some are fractions, else plain ("1.15")."""
+def _number_format(bands: list[Band], lang: str) -> Callable[[float], str]:
+    """Percent ("31 %"; "31%" in Chinese) when every bound lies in 0..1 and some are
+    fractions, else plain ("1.15")."""
     finite = [b for band in bands for b in (band.lower, band.upper) if b is not None]
     percent = bool(finite) and all(0 <= b <= 1 for b in finite) and any(b != int(b) for b in finite)
     if percent:
-        return lambda x: f"{_g(x * 100)} %"
+        return lambda x: check_message("percent", lang, number=_g(x * 100))
     return _g
 
 
-def _span(lo: float | None, hi: float | None, closed: str, fmt) -> str:
+def _span(lo: float | None, hi: float | None, closed: str, fmt, lang: str) -> str:
     if lo is None and hi is None:
-        return "every value"
+        return check_message("every_value", lang)
     if lo is None:
         return ("< " if closed == "left" else "≤ ") + fmt(hi)
     if hi is None:
@@ -168,8 +195,10 @@ def _span(lo: float | None, hi: float | None, closed: str, fmt) -> str:
     return f"{fmt(lo)}–{fmt(hi)}"
 
 
-def _points(p: float | None) -> str:
-    return "no" if p is None else _g(p)
+def _points(p: float | None, lang: str) -> str:
+    if p is None:
+        return check_message("no_points", lang)
+    return check_message("points", lang, points=_g(p))
 
 
 def _lo(band: Band) -> float:
@@ -180,7 +209,7 @@ def _hi(band: Band) -> float:
     return math.inf if band.upper is None else band.upper
 
 
-def check_bands(bands, closed=None):
+def check_bands(bands, closed=None, lang=None):
     """"OK", or a sentence naming every gap, overlap and wrong-way points.
 
     Each problem is one sentence: rows whose lower bound is above the upper one or
@@ -191,51 +220,56 @@ def check_bands(bands, closed=None):
     at 0.  Bounds print as percentages ("31 %–32 %") when every bound lies in 0..1
     and some are fractions, otherwise as plain numbers ("10–15").  A table holding
     text where a number belongs is reported, not turned into #VALUE!; a fully blank
-    table gives "".
+    table gives "".  ``lang`` "en" (default) or "zh" picks the language of the
+    sentences (see :data:`~kpi_xl.core.messages.CHECK_MESSAGES`), as KPI_QUADRANT's
+    does; another ``lang`` is ``#NUM!``.  "OK" is "OK" in both.
     """
     side = _closed(closed)
+    lang = language(lang, "en")
     try:
         table, duplicates = _parse_bands(bands, side)
-    except KpiValueError as exc:
-        message = str(exc)
-        return f"{message[0].upper()}{message[1:]}."
+    except _UnreadableTable as problem:
+        return check_message(problem.key, lang, **problem.fields)
     if not table and not duplicates:
         return BLANK
-    fmt = _number_format(table)
+    fmt = _number_format(table, lang)
     issues: list[str] = []
+
+    def say(key: str, **fields) -> None:
+        issues.append(check_message(key, lang, **fields))
 
     valid = []
     for band in table:
         if band.lower is not None and band.upper is not None and not below(band.lower, band.upper):
-            if same(band.lower, band.upper):
-                issues.append(f"Row {band.row}: {fmt(band.lower)}–{fmt(band.upper)} holds no value.")
-            else:
-                issues.append(f"Row {band.row}: lower bound {fmt(band.lower)} is above "
-                              f"upper bound {fmt(band.upper)}.")
+            key = "empty_row" if same(band.lower, band.upper) else "inverted_row"
+            say(key, row=band.row, lower=fmt(band.lower), upper=fmt(band.upper))
         else:
             valid.append(band)
         if band.points is None:
-            issues.append(f"Row {band.row} has no points.")
+            say("row_without_points", row=band.row)
 
     for (n1, threshold, p1), (n2, _, p2) in duplicates:
-        shown = "blank" if threshold is None else fmt(threshold)
-        issues.append(f"Overlap: threshold {shown} is in rows {n1} ({_points(p1)} points) and "
-                      f"{n2} ({_points(p2)} points); row {n1} wins.")
+        rows = {"row": n1, "points": _points(p1, lang), "other_row": n2,
+                "other_points": _points(p2, lang)}
+        if threshold is None:
+            say("repeated_blank_threshold", **rows)
+        else:
+            say("repeated_threshold", threshold=fmt(threshold), **rows)
 
     for i, a in enumerate(valid):
         for b in valid[i + 1:]:
             lo, hi = max(_lo(a), _lo(b)), min(_hi(a), _hi(b))
             if below(lo, hi):
                 span = _span(None if lo == -math.inf else lo, None if hi == math.inf else hi,
-                             side, fmt)
-                issues.append(f"Overlap: {span} lies in rows {a.row} ({_points(a.points)} points) "
-                              f"and {b.row} ({_points(b.points)} points); row {a.row} wins.")
+                             side, fmt, lang)
+                say("overlap", span=span, row=a.row, points=_points(a.points, lang),
+                    other_row=b.row, other_points=_points(b.points, lang))
 
     along = sorted(valid, key=lambda band: (_lo(band), _hi(band)))
     reach = None
     for band in along:
         if reach is not None and below(reach, _lo(band)):
-            issues.append(f"Gap: {fmt(reach)}–{fmt(band.lower)} lies in no band.")
+            say("gap", lower=fmt(reach), upper=fmt(band.lower))
         reach = _hi(band) if reach is None else max(reach, _hi(band))
 
     scored = [band for band in along if band.points is not None]
@@ -248,12 +282,10 @@ def check_bands(bands, closed=None):
             step = b.points - a.points
             if same(step, 0) or trend == 0 or (step > 0) == (trend > 0):
                 continue
-            relation = "less than" if step < 0 else "more than"
-            issues.append(
-                f"Points go against the table's direction: {_span(b.lower, b.upper, side, fmt)} "
-                f"scores {_g(b.points)}, {relation} the {_g(a.points)} of "
-                f"{_span(a.lower, a.upper, side, fmt)} below it.")
-    return " ".join(issues) if issues else "OK"
+            say("less_than_the_band_below" if step < 0 else "more_than_the_band_below",
+                span=_span(b.lower, b.upper, side, fmt, lang), points=_g(b.points),
+                other_points=_g(a.points), other_span=_span(a.lower, a.upper, side, fmt, lang))
+    return check_message("between_sentences", lang).join(issues) if issues else "OK"
 
 
 # ---------------------------------------------------------------- suggesting tables

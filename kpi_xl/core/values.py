@@ -201,6 +201,16 @@ def option(value: Any, choices: dict[str, str], default: str, what: str) -> str:
     return choices[key]
 
 
+# The spellings a ``lang`` argument accepts; every function with a ``lang`` reads it
+# through :func:`language`, so they all accept the same ones.
+LANGUAGES = {"zh": "zh", "cn": "zh", "zh-cn": "zh", "中文": "zh", "en": "en", "english": "en"}
+
+
+def language(value: Any, default: str) -> str:
+    """A ``lang`` argument as "zh" or "en"; blank gives the default, an unknown language #NUM!."""
+    return option(value, LANGUAGES, default, "lang")
+
+
 def whole_number(value: Any, default: int, what: str, minimum: int = 0) -> int:
     """A count argument (months, number of bands): blank gives the default; not whole → #NUM!."""
     number = scalar_number(value, what)
@@ -254,4 +264,4 @@ def total(xs: Iterable[float]) -> float:
 
 __all__ = ["BLANK", "raise_cell_error", "is_blank", "parse_number_text",
            "scalar_number", "cell_number", "table_number", "rows", "cells", "table_rows", "numbers", "option",
-           "whole_number", "same", "at_least", "below", "tidy", "total"]
+           "LANGUAGES", "language", "whole_number", "same", "at_least", "below", "tidy", "total"]

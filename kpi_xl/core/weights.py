@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import KpiNumError, KpiValueError
-from .values import BLANK, cell_number, cells, tidy, total
+from .messages import check_message
+from .values import BLANK, cell_number, cells, language, tidy, total
 
 
 def weight_fractions(weights: Any) -> list[float | None]:
@@ -48,16 +49,18 @@ def weighted_total(scores, weights):
     return tidy(total(terms))
 
 
-def check_weights(weights):
+def check_weights(weights, lang=None):
     """"OK" when the weights add up to 100 %, otherwise a sentence with the sum.
 
     Fractions or percent figures as in KPI_WEIGHTED; tolerance 1e-9.  All-blank
-    weights give "".
+    weights give "".  ``lang`` "en" (default) or "zh" picks the language of the
+    sentence, as in KPI_CHECK_BANDS; another ``lang`` is ``#NUM!``.
     """
+    lang = language(lang, "en")
     fractions = [w for w in weight_fractions(weights) if w is not None]
     if not fractions:
         return BLANK
     added = total(fractions)
     if abs(added - 1) <= 1e-9:
         return "OK"
-    return f"Weights add up to {tidy(added * 100):.10g} %, not 100 %."
+    return check_message("weights_sum", lang, total=f"{tidy(added * 100):.10g}")

@@ -71,6 +71,12 @@ CALLS = [
      [["low conversion, high AOV"]]),
     ("suggest bands spills", "KPI_SUGGEST_BANDS", [HISTORY], None),
     ("check weights as published", "KPI_CHECK_WEIGHTS", [[[30, 25, 20, 10, 5, 5]]], None),
+    ("check weights in Chinese", "KPI_CHECK_WEIGHTS", [[[30, 25, 20, 10, 5, 5]], [["zh"]]],
+     [["权重合计为 95%，不是 100%。"]]),
+    ("check bands in Chinese, closed omitted", "KPI_CHECK_BANDS", [CONVERSION, None, [["中文"]]],
+     [["断档：31%–32% 不在任何区间内。"]]),
+    ("check bands, unknown language", "KPI_CHECK_BANDS", [CONVERSION, None, [["fr"]]],
+     [[err_out("Num")]]),
 ]
 
 
