@@ -138,8 +138,8 @@ def _logical_values(calc, args):
         elif isinstance(v, (int, float)):
             out.append(v != 0)
         elif isinstance(v, str):
-            if from_ref:
-                continue
+            if from_ref or v == "":
+                continue  # empty text given directly is passed over, as Excel does
             u = v.upper()
             if u in ("TRUE", "FALSE"):
                 out.append(u == "TRUE")

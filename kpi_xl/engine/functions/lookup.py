@@ -135,6 +135,8 @@ def _xlookup_table(horizontal):
             ap = True if approx is None else _truthy(calc, approx)
         except ExcelRaise as exc:
             return exc.err
+        if not isinstance(table, (Ref, Arr)):
+            return table if isinstance(table, XlErr) else VALUE
         rows = calc.values(table)
         if k < 1:
             return VALUE
@@ -384,6 +386,9 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
 @excel("INDEX", min_args=1, max_args=4)
 def INDEX(calc, array, row=None, col=None, area=None):
     try:
+        if area is not None and not isinstance(array, MultiRef):
+            if int(to_number(scalarize(calc, area))) != 1:
+                return REF
         if isinstance(array, MultiRef):
             k = 1 if area is None else int(to_number(scalarize(calc, area)))
             if k < 1 or k > len(array.refs):
@@ -411,7 +416,9 @@ def _index1(calc, array, row, col):
             c = 0 if nc > 1 else 1
             if nc == 1 and r == 0:
                 c = 1
-    if r < 0 or c < 0 or r > nr or c > nc:
+    if r < 0 or c < 0:
+        return VALUE
+    if r > nr or c > nc:
         return REF
     if isinstance(array, Ref):
         r1 = array.r1 if r == 0 else array.r1 + r - 1
