@@ -640,17 +640,35 @@ _ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9A-Fa-f]+));
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
+_ENTITY_CHARS: Dict[str, str] = {}
+
+
 def _entity(m) -> str:
-    if m.group(1):
-        return _NAMED_ENTITIES[m.group(1)]
-    return chr(int(m.group(2)) if m.group(2) else int(m.group(3), 16))
+    # openpyxl writes every non-ASCII character of a formula (a Chinese sheet name)
+    # as &#NNNNN;: memoise the few distinct ones.
+    s = m.group(0)
+    ch = _ENTITY_CHARS.get(s)
+    if ch is None:
+        if m.group(1):
+            ch = _NAMED_ENTITIES[m.group(1)]
+        else:
+            ch = chr(int(m.group(2)) if m.group(2) else int(m.group(3), 16))
+        if len(_ENTITY_CHARS) < 65536:
+            _ENTITY_CHARS[s] = ch
+    return ch
 
 
 def _xml_text(raw: bytes) -> str:
     """Character data as an XML parser delivers it (entities resolved, line ends folded)."""
     text = raw.decode("utf-8")
     if "&" in text:
-        text = _ENTITY_RE.sub(_entity, text)
+        if "&#" in text:
+            text = _ENTITY_RE.sub(_entity, text)
+        else:
+            # The five named entities only (formula text is full of &gt; and &apos;):
+            # str.replace is C-speed; &amp; last so "&amp;lt;" stays "&lt;".
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
+                .replace("&apos;", "'").replace("&amp;", "&")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -706,7 +724,9 @@ class _FastSheetSyntax:
         return syntax
 
 
-_SINGLE_QUOTED_ATTR = re.compile(rb"=\s*'")
+# An attribute written name='value' inside a tag (formula text such as >='Sheet'!A1
+# sits between tags, where a raw "<" never appears).
+_SINGLE_QUOTED_ATTR = re.compile(rb"<[^<>]*=\s*'")
 
 
 def _quick_attr(attrs: bytes, name: bytes) -> Optional[bytes]:
