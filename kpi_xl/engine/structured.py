@@ -87,6 +87,10 @@ def _col_index(t, name):
     for i, col in enumerate(t.columns):
         if col.upper() == name.upper():
             return t.c1 + i
+    # the reference's brackets may have lost a column name's surrounding spaces
+    for i, col in enumerate(t.columns):
+        if col.strip().upper() == name.strip().upper():
+            return t.c1 + i
     raise CompileError(f"table {t.name} has no column {name!r}", REF)
 
 

@@ -110,3 +110,37 @@ def ERROR_TYPE(calc, a):
     if isinstance(v, XlErr) and v.code in codes:
         return codes[v.code]
     return NA
+
+
+@excel("SHEET", max_args=1)
+def SHEET(calc, ref=None):
+    """Returns the sheet number of the referenced sheet."""
+    from ..values import MultiRef
+    if ref is None:
+        name = calc.current_sheet
+    elif isinstance(ref, Ref):
+        name = ref.sheet
+    elif isinstance(ref, MultiRef):
+        name = ref.refs[0].sheet
+    elif isinstance(ref, XlErr):
+        return ref
+    elif isinstance(ref, str):
+        name = calc.canonical_sheet(ref)
+    else:
+        return NA
+    if name is None or name not in calc.sheet_names:
+        return NA
+    return calc.sheet_names.index(name) + 1
+
+
+@excel("SHEETS", max_args=1)
+def SHEETS(calc, ref=None):
+    """Returns the number of sheets in a reference."""
+    from ..values import MultiRef
+    if ref is None:
+        return len(calc.sheet_names)
+    if isinstance(ref, MultiRef):
+        return len({r.sheet for r in ref.refs})
+    if isinstance(ref, Ref):
+        return 1
+    return ref if isinstance(ref, XlErr) else NA
