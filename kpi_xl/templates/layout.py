@@ -62,6 +62,11 @@ class Labels:
     def __call__(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
+    @property
+    def check_lang(self) -> str:
+        """The trailing lang argument of KPI_CHECK_* formulas; English is their default."""
+        return ',"zh"' if self.lang == "zh" else ""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -248,7 +253,7 @@ def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: s
     label = ws.cell(check_row, left, t("检查", "Check"))
     label.font = BOLD_FONT
     label.alignment = Alignment(horizontal="right", vertical="top")
-    c = ws.cell(check_row, left + 1, f'=KPI_CHECK_BANDS({name},"{table.closed}")')
+    c = ws.cell(check_row, left + 1, f'=KPI_CHECK_BANDS({name},"{table.closed}"{t.check_lang})')
     c.font = CHECK_FONT
     c.alignment = LEFT_WRAP
     ws.merge_cells(start_row=check_row, start_column=left + 1, end_row=check_row,

@@ -109,7 +109,7 @@ class ScoredTemplate(Template):
         ws.add_data_validation(dv)
         L.add_name(wb, t(*self.weights_name), ws.title, f"$B${r}:${last}${r}")
         ws.cell(r + 1, 1, t("检查", "Check")).font = L.BOLD_FONT
-        c = ws.cell(r + 1, 2, f"=KPI_CHECK_WEIGHTS({t(*self.weights_name)})")
+        c = ws.cell(r + 1, 2, f"=KPI_CHECK_WEIGHTS({t(*self.weights_name)}{t.check_lang})")
         c.font = L.CHECK_FONT
         c.alignment = L.LEFT_WRAP
         ws.merge_cells(f"B{r + 1}:{last}{r + 1}")

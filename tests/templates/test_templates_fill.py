@@ -74,7 +74,7 @@ def test_scheme_edits_in_the_template_are_kept(tmp_path, template):
                            progress=False, recalc=False)
     out = load_workbook(report.written[0])
     assert out["方案"]["C6"].value == 0.35
-    assert out["方案"]["B7"].value == "=KPI_CHECK_WEIGHTS(权重)"
+    assert out["方案"]["B7"].value == '=KPI_CHECK_WEIGHTS(权重,"zh")'
 
 
 def test_english_headers_and_aliases_and_excel_input(tmp_path, template):
