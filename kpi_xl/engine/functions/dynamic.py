@@ -70,3 +70,49 @@ def RANDARRAY(calc, rows=None, cols=None, low=None, high=None, whole=None):
     if integers:
         return Arr([[random.randint(int(lo), int(hi)) for _ in range(nc)] for _ in range(nr)])
     return Arr([[lo + (hi - lo) * random.random() for _ in range(nc)] for _ in range(nr)])
+
+
+_ERROR_ORDER = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+
+
+def _sort_key(v):
+    """Excel's sort order: numbers, text (ignoring case), logicals, errors; blanks go last
+    whichever way the sort runs, so they are kept apart by the caller."""
+    if isinstance(v, bool):
+        return (2, v)
+    if isinstance(v, (int, float)):
+        return (0, v)
+    if isinstance(v, str):
+        return (1, v.lower())
+    if isinstance(v, XlErr):
+        code = v.code
+        return (3, _ERROR_ORDER.index(code) if code in _ERROR_ORDER else len(_ERROR_ORDER))
+    return (4, 0)
+
+
+@excel("SORT", min_args=1, max_args=4)
+def SORT(calc, array, sort_index=None, sort_order=None, by_col=None):
+    """Sorts the contents of a range or array."""
+    from ..values import to_bool
+    if isinstance(array, XlErr):
+        return array
+    rows = [list(r) for r in calc.values(array)]
+    try:
+        k = int(_int_arg(calc, sort_index, 1))
+        order = int(_int_arg(calc, sort_order, 1))
+        cols = False if by_col is None else to_bool(scalarize(calc, by_col))
+    except ExcelRaise as exc:
+        return exc.err
+    if order not in (1, -1):
+        return VALUE
+    lines = [list(c) for c in zip(*rows)] if cols else rows
+    if k < 1 or k > (len(lines[0]) if lines else 0):
+        return VALUE
+    filled = [ln for ln in lines if ln[k - 1] is not None]
+    blank = [ln for ln in lines if ln[k - 1] is None]
+    # reverse=True keeps equal keys in their order, as Excel does
+    filled.sort(key=lambda ln: _sort_key(ln[k - 1]), reverse=(order == -1))
+    out = filled + blank
+    if cols:
+        out = [list(r) for r in zip(*out)]
+    return Arr(out)

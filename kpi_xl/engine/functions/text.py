@@ -278,3 +278,78 @@ def HYPERLINK(link, friendly=None):
     if friendly is None:
         return to_text(link)
     return friendly
+
+
+def _text_split_at(calc, text, delim, instance, match_mode, match_end, if_not_found, before):
+    from .helpers import iter_values, scalarize
+    try:
+        t = scalarize(calc, text)
+        if isinstance(t, XlErr):
+            return t
+        t = to_text(t)
+        delims = []
+        for v, _ in iter_values(calc, [delim]):
+            if isinstance(v, XlErr):
+                return v
+            delims.append(to_text(v))
+        n = 1 if instance is None else math.floor(to_number(scalarize(calc, instance)))
+        mm = 0 if match_mode is None else to_number(scalarize(calc, match_mode))
+        me = 0 if match_end is None else to_number(scalarize(calc, match_end))
+    except ExcelRaise as exc:
+        return exc.err
+    if mm not in (0, 1) or me not in (0, 1):
+        return VALUE
+    ci = mm == 1
+    if n == 0 or abs(n) > max(len(t), 1) or not delims:
+        return VALUE
+    if instance is not None and all(len(d) > len(t) for d in delims):
+        return VALUE  # with an instance given, Excel refuses a delimiter longer than the text
+    hay = t.lower() if ci else t
+    ds = [d.lower() if ci else d for d in delims]
+    found = []  # (start, end) of each delimiter, in the order searched
+    if n > 0:
+        i = 0
+        while i <= len(hay):
+            hit = next((d for d in ds if hay.startswith(d, i)), None)
+            if hit is None:
+                i += 1
+                continue
+            found.append((i, i + len(hit)))
+            i += max(len(hit), 1)
+            if len(found) >= n:
+                break
+        if me and len(found) < n:
+            found.append((len(t), len(t)))
+    else:
+        j = len(hay)
+        while j >= 0:
+            hit = next((d for d in ds if j - len(d) >= 0 and hay.startswith(d, j - len(d))), None)
+            if hit is None:
+                j -= 1
+                continue
+            found.append((j - len(hit), j))
+            j -= max(len(hit), 1)
+            if len(found) >= -n:
+                break
+        if me and len(found) < -n:
+            found.append((0, 0))
+    k = abs(n)
+    if len(found) < k:
+        if if_not_found is not None:
+            v = scalarize(calc, if_not_found)
+            return "" if v is None else v
+        return XlErr("#N/A")
+    a, b = found[k - 1]
+    return t[:a] if before else t[b:]
+
+
+@excel("TEXTBEFORE", min_args=2, max_args=6)
+def TEXTBEFORE(calc, text, delim, instance=None, match_mode=None, match_end=None, if_not_found=None):
+    """Returns text that occurs before a given character or string."""
+    return _text_split_at(calc, text, delim, instance, match_mode, match_end, if_not_found, True)
+
+
+@excel("TEXTAFTER", min_args=2, max_args=6)
+def TEXTAFTER(calc, text, delim, instance=None, match_mode=None, match_end=None, if_not_found=None):
+    """Returns text that occurs after a given character or string."""
+    return _text_split_at(calc, text, delim, instance, match_mode, match_end, if_not_found, False)
