@@ -265,3 +265,70 @@ def test_indirect_resolves_against_the_sheet_of_its_own_formula():
     results, _ = calculate(BookInput([b, a]))
     assert results["Main"][(2, 1)] == "data-sheet"
     assert results["Data"][(2, 1)] == "data-sheet"
+
+
+# -- implicit intersection ------------------------------------------------------------------
+
+def test_a_range_where_one_value_is_expected_reads_the_formulas_row_or_column():
+    cells = {"A1": 1.234, "A2": 2.345, "A3": 3.456, "C5": 10, "D5": 20, "E5": 30}
+    res, _ = book(cells, [("B2", "ROUND(A1:A3,1)"),         # row 2 → A2
+                          ("B3", "A1:A3*2"),                # row 3 → A3
+                          ("D7", "C5:E5+1"),                # column D → D5
+                          ("B9", "ROUND(A1:A3,1)"),         # row 9 meets nothing
+                          ("C2", "SUMPRODUCT(A1:A3*2)"),    # array arguments stay arrays
+                          ("C3", "SUM(A1:A3)")])
+    assert res[(2, 2)] == 2.3
+    assert res[(3, 2)] == pytest.approx(6.912)
+    assert res[(7, 4)] == 21
+    assert res[(9, 2)] is VALUE
+    assert res[(2, 3)] == pytest.approx(2 * (1.234 + 2.345 + 3.456))
+    assert res[(3, 3)] == pytest.approx(1.234 + 2.345 + 3.456)
+
+
+def test_an_array_formula_keeps_whole_ranges():
+    cells = {"A1": 1.234, "A2": 2.345}
+    res, _ = book(cells, [("B1", "ROUND(A1:A2,1)")], arrays={"B1": (1, 2, 2, 2)})
+    assert (res[(1, 2)], res[(2, 2)]) == (1.2, 2.3)
+
+
+# -- SORT, TEXTBEFORE/TEXTAFTER, DOLLAR, SHEET --------------------------------------------------
+
+def test_sort_order_across_types():
+    cells = {"A1": "b", "A2": 3, "A3": True, "A4": "B", "A5": -1, "A7": "a"}
+    res, _ = book(cells, [("C1", "SORT(A1:A7)"), ("D1", "SORT(A1:A7,1,-1)")],
+                  arrays={"C1": (1, 3, 7, 3), "D1": (1, 4, 7, 4)})
+    # numbers, then text ignoring case (equal keys keep their order), logicals; blank last
+    assert [res[(r, 3)] for r in range(1, 8)] == [-1, 3, "a", "b", "B", True, 0]
+    assert [res[(r, 4)] for r in range(1, 8)] == [True, "b", "B", "a", 3, -1, 0]
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ('TEXTBEFORE("123 the 456 the 891","the")', "123 "),
+    ('TEXTAFTER("123 the 456 the 891","the")', " 456 the 891"),
+    ('TEXTAFTER("123 the 456 the 891","the",-1)', " 891"),
+    ('TEXTBEFORE("123 the 456 the 891","THE",2,1)', "123 the 456 "),
+    ('TEXTBEFORE("abc","x")', NA),
+    ('TEXTBEFORE("abc","x",,,1)', "abc"),          # the end of the text counts as a delimiter
+    ('TEXTBEFORE("abc","x",,,,"none")', "none"),
+    ('TEXTBEFORE("abc","b",0)', VALUE),
+    ('DOLLAR(1234.567)', "$1,234.57"),
+    ('DOLLAR(-1)', "($1.00)"),
+    ('DOLLAR(1234.567,-2)', "$1,200"),
+    ('RIGHT("a string",10)', "a string"),
+    ('OR("",TRUE)', True),
+    ('INDEX({1,2;3,4},-1,1)', VALUE),
+    ('VLOOKUP(1,"x",1)', VALUE),
+])
+def test_text_and_odd_arguments(formula, expected):
+    assert ev(formula) == expected
+
+
+def test_sheet_numbers():
+    a, b = SheetInput("One"), SheetInput("Two")
+    b.formulas[(1, 1)] = "SHEET()"
+    b.formulas[(2, 1)] = "SHEET(One!A1)"
+    b.formulas[(3, 1)] = 'SHEET("Two")'
+    b.formulas[(4, 1)] = 'SHEET("Nope")'
+    b.formulas[(5, 1)] = "SHEETS()"
+    results, _ = calculate(BookInput([a, b]))
+    assert [results["Two"][(r, 1)] for r in range(1, 6)] == [2, 1, 2, NA, 2]
