@@ -73,6 +73,28 @@ class Compiler:
     # Functions that pass their caller's context on to their arguments.
     _PASS_THROUGH = frozenset(("IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH"))
 
+    def _value_of(self, t, arow, acol, scope):
+        """A closure for an operand where one value is wanted.
+
+        A single-cell reference reads its cell directly: no Ref object is made and
+        no type is tested on the way, which is most of the work of a row formula
+        such as =IF(E5=0,0,F5/E5).
+        """
+        if t[0] == "ref":
+            _, sheet, r1, c1, r2, c2, (ar1, ac1, _ar2, _ac2) = t
+            if r1 == r2 and c1 == c2 and isinstance(sheet, str) and self.calc.has_sheet(sheet):
+                cell = self.calc.cell
+                sheet = self.calc.canonical_sheet(sheet)
+                if ar1 and ac1:
+                    return lambda r, c: cell(sheet, r1, c1)
+                dr, dc = r1 - arow, c1 - acol
+                if ar1:
+                    return lambda r, c: cell(sheet, r1, c + dc)
+                if ac1:
+                    return lambda r, c: cell(sheet, r + dr, c1)
+                return lambda r, c: cell(sheet, r + dr, c + dc)
+        return self._intersecting(self.node(t, arow, acol, scope))
+
     def _intersecting(self, a):
         """Implicit intersection of a multi-cell range given where a single value is
         expected, in a formula that is not an array formula (A1:A9 in row 5 reads A5)."""
@@ -177,14 +199,15 @@ class Compiler:
     def binary(self, t, arow, acol, scope):
         from .functions.operators import BINARY, range_op, intersect_op
         op = t[1]
-        a = self.node(t[2], arow, acol, scope)
-        b = self.node(t[3], arow, acol, scope)
-        if op == ":":
-            calc = self.calc
-            return lambda r, c: range_op(calc, a(r, c), b(r, c))
-        if op == " ":
+        if op in (":", " "):
+            a = self.node(t[2], arow, acol, scope)
+            b = self.node(t[3], arow, acol, scope)
+            if op == ":":
+                calc = self.calc
+                return lambda r, c: range_op(calc, a(r, c), b(r, c))
             return lambda r, c: intersect_op(a(r, c), b(r, c))
-        a, b = self._intersecting(a), self._intersecting(b)
+        a = self._value_of(t[2], arow, acol, scope)
+        b = self._value_of(t[3], arow, acol, scope)
         f = BINARY[op]
         calc = self.calc
         return lambda r, c: f(calc, a(r, c), b(r, c))
@@ -192,7 +215,7 @@ class Compiler:
     def unary(self, t, arow, acol, scope):
         from .functions.operators import UNARY
         f = UNARY[t[1]]
-        a = self._intersecting(self.node(t[2], arow, acol, scope))
+        a = self._value_of(t[2], arow, acol, scope)
         calc = self.calc
         return lambda r, c: f(calc, a(r, c))
 
