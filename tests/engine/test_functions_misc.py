@@ -332,3 +332,19 @@ def test_sheet_numbers():
     b.formulas[(5, 1)] = "SHEETS()"
     results, _ = calculate(BookInput([a, b]))
     assert [results["Two"][(r, 1)] for r in range(1, 6)] == [2, 1, 2, NA, 2]
+
+
+# -- annuities ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("formula, expected", [
+    ("PMT(0,3,100,300,1)", -400 / 3),                   # no interest: (pv + fv) / nper
+    ("NPER(0,-400/3,100,300,1)", 3),
+    ("PMT(0.1,2,-100)", 100 * 0.1 * 1.21 / 0.21),        # r·pv·g / (g − 1), g = 1.1²
+    ("PV(0.1,2,-100)", 100 / 1.1 + 100 / 1.21),
+    ("FV(0.1,2,-100)", 100 * 1.1 + 100),
+    ("PMT(-3,5,100)", NUM),                              # a rate of −100 % or less
+    ("FV(-1,-2,1)", DIV0),
+])
+def test_annuities(formula, expected):
+    got = ev(formula)
+    assert got == (pytest.approx(expected) if isinstance(expected, (int, float)) else expected)
