@@ -91,3 +91,16 @@ def test_date_text_with_surrounding_spaces_is_no_date():
     assert ev('A1+0', A1="2024-01-10") == 45301
     assert ev('A1+0', A1=" 2024-01-10 ") is VALUE
     assert ev('A1+0', A1=" 10 ") == 10
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ('YEAR("7/5/1800")', VALUE),              # text dates before 1900 are no dates
+    ('DATEVALUE("2/30/2024")', VALUE),
+    ('DATEVALUE("1900-02-29")', 60),
+    ("DATEVALUE(1/0)", XlErr("#DIV/0!")),
+    ("EOMONTH(44987,TRUE)", VALUE),
+    ("DATEDIF(45667.85,45667.69,\"D\")", 0),  # same day, later time first
+    ("DATEDIF(1,2,1/0)", XlErr("#DIV/0!")),
+])
+def test_date_arguments(formula, expected):
+    assert ev(formula) == expected

@@ -348,3 +348,17 @@ def test_sheet_numbers():
 def test_annuities(formula, expected):
     got = ev(formula)
     assert got == (pytest.approx(expected) if isinstance(expected, (int, float)) else expected)
+
+
+def test_byrow_and_bycol_apply_a_lambda_per_line():
+    cells = {"A1": 1, "B1": 5, "A2": 7, "B2": 2}
+    res, _ = book(cells, [("D1", "BYROW(A1:B2,LAMBDA(x,MAX(x)))"), ("D4", "BYCOL(A1:B2,LAMBDA(x,SUM(x)))")],
+                  arrays={"D1": (1, 4, 2, 4), "D4": (4, 4, 4, 5)})
+    assert (res[(1, 4)], res[(2, 4)]) == (5, 7)
+    assert (res[(4, 4)], res[(4, 5)]) == (8, 7)
+
+
+def test_lookup_in_a_single_value_table():
+    assert ev("VLOOKUP(2,3,1)") is NA
+    assert ev("VLOOKUP(3,3,1)") == 3
+    assert ev('VLOOKUP(1,"x",1)') is VALUE

@@ -93,6 +93,8 @@ def _serial_arg(s):
 @excel("EDATE", min_args=2, max_args=2)
 @elementwise
 def EDATE(s, months):
+    if isinstance(months, bool) or isinstance(s, bool):
+        raise ExcelRaise(VALUE)
     y, m, d = _ymd(_serial_arg(s))
     k = math.trunc(to_number(months))
     y2 = y + (m - 1 + k) // 12
@@ -104,6 +106,8 @@ def EDATE(s, months):
 @excel("EOMONTH", min_args=2, max_args=2)
 @elementwise
 def EOMONTH(s, months):
+    if isinstance(months, bool) or isinstance(s, bool):
+        raise ExcelRaise(VALUE)
     y, m, d = _ymd(_serial_arg(s))
     k = math.trunc(to_number(months))
     y2 = y + (m - 1 + k) // 12
@@ -139,8 +143,11 @@ def WEEKDAY(s, kind=1):
 @excel("DATEDIF", min_args=3, max_args=3)
 @elementwise
 def DATEDIF(a, b, unit):
+    for v in (a, b, unit):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
     s1, s2 = _serial_arg(a), _serial_arg(b)
-    if s1 > s2:
+    if math.floor(s1) > math.floor(s2):
         raise ExcelRaise(NUM)
     u = str(unit).upper()
     y1, m1, d1 = _ymd(s1)
@@ -175,6 +182,14 @@ _MONTHS = {m.lower(): i + 1 for i, m in enumerate(
 _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
 
 
+def _text_date(y, m, d):
+    """A date read from text: the year 1900-9999 (or two digits), a real month and day."""
+    if 100 <= y < 1900 or not 1 <= m <= 12 or not 1 <= d <= _days_in_month(max(y, 1900), m) \
+            and not (y == 1900 and m == 2 and d == 29):
+        raise ExcelRaise(VALUE)
+    return make_date(y, m, d)
+
+
 def datevalue_or_none(s):
     """Serial number of a date written as text (ISO, m/d/y, d-mon-y, 2026年10月5日), or None."""
     t = s.strip()
@@ -182,25 +197,25 @@ def datevalue_or_none(s):
         re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", t)
     try:
         if m:
-            return make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return _text_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", t)
         if m:
             y = int(m.group(3))
             if y < 100:
                 y += 2000 if y < 30 else 1900
-            return make_date(y, int(m.group(1)), int(m.group(2)))
+            return _text_date(y, int(m.group(1)), int(m.group(2)))
         m = re.fullmatch(r"(\d{1,2})[- ]([A-Za-z]+)[- ,]*(\d{2,4})?", t)
         if m and m.group(2).lower() in _MONTHS:
             y = int(m.group(3)) if m.group(3) else dt.date.today().year
             if y < 100:
                 y += 2000 if y < 30 else 1900
-            return make_date(y, _MONTHS[m.group(2).lower()], int(m.group(1)))
+            return _text_date(y, _MONTHS[m.group(2).lower()], int(m.group(1)))
         m = re.fullmatch(r"([A-Za-z]+)[- ](\d{1,2}),?[- ](\d{2,4})", t)
         if m and m.group(1).lower() in _MONTHS:
             y = int(m.group(3))
             if y < 100:
                 y += 2000 if y < 30 else 1900
-            return make_date(y, _MONTHS[m.group(1).lower()], int(m.group(2)))
+            return _text_date(y, _MONTHS[m.group(1).lower()], int(m.group(2)))
     except (ExcelRaise, ValueError):
         return None
     return None
@@ -209,6 +224,8 @@ def datevalue_or_none(s):
 @excel("DATEVALUE", min_args=1, max_args=1)
 @elementwise
 def DATEVALUE(s):
+    if isinstance(s, XlErr):
+        raise ExcelRaise(s)
     if not isinstance(s, str):
         raise ExcelRaise(VALUE)
     v = datevalue_or_none(s)

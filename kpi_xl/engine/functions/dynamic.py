@@ -1,7 +1,7 @@
 """Dynamic-array functions the engine implements itself."""
 from __future__ import annotations
 
-from ..values import REF, VALUE, Arr, ExcelRaise, Ref, XlErr, to_number
+from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, XlErr, to_number
 from . import excel
 from .helpers import scalarize
 
@@ -116,3 +116,35 @@ def SORT(calc, array, sort_index=None, sort_order=None, by_col=None):
     if cols:
         out = [list(r) for r in zip(*out)]
     return Arr(out)
+
+
+def _by(calc, array, fn, by_col):
+    if isinstance(array, XlErr):
+        return array
+    if not callable(fn):
+        return fn if isinstance(fn, XlErr) else VALUE
+    rows = calc.values(array)
+    lines = [list(c) for c in zip(*rows)] if by_col else rows
+    out = []
+    for line in lines:
+        arg = Arr([[v] for v in line]) if by_col else Arr([list(line)])
+        v = fn(arg)
+        if isinstance(v, (Ref, Arr)):
+            vals = calc.values(v)
+            if len(vals) != 1 or len(vals[0]) != 1:
+                return CALC  # each row must come down to one value
+            v = vals[0][0]
+        out.append(0 if v is None else v)
+    return Arr([out]) if by_col else Arr([[v] for v in out])
+
+
+@excel("BYROW", min_args=2, max_args=2)
+def BYROW(calc, array, fn):
+    """Applies a LAMBDA to each row and returns an array of the results."""
+    return _by(calc, array, fn, False)
+
+
+@excel("BYCOL", min_args=2, max_args=2)
+def BYCOL(calc, array, fn):
+    """Applies a LAMBDA to each column and returns an array of the results."""
+    return _by(calc, array, fn, True)

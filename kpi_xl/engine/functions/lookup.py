@@ -135,8 +135,12 @@ def _xlookup_table(horizontal):
             ap = True if approx is None else _truthy(calc, approx)
         except ExcelRaise as exc:
             return exc.err
-        if not isinstance(table, (Ref, Arr)):
-            return table if isinstance(table, XlErr) else VALUE
+        if isinstance(table, XlErr):
+            return table
+        if isinstance(table, str):
+            return VALUE
+        if not isinstance(table, (Ref, Arr, MultiRef)):
+            table = Arr([[table]])  # a single number or logical is a one-cell table
         rows = calc.values(table)
         if k < 1:
             return VALUE
