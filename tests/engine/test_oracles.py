@@ -26,10 +26,10 @@ pytestmark = pytest.mark.skipif(not (oracle_runner.ORACLES / "MANIFEST.tsv").is_
                                 reason="../shared/oracles is not present")
 
 # What the engine reaches (see docs/oracle_report.md), less a small margin.
-TIER_A_FLOOR = 97.0
-TIER_A_KPI_FLOOR = 98.5
-ALL_FLOOR = 98.0
-ALL_KPI_FLOOR = 98.5
+TIER_A_FLOOR = 98.8
+TIER_A_KPI_FLOOR = 99.5
+ALL_FLOOR = 99.0
+ALL_KPI_FLOOR = 99.4
 
 
 def _files(tier=None):
@@ -72,11 +72,11 @@ def test_tier_a_agreement(tier_a, capsys):
         f"KPI-relevant agreement {kpi_pct:.2f} % < {TIER_A_KPI_FLOOR} %\n" + _worst(res)
 
 
-def test_tier_a_has_no_engine_bugs(tier_a):
-    """No exception escapes a function implementation: bad input gives an Excel error."""
+def test_tier_a_recalculates_every_file(tier_a):
+    """Every Excel-saved file reads, and no exception escapes a function implementation
+    (bad input gives an Excel error, never an EngineBug)."""
     res = tier_a[0]
-    bugs = [(name, why) for name, why in res["crashed"] if "EngineBug" in why]
-    assert not bugs, bugs
+    assert not res["crashed"], res["crashed"][:10]
 
 
 @pytest.mark.slow
@@ -85,5 +85,4 @@ def test_all_files_agreement(capsys):
     _show("all files", text, capsys)
     assert pct >= ALL_FLOOR, f"agreement {pct:.2f} % < {ALL_FLOOR} %\n" + _worst(res)
     assert kpi_pct >= ALL_KPI_FLOOR, f"KPI-relevant agreement {kpi_pct:.2f} % < {ALL_KPI_FLOOR} %"
-    bugs = [(name, why) for name, why in res["crashed"] if "EngineBug" in why]
-    assert not bugs, bugs
+    assert not res["crashed"], res["crashed"][:10]
