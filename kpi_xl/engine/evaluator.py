@@ -19,6 +19,8 @@ from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
 
 _PENDING = object()
+_INF = float("inf")
+_NUM = XlErr("#NUM!")
 _DIGIT_RUN = re.compile(r"\d+")
 
 
@@ -301,22 +303,26 @@ class Calc:
         return f
 
     def evaluate(self, sheet, r, c):
-        res = self.results[sheet]
-        if (sheet, r, c) in self._computing:
+        key = (sheet, r, c)
+        computing = self._computing
+        if key in computing:
             self.report.circular.append(cell_name(sheet, r, c))
             return CALC
-        text = self.formulas[sheet][(r, c)]
-        f = self.compiled_for(sheet, r, c, text)
+        rc = (r, c)
+        f = self._cell_template[sheet].get(rc)
+        if f is None:
+            f = self.compiled_for(sheet, r, c, self.formulas[sheet][rc])
         if self._unknown_by_template and f in self._unknown_by_template:
             for name in self._unknown_by_template[f]:
                 self.report.unknown_functions[name].append(cell_name(sheet, r, c))
-        self._computing.add((sheet, r, c))
+        in_array = rc in self.arrays[sheet]
+        computing.add(key)
         # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
         prev_sheet, self.current_sheet = self.current_sheet, sheet
-        prev_legacy, self.legacy_cell = self.legacy_cell, (r, c) not in self.arrays[sheet]
+        prev_legacy, self.legacy_cell = self.legacy_cell, not in_array
         try:
             v = f(r, c)
-            if isinstance(v, Ref) and (r, c) not in self.arrays[sheet]:
+            if not in_array and type(v) is Ref:
                 # read the referenced cell while this one still counts as being computed
                 v = self.scalar(v, r, c)
         except ExcelRaise as exc:
@@ -325,17 +331,21 @@ class Calc:
             raise
         except Exception as exc:  # a bug: say where, never show it as #VALUE!
             raise EngineBug(f"internal error computing {cell_name(sheet, r, c)} "
-                            f"(={text}): {type(exc).__name__}: {exc}") from exc
+                            f"(={self.formulas[sheet].get(rc)}): {type(exc).__name__}: {exc}") from exc
         finally:
-            self._computing.discard((sheet, r, c))
+            computing.discard(key)
             self.current_sheet = prev_sheet
             self.legacy_cell = prev_legacy
-        anchor = self.arrays[sheet].get((r, c))
-        if anchor is not None:
-            self._spill(sheet, r, c, anchor, v)
-            return res[(r, c)]
-        v = self.to_cell_value(v, r, c)
-        res[(r, c)] = v
+        if in_array:
+            self._spill(sheet, r, c, self.arrays[sheet][rc], v)
+            return self.results[sheet][rc]
+        t = type(v)
+        if t is float:
+            if v != v or v == _INF or v == -_INF:
+                v = _NUM
+        elif not (t is int or t is str or t is bool or t is XlErr):
+            v = self.to_cell_value(v, r, c)
+        self.results[sheet][rc] = v
         return v
 
     def to_cell_value(self, v, r, c):
