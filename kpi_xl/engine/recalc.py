@@ -36,9 +36,15 @@ def book_input(data) -> BookInput:
     sheets = []
     for s in data.sheets:
         si = SheetInput(s.name)
-        si.values = {k: _engine_value(v) for k, v in s.values.items()}
+        # The reader's dicts are taken over, not copied: a 5,000-agent sheet holds
+        # a hundred thousand cells.
+        si.values = s.values
+        for k in [k for k, v in s.values.items() if type(v) is CellError]:
+            si.values[k] = _engine_value(si.values[k])
         # Spill members carry an empty <f/> marker; their values come from the anchor.
-        si.formulas = {k: t for k, t in s.formulas.items() if t}
+        si.formulas = s.formulas
+        for k in [k for k, t in s.formulas.items() if not t]:
+            del si.formulas[k]
         for anchor, af in s.arrays.items():
             si.formulas[anchor] = af.text
             si.arrays[anchor] = af.bounds
@@ -86,16 +92,21 @@ def recalc_file(src, dst=None, *, values_only=False) -> FileResult:
     complete write).  Expected problems (corrupt or protected file) raise
     :class:`~.xlsx_read.WorkbookReadError`; a bug raises :class:`EngineBug`.
     """
+    from .xlsx_read import read_workbook
     from .xlsx_write import write_values
     t0 = time.perf_counter()
-    data, results, report = compute(src)
+    book = book_input(read_workbook(src))  # the reader's data is not kept beyond this
+    results, report = calculate(book)
+    del book
     dst = src if dst is None else dst
-    write_values(src, dst, results_for_writer(results), values_only=values_only)
-    res = FileResult(str(src), str(dst), cells=report.cells, seconds=time.perf_counter() - t0)
+    res = FileResult(str(src), str(dst), cells=report.cells)
     for sheet, cells in results.items():
-        for (r, c), v in cells.items():
-            if isinstance(v, XlErr):
-                res.errors[cell_name(sheet, r, c)] = v.code
+        for key, v in cells.items():
+            if type(v) is XlErr:
+                res.errors[cell_name(sheet, *key)] = v.code
+                cells[key] = CellError(v.code)
+    write_values(src, dst, results, values_only=values_only)
+    res.seconds = time.perf_counter() - t0
     res.unknown_functions = report.unknown_functions
     res.circular = report.circular
     return res
