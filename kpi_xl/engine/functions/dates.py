@@ -90,28 +90,26 @@ def _serial_arg(s):
     return v
 
 
-@excel("EDATE", min_args=2, max_args=2)
-@elementwise
-def EDATE(s, months):
+def _shifted_month(s, months):
+    """(day, year, month) of serial ``s`` moved by ``months`` whole months."""
     if isinstance(months, bool) or isinstance(s, bool):
         raise ExcelRaise(VALUE)
     y, m, d = _ymd(_serial_arg(s))
     k = math.trunc(to_number(months))
-    y2 = y + (m - 1 + k) // 12
-    m2 = (m - 1 + k) % 12 + 1
-    last = _days_in_month(y2, m2)
-    return make_date(y2, m2, min(d, last))
+    return d, y + (m - 1 + k) // 12, (m - 1 + k) % 12 + 1
+
+
+@excel("EDATE", min_args=2, max_args=2)
+@elementwise
+def EDATE(s, months):
+    d, y2, m2 = _shifted_month(s, months)
+    return make_date(y2, m2, min(d, _days_in_month(y2, m2)))
 
 
 @excel("EOMONTH", min_args=2, max_args=2)
 @elementwise
 def EOMONTH(s, months):
-    if isinstance(months, bool) or isinstance(s, bool):
-        raise ExcelRaise(VALUE)
-    y, m, d = _ymd(_serial_arg(s))
-    k = math.trunc(to_number(months))
-    y2 = y + (m - 1 + k) // 12
-    m2 = (m - 1 + k) % 12 + 1
+    _d, y2, m2 = _shifted_month(s, months)
     return make_date(y2, m2, _days_in_month(y2, m2))
 
 
