@@ -636,26 +636,34 @@ def _shared_strings(pkg: _Package, wb_part: str, rels) -> List[str]:
     return [_text_of(si, ns) for si in root.iter(f"{{{ns}}}si")]
 
 
-_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9A-Fa-f]+));")
+_ENTITY_RE = re.compile(r"(&(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)")
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
-_ENTITY_CHARS: Dict[str, str] = {}
+class _EntityChars(dict):
+    """Entity text -> character, worked out once each (openpyxl writes every non-ASCII
+    character of a formula, a Chinese sheet name, as &#NNNNN;)."""
 
-
-def _entity(m) -> str:
-    # openpyxl writes every non-ASCII character of a formula (a Chinese sheet name)
-    # as &#NNNNN;: memoise the few distinct ones.
-    s = m.group(0)
-    ch = _ENTITY_CHARS.get(s)
-    if ch is None:
-        if m.group(1):
-            ch = _NAMED_ENTITIES[m.group(1)]
+    def __missing__(self, entity: str) -> str:
+        name = entity[1:-1]
+        if name[0] != "#":
+            ch = _NAMED_ENTITIES[name]
         else:
-            ch = chr(int(m.group(2)) if m.group(2) else int(m.group(3), 16))
-        if len(_ENTITY_CHARS) < 65536:
-            _ENTITY_CHARS[s] = ch
-    return ch
+            ch = chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
+        if len(self) < 65536:
+            self[entity] = ch
+        return ch
+
+
+_ENTITY_CHARS = _EntityChars()
+_split_entities = _ENTITY_RE.split
+
+
+def _resolve_entities(text: str) -> str:
+    # split leaves the entities at the odd places; map and join run in C.
+    parts = _split_entities(text)
+    parts[1::2] = map(_ENTITY_CHARS.__getitem__, parts[1::2])
+    return "".join(parts)
 
 
 def _xml_text(raw: bytes) -> str:
@@ -663,7 +671,7 @@ def _xml_text(raw: bytes) -> str:
     text = raw.decode("utf-8")
     if "&" in text:
         if "&#" in text:
-            text = _ENTITY_RE.sub(_entity, text)
+            text = _resolve_entities(text)
         else:
             # The five named entities only (formula text is full of &gt; and &apos;):
             # str.replace is C-speed; &amp; last so "&amp;lt;" stays "&lt;".
@@ -672,6 +680,14 @@ def _xml_text(raw: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _xml_texts(raws: List[bytes]) -> List[str]:
+    """_xml_text of each of ``raws`` (none holding a NUL), decoded together."""
+    texts = _xml_text(b"\x00".join(raws)).split("\x00")
+    if len(texts) != len(raws):   # an entity stood for a NUL
+        texts = [_xml_text(raw) for raw in raws]
+    return texts
 
 
 _ATTR_PAIR_RE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -715,6 +731,21 @@ class _FastSheetSyntax:
         self.t = re.compile(rb"<" + e + rb"t\b" + _ATTRS_RE + rb"(?:/>|>(?P<tt>.*?)</" + e
                             + rb"t\s*>)", re.S)
         self.cell_start = (b"<" + p + b"c ", b"<" + p + b"c>", b"<" + p + b"c/")
+        # Cells that all begin <c r="A1" (as Excel and openpyxl write them): one pattern
+        # for the usual shapes (a <v>, an <f> with a <v>, a one-run inline string), the
+        # rest of a cell taken whole and handed to items.  The letters and digits of r
+        # come apart, so no reference needs parsing.
+        self.cell_r = b"<" + p + b'c r="'
+        self.cells = re.compile(
+            rb"<" + e + rb'c r="([A-Za-z]{1,3})([0-9]{1,7})"([^>/\']*(?:/(?!>)[^>/\']*)*)'
+            rb"(?:/>|>"
+            rb"(?:<(" + e + rb"f)((?:\s[^<>/\']*)?)(?:/>|>([^<]*)</" + e + rb"f>))?"
+            rb"(?:<(" + e + rb"v)(?:>([^<]*)</" + e + rb"v>|/>))?"
+            rb"(?:<" + e + rb"is><(" + e + rb"t)(?: xml:space=\"preserve\")?>([^<]*)</" + e
+            + rb"t></" + e + rb"is>)?</" + e + rb"c>"
+            rb"|>([^<]*(?:<(?!/" + e + rb"c>)[^<]*)*)</" + e + rb"c>)")
+        self.rows = re.compile(rb"<" + e + rb"(row\b[^>]*)>")
+        self.row_start = b"<" + p + b"row"
 
     @classmethod
     def of(cls, prefix: bytes) -> "_FastSheetSyntax":
@@ -748,6 +779,33 @@ def _column_after(last_ref, col: int) -> int:
     m = _CELL_RE.fullmatch(text)
     return column_number(m.group(1)) + 1 if m else col + 1
 
+
+def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
+    """(t, cm, v, inline, f) of a cell from the groups ``syn.items`` matched for it."""
+    i = a.find(b' t="')
+    t = a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0 else None
+    cm = _quick_attr(a, b"cm") if b"cm=" in a else None
+    inline = None
+    fx = (fa, ft) if f else None
+    if v:
+        v = vt
+    else:
+        v = None
+    if rest:
+        vm = syn.v.search(rest)
+        if vm is not None and v is None:
+            v = vm.group("vt") or b""
+        if fx is None:
+            fm = syn.f.search(rest)
+            if fm is not None:
+                fx = fm.groups()
+        if t == "inlineStr":
+            im = syn.inline.search(rest)
+            if im is not None:
+                inner = syn.phonetic.sub(b"", im.group("it") or b"")
+                inline = "".join(_xml_text(tm.group("tt") or b"")
+                                 for tm in syn.t.finditer(inner))
+    return t, cm, v, inline, fx
 
 def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
     """Cells of a sheet as (ref, t, cm, v, inline, f) tuples straight from the bytes.
@@ -795,33 +853,146 @@ def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
                 ref = (row, col)
             else:
                 last_ref = ref
-        i = a.find(b' t="')
-        t = a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0 else None
-        cm = _quick_attr(a, b"cm") if b"cm=" in a else None
-        inline = None
-        fx = (fa, ft) if f else None
-        if v:
-            v = vt
-        else:
-            v = None
-        if rest:
-            vm = syn.v.search(rest)
-            if vm is not None and v is None:
-                v = vm.group("vt") or b""
-            if fx is None:
-                fm = syn.f.search(rest)
-                if fm is not None:
-                    fx = fm.groups()
-            if t == "inlineStr":
-                im = syn.inline.search(rest)
-                if im is not None:
-                    inner = syn.phonetic.sub(b"", im.group("it") or b"")
-                    inline = "".join(_xml_text(tm.group("tt") or b"")
-                                     for tm in syn.t.finditer(inner))
-        append((ref, t, cm, v, inline, fx))
+        append((ref,) + _cell_parts(syn, a, f, fa, ft, v, vt, rest))
     if len(out) != expected:
         return None
     return out
+
+# Sheets are scanned this many bytes at a time, so the matched groups of only one
+# piece are held at once.
+_SCAN_PIECE = 1 << 20
+
+
+def _read_cells_direct(pkg: _Package, sheet: SheetData, xml: bytes, strings: List[str],
+                       date1904: bool) -> bool:
+    """Read the cells of a sheet whose every cell carries r=, straight into ``sheet``.
+
+    The common cell shapes are filed here without building per-cell tuples; any
+    other cell goes through the same steps as _scan_cells_fast and _store_cells.
+    Returns False, with ``sheet`` left empty, when the sheet is not of that form
+    or anything goes wrong: the caller then reads it the slower ways, which also
+    word any error.
+    """
+    syn = _FastSheetSyntax.of(main_prefix(xml))
+    start = syn.sheet_data.search(xml)
+    if start is None or start.group(1):
+        return True
+    end = syn.sheet_data_end.search(xml, start.end())
+    if end is None:
+        return False
+    lo, hi = start.end(), end.start()
+    if xml.find(b"<!", lo, hi) >= 0:
+        return False
+    expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
+    if xml.count(syn.cell_r, lo, hi) != expected:
+        return False
+    hidden = None
+    if xml.find(b"hidden=", lo, hi) >= 0:
+        hidden = set()
+        row = 0
+        for ra in syn.rows.findall(xml, lo, hi):
+            if b"'" in ra:
+                return False
+            r = _quick_attr(ra, b"r")
+            row = int(r) if r else row + 1
+            if b"hidden=" in ra and _quick_attr(ra, b"hidden") in (b"1", b"true"):
+                hidden.add(row)
+    try:
+        ok = _file_cells(pkg, sheet, xml, lo, hi, syn, expected, strings, date1904)
+    except Exception:
+        ok = False
+    if not ok:
+        for d in (sheet.values, sheet.formulas, sheet.cached, sheet.arrays, sheet.data_tables):
+            d.clear()
+        return False
+    if hidden:
+        sheet.hidden_rows.update(hidden)
+    return True
+
+
+def _file_cells(pkg, sheet, xml, lo, hi, syn, expected, strings, date1904) -> bool:
+    store = _CellStore(pkg, sheet, strings, date1904)
+    add, value_of, defer = store.add, store.value, store.defer
+    values, cached = sheet.values, sheet.cached
+    members = store.members
+    # Formula text is decoded in one go unless a NUL could be taken for the separator.
+    batch = xml.find(b"\x00", lo, hi) < 0
+    keys, raws = store.deferred_keys, store.deferred_raw
+    columns: Dict[bytes, int] = {}
+    kinds: Dict[bytes, Tuple[Optional[str], Optional[bytes]]] = {}   # c attributes -> t, cm
+    cell_r, row_start, findall = syn.cell_r, syn.row_start, syn.cells.findall
+    n = 0
+    pos = lo
+    while pos < hi:
+        stop = xml.find(cell_r, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
+        if stop < 0:
+            stop = hi
+        for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest in findall(xml, pos, stop):
+            n += 1
+            col = columns.get(letters)
+            if col is None:
+                col = columns[letters] = column_number(letters.decode())
+            key = (int(digits), col)
+            if rest:
+                if row_start in rest:
+                    return False   # a row inside a cell: not what it seems
+                whole = cell_r + letters + digits + b'"' + a + b">" + rest + b"</" + \
+                    syn.prefix + b"c>"
+                m = syn.items.match(whole)
+                if m is None or m.end() != len(whole):
+                    return False
+                _, a_, f_, fa_, ft_, v_, vt_, rest_ = m.groups(b"")
+                add(key, *_cell_parts(syn, a_, f_, fa_, ft_, v_, vt_, rest_))
+                continue
+            if a:
+                kind = kinds.get(a)
+                if kind is None:
+                    i = a.find(b' t="')
+                    kind = kinds[a] = (a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0 else None,
+                                       _quick_attr(a, b"cm") if b"cm=" in a else None)
+                t, cm = kind
+            else:
+                t = cm = None
+            # The value, as CellStore.value works it out, for the usual types.
+            if not v:
+                if it_mark and t == "inlineStr":
+                    value = decode_ooxml_escapes(_xml_text(it))
+                else:
+                    value = None
+            elif t is None or t == "n":
+                if not vt:
+                    value = None
+                else:
+                    try:
+                        value = float(vt)
+                    except ValueError:
+                        value = value_of(key, t, vt, None)
+            elif t == "s":
+                try:
+                    value = strings[int(vt)]
+                except (ValueError, IndexError):
+                    value = value_of(key, t, vt, None)
+            else:
+                value = value_of(key, t, vt, _xml_text(it) if it_mark and t == "inlineStr"
+                                 else None)
+            if not f:
+                if key in members:
+                    cached[key] = value
+                elif value is not None:
+                    values[key] = value
+            elif fa or not batch:
+                add(key, t, cm, vt if v else None,
+                    _xml_text(it) if it_mark and t == "inlineStr" else None, (fa, ft))
+            else:
+                cached[key] = value
+                sheet.formulas[key] = None
+                keys.append(key)
+                raws.append(ft)
+        pos = stop
+    if n != expected:
+        return False
+    store.finish()
+    return True
 
 
 def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
@@ -865,28 +1036,28 @@ def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
 
 def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
     xml = pkg.read(sheet.part)
-    cells = _scan_cells_fast(xml, sheet.hidden_rows) if not _has_dtd(xml) else None
+    if _has_dtd(xml):
+        cells = None
+    elif _read_cells_direct(pkg, sheet, xml, strings, date1904):
+        return
+    else:
+        cells = _scan_cells_fast(xml, sheet.hidden_rows)
     if cells is None:
         sheet.hidden_rows.clear()
+        del xml
         root = pkg.xml(sheet.part)
         cells = _scan_cells_tree(root, etree.QName(root).namespace or MAIN_NS, sheet.hidden_rows)
     _store_cells(pkg, sheet, cells, strings, date1904)
 
 
 def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], date1904: bool):
-    values, formulas, cached = sheet.values, sheet.formulas, sheet.cached
-    arrays, data_tables = sheet.arrays, sheet.data_tables
-    shared: Dict[str, Tuple[int, int, str]] = {}   # si -> (row, col, master text)
-    compiled: Dict[str, list] = {}                # si -> master split for moving
-    pending: List[Tuple[Cell, str]] = []          # members met before their master
-    members = set()   # cells of array and data-table ranges: their values are results
-    n_strings = len(strings)
+    store = _CellStore(pkg, sheet, strings, date1904)
+    add = store.add
     cell_re = _CELL_RE.fullmatch
     columns: Dict[str, int] = {}
     for ref, t, cm, v_text, inline, f in cells:
         if type(ref) is tuple:
             key = ref
-            ref = cell_name(*key)
         else:
             letters = ref.rstrip(_DIGITS if type(ref) is str else _DIGIT_BYTES)
             col_no = columns.get(letters)
@@ -902,43 +1073,88 @@ def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], dat
             except ValueError:
                 raise WorkbookReadError(pkg.path, f"has a cell with the bad reference "
                                         f"{ref!r} on sheet {sheet.name!r}.") from None
+        add(key, t, cm, v_text, inline, f)
+    store.finish()
+
+
+class _CellStore:
+    """Files cells into a SheetData, expanding shared formulas and marking array ranges."""
+
+    def __init__(self, pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
+        self.pkg = pkg
+        self.sheet = sheet
+        self.strings = strings
+        self.date1904 = date1904
+        self.shared: Dict[str, Tuple[int, int, str]] = {}   # si -> (row, col, master text)
+        self.compiled: Dict[str, list] = {}                # si -> master split for moving
+        self.pending: List[Tuple[Cell, str]] = []          # members met before their master
+        self.members: Set[Cell] = set()   # cells of array and data-table ranges: results
+        # Plain formulas whose text is decoded in one go at the end (see defer).
+        self.deferred_keys: List[Cell] = []
+        self.deferred_raw: List[bytes] = []
+
+    def value(self, key: Cell, t: Optional[str], v_text, inline: Optional[str]):
+        """The cell's value from its type and the text of <v> (or of <is>)."""
         if type(v_text) is bytes:
             v_text = v_text.decode("utf-8") if t is None or t == "s" or t == "n" or t == "b" \
                 else _xml_text(v_text)
-        # value
         if v_text is None and inline is None:
-            value = None
-        elif t is None or t == "n":
+            return None
+        if t is None or t == "n":
             try:
-                value = float(v_text)
+                return float(v_text)
             except (TypeError, ValueError):
-                value = _xml_text(v_text.encode()) if v_text else None  # keep odd text
-        elif t == "s":
+                return _xml_text(v_text.encode()) if v_text else None  # keep odd text
+        if t == "s":
             try:
-                value = strings[int(v_text)]
+                return self.strings[int(v_text)]
             except (ValueError, IndexError):
                 raise WorkbookReadError(
-                    pkg.path, f"has cell {cell_name(*key)} on sheet {sheet.name!r} pointing at "
-                    f"shared string {v_text!r} of {n_strings}; the file is damaged.") from None
-        elif t == "str":
-            value = decode_ooxml_escapes(v_text or "")
-        elif t == "inlineStr":
-            value = decode_ooxml_escapes(inline if inline is not None else v_text or "")
-        elif t == "b":
-            value = v_text.strip() in ("1", "true")
-        elif t == "e":
-            value = CellError(v_text.strip())
-        elif t == "d":
-            value = _iso_to_serial(v_text, date1904)
-        else:
-            value = v_text
+                    self.pkg.path, f"has cell {cell_name(*key)} on sheet {self.sheet.name!r} "
+                    f"pointing at shared string {v_text!r} of {len(self.strings)}; the file is "
+                    "damaged.") from None
+        if t == "str":
+            return decode_ooxml_escapes(v_text or "")
+        if t == "inlineStr":
+            return decode_ooxml_escapes(inline if inline is not None else v_text or "")
+        if t == "b":
+            return v_text.strip() in ("1", "true")
+        if t == "e":
+            return CellError(v_text.strip())
+        if t == "d":
+            return _iso_to_serial(v_text, self.date1904)
+        return v_text
+
+    def defer(self, key: Cell, raw: bytes):
+        """A plain formula: its place is taken now, its text decoded with the others later."""
+        self.sheet.formulas[key] = None
+        self.deferred_keys.append(key)
+        self.deferred_raw.append(raw)
+
+    def _decode_deferred(self):
+        keys, raws = self.deferred_keys, self.deferred_raw
+        if not keys:
+            return
+        self.sheet.formulas.update(zip(keys, _xml_texts(raws)))
+        keys.clear()   # in place: the reader holds these lists
+        raws.clear()
+
+    def _set_formula(self, key: Cell, text: str):
+        formulas = self.sheet.formulas
+        if key in formulas and formulas[key] is None and self.deferred_keys:
+            self._decode_deferred()   # a repeated cell: the later text must win, as it did
+        formulas[key] = text
+
+    def add(self, key: Cell, t: Optional[str], cm, v_text, inline: Optional[str], f):
+        sheet = self.sheet
+        value = self.value(key, t, v_text, inline)
         if f is None:
-            if key in members:
-                cached[key] = value
+            if key in self.members:
+                sheet.cached[key] = value
             elif value is not None:
-                values[key] = value
-            continue
-        cached[key] = value
+                sheet.values[key] = value
+            return
+        sheet.cached[key] = value
         fattrs, ftext = f
         if type(fattrs) is bytes:
             fattrs = _attrs(fattrs)
@@ -947,45 +1163,50 @@ def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], dat
         elif ftext is None:
             ftext = ""
         ftype = fattrs.get("t", "normal")
+        shared = self.shared
         if ftype == "normal":
-            formulas[key] = ftext
+            self._set_formula(key, ftext)
         elif ftype == "shared":
             si = fattrs.get("si")
             if ftext or si not in shared:
                 if ftext:
                     shared[si] = (key[0], key[1], ftext)
-                    formulas[key] = ftext
+                    self._set_formula(key, ftext)
                 else:
-                    pending.append((key, si))
+                    self.pending.append((key, si))
             else:
                 mr, mc, mtext = shared[si]
-                pieces = compiled.get(si)
+                pieces = self.compiled.get(si)
                 if pieces is None:
-                    pieces = compiled[si] = _compile_references(mtext)
-                formulas[key] = _render_moved(pieces, key[0] - mr, key[1] - mc)
+                    pieces = self.compiled[si] = _compile_references(mtext)
+                self._set_formula(key, _render_moved(pieces, key[0] - mr, key[1] - mc))
         elif ftype == "array":
             aref = fattrs.get("ref") or cell_name(*key)
-            bounds = _bounds(pkg, sheet, aref)
-            arrays[key] = ArrayFormula(anchor=key, ref=aref, bounds=bounds,
-                                       text=ftext, dynamic=cm is not None)
-            _add_members(members, bounds)
+            bounds = _bounds(self.pkg, sheet, aref)
+            sheet.arrays[key] = ArrayFormula(anchor=key, ref=aref, bounds=bounds,
+                                             text=ftext, dynamic=cm is not None)
+            _add_members(self.members, bounds)
         elif ftype == "dataTable":
             dref = fattrs.get("ref") or cell_name(*key)
             attrs = {k: v for k, v in fattrs.items() if k not in ("t", "ref")}
-            bounds = _bounds(pkg, sheet, dref)
-            data_tables[key] = DataTableFormula(anchor=key, ref=dref, bounds=bounds,
-                                                attributes=attrs)
-            _add_members(members, bounds)
+            bounds = _bounds(self.pkg, sheet, dref)
+            sheet.data_tables[key] = DataTableFormula(anchor=key, ref=dref, bounds=bounds,
+                                                      attributes=attrs)
+            _add_members(self.members, bounds)
         else:
-            formulas[key] = ftext
-    for key, si in pending:
-        if si in shared:
-            mr, mc, mtext = shared[si]
-            formulas[key] = translate_formula(mtext, key[0] - mr, key[1] - mc)
-        else:
-            raise WorkbookReadError(pkg.path, f"has cell {cell_name(*key)} on sheet "
-                                    f"{sheet.name!r} in shared formula {si} whose master "
-                                    "formula is missing; the file is damaged.")
+            self._set_formula(key, ftext)
+
+    def finish(self):
+        self._decode_deferred()
+        shared = self.shared
+        for key, si in self.pending:
+            if si in shared:
+                mr, mc, mtext = shared[si]
+                self.sheet.formulas[key] = translate_formula(mtext, key[0] - mr, key[1] - mc)
+            else:
+                raise WorkbookReadError(self.pkg.path, f"has cell {cell_name(*key)} on sheet "
+                                        f"{self.sheet.name!r} in shared formula {si} whose "
+                                        "master formula is missing; the file is damaged.")
 
 
 def _add_members(members: set, bounds: Tuple[int, int, int, int]):

@@ -541,12 +541,18 @@ STRINGS = ["zero", "one"] + [f"s{i}" for i in range(2, 200_000)]
 
 
 def _both_scans(xml):
-    """SheetData from the byte scanner and from the lxml tree walk of one sheet."""
+    """SheetData from the byte scanner and from the lxml tree walk of one sheet.
+
+    The byte scanner is the direct reader when it takes the sheet, else the
+    tuple scanner; both must agree with the tree walk.
+    """
     from lxml import etree
 
     class _Pkg:
         path = "sheet.xml"
     out = []
+    direct = _xr.SheetData("S", "p", "visible", "worksheet", 1)
+    used_direct = _xr._read_cells_direct(_Pkg(), direct, xml, STRINGS, False)
     fast = _xr._scan_cells_fast(xml)
     root = etree.fromstring(xml)
     tree = _xr._scan_cells_tree(root, etree.QName(root).namespace)
@@ -555,6 +561,10 @@ def _both_scans(xml):
         if cells is not None:
             _xr._store_cells(_Pkg(), sheet, cells, STRINGS, False)
         out.append(sheet)
+    if used_direct:
+        if fast is not None:
+            assert _same_sheet(direct, out[0])
+        return True, direct, out[1]
     return fast is not None, out[0], out[1]
 
 
@@ -627,3 +637,83 @@ def test_hidden_rows(tmp_path):
     assert read_workbook(path).sheets[0].hidden_rows == {2, 4}
     used_fast, fast, tree = _both_scans(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
     assert used_fast and fast.values == tree.values
+
+
+# Every cell with r=, in the shapes Excel and openpyxl write and a few they do not.
+DIRECT_SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1" spans="1:9"><c r="A1" s="1" t="s"><v>1</v></c>'
+    b'<c r="B1"><f>A1&amp;"x&#10;y&#38;lt;"</f><v>3</v></c>'
+    b'<c r="C1" t="str"><f>"a"&amp;"&#x4e2d;"</f><v> a&#20013; </v></c>'
+    b'<c r="D1" t="inlineStr"><is><t xml:space="preserve"> p&amp;q_x0001_ </t></is></c>'
+    b'<c r="E1" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="F1" t="b"><f>TRUE</f><v>1</v></c>'
+    b'<c r="G1" s="3"/><c r="H1"><v>1_0</v></c><c r="I1"><v>abc&amp;</v></c></row>'
+    b'<row r="2" hidden="1"><c r="A2"><f t="shared" ref="A2:A4" si="0">B1+1</f><v>4</v></c>'
+    b'<c r="C2"><f t=\'array\' ref=\'C2:D3\'>A1:B2</f><v>1</v></c><c r="D2"><v>2</v></c></row>'
+    b'<row r="3" hidden="true"><c r="A3"><f t="shared" si="0"/><v>5</v></c><c r="C3"><v>3</v></c>'
+    b'<c r="D3" t="str"><v>m</v></c><c r="E3"><f>A3</f><v></v></c><c r="F3"><f/><v/></c></row>'
+    b'<row r="4"><c r="A4"><f t="shared" si="0"></f><v>6</v></c>'
+    b'<c r="B4" cm="1"><f t="array" ref="B4">SEQUENCE(1)</f><v>1</v></c>'
+    b'<c r="C4"><f>Other!A1</f><v>5</v><extLst><ext uri="u"/></extLst></c>'
+    b'<c r="D4" t="inlineStr"><is><r><t>ri</t></r><rPh sb="0" eb="1"><t>ph</t></rPh>'
+    b'<r><t>ch</t></r></is></c><c r="e4"><f>E3</f><v>0</v></c></row>'
+    b'</sheetData></worksheet>')
+
+
+def test_direct_reader_handles_usual_and_odd_cells():
+    used, direct, tree = _both_scans(DIRECT_SHEET)
+    assert used and _same_sheet(direct, tree)
+    # Worked from the XML above.
+    assert direct.values[(1, 1)] == "one" and direct.values[(1, 9)] == "abc&"
+    assert direct.formulas[(1, 2)] == 'A1&"x\ny&lt;"'
+    assert direct.formulas[(1, 3)] == '"a"&"中"' and direct.cached[(1, 3)] == " a中 "
+    assert direct.values[(1, 4)] == " p&q\x01 "
+    assert direct.cached[(1, 5)] == CellError("#DIV/0!") and direct.cached[(1, 6)] is True
+    assert (1, 7) not in direct.values and direct.values[(1, 8)] == 10.0
+    assert direct.formulas[(3, 1)] == "B2+1" and direct.formulas[(4, 1)] == "B3+1"
+    assert direct.arrays[(2, 3)].bounds == (2, 3, 3, 4) and direct.cached[(3, 4)] == "m"
+    assert direct.cached[(3, 5)] is None and direct.formulas[(3, 6)] == ""
+    assert direct.arrays[(4, 2)].dynamic and direct.formulas[(4, 3)] == "Other!A1"
+    assert direct.values[(4, 4)] == "rich" and direct.formulas[(4, 5)] == "E3"
+
+    class _Pkg:
+        path = "sheet.xml"
+    sheet = _xr.SheetData("S", "p", "visible", "worksheet", 1)
+    assert _xr._read_cells_direct(_Pkg(), sheet, DIRECT_SHEET, STRINGS, False)
+    assert sheet.hidden_rows == {2, 3}
+
+
+@pytest.mark.parametrize("change", [
+    (b'<c r="G1" s="3"/>', b'<c s="3"/>'),                 # a cell without r=
+    (b'<c r="G1" s="3"/>', b'<c r="$G$1" s="3"/>'),
+    (b'<c r="G1" s="3"/>', b"<c r='G1' s='3'/>"),
+    (b'<c r="G1" s="3"/>', b'<c r="G1" s=\'3\'/>'),
+    (b'<row r="2" hidden="1">', b"<row r='2' hidden='1'>"),
+    (b'<row r="4">', b'<!-- note --><row r="4">'),
+])
+def test_direct_reader_declines_other_sheets_and_leaves_them_alone(change):
+    class _Pkg:
+        path = "sheet.xml"
+    xml = DIRECT_SHEET.replace(*change)
+    assert xml != DIRECT_SHEET
+    sheet = _xr.SheetData("S", "p", "visible", "worksheet", 1)
+    assert not _xr._read_cells_direct(_Pkg(), sheet, xml, STRINGS, False)
+    assert not (sheet.values or sheet.formulas or sheet.cached or sheet.arrays
+                or sheet.hidden_rows)
+
+
+def test_direct_reader_scans_a_long_sheet_piece_by_piece(monkeypatch):
+    # Many scanning pieces; the formula texts are decoded together at the end.
+    monkeypatch.setattr(_xr, "_SCAN_PIECE", 4096)
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>&#20013;%d</t>'
+        b'</is></c><c r="C%d"><f>A%d*2&amp;\'&#26041;\'!A1</f><v>%d</v></c></row>'
+        % (i, i, i, i, i, i, i, 2 * i) for i in range(1, 3001))
+    xml = DIRECT_SHEET.replace(DIRECT_SHEET[DIRECT_SHEET.index(b"<row"):
+                                           DIRECT_SHEET.index(b"</sheetData>")], rows)
+    assert len(xml) > 50 * _xr._SCAN_PIECE
+    used, direct, tree = _both_scans(xml)
+    assert used and _same_sheet(direct, tree)
+    assert len(direct.formulas) == 3000 and list(direct.formulas)[:2] == [(1, 3), (2, 3)]
+    assert direct.formulas[(2999, 3)] == "A2999*2&'方'!A1"
+    assert direct.values[(3000, 2)] == "中3000" and direct.cached[(3000, 3)] == 6000.0
