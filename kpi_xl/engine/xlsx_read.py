@@ -667,8 +667,11 @@ def _resolve_entities(text: str) -> str:
 
 
 def _xml_text(raw: bytes) -> str:
-    """Character data as an XML parser delivers it (entities resolved, line ends folded)."""
+    """Character data as an XML parser delivers it (line ends folded, entities resolved)."""
     text = raw.decode("utf-8")
+    # Folded first: a CR written as &#13; is kept, as XML says.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
         if "&#" in text:
             text = _resolve_entities(text)
@@ -677,8 +680,6 @@ def _xml_text(raw: bytes) -> str:
             # str.replace is C-speed; &amp; last so "&amp;lt;" stays "&lt;".
             text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
                 .replace("&apos;", "'").replace("&amp;", "&")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 

@@ -643,7 +643,7 @@ def test_hidden_rows(tmp_path):
 DIRECT_SHEET = (
     b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
     b'<row r="1" spans="1:9"><c r="A1" s="1" t="s"><v>1</v></c>'
-    b'<c r="B1"><f>A1&amp;"x&#10;y&#38;lt;"</f><v>3</v></c>'
+    b'<c r="B1"><f>A1&amp;"x&#13;&#10;y&#38;lt;"</f><v>3</v></c>'
     b'<c r="C1" t="str"><f>"a"&amp;"&#x4e2d;"</f><v> a&#20013; </v></c>'
     b'<c r="D1" t="inlineStr"><is><t xml:space="preserve"> p&amp;q_x0001_ </t></is></c>'
     b'<c r="E1" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="F1" t="b"><f>TRUE</f><v>1</v></c>'
@@ -665,7 +665,7 @@ def test_direct_reader_handles_usual_and_odd_cells():
     assert used and _same_sheet(direct, tree)
     # Worked from the XML above.
     assert direct.values[(1, 1)] == "one" and direct.values[(1, 9)] == "abc&"
-    assert direct.formulas[(1, 2)] == 'A1&"x\ny&lt;"'
+    assert direct.formulas[(1, 2)] == 'A1&"x\r\ny&lt;"'   # a CR written &#13; is kept
     assert direct.formulas[(1, 3)] == '"a"&"中"' and direct.cached[(1, 3)] == " a中 "
     assert direct.values[(1, 4)] == " p&q\x01 "
     assert direct.cached[(1, 5)] == CellError("#DIV/0!") and direct.cached[(1, 6)] is True
