@@ -362,3 +362,13 @@ def test_lookup_in_a_single_value_table():
     assert ev("VLOOKUP(2,3,1)") is NA
     assert ev("VLOOKUP(3,3,1)") == 3
     assert ev('VLOOKUP(1,"x",1)') is VALUE
+
+
+# -- an error code as a criterion --------------------------------------------------------
+def test_error_criterion_matches_error_values_not_their_text():
+    # A1 the error #N/A, A2 the text "#N/A", A3 #DIV/0!, A4 12: "#N/A" counts only A1,
+    # "<>#N/A" the other three.
+    cells = dict(A1=NA, A2="#N/A", A3=DIV0, A4=12)
+    assert ev('COUNTIF(A1:A4,"#N/A")', **cells) == 1
+    assert ev('COUNTIF(A1:A4,"<>#N/A")', **cells) == 3
+    assert ev('COUNTIF(A1:A4,"#DIV/0!")', **cells) == 1

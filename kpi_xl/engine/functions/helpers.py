@@ -168,8 +168,9 @@ def criteria_matcher(crit):
     if op in ("", "=", "<>") and rest.upper() in ERROR_CODES:
         code = rest.upper()
 
+        # "#N/A" as a criterion is the error value: a cell holding the text "#N/A" is no match
         def is_err(v):
-            return (isinstance(v, XlErr) and v.code == code) or (isinstance(v, str) and v.upper() == code)
+            return isinstance(v, XlErr) and v.code == code
         return (lambda v: not is_err(v)) if op == "<>" else is_err
     n = parse_number_text(rest) if rest.strip() else None
     if n is None and rest:
