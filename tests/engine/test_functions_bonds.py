@@ -1,9 +1,10 @@
-"""ACCRINT, worked by hand on Excel's quasi-coupon rules (see kpi_xl/engine/functions/bonds.py);
+"""ACCRINT and MIRR, worked by hand on Excel's quasi-coupon rules (see kpi_xl/engine/functions/bonds.py);
 the first three are Microsoft's own examples, the others values Excel cached in the oracle files."""
 from __future__ import annotations
 
 import pytest
 
+from kpi_xl.engine.values import XlErr
 from test_functions_misc import NUM, ev
 
 
@@ -38,3 +39,25 @@ def test_accrint(formula, expected):
 ])
 def test_accrint_rejects(formula):
     assert ev(formula) == NUM
+
+
+# -- MIRR: (future value of the inflows at the reinvestment rate / −present value of the
+#    outflows at the finance rate) ^ (1/(n−1)) − 1, worked by hand -------------------------
+@pytest.mark.parametrize("formula, expected", [
+    ("MIRR({-5,4},0.1,0.2)", 4 / 5 - 1),
+    # a finance rate of −100 % only ever meets the outflow at time 0, where 0⁰ = 1
+    ("MIRR({-5,2,4},-1,0.2)", (6.4 / 5) ** 0.5 - 1),
+    # reinvested at 200 %: 230·3⁴ + 200·3³ + 125·3² + 200·3 + 10 = 25765 against 1000
+    ("MIRR({-1000,230,200,125,200,10},-1,2)", 25.765 ** 0.2 - 1),
+    ("MIRR({-6,-1,-2},0.1,0.2)", -1.0),     # no inflow at all: the whole outlay is lost
+])
+def test_mirr(formula, expected):
+    assert ev(formula) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ("MIRR({5,6},0.1,0.2)", XlErr("#DIV/0!")),          # no outflow
+    ("MIRR({-50,25,30},0.5,-12)", NUM),                 # a negative base to a fractional power
+])
+def test_mirr_errors(formula, expected):
+    assert ev(formula) == expected

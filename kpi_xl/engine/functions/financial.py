@@ -86,3 +86,33 @@ def NPER(rate, pmt, pv, fv=None, kind=None):
     if b == 0 or a / b <= 0:
         raise ExcelRaise(NUM)
     return math.log(a / b) / math.log(1 + r)
+
+
+@excel("MIRR", min_args=3, max_args=3)
+def MIRR(calc, values, finance_rate, reinvest_rate):
+    """Returns the internal rate of return where positive and negative cash flows are financed at different rates."""
+    from .helpers import numbers, scalarize
+    try:
+        flows = numbers(calc, [values])
+        f = to_number(scalarize(calc, finance_rate))
+        r = to_number(scalarize(calc, reinvest_rate))
+    except ExcelRaise as exc:
+        return exc.err
+    n = len(flows)
+    # Powers are taken flow by flow, so a rate of -100 % is fine wherever 0⁰ = 1 suffices.
+    try:
+        future = sum(v * (1 + r) ** (n - 1 - i) for i, v in enumerate(flows) if v > 0)
+        present = sum(v / (1 + f) ** i for i, v in enumerate(flows) if v < 0)
+    except ZeroDivisionError:
+        return DIV0
+    except OverflowError:
+        return NUM
+    if present == 0 or n < 2:
+        return DIV0
+    ratio = future / -present
+    if ratio < 0:
+        return NUM
+    try:
+        return ratio ** (1 / (n - 1)) - 1
+    except OverflowError:
+        return NUM
