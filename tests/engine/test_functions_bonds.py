@@ -1,5 +1,6 @@
-"""ACCRINT and MIRR, worked by hand on Excel's quasi-coupon rules (see kpi_xl/engine/functions/bonds.py);
-the first three are Microsoft's own examples, the others values Excel cached in the oracle files."""
+"""ACCRINT, worked by hand on Excel's quasi-coupon rules (see kpi_xl/engine/functions/bonds.py):
+the first three are Microsoft's own examples, the others values Excel cached in the oracle files.
+MIRR, worked by hand."""
 from __future__ import annotations
 
 import pytest
