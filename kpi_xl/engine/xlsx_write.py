@@ -22,12 +22,13 @@ import stat
 import struct
 import tempfile
 import zipfile
+from itertools import compress
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from kpi_xl.core.errors import CellError
 from kpi_xl.engine.xlsx_read import (
     REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
-    column_number, main_prefix, parse_range_ref,
+    column_letters, column_number, main_prefix, parse_range_ref,
 )
 
 __all__ = ["WorkbookWriteError", "write_values", "format_number"]
@@ -129,6 +130,14 @@ class _SheetSyntax:
         self.ext = re.compile(rb"<" + p + rb"extLst\b.*?</" + p + rb"extLst\s*>", re.S)
         self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b" + _ATTRS + rb"(?:/>|>)")
         self.sheet_data_end = re.compile(rb"</" + p + rb"sheetData\s*>")
+        # For sheets whose every cell begins <c r="...">: the r values, and the rest of a
+        # cell of just <f> and <v> whose attributes are in double quotes.
+        self.cell_r = b"<" + prefix + b'c r="'
+        self.cell_names = re.compile(rb"<" + p + rb'c r="([^"]*)"')
+        self.formula_cell = re.compile(
+            rb'([^"<>]*"[^>/"\']*(?:"[^"]*"[^>/"\']*)*)>'
+            rb"(<" + p + rb"f\b[^<>]*(?:/>|>[^<]*</" + p + rb"f>))"
+            rb"(?:<" + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"v/>)?</" + p + rb"c>")
 
     @classmethod
     def of(cls, prefix: bytes) -> "_SheetSyntax":
@@ -170,7 +179,12 @@ class _SheetEdit:
         self.written = set()
         self.refused = []
         self.syntax = _SheetSyntax.of(main_prefix(xml))
-        self.by_name = {cell_name(r, c).encode(): (r, c) for r, c in cells}
+        letters: Dict[int, bytes] = {}
+        for _, c in cells:
+            if c not in letters:
+                letters[c] = column_letters(c).encode()
+        self.by_name = {b"%s%d" % (letters[c], r) if type(r) is int else
+                        cell_name(r, c).encode(): (r, c) for r, c in cells}
         self._last_ref = None
         self._current = None
 
@@ -183,12 +197,104 @@ class _SheetEdit:
         if end is None:
             raise WorkbookWriteError(self.path, f"has a damaged sheet {self.sheet!r} "
                                      "(sheetData is not closed).")
-        body = self.xml[start.end():end.start()]
         self._row = 0
         self._col = 0
         self._ranges = []   # bounds of array and data-table formulas met so far
+        if not self.values_only:
+            edited = self._edit_by_pieces(start.end(), end.start())
+            if edited is not None:
+                return edited
+            self.written.clear()
+            self.refused.clear()
+            self._ranges = []
+        body = self.xml[start.end():end.start()]
         new_body = syn.tokens.sub(self._token, body)
         return self.xml[:start.end()] + new_body + self.xml[end.start():]
+
+    def _edit_by_pieces(self, lo: int, hi: int) -> Optional[bytes]:
+        """The edited part when every cell starts <c r="...": split there (in C) and
+        touch only the written cells' pieces and those with array or data-table
+        ranges, in order, as _token would; the rest are joined back as they were.
+        None when the sheet is not of that form (the caller uses _token)."""
+        xml = self.xml
+        syn = self.syntax
+        p = syn.prefix
+        sep = syn.cell_r
+        n = xml.count(sep, lo, hi)
+        if not n or xml.count(b"<" + p + b"c", lo, hi) != n or \
+                xml.find(b"<!", lo, hi) >= 0 or xml.count(sep) != n:
+            return None
+        pieces = xml.split(sep)   # the cells' pieces; nothing outside sheetData holds sep
+        names = syn.cell_names.findall(xml)
+        if len(names) != n:
+            return None
+        keys = list(map(self.by_name.get, names))
+        del names
+        wanted = list(compress(range(1, n + 1), keys))
+        if xml.find(b"ref=", lo, hi) >= 0:
+            wanted = sorted(set(wanted).union(
+                i for i, piece in enumerate(pieces) if i and b"ref=" in piece))
+        end_tag = b"</" + p + b"c>"
+        v_open = b"<" + p + b"v"
+        v_close = b"</" + p + b"v>" + end_tag
+        sep_len = len(sep)
+        tokens = syn.tokens.match
+        formula_cell = syn.formula_cell.match
+        # ref= and vm= send a cell to _token; most sheets have neither anywhere.
+        odd = xml.find(b"ref=", lo, hi) >= 0 or xml.find(b"vm=", lo, hi) >= 0
+        cells = self.cells
+        written = self.written
+        for i in wanted:
+            piece = pieces[i]
+            key = keys[i - 1]
+            m = formula_cell(piece) if key is not None else None
+            # What _write_formula_cell does, on the piece: a cell of just <f> and <v>,
+            # its attributes in double quotes, without vm, no ref= anywhere.
+            if m is not None and not (odd and (b"vm=" in m.group(1) or
+                                               piece.find(b"ref=", m.end(1), m.end()) >= 0)):
+                written.add(key)
+                head, f_el = m.groups()
+                value = cells[key]
+                kind = type(value)
+                if (kind is float and value - value == 0 or kind is int) and \
+                        b' t="' not in head:
+                    # A finite number in a cell without t: only <v> changes.
+                    pieces[i] = b"".join((
+                        head, b">", f_el, v_open, b">",
+                        b"%d" % value if kind is int or value.is_integer() and
+                        -1e16 < value < 1e16 else repr(value).encode(),
+                        v_close, piece[m.end():]))
+                    continue
+                try:
+                    t, text = _typed_value(value)
+                except TypeError as exc:
+                    raise WorkbookWriteError(
+                        self.path, f"cannot take a value of type {exc} in {self.sheet}!"
+                        f"{cell_name(*key)}; results must be numbers, text, booleans, "
+                        "errors or empty.") from None
+                space = b' xml:space="preserve"' if t == "str" and text and (
+                    text[0].isspace() or text[-1].isspace()) else b""
+                j = head.find(b' t="')
+                if j >= 0:
+                    k = head.index(b'"', j + 4)
+                    head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + \
+                        head[k + 1:]
+                elif t:
+                    # Excel's attribute order is r, s, t: put t after s (or r) when there.
+                    k = head.find(b' s="')
+                    at = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
+                    head = head[:at] + b' t="' + t.encode() + b'"' + head[at:]
+                pieces[i] = b"".join((head, b">", f_el, v_open, space, b">",
+                                      text.encode("utf-8"), v_close, piece[m.end():]))
+                continue
+            m = tokens(sep + piece)
+            if m is None or m.group("attrs") is None:
+                return None
+            cell = self._token(m)
+            if cell[:sep_len] != sep:
+                return None
+            pieces[i] = cell[sep_len:] + piece[m.end() - sep_len:]
+        return sep.join(pieces)
 
     def _in_range(self, key) -> bool:
         r, c = key

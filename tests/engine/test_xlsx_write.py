@@ -558,3 +558,74 @@ def test_cells_without_r_attributes(tmp_path):
     write_values(src, src, {"Sheet": {(1, 2): 10, (1, 3): 11, (2, 3): 18}})
     ws = openpyxl.load_workbook(src, data_only=True)["Sheet"]
     assert [ws["B1"].value, ws["C1"].value, ws["C2"].value] == [10, 11, 18]
+
+
+def _with_rows(tmp_path, name, rows):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    src = tmp_path / name
+    wb.save(src)
+    with zipfile.ZipFile(src) as z:
+        parts = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData>" + rows
+                              + b"</sheetData>", data, flags=re.S)
+            z.writestr(info, data)
+    return src
+
+
+def test_split_edit_matches_the_cell_by_cell_edit(tmp_path, monkeypatch):
+    from kpi_xl.engine import xlsx_write
+    # Every cell has r=, so the sheet is split at <c r=" and only written cells are
+    # touched; cells of unusual shape inside it go through the cell-by-cell edit.
+    rows = (b'<row r="1"><c r="A1"><v>5</v></c><c r="B1" s="2"><f>A1*2</f><v></v></c>'
+            b'<c r="C1" t="str"><f>"x"&amp;A1</f><v>x5</v></c><c r="D1"><f>A1</f></c>'
+            b'<c r="E1" s="1" t="n"><f>A1/2</f><v>2.5</v></c></row>'
+            b'<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">A1+1</f><v>6</v></c>'
+            b'<c r="B2"><f t="array" ref="B2:B3">A1:A2</f><v>5</v></c>'
+            b'<c r="C2" vm="1"><f>A1</f><v>5</v></c><c r="D2" s=\'1\'><f>A1</f><v>5</v></c>'
+            b'<c r="E2"><f>A1</f><v>5</v><extLst><ext uri="u"/></extLst></c></row>'
+            b'<row r="3"><c r="A3"><f t="shared" si="0"/><v>7</v></c><c r="B3"><v>6</v></c>'
+            b'<c r="C3"><f>A1</f><v>5</v></c></row>')
+    src = _with_rows(tmp_path, "r.xlsx", rows)
+    values = {(1, 2): 10.0, (1, 3): 7, (1, 4): " five ", (1, 5): True, (2, 1): 6.0,
+              (2, 2): CellError("#N/A"), (2, 3): 0.1, (2, 4): None, (2, 5): 1e20,
+              (3, 1): 7.0, (3, 2): 6.5}   # C3 is left as it was
+    used = []
+    split_edit = xlsx_write._SheetEdit._edit_by_pieces
+
+    def spy(self, lo, hi):
+        out = split_edit(self, lo, hi)
+        used.append(out is not None)
+        return out
+    monkeypatch.setattr(xlsx_write._SheetEdit, "_edit_by_pieces", spy)
+    write_values(src, tmp_path / "split.xlsx", {"Sheet": values})
+    assert used == [True]
+    monkeypatch.setattr(xlsx_write._SheetEdit, "_edit_by_pieces", lambda self, lo, hi: None)
+    write_values(src, tmp_path / "cells.xlsx", {"Sheet": values})
+    with zipfile.ZipFile(tmp_path / "split.xlsx") as a, \
+            zipfile.ZipFile(tmp_path / "cells.xlsx") as b:
+        xml = a.read("xl/worksheets/sheet1.xml")
+        assert xml == b.read("xl/worksheets/sheet1.xml")
+    # Worked by hand from the XML above.
+    assert b'<c r="B1" s="2"><f>A1*2</f><v>10</v></c>' in xml
+    assert b'<c r="C1"><f>"x"&amp;A1</f><v>7</v></c>' in xml
+    assert b'<c r="D1" t="str"><f>A1</f><v xml:space="preserve"> five </v></c>' in xml
+    assert b'<c r="E1" s="1" t="b"><f>A1/2</f><v>1</v></c>' in xml
+    assert b'<c r="C2"><f>A1</f><v>0.1</v></c>' in xml   # vm= (old rich value) dropped
+    assert b'<c r="E2"><f>A1</f><v>1e+20</v><extLst>' in xml
+    assert b'<c r="B3"><v>6.5</v></c>' in xml and b'<c r="C3"><f>A1</f><v>5</v></c>' in xml
+    assert b'<c r="A1"><v>5</v></c>' in xml
+
+
+def test_split_edit_refuses_input_cells_like_the_cell_by_cell_edit(tmp_path):
+    rows = (b'<row r="1"><c r="A1"><v>5</v></c><c r="B1"><f>A1*2</f><v>0</v></c></row>')
+    src = _with_rows(tmp_path, "r.xlsx", rows)
+    before = src.read_bytes()
+    with pytest.raises(WorkbookWriteError, match=r"no formula in Sheet!A1"):
+        write_values(src, src, {"Sheet": {(1, 1): 1.0, (1, 2): 2.0}})
+    with pytest.raises(WorkbookWriteError, match=r"no cell Sheet!C1"):
+        write_values(src, src, {"Sheet": {(1, 3): 1.0}})
+    assert src.read_bytes() == before
