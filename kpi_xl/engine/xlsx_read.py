@@ -1037,17 +1037,24 @@ def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
 
 def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
     xml = pkg.read(sheet.part)
-    if _has_dtd(xml):
-        cells = None
-    elif _read_cells_direct(pkg, sheet, xml, strings, date1904):
-        return
-    else:
-        cells = _scan_cells_fast(xml, sheet.hidden_rows)
-    if cells is None:
-        sheet.hidden_rows.clear()
-        del xml
-        root = pkg.xml(sheet.part)
-        cells = _scan_cells_tree(root, etree.QName(root).namespace or MAIN_NS, sheet.hidden_rows)
+    if not _has_dtd(xml):
+        try:
+            if _read_cells_direct(pkg, sheet, xml, strings, date1904):
+                return
+            cells = _scan_cells_fast(xml, sheet.hidden_rows)
+            if cells is not None:
+                _store_cells(pkg, sheet, cells, strings, date1904)
+                return
+        except (UnicodeDecodeError, ValueError, OverflowError):
+            # Bad UTF-8 or an impossible character reference: the XML parser below
+            # judges the part, so the user gets a sentence rather than a traceback.
+            pass
+        for part in (sheet.values, sheet.formulas, sheet.cached, sheet.arrays,
+                     sheet.data_tables, sheet.hidden_rows):
+            part.clear()
+    del xml
+    root = pkg.xml(sheet.part)
+    cells = _scan_cells_tree(root, etree.QName(root).namespace or MAIN_NS, sheet.hidden_rows)
     _store_cells(pkg, sheet, cells, strings, date1904)
 
 

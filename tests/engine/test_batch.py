@@ -193,3 +193,20 @@ def test_registry_is_registered_into_formulas_own_engine(tmp_path):
     sol = model.calculate()
     got = {k.split("!")[-1]: v.value[0, 0] for k, v in sol.items() if "AGENTS" in k.upper()}
     assert [got["E2"], got["E3"], got["E4"]] == [70, 90, 60]
+
+
+@pytest.mark.parametrize("bad", [b"\xff\xfe", b"&#99999999;"])
+def test_damaged_sheet_text_is_a_sentence_not_a_traceback(tmp_path, capsys, bad):
+    src = build_book(tmp_path / "book.xlsx")
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in members if n.startswith("xl/worksheets/") and b"KPI_BAND" in members[n])
+    members[name] = members[name].replace(b"</f>", bad + b"</f>", 1)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(damaged, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    assert main(["recalc", str(damaged), "-o", str(tmp_path / "out"), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert f"damaged.xlsx has a damaged part {name}" in out
+    assert "bug" not in out and "Traceback" not in out
