@@ -267,6 +267,12 @@ class Compiler:
             self._array_depth -= nested
         if scalar_args:
             argf = [self._intersecting(a) for a in argf]
+        one_value = getattr(impl.fn, "intersect_arg", None)
+        if one_value is not None:
+            # Arguments that take one value (a criterion, a lookup value) among others that
+            # take ranges: in a formula that is not an array formula a range meets implicit
+            # intersection there; in an array context it stays and the call broadcasts.
+            argf = [self._intersecting(a) if one_value(i) else a for i, a in enumerate(argf)]
         calc = self.calc
         if impl.min_args is not None and len(argf) < impl.min_args or \
                 impl.max_args is not None and len(argf) > impl.max_args:

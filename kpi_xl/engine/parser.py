@@ -296,6 +296,9 @@ class _Parser:
             j = body.index("]")
             external = body[1:j]
             body = body[j + 1:]
+            if external == "0":
+                # Book index 0 in the file's external-link list is the workbook itself.
+                external = None
         if ":" in body and not body.startswith("'"):
             first, last = body.split(":", 1)
             sheet = (_unquote_sheet(first), _unquote_sheet(last))

@@ -5,7 +5,7 @@ import bisect
 import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number, to_text
-from . import excel
+from . import FUNCTIONS, excel
 from .helpers import _wild_to_regex, broadcast, is_array, scalarize
 
 
@@ -94,11 +94,15 @@ def _approx_index(values, x, descending=False, sorted_numbers=False):
         c = compare(values[m], x)
         if descending:
             c = -c
+        if c == 0 and not descending:
+            # Excel stops at the first equal value the halving lands on and walks right
+            # over the run of equal values: on unsorted keys the answer is that hit,
+            # not the last value ≤ x further right.
+            while m + 1 < len(values) and _same_kind(values[m + 1], x) and compare(values[m + 1], x) == 0:
+                m += 1
+            return m
         if c <= 0:
             best = m
-            if c == 0 and not descending:
-                # keep going right to find the last equal value
-                pass
             lo = mid + 1
         else:
             hi = m - 1
@@ -206,6 +210,12 @@ def LOOKUP(calc, value, lookup, result=None):
         return NA
     v = res[i]
     return 0 if v is None else v
+
+
+# The lookup value is one value where the formula is not an array formula.
+for _name in ("VLOOKUP", "HLOOKUP"):
+    FUNCTIONS[_name].fn.intersect_arg = (0).__eq__
+LOOKUP.intersect_arg = (0).__eq__
 
 
 @excel("MATCH", min_args=2, max_args=3)

@@ -347,6 +347,11 @@ def AVERAGEIF(calc, rng, crit, avg_range=None):
     return math.fsum(xs) / len(xs) if xs else DIV0
 
 
+# The criterion of SUMIF/COUNTIF/AVERAGEIF is one value where the formula is not an array formula.
+for _fn in (SUMIF, COUNTIF, AVERAGEIF):
+    _fn.intersect_arg = (1).__eq__
+
+
 def _pairs(args):
     if len(args) % 2:
         raise ExcelRaise(VALUE)
@@ -396,6 +401,12 @@ def MINIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     xs = _masked_numbers(calc, mask, ref_grid(calc, target))
     return min(xs) if xs else 0
+
+
+# Criteria sit at the odd positions of COUNTIFS, at the even ones after the target of the others.
+COUNTIFS.intersect_arg = lambda i: i % 2 == 1
+for _fn in (SUMIFS, AVERAGEIFS, MAXIFS, MINIFS):
+    _fn.intersect_arg = lambda i: i > 0 and i % 2 == 0
 
 
 # -- order statistics ------------------------------------------------------------------
