@@ -87,3 +87,56 @@ def test_approximate_match_stops_at_the_first_equal_value_the_halving_meets():
     assert ev("LOOKUP(4,A1:A5,B1:B5)", cells) == "r"
     sorted_dupes = {"A1": 1, "A2": 3, "A3": 3, "A4": 3, "A5": 8}
     assert ev("MATCH(3,A1:A5)", sorted_dupes) == 4       # sorted duplicates: the last of them
+
+
+# -- SUMPRODUCT of single values -----------------------------------------------------------------
+
+def test_sumproduct_of_single_values_refuses_text():
+    cells = {"A1": "4", "B1": 2, "C1": 3, "A2": "x", "B2": 5}
+    assert ev("SUMPRODUCT(A1:A1,B1:B1)", cells) is VALUE   # one cell each: text is #VALUE!
+    assert ev("SUMPRODUCT(A1,B1)", cells) is VALUE
+    assert ev("SUMPRODUCT(3,B1,C1)", cells) == 18
+    assert ev("SUMPRODUCT(A1:A2,B1:B2)", cells) == 0        # text inside ranges counts as 0
+    assert ev("SUMPRODUCT(B1:C1,B1:C1)", cells) == 13
+
+
+# -- IFERROR over two arrays ---------------------------------------------------------------------
+
+def test_iferror_reads_the_fallback_only_where_the_value_is_an_error():
+    # 100/5, 250/0, 80/8, 60/0 against a fallback of two: 20, 20 (fallback's 2nd), 10 (good
+    # value beyond the fallback), #N/A (an error with no fallback element).
+    cells = {"A1": 100, "A2": 250, "A3": 80, "A4": 60, "B1": 5, "B2": 0, "B3": 8, "B4": 0,
+             "D1": 10, "D2": 20}
+    res = book(cells, [("F1", "IFERROR(A1:A4/B1:B4,D1:D2)")], arrays={"F1": (1, 6, 4, 6)})
+    assert [res[(r, 6)] for r in range(1, 5)] == [20, 20, 10, NA]
+    res = book({}, [("A1", "IFERROR({1;0;2}/{0;0;0},{7,8})")], arrays={"A1": (1, 1, 3, 2)})
+    assert [[res[(r, c)] for c in (1, 2)] for r in (1, 2, 3)] == [[7, 8], [7, 8], [7, 8]]
+
+
+# -- XLOOKUP binary search for a blank -------------------------------------------------------------
+
+def test_xlookup_binary_search_for_a_blank_lands_after_the_data():
+    cells = {"A1": "a", "A2": "b", "A3": "c", "B1": 1, "B2": 2, "B3": 3, "B4": 4}
+    assert ev("XLOOKUP(,A1:A4,B1:B4,,1,2)", cells) == 4     # blanks sort after text
+    assert ev("XLOOKUP(,A:A,B:B,,0,2)", cells) == 4
+
+
+# -- DAYS360 -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("formula, expected", [
+    ("DAYS360(DATE(2025,1,1),DATE(2025,1,31))", 30),         # US: end 31st, start before the 30th
+    ("DAYS360(DATE(2025,1,1),DATE(2025,1,31),TRUE)", 29),    # European: the 31st is the 30th
+    ('DAYS360(DATE(2025,1,1),DATE(2025,1,31),"TRUE")', 29),   # text TRUE is the logical
+    ('DAYS360(DATE(2025,1,1),DATE(2025,1,31),"yes")', VALUE),
+    ("DAYS360(DATE(2025,1,1),DATE(2025,1,31),0.5)", 29),
+    ("DAYS360(DATE(2025,7,30),DATE(2025,7,31))", 0),         # start 30th: the 31st is the 30th
+    ("DAYS360(DATE(2024,2,29),DATE(2025,2,28))", 358),       # start end-of-Feb is the 30th; end stays
+    ("DAYS360(DATE(2025,2,28),DATE(2025,3,1))", 1),
+    ("DAYS360(DATE(2024,2,28),DATE(2024,3,1))", 3),          # 28 Feb 2024 is not February's last
+    ("DAYS360(45992.000001,46000.999999)", 9),                # read to the nearest second
+    ("DAYS360(DATE(2025,1,10)+TIME(16,30,0),DATE(2025,1,13))", 3),
+    ("DAYS360(-10,-5)", NUM),
+    ("DAYS360(10,0)", -10),
+])
+def test_days360(formula, expected):
+    assert ev(formula) == expected

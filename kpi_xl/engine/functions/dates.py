@@ -5,7 +5,7 @@ import datetime as dt
 import math
 import re
 
-from ..values import NUM, VALUE, ExcelRaise, XlErr, to_number
+from ..values import NUM, VALUE, ExcelRaise, XlErr, to_bool, to_number
 from . import excel
 from .helpers import elementwise
 
@@ -119,6 +119,34 @@ def _days_in_month(y, m):
     if m == 12:
         return 31
     return (dt.date(y, m + 1, 1) - dt.date(y, m, 1)).days
+
+
+def _days360_ymd(v):
+    n = to_number(v)
+    # DAYS360 reads a date to the nearest second: 46000.999999 is the next day, 23:59 is not.
+    n = math.floor(n + 0.5 / 86400)
+    if n < 0:
+        raise ExcelRaise(NUM)
+    return _ymd(n)
+
+
+@excel("DAYS360", min_args=2, max_args=3)
+@elementwise
+def DAYS360(start, end, method=None):
+    """Returns the number of days between two dates based on a 360-day year."""
+    y1, m1, d1 = _days360_ymd(start)
+    y2, m2, d2 = _days360_ymd(end)
+    european = False if method is None else to_bool(method)  # the text "TRUE" counts too
+    if european:
+        d1, d2 = min(d1, 30), min(d2, 30)
+    else:
+        # US (NASD): a start on the month's last day (February's included) counts as the
+        # 30th; an end on the 31st counts as the 30th only when the start is the 30th.
+        if d1 == 31 or (m1 == 2 and d1 == (29 if y1 == 1900 else _days_in_month(y1, 2))):
+            d1 = 30
+        if d2 == 31 and d1 == 30:
+            d2 = 30
+    return (y2 - y1) * 360 + (m2 - m1) * 30 + (d2 - d1)
 
 
 @excel("WEEKDAY", min_args=1, max_args=2)

@@ -57,14 +57,39 @@ def _iferror(only_na):
         v = args[0]()
         if is_array(v):
             alt = args[1]()
-            return broadcast(calc, lambda x, y: y if isinstance(x, XlErr) and (not only_na or x is NA) else x,
-                             (v, alt))
+            if not is_array(alt):
+                return broadcast(calc, lambda x, y: y if isinstance(x, XlErr) and (not only_na or x is NA)
+                                 else x, (v, alt))
+            return _iferror_arrays(calc, calc.values(v), calc.values(alt), only_na)
         s = scalarize(calc, v)
         if isinstance(s, XlErr) and (not only_na or s is NA):
             r = args[1]()
             return 0 if r is None else r
         return 0 if s is None else v
     return fn
+
+
+def _iferror_arrays(calc, vals, alts, only_na):
+    """Element by element over the larger of the two shapes, a side of one row or column
+    repeating.  The fallback is read only where the value is an error: a good value stands
+    even where a shorter fallback has no element, an error there becomes #N/A."""
+    nr, nc = max(len(vals), len(alts)), max(len(vals[0]), len(alts[0]))
+
+    def at(g, i, j):
+        i = 0 if len(g) == 1 else i
+        j = 0 if len(g[0]) == 1 else j
+        return g[i][j] if i < len(g) and j < len(g[0]) else NA
+
+    rows = []
+    for i in range(nr):
+        row = []
+        for j in range(nc):
+            x = at(vals, i, j)
+            if isinstance(x, XlErr) and (not only_na or x is NA):
+                x = at(alts, i, j)
+            row.append(0 if x is None else x)
+        rows.append(row)
+    return Arr(rows)
 
 
 excel("IFERROR", min_args=2, max_args=2, lazy=True)(_iferror(False))

@@ -293,6 +293,15 @@ def _xfind(calc, value, vec, match_mode, search_mode, full_length=None):
     if abs(sm) == 2:
         if mm == 2:
             raise ExcelRaise(VALUE)
+        if raw is None and sm == 2:
+            # A blank sorts after every value: an ascending binary search for a blank ends
+            # on the first blank after the data.
+            n = len(vec)
+            while n and vec[n - 1] is None:
+                n -= 1
+            if n < len(vec) or (full_length is not None and full_length > n):
+                return n
+            return n - 1 if mm == -1 else -1
         return _xbinary(vec, x, mm, descending=(sm == -2))
     reverse = sm < 0
     if mm in (0, 2):

@@ -153,6 +153,11 @@ def COUNTBLANK(calc, a):
 def SUMPRODUCT(calc, *args):
     grids = [calc.values(a) for a in args]
     shape = (len(grids[0]), len(grids[0][0]))
+    if shape == (1, 1) and not any(isinstance(a, Arr) for a in args) and \
+            any(isinstance(g[0][0], str) for g in grids if len(g) == 1 and len(g[0]) == 1):
+        # One value per argument (numbers, single cells): a product of text is #VALUE!,
+        # where text inside ranges of several cells counts as 0.
+        return VALUE
     for g in grids[1:]:
         if (len(g), len(g[0])) != shape:
             return VALUE
