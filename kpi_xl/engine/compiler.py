@@ -19,8 +19,37 @@ _REF_IN_TEXT = re.compile(
     r"""("(?:[^"]|"")*"|'(?:[^']|'')*')|(?<![\w.$\\\]])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w.(\[])""")
 
 
+# Whole columns (H:H, $A:C) and whole rows (5:5, $1:3), outside string literals.
+_SPAN_IN_TEXT = re.compile(
+    r"""("(?:[^"]|"")*"|'(?:[^']|'')*')|(?<![\w.$\\\]])(\$?)([A-Za-z]{1,3}|\d+):(\$?)([A-Za-z]{1,3}|\d+)(?![\w.(\[])""")
+
+
+def _span_sub(row, col):
+    def sub(m):
+        if m.group(1):
+            return m.group(1)
+        parts = []
+        for dollar, part in ((m.group(2), m.group(3)), (m.group(4), m.group(5))):
+            if part.isdigit():
+                r = int(part)
+                parts.append(f"R_{r}" if dollar else f"R[{r - row}]")
+            elif part.isalpha():
+                c = 0
+                for ch in part.upper():
+                    c = c * 26 + ord(ch) - 64
+                parts.append(f"C_{c}" if dollar else f"C[{c - col}]")
+            else:
+                return m.group(0)
+        return ":".join(parts)
+    return sub
+
+
 def relative_key(text: str, row: int, col: int) -> str:
     """Formula text with relative cell references written as offsets (R1C1-like)."""
+    if ":" in text:
+        # H:H in A52 and in B53 are different relative forms
+        text = _SPAN_IN_TEXT.sub(_span_sub(row, col), text)
+
     def sub(m):
         if m.group(1):
             return m.group(1)
@@ -36,6 +65,15 @@ def relative_key(text: str, row: int, col: int) -> str:
 _DIGITS = re.compile(r"\d+")
 
 
+class _Omitted:
+    """The value of a LAMBDA parameter its call left out: blank to every reader but ISOMITTED."""
+
+    __slots__ = ()
+
+
+OMITTED = _Omitted()
+
+
 def relative_row_runs(text: str, row: int, col: int):
     """Indices (among the text's runs of digits) that are row numbers of relative references.
 
@@ -47,6 +85,13 @@ def relative_row_runs(text: str, row: int, col: int):
     for m in _REF_IN_TEXT.finditer(text):
         if not m.group(1) and not m.group(4):
             rel_spans.add(m.start(5))
+    if ":" in text:
+        for m in _SPAN_IN_TEXT.finditer(text):   # whole rows 5:5
+            if not m.group(1) and m.group(3).isdigit() and m.group(5).isdigit():
+                if not m.group(2):
+                    rel_spans.add(m.start(3))
+                if not m.group(4):
+                    rel_spans.add(m.start(5))
     return tuple(i for i, m in enumerate(_DIGITS.finditer(text)) if m.start() in rel_spans)
 
 
@@ -151,7 +196,7 @@ class Compiler:
             return union
         if kind == "call":
             callee = self.node(t[1], arow, acol, scope)
-            args = [self.node(a, arow, acol, scope) for a in t[2]]
+            args = [self._lambda_arg(a, arow, acol, scope) for a in t[2]]
             calc = self.calc
 
             def call(r, c):
@@ -226,7 +271,7 @@ class Compiler:
             key = key[6:]
         if sheet is None and key in scope:
             slot = scope[key]
-            return lambda r, c: slot[0]
+            return lambda r, c: None if slot[0] is OMITTED else slot[0]
         tree = self.calc.defined_name(key, sheet, self.calc.current_sheet)
         if tree is None:
             self.calc.note_unknown_name(name)
@@ -242,13 +287,21 @@ class Compiler:
         _, name, args = t
         if name in ("LAMBDA", "LET"):
             return self.lambda_like(name, args, arow, acol, scope)
+        if name == "ISOMITTED":
+            # TRUE for a LAMBDA parameter the call left out; it needs the slot, not its value.
+            a = args[0] if len(args) == 1 else None
+            key = a[1].upper().removeprefix("_XLPM.") if a and a[0] == "name" else None
+            if key is None or key not in scope:
+                return lambda r, c: VALUE if a is None else False
+            slot = scope[key]
+            return lambda r, c: slot[0] is OMITTED
         impl = self.functions.get(name) or self._lookup(name)
         if impl is None:
             # A LAMBDA defined as a workbook name, called by name.
             tree = self.calc.defined_name(name, None, self.calc.current_sheet)
             if tree is not None and not isinstance(tree, CompileError):
                 callee = self.node(tree, arow, acol, scope)
-                argf = [self.node(a, arow, acol, scope) for a in args]
+                argf = [self._lambda_arg(a, arow, acol, scope) for a in args]
 
                 def call_name(r, c):
                     f = callee(r, c)
@@ -295,6 +348,11 @@ class Compiler:
             return lambda r, c: fn(calc, a0(r, c), a1(r, c), a2(r, c))
         return lambda r, c: fn(calc, *[a(r, c) for a in argf])
 
+    def _lambda_arg(self, a, arow, acol, scope):
+        if a == ("lit", None):
+            return lambda r, c: OMITTED   # f(1,): the second argument is left out
+        return self.node(a, arow, acol, scope)
+
     def lambda_like(self, name, args, arow, acol, scope):
         self._array_depth += 1
         try:
@@ -328,7 +386,8 @@ class Compiler:
         for a in args[:-1]:
             if a[0] != "name":
                 return lambda r, c: VALUE
-            params.append(a[1].upper().removeprefix("_XLPM."))
+            # _xlop. marks an optional parameter ([b] in the formula bar)
+            params.append(a[1].upper().removeprefix("_XLPM.").removeprefix("_XLOP."))
         inner = dict(scope)
         slots = []
         for p in params:
@@ -342,7 +401,7 @@ class Compiler:
                 if len(vals) > len(slots):
                     return VALUE
                 saved = [s[0] for s in slots]
-                for s, v in zip(slots, list(vals) + [None] * (len(slots) - len(vals))):
+                for s, v in zip(slots, list(vals) + [OMITTED] * (len(slots) - len(vals))):
                     s[0] = v
                 try:
                     return body(r, c)

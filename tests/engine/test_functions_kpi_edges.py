@@ -140,3 +140,30 @@ def test_xlookup_binary_search_for_a_blank_lands_after_the_data():
 ])
 def test_days360(formula, expected):
     assert ev(formula) == expected
+
+
+# -- ISOMITTED inside LAMBDA -----------------------------------------------------------------------
+
+def test_isomitted_tells_a_parameter_the_call_left_out():
+    body = "IF(ISOMITTED(y),\"no y\",x+y)"
+    assert ev(f"LAMBDA(x,y,{body})(1,)") == "no y"           # an empty argument
+    assert ev(f"LAMBDA(x,y,{body})(1)") == "no y"            # a missing one
+    assert ev(f"LAMBDA(x,y,{body})(1,2)") == 3
+    assert ev("LAMBDA(a,_xlop.b,IF(ISOMITTED(b),a/2,a*b))(A5)", {"A5": 12}) == 6   # optional [b]
+    assert ev("LAMBDA(x,y,x+y)(1,)") == 1                     # read elsewhere it is blank
+    assert ev("LAMBDA(x,ISOMITTED(x))(A1)") is False          # a blank cell is given, not omitted
+
+
+# -- whole columns and rows are relative references too ------------------------------------------
+
+def test_whole_column_and_row_references_move_with_the_formula():
+    res = book({"H52": 1, "H53": 2, "I53": 7}, [("A52", "H:H"), ("B53", "H:H")])
+    assert res[(52, 1)] == 1
+    assert res[(53, 2)] == 2      # H53, not I53 (the form of A52 moved one column)
+    cells = {"A5": 3, "B5": 4, "A6": 10, "B6": 20}
+    res = book(cells, [("D9", "SUM(5:5)"), ("D10", "SUM(6:6)"),   # one relative form, two rows
+                       ("E20", "SUM($A:A)"), ("F21", "SUM($A:B)")])
+    assert res[(9, 4)] == 7
+    assert res[(10, 4)] == 30
+    assert res[(20, 5)] == 13
+    assert res[(21, 6)] == 37
