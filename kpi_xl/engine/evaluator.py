@@ -248,36 +248,43 @@ class Calc:
     def _assign_templates(self, sheet):
         """Give every formula cell of ``sheet`` its compiled relative form, in one pass.
 
-        Cells of one column whose texts differ only in digits are grouped (C-speed
-        regex work); a cell joins its group's form when its digit runs equal the
-        first cell's, except the row numbers of relative references, which are all
-        shifted by the row distance.  Others take the slow path of compiled_for.
+        Down each column, the next cell's text is predicted from the last compiled
+        one by shifting the row numbers of its relative references; a cell whose
+        text is exactly the prediction shares the compiled form (one string join
+        and one comparison per cell).  Any other cell takes the slow path of
+        compiled_for and becomes the new basis of prediction.
         """
-        sub, findall = _DIGIT_RUN.sub, _DIGIT_RUN.findall
-        groups = {}
+        columns = {}
         for (r, c), text in self.formulas[sheet].items():
-            if "[" in text:
-                continue
-            groups.setdefault((c, sub("#", text)), []).append((r, text))
+            if "[" not in text:
+                columns.setdefault(c, []).append((r, text))
         assigned = self._cell_template[sheet]
-        for (c, _masked), cells in groups.items():
-            r0, t0 = cells[0]
-            f = self.compiled_for(sheet, r0, c, t0)
-            assigned[(r0, c)] = f
-            if len(cells) == 1:
-                continue
-            runs0 = findall(t0)
-            rel = set(relative_row_runs(t0, r0, c))
-            plan = [(i, int(s) if i in rel else s) for i, s in enumerate(runs0)]
-            for r, t in cells[1:]:
-                runs = findall(t)
-                dr = r - r0
-                for i, want in plan:
-                    got = runs[i]
-                    if (got != want) if type(want) is str else (int(got) != want + dr):
-                        break
-                else:
-                    assigned[(r, c)] = f
+        finditer = _DIGIT_RUN.finditer
+        for c, cells in columns.items():
+            cells.sort()
+            basis = None
+            for r, text in cells:
+                if basis is not None:
+                    r0, pieces, rows, f = basis
+                    dr = r - r0
+                    parts = [pieces[0]]
+                    for v, piece in zip(rows, pieces[1:]):
+                        parts.append(str(v + dr))
+                        parts.append(piece)
+                    if "".join(parts) == text:
+                        assigned[(r, c)] = f
+                        continue
+                f = self.compiled_for(sheet, r, c, text)
+                assigned[(r, c)] = f
+                rel = set(relative_row_runs(text, r, c))
+                pieces, rows, last = [], [], 0
+                for i, m in enumerate(finditer(text)):
+                    if i in rel:
+                        pieces.append(text[last:m.start()])
+                        rows.append(int(m.group()))
+                        last = m.end()
+                pieces.append(text[last:])
+                basis = (r, pieces, rows, f)
 
     def _table_at(self, sheet, r, c):
         for t in self.tables.values():
