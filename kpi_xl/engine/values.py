@@ -241,6 +241,14 @@ def _type_rank(v):
 
 def compare(a, b) -> int:
     """Excel comparison of two scalars: -1, 0, 1 (blank acts as 0 / "" / FALSE)."""
+    ta, tb = type(a), type(b)
+    if (ta is float or ta is int) and (tb is float or tb is int):
+        # The common case, numbers; Excel compares them to 15 significant digits.
+        if a == b:
+            return 0
+        if a != 0 and b != 0 and abs(a - b) <= 1e-15 * max(abs(a), abs(b)) * 4:
+            return 0
+        return 1 if a > b else -1
     if a is None:
         a = "" if isinstance(b, str) else (False if isinstance(b, bool) else 0)
     if b is None:

@@ -8,8 +8,10 @@ from ..values import (DIV0, ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiR
 
 
 def is_array(x):
-    return isinstance(x, Arr) or (isinstance(x, Ref) and not (x.r1 == x.r2 and x.c1 == x.c2)) \
-        or isinstance(x, MultiRef)
+    t = type(x)
+    if t is Ref:
+        return not (x.r1 == x.r2 and x.c1 == x.c2)
+    return t is Arr or t is MultiRef
 
 
 def scalarize(calc, x):
