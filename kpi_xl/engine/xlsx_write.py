@@ -507,7 +507,9 @@ def _rewrite(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes):
     new.create_system = info.create_system
     new.comment = info.comment
     new.flag_bits = info.flag_bits & 0x800  # keep the UTF-8 file name flag only
-    zout.writestr(new, data)
+    # Level 3 deflates a large sheet about twice as fast as the default 6, for a
+    # file about 14 % larger; rewritten parts are the only ones compressed anew.
+    zout.writestr(new, data, compresslevel=3)
 
 
 # --------------------------------------------------------------------------- package edits
