@@ -59,32 +59,23 @@ def CEILING(x, sig):
     return _multiple(x, abs(s), up=True)
 
 
-@excel("FLOOR.MATH", min_args=1, max_args=3)
-@elementwise
-def FLOOR_MATH(x, *opt):
-    """Rounds a number down, to the nearest integer or to the nearest multiple of significance."""
-    x = _arg(x)
-    s = abs(_arg(opt[0])) if len(opt) > 0 else 1
-    m = _arg(opt[1]) if len(opt) > 1 else 0
-    if s == 0 or x == 0:
-        return 0
-    if x < 0 and m != 0:
-        return -_multiple(-x, s, up=False)
-    return _multiple(x, s, up=False)
+def _rounding_math(up):
+    def fn(x, *opt):
+        x = _arg(x)
+        s = abs(_arg(opt[0])) if len(opt) > 0 else 1
+        m = _arg(opt[1]) if len(opt) > 1 else 0
+        if s == 0 or x == 0:
+            return 0
+        if x < 0 and m != 0:
+            return -_multiple(-x, s, up=up)
+        return _multiple(x, s, up=up)
+    return fn
 
 
-@excel("CEILING.MATH", min_args=1, max_args=3)
-@elementwise
-def CEILING_MATH(x, *opt):
-    """Rounds a number up, to the nearest integer or to the nearest multiple of significance."""
-    x = _arg(x)
-    s = abs(_arg(opt[0])) if len(opt) > 0 else 1
-    m = _arg(opt[1]) if len(opt) > 1 else 0
-    if s == 0 or x == 0:
-        return 0
-    if x < 0 and m != 0:
-        return -_multiple(-x, s, up=True)
-    return _multiple(x, s, up=True)
+FLOOR_MATH = excel("FLOOR.MATH", min_args=1, max_args=3)(elementwise(_rounding_math(up=False)))
+FLOOR_MATH.__doc__ = "Rounds a number down, to the nearest integer or to the nearest multiple of significance."
+CEILING_MATH = excel("CEILING.MATH", min_args=1, max_args=3)(elementwise(_rounding_math(up=True)))
+CEILING_MATH.__doc__ = "Rounds a number up, to the nearest integer or to the nearest multiple of significance."
 
 
 @excel("FLOOR.PRECISE", min_args=1, max_args=2)
