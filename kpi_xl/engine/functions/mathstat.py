@@ -161,6 +161,25 @@ def SUMPRODUCT(calc, *args):
     for g in grids[1:]:
         if (len(g), len(g[0])) != shape:
             return VALUE
+    if len(grids) == 2:
+        # The usual score row × weights row, without the general loop's indexing.
+        total = []
+        for row_a, row_b in zip(*grids):
+            for a, b in zip(row_a, row_b):
+                ta, tb = type(a), type(b)
+                if (ta is float or ta is int) and (tb is float or tb is int):
+                    total.append(a * b)
+                elif ta is XlErr:
+                    return a
+                elif tb is XlErr:
+                    return b
+                elif isinstance(a, XlErr) or isinstance(b, XlErr):
+                    return a if isinstance(a, XlErr) else b
+                elif type(a) in (int, float) and type(b) in (int, float):
+                    total.append(a * b)
+                else:
+                    total.append(0)
+        return math.fsum(total)
     total = []
     for i in range(shape[0]):
         for j in range(shape[1]):
@@ -193,10 +212,23 @@ def _excel_round(x, digits, mode):
     return float(r)
 
 
+_POW10 = [10.0 ** k for k in range(16)]
+
+
 def _round_impl(mode):
+    half_up = mode == ROUND_HALF_UP
+
     def f(x, digits=0):
         x = to_number(x)
         digits = int(math.trunc(to_number(digits)))
+        if half_up and 0 <= digits <= 15 and type(x) is float and abs(x) < 1e15:
+            # Away from a tie, the float's own rounding gives Excel's answer; only
+            # values within a hair of ...5 need the 15-digit decimal treatment.
+            # (The window widens with the magnitude: Excel first cuts to 15 digits.)
+            scaled = abs(x) * _POW10[digits]
+            frac = scaled - math.floor(scaled)
+            if abs(frac - 0.5) > 1e-6 + scaled * 1e-14:
+                return round(x, digits)
         if digits < 0:
             m = 10 ** (-digits)
             return _excel_round(x / m, 0, mode) * m
