@@ -331,6 +331,8 @@ class Compiler:
                 impl.max_args is not None and len(argf) > impl.max_args:
             return lambda r, c: VALUE
         fn = impl.fn
+        if name == "IF" and impl.source == "engine" and len(argf) in (2, 3):
+            return self._if_node(fn, argf)
         if impl.lazy:
             return lambda r, c: fn(calc, [(lambda a=a: a(r, c)) for a in argf], r, c) \
                 if impl.wants_cell else fn(calc, [(lambda a=a: a(r, c)) for a in argf])
@@ -347,6 +349,27 @@ class Compiler:
             a0, a1, a2 = argf
             return lambda r, c: fn(calc, a0(r, c), a1(r, c), a2(r, c))
         return lambda r, c: fn(calc, *[a(r, c) for a in argf])
+
+    def _if_node(self, if_fn, argf):
+        """IF with a plain TRUE/FALSE condition goes straight to its branch; any other
+        condition (a number, text, an array, an error) takes the general IF."""
+        calc = self.calc
+        cond, then = argf[0], argf[1]
+        other = argf[2] if len(argf) == 3 else None
+
+        def if_node(r, c):
+            v = cond(r, c)
+            if v is True:
+                x = then(r, c)
+                return 0 if x is None else x
+            if v is False:
+                if other is None:
+                    return False
+                x = other(r, c)
+                return 0 if x is None else x
+            thunks = [lambda: v] + [(lambda a=a: a(r, c)) for a in argf[1:]]
+            return if_fn(calc, thunks)
+        return if_node
 
     def _lambda_arg(self, a, arow, acol, scope):
         if a == ("lit", None):
