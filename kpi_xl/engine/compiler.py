@@ -262,6 +262,12 @@ class Compiler:
         f = UNARY[t[1]]
         a = self._value_of(t[2], arow, acol, scope)
         calc = self.calc
+        if t[1] == "-":
+            def neg(r, c):
+                v = a(r, c)
+                tv = type(v)
+                return -v if tv is float or tv is int else f(calc, v)
+            return neg
         return lambda r, c: f(calc, a(r, c))
 
     def name_node(self, t, arow, acol, scope):

@@ -63,14 +63,31 @@ _SCALAR = {
 }
 
 
+_NUMERIC_FAST = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b if b else DIV0,
+    "=": lambda a, b: compare(a, b) == 0,
+    "<>": lambda a, b: compare(a, b) != 0,
+    "<": lambda a, b: compare(a, b) < 0,
+    ">": lambda a, b: compare(a, b) > 0,
+    "<=": lambda a, b: compare(a, b) <= 0,
+    ">=": lambda a, b: compare(a, b) >= 0,
+}
+
+
 def _binary(op):
     f = _SCALAR[op]
-    arith = op in ("+", "-", "*")
+    fast = _NUMERIC_FAST.get(op)
 
     def apply(calc, a, b):
         ta, tb = type(a), type(b)
-        if arith and (ta is float or ta is int) and (tb is float or tb is int):
-            return a + b if op == "+" else a - b if op == "-" else a * b
+        if fast is not None and (ta is float or ta is int) and (tb is float or tb is int):
+            r = fast(a, b)
+            if type(r) is float and (r != r or r == math.inf or r == -math.inf):
+                return NUM
+            return r
         if ta is Ref and a.r1 == a.r2 and a.c1 == a.c2:
             a = calc.cell(a.sheet, a.r1, a.c1)
         if tb is Ref and b.r1 == b.r2 and b.c1 == b.c2:
