@@ -173,31 +173,19 @@ def _logical_values(calc, args):
     return out
 
 
-@excel("AND", min_args=1)
-def AND(calc, *args):
-    try:
-        vals = _logical_values(calc, args)
-    except ExcelRaise as exc:
-        return exc.err
-    return all(vals) if vals else VALUE
+def _logical(combine):
+    def fn(calc, *args):
+        try:
+            vals = _logical_values(calc, args)
+        except ExcelRaise as exc:
+            return exc.err
+        return combine(vals) if vals else VALUE
+    return fn
 
 
-@excel("OR", min_args=1)
-def OR(calc, *args):
-    try:
-        vals = _logical_values(calc, args)
-    except ExcelRaise as exc:
-        return exc.err
-    return any(vals) if vals else VALUE
-
-
-@excel("XOR", min_args=1)
-def XOR(calc, *args):
-    try:
-        vals = _logical_values(calc, args)
-    except ExcelRaise as exc:
-        return exc.err
-    return (sum(vals) % 2 == 1) if vals else VALUE
+AND = excel("AND", min_args=1)(_logical(all))
+OR = excel("OR", min_args=1)(_logical(any))
+XOR = excel("XOR", min_args=1)(_logical(lambda vals: sum(vals) % 2 == 1))
 
 
 @excel("NOT", min_args=1, max_args=1)
