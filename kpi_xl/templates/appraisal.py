@@ -125,10 +125,7 @@ class AppraisalTemplate(ScoredTemplate):
                required=False, number_format="0"),
     )
     params = (
-        Column("shop", "店铺", "Shop", "text", ("店铺名称", "shop name"), required=False,
-               name_zh="店铺", name_en="Shop"),
-        Column("month", "月份", "Month", "month", ("考核月份", "period"), required=False,
-               name_zh="月份", name_en="Month"),
+        *L.SHOP_MONTH,
     )
     computed = (
         Computed("conversion", "询单转化率", "Conversion", L.PERCENT, rate("buyers", "inquiries")),

@@ -85,10 +85,7 @@ class CompositeTemplate(ScoredTemplate):
         Column("deals", "成交笔数", "Deals", "int", ("成交单数",)),
     )
     params = (
-        Column("shop", "店铺", "Shop", "text", ("店铺名称", "shop name"), required=False,
-               name_zh="店铺", name_en="Shop"),
-        Column("month", "月份", "Month", "month", ("考核月份", "period"), required=False,
-               name_zh="月份", name_en="Month"),
+        *L.SHOP_MONTH,
         Column("shop_aov", "店铺客单价", "Shop AOV", "number", ("店铺平均客单价", "shop aov"),
                number_format=L.DECIMAL, name_zh="店铺客单价", name_en="Shop_AOV"),
     )

@@ -98,6 +98,16 @@ class Column:
                 "month": "@"}[self.kind]
 
 
+# The group parameters every template carries on its data sheet: one workbook per shop
+# and month, as `kpi-xl fill --by shop,month` writes them.
+SHOP_MONTH = (
+    Column("shop", "店铺", "Shop", "text", ("店铺名称", "shop name"), required=False,
+           name_zh="店铺", name_en="Shop"),
+    Column("month", "月份", "Month", "month", ("考核月份", "period"), required=False,
+           name_zh="月份", name_en="Month"),
+)
+
+
 def text_width(text) -> float:
     """Display width of a text in Excel character units (CJK characters count double)."""
     text = "" if text is None else str(text)
