@@ -134,24 +134,30 @@ def _unary(f):
 UNARY = {"-": _unary(_neg), "+": lambda calc, a: a, "%": _unary(_pct)}
 
 
-def range_op(calc, a, b):
-    """A1:INDEX(...): the smallest rectangle holding both references."""
+def _two_refs_problem(a, b):
+    """The error a reference operator gives unless both sides are references on one sheet."""
     if isinstance(a, XlErr):
         return a
     if isinstance(b, XlErr):
         return b
     if not isinstance(a, Ref) or not isinstance(b, Ref) or a.sheet != b.sheet:
         return VALUE
+    return None
+
+
+def range_op(calc, a, b):
+    """A1:INDEX(...): the smallest rectangle holding both references."""
+    err = _two_refs_problem(a, b)
+    if err is not None:
+        return err
     return Ref(a.sheet, min(a.r1, b.r1), min(a.c1, b.c1), max(a.r2, b.r2), max(a.c2, b.c2))
 
 
 def intersect_op(a, b):
-    if isinstance(a, XlErr):
-        return a
-    if isinstance(b, XlErr):
-        return b
-    if not isinstance(a, Ref) or not isinstance(b, Ref) or a.sheet != b.sheet:
-        return VALUE
+    """A1:C3 B2:D4: the cells both references hold (#NULL! when none)."""
+    err = _two_refs_problem(a, b)
+    if err is not None:
+        return err
     r1, c1 = max(a.r1, b.r1), max(a.c1, b.c1)
     r2, c2 = min(a.r2, b.r2), min(a.c2, b.c2)
     if r1 > r2 or c1 > c2:
