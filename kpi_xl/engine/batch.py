@@ -24,25 +24,37 @@ class BatchUsageError(UserFacingError):
     pass
 
 
-def expand_inputs(inputs):
-    """Files, folders (their workbooks) and glob patterns → sorted unique paths."""
-    out, missing = [], []
+def expand_inputs(inputs, missing="refuse"):
+    """Files, folders (their workbooks) and glob patterns → paths in a stable order, each once.
+
+    A folder gives its .xlsx and .xlsm files, a pattern the files it matches; Excel's
+    ``~$`` lock files are left out of both.  An input that finds nothing is, with
+    ``missing="refuse"``, a :class:`BatchUsageError` for the whole call (``recalc``:
+    nothing is written when one name is mistyped); with ``missing="keep"`` a plain path
+    stays in the list for the caller to report among the other files' problems and a
+    pattern that matches nothing adds nothing (``summary``).
+    """
+    if missing not in ("refuse", "keep"):
+        raise ValueError(f"missing must be 'refuse' or 'keep', not {missing!r}")
+    out, absent = [], []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
             out += [q for q in sorted(p.iterdir()) if q.suffix.lower() in WORKBOOK_SUFFIXES
-                    and not q.name.startswith("~$")]
+                    and not _lock_file(q) and q.is_file()]
         elif p.is_file():
             out.append(p)
         else:
             hits = [Path(h) for h in sorted(glob.glob(item))]
-            hits = [h for h in hits if h.is_file()]
+            hits = [h for h in hits if h.is_file() and not _lock_file(h)]
             if hits:
                 out += hits
-            else:
-                missing.append(item)
-    if missing:
-        raise BatchUsageError("no workbook found at " + ", ".join(repr(m) for m in missing) + ".")
+            elif missing == "refuse":
+                absent.append(item)
+            elif not glob.has_magic(item):
+                out.append(p)
+    if absent:
+        raise BatchUsageError("no workbook found at " + ", ".join(repr(m) for m in absent) + ".")
     seen, unique = set(), []
     for p in out:
         key = os.path.realpath(p)
@@ -50,6 +62,10 @@ def expand_inputs(inputs):
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def _lock_file(path):
+    return path.name.startswith("~$")
 
 
 def plan_outputs(paths, output=None, in_place=False):
@@ -76,7 +92,7 @@ def plan_outputs(paths, output=None, in_place=False):
     return pairs
 
 
-def recalc_one(src, dst, values_only=False) -> FileResult:
+def recalc_one(src, dst, values_only=False, on_scan=None) -> FileResult:
     """Recalculate one file; every failure becomes a FileResult, never an exception."""
     from .evaluator import EngineBug
     from .recalc import recalc_file
@@ -86,7 +102,7 @@ def recalc_one(src, dst, values_only=False) -> FileResult:
     try:
         if str(dst) != str(src):
             Path(dst).parent.mkdir(parents=True, exist_ok=True)
-        return recalc_file(str(src), str(dst), values_only=values_only)
+        return recalc_file(str(src), str(dst), values_only=values_only, on_scan=on_scan)
     except (WorkbookReadError, WorkbookWriteError) as exc:
         return FileResult(str(src), None, ok=False, message=str(exc),
                           seconds=time.perf_counter() - t0)
@@ -123,10 +139,18 @@ def recalc_many(pairs, jobs=1, values_only=False, quiet=False, on_result=None):
     """Recalculate ``pairs`` of (src, dst); returns FileResults in input order."""
     results = {}
     bar = _progress(len(pairs), quiet)
+
+    def warn_early(res):
+        # A long calculation should not hide until its end that some cells will show #NAME?.
+        for line in unknown_lines(res, "will show #NAME?"):
+            if bar:
+                bar.write(line, file=sys.stderr)
+            else:
+                print(line, file=sys.stderr)
     try:
         if jobs <= 1 or len(pairs) <= 1:
             for i, (src, dst) in enumerate(pairs):
-                results[i] = recalc_one(src, dst, values_only)
+                results[i] = recalc_one(src, dst, values_only, None if quiet else warn_early)
                 if bar:
                     bar.update(1)
                 if on_result:
@@ -153,6 +177,21 @@ def recalc_many(pairs, jobs=1, values_only=False, quiet=False, on_result=None):
     return [results[i] for i in range(len(pairs))]
 
 
+def _first_cells(cells, shown=8):
+    where = ", ".join(cells[:shown])
+    return where + (f" and {len(cells) - shown} more" if len(cells) > shown else "")
+
+
+def unknown_lines(res, effect="shows #NAME?"):
+    """One line per unknown function and per undefined name of a file, with its cells."""
+    lines = []
+    for kind, found in (("function", res.unknown_functions), ("name", res.unknown_names)):
+        for name, cells in sorted(found.items()):
+            lines.append(f"  {res.path}: unknown {kind} {name} ({effect})"
+                         + (f" in {_first_cells(cells)}" if cells else ""))
+    return lines
+
+
 def format_summary(results, elapsed, max_cells=20):
     lines = []
     ok = [r for r in results if r.ok]
@@ -165,9 +204,7 @@ def format_summary(results, elapsed, max_cells=20):
         else:
             lines.append(f"  {r.path}: FAILED: {r.message}")
     for r in ok:
-        for name, cells in sorted(r.unknown_functions.items()):
-            where = ", ".join(cells[:8]) + (" …" if len(cells) > 8 else "")
-            lines.append(f"  {r.path}: unknown function {name} (shows #NAME?) in {where}")
+        lines += unknown_lines(r)
         if r.circular:
             lines.append(f"  {r.path}: circular reference at {', '.join(r.circular[:8])}")
         if r.errors:

@@ -20,7 +20,8 @@ class FileResult:
     cells: int = 0
     seconds: float = 0.0
     errors: dict = field(default_factory=dict)  # "Sheet!A1" -> "#N/A"
-    unknown_functions: dict = field(default_factory=dict)
+    unknown_functions: dict = field(default_factory=dict)  # NAME -> ["Sheet!A1", ...]
+    unknown_names: dict = field(default_factory=dict)      # name -> ["Sheet!A1", ...]
     circular: list = field(default_factory=list)
     bug: bool = False
 
@@ -85,21 +86,29 @@ def compute(path):
     return data, results, report
 
 
-def recalc_file(src, dst=None, *, values_only=False) -> FileResult:
+def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult:
     """Recalculate ``src`` and write the workbook with its new values to ``dst``.
 
     ``dst`` defaults to ``src`` (in place, replaced atomically only after a
-    complete write).  Expected problems (corrupt or protected file) raise
+    complete write).  Before calculating, the formulas are scanned for functions
+    the engine does not know and names nobody defined (their cells show #NAME?);
+    ``on_scan(result)`` is told at once, the calculation can take a while.
+    Expected problems (corrupt or protected file) raise
     :class:`~.xlsx_read.WorkbookReadError`; a bug raises :class:`EngineBug`.
     """
+    from .scan import scan_unknown
     from .xlsx_read import read_workbook
     from .xlsx_write import write_values
     t0 = time.perf_counter()
+    dst = src if dst is None else dst
+    res = FileResult(str(src), str(dst))
     book = book_input(read_workbook(src))  # the reader's data is not kept beyond this
+    res.unknown_functions, res.unknown_names = scan_unknown(book)
+    if on_scan and (res.unknown_functions or res.unknown_names):
+        on_scan(res)
     results, report = calculate(book)
     del book
-    dst = src if dst is None else dst
-    res = FileResult(str(src), str(dst), cells=report.cells)
+    res.cells = report.cells
     for sheet, cells in results.items():
         for key, v in cells.items():
             if type(v) is XlErr:
@@ -107,6 +116,13 @@ def recalc_file(src, dst=None, *, values_only=False) -> FileResult:
                 cells[key] = CellError(v.code)
     write_values(src, dst, results, values_only=values_only)
     res.seconds = time.perf_counter() - t0
-    res.unknown_functions = report.unknown_functions
+    # The calculation notes what it met too; anything the scan missed is still said.
+    for found, noted in ((res.unknown_functions, report.unknown_functions),
+                         (res.unknown_names, report.unknown_names)):
+        seen = {name.upper() for name in found}
+        for name, cells in noted.items():
+            if name.upper() not in seen:
+                seen.add(name.upper())
+                found[name] = cells
     res.circular = report.circular
     return res

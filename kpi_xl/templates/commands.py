@@ -1,7 +1,6 @@
 """The ``kpi-xl template``, ``fill`` and ``summary`` commands: call the library, print, exit."""
 from __future__ import annotations
 
-import glob
 import sys
 from pathlib import Path
 
@@ -35,30 +34,11 @@ def run_fill_command(args) -> int:
     return 1 if report.problems else 0
 
 
-def expand_inputs(inputs) -> list[Path]:
-    """Workbooks named, in folders, or matched by glob patterns, in a stable order."""
-    paths: list[Path] = []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            paths.extend(sorted(p.glob("*.xlsx")))
-        elif any(ch in item for ch in "*?["):
-            paths.extend(Path(m) for m in sorted(glob.glob(item)))
-        else:
-            paths.append(p)
-    seen, unique = set(), []
-    for p in paths:
-        if p.name.startswith("~$"):  # Excel's lock files
-            continue
-        if p.resolve() not in seen:
-            seen.add(p.resolve())
-            unique.append(p)
-    return unique
-
-
 def run_summary_command(args) -> int:
+    from ..engine.batch import expand_inputs
     from .summary import collect, write_summary
-    paths = expand_inputs(args.inputs)
+    # A path that is not there is one of the problems reported per file, not a refusal.
+    paths = expand_inputs(args.inputs, missing="keep")
     if not paths:
         raise SummaryError([f"No workbooks found in {' '.join(args.inputs)}."])
     problems: list[str] = []

@@ -210,3 +210,32 @@ def test_damaged_sheet_text_is_a_sentence_not_a_traceback(tmp_path, capsys, bad)
     out = capsys.readouterr().out
     assert f"damaged.xlsx has a damaged part {name}" in out
     assert "bug" not in out and "Traceback" not in out
+
+
+def test_inputs_folders_patterns_and_lock_files(tmp_path):
+    from kpi_xl.engine.batch import expand_inputs
+    for name in ("b.xlsx", "a.xlsm", "~$b.xlsx", "notes.txt", "C.XLSX"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "sub.xlsx").mkdir()
+    want = [tmp_path / "C.XLSX", tmp_path / "a.xlsm", tmp_path / "b.xlsx"]
+    for missing in ("refuse", "keep"):
+        assert expand_inputs([str(tmp_path)], missing) == want
+        assert expand_inputs([str(tmp_path / "*.xls*"), str(tmp_path / "b.xlsx")], missing) == \
+            [tmp_path / "a.xlsm", tmp_path / "b.xlsx"]
+
+
+def test_missing_input_refuses_recalc_and_is_kept_for_summary(tmp_path, capsys):
+    from kpi_xl.engine.batch import BatchUsageError, expand_inputs
+    build_book(tmp_path / "book.xlsx")
+    gone, nothing = str(tmp_path / "gone.xlsx"), str(tmp_path / "*.xlsm")
+    with pytest.raises(BatchUsageError, match="no workbook found at .*gone.xlsx"):
+        expand_inputs([str(tmp_path / "book.xlsx"), gone])
+    with pytest.raises(BatchUsageError, match=r"\*\.xlsm"):
+        expand_inputs([nothing])
+    assert expand_inputs([str(tmp_path / "book.xlsx"), gone, nothing], missing="keep") == \
+        [tmp_path / "book.xlsx", Path(gone)]
+    # End to end: recalc writes nothing; summary names the missing file among its problems.
+    assert main(["recalc", str(tmp_path / "book.xlsx"), gone, "-o", str(tmp_path / "out")]) == 1
+    assert "no workbook found at" in capsys.readouterr().err and not (tmp_path / "out").exists()
+    assert main(["summary", gone, "-o", str(tmp_path / "s.xlsx"), "--quiet"]) == 1
+    assert f"{gone} does not exist." in capsys.readouterr().err
