@@ -13,6 +13,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from .columns import MIN_RUN
 from .compiler import CompileError, Compiler, relative_key, relative_row_runs
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
@@ -37,6 +38,7 @@ class CalcReport:
     compile_errors: dict = field(default_factory=dict)      # Sheet!A1 -> message
     fallback_failures: dict = field(default_factory=dict)   # NAME -> count
     volatile_cells: set = field(default_factory=set)        # (sheet, r, c) depending on TODAY, RAND...
+    column_cells: int = 0                                   # of ``cells``, computed by column runs
 
 
 def cell_name(sheet, r, c):
@@ -48,8 +50,9 @@ def cell_name(sheet, r, c):
 class Calc:
     """Calculation context of one workbook."""
 
-    def __init__(self, book: BookInput):
+    def __init__(self, book: BookInput, columns: bool = True):
         self.book = book
+        self.columns = columns  # compute runs of one formula column together (see .columns)
         self.sheet_names = [s.name for s in book.sheets]
         self._sheet_upper = {s.name.upper(): s.name for s in book.sheets}
         self.const = {s.name: s.values for s in book.sheets}
@@ -91,6 +94,10 @@ class Calc:
         self._vol_hits = 0
         self._range_volatile = set()
         self._cell_template = {s.name: {} for s in book.sheets}
+        self._template_src = {}                        # compiled form -> (text, sheet, row, col)
+        self._runs = {s.name: {} for s in book.sheets}  # col -> [[r1, r2, f, state], ...]
+        self._column_fns = {}
+        self.column_cells = 0                           # cells computed by column runs
 
     # -- structure -----------------------------------------------------------------
     def has_sheet(self, name):
@@ -250,8 +257,9 @@ class Calc:
 
         Down each column, the next cell's text is predicted from the last compiled
         one by shifting the row numbers of its relative references; a cell whose
-        text is exactly the prediction shares the compiled form (one string join
-        and one comparison per cell).  Any other cell takes the slow path of
+        text is exactly the prediction shares the compiled form (one string format
+        and one comparison per cell).  Consecutive cells sharing a form make the
+        column's runs, computed together when columns are on.  Any other cell takes the slow path of
         compiled_for and becomes the new basis of prediction.
         """
         columns = {}
@@ -260,21 +268,27 @@ class Calc:
                 columns.setdefault(c, []).append((r, text))
         assigned = self._cell_template[sheet]
         finditer = _DIGIT_RUN.finditer
+        arrays = self.arrays[sheet]
         for c, cells in columns.items():
             cells.sort()
             basis = None
+            runs = []
+            run = None
             for r, text in cells:
                 if basis is not None:
-                    r0, pieces, rows, f = basis
+                    r0, fmt, rows, f = basis
                     dr = r - r0
-                    parts = [pieces[0]]
-                    for v, piece in zip(rows, pieces[1:]):
-                        parts.append(str(v + dr))
-                        parts.append(piece)
-                    if "".join(parts) == text:
+                    if fmt % tuple([v + dr for v in rows]) == text:
                         assigned[(r, c)] = f
+                        if run is not None and run[1] == r - 1 and run[2] is f and (r, c) not in arrays:
+                            run[1] = r
+                        else:
+                            run = [r, r, f, None]
+                            runs.append(run)
                         continue
                 f = self.compiled_for(sheet, r, c, text)
+                run = [r, r, f, None]
+                runs.append(run)
                 assigned[(r, c)] = f
                 rel = set(relative_row_runs(text, r, c))
                 pieces, rows, last = [], [], 0
@@ -284,7 +298,114 @@ class Calc:
                         rows.append(int(m.group()))
                         last = m.end()
                 pieces.append(text[last:])
-                basis = (r, pieces, rows, f)
+                basis = (r, "%d".join(p.replace("%", "%%") for p in pieces), rows, f)
+            runs = [run for run in runs if run[1] - run[0] + 1 >= MIN_RUN and (run[0], c) not in arrays]
+            if runs:
+                self._runs[sheet][c] = runs
+
+    # -- column runs -------------------------------------------------------------------
+    def _column_fn(self, f):
+        """The column closure of a compiled form, with its tree and anchor (None: cell by cell)."""
+        entry = self._column_fns.get(f, _PENDING)
+        if entry is _PENDING:
+            entry = None
+            src = self._template_src.get(f)
+            if src is not None and f not in self._unknown_by_template:
+                from .columns import ColumnCompiler, NotColumnar
+                text, sheet, r, c = src
+                prev, self.current_sheet = self.current_sheet, sheet
+                try:
+                    g, tree = ColumnCompiler(self).compile(text, sheet, r, c)
+                    entry = (g, tree, r, c)
+                except (NotColumnar, FormulaSyntaxError, CompileError):
+                    pass
+                finally:
+                    self.current_sheet = prev
+            self._column_fns[f] = entry
+        return entry
+
+    def column_run(self, sheet, c, run):
+        """Compute the cells of one run (rows run[0]..run[1] of column c sharing run[2])."""
+        from . import columns
+        from .columns import ColumnBug, Const
+        run[3] = "busy"
+        entry = self._column_fn(run[2])
+        if entry is None:
+            run[3] = "cells"
+            return
+        g, tree, arow, acol = entry
+        if not self._column_deps(sheet, c, run, tree, arow, acol):
+            # it reads its own cells (a running total, a circular chain): one cell after another
+            run[3] = "cells"
+            return
+        res = self.results[sheet]
+        rows = [r for r in range(run[0], run[1] + 1) if (r, c) not in res]
+        prev_sheet, prev_legacy = self.current_sheet, self.legacy_cell
+        self.current_sheet, self.legacy_cell = sheet, True
+        hits0 = self._vol_hits
+        bad = set()
+        try:
+            vals = g(rows, c, bad) if rows else []
+            if type(vals) is Const:
+                vals = [vals.v] * len(rows)
+            # a reference as the result reads its cell (which may be volatile) here
+            vals = [self.scalar(v, r, c) if type(v) is Ref else v for r, v in zip(rows, vals)]
+            if len(vals) != len(rows):
+                raise ColumnBug(f"{len(vals)} values for {len(rows)} rows")
+        except RecursionError:
+            raise
+        except Exception:
+            # The column path is only a faster way to the same values: if it fails
+            # the cells are computed one by one (tests make this an error instead).
+            if columns.STRICT:
+                raise
+            run[3] = "cells"
+            return
+        finally:
+            self.current_sheet, self.legacy_cell = prev_sheet, prev_legacy
+        if self._vol_hits != hits0:
+            # a volatile input: the cell-by-cell path computes and tracks these cells
+            run[3] = "cells"
+            return
+        n = 0
+        for r, v in zip(rows, vals):
+            if r in bad or (r, c) in res:
+                continue   # computed again cell by cell / already computed on demand
+            t = type(v)
+            if t is float:
+                if v != v or v == _INF or v == -_INF:
+                    v = _NUM
+            elif not (t is int or t is str or t is bool or t is XlErr):
+                v = self.to_cell_value(v, r, c)
+            res[(r, c)] = v
+            n += 1
+        self.column_cells += n
+        run[3] = "done"
+
+    def _column_deps(self, sheet, c, run, tree, arow, acol):
+        """Compute first the runs this run reads, so that they too go column by column.
+
+        False when the run reads cells of its own (then it is no column at all).
+        """
+        from .columns import refs_of
+        for t in refs_of(tree):
+            _, s, r1, c1, r2, c2, (ar1, ac1, ar2, ac2) = t
+            s = self.canonical_sheet(s) if isinstance(s, str) else None
+            runs = self._runs.get(s) if s is not None else None
+            if not runs:
+                continue
+            top = r1 if ar1 else r1 - arow + run[0]
+            bottom = r2 if ar2 else r2 - arow + run[1]
+            left = c1 if ac1 else c1 - acol + c
+            right = c2 if ac2 else c2 - acol + c
+            if s == sheet and left <= c <= right and top <= run[1] and run[0] <= bottom:
+                return False
+            for col in list(runs):
+                if left <= col <= right:
+                    for other in runs[col]:
+                        if other[3] is None and other[0] <= bottom and top <= other[1]:
+                            self.column_run(s, col, other)
+        return True
 
     def _table_at(self, sheet, r, c):
         for t in self.tables.values():
@@ -305,6 +426,7 @@ class Calc:
         finally:
             self.current_sheet = prev
         self.templates[key] = f
+        self._template_src[f] = (text, sheet, r, c)
         if self._unknown_in_compile:
             self._unknown_by_template[f] = list(self._unknown_in_compile)
         return f
@@ -405,6 +527,12 @@ class Calc:
         try:
             for sheet in self.sheet_names:
                 self._assign_templates(sheet)
+            if self.columns:
+                for sheet in self.sheet_names:
+                    for c, runs in self._runs[sheet].items():
+                        for run in runs:
+                            if run[3] is None:
+                                self.column_run(sheet, c, run)
             for sheet in self.sheet_names:
                 self.current_sheet = sheet
                 for (r, c) in list(self.formulas[sheet]):
@@ -413,12 +541,17 @@ class Calc:
         finally:
             sys.setrecursionlimit(old)
         self.report.cells = sum(len(f) for f in self.formulas.values())
+        self.report.column_cells = self.column_cells
         return self.results
 
 
-def calculate(book: BookInput):
-    """Recalculate ``book``; returns (results, report).  Runs in a thread with a deep stack."""
-    calc = Calc(book)
+def calculate(book: BookInput, columns: bool = True):
+    """Recalculate ``book``; returns (results, report).  Runs in a thread with a deep stack.
+
+    ``columns=False`` computes every cell on its own (the reference the column
+    runs are tested against).
+    """
+    calc = Calc(book, columns=columns)
     out = {}
 
     def work():

@@ -7,6 +7,11 @@ from ..values import (DIV0, ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiR
                       parse_number_text, to_number, to_text)
 
 
+#: In a column implementation's answer (``fn.column``, see ..columns): this row
+#: takes the function's ordinary implementation.
+GENERIC = object()
+
+
 def is_array(x):
     t = type(x)
     if t is Ref:

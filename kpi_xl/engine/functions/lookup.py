@@ -6,7 +6,7 @@ import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number, to_text
 from . import FUNCTIONS, excel
-from .helpers import _wild_to_regex, broadcast, is_array, scalarize
+from .helpers import GENERIC, _wild_to_regex, broadcast, is_array, scalarize
 
 
 def _same_kind(a, b):
@@ -170,8 +170,48 @@ def _truthy(calc, v):
     return bool(to_number(v))
 
 
-excel("VLOOKUP", min_args=3, max_args=4)(_xlookup_table(False))
-excel("HLOOKUP", min_args=3, max_args=4)(_xlookup_table(True))
+def _xlookup_table_column(horizontal):
+    """VLOOKUP/HLOOKUP(approximate) down a column of agents against one band table.
+
+    The table, its keys and the column index are worked out once; each numeric
+    lookup value is one binary search.  Any other row (text, an error, exact
+    match, unsorted keys) takes the ordinary implementation.
+    """
+    def column(calc, args, n):
+        if type(args[0]) is not list or any(type(a) is list for a in args[1:]):
+            return None
+        table = args[1].v
+        if type(table) is not Ref:
+            return None
+        try:
+            k = int(to_number(scalarize(calc, args[2].v)))
+            ap = True if len(args) == 3 or args[3].v is None else _truthy(calc, args[3].v)
+        except ExcelRaise:
+            return None
+        rows = calc.values(table)
+        if not ap or k < 1 or k > (len(rows) if horizontal else len(rows[0])):
+            return None
+        keys, sorted_numbers = _keys_of(calc, rows, _first_row if horizontal else _first_col)
+        if not sorted_numbers:
+            return None
+        out = []
+        for x in args[0]:
+            tx = type(x)
+            if tx is float or tx is int:
+                i = _approx_index(keys, x, sorted_numbers=True)
+                if i < 0:
+                    out.append(NA)
+                else:
+                    v = rows[k - 1][i] if horizontal else rows[i][k - 1]
+                    out.append(0 if v is None else v)
+            else:
+                out.append(GENERIC)
+        return out
+    return column
+
+
+excel("VLOOKUP", min_args=3, max_args=4)(_xlookup_table(False)).column = _xlookup_table_column(False)
+excel("HLOOKUP", min_args=3, max_args=4)(_xlookup_table(True)).column = _xlookup_table_column(True)
 
 
 @excel("LOOKUP", min_args=2, max_args=3)
@@ -210,6 +250,41 @@ def LOOKUP(calc, value, lookup, result=None):
         return NA
     v = res[i]
     return 0 if v is None else v
+
+
+def _lookup_column(calc, args, n):
+    """LOOKUP(value, keys, results) down a column of agents against one band table."""
+    if len(args) != 3 or type(args[0]) is not list or type(args[1]) is list or type(args[2]) is list:
+        return None
+    lookup, result = args[1].v, args[2].v
+    if type(lookup) is not Ref or type(result) is not Ref:
+        return None
+    rows = calc.values(lookup)
+    if not (len(rows) == 1 or len(rows[0]) == 1):
+        return None
+    keys, sorted_numbers = _keys_of(calc, rows, _first_row if len(rows) == 1 else _first_col)
+    res = _vector(calc, result)
+    if not sorted_numbers or res is None:
+        return None
+    m = len(res)
+    out = []
+    for x in args[0]:
+        tx = type(x)
+        if tx is float or tx is int:
+            i = _approx_index(keys, x, sorted_numbers=True)
+            if i < 0:
+                out.append(NA)
+            elif i < m:
+                v = res[i]
+                out.append(0 if v is None else v)
+            else:
+                out.append(GENERIC)
+        else:
+            out.append(GENERIC)
+    return out
+
+
+LOOKUP.column = _lookup_column
 
 
 # The lookup value is one value where the formula is not an array formula.

@@ -7,7 +7,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, ROUND_FLOOR, ROUND_CEIL
 
 from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number
 from . import excel
-from .helpers import (broadcast, criteria_matcher, elementwise, flat, is_array, iter_values, numbers,
+from .helpers import (GENERIC, broadcast, criteria_matcher, elementwise, flat, is_array, iter_values, numbers,
                       ref_grid, scalarize)
 
 
@@ -194,6 +194,37 @@ def SUMPRODUCT(calc, *args):
                     p = 0
             total.append(p)
     return math.fsum(total)
+
+
+def _sumproduct_column(calc, args, n):
+    """SUMPRODUCT(score row, weights row) down a column of agents: the weights read once,
+    each agent's row straight from its cells.  Rows holding anything but numbers take
+    the ordinary implementation."""
+    if len(args) != 2 or (type(args[0]) is list) == (type(args[1]) is list):
+        return None
+    refs, w = (args[0], args[1].v) if type(args[0]) is list else (args[1], args[0].v)
+    if type(w) is not Ref or w.r1 != w.r2:
+        return None
+    weights = calc.values(w)[0]
+    width = len(weights)
+    if width != w.c2 - w.c1 + 1 or not all(type(x) is float or type(x) is int for x in weights):
+        return None
+    cell = calc.cell
+    out = []
+    for ref in refs:
+        if type(ref) is not Ref or ref.r1 != ref.r2 or ref.c2 - ref.c1 + 1 != width:
+            out.append(GENERIC)
+            continue
+        s, r, c1 = ref.sheet, ref.r1, ref.c1
+        vals = [cell(s, r, c1 + j) for j in range(width)]
+        if all(type(x) is float or type(x) is int for x in vals):
+            out.append(math.fsum([x * y for x, y in zip(vals, weights)]))
+        else:
+            out.append(GENERIC)
+    return out
+
+
+SUMPRODUCT.column = _sumproduct_column
 
 
 def _excel_round(x, digits, mode):

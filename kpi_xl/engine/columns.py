@@ -1,0 +1,441 @@
+"""Column evaluation: the rows of one formula column computed together.
+
+An appraisal sheet is a few formula columns repeated down thousands of agent rows.
+Cell by cell, every row pays for the same bookkeeping: the circular-reference
+check, a closure call per node of the formula, a dictionary probe per input cell,
+the range cache and lookup-key cache consulted afresh.  Here a *run* (consecutive
+cells of one column sharing one compiled relative form) is computed node by node
+over all its rows: an input column is read in one pass, a lookup table, a weights
+row or a RANK range is met once per run, and each operator or function is applied
+row by row by the very implementation the cell-by-cell path calls.  IF and
+IFERROR take their branches only on the rows that need them, as Excel does.
+
+The cell-by-cell path stays the reference.  Whatever a node cannot do over a
+column (LAMBDA, names, unions, arrays, lazy functions other than IF/IFERROR/IFNA)
+runs the cell-by-cell closure of that node for each row; a row where anything
+raised is computed again cell by cell; a run that meets a volatile value is left
+to the cell-by-cell path entirely, so that its cells are tracked as volatile.
+"""
+from __future__ import annotations
+
+import os
+from itertools import repeat
+
+from .compiler import CompileError
+from .functions.operators import BINARY, UNARY
+from .functions.helpers import GENERIC, is_array, scalarize
+from .parser import FormulaSyntaxError, parse
+from .values import NA, VALUE, ExcelRaise, Ref, XlErr
+
+#: Runs shorter than this are left to the cell-by-cell path.
+MIN_RUN = 4
+
+#: When False (the default) a failure inside the column path sends the run back to
+#: the cell-by-cell path; the test suite sets KPI_XL_STRICT_COLUMNS=1 so that it shows.
+STRICT = os.environ.get("KPI_XL_STRICT_COLUMNS") == "1"
+
+_PENDING = object()
+_INF = float("inf")
+_NUM = XlErr("#NUM!")
+_PASS_THROUGH = frozenset(("IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH"))
+
+
+class Const:
+    """A node whose value is the same on every row (a literal, an absolute reference)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+
+def _column(x, n):
+    return [x.v] * n if type(x) is Const else x
+
+
+def _cols(args, n):
+    return [repeat(a.v, n) if type(a) is Const else a for a in args]
+
+
+class ColumnBug(Exception):
+    """The column path went wrong (never a user's problem: the cells are computed one by one)."""
+
+
+class NotColumnar(Exception):
+    """The formula's shape rules out column evaluation (it stays cell by cell)."""
+
+
+class ColumnCompiler:
+    """Trees → column closures ``g(rows, c, bad)`` returning one value per row (or a :class:`Const`).
+
+    ``bad`` collects the rows where an implementation raised: the caller computes
+    those rows again cell by cell, where the exception is handled (or reported as
+    a bug) exactly as it always is.
+    """
+
+    def __init__(self, calc):
+        self.calc = calc
+        self.compiler = calc.compiler
+        self.depth = 0   # mirrors Compiler._array_depth: > 0 where a range stays a range
+
+    def compile(self, text, sheet, arow, acol):
+        tree = parse(text, sheet)
+        tree = self.calc.resolve_structured(tree, sheet, arow, acol)
+        if not _plain(tree):
+            raise NotColumnar("names, LAMBDA and arrays stay cell by cell")
+        return self.node(tree, arow, acol), tree
+
+    # -- the cell-by-cell closure of a node, row by row -------------------------------
+    def per_row(self, t, arow, acol):
+        comp = self.compiler
+        saved, comp._array_depth = comp._array_depth, self.depth
+        try:
+            f = comp.node(t, arow, acol, {})
+        finally:
+            comp._array_depth = saved
+        return self._rowwise(f)
+
+    @staticmethod
+    def _rowwise(f):
+        def g(rows, c, bad):
+            try:
+                return [f(r, c) for r in rows]
+            except RecursionError:
+                raise
+            except Exception:
+                out = []
+                for r in rows:
+                    try:
+                        out.append(f(r, c))
+                    except RecursionError:
+                        raise
+                    except Exception:
+                        out.append(VALUE)
+                        bad.add(r)
+                return out
+        return g
+
+    def _each(self, fn, args):
+        """``fn`` over the rows of its argument columns."""
+        if not args:
+            return self._rowwise(lambda r, c: fn())
+
+        def g(rows, c, bad):
+            n = len(rows)
+            vals = [a(rows, c, bad) for a in args]
+            if all(type(v) is Const for v in vals):
+                vals = [_column(v, n) for v in vals]
+            cols = _cols(vals, n)
+            try:
+                return [fn(*a) for a in zip(*cols)]
+            except RecursionError:
+                raise
+            except Exception:
+                out = []
+                for r, a in zip(rows, zip(*_cols(vals, n))):
+                    try:
+                        out.append(fn(*a))
+                    except RecursionError:
+                        raise
+                    except Exception:
+                        out.append(VALUE)
+                        bad.add(r)
+                return out
+        return g
+
+    # -- nodes --------------------------------------------------------------------------
+    def node(self, t, arow, acol):
+        kind = t[0]
+        if kind == "lit":
+            k = Const(t[1])
+            return lambda rows, c, bad: k
+        if kind == "ref":
+            return self.ref_node(t, arow, acol)
+        if kind == "bin":
+            return self.binary(t, arow, acol)
+        if kind == "un":
+            return self.unary(t, arow, acol)
+        if kind == "fn":
+            return self.function(t, arow, acol)
+        return self.per_row(t, arow, acol)
+
+    def value_of(self, t, arow, acol):
+        """An operand where one value is wanted: a single cell reads its column directly."""
+        if t[0] == "ref":
+            _, sheet, r1, c1, r2, c2, (ar1, ac1, _ar2, _ac2) = t
+            calc = self.calc
+            if r1 == r2 and c1 == c2 and isinstance(sheet, str) and calc.has_sheet(sheet):
+                sheet = calc.canonical_sheet(sheet)
+                if ar1 and ac1:
+                    return lambda rows, c, bad: Const(calc.cell(sheet, r1, c1))
+                return self._reader(sheet, None if ar1 else r1 - arow, r1,
+                                    None if ac1 else c1 - acol, c1)
+        return self.intersecting(self.node(t, arow, acol))
+
+    def _reader(self, sheet, dr, r_abs, dc, c_abs):
+        calc = self.calc
+        results = calc.results[sheet]
+        formulas = calc.formulas[sheet]
+        members = calc.array_member[sheet]
+        const = calc.const[sheet]
+        cell = calc.cell
+
+        def read(rows, c, bad):
+            col = c_abs if dc is None else c + dc
+            if dr is None:
+                return Const(cell(sheet, r_abs, col))
+            keys = [(r + dr, col) for r in rows]
+            if calc.volatile:
+                # cell() notes volatile inputs: the run is then left to the cell-by-cell path
+                return [cell(sheet, *k) for k in keys]
+            get = results.get
+            out = [get(k, _PENDING) for k in keys]
+            for i, v in enumerate(out):
+                if v is _PENDING:
+                    k = keys[i]
+                    out[i] = cell(sheet, *k) if k in formulas or k in members else const.get(k)
+            return out
+        return read
+
+    def intersecting(self, g):
+        """Implicit intersection (A1:A9 in row 5 reads A5), as Compiler._intersecting."""
+        if self.depth:
+            return g
+        scalar = self.calc.scalar
+
+        def f(rows, c, bad):
+            vals = g(rows, c, bad)
+            if type(vals) is Const:
+                v = vals.v
+                if type(v) is Ref and not (v.r1 == v.r2 and v.c1 == v.c2):
+                    return [scalar(v, r, c) for r in rows]
+                return vals
+            return [scalar(v, r, c) if type(v) is Ref and not (v.r1 == v.r2 and v.c1 == v.c2) else v
+                    for v, r in zip(vals, rows)]
+        return f
+
+    def ref_node(self, t, arow, acol):
+        _, sheet, r1, c1, r2, c2, (ar1, ac1, ar2, ac2) = t
+        if isinstance(sheet, str) and self.calc.has_sheet(sheet) and ar1 and ac1 and ar2 and ac2:
+            k = Const(Ref(sheet, r1, c1, r2, c2))
+            return lambda rows, c, bad: k
+        return self.per_row(t, arow, acol)
+
+    def binary(self, t, arow, acol):
+        op = t[1]
+        if op in (":", " "):
+            return self.per_row(t, arow, acol)
+        a = self.value_of(t[2], arow, acol)
+        b = self.value_of(t[3], arow, acol)
+        f = BINARY[op]
+        calc = self.calc
+        return self._each(lambda x, y: f(calc, x, y), [a, b])
+
+    def unary(self, t, arow, acol):
+        f = UNARY[t[1]]
+        a = self.value_of(t[2], arow, acol)
+        calc = self.calc
+        if t[1] == "-":
+            def neg(v):
+                tv = type(v)
+                return -v if tv is float or tv is int else f(calc, v)
+            return self._each(neg, [a])
+        return self._each(lambda v: f(calc, v), [a])
+
+    def function(self, t, arow, acol):
+        _, name, args = t
+        comp = self.compiler
+        impl = comp.functions.get(name) if name not in ("LAMBDA", "LET", "ISOMITTED") else None
+        if impl is None:
+            # LAMBDA, LET, names called as functions, unknown names: the cell-by-cell closure
+            return self.per_row(t, arow, acol)
+        scalar_args = getattr(impl.fn, "scalar_args", False)
+        nested = not scalar_args and name not in _PASS_THROUGH
+        if impl.lazy and (name not in ("IF", "IFERROR", "IFNA") or impl.source != "engine"):
+            return self.per_row(t, arow, acol)
+        column = getattr(impl.fn, "column", None)
+        one_value = getattr(impl.fn, "intersect_arg", None)
+        self.depth += nested
+        try:
+            # A function with a column implementation takes, where it wants one value, the
+            # cell's value in place of a one-cell reference (its ordinary implementation
+            # reads both alike): the agent's column is then read in one pass.
+            argg = [self.value_of(a, arow, acol) if column is not None and one_value is not None
+                    and one_value(i) and _one_cell(a) else self.node(a, arow, acol)
+                    for i, a in enumerate(args)]
+        finally:
+            self.depth -= nested
+        if scalar_args:
+            argg = [self.intersecting(a) for a in argg]
+        if one_value is not None:
+            argg = [self.intersecting(a) if one_value(i) else a for i, a in enumerate(argg)]
+        if impl.min_args is not None and len(argg) < impl.min_args or \
+                impl.max_args is not None and len(argg) > impl.max_args:
+            k = Const(VALUE)
+            return lambda rows, c, bad: k
+        fn = impl.fn
+        calc = self.calc
+        if name == "IF":
+            # rows whose condition is not TRUE/FALSE take the whole IF cell by cell
+            whole = self.per_row(t, arow, acol)
+            if len(argg) not in (2, 3):
+                return whole
+            return self._if(argg, whole)
+        if name in ("IFERROR", "IFNA"):
+            return self._iferror(argg, self.per_row(t, arow, acol), name == "IFNA")
+        if impl.wants_cell:
+            return self._rowwise_cell(fn, argg)
+        if column is not None:
+            return self._with_column(fn, column, argg)
+        return self._each(lambda *a: fn(calc, *a), argg)
+
+    def _with_column(self, fn, column, argg):
+        """A function with a column implementation (``fn.column``): it answers the rows it
+        can and marks the others GENERIC, which the ordinary implementation then takes."""
+        calc = self.calc
+
+        def g(rows, c, bad):
+            n = len(rows)
+            vals = [a(rows, c, bad) for a in argg]
+            try:
+                out = column(calc, vals, n)
+            except RecursionError:
+                raise
+            except Exception:
+                out = None
+            cols = _cols(vals, n)
+            if out is None:
+                out = [GENERIC] * n
+            for i, (r, a) in enumerate(zip(rows, zip(*cols) if cols else repeat((), n))):
+                if out[i] is GENERIC:
+                    try:
+                        out[i] = fn(calc, *a)
+                    except RecursionError:
+                        raise
+                    except Exception:
+                        out[i] = VALUE
+                        bad.add(r)
+            return out
+        return g
+
+    def _rowwise_cell(self, fn, argg):
+        calc = self.calc
+
+        def g(rows, c, bad):
+            n = len(rows)
+            cols = _cols([a(rows, c, bad) for a in argg], n)
+            out = []
+            for r, a in zip(rows, zip(*cols) if cols else repeat((), n)):
+                try:
+                    out.append(fn(calc, r, c, *a))
+                except RecursionError:
+                    raise
+                except Exception:
+                    out.append(VALUE)
+                    bad.add(r)
+            return out
+        return g
+
+    @staticmethod
+    def _merge(rows, parts):
+        """Reassemble per-row values from (rows, values) pieces of a split."""
+        at = {}
+        for sub, vals in parts:
+            at.update(zip(sub, vals))
+        return [at[r] for r in rows]
+
+    def _if(self, argg, whole):
+        """IF with TRUE/FALSE conditions: each branch over its own rows (Compiler._if_node)."""
+        cond, then = argg[0], argg[1]
+        other = argg[2] if len(argg) == 3 else None
+
+        def g(rows, c, bad):
+            n = len(rows)
+            cv = _column(cond(rows, c, bad), n)
+            yes = [r for r, v in zip(rows, cv) if v is True]
+            no = [r for r, v in zip(rows, cv) if v is False]
+            parts = []
+            if yes:
+                parts.append((yes, [0 if x is None else x for x in _column(then(yes, c, bad), len(yes))]))
+            if no:
+                if other is None:
+                    parts.append((no, [False] * len(no)))
+                else:
+                    parts.append((no, [0 if x is None else x
+                                       for x in _column(other(no, c, bad), len(no))]))
+            if len(yes) + len(no) < n:
+                rest = [r for r, v in zip(rows, cv) if v is not True and v is not False]
+                parts.append((rest, whole(rest, c, bad)))
+            if len(parts) == 1:
+                return parts[0][1]
+            return self._merge(rows, parts)
+        return g
+
+    def _iferror(self, argg, whole, only_na):
+        """IFERROR / IFNA on single values: the fallback only on the rows that err."""
+        calc = self.calc
+        first, alt = argg
+
+        def g(rows, c, bad):
+            n = len(rows)
+            vals = _column(first(rows, c, bad), n)
+            out, erred, odd = [], [], []
+            for r, v in zip(rows, vals):
+                if is_array(v):
+                    odd.append(r)
+                    out.append(None)
+                    continue
+                s = scalarize(calc, v)
+                if isinstance(s, XlErr) and (not only_na or s is NA):
+                    erred.append(r)
+                    out.append(None)
+                else:
+                    out.append(0 if s is None else v)
+            if not erred and not odd:
+                return out
+            fix = {}
+            if erred:
+                fix.update(zip(erred, [0 if x is None else x for x in _column(alt(erred, c, bad), len(erred))]))
+            if odd:
+                fix.update(zip(odd, whole(odd, c, bad)))
+            return [fix[r] if r in fix else v for r, v in zip(rows, out)]
+        return g
+
+
+def _one_cell(t):
+    return t[0] == "ref" and t[2] == t[4] and t[3] == t[5] and isinstance(t[1], str)
+
+
+def _plain(tree):
+    """True when the tree holds nothing that binds names or builds arrays across rows."""
+    kind = tree[0]
+    if kind in ("lit", "ref"):
+        return True
+    if kind == "bin":
+        return _plain(tree[2]) and _plain(tree[3])
+    if kind == "un":
+        return _plain(tree[2])
+    if kind == "fn":
+        if tree[1] in ("LAMBDA", "LET", "ISOMITTED"):
+            return False
+        return all(_plain(a) for a in tree[2])
+    return False
+
+
+def refs_of(tree):
+    """Every ('ref', ...) node of a tree."""
+    kind = tree[0]
+    if kind == "ref":
+        yield tree
+    elif kind == "bin":
+        yield from refs_of(tree[2])
+        yield from refs_of(tree[3])
+    elif kind == "un":
+        yield from refs_of(tree[2])
+    elif kind == "fn":
+        for a in tree[2]:
+            yield from refs_of(a)
+
+
+__all__ = ["ColumnCompiler", "Const", "MIN_RUN", "NotColumnar", "refs_of", "CompileError",
+           "FormulaSyntaxError"]

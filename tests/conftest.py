@@ -1,0 +1,7 @@
+"""Suite-wide settings."""
+import os
+
+# A failure inside the column path of the engine (kpi_xl.engine.columns) would be
+# hidden from users by computing the cells one by one; in the tests it must show.
+# Set before kpi_xl is imported, and inherited by the `kpi-xl` subprocesses tests run.
+os.environ["KPI_XL_STRICT_COLUMNS"] = "1"
