@@ -184,6 +184,10 @@ class ColumnCompiler:
             col = c_abs if dc is None else c + dc
             if dr is None:
                 return Const(cell(sheet, r_abs, col))
+            if col not in calc.formula_columns(sheet) and not members:
+                # a column of typed-in data: nothing there to compute or to spill into
+                get = const.get
+                return [get((r + dr, col)) for r in rows]
             keys = [(r + dr, col) for r in rows]
             if calc.volatile:
                 # cell() notes volatile inputs: the run is then left to the cell-by-cell path

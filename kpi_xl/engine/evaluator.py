@@ -97,6 +97,7 @@ class Calc:
         self._template_src = {}                        # compiled form -> (text, sheet, row, col)
         self._runs = {s.name: {} for s in book.sheets}  # col -> [[r1, r2, f, state], ...]
         self._column_fns = {}
+        self._formula_columns = {}
         self.column_cells = 0                           # cells computed by column runs
 
     # -- structure -----------------------------------------------------------------
@@ -324,6 +325,13 @@ class Calc:
             self._column_fns[f] = entry
         return entry
 
+    def formula_columns(self, sheet):
+        """The columns of ``sheet`` that hold formulas."""
+        cols = self._formula_columns.get(sheet)
+        if cols is None:
+            cols = self._formula_columns[sheet] = {c for _, c in self.formulas[sheet]}
+        return cols
+
     def column_run(self, sheet, c, run):
         """Compute the cells of one run (rows run[0]..run[1] of column c sharing run[2])."""
         from . import columns
@@ -367,19 +375,20 @@ class Calc:
             # a volatile input: the cell-by-cell path computes and tracks these cells
             run[3] = "cells"
             return
-        n = 0
+        out = []
         for r, v in zip(rows, vals):
-            if r in bad or (r, c) in res:
-                continue   # computed again cell by cell / already computed on demand
             t = type(v)
             if t is float:
                 if v != v or v == _INF or v == -_INF:
                     v = _NUM
             elif not (t is int or t is str or t is bool or t is XlErr):
                 v = self.to_cell_value(v, r, c)
-            res[(r, c)] = v
-            n += 1
-        self.column_cells += n
+            out.append(((r, c), v))
+        if bad or any((r, c) in res for r in rows):
+            # rows computed again cell by cell / already computed on demand meanwhile
+            out = [(k, v) for k, v in out if k[0] not in bad and k not in res]
+        res.update(out)
+        self.column_cells += len(out)
         run[3] = "done"
 
     def _column_deps(self, sheet, c, run, tree, arow, acol):
