@@ -126,6 +126,12 @@ def test_countif_error_criteria_match_errors():
     ("FLOOR.PRECISE(7,A1)", 0),        # a blank significance is 0, not the default 1
     ("MROUND(10,3)", 9),
     ("MROUND(-10,3)", NUM),
+    ("MROUND(,5)", NA),                # an argument left out (Excel's cached value in the oracles)
+    ("MROUND(10,)", NA),
+    ("MROUND(A1,5)", 0),               # a blank cell is 0
+    ("MROUND(TRUE,2)", VALUE),         # no logical values, typed ...
+    ("MROUND(7.5,5)", 10),             # halves away from zero
+    ("MROUND(-7.5,-5)", -10),
     ("QUOTIENT(-7.8,-2.3)", 3),
     ("QUOTIENT(1,0)", DIV0),
     ("GCD(12,18,A1)", 6),              # blank cells are left out
@@ -372,3 +378,9 @@ def test_error_criterion_matches_error_values_not_their_text():
     assert ev('COUNTIF(A1:A4,"#N/A")', **cells) == 1
     assert ev('COUNTIF(A1:A4,"<>#N/A")', **cells) == 3
     assert ev('COUNTIF(A1:A4,"#DIV/0!")', **cells) == 1
+
+
+def test_mround_refuses_logical_values_from_cells():
+    # ... or from a cell: Excel shows #VALUE! for A1 = TRUE (oracle MROUND_edgecases row 54)
+    assert ev("MROUND(A1,2)", A1=True) == VALUE
+    assert ev("MROUND(2,A1)", A1=False) == VALUE

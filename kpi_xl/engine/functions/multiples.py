@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import DIV0, NUM, ExcelRaise, to_number
+from ..values import DIV0, NA, NUM, VALUE, ExcelRaise, to_number
 from . import excel
 from .helpers import elementwise
 
@@ -100,10 +100,11 @@ def CEILING_PRECISE(x, *opt):
     return _multiple(x, s, up=True)
 
 
-@excel("MROUND", min_args=2, max_args=2)
 @elementwise
-def MROUND(x, sig):
+def _mround(x, sig):
     """Returns a number rounded to the desired multiple."""
+    if type(x) is bool or type(sig) is bool:
+        raise ExcelRaise(VALUE)   # MROUND takes no logical values, typed or from a cell
     x, s = _arg(x), _arg(sig)
     if s == 0:
         return 0
@@ -113,6 +114,18 @@ def MROUND(x, sig):
     # half away from zero, forgiving the last bits of the quotient
     k = math.floor(abs(q) + 0.5 + 1e-12) * (1 if q >= 0 else -1)
     return k * s
+
+
+@excel("MROUND", min_args=2, max_args=2)
+def MROUND(calc, x, sig):
+    """Returns a number rounded to the desired multiple."""
+    if x is None or sig is None:
+        # an argument left out, MROUND(,5); a blank cell arrives as a reference and counts as 0
+        return NA
+    return _mround(calc, x, sig)
+
+
+MROUND.scalar_args = True
 
 
 def _integers(calc, args):
