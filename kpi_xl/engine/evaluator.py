@@ -59,6 +59,7 @@ class Calc:
         self.formulas = {s.name: s.formulas for s in book.sheets}
         self.arrays = {s.name: s.arrays for s in book.sheets}
         self.hidden_rows = {s.name: s.hidden_rows for s in book.sheets}
+        self.filtered_rows = {s.name: s.filtered_rows for s in book.sheets}
         self.results = {s.name: {} for s in book.sheets}
         self.array_member = {}
         for s in book.sheets:

@@ -11,6 +11,7 @@ class SheetInput:
     formulas: dict = field(default_factory=dict)  # (row, col) -> formula text without "="
     arrays: dict = field(default_factory=dict)    # anchor (row, col) -> (r1, c1, r2, c2)
     hidden_rows: set = field(default_factory=set)
+    filtered_rows: set = field(default_factory=set)   # of the hidden rows, those a filter hid
 
 
 @dataclass

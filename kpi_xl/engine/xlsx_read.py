@@ -133,6 +133,14 @@ class SheetData:
     data_tables: Dict[Cell, DataTableFormula] = field(default_factory=dict)  # by anchor
     tables: List[TableData] = field(default_factory=list)
     hidden_rows: Set[int] = field(default_factory=set)   # rows hidden by the user or a filter
+    # Areas (r1, c1, r2, c2, header row included) of the sheet's and its tables' filters
+    # that filter on something: hidden rows below their header are rows a filter took out.
+    filter_areas: List[Tuple[int, int, int, int]] = field(default_factory=list)
+
+    @property
+    def filtered_rows(self) -> Set[int]:
+        return {r for r in self.hidden_rows
+                if any(a[0] < r <= a[2] for a in self.filter_areas)}
 
 
 @dataclass
@@ -1035,8 +1043,28 @@ def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
     return out
 
 
+# A sheet's own filter: <autoFilter ref="A1:D9"> with the <filterColumn> that filters.
+_SHEET_FILTER = re.compile(rb'<(?:\w+:)?autoFilter\b[^>]*?\sref="([^"]+)"[^>]*?(/?)>')
+
+
+def _sheet_filter_area(pkg, sheet, xml):
+    # the sheet's filter comes after its cells (table filters live in the table parts)
+    i = xml.find(b"autoFilter", max(xml.rfind(b"sheetData"), 0))
+    if i < 0:
+        return
+    m = _SHEET_FILTER.search(xml, xml.rfind(b"<", 0, i))
+    if m is None or m.group(2) or xml.find(b"filterColumn", m.end(),
+                                           xml.find(b"autoFilter", m.end())) < 0:
+        return
+    try:
+        sheet.filter_areas.append(parse_range_ref(m.group(1).decode()))
+    except (ValueError, UnicodeDecodeError):
+        pass   # an unreadable filter range: its hidden rows count as hidden by hand
+
+
 def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
     xml = pkg.read(sheet.part)
+    _sheet_filter_area(pkg, sheet, xml)
     if not _has_dtd(xml):
         try:
             if _read_cells_direct(pkg, sheet, xml, strings, date1904):
@@ -1258,6 +1286,12 @@ def _read_tables(pkg: _Package, sheet: SheetData) -> List[TableData]:
                 totals_row_label=col.get("totalsRowLabel")))
         ref = root.get("ref", "")
         name = root.get("name") or root.get("displayName", "")
+        auto = root.find(f"{{{ns}}}autoFilter")
+        if auto is not None and auto.find(f"{{{ns}}}filterColumn") is not None:
+            try:
+                sheet.filter_areas.append(parse_range_ref(auto.get("ref") or ref))
+            except ValueError:
+                pass   # an unreadable filter range: its hidden rows count as hidden by hand
         tables.append(TableData(
             name=name, display_name=root.get("displayName", name), sheet=sheet.name, part=part,
             ref=ref, bounds=_bounds(pkg, sheet, ref),

@@ -708,9 +708,10 @@ def SUBTOTAL(calc, fn_num, *refs):
             return VALUE
         rows = []
         formulas = calc.formulas[ref.sheet]
-        hidden = calc.hidden_rows[ref.sheet]
+        # 1-11 leave out the rows a filter took out; 101-111 every hidden row
+        hidden = calc.hidden_rows[ref.sheet] if skip_hidden else calc.filtered_rows[ref.sheet]
         for r, row in zip(range(ref.r1, ref.r2 + 1), calc.range_rows(ref)):
-            if skip_hidden and r in hidden:
+            if r in hidden:
                 continue
             vals = []
             for c, v in zip(range(ref.c1, ref.c2 + 1), row):
