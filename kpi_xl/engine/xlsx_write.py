@@ -551,7 +551,8 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
     ``values`` maps sheet name -> {(row, col): value}; a value is a number, str,
     bool, CellError, or None / "" for an empty result.  Only those cells'
     ``<v>`` and ``t`` change.  With ``values_only`` every formula is removed,
-    leaving its value, and the calculation chain goes too.  ``dst`` may be
+    leaving its value, and the calculation chain and the tables' column formulas
+    go too.  ``dst`` may be
     ``src``: the file is replaced atomically.
     """
     src = os.fspath(src)
@@ -596,9 +597,27 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
         pkg.close()
 
 
+# A table column's formula, which Excel would otherwise fill into the column again
+# (and flag every value-only cell of it as inconsistent).
+_CALCULATED_COLUMN = re.compile(
+    rb"<(\w+:)?calculatedColumnFormula\b[^>]*?(?:/>|>.*?</\1?calculatedColumnFormula>)", re.S)
+
+
+def _table_parts(pkg: _Package, edits) -> set:
+    parts = set()
+    for sheet_part in edits:
+        for rel_type, target, mode in pkg.rels(sheet_part).values():
+            if mode != "External" and rel_type.endswith("/table"):
+                part = pkg.find(target)
+                if part is not None:
+                    parts.add(part)
+    return parts
+
+
 def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_part):
     zin = pkg.zip
     ct_xml = rels_xml = None
+    tables = _table_parts(pkg, edits) if values_only else set()
     if values_only and calc_chain:
         ct_name = pkg.find("[Content_Types].xml")
         ct_xml, rels_xml = _remove_calc_chain_refs(
@@ -629,6 +648,8 @@ def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_pa
                 _rewrite(zout, info, new_xml)
             elif values_only and calc_chain and name == calc_chain:
                 continue
+            elif name in tables and b"calculatedColumnFormula" in (xml := zin.read(info)):
+                _rewrite(zout, info, _CALCULATED_COLUMN.sub(b"", xml))
             elif ct_xml is not None and name == pkg.find("[Content_Types].xml"):
                 _rewrite(zout, info, ct_xml)
             elif rels_xml is not None and name == wb_rels_part:

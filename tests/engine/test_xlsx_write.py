@@ -632,3 +632,25 @@ def test_split_edit_refuses_input_cells_like_the_cell_by_cell_edit(tmp_path):
     with pytest.raises(WorkbookWriteError, match=r"no cell Sheet!C1"):
         write_values(src, src, {"Sheet": {(1, 3): 1.0}})
     assert src.read_bytes() == before
+
+
+def test_values_only_drops_table_column_formulas(tmp_path):
+    # Excel fills a table's calculatedColumnFormula into new rows and flags cells that
+    # differ from it: in a copy without formulas the tables lose theirs, nothing else.
+    src = oracle("ironcalc__calc_test_no_export__tables.xlsx")
+    book = read_workbook(src)
+    out = tmp_path / "values.xlsx"
+    write_values(src, out, {}, values_only=True)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out) as zout:
+        tables = [n for n in zin.namelist() if n.startswith("xl/tables/")]
+        assert sum(zin.read(n).count(b"<calculatedColumnFormula") for n in tables) == 6
+        for n in tables:
+            before, after = zin.read(n), zout.read(n)
+            assert b"calculatedColumnFormula" not in after
+            assert re.sub(rb"<calculatedColumnFormula>.*?</calculatedColumnFormula>", b"",
+                          before, flags=re.S) == after
+    after = read_workbook(out)
+    assert [t.name for t in after.tables] == [t.name for t in book.tables]
+    assert all(c.calculated_formula is None for t in after.tables for c in t.columns)
+    assert all(not s.formulas for s in after.sheets)
+    openpyxl.load_workbook(out)
