@@ -57,6 +57,26 @@ def _cols(args, n):
     return [repeat(a.v, n) if type(a) is Const else a for a in args]
 
 
+def _guarded(call, rows, items, bad):
+    """``call(*item)`` for each row's item (``items()`` gives them afresh); a row whose call
+    raises shows #VALUE! here and goes into ``bad``, to be computed again cell by cell."""
+    try:
+        return [call(*a) for a in items()]
+    except RecursionError:
+        raise
+    except Exception:
+        out = []
+        for r, a in zip(rows, items()):
+            try:
+                out.append(call(*a))
+            except RecursionError:
+                raise
+            except Exception:
+                out.append(VALUE)
+                bad.add(r)
+        return out
+
+
 class ColumnBug(Exception):
     """The column path went wrong (never a user's problem: the cells are computed one by one)."""
 
@@ -98,21 +118,7 @@ class ColumnCompiler:
     @staticmethod
     def _rowwise(f):
         def g(rows, c, bad):
-            try:
-                return [f(r, c) for r in rows]
-            except RecursionError:
-                raise
-            except Exception:
-                out = []
-                for r in rows:
-                    try:
-                        out.append(f(r, c))
-                    except RecursionError:
-                        raise
-                    except Exception:
-                        out.append(VALUE)
-                        bad.add(r)
-                return out
+            return _guarded(f, rows, lambda: ((r, c) for r in rows), bad)
         return g
 
     def _each(self, fn, args):
@@ -125,22 +131,7 @@ class ColumnCompiler:
             vals = [a(rows, c, bad) for a in args]
             if all(type(v) is Const for v in vals):
                 vals = [_column(v, n) for v in vals]
-            cols = _cols(vals, n)
-            try:
-                return [fn(*a) for a in zip(*cols)]
-            except RecursionError:
-                raise
-            except Exception:
-                out = []
-                for r, a in zip(rows, zip(*_cols(vals, n))):
-                    try:
-                        out.append(fn(*a))
-                    except RecursionError:
-                        raise
-                    except Exception:
-                        out.append(VALUE)
-                        bad.add(r)
-                return out
+            return _guarded(fn, rows, lambda: zip(*_cols(vals, n)), bad)
         return g
 
     # -- nodes --------------------------------------------------------------------------
@@ -328,16 +319,8 @@ class ColumnCompiler:
         def g(rows, c, bad):
             n = len(rows)
             cols = _cols([a(rows, c, bad) for a in argg], n)
-            out = []
-            for r, a in zip(rows, zip(*cols) if cols else repeat((), n)):
-                try:
-                    out.append(fn(calc, r, c, *a))
-                except RecursionError:
-                    raise
-                except Exception:
-                    out.append(VALUE)
-                    bad.add(r)
-            return out
+            return _guarded(lambda r, *a: fn(calc, r, c, *a), rows,
+                            lambda: zip(rows, *cols) if cols else ((r,) for r in rows), bad)
         return g
 
     @staticmethod

@@ -376,15 +376,8 @@ class Calc:
             # a volatile input: the cell-by-cell path computes and tracks these cells
             run[3] = "cells"
             return
-        out = []
-        for r, v in zip(rows, vals):
-            t = type(v)
-            if t is float:
-                if v != v or v == _INF or v == -_INF:
-                    v = _NUM
-            elif not (t is int or t is str or t is bool or t is XlErr):
-                v = self.to_cell_value(v, r, c)
-            out.append(((r, c), v))
+        as_cell = self._as_cell
+        out = [((r, c), as_cell(v, r, c)) for r, v in zip(rows, vals)]
         if bad or any((r, c) in res for r in rows):
             # rows computed again cell by cell / already computed on demand meanwhile
             out = [(k, v) for k, v in out if k[0] not in bad and k not in res]
@@ -478,13 +471,19 @@ class Calc:
         if in_array:
             self._spill(sheet, r, c, self.arrays[sheet][rc], v)
             return self.results[sheet][rc]
+        v = self._as_cell(v, r, c)
+        self.results[sheet][rc] = v
+        return v
+
+    def _as_cell(self, v, r, c):
+        """What a cell shows for a formula's result: #NUM! for infinities and NaN, one
+        value for a reference or an array."""
         t = type(v)
         if t is float:
             if v != v or v == _INF or v == -_INF:
-                v = _NUM
+                return _NUM
         elif not (t is int or t is str or t is bool or t is XlErr):
-            v = self.to_cell_value(v, r, c)
-        self.results[sheet][rc] = v
+            return self.to_cell_value(v, r, c)
         return v
 
     def to_cell_value(self, v, r, c):

@@ -194,20 +194,31 @@ def _xlookup_table_column(horizontal):
         keys, sorted_numbers = _keys_of(calc, rows, _first_row if horizontal else _first_col)
         if not sorted_numbers:
             return None
-        out = []
-        for x in args[0]:
-            tx = type(x)
-            if tx is float or tx is int:
-                i = _approx_index(keys, x, sorted_numbers=True)
-                if i < 0:
-                    out.append(NA)
-                else:
-                    v = rows[k - 1][i] if horizontal else rows[i][k - 1]
-                    out.append(0 if v is None else v)
+        res = rows[k - 1] if horizontal else [row[k - 1] for row in rows]
+        return _band_column(args[0], keys, res)
+    return column
+
+
+def _band_column(values, keys, res):
+    """Each numeric value looked up in ascending numeric ``keys``: ``res`` at the last key
+    not above it (#N/A below the first); other values, or a position beyond ``res``,
+    GENERIC."""
+    out = []
+    m = len(res)
+    for x in values:
+        tx = type(x)
+        if tx is float or tx is int:
+            i = _approx_index(keys, x, sorted_numbers=True)
+            if i < 0:
+                out.append(NA)
+            elif i < m:
+                v = res[i]
+                out.append(0 if v is None else v)
             else:
                 out.append(GENERIC)
-        return out
-    return column
+        else:
+            out.append(GENERIC)
+    return out
 
 
 excel("VLOOKUP", min_args=3, max_args=4)(_xlookup_table(False)).column = _xlookup_table_column(False)
@@ -266,22 +277,7 @@ def _lookup_column(calc, args, n):
     res = _vector(calc, result)
     if not sorted_numbers or res is None:
         return None
-    m = len(res)
-    out = []
-    for x in args[0]:
-        tx = type(x)
-        if tx is float or tx is int:
-            i = _approx_index(keys, x, sorted_numbers=True)
-            if i < 0:
-                out.append(NA)
-            elif i < m:
-                v = res[i]
-                out.append(0 if v is None else v)
-            else:
-                out.append(GENERIC)
-        else:
-            out.append(GENERIC)
-    return out
+    return _band_column(args[0], keys, res)
 
 
 LOOKUP.column = _lookup_column
