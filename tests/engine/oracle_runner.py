@@ -30,7 +30,7 @@ KPI_RELEVANT = ("LOOKUP", "VLOOKUP", "HLOOKUP", "XLOOKUP", "INDEX", "MATCH", "XM
                 "AVERAGEIF", "AVERAGEIFS", "ROUND", "ROUNDUP", "ROUNDDOWN", "MIN", "MAX", "RANK",
                 "RANK.EQ", "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC", "PERCENTRANK",
                 "PERCENTRANK.INC", "PERCENTRANK.EXC", "TEXT", "DATE", "YEAR", "MONTH", "DAY",
-                "EDATE", "EOMONTH", "DATEDIF", "WEEKDAY", "NETWORKDAYS", "WORKDAY")
+                "EDATE", "EOMONTH", "DATEDIF", "WEEKDAY", "NETWORKDAYS", "WORKDAY", "YEARFRAC")
 _FN = re.compile(r"(?:_xlfn\.|_xlws\.)?([A-Z][A-Z0-9.]*)\(", re.I)
 
 

@@ -26,6 +26,19 @@ from test_functions_misc import NUM, ev
     # 1 Sep→1 Apr is −150 days, 1 Jan→1 Mar 60: 247.5 × (−150 + 60)/90.
     ("ACCRINT(DATE(2017,1,1),DATE(2017,12,1),DATE(2017,4,1),0.33,3000,4,4,FALSE)", -247.5),
     ("ACCRINT(DATE(2017,1,1),DATE(2017,12,1),DATE(2017,4,1),0.33,3000,4,4,TRUE)", 247.5),
+    # Settlement after first_interest, calc_method TRUE: each coupon period wholly before
+    # settlement counts 1, the one holding it its days over the normal period. Actual/actual:
+    # 1 Jun→1 Dec 21 and 1 Dec 21→1 Jun 22 whole, then 1 Jun→1 Sep 22 is 30 + 31 + 31 = 92
+    # days of the 183 from 1 Jun to 1 Dec 21: 3.75 × (2 + 92/183) (Excel 9.385245901639344).
+    ("ACCRINT(DATE(2021,6,1),DATE(2021,12,1),DATE(2022,9,1),0.075,100,2,1,TRUE)",
+     3.75 * (2 + 92 / 183)),
+    # Actual/360: 1 Jan→1 Apr 21 is 31 + 28 + 31 = 90 days of 180: 3.75 × 2.5.
+    ("ACCRINT(DATE(2020,1,1),DATE(2020,7,1),DATE(2021,4,1),0.075,100,2,2,TRUE)", 3.75 * 2.5),
+    # A settlement on a coupon date counts the period ending there in days: 1 Jul 20→1 Jan 21
+    # is 184 days over the 182 from 1 Jan to 1 Jul 2020: 62.5 × (1 + 184/182)
+    # (Excel 125.68681318681318).
+    ("ACCRINT(DATE(2020,1,1),DATE(2020,7,1),DATE(2021,1,1),0.025,5000,2,1,TRUE)",
+     62.5 * (1 + 184 / 182)),
 ])
 def test_accrint(formula, expected):
     assert ev(formula) == pytest.approx(expected, rel=1e-12)
@@ -40,6 +53,45 @@ def test_accrint(formula, expected):
 ])
 def test_accrint_rejects(formula):
     assert ev(formula) == NUM
+
+
+# -- ACCRINTM: par × rate × YEARFRAC(issue, settlement, basis) ---------------------------
+@pytest.mark.parametrize("formula, expected", [
+    # Microsoft's example: 1 Apr → 15 Jun 2008 (39539 → 39614) is 75 days, actual/365.
+    ("ACCRINTM(39539,39614,0.1,1000,3)", 100 * 75 / 365),
+    # 15 Nov 2023 → 15 Mar 2024 is 121 days with 29 February inside: over 366
+    # (Excel 33.060109289617486).
+    ("ACCRINTM(DATE(2023,11,15),DATE(2024,3,15),0.1,1000,1)", 100 * 121 / 366),
+    # Basis omitted is US 30/360: 28 Feb 2023 is the 30th, so to 15 Jun is 3 × 30 + 15 = 105.
+    ("ACCRINTM(DATE(2023,2,28),DATE(2023,6,15),0.1,1000)", 100 * 105 / 360),
+    # European 30/360: 15 Jan → 31 Mar is 2 × 30 + 15 = 75 days.
+    ("ACCRINTM(DATE(2023,1,15),DATE(2023,3,31),0.1,1000,4)", 100 * 75 / 360),
+    ("ACCRINTM(39539.9,39614.2,0.1,1000,2.7)", 100 * 75 / 360),   # whole days, basis 2
+])
+def test_accrintm(formula, expected):
+    assert ev(formula) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ("ACCRINTM(39614,39539,0.1,1000,3)", NUM),       # issue after settlement
+    ("ACCRINTM(39539,39539,0.1,1000,3)", NUM),       # issue = settlement
+    ("ACCRINTM(39539,39614,0,1000,3)", NUM),
+    ("ACCRINTM(39539,39614,0.1,0,3)", NUM),
+    ("ACCRINTM(39539,39614,0.1,1000,5)", NUM),
+    ("ACCRINTM(-1,39614,0.1,1000,3)", NUM),
+    ('ACCRINTM("abc",39614,0.1,1000,3)', XlErr("#VALUE!")),
+    ("ACCRINTM(39539,1/0,0.1,1000)", XlErr("#DIV/0!")),
+])
+def test_accrintm_rejects(formula, expected):
+    assert ev(formula) == expected
+
+
+def test_accrintm_takes_no_logicals():
+    # as YEARFRAC's oracle cells show for a logical date or basis read from a cell
+    assert ev("ACCRINTM(39539,39614,0.1,1000,A1)", A1=True) == XlErr("#VALUE!")
+    assert ev("ACCRINTM(A1,39614,0.1,1000,3)", A1=False) == XlErr("#VALUE!")
+    # an empty basis is US 30/360: 1 Apr → 15 Jun is 2 × 30 + 14 = 74 days
+    assert ev("ACCRINTM(39539,39614,0.1,1000,A1)", A1=None) == pytest.approx(100 * 74 / 360)
 
 
 # -- MIRR: (future value of the inflows at the reinvestment rate / −present value of the

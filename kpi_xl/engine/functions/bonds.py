@@ -11,8 +11,12 @@ periods the holding covers, and the oracle workbooks show the differences plainl
   TRUE and 0 when it is FALSE (hence negative results for FALSE);
 * the period holding issue counts its days from issue to the period end over the
   period's own length, which for actual/360 is a 30/360 count of the period;
-* a settlement after ``first_interest`` (with ``calc_method`` TRUE) adds the days
-  from ``first_interest`` on, over the length of the period before it.
+* a settlement after ``first_interest`` (with ``calc_method`` TRUE) adds 1 for each
+  coupon period from ``first_interest`` that ends before settlement, and the days of
+  the period holding settlement over the normal period length (a settlement on a
+  coupon date counts the period ending there in days).
+
+ACCRINTM, interest paid at maturity, is simply par × rate × YEARFRAC(issue, settlement).
 """
 from __future__ import annotations
 
@@ -20,9 +24,9 @@ import calendar
 import datetime as dt
 import math
 
-from ..values import NUM, ExcelRaise, to_bool, to_number
+from ..values import NUM, VALUE, ExcelRaise, to_bool, to_number
 from . import excel
-from .dates import serial_to_date
+from .dates import day_count_basis, serial_to_date, whole_day_serial, year_fraction
 from .helpers import elementwise
 
 
@@ -80,6 +84,21 @@ def _period_days(pcd, ncd, basis, freq):
     return _days360_eu(pcd, ncd)
 
 
+def _whole_periods(first, settle, step, month_end):
+    """How many coupon dates after ``first`` fall before ``settle`` (a settlement on a
+    coupon date still counts that period in days, not as a whole one)."""
+    k = max(0, ((settle.year - first.year) * 12 + settle.month - first.month) // step)
+    while k > 0 and _shift(first, k * step, month_end) >= settle:
+        k -= 1
+    while True:
+        try:
+            if _shift(first, (k + 1) * step, month_end) >= settle:
+                return k
+        except ExcelRaise:  # the next coupon date would fall after 9999
+            return k
+        k += 1
+
+
 def accrued_interest(issue, first, settle, rate, par, freq, basis, from_issue):
     """ACCRINT on dates; ``from_issue`` is calc_method."""
     step = 12 // freq
@@ -89,12 +108,15 @@ def accrued_interest(issue, first, settle, rate, par, freq, basis, from_issue):
         normal = (first - before_first).days
     else:
         normal = (365 if basis == 3 else 360) / freq
+    share = 0
     if settle > first and from_issue:
-        start = first
+        whole = _whole_periods(first, settle, step, month_end)
+        share += whole
+        start = _shift(first, whole * step, month_end)
+        ncd = first
     else:
-        start = before_first
-    share = _accrued_days(max(issue, start), settle, basis) / normal
-    ncd = start
+        start = ncd = before_first
+    share += _accrued_days(max(issue, start), settle, basis) / normal
     while ncd > issue:
         pcd = _shift(ncd, -step, month_end)
         if issue <= pcd:
@@ -118,3 +140,18 @@ def ACCRINT(issue, first_interest, settlement, rate, par, frequency, basis=None,
     if r <= 0 or p <= 0 or freq not in (1, 2, 4) or b not in range(5) or dates[0] >= dates[2]:
         raise ExcelRaise(NUM)
     return accrued_interest(*dates, r, p, freq, b, from_issue)
+
+
+@excel("ACCRINTM", min_args=4, max_args=5)
+@elementwise
+def ACCRINTM(issue, settlement, rate, par, basis=None):
+    """Returns the accrued interest for a security that pays interest at maturity."""
+    # Like YEARFRAC's, its arguments take no logicals (TRUE is no date, rate or par).
+    if any(isinstance(v, bool) for v in (issue, settlement, rate, par)):
+        raise ExcelRaise(VALUE)
+    first, last, r, p = (to_number(v) for v in (issue, settlement, rate, par))
+    b = day_count_basis(basis)
+    first, last = whole_day_serial(first), whole_day_serial(last)
+    if r <= 0 or p <= 0 or first >= last:
+        raise ExcelRaise(NUM)
+    return p * r * year_fraction(first, last, b)

@@ -149,6 +149,117 @@ def DAYS360(start, end, method=None):
     return (y2 - y1) * 360 + (m2 - m1) * 30 + (d2 - d1)
 
 
+# -- YEARFRAC ---------------------------------------------------------------------------
+
+def _is_leap(y):
+    # Excel's calendar holds a 29 February 1900 (serial 60), so its 1900 is a leap year.
+    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0 or y == 1900)
+
+
+def _last_of_february(y, m, d):
+    return m == 2 and d == (29 if _is_leap(y) else 28)
+
+
+def _jan1(y):
+    """Serial number of 1 January of year ``y`` (1900-10000: 10000 is the day after 9999)."""
+    return date_to_serial(dt.date(y - 1, 12, 31)) + 1
+
+
+def _us_30_360(a, b):
+    """Days from serial ``a`` to ``b`` (a ≤ b) on YEARFRAC's US 30/360 count.
+
+    Not DAYS360's rule: a start on the last of February counts as the 30th, but moves the
+    end only when that is the last of February too; an end on the 31st counts as the 30th
+    only when the start is the 30th or 31st (so 28 Feb → 31 Mar is 31 days, not 30)."""
+    y1, m1, d1 = _ymd(a)
+    y2, m2, d2 = _ymd(b)
+    if d1 >= 30:
+        d1 = 30
+        if d2 == 31:
+            d2 = 30
+    elif _last_of_february(y1, m1, d1):
+        d1 = 30
+        if _last_of_february(y2, m2, d2):
+            d2 = 30
+    return (y2 - y1) * 360 + (m2 - m1) * 30 + (d2 - d1)
+
+
+def _eu_30_360(a, b):
+    y1, m1, d1 = _ymd(a)
+    y2, m2, d2 = _ymd(b)
+    return (y2 - y1) * 360 + (m2 - m1) * 30 + (min(d2, 30) - min(d1, 30))
+
+
+def _actual_actual(a, b):
+    """Actual/actual: within a year, the days over 366 when a 29 February lies in the period
+    (either end included) and 365 otherwise; over a longer period, the days over the average
+    length of the calendar years it touches, whole."""
+    y1, m1, d1 = _ymd(a)
+    y2, m2, d2 = _ymd(b)
+    days = b - a
+    # "Within a year" compares month and day: 29 Feb 2024 → 28 Feb 2025 is within a year.
+    if y1 == y2 or (y2 == y1 + 1 and (m1, d1) >= (m2, d2)):
+        leap_day_inside = (_is_leap(y1) and (m1, d1) <= (2, 29)) or \
+                          (_is_leap(y2) and (m2, d2) >= (2, 29))
+        return days / (366 if leap_day_inside else 365)
+    average_year = (_jan1(y2 + 1) - _jan1(y1)) / (y2 - y1 + 1)
+    return days / average_year
+
+
+def year_fraction(a, b, basis):
+    """The fraction of a year between whole serial dates ``a`` and ``b`` on a day-count
+    basis 0-4, as YEARFRAC counts it; the earlier date is the start whichever comes first."""
+    if a > b:
+        a, b = b, a
+    if basis == 0:
+        return _us_30_360(a, b) / 360
+    if basis == 1:
+        return _actual_actual(a, b)
+    if basis == 2:
+        return (b - a) / 360
+    if basis == 3:
+        return (b - a) / 365
+    return _eu_30_360(a, b) / 360
+
+
+def day_count_basis(basis):
+    """A basis argument of the day-count functions: omitted or empty is 0, a fraction is
+    cut to its whole part, anything outside 0-4 is #NUM! and a logical #VALUE!."""
+    if basis is None:
+        return 0
+    if isinstance(basis, bool):
+        raise ExcelRaise(VALUE)
+    b = math.trunc(to_number(basis))
+    if not 0 <= b <= 4:
+        raise ExcelRaise(NUM)
+    return b
+
+
+def _whole_date(v):
+    # Logicals are no dates here (TRUE as a start date is #VALUE!, as Excel has it).
+    if isinstance(v, bool):
+        raise ExcelRaise(VALUE)
+    return to_number(v)
+
+
+def whole_day_serial(n):
+    """A coerced date argument cut to its day: #NUM! before 0 or after 31 Dec 9999."""
+    if n < 0 or n >= MAX_SERIAL + 1:
+        raise ExcelRaise(NUM)
+    return int(math.floor(n))
+
+
+@excel("YEARFRAC", min_args=2, max_args=3)
+@elementwise
+def YEARFRAC(start_date, end_date, basis=None):
+    """Returns the year fraction representing the number of whole days between start_date and end_date."""
+    # Every argument is read before any is judged: text that is no date is #VALUE! even
+    # beside a date out of range.
+    a, b = _whole_date(start_date), _whole_date(end_date)
+    k = day_count_basis(basis)
+    return year_fraction(whole_day_serial(a), whole_day_serial(b), k)
+
+
 @excel("WEEKDAY", min_args=1, max_args=2)
 @elementwise
 def WEEKDAY(s, kind=1):
