@@ -159,6 +159,8 @@ def _oracle_files(tier):
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).parent))
     import oracle_runner
+    if not (oracle_runner.ORACLES / "MANIFEST.tsv").is_file():
+        pytest.skip("shared/oracles is not beside the project")
     return [str(oracle_runner.ORACLES / "files" / r["file"]) for r in oracle_runner.manifest()
             if tier is None or r["tier"] == tier]
 
