@@ -21,11 +21,10 @@ from __future__ import annotations
 import os
 from itertools import repeat
 
-from .compiler import CompileError
 from .functions.operators import BINARY, UNARY
 from .functions.helpers import GENERIC, is_array, scalarize
-from .parser import FormulaSyntaxError, parse
-from .values import NA, VALUE, ExcelRaise, Ref, XlErr
+from .parser import parse
+from .values import NA, VALUE, Ref, XlErr
 
 #: Runs shorter than this are left to the cell-by-cell path.
 MIN_RUN = 4
@@ -35,8 +34,6 @@ MIN_RUN = 4
 STRICT = os.environ.get("KPI_XL_STRICT_COLUMNS") == "1"
 
 _PENDING = object()
-_INF = float("inf")
-_NUM = XlErr("#NUM!")
 _PASS_THROUGH = frozenset(("IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH"))
 
 
@@ -55,6 +52,11 @@ def _column(x, n):
 
 def _cols(args, n):
     return [repeat(a.v, n) if type(a) is Const else a for a in args]
+
+
+def _blank_as_zero(g, rows, c, bad):
+    """A branch's values over its rows, a blank result as 0 (what IF and IFERROR give)."""
+    return [0 if x is None else x for x in _column(g(rows, c, bad), len(rows))]
 
 
 def _guarded(call, rows, items, bad):
@@ -298,18 +300,15 @@ class ColumnCompiler:
                 raise
             except Exception:
                 out = None
-            cols = _cols(vals, n)
             if out is None:
                 out = [GENERIC] * n
-            for i, (r, a) in enumerate(zip(rows, zip(*cols) if cols else repeat((), n))):
-                if out[i] is GENERIC:
-                    try:
-                        out[i] = fn(calc, *a)
-                    except RecursionError:
-                        raise
-                    except Exception:
-                        out[i] = VALUE
-                        bad.add(r)
+            todo = [i for i, v in enumerate(out) if v is GENERIC]
+            if todo:
+                args = list(zip(*_cols(vals, n))) if vals else [()] * n
+                done = _guarded(lambda *a: fn(calc, *a), [rows[i] for i in todo],
+                                lambda: (args[i] for i in todo), bad)
+                for i, v in zip(todo, done):
+                    out[i] = v
             return out
         return g
 
@@ -343,13 +342,10 @@ class ColumnCompiler:
             no = [r for r, v in zip(rows, cv) if v is False]
             parts = []
             if yes:
-                parts.append((yes, [0 if x is None else x for x in _column(then(yes, c, bad), len(yes))]))
+                parts.append((yes, _blank_as_zero(then, yes, c, bad)))
             if no:
-                if other is None:
-                    parts.append((no, [False] * len(no)))
-                else:
-                    parts.append((no, [0 if x is None else x
-                                       for x in _column(other(no, c, bad), len(no))]))
+                parts.append((no, [False] * len(no) if other is None
+                              else _blank_as_zero(other, no, c, bad)))
             if len(yes) + len(no) < n:
                 rest = [r for r, v in zip(rows, cv) if v is not True and v is not False]
                 parts.append((rest, whole(rest, c, bad)))
@@ -382,7 +378,7 @@ class ColumnCompiler:
                 return out
             fix = {}
             if erred:
-                fix.update(zip(erred, [0 if x is None else x for x in _column(alt(erred, c, bad), len(erred))]))
+                fix.update(zip(erred, _blank_as_zero(alt, erred, c, bad)))
             if odd:
                 fix.update(zip(odd, whole(odd, c, bad)))
             return [fix[r] if r in fix else v for r, v in zip(rows, out)]
@@ -393,36 +389,29 @@ def _one_cell(t):
     return t[0] == "ref" and t[2] == t[4] and t[3] == t[5] and isinstance(t[1], str)
 
 
+def _nodes(tree):
+    """The nodes of a tree, through operators and function calls (any other node is a leaf)."""
+    yield tree
+    kind = tree[0]
+    if kind == "bin":
+        yield from _nodes(tree[2])
+        yield from _nodes(tree[3])
+    elif kind == "un":
+        yield from _nodes(tree[2])
+    elif kind == "fn":
+        for a in tree[2]:
+            yield from _nodes(a)
+
+
 def _plain(tree):
     """True when the tree holds nothing that binds names or builds arrays across rows."""
-    kind = tree[0]
-    if kind in ("lit", "ref"):
-        return True
-    if kind == "bin":
-        return _plain(tree[2]) and _plain(tree[3])
-    if kind == "un":
-        return _plain(tree[2])
-    if kind == "fn":
-        if tree[1] in ("LAMBDA", "LET", "ISOMITTED"):
-            return False
-        return all(_plain(a) for a in tree[2])
-    return False
+    return all(t[0] in ("lit", "ref", "bin", "un") or
+               t[0] == "fn" and t[1] not in ("LAMBDA", "LET", "ISOMITTED") for t in _nodes(tree))
 
 
 def refs_of(tree):
     """Every ('ref', ...) node of a tree."""
-    kind = tree[0]
-    if kind == "ref":
-        yield tree
-    elif kind == "bin":
-        yield from refs_of(tree[2])
-        yield from refs_of(tree[3])
-    elif kind == "un":
-        yield from refs_of(tree[2])
-    elif kind == "fn":
-        for a in tree[2]:
-            yield from refs_of(a)
+    return (t for t in _nodes(tree) if t[0] == "ref")
 
 
-__all__ = ["ColumnCompiler", "Const", "MIN_RUN", "NotColumnar", "refs_of", "CompileError",
-           "FormulaSyntaxError"]
+__all__ = ["ColumnBug", "ColumnCompiler", "Const", "MIN_RUN", "NotColumnar", "STRICT", "refs_of"]
