@@ -13,7 +13,8 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
-from .columns import MIN_RUN
+from . import columns as _columns
+from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, refs_of
 from .compiler import CompileError, Compiler, relative_key, relative_row_runs
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
@@ -260,9 +261,9 @@ class Calc:
         Down each column, the next cell's text is predicted from the last compiled
         one by shifting the row numbers of its relative references; a cell whose
         text is exactly the prediction shares the compiled form (one string format
-        and one comparison per cell).  Consecutive cells sharing a form make the
-        column's runs, computed together when columns are on.  Any other cell takes the slow path of
-        compiled_for and becomes the new basis of prediction.
+        and one comparison per cell).  Any other cell takes the slow path of
+        compiled_for and becomes the new basis of prediction.  Consecutive cells
+        sharing a form make the column's runs, computed together when columns are on.
         """
         columns = {}
         for (r, c), text in self.formulas[sheet].items():
@@ -282,16 +283,11 @@ class Calc:
                     dr = r - r0
                     if fmt % tuple([v + dr for v in rows]) == text:
                         assigned[(r, c)] = f
-                        if run is not None and run[1] == r - 1 and run[2] is f and (r, c) not in arrays:
-                            run[1] = r
-                        else:
-                            run = [r, r, f, None]
-                            runs.append(run)
+                        run = self._extend_run(runs, run, r, c, f, arrays)
                         continue
                 f = self.compiled_for(sheet, r, c, text)
-                run = [r, r, f, None]
-                runs.append(run)
                 assigned[(r, c)] = f
+                run = self._extend_run(runs, run, r, c, f, arrays)
                 rel = set(relative_row_runs(text, r, c))
                 pieces, rows, last = [], [], 0
                 for i, m in enumerate(finditer(text)):
@@ -301,9 +297,22 @@ class Calc:
                         last = m.end()
                 pieces.append(text[last:])
                 basis = (r, "%d".join(p.replace("%", "%%") for p in pieces), rows, f)
-            runs = [run for run in runs if run[1] - run[0] + 1 >= MIN_RUN and (run[0], c) not in arrays]
+            runs = [run for run in runs if run[1] - run[0] + 1 >= MIN_RUN]
             if runs:
                 self._runs[sheet][c] = runs
+
+    @staticmethod
+    def _extend_run(runs, run, r, c, f, arrays):
+        """The run cell (r, c) with form ``f`` belongs to: the last one if it continues it,
+        else a new one in ``runs``; None for an array formula, which is in no run."""
+        if (r, c) in arrays:
+            return None
+        if run is not None and run[1] == r - 1 and run[2] is f:
+            run[1] = r
+            return run
+        run = [r, r, f, None]
+        runs.append(run)
+        return run
 
     # -- column runs -------------------------------------------------------------------
     def _column_fn(self, f):
@@ -313,7 +322,6 @@ class Calc:
             entry = None
             src = self._template_src.get(f)
             if src is not None and f not in self._unknown_by_template:
-                from .columns import ColumnCompiler, NotColumnar
                 text, sheet, r, c = src
                 prev, self.current_sheet = self.current_sheet, sheet
                 try:
@@ -335,8 +343,6 @@ class Calc:
 
     def column_run(self, sheet, c, run):
         """Compute the cells of one run (rows run[0]..run[1] of column c sharing run[2])."""
-        from . import columns
-        from .columns import ColumnBug, Const
         run[3] = "busy"
         entry = self._column_fn(run[2])
         if entry is None:
@@ -366,7 +372,7 @@ class Calc:
         except Exception:
             # The column path is only a faster way to the same values: if it fails
             # the cells are computed one by one (tests make this an error instead).
-            if columns.STRICT:
+            if _columns.STRICT:
                 raise
             run[3] = "cells"
             return
@@ -390,7 +396,6 @@ class Calc:
 
         False when the run reads cells of its own (then it is no column at all).
         """
-        from .columns import refs_of
         for t in refs_of(tree):
             _, s, r1, c1, r2, c2, (ar1, ac1, ar2, ac2) = t
             s = self.canonical_sheet(s) if isinstance(s, str) else None
