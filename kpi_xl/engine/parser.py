@@ -20,6 +20,30 @@ MAX_ROW = 1048576
 MAX_COL = 16384
 
 
+def bracket_end(text: str, pos: int) -> int:
+    """Index just past the "]" that closes the "[" at ``text[pos]``; -1 when none does.
+
+    Structured references nest brackets and escape special characters with an
+    apostrophe (``'[``, ``']``, ``'#``), so a plain search for "]" is not enough.
+    """
+    depth = 0
+    n = len(text)
+    i = pos
+    while i < n:
+        ch = text[i]
+        if ch == "'":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
 class FormulaSyntaxError(Exception):
     pass
 
@@ -80,24 +104,11 @@ def tokenize(text: str):
         tok = m.group(kind)
         if kind == "brk":
             # A structured reference: balanced brackets, possibly nested.
-            depth, j = 0, pos
-            while j < n:
-                ch = text[j]
-                if ch == "'" and j + 1 < n:  # escape character inside structured refs
-                    j += 2
-                    continue
-                if ch == "[":
-                    depth += 1
-                elif ch == "]":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            if depth != 0:
+            end = bracket_end(text, pos)
+            if end < 0:
                 raise FormulaSyntaxError("unbalanced [ in structured reference")
-            tok = text[pos:j + 1]
-            out.append(("brk", tok))
-            pos = j + 1
+            out.append(("brk", text[pos:end]))
+            pos = end
             continue
         if kind == "ident" and pos + len(tok) < n and text[pos + len(tok)] == "[":
             # Table1[...]: identifier followed by a bracket group.

@@ -59,7 +59,7 @@ def book_input(data) -> BookInput:
                     if v is not None:
                         si.values[(r, c)] = _engine_value(v)
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
-        si.filtered_rows = s.filtered_rows if getattr(s, "filter_areas", None) else set()
+        si.filtered_rows = s.filtered_rows
         sheets.append(si)
     names = {}
     for n in data.defined_names:

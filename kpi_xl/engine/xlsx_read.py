@@ -24,6 +24,8 @@ from lxml import etree
 
 from kpi_xl.core.errors import CellError
 
+from .parser import bracket_end
+
 __all__ = [
     "WorkbookReadError", "WorkbookData", "SheetData", "ArrayFormula", "DataTableFormula",
     "DefinedName", "TableData", "TableColumn", "read_workbook", "translate_formula",
@@ -249,29 +251,6 @@ _TOKEN_RE = re.compile(
 )
 
 
-def _skip_brackets(text: str, pos: int) -> int:
-    """End of the bracketed group starting at ``text[pos] == "["``.
-
-    Structured references nest brackets and escape special characters with an
-    apostrophe (``'[``, ``']``, ``'#``), so a plain search for "]" is not enough.
-    """
-    depth = 0
-    n = len(text)
-    i = pos
-    while i < n:
-        ch = text[i]
-        if ch == "'":
-            i += 2
-            continue
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return n
-
 
 def _compile_references(text: str) -> list:
     """Split a formula into literal text and the A1 references that move when filled.
@@ -308,7 +287,9 @@ def _compile_references(text: str) -> list:
             pieces.append(("rows", m.group("r1a"), int(m.group("r1")), m.group("r2a"),
                            int(m.group("r2"))))
         elif kind == "bracket":
-            end = _skip_brackets(text, pos)
+            end = bracket_end(text, pos)
+            if end < 0:
+                end = len(text)   # unbalanced: the rest is kept as it is
             literal.append(text[pos:end])
         else:
             literal.append(m.group(0))
@@ -1047,7 +1028,7 @@ def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
 _SHEET_FILTER = re.compile(rb'<(?:\w+:)?autoFilter\b[^>]*?\sref="([^"]+)"[^>]*?(/?)>')
 
 
-def _sheet_filter_area(pkg, sheet, xml):
+def _sheet_filter_area(sheet, xml):
     # the sheet's filter comes after its cells (table filters live in the table parts)
     i = xml.find(b"autoFilter", max(xml.rfind(b"sheetData"), 0))
     if i < 0:
@@ -1064,7 +1045,7 @@ def _sheet_filter_area(pkg, sheet, xml):
 
 def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
     xml = pkg.read(sheet.part)
-    _sheet_filter_area(pkg, sheet, xml)
+    _sheet_filter_area(sheet, xml)
     if not _has_dtd(xml):
         try:
             if _read_cells_direct(pkg, sheet, xml, strings, date1904):
