@@ -443,16 +443,9 @@ def _monday0(serial):
 def _holidays(calc, holidays):
     if holidays is None:
         return set()
-    from .helpers import iter_values
+    from .helpers import strict_numbers
     out = set()
-    for v, _ in iter_values(calc, [holidays]):
-        if isinstance(v, XlErr):
-            raise ExcelRaise(v)
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            raise ExcelRaise(VALUE)
-        x = to_number(v)
+    for x in strict_numbers(calc, [holidays]):
         if x < 0:
             raise ExcelRaise(NUM)
         out.add(int(math.floor(x)))

@@ -123,6 +123,19 @@ def numbers(calc, args, *, errors=True):
     return out
 
 
+def strict_numbers(calc, args):
+    """Numbers for functions that take no logical values (GCD, LCM, holiday lists): blanks
+    are left out, an error is raised, TRUE/FALSE raise #VALUE!, text must read as a number."""
+    for v, _ in iter_values(calc, args):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            raise ExcelRaise(VALUE)
+        yield to_number(v)
+
+
 def flat(calc, x):
     return [v for row in calc.values(x) for v in row]
 

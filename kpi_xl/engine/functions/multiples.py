@@ -129,17 +129,9 @@ MROUND.scalar_args = True
 
 
 def _integers(calc, args):
-    from ..values import VALUE, XlErr
-    from .helpers import iter_values
+    from .helpers import strict_numbers
     out = []
-    for v, from_ref in iter_values(calc, args):
-        if isinstance(v, XlErr):
-            raise ExcelRaise(v)
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            raise ExcelRaise(VALUE)
-        x = to_number(v)
+    for x in strict_numbers(calc, args):
         if x < 0 or x >= 2 ** 53:
             raise ExcelRaise(NUM)
         out.append(int(x))
