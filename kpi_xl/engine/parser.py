@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ..registry import FUNCTIONS as _KPI_FUNCTIONS
 from .values import ERROR_CODES, XlErr
 
 MAX_ROW = 1048576
@@ -66,6 +67,35 @@ def num_to_col(n: int) -> str:
 # Prefixes under which Excel saves calls to add-in and Office.js custom functions.
 _FUNC_PREFIX = re.compile(
     r"^(?:_xlfn\.|_xlws\.|_xludf\.|_xll\.|_xldudf_XLWINGS_|XLWINGS\.|_xlfn\._xlws\.)+", re.I)
+
+# Office.js custom functions live under the namespace the add-in declares: xlwings
+# Server's is XLWINGS, or XLWINGS_DEV, XLWINGS_QA... outside production, or any name
+# its settings give; xlwings Lite's has none.  Excel shows NS.KPI_BAND( and saves
+# _xldudf_NS_KPI_BAND(, so the namespace cannot be told from the name by splitting
+# at "_": a catalogue name is recognised at the end instead.
+_CUSTOM_FUNCTION = re.compile(r"^(?:_XLDUDF_(?P<saved>\w+)|(?P<ns>[A-Z_][\w.]*)\.(?P<shown>\w+))$")
+KPI_NAMES = frozenset(entry.name for entry in _KPI_FUNCTIONS)
+_KPI_NAMES = sorted(KPI_NAMES, key=len, reverse=True)  # KPI_CHECK_BANDS before KPI_BAND
+
+
+def function_name(word: str) -> str:
+    """The function a call names, upper case, without the prefixes Excel saves with it.
+
+    Any namespaced spelling of a catalogue function (``XLWINGS_DEV.KPI_BAND``,
+    ``_xldudf_KPI_BAND``, ``_xldudf_MYNS_KPI_BAND``) is that function.
+    """
+    upper = word.upper()
+    m = _CUSTOM_FUNCTION.match(upper.removeprefix("_XLFN.").removeprefix("_XLUDF."))
+    if m:
+        if m.group("shown") is not None:
+            if m.group("shown") in KPI_NAMES:
+                return m.group("shown")
+        else:
+            saved = m.group("saved")
+            for name in _KPI_NAMES:
+                if saved == name or saved.endswith("_" + name):
+                    return name
+    return _FUNC_PREFIX.sub("", upper)
 
 _ERR_RE = "|".join(re.escape(e) for e in sorted(ERROR_CODES, key=len, reverse=True))
 
@@ -334,7 +364,7 @@ class _Parser:
         nxt = self.peek()
         if nxt == ("op", "("):
             self.take()
-            name = _FUNC_PREFIX.sub("", t).upper()
+            name = function_name(t)
             args = self.args()
             return self.postfix_call(("fn", name, args))
         up = t.upper()

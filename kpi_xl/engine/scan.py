@@ -18,7 +18,7 @@ import re
 
 from .functions import FUNCTIONS, find_function
 from .model import BookInput
-from .parser import _FUNC_PREFIX, MAX_COL, FormulaSyntaxError, col_to_num, parse
+from .parser import MAX_COL, FormulaSyntaxError, col_to_num, function_name, parse
 
 _FOLD_DIGITS = bytes.maketrans(b"123456789", b"111111111")
 
@@ -189,7 +189,7 @@ def _plainly_clean(text, names):
         if not word or follows == "!":
             continue
         if follows == "(":
-            fn = _FUNC_PREFIX.sub("", word).upper()
+            fn = function_name(word)
             if fn in _SCOPING or not names.function_known(fn):
                 return False, False
             if shareable and any(ch.isdigit() for ch in fn):
