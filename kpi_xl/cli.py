@@ -7,7 +7,17 @@ exceptions whose messages are finished sentences; they are printed as
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
+
+# The import names of the "all" extra in pyproject.toml (tests/install checks that the
+# two lists agree): every command needs the engine, the templates or both.
+ALL_EXTRA_MODULES = ("openpyxl", "formulas", "pandas", "numpy", "lxml", "tqdm")
+
+
+def missing_extra_modules() -> list[str]:
+    """The modules of the "all" extra that cannot be imported here."""
+    return [name for name in ALL_EXTRA_MODULES if importlib.util.find_spec(name) is None]
 
 
 def _cmd_recalc(args) -> int:
@@ -40,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kpi-xl",
         description="Monthly KPI appraisal workbooks: recalculate without Excel, build templates, "
                     "fill them from data, consolidate results.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"kpi-xl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("recalc", help="recalculate workbooks without Excel and write the values back")
@@ -85,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    missing = missing_extra_modules()
+    if missing:
+        # kpi_xl alone is the Excel functions (all xlwings Lite needs); the command is the extra.
+        print(f"Error: kpi-xl {args.command} needs kpi_xl's batch engine and templates, which are "
+              f"not installed here (missing: {', '.join(missing)}). Install them with: "
+              f'pip install "kpi_xl[all]"', file=sys.stderr)
+        return 1
     from .errors import UserFacingError
     try:
         return args.func(args)

@@ -16,7 +16,7 @@ DEMO_SHOPS, DEMO_MONTHS, DEMO_AGENTS = 5, 3, 10
 
 def run_demo(args) -> int:
     from .engine.recalc import recalc_file
-    from .templates import TEMPLATE_DIR
+    from .templates import shipped_template
     from .templates.fill import fill_template
     from .templates.sample_data import write_sample_data
     from .templates.summary import collect, write_summary
@@ -25,7 +25,7 @@ def run_demo(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
 
-    template = TEMPLATE_DIR / "zh" / "cs_composite.xlsx"
+    template = shipped_template("cs_composite", "zh")
     worked = out / "客服综合考核_示例.xlsx"
     res = recalc_file(template, worked)
     print(f"1. Worked example (DOMAIN.md): {template.name} recalculated without Excel "

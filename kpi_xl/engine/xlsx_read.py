@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from lxml import etree
 
 from kpi_xl.core.errors import CellError
+from kpi_xl.errors import UserFacingError
 
 from .parser import bracket_end
 
@@ -52,7 +53,7 @@ MAX_COL = 16384
 Cell = Tuple[int, int]
 
 
-class WorkbookReadError(Exception):
+class WorkbookReadError(UserFacingError):
     """A workbook that cannot be read; the message is a finished sentence naming the file."""
 
     def __init__(self, path, problem: str):

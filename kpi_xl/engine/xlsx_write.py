@@ -30,11 +30,12 @@ from kpi_xl.engine.xlsx_read import (
     REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
     column_letters, column_number, main_prefix, parse_range_ref,
 )
+from kpi_xl.errors import UserFacingError
 
 __all__ = ["WorkbookWriteError", "write_values", "format_number"]
 
 
-class WorkbookWriteError(Exception):
+class WorkbookWriteError(UserFacingError):
     """The values cannot be written; the message is a finished sentence naming the file."""
 
     def __init__(self, path, problem: str):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import DataError, SummaryError, TemplateError
 from .package import engine_available, save_workbook
+from .shipped import shipped_template, template_dir
 
 
 def _registry():
@@ -29,7 +30,7 @@ def _registry():
 
 TEMPLATES = _registry()
 LANGS = ("zh", "en")
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "workbook_templates"
+TEMPLATE_DIR = template_dir()
 
 
 def get_template(name: str):
@@ -60,5 +61,6 @@ def build_all(folder=TEMPLATE_DIR, *, recalc: bool = True) -> list[Path]:
     return written
 
 
-__all__ = ["TEMPLATES", "LANGS", "TEMPLATE_DIR", "get_template", "build_template", "build_all",
+__all__ = ["TEMPLATES", "LANGS", "TEMPLATE_DIR", "template_dir", "shipped_template", "get_template",
+           "build_template", "build_all",
            "engine_available", "DataError", "SummaryError", "TemplateError"]
