@@ -19,6 +19,7 @@ values to the calling convention of :mod:`kpi_xl.registry`.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import inspect
 import math
 import os
@@ -31,11 +32,25 @@ from .. import registry
 from ..core.errors import ERROR_CODES, CellError
 
 # COM hands an error cell to Python as the int 0x800A0000 + the CVErr number,
-# e.g. xlErrNA = 2042 -> -2146826246.
+# e.g. xlErrNA = 2042 -> -2146826246.  The numbers are Excel's XlCVError enumeration.
 _COM_ERROR_BASE = -2146828288
 _CVERR = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
-          2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2050: "#CALC!"}
+          2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!",
+          2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
 COM_ERRORS = {_COM_ERROR_BASE + number: text for number, text in _CVERR.items()}
+# Excel keeps adding error values; one this list does not name is still an error, never the
+# number -2146826xxx.  COM delivers a number cell as a double, so an int here is an error.
+_COM_ERROR_RANGE = range(_COM_ERROR_BASE + 2000, _COM_ERROR_BASE + 3000)
+
+# The longest text a classic (COM/VBA) user-defined function can hand back for a cell.
+# Excel's specifications allow 32,767 characters in a cell, but Microsoft documents
+# (KB 213841, "Passed strings longer than 255 characters are truncated") that a string
+# passed from a VBA procedure to a sheet may be cut at 255 characters or refused, and
+# the classic add-in's results reach the sheet through its VBA wrapper.
+CLASSIC_TEXT_LIMIT = 255
+# Excel's limit for the text of one cell ("Total number of characters that a cell can
+# contain"), which Office.js custom functions are held to as well.
+CELL_TEXT_LIMIT = 32767
 
 # Office.js names the error in "errorType" and usually also sends its text.
 _OFFICE_JS_ERROR_TYPES = {"Null": "#NULL!", "Div0": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!",
@@ -72,11 +87,15 @@ def cell_value(value: Any, office_js: bool = False) -> Any:
         return None if value == "" else str(value)
     if isinstance(value, int):
         # Office.js sends numbers as JSON, where such an int is just a number.
-        if not office_js and value in COM_ERRORS:
-            return CellError(COM_ERRORS[value])
+        if not office_js and value in _COM_ERROR_RANGE:
+            return CellError(COM_ERRORS.get(value, "#VALUE!"))
         return value
     if isinstance(value, float):
         return value
+    if isinstance(value, decimal.Decimal):
+        # A Currency or Accounting cell reaches the classic add-in as COM's VT_CY, which
+        # pywin32 hands over as a Decimal of four decimal places; Excel computes in doubles.
+        return float(value)
     if isinstance(value, dict):  # Office.js rich value
         if value.get("type") == "Error":
             text = value.get("basicValue")
@@ -158,10 +177,24 @@ def excel_result(result: Any, office_js: bool) -> Any:
             return excel_result(CellError("#NUM!"), office_js)  # what Excel shows
         return result
     if isinstance(result, str):
-        return str(result)
+        return fit_text(str(result), office_js)
     if hasattr(result, "item") and type(result).__module__ == "numpy":
         return excel_result(result.item(), office_js)
     raise TypeError(f"{type(result).__name__} result {result!r} is not a cell value")
+
+
+def fit_text(text: str, office_js: bool) -> str:
+    """``text`` within what the runtime can show in one cell, cut at a word with "…"."""
+    limit = CELL_TEXT_LIMIT if office_js else CLASSIC_TEXT_LIMIT
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    # Keep whole sentences where one ends late enough to leave most of the message.
+    for stop in ("。", ". ", "；", "; "):
+        end = cut.rfind(stop)
+        if end >= limit // 2:
+            return cut[:end + len(stop)].rstrip() + "…"
+    return cut + "…"
 
 
 def docstring(entry: registry.KpiFunction) -> str:
