@@ -89,7 +89,7 @@ def server(tmp_path_factory):
         log.close()
 
 
-def call(base, func_name, args):
+def call(base, func_name, args, runtime="1.4"):
     """One custom-function call as the Office.js client sends it."""
     entry = next(e for e in registry.FUNCTIONS if e.name == func_name)
     # Office.js hands every declared parameter over, an omitted one as null.
@@ -98,7 +98,7 @@ def call(base, func_name, args):
     body = {"client": "Office.js", "func_name": func_name, "args": args,
             "caller_address": "[KPI.xlsx]考核结果!C5", "session_id": "test-session",
             "culture_info_name": "zh-CN", "date_format": "yyyy/m/d",
-            "version": xlwings.__version__, "runtime": "1.4"}
+            "version": xlwings.__version__, "runtime": runtime}
     request = urllib.request.Request(base + "/xlwings/custom-functions-call",
                                      data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json",
@@ -140,3 +140,11 @@ def test_suggested_bands_spill(server):
     assert 2 <= len(table) <= 5 and all(len(row) == 3 for row in table)
     assert max(r[2] for r in table) == 100 and min(r[2] for r in table) == 50
     assert [b for r in table for b in r[:2]].count("") == 2  # open outer bounds are blank cells
+
+
+def test_before_runtime_1_4_errors_arrive_as_text(server):
+    """Excel without custom-functions runtime 1.4 (Excel 2021 and older) gets the text."""
+    conversion = [[0.41, None, 100], [0.38, 0.41, 90], [0.32, 0.35, 70], [0.28, 0.31, 60]]
+    assert call(server, "KPI_BAND", [[[0.315]], conversion], runtime="1.3") == [["#N/A"]]
+    assert call(server, "KPI_BAND", [[[0.315]], conversion], runtime="1.4") == \
+        [[{"type": "Error", "errorType": "NotAvailable"}]]
