@@ -177,6 +177,27 @@ def test_implicit_intersection_in_an_ordinary_formula(tmp_path):
     assert s["C2"] == 6          # SUM takes the whole range
 
 
+def test_sumproduct_takes_arrays_in_an_ordinary_formula(tmp_path):
+    # SUMPRODUCT's arguments are arrays: no Ctrl+Shift+Enter needed (1*10 + 2*20 + 3*30).
+    s = recalc(tmp_path, {"Sheet1": {"A1": 1, "A2": 2, "A3": 3, "B1": 10, "B2": 20, "B3": 30,
+                                     "D2": "=SUMPRODUCT(A1:A3*B1:B3)",
+                                     "D5": "=SUMPRODUCT(A1:A3,B1:B3)"}})["Sheet1"]
+    assert s["D2"] == 140
+    assert s["D5"] == 140
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "SUM's arguments take references, not arrays: an operator on ranges inside SUM in a "
+    "formula that is not an array formula meets implicit intersection in Excel (=SUM(A1:A3*"
+    "B1:B3) entered normally in row 2 is A2*B2, in row 5 #VALUE!); the engine compiles every "
+    "argument of a non-scalar function as an array and returns the array formula's result"))
+def test_sum_of_an_operator_on_ranges_in_an_ordinary_formula_intersects(tmp_path):
+    s = recalc(tmp_path, {"Sheet1": {"A1": 1, "A2": 2, "A3": 3, "B1": 10, "B2": 20, "B3": 30,
+                                     "D2": "=SUM(A1:A3*B1:B3)", "D5": "=SUM(A1:A3*B1:B3)"}})["Sheet1"]
+    assert s["D2"] == 40
+    assert s["D5"] == "#VALUE!"
+
+
 def test_array_formula_keeps_the_range(tmp_path):
     # Excel stores the member cells of an array with their cached values (0 here: stale).
     s = recalc(tmp_path, {"Sheet1": {"A1": 1, "A2": 2, "A3": 3, "B2": 0, "B3": 0}},
@@ -251,6 +272,21 @@ def test_kpi_function_under_an_add_in_prefix(tmp_path):
                                      "D2": "=_xludf.KPI_BAND(0.32,A1:B7)",
                                      "D3": "=_xldudf_XLWINGS_KPI_BAND(0.32,A1:B7)"}})["Sheet1"]
     assert [s["D1"], s["D2"], s["D3"]] == [70, 70, 70]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a KPI function given a multi-cell range for a one-value argument in an ordinary formula "
+    "broadcasts and the cell shows the first element (another agent's score); out of line with "
+    "the range, Excel's implicit intersection and the xlwings face (kpi_xl.excel.xlwings_face."
+    "_scalar_argument) both give #VALUE!"))
+def test_kpi_function_given_a_range_for_one_value_out_of_line_is_value_error(tmp_path):
+    # Conversion 30 %, 40 %, 20 % in A1:A3; bands 0 → 0, 25 % → 50, 35 % → 100.
+    cells = {"A1": 0.30, "A2": 0.40, "A3": 0.20, "E1": 0, "F1": 0, "E2": 0.25, "F2": 50,
+             "E3": 0.35, "F3": 100}
+    s = recalc(tmp_path, {"Sheet1": {**cells, "C7": "=KPI_BAND(A1:A3,E1:F3)",
+                                     "D7": "=ABS(A1:A3)"}})["Sheet1"]
+    assert s["D7"] == "#VALUE!"      # Excel's own one-value function, for comparison
+    assert s["C7"] == "#VALUE!"
 
 
 def test_circular_reference_does_not_hang(tmp_path):
