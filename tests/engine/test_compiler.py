@@ -23,7 +23,7 @@ def recalc(tmp_path, sheets, names=(), tables=(), array_formulas=()):
     """Write ``sheets`` ({title: {"A1": value or "=formula"}}), recalculate, read back.
 
     ``names``: (name, "Sheet!$A$1", local sheet title or None); ``tables``:
-    (sheet, name, "A1:B4"); ``array_formulas``: (sheet, "B1:B3", "=formula") entered
+    (sheet, name, "A1:B4"[, totals rows]); ``array_formulas``: (sheet, "B1:B3", "=formula") entered
     as legacy Ctrl+Shift+Enter arrays.  Returns {title: {"A1": cached value}}.
     """
     from openpyxl.worksheet.formula import ArrayFormula
@@ -41,8 +41,8 @@ def recalc(tmp_path, sheets, names=(), tables=(), array_formulas=()):
             wb.defined_names[name] = dn
         else:
             wb[local].defined_names[name] = dn
-    for sheet, name, rng in tables:
-        wb[sheet].add_table(Table(displayName=name, ref=rng))
+    for sheet, name, rng, *totals in tables:
+        wb[sheet].add_table(Table(displayName=name, ref=rng, totalsRowCount=totals[0] if totals else None))
     src, dst = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
     wb.save(src)
     before = src.read_bytes()
@@ -241,6 +241,27 @@ def test_structured_references(tmp_path):
     assert s["E3"] == 70
     assert s["E4"] == 3
     assert s["E5"] == pytest.approx(10 / 3, rel=1e-15)
+
+
+def test_structured_references_with_a_totals_row(tmp_path):
+    # The Excel 2007 spelling [[#This Row],[Qty]] and the special items of a table whose
+    # last row is its totals row (A1:C5: header, three data rows, totals).
+    this_row = "=Sales[[#This Row],[Qty]]*Sales[[#This Row],[Price]]"
+    s = recalc(tmp_path, {"Sheet1": {
+        "A1": "Qty", "B1": "Price", "C1": "Amount",
+        "A2": 2, "B2": 10, "C2": this_row, "A3": 3, "B3": 20, "C3": this_row,
+        "A4": 5, "B4": 30, "C4": this_row,
+        "A5": "Total", "B5": "=SUBTOTAL(109,Sales[Price])", "C5": "=SUBTOTAL(109,Sales[Amount])",
+        "E1": "=Sales[[#Totals],[Amount]]", "E2": "=SUM(Sales[#Data])", "E3": "=ROWS(Sales[#All])",
+        "E4": "=Sales[[#Headers],[Price]]", "E5": "=COUNT(Sales[Qty])",
+    }}, tables=[("Sheet1", "Sales", "A1:C5", 1)])["Sheet1"]
+    assert [s["C2"], s["C3"], s["C4"]] == [20, 60, 150]
+    assert [s["B5"], s["C5"]] == [60, 230]
+    assert s["E1"] == 230
+    assert s["E2"] == 300            # data rows only: quantities, prices and amounts
+    assert s["E3"] == 5
+    assert s["E4"] == "Price"
+    assert s["E5"] == 3              # the totals row is not data
 
 
 # -- functions: arguments, IF, LET and LAMBDA --------------------------------------------

@@ -133,6 +133,17 @@ def test_whole_columns_and_rows():
     assert p("1:3") == ("ref", "S", 1, 1, 3, MAX_COL, (False, True, False, True))
 
 
+def test_absolute_rows_and_columns_of_spans():
+    assert p("$1:$3") == ("ref", "S", 1, 1, 3, MAX_COL, (True, True, True, True))
+    assert p("A$1:A$3") == ref(1, 1, 3, 1, abs4=(True, False, True, False))
+    assert p("'Sheet 1'!1:1") == ("ref", "Sheet 1", 1, 1, 1, MAX_COL, (False, True, False, True))
+
+
+def test_line_breaks_are_whitespace():
+    # Alt+Enter in the formula bar stores a line feed in the formula text
+    assert p("1+\n2") == ("bin", "+", lit(1), lit(2))
+
+
 @pytest.mark.parametrize("text, sheet", [
     ("Sheet2!A1", "Sheet2"),
     ("'My Sheet'!A1", "My Sheet"),
