@@ -35,11 +35,11 @@ def quadrant(conversion, aov, conversion_ref, aov_ref, lang=None):
     labels = QUADRANT_LABELS[language(lang, "zh")]
     figures = [scalar_number(conversion, "conversion"), scalar_number(aov, "aov"),
                scalar_number(conversion_ref, "conversion_ref"), scalar_number(aov_ref, "aov_ref")]
-    if any(f is None for f in figures):
-        return BLANK
-    if any(f < 0 for f in figures):
-        raise KpiNumError("conversion and AOV cannot be negative")
     conv, value, conv_ref, value_ref = figures
+    if conv is None or value is None or conv_ref is None or value_ref is None:
+        return BLANK
+    if min(conv, value, conv_ref, value_ref) < 0:
+        raise KpiNumError("conversion and AOV cannot be negative")
     return labels[(at_least(conv, conv_ref), at_least(value, value_ref))]
 
 

@@ -95,10 +95,10 @@ def _number(value: Any, what: str) -> float:
             raise KpiNumError(f"{what} is not a finite number")
         return number
     if isinstance(value, str):
-        number = parse_number_text(value)
-        if number is None:
+        parsed = parse_number_text(value)
+        if parsed is None:
             raise KpiValueError(f"{what} is the text {value!r}, not a number")
-        return number
+        return parsed
     raise KpiValueError(f"{what} is a {type(value).__name__}, not a number")
 
 
