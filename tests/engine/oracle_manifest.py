@@ -124,6 +124,10 @@ def describe_workbook(path):
                             z.read("docProps/app.xml").decode("utf-8", "replace"))
             app = " ".join(x for x in ((m.group(1) if m else ""), (ver.group(1) if ver else "")) if x)
         workbook = z.read("xl/workbook.xml").decode("utf-8", "replace") if "xl/workbook.xml" in names else ""
+        # Excel always writes <fileVersion appName="xl">; libraries that start from a
+        # template saved by Excel keep its app.xml but not this, nor Excel's values.
+        row["_file_version_xl"] = re.search(
+            r"<(?:\w+:)?fileVersion\b[^>]*\bappName=\"xl\"", workbook) is not None
         defined = re.findall(r"<(?:\w+:)?definedName\b[^>]*\bname=\"([^\"]*)\"", workbook)
         defined_upper = {d.upper().split(".")[-1] for d in defined}
         builtin = _builtin_names()
@@ -185,7 +189,8 @@ def describe_workbook(path):
 def is_excel_oracle(row):
     """Saved by Microsoft Excel itself, with at least one formula value Excel cached."""
     app = row["application"]
-    return "Microsoft" in app and "Excel" in app and int(row["formula_cells_with_values"]) > 0
+    return ("Microsoft" in app and "Excel" in app and row.get("_file_version_xl", True)
+            and int(row["formula_cells_with_values"]) > 0)
 
 
 def _split_key(seed, sha256):
@@ -241,7 +246,8 @@ def build_manifest(folder, sources=None, seed=8, previous=None):
             left_out.append((path.name, f"unreadable: {exc}"))
             continue
         if not is_excel_oracle(row):
-            left_out.append((path.name, f"not an Excel oracle ({row['application'] or 'no application'}, "
+            left_out.append((path.name, f"not an Excel oracle ({row['application'] or 'no application'}"
+                                        f"{'' if row['_file_version_xl'] else ' without Excel fileVersion'}, "
                                         f"{row['formula_cells_with_values']} cached formula values)"))
             continue
         src = sources.get(path.name, {})

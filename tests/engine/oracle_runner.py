@@ -554,10 +554,13 @@ def main(argv=None):
                 keep = [dict(r, failures=[(c, t, _encode(e), _encode(x)) for c, t, e, x in r["failures"]])
                         for r in per_file]
                 Path(a.save_results).write_text(json.dumps(keep), encoding="utf-8")
-        by_name1 = {Path(f).name for f in files1}
+        # Results are in the order of files1 + files2; saved results may hold files a
+        # manifest has since left out, which count nowhere.
+        names1, names2 = [Path(f).name for f in files1], {Path(f).name for f in files2}
+        old = [r for r in per_file[:len(files1)] if r["file"] in set(names1)]
+        new = [r for r in per_file[len(files1):] if r["file"] in names2]
+        per_file = old + new
         split = {r["file"]: r.get("split") for r in rows2}
-        old = [r for r in per_file if r["file"] in by_name1][:len(files1)]
-        new = per_file[len(old):]
         tune = [r for r in new if split.get(r["file"]) == "tune"]
         held = [r for r in new if split.get(r["file"]) == "heldout"]
         parts = [("whole enlarged corpus", aggregate(per_file)), ("first corpus (tuned on)", aggregate(old)),

@@ -21,7 +21,7 @@ _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
 
 
 def write_book(path, sheet_rows, *, app="Microsoft Excel", names="", calcpr="<calcPr calcId=\"191029\"/>",
-               extra_parts=None):
+               extra_parts=None, file_version='<fileVersion appName="xl" lastEdited="7"/>'):
     """A minimal .xlsx package with one sheet whose <sheetData> is ``sheet_rows``."""
     parts = {
         "[Content_Types].xml":
@@ -38,7 +38,7 @@ def write_book(path, sheet_rows, *, app="Microsoft Excel", names="", calcpr="<ca
             'openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target='
             '"xl/workbook.xml"/></Relationships>',
         "xl/workbook.xml":
-            f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS}><sheets><sheet name="Sheet1" '
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS}>{file_version}<sheets><sheet name="Sheet1" '
             f'sheetId="1" r:id="rId1"/></sheets>{names}{calcpr}</workbook>',
         "xl/_rels/workbook.xml.rels":
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.'
@@ -98,12 +98,16 @@ def test_tier_b_and_the_files_left_out(tmp_path):
     write_book(tmp_path / "other_app.xlsx", '<row r="1"><c r="A1"><f>MAX(1,2)</f><v>2</v></c></row>',
                app="LibreOffice/7.6")
     write_book(tmp_path / "no_values.xlsx", '<row r="1"><c r="A1"><f>MAX(1,2)</f></c></row>')
+    # A library's file made from a template Excel saved: Excel's app.xml, not its workbook part
+    write_book(tmp_path / "from_template.xlsx", '<row r="1"><c r="A1"><f>MAX(1,2)</f><v>2</v></c></row>',
+               file_version="")
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
     rows, left_out = om.build_manifest(tmp_path, {"sums.xlsx": {"source_repo": "o/r", "license": "MIT"}})
     assert [r["file"] for r in rows] == ["sums.xlsx"]
     assert rows[0]["tier"] == "B"            # SUM and DATE alone
     assert rows[0]["source_repo"] == "o/r" and rows[0]["license"] == "MIT"
-    assert sorted(name for name, _ in left_out) == ["broken.xlsx", "no_values.xlsx", "other_app.xlsx"]
+    assert sorted(name for name, _ in left_out) == ["broken.xlsx", "from_template.xlsx", "no_values.xlsx",
+                                                         "other_app.xlsx"]
 
 
 def test_calc_settings_become_flags(tmp_path):
@@ -201,3 +205,15 @@ def test_report_section_replaces_only_itself(tmp_path):
     assert text.startswith("# Agreement\n\nthe first corpus' report\n")
     assert text.count(oracle_runner.SECTION_START) == 1
     assert "| ROMAN | 2 | 1 |" in text
+
+
+def test_fixture_oracles_are_the_tier_a_files_their_manifest_names():
+    """tests/fixtures/oracles, which a clone tests fidelity with, holds exactly the
+    tier-A rows of its manifest, byte for byte (sha256)."""
+    import hashlib
+    folder = oracle_runner.FIXTURE_ORACLES
+    rows = oracle_runner.manifest(folder / "MANIFEST.tsv")
+    assert len(rows) >= 100 and {r["tier"] for r in rows} == {"A"}
+    assert sorted(p.name for p in (folder / "files").iterdir()) == sorted(r["file"] for r in rows)
+    for r in rows:
+        assert hashlib.sha256((folder / "files" / r["file"]).read_bytes()).hexdigest() == r["sha256"], r["file"]
