@@ -179,7 +179,10 @@ def check_file(path, strip=True):
             r1, c1, r2, c2 = af.bounds
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
-                    formulas.setdefault((r, c), af.text)
+                    # Spill members may carry an empty <f/> of their own; what they
+                    # show is the anchor's formula (a CELL anchor makes them volatile).
+                    if not formulas.get((r, c)):
+                        formulas[(r, c)] = af.text
         got = results.get(s.name, {})
         for key, text in formulas.items():
             if key not in s.cached or s.cached[key] is None and key not in s.formulas:
