@@ -1,8 +1,11 @@
-"""Agreement with Excel on the Excel-saved oracle workbooks (../shared/oracles).
+"""Agreement with Excel on the Excel-saved oracle workbooks (../shared/oracles, or
+its tier-A files in tests/fixtures/oracles where it is absent), and on the second
+corpus of workbooks nobody tuned on (/work/oracles2 or $KPI_XL_ORACLES2).
 
 Every formula cell of those files carries the value Excel computed; the engine
-recalculates each workbook and must agree.  Tier A (the files that use functions
-KPI workbooks live on) runs in the default test run; the whole set is marked slow:
+recalculates each workbook, from a copy without those values, and must agree.
+Tier A (the files that use functions KPI workbooks live on) runs in the default
+test run; the whole sets are marked slow:
 
     python -m pytest -m slow tests/engine/test_oracles.py
 
@@ -23,7 +26,13 @@ sys.path.insert(0, str(HERE))
 import oracle_runner  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not (oracle_runner.ORACLES / "MANIFEST.tsv").is_file(),
-                                reason="../shared/oracles is not present")
+                                reason="neither ../shared/oracles nor tests/fixtures/oracles is present")
+needs_whole_set = pytest.mark.skipif(
+    oracle_runner.ORACLES != oracle_runner.SHARED_ORACLES,
+    reason="../shared/oracles is not beside the checkout; tests/fixtures holds its tier A only")
+needs_oracles2 = pytest.mark.skipif(
+    not (oracle_runner.ORACLES2 / "files").is_dir(),
+    reason=f"the second oracle corpus is not at {oracle_runner.ORACLES2} (set KPI_XL_ORACLES2)")
 
 # What the engine reaches (see docs/oracle_report.md), less a small margin.
 TIER_A_FLOOR = 99.1
@@ -82,6 +91,7 @@ def test_tier_a_recalculates_every_file(tier_a):
 
 
 @pytest.mark.slow
+@needs_whole_set
 def test_all_files_agreement(capsys):
     res, text, pct, kpi_pct = _run(_files())
     _show("all files", text, capsys)
@@ -92,3 +102,38 @@ def test_all_files_agreement(capsys):
     assert pct_known >= ALL_WITHOUT_UDF_FLOOR, \
         f"agreement without user-defined-function cells {pct_known:.2f} % < {ALL_WITHOUT_UDF_FLOOR} %"
     assert not res["crashed"], res["crashed"][:10]
+
+
+# --- The second corpus: workbooks nobody tuned on (docs/oracles2) -----------------
+# Floors are the figures measured before any fix made for this corpus (see
+# docs/oracle_report.md), less a small margin; raise them as the engine improves.
+ORACLES2_TUNE_FLOOR = 96.0       # 96.36 % measured
+ORACLES2_HELDOUT_FLOOR = 75.5    # 76.06 % measured
+# Files that produced nothing before any fix (one of the tune split, whose macro sheet
+# the reader refuses); the count may only fall.
+ORACLES2_MAX_LOST_FILES = {"tune": 1, "heldout": 0}
+
+
+def _oracles2(split):
+    rows = oracle_runner.manifest(oracle_runner.ORACLES2_MANIFEST)
+    files = oracle_runner.corpus_files(oracle_runner.ORACLES2, rows, split)
+    missing = [f for f in files if not Path(f).is_file()]
+    assert not missing, f"{len(missing)} files of docs/oracles2/MANIFEST.tsv are missing, e.g. {missing[:3]}"
+    buf = io.StringIO()
+    res = oracle_runner.run(files, out=buf, udfs=oracle_runner.udf_names(rows))
+    return res, buf.getvalue(), 100 * res["ok"] / max(res["total"], 1)
+
+
+@pytest.mark.slow
+@needs_oracles2
+@pytest.mark.parametrize("split, floor", [("tune", ORACLES2_TUNE_FLOOR),
+                                          ("heldout", ORACLES2_HELDOUT_FLOOR)])
+def test_second_corpus_agreement(split, floor, capsys):
+    res, text, pct = _oracles2(split)
+    _show(f"second corpus, {split} split", text, capsys)
+    assert res["total"] > 1000
+    lost = res["crashed"] + res["hung"]
+    assert len(lost) <= ORACLES2_MAX_LOST_FILES[split], lost
+    # Held-out failures are not printed: nobody tunes on them.
+    detail = _worst(res) if split == "tune" else ""
+    assert pct >= floor, f"{split} split agreement {pct:.2f} % < {floor} %\n" + detail
