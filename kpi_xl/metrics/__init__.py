@@ -1,0 +1,1 @@
+"""Agent metrics from the shops' own data: platform reports and raw chats and orders."""
