@@ -23,7 +23,7 @@ from .tables import MISSING_MARKS, bad_rows_sentence, match_columns, normalise_h
 class Field:
     key: str
     headers: tuple             # the platform's header first, then aliases
-    kind: str                  # text, date, count, amount, rate, seconds
+    kind: str                  # text, date, count, amount, rate, mean, seconds
     per: str = ""              # rate/seconds: the field whose count weights it
     ratio: tuple = ()          # rate recomputed as ratio[0] ÷ ratio[1] when both are present
 
@@ -51,8 +51,8 @@ PLATFORMS = (
         Field("buyers", ("询单->最终付款人数", "询单->最终付款人数(人)", "询单最终付款人数"), "count"),
         Field("conversion", ("询单->最终付款成功率", "询单->最终付款转化率", "询单最终付款成功率"),
               "rate", "inquiries", ("buyers", "inquiries")),
-        Field("items_per_buyer", ("客件数",), "rate", "buyers"),
-        Field("aov", ("客单价",), "rate", "buyers", ("sales", "buyers")),
+        Field("items_per_buyer", ("客件数",), "mean", "buyers"),
+        Field("aov", ("客单价",), "mean", "buyers", ("sales", "buyers")),
         Field("sales", ("销售额",), "amount"),
         Field("reply_rate", ("客服回复率", "回复率"), "rate", "receptions"),
         Field("avg_response_s", ("平均响应时间", "平均响应时间(秒)"), "seconds", "receptions"),
@@ -74,11 +74,11 @@ PLATFORMS = (
         Field("buyers", ("销售人数",), "count"),
         Field("sales", ("销售额",), "amount"),
         Field("net_sales", ("净销售额",), "amount"),
-        Field("aov", ("客单价",), "rate", "buyers", ("sales", "buyers")),
+        Field("aov", ("客单价",), "mean", "buyers", ("sales", "buyers")),
         Field("lost_inquiries", ("询单流失人数",), "count"),
         Field("first_response_s", ("首次响应时长(秒)", "首次响应时长"), "seconds", "receptions"),
         Field("avg_response_s", ("平均响应时长(秒)", "平均响应时长"), "seconds", "receptions"),
-        Field("answer_ratio", ("淘宝答问比", "答问比"), "rate", "receptions"),
+        Field("answer_ratio", ("淘宝答问比", "答问比"), "mean", "receptions"),
         Field("satisfaction", ("客户满意率", "满意率"), "rate", "receptions"),
         Field("conversion", ("询单最终付款转化率", "询单转化率"), "rate", "inquiries"),
     )),
@@ -99,7 +99,7 @@ PLATFORMS = (
     Platform("pdd", "拼多多 客服绩效", ("agent_account", "buyers"), (
         Field("agent_account", ("客服账号",), "text"),
         Field("date", DATE, "date"),
-        Field("service_score", ("客服服务分",), "rate", "receptions"),
+        Field("service_score", ("客服服务分",), "mean", "receptions"),
         Field("consultations", ("咨询人数",), "count"),
         Field("inquiries", ("询单人数",), "count"),
         Field("buyers", ("最终成团人数",), "count"),
@@ -156,6 +156,14 @@ def _parse_rate(text: str):
     return value
 
 
+def _parse_mean(text: str):
+    s = text.strip()
+    value = float(s[:-1].replace(",", "")) / 100 if s.endswith("%") else _parse_number(s)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
 def _parse_number(text: str):
     value = float(re.sub(r"[,，¥￥元\s]", "", text))
     if value < 0 or not np.isfinite(value):
@@ -164,9 +172,9 @@ def _parse_number(text: str):
 
 
 PARSERS = {"count": _parse_number, "amount": _parse_number, "rate": _parse_rate,
-           "seconds": _parse_seconds}
+           "seconds": _parse_seconds, "mean": _parse_mean}
 WHAT = {"count": "a count of 0 or more", "amount": "an amount of 0 or more",
-        "rate": "a rate between 0 and 1 (or 0 % and 100 %)",
+        "rate": "a rate between 0 and 1 (or 0 % and 100 %)", "mean": "a number of 0 or more",
         "seconds": "a duration in seconds (12.5, 12.5秒 or 00:00:12)"}
 
 
@@ -243,7 +251,7 @@ def monthly(daily: pd.DataFrame, platform: Platform) -> pd.DataFrame:
                and f.kind not in ("text", "date")]
     work = daily.copy()
     for f in present:
-        if f.kind in ("rate", "seconds") and not (f.ratio and all(k in work for k in f.ratio)):
+        if f.kind in ("rate", "mean", "seconds") and not (f.ratio and all(k in work for k in f.ratio)):
             if f.per not in work:
                 raise MetricsError(
                     f"{platform.name}: {f.headers[0]} cannot be added up over days without "
