@@ -356,6 +356,10 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
         order_table = order_table[order_table["month"] == month]
         shop_table = shop_table[shop_table["month"] == month]
         spam = spam[spam["day"].str.startswith(month)]
+    for table in (agent_table, shop_table):
+        # An empty part (a Dask partition without messages) must still join on text keys.
+        table["shop"] = table["shop"].astype(object)
+        table["month"] = table["month"].astype(object)
     agent_table = agent_table.merge(shop_table, on=["shop", "month"], how="left")
     return RawMetrics(agent_table.reset_index(drop=True), shop_table.reset_index(drop=True),
                       order_table.reset_index(drop=True), spam.reset_index(drop=True), rules)
