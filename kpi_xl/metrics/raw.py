@@ -185,8 +185,12 @@ class RawMetrics:
     rules: Rules = field(default_factory=Rules)
 
 
-def _month(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime("%Y-%m")
+def _month(ts) -> np.ndarray:
+    """'YYYY-MM' of each time, formatting each distinct month once."""
+    months = np.asarray(ts, dtype="datetime64[ns]").astype("datetime64[M]")
+    codes, uniques = pd.factorize(months.astype(np.int64))
+    labels = np.datetime_as_string(uniques.astype("datetime64[M]"), unit="M").astype(object)
+    return labels[codes]
 
 
 def _ad_match(text: pd.Series, patterns) -> np.ndarray:
@@ -224,7 +228,10 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
     is_buyer = m["is_buyer"].to_numpy(bool)
 
     # --- spam buyer-days -------------------------------------------------------------
-    bd_codes, bd_index = pd.factorize(pd.MultiIndex.from_arrays([m_sb, day]))
+    day_n = day.astype(np.int64)
+    day_n = day_n - (day_n.min() if len(day_n) else 0)
+    ndays = int(day_n.max()) + 1 if len(day_n) else 1
+    bd_codes, bd_index = pd.factorize(m_sb * ndays + day_n)
     ad = _ad_match(m["text"], rules.ad_patterns) if len(m) else np.zeros(0, bool)
     nbd = len(bd_index)
     buyer_msgs = np.bincount(bd_codes[is_buyer], minlength=nbd)
@@ -238,16 +245,19 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
     keep = ~spam_day[bd_codes] if len(m) else np.zeros(0, bool)
     spam = _spam_table(m, bd_codes, spam_day, spam_ads, blocked, buyer_msgs, is_buyer)
 
-    t, day, is_buyer = t[keep], day[keep], is_buyer[keep]
+    t, day, day_n, is_buyer = t[keep], day[keep], day_n[keep], is_buyer[keep]
     m_sb_k, ag = m_sb[keep], agent_codes[keep]
+    conv_key = (ag.astype(np.int64) * (int(sb.max()) + 1 if len(sb) else 1) + m_sb_k) * ndays + day_n
 
     # --- conversations: agent × buyer × day, in time order (buyer first on a tie) ------
-    order_idx = np.lexsort((is_buyer == False, t, day, m_sb_k, ag))  # noqa: E712
-    t, day, is_buyer, m_sb_k, ag = (a[order_idx] for a in (t, day, is_buyer, m_sb_k, ag))
+    order_idx = np.lexsort((~is_buyer, t, conv_key))
+    t, day, is_buyer, m_sb_k, ag, conv_key = (
+        a[order_idx] for a in (t, day, is_buyer, m_sb_k, ag, conv_key))
+    del order_idx
     n = len(t)
     new_conv = np.ones(n, bool)
     if n:
-        new_conv[1:] = (ag[1:] != ag[:-1]) | (m_sb_k[1:] != m_sb_k[:-1]) | (day[1:] != day[:-1])
+        new_conv[1:] = conv_key[1:] != conv_key[:-1]
     conv = np.cumsum(new_conv) - 1
     prev_buyer = np.zeros(n, bool)
     if n:
@@ -286,7 +296,7 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
         "answered": answered[is_rec], "first_resp": first_resp[is_rec],
         "iv_sum": iv_sum[is_rec], "iv_n": iv_n[is_rec],
     })
-    rec["month"] = _month(pd.Series(rec["day"]))
+    rec["month"] = _month(rec["day"])
 
     # --- orders: anchor, month, net sales ------------------------------------------
     oo = o.copy()
@@ -375,10 +385,11 @@ def _spam_table(m, bd_codes, spam_day, spam_ads, blocked, buyer_msgs, is_buyer) 
     rows = first["row"].to_numpy()
     bd = first["bd"].to_numpy()
     out = pd.DataFrame({
-        "shop": m["shop"].to_numpy()[rows], "buyer": m["buyer"].to_numpy()[rows],
-        "day": m["time"].dt.strftime("%Y-%m-%d").to_numpy()[rows],
+        "shop": m["shop"].iloc[rows].to_numpy(object), "buyer": m["buyer"].iloc[rows].to_numpy(object),
+        "day": np.datetime_as_string(m["time"].to_numpy("datetime64[ns]")[rows], unit="D"),
         "reason": np.where(blocked[bd], "block list", "every buyer message matches an ad pattern"),
-        "buyer_messages": buyer_msgs[bd], "example": m["text"].to_numpy()[rows],
+        "buyer_messages": buyer_msgs[bd],
+        "example": m["text"].iloc[rows].to_numpy(object),
     })
     return out.sort_values(["shop", "day", "buyer"]).reset_index(drop=True)[cols]
 
@@ -406,7 +417,10 @@ def _order_table(oo: pd.DataFrame, roles: pd.DataFrame, rules: Rules) -> pd.Data
     hours = f"{rules.attribution_window_hours:g} h"
     which = "last" if rules.credit == "last" else "first"
     anchor = "order" if rules.credit_time == "created" else "payment"
-    seen_text = pd.Series(seen).dt.strftime("%Y-%m-%d %H:%M:%S").fillna("").to_numpy(object)
+    seen_text = np.full(n, "", dtype=object)
+    if n:
+        text = np.char.replace(np.datetime_as_string(seen.astype("datetime64[s]")), "T", " ")
+        seen_text = np.where(np.isnat(seen), "", text).astype(object)
     why = np.where(
         silent, f"silent: no agent received the buyer in the {hours} before the {anchor}",
         f"the {which} agent to receive the buyer in the {hours} before the {anchor} ("
