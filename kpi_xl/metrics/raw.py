@@ -216,26 +216,33 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
     o = orders.reset_index(drop=True)
 
     # Shared integer codes: shop × buyer keys must agree between messages and orders.
+    # Ten million messages make every int64 temporary 80 MB: narrow types, freed early.
     shop_codes, shops = pd.factorize(pd.concat([m["shop"], o["shop"]], ignore_index=True))
     buyer_codes, buyers = pd.factorize(pd.concat([m["buyer"], o["buyer"]], ignore_index=True))
     nb = max(len(buyers), 1)
     sb = shop_codes.astype(np.int64) * nb + buyer_codes
-    m_sb, o_sb = sb[:len(m)], sb[len(m):]
+    del shop_codes, buyer_codes
+    sb_span = int(sb.max()) + 1 if len(sb) else 1
+    m_sb, o_sb = sb[:len(m)], sb[len(m):].copy()
     agent_codes, agents = pd.factorize(m["agent"])
+    agent_codes = agent_codes.astype(np.int32)
     na = max(len(agents), 1)
     t = m["time"].to_numpy("datetime64[ns]")
-    day = t.astype("datetime64[D]")
     is_buyer = m["is_buyer"].to_numpy(bool)
 
     # --- spam buyer-days -------------------------------------------------------------
-    day_n = day.astype(np.int64)
-    day_n = day_n - (day_n.min() if len(day_n) else 0)
+    day_n = t.astype("datetime64[D]").astype(np.int64)
+    day0 = day_n.min() if len(day_n) else 0
+    day_n -= day0
     ndays = int(day_n.max()) + 1 if len(day_n) else 1
     bd_codes, bd_index = pd.factorize(m_sb * ndays + day_n)
-    ad = _ad_match(m["text"], rules.ad_patterns) if len(m) else np.zeros(0, bool)
+    bd_codes = bd_codes.astype(np.int32)
     nbd = len(bd_index)
+    del bd_index
     buyer_msgs = np.bincount(bd_codes[is_buyer], minlength=nbd)
+    ad = _ad_match(m["text"], rules.ad_patterns) if len(m) else np.zeros(0, bool)
     ad_msgs = np.bincount(bd_codes[is_buyer & ad], minlength=nbd)
+    del ad
     spam_ads = (buyer_msgs > 0) & (ad_msgs == buyer_msgs)
     blocked = np.zeros(nbd, bool)
     if rules.block_list:
@@ -244,28 +251,34 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
     spam_day = spam_ads | blocked
     keep = ~spam_day[bd_codes] if len(m) else np.zeros(0, bool)
     spam = _spam_table(m, bd_codes, spam_day, spam_ads, blocked, buyer_msgs, is_buyer)
-
-    t, day, day_n, is_buyer = t[keep], day[keep], day_n[keep], is_buyer[keep]
-    m_sb_k, ag = m_sb[keep], agent_codes[keep]
-    conv_key = (ag.astype(np.int64) * (int(sb.max()) + 1 if len(sb) else 1) + m_sb_k) * ndays + day_n
+    del bd_codes
 
     # --- conversations: agent × buyer × day, in time order (buyer first on a tie) ------
+    conv_key = (agent_codes[keep].astype(np.int64) * sb_span + m_sb[keep]) * ndays + day_n[keep]
+    del day_n
+    t, is_buyer = t[keep], is_buyer[keep]
     order_idx = np.lexsort((~is_buyer, t, conv_key))
-    t, day, is_buyer, m_sb_k, ag, conv_key = (
-        a[order_idx] for a in (t, day, is_buyer, m_sb_k, ag, conv_key))
-    del order_idx
+    # The agent and shop × buyer are recovered from the key, so they need no sorted copy.
+    conv_key = conv_key[order_idx]
+    t = t[order_idx]
+    is_buyer = is_buyer[order_idx]
+    del order_idx, keep
+    day = (conv_key % ndays + day0).astype("datetime64[D]")
+    m_sb_k = (conv_key // ndays) % sb_span
+    ag = (conv_key // ndays // sb_span).astype(np.int32)
     n = len(t)
     new_conv = np.ones(n, bool)
     if n:
         new_conv[1:] = conv_key[1:] != conv_key[:-1]
-    conv = np.cumsum(new_conv) - 1
+    conv = (np.cumsum(new_conv) - 1).astype(np.int32)
     prev_buyer = np.zeros(n, bool)
     if n:
         prev_buyer[1:] = is_buyer[:-1]
     run_start = is_buyer & (new_conv | ~prev_buyer)
-    pos = np.arange(n)
-    agent_pos = np.where(~is_buyer, pos, n)
+    del prev_buyer, conv_key
+    agent_pos = np.where(~is_buyer, np.arange(n, dtype=np.int64), n)
     next_agent = np.minimum.accumulate(agent_pos[::-1])[::-1] if n else agent_pos
+    del agent_pos, new_conv
     has_reply = run_start & (next_agent < n)
     has_reply[has_reply] = conv[next_agent[has_reply]] == conv[has_reply]
     starts = np.flatnonzero(has_reply)
@@ -278,9 +291,13 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
 
     # One row per reception (conversation with a buyer message).
     nconv = int(conv[-1]) + 1 if n else 0
-    conv_buyer_msgs = np.bincount(conv[is_buyer], minlength=nconv)
-    first_buyer_pos = np.full(nconv, n)
-    np.minimum.at(first_buyer_pos, conv[is_buyer], pos[is_buyer])
+    # Buyer messages are in conversation order: the first of each conversation opens it.
+    bpos = np.flatnonzero(is_buyer)
+    bc = conv[bpos]
+    opens = np.ones(len(bc), bool)
+    opens[1:] = bc[1:] != bc[:-1]
+    rec_conv, fb = bc[opens], bpos[opens]
+    del bpos, bc, opens
     answered = np.bincount(conv[has_reply], minlength=nconv) > 0
     first_resp = np.full(nconv, np.nan)
     if len(starts):
@@ -289,13 +306,12 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
         first_resp[sc[firsts]] = interval[firsts]
     iv_sum = np.bincount(conv[starts], weights=interval, minlength=nconv)
     iv_n = np.bincount(conv[starts], minlength=nconv)
-    is_rec = conv_buyer_msgs > 0
-    fb = first_buyer_pos[is_rec]
     rec = pd.DataFrame({
         "sb": m_sb_k[fb], "agent_code": ag[fb], "day": day[fb], "t0": t[fb],
-        "answered": answered[is_rec], "first_resp": first_resp[is_rec],
-        "iv_sum": iv_sum[is_rec], "iv_n": iv_n[is_rec],
+        "answered": answered[rec_conv], "first_resp": first_resp[rec_conv],
+        "iv_sum": iv_sum[rec_conv], "iv_n": iv_n[rec_conv],
     })
+    del next_agent, has_reply, run_start, conv, day
     rec["month"] = _month(rec["day"])
 
     # --- orders: anchor, month, net sales ------------------------------------------
