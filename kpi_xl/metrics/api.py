@@ -154,6 +154,15 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         if shop:
             msg.loc[msg["shop"] == "", "shop"] = shop
             ords.loc[ords["shop"] == "", "shop"] = shop
+        chat_shops, order_shops = set(msg["shop"]), set(ords["shop"])
+        lone = sorted(order_shops - chat_shops)
+        if lone:
+            # Every order of such a shop would be silent and no agent paid for it.
+            names = ", ".join(repr(x) if x else "(no shop)" for x in lone)
+            raise MetricsError(
+                f"The orders of shop(s) {names} have no chat messages at all, so none of their "
+                "orders could be credited to an agent. Give those shops' chats, leave their "
+                "orders out, or, when the files have no 店铺 column, name the shop with --shop.")
         dup = ords.duplicated(["shop", "order_id"])
         if dup.any():
             raise MetricsError(f"Order {ords['order_id'][dup].iloc[0]!r} is in more than one of "
