@@ -253,7 +253,10 @@ def write_metrics_workbook(result: MetricsResult, path, *, lang: str = "zh",
     defs.columns = [c[i] for c in defs.columns]
     sheets.append((SHEETS["definitions"][i], defs))
     if len(result.orders):
-        orders = result.orders.rename(columns={k: v[i] for k, v in ORDER_LABELS.items()})
+        # Each reason is kept in both languages; the workbook shows its own.
+        orders = result.orders.drop(columns="why" if lang == "zh" else "why_zh")
+        orders = orders.rename(columns={"why_zh": "why"})
+        orders = orders.rename(columns={k: v[i] for k, v in ORDER_LABELS.items()})
         if len(orders) > EXCEL_ROWS:
             # Excel cannot hold them; the full list goes beside the workbook.
             csv = path.with_suffix(".orders.csv")
@@ -262,8 +265,10 @@ def write_metrics_workbook(result: MetricsResult, path, *, lang: str = "zh",
             orders = pd.DataFrame({ORDER_LABELS["why"][i]: [
                 f"{len(result.orders):,} orders are more than a sheet holds; see {csv.name}."]})
         sheets.append((SHEETS["orders"][i], orders))
+        spam = result.spam.drop(columns="reason" if lang == "zh" else "reason_zh")
+        spam = spam.rename(columns={"reason_zh": "reason"})
         sheets.append((SHEETS["spam"][i],
-                       result.spam.rename(columns={k: v[i] for k, v in SPAM_LABELS.items()})))
+                       spam.rename(columns={k: v[i] for k, v in SPAM_LABELS.items()})))
     rules_rows = [(k, str(v), h) for k, v, h in result.rules.as_table()]
     head = [("设置", "Setting"), ("取值", "Value"), ("含义", "Meaning")]
     if compare_rules is not None:
@@ -292,6 +297,8 @@ def write_metrics_workbook(result: MetricsResult, path, *, lang: str = "zh",
                     ws.column_dimensions[col[0].column_letter].width = max(
                         10, min(60, 2 + max(len(str(c.value or "")) * 1.6 for c in col[:50])))
                 ws.freeze_panes = "A2"
+                if title in (SHEETS["inputs"][i], SHEETS["agents"][i], SHEETS["compare"][i]):
+                    _number_formats(ws, i)
         tmp.replace(path)
     finally:
         if tmp.exists():
@@ -316,3 +323,23 @@ def compare_rules(result_a: MetricsResult, result_b: MetricsResult) -> pd.DataFr
         out[f"{m}_2"] = both[f"{m}_2"]
         out[f"{m}_diff"] = both[f"{m}_2"] - both[f"{m}_1"]
     return out.sort_values(keys).reset_index(drop=True)
+
+
+RATE_KEYS = {"reply_rate", "conversion", "refund_rate", "answer_ratio", "satisfaction",
+             "answered_30s_rate", "conversion_24h", "reply_3min_rate"}
+MONEY_KEYS = {"sales", "aov", "shop_sales", "shop_aov", "silent_sales", "silent_aov", "net_sales",
+              "silent_own_sales", "sales_24h"}
+SECOND_KEYS = {"first_response_s", "avg_response_s"}
+
+
+def _number_formats(ws, i: int) -> None:
+    """Rates as percentages, money with two decimals, seconds with one, as the templates show them."""
+    by_label = {v[i]: k for k, v in LABELS.items()}
+    for col in ws.iter_cols(min_row=1, max_row=ws.max_row):
+        label = str(col[0].value or "")
+        key = by_label.get(label.split(" (")[0], by_label.get(label))
+        fmt = ("0.0%" if key in RATE_KEYS else "#,##0.00" if key in MONEY_KEYS
+               else "0.0" if key in SECOND_KEYS else None)
+        if fmt:
+            for cell in col[1:]:
+                cell.number_format = fmt

@@ -359,6 +359,8 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
         if len(pairs) else pd.Series([], dtype=object)
     pairs["in_window"] = pairs["last_in"].notna()
     win = pairs[pairs["in_window"]]
+    # Two agents at the very same second: the first by name is credited, so that every
+    # rerun (and every Dask partitioning) credits the same agent.
     if rules.credit == "last":
         win = win.sort_values(["oid", "last_in", "agent"], ascending=[True, False, True])
     else:
@@ -393,7 +395,7 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
 
 def _spam_table(m, bd_codes, spam_day, spam_ads, blocked, buyer_msgs, is_buyer) -> pd.DataFrame:
     idx = np.flatnonzero(spam_day)
-    cols = ["shop", "buyer", "day", "reason", "buyer_messages", "example"]
+    cols = ["shop", "buyer", "day", "reason", "reason_zh", "buyer_messages", "example"]
     if not len(idx):
         return pd.DataFrame(columns=cols)
     sel = spam_day[bd_codes] & is_buyer
@@ -404,6 +406,7 @@ def _spam_table(m, bd_codes, spam_day, spam_ads, blocked, buyer_msgs, is_buyer) 
         "shop": m["shop"].iloc[rows].to_numpy(object), "buyer": m["buyer"].iloc[rows].to_numpy(object),
         "day": np.datetime_as_string(m["time"].to_numpy("datetime64[ns]")[rows], unit="D"),
         "reason": np.where(blocked[bd], "block list", "every buyer message matches an ad pattern"),
+        "reason_zh": np.where(blocked[bd], "屏蔽名单", "买家消息全部符合广告规则"),
         "buyer_messages": buyer_msgs[bd],
         "example": m["text"].iloc[rows].to_numpy(object),
     })
@@ -444,6 +447,16 @@ def _order_table(oo: pd.DataFrame, roles: pd.DataFrame, rules: Rules) -> pd.Data
     why = np.where(assist != "", why + "; also in the window: " + assist, why)
     why = np.where(follow != "", why + "; wrote to after the order, before payment: " + follow,
                    why)
+    # The same reasons for Chinese workbooks.
+    hours_zh = f"{rules.attribution_window_hours:g} 小时"
+    which_zh = "最后" if rules.credit == "last" else "最先"
+    anchor_zh = "下单" if rules.credit_time == "created" else "付款"
+    why_zh = np.where(
+        silent, f"静默：{anchor_zh}前 {hours_zh}内无客服接待该买家",
+        f"{anchor_zh}前 {hours_zh}内{which_zh}接待该买家的客服（" + credited.astype(object)
+        + "，" + seen_text + "）")
+    why_zh = np.where(assist != "", why_zh + "；窗口内协助下单：" + assist, why_zh)
+    why_zh = np.where(follow != "", why_zh + "；下单后付款前协助跟进：" + follow, why_zh)
     return pd.DataFrame({
         "shop": oo["shop"].to_numpy(), "month": oo["month"].to_numpy(),
         "order_id": oo["order_id"].to_numpy(), "buyer": oo["buyer"].to_numpy(),
@@ -451,6 +464,7 @@ def _order_table(oo: pd.DataFrame, roles: pd.DataFrame, rules: Rules) -> pd.Data
         "paid_amount": oo["paid_amount"].to_numpy(), "refund_amount": oo["refund_amount"].to_numpy(),
         "net_sales": oo["net"].to_numpy(), "credited_agent": credited,
         "assist_order": assist, "assist_follow": follow, "silent": silent, "why": why,
+        "why_zh": why_zh,
     })
 
 

@@ -67,7 +67,11 @@ def test_metrics_fill_recalc_summary(month_of_data):
                                                                            22, 0, 2]
     assert inputs.loc["甲", "店铺客单价"] == 112.5
     assert sheets["排除的广告"]["买家"].tolist() == ["x1"]
-    assert sheets["订单归属"].set_index("订单号").loc["o5", "静默"]
+    by_order = sheets["订单归属"].set_index("订单号")
+    assert by_order.loc["o5", "静默"]
+    assert by_order.loc["o5", "依据"] == "静默：下单前 48 小时内无客服接待该买家"
+    assert by_order.loc["o1", "依据"] == "下单前 48 小时内最后接待该买家的客服（甲，2025-10-02 10:05:00）"
+    assert sheets["排除的广告"]["原因"].tolist() == ["买家消息全部符合广告规则"]
 
     cli("template", "cs_composite", "--lang", "zh", "-o", d / "方案.xlsx", cwd=d)
     cli("fill", d / "方案.xlsx", d / "metrics.xlsx", "-o", d / "filled", "--by", "店铺,月份",
