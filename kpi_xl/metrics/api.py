@@ -139,9 +139,16 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     files = classify_inputs(inputs)
     if not files:
         raise MetricsError("No input files were given.")
-    messages = [prepare_messages(df, str(p)) for p, kind, df in files if kind == "messages"]
-    orders = [prepare_orders(df, str(p)) for p, kind, df in files if kind == "orders"]
     seen = {str(p): (kind if isinstance(kind, str) else kind.name) for p, kind, _ in files}
+    # The files' text frames are dropped as soon as they are typed: at ten million messages
+    # they are the largest thing in memory.
+    messages, orders = [], []
+    for n, (p, kind, df) in enumerate(files):
+        if kind in ("messages", "orders"):
+            files[n] = (p, kind, None)
+            prepare = prepare_messages if kind == "messages" else prepare_orders
+            (messages if kind == "messages" else orders).append(prepare(df, str(p)))
+            del df
     if bool(messages) != bool(orders):
         what = "chat messages but no orders" if messages else "orders but no chat messages"
         raise MetricsError(f"The inputs hold {what}; raw metrics need both (give the other "
@@ -154,7 +161,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         if shop:
             msg.loc[msg["shop"] == "", "shop"] = shop
             ords.loc[ords["shop"] == "", "shop"] = shop
-        chat_shops, order_shops = set(msg["shop"]), set(ords["shop"])
+        chat_shops, order_shops = set(msg["shop"].unique()), set(ords["shop"].unique())
         lone = sorted(order_shops - chat_shops)
         if lone:
             # Every order of such a shop would be silent and no agent paid for it.

@@ -65,7 +65,12 @@ def looks_like_orders(columns) -> bool:
 def _times(series: pd.Series, source: str, column: str, required: bool) -> pd.Series:
     text = series.astype(str).str.strip()
     missing = text.str.lower().isin(MISSING_MARKS)
-    parsed = pd.to_datetime(text.where(~missing), errors="coerce", format="mixed")
+    # Exports write ISO times almost always: that parser is fast; the rest are read one by one.
+    parsed = pd.to_datetime(text.where(~missing), errors="coerce", format="ISO8601")
+    retry = parsed.isna() & ~missing
+    if retry.any():
+        parsed = parsed.astype("datetime64[ns]")
+        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
     bad = parsed.isna() & ~missing
     if required:
         bad |= missing
@@ -255,7 +260,7 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
 
     # --- conversations: agent × buyer × day, in time order (buyer first on a tie) ------
     conv_key = (agent_codes[keep].astype(np.int64) * sb_span + m_sb[keep]) * ndays + day_n[keep]
-    del day_n
+    del day_n, sb, m_sb, agent_codes
     t, is_buyer = t[keep], is_buyer[keep]
     order_idx = np.lexsort((~is_buyer, t, conv_key))
     # The agent and shop × buyer are recovered from the key, so they need no sorted copy.
@@ -338,6 +343,7 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
     # --- attribution ------------------------------------------------------------------
     bm = pd.DataFrame({"pk": m_sb_k[is_buyer] * na + ag[is_buyer], "t": t[is_buyer]})
     pairs_src = pd.DataFrame({"sb": m_sb_k[is_buyer], "agent_code": ag[is_buyer]}).drop_duplicates()
+    del t, is_buyer, m_sb_k, ag, starts, interval
     pairs = oo[["oid", "sb", "anchor", "created", "paid"]].merge(pairs_src, on="sb")
     pairs["pk"] = pairs["sb"].to_numpy() * na + pairs["agent_code"].to_numpy()
     bm = bm.sort_values("t")
