@@ -155,6 +155,11 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
     amount = _amounts(df[cols["paid_amount"]], source, cols["paid_amount"], paid.notna())
     refund = (_amounts(df[cols["refund_amount"]], source, cols["refund_amount"]).fillna(0.0)
               if "refund_amount" in cols else pd.Series(0.0, index=df.index))
+    over = (refund > amount.fillna(0) + 1e-9).to_numpy()
+    if over.any():
+        idx = np.flatnonzero(over)
+        raise MetricsError(f"{source}, column {cols.get('refund_amount')!r}: row(s) "
+                           f"{', '.join(str(i + 2) for i in idx[:5])} refund more than was paid.")
     out = pd.DataFrame({
         "shop": df[cols["shop"]].astype(str).str.strip() if "shop" in cols else "",
         "order_id": df[cols["order_id"]].astype(str).str.strip(),

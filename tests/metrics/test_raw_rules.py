@@ -213,6 +213,8 @@ def test_bad_input_sentences():
         orders([["o1", "b1", "2025-10-02 12:00:00", "2025-10-02 12:01:00", "", ""]])
     with pytest.raises(MetricsError, match="paid before they were created"):
         orders([["o1", "b1", "2025-10-02 12:00:00", "2025-10-01 12:01:00", "5", ""]])
+    with pytest.raises(MetricsError, match=r"column '退款金额': row\(s\) 2 refund more than was paid"):
+        orders([["o1", "b1", "2025-10-02 12:00:00", "2025-10-02 12:01:00", "5", "6"]])
     with pytest.raises(MetricsError, match="appears more than once"):
         orders([["o1", "b1", "2025-10-02 12:00:00", "", "", ""],
                 ["o1", "b2", "2025-10-02 12:00:00", "", "", ""]])
