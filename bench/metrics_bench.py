@@ -18,10 +18,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import numpy as np  # noqa: E402
+import numpy as np
+from metrics_data import generate
 
-from metrics_data import generate  # noqa: E402
-from kpi_xl.metrics.raw import compute_raw  # noqa: E402
+from kpi_xl.metrics.raw import compute_raw
 
 
 def main(argv=None) -> int:

@@ -8,5 +8,5 @@ from .api import MetricsResult, compare_rules, compute_metrics, write_metrics_wo
 from .errors import MetricsError, RulesError
 from .rules import Rules, load_rules
 
-__all__ = ["compute_metrics", "write_metrics_workbook", "compare_rules", "MetricsResult",
-           "Rules", "load_rules", "MetricsError", "RulesError"]
+__all__ = ["MetricsError", "MetricsResult", "Rules", "RulesError", "compare_rules",
+           "compute_metrics", "load_rules", "write_metrics_workbook"]

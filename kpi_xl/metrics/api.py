@@ -14,9 +14,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import MetricsError
-from .platforms import detect_platform, definitions, monthly, read_platform_report
-from .raw import (RawMetrics, compute_raw, looks_like_messages, looks_like_orders,
-                  prepare_messages, prepare_orders)
+from .platforms import definitions, detect_platform, monthly, read_platform_report
+from .raw import (
+    RawMetrics,
+    compute_raw,
+    looks_like_messages,
+    looks_like_orders,
+    prepare_messages,
+    prepare_orders,
+)
 from .rules import Rules
 from .tables import read_any
 
@@ -211,7 +217,7 @@ def template_inputs(agents: pd.DataFrame) -> pd.DataFrame:
     rows = agents
     if (agents["source"] == RAW_SOURCE).any():
         rows = agents[agents["source"] == RAW_SOURCE]
-    out = pd.DataFrame({k: rows[k] if k in rows else np.nan for k in keys})
+    out = pd.DataFrame({k: rows.get(k, np.nan) for k in keys})
     return out.reset_index(drop=True)
 
 

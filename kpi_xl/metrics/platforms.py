@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MetricsError
-from .tables import MISSING_MARKS, bad_rows_sentence, match_columns, normalise_header
+from .tables import MISSING_MARKS, bad_rows_sentence, match_columns
 
 
 @dataclass(frozen=True)

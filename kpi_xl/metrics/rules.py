@@ -8,7 +8,7 @@ from the sheet alone.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .errors import RulesError
@@ -61,7 +61,7 @@ class Rules:
 
     @property
     def window_seconds(self) -> int:
-        return int(round(self.attribution_window_hours * 3600))
+        return round(self.attribution_window_hours * 3600)
 
     def as_table(self):
         """(setting, value, meaning) rows, for the output workbook."""
@@ -158,4 +158,4 @@ def load_rules(path=None, **overrides) -> Rules:
         raise RulesError([f"{where}: {p}" for p in exc.problems]) from None
 
 
-__all__ = ["Rules", "RULE_HELP", "load_rules", "excluded_span", "DEFAULT_AD_PATTERNS", "replace"]
+__all__ = ["DEFAULT_AD_PATTERNS", "RULE_HELP", "Rules", "excluded_span", "load_rules", "replace"]

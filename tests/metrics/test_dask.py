@@ -6,14 +6,15 @@ pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed (
                     "-e '.[dask]')")
 pytest.importorskip("distributed", reason="distributed is not installed (pip install -e '.[dask]')")
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sys
+from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from metrics_data import generate  # noqa: E402
-from kpi_xl.metrics.distributed import compute_raw_dask  # noqa: E402
-from kpi_xl.metrics.raw import compute_raw  # noqa: E402
-from kpi_xl.metrics.rules import Rules  # noqa: E402
+from metrics_data import generate
+
+from kpi_xl.metrics.distributed import compute_raw_dask
+from kpi_xl.metrics.raw import compute_raw
+from kpi_xl.metrics.rules import Rules
 
 
 def sort(df, keys):
