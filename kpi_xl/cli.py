@@ -40,6 +40,11 @@ def _cmd_summary(args) -> int:
     return run_summary_command(args)
 
 
+def _cmd_metrics(args) -> int:
+    from .metrics.commands import run_metrics_command
+    return run_metrics_command(args)
+
+
 def _cmd_demo(args) -> int:
     from .demo import run_demo
     return run_demo(args)
@@ -88,6 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="summary workbook to write")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("metrics", help="agent metrics from chat messages, orders and platform "
+                                       "reports, as the inputs of a template")
+    p.add_argument("inputs", nargs="+", help="chat message, order and platform report files "
+                                             "(.csv in UTF-8 or GB18030, or .xlsx)")
+    p.add_argument("-o", "--output", required=True, help="metrics workbook to write (.xlsx)")
+    p.add_argument("--month", help="only this month, e.g. 2025-10")
+    p.add_argument("--rules", help="rules file (.toml); settings left out keep their defaults")
+    p.add_argument("--compare-rules", help="a second rules file: writes the per-agent "
+                                           "differences between the two (for appeals)")
+    p.add_argument("--shop", help="shop name for inputs without a shop column")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers of the workbook")
+    p.set_defaults(func=_cmd_metrics)
 
     p = sub.add_parser("demo", help="score DOMAIN's worked example and recalculate a template")
     p.add_argument("-o", "--output", default="kpi_xl_demo", help="folder for the demo's files")

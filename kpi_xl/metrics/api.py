@@ -1,0 +1,358 @@
+"""``compute_metrics``: the shops' files in, DataFrames out; ``write_metrics_workbook`` the audit.
+
+The first sheet of the workbook holds exactly the inputs of the composite customer-service
+template (``kpi-xl fill`` takes it as it is, grouped by shop and month); the others hold every
+metric with its definition and source, each order's attribution, the excluded spam
+buyer-days and the rules used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import MetricsError
+from .platforms import definitions, detect_platform, monthly, read_platform_report
+from .raw import (
+    RawMetrics,
+    compute_raw,
+    looks_like_messages,
+    looks_like_orders,
+    prepare_messages,
+    prepare_orders,
+)
+from .rules import Rules
+from .tables import read_any
+
+EXCEL_ROWS = 1_048_575  # data rows under a header
+
+RAW_SOURCE = "聊天记录+订单"
+RAW_DEFINITIONS = {
+    "receptions": "distinct agent × buyer × day with a buyer message to the agent (spam left out)",
+    "answered": "receptions in which the agent replied after a buyer message",
+    "reply_rate": "answered ÷ receptions",
+    "inquiries": "distinct buyers of the month whose reception had no order of theirs in the "
+                 "window before it (buyers only assisted left out unless assists_in_inquiries)",
+    "buyers": "distinct buyers of the paid orders credited to the agent (落实)",
+    "conversion": "buyers ÷ inquiries",
+    "orders": "orders credited to the agent, paid or not",
+    "paid_orders": "credited orders that were paid",
+    "deals": "credited orders that were paid",
+    "returns": "credited paid orders with a refund",
+    "sales": "paid amounts of the credited orders (minus refunds when refunds = \"subtract\")",
+    "aov": "sales ÷ buyers",
+    "first_response_s": "mean over receptions of the first response interval (seconds)",
+    "first_response_n": "receptions with a first response (the weight of the first response)",
+    "avg_response_s": "mean of all response intervals: first buyer message of a run to the "
+                      "agent's next reply the same day (seconds)",
+    "response_n": "response intervals (the weight of the average response)",
+    "assist_order_buyers": "distinct paying buyers the agent received in the window of an "
+                           "order credited to another agent (协助下单)",
+    "assist_follow_buyers": "distinct paying buyers the agent received after the order and up "
+                            "to payment, outside the window (协助跟进)",
+    "shop_sales": "the shop's paid orders' sales, credited and silent",
+    "shop_buyers": "the shop's distinct paying buyers",
+    "shop_aov": "shop_sales ÷ shop_buyers",
+    "silent_orders": "paid orders with no agent in the window (静默下单)",
+    "silent_buyers": "distinct buyers of the silent orders",
+    "silent_sales": "sales of the silent orders",
+    "silent_aov": "silent_sales ÷ silent_buyers: the AOV agents should beat",
+}
+LABELS = {  # key: (Chinese, English)
+    "source": ("来源", "Source"), "shop": ("店铺", "Shop"), "month": ("月份", "Month"),
+    "agent": ("客服", "Agent"), "days": ("天数", "Days"),
+    "receptions": ("接待人数", "Receptions"), "answered": ("回复人数", "Answered"),
+    "reply_rate": ("回复率", "Reply rate"), "inquiries": ("询单人数", "Inquiries"),
+    "buyers": ("成交人数", "Buyers"), "conversion": ("询单转化率", "Conversion"),
+    "orders": ("下单笔数", "Orders"), "paid_orders": ("付款笔数", "Paid orders"),
+    "deals": ("成交笔数", "Deals"), "returns": ("退货量", "Returns"),
+    "sales": ("销售额", "Sales"), "aov": ("客单价", "AOV"),
+    "first_response_s": ("首次响应(秒)", "First response (s)"),
+    "first_response_n": ("首次响应次数", "First responses"),
+    "avg_response_s": ("平均响应(秒)", "Avg response (s)"),
+    "response_n": ("响应次数", "Responses"),
+    "assist_order_buyers": ("协助下单人数", "Assisted orders (buyers)"),
+    "assist_follow_buyers": ("协助跟进人数", "Assisted follow-ups (buyers)"),
+    "shop_sales": ("店铺销售额", "Shop sales"), "shop_buyers": ("店铺成交人数", "Shop buyers"),
+    "shop_aov": ("店铺客单价", "Shop AOV"), "silent_orders": ("静默下单笔数", "Silent orders"),
+    "silent_buyers": ("静默成交人数", "Silent buyers"), "silent_sales": ("静默销售额", "Silent sales"),
+    "silent_aov": ("静默客单价", "Silent AOV"),
+    "net_sales": ("去退销售额", "Net sales"), "items_per_buyer": ("客件数", "Items per buyer"),
+    "slow_responses": ("慢响应人数", "Slow responses"), "transfers": ("转出人数", "Transfers"),
+    "silent_own_buyers": ("静默下单本人落实付款人数", "Silent orders followed up (buyers)"),
+    "silent_own_sales": ("静默下单本人落实付款金额", "Silent orders followed up (sales)"),
+    "refund_rate": ("退款率", "Refund rate"), "lost_inquiries": ("询单流失人数", "Lost inquiries"),
+    "answer_ratio": ("答问比", "Answer ratio"), "satisfaction": ("满意率", "Satisfaction"),
+    "sessions": ("接待量", "Sessions"), "answered_30s_rate": ("30秒应答率", "Answered in 30 s"),
+    "sales_24h": ("24小时下单金额", "24 h order sales"),
+    "conversion_24h": ("24小时下单转化率", "24 h conversion"),
+    "service_score": ("客服服务分", "Service score"), "consultations": ("咨询人数", "Consultations"),
+    "needs_reply": ("需要人工回复的咨询人数", "Needing a reply"),
+    "unanswered_3min": ("3分钟未回复人数", "Unanswered in 3 min"),
+    "reply_3min_rate": ("3分钟人工回复率", "Replied in 3 min"),
+    "low_rated_orders": ("评分≤3订单数", "Orders rated ≤ 3"),
+    "dispute_refunds": ("纠纷退款数", "Dispute refunds"), "complaints": ("投诉数", "Complaints"),
+    "group": ("旺旺分组", "Group"),
+}
+
+
+@dataclass
+class MetricsResult:
+    """DataFrames of a metrics run (column keys in English; labels come at writing)."""
+
+    template_inputs: pd.DataFrame   # the composite template's inputs, one row per agent-month
+    agents: pd.DataFrame            # every metric, one row per source × shop × month × agent
+    definitions: pd.DataFrame       # column, source, definition
+    orders: pd.DataFrame            # raw data only: each order's attribution
+    spam: pd.DataFrame              # raw data only: excluded buyer-days
+    rules: Rules = field(default_factory=Rules)
+    inputs: dict = field(default_factory=dict)   # file -> what it was read as
+    raw: RawMetrics | None = None
+
+
+def classify_inputs(paths):
+    """[(path, kind, DataFrame)] with kind 'messages', 'orders' or a platform."""
+    out = []
+    for path in paths:
+        df = read_any(path)
+        if looks_like_messages(df.columns):
+            out.append((Path(path), "messages", df))
+        elif looks_like_orders(df.columns):
+            out.append((Path(path), "orders", df))
+        else:
+            platform = detect_platform(df.columns)
+            if platform is None:
+                raise MetricsError(
+                    f"{path}: the headers ({', '.join(map(str, df.columns[:8]))}) are not "
+                    "those of chat messages (时间, 买家, 客服, 发送方, 内容), orders (订单号, 买家, "
+                    "下单时间, 付款时间, 实付金额) or a platform report we know (赤兔 售前明细, "
+                    "淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效).")
+            out.append((Path(path), platform, df))
+    return out
+
+
+def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = None,
+                    shop: str = "") -> MetricsResult:
+    """Agent metrics from the shops' files (paths): chat messages, orders, platform reports."""
+    from ..templates.fill import normalise_month
+    rules = rules or Rules()
+    if month is not None:
+        month = normalise_month(month)
+        if not pd.Series([month]).str.fullmatch(r"\d{4}-\d{2}").iloc[0]:
+            raise MetricsError(f"--month {month!r} is not a month such as 2025-10.")
+    files = classify_inputs(inputs)
+    if not files:
+        raise MetricsError("No input files were given.")
+    seen = {str(p): (kind if isinstance(kind, str) else kind.name) for p, kind, _ in files}
+    # The files' text frames are dropped as soon as they are typed: at ten million messages
+    # they are the largest thing in memory.
+    messages, orders = [], []
+    for n, (p, kind, df) in enumerate(files):
+        if kind in ("messages", "orders"):
+            files[n] = (p, kind, None)
+            prepare = prepare_messages if kind == "messages" else prepare_orders
+            (messages if kind == "messages" else orders).append(prepare(df, str(p)))
+            del df
+    if bool(messages) != bool(orders):
+        what = "chat messages but no orders" if messages else "orders but no chat messages"
+        raise MetricsError(f"The inputs hold {what}; raw metrics need both (give the other "
+                           "file(s) too).")
+    frames, defs = [], []
+    raw = None
+    if messages:
+        msg = pd.concat(messages, ignore_index=True)
+        ords = pd.concat(orders, ignore_index=True)
+        if shop:
+            msg.loc[msg["shop"] == "", "shop"] = shop
+            ords.loc[ords["shop"] == "", "shop"] = shop
+        chat_shops, order_shops = set(msg["shop"].unique()), set(ords["shop"].unique())
+        lone = sorted(order_shops - chat_shops)
+        if lone:
+            # Every order of such a shop would be silent and no agent paid for it.
+            names = ", ".join(repr(x) if x else "(no shop)" for x in lone)
+            raise MetricsError(
+                f"The orders of shop(s) {names} have no chat messages at all, so none of their "
+                "orders could be credited to an agent. Give those shops' chats, leave their "
+                "orders out, or, when the files have no 店铺 column, name the shop with --shop.")
+        dup = ords.duplicated(["shop", "order_id"])
+        if dup.any():
+            raise MetricsError(f"Order {ords['order_id'][dup].iloc[0]!r} is in more than one of "
+                               "the order files; give each order once.")
+        raw = compute_raw(msg, ords, rules, month)
+        frames.append(raw.agents.assign(source=RAW_SOURCE))
+        defs += [(k, RAW_SOURCE, v) for k, v in RAW_DEFINITIONS.items()]
+    by_platform: dict = {}
+    for path, kind, df in files:
+        if isinstance(kind, str):
+            continue
+        by_platform.setdefault(kind, []).append(read_platform_report(df, str(path), kind, month,
+                                                                     shop))
+    for platform, parts in by_platform.items():
+        daily = pd.concat(parts, ignore_index=True)
+        if month:
+            daily = daily[daily["month"] == month]
+        frames.append(monthly(daily, platform))
+        defs += [(k, platform.name, v) for k, v in definitions(platform).items()]
+    agents = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(agents):
+        front = ["source", "shop", "month", "agent"]
+        agents = agents[front + [c for c in agents.columns if c not in front]]
+    empty = pd.DataFrame()
+    return MetricsResult(
+        template_inputs=template_inputs(agents),
+        agents=agents,
+        definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
+        orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
+        rules=rules, inputs=seen, raw=raw)
+
+
+def template_inputs(agents: pd.DataFrame) -> pd.DataFrame:
+    """The composite template's inputs and parameters; raw data wins over platform reports."""
+    from ..templates.composite import CompositeTemplate
+    keys = ["shop", "month"] + [c.key for c in CompositeTemplate.inputs] + ["shop_aov"]
+    if not len(agents):
+        return pd.DataFrame(columns=keys)
+    rows = agents
+    if (agents["source"] == RAW_SOURCE).any():
+        rows = agents[agents["source"] == RAW_SOURCE]
+    out = pd.DataFrame({k: rows.get(k, np.nan) for k in keys})
+    return out.reset_index(drop=True)
+
+
+def labelled(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    i = 0 if lang == "zh" else 1
+    return df.rename(columns={k: v[i] for k, v in LABELS.items()})
+
+
+ORDER_LABELS = {
+    "shop": ("店铺", "Shop"), "month": ("月份", "Month"), "order_id": ("订单号", "Order"),
+    "buyer": ("买家", "Buyer"), "created": ("下单时间", "Created"), "paid": ("付款时间", "Paid"),
+    "paid_amount": ("实付金额", "Paid amount"), "refund_amount": ("退款金额", "Refund"),
+    "net_sales": ("计入销售额", "Sales counted"), "credited_agent": ("落实客服", "Credited agent"),
+    "assist_order": ("协助下单客服", "Assisted (order)"),
+    "assist_follow": ("协助跟进客服", "Assisted (follow-up)"), "silent": ("静默", "Silent"),
+    "why": ("依据", "Why"),
+}
+SPAM_LABELS = {
+    "shop": ("店铺", "Shop"), "buyer": ("买家", "Buyer"), "day": ("日期", "Day"),
+    "reason": ("原因", "Reason"), "buyer_messages": ("买家消息数", "Buyer messages"),
+    "example": ("示例", "Example"),
+}
+SHEETS = {
+    "inputs": ("客服月度指标", "Agent month"), "agents": ("全部指标", "All metrics"),
+    "definitions": ("指标定义", "Definitions"), "orders": ("订单归属", "Orders"),
+    "spam": ("排除的广告", "Excluded spam"), "rules": ("规则", "Rules"),
+    "compare": ("规则对比", "Rule comparison"),
+}
+
+
+def write_metrics_workbook(result: MetricsResult, path, *, lang: str = "zh",
+                           compare: pd.DataFrame | None = None,
+                           compare_rules: Rules | None = None) -> list:
+    """Write the audit workbook; returns the paths written (a CSV too for a huge order list)."""
+    from ..templates.composite import CompositeTemplate
+    i = 0 if lang == "zh" else 1
+    path = Path(path)
+    written = [path]
+    cols = {c.key: (c.zh, c.en) for c in (*CompositeTemplate.params, *CompositeTemplate.inputs)}
+    inputs = result.template_inputs.rename(columns={k: v[i] for k, v in cols.items()})
+    sheets = [(SHEETS["inputs"][i], inputs)]
+    sheets.append((SHEETS["agents"][i], labelled(result.agents, lang)))
+    defs = result.definitions.copy()
+    defs["column"] = defs["column"].map(lambda k: LABELS.get(k, (k, k))[i])
+    defs.columns = [("列", "Column"), ("来源", "Source"), ("定义", "Definition")]
+    defs.columns = [c[i] for c in defs.columns]
+    sheets.append((SHEETS["definitions"][i], defs))
+    if len(result.orders):
+        # Each reason is kept in both languages; the workbook shows its own.
+        orders = result.orders.drop(columns="why" if lang == "zh" else "why_zh")
+        orders = orders.rename(columns={"why_zh": "why"})
+        orders = orders.rename(columns={k: v[i] for k, v in ORDER_LABELS.items()})
+        if len(orders) > EXCEL_ROWS:
+            # Excel cannot hold them; the full list goes beside the workbook.
+            csv = path.with_suffix(".orders.csv")
+            orders.to_csv(csv, index=False, encoding="utf-8-sig")
+            written.append(csv)
+            orders = pd.DataFrame({ORDER_LABELS["why"][i]: [
+                f"{len(result.orders):,} orders are more than a sheet holds; see {csv.name}."]})
+        sheets.append((SHEETS["orders"][i], orders))
+        spam = result.spam.drop(columns="reason" if lang == "zh" else "reason_zh")
+        spam = spam.rename(columns={"reason_zh": "reason"})
+        sheets.append((SHEETS["spam"][i],
+                       spam.rename(columns={k: v[i] for k, v in SPAM_LABELS.items()})))
+    rules_rows = [(k, str(v), h) for k, v, h in result.rules.as_table()]
+    head = [("设置", "Setting"), ("取值", "Value"), ("含义", "Meaning")]
+    if compare_rules is not None:
+        other = {k: str(v) for k, v, _ in compare_rules.as_table()}
+        rules_rows = [(k, v, other[k], h) for k, v, h in rules_rows]
+        head = [head[0], ("取值(规则一)", "Value (rules 1)"), ("取值(规则二)", "Value (rules 2)"),
+                head[2]]
+    sheets.append((SHEETS["rules"][i], pd.DataFrame(rules_rows, columns=[h[i] for h in head])))
+    if compare is not None:
+        suffix = {"1": ("规则一", "rules 1"), "2": ("规则二", "rules 2"), "diff": ("差", "difference")}
+        names = {}
+        for c in compare.columns:
+            base, _, end = c.rpartition("_")
+            if end in suffix and base in LABELS:
+                names[c] = f"{LABELS[base][i]} ({suffix[end][i]})"
+        sheets.append((SHEETS["compare"][i], labelled(compare.rename(columns=names), lang)))
+
+    tmp = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for title, df in sheets:
+                df.to_excel(xw, sheet_name=title, index=False)
+                ws = xw.sheets[title]
+                for col in ws.columns:
+                    ws.column_dimensions[col[0].column_letter].width = max(
+                        10, min(60, 2 + max(len(str(c.value or "")) * 1.6 for c in col[:50])))
+                ws.freeze_panes = "A2"
+                if title in (SHEETS["inputs"][i], SHEETS["agents"][i], SHEETS["compare"][i]):
+                    _number_formats(ws, i)
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return written
+
+
+def compare_rules(result_a: MetricsResult, result_b: MetricsResult) -> pd.DataFrame:
+    """Per agent and month, each metric under both rule sets and the difference (b − a)."""
+    keys = ["source", "shop", "month", "agent"]
+    metrics = ["receptions", "inquiries", "buyers", "conversion", "orders", "paid_orders",
+               "sales", "aov", "first_response_s", "avg_response_s", "assist_order_buyers",
+               "assist_follow_buyers"]
+    a = result_a.agents
+    b = result_b.agents
+    metrics = [m for m in metrics if m in a.columns and m in b.columns]
+    both = a[keys + metrics].merge(b[keys + metrics], on=keys, how="outer",
+                                   suffixes=("_1", "_2"))
+    out = both[keys].copy()
+    for m in metrics:
+        out[f"{m}_1"] = both[f"{m}_1"]
+        out[f"{m}_2"] = both[f"{m}_2"]
+        out[f"{m}_diff"] = both[f"{m}_2"] - both[f"{m}_1"]
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+RATE_KEYS = {"reply_rate", "conversion", "refund_rate", "answer_ratio", "satisfaction",
+             "answered_30s_rate", "conversion_24h", "reply_3min_rate"}
+MONEY_KEYS = {"sales", "aov", "shop_sales", "shop_aov", "silent_sales", "silent_aov", "net_sales",
+              "silent_own_sales", "sales_24h"}
+SECOND_KEYS = {"first_response_s", "avg_response_s"}
+
+
+def _number_formats(ws, i: int) -> None:
+    """Rates as percentages, money with two decimals, seconds with one, as the templates show them."""
+    by_label = {v[i]: k for k, v in LABELS.items()}
+    for col in ws.iter_cols(min_row=1, max_row=ws.max_row):
+        label = str(col[0].value or "")
+        key = by_label.get(label.split(" (")[0], by_label.get(label))
+        fmt = ("0.0%" if key in RATE_KEYS else "#,##0.00" if key in MONEY_KEYS
+               else "0.0" if key in SECOND_KEYS else None)
+        if fmt:
+            for cell in col[1:]:
+                cell.number_format = fmt

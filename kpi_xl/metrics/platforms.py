@@ -1,0 +1,297 @@
+"""The platforms' own agent reports (per agent and day or month), read and added up to months.
+
+Each report is recognised by its headers.  Days add up to a month the way the platforms
+define their figures: counts and amounts are summed; a rate whose numerator and
+denominator are both in the report is recomputed from their sums; any other rate or
+average is weighted by its own denominator (response time by receptions, a conversion
+by inquiries), never a plain mean of daily rates.  A value missing on any day of the month
+leaves the month's value missing (an understated month is worse than a blank one), never 0.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import MetricsError
+from .tables import MISSING_MARKS, bad_rows_sentence, match_columns
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    headers: tuple             # the platform's header first, then aliases
+    kind: str                  # text, date, count, amount, rate, mean, seconds
+    per: str = ""              # rate/seconds: the field whose count weights it
+    ratio: tuple = ()          # rate recomputed as ratio[0] ÷ ratio[1] when both are present
+
+
+@dataclass(frozen=True)
+class Platform:
+    key: str
+    name: str                  # as the output names the source
+    signature: tuple           # fields whose headers identify the report
+    fields: tuple
+
+    def aliases(self) -> dict:
+        return {f.key: f.headers for f in self.fields}
+
+
+AGENT = ("客服", "客服昵称", "客服名称", "旺旺昵称", "客服账号", "子账号")
+DATE = ("日期", "统计日期", "时间", "date")
+
+PLATFORMS = (
+    Platform("chitu", "赤兔 售前明细", ("buyers",), (
+        Field("agent", AGENT, "text"),
+        Field("date", DATE, "date"),
+        Field("receptions", ("接待人数",), "count"),
+        Field("inquiries", ("询单人数",), "count"),
+        Field("buyers", ("询单->最终付款人数", "询单->最终付款人数(人)", "询单最终付款人数"), "count"),
+        Field("conversion", ("询单->最终付款成功率", "询单->最终付款转化率", "询单最终付款成功率"),
+              "rate", "inquiries", ("buyers", "inquiries")),
+        Field("items_per_buyer", ("客件数",), "mean", "buyers"),
+        Field("aov", ("客单价",), "mean", "buyers", ("sales", "buyers")),
+        Field("sales", ("销售额",), "amount"),
+        Field("reply_rate", ("客服回复率", "回复率"), "rate", "receptions"),
+        Field("avg_response_s", ("平均响应时间", "平均响应时间(秒)"), "seconds", "receptions"),
+        Field("first_response_s", ("首次响应时间", "首次响应时间(秒)"), "seconds", "receptions"),
+        Field("slow_responses", ("慢响应人数",), "count"),
+        Field("assist_follow_buyers", ("协助跟进人数",), "count"),
+        Field("assist_order_buyers", ("协助下单人数",), "count"),
+        Field("transfers", ("转出人数",), "count"),
+        Field("silent_own_buyers", ("静默下单本人落实付款-人数", "静默下单本人落实付款人数"), "count"),
+        Field("silent_own_sales", ("静默下单本人落实付款-金额", "静默下单本人落实付款金额"), "amount"),
+        Field("refund_rate", ("退款率",), "rate", "buyers"),
+    )),
+    Platform("qianniu", "淘宝/千牛 客服绩效明细", ("agent_nick",), (
+        Field("agent_nick", ("旺旺昵称", "旺旺", "客服旺旺"), "text"),
+        Field("date", DATE, "date"),
+        Field("group", ("旺旺分组", "分组"), "text"),
+        Field("receptions", ("有效接待人数", "接待人数"), "count"),
+        Field("inquiries", ("当日询单人数", "询单人数"), "count"),
+        Field("buyers", ("销售人数",), "count"),
+        Field("sales", ("销售额",), "amount"),
+        Field("net_sales", ("净销售额",), "amount"),
+        Field("aov", ("客单价",), "mean", "buyers", ("sales", "buyers")),
+        Field("lost_inquiries", ("询单流失人数",), "count"),
+        Field("first_response_s", ("首次响应时长(秒)", "首次响应时长"), "seconds", "receptions"),
+        Field("avg_response_s", ("平均响应时长(秒)", "平均响应时长"), "seconds", "receptions"),
+        Field("answer_ratio", ("淘宝答问比", "答问比"), "mean", "receptions"),
+        Field("satisfaction", ("客户满意率", "满意率"), "rate", "receptions"),
+        Field("conversion", ("询单最终付款转化率", "询单转化率"), "rate", "inquiries"),
+    )),
+    Platform("jd", "京东 客服绩效/营销明细", ("receptions", "buyers"), (
+        Field("agent", AGENT, "text"),
+        Field("date", DATE, "date"),
+        Field("receptions", ("售前接待人数",), "count"),
+        Field("buyers", ("促成下单人数",), "count"),
+        Field("sales", ("促成下单商品金额",), "amount"),
+        Field("sessions", ("接待量",), "count"),
+        Field("first_response_s", ("首次平均响应时间", "首次平均响应时间(秒)"), "seconds", "receptions"),
+        Field("avg_response_s", ("平均响应时间", "平均响应时间(秒)"), "seconds", "receptions"),
+        Field("answered_30s_rate", ("30s应答率", "30秒应答率"), "rate", "receptions"),
+        Field("satisfaction", ("满意率",), "rate", "receptions"),
+        Field("sales_24h", ("24小时下单金额",), "amount"),
+        Field("conversion_24h", ("24小时下单转化率",), "rate", "receptions"),
+    )),
+    Platform("pdd", "拼多多 客服绩效", ("agent_account", "buyers"), (
+        Field("agent_account", ("客服账号",), "text"),
+        Field("date", DATE, "date"),
+        Field("service_score", ("客服服务分",), "mean", "receptions"),
+        Field("consultations", ("咨询人数",), "count"),
+        Field("inquiries", ("询单人数",), "count"),
+        Field("buyers", ("最终成团人数",), "count"),
+        Field("conversion", ("询单转化率",), "rate", "inquiries", ("buyers", "inquiries")),
+        Field("sales", ("客服销售额(元)", "客服销售额"), "amount"),
+        Field("net_sales", ("去退销售额(元)", "去退销售额"), "amount"),
+        Field("needs_reply", ("需要人工回复的咨询人数",), "count"),
+        Field("receptions", ("人工接待人数",), "count"),
+        Field("unanswered_3min", ("3分钟未回复人数",), "count"),
+        Field("reply_3min_rate", ("3分钟人工回复率",), "rate", "needs_reply"),
+        Field("answered_30s_rate", ("30秒应答率",), "rate", "receptions"),
+        Field("avg_response_s", ("平均人工响应时长", "平均人工响应时长(秒)"), "seconds", "receptions"),
+        Field("low_rated_orders", ("评分≤3订单数", "评分<=3订单数"), "count"),
+        Field("dispute_refunds", ("纠纷退款数",), "count"),
+        Field("complaints", ("投诉数",), "count"),
+    )),
+)
+AGENT_KEYS = ("agent", "agent_nick", "agent_account")
+
+
+def detect_platform(columns) -> Platform | None:
+    """The platform whose report has these headers (the one matching the most of them)."""
+    best, best_n = None, 0
+    for p in PLATFORMS:
+        found = match_columns(columns, p.aliases())
+        if not any(k in found for k in AGENT_KEYS) or not all(k in found for k in p.signature):
+            continue
+        if len(found) > best_n:
+            best, best_n = p, len(found)
+    return best
+
+
+def _parse_seconds(text: str):
+    s = text.strip().replace("秒", "s")
+    if re.fullmatch(r"\d+(\.\d+)?s?", s):
+        return float(s.rstrip("s"))
+    m = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)", s)
+    if m:
+        return int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    m = re.fullmatch(r"(\d+)分(?:钟)?(?:(\d+(?:\.\d+)?)s)?", s)
+    if m:
+        return int(m.group(1)) * 60 + float(m.group(2) or 0)
+    raise ValueError(text)
+
+
+def _parse_rate(text: str):
+    s = text.strip()
+    if s.endswith("%"):
+        value = float(s[:-1].replace(",", "")) / 100
+    else:
+        value = float(s)
+    if not 0 <= value <= 1.0000001:
+        raise ValueError(text)
+    return value
+
+
+def _parse_mean(text: str):
+    s = text.strip()
+    value = float(s[:-1].replace(",", "")) / 100 if s.endswith("%") else _parse_number(s)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _parse_number(text: str):
+    value = float(re.sub(r"[,，¥￥元\s]", "", text))
+    if value < 0 or not np.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+PARSERS = {"count": _parse_number, "amount": _parse_number, "rate": _parse_rate,
+           "seconds": _parse_seconds, "mean": _parse_mean}
+WHAT = {"count": "a count of 0 or more", "amount": "an amount of 0 or more",
+        "rate": "a rate between 0 and 1 (or 0 % and 100 %)", "mean": "a number of 0 or more",
+        "seconds": "a duration in seconds (12.5, 12.5秒 or 00:00:12)"}
+
+
+def _column(series: pd.Series, kind: str, source: str, header: str) -> pd.Series:
+    text = series.astype(str).str.strip()
+    parser = PARSERS[kind]
+    # Exports repeat a handful of values; parse each distinct text once.
+    values, bad = {}, []
+    for v in pd.unique(text):
+        if v.lower() in MISSING_MARKS:
+            values[v] = np.nan
+            continue
+        try:
+            values[v] = parser(v)
+        except ValueError:
+            values[v] = np.nan
+            bad.append(v)
+    out = text.map(values).astype(float)
+    if bad:
+        rows = np.flatnonzero(text.isin(bad).to_numpy())
+        raise MetricsError(bad_rows_sentence(source, header, rows + 2, text.iloc[rows], WHAT[kind]))
+    if kind == "count":
+        frac = out.notna() & (out != np.floor(out))
+        if frac.any():
+            rows = np.flatnonzero(frac.to_numpy())
+            raise MetricsError(bad_rows_sentence(source, header, rows + 2, text.iloc[rows],
+                                                 "a whole number"))
+    return out
+
+
+def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | None = None,
+                         month: str | None = None, shop: str = "") -> pd.DataFrame:
+    """One row per agent and day (as exported), typed: agent, month, source and the fields."""
+    platform = platform or detect_platform(df.columns)
+    if platform is None:
+        raise MetricsError(f"{source}: the headers are not those of a report we know "
+                           "(赤兔 售前明细, 淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效) "
+                           "nor of chat messages or orders.")
+    cols = match_columns(df.columns, platform.aliases())
+    agent_key = next(k for k in AGENT_KEYS if k in cols)
+    out = pd.DataFrame({"shop": shop, "agent": df[cols[agent_key]].astype(str).str.strip()})
+    blank = out["agent"].str.lower().isin(MISSING_MARKS)
+    # Platforms append a 合计/汇总 row; it is not an agent.
+    total = out["agent"].isin(["合计", "汇总", "总计", "total", "Total"])
+    if "date" in cols:
+        from ..templates.fill import normalise_month
+        dates = df[cols["date"]].astype(str).str.strip()
+        total |= dates.isin(["合计", "汇总", "总计"])
+        out["month"] = dates.map(normalise_month)
+        bad = ~out["month"].str.fullmatch(r"\d{4}-\d{2}") & ~total & ~blank
+        if bad.any():
+            rows = np.flatnonzero(bad.to_numpy())
+            raise MetricsError(bad_rows_sentence(source, cols["date"], rows + 2,
+                                                 dates.iloc[rows], "a date"))
+    else:
+        out["month"] = month or ""
+    for f in platform.fields:
+        if f.kind in ("text", "date") or f.key not in cols:
+            continue
+        out[f.key] = _column(df[cols[f.key]], f.kind, source, cols[f.key])
+    if "group" in cols:
+        out["group"] = df[cols["group"]].astype(str).str.strip()
+    out = out[~blank & ~total].copy()
+    out.insert(0, "source", platform.name)
+    out.attrs["platform"] = platform
+    out.attrs["headers"] = {k: v for k, v in cols.items()}
+    return out
+
+
+def monthly(daily: pd.DataFrame, platform: Platform) -> pd.DataFrame:
+    """Days added up to months per shop × month × agent, by each field's own rule."""
+    keys = ["source", "shop", "month", "agent"]
+    present = [f for f in platform.fields if f.key in daily.columns
+               and f.kind not in ("text", "date")]
+    work = daily.copy()
+    for f in present:
+        if f.kind in ("rate", "mean", "seconds") and not (f.ratio and all(k in work for k in f.ratio)):
+            if f.per not in work:
+                raise MetricsError(
+                    f"{platform.name}: {f.headers[0]} cannot be added up over days without "
+                    f"{next(x.headers[0] for x in platform.fields if x.key == f.per)}, its "
+                    "denominator; export that column too.")
+            work[f"_w_{f.key}"] = work[f.key] * work[f.per]
+    g = work.groupby(keys, sort=True, dropna=False)
+    # A month is missing when any of its days is: count non-missing days against all days.
+    days = g.size()
+    out = pd.DataFrame(index=days.index)
+    out["days"] = days
+    for f in present:
+        complete = g[f.key].count() == days
+        if f.kind in ("count", "amount"):
+            value = g[f.key].sum()
+        elif f.ratio and all(k in work for k in f.ratio):
+            num, den = (g[k].sum() for k in f.ratio)
+            complete &= (g[f.ratio[0]].count() == days) & (g[f.ratio[1]].count() == days)
+            value = num / den.where(den > 0)
+        else:
+            weight = g[f.per].sum()
+            complete &= g[f.per].count() == days
+            value = g[f"_w_{f.key}"].sum() / weight.where(weight > 0)
+        out[f.key] = value.where(complete)
+    return out.reset_index()
+
+
+def definitions(platform: Platform) -> dict:
+    """{field: how the platform's figure was added up to the month} for the output."""
+    names = {f.key: f.headers[0] for f in platform.fields}
+    out = {}
+    for f in platform.fields:
+        if f.kind in ("text", "date"):
+            continue
+        if f.kind in ("count", "amount"):
+            how = "sum of the days"
+        elif f.ratio:
+            how = (f"{names[f.ratio[0]]} ÷ {names[f.ratio[1]]}, both summed over the days "
+                   f"(else weighted by {names[f.per]})")
+        else:
+            how = f"days weighted by {names[f.per]}"
+        out[f.key] = f"{platform.name}: {f.headers[0]} — {how}"
+    return out

@@ -1,0 +1,61 @@
+"""Reading the shops' files: CSV (UTF-8 or GB18030) or .xlsx, headers matched with aliases."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import MetricsError
+
+MISSING_MARKS = {"", "-", "--", "—", "nan", "none", "null", "n/a", "na", "#n/a", "/"}
+
+
+def normalise_header(text) -> str:
+    text = str(text).strip().lower().replace("（", "(").replace("）", ")")
+    text = text.replace("－", "-").replace("＞", ">").replace("→", "->")
+    return re.sub(r"[\s_·:：]+", "", text)
+
+
+def read_any(path):
+    """The file's first sheet or CSV as a DataFrame of strings (no value turned into NaN)."""
+    import pandas as pd
+    path = Path(path)
+    if not path.exists():
+        raise MetricsError(f"The file {path} does not exist.")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, dtype=str, keep_default_na=False)
+        else:
+            try:
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                # Chinese Windows and the platforms' back ends export GB-encoded CSV.
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
+    except MetricsError:
+        raise
+    except Exception as exc:  # pandas and openpyxl raise many kinds; all mean "unreadable"
+        raise MetricsError(f"The file {path} cannot be read as CSV or .xlsx: {exc}") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def match_columns(columns, aliases: dict) -> dict:
+    """{field: column} for the fields whose header (or an alias of it) is among ``columns``."""
+    lookup = {}
+    for key, names in aliases.items():
+        for name in (key, *names):
+            lookup.setdefault(normalise_header(name), key)
+    found: dict = {}
+    for col in columns:
+        key = lookup.get(normalise_header(col))
+        if key is not None and key not in found:
+            found[key] = col
+    return found
+
+
+def bad_rows_sentence(source: str, column: str, rows, values, what: str) -> str:
+    """One sentence for the bad cells of a column (the first few of them named)."""
+    rows = list(rows)
+    values = list(values)
+    shown = ", ".join(f"row {r} ({v!r})" for r, v in zip(rows[:5], values[:5]))
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return f"{source}, column {column!r}: {shown}{more} {'is' if len(rows) == 1 else 'are'} not {what}."

@@ -1,0 +1,114 @@
+"""Each platform's report, written with its real headers, read and added up to a month."""
+import math
+
+import pandas as pd
+import pytest
+
+from kpi_xl.metrics.api import compute_metrics
+from kpi_xl.metrics.errors import MetricsError
+
+
+def write(path, header, rows, encoding="utf-8-sig"):
+    df = pd.DataFrame(rows, columns=header)
+    if str(path).endswith(".xlsx"):
+        df.to_excel(path, index=False)
+    else:
+        df.to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+def row(result, agent):
+    a = result.agents
+    return a[a["agent"] == agent].iloc[0]
+
+
+CHITU = ["日期", "客服", "接待人数", "询单人数", "询单->最终付款人数", "询单->最终付款成功率", "客单价",
+         "销售额", "客服回复率", "平均响应时间", "首次响应时间", "协助跟进人数", "协助下单人数",
+         "慢响应人数", "退款率"]
+
+
+def test_chitu_days_to_month_gb18030(tmp_path):
+    # Day 1: 10 receptions, reply rate 90 %, avg 20 s; day 2: 30 receptions, 100 %, 40 s.
+    # Month: reply rate (9 + 30) / 40 = 97.5 %, avg (200 + 1200) / 40 = 35 s (a plain mean
+    # of the days would give 95 % and 30 s). Conversion (2 + 9) / (8 + 12) = 55 %.
+    path = write(tmp_path / "赤兔.csv", CHITU, [
+        ["2025-10-01", "小美", 10, 8, 2, "25.00%", 150, 300, "90%", "20", "10", 1, 0, 1, "0%"],
+        ["2025-10-02", "小美", 30, 12, 9, "75.00%", 100, 900, "100%", "40", "16", 2, 1, 0, "10%"],
+    ], encoding="gb18030")
+    r = compute_metrics([path])
+    a = row(r, "小美")
+    assert a["source"] == "赤兔 售前明细" and a["month"] == "2025-10" and a["days"] == 2
+    assert (a["receptions"], a["inquiries"], a["buyers"], a["sales"]) == (40, 20, 11, 1200)
+    assert a["conversion"] == pytest.approx(0.55)
+    assert a["reply_rate"] == pytest.approx(0.975)
+    assert a["avg_response_s"] == pytest.approx(35)
+    assert a["first_response_s"] == pytest.approx((10 * 10 + 16 * 30) / 40)
+    assert a["aov"] == pytest.approx(1200 / 11)
+    assert (a["assist_follow_buyers"], a["assist_order_buyers"]) == (3, 1)
+    assert a["refund_rate"] == pytest.approx((0 * 2 + 0.1 * 9) / 11)
+    t = r.template_inputs.iloc[0]
+    assert t["agent"] == "小美" and t["inquiries"] == 20 and t["buyers"] == 11
+    assert math.isnan(t["orders"])      # 赤兔 has no order count: blank, never 0
+    assert "赤兔 售前明细" in set(r.definitions["source"])
+
+
+def test_qianniu_report_xlsx(tmp_path):
+    header = ["日期", "旺旺昵称", "旺旺分组", "有效接待人数", "当日询单人数", "销售人数", "净销售额",
+              "客单价", "询单流失人数", "首次响应时长(秒)", "平均响应时长(秒)", "淘宝答问比",
+              "客户满意率", "销售额", "询单最终付款转化率"]
+    path = write(tmp_path / "千牛.xlsx", header, [
+        ["2025-10-01", "店:阿花", "售前", 20, 10, 4, 380, 100, 6, 12, 24, "120%", "95%", 400, "40%"],
+        ["2025-10-02", "店:阿花", "售前", 60, 30, 6, 500, 100, 24, 8, 16, "100%", "90%", 600, "20%"],
+    ])
+    a = row(compute_metrics([path]), "店:阿花")
+    assert a["source"] == "淘宝/千牛 客服绩效明细"
+    assert (a["receptions"], a["inquiries"], a["buyers"], a["sales"], a["net_sales"]) == \
+        (80, 40, 10, 1000, 880)
+    assert a["conversion"] == pytest.approx((0.4 * 10 + 0.2 * 30) / 40)   # by inquiries: 25 %
+    assert a["first_response_s"] == pytest.approx((12 * 20 + 8 * 60) / 80)
+    assert a["satisfaction"] == pytest.approx((0.95 * 20 + 0.9 * 60) / 80)
+    assert a["aov"] == pytest.approx(100)
+
+
+def test_jd_report(tmp_path):
+    header = ["客服", "售前接待人数", "促成下单人数", "促成下单商品金额", "接待量", "首次平均响应时间",
+              "平均响应时间", "30s应答率", "满意率", "24小时下单金额", "24小时下单转化率"]
+    path = write(tmp_path / "jd.csv", header, [
+        ["jd_li", 100, 20, "5,000.00", 130, "00:00:15", "25秒", "80%", "99%", 6000, "20%"],
+    ])
+    r = compute_metrics([path], month="2025-11")
+    a = row(r, "jd_li")
+    assert a["source"] == "京东 客服绩效/营销明细" and a["month"] == "2025-11"
+    assert (a["receptions"], a["buyers"], a["sales"]) == (100, 20, 5000)
+    assert (a["first_response_s"], a["avg_response_s"], a["answered_30s_rate"]) == (15, 25, 0.8)
+
+
+def test_pdd_report_and_missing_day_stays_missing(tmp_path):
+    header = ["日期", "客服账号", "客服服务分", "咨询人数", "询单人数", "最终成团人数", "询单转化率",
+              "客服销售额(元)", "去退销售额(元)", "需要人工回复的咨询人数", "人工接待人数",
+              "3分钟未回复人数", "3分钟人工回复率", "30秒应答率", "平均人工响应时长", "评分≤3订单数",
+              "纠纷退款数", "投诉数"]
+    path = write(tmp_path / "pdd.csv", header, [
+        ["2025-10-01", "pdd1", "4.8", 50, 40, 10, "25%", 1000, 900, 40, 40, 2, "95%", "80%",
+         "10", 0, 0, 0],
+        # Sales arrive three days late: blank on the last day.
+        ["2025-10-02", "pdd1", "4.9", 50, 10, 5, "50%", "", "", 10, 10, 0, "100%", "90%",
+         "20", 1, 0, 0],
+    ])
+    a = row(compute_metrics([path]), "pdd1")
+    assert a["source"] == "拼多多 客服绩效"
+    assert (a["inquiries"], a["buyers"]) == (50, 15)
+    assert a["conversion"] == pytest.approx(0.3)                        # 15 / 50
+    assert a["reply_3min_rate"] == pytest.approx((0.95 * 40 + 1 * 10) / 50)
+    assert a["avg_response_s"] == pytest.approx((10 * 40 + 20 * 10) / 50)
+    assert math.isnan(a["sales"]) and math.isnan(a["net_sales"])       # never a partial 1,000
+    assert a["low_rated_orders"] == 1
+
+
+def test_unknown_headers_and_bad_values_are_sentences(tmp_path):
+    path = write(tmp_path / "x.csv", ["名字", "分数"], [["a", 1]])
+    with pytest.raises(MetricsError, match=r"x.csv: the headers \(名字, 分数\) are not those"):
+        compute_metrics([path])
+    path = write(tmp_path / "c.csv", CHITU[:6], [["2025-10-01", "a", 1, 2, 1, "150%"]])
+    with pytest.raises(MetricsError, match=r"c.csv, column '询单->最终付款成功率': row 2 \('150%'\)"):
+        compute_metrics([path])
