@@ -681,7 +681,7 @@ def _xml_texts(raws: List[bytes]) -> List[str]:
 
 
 _ATTR_PAIR_RE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_ATTRS_RE = rb"""(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*"""
+_ATTRS_RE = rb"""(?:[^<>"'/]|"[^"<]*"|'[^'<]*'|/(?!>))*"""
 _ROOT_TAG_RE = re.compile(rb"<(?![?!])(?:([\w.-]+):)?[\w.-]+[\s>/]")
 
 
@@ -704,21 +704,21 @@ class _FastSheetSyntax:
         self.sheet_data = re.compile(rb"<" + e + rb"sheetData\b" + _ATTRS_RE + rb"(/?)>")
         self.sheet_data_end = re.compile(rb"</" + e + rb"sheetData\s*>")
         # Unrolled loops instead of lazy ".*?": Python's re runs these several times faster.
-        attrs = rb"[^>/]*(?:/(?!>)[^>/]*)*"
+        attrs = rb"[^<>/]*(?:/(?!>)[^<>/]*)*"
         self.items = re.compile(
-            rb"<" + e + rb"(?:(row\b[^>]*)>|c\b(" + attrs + rb")(?:/>|>"
+            rb"<" + e + rb"(?:(row\b[^<>]*)>|c\b(" + attrs + rb")(?:/>|>"
             rb"(<" + e + rb"f\b(" + attrs + rb")(?:/>|>([^<]*)</" + e + rb"f>))?"
             rb"(<" + e + rb"v>([^<]*)</" + e + rb"v>|<" + e + rb"v/>)?"
-            rb"([^<]*(?:<(?!/" + e + rb"c>)[^<]*)*)</" + e + rb"c>))")
+            rb"([^<]*(?:<(?!/" + e + rb"c>|/?" + e + rb"(?:c|row)[\s/>])[^<]*)*)</" + e + rb"c>))")
         self.prefix = p
         # Text content holds no "<" (it is escaped), so [^<]* finds the end at once.
-        self.f = re.compile(rb"<" + e + rb"f\b(?P<fa>[^>/]*(?:/(?!>)[^>/]*)*)(?:/>|>(?P<ft>[^<]*)"
+        self.f = re.compile(rb"<" + e + rb"f\b(?P<fa>[^<>/]*(?:/(?!>)[^<>/]*)*)(?:/>|>(?P<ft>[^<]*)"
                             rb"</" + e + rb"f\s*>)")
-        self.v = re.compile(rb"<" + e + rb"v\b[^>/]*(?:/>|>(?P<vt>[^<]*)</" + e + rb"v\s*>)")
-        self.inline = re.compile(rb"<" + e + rb"is\b" + _ATTRS_RE + rb"(?:/>|>(?P<it>.*?)</"
+        self.v = re.compile(rb"<" + e + rb"v\b[^<>/]*(?:/>|>(?P<vt>[^<]*)</" + e + rb"v\s*>)")
+        self.inline = re.compile(rb"<" + e + rb"is\b" + _ATTRS_RE + rb"(?:/>|>(?P<it>[^<]*(?:<(?!/?" + e + rb"is\b)[^<]*)*)</"
                                  + e + rb"is\s*>)", re.S)
-        self.phonetic = re.compile(rb"<" + e + rb"rPh\b.*?</" + e + rb"rPh\s*>", re.S)
-        self.t = re.compile(rb"<" + e + rb"t\b" + _ATTRS_RE + rb"(?:/>|>(?P<tt>.*?)</" + e
+        self.phonetic = re.compile(rb"<" + e + rb"rPh\b[^<]*(?:<(?!/?" + e + rb"rPh\b)[^<]*)*</" + e + rb"rPh\s*>")
+        self.t = re.compile(rb"<" + e + rb"t\b" + _ATTRS_RE + rb"(?:/>|>(?P<tt>[^<]*)</" + e
                             + rb"t\s*>)", re.S)
         self.cell_start = (b"<" + p + b"c ", b"<" + p + b"c>", b"<" + p + b"c/")
         # Cells that all begin <c r="A1" (as Excel and openpyxl write them): one pattern
@@ -727,14 +727,14 @@ class _FastSheetSyntax:
         # come apart, so no reference needs parsing.
         self.cell_r = b"<" + p + b'c r="'
         self.cells = re.compile(
-            rb"<" + e + rb'c r="([A-Za-z]{1,3})([0-9]{1,7})"([^>/\']*(?:/(?!>)[^>/\']*)*)'
+            rb"<" + e + rb'c r="([A-Za-z]{1,3})([0-9]{1,7})"([^<>/\']*(?:/(?!>)[^<>/\']*)*)'
             rb"(?:/>|>"
             rb"(?:<(" + e + rb"f)((?:\s[^<>/\']*)?)(?:/>|>([^<]*)</" + e + rb"f>))?"
             rb"(?:<(" + e + rb"v)(?:>([^<]*)</" + e + rb"v>|/>))?"
             rb"(?:<" + e + rb"is><(" + e + rb"t)(?: xml:space=\"preserve\")?>([^<]*)</" + e
             + rb"t></" + e + rb"is>)?</" + e + rb"c>"
-            rb"|>([^<]*(?:<(?!/" + e + rb"c>)[^<]*)*)</" + e + rb"c>)")
-        self.rows = re.compile(rb"<" + e + rb"(row\b[^>]*)>")
+            rb"|>([^<]*(?:<(?!/" + e + rb"c>|/?" + e + rb"(?:c|row)[\s/>])[^<]*)*)</" + e + rb"c>)")
+        self.rows = re.compile(rb"<" + e + rb"(row\b[^<>]*)>")
         self.row_start = b"<" + p + b"row"
 
     @classmethod
@@ -770,6 +770,29 @@ def _column_after(last_ref, col: int) -> int:
     return column_number(m.group(1)) + 1 if m else col + 1
 
 
+_TAG = re.compile(rb"<(/?)([^\s/<>]+)[^<>]*?(/?)>")
+
+
+def _check_balanced(rest: bytes):
+    """Raise ValueError unless the markup inside a cell opens and closes its elements in order.
+
+    The patterns take an unusual cell's inside whole; a cell whose <f> or <is> is never
+    closed would otherwise lose its formula silently.  The XML parser then judges it.
+    """
+    stack = []
+    tags = 0
+    for close, name, empty in _TAG.findall(rest):
+        tags += 1
+        if empty:
+            continue
+        if not close:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            raise ValueError("unbalanced markup in a cell")
+    if stack or tags != rest.count(b"<"):
+        raise ValueError("unbalanced markup in a cell")
+
+
 def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
     """(t, cm, v, inline, f) of a cell from the groups ``syn.items`` matched for it."""
     i = a.find(b' t="')
@@ -782,6 +805,7 @@ def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
     else:
         v = None
     if rest:
+        _check_balanced(rest)
         vm = syn.v.search(rest)
         if vm is not None and v is None:
             v = vm.group("vt") or b""
@@ -797,6 +821,17 @@ def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
                                  for tm in syn.t.finditer(inner))
     return t, cm, v, inline, fx
 
+def _rows_closed(xml: bytes, lo: int, hi: int, syn: "_FastSheetSyntax") -> bool:
+    """Whether every <row> between ``lo`` and ``hi`` is closed (cells of an unclosed row
+    would be read as if the markup were sound)."""
+    p = syn.prefix
+    opened = xml.count(b"<" + p + b"row ", lo, hi) + xml.count(b"<" + p + b"row>", lo, hi)
+    closed = xml.count(b"</" + p + b"row>", lo, hi)
+    if opened == closed:
+        return True
+    return opened == closed + sum(1 for ra in syn.rows.findall(xml, lo, hi) if ra.endswith(b"/"))
+
+
 def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
     """Cells of a sheet as (ref, t, cm, v, inline, f) tuples straight from the bytes.
 
@@ -807,13 +842,16 @@ def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
     """
     syn = _FastSheetSyntax.of(main_prefix(xml))
     start = syn.sheet_data.search(xml)
+    if start is None and b"sheetData" in xml:
+        return None   # a damaged sheetData tag: the parser says what is wrong
     if start is None or start.group(1):
         return []
     end = syn.sheet_data_end.search(xml, start.end())
     if end is None:
         return None
     body = xml[start.end():end.start()]
-    if b"<!" in body or _SINGLE_QUOTED_ATTR.search(body):
+    if b"<!" in body or _SINGLE_QUOTED_ATTR.search(body) or \
+            not _rows_closed(body, 0, len(body), syn):
         return None
     expected = sum(body.count(s) for s in syn.cell_start)
     out = []
@@ -865,13 +903,15 @@ def _read_cells_direct(pkg: _Package, sheet: SheetData, xml: bytes, strings: Lis
     """
     syn = _FastSheetSyntax.of(main_prefix(xml))
     start = syn.sheet_data.search(xml)
+    if start is None and b"sheetData" in xml:
+        return False
     if start is None or start.group(1):
         return True
     end = syn.sheet_data_end.search(xml, start.end())
     if end is None:
         return False
     lo, hi = start.end(), end.start()
-    if xml.find(b"<!", lo, hi) >= 0:
+    if xml.find(b"<!", lo, hi) >= 0 or not _rows_closed(xml, lo, hi, syn):
         return False
     expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
     if xml.count(syn.cell_r, lo, hi) != expected:
@@ -1025,7 +1065,7 @@ def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
 
 
 # A sheet's own filter: <autoFilter ref="A1:D9"> with the <filterColumn> that filters.
-_SHEET_FILTER = re.compile(rb'<(?:\w+:)?autoFilter\b[^>]*?\sref="([^"]+)"[^>]*?(/?)>')
+_SHEET_FILTER = re.compile(rb'<(?:\w+:)?autoFilter\b[^<>]*?\sref="([^"<]+)"[^<>]*?(/?)>')
 
 
 def _sheet_filter_area(sheet, xml):

@@ -118,7 +118,7 @@ class _SheetSyntax:
             rb"|<" + p + rb"row\b(?P<rowattrs>" + _ATTRS + rb")/?>"
             # Unrolled loops instead of lazy ".*?": Python's re runs these several times faster.
             rb"|<" + p + rb"c\b(?P<attrs>[^>/\"']*(?:(?:\"[^\"]*\"|'[^']*'|/(?!>))[^>/\"']*)*)"
-            rb"(?:/>|>(?P<body>[^<]*(?:<(?!/" + p + rb"c>)[^<]*)*)</" + p + rb"c>)",
+            rb"(?:/>|>(?P<body>[^<]*(?:<(?!/" + p + rb"c>|/?" + p + rb"(?:c|row)[\s/>])[^<]*)*)</" + p + rb"c>)",
             re.S)
         self.f_start = b"<" + prefix + b"f"
         self.v_start = b"<" + prefix + b"v"
