@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from typing import Dict, List, Optional, Set, Tuple
 from lxml import etree
 
 from kpi_xl.core.errors import CellError
+from kpi_xl.errors import UserFacingError
+
+from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, Limits
 
 from .parser import bracket_end
 
@@ -30,7 +34,7 @@ __all__ = [
     "WorkbookReadError", "WorkbookData", "SheetData", "ArrayFormula", "DataTableFormula",
     "DefinedName", "TableData", "TableColumn", "read_workbook", "translate_formula",
     "parse_cell_ref", "parse_range_ref", "cell_name", "column_letters", "column_number",
-    "decode_ooxml_escapes",
+    "decode_ooxml_escapes", "WorkbookTooLarge", "as_utf8",
 ]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -40,11 +44,8 @@ STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
-MAX_PART_BYTES = 500 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 1000
-# Ratio is only a bomb signal for parts big enough to hurt; tiny parts of
-# repeated markup legitimately compress very well.
-RATIO_CHECK_FLOOR = 1024 * 1024
+# Parts are inflated this many bytes at a time, each counted against the limits.
+_INFLATE_CHUNK = 4 * 1024 * 1024
 
 MAX_ROW = 1048576
 MAX_COL = 16384
@@ -52,13 +53,48 @@ MAX_COL = 16384
 Cell = Tuple[int, int]
 
 
-class WorkbookReadError(Exception):
+class WorkbookReadError(UserFacingError):
     """A workbook that cannot be read; the message is a finished sentence naming the file."""
 
     def __init__(self, path, problem: str):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path} {problem}")
+
+
+class WorkbookTooLarge(WorkbookReadError):
+    """A workbook over one of the :class:`~kpi_xl.limits.Limits`; the message names the flag."""
+
+
+_ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def as_utf8(data: bytes, path="", part="") -> bytes:
+    """An XML part's bytes re-encoded as UTF-8 (declaration included) when written in
+    UTF-16 or another declared encoding; the byte scanners read UTF-8 only."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    elif data[:4] == b"<\x00?\x00":
+        encoding = "utf-16-le"
+    elif data[:4] == b"\x00<\x00?":
+        encoding = "utf-16-be"
+    else:
+        m = _ENCODING_DECL.match(data[:200])
+        if m is None or m.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8", b"us-ascii",
+                                                                   b"ascii"):
+            return data
+        encoding = m.group(1).decode()
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise WorkbookReadError(path, f"has a part {part} that is not in the encoding it "
+                                f"declares ({exc}).") from None
+    text = text.lstrip("\ufeff")
+    text = re.sub(r"""^(<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""", r"\1\2UTF-8\2", text,
+                  count=1)
+    return text.encode("utf-8")
 
 
 # --------------------------------------------------------------------------- data
@@ -383,9 +419,19 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
+def _name_bytes(info: zipfile.ZipInfo) -> int:
+    try:
+        return len(info.filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"))
+    except UnicodeEncodeError:
+        return 0
+
+
 class _Package:
-    def __init__(self, path):
+    def __init__(self, path, limits: Optional[Limits] = None):
         self.path = str(path)
+        self.limits = limits or DEFAULT_LIMITS
+        self.unpacked = 0        # bytes inflated so far, all parts together
+        self.inflated: Set[str] = set()
         try:
             with open(path, "rb") as fh:
                 head = fh.read(8)
@@ -403,6 +449,7 @@ class _Package:
                     path, "is password-protected; remove the password in Excel and save it again.")
             raise WorkbookReadError(
                 path, "is a legacy .xls workbook; save it as .xlsx or .xlsm in Excel first.")
+        self._check_directory_size()
         try:
             self.zip = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
@@ -410,8 +457,66 @@ class _Package:
                 from None
         except (OSError, ValueError, EOFError) as exc:
             raise WorkbookReadError(path, f"is a damaged zip package ({exc}).") from None
+        try:
+            self._check_entries()
+        except BaseException:
+            self.zip.close()
+            raise
         self.names = set(self.zip.namelist())
         self._lower = {n.lower(): n for n in self.names}
+
+    def _too_many_parts(self, count) -> WorkbookTooLarge:
+        return WorkbookTooLarge(self.path, f"has {count:,} parts in its zip package, more than "
+                                f"the limit of {self.limits.max_parts:,}; refusing to read it "
+                                "(raise the limit with --max-parts if the file is genuine).")
+
+    def _check_directory_size(self):
+        # The zip's directory is listed whole when the package is opened: a package of a
+        # million entries is refused from its end record, before it is listed.
+        try:
+            with open(self.path, "rb") as fh:
+                end = zipfile._EndRecData(fh)
+        except (AttributeError, OSError, struct.error, ValueError):
+            return
+        if not end:
+            return   # not a zip: opening it says so
+        entries, dir_size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+        # 46 bytes of fixed fields per entry, and room for a long name and extras.
+        if entries > self.limits.max_parts or dir_size > self.limits.max_parts * 1200:
+            raise self._too_many_parts(max(entries, dir_size // 1200))
+
+    def _check_entries(self):
+        infos = self.zip.infolist()
+        if len(infos) > self.limits.max_parts:
+            raise self._too_many_parts(len(infos))
+        seen: Dict[str, str] = {}
+        for info in infos:
+            name = info.filename
+            if info.flag_bits & 0x01:
+                raise WorkbookReadError(
+                    self.path, f"is a zip package with a password ({name} is encrypted); "
+                    "workbooks are never zipped with a password: unzip it with its password, "
+                    "or open and save the original in Excel.")
+            folded = name.casefold()
+            if folded in seen:
+                raise WorkbookReadError(
+                    self.path, f"has two zip entries named {name}; a sound workbook holds each "
+                    "part once, and which copy is meant cannot be told, so it is refused.")
+            seen[folded] = name
+            if name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) or \
+                    re.match(r"[A-Za-z]:", name) or "\x00" in name:
+                raise WorkbookReadError(
+                    self.path, f"has a zip entry named {name!r}, which points outside the "
+                    "package; a workbook never has one, so it is refused.")
+        # Entries sharing their compressed data (the overlapping-entries zip bomb): each
+        # entry's data must end before the next entry's header begins.
+        ordered = sorted(infos, key=lambda i: i.header_offset)
+        for prev, nxt in zip(ordered, ordered[1:]):
+            if nxt.header_offset < prev.header_offset + 30 + _name_bytes(prev) \
+                    + prev.compress_size:
+                raise WorkbookReadError(
+                    self.path, f"has zip entries {prev.filename} and {nxt.filename} that share "
+                    "their data (overlapping entries, as in a zip bomb); refusing to read it.")
 
     def close(self):
         self.zip.close()
@@ -425,25 +530,68 @@ class _Package:
         name = self.find(part)
         if name is None:
             raise KeyError(part)
-        info = self.zip.getinfo(name)
-        if info.file_size > MAX_PART_BYTES:
-            raise WorkbookReadError(
-                self.path, f"has a part ({name}) of {info.file_size // 2**20} MB uncompressed; "
-                "refusing to read it.")
-        if info.file_size > RATIO_CHECK_FLOOR and \
-                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise WorkbookReadError(
-                self.path, f"has a part ({name}) that expands more than {MAX_COMPRESSION_RATIO} "
-                "times (a zip bomb); refusing to read it.")
+        chunks: List[bytes] = []
+        self.inflate_into(self.zip.getinfo(name), chunks.append)
+        return b"".join(chunks)
+
+    def inflate_into(self, info: zipfile.ZipInfo, sink=None):
+        """Hand the part's bytes to ``sink`` piece by piece, counted while they are
+        inflated (the zip's declared sizes are not trusted); None discards them."""
+        limits = self.limits
+        budget = limits.max_unpacked_bytes - self.unpacked
+        ratio_cap = limits.max_ratio * max(info.compress_size, 1)
+        name = info.filename
+        n = 0
         try:
-            return self.zip.read(name)
+            with self.zip.open(info) as fh:
+                while True:
+                    chunk = fh.read(_INFLATE_CHUNK)
+                    if not chunk:
+                        break
+                    n += len(chunk)
+                    if n > budget:
+                        raise WorkbookTooLarge(
+                            self.path, f"inflates to more than {limits.max_unpacked_mb:g} MB "
+                            f"(the limit; reached in {name}); refusing to read it (raise the "
+                            "limit with --max-unpacked-mb if the file is genuine).")
+                    if n > RATIO_FLOOR and n > ratio_cap:
+                        raise WorkbookTooLarge(
+                            self.path, f"has a part ({name}) that expands more than "
+                            f"{limits.max_ratio:g} times its compressed size (a zip bomb); "
+                            "refusing to read it (raise the limit with --max-ratio if the "
+                            "file is genuine).")
+                    if sink is not None:
+                        sink(chunk)
+        except RuntimeError as exc:   # zipfile's word for an encrypted entry
+            raise WorkbookReadError(self.path, f"is a zip package with a password ({name} "
+                                    f"is encrypted: {exc}).") from None
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
-                NotImplementedError) as exc:
+                NotImplementedError, struct.error) as exc:
             raise WorkbookReadError(self.path, f"is a damaged zip package: {name} "
                                     f"cannot be read ({exc}).") from None
+        if n != info.file_size:
+            declared = (f"{info.file_size // 2**20} MB" if info.file_size >= 2**20
+                        else f"{info.file_size:,} bytes")
+            raise WorkbookReadError(
+                self.path, f"has a part ({name}) whose size in the zip's directory ({declared}) "
+                f"is not its real size ({n:,} bytes); the package is damaged or forged, so it "
+                "is refused.")
+        self.unpacked += n
+        self.inflated.add(name)
+
+    def check_unread(self):
+        """Inflate, without keeping, every part not read yet: a bomb or a damaged part is
+        found before any output is written, within the same limits."""
+        for info in self.zip.infolist():
+            if info.filename not in self.inflated and not info.is_dir():
+                self.inflate_into(info)
+
+    def text(self, part: str) -> bytes:
+        """The part as UTF-8 bytes, whatever encoding it declares."""
+        return as_utf8(self.read(part), self.path, part)
 
     def xml(self, part: str):
-        data = self.read(part)
+        data = self.text(part)
         if _has_dtd(data):
             # No OOXML part has a DTD; one here is an entity-expansion attack.
             raise WorkbookReadError(self.path, f"has a part {part} with a DTD (entity "
@@ -489,11 +637,18 @@ def _bool_attr(value: Optional[str], default: bool = False) -> bool:
 # --------------------------------------------------------------------------- workbook
 
 
-def read_workbook(path) -> WorkbookData:
-    """Read every sheet's cells, formulas and cached values, names and tables of ``path``."""
-    pkg = _Package(path)
+def read_workbook(path, limits: Optional[Limits] = None) -> WorkbookData:
+    """Read every sheet's cells, formulas and cached values, names and tables of ``path``.
+
+    A file over one of ``limits`` (default :data:`~kpi_xl.limits.DEFAULT_LIMITS`) raises
+    :class:`WorkbookTooLarge`; every part of the package, read or not, is inflated once
+    within them, so a bomb in an image is found here and not while writing.
+    """
+    pkg = _Package(path, limits)
     try:
-        return _read(pkg)
+        data = _read(pkg)
+        pkg.check_unread()
+        return data
     finally:
         pkg.close()
 
@@ -587,9 +742,10 @@ def _read(pkg: _Package) -> WorkbookData:
                 scope=scope, hidden=_bool_attr(el.get("hidden"))))
 
     strings = _shared_strings(pkg, wb_part, rels)
+    cells = [0]
     for sheet in data.sheets:
         if sheet.kind in ("worksheet", "macrosheet"):
-            _read_sheet(pkg, sheet, strings, data.date1904)
+            _read_sheet(pkg, sheet, strings, data.date1904, cells)
             sheet.tables = _read_tables(pkg, sheet)
             data.tables.extend(sheet.tables)
     return data
@@ -1083,8 +1239,22 @@ def _sheet_filter_area(sheet, xml):
         pass   # an unreadable filter range: its hidden rows count as hidden by hand
 
 
-def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
-    xml = pkg.read(sheet.part)
+def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool,
+                cells_so_far: Optional[list] = None):
+    xml = pkg.text(sheet.part)
+    # Cells are counted before any is stored: a sheet of millions is refused at the cost
+    # of counting its tags.
+    prefix = main_prefix(xml)
+    count = sum(xml.count(b"<" + prefix + s) for s in (b"c ", b"c>", b"c/"))
+    total = count + (cells_so_far[0] if cells_so_far else 0)
+    if cells_so_far is not None:
+        cells_so_far[0] = total
+    limit = pkg.limits.max_cells
+    if total > limit:
+        raise WorkbookTooLarge(
+            pkg.path, f"has more than {limit:,} cells (the limit; {count:,} on sheet "
+            f"{sheet.name!r}); refusing to read it (raise the limit with --max-cells if the "
+            "file is genuine).")
     _sheet_filter_area(sheet, xml)
     if not _has_dtd(xml):
         try:
