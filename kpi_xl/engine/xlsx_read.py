@@ -599,7 +599,10 @@ class _Package:
         try:
             root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
-            raise WorkbookReadError(self.path, f"has a damaged part {part} ({exc}).") from None
+            # libxml2's advice to its callers means nothing to the file's owner.
+            detail = str(exc).replace(", use XML_PARSE_HUGE option", "").replace(
+                " (<string>, line 1)", "")
+            raise WorkbookReadError(self.path, f"has a damaged part {part} ({detail}).") from None
         return root
 
     def rels(self, part: str) -> Dict[str, Tuple[str, str, str]]:

@@ -239,3 +239,85 @@ def test_missing_input_refuses_recalc_and_is_kept_for_summary(tmp_path, capsys):
     assert "no workbook found at" in capsys.readouterr().err and not (tmp_path / "out").exists()
     assert main(["summary", gone, "-o", str(tmp_path / "s.xlsx"), "--quiet"]) == 1
     assert f"{gone} does not exist." in capsys.readouterr().err
+
+
+def _children(pid):
+    """Process ids of ``pid``'s children (Linux /proc)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        out += [int(t) for t in text]
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_killed_worker_costs_only_its_own_file(tmp_path):
+    """--jobs 2 and the worker on the big file killed (as the OOM killer does): the
+    small files are all written, the big one is named with the reason, exit code 1."""
+    import signal
+    import time
+    folder = tmp_path / "in"
+    folder.mkdir()
+    big = folder / "a_big.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 150_001):
+        ws.append([r, f"=A{r}*2", f"=B{r}+1"])
+    wb.save(big)
+    for i in range(6):
+        build_book(folder / f"shop{i}.xlsx")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_xl.cli", "recalc", str(folder), "-o",
+                             str(out), "--jobs", "2", "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("shop*.xlsx"))) < 6:
+        time.sleep(0.1)
+    assert len(list(out.glob("shop*.xlsx"))) == 6
+    for child in _children(proc.pid):   # the workers left are on the big file
+        os.kill(child, signal.SIGKILL)
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    line = next(ln for ln in stdout.splitlines() if "a_big.xlsx" in ln)
+    assert "FAILED" in line and "killed" in line and "SIGKILL" in line
+    assert "bug" not in line
+    assert not (out / "a_big.xlsx").exists()
+    assert not list(out.glob(".*.tmp"))      # no half-written file left behind
+    for i in range(6):
+        assert read_points(out / f"shop{i}.xlsx") == [70, 90, 60]
+    assert "6 of 7 workbooks recalculated" in stdout
+
+
+def test_a_file_over_its_time_is_stopped_and_the_others_written(tmp_path, capsys):
+    src = tmp_path / "a_slow.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 60_001):
+        ws.append([r, f"=SUMPRODUCT(A$1:A{min(r, 400)})", f"=B{r}+1"])
+    wb.save(src)
+    good = build_book(tmp_path / "good.xlsx")
+    import time
+    t0 = time.perf_counter()
+    assert main(["recalc", str(src), str(good), "-o", str(tmp_path / "out"), "--quiet",
+                 "--timeout", "1"]) == 1
+    assert time.perf_counter() - t0 < 20
+    out = capsys.readouterr().out
+    assert "a_slow.xlsx: FAILED:" in out and "limit of 1 s" in out and "--timeout" in out
+    assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
+    assert not (tmp_path / "out" / "a_slow.xlsx").exists()
+
+
+@pytest.mark.parametrize("flag,value,words", [
+    ("--max-cells", "10", "more than 10 cells"),
+    ("--max-unpacked-mb", "0.001", "more than 0.001 MB"),
+    ("--max-parts", "3", "more than the limit of 3"),
+])
+def test_limit_flags_refuse_with_the_flag_named(tmp_path, capsys, flag, value, words):
+    src = build_book(tmp_path / "book.xlsx")
+    before = src.read_bytes()
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet", flag, value]) == 1
+    out = capsys.readouterr().out
+    assert "book.xlsx" in out and words in out and flag in out
+    assert src.read_bytes() == before
+    # Raised, the same file goes through.
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out2"), "--quiet"]) == 0
