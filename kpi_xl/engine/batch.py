@@ -188,6 +188,9 @@ def _worker_loop(conn, values_only, limits, early):
     # Numerical libraries would otherwise start a thread pool per worker.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    # Ctrl+C is the parent's to handle: it stops the workers, which would otherwise each
+    # print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             task = conn.recv()

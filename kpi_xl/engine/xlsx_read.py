@@ -466,9 +466,10 @@ class _Package:
         self._lower = {n.lower(): n for n in self.names}
 
     def _too_many_parts(self, count) -> WorkbookTooLarge:
-        return WorkbookTooLarge(self.path, f"has {count:,} parts in its zip package, more than "
-                                f"the limit of {self.limits.max_parts:,}; refusing to read it "
-                                "(raise the limit with --max-parts if the file is genuine).")
+        return WorkbookTooLarge(self.path, f"has {count:,} or more parts in its zip package, "
+                                f"more than the limit of {self.limits.max_parts:,}; refusing to "
+                                "read it (raise the limit with --max-parts if the file is "
+                                "genuine).")
 
     def _check_directory_size(self):
         # The zip's directory is listed whole when the package is opened: a package of a

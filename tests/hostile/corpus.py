@@ -108,7 +108,6 @@ def good_workbook(path: Path, rows: int = 3):
     ws.append(["agent", "inquiries", "buyers", "conversion"])
     for r in range(2, rows + 2):
         ws.append([f"A{r}", 275, 88, f"=C{r}/B{r}"])
-    wb.add_named_style  # keep openpyxl's default parts: styles, theme
     wb.save(path)
     return path
 
@@ -283,6 +282,24 @@ def _utf16(path):
     write_zip(path, replaced(members, name, b"\xff\xfe" + text.encode("utf-16-le")))
 
 
+def _big_media(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    video = os.urandom(300 << 20)   # incompressible: stored, as zip tools store media
+    write_zip(path, members + [Member("xl/media/video1.mp4", video, zlib.crc32(video),
+                                      len(video), method=0)])
+
+
+def _check_big_media(out: Path):
+    _check_conversion(out)
+    with zipfile.ZipFile(out) as z:
+        info = z.getinfo("xl/media/video1.mp4")
+        assert info.file_size == 300 << 20, info.file_size
+        assert z.testzip() is None
+
+
 def _check_conversion(out: Path):
     wb = openpyxl.load_workbook(out, data_only=True)
     got = wb["Agents"]["D2"].value
@@ -345,6 +362,8 @@ def cases():
              ("damaged part",), _edit(_sheet, _unclosed(20_000, b'<c r="A%d" t="'))),
         Case("utf16_sheet", "the sheet in UTF-16 with a BOM and a stale cached value", (),
              _utf16, ok=True, check=_check_conversion),
+        Case("big_media", "a genuine 300 MB video part, copied to the output in pieces", (),
+             _big_media, ok=True, check=_check_big_media, max_mb=200, max_seconds=60),
         Case("max_cells", "3,000 agents read with --max-cells 5000", ("--max-cells",),
              _many_cells, args=("--max-cells", "5000")),
         Case("timeout", "a long calculation with --timeout 2", ("--timeout", "2 s"),
