@@ -375,9 +375,11 @@ def limits_from_args(args):
     for name in ("max_unpacked_mb", "max_parts", "max_ratio", "max_cells", "timeout"):
         value = getattr(args, name, None)
         if value is not None:
-            if value < 0 or (value == 0 and name != "timeout"):
-                raise BatchUsageError(f"--{name.replace('_', '-')} must be more than 0, "
-                                      f"not {value:g}.")
+            flag = "--" + name.replace("_", "-")
+            if name == "timeout" and value < 0:
+                raise BatchUsageError(f"{flag} must be 0 (no limit) or more, not {value:g}.")
+            if name != "timeout" and value <= 0:
+                raise BatchUsageError(f"{flag} must be more than 0, not {value:g}.")
             asked[name] = value
     if asked.get("timeout") == 0:
         asked["timeout"] = None   # --timeout 0: no time limit

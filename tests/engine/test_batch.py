@@ -321,3 +321,22 @@ def test_limit_flags_refuse_with_the_flag_named(tmp_path, capsys, flag, value, w
     assert src.read_bytes() == before
     # Raised, the same file goes through.
     assert main(["recalc", str(src), "-o", str(tmp_path / "out2"), "--quiet"]) == 0
+
+
+def test_without_a_time_limit_files_are_computed_in_process(tmp_path, capsys):
+    src = build_book(tmp_path / "book.xlsx", "KPI_NOSUCH({v})")
+    good = build_book(tmp_path / "good.xlsx")
+    assert main(["recalc", str(src), str(good), "-o", str(tmp_path / "out"), "--timeout", "0"]) == 0
+    assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
+    err = capsys.readouterr().err
+    assert "unknown function KPI_NOSUCH" in err
+
+
+@pytest.mark.parametrize("flag,value", [("--max-cells", "0"), ("--max-unpacked-mb", "-1"),
+                                        ("--timeout", "-5")])
+def test_impossible_limits_are_a_sentence(tmp_path, capsys, flag, value):
+    src = build_book(tmp_path / "book.xlsx")
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), flag, value]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {flag} must be ")
+    assert not (tmp_path / "out").exists()
