@@ -264,6 +264,7 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
     queue = list(range(len(pairs)))
     queue.reverse()
     workers = []
+    requeued = set()
     timeout = limits.timeout
 
     def lost(w, message):
@@ -274,15 +275,28 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
                            seconds=time.perf_counter() - w.started))
     try:
         while queue or any(w.task for w in workers):
-            while queue and len([w for w in workers if w.task or w.proc.is_alive()]) < jobs \
-                    and len(workers) < jobs:
+            # Workers that died or were stopped make room for fresh ones.
+            for w in [w for w in workers if w.task is None and not w.proc.is_alive()]:
+                w.stop()
+                workers.remove(w)
+            while queue and len(workers) < jobs:
                 workers.append(_Worker(ctx, values_only, limits, early))
             for w in workers:
-                if w.task is None and queue:
+                if w.task is None and queue and w.proc.is_alive():
                     i = queue.pop()
                     w.task = (i, *pairs[i])
                     w.started = time.perf_counter()
-                    w.conn.send(w.task)
+                    try:
+                        w.conn.send(w.task)
+                    except OSError:
+                        # The worker died before it took the file: the file goes back in
+                        # line, once; a second time it is reported like any other death.
+                        w.task = None
+                        if i in requeued:
+                            w.task = (i, *pairs[i])
+                        else:
+                            requeued.add(i)
+                            queue.append(i)
             busy = [w for w in workers if w.task]
             if not busy:
                 continue
@@ -314,10 +328,6 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
                     lost(w, f"{w.task[1]}: took longer than the limit of {timeout:g} s per "
                             "file and was stopped; the file was not written (raise the limit "
                             "with --timeout if the file is genuine).")
-            # Workers that died or were stopped make room for fresh ones.
-            for w in [w for w in workers if not w.proc.is_alive() and w.task is None]:
-                w.stop()
-                workers.remove(w)
     finally:
         for w in workers:
             w.stop(kill=bool(w.task))

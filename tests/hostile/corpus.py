@@ -363,7 +363,7 @@ def cases():
         Case("utf16_sheet", "the sheet in UTF-16 with a BOM and a stale cached value", (),
              _utf16, ok=True, check=_check_conversion),
         Case("big_media", "a genuine 300 MB video part, copied to the output in pieces", (),
-             _big_media, ok=True, check=_check_big_media, max_mb=200, max_seconds=60),
+             _big_media, ok=True, check=_check_big_media, max_mb=150, max_seconds=60),
         Case("max_cells", "3,000 agents read with --max-cells 5000", ("--max-cells",),
              _many_cells, args=("--max-cells", "5000")),
         Case("timeout", "a long calculation with --timeout 2", ("--timeout", "2 s"),
