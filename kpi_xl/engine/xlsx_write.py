@@ -648,7 +648,7 @@ def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_pa
     if values_only and calc_chain:
         ct_name = pkg.find("[Content_Types].xml")
         ct_xml, rels_xml = _remove_calc_chain_refs(
-            pkg.read(ct_name) if ct_name else b"", pkg.read(wb_rels_part) if wb_rels_part
+            pkg.text(ct_name) if ct_name else b"", pkg.text(wb_rels_part) if wb_rels_part
             else b"", calc_chain)
     with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -673,7 +673,7 @@ def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_pa
                 _rewrite(zout, info, new_xml)
             elif values_only and calc_chain and name == calc_chain:
                 continue
-            elif name in tables and b"calculatedColumnFormula" in (xml := pkg.read(name)):
+            elif name in tables and b"calculatedColumnFormula" in (xml := pkg.text(name)):
                 _rewrite(zout, info, _CALCULATED_COLUMN.sub(b"", xml))
             elif ct_xml is not None and name == pkg.find("[Content_Types].xml"):
                 _rewrite(zout, info, ct_xml)

@@ -340,3 +340,22 @@ def test_impossible_limits_are_a_sentence(tmp_path, capsys, flag, value):
     err = capsys.readouterr().err
     assert err.startswith(f"Error: {flag} must be ")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("values_only", [False, True])
+def test_a_sheet_saved_in_utf16_is_recalculated_and_written_back(tmp_path, values_only):
+    """The sheet in UTF-16, its cached points wrong (7): they are recomputed from the band
+    table, not kept, and the rewritten sheet is UTF-8 that openpyxl reads."""
+    src = build_book(tmp_path / "book.xlsx")
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in members if b"KPI_BAND" in members[n])
+    text = members[name].decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    members[name] = b"\xff\xfe" + text.encode("utf-16-le")
+    odd = tmp_path / "utf16.xlsx"
+    with zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    args = ["recalc", str(odd), "-o", str(tmp_path / "out"), "--quiet"]
+    assert main(args + (["--values-only"] if values_only else [])) == 0
+    assert read_points(tmp_path / "out" / "utf16.xlsx") == [70, 90, 60]

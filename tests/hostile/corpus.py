@@ -167,13 +167,13 @@ def _edit(part_of, data_of):
     return build
 
 
-def _table_edit(data_of):
+def _table_edit(data_of, part="xl/tables/"):
     def build(path):
         base = path.with_suffix(".base.xlsx")
         table_workbook(base)
         members = members_of(base)
         base.unlink()
-        name = next(m.name for m in members if m.name.startswith("xl/tables/"))
+        name = next(m.name for m in members if m.name.startswith(part))
         old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
         write_zip(path, replaced(members, name, data_of(old)))
     return build
@@ -389,6 +389,12 @@ def cases():
                     _table_edit(lambda old: with_dtd(old, XXE, b""))))
     out.append(Case("billion_laughs_table", "billion laughs in a table part", ("DTD",),
                     _table_edit(lambda old: with_dtd(old, LAUGHS, b""))))
+    out.append(Case("xxe_sheet_rels", "an external entity (XXE) in a sheet's relationships",
+                    ("DTD",), _table_edit(lambda old: with_dtd(old, XXE, b""),
+                                          "xl/worksheets/_rels/")))
+    out.append(Case("billion_laughs_sheet_rels", "billion laughs in a sheet's relationships",
+                    ("DTD",), _table_edit(lambda old: with_dtd(old, LAUGHS, b""),
+                                          "xl/worksheets/_rels/")))
     return out
 
 
