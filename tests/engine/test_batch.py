@@ -344,8 +344,8 @@ def test_impossible_limits_are_a_sentence(tmp_path, capsys, flag, value):
 
 @pytest.mark.parametrize("values_only", [False, True])
 def test_a_sheet_saved_in_utf16_is_recalculated_and_written_back(tmp_path, values_only):
-    """The sheet in UTF-16, its cached points wrong (7): they are recomputed from the band
-    table, not kept, and the rewritten sheet is UTF-8 that openpyxl reads."""
+    """The sheet in UTF-16 (it used to read as empty, its formulas left uncomputed): the
+    points come from the band table, and the rewritten sheet is UTF-8 openpyxl reads."""
     src = build_book(tmp_path / "book.xlsx")
     with zipfile.ZipFile(src) as z:
         members = {n: z.read(n) for n in z.namelist()}
