@@ -252,40 +252,45 @@ def _children(pid):
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_a_killed_worker_costs_only_its_own_file(tmp_path):
-    """--jobs 2 and the worker on the big file killed (as the OOM killer does): the
-    small files are all written, the big one is named with the reason, exit code 1."""
+    """--jobs 2, both workers on a big file and six small ones waiting; one worker killed
+    (as the OOM killer does).  Only its file is lost, named with the reason; the other
+    big file and the six waiting are written (a broken process pool used to fail every
+    file still waiting: 0 of 8 written)."""
     import signal
     import time
     folder = tmp_path / "in"
     folder.mkdir()
-    big = folder / "a_big.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
-    for r in range(1, 150_001):
+    for r in range(1, 100_001):
         ws.append([r, f"=A{r}*2", f"=B{r}+1"])
-    wb.save(big)
+    wb.save(folder / "a_big1.xlsx")
+    shutil.copy(folder / "a_big1.xlsx", folder / "a_big2.xlsx")
     for i in range(6):
         build_book(folder / f"shop{i}.xlsx")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "kpi_xl.cli", "recalc", str(folder), "-o",
                              str(out), "--jobs", "2", "--quiet"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(out.glob("shop*.xlsx"))) < 6:
-        time.sleep(0.1)
-    assert len(list(out.glob("shop*.xlsx"))) == 6
-    for child in _children(proc.pid):   # the workers left are on the big file
-        os.kill(child, signal.SIGKILL)
-    stdout, _ = proc.communicate(timeout=120)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(_children(proc.pid)) < 2:
+        time.sleep(0.05)
+    time.sleep(1.0)            # both workers are reading their big file
+    assert not list(out.glob("shop*.xlsx"))
+    os.kill(_children(proc.pid)[0], signal.SIGKILL)
+    stdout, _ = proc.communicate(timeout=300)
     assert proc.returncode == 1
-    line = next(ln for ln in stdout.splitlines() if "a_big.xlsx" in ln)
-    assert "FAILED" in line and "killed" in line and "SIGKILL" in line
-    assert "bug" not in line
-    assert not (out / "a_big.xlsx").exists()
+    failed = [ln for ln in stdout.splitlines() if "FAILED" in ln]
+    assert len(failed) == 1, stdout
+    assert "a_big" in failed[0] and "killed" in failed[0] and "SIGKILL" in failed[0]
+    assert "bug" not in failed[0]
+    lost = "a_big1.xlsx" if "a_big1.xlsx" in failed[0] else "a_big2.xlsx"
+    assert not (out / lost).exists()
+    assert len(list(out.glob("a_big*.xlsx"))) == 1
     assert not list(out.glob(".*.tmp"))      # no half-written file left behind
     for i in range(6):
         assert read_points(out / f"shop{i}.xlsx") == [70, 90, 60]
-    assert "6 of 7 workbooks recalculated" in stdout
+    assert "7 of 8 workbooks recalculated" in stdout
 
 
 def test_a_file_over_its_time_is_stopped_and_the_others_written(tmp_path, capsys):
