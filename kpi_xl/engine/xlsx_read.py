@@ -815,13 +815,19 @@ def _resolve_entities(text: str) -> str:
     return "".join(parts)
 
 
-def _xml_text(raw: bytes) -> str:
-    """Character data as an XML parser delivers it (line ends folded, entities resolved)."""
+def _xml_text(raw: bytes, strict: bool = True) -> str:
+    """Character data as an XML parser delivers it (line ends folded, entities resolved).
+
+    An ``&`` that starts none of XML's own entities (an entity a DTD would have to
+    declare) raises ValueError when ``strict``: the XML parser then judges the part.
+    """
     text = raw.decode("utf-8")
     # Folded first: a CR written as &#13; is kept, as XML says.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
+        if strict and text.count("&") != len(_ENTITY_RE.findall(text)):
+            raise ValueError("an undeclared entity")
         if "&#" in text:
             text = _resolve_entities(text)
         else:
@@ -985,7 +991,7 @@ def _rows_closed(xml: bytes, lo: int, hi: int, syn: "_FastSheetSyntax") -> bool:
     """Whether every <row> between ``lo`` and ``hi`` is closed (cells of an unclosed row
     would be read as if the markup were sound)."""
     p = syn.prefix
-    opened = xml.count(b"<" + p + b"row ", lo, hi) + xml.count(b"<" + p + b"row>", lo, hi)
+    opened = xml.count(b"<" + p + b"row", lo, hi)    # inside sheetData only rows begin so
     closed = xml.count(b"</" + p + b"row>", lo, hi)
     if opened == closed:
         return True
@@ -1247,9 +1253,9 @@ def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: b
                 cells_so_far: Optional[list] = None):
     xml = pkg.text(sheet.part)
     # Cells are counted before any is stored: a sheet of millions is refused at the cost
-    # of counting its tags.
-    prefix = main_prefix(xml)
-    count = sum(xml.count(b"<" + prefix + s) for s in (b"c ", b"c>", b"c/"))
+    # of one pass over its bytes.  The few <col>, <cfRule> ... tags counted with them do
+    # not matter against a limit of millions.
+    count = xml.count(b"<" + main_prefix(xml) + b"c")
     total = count + (cells_so_far[0] if cells_so_far else 0)
     if cells_so_far is not None:
         cells_so_far[0] = total
@@ -1326,7 +1332,8 @@ class _CellStore:
 
     def value(self, key: Cell, t: Optional[str], v_text, inline: Optional[str]):
         """The cell's value from its type and the text of <v> (or of <is>)."""
-        if type(v_text) is bytes:
+        raw = type(v_text) is bytes   # straight from the markup, entities unresolved
+        if raw:
             v_text = v_text.decode("utf-8") if t is None or t == "s" or t == "n" or t == "b" \
                 else _xml_text(v_text)
         if v_text is None and inline is None:
@@ -1335,7 +1342,9 @@ class _CellStore:
             try:
                 return float(v_text)
             except (TypeError, ValueError):
-                return _xml_text(v_text.encode()) if v_text else None  # keep odd text
+                if not v_text:
+                    return None
+                return _xml_text(v_text.encode()) if raw else v_text   # odd text, kept
         if t == "s":
             try:
                 return self.strings[int(v_text)]

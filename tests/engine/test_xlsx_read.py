@@ -883,3 +883,14 @@ def test_a_bomb_in_a_part_the_reader_does_not_use_is_found(tmp_path):
     path = _zip_with(tmp_path, [("xl/media/image1.png", b"\0" * (40 << 20))])
     msg = _err(path)
     assert "xl/media/image1.png" in msg and "zip bomb" in msg and "--max-ratio" in msg
+
+
+@pytest.mark.parametrize("edit", [(b"<f>B1/A1</f>", b"<f>B1/A1&amp;&foo;</f>"),
+                                  (b"<t>\xc3\xa9quipe</t>", b"<t>&xxe;</t>"),
+                                  (b"<v>275</v>", b"<v>2&lol;</v>")])
+def test_an_undeclared_entity_is_damage_not_text(tmp_path, edit):
+    """Without a DTD no entity but XML's own five exists: Excel refuses such a sheet,
+    and so does the reader, rather than keep "&foo;" as formula text."""
+    xml = SHEET_XML.replace(*edit)
+    msg = _err(_one_sheet_book(tmp_path, xml, strings=SST_XML))
+    assert "damaged part xl/worksheets/sheet1.xml" in msg and "not defined" in msg
