@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     from .limits import DEFAULT_LIMITS as lim
     p.add_argument("--max-unpacked-mb", type=float, metavar="MB",
-                   help=f"refuse a file whose parts inflate to more than this (default {lim.max_unpacked_mb:g})")
+                   help=f"refuse a file whose parts inflate to more than this "
+                        f"(default {lim.max_unpacked_mb:g})")
     p.add_argument("--max-cells", type=int, metavar="N",
                    help=f"refuse a file with more cells than this (default {lim.max_cells:,})")
     p.add_argument("--max-parts", type=int, metavar="N",

@@ -379,7 +379,7 @@ def format_summary(results, elapsed, max_cells=20):
 
 
 def limits_from_args(args):
-    """The :class:`~kpi_xl.limits.Limits` the recalc flags ask for (defaults for flags not given)."""
+    """The :class:`~kpi_xl.limits.Limits` the recalc flags ask for (defaults where not given)."""
     from ..limits import DEFAULT_LIMITS, Limits
     asked = {}
     for name in ("max_unpacked_mb", "max_parts", "max_ratio", "max_cells", "timeout"):

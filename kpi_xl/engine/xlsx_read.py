@@ -881,9 +881,10 @@ class _FastSheetSyntax:
         self.f = re.compile(rb"<" + e + rb"f\b(?P<fa>[^<>/]*(?:/(?!>)[^<>/]*)*)(?:/>|>(?P<ft>[^<]*)"
                             rb"</" + e + rb"f\s*>)")
         self.v = re.compile(rb"<" + e + rb"v\b[^<>/]*(?:/>|>(?P<vt>[^<]*)</" + e + rb"v\s*>)")
-        self.inline = re.compile(rb"<" + e + rb"is\b" + _ATTRS_RE + rb"(?:/>|>(?P<it>[^<]*(?:<(?!/?" + e + rb"is\b)[^<]*)*)</"
-                                 + e + rb"is\s*>)", re.S)
-        self.phonetic = re.compile(rb"<" + e + rb"rPh\b[^<]*(?:<(?!/?" + e + rb"rPh\b)[^<]*)*</" + e + rb"rPh\s*>")
+        self.inline = re.compile(rb"<" + e + rb"is\b" + _ATTRS_RE + rb"(?:/>|>(?P<it>[^<]*"
+                                 rb"(?:<(?!/?" + e + rb"is\b)[^<]*)*)</" + e + rb"is\s*>)")
+        self.phonetic = re.compile(rb"<" + e + rb"rPh\b[^<]*(?:<(?!/?" + e + rb"rPh\b)[^<]*)*</"
+                                   + e + rb"rPh\s*>")
         self.t = re.compile(rb"<" + e + rb"t\b" + _ATTRS_RE + rb"(?:/>|>(?P<tt>[^<]*)</" + e
                             + rb"t\s*>)", re.S)
         self.cell_start = (b"<" + p + b"c ", b"<" + p + b"c>", b"<" + p + b"c/")

@@ -29,9 +29,10 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.engine.xlsx_read import (
-    REL_NS, STRICT_REL_NS, Limits, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
+    REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
     column_letters, column_number, main_prefix, parse_range_ref,
 )
+from kpi_xl.limits import Limits
 
 __all__ = ["WorkbookWriteError", "write_values", "format_number"]
 
@@ -120,7 +121,8 @@ class _SheetSyntax:
             rb"|<" + p + rb"row\b(?P<rowattrs>" + _ATTRS + rb")/?>"
             # Unrolled loops instead of lazy ".*?": Python's re runs these several times faster.
             rb"|<" + p + rb"c\b(?P<attrs>[^>/\"']*(?:(?:\"[^\"]*\"|'[^']*'|/(?!>))[^>/\"']*)*)"
-            rb"(?:/>|>(?P<body>[^<]*(?:<(?!/" + p + rb"c>|/?" + p + rb"(?:c|row)[\s/>])[^<]*)*)</" + p + rb"c>)",
+            rb"(?:/>|>(?P<body>[^<]*(?:<(?!/" + p + rb"c>|/?" + p + rb"(?:c|row)[\s/>])[^<]*)*)"
+            rb"</" + p + rb"c>)",
             re.S)
         self.f_start = b"<" + prefix + b"f"
         self.v_start = b"<" + prefix + b"v"

@@ -719,7 +719,7 @@ def test_direct_reader_scans_a_long_sheet_piece_by_piece(monkeypatch):
     assert direct.values[(3000, 2)] == "中3000" and direct.cached[(3000, 3)] == 6000.0
 
 
-# --------------------------------------------------------------------------- encodings, malformed markup, limits
+# ------------------------------------------------------- encodings, malformed markup, limits
 
 def _one_sheet_book(tmp_path, sheet_xml: bytes, name="book.xlsx", strings: bytes = None):
     wb = openpyxl.Workbook()

@@ -59,32 +59,22 @@ def zero_bomb(name: str, megabytes: int) -> Member:
     return Member(name, piece * megabytes + tail, crc, megabytes << 20)
 
 
-def write_zip(path: Path, members, central=None):
-    """Write ``members``; ``central`` lists (member index, header offset) pairs of the
-    directory when it should differ from one entry per member (overlapping entries)."""
+def write_zip(path: Path, members):
+    """Write ``members`` as a zip, each entry's directory record as the member says."""
     out = bytearray()
-    offsets = []
+    cd = bytearray()
     for m in members:
         name = m.name.encode()
-        offsets.append(len(out))
         size = m.size if m.declared_size is None else m.declared_size
+        offset = len(out)
         out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, m.flags, m.method, 0, 0x21,
                            m.crc, len(m.raw), size, len(name), 0) + name + m.raw
-    entries = central if central is not None else list(enumerate(offsets))
-    cd = bytearray()
-    for index, offset in entries:
-        m = members[index]
-        name = m.name.encode() if central is None or index == entries.index((index, offset)) \
-            else m.name.encode()
-        if central is not None:
-            name = f"{m.name}.{len(cd)}".encode() if offset != offsets[index] or cd else name
-        size = m.size if m.declared_size is None else m.declared_size
         cd += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, m.flags, m.method, 0,
                           0x21, m.crc, len(m.raw), size, len(name), 0, 0, 0, 0, 0,
                           offset) + name
-    count = len(entries)
-    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, min(count, 0xFFFF),
-                      min(count, 0xFFFF), len(cd), len(out), 0)
+    # The end record holds 16-bit counts; a package of more entries says 65,535.
+    count = min(len(members), 0xFFFF)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(cd), len(out), 0)
     path.write_bytes(bytes(out) + bytes(cd) + end)
 
 
@@ -125,7 +115,8 @@ def table_workbook(path: Path):
 
 XXE = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
 LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "lollollollollollollollollol">'
-          + b"".join(b'<!ENTITY %c "%s">' % (ord("b") + i, (b"&" + bytes([ord("a") + i]) + b";") * 10)
+          + b"".join(b'<!ENTITY %c "%s">' % (ord("b") + i,
+                                                 (b"&" + bytes([ord("a") + i]) + b";") * 10)
                      for i in range(9)) + b"]>")
 QUADRATIC = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + b"x" * 100_000 + b'">]>')
 
