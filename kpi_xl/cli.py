@@ -69,6 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--values-only", action="store_true",
                    help="write copies holding values only (formulas removed), for people without the add-in")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .limits import DEFAULT_LIMITS as lim
+    p.add_argument("--max-unpacked-mb", type=float, metavar="MB",
+                   help=f"refuse a file whose parts inflate to more than this "
+                        f"(default {lim.max_unpacked_mb:g})")
+    p.add_argument("--max-cells", type=int, metavar="N",
+                   help=f"refuse a file with more cells than this (default {lim.max_cells:,})")
+    p.add_argument("--max-parts", type=int, metavar="N",
+                   help=f"refuse a file with more zip parts than this (default {lim.max_parts:,})")
+    p.add_argument("--max-ratio", type=float, metavar="R",
+                   help=f"refuse a part inflating more than R times its compressed size "
+                        f"(default {lim.max_ratio:g})")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help=f"stop and report a file taking longer than this; 0 for no limit "
+                        f"(default {lim.timeout:g})")
     p.set_defaults(func=_cmd_recalc)
 
     p = sub.add_parser("template", help="build a template workbook")

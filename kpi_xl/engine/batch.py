@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import glob
 import os
+import signal
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from ..errors import UserFacingError
@@ -92,7 +92,7 @@ def plan_outputs(paths, output=None, in_place=False):
     return pairs
 
 
-def recalc_one(src, dst, values_only=False, on_scan=None) -> FileResult:
+def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileResult:
     """Recalculate one file; every failure becomes a FileResult, never an exception."""
     from .evaluator import EngineBug
     from .recalc import recalc_file
@@ -102,7 +102,8 @@ def recalc_one(src, dst, values_only=False, on_scan=None) -> FileResult:
     try:
         if str(dst) != str(src):
             Path(dst).parent.mkdir(parents=True, exist_ok=True)
-        return recalc_file(str(src), str(dst), values_only=values_only, on_scan=on_scan)
+        return recalc_file(str(src), str(dst), values_only=values_only, on_scan=on_scan,
+                           limits=limits)
     except (WorkbookReadError, WorkbookWriteError) as exc:
         return FileResult(str(src), None, ok=False, message=str(exc),
                           seconds=time.perf_counter() - t0)
@@ -113,6 +114,11 @@ def recalc_one(src, dst, values_only=False, on_scan=None) -> FileResult:
     except RecursionError:
         return FileResult(str(src), None, ok=False,
                           message=f"{src}: formulas refer to each other too deeply to compute.",
+                          seconds=time.perf_counter() - t0)
+    except MemoryError:
+        return FileResult(str(src), None, ok=False,
+                          message=f"{src}: there is not enough memory to recalculate it; "
+                                  "the file was not written.",
                           seconds=time.perf_counter() - t0)
     except OSError as exc:
         return FileResult(str(src), None, ok=False, message=f"{src}: {exc.strerror or exc}.",
@@ -135,8 +141,15 @@ def _progress(total, quiet):
     return tqdm(total=total, unit="workbook", file=sys.stderr, dynamic_ncols=True)
 
 
-def recalc_many(pairs, jobs=1, values_only=False, quiet=False, on_result=None):
-    """Recalculate ``pairs`` of (src, dst); returns FileResults in input order."""
+def recalc_many(pairs, jobs=1, values_only=False, quiet=False, on_result=None, limits=None):
+    """Recalculate ``pairs`` of (src, dst); returns FileResults in input order.
+
+    With a time limit (``limits.timeout``) or more than one job, each file is computed in
+    a worker process: a file over its time is stopped and reported, and a worker that
+    dies (killed, out of memory) costs only the file it was on; the others go on.
+    """
+    from ..limits import DEFAULT_LIMITS
+    limits = limits or DEFAULT_LIMITS
     results = {}
     bar = _progress(len(pairs), quiet)
 
@@ -147,34 +160,177 @@ def recalc_many(pairs, jobs=1, values_only=False, quiet=False, on_result=None):
                 bar.write(line, file=sys.stderr)
             else:
                 print(line, file=sys.stderr)
+
+    def done(i, res):
+        results[i] = res
+        if bar:
+            bar.update(1)
+        if on_result:
+            on_result(res)
     try:
-        if jobs <= 1 or len(pairs) <= 1:
+        if (jobs <= 1 or len(pairs) <= 1) and not limits.timeout:
             for i, (src, dst) in enumerate(pairs):
-                results[i] = recalc_one(src, dst, values_only, None if quiet else warn_early)
-                if bar:
-                    bar.update(1)
-                if on_result:
-                    on_result(results[i])
+                done(i, recalc_one(src, dst, values_only, None if quiet else warn_early, limits))
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(recalc_one, src, dst, values_only): i
-                           for i, (src, dst) in enumerate(pairs)}
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        results[i] = fut.result()
-                    except Exception as exc:  # the worker process itself died
-                        src = pairs[i][0]
-                        results[i] = FileResult(str(src), None, ok=False, bug=True,
-                                                message=f"{src}: worker failed: {exc}")
-                    if bar:
-                        bar.update(1)
-                    if on_result:
-                        on_result(results[i])
+            _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits,
+                            None if quiet or jobs > 1 else warn_early, done)
     finally:
         if bar:
             bar.close()
     return [results[i] for i in range(len(pairs))]
+
+
+# --------------------------------------------------------------------------- worker processes
+
+
+def _worker_loop(conn, values_only, limits, early):
+    """A worker: recalculate the files it is sent, one at a time, until told to stop."""
+    # Numerical libraries would otherwise start a thread pool per worker.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    # Ctrl+C is the parent's to handle: it stops the workers, which would otherwise each
+    # print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        i, src, dst = task
+        on_scan = (lambda res: conn.send(("scan", i, res))) if early else None
+        conn.send(("done", i, recalc_one(src, dst, values_only, on_scan, limits)))
+
+
+class _Worker:
+    def __init__(self, ctx, values_only, limits, early):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_loop, args=(child, values_only, limits, early),
+                                daemon=True)
+        self.proc.start()
+        child.close()
+        self.task = None      # (index, src, dst) of the file it is on
+        self.started = 0.0
+
+    def stop(self, kill=False):
+        if kill and self.proc.is_alive():
+            self.proc.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def _death_reason(exitcode) -> str:
+    if exitcode is not None and exitcode < 0:
+        sig = -exitcode
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        if sig == signal.SIGKILL:
+            return f"was killed ({name}, as when the system runs out of memory)"
+        return f"was stopped by {name}"
+    return f"ended unexpectedly (exit code {exitcode})"
+
+
+def _remove_partial_output(dst):
+    """Remove the temporary file a stopped worker was writing beside ``dst``."""
+    folder = os.path.dirname(os.path.abspath(dst))
+    prefix = "." + os.path.basename(dst) + "."
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass
+
+
+def _run_in_workers(pairs, jobs, values_only, limits, early, done):
+    import multiprocessing
+    from multiprocessing.connection import wait
+    ctx = multiprocessing.get_context()
+    queue = list(range(len(pairs)))
+    queue.reverse()
+    workers = []
+    requeued = set()
+    timeout = limits.timeout
+
+    def lost(w, message):
+        i, src, dst = w.task
+        w.task = None
+        _remove_partial_output(dst)
+        done(i, FileResult(str(src), None, ok=False, message=message,
+                           seconds=time.perf_counter() - w.started))
+    try:
+        while queue or any(w.task for w in workers):
+            # Workers that died or were stopped make room for fresh ones.
+            for w in [w for w in workers if w.task is None and not w.proc.is_alive()]:
+                w.stop()
+                workers.remove(w)
+            while queue and len(workers) < jobs:
+                workers.append(_Worker(ctx, values_only, limits, early))
+            for w in workers:
+                if w.task is None and queue and w.proc.is_alive():
+                    i = queue.pop()
+                    w.task = (i, *pairs[i])
+                    w.started = time.perf_counter()
+                    try:
+                        w.conn.send(w.task)
+                    except OSError:
+                        # The worker died before it took the file: the file goes back in
+                        # line, once; a second time it is reported like any other death.
+                        w.task = None
+                        if i in requeued:
+                            w.task = (i, *pairs[i])
+                        else:
+                            requeued.add(i)
+                            queue.append(i)
+            busy = [w for w in workers if w.task]
+            if not busy:
+                continue
+            wait_for = None
+            if timeout:
+                now = time.perf_counter()
+                wait_for = max(0.0, min(w.started + timeout - now for w in busy))
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], wait_for)
+            for w in busy:
+                if w.conn in ready:
+                    try:
+                        while w.conn.poll():
+                            kind, i, res = w.conn.recv()
+                            if kind == "scan":
+                                early(res)
+                            else:
+                                w.task = None
+                                done(i, res)
+                    except (EOFError, OSError):
+                        pass
+                if w.task and not w.proc.is_alive():
+                    w.proc.join()
+                    lost(w, f"{w.task[1]}: the process recalculating it "
+                            f"{_death_reason(w.proc.exitcode)}; the file was not written, "
+                            "the other files go on.")
+                elif w.task and timeout and time.perf_counter() - w.started > timeout:
+                    w.proc.kill()
+                    w.proc.join()
+                    lost(w, f"{w.task[1]}: took longer than the limit of {timeout:g} s per "
+                            "file and was stopped; the file was not written (raise the limit "
+                            "with --timeout if the file is genuine).")
+    finally:
+        for w in workers:
+            w.stop(kill=bool(w.task))
 
 
 def _first_cells(cells, shown=8):
@@ -222,11 +378,30 @@ def format_summary(results, elapsed, max_cells=20):
     return "\n".join(lines)
 
 
+def limits_from_args(args):
+    """The :class:`~kpi_xl.limits.Limits` the recalc flags ask for (defaults where not given)."""
+    from ..limits import DEFAULT_LIMITS, Limits
+    asked = {}
+    for name in ("max_unpacked_mb", "max_parts", "max_ratio", "max_cells", "timeout"):
+        value = getattr(args, name, None)
+        if value is not None:
+            flag = "--" + name.replace("_", "-")
+            if name == "timeout" and value < 0:
+                raise BatchUsageError(f"{flag} must be 0 (no limit) or more, not {value:g}.")
+            if name != "timeout" and value <= 0:
+                raise BatchUsageError(f"{flag} must be more than 0, not {value:g}.")
+            asked[name] = value
+    if asked.get("timeout") == 0:
+        asked["timeout"] = None   # --timeout 0: no time limit
+    return Limits(**{**DEFAULT_LIMITS.__dict__, **asked})
+
+
 def run_recalc_command(args) -> int:
     t0 = time.perf_counter()
+    limits = limits_from_args(args)
     paths = expand_inputs(args.inputs)
     pairs = plan_outputs(paths, args.output, args.in_place)
     results = recalc_many(pairs, jobs=max(1, args.jobs), values_only=args.values_only,
-                          quiet=args.quiet)
+                          quiet=args.quiet, limits=limits)
     print(format_summary(results, time.perf_counter() - t0))
     return 0 if all(r.ok for r in results) else 1

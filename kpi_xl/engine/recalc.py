@@ -79,15 +79,15 @@ def results_for_writer(results):
     return out
 
 
-def compute(path):
+def compute(path, limits=None):
     """Read and recalculate ``path``; returns (WorkbookData, results, report)."""
     from .xlsx_read import read_workbook
-    data = read_workbook(path)
+    data = read_workbook(path, limits)
     results, report = calculate(book_input(data))
     return data, results, report
 
 
-def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult:
+def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) -> FileResult:
     """Recalculate ``src`` and write the workbook with its new values to ``dst``.
 
     ``dst`` defaults to ``src`` (in place, replaced atomically only after a
@@ -95,7 +95,9 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult
     the engine does not know and names nobody defined (their cells show #NAME?);
     ``on_scan(result)`` is told at once, the calculation can take a while.
     Expected problems (corrupt or protected file) raise
-    :class:`~.xlsx_read.WorkbookReadError`; a bug raises :class:`EngineBug`.
+    :class:`~.xlsx_read.WorkbookReadError`, a file over one of ``limits`` (a
+    :class:`~kpi_xl.limits.Limits`, its size limits; the time limit is the batch's)
+    :class:`~.xlsx_read.WorkbookTooLarge`; a bug raises :class:`EngineBug`.
     """
     from .scan import scan_unknown
     from .xlsx_read import read_workbook
@@ -103,7 +105,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult
     t0 = time.perf_counter()
     dst = src if dst is None else dst
     res = FileResult(str(src), str(dst))
-    book = book_input(read_workbook(src))  # the reader's data is not kept beyond this
+    book = book_input(read_workbook(src, limits))  # the reader's data is not kept beyond this
     res.unknown_functions, res.unknown_names = scan_unknown(book)
     if on_scan and (res.unknown_functions or res.unknown_names):
         on_scan(res)
@@ -115,7 +117,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult
             if type(v) is XlErr:
                 res.errors[cell_name(sheet, *key)] = v.code
                 cells[key] = CellError(v.code)
-    write_values(src, dst, results, values_only=values_only)
+    write_values(src, dst, results, values_only=values_only, limits=limits)
     res.seconds = time.perf_counter() - t0
     # The calculation notes what it met too; anything the scan missed is still said.
     for found, noted in ((res.unknown_functions, report.unknown_functions),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -25,13 +26,15 @@ from lxml import etree
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
 
+from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, Limits
+
 from .parser import bracket_end
 
 __all__ = [
     "WorkbookReadError", "WorkbookData", "SheetData", "ArrayFormula", "DataTableFormula",
     "DefinedName", "TableData", "TableColumn", "read_workbook", "translate_formula",
     "parse_cell_ref", "parse_range_ref", "cell_name", "column_letters", "column_number",
-    "decode_ooxml_escapes",
+    "decode_ooxml_escapes", "WorkbookTooLarge", "as_utf8",
 ]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -41,11 +44,8 @@ STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
-MAX_PART_BYTES = 500 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 1000
-# Ratio is only a bomb signal for parts big enough to hurt; tiny parts of
-# repeated markup legitimately compress very well.
-RATIO_CHECK_FLOOR = 1024 * 1024
+# Parts are inflated this many bytes at a time, each counted against the limits.
+_INFLATE_CHUNK = 4 * 1024 * 1024
 
 MAX_ROW = 1048576
 MAX_COL = 16384
@@ -60,6 +60,41 @@ class WorkbookReadError(UserFacingError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path} {problem}")
+
+
+class WorkbookTooLarge(WorkbookReadError):
+    """A workbook over one of the :class:`~kpi_xl.limits.Limits`; the message names the flag."""
+
+
+_ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def as_utf8(data: bytes, path="", part="") -> bytes:
+    """An XML part's bytes re-encoded as UTF-8 (declaration included) when written in
+    UTF-16 or another declared encoding; the byte scanners read UTF-8 only."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    elif data[:4] == b"<\x00?\x00":
+        encoding = "utf-16-le"
+    elif data[:4] == b"\x00<\x00?":
+        encoding = "utf-16-be"
+    else:
+        m = _ENCODING_DECL.match(data[:200])
+        if m is None or m.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8", b"us-ascii",
+                                                                   b"ascii"):
+            return data
+        encoding = m.group(1).decode()
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise WorkbookReadError(path, f"has a part {part} that is not in the encoding it "
+                                f"declares ({exc}).") from None
+    text = text.lstrip("\ufeff")
+    text = re.sub(r"""^(<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""", r"\1\2UTF-8\2", text,
+                  count=1)
+    return text.encode("utf-8")
 
 
 # --------------------------------------------------------------------------- data
@@ -384,9 +419,19 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
+def _name_bytes(info: zipfile.ZipInfo) -> int:
+    try:
+        return len(info.filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"))
+    except UnicodeEncodeError:
+        return 0
+
+
 class _Package:
-    def __init__(self, path):
+    def __init__(self, path, limits: Optional[Limits] = None):
         self.path = str(path)
+        self.limits = limits or DEFAULT_LIMITS
+        self.unpacked = 0        # bytes inflated so far, all parts together
+        self.inflated: Set[str] = set()
         try:
             with open(path, "rb") as fh:
                 head = fh.read(8)
@@ -404,6 +449,7 @@ class _Package:
                     path, "is password-protected; remove the password in Excel and save it again.")
             raise WorkbookReadError(
                 path, "is a legacy .xls workbook; save it as .xlsx or .xlsm in Excel first.")
+        self._check_directory_size()
         try:
             self.zip = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
@@ -411,8 +457,67 @@ class _Package:
                 from None
         except (OSError, ValueError, EOFError) as exc:
             raise WorkbookReadError(path, f"is a damaged zip package ({exc}).") from None
+        try:
+            self._check_entries()
+        except BaseException:
+            self.zip.close()
+            raise
         self.names = set(self.zip.namelist())
         self._lower = {n.lower(): n for n in self.names}
+
+    def _too_many_parts(self, count) -> WorkbookTooLarge:
+        return WorkbookTooLarge(self.path, f"has {count:,} or more parts in its zip package, "
+                                f"more than the limit of {self.limits.max_parts:,}; refusing to "
+                                "read it (raise the limit with --max-parts if the file is "
+                                "genuine).")
+
+    def _check_directory_size(self):
+        # The zip's directory is listed whole when the package is opened: a package of a
+        # million entries is refused from its end record, before it is listed.
+        try:
+            with open(self.path, "rb") as fh:
+                end = zipfile._EndRecData(fh)
+        except (AttributeError, OSError, struct.error, ValueError):
+            return
+        if not end:
+            return   # not a zip: opening it says so
+        entries, dir_size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+        # 46 bytes of fixed fields per entry, and room for a long name and extras.
+        if entries > self.limits.max_parts or dir_size > self.limits.max_parts * 1200:
+            raise self._too_many_parts(max(entries, dir_size // 1200))
+
+    def _check_entries(self):
+        infos = self.zip.infolist()
+        if len(infos) > self.limits.max_parts:
+            raise self._too_many_parts(len(infos))
+        seen: Dict[str, str] = {}
+        for info in infos:
+            name = info.filename
+            if info.flag_bits & 0x01:
+                raise WorkbookReadError(
+                    self.path, f"is a zip package with a password ({name} is encrypted); "
+                    "workbooks are never zipped with a password: unzip it with its password, "
+                    "or open and save the original in Excel.")
+            folded = name.casefold()
+            if folded in seen:
+                raise WorkbookReadError(
+                    self.path, f"has two zip entries named {name}; a sound workbook holds each "
+                    "part once, and which copy is meant cannot be told, so it is refused.")
+            seen[folded] = name
+            if name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) or \
+                    re.match(r"[A-Za-z]:", name) or "\x00" in name:
+                raise WorkbookReadError(
+                    self.path, f"has a zip entry named {name!r}, which points outside the "
+                    "package; a workbook never has one, so it is refused.")
+        # Entries sharing their compressed data (the overlapping-entries zip bomb): each
+        # entry's data must end before the next entry's header begins.
+        ordered = sorted(infos, key=lambda i: i.header_offset)
+        for prev, nxt in zip(ordered, ordered[1:]):
+            if nxt.header_offset < prev.header_offset + 30 + _name_bytes(prev) \
+                    + prev.compress_size:
+                raise WorkbookReadError(
+                    self.path, f"has zip entries {prev.filename} and {nxt.filename} that share "
+                    "their data (overlapping entries, as in a zip bomb); refusing to read it.")
 
     def close(self):
         self.zip.close()
@@ -426,25 +531,68 @@ class _Package:
         name = self.find(part)
         if name is None:
             raise KeyError(part)
-        info = self.zip.getinfo(name)
-        if info.file_size > MAX_PART_BYTES:
-            raise WorkbookReadError(
-                self.path, f"has a part ({name}) of {info.file_size // 2**20} MB uncompressed; "
-                "refusing to read it.")
-        if info.file_size > RATIO_CHECK_FLOOR and \
-                info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise WorkbookReadError(
-                self.path, f"has a part ({name}) that expands more than {MAX_COMPRESSION_RATIO} "
-                "times (a zip bomb); refusing to read it.")
+        chunks: List[bytes] = []
+        self.inflate_into(self.zip.getinfo(name), chunks.append)
+        return b"".join(chunks)
+
+    def inflate_into(self, info: zipfile.ZipInfo, sink=None):
+        """Hand the part's bytes to ``sink`` piece by piece, counted while they are
+        inflated (the zip's declared sizes are not trusted); None discards them."""
+        limits = self.limits
+        budget = limits.max_unpacked_bytes - self.unpacked
+        ratio_cap = limits.max_ratio * max(info.compress_size, 1)
+        name = info.filename
+        n = 0
         try:
-            return self.zip.read(name)
+            with self.zip.open(info) as fh:
+                while True:
+                    chunk = fh.read(_INFLATE_CHUNK)
+                    if not chunk:
+                        break
+                    n += len(chunk)
+                    if n > budget:
+                        raise WorkbookTooLarge(
+                            self.path, f"inflates to more than {limits.max_unpacked_mb:g} MB "
+                            f"(the limit; reached in {name}); refusing to read it (raise the "
+                            "limit with --max-unpacked-mb if the file is genuine).")
+                    if n > RATIO_FLOOR and n > ratio_cap:
+                        raise WorkbookTooLarge(
+                            self.path, f"has a part ({name}) that expands more than "
+                            f"{limits.max_ratio:g} times its compressed size (a zip bomb); "
+                            "refusing to read it (raise the limit with --max-ratio if the "
+                            "file is genuine).")
+                    if sink is not None:
+                        sink(chunk)
+        except RuntimeError as exc:   # zipfile's word for an encrypted entry
+            raise WorkbookReadError(self.path, f"is a zip package with a password ({name} "
+                                    f"is encrypted: {exc}).") from None
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
-                NotImplementedError) as exc:
+                NotImplementedError, struct.error) as exc:
             raise WorkbookReadError(self.path, f"is a damaged zip package: {name} "
                                     f"cannot be read ({exc}).") from None
+        if n != info.file_size:
+            declared = (f"{info.file_size // 2**20} MB" if info.file_size >= 2**20
+                        else f"{info.file_size:,} bytes")
+            raise WorkbookReadError(
+                self.path, f"has a part ({name}) whose size in the zip's directory ({declared}) "
+                f"is not its real size ({n:,} bytes); the package is damaged or forged, so it "
+                "is refused.")
+        self.unpacked += n
+        self.inflated.add(name)
+
+    def check_unread(self):
+        """Inflate, without keeping, every part not read yet: a bomb or a damaged part is
+        found before any output is written, within the same limits."""
+        for info in self.zip.infolist():
+            if info.filename not in self.inflated and not info.is_dir():
+                self.inflate_into(info)
+
+    def text(self, part: str) -> bytes:
+        """The part as UTF-8 bytes, whatever encoding it declares."""
+        return as_utf8(self.read(part), self.path, part)
 
     def xml(self, part: str):
-        data = self.read(part)
+        data = self.text(part)
         if _has_dtd(data):
             # No OOXML part has a DTD; one here is an entity-expansion attack.
             raise WorkbookReadError(self.path, f"has a part {part} with a DTD (entity "
@@ -452,7 +600,10 @@ class _Package:
         try:
             root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
-            raise WorkbookReadError(self.path, f"has a damaged part {part} ({exc}).") from None
+            # libxml2's advice to its callers means nothing to the file's owner.
+            detail = str(exc).replace(", use XML_PARSE_HUGE option", "").replace(
+                " (<string>, line 1)", "")
+            raise WorkbookReadError(self.path, f"has a damaged part {part} ({detail}).") from None
         return root
 
     def rels(self, part: str) -> Dict[str, Tuple[str, str, str]]:
@@ -490,11 +641,18 @@ def _bool_attr(value: Optional[str], default: bool = False) -> bool:
 # --------------------------------------------------------------------------- workbook
 
 
-def read_workbook(path) -> WorkbookData:
-    """Read every sheet's cells, formulas and cached values, names and tables of ``path``."""
-    pkg = _Package(path)
+def read_workbook(path, limits: Optional[Limits] = None) -> WorkbookData:
+    """Read every sheet's cells, formulas and cached values, names and tables of ``path``.
+
+    A file over one of ``limits`` (default :data:`~kpi_xl.limits.DEFAULT_LIMITS`) raises
+    :class:`WorkbookTooLarge`; every part of the package, read or not, is inflated once
+    within them, so a bomb in an image is found here and not while writing.
+    """
+    pkg = _Package(path, limits)
     try:
-        return _read(pkg)
+        data = _read(pkg)
+        pkg.check_unread()
+        return data
     finally:
         pkg.close()
 
@@ -588,9 +746,10 @@ def _read(pkg: _Package) -> WorkbookData:
                 scope=scope, hidden=_bool_attr(el.get("hidden"))))
 
     strings = _shared_strings(pkg, wb_part, rels)
+    cells = [0]
     for sheet in data.sheets:
         if sheet.kind in ("worksheet", "macrosheet"):
-            _read_sheet(pkg, sheet, strings, data.date1904)
+            _read_sheet(pkg, sheet, strings, data.date1904, cells)
             sheet.tables = _read_tables(pkg, sheet)
             data.tables.extend(sheet.tables)
     return data
@@ -656,13 +815,19 @@ def _resolve_entities(text: str) -> str:
     return "".join(parts)
 
 
-def _xml_text(raw: bytes) -> str:
-    """Character data as an XML parser delivers it (line ends folded, entities resolved)."""
+def _xml_text(raw: bytes, strict: bool = True) -> str:
+    """Character data as an XML parser delivers it (line ends folded, entities resolved).
+
+    An ``&`` that starts none of XML's own entities (an entity a DTD would have to
+    declare) raises ValueError when ``strict``: the XML parser then judges the part.
+    """
     text = raw.decode("utf-8")
     # Folded first: a CR written as &#13; is kept, as XML says.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
+        if strict and text.count("&") != len(_ENTITY_RE.findall(text)):
+            raise ValueError("an undeclared entity")
         if "&#" in text:
             text = _resolve_entities(text)
         else:
@@ -682,7 +847,7 @@ def _xml_texts(raws: List[bytes]) -> List[str]:
 
 
 _ATTR_PAIR_RE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_ATTRS_RE = rb"""(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*"""
+_ATTRS_RE = rb"""(?:[^<>"'/]|"[^"<]*"|'[^'<]*'|/(?!>))*"""
 _ROOT_TAG_RE = re.compile(rb"<(?![?!])(?:([\w.-]+):)?[\w.-]+[\s>/]")
 
 
@@ -705,21 +870,22 @@ class _FastSheetSyntax:
         self.sheet_data = re.compile(rb"<" + e + rb"sheetData\b" + _ATTRS_RE + rb"(/?)>")
         self.sheet_data_end = re.compile(rb"</" + e + rb"sheetData\s*>")
         # Unrolled loops instead of lazy ".*?": Python's re runs these several times faster.
-        attrs = rb"[^>/]*(?:/(?!>)[^>/]*)*"
+        attrs = rb"[^<>/]*(?:/(?!>)[^<>/]*)*"
         self.items = re.compile(
-            rb"<" + e + rb"(?:(row\b[^>]*)>|c\b(" + attrs + rb")(?:/>|>"
+            rb"<" + e + rb"(?:(row\b[^<>]*)>|c\b(" + attrs + rb")(?:/>|>"
             rb"(<" + e + rb"f\b(" + attrs + rb")(?:/>|>([^<]*)</" + e + rb"f>))?"
             rb"(<" + e + rb"v>([^<]*)</" + e + rb"v>|<" + e + rb"v/>)?"
-            rb"([^<]*(?:<(?!/" + e + rb"c>)[^<]*)*)</" + e + rb"c>))")
+            rb"([^<]*(?:<(?!/" + e + rb"c>|/?" + e + rb"(?:c|row)[\s/>])[^<]*)*)</" + e + rb"c>))")
         self.prefix = p
         # Text content holds no "<" (it is escaped), so [^<]* finds the end at once.
-        self.f = re.compile(rb"<" + e + rb"f\b(?P<fa>[^>/]*(?:/(?!>)[^>/]*)*)(?:/>|>(?P<ft>[^<]*)"
+        self.f = re.compile(rb"<" + e + rb"f\b(?P<fa>[^<>/]*(?:/(?!>)[^<>/]*)*)(?:/>|>(?P<ft>[^<]*)"
                             rb"</" + e + rb"f\s*>)")
-        self.v = re.compile(rb"<" + e + rb"v\b[^>/]*(?:/>|>(?P<vt>[^<]*)</" + e + rb"v\s*>)")
-        self.inline = re.compile(rb"<" + e + rb"is\b" + _ATTRS_RE + rb"(?:/>|>(?P<it>.*?)</"
-                                 + e + rb"is\s*>)", re.S)
-        self.phonetic = re.compile(rb"<" + e + rb"rPh\b.*?</" + e + rb"rPh\s*>", re.S)
-        self.t = re.compile(rb"<" + e + rb"t\b" + _ATTRS_RE + rb"(?:/>|>(?P<tt>.*?)</" + e
+        self.v = re.compile(rb"<" + e + rb"v\b[^<>/]*(?:/>|>(?P<vt>[^<]*)</" + e + rb"v\s*>)")
+        self.inline = re.compile(rb"<" + e + rb"is\b" + _ATTRS_RE + rb"(?:/>|>(?P<it>[^<]*"
+                                 rb"(?:<(?!/?" + e + rb"is\b)[^<]*)*)</" + e + rb"is\s*>)")
+        self.phonetic = re.compile(rb"<" + e + rb"rPh\b[^<]*(?:<(?!/?" + e + rb"rPh\b)[^<]*)*</"
+                                   + e + rb"rPh\s*>")
+        self.t = re.compile(rb"<" + e + rb"t\b" + _ATTRS_RE + rb"(?:/>|>(?P<tt>[^<]*)</" + e
                             + rb"t\s*>)", re.S)
         self.cell_start = (b"<" + p + b"c ", b"<" + p + b"c>", b"<" + p + b"c/")
         # Cells that all begin <c r="A1" (as Excel and openpyxl write them): one pattern
@@ -728,14 +894,14 @@ class _FastSheetSyntax:
         # come apart, so no reference needs parsing.
         self.cell_r = b"<" + p + b'c r="'
         self.cells = re.compile(
-            rb"<" + e + rb'c r="([A-Za-z]{1,3})([0-9]{1,7})"([^>/\']*(?:/(?!>)[^>/\']*)*)'
+            rb"<" + e + rb'c r="([A-Za-z]{1,3})([0-9]{1,7})"([^<>/\']*(?:/(?!>)[^<>/\']*)*)'
             rb"(?:/>|>"
             rb"(?:<(" + e + rb"f)((?:\s[^<>/\']*)?)(?:/>|>([^<]*)</" + e + rb"f>))?"
             rb"(?:<(" + e + rb"v)(?:>([^<]*)</" + e + rb"v>|/>))?"
             rb"(?:<" + e + rb"is><(" + e + rb"t)(?: xml:space=\"preserve\")?>([^<]*)</" + e
             + rb"t></" + e + rb"is>)?</" + e + rb"c>"
-            rb"|>([^<]*(?:<(?!/" + e + rb"c>)[^<]*)*)</" + e + rb"c>)")
-        self.rows = re.compile(rb"<" + e + rb"(row\b[^>]*)>")
+            rb"|>([^<]*(?:<(?!/" + e + rb"c>|/?" + e + rb"(?:c|row)[\s/>])[^<]*)*)</" + e + rb"c>)")
+        self.rows = re.compile(rb"<" + e + rb"(row\b[^<>]*)>")
         self.row_start = b"<" + p + b"row"
 
     @classmethod
@@ -771,6 +937,29 @@ def _column_after(last_ref, col: int) -> int:
     return column_number(m.group(1)) + 1 if m else col + 1
 
 
+_TAG = re.compile(rb"<(/?)([^\s/<>]+)[^<>]*?(/?)>")
+
+
+def _check_balanced(rest: bytes):
+    """Raise ValueError unless the markup inside a cell opens and closes its elements in order.
+
+    The patterns take an unusual cell's inside whole; a cell whose <f> or <is> is never
+    closed would otherwise lose its formula silently.  The XML parser then judges it.
+    """
+    stack = []
+    tags = 0
+    for close, name, empty in _TAG.findall(rest):
+        tags += 1
+        if empty:
+            continue
+        if not close:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            raise ValueError("unbalanced markup in a cell")
+    if stack or tags != rest.count(b"<"):
+        raise ValueError("unbalanced markup in a cell")
+
+
 def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
     """(t, cm, v, inline, f) of a cell from the groups ``syn.items`` matched for it."""
     i = a.find(b' t="')
@@ -783,6 +972,7 @@ def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
     else:
         v = None
     if rest:
+        _check_balanced(rest)
         vm = syn.v.search(rest)
         if vm is not None and v is None:
             v = vm.group("vt") or b""
@@ -798,6 +988,17 @@ def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
                                  for tm in syn.t.finditer(inner))
     return t, cm, v, inline, fx
 
+def _rows_closed(xml: bytes, lo: int, hi: int, syn: "_FastSheetSyntax") -> bool:
+    """Whether every <row> between ``lo`` and ``hi`` is closed (cells of an unclosed row
+    would be read as if the markup were sound)."""
+    p = syn.prefix
+    opened = xml.count(b"<" + p + b"row", lo, hi)    # inside sheetData only rows begin so
+    closed = xml.count(b"</" + p + b"row>", lo, hi)
+    if opened == closed:
+        return True
+    return opened == closed + sum(1 for ra in syn.rows.findall(xml, lo, hi) if ra.endswith(b"/"))
+
+
 def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
     """Cells of a sheet as (ref, t, cm, v, inline, f) tuples straight from the bytes.
 
@@ -808,13 +1009,16 @@ def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
     """
     syn = _FastSheetSyntax.of(main_prefix(xml))
     start = syn.sheet_data.search(xml)
+    if start is None and b"sheetData" in xml:
+        return None   # a damaged sheetData tag: the parser says what is wrong
     if start is None or start.group(1):
         return []
     end = syn.sheet_data_end.search(xml, start.end())
     if end is None:
         return None
     body = xml[start.end():end.start()]
-    if b"<!" in body or _SINGLE_QUOTED_ATTR.search(body):
+    if b"<!" in body or _SINGLE_QUOTED_ATTR.search(body) or \
+            not _rows_closed(body, 0, len(body), syn):
         return None
     expected = sum(body.count(s) for s in syn.cell_start)
     out = []
@@ -866,13 +1070,15 @@ def _read_cells_direct(pkg: _Package, sheet: SheetData, xml: bytes, strings: Lis
     """
     syn = _FastSheetSyntax.of(main_prefix(xml))
     start = syn.sheet_data.search(xml)
+    if start is None and b"sheetData" in xml:
+        return False
     if start is None or start.group(1):
         return True
     end = syn.sheet_data_end.search(xml, start.end())
     if end is None:
         return False
     lo, hi = start.end(), end.start()
-    if xml.find(b"<!", lo, hi) >= 0:
+    if xml.find(b"<!", lo, hi) >= 0 or not _rows_closed(xml, lo, hi, syn):
         return False
     expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
     if xml.count(syn.cell_r, lo, hi) != expected:
@@ -1026,7 +1232,7 @@ def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
 
 
 # A sheet's own filter: <autoFilter ref="A1:D9"> with the <filterColumn> that filters.
-_SHEET_FILTER = re.compile(rb'<(?:\w+:)?autoFilter\b[^>]*?\sref="([^"]+)"[^>]*?(/?)>')
+_SHEET_FILTER = re.compile(rb'<(?:\w+:)?autoFilter\b[^<>]*?\sref="([^"<]+)"[^<>]*?(/?)>')
 
 
 def _sheet_filter_area(sheet, xml):
@@ -1044,8 +1250,22 @@ def _sheet_filter_area(sheet, xml):
         pass   # an unreadable filter range: its hidden rows count as hidden by hand
 
 
-def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
-    xml = pkg.read(sheet.part)
+def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool,
+                cells_so_far: Optional[list] = None):
+    xml = pkg.text(sheet.part)
+    # Cells are counted before any is stored: a sheet of millions is refused at the cost
+    # of one pass over its bytes.  The few <col>, <cfRule> ... tags counted with them do
+    # not matter against a limit of millions.
+    count = xml.count(b"<" + main_prefix(xml) + b"c")
+    total = count + (cells_so_far[0] if cells_so_far else 0)
+    if cells_so_far is not None:
+        cells_so_far[0] = total
+    limit = pkg.limits.max_cells
+    if total > limit:
+        raise WorkbookTooLarge(
+            pkg.path, f"has more than {limit:,} cells (the limit; {count:,} on sheet "
+            f"{sheet.name!r}); refusing to read it (raise the limit with --max-cells if the "
+            "file is genuine).")
     _sheet_filter_area(sheet, xml)
     if not _has_dtd(xml):
         try:
@@ -1113,7 +1333,8 @@ class _CellStore:
 
     def value(self, key: Cell, t: Optional[str], v_text, inline: Optional[str]):
         """The cell's value from its type and the text of <v> (or of <is>)."""
-        if type(v_text) is bytes:
+        raw = type(v_text) is bytes   # straight from the markup, entities unresolved
+        if raw:
             v_text = v_text.decode("utf-8") if t is None or t == "s" or t == "n" or t == "b" \
                 else _xml_text(v_text)
         if v_text is None and inline is None:
@@ -1122,7 +1343,9 @@ class _CellStore:
             try:
                 return float(v_text)
             except (TypeError, ValueError):
-                return _xml_text(v_text.encode()) if v_text else None  # keep odd text
+                if not v_text:
+                    return None
+                return _xml_text(v_text.encode()) if raw else v_text   # odd text, kept
         if t == "s":
             try:
                 return self.strings[int(v_text)]

@@ -14,6 +14,7 @@ whole.
 
 from __future__ import annotations
 
+import io
 import math
 import numbers
 import os
@@ -26,11 +27,12 @@ from itertools import compress
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from kpi_xl.core.errors import CellError
+from kpi_xl.errors import UserFacingError
 from kpi_xl.engine.xlsx_read import (
     REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
     column_letters, column_number, main_prefix, parse_range_ref,
 )
-from kpi_xl.errors import UserFacingError
+from kpi_xl.limits import Limits
 
 __all__ = ["WorkbookWriteError", "write_values", "format_number"]
 
@@ -119,7 +121,8 @@ class _SheetSyntax:
             rb"|<" + p + rb"row\b(?P<rowattrs>" + _ATTRS + rb")/?>"
             # Unrolled loops instead of lazy ".*?": Python's re runs these several times faster.
             rb"|<" + p + rb"c\b(?P<attrs>[^>/\"']*(?:(?:\"[^\"]*\"|'[^']*'|/(?!>))[^>/\"']*)*)"
-            rb"(?:/>|>(?P<body>[^<]*(?:<(?!/" + p + rb"c>)[^<]*)*)</" + p + rb"c>)",
+            rb"(?:/>|>(?P<body>[^<]*(?:<(?!/" + p + rb"c>|/?" + p + rb"(?:c|row)[\s/>])[^<]*)*)"
+            rb"</" + p + rb"c>)",
             re.S)
         self.f_start = b"<" + prefix + b"f"
         self.v_start = b"<" + prefix + b"v"
@@ -469,9 +472,8 @@ def _raw_copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo
         if header[:4] != b"PK\x03\x04" or info.flag_bits & 0x01:
             return False
         name_len, extra_len = struct.unpack("<HH", header[26:30])
-        fp.seek(info.header_offset + 30 + name_len + extra_len)
-        raw = fp.read(info.compress_size)
-        if len(raw) != info.compress_size:
+        data_at = info.header_offset + 30 + name_len + extra_len
+        if data_at + info.compress_size > os.fstat(fp.fileno()).st_size:
             return False
         new = zipfile.ZipInfo(info.filename, info.date_time)
         for attr in ("compress_type", "comment", "create_system", "create_version",
@@ -491,13 +493,39 @@ def _raw_copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo
         zout._writecheck(new)
         zout._didModify = True
         out.write(new.FileHeader(False))
-        out.write(raw)
+        # Streamed: a large image or video in the workbook is never held whole.
+        fp.seek(data_at)
+        left = info.compress_size
+        while left:
+            chunk = fp.read(min(left, _COPY_CHUNK))
+            if not chunk:
+                raise WorkbookWriteError(zin.filename, f"is a damaged zip package: "
+                                         f"{info.filename} ends early.")
+            out.write(chunk)
+            left -= len(chunk)
         zout.start_dir = out.tell()
         zout.filelist.append(new)
         zout.NameToInfo[new.filename] = new
         return True
-    except (AttributeError, TypeError):
+    except (AttributeError, TypeError, io.UnsupportedOperation):
         return False
+
+
+_COPY_CHUNK = 1 << 20
+
+
+def _stream_copy(pkg: _Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """Copy one member by inflating and deflating it piece by piece, within the limits."""
+    new = zipfile.ZipInfo(info.filename, info.date_time)
+    new.compress_type = info.compress_type if info.compress_type in (
+        zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
+    new.external_attr = info.external_attr
+    new.create_system = info.create_system
+    new.comment = info.comment
+    new.flag_bits = info.flag_bits & 0x800
+    big = info.file_size >= zipfile.ZIP64_LIMIT
+    with zout.open(new, "w", force_zip64=big) as out:
+        pkg.inflate_into(info, out.write)
 
 
 def _rewrite(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes):
@@ -546,7 +574,7 @@ def _sheet_parts(pkg: _Package, wb_part: str) -> Dict[str, Tuple[str, str]]:
 
 
 def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]], *,
-                 values_only: bool = False) -> None:
+                 values_only: bool = False, limits: Optional[Limits] = None) -> None:
     """Copy workbook ``src`` to ``dst`` with new cached values for its formula cells.
 
     ``values`` maps sheet name -> {(row, col): value}; a value is a number, str,
@@ -559,7 +587,7 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
     src = os.fspath(src)
     dst = os.fspath(dst)
     try:
-        pkg = _Package(src)
+        pkg = _Package(src, limits)
     except WorkbookReadError as exc:
         raise WorkbookWriteError(src, exc.problem) from None
     try:
@@ -622,17 +650,15 @@ def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_pa
     if values_only and calc_chain:
         ct_name = pkg.find("[Content_Types].xml")
         ct_xml, rels_xml = _remove_calc_chain_refs(
-            pkg.read(ct_name) if ct_name else b"", pkg.read(wb_rels_part) if wb_rels_part
+            pkg.text(ct_name) if ct_name else b"", pkg.text(wb_rels_part) if wb_rels_part
             else b"", calc_chain)
     with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             name = info.filename
             if name in edits:
                 sheet_name, cells = edits[name]
-                xml = pkg.read(name)
-                if xml[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                    raise WorkbookWriteError(pkg.path, f"has sheet {sheet_name!r} stored as "
-                                             "UTF-16, which this writer does not edit.")
+                # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
+                xml = pkg.text(name)
                 edit = _SheetEdit(pkg.path, sheet_name, xml, cells, values_only)
                 new_xml = edit.run()
                 if edit.refused:
@@ -649,14 +675,14 @@ def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_pa
                 _rewrite(zout, info, new_xml)
             elif values_only and calc_chain and name == calc_chain:
                 continue
-            elif name in tables and b"calculatedColumnFormula" in (xml := zin.read(info)):
+            elif name in tables and b"calculatedColumnFormula" in (xml := pkg.text(name)):
                 _rewrite(zout, info, _CALCULATED_COLUMN.sub(b"", xml))
             elif ct_xml is not None and name == pkg.find("[Content_Types].xml"):
                 _rewrite(zout, info, ct_xml)
             elif rels_xml is not None and name == wb_rels_part:
                 _rewrite(zout, info, rels_xml)
             elif not _raw_copy(zin, zout, info):
-                _rewrite(zout, info, zin.read(info))
+                _stream_copy(pkg, zout, info)
 
 
 def _atomic_write(dst: str, produce, like: str):

@@ -239,3 +239,128 @@ def test_missing_input_refuses_recalc_and_is_kept_for_summary(tmp_path, capsys):
     assert "no workbook found at" in capsys.readouterr().err and not (tmp_path / "out").exists()
     assert main(["summary", gone, "-o", str(tmp_path / "s.xlsx"), "--quiet"]) == 1
     assert f"{gone} does not exist." in capsys.readouterr().err
+
+
+def _children(pid):
+    """Process ids of ``pid``'s children (Linux /proc)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        out += [int(t) for t in text]
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_killed_worker_costs_only_its_own_file(tmp_path):
+    """--jobs 2, both workers on a big file and six small ones waiting; one worker killed
+    (as the OOM killer does).  Only its file is lost, named with the reason; the other
+    big file and the six waiting are written (a broken process pool used to fail every
+    file still waiting: 0 of 8 written)."""
+    import signal
+    import time
+    folder = tmp_path / "in"
+    folder.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 100_001):
+        ws.append([r, f"=A{r}*2", f"=B{r}+1"])
+    wb.save(folder / "a_big1.xlsx")
+    shutil.copy(folder / "a_big1.xlsx", folder / "a_big2.xlsx")
+    for i in range(6):
+        build_book(folder / f"shop{i}.xlsx")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_xl.cli", "recalc", str(folder), "-o",
+                             str(out), "--jobs", "2", "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    deadline = time.time() + 60
+    while time.time() < deadline and len(_children(proc.pid)) < 2:
+        time.sleep(0.05)
+    time.sleep(1.0)            # both workers are reading their big file
+    assert not list(out.glob("shop*.xlsx"))
+    os.kill(_children(proc.pid)[0], signal.SIGKILL)
+    stdout, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    failed = [ln for ln in stdout.splitlines() if "FAILED" in ln]
+    assert len(failed) == 1, stdout
+    assert "a_big" in failed[0] and "killed" in failed[0] and "SIGKILL" in failed[0]
+    assert "bug" not in failed[0]
+    lost = "a_big1.xlsx" if "a_big1.xlsx" in failed[0] else "a_big2.xlsx"
+    assert not (out / lost).exists()
+    assert len(list(out.glob("a_big*.xlsx"))) == 1
+    assert not list(out.glob(".*.tmp"))      # no half-written file left behind
+    for i in range(6):
+        assert read_points(out / f"shop{i}.xlsx") == [70, 90, 60]
+    assert "7 of 8 workbooks recalculated" in stdout
+
+
+def test_a_file_over_its_time_is_stopped_and_the_others_written(tmp_path, capsys):
+    src = tmp_path / "a_slow.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 60_001):
+        ws.append([r, f"=SUMPRODUCT(A$1:A{min(r, 400)})", f"=B{r}+1"])
+    wb.save(src)
+    good = build_book(tmp_path / "good.xlsx")
+    import time
+    t0 = time.perf_counter()
+    assert main(["recalc", str(src), str(good), "-o", str(tmp_path / "out"), "--quiet",
+                 "--timeout", "1"]) == 1
+    assert time.perf_counter() - t0 < 20
+    out = capsys.readouterr().out
+    assert "a_slow.xlsx: FAILED:" in out and "limit of 1 s" in out and "--timeout" in out
+    assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
+    assert not (tmp_path / "out" / "a_slow.xlsx").exists()
+
+
+@pytest.mark.parametrize("flag,value,words", [
+    ("--max-cells", "10", "more than 10 cells"),
+    ("--max-unpacked-mb", "0.001", "more than 0.001 MB"),
+    ("--max-parts", "3", "more than the limit of 3"),
+])
+def test_limit_flags_refuse_with_the_flag_named(tmp_path, capsys, flag, value, words):
+    src = build_book(tmp_path / "book.xlsx")
+    before = src.read_bytes()
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet", flag, value]) == 1
+    out = capsys.readouterr().out
+    assert "book.xlsx" in out and words in out and flag in out
+    assert src.read_bytes() == before
+    # Raised, the same file goes through.
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out2"), "--quiet"]) == 0
+
+
+def test_without_a_time_limit_files_are_computed_in_process(tmp_path, capsys):
+    src = build_book(tmp_path / "book.xlsx", "KPI_NOSUCH({v})")
+    good = build_book(tmp_path / "good.xlsx")
+    assert main(["recalc", str(src), str(good), "-o", str(tmp_path / "out"), "--timeout", "0"]) == 0
+    assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
+    err = capsys.readouterr().err
+    assert "unknown function KPI_NOSUCH" in err
+
+
+@pytest.mark.parametrize("flag,value", [("--max-cells", "0"), ("--max-unpacked-mb", "-1"),
+                                        ("--timeout", "-5")])
+def test_impossible_limits_are_a_sentence(tmp_path, capsys, flag, value):
+    src = build_book(tmp_path / "book.xlsx")
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), flag, value]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {flag} must be ")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("values_only", [False, True])
+def test_a_sheet_saved_in_utf16_is_recalculated_and_written_back(tmp_path, values_only):
+    """The sheet in UTF-16 (it used to read as empty, its formulas left uncomputed): the
+    points come from the band table, and the rewritten sheet is UTF-8 openpyxl reads."""
+    src = build_book(tmp_path / "book.xlsx")
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in members if b"KPI_BAND" in members[n])
+    text = members[name].decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    members[name] = b"\xff\xfe" + text.encode("utf-16-le")
+    odd = tmp_path / "utf16.xlsx"
+    with zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    args = ["recalc", str(odd), "-o", str(tmp_path / "out"), "--quiet"]
+    assert main(args + (["--values-only"] if values_only else [])) == 0
+    assert read_points(tmp_path / "out" / "utf16.xlsx") == [70, 90, 60]

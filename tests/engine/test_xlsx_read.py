@@ -719,3 +719,180 @@ def test_direct_reader_scans_a_long_sheet_piece_by_piece(monkeypatch):
     assert len(direct.formulas) == 3000 and list(direct.formulas)[:2] == [(1, 3), (2, 3)]
     assert direct.formulas[(2999, 3)] == "A2999*2&'方'!A1"
     assert direct.values[(3000, 2)] == "中3000" and direct.cached[(3000, 3)] == 6000.0
+
+
+# ------------------------------------------------------- encodings, malformed markup, limits
+
+def _one_sheet_book(tmp_path, sheet_xml: bytes, name="book.xlsx", strings: bytes = None):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    base = tmp_path / "base.xlsx"
+    wb.save(base)
+    path = tmp_path / name
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml
+            zout.writestr(info.filename, data)
+        if strings is not None:
+            zout.writestr("xl/sharedStrings.xml", strings)
+    return path
+
+
+MAIN_XMLNS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+SHEET_XML = (b'<worksheet ' + MAIN_XMLNS + b'><sheetData><row r="1"><c r="A1"><v>275</v></c>'
+         b'<c r="B1"><v>88</v></c><c r="C1"><f>B1/A1</f><v>7</v></c>'
+         b'<c r="D1" t="s"><v>0</v></c><c r="E1" t="inlineStr"><is><t>\xc3\xa9quipe</t></is></c>'
+         b'</row></sheetData></worksheet>')
+SST_XML = (b'<sst ' + MAIN_XMLNS + b' count="1" uniqueCount="1"><si><t>\xe5\xae\xa2\xe6\x9c\x8d</t>'
+           b'</si></sst>')
+
+
+@pytest.mark.parametrize("encoding,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                          ("utf-16-le", b""), ("utf-16-be", b"")])
+def test_parts_in_utf16_are_read(tmp_path, encoding, bom):
+    """A sheet and shared strings saved in UTF-16 hold the same cells as in UTF-8 (they
+    used to read as an empty sheet that kept its stale cached values)."""
+    def utf16(xml):
+        text = '<?xml version="1.0" encoding="UTF-16"?>' + xml.decode("utf-8")
+        return bom + text.encode(encoding)
+    path = _one_sheet_book(tmp_path, utf16(SHEET_XML), strings=utf16(SST_XML))
+    sheet = read_workbook(path).sheets[0]
+    assert sheet.values == {(1, 1): 275.0, (1, 2): 88.0, (1, 4): "客服", (1, 5): "équipe"}
+    assert sheet.formulas == {(1, 3): "B1/A1"}
+
+
+def test_a_part_in_a_declared_legacy_encoding_is_read(tmp_path):
+    xml = b'<?xml version="1.0" encoding="ISO-8859-1"?>' + SHEET_XML.replace(
+        "équipe".encode("utf-8"), "équipe".encode("latin-1"))
+    path = _one_sheet_book(tmp_path, xml, strings=SST_XML)
+    assert read_workbook(path).sheets[0].values[(1, 5)] == "équipe"
+
+
+@pytest.mark.parametrize("cell", [b'<c r="A%d"><v>1</v>', b'<c r="A%d"><f>1+1</c>',
+                                  b'<c r="A%d" t="', b'<c r="A%d"><is><t>x</c>'])
+def test_unclosed_cells_are_refused_in_linear_time(tmp_path, cell):
+    """20,000 cells left open: 5,000 of them took 57 s when each was matched to the end
+    of the sheet; now the file is refused at once, naming the damaged part."""
+    import time
+    body = b"".join(cell % (i + 1) for i in range(20_000))
+    path = _one_sheet_book(tmp_path, b'<worksheet ' + MAIN_XMLNS + b'><sheetData><row r="1">' + body
+                           + b"</row></sheetData></worksheet>")
+    t0 = time.perf_counter()
+    msg = _err(path)
+    assert time.perf_counter() - t0 < 10
+    assert "has a damaged part xl/worksheets/sheet1.xml" in msg
+    assert "XML_PARSE_HUGE" not in msg
+
+
+def test_a_cell_whose_formula_is_never_closed_is_not_read_as_a_constant(tmp_path):
+    xml = SHEET_XML.replace(b"<f>B1/A1</f>", b"<f>B1/A1")
+    assert "damaged part" in _err(_one_sheet_book(tmp_path, xml, strings=SST_XML))
+
+
+def test_an_unclosed_row_is_refused(tmp_path):
+    xml = SHEET_XML.replace(b"</row>", b"")
+    assert "damaged part" in _err(_one_sheet_book(tmp_path, xml, strings=SST_XML))
+
+
+def _zip_with(tmp_path, extra):
+    path = _one_sheet_book(tmp_path, SHEET_XML, strings=SST_XML)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        for name, data in extra:
+            with pytest.warns(UserWarning) if name in z.namelist() else _nothing():
+                z.writestr(name, data)
+    return path
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_duplicate_zip_entries_are_refused(tmp_path):
+    path = _zip_with(tmp_path, [("xl/worksheets/sheet1.xml", SHEET_XML.replace(b"275", b"999"))])
+    assert "two zip entries named xl/worksheets/sheet1.xml" in _err(path)
+
+
+def test_entries_differing_only_in_case_are_duplicates(tmp_path):
+    path = _zip_with(tmp_path, [("XL/worksheets/Sheet1.xml", SHEET_XML)])
+    assert "two zip entries named" in _err(path)
+
+
+@pytest.mark.parametrize("name", ["../evil.sh", "/etc/x", "xl\\..\\..\\x", "C:/x"])
+def test_names_outside_the_package_are_refused(tmp_path, name):
+    path = _zip_with(tmp_path, [(name, b"x")])
+    assert "points outside the package" in _err(path)
+
+
+def test_an_encrypted_zip_entry_is_a_sentence(tmp_path):
+    path = _one_sheet_book(tmp_path, SHEET_XML, strings=SST_XML)
+    data = bytearray(path.read_bytes())
+    # Set bit 0 (encrypted) of every entry's flags, local and central, as zip -e does.
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        pos = data.find(sig)
+        while pos >= 0:
+            data[pos + at] |= 1
+            pos = data.find(sig, pos + 4)
+    path.write_bytes(bytes(data))
+    msg = _err(path)
+    assert "zip package with a password" in msg and "bug" not in msg
+
+
+def test_a_part_larger_than_its_declared_size_is_damaged_not_inflated(tmp_path):
+    """The directory says 4 KB; the data inflates to 64 MB.  Reading stops at the
+    declared size and the file is refused, without inflating the rest."""
+    path = _one_sheet_book(tmp_path, SHEET_XML, strings=SST_XML)
+    big = SHEET_XML.replace(b"</sheetData>", b"</sheetData>" + b" " * (64 << 20))
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["xl/worksheets/sheet1.xml"] = big
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for sig, at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        pos = data.find(sig)
+        while pos >= 0:
+            if data[pos + name_at: pos + name_at + len(name)] == name:
+                data[pos + at: pos + at + 4] = struct.pack("<I", 4096)
+            pos = data.find(sig, pos + 4)
+    path.write_bytes(bytes(data))
+    assert "xl/worksheets/sheet1.xml" in _err(path)
+
+
+def test_limits_are_checked_while_reading(tmp_path):
+    from kpi_xl.engine.xlsx_read import WorkbookTooLarge
+    from kpi_xl.limits import Limits
+    path = _one_sheet_book(tmp_path, SHEET_XML, strings=SST_XML)
+    assert read_workbook(path, Limits(max_cells=5)).sheets[0].values[(1, 1)] == 275
+    with pytest.raises(WorkbookTooLarge, match=r"more than 4 cells .*--max-cells"):
+        read_workbook(path, Limits(max_cells=4))
+    with pytest.raises(WorkbookTooLarge, match=r"--max-unpacked-mb"):
+        read_workbook(path, Limits(max_unpacked_mb=0.002))
+    with pytest.raises(WorkbookTooLarge, match=r"--max-parts"):
+        read_workbook(path, Limits(max_parts=5))
+
+
+def test_a_bomb_in_a_part_the_reader_does_not_use_is_found(tmp_path):
+    """An image inflating 40 MB of zeros from 40 KB: refused by the ratio guard before
+    anything is written."""
+    path = _zip_with(tmp_path, [("xl/media/image1.png", b"\0" * (40 << 20))])
+    msg = _err(path)
+    assert "xl/media/image1.png" in msg and "zip bomb" in msg and "--max-ratio" in msg
+
+
+@pytest.mark.parametrize("edit", [(b"<f>B1/A1</f>", b"<f>B1/A1&amp;&foo;</f>"),
+                                  (b"<t>\xc3\xa9quipe</t>", b"<t>&xxe;</t>"),
+                                  (b"<v>275</v>", b"<v>2&lol;</v>")])
+def test_an_undeclared_entity_is_damage_not_text(tmp_path, edit):
+    """Without a DTD no entity but XML's own five exists: Excel refuses such a sheet,
+    and so does the reader, rather than keep "&foo;" as formula text."""
+    xml = SHEET_XML.replace(*edit)
+    msg = _err(_one_sheet_book(tmp_path, xml, strings=SST_XML))
+    assert "damaged part xl/worksheets/sheet1.xml" in msg and "not defined" in msg

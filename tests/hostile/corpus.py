@@ -1,0 +1,513 @@
+"""The hostile-input corpus: workbooks built to attack the reader, generated here (never
+committed as binaries), each run through ``kpi-xl recalc`` beside a good workbook in a
+child process capped at 1.5 GB of address space.
+
+    python -m tests.hostile.corpus            # run every case, write docs/hostile_report.md
+
+Each case states what the refusal must say; the run checks that it ends within its time,
+stays under its memory, leaves its input unchanged, still writes the good workbook beside
+it, and names the file and the reason.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+
+ADDRESS_SPACE_CAP = 1536 * 1024 * 1024
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+# --------------------------------------------------------------------------- zip by hand
+
+
+@dataclass
+class Member:
+    """One zip entry written by hand, so that its directory can lie."""
+    name: str
+    raw: bytes                 # the stored bytes (deflated when method is 8)
+    crc: int
+    size: int                  # the real inflated size
+    method: int = 8
+    declared_size: int | None = None
+    flags: int = 0
+
+
+def deflated(data: bytes, name: str) -> Member:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return Member(name, c.compress(data) + c.flush(), zlib.crc32(data), len(data))
+
+
+def zero_bomb(name: str, megabytes: int) -> Member:
+    """``megabytes`` MB of zeros, deflated from one repeated fully-flushed block."""
+    block = b"\0" * (1 << 20)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    tail = c.flush()
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(block, crc)
+    return Member(name, piece * megabytes + tail, crc, megabytes << 20)
+
+
+def write_zip(path: Path, members):
+    """Write ``members`` as a zip, each entry's directory record as the member says."""
+    out = bytearray()
+    cd = bytearray()
+    for m in members:
+        name = m.name.encode()
+        size = m.size if m.declared_size is None else m.declared_size
+        offset = len(out)
+        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, m.flags, m.method, 0, 0x21,
+                           m.crc, len(m.raw), size, len(name), 0) + name + m.raw
+        cd += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, m.flags, m.method, 0,
+                          0x21, m.crc, len(m.raw), size, len(name), 0, 0, 0, 0, 0,
+                          offset) + name
+    # The end record holds 16-bit counts; a package of more entries says 65,535.
+    count = min(len(members), 0xFFFF)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(cd), len(out), 0)
+    path.write_bytes(bytes(out) + bytes(cd) + end)
+
+
+def members_of(path: Path):
+    with zipfile.ZipFile(path) as z:
+        return [deflated(z.read(n), n) for n in z.namelist()]
+
+
+def replaced(members, name, data):
+    return [deflated(data, m.name) if m.name == name else m for m in members]
+
+
+# --------------------------------------------------------------------------- the workbooks
+
+
+def good_workbook(path: Path, rows: int = 3):
+    """Agents' conversion (buyers ÷ inquiries) worked by hand: 88/275 = 0.32."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Agents"
+    ws.append(["agent", "inquiries", "buyers", "conversion"])
+    for r in range(2, rows + 2):
+        ws.append([f"A{r}", 275, 88, f"=C{r}/B{r}"])
+    wb.save(path)
+    return path
+
+
+def table_workbook(path: Path):
+    from openpyxl.worksheet.table import Table
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["inquiries", "buyers", "conversion"])
+    ws.append([275, 88, "=B2/A2"])
+    ws.add_table(Table(displayName="T1", ref="A1:C2"))
+    wb.save(path)
+    return path
+
+
+XXE = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "lollollollollollollollollol">'
+          + b"".join(b'<!ENTITY %c "%s">' % (ord("b") + i,
+                                                 (b"&" + bytes([ord("a") + i]) + b";") * 10)
+                     for i in range(9)) + b"]>")
+QUADRATIC = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + b"x" * 100_000 + b'">]>')
+
+
+def with_dtd(xml: bytes, dtd: bytes, use: bytes) -> bytes:
+    """``xml`` with ``dtd`` in its prolog and the entity ``use`` inside its first text."""
+    body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+    at = body.find(b"</")
+    return dtd + body[:at] + use + body[at:] if at > 0 else dtd + body
+
+
+@dataclass
+class Case:
+    name: str
+    what: str
+    expect: tuple                 # words the file's message must hold
+    build: object                 # build(path) writes the hostile workbook
+    args: tuple = ()
+    max_seconds: float = 30.0
+    max_mb: float = 1024.0
+    ok: bool = False              # a workbook that must be recalculated, not refused
+    check: object = None          # check(output path) for ok cases
+    figures: dict = field(default_factory=dict)
+
+
+def _sheet(members):
+    return next(m.name for m in members if m.name.startswith("xl/worksheets/sheet"))
+
+
+def _edit(part_of, data_of):
+    def build(path):
+        base = path.with_suffix(".base.xlsx")
+        good_workbook(base)
+        members = members_of(base)
+        base.unlink()
+        name = part_of(members)
+        old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
+        write_zip(path, replaced(members, name, data_of(old)))
+    return build
+
+
+def _table_edit(data_of, part="xl/tables/"):
+    def build(path):
+        base = path.with_suffix(".base.xlsx")
+        table_workbook(base)
+        members = members_of(base)
+        base.unlink()
+        name = next(m.name for m in members if m.name.startswith(part))
+        old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
+        write_zip(path, replaced(members, name, data_of(old)))
+    return build
+
+
+def _media_bomb(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    write_zip(path, members + [zero_bomb("xl/media/image1.png", 2048)])
+
+
+def _lying_sizes(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    bomb = zero_bomb(_sheet(members), 1024)
+    bomb.declared_size = 4096
+    write_zip(path, [m for m in members if m.name != bomb.name] + [bomb])
+
+
+def _many_parts(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    empty = deflated(b"", "x")
+    extra = [Member(f"xl/media/p{i:06d}.bin", empty.raw, empty.crc, 0) for i in range(200_000)]
+    write_zip(path, members + extra)
+
+
+def _overlapping(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    bomb = zero_bomb("xl/media/image1.png", 64)
+    members = members + [bomb]
+    write_zip(path, members)
+    # Rewrite the directory: 2,000 more entries all pointing at the bomb's data.
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        at = z.getinfo("xl/media/image1.png").header_offset
+    cd_start = struct.unpack("<I", data[-6:-2])[0]
+    body, cd = data[:cd_start], data[cd_start:-22]
+    extra = bytearray()
+    for i in range(2000):
+        name = f"xl/media/copy{i}.png".encode()
+        extra += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21,
+                             bomb.crc, len(bomb.raw), bomb.size, len(name), 0, 0, 0, 0, 0,
+                             at) + name
+    cd = cd + bytes(extra)
+    count = len(members) + 2000
+    path.write_bytes(body + cd + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count,
+                                             len(cd), len(body), 0))
+
+
+def _extra_member(name, data=b"x", flags=0):
+    def build(path):
+        base = path.with_suffix(".base.xlsx")
+        good_workbook(base)
+        members = members_of(base)
+        base.unlink()
+        m = deflated(data, name)
+        m.flags = flags
+        write_zip(path, members + [m])
+    return build
+
+
+def _duplicate(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    name = _sheet(members)
+    old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
+    write_zip(path, members + [deflated(old.replace(b"<v>275</v>", b"<v>999</v>"), name)])
+
+
+def _password(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    for m in members:     # every entry encrypted (bit 0 of the flags), as zip -e writes
+        m.flags = 1
+        m.raw = bytes(12) + m.raw
+    write_zip(path, members)
+
+
+def _utf16(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    name = _sheet(members)
+    old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
+    # A stale cached value that recalculation must replace.
+    old = old.replace(b"<f>C2/B2</f><v></v>", b"<f>C2/B2</f><v>7</v>").replace(
+        b"<f>C2/B2</f>", b"<f>C2/B2</f>")
+    text = old.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    if not text.startswith("<?xml"):
+        text = '<?xml version="1.0" encoding="UTF-16"?>' + text
+    write_zip(path, replaced(members, name, b"\xff\xfe" + text.encode("utf-16-le")))
+
+
+def _big_media(path):
+    base = path.with_suffix(".base.xlsx")
+    good_workbook(base)
+    members = members_of(base)
+    base.unlink()
+    video = os.urandom(300 << 20)   # incompressible: stored, as zip tools store media
+    write_zip(path, members + [Member("xl/media/video1.mp4", video, zlib.crc32(video),
+                                      len(video), method=0)])
+
+
+def _check_big_media(out: Path):
+    _check_conversion(out)
+    with zipfile.ZipFile(out) as z:
+        info = z.getinfo("xl/media/video1.mp4")
+        assert info.file_size == 300 << 20, info.file_size
+        assert z.testzip() is None
+
+
+def _check_conversion(out: Path):
+    wb = openpyxl.load_workbook(out, data_only=True)
+    got = wb["Agents"]["D2"].value
+    assert abs(got - 0.32) < 1e-12, got
+
+
+def _unclosed(n, cell):
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="' + MAIN_NS.encode()
+            + b'"><sheetData><row r="1">')
+    return lambda old: head + b"".join(cell % (i + 1) for i in range(n)) + \
+        b"</row></sheetData></worksheet>"
+
+
+def _many_cells(path):
+    good_workbook(path, rows=3000)
+
+
+def _slow(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Agents"
+    for r in range(1, 60_001):
+        ws.append([r, f"=SUMPRODUCT(A$1:A{min(r, 400)})", f"=B{r}+1"])
+    wb.save(path)
+
+
+PARTS = {
+    "sheet": lambda ms: _sheet(ms),
+    "workbook": lambda ms: "xl/workbook.xml",
+    "workbook rels": lambda ms: "xl/_rels/workbook.xml.rels",
+    "package rels": lambda ms: "_rels/.rels",
+    "content types": lambda ms: "[Content_Types].xml",
+}
+
+
+def cases():
+    out = [
+        Case("media_bomb", "an image part inflating to 2 GB of zeros", ("xl/media/image1.png",),
+             _media_bomb),
+        Case("lying_sizes", "a sheet declaring 4 KB that inflates to 1 GB",
+             ("xl/worksheets/sheet1.xml",), _lying_sizes),
+        Case("many_parts", "200,000 zip entries", ("parts", "--max-parts"), _many_parts),
+        Case("overlapping_entries", "2,000 directory entries sharing one 64 MB bomb's data",
+             ("share their data",), _overlapping),
+        Case("path_traversal", "a zip entry named ../../evil.sh", ("points outside",),
+             _extra_member("../../evil.sh")),
+        Case("absolute_name", "a zip entry named /etc/cron.d/x", ("points outside",),
+             _extra_member("/etc/cron.d/x")),
+        Case("duplicate_entries", "the sheet's part twice, the second with other numbers",
+             ("two zip entries",), _duplicate),
+        Case("zip_password", "every zip entry encrypted (a zip-level password)",
+             ("password",), _password),
+        Case("deep_nesting", "100,000 nested elements inside a cell", ("damaged part",),
+             _edit(_sheet, lambda old: old.replace(b"<v>275</v>", b"<x>" * 100_000))),
+        Case("unclosed_cells", "20,000 cells never closed", ("damaged part",),
+             _edit(_sheet, _unclosed(20_000, b'<c r="A%d"><v>1</v>'))),
+        Case("unclosed_formulas", "20,000 cells whose <f> is never closed", ("damaged part",),
+             _edit(_sheet, _unclosed(20_000, b'<c r="A%d"><f>1+1</c>'))),
+        Case("unclosed_attributes", "20,000 cells with an attribute never closed",
+             ("damaged part",), _edit(_sheet, _unclosed(20_000, b'<c r="A%d" t="'))),
+        Case("utf16_sheet", "the sheet in UTF-16 with a BOM and a stale cached value", (),
+             _utf16, ok=True, check=_check_conversion),
+        Case("big_media", "a genuine 300 MB video part, copied to the output in pieces", (),
+             _big_media, ok=True, check=_check_big_media, max_mb=150, max_seconds=60),
+        Case("max_cells", "3,000 agents read with --max-cells 5000", ("--max-cells",),
+             _many_cells, args=("--max-cells", "5000")),
+        Case("timeout", "a long calculation with --timeout 2", ("--timeout", "2 s"),
+             _slow, args=("--timeout", "2"), max_seconds=60),
+    ]
+    for part, which in PARTS.items():
+        key = part.replace(" ", "_")
+        out.append(Case(f"xxe_{key}", f"an external entity (XXE) in the {part}", ("DTD",),
+                        _edit(which, lambda old: with_dtd(old, XXE, b"&x;"))))
+        out.append(Case(f"billion_laughs_{key}", f"billion laughs in the {part}", ("DTD",),
+                        _edit(which, lambda old: with_dtd(old, LAUGHS, b"&j;"))))
+    strings = (b'<?xml version="1.0"?><sst xmlns="' + MAIN_NS.encode() + b'" count="1" '
+               b'uniqueCount="1"><si><t>agent</t></si></sst>')
+    out.append(Case("xxe_shared_strings", "an external entity (XXE) in the shared strings",
+                    ("DTD",), _extra_member("xl/sharedStrings.xml",
+                                            with_dtd(strings, XXE, b"&x;"))))
+    out.append(Case("billion_laughs_shared_strings", "billion laughs in the shared strings",
+                    ("DTD",), _extra_member("xl/sharedStrings.xml",
+                                            with_dtd(strings, LAUGHS, b"&j;"))))
+    out.append(Case("quadratic_blowup", "a 100 KB entity used 50,000 times in the sheet",
+                    ("DTD",), _edit(_sheet, lambda old: with_dtd(old, QUADRATIC, b"&a;" * 50_000))))
+    out.append(Case("xxe_table", "an external entity (XXE) in a table part", ("DTD",),
+                    _table_edit(lambda old: with_dtd(old, XXE, b""))))
+    out.append(Case("billion_laughs_table", "billion laughs in a table part", ("DTD",),
+                    _table_edit(lambda old: with_dtd(old, LAUGHS, b""))))
+    out.append(Case("xxe_sheet_rels", "an external entity (XXE) in a sheet's relationships",
+                    ("DTD",), _table_edit(lambda old: with_dtd(old, XXE, b""),
+                                          "xl/worksheets/_rels/")))
+    out.append(Case("billion_laughs_sheet_rels", "billion laughs in a sheet's relationships",
+                    ("DTD",), _table_edit(lambda old: with_dtd(old, LAUGHS, b""),
+                                          "xl/worksheets/_rels/")))
+    return out
+
+
+# --------------------------------------------------------------------------- running a case
+
+_CHILD = r"""
+import os, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap}))
+from kpi_xl.cli import main
+code = main(sys.argv[1:])
+# VmHWM, not ru_maxrss: the latter keeps the launching process's peak across exec.
+with open("/proc/self/status") as fh:
+    own = next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM:"))
+peak = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+with open(os.environ["HOSTILE_PEAK_FILE"], "w") as fh:
+    fh.write(str(peak))
+sys.exit(code)
+"""
+
+
+def run_case(case: Case, folder: Path) -> dict:
+    """Build ``case`` beside a good workbook, recalculate both, check and measure."""
+    folder.mkdir(parents=True, exist_ok=True)
+    inputs = folder / "in"
+    inputs.mkdir()
+    hostile = inputs / f"{case.name}.xlsx"
+    case.build(hostile)
+    good = good_workbook(inputs / "good.xlsx")
+    before = {p.name: p.read_bytes() for p in (hostile, good)}
+    out = folder / "out"
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               HOSTILE_PEAK_FILE=str(folder / "peak"))
+    root = Path(__file__).resolve().parents[2]
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _CHILD.format(cap=ADDRESS_SPACE_CAP), "recalc",
+                           str(hostile), str(good), "-o", str(out), "--quiet", *case.args],
+                          capture_output=True, text=True, timeout=case.max_seconds + 60, env=env,
+                          cwd=root)
+    seconds = time.perf_counter() - t0
+    peak_file = folder / "peak"
+    peak_mb = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("nan")
+    text = proc.stdout + proc.stderr
+    line = next((ln for ln in text.splitlines() if hostile.name in ln and "FAILED" in ln), "")
+    return {
+        "name": case.name, "what": case.what, "seconds": seconds, "peak_mb": peak_mb,
+        "exit": proc.returncode, "line": line.strip(), "output": text,
+        "input_unchanged": all((inputs / n).read_bytes() == b for n, b in before.items()),
+        "good_written": (out / "good.xlsx").exists(),
+        "hostile_written": (out / hostile.name).exists(),
+        "hostile_out": out / hostile.name,
+    }
+
+
+def verdict(case: Case, got: dict) -> list:
+    """What is wrong with a case's run (empty when it passed)."""
+    problems = []
+    if got["seconds"] > case.max_seconds:
+        problems.append(f"took {got['seconds']:.1f} s, more than {case.max_seconds:g} s")
+    if not got["peak_mb"] <= case.max_mb:
+        problems.append(f"peak memory {got['peak_mb']:.0f} MB, more than {case.max_mb:g} MB")
+    if not got["input_unchanged"]:
+        problems.append("an input file changed")
+    if not got["good_written"]:
+        problems.append("the good workbook beside it was not written")
+    if case.ok:
+        if got["exit"] != 0 or not got["hostile_written"]:
+            problems.append(f"was not recalculated: {got['output'][-400:]}")
+        elif case.check:
+            try:
+                case.check(got["hostile_out"])
+            except AssertionError as exc:
+                problems.append(f"wrong value after recalculation: {exc}")
+    else:
+        if got["exit"] != 1 or got["hostile_written"]:
+            problems.append("was not refused")
+        if not got["line"]:
+            problems.append(f"no sentence names the file: {got['output'][-400:]}")
+        for word in case.expect:
+            if word not in got["line"]:
+                problems.append(f"the message lacks {word!r}: {got['line']}")
+        if "bug in kpi_xl" in got["line"] or "Traceback" in got["output"]:
+            problems.append(f"reported as a bug: {got['output'][-400:]}")
+    return problems
+
+
+def write_report(rows, path: Path):
+    lines = [
+        "# Hostile inputs: time and memory per case",
+        "",
+        "Produced by `python -m tests.hostile.corpus` (the same cases run in CI through",
+        "`tests/hostile/test_corpus.py`). Each hostile workbook is recalculated beside a good",
+        "one by `kpi-xl recalc` in a child process capped at 1.5 GB of address space; time is",
+        "the whole command's, peak memory the largest resident size of the command and its",
+        "workers. Every case leaves its inputs unchanged and the good workbook written.",
+        "",
+        "| case | input | time (s) | peak memory (MB) | result |",
+        "|---|---|---:|---:|---|",
+    ]
+    for row in rows:
+        result = row["line"].split(": FAILED: ", 1)[-1] if row["line"] else "recalculated"
+        result = result.replace("|", "\\|").replace(str(row.get("folder", "")), "")
+        lines.append(f"| {row['name']} | {row['what']} | {row['seconds']:.2f} | "
+                     f"{row['peak_mb']:.0f} | {result} |")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv=None):
+    rows, failed = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases():
+            got = run_case(case, Path(tmp) / case.name)
+            problems = verdict(case, got)
+            got["line"] = got["line"].replace(str(Path(tmp) / case.name / "in") + os.sep, "")
+            rows.append(got)
+            failed += bool(problems)
+            print(f"{case.name:28} {got['seconds']:6.2f} s {got['peak_mb']:7.0f} MB  "
+                  + ("ok" if not problems else "; ".join(problems)))
+    root = Path(__file__).resolve().parents[2]
+    write_report(rows, root / "docs" / "hostile_report.md")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
