@@ -173,7 +173,7 @@ class Template:
                 cell = L.body(ws.cell(r, i, value), col.fmt, editable=True,
                               align=Alignment(horizontal="left" if col.kind == "text" else "right",
                                               vertical="center"))
-                del cell
+                as_text(cell)
             for j, col in enumerate(self.computed, start=len(self.inputs) + 1):
                 L.body(ws.cell(r, j, col.formula(ctx, r)), col.fmt,
                        align=Alignment(horizontal="right", vertical="center"))
@@ -188,12 +188,19 @@ class Template:
                 value = None
             elif isinstance(col, Column) and col.kind == "text":
                 value = None
+            elif isinstance(col, Column) and not col.required:
+                # An optional column left empty has no average, not #DIV/0!.
+                span = f"{letter}{ctx.first}:{letter}{ctx.last}"
+                value = f'=IF(COUNT({span})=0,"",AVERAGE({span}))'
             else:
                 value = f"=AVERAGE({letter}{ctx.first}:{letter}{ctx.last})"
             L.body(ws.cell(avg, i, value), col.fmt, bold=True, fill=L.TOTAL_FILL,
                    align=Alignment(horizontal="right", vertical="center"))
         for i, col in enumerate(self.inputs, start=1):
-            dv = L.validation(col.kind if col.kind != "month" else "text", t, t(col.zh, col.en))
+            kind = {"month": "text"}.get(col.kind, col.kind)
+            if kind == "percent" and col.upper is None:
+                kind = "number"  # more than 100 % is legitimate here
+            dv = L.validation(kind, t, t(col.zh, col.en))
             letter = get_column_letter(i)
             dv.add(f"{letter}{ctx.first}:{letter}{ctx.last}")
             ws.add_data_validation(dv)
@@ -208,7 +215,7 @@ class Template:
             label = ws.cell(3, col, t(p.zh, p.en))
             label.font = L.BOLD_FONT
             label.alignment = Alignment(horizontal="right", vertical="center")
-            cell = L.body(ws.cell(3, col + 1, params.get(p.key)), p.fmt, editable=True)
+            cell = as_text(L.body(ws.cell(3, col + 1, params.get(p.key)), p.fmt, editable=True))
             if p.kind != "text" and p.kind != "month":
                 dv = L.validation(p.kind, t, t(p.zh, p.en))
                 dv.add(cell.coordinate)
@@ -288,6 +295,20 @@ class Template:
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),
                       f"A{chart_top}", t(*parts_axis), n, axis_max)
+
+
+def as_text(cell):
+    """Data that is text stays text: a name starting with = is never written as a formula.
+
+    openpyxl turns any string starting with "=" into a formula; data from a CSV must
+    land as the text it is (a DDE ``=cmd|…`` or ``=HYPERLINK(…)`` would otherwise run
+    in the user's Excel).  The quote prefix keeps it text when the cell is edited.
+    """
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")):
+            cell._style.quotePrefix = 1
+    return cell
 
 
 def rank_formula(cell: str, cells: str) -> str:

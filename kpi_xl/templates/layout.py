@@ -83,6 +83,11 @@ class Column:
     #: defined name of the cell holding a group-level parameter (Chinese, English)
     name_zh: str = ""
     name_en: str = ""
+    #: plausibility: the key of another input this one can never exceed in the same row
+    #: (buyers are some of the inquiries, paid orders some of the orders …)
+    at_most: str = ""
+    #: the largest value a percentage may take (1.0 = 100 %); None where more is legitimate
+    upper: float | None = 1.0
 
     def header(self, t: Labels) -> str:
         return t(self.zh, self.en)

@@ -84,10 +84,10 @@ class PayTemplate(ScoredTemplate):
         Column("score", "考核得分", "Appraisal score", "score", ("得分", "总分", "score"),
                number_format="0.0"),
         Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY, width=12),
-        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询人数",)),
-        Column("buyers", "成交人数", "Buyers", "int", ("付款人数",)),
+        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",)),
+        Column("buyers", "成交人数", "Buyers", "int", ("付款人数",), at_most="inquiries"),
         Column("reviews", "评价数", "Reviews", "int", ("评价人数",)),
-        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评",)),
+        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评",), at_most="reviews"),
     )
     params = (
         *L.SHOP_MONTH,
