@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=int, default=1, help="workbooks recalculated in parallel")
     p.add_argument("--values-only", action="store_true",
                    help="write copies holding values only (formulas removed), for people without the add-in")
+    p.add_argument("--discard-formulas", action="store_true",
+                   help="with --in-place --values-only: really replace the originals by value copies")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_recalc)
 

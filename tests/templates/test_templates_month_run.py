@@ -219,20 +219,22 @@ def test_files_are_created_with_the_users_umask(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_unwritable_output_folder_is_a_sentence(tmp_path, capsys):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        code = main(["fill", str(corrected_scheme(tmp_path)), str(csv(tmp_path / "d.csv", ABC)),
-                     "-o", str(locked), "--quiet"])
-        err = capsys.readouterr().err
-        assert code == 1 and "cannot be written" in err and "Traceback" not in err
-        assert main(["template", "cs_composite", "-o", str(locked / "t.xlsx")]) == 1
-        assert "permission denied" in capsys.readouterr().err
-    finally:
-        locked.chmod(0o700)
+    # A folder that cannot be made (its parent is a file) fails as a read-only share does,
+    # also for a user who may write anywhere.
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    code = main(["fill", str(corrected_scheme(tmp_path)), str(csv(tmp_path / "d.csv", ABC)),
+                 "-o", str(blocker / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot be created" in err and "Traceback" not in err
+    assert main(["template", "cs_composite", "-o", str(blocker / "t.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be written" in err and "Traceback" not in err
+    assert main(["summary", str(TEMPLATE_DIR / "en" / "cs_composite.xlsx"), "-o",
+                 str(blocker / "s.xlsx"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be written" in err and "Traceback" not in err
 
 
 # -- real exports -----------------------------------------------------------------------------
@@ -286,3 +288,28 @@ def test_formula_looking_names_land_as_text(tmp_path, capsys):
     ws = load_workbook(book)["Agent data"]
     assert ws["A5"].value == "=cmd|' /C calc'!A0" and ws["A5"].data_type == "s"
     assert ws["B3"].value == "+shop" and ws["B3"].data_type == "s"
+
+
+# -- recalc in the walk-through ---------------------------------------------------------------
+
+def test_recalc_in_place_values_only_is_refused_unless_asked(tmp_path, capsys):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes((TEMPLATE_DIR / "en" / "cs_composite.xlsx").read_bytes())
+    before = book.read_bytes()
+    assert main(["recalc", str(book), "--in-place", "--values-only", "--quiet"]) == 1
+    assert "would remove every formula from the original" in capsys.readouterr().err
+    assert book.read_bytes() == before
+    assert main(["recalc", str(book), "--in-place", "--values-only", "--discard-formulas",
+                 "--quiet"]) == 0
+    assert load_workbook(book)["Results"]["H5"].value == pytest.approx(77.5)  # a value now
+
+
+def test_recalc_does_not_blame_the_input_for_an_unwritable_output(tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    src = TEMPLATE_DIR / "en" / "cs_composite.xlsx"
+    assert main(["recalc", str(src), "-o", str(blocker / "out"), "--quiet"]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "the output" in text and "cannot be written" in text, text
+    assert "the input was not changed" in text
