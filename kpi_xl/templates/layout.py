@@ -7,6 +7,7 @@ yellow cells are for the user to edit, grey cells are computed.
 from __future__ import annotations
 
 import unicodedata
+from copy import copy
 from dataclasses import dataclass, field
 
 from openpyxl.chart import BarChart, Reference
@@ -167,6 +168,23 @@ def header(ws, row: int, col: int, labels, height: float = 32) -> None:
 
 def body(cell, fmt: str | None = None, *, editable: bool = False, bold: bool = False,
          fill=None, align=None):
+    # openpyxl looks every style up by value on each assignment, which made styling most of
+    # a fill's time; one look-up per distinct style of a workbook gives the same file.
+    align_key = None if align is None else (align.horizontal, align.vertical, align.wrap_text)
+    fill_key = None if fill is None else (fill.fill_type, getattr(fill.fgColor, "rgb", None))
+    key = (fmt, editable, bold, fill_key, align_key)
+    wb = cell.parent.parent
+    cache = wb.__dict__.setdefault("_kpi_body_styles", {})
+    style = cache.get(key)
+    if style is not None:
+        cell._style = copy(style)
+        return cell
+    _style_body(cell, fmt, editable=editable, bold=bold, fill=fill, align=align)
+    cache[key] = copy(cell._style)
+    return cell
+
+
+def _style_body(cell, fmt, *, editable, bold, fill, align):
     cell.font = BOLD_FONT if bold else BODY_FONT
     cell.border = BORDER
     if fmt:

@@ -313,3 +313,17 @@ def test_recalc_does_not_blame_the_input_for_an_unwritable_output(tmp_path, caps
     text = out.out + out.err
     assert "the output" in text and "cannot be written" in text, text
     assert "the input was not changed" in text
+
+
+@needs_engine
+def test_demo_explains_the_published_examples_findings(tmp_path, capsys, monkeypatch):
+    import kpi_xl.demo as demo
+    monkeypatch.setattr(demo, "DEMO_SHOPS", 2)
+    monkeypatch.setattr(demo, "DEMO_MONTHS", 2)
+    assert main(["demo", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "published example with its known mistakes" in out
+    assert "方案!B7: 权重合计为 95%，不是 100%。" in out
+    assert "方案!B24: 断档：31%–32% 不在任何区间内。" in out
+    assert "UNEXPECTED" not in out
+    assert main(["demo", "-o", str(tmp_path)]) == 0  # a second run replaces its own files
