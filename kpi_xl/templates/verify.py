@@ -117,7 +117,19 @@ def describe(findings: list[Finding], files: int) -> list[str]:
         else:
             for name in names:
                 lines.append(f"{name}, sheet {sheet!r}, cell {cell}: the scheme check says {value}")
-    lines += [f.sentence() for f in findings if f.kind == "error"]
+    # One sentence per agent and error: a value in a gap turns its points, total, rank and
+    # bonus into #N/A together, and they have one cause.
+    errors: dict[tuple, list[str]] = {}
+    for f in findings:
+        if f.kind == "error":
+            errors.setdefault((f.file, f.sheet, f.agent, f.value), []).append(f.cell)
+    for (file, sheet, agent, value), where in errors.items():
+        if len(where) == 1:
+            lines.append(Finding("error", file, sheet, where[0], value, agent).sentence())
+            continue
+        who = f" (agent {agent!r})" if agent not in (None, "") else ""
+        lines.append(f"{file}, sheet {sheet!r}, cells {', '.join(where)}{who} are {value}: these "
+                     f"scores, totals or pay are not right until the cause is fixed.")
     return lines
 
 

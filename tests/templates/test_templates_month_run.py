@@ -79,8 +79,9 @@ def test_weights_of_110_percent_and_a_gap_exit_1_naming_cells(tmp_path, capsys):
     assert "Weights add up to 110 %, not 100 %." in out.err
     assert "sheet 'Scheme', cell B24: the scheme check says Gap: 31 %–32 % lies in no band." in out.err
     # A's conversion points and total are errors, named with the agent.
-    assert "scheme_S1_2025-10.xlsx, sheet 'Results', cell B5 (agent 'A') is #N/A" in out.err
-    assert "cell H5 (agent 'A') is #N/A" in out.err
+    # A's conversion points, total, rank, bonus … are errors: one sentence names them all.
+    assert ("scheme_S1_2025-10.xlsx, sheet 'Results', cells B5, H5, I5, J5, L5, R5 (agent 'A') "
+            "are #N/A") in out.err
     assert "2 scheme check(s) not OK" in out.out
     # --force does not hide them.
     assert fill(tmp_path, scheme, csv(tmp_path / "d.csv", rows), "--force", out="o2") == 1
@@ -98,7 +99,7 @@ def test_summary_of_an_agent_without_total_reports_instead_of_crashing(tmp_path,
     out = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in out.err
-    assert "(agent 'A') is #N/A" in out.err
+    assert "(agent 'A') are #N/A" in out.err
     assert "1 agent-month(s) without a total" in out.out
     ranking = values(tmp_path / "s.xlsx", "Ranking")
     # B and C (74 and 77.5) are placed; A has no place rather than a crash.

@@ -121,7 +121,7 @@ def test_fill_recalc_summary_small(tmp_path, capsys):
     code = main(["summary", str(tmp_path / "out" / "*.xlsx"), "-o", str(tmp_path / "s.xlsx"),
                  "--quiet"])
     assert code == 1  # written, with the agent in the gap reported
-    assert "is #N/A" in capsys.readouterr().err
+    assert "are #N/A" in capsys.readouterr().err
     assert load_workbook(tmp_path / "s.xlsx", read_only=True).sheetnames[0] == "All results"
 
 
