@@ -165,6 +165,7 @@ class Template:
         self._write_params(wb, ws, t, params)
 
         L.header(ws, HEADER_ROW, 1, [t(c.zh, c.en) for c in cols])
+        L.fit_header(ws, HEADER_ROW)
         for k in range(max(ctx.n, 1)):
             r = ctx.first + k
             row = rows[k] if k < len(rows) else {}
@@ -244,6 +245,7 @@ class Template:
         for i, col in enumerate(columns, start=2):
             sizes[i] = col.width or max(9, min(16, text_width_for_header(t(col.zh, col.en))))
         L.widths(ws, sizes)
+        L.fit_header(ws, HEADER_ROW)
         last_col = get_column_letter(len(columns) + 1)
         L.add_name(wb, RESULTS_NAME, ws.title, f"$A${HEADER_ROW}:${last_col}${ctx.last}")
         ws.freeze_panes = ws.cell(ctx.first, 2)
@@ -253,6 +255,7 @@ class Template:
                            part_keys: list[str], total_label: str,
                            axis_max: float | None = 100,
                            parts_axis: tuple[str, str] = ("加权得分", "Weighted points"),
+                           parts_title: tuple[str, str] = ("得分构成", "Score breakdown"),
                            total_fmt: str = L.SCORE) -> None:
         """Sorted ranking block with its bar chart, and a stacked bar of the score parts."""
         n = max(ctx.n, 1)
@@ -281,7 +284,8 @@ class Template:
             L.body(ws.cell(r, 2, f"=INDEX({ctx.rcol('agent')},MATCH(A{r},{order},0))"), bold=True)
             L.body(ws.cell(r, 3, f"=INDEX({total},MATCH(A{r},{order},0))"), total_fmt)
         block_end = top + 2 + n - 1
-        L.ranking_bar(ws, t("团队排名", "Team ranking"),
+        # Chart titles say what the bars are: the pay sheet ranks pay, not a score.
+        L.ranking_bar(ws, t(f"{total_label}排名（从高到低）", f"{total_label} by agent, highest first"),
                       Reference(ws, min_col=2, min_row=top + 2, max_row=block_end),
                       Reference(ws, min_col=3, min_row=top + 1, max_row=block_end),
                       f"E{top}", total_label, n, axis_max)
@@ -290,7 +294,7 @@ class Template:
         cols = [ctx.result_cols[k] for k in part_keys]
         first_idx = _col_index(cols[0])
         last_idx = _col_index(cols[-1])
-        L.stacked_bar(ws, t("得分构成", "Score breakdown"),
+        L.stacked_bar(ws, t(parts_title[0] + "（按客服）", parts_title[1] + ", by agent"),
                       Reference(ws, min_col=1, min_row=ctx.first, max_row=ctx.last),
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),

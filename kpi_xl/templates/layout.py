@@ -199,6 +199,24 @@ def _style_body(cell, fmt, *, editable, bold, fill, align):
     return cell
 
 
+def fit_header(ws, row: int) -> None:
+    """Make the header row tall enough for its longest wrapped label (English labels are long).
+
+    Roughly: a bold 10-point line holds (column width − 1) characters, and takes 13 points.
+    """
+    lines = 2
+    for cell in ws[row]:
+        if cell.value is None:
+            continue
+        width = ws.column_dimensions[get_column_letter(cell.column)].width or 9
+        per_line = max(4.0, width - 1)
+        need = 0
+        for word_line in str(cell.value).split("\n"):
+            need += max(1, -(-int(text_width(word_line) * 1.1) // int(per_line)))
+        lines = max(lines, need)
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 13 * lines + 6)
+
+
 def widths(ws, sizes: dict[int, float]) -> None:
     for col, size in sizes.items():
         ws.column_dimensions[get_column_letter(col)].width = size

@@ -217,4 +217,5 @@ class PayTemplate(ScoredTemplate):
         ws.merge_cells(f"{first}3:{last}3")
         self.ranking_and_charts(ws, t, ctx, "pay", [f"part_{k}" for k, *_ in parts],
                                 t("应发工资", "Pay"), axis_max=None,
-                                parts_axis=("金额（元）", "Amount"), total_fmt=L.COUNT)
+                                parts_axis=("金额（元）", "Amount"), total_fmt=L.COUNT,
+                                parts_title=self.parts_title)
