@@ -506,6 +506,12 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
             problems.append(f"{cmap.source} row {line}, column {name!r}: the value is missing.")
         values[col.key] = value
     for col in cmap.fields:
+        if col.divides and values.get(col.key) == 0:
+            problems.append(
+                f"{cmap.source} row {line}, column {cmap.header[col.key]!r}: 0 leaves the rate "
+                f"divided by it undefined, and the scheme would score it as if it were 0 %; "
+                f"correct the figure or leave the agent out of this month.")
+    for col in cmap.fields:
         bound = col.at_most
         if not bound or values.get(col.key) is None or values.get(bound) is None:
             continue

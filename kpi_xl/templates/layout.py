@@ -89,6 +89,9 @@ class Column:
     at_most: str = ""
     #: the largest value a percentage may take (1.0 = 100 %); None where more is legitimate
     upper: float | None = 1.0
+    #: a rate the scheme scores is divided by this column: 0 leaves it undefined (0 ÷ 0
+    #: would score as 0, the best bad-review rate and the worst conversion)
+    divides: bool = False
 
     def header(self, t: Labels) -> str:
         return t(self.zh, self.en)

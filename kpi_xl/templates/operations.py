@@ -97,12 +97,12 @@ class OperationsTemplate(ScoredTemplate):
         "is the team average.")
     inputs = (
         Column("agent", "运营", "Staff", "text", ("姓名", "name", "agent", "客服"), width=12),
-        Column("ad_spend", "推广花费", "Ad spend", "number", ("推广费用", "ad cost"),
+        Column("ad_spend", "推广花费", "Ad spend", "number", ("推广费用", "ad cost"), divides=True,
                number_format=L.MONEY, width=12),
         Column("ad_sales", "推广成交额", "Ad sales", "number", ("推广销售额",),
                number_format=L.MONEY, width=12),
         Column("sales", "月销售额", "Sales", "number", ("销售额",), number_format=L.MONEY, width=12),
-        Column("target", "销售目标", "Sales target", "number", ("目标销售额",),
+        Column("target", "销售目标", "Sales target", "number", ("目标销售额",), divides=True,
                number_format=L.MONEY, width=12),
         Column("plan_done", "计划完成率", "Plan carried out", "percent", ("计划执行率",), upper=None),
         Column("team_progress", "团队工作进度", "Team progress", "percent", ("团队进度",),

@@ -328,3 +328,14 @@ def test_demo_explains_the_published_examples_findings(tmp_path, capsys, monkeyp
     assert "方案!B24: 断档：31%–32% 不在任何区间内。" in out
     assert "UNEXPECTED" not in out
     assert main(["demo", "-o", str(tmp_path)]) == 0  # a second run replaces its own files
+
+
+def test_a_zero_denominator_is_reported_not_scored_as_zero_percent(tmp_path, capsys):
+    # 0 ÷ 0 conversion would score as 0 % (worst) and 0 ÷ 0 bad reviews as 0 % (best).
+    rows = [r[:] for r in ABC]
+    rows[2][4], rows[2][5] = 0, 0  # C: no inquiries, no buyers
+    code = fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", rows))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "d.csv row 4, column 'Inquiries': 0 leaves the rate divided by it undefined" in err
+    assert not (tmp_path / "out" / "scheme_S1_2025-10.xlsx").exists()
