@@ -197,7 +197,7 @@ class AppraisalTemplate(ScoredTemplate):
         pending = t("待定：已录入 ", "pending: months entered ")
         for k in range(max(ctx.n, 1)):
             r = ctx.first + k
-            L.body(ws.cell(r, 1, f"={ctx.d('agent', r)}"), bold=True,
+            L.body(ws.cell(r, 1, ctx.guard(r, f"={ctx.d('agent', r)}")), bold=True,
                    align=Alignment(horizontal="left", vertical="center"))
             sample = SAMPLE_YEAR.get(chr(ord("A") + k)) if params.get("_sample_year") else None
             for m in range(12):
@@ -209,15 +209,16 @@ class AppraisalTemplate(ScoredTemplate):
                     cell.value = sample[m] if sample else None
                     L.body(cell, "0.0", editable=True)
             span = f"B{r}:M{r}"
-            L.body(ws.cell(r, 14, f'=COUNTIF({span},"<"&{thr})'), "0")
+            L.body(ws.cell(r, 14, ctx.guard(r, f'=COUNTIF({span},"<"&{thr})')), "0")
             # A year with months still to come can already be lost, but not yet won: a
             # filled month's sheet holds one month and must not show "yes" on it.
-            L.body(ws.cell(r, 15, f'=IF(NOT(KPI_YEAR_END({span},{thr},'
+            L.body(ws.cell(r, 15, ctx.guard(r, f'=IF(NOT(KPI_YEAR_END({span},{thr},'
                                   f'{self.param_name(t, "max_run")},'
                                   f'{self.param_name(t, "max_total")})),"{no}",'
-                                  f'IF(COUNT({span})<12,"{pending}"&COUNT({span})&"/12","{yes}"))'),
+                                  f'IF(COUNT({span})<12,"{pending}"&COUNT({span})&"/12","{yes}"))')),
                    bold=True)
-            L.body(ws.cell(r, 16, f'=IF(COUNT({span})<2,"",KPI_CV({span}))'), L.PERCENT)
+            L.body(ws.cell(r, 16, ctx.guard(r, f'=IF(COUNT({span})<2,"",KPI_CV({span}))')),
+                   L.PERCENT)
         months_range = f"B{ctx.first}:M{ctx.last}"
         dv = L.validation("score", t, t("月度总分", "Monthly total"))
         dv.add(months_range)

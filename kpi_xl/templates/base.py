@@ -24,6 +24,8 @@ from . import layout as L
 from .layout import FIRST_ROW, HEADER_ROW, Column, Labels
 
 PROP_TEMPLATE = "kpi_xl.template"
+#: Empty agent rows the shipped templates carry below the example agents.
+SPARE_ROWS = 3
 PROP_LANG = "kpi_xl.lang"
 RESULTS_NAME = "KPI_Results"
 
@@ -52,6 +54,17 @@ class Context:
     data_cols: dict[str, str] = field(default_factory=dict)  # key -> column letter
     result_cols: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # key -> defined name
+    spare: int = 0  # empty agent rows at the end, for agents the user adds by hand
+
+    @property
+    def filled(self) -> int:
+        return self.n - self.spare
+
+    def guard(self, r: int, formula: str) -> str:
+        """``formula`` of row ``r``; in a spare row, blank until an agent is typed in."""
+        if r < self.first + self.filled or not formula.startswith("="):
+            return formula
+        return f'=IF({self.d("agent", r)}="","",{formula[1:]})'
 
     @property
     def first(self) -> int:
@@ -134,7 +147,7 @@ class Template:
         wb = Workbook()
         wb.remove(wb.active)
         self.build_scheme(wb, t)
-        self.build_agents(wb, t, self.sample_rows(), self.sample_params())
+        self.build_agents(wb, t, self.sample_rows(), self.sample_params(), spare=SPARE_ROWS)
         wb.properties.title = t(*self.title)
         wb.properties.creator = "kpi_xl"
         wb.properties.subject = t(*self.description)
@@ -143,9 +156,10 @@ class Template:
         wb.active = 0
         return wb
 
-    def build_agents(self, wb, t: Labels, rows: list[dict], params: dict) -> Context:
-        ctx = Context(t=t, n=len(rows), data_sheet=t(*self.data_sheet),
-                      results_sheet=t(*self.results_sheet))
+    def build_agents(self, wb, t: Labels, rows: list[dict], params: dict,
+                     spare: int = 0) -> Context:
+        ctx = Context(t=t, n=len(rows) + spare, data_sheet=t(*self.data_sheet),
+                      results_sheet=t(*self.results_sheet), spare=spare)
         self.write_data(wb, t, ctx, rows, params)
         self.write_results(wb, t, ctx)
         self.write_extra(wb, t, ctx, params)
@@ -176,7 +190,7 @@ class Template:
                                               vertical="center"))
                 as_text(cell)
             for j, col in enumerate(self.computed, start=len(self.inputs) + 1):
-                L.body(ws.cell(r, j, col.formula(ctx, r)), col.fmt,
+                L.body(ws.cell(r, j, ctx.guard(r, col.formula(ctx, r))), col.fmt,
                        align=Alignment(horizontal="right", vertical="center"))
         # Team average: the reference for quadrants and commission conditions.
         avg = ctx.average_row
@@ -237,10 +251,10 @@ class Template:
         L.header(ws, HEADER_ROW, 1, [self.agent_label(t)] + [t(c.zh, c.en) for c in columns])
         for k in range(max(ctx.n, 1)):
             r = ctx.first + k
-            L.body(ws.cell(r, 1, f"={ctx.d('agent', r)}"), bold=True,
+            L.body(ws.cell(r, 1, ctx.guard(r, f"={ctx.d('agent', r)}")), bold=True,
                    align=Alignment(horizontal="left", vertical="center"))
             for i, col in enumerate(columns, start=2):
-                L.body(ws.cell(r, i, col.formula(ctx, r)), col.fmt)
+                L.body(ws.cell(r, i, ctx.guard(r, col.formula(ctx, r))), col.fmt)
         sizes = {1: 12}
         for i, col in enumerate(columns, start=2):
             sizes[i] = col.width or max(9, min(16, text_width_for_header(t(col.zh, col.en))))
@@ -267,7 +281,7 @@ class Template:
         for k in range(n):
             r = ctx.first + k
             c = ws.cell(r, order_idx)
-            c.value = (f"={rank_formula(ctx.r(total_key, r), total)[1:]}"
+            c.value = ctx.guard(r, f"={rank_formula(ctx.r(total_key, r), total)[1:]}"
                        f"+COUNTIF(${ctx.result_cols[total_key]}${ctx.first}:{ctx.r(total_key, r)},"
                        f"{ctx.r(total_key, r)})-1")
             L.body(c, "0")
@@ -281,8 +295,13 @@ class Template:
         for k in range(n):
             r = top + 2 + k
             L.body(ws.cell(r, 1, k + 1), "0")
-            L.body(ws.cell(r, 2, f"=INDEX({ctx.rcol('agent')},MATCH(A{r},{order},0))"), bold=True)
-            L.body(ws.cell(r, 3, f"=INDEX({total},MATCH(A{r},{order},0))"), total_fmt)
+            agent = f"INDEX({ctx.rcol('agent')},MATCH(A{r},{order},0))"
+            value = f"INDEX({total},MATCH(A{r},{order},0))"
+            if k >= ctx.filled:  # places for the spare rows stay blank until they are used
+                agent = f'IF(A{r}>COUNT({total}),"",{agent})'
+                value = f'IF(A{r}>COUNT({total}),"",{value})'
+            L.body(ws.cell(r, 2, f"={agent}"), bold=True)
+            L.body(ws.cell(r, 3, f"={value}"), total_fmt)
         block_end = top + 2 + n - 1
         # Chart titles say what the bars are: the pay sheet ranks pay, not a score.
         L.ranking_bar(ws, t(f"{total_label}排名（从高到低）", f"{total_label} by agent, highest first"),

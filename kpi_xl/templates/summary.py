@@ -87,7 +87,9 @@ def read_results(path, notes: list | None = None):
     uncached = 0
     for line in cells[1:]:
         values = dict(zip(keys, (c.value for c in line)))
-        if all(v is None for v in values.values()):
+        if all(v in ("", None) for v in values.values()):
+            # Never computed — or a spare row nobody has typed an agent into; which one is
+            # told by the other rows.
             uncached += 1
             continue
         total = values.get("total")
@@ -101,7 +103,7 @@ def read_results(path, notes: list | None = None):
                      **values,
                      **{f"rule_{k}": v for k, v in rule.items()
                         if isinstance(v, (int, float)) and not isinstance(v, bool)}})
-    if uncached:
+    if uncached and not rows:
         raise SummaryError([
             f"{path} has no cached values on sheet {sheet!r} ({uncached} row(s) empty): it has "
             f"not been recalculated since it was written; run `kpi-xl recalc {path}` first."])
