@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=int, default=1, help="workbooks recalculated in parallel")
     p.add_argument("--values-only", action="store_true",
                    help="write copies holding values only (formulas removed), for people without the add-in")
+    p.add_argument("--discard-formulas", action="store_true",
+                   help="with --in-place --values-only: really replace the originals by value copies")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     from .limits import DEFAULT_LIMITS as lim
     p.add_argument("--max-unpacked-mb", type=float, metavar="MB",
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="template name (see --list)", nargs="?")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("-o", "--output", help="file to write")
+    p.add_argument("--overwrite", action="store_true", help="replace the file if it exists")
     p.add_argument("--list", action="store_true", help="list the templates")
     p.set_defaults(func=_cmd_template)
 
@@ -99,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--by", default="", help="columns to group by, e.g. shop,month")
     p.add_argument("--force", action="store_true", help="write groups that have data errors too")
+    p.add_argument("--sheet", help="sheet of an Excel data file (default: the one whose headers "
+                                   "match the template)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace workbooks that already exist in the output folder")
     p.add_argument("-j", "--jobs", type=int, default=1)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_fill)
@@ -106,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="consolidate the results of many workbooks into one")
     p.add_argument("inputs", nargs="+", help="workbooks, folders or glob patterns")
     p.add_argument("-o", "--output", required=True, help="summary workbook to write")
+    p.add_argument("--overwrite", action="store_true", help="replace the summary if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_summary)
 

@@ -121,7 +121,13 @@ def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileRe
                                   "the file was not written.",
                           seconds=time.perf_counter() - t0)
     except OSError as exc:
-        return FileResult(str(src), None, ok=False, message=f"{src}: {exc.strerror or exc}.",
+        # Say which side failed: an unwritable output folder is not the input's fault.
+        if exc.filename is not None and os.path.realpath(exc.filename) != os.path.realpath(src):
+            message = (f"{src}: the output {dst} cannot be written "
+                       f"({exc.strerror or exc}); the input was not changed.")
+        else:
+            message = f"{src}: {exc.strerror or exc}."
+        return FileResult(str(src), None, ok=False, message=message,
                           seconds=time.perf_counter() - t0)
     except Exception as exc:  # a bug: keep the batch going, but say so plainly
         tb = traceback.format_exc(limit=6)
@@ -398,6 +404,12 @@ def limits_from_args(args):
 
 def run_recalc_command(args) -> int:
     t0 = time.perf_counter()
+    if args.in_place and args.values_only and not getattr(args, "discard_formulas", False):
+        # This replaces every original by a copy without its formulas: the scheme is lost.
+        raise BatchUsageError(
+            "--in-place with --values-only would remove every formula from the original "
+            "workbooks; write the value copies elsewhere with -o FOLDER, or add "
+            "--discard-formulas if that is really what you want.")
     limits = limits_from_args(args)
     paths = expand_inputs(args.inputs)
     pairs = plan_outputs(paths, args.output, args.in_place)

@@ -19,7 +19,6 @@ import math
 import numbers
 import os
 import re
-import stat
 import struct
 import tempfile
 import zipfile
@@ -28,6 +27,7 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
+from kpi_xl.fileio import give_final_mode
 from kpi_xl.engine.xlsx_read import (
     REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
     column_letters, column_number, main_prefix, parse_range_ref,
@@ -694,12 +694,8 @@ def _atomic_write(dst: str, produce, like: str):
             produce(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        # mkstemp makes the file private; give it the permissions the old file had.
-        try:
-            mode = stat.S_IMODE(os.stat(dst if os.path.exists(dst) else like).st_mode)
-            os.chmod(tmp, mode)
-        except OSError:
-            pass
+        # mkstemp makes the file private; give it the old file's permissions, or the umask's.
+        give_final_mode(tmp, dst)
         os.replace(tmp, dst)
     except BaseException:
         try:

@@ -105,18 +105,22 @@ class AppraisalTemplate(ScoredTemplate):
         "(between 0 and the cap). Red marks a failed month (below 70).")
     inputs = (
         Column("agent", "客服", "Agent", "text", ("客服姓名", "姓名", "name"), width=12),
-        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询人数", "咨询总人数")),
-        Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数")),
+        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",), divides=True),
+        Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数"), at_most="inquiries"),
         Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY,
                width=12),
         Column("target", "销售目标", "Sales target", "number", ("目标销售额", "target sales"),
+               divides=True,
                number_format=L.MONEY, width=12),
-        Column("chats", "咨询人数(旺旺)", "Buyers who wrote", "int", ("接待人数", "wrote")),
-        Column("replied", "已回复人数", "Buyers answered", "int", ("回复人数", "answered")),
+        Column("chats", "咨询人数(旺旺)", "Buyers who wrote", "int", ("接待人数", "wrote"),
+               divides=True),
+        Column("replied", "已回复人数", "Buyers answered", "int", ("回复人数", "answered"),
+               at_most="chats"),
         Column("avg_response_s", "平均响应(秒)", "Avg response (s)", "number",
                ("平均响应时间", "平响", "average response"), number_format="0.0"),
-        Column("reviews", "评价数", "Reviews", "int", ("评价人数",)),
-        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评", "中差评数")),
+        Column("reviews", "评价数", "Reviews", "int", ("评价人数",), divides=True),
+        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评", "中差评数"),
+               at_most="reviews"),
         Column("supervisor", "主管评分", "Supervisor score", "score", ("主管打分", "rating"),
                number_format="0"),
         Column("bonus_points", "加分", "Bonus points", "number", ("加分项",), required=False,
@@ -190,9 +194,10 @@ class AppraisalTemplate(ScoredTemplate):
                   t("波动(CV)", "Volatility (CV)")])
         thr = self.param_name(t, "year_threshold")
         yes, no = t("有", "yes"), t("无", "no")
+        pending = t("待定：已录入 ", "pending: months entered ")
         for k in range(max(ctx.n, 1)):
             r = ctx.first + k
-            L.body(ws.cell(r, 1, f"={ctx.d('agent', r)}"), bold=True,
+            L.body(ws.cell(r, 1, ctx.guard(r, f"={ctx.d('agent', r)}")), bold=True,
                    align=Alignment(horizontal="left", vertical="center"))
             sample = SAMPLE_YEAR.get(chr(ord("A") + k)) if params.get("_sample_year") else None
             for m in range(12):
@@ -204,11 +209,16 @@ class AppraisalTemplate(ScoredTemplate):
                     cell.value = sample[m] if sample else None
                     L.body(cell, "0.0", editable=True)
             span = f"B{r}:M{r}"
-            L.body(ws.cell(r, 14, f'=COUNTIF({span},"<"&{thr})'), "0")
-            L.body(ws.cell(r, 15, f'=IF(KPI_YEAR_END({span},{thr},'
+            L.body(ws.cell(r, 14, ctx.guard(r, f'=COUNTIF({span},"<"&{thr})')), "0")
+            # A year with months still to come can already be lost, but not yet won: a
+            # filled month's sheet holds one month and must not show "yes" on it.
+            L.body(ws.cell(r, 15, ctx.guard(r, f'=IF(NOT(KPI_YEAR_END({span},{thr},'
                                   f'{self.param_name(t, "max_run")},'
-                                  f'{self.param_name(t, "max_total")}),"{yes}","{no}")'), bold=True)
-            L.body(ws.cell(r, 16, f"=KPI_CV({span})"), L.PERCENT)
+                                  f'{self.param_name(t, "max_total")})),"{no}",'
+                                  f'IF(COUNT({span})<12,"{pending}"&COUNT({span})&"/12","{yes}"))')),
+                   bold=True)
+            L.body(ws.cell(r, 16, ctx.guard(r, f'=IF(COUNT({span})<2,"",KPI_CV({span}))')),
+                   L.PERCENT)
         months_range = f"B{ctx.first}:M{ctx.last}"
         dv = L.validation("score", t, t("月度总分", "Monthly total"))
         dv.add(months_range)
@@ -235,6 +245,6 @@ def _month_index(month) -> int | None:
     if not month:
         return None
     text = normalise_month(str(month))
-    if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
+    if text and len(text) == 7 and text[4] == "-" and text[5:].isdigit():
         return int(text[5:]) - 1
     return None

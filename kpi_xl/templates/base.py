@@ -24,6 +24,8 @@ from . import layout as L
 from .layout import FIRST_ROW, HEADER_ROW, Column, Labels
 
 PROP_TEMPLATE = "kpi_xl.template"
+#: Empty agent rows the shipped templates carry below the example agents.
+SPARE_ROWS = 3
 PROP_LANG = "kpi_xl.lang"
 RESULTS_NAME = "KPI_Results"
 
@@ -52,6 +54,17 @@ class Context:
     data_cols: dict[str, str] = field(default_factory=dict)  # key -> column letter
     result_cols: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # key -> defined name
+    spare: int = 0  # empty agent rows at the end, for agents the user adds by hand
+
+    @property
+    def filled(self) -> int:
+        return self.n - self.spare
+
+    def guard(self, r: int, formula: str) -> str:
+        """``formula`` of row ``r``; in a spare row, blank until an agent is typed in."""
+        if r < self.first + self.filled or not formula.startswith("="):
+            return formula
+        return f'=IF({self.d("agent", r)}="","",{formula[1:]})'
 
     @property
     def first(self) -> int:
@@ -134,7 +147,7 @@ class Template:
         wb = Workbook()
         wb.remove(wb.active)
         self.build_scheme(wb, t)
-        self.build_agents(wb, t, self.sample_rows(), self.sample_params())
+        self.build_agents(wb, t, self.sample_rows(), self.sample_params(), spare=SPARE_ROWS)
         wb.properties.title = t(*self.title)
         wb.properties.creator = "kpi_xl"
         wb.properties.subject = t(*self.description)
@@ -143,9 +156,10 @@ class Template:
         wb.active = 0
         return wb
 
-    def build_agents(self, wb, t: Labels, rows: list[dict], params: dict) -> Context:
-        ctx = Context(t=t, n=len(rows), data_sheet=t(*self.data_sheet),
-                      results_sheet=t(*self.results_sheet))
+    def build_agents(self, wb, t: Labels, rows: list[dict], params: dict,
+                     spare: int = 0) -> Context:
+        ctx = Context(t=t, n=len(rows) + spare, data_sheet=t(*self.data_sheet),
+                      results_sheet=t(*self.results_sheet), spare=spare)
         self.write_data(wb, t, ctx, rows, params)
         self.write_results(wb, t, ctx)
         self.write_extra(wb, t, ctx, params)
@@ -165,6 +179,7 @@ class Template:
         self._write_params(wb, ws, t, params)
 
         L.header(ws, HEADER_ROW, 1, [t(c.zh, c.en) for c in cols])
+        L.fit_header(ws, HEADER_ROW)
         for k in range(max(ctx.n, 1)):
             r = ctx.first + k
             row = rows[k] if k < len(rows) else {}
@@ -173,9 +188,9 @@ class Template:
                 cell = L.body(ws.cell(r, i, value), col.fmt, editable=True,
                               align=Alignment(horizontal="left" if col.kind == "text" else "right",
                                               vertical="center"))
-                del cell
+                as_text(cell)
             for j, col in enumerate(self.computed, start=len(self.inputs) + 1):
-                L.body(ws.cell(r, j, col.formula(ctx, r)), col.fmt,
+                L.body(ws.cell(r, j, ctx.guard(r, col.formula(ctx, r))), col.fmt,
                        align=Alignment(horizontal="right", vertical="center"))
         # Team average: the reference for quadrants and commission conditions.
         avg = ctx.average_row
@@ -188,12 +203,19 @@ class Template:
                 value = None
             elif isinstance(col, Column) and col.kind == "text":
                 value = None
+            elif isinstance(col, Column) and not col.required:
+                # An optional column left empty has no average, not #DIV/0!.
+                span = f"{letter}{ctx.first}:{letter}{ctx.last}"
+                value = f'=IF(COUNT({span})=0,"",AVERAGE({span}))'
             else:
                 value = f"=AVERAGE({letter}{ctx.first}:{letter}{ctx.last})"
             L.body(ws.cell(avg, i, value), col.fmt, bold=True, fill=L.TOTAL_FILL,
                    align=Alignment(horizontal="right", vertical="center"))
         for i, col in enumerate(self.inputs, start=1):
-            dv = L.validation(col.kind if col.kind != "month" else "text", t, t(col.zh, col.en))
+            kind = {"month": "text"}.get(col.kind, col.kind)
+            if kind == "percent" and col.upper is None:
+                kind = "number"  # more than 100 % is legitimate here
+            dv = L.validation(kind, t, t(col.zh, col.en))
             letter = get_column_letter(i)
             dv.add(f"{letter}{ctx.first}:{letter}{ctx.last}")
             ws.add_data_validation(dv)
@@ -208,7 +230,7 @@ class Template:
             label = ws.cell(3, col, t(p.zh, p.en))
             label.font = L.BOLD_FONT
             label.alignment = Alignment(horizontal="right", vertical="center")
-            cell = L.body(ws.cell(3, col + 1, params.get(p.key)), p.fmt, editable=True)
+            cell = as_text(L.body(ws.cell(3, col + 1, params.get(p.key)), p.fmt, editable=True))
             if p.kind != "text" and p.kind != "month":
                 dv = L.validation(p.kind, t, t(p.zh, p.en))
                 dv.add(cell.coordinate)
@@ -229,14 +251,15 @@ class Template:
         L.header(ws, HEADER_ROW, 1, [self.agent_label(t)] + [t(c.zh, c.en) for c in columns])
         for k in range(max(ctx.n, 1)):
             r = ctx.first + k
-            L.body(ws.cell(r, 1, f"={ctx.d('agent', r)}"), bold=True,
+            L.body(ws.cell(r, 1, ctx.guard(r, f"={ctx.d('agent', r)}")), bold=True,
                    align=Alignment(horizontal="left", vertical="center"))
             for i, col in enumerate(columns, start=2):
-                L.body(ws.cell(r, i, col.formula(ctx, r)), col.fmt)
+                L.body(ws.cell(r, i, ctx.guard(r, col.formula(ctx, r))), col.fmt)
         sizes = {1: 12}
         for i, col in enumerate(columns, start=2):
             sizes[i] = col.width or max(9, min(16, text_width_for_header(t(col.zh, col.en))))
         L.widths(ws, sizes)
+        L.fit_header(ws, HEADER_ROW)
         last_col = get_column_letter(len(columns) + 1)
         L.add_name(wb, RESULTS_NAME, ws.title, f"$A${HEADER_ROW}:${last_col}${ctx.last}")
         ws.freeze_panes = ws.cell(ctx.first, 2)
@@ -246,6 +269,7 @@ class Template:
                            part_keys: list[str], total_label: str,
                            axis_max: float | None = 100,
                            parts_axis: tuple[str, str] = ("加权得分", "Weighted points"),
+                           parts_title: tuple[str, str] = ("得分构成", "Score breakdown"),
                            total_fmt: str = L.SCORE) -> None:
         """Sorted ranking block with its bar chart, and a stacked bar of the score parts."""
         n = max(ctx.n, 1)
@@ -257,7 +281,7 @@ class Template:
         for k in range(n):
             r = ctx.first + k
             c = ws.cell(r, order_idx)
-            c.value = (f"={rank_formula(ctx.r(total_key, r), total)[1:]}"
+            c.value = ctx.guard(r, f"={rank_formula(ctx.r(total_key, r), total)[1:]}"
                        f"+COUNTIF(${ctx.result_cols[total_key]}${ctx.first}:{ctx.r(total_key, r)},"
                        f"{ctx.r(total_key, r)})-1")
             L.body(c, "0")
@@ -271,10 +295,16 @@ class Template:
         for k in range(n):
             r = top + 2 + k
             L.body(ws.cell(r, 1, k + 1), "0")
-            L.body(ws.cell(r, 2, f"=INDEX({ctx.rcol('agent')},MATCH(A{r},{order},0))"), bold=True)
-            L.body(ws.cell(r, 3, f"=INDEX({total},MATCH(A{r},{order},0))"), total_fmt)
+            agent = f"INDEX({ctx.rcol('agent')},MATCH(A{r},{order},0))"
+            value = f"INDEX({total},MATCH(A{r},{order},0))"
+            if k >= ctx.filled:  # places for the spare rows stay blank until they are used
+                agent = f'IF(A{r}>COUNT({total}),"",{agent})'
+                value = f'IF(A{r}>COUNT({total}),"",{value})'
+            L.body(ws.cell(r, 2, f"={agent}"), bold=True)
+            L.body(ws.cell(r, 3, f"={value}"), total_fmt)
         block_end = top + 2 + n - 1
-        L.ranking_bar(ws, t("团队排名", "Team ranking"),
+        # Chart titles say what the bars are: the pay sheet ranks pay, not a score.
+        L.ranking_bar(ws, t(f"{total_label}排名（从高到低）", f"{total_label} by agent, highest first"),
                       Reference(ws, min_col=2, min_row=top + 2, max_row=block_end),
                       Reference(ws, min_col=3, min_row=top + 1, max_row=block_end),
                       f"E{top}", total_label, n, axis_max)
@@ -283,11 +313,25 @@ class Template:
         cols = [ctx.result_cols[k] for k in part_keys]
         first_idx = _col_index(cols[0])
         last_idx = _col_index(cols[-1])
-        L.stacked_bar(ws, t("得分构成", "Score breakdown"),
+        L.stacked_bar(ws, t(parts_title[0] + "（按客服）", parts_title[1] + ", by agent"),
                       Reference(ws, min_col=1, min_row=ctx.first, max_row=ctx.last),
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),
                       f"A{chart_top}", t(*parts_axis), n, axis_max)
+
+
+def as_text(cell):
+    """Data that is text stays text: a name starting with = is never written as a formula.
+
+    openpyxl turns any string starting with "=" into a formula; data from a CSV must
+    land as the text it is (a DDE ``=cmd|…`` or ``=HYPERLINK(…)`` would otherwise run
+    in the user's Excel).  The quote prefix keeps it text when the cell is edited.
+    """
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")):
+            cell._style.quotePrefix = 1
+    return cell
 
 
 def rank_formula(cell: str, cells: str) -> str:

@@ -71,17 +71,18 @@ class CompositeTemplate(ScoredTemplate):
                    "average response, returns (bands and weights as published)")
     inputs = (
         Column("agent", "客服", "Agent", "text", ("客服姓名", "姓名", "name", "agent name"), width=12),
-        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询人数", "咨询总人数")),
-        Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数")),
-        Column("orders", "下单笔数", "Orders", "int", ("下单数",)),
-        Column("paid_orders", "付款笔数", "Paid orders", "int", ("成交笔数(付款)", "paid")),
+        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",), divides=True),
+        Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数"), at_most="inquiries"),
+        Column("orders", "下单笔数", "Orders", "int", ("下单数",), divides=True),
+        Column("paid_orders", "付款笔数", "Paid orders", "int", ("成交笔数(付款)", "paid"),
+               at_most="orders"),
         Column("sales", "销售额", "Sales", "number", ("销售金额", "成交金额"), number_format=L.MONEY,
                width=12),
         Column("first_response_s", "首次响应(秒)", "First response (s)", "number",
                ("首次响应时间", "首响", "first response", "st"), number_format="0.0"),
         Column("avg_response_s", "平均响应(秒)", "Avg response (s)", "number",
                ("平均响应时间", "平响", "average response", "pt"), number_format="0.0"),
-        Column("returns", "退货量", "Returns", "int", ("退货笔数", "退货数")),
+        Column("returns", "退货量", "Returns", "int", ("退货笔数", "退货数"), at_most="deals"),
         Column("deals", "成交笔数", "Deals", "int", ("成交单数",)),
     )
     params = (

@@ -1,29 +1,57 @@
 """Filling a template from a table of agent data: one workbook per group (shop, month …).
 
 The data file's columns are matched to the template's inputs by header, in Chinese
-or English or by a known alias.  Every problem — unknown or missing column, a value
-of the wrong type, the same agent twice in a group, a shop figure that differs
-within a group — is reported as a sentence naming the data file, its row and its
-column, and a group with problems is not written unless forced.
+or English or by a known alias; the header row may sit below title rows and the data
+on any sheet of a workbook.  Every problem — a missing column, a value of the wrong
+type, a count that contradicts another (more buyers than inquiries), the same agent
+twice in a group, a shop figure that differs within a group — is reported as a
+sentence naming the data file, its row and its column, and a group with problems is
+not written unless forced.  Columns the template does not use, blank rows and total
+rows are left out with a note.
+
+The file is read once, row by row, and its rows are spilled by group into a
+temporary database, so memory grows with the largest group, not with the file.
 
 Each output workbook is the template itself (the user's scheme sheet untouched) with
-its agent-data and results sheets rebuilt for the group's agents, then recalculated.
+its agent-data and results sheets rebuilt for the group's agents, then recalculated
+and read back: a scheme check that is not OK, or a score, total or pay cell holding
+an error, is reported by file, sheet, cell and agent.
 """
 from __future__ import annotations
 
+import csv
+import datetime as _dt
 import io
+import json
 import math
+import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import sqlite3
+import tempfile
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import UserFacingError
 from .errors import DataError, TemplateError
 from .layout import Labels
 from .package import save_workbook
 from .workbook_info import template_of
 
 NULLS = {"", "nan", "none", "null", "n/a", "na", "-"}
+#: Labels of the total rows exports end with; such a row is not an agent.
+TOTAL_LABELS = {"合计", "总计", "小计", "汇总", "总和", "total", "totals", "grandtotal", "sum",
+                "subtotal", "平均", "平均值", "average", "团队平均", "teamaverage"}
+#: Characters XML 1.0 cannot hold; openpyxl refuses them in a cell.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: First characters that make a spreadsheet treat typed text as a formula (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HEADER_SCAN = 30  # rows searched for the header below title rows
+PROBLEMS_PER_GROUP = 50  # sentences kept per group; the rest are counted
+
+
+class OutputError(UserFacingError):
+    """An output that cannot be written, or would overwrite something it must not."""
 
 
 @dataclass
@@ -42,8 +70,20 @@ class FillReport:
     written: list = field(default_factory=list)  # paths of the workbooks written
     skipped: list = field(default_factory=list)  # (group label, problems) not written
     problems: list = field(default_factory=list)  # every problem, as sentences
+    notes: list = field(default_factory=list)  # what was left out or changed, harmlessly
+    findings: list = field(default_factory=list)  # verify.Finding of the written workbooks
     cached: bool = False  # the workbooks carry cached values (engine installed)
     groups: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the month's run is right: no data problem and nothing to check."""
+        return not self.problems and not self.findings
+
+    def finding_lines(self) -> list[str]:
+        from .verify import describe
+        return describe(self.findings, len(self.written))
 
     def summary(self) -> str:
         parts = [f"Wrote {len(self.written)} of {self.groups} workbook(s)"]
@@ -52,6 +92,16 @@ class FillReport:
                          "(use --force to write them anyway)")
         elif self.problems:
             parts.append(f"{len(self.problems)} problem(s) reported")
+        if self.findings:
+            checks = sum(1 for f in self.findings if f.kind == "check")
+            errors = len(self.findings) - checks
+            what = []
+            if checks:
+                what.append(f"{checks} scheme check(s) not OK")
+            if errors:
+                what.append(f"{errors} score/total/pay cell(s) showing an error")
+            parts.append(" and ".join(what) + " in the written workbooks: their pay is not "
+                         "right until these are fixed")
         if self.written and not self.cached:
             parts.append("without cached values: the recalculation engine is not installed, "
                          "so run `kpi-xl recalc` on them before reading them without Excel")
@@ -64,28 +114,187 @@ def normalise_header(text) -> str:
     return re.sub(r"[\s_\-·:：]+", "", text)
 
 
-def read_table(path):
-    """The data file as a DataFrame of strings (CSV in UTF-8 or GB18030, or the first sheet)."""
-    import pandas as pd
-    path = Path(path)
+# -- reading the data, row by row ------------------------------------------------------------
+
+@dataclass
+class Table:
+    """A data file opened for reading: its header and an iterator over its rows."""
+
+    source: str
+    header: list
+    header_line: int
+    rows: object  # iterator of (line number, list of raw values)
+    notes: list = field(default_factory=list)
+    size: int | None = None  # rows, when known
+    close: object = None
+
+
+def split_by(by) -> list[str]:
+    """``shop,month`` (also with a full-width comma or 、) as a list of column names."""
+    if isinstance(by, str):
+        by = re.split(r"[,，、;；]", by)
+    return [str(b).strip() for b in (by or ()) if str(b).strip()]
+
+
+def _header_score(row, known) -> int:
+    return sum(1 for v in row if v is not None and normalise_header(v) in known)
+
+
+def _find_header(first_rows, known):
+    """Index of the header among the first rows: the first with the most known names."""
+    best, best_score = 0, 0
+    for i, row in enumerate(first_rows):
+        score = _header_score(row, known)
+        if score > best_score:
+            best, best_score = i, score
+    return best, best_score
+
+
+def _csv_encoding(path: Path) -> str:
+    # Files saved by Excel on Chinese Windows are GB-encoded; decide once, before reading.
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            while fh.read(1 << 20):
+                pass
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _open_csv(path: Path, known) -> Table:
+    encoding = _csv_encoding(path)
+    fh = open(path, encoding=encoding, newline="")
+    try:
+        reader = csv.reader(fh)
+        head = []
+        for row in reader:
+            head.append(row)
+            if len(head) >= HEADER_SCAN:
+                break
+    except (csv.Error, UnicodeDecodeError) as exc:
+        fh.close()
+        raise DataError([f"The data file {path} cannot be read as CSV: {exc}."]) from None
+    if not head:
+        fh.close()
+        raise DataError([f"The data file {path} is empty."])
+    h, _ = _find_header(head, known)
+
+    def rows():
+        line = h + 1
+        for row in head[h + 1:]:
+            line += 1
+            yield line, row
+        try:
+            for row in reader:
+                line = reader.line_num
+                yield line, row
+        except csv.Error as exc:
+            raise DataError([f"{path.name} row {reader.line_num}: the CSV cannot be read "
+                             f"({exc})."]) from None
+    table = Table(path.name, head[h], h + 1, rows(), close=fh.close)
+    if h:
+        table.notes.append(f"{path.name}: rows 1–{h} above the header row {h + 1} were left "
+                           f"out (titles).")
+    return table
+
+
+def _open_xlsx(path: Path, known, sheet: str | None) -> Table:
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds; all mean "cannot read this file"
+        raise DataError([f"The data file {path} cannot be read as an Excel workbook: "
+                         f"{exc}."]) from None
+    names = wb.sheetnames
+    if sheet is not None and sheet not in names:
+        wb.close()
+        raise DataError([f"The data file {path.name} has no sheet {sheet!r}; its sheets are "
+                         f"{', '.join(map(repr, names))}."])
+    candidates = [sheet] if sheet is not None else names
+    best = None
+    for name in candidates:
+        head = [list(r) for r in wb[name].iter_rows(max_row=HEADER_SCAN, values_only=True)]
+        h, score = _find_header(head, known)
+        if best is None or score > best[2]:
+            best = (name, h, score, head)
+    name, h, _, head = best
+    ws = wb[name]
+
+    def rows():
+        for line, row in enumerate(ws.iter_rows(min_row=h + 2, values_only=True), start=h + 2):
+            yield line, list(row)
+    source = path.name if len(names) == 1 else f"{path.name} [{name}]"
+    table = Table(source, head[h] if head else [], h + 1, rows(), close=wb.close,
+                  size=max(0, (ws.max_row or 0) - h - 1) or None)
+    if sheet is None and name != names[0]:
+        table.notes.append(f"{path.name}: the data was found on sheet {name!r} (choose another "
+                           f"with --sheet).")
+    if h:
+        table.notes.append(f"{source}: rows 1–{h} above the header row {h + 1} were left out "
+                           f"(titles).")
+    return table
+
+
+def _open_frame(df, source: str) -> Table:
+    def rows():
+        for i, row in enumerate(df.itertuples(index=False, name=None)):
+            yield i + 2, list(row)
+    return Table(source, [str(c) for c in df.columns], 1, rows(), size=len(df))
+
+
+def open_table(data, known=frozenset(), sheet: str | None = None,
+               source: str | None = None) -> Table:
+    """Open ``data`` (a CSV or Excel path, or a DataFrame) for reading row by row."""
+    if not isinstance(data, (str, Path)):
+        return _open_frame(data, source or "the data")
+    path = Path(data)
     if not path.exists():
         raise DataError([f"The data file {path} does not exist."])
+    if path.is_dir():
+        raise DataError([f"The data file {path} is a folder; give a .csv or .xlsx file."])
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            df = pd.read_excel(path, dtype=str, keep_default_na=False)
-        else:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            table = _open_xlsx(path, known, sheet)
+        elif path.suffix.lower() == ".xls":
+            import pandas as pd
             try:
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                # Files saved by Excel on Chinese Windows are GB-encoded.
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
-    except DataError:
-        raise
-    except Exception as exc:  # pandas raises many kinds; all mean "cannot read this file"
-        raise DataError([f"The data file {path} cannot be read: {exc}"]) from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
+                df = pd.read_excel(path, dtype=str, keep_default_na=False, header=None,
+                                   sheet_name=sheet or 0)
+            except Exception as exc:  # as above: any failure means "cannot read"
+                raise DataError([f"The data file {path} cannot be read: {exc}."]) from None
+            head = df.head(HEADER_SCAN).values.tolist()
+            h, _ = _find_header(head, known)
+            rest = df.iloc[h + 1:]
+            table = Table(path.name, head[h] if head else [], h + 1,
+                          ((h + 2 + i, list(r)) for i, r in
+                           enumerate(rest.itertuples(index=False, name=None))), size=len(rest))
+        else:
+            table = _open_csv(path, known)
+    except PermissionError:
+        raise DataError([f"The data file {path} cannot be read: permission denied."]) from None
+    except OSError as exc:
+        raise DataError([f"The data file {path} cannot be read: {exc.strerror or exc}."]) \
+            from None
+    if source:
+        table.source = source
+    return table
 
+
+def read_table(path, sheet: str | None = None):
+    """The data file as a DataFrame of strings (header found below any title rows)."""
+    import pandas as pd
+    table = open_table(path, sheet=sheet)
+    try:
+        header = [str(h).strip() if h is not None else "" for h in table.header]
+        rows = [[("" if v is None else str(v)) for v in row][:len(header)]
+                + [""] * max(0, len(header) - len(row)) for _, row in table.rows]
+    finally:
+        if table.close:
+            table.close()
+    return pd.DataFrame(rows, columns=header)
+
+
+# -- one value ---------------------------------------------------------------------------------
 
 def _parse_number(text: str):
     s = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
@@ -95,25 +304,54 @@ def _parse_number(text: str):
     return value
 
 
-def parse_value(kind: str, raw):
-    """(value, None) or (None, reason) for one cell of data."""
+def clean_text(text: str):
+    """(text, note or None): characters a workbook cannot hold removed; formula look noted."""
+    note = None
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub("", text).strip()
+        note = "control characters (such as NUL) were removed"
+    if text.lstrip(" ").startswith(_FORMULA_START):
+        note = ((note + "; ") if note else "") + \
+            "it looks like a formula and is written as text, never computed"
+    return text, note
+
+
+def parse_value(kind: str, raw, upper: float | None = 1.0):
+    """(value, None) or (None, reason) for one cell of data.
+
+    ``upper`` is the largest percentage allowed (1.0 = 100 %); None allows more.
+    """
+    if isinstance(raw, _dt.datetime) or isinstance(raw, _dt.date):
+        if kind == "month":
+            return f"{raw.year}-{raw.month:02d}", None
+        return None, f"{raw!s} is a date, not a {'number' if kind != 'text' else 'name'}"
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        text = repr(raw)
+        if isinstance(raw, float) and math.isnan(raw):
+            return None, None
+        text = repr(raw) if not (isinstance(raw, float) and raw.is_integer()) else str(int(raw))
     else:
         text = "" if raw is None else str(raw).strip()
+    if kind == "text":
+        text, _ = clean_text(text)
     if text.lower() in NULLS:
         return None, None
     if kind == "text":
         return text, None
     if kind == "month":
-        return normalise_month(text), None
+        month = normalise_month(text)
+        if month is None:
+            return None, f"{text!r} is not a month (write it as 2025-10)"
+        return month, None
     if kind == "percent":
         try:
             value = _parse_number(text[:-1]) / 100 if text.endswith("%") else _parse_number(text)
         except ValueError:
             return None, f"{text!r} is not a percentage"
-        if not 0 <= value <= 1:
-            return None, f"{text!r} is not a percentage between 0 % and 100 % (write 35% or 0.35)"
+        if value < 0:
+            return None, f"{text!r} is negative"
+        if upper is not None and value > upper:
+            return None, (f"{text!r} is not a percentage between 0 % and {upper * 100:g} % "
+                          f"(write 35% or 0.35)")
         return value, None
     try:
         value = _parse_number(text)
@@ -126,16 +364,43 @@ def parse_value(kind: str, raw):
         if value != int(value):
             return None, f"{text!r} is not a whole number"
         return int(value), None
+    if kind == "score" and value > 100:
+        return None, f"{text!r} is more than 100 points"
     return value, None
 
 
-def normalise_month(text: str) -> str:
-    """'2025-01', '2025/1', '202501', '2025-01-01 00:00:00' → '2025-01'; other text unchanged."""
-    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})(?:[-/.月].*)?", text.strip())
-    if m and 1 <= int(m.group(2)) <= 12:
-        return f"{m.group(1)}-{int(m.group(2)):02d}"
-    return text
+_MONTHS_EN = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_EXCEL_EPOCH = _dt.date(1899, 12, 30)
 
+
+def normalise_month(value):
+    """One key for one month: '2025-10', '2025/10/1', '2025年10月', '2025.10', '202510',
+    'Oct 2025', '10/2025', an Excel date serial or a date → '2025-10'; None if not a month."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return f"{value.year}-{value.month:02d}"
+    text = str(value).strip()
+    m = (re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*月)?(?:[-/.日号\sT].*)?", text)
+         or re.fullmatch(r"(\d{4})(\d{2})(?:\d{2})?", text))
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+    elif (m := re.fullmatch(r"(\d{1,2})\s*[-/.]\s*(\d{4})", text)):
+        year, month = int(m.group(2)), int(m.group(1))
+    elif (m := re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?[\s,-]*(\d{4})", text)) \
+            and m.group(1).lower() in _MONTHS_EN:
+        year, month = int(m.group(2)), _MONTHS_EN[m.group(1).lower()]
+    elif re.fullmatch(r"\d{5}(?:\.\d+)?", text):
+        # An Excel date serial (a month column exported as a number).
+        day = _EXCEL_EPOCH + _dt.timedelta(days=int(float(text)))
+        year, month = day.year, day.month
+    else:
+        return None
+    if not (1 <= month <= 12 and 1900 <= year <= 9999):
+        return None
+    return f"{year}-{month:02d}"
+
+
+# -- columns -----------------------------------------------------------------------------------
 
 class ColumnMap:
     """Which data column feeds which template input or parameter."""
@@ -144,20 +409,23 @@ class ColumnMap:
         self.spec = spec
         self.source = source
         self.problems: list[str] = []
-        fields = list(spec.inputs) + list(spec.params)
-        lookup = {}
-        for col in fields:
-            for name in (col.key, col.zh, col.en, *col.aliases):
-                lookup.setdefault(normalise_header(name), col)
-        self.key_of: dict[str, str] = {}  # data column -> key
-        self.kind: dict[str, str] = {c.key: c.kind for c in fields}
-        self.label: dict[str, str] = {c.key: f"{c.zh} ({c.en})" for c in fields}
+        self.notes: list[str] = []
+        self.fields = list(spec.inputs) + list(spec.params)
+        lookup = known_headers(spec)
+        self.index_of: dict[str, int] = {}  # key -> position in the row
+        self.kind: dict[str, str] = {c.key: c.kind for c in self.fields}
+        self.label: dict[str, str] = {c.key: f"{c.zh} ({c.en})" for c in self.fields}
+        self.header: dict[str, str] = {}  # key -> header as written in the file
         seen: dict[str, str] = {}
-        self.unknown: list[str] = []
-        for name in columns:
+        unknown: list[tuple[int, str]] = []
+        columns = ["" if c is None else str(c).strip() for c in columns]
+        self.columns = columns
+        for i, name in enumerate(columns):
+            if not name:
+                continue
             col = lookup.get(normalise_header(name))
             if col is None:
-                self.unknown.append(name)
+                unknown.append((i, name))
                 continue
             if col.key in seen:
                 self.problems.append(
@@ -165,55 +433,125 @@ class ColumnMap:
                     f"{self.label[col.key]}; keep one of them.")
                 continue
             seen[col.key] = name
-            self.key_of[name] = col.key
-        self.column_of = {v: k for k, v in self.key_of.items()}
+            self.index_of[col.key] = i
+            self.header[col.key] = name
         # Grouping columns may be anything in the file, mapped to an input or not.
-        self.by_columns: list[str] = []
+        self.by: list[tuple[str, int, str | None]] = []  # (header, position, key or None)
         for b in by:
             target = None
             if b in columns:
-                target = b
+                i = columns.index(b)
+                key = next((k for k, j in self.index_of.items() if j == i), None)
+                target = (b, i, key)
             else:
                 col = lookup.get(normalise_header(b))
-                if col is not None and col.key in self.column_of:
-                    target = self.column_of[col.key]
+                if col is not None and col.key in self.index_of:
+                    target = (self.header[col.key], self.index_of[col.key], col.key)
             if target is None:
                 self.problems.append(f"{source}: there is no column {b!r} to group by.")
             else:
-                self.by_columns.append(target)
-        self.unknown = [u for u in self.unknown if u not in self.by_columns]
-        known = ", ".join(f"{c.zh}/{c.en}" for c in fields)
-        for name in self.unknown:
-            self.problems.append(
-                f"{source}: column {name!r} is not an input of template {spec.name} "
-                f"(its inputs are {known}).")
-        for col in fields:
-            if col.required and col.key not in self.column_of:
+                self.by.append(target)
+        by_positions = {i for _, i, _ in self.by}
+        unused = [name for i, name in unknown if i not in by_positions]
+        if unused:
+            self.notes.append(
+                f"{source}: column(s) {', '.join(map(repr, unused))} are not inputs of template "
+                f"{spec.name} and were ignored.")
+        for col in self.fields:
+            if col.required and col.key not in self.index_of:
                 self.problems.append(
                     f"{source}: the column {self.label[col.key]} is missing; template "
                     f"{spec.name} needs it.")
 
+    @property
+    def by_columns(self) -> list[str]:
+        return [h for h, _, _ in self.by]
+
+
+def known_headers(spec) -> dict:
+    lookup = {}
+    for col in list(spec.inputs) + list(spec.params):
+        for name in (col.key, col.zh, col.en, *col.aliases):
+            lookup.setdefault(normalise_header(name), col)
+    return lookup
+
+
+def _cell(row, i):
+    return row[i] if i < len(row) else None
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+
+
+def validate_row(line: int, row: list, cmap: ColumnMap):
+    """(Record, problems, notes) of one data row."""
+    values, problems, notes = {}, [], []
+    for col in cmap.fields:
+        i = cmap.index_of.get(col.key)
+        if i is None:
+            values[col.key] = None
+            continue
+        raw = _cell(row, i)
+        name = cmap.header[col.key]
+        if col.kind == "text" and isinstance(raw, str):
+            _, note = clean_text(raw.strip())
+            if note:
+                notes.append(f"{cmap.source} row {line}, column {name!r}: {raw.strip()[:40]!r} — "
+                             f"{note}.")
+        value, reason = parse_value(col.kind, raw, col.upper)
+        if reason:
+            problems.append(f"{cmap.source} row {line}, column {name!r}: {reason}.")
+        elif value is None and col.required:
+            problems.append(f"{cmap.source} row {line}, column {name!r}: the value is missing.")
+        values[col.key] = value
+    for col in cmap.fields:
+        if col.divides and values.get(col.key) == 0:
+            problems.append(
+                f"{cmap.source} row {line}, column {cmap.header[col.key]!r}: 0 leaves the rate "
+                f"divided by it undefined, and the scheme would score it as if it were 0 %; "
+                f"correct the figure or leave the agent out of this month.")
+    for col in cmap.fields:
+        bound = col.at_most
+        if not bound or values.get(col.key) is None or values.get(bound) is None:
+            continue
+        if values[col.key] > values[bound]:
+            other = next(c for c in cmap.fields if c.key == bound)
+            problems.append(
+                f"{cmap.source} row {line}, column {cmap.header[col.key]!r}: "
+                f"{values[col.key]:g} is more than {cmap.header.get(bound, other.zh)!r} "
+                f"({values[bound]:g}); {col.en.lower()} cannot exceed {other.en.lower()}, so one "
+                f"of the two is wrong.")
+    group = []
+    for header, i, key in cmap.by:
+        if key is not None and values.get(key) is not None:
+            group.append(str(values[key]))
+        else:
+            raw = _cell(row, i)
+            text = "" if _blank(raw) else str(raw).strip()
+            group.append(clean_text(text)[0])
+    return Record(line, values, tuple(group)), problems, notes
+
 
 def validate(df, cmap: ColumnMap):
-    """Typed records and the problems of each row (keyed by row index)."""
-    records: list[Record] = []
-    row_problems: dict[int, list[str]] = {}
-    required = {c.key for c in list(cmap.spec.inputs) + list(cmap.spec.params) if c.required}
-    for i, row in enumerate(df.to_dict("records")):
-        line = i + 2  # row 1 of the file is the header
-        values = {}
-        for name, key in cmap.key_of.items():
-            value, reason = parse_value(cmap.kind[key], row.get(name))
-            if reason:
-                row_problems.setdefault(i, []).append(
-                    f"{cmap.source} row {line}, column {name!r}: {reason}.")
-            elif value is None and key in required:
-                row_problems.setdefault(i, []).append(
-                    f"{cmap.source} row {line}, column {name!r}: the value is missing.")
-            values[key] = value
-        group = tuple(str(row.get(b, "")).strip() for b in cmap.by_columns)
-        records.append(Record(line, values, group))
+    """Typed records and the problems of each row (keyed by row index), for a DataFrame."""
+    records, row_problems = [], {}
+    for i, row in enumerate(df.itertuples(index=False, name=None)):
+        rec, problems, _ = validate_row(i + 2, list(row), cmap)
+        records.append(rec)
+        if problems:
+            row_problems[i] = problems
     return records, row_problems
+
+
+def _is_total_row(row, cmap: ColumnMap) -> bool:
+    positions = [cmap.index_of.get("agent")] + [i for _, i, _ in cmap.by]
+    positions = [p for p in positions if p is not None] or [0]
+    for p in positions:
+        v = _cell(row, p)
+        if isinstance(v, str) and normalise_header(v) in TOTAL_LABELS:
+            return True
+    return False
 
 
 def _group_label(by_columns, key) -> str:
@@ -236,8 +574,8 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
     for p in cmap.spec.params:
         values = {rec.values.get(p.key) for rec in records} - {None}
         if len(values) > 1:
-            column = cmap.column_of.get(p.key, p.zh)
-            rows = ", ".join(str(r.row) for r in records)
+            column = cmap.header.get(p.key, p.zh)
+            rows = _rows_text([r.row for r in records])
             shown = ", ".join(sorted(map(str, values)))
             problems.append(f"{cmap.source} rows {rows}, column {column!r}: the values differ "
                             f"within {label} ({shown}); a group has one {p.en.lower()}.")
@@ -246,10 +584,17 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
     return problems
 
 
+def _rows_text(rows: list[int], shown: int = 12) -> str:
+    text = ", ".join(map(str, rows[:shown]))
+    return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
+
+
 def _safe_name(text: str) -> str:
     text = re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("._")
     return text or "blank"
 
+
+# -- writing -----------------------------------------------------------------------------------
 
 def fill_workbook(template_bytes: bytes, rows: list[dict], params: dict, path,
                   recalc: bool = True) -> bool:
@@ -269,96 +614,268 @@ def fill_workbook(template_bytes: bytes, rows: list[dict], params: dict, path,
 
 
 def _fill_job(args):
+    """Write and read back one workbook; (path, cached, findings, problem or None)."""
+    from .verify import verify_workbook
     template_bytes, rows, params, path, recalc = args
-    return str(path), fill_workbook(template_bytes, rows, params, path, recalc)
+    try:
+        cached = fill_workbook(template_bytes, rows, params, path, recalc)
+    except PermissionError:
+        return str(path), False, [], (f"{path} cannot be written: permission denied (check the "
+                                      f"output folder).")
+    except OSError as exc:
+        return str(path), False, [], f"{path} cannot be written: {exc.strerror or exc}."
+    findings = verify_workbook(path) if cached else []
+    return str(path), cached, findings, None
+
+
+class _Spill:
+    """Validated rows parked on disk by group, so that memory holds one group at a time."""
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, "rows.sqlite")
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE grp (id INTEGER PRIMARY KEY, key TEXT UNIQUE, "
+                        "problems INTEGER DEFAULT 0)")
+        self.db.execute("CREATE TABLE rec (grp INTEGER, line INTEGER, vals TEXT)")
+        self.db.execute("CREATE TABLE prob (grp INTEGER, text TEXT)")
+        self.ids: dict[tuple, int] = {}
+        self.pending: list = []
+
+    def group_id(self, key: tuple) -> int:
+        gid = self.ids.get(key)
+        if gid is None:
+            gid = len(self.ids) + 1
+            self.ids[key] = gid
+            self.db.execute("INSERT INTO grp (id, key) VALUES (?, ?)",
+                            (gid, json.dumps(list(key), ensure_ascii=False)))
+        return gid
+
+    def add(self, rec: Record, problems: list[str]) -> None:
+        gid = self.group_id(rec.raw_group)
+        self.pending.append((gid, rec.row, json.dumps(rec.values, ensure_ascii=False)))
+        for p in problems:
+            self.db.execute("UPDATE grp SET problems = problems + 1 WHERE id = ?", (gid,))
+            kept = self.db.execute("SELECT problems FROM grp WHERE id = ?", (gid,)).fetchone()[0]
+            if kept <= PROBLEMS_PER_GROUP:
+                self.db.execute("INSERT INTO prob VALUES (?, ?)", (gid, p))
+        if len(self.pending) >= 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.db.executemany("INSERT INTO rec VALUES (?, ?, ?)", self.pending)
+            self.pending.clear()
+
+    def groups(self):
+        self.flush()
+        self.db.execute("CREATE INDEX rec_grp ON rec (grp, line)")
+        for gid, key, count in self.db.execute(
+                "SELECT id, key, problems FROM grp ORDER BY id").fetchall():
+            yield gid, tuple(json.loads(key)), count
+
+    def records(self, gid: int) -> list[Record]:
+        return [Record(line, json.loads(vals)) for line, vals in self.db.execute(
+            "SELECT line, vals FROM rec WHERE grp = ? ORDER BY line", (gid,))]
+
+    def problems(self, gid: int) -> list[str]:
+        return [p for (p,) in self.db.execute("SELECT text FROM prob WHERE grp = ?", (gid,))]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _refuse_unsafe_outputs(targets: list[Path], inputs: list[Path], overwrite: bool) -> None:
+    inputs_real = {os.path.realpath(p) for p in inputs}
+    clash = [p for p in targets if os.path.realpath(p) in inputs_real]
+    if clash:
+        raise OutputError(f"{clash[0]} is an input of this run and would be overwritten by an "
+                          f"output; choose another -o folder.")
+    existing = [p for p in targets if p.exists()]
+    if existing and not overwrite:
+        shown = ", ".join(str(p) for p in existing[:5])
+        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+        raise OutputError(f"{len(existing)} output workbook(s) already exist ({shown}{more}); "
+                          f"nothing was written. Say --overwrite to replace them, or choose "
+                          f"another -o folder.")
 
 
 def fill_template(template, data, output, *, by=(), force: bool = False, jobs: int = 1,
                   progress: bool = True, recalc: bool = True, source: str | None = None,
-                  ) -> FillReport:
+                  overwrite: bool = False, sheet: str | None = None) -> FillReport:
     """Fill ``template`` (a path) with ``data`` (a path or DataFrame), one workbook per group.
 
     ``by`` names the columns to group by (as headed in the data, or a template input
-    such as ``shop``/``店铺``).  Returns a :class:`FillReport`; raises :class:`DataError`
-    when nothing can be written at all (unreadable file, missing or unknown columns).
+    such as ``shop``/``店铺``).  Returns a :class:`FillReport` whose ``problems`` are
+    data errors and whose ``findings`` are the written workbooks' failing check cells
+    and error cells.  Raises :class:`DataError` when nothing can be written at all
+    (unreadable file, missing columns) and :class:`OutputError` when an output would
+    overwrite an input, or an existing file without ``overwrite``.
     """
     from openpyxl import load_workbook
     template = Path(template)
     if not template.exists():
         raise TemplateError(f"The template {template} does not exist.")
-    template_bytes = template.read_bytes()
     try:
-        wb = load_workbook(io.BytesIO(template_bytes), read_only=False)
-    except Exception as exc:
+        template_bytes = template.read_bytes()
+    except OSError as exc:
+        raise TemplateError(f"The template {template} cannot be read: {exc.strerror or exc}.") \
+            from None
+    try:
+        wb = load_workbook(io.BytesIO(template_bytes), read_only=True)
+    except Exception as exc:  # openpyxl raises many kinds; all mean "not a workbook"
         raise TemplateError(f"The template {template} is not a readable .xlsx workbook: {exc}") \
             from exc
     spec, _lang = template_of(wb, str(template))
-    del wb
+    wb.close()
 
-    if isinstance(data, (str, Path)):
-        source = source or Path(data).name
-        df = read_table(data)
-    else:
-        df = data.astype(str) if data is not None else None
-        source = source or "the data"
-    by = [b.strip() for b in (by.split(",") if isinstance(by, str) else by) if b.strip()]
-    cmap = ColumnMap(spec, list(df.columns), source, by)
+    by = split_by(by)
+    known = set(known_headers(spec)) | {normalise_header(b) for b in by}
+    table = open_table(data, known, sheet=sheet, source=source)
     report = FillReport()
-    if cmap.problems and not force:
-        raise DataError(cmap.problems)
-    report.problems.extend(cmap.problems)
-
-    records, row_problems = validate(df, cmap)
-    groups: dict[tuple, list[int]] = {}
-    for i, rec in enumerate(records):
-        groups.setdefault(rec.raw_group, []).append(i)
-    report.groups = len(groups)
-
+    report.notes.extend(table.notes)
     output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    jobs_list = []
-    for key, idxs in groups.items():
-        label = _group_label(cmap.by_columns, key)
-        problems = [p for i in idxs for p in row_problems.get(i, [])]
-        problems += check_group([records[i] for i in idxs], cmap, label)
-        report.problems.extend(problems)
-        if problems and not force:
-            report.skipped.append((label, problems))
-            continue
-        rows = [{c.key: records[i].values.get(c.key) for c in spec.inputs} for i in idxs]
-        params = {}
-        for p in spec.params:
-            values = [records[i].values.get(p.key) for i in idxs]
-            params[p.key] = next((v for v in values if v is not None), None)
-        stem = "_".join([template.stem] + [_safe_name(v) for v in key])
-        jobs_list.append((template_bytes, rows, params, output / f"{stem}.xlsx", recalc))
-
-    bar = _progress(len(jobs_list), progress, "fill")
     try:
-        if jobs > 1 and len(jobs_list) > 1:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(_fill_job, j) for j in jobs_list]
-                for fut in as_completed(futures):
-                    path, cached = fut.result()
-                    report.written.append(Path(path))
-                    report.cached = cached
-                    bar.update(1)
-            report.written.sort()
-        else:
-            for job in jobs_list:
-                path, cached = _fill_job(job)
-                report.written.append(Path(path))
-                report.cached = cached
-                bar.update(1)
+        cmap = ColumnMap(spec, table.header, table.source, by)
+        if cmap.problems and not force:
+            raise DataError(cmap.problems)
+        report.problems.extend(cmap.problems)
+        report.notes.extend(cmap.notes)
+        with tempfile.TemporaryDirectory(prefix="kpi_xl_fill_") as tmp:
+            spill = _Spill(tmp)
+            try:
+                _read_into(spill, table, cmap, report, progress)
+                _write_groups(spill, spec, cmap, report, template, template_bytes, data, output,
+                              force=force, jobs=jobs, progress=progress, recalc=recalc,
+                              overwrite=overwrite)
+            finally:
+                spill.close()
     finally:
-        bar.close()
+        if table.close:
+            table.close()
     return report
 
 
-def _progress(total: int, enabled: bool, desc: str):
+def _read_into(spill: _Spill, table: Table, cmap: ColumnMap, report: FillReport,
+               progress: bool) -> None:
+    blank, totals, looks = [], [], []
+    bar = _progress(table.size, progress, "read", "row")
+    try:
+        for line, row in table.rows:
+            bar.update(1)
+            if all(_blank(v) for v in row):
+                blank.append(line)
+                continue
+            if _is_total_row(row, cmap):
+                totals.append(line)
+                continue
+            rec, problems, notes = validate_row(line, row, cmap)
+            report.rows += 1
+            looks.extend(notes)
+            spill.add(rec, problems)
+    finally:
+        bar.close()
+    if blank:
+        report.notes.append(f"{table.source}: {len(blank)} blank row(s) left out (row(s) "
+                            f"{_rows_text(blank)}).")
+    if totals:
+        report.notes.append(f"{table.source}: total row(s) {_rows_text(totals)} left out "
+                            f"(合计/总计/Total are not agents).")
+    report.notes.extend(looks[:20])
+    if len(looks) > 20:
+        report.notes.append(f"{table.source}: {len(looks) - 20} more value(s) were written as "
+                            f"text only.")
+
+
+def _write_groups(spill, spec, cmap, report, template, template_bytes, data, output, *, force,
+                  jobs, progress, recalc, overwrite) -> None:
+    groups = list(spill.groups())
+    report.groups = len(groups)
+    # One file name per group, also when two shops differ only in what a file name cannot keep.
+    names: dict[str, tuple] = {}
+    planned = []
+    for gid, key, count in groups:
+        stem = "_".join([template.stem] + [_safe_name(v) for v in key])
+        unique, n = stem, 1
+        while unique.lower() in names:
+            n += 1
+            unique = f"{stem}_{n}"
+        if unique != stem:
+            report.notes.append(
+                f"{_group_label(cmap.by_columns, key)} and "
+                f"{_group_label(cmap.by_columns, names[stem.lower()])} make the same file name; "
+                f"the second is written as {unique}.xlsx.")
+        names[unique.lower()] = key
+        planned.append((gid, key, count, output / f"{unique}.xlsx"))
+    inputs = [template] + ([Path(data)] if isinstance(data, (str, Path)) else [])
+    _refuse_unsafe_outputs([p for *_, p in planned], inputs, overwrite)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"The output folder {output} cannot be created: "
+                          f"{exc.strerror or exc}.") from None
+    if not os.access(output, os.W_OK | os.X_OK):
+        raise OutputError(f"The output folder {output} cannot be written to (permission "
+                          f"denied); nothing was written.")
+
+    def jobs_iter():
+        for gid, key, count, path in planned:
+            label = _group_label(cmap.by_columns, key)
+            records = spill.records(gid)
+            problems = spill.problems(gid)
+            if count > len(problems):
+                problems.append(f"{cmap.source}: {count - len(problems)} more problem(s) in "
+                                f"{label}.")
+            problems += check_group(records, cmap, label)
+            report.problems.extend(problems)
+            if problems and not force:
+                report.skipped.append((label, problems))
+                continue
+            rows = [{c.key: r.values.get(c.key) for c in spec.inputs} for r in records]
+            params = {}
+            for p in spec.params:
+                params[p.key] = next((r.values.get(p.key) for r in records
+                                      if r.values.get(p.key) is not None), None)
+            yield (template_bytes, rows, params, path, recalc)
+
+    bar = _progress(len(planned), progress, "fill", "workbook")
+
+    def take(result):
+        path, cached, findings, problem = result
+        bar.update(1)
+        if problem:
+            report.problems.append(problem)
+            return
+        report.written.append(Path(path))
+        report.cached = cached
+        report.findings.extend(findings)
+    try:
+        if jobs > 1 and len(planned) > 1:
+            # A bounded number of groups in flight: memory holds a few groups, never the file.
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                running = set()
+                for job in jobs_iter():
+                    running.add(pool.submit(_fill_job, job))
+                    if len(running) >= 2 * jobs:
+                        done, running = wait(running, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            take(fut.result())
+                for fut in running:
+                    take(fut.result())
+            report.written.sort()
+            report.findings.sort(key=lambda f: (f.file, f.sheet, f.cell))
+        else:
+            for job in jobs_iter():
+                take(_fill_job(job))
+    finally:
+        bar.close()
+
+
+def _progress(total, enabled: bool, desc: str, unit: str):
     from tqdm import tqdm
-    return tqdm(total=total, disable=not enabled, desc=desc, unit="workbook", leave=True)
+    return tqdm(total=total, disable=not enabled, desc=desc, unit=unit, leave=True)
 
 
-__all__ = ["fill_template", "fill_workbook", "FillReport", "read_table", "parse_value",
-           "normalise_month"]
+__all__ = ["fill_template", "fill_workbook", "FillReport", "read_table", "open_table",
+           "parse_value", "normalise_month", "clean_text", "split_by", "OutputError"]

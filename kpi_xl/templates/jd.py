@@ -70,16 +70,17 @@ class JdTemplate(ScoredTemplate):
         "average conversion and AOV.")
     inputs = (
         Column("agent", "客服", "Agent", "text", ("客服姓名", "姓名", "name"), width=12),
-        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询人数", "咨询总人数")),
-        Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数")),
+        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",), divides=True),
+        Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数"), at_most="inquiries"),
         Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY,
                width=12),
         Column("first_response_s", "首次响应(秒)", "First response (s)", "number",
                ("首次响应时间", "首响"), number_format="0.0"),
         Column("avg_response_s", "平均响应(秒)", "Avg response (s)", "number",
                ("平均响应时间", "平响"), number_format="0.0"),
-        Column("refunds", "售后退款单数", "Refund cases", "int", ("退款单数",)),
-        Column("refunds_self", "自主完结单数", "Completed by agent", "int", ("自主完结数",)),
+        Column("refunds", "售后退款单数", "Refund cases", "int", ("退款单数",), divides=True),
+        Column("refunds_self", "自主完结单数", "Completed by agent", "int", ("自主完结数",),
+               at_most="refunds"),
         Column("manager", "店长评分", "Manager's rating", "score", ("店长打分", "rating"),
                number_format="0"),
     )

@@ -7,6 +7,7 @@ yellow cells are for the user to edit, grey cells are computed.
 from __future__ import annotations
 
 import unicodedata
+from copy import copy
 from dataclasses import dataclass, field
 
 from openpyxl.chart import BarChart, Reference
@@ -83,6 +84,14 @@ class Column:
     #: defined name of the cell holding a group-level parameter (Chinese, English)
     name_zh: str = ""
     name_en: str = ""
+    #: plausibility: the key of another input this one can never exceed in the same row
+    #: (buyers are some of the inquiries, paid orders some of the orders …)
+    at_most: str = ""
+    #: the largest value a percentage may take (1.0 = 100 %); None where more is legitimate
+    upper: float | None = 1.0
+    #: a rate the scheme scores is divided by this column: 0 leaves it undefined (0 ÷ 0
+    #: would score as 0, the best bad-review rate and the worst conversion)
+    divides: bool = False
 
     def header(self, t: Labels) -> str:
         return t(self.zh, self.en)
@@ -162,6 +171,23 @@ def header(ws, row: int, col: int, labels, height: float = 32) -> None:
 
 def body(cell, fmt: str | None = None, *, editable: bool = False, bold: bool = False,
          fill=None, align=None):
+    # openpyxl looks every style up by value on each assignment, which made styling most of
+    # a fill's time; one look-up per distinct style of a workbook gives the same file.
+    align_key = None if align is None else (align.horizontal, align.vertical, align.wrap_text)
+    fill_key = None if fill is None else (fill.fill_type, getattr(fill.fgColor, "rgb", None))
+    key = (fmt, editable, bold, fill_key, align_key)
+    wb = cell.parent.parent
+    cache = wb.__dict__.setdefault("_kpi_body_styles", {})
+    style = cache.get(key)
+    if style is not None:
+        cell._style = copy(style)
+        return cell
+    _style_body(cell, fmt, editable=editable, bold=bold, fill=fill, align=align)
+    cache[key] = copy(cell._style)
+    return cell
+
+
+def _style_body(cell, fmt, *, editable, bold, fill, align):
     cell.font = BOLD_FONT if bold else BODY_FONT
     cell.border = BORDER
     if fmt:
@@ -174,6 +200,24 @@ def body(cell, fmt: str | None = None, *, editable: bool = False, bold: bool = F
         cell.fill = FORMULA_FILL
     cell.alignment = align or Alignment(horizontal="center", vertical="center")
     return cell
+
+
+def fit_header(ws, row: int) -> None:
+    """Make the header row tall enough for its longest wrapped label (English labels are long).
+
+    Roughly: a bold 10-point line holds (column width − 1) characters, and takes 13 points.
+    """
+    lines = 2
+    for cell in ws[row]:
+        if cell.value is None:
+            continue
+        width = ws.column_dimensions[get_column_letter(cell.column)].width or 9
+        per_line = max(4.0, width - 1)
+        need = 0
+        for word_line in str(cell.value).split("\n"):
+            need += max(1, -(-int(text_width(word_line) * 1.1) // int(per_line)))
+        lines = max(lines, need)
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 13 * lines + 6)
 
 
 def widths(ws, sizes: dict[int, float]) -> None:

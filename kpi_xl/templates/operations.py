@@ -45,11 +45,11 @@ PARAMS = (
     Param("base_roi", "基准 ROI（1:X 中的 X）", "Base ROI (X in 1:X)", 5, "0.0",
           ("基准ROI", "Base_ROI")),
     Param("bonus_each", "每项加分", "Points per bonus item", 5, "0", ("每项加分", "Bonus_Each")),
-    Param("roi_mark", "ROI 加分线（基准的倍数）", "ROI bonus above (× base)", 1.2, L.PERCENT0,
+    Param("roi_mark", "ROI 加分线（基准的倍数）", "ROI bonus from (× base)", 1.2, L.PERCENT0,
           ("ROI加分线", "ROI_Bonus_Above")),
-    Param("sales_mark", "销售加分线（目标的倍数）", "Sales bonus above (× target)", 1.2, L.PERCENT0,
+    Param("sales_mark", "销售加分线（目标的倍数）", "Sales bonus from (× target)", 1.2, L.PERCENT0,
           ("销售加分线", "Sales_Bonus_Above")),
-    Param("team_mark", "团队进度加分线", "Team work bonus above", 1.0, L.PERCENT0,
+    Param("team_mark", "团队进度加分线", "Team work bonus from", 1.0, L.PERCENT0,
           ("团队加分线", "Team_Bonus_Above")),
     Param("bonus", "月度奖金（元）", "Monthly bonus", 2000, L.COUNT, ("月度奖金", "Monthly_Bonus")),
     Param("full_at", "全额分数线", "Full bonus from score", 90, "0", ("全额分数线", "Full_Bonus_At"),
@@ -97,15 +97,16 @@ class OperationsTemplate(ScoredTemplate):
         "is the team average.")
     inputs = (
         Column("agent", "运营", "Staff", "text", ("姓名", "name", "agent", "客服"), width=12),
-        Column("ad_spend", "推广花费", "Ad spend", "number", ("推广费用", "ad cost"),
+        Column("ad_spend", "推广花费", "Ad spend", "number", ("推广费用", "ad cost"), divides=True,
                number_format=L.MONEY, width=12),
         Column("ad_sales", "推广成交额", "Ad sales", "number", ("推广销售额",),
                number_format=L.MONEY, width=12),
         Column("sales", "月销售额", "Sales", "number", ("销售额",), number_format=L.MONEY, width=12),
-        Column("target", "销售目标", "Sales target", "number", ("目标销售额",),
+        Column("target", "销售目标", "Sales target", "number", ("目标销售额",), divides=True,
                number_format=L.MONEY, width=12),
-        Column("plan_done", "计划完成率", "Plan carried out", "percent", ("计划执行率",)),
-        Column("team_progress", "团队工作进度", "Team progress", "percent", ("团队进度",)),
+        Column("plan_done", "计划完成率", "Plan carried out", "percent", ("计划执行率",), upper=None),
+        Column("team_progress", "团队工作进度", "Team progress", "percent", ("团队进度",),
+               upper=None),
         Column("cooperation", "配合(0-5)", "Cooperation (0-5)", "number", ("配合", "cooperation")),
         Column("discipline", "纪律(0-5)", "Discipline (0-5)", "number", ("纪律", "discipline")),
         Column("campaigns", "活动被采纳次数", "Campaigns adopted", "int", ("采纳次数",),
@@ -144,10 +145,12 @@ class OperationsTemplate(ScoredTemplate):
         first, last = "B", chr(ord("A") + len(self.kpis))
 
         def bonus_points(c, r):
-            auto = (f"({c.d('roi_vs_base', r)}>{p('roi_mark')})"
-                    f"+({c.d('completion', r)}>{p('sales_mark')})"
-                    f"+({c.d('plan_done', r)}>=1)"
-                    f"+({c.d('team_progress', r)}>{p('team_mark')})")
+            # 以上 is "at least", as in the bands: exactly 120 % earns the +5.  Ratios are
+            # rounded first so that 6 ÷ 5 landing a hair under 1.2 does not withhold it.
+            auto = (f"(ROUND({c.d('roi_vs_base', r)},9)>={p('roi_mark')})"
+                    f"+(ROUND({c.d('completion', r)},9)>={p('sales_mark')})"
+                    f"+(ROUND({c.d('plan_done', r)},9)>=1)"
+                    f"+(ROUND({c.d('team_progress', r)},9)>={p('team_mark')})")
             return (f"=({c.d('campaigns', r)}+{c.d('new_items', r)}+{auto})*{p('bonus_each')}")
 
         return [

@@ -14,6 +14,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from ..fileio import give_final_mode
+
 #: The moment every template claims to have been created and modified.
 FIXED_STAMP = _dt.datetime(2025, 1, 1, 0, 0, 0)
 _ZIP_STAMP = (2025, 1, 1, 0, 0, 0)
@@ -51,6 +53,7 @@ def compute_cached_values(path) -> bool:
     os.close(fd)
     try:
         recalc_file(str(path), tmp)
+        give_final_mode(tmp, path)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -76,6 +79,7 @@ def normalise_package(path) -> None:
                 fixed.compress_type = zipfile.ZIP_DEFLATED
                 fixed.external_attr = 0o600 << 16
                 dst.writestr(fixed, data)
+        give_final_mode(tmp, path)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -64,14 +64,17 @@ class PayTemplate(ScoredTemplate):
     results_sheet = ("工资表", "Pay sheet")
     scheme_title = ("客服薪酬方案", "Customer-service pay scheme")
     scheme_note = (
-        "工资 = 底薪 + 提成 + 绩效奖金。底薪：满 3 个月起每 3 个月加 100 元，当月得分最高者另加 100 元。"
-        "提成按阶梯计算，仅当销售额达到门槛、转化率和客单价不低于团队平均、差评率低于团队平均时发放。"
-        "绩效奖金三选一：1 按得分档位发固定金额；2 得分 × 系数；3 按得分档位确定提成倍率（可超过 100%）。",
+        "工资 = 底薪 + 提成 + 绩效奖金。底薪：满 3 个月起每 3 个月加 100 元，当月销售额最高者另加 100 元"
+        "（并列均得）。提成按阶梯计算，仅当销售额达到门槛、转化率和客单价不低于团队平均、中差评率低于团队"
+        "平均（无中差评者视为满足）时发放。绩效奖金三选一：1 按得分档位发固定金额；2 得分 × 系数；"
+        "3 提成 × 得分档位倍率（可超过 100%，代替提成计入工资）。",
         "Pay = base + commission + performance bonus. Base: +100 every 3 months from the third "
-        "month; the month's best score earns another 100. Commission is tiered and paid only when "
-        "sales reach the floor, conversion and AOV are at least the team average and the "
-        "bad-review rate is below it. Performance bonus, one rule of three: 1 score bands → fixed "
-        "amounts; 2 score × coefficient; 3 score bands → a commission multiplier (may exceed 100 %).")
+        "month; the month's best sales earn another 100 (shared by equal best). Commission is "
+        "tiered and paid only when sales reach the floor, conversion and AOV are at least the "
+        "team average and the bad/neutral-review rate is below it (none at all always meets it). "
+        "Performance bonus, one rule of three: 1 score bands → fixed amounts; 2 score × "
+        "coefficient; 3 commission × a multiplier by score band (may exceed 100 %; it replaces "
+        "the commission in pay).")
     results_title = ("客服月度工资表", "Monthly pay sheet")
     results_note = (
         "得分来自当月考核表；团队平均见客服数据表最后一行。三种绩效奖金都列出，按方案选定的方式计入工资。",
@@ -84,10 +87,13 @@ class PayTemplate(ScoredTemplate):
         Column("score", "考核得分", "Appraisal score", "score", ("得分", "总分", "score"),
                number_format="0.0"),
         Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY, width=12),
-        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询人数",)),
-        Column("buyers", "成交人数", "Buyers", "int", ("付款人数",)),
+        Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",)),
+        Column("buyers", "成交人数", "Buyers", "int", ("付款人数",), at_most="inquiries"),
         Column("reviews", "评价数", "Reviews", "int", ("评价人数",)),
-        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评",)),
+        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评",), at_most="reviews"),
+        # The seed's bad-review rate is 差评/中评率: neutral reviews count against it too.
+        Column("neutral_reviews", "中评数", "Neutral reviews", "int", ("中评",), required=False,
+               at_most="reviews"),
     )
     params = (
         *L.SHOP_MONTH,
@@ -95,7 +101,10 @@ class PayTemplate(ScoredTemplate):
     computed = (
         Computed("conversion", "询单转化率", "Conversion", L.PERCENT, rate("buyers", "inquiries")),
         Computed("aov", "客单价", "AOV", L.DECIMAL, rate("sales", "buyers")),
-        Computed("bad_rate", "差评率", "Bad-review rate", "0.00%", rate("bad_reviews", "reviews")),
+        Computed("bad_rate", "中差评率", "Bad/neutral rate", "0.00%",
+                 lambda ctx, r: f"=KPI_RATE(SUM({ctx.data_cols['bad_reviews']}{r}:"
+                                f"{ctx.data_cols['neutral_reviews']}{r}),"
+                                f"{ctx.data_cols['reviews']}{r})"),
     )
 
     def sample_rows(self):
@@ -135,17 +144,23 @@ class PayTemplate(ScoredTemplate):
         yes, no = t("是", "yes"), t("否", "no")
 
         def conditions(c, r):
+            # "Below the team average" cannot hold for anyone in a month without bad reviews
+            # (0 < 0); an agent with none has met it, whatever the team did.
             return (f'=IF(AND({c.d("sales", r)}>={p("floor")},{c.d("conversion", r)}>='
                     f'{c.davg("conversion")},{c.d("aov", r)}>={c.davg("aov")},'
-                    f'{c.d("bad_rate", r)}<{c.davg("bad_rate")}),"{yes}","{no}")')
+                    f'OR({c.d("bad_rate", r)}=0,{c.d("bad_rate", r)}<{c.davg("bad_rate")})),'
+                    f'"{yes}","{no}")')
 
         cols = [
             Computed("total", "总分", "Total", "0.0", lambda c, r: f"={c.d('score', r)}"),
             Computed("base", "底薪", "Base", L.COUNT,
                      lambda c, r: f"=KPI_TENURE_BASE({c.d('tenure_months', r)},{p('base')},"
                                   f"{p('step')},{p('every')},{p('after')})"),
+            # The month's top performer is the best seller (the seed's rule); equal best
+            # sales share the award.
             Computed("top", "最佳奖励", "Top award", L.COUNT,
-                     lambda c, r: f"=IF({c.r('total', r)}=MAX({c.rcol('total')}),"
+                     lambda c, r: f"=IF(AND(N({c.d('sales', r)})>0,"
+                                  f"{c.d('sales', r)}=MAX({c.dcol('sales')})),"
                                   f"{p('top_award')},0)"),
             Computed("commission_calc", "应计提成", "Commission earned", L.MONEY,
                      lambda c, r: f"=KPI_COMMISSION({c.d('sales', r)},{n('tiers')},{p('mode')})",
@@ -160,13 +175,15 @@ class PayTemplate(ScoredTemplate):
                      lambda c, r: f"={c.r('total', r)}*{p('k')}"),
             Computed("multiplier", "方式3 提成倍率", "Rule 3 multiplier", "0%",
                      lambda c, r: f'=KPI_BAND({c.r("total", r)},{n("multiplier")},"left")'),
-            Computed("bonus_mult", "方式3 奖金", "Rule 3 bonus", L.MONEY,
-                     lambda c, r: f"={c.r('commission', r)}*({c.r('multiplier', r)}-1)"),
+            # Rule 3 replaces the commission by commission × multiplier (never negative).
+            Computed("bonus_mult", "方式3 倍率提成", "Rule 3 commission", L.MONEY,
+                     lambda c, r: f"={c.r('commission', r)}*{c.r('multiplier', r)}"),
             Computed("performance", "绩效奖金", "Performance bonus", L.MONEY,
                      lambda c, r: f"=CHOOSE({p('method')},{c.r('bonus_tier', r)},"
                                   f"{c.r('bonus_coef', r)},{c.r('bonus_mult', r)})", width=11),
             Computed("pay", "应发工资", "Pay", L.MONEY,
-                     lambda c, r: f"={c.r('base', r)}+{c.r('top', r)}+{c.r('commission', r)}"
+                     lambda c, r: f"={c.r('base', r)}+{c.r('top', r)}"
+                                  f"+IF({p('method')}=3,0,{c.r('commission', r)})"
                                   f"+{c.r('performance', r)}", width=12),
             Computed("pay_rank", "工资排名", "Pay rank", "0",
                      lambda c, r: rank_formula(c.r('pay', r), c.rcol('pay'))),
@@ -176,8 +193,12 @@ class PayTemplate(ScoredTemplate):
         parts = [("base", "底薪", "Base"), ("top", "最佳奖励", "Top award"),
                  ("commission", "提成", "Commission"), ("performance", "绩效奖金", "Performance")]
         for key, zh, en in parts:
-            cols.append(Computed(f"part_{key}", zh, en, L.COUNT,
-                                 lambda c, r, k=key: f"={c.r(k, r)}", width=10))
+            if key == "commission":  # under rule 3 the commission is inside the bonus
+                formula = (lambda c, r, k=key:  # noqa: E731
+                           f"=IF({p('method')}=3,0,{c.r(k, r)})")
+            else:
+                formula = lambda c, r, k=key: f"={c.r(k, r)}"  # noqa: E731
+            cols.append(Computed(f"part_{key}", zh, en, L.COUNT, formula, width=10))
         L.title(ws, t(*self.results_title), t(*self.results_note), span=14)
         self.results_table(wb, ws, t, ctx, cols)
         pay = ctx.rcol("pay").replace("$", "")
@@ -196,4 +217,5 @@ class PayTemplate(ScoredTemplate):
         ws.merge_cells(f"{first}3:{last}3")
         self.ranking_and_charts(ws, t, ctx, "pay", [f"part_{k}" for k, *_ in parts],
                                 t("应发工资", "Pay"), axis_max=None,
-                                parts_axis=("金额（元）", "Amount"), total_fmt=L.COUNT)
+                                parts_axis=("金额（元）", "Amount"), total_fmt=L.COUNT,
+                                parts_title=self.parts_title)

@@ -34,7 +34,9 @@ def sample_pipeline(folder, *, n_shops: int = 3, n_months: int = 3, n_agents: in
     data = write_sample_data(folder / "agents.csv", n_shops=n_shops, n_months=n_months,
                              n_agents=n_agents, template=template, lang=lang, seed=seed)
     by = "店铺,月份" if lang == "zh" else "Shop,Month"
-    report = fill_template(tpl, data, folder / "workbooks", by=by, jobs=jobs, progress=progress)
+    # The folder is the pipeline's own: a second run replaces what the first one wrote.
+    report = fill_template(tpl, data, folder / "workbooks", by=by, jobs=jobs, progress=progress,
+                           overwrite=True)
     if not report.cached or not report.written:
         return PipelineResult(tpl, data, report, None, None)
     df = collect(report.written, progress=progress)

@@ -79,6 +79,99 @@ def write_sample_data(path, **kwargs) -> Path:
     return path
 
 
+def write_month_export(path, n_shops: int = 50, n_months: int = 12, n_agents: int = 20, *,
+                       lang: str = "zh", seed: int = 2025) -> dict:
+    """An everyday platform export of the composite model's data, with the mistakes real
+    exports carry, as an .xlsx file; returns what was planted, for checking the reports.
+
+    Planted: a first sheet of notes and two title rows above the headers; columns the
+    scheme does not use (备注, and 咨询人数, which is not 询单人数); months spelled four ways
+    and as Excel dates within one shop and month; a 合计 row and a blank row after every
+    shop's month; buyers above inquiries, paid orders above orders and returns above deals
+    (one agent each); an agent listed twice; two shops whose names differ only by a space
+    and an underscore; an agent name that is a formula.
+    """
+    import datetime as dt
+    from openpyxl import Workbook
+    if n_shops < 4 or n_months < 2 or n_agents < 3:
+        raise TemplateError("The month export needs at least 4 shops, 2 months and 3 agents "
+                            "to hold every planted mistake.")
+    t = Labels(lang)
+    df = generate_sample_data(n_shops, n_months, n_agents, lang=lang, seed=seed)
+    cols = list(df.columns)
+    shop_c, month_c, agent_c = cols[0], cols[1], cols[3]
+    col = {key: t(zh, en) for key, zh, en in (
+        ("inquiries", "询单人数", "Inquiries"), ("buyers", "成交人数", "Buyers"),
+        ("orders", "下单笔数", "Orders"), ("paid", "付款笔数", "Paid orders"),
+        ("returns", "退货量", "Returns"), ("deals", "成交笔数", "Deals"))}
+    shops = sorted(df[shop_c].unique())
+    months = sorted(df[month_c].unique())
+    twins = {shops[2]: "天猫 旗舰店", shops[3]: "天猫_旗舰店"}
+    planted = {"impossible": [], "duplicate": None, "formula": None, "twins": list(twins.values()),
+               "groups": n_shops * n_months, "skipped": set(), "clean": df.copy()}
+    df[shop_c] = df[shop_c].map(lambda s: twins.get(s, s))
+    planted["clean"][shop_c] = df[shop_c]
+
+    def where(shop, month, k):
+        return df.index[(df[shop_c] == shop) & (df[month_c] == month)][k]
+
+    s0, s1 = twins.get(shops[0], shops[0]), twins.get(shops[1], shops[1])
+    i = where(s0, months[0], 0)
+    df.loc[i, col["buyers"]] = int(df.loc[i, col["inquiries"]]) + 5
+    planted["impossible"].append((col["buyers"], col["inquiries"]))
+    i = where(s1, months[1], 1)
+    df.loc[i, col["paid"]] = int(df.loc[i, col["orders"]]) + 3
+    planted["impossible"].append((col["paid"], col["orders"]))
+    i = where(s1, months[1], 2)
+    df.loc[i, col["returns"]] = int(df.loc[i, col["deals"]]) + 1
+    planted["impossible"].append((col["returns"], col["deals"]))
+    planted["skipped"] |= {(s0, months[0]), (s1, months[1])}
+    s2 = twins[shops[2]]
+    dup = df.loc[[where(s2, months[0], 1)]]
+    planted["duplicate"] = (s2, months[0], dup.iloc[0][agent_c])
+    planted["skipped"].add((s2, months[0]))
+    s3 = twins[shops[3]]
+    i = where(s3, months[1], 2)
+    formula = '=HYPERLINK("http://example.com/x","' + t("点我", "click") + '")'
+    df.loc[i, agent_c] = formula
+    planted["clean"].loc[i, agent_c] = formula
+    planted["formula"] = formula
+
+    wb = Workbook()
+    notes = wb.active
+    notes.title = t("说明", "Notes")
+    notes["A1"] = t("客服绩效导出；数据在下一张表。", "Agent performance export; the data is on the next sheet.")
+    ws = wb.create_sheet(t("客服绩效", "Performance"))
+    ws.append([t("客服绩效明细", "Agent performance details")])
+    ws.append([t("导出时间：", "Exported: ") + "2026-01-05 09:00"])
+    extra = [t("备注", "Remarks"), "咨询人数"]
+    ws.append(cols + extra)
+    spellings = [lambda y, m: f"{y}-{m:02d}", lambda y, m: f"{y}/{m}/1",
+                 lambda y, m: f"{y}年{m}月", lambda y, m: dt.datetime(y, m, 1)]
+    for (shop, month), g in df.groupby([shop_c, month_c], sort=False):
+        rows = list(g.itertuples(index=False))
+        if (shop, month) == (s2, months[0]):
+            rows.append(tuple(dup.iloc[0]))
+        year, mon = int(month[:4]), int(month[5:7])
+        for k, rec in enumerate(rows):
+            rec = list(rec)
+            rec[1] = spellings[k % len(spellings)](year, mon)
+            ws.append(rec + ["", int(rec[cols.index(col["inquiries"])]) * 3])
+        total = [shop, rows[0][1], None, t("合计", "Total")] + [
+            sum(r[j] for r in rows) if isinstance(rows[0][j], (int, float)) else None
+            for j in range(4, len(cols))]
+        ws.append(total + ["", None])
+        ws.append([])
+    for row in ws.iter_rows(min_row=4):
+        for c in row:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                c.data_type = "s"  # the export holds the text, as platforms write it
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return planted
+
+
 class _Composite:
     """Agent figures for the composite customer-service model."""
 
@@ -119,4 +212,4 @@ class _Composite:
 
 _MAKERS = {"cs_composite": _Composite}
 
-__all__ = ["generate_sample_data", "write_sample_data"]
+__all__ = ["generate_sample_data", "write_sample_data", "write_month_export"]

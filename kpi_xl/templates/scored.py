@@ -122,8 +122,15 @@ class ScoredTemplate(Template):
         ws.cell(top, 1, t(*self.parameters_title)).font = L.SECTION_FONT
         for i, p in enumerate(self.parameters):
             r = top + 1 + i
-            ws.cell(r, 1, t(p.zh, p.en)).font = L.BODY_FONT
+            label = ws.cell(r, 1, t(p.zh, p.en))
+            label.font = L.BODY_FONT
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            # English labels run longer than the two columns they own; wrap, never cut.
+            room = sum(ws.column_dimensions[c].width or 9 for c in "AB") - 1
+            lines = -(-int(L.text_width(label.value) * 1.1) // int(room))
+            if lines > 1:
+                label.alignment = Alignment(wrap_text=True, vertical="center")
+                ws.row_dimensions[r].height = 13 * lines + 4
             cell = L.body(ws.cell(r, 3, p.value), p.fmt, editable=True)
             if p.kind.startswith("list:"):
                 dv = DataValidation(type="list", formula1=f'"{p.kind[5:]}"', allow_blank=False)
@@ -218,7 +225,7 @@ class ScoredTemplate(Template):
             col = ctx.result_cols["pts_" + k.key]
             L.colour_scale(ws, f"{col}{FIRST_ROW}:{col}{ctx.last}")
         self.ranking_and_charts(ws, t, ctx, "total", [p.key for p in parts], t("总分", "Total"),
-                                self.axis_max, self.parts_axis)
+                                self.axis_max, self.parts_axis, self.parts_title)
 
     parts_axis = ("加权得分", "Weighted points")
 

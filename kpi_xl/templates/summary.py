@@ -27,6 +27,20 @@ _BY_HEADER = {label: key for key, pair in STANDARD.items() for label in pair}
 _BY_HEADER.update({"运营": "agent", "Staff": "agent"})
 
 
+#: Defined names of the year-end rule's figures (threshold, run, total) in the schemes.
+YEAR_RULE_NAMES = {"threshold": ("不合格线", "Fail_Below"),
+                   "max_run": ("连续不合格月数", "Max_Failed_Run"),
+                   "max_total": ("累计不合格月数", "Max_Failed_Total")}
+
+
+def _month_key(month) -> str:
+    """The one key of a month however the workbook holds it (text, date)."""
+    if month in (None, ""):
+        return ""
+    from .fill import normalise_month
+    return normalise_month(month) or str(month)
+
+
 def _named_cell(wb, name: str):
     dn = wb.defined_names.get(name)
     if dn is None:
@@ -65,13 +79,17 @@ def read_results(path, notes: list | None = None):
     header = [c.value for c in cells[0]]
     keys = [_BY_HEADER.get(h, h) for h in header]
     params = {p.key: _named_cell(wb, p.defined_name(t)) for p in spec.params}
+    # The year-end rule as this workbook's scheme states it (appraisal_100 has one).
+    rule = {key: _named_cell(wb, t(*names)) for key, names in YEAR_RULE_NAMES.items()}
     shop = params.get("shop")
     month = params.get("month")
     rows = []
     uncached = 0
     for line in cells[1:]:
         values = dict(zip(keys, (c.value for c in line)))
-        if all(v is None for v in values.values()):
+        if all(v in ("", None) for v in values.values()):
+            # Never computed — or a spare row nobody has typed an agent into; which one is
+            # told by the other rows.
             uncached += 1
             continue
         total = values.get("total")
@@ -81,9 +99,11 @@ def read_results(path, notes: list | None = None):
                          f"— see the check cells on the scheme sheet.")
         rows.append({"file": path.name, "template": spec.name,
                      "shop": str(shop) if shop not in (None, "") else path.stem,
-                     "month": str(month) if month not in (None, "") else "",
-                     **values})
-    if uncached:
+                     "month": _month_key(month),
+                     **values,
+                     **{f"rule_{k}": v for k, v in rule.items()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool)}})
+    if uncached and not rows:
         raise SummaryError([
             f"{path} has no cached values on sheet {sheet!r} ({uncached} row(s) empty): it has "
             f"not been recalculated since it was written; run `kpi-xl recalc {path}` first."])
@@ -135,28 +155,74 @@ def ranking(df):
     out["cv"] = [coefficient_of_variation([[v] for v in grp.dropna().tolist()])
                  if grp.notna().sum() > 0 else None
                  for _, grp in g]
-    out["place"] = out["mean"].rank(ascending=False, method="min").astype(int)
+    # An agent with no total in any month has no place (and must not crash the summary).
+    out["place"] = out["mean"].rank(ascending=False, method="min").astype("Int64")
     return out.sort_values(["place", "shop", "agent"]).reset_index(drop=True)
 
 
 def trend(df):
-    """Agents × months table of totals, with mean, volatility and year-end eligibility."""
+    """Agents × months table of totals, with mean, volatility and year-end eligibility.
+
+    Eligibility is decided per calendar year, with every month of the year that has a
+    row counted: a month whose total is an error leaves that year undecided, and a
+    year not yet complete can be lost but not yet won.  The threshold and counts are
+    the workbooks' own where their scheme states them.
+    """
     from ..core import coefficient_of_variation, year_end_eligible
     table = df.pivot_table(index=["shop", "agent"], columns="month", values="total",
-                           aggfunc="first", sort=True)
+                           aggfunc="first", sort=True, dropna=False)
+    present = df.pivot_table(index=["shop", "agent"], columns="month", values="file",
+                             aggfunc="count", sort=True, fill_value=0)
+    present = present.reindex(index=table.index, columns=table.columns, fill_value=0)
+    rules = _rules(df)
     months = list(table.columns)
     mean, cv, eligible = [], [], []
-    for _, row in table.iterrows():
+    for idx, row in table.iterrows():
         values = [v for v in row.tolist() if v is not None and not math.isnan(v)]
         mean.append(sum(values) / len(values) if values else None)
-        cv.append(coefficient_of_variation([[v] for v in values]) if values else None)
-        eligible.append(year_end_eligible([[v] for v in values]) if values else None)
+        cv.append(coefficient_of_variation([[v] for v in values]) if len(values) > 1 else None)
+        years: dict[str, list] = {}
+        for m, v in zip(months, row.tolist()):
+            if present.loc[idx, m]:
+                years.setdefault(str(m)[:4], []).append((m, v))
+        verdicts = []
+        rule = rules.get(idx, {})
+        for year, items in sorted(years.items()):
+            missing = [str(m) for m, v in items if v is None or math.isnan(v)]
+            scores = [[v] for m, v in items if not (v is None or math.isnan(v))]
+            ok = year_end_eligible(scores, rule.get("threshold"), rule.get("max_run"),
+                                   rule.get("max_total")) if scores else None
+            if ok is False:
+                verdicts.append((year, False, ""))
+            elif missing:
+                verdicts.append((year, None, "no total in " + ", ".join(missing)))
+            elif len(items) < 12:
+                verdicts.append((year, None, f"{len(items)} of 12 months"))
+            else:
+                verdicts.append((year, True, ""))
+        eligible.append(verdicts)
     table = table.reset_index()
     table.columns.name = None
     table["mean"] = mean
     table["cv"] = cv
     table["year_end"] = eligible
     return table, months
+
+
+def _rules(df) -> dict:
+    """(shop, agent) → the year-end rule its workbooks state (the first one found)."""
+    cols = [c for c in df.columns if c.startswith("rule_")]
+    out = {}
+    if not cols:
+        return out
+    for rec in df[["shop", "agent"] + cols].itertuples(index=False):
+        key = (rec[0], rec[1])
+        if key in out:
+            continue
+        rule = {c[5:]: v for c, v in zip(cols, rec[2:])
+                if v is not None and not (isinstance(v, float) and math.isnan(v))}
+        out[key] = rule
+    return out
 
 
 def cross_shop_rank(df):
@@ -204,12 +270,10 @@ def write_summary(df, path, lang: str = "zh") -> Path:
     ws3 = wb.create_sheet(t("月度趋势", "Trend"))
     heads3 = [t("店铺", "Shop"), t("客服", "Agent")] + [str(m) for m in months] + [
         t("平均", "Mean"), t("变异系数", "Volatility (CV)"), t("年终奖资格", "Year-end eligible")]
-    yes, no = t("是", "yes"), t("否", "no")
     rows3 = []
     for rec in tr.itertuples(index=False):
         rec = list(rec)
-        flag = rec[-1]
-        rec[-1] = "" if flag is None else (yes if flag else no)
+        rec[-1] = year_end_text(rec[-1], t)
         rows3.append([None if isinstance(v, float) and math.isnan(v) else v for v in rec])
     fmts3 = [None, None] + [L.SCORE] * len(months) + [L.SCORE, L.PERCENT, None]
     _table(ws3, t, t("各客服月度总分趋势", "Monthly total per agent"), heads3, rows3, fmts3)
@@ -224,6 +288,20 @@ def write_summary(df, path, lang: str = "zh") -> Path:
     from .package import save_workbook
     save_workbook(wb, path, recalc=False)
     return path
+
+
+def year_end_text(verdicts, t) -> str:
+    """'2025: yes; 2026: pending (5 of 12 months)' in the summary's language."""
+    parts = []
+    for year, ok, why in verdicts:
+        if ok is True:
+            word = t("是", "yes")
+        elif ok is False:
+            word = t("否", "no")
+        else:
+            word = t("待定", "pending") + (f" ({why})" if why else "")
+        parts.append(f"{year}: {word}")
+    return "; ".join(parts)
 
 
 def _table(ws, t, title_text, heads, rows, fmts):

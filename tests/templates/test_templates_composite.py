@@ -131,6 +131,31 @@ def test_recalculated_template_shows_the_worked_example(built, lang, res, scheme
 @needs_engine
 def test_recalculated_ranking_block_lists_agents_best_first(built):
     v = values(built("cs_composite", "zh"), "考核结果")
-    # Ties (A and C on 77.5) keep sheet order; B is last.
-    assert [v["B12"], v["B13"], v["B14"]] == ["A", "C", "B"]
-    assert [v["C12"], v["C13"], v["C14"]] == pytest.approx([77.5, 77.5, 74])
+    # Ties (A and C on 77.5) keep sheet order; B is last; the places of the three spare
+    # rows stay blank.
+    assert [v["B15"], v["B16"], v["B17"]] == ["A", "C", "B"]
+    assert [v["C15"], v["C16"], v["C17"]] == pytest.approx([77.5, 77.5, 74])
+    assert [v.get(f"B{r}") for r in (18, 19, 20)] == [None] * 3
+    assert v["A20"] == 6
+
+
+@needs_engine
+def test_an_agent_typed_into_a_spare_row_is_scored_and_ranked(tmp_path):
+    """The shipped template has three empty agent rows below A, B, C.  D typed into the
+    first with A's figures scores A's 77.5 and ranks after A and C (ties keep sheet order)."""
+    from openpyxl import load_workbook
+    from kpi_xl.templates import TEMPLATE_DIR
+    from kpi_xl.templates.package import compute_cached_values
+    wb = load_workbook(TEMPLATE_DIR / "zh" / "cs_composite.xlsx")
+    ws = wb["客服数据"]
+    assert ws["A8"].value is None and ws["A11"].value == "团队平均"
+    for col in "BCDEFGHIJ":
+        ws[f"{col}8"] = ws[f"{col}5"].value
+    ws["A8"] = "D"
+    path = tmp_path / "four.xlsx"
+    wb.save(path)
+    compute_cached_values(path)
+    v = values(path, "考核结果")
+    assert v["A8"] == "D" and v["H8"] == pytest.approx(77.5) and v["I8"] == 1
+    assert [v["B15"], v["B16"], v["B17"], v["B18"]] == ["A", "C", "D", "B"]
+    assert v.get("A9") is None and v.get("H9") is None  # the next spare row stays blank

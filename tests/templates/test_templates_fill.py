@@ -120,16 +120,26 @@ def test_bad_values_and_duplicates_are_reported_by_row_and_column(tmp_path, temp
     assert ws["B6"].value is None and ws["C6"].value == 582
 
 
-def test_unknown_and_missing_columns_stop_before_anything_is_written(tmp_path, template):
+def test_missing_columns_stop_before_anything_is_written(tmp_path, template):
     header = ZH[:-1] + ["备注"]  # 成交笔数 missing, an unknown 备注
     data = write_csv(tmp_path / "agents.csv", [r[:-1] + ["x"] for r in ROWS], header=header)
     with pytest.raises(DataError) as err:
         fill_template(template, data, tmp_path / "out", by="shop,month", progress=False,
                       recalc=False)
     text = str(err.value)
-    assert "agents.csv: column '备注' is not an input of template cs_composite" in text
     assert "agents.csv: the column 成交笔数 (Deals) is missing" in text
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_unknown_columns_are_ignored_with_one_note(tmp_path, template):
+    # An everyday export carries columns the scheme does not use (备注, 接待人数 …).
+    header = ZH + ["备注", "接待人数"]
+    data = write_csv(tmp_path / "agents.csv", [r + ["ok", 5] for r in ROWS], header=header)
+    report = fill_template(template, data, tmp_path / "out", by="shop,month", progress=False,
+                           recalc=False)
+    assert report.problems == [] and len(report.written) == 2
+    assert report.notes == ["agents.csv: column(s) '备注', '接待人数' are not inputs of template "
+                            "cs_composite and were ignored."]
 
 
 def test_group_figure_that_differs_within_a_group(tmp_path, template):
@@ -164,7 +174,7 @@ def test_parse_value_rejects():
 
 @pytest.mark.parametrize("raw,month", [("2025-01", "2025-01"), ("2025/3", "2025-03"),
                                        ("202511", "2025-11"), ("2025-02-01 00:00:00", "2025-02"),
-                                       ("2025年4月", "2025-04"), ("Q1", "Q1")])
+                                       ("2025年4月", "2025-04"), ("Q1", None)])
 def test_normalise_month(raw, month):
     assert normalise_month(raw) == month
 

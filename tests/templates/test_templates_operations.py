@@ -2,7 +2,8 @@
 
 By hand: A — ROI 62,000 ÷ 10,000 = 6.2, ÷ 5 = 124 % → 20; sales 130 % → 30; plan 100 % → 20;
 team 105 % → 20; cooperation 5, discipline 5 → 100 base; bonus: 1 campaign + new items +
-ROI > 120 % + sales > 120 % + plan 100 % + team > 100 % = 6 × 5 = 30 → 130.
+ROI ≥ 120 % + sales ≥ 120 % + plan 100 % + team ≥ 100 % = 6 × 5 = 30 → 130 (以上 is "at
+least" for the bonus items as for the bands).
 B — ROI 4.75 → 95 % → 10; 92 % → 25; 85 % → 10; 95 % → 15; 4 + 5 → 69, no bonus → 69.
 C — ROI 3.5 → 70 % → 5; 65 % → 10; 70 % → 5; 60 % → 0; 3 + 4 → 27; 1 campaign → 32.
 """
@@ -31,8 +32,8 @@ def hand(spend, ad_sales, sales, target, plan, team, coop, disc, campaigns, new_
     completion = safe_rate(sales, target)
     points = [band_score(roi_vs_base, ROI), band_score(completion, SALES),
               band_score(plan, PLAN), band_score(team, TEAM), coop, disc]
-    bonus = 5 * (campaigns + new_items + (roi_vs_base > 1.2) + (completion > 1.2) + (plan >= 1)
-                 + (team > 1))
+    bonus = 5 * (campaigns + new_items + (roi_vs_base >= 1.2) + (completion >= 1.2) + (plan >= 1)
+                 + (team >= 1))
     return sum(points), sum(points) + bonus
 
 
@@ -58,3 +59,20 @@ def test_recalculated_operations_results(built, lang):
         assert v[f"H{r}"] == BASE[who] and v[f"J{r}"] == TOTAL[who]
         assert v[f"L{r}"] == pytest.approx(monthly_bonus(TOTAL[who], 2000, 90, 70))
     assert [v["K5"], v["K6"], v["K7"]] == [1, 2, 3]
+
+
+@needs_engine
+def test_exactly_120_percent_earns_the_bonus_items(tmp_path, built):
+    """ROI 60,000 ÷ 10,000 = 6 = 120 % of 1:5, sales 120 % of target, plan and team 100 %:
+    bands 20 + 30 + 20 + 20 + 5 + 5 = 100, bonus items 4 × 5 = 20 → 120."""
+    import pandas as pd
+    from kpi_xl.templates.fill import fill_template
+    pd.DataFrame([{"Staff": "E", "Ad spend": 10000, "Ad sales": 60000, "Sales": 120000,
+                   "Sales target": 100000, "Plan carried out": "100%", "Team progress": "100%",
+                   "Cooperation (0-5)": 5, "Discipline (0-5)": 5}]).to_csv(tmp_path / "d.csv",
+                                                                           index=False)
+    report = fill_template(built("taobao_ops", "en", recalc=False), tmp_path / "d.csv",
+                           tmp_path / "out", progress=False)
+    assert report.ok, report.problems + report.finding_lines()
+    v = values(report.written[0], "Results")
+    assert (v["H5"], v["I5"], v["J5"]) == (100, 20, 120)

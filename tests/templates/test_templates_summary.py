@@ -121,7 +121,7 @@ def test_fill_recalc_summary_small(tmp_path, capsys):
     code = main(["summary", str(tmp_path / "out" / "*.xlsx"), "-o", str(tmp_path / "s.xlsx"),
                  "--quiet"])
     assert code == 1  # written, with the agent in the gap reported
-    assert "is #N/A" in capsys.readouterr().err
+    assert "are #N/A" in capsys.readouterr().err
     assert load_workbook(tmp_path / "s.xlsx", read_only=True).sheetnames[0] == "All results"
 
 
@@ -142,3 +142,28 @@ def test_sample_pipeline_for_the_demo(tmp_path):
     assert len(result.report.written) == 2 and result.summary.exists()
     assert len(result.results) == 6
     assert load_workbook(result.summary, read_only=True).sheetnames == ["全部结果", "跨店排名", "月度趋势"]
+
+
+def test_year_end_is_decided_per_calendar_year_with_every_month_counted():
+    """By hand, threshold 70, 3 in a row or 4 in all disqualify (DOMAIN §3):
+    2024-11, 2024-12 fail and 2025-01 fails: three in a row across the new year, but each
+    year has its own count — 2024 has two failures of two months (pending: 2 of 12),
+    2025 has one.  2025-03 has no total (#N/A): 2025 cannot be decided."""
+    import pandas as pd
+    from kpi_xl.templates.summary import trend, year_end_text
+    from kpi_xl.templates.layout import Labels
+    months = ["2024-11", "2024-12"] + [f"2025-{m:02d}" for m in range(1, 13)]
+    totals = [60, 65, 69, 80, float("nan")] + [80] * 9
+    df = pd.DataFrame({"shop": "S", "agent": "A", "month": months, "total": totals,
+                       "file": [f"{m}.xlsx" for m in months]})
+    table, _ = trend(df)
+    text = year_end_text(table["year_end"][0], Labels("en"))
+    assert text == "2024: pending (2 of 12 months); 2025: pending (no total in 2025-03)"
+    # The workbook's own rule: two failed months in all disqualify.
+    df["rule_max_total"] = 2
+    table, _ = trend(df)
+    assert year_end_text(table["year_end"][0], Labels("en")).startswith("2024: no; 2025:")
+    # A full year without failures is eligible; one month below 70 (70 itself is not) too.
+    full = pd.DataFrame({"shop": "S", "agent": "B", "month": months[2:],
+                         "total": [70] + [85] * 11, "file": "x.xlsx"})
+    assert year_end_text(trend(full)[0]["year_end"][0], Labels("zh")) == "2025: 是"

@@ -1,0 +1,341 @@
+"""A month's run is right or says why: every CLI path of fill and summary that used to pay
+the wrong money, or lose work, without a word (issue: pay that is right or stops loudly).
+
+Each test drives the real command on real files and asserts against DOMAIN.md's worked
+example or figures worked by hand.
+"""
+from __future__ import annotations
+
+import os
+import stat
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from kpi_xl.cli import main
+from kpi_xl.templates import TEMPLATE_DIR
+from tpl_helpers import needs_engine, values
+
+EN = ["Shop", "Month", "Shop AOV", "Agent", "Inquiries", "Buyers", "Orders", "Paid orders",
+      "Sales", "First response (s)", "Avg response (s)", "Returns", "Deals"]
+# DOMAIN's agents A, B, C (shop AOV 66.3): published totals 77.5, 77 (74 by the table), 77.5.
+ABC = [
+    ["S1", "2025-10", 66.3, "A", 275, 88, 240, 228, 6884.24, 13, 21, 6, 289],
+    ["S1", "2025-10", 66.3, "B", 1455, 582, 325, 247, 44755.8, 8, 19, 23, 423],
+    ["S1", "2025-10", 66.3, "C", 800, 232, 225, 198, 19209.6, 16, 27, 0, 260],
+]
+
+
+def csv(path, rows, header=EN):
+    pd.DataFrame(rows, columns=header).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def corrected_scheme(tmp_path, weights=(0.30, 0.25, 0.20, 0.10, 0.10, 0.05)):
+    """The composite scheme with its gap, overlap and 95 % weights corrected (the user's fix)."""
+    wb = load_workbook(TEMPLATE_DIR / "en" / "cs_composite.xlsx")
+    ws = wb["Scheme"]
+    ws["B21"] = 0.32   # conversion 28 %–32 % → 60, no gap
+    ws["F21"] = 0.60   # payment 50 %–60 % → 60, no overlap
+    for cell, w in zip("BCDEFG", weights):
+        ws[f"{cell}6"] = w
+    path = tmp_path / "scheme.xlsx"
+    wb.save(path)
+    return path
+
+
+def fill(tmp_path, template, data, *extra, out="out"):
+    return main(["fill", str(template), str(data), "-o", str(tmp_path / out), "--by",
+                 "shop,month", "--quiet", *extra])
+
+
+# -- the run is right or stops loudly --------------------------------------------------------
+
+@needs_engine
+def test_clean_scheme_and_data_exit_0(tmp_path, capsys):
+    code = fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "Wrote 1 of 1 workbook(s)." in out.out
+    v = values(tmp_path / "out" / "scheme_S1_2025-10.xlsx", "Results")
+    # Points as published, with the avg-response weight raised to 10 %: A 70/100/70/90/90/80.
+    assert v["H5"] == pytest.approx(0.3 * 70 + 0.25 * 100 + 0.2 * 70 + 0.1 * 90 + 0.1 * 90
+                                    + 0.05 * 80)
+
+
+@needs_engine
+def test_weights_of_110_percent_and_a_gap_exit_1_naming_cells(tmp_path, capsys):
+    scheme = corrected_scheme(tmp_path, weights=(0.40, 0.25, 0.20, 0.10, 0.10, 0.05))
+    wb = load_workbook(scheme)
+    wb["Scheme"]["B21"] = 0.31  # the published gap back: 31 %–32 % is in no band
+    wb.save(scheme)
+    rows = [r[:] for r in ABC]
+    rows[0][5] = 87  # A: 87 / 275 = 31.6 % falls in the gap
+    code = fill(tmp_path, scheme, csv(tmp_path / "d.csv", rows))
+    out = capsys.readouterr()
+    assert code == 1
+    assert "sheet 'Scheme', cell B7: the scheme check says" in out.err
+    assert "Weights add up to 110 %, not 100 %." in out.err
+    assert "sheet 'Scheme', cell B24: the scheme check says Gap: 31 %–32 % lies in no band." in out.err
+    # A's conversion points and total are errors, named with the agent.
+    # A's conversion points, total, rank, bonus … are errors: one sentence names them all.
+    assert ("scheme_S1_2025-10.xlsx, sheet 'Results', cells B5, H5, I5, J5, L5, R5 (agent 'A') "
+            "are #N/A") in out.err
+    assert "2 scheme check(s) not OK" in out.out
+    # --force does not hide them.
+    assert fill(tmp_path, scheme, csv(tmp_path / "d.csv", rows), "--force", out="o2") == 1
+
+
+@needs_engine
+def test_summary_of_an_agent_without_total_reports_instead_of_crashing(tmp_path, capsys):
+    # The published composite scheme: A's 87/275 = 31.6 % falls in its 31 %–32 % gap.
+    rows = [r[:] for r in ABC]
+    rows[0][5] = 87
+    assert fill(tmp_path, TEMPLATE_DIR / "en" / "cs_composite.xlsx",
+                csv(tmp_path / "d.csv", rows)) == 1
+    capsys.readouterr()
+    code = main(["summary", str(tmp_path / "out"), "-o", str(tmp_path / "s.xlsx"), "--quiet"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in out.err
+    assert "(agent 'A') are #N/A" in out.err
+    assert "1 agent-month(s) without a total" in out.out
+    ranking = values(tmp_path / "s.xlsx", "Ranking")
+    # B and C (74 and 77.5) are placed; A has no place rather than a crash.
+    placed = {ranking[f"C{r}"]: ranking.get(f"A{r}") for r in range(5, 8)}
+    assert placed == {"C": 1, "B": 2, "A": None}
+
+
+# -- plausibility, one meaning per month -------------------------------------------------------
+
+def test_contradicting_counts_are_data_errors(tmp_path, capsys):
+    rows = [r[:] for r in ABC]
+    rows[0][5] = 300   # buyers 300 > inquiries 275
+    rows[1][7] = 400   # paid 400 > orders 325
+    rows[2][11] = 261  # returns 261 > deals 260
+    code = fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", rows))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert ("d.csv row 2, column 'Buyers': 300 is more than 'Inquiries' (275); buyers cannot "
+            "exceed inquiries") in err
+    assert "d.csv row 3, column 'Paid orders': 400 is more than 'Orders' (325)" in err
+    assert "d.csv row 4, column 'Returns': 261 is more than 'Deals' (260)" in err
+    assert not (tmp_path / "out" / "scheme_S1_2025-10.xlsx").exists()
+
+
+def test_consultations_do_not_stand_in_for_inquiries(tmp_path, capsys):
+    header = EN[:4] + ["咨询人数"] + EN[5:]
+    code = fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC, header))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "the column 询单人数 (Inquiries) is missing" in err
+
+
+@needs_engine
+def test_team_progress_above_100_percent_is_accepted_and_scored(tmp_path, capsys):
+    data = pd.DataFrame([{
+        "Shop": "S1", "Month": "2025-10", "Staff": "Li", "Ad spend": 1000, "Ad sales": 5500,
+        "Sales": 100000, "Sales target": 100000, "Plan carried out": "100%",
+        "Team progress": "105%", "Cooperation (0-5)": 5, "Discipline (0-5)": 5}])
+    data.to_csv(tmp_path / "ops.csv", index=False)
+    code = fill(tmp_path, TEMPLATE_DIR / "en" / "taobao_ops.xlsx", tmp_path / "ops.csv")
+    out = capsys.readouterr()
+    assert "Team progress" not in out.err
+    assert code == 0, out.err
+    ws = load_workbook(tmp_path / "out" / "taobao_ops_S1_2025-10.xlsx", data_only=True)
+    assert ws["Staff data"]["G5"].value == pytest.approx(1.05)
+
+
+def test_one_month_however_it_is_written(tmp_path, capsys):
+    rows = [r[:] for r in ABC]
+    rows[0][1], rows[1][1], rows[2][1] = "2025/10/1", "2025年10月", "2025.10"
+    data = tmp_path / "d.xlsx"
+    df = pd.DataFrame(rows, columns=EN)
+    df["Month"] = df["Month"].astype(object)
+    df.loc[len(df)] = ["S1", pd.Timestamp("2025-10-15"), 66.3, "D", 100, 40, 50, 45, 3000.0, 9,
+                       18, 1, 45]
+    df.to_excel(data, index=False)
+    assert fill(tmp_path, corrected_scheme(tmp_path), data, "--force") in (0, 1)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["scheme_S1_2025-10.xlsx"]
+    ws = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx")["Agent data"]
+    assert [ws[f"A{r}"].value for r in range(5, 9)] == ["A", "B", "C", "D"]
+    assert ws["D3"].value == "2025-10"
+
+
+# -- nothing lost ----------------------------------------------------------------------------
+
+def test_existing_outputs_are_not_overwritten_without_overwrite(tmp_path, capsys):
+    scheme, data = corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)
+    fill(tmp_path, scheme, data)
+    target = tmp_path / "out" / "scheme_S1_2025-10.xlsx"
+    target.write_bytes(b"edited by hand")
+    capsys.readouterr()
+    assert fill(tmp_path, scheme, data) == 1
+    assert "already exist" in capsys.readouterr().err
+    assert target.read_bytes() == b"edited by hand"
+    fill(tmp_path, scheme, data, "--overwrite")
+    assert target.read_bytes()[:2] == b"PK"
+
+
+def test_template_output_over_an_edited_scheme_is_refused(tmp_path, capsys):
+    mine = tmp_path / "mine.xlsx"
+    mine.write_bytes(b"my edited scheme")
+    assert main(["template", "cs_composite", "-o", str(mine)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert mine.read_bytes() == b"my edited scheme"
+    assert main(["template", "cs_composite", "-o", str(mine), "--overwrite"]) == 0
+
+
+@needs_engine
+def test_summary_onto_one_of_its_inputs_is_refused(tmp_path, capsys):
+    fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC))
+    book = tmp_path / "out" / "scheme_S1_2025-10.xlsx"
+    before = book.read_bytes()
+    assert main(["summary", str(book), "-o", str(book), "--quiet", "--overwrite"]) == 1
+    assert "one of the workbooks to summarise" in capsys.readouterr().err
+    assert book.read_bytes() == before
+
+
+def test_shops_that_collide_after_sanitising_get_their_own_files(tmp_path, capsys):
+    rows = [r[:] for r in ABC[:2]]
+    rows[0][0], rows[1][0] = "天猫 旗舰店", "天猫_旗舰店"
+    fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", rows))
+    out = capsys.readouterr()
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["scheme_天猫_旗舰店_2025-10.xlsx", "scheme_天猫_旗舰店_2025-10_2.xlsx"]
+    assert "Wrote 2 of 2" in out.out and "make the same file name" in out.err
+    shops = {load_workbook(tmp_path / "out" / n)["Agent data"]["B3"].value for n in names}
+    assert shops == {"天猫 旗舰店", "天猫_旗舰店"}
+
+
+def test_files_are_created_with_the_users_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC))
+        assert main(["template", "jd_service", "-o", str(tmp_path / "jd.xlsx")]) == 0
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "out" / "scheme_S1_2025-10.xlsx", tmp_path / "jd.xlsx"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_unwritable_output_folder_is_a_sentence(tmp_path, capsys):
+    # A folder that cannot be made (its parent is a file) fails as a read-only share does,
+    # also for a user who may write anywhere.
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    code = main(["fill", str(corrected_scheme(tmp_path)), str(csv(tmp_path / "d.csv", ABC)),
+                 "-o", str(blocker / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot be created" in err and "Traceback" not in err
+    assert main(["template", "cs_composite", "-o", str(blocker / "t.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be written" in err and "Traceback" not in err
+    assert main(["summary", str(TEMPLATE_DIR / "en" / "cs_composite.xlsx"), "-o",
+                 str(blocker / "s.xlsx"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be written" in err and "Traceback" not in err
+
+
+# -- real exports -----------------------------------------------------------------------------
+
+def test_everyday_export_title_rows_second_sheet_totals_blank_rows(tmp_path, capsys):
+    path = tmp_path / "export.xlsx"
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb.active["A1"] = "本表由系统导出"
+    ws = wb.create_sheet("客服绩效")
+    ws.append(["客服绩效明细 2025年10月"])
+    ws.append(["导出时间：2025-11-01"])
+    ws.append(EN + ["备注"])
+    for r in ABC:
+        ws.append(r + ["-"])
+    ws.append([None] * 14)
+    ws.append(["S1", "2025-10", 66.3, "合计", 2530, 902, 790, 673, 70849.64, None, None, 29, 972])
+    wb.save(path)
+    code = main(["fill", str(corrected_scheme(tmp_path)), str(path), "-o", str(tmp_path / "out"),
+                 "--by", "shop，month", "--quiet"])  # a full-width comma, as typed with an IME
+    out = capsys.readouterr()
+    assert "Wrote 1 of 1" in out.out, out.err
+    assert "the data was found on sheet '客服绩效'" in out.err
+    assert "rows 1–2 above the header row 3 were left out" in out.err
+    assert "column(s) '备注' are not inputs of template cs_composite and were ignored" in out.err
+    assert "total row(s) 8 left out" in out.err and "1 blank row(s) left out (row(s) 7)" in out.err
+    ws = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx")["Agent data"]
+    assert [ws[f"A{r}"].value for r in range(5, 8)] == ["A", "B", "C"]
+    assert ws["A8"].value == "Team average"
+    del code  # exit code depends on the engine's checks; the content is what matters here
+    assert main(["fill", str(corrected_scheme(tmp_path)), str(path), "-o",
+                 str(tmp_path / "o2"), "--sheet", "Nope", "--quiet"]) == 1
+    assert "has no sheet 'Nope'; its sheets are '说明', '客服绩效'" in capsys.readouterr().err
+
+
+def test_formula_looking_names_land_as_text(tmp_path, capsys):
+    rows = [r[:] for r in ABC]
+    rows[0][3] = "=cmd|' /C calc'!A0"
+    rows[1][3] = ' =HYPERLINK("http://x.example","click")'
+    rows[2][3] = "@SUM(1+1)"
+    rows[0][0] = rows[1][0] = rows[2][0] = "+shop\x00"
+    fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", rows))
+    err = capsys.readouterr().err
+    assert "looks like a formula and is written as text" in err
+    assert "control characters (such as NUL) were removed" in err
+    [book] = (tmp_path / "out").iterdir()
+    import zipfile
+    with zipfile.ZipFile(book) as z:
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>cmd" not in sheet and "<f>HYPERLINK" not in sheet and "<f> =HYPERLINK" not in sheet
+    ws = load_workbook(book)["Agent data"]
+    assert ws["A5"].value == "=cmd|' /C calc'!A0" and ws["A5"].data_type == "s"
+    assert ws["B3"].value == "+shop" and ws["B3"].data_type == "s"
+
+
+# -- recalc in the walk-through ---------------------------------------------------------------
+
+def test_recalc_in_place_values_only_is_refused_unless_asked(tmp_path, capsys):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes((TEMPLATE_DIR / "en" / "cs_composite.xlsx").read_bytes())
+    before = book.read_bytes()
+    assert main(["recalc", str(book), "--in-place", "--values-only", "--quiet"]) == 1
+    assert "would remove every formula from the original" in capsys.readouterr().err
+    assert book.read_bytes() == before
+    assert main(["recalc", str(book), "--in-place", "--values-only", "--discard-formulas",
+                 "--quiet"]) == 0
+    assert load_workbook(book)["Results"]["H5"].value == pytest.approx(77.5)  # a value now
+
+
+def test_recalc_does_not_blame_the_input_for_an_unwritable_output(tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    src = TEMPLATE_DIR / "en" / "cs_composite.xlsx"
+    assert main(["recalc", str(src), "-o", str(blocker / "out"), "--quiet"]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "the output" in text and "cannot be written" in text, text
+    assert "the input was not changed" in text
+
+
+@needs_engine
+def test_demo_explains_the_published_examples_findings(tmp_path, capsys, monkeypatch):
+    import kpi_xl.demo as demo
+    monkeypatch.setattr(demo, "DEMO_SHOPS", 2)
+    monkeypatch.setattr(demo, "DEMO_MONTHS", 2)
+    assert main(["demo", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "published example with its known mistakes" in out
+    assert "方案!B7: 权重合计为 95%，不是 100%。" in out
+    assert "方案!B24: 断档：31%–32% 不在任何区间内。" in out
+    assert "UNEXPECTED" not in out
+    assert main(["demo", "-o", str(tmp_path)]) == 0  # a second run replaces its own files
+
+
+def test_a_zero_denominator_is_reported_not_scored_as_zero_percent(tmp_path, capsys):
+    # 0 ÷ 0 conversion would score as 0 % (worst) and 0 ÷ 0 bad reviews as 0 % (best).
+    rows = [r[:] for r in ABC]
+    rows[2][4], rows[2][5] = 0, 0  # C: no inquiries, no buyers
+    code = fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", rows))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "d.csv row 4, column 'Inquiries': 0 leaves the rate divided by it undefined" in err
+    assert not (tmp_path / "out" / "scheme_S1_2025-10.xlsx").exists()
