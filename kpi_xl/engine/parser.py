@@ -207,7 +207,8 @@ class _Parser:
                 k2, t2 = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else (None, None)
                 if t2 is not None and t2.lstrip("$").isdigit():
                     return self.reference(t, None)
-            return ("lit", float(t) if ("." in t or "e" in t or "E" in t) else int(t))
+            # Every number in Excel is a double, literals too: 10^400 is #NUM!, not 401 digits.
+            return ("lit", float(t))
         if k == "str":
             return ("lit", t[1:-1].replace('""', '"'))
         if k == "err":
@@ -276,7 +277,7 @@ class _Parser:
             else:
                 self.take()
                 if k == "num":
-                    row.append(float(t) if ("." in t or "e" in t.lower()) else int(t))
+                    row.append(float(t))
                 elif k == "str":
                     row.append(t[1:-1].replace('""', '"'))
                 elif k == "err":

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..values import NUM, Arr, ExcelRaise, checked
+
 
 @dataclass
 class Impl:
@@ -29,12 +31,40 @@ FUNCTIONS: dict[str, Impl] = {}
 
 
 def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False):
-    """Register an implementation under one or more Excel names."""
+    """Register an implementation under one or more Excel names.
+
+    Every result is held to Excel's limits on the way out (see :func:`limited`), so no
+    implementation can hand an infinity, a 400-digit integer or a 40,000-character text to
+    the formula around it."""
     def deco(fn):
+        if not lazy:   # a lazy function returns what its branches gave, already limited
+            fn = limited(fn)
         for n in names:
             FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell)
         return fn
     return deco
+
+
+def limited(fn):
+    """``fn`` with its results passed through :func:`~..values.checked`; an arithmetic
+    overflow inside it is Excel's #NUM! (EXP(1000), 1E308*1E308 in a sum)."""
+    def limited_fn(*args):
+        try:
+            v = fn(*args)
+        except ExcelRaise as exc:
+            return exc.err
+        except OverflowError:
+            return NUM
+        t = type(v)
+        if t is float or t is int or t is str or t is Arr:
+            return checked(v)
+        return v
+    limited_fn.__name__ = fn.__name__
+    limited_fn.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    limited_fn.__doc__ = fn.__doc__
+    limited_fn.__dict__.update(fn.__dict__)   # scalar_args, intersect_arg, column
+    limited_fn.__wrapped__ = fn
+    return limited_fn
 
 
 def find_function(name):

@@ -1,6 +1,7 @@
 """Shared helpers of the function implementations: broadcasting, coercion, criteria."""
 from __future__ import annotations
 
+import math
 import re
 
 from ..values import (DIV0, ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
@@ -78,6 +79,16 @@ def elementwise(fn):
     wrapper.__doc__ = fn.__doc__
     wrapper.scalar_args = True  # each argument is one value: ranges meet implicit intersection
     return wrapper
+
+
+def xsum(xs):
+    """The exact sum of numbers (``math.fsum``), #NUM! when it is infinite or undefined:
+    infinities of both signs (from a cell Excel would never hold) or a sum past the
+    largest double."""
+    try:
+        return math.fsum(xs)
+    except (ValueError, OverflowError):
+        raise ExcelRaise(NUM) from None
 
 
 def num(v):

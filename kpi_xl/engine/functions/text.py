@@ -3,15 +3,42 @@ from __future__ import annotations
 
 import math
 
-from ..values import VALUE, Arr, ExcelRaise, XlErr, parse_number_text, to_number, to_text
+from ..values import MAX_TEXT, VALUE, Arr, ExcelRaise, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
 from .helpers import elementwise, iter_values
+
+
+# Excel counts and cuts text in UTF-16 code units: an emoji or a rare CJK character beyond
+# U+FFFF is two units, LEN("😀") is 2 and LEFT("😀",1) its first half. Positions are worked
+# on a copy of the text with such characters split into their surrogate pair, and halves
+# that meet again are joined back into one character.
+
+def _units(s: str) -> str:
+    """``s`` with every character beyond U+FFFF written as its UTF-16 surrogate pair."""
+    if s.isascii() or max(s) <= "\uffff":
+        return s
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if o > 0xFFFF:
+            o -= 0x10000
+            out.append(chr(0xD800 + (o >> 10)) + chr(0xDC00 + (o & 0x3FF)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _joined(s: str) -> str:
+    """Surrogate pairs back into characters; a lone half stays as it is."""
+    if s.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in s):
+        return s
+    return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 @excel("LEN", min_args=1, max_args=1)
 @elementwise
 def LEN(s):
-    return len(to_text(s))
+    return len(_units(to_text(s)))
 
 
 @excel("LEFT", min_args=1, max_args=2)
@@ -20,7 +47,7 @@ def LEFT(s, n=1):
     k = int(to_number(n))
     if k < 0:
         raise ExcelRaise(VALUE)
-    return to_text(s)[:k]
+    return _joined(_units(to_text(s))[:k])
 
 
 @excel("RIGHT", min_args=1, max_args=2)
@@ -29,8 +56,8 @@ def RIGHT(s, n=1):
     k = int(to_number(n))
     if k < 0:
         raise ExcelRaise(VALUE)
-    t = to_text(s)
-    return t[max(0, len(t) - k):] if k else ""
+    t = _units(to_text(s))
+    return _joined(t[max(0, len(t) - k):]) if k else ""
 
 
 @excel("MID", min_args=3, max_args=3)
@@ -39,7 +66,7 @@ def MID(s, start, n):
     a, k = int(to_number(start)), int(to_number(n))
     if a < 1 or k < 0:
         raise ExcelRaise(VALUE)
-    return to_text(s)[a - 1:a - 1 + k]
+    return _joined(_units(to_text(s))[a - 1:a - 1 + k])
 
 
 @excel("UPPER", min_args=1, max_args=1)
@@ -118,17 +145,17 @@ def SUBSTITUTE(s, old, new, which=None):
 @excel("REPLACE", min_args=4, max_args=4)
 @elementwise
 def REPLACE(s, start, n, new):
-    t = to_text(s)
+    t = _units(to_text(s))
     a, k = int(to_number(start)), int(to_number(n))
     if a < 1 or k < 0:
         raise ExcelRaise(VALUE)
-    return t[:a - 1] + to_text(new) + t[a - 1 + k:]
+    return _joined(t[:a - 1] + to_text(new) + t[a - 1 + k:])
 
 
 @excel("FIND", min_args=2, max_args=3)
 @elementwise
 def FIND(needle, hay, start=1):
-    h, n, a = to_text(hay), to_text(needle), int(to_number(start))
+    h, n, a = _units(to_text(hay)), _units(to_text(needle)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     i = h.find(n, a - 1)
@@ -141,7 +168,7 @@ def FIND(needle, hay, start=1):
 @elementwise
 def SEARCH(needle, hay, start=1):
     from .helpers import _wild_to_regex
-    h, n, a = to_text(hay), to_text(needle), int(to_number(start))
+    h, n, a = _units(to_text(hay)), _units(to_text(needle)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     if any(ch in n for ch in "*?~"):
@@ -172,9 +199,11 @@ def VALUE_(s):
 @elementwise
 def REPT(s, n):
     k = int(to_number(n))
-    if k < 0:
+    t = to_text(s)
+    # Judged before the text is built: REPT("a",1E12) must not fill the memory first.
+    if k < 0 or k * utf16_len(t) > MAX_TEXT:
         raise ExcelRaise(VALUE)
-    return to_text(s) * k
+    return t * k
 
 
 @excel("EXACT", min_args=2, max_args=2)
