@@ -361,11 +361,8 @@ def _iso_to_serial(text: str, date1904: bool):
         moment = _dt.datetime.fromisoformat(t.replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
         return text
-    base = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
-    serial = (moment - base).total_seconds() / 86400.0
-    if not date1904 and serial < 61:
-        serial -= 1  # before Excel's fictitious 29 Feb 1900
-    return serial
+    from .serial import datetime_to_serial
+    return datetime_to_serial(moment, date1904)
 
 
 # --------------------------------------------------------------------------- package access

@@ -1,44 +1,20 @@
-"""Date functions on Excel serial numbers (1900 system, with its 29 Feb 1900)."""
+"""Date functions on Excel serial numbers, in the workbook's date system (see ..serial)."""
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
 
+from .. import serial
 from ..values import NUM, VALUE, ExcelRaise, XlErr, to_bool, to_number
 from . import excel
 from .helpers import elementwise
 
-_EPOCH = dt.date(1899, 12, 30)
-MAX_SERIAL = 2958465  # 31 Dec 9999
-
-
-def serial_to_date(serial):
-    n = int(math.floor(serial))
-    if n < 0 or n > MAX_SERIAL:
-        raise ExcelRaise(NUM)
-    if n == 60:
-        raise ExcelRaise(VALUE)  # 29 Feb 1900 exists only in Excel
-    if n < 60:
-        return dt.date(1899, 12, 31) + dt.timedelta(days=n)
-    return _EPOCH + dt.timedelta(days=n)
-
-
-def date_to_serial(d):
-    s = (d - _EPOCH).days
-    if s < 61:
-        s -= 1
-    return s
-
-
-def _ymd(serial):
-    n = int(math.floor(serial))
-    if n == 60:
-        return 1900, 2, 29
-    if n == 0:
-        return 1900, 1, 0
-    d = serial_to_date(n)
-    return d.year, d.month, d.day
+# Serial ↔ date in the workbook's date system lives in ..serial; these names stay for the
+# modules that import them from here.
+serial_to_date = serial.serial_to_date
+date_to_serial = serial.date_to_serial
+_ymd = serial.ymd
 
 
 def make_date(y, m, d):
@@ -52,11 +28,11 @@ def make_date(y, m, d):
     if y < 1900 or y > 9999:
         raise ExcelRaise(NUM)
     base = dt.date(y, m, 1)
-    serial = date_to_serial(base) + d - 1
+    n = date_to_serial(base) + d - 1
     # Counting on from Jan/Feb 1900 passes Excel's 29 Feb 1900 (serial 60) by itself.
-    if serial < 0 or serial > MAX_SERIAL:
+    if n < 0 or n > serial.max_serial():
         raise ExcelRaise(NUM)
-    return serial
+    return n
 
 
 @excel("DATE", min_args=3, max_args=3)
@@ -244,7 +220,7 @@ def _whole_date(v):
 
 def whole_day_serial(n):
     """A coerced date argument cut to its day: #NUM! before 0 or after 31 Dec 9999."""
-    if n < 0 or n >= MAX_SERIAL + 1:
+    if n < 0 or n >= serial.max_serial() + 1:
         raise ExcelRaise(NUM)
     return int(math.floor(n))
 
@@ -265,7 +241,7 @@ def YEARFRAC(start_date, end_date, basis=None):
 def WEEKDAY(s, kind=1):
     n = int(math.floor(_serial_arg(s)))
     k = int(to_number(kind))
-    sunday0 = (n - 1) % 7  # serial 1 is a Sunday in Excel's calendar
+    sunday0 = serial.weekday_sunday0(n)
     if k in (1, 17):
         return sunday0 + 1
     if k == 2:
@@ -436,8 +412,8 @@ def _weekend_mask(weekend):
     return [d in days for d in range(7)]
 
 
-def _monday0(serial):
-    return (serial - 2) % 7  # serial 2 (2 Jan 1900) is a Monday in Excel's calendar
+def _monday0(n):
+    return (serial.weekday_sunday0(n) + 6) % 7
 
 
 def _holidays(calc, holidays):
@@ -458,7 +434,7 @@ def _day_arg(calc, v):
     if isinstance(v, bool):
         raise ExcelRaise(VALUE)
     x = to_number(v)
-    if x < 0 or x > MAX_SERIAL:
+    if x < 0 or x > serial.max_serial():
         raise ExcelRaise(NUM)
     return int(math.floor(x))
 
@@ -501,7 +477,7 @@ def _workday(calc, start, days, weekend, holidays):
     left = abs(k)
     while left:
         d += step
-        if d < 1 or d > MAX_SERIAL:
+        if d < 1 or d > serial.max_serial():
             return NUM
         if not mask[_monday0(d)] and d not in hol:
             left -= 1

@@ -7,6 +7,7 @@ import math
 import re
 from fractions import Fraction
 
+from ..serial import MAX_SERIAL_1900, OFFSET_1904, is_1904
 from ..values import VALUE, ExcelRaise, fmt_number
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -147,8 +148,11 @@ def _condition(toks):
 
 # -- entry point -------------------------------------------------------------------
 
-def format_value(v, fmt, date1904=False):
-    """``v`` (number or text) formatted with Excel number format ``fmt``."""
+def format_value(v, fmt, date1904=None):
+    """``v`` (number or text) formatted with Excel number format ``fmt`` (dates in the given
+    date system, by default the one of the workbook being calculated)."""
+    if date1904 is None:
+        date1904 = is_1904()
     if fmt == "":
         return ""
     secs = split_sections(fmt)
@@ -560,14 +564,14 @@ def _pad(digits, ph, left):
 
 def serial_parts(x, date1904=False, decimals=0):
     """(year, month, day, weekday 0=Sunday, hour, minute, second, fraction of second, total seconds)."""
-    if x < 0 or x >= 2958466:
+    if x < 0 or x >= MAX_SERIAL_1900 + 1 - (OFFSET_1904 if date1904 else 0):
         raise ExcelRaise(VALUE)
     scale = 10 ** decimals
     ticks = int(_round_half_up(x * 86400 * scale, 0))
     secs_total, sub = divmod(ticks, scale)
     days, sod = divmod(secs_total, 86400)
     if date1904:
-        days += 1462
+        days += OFFSET_1904
     if days == 0:
         y, m, d = 1900, 1, 0
     elif days == 60:
