@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import random as _random
 import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, ROUND_FLOOR, ROUND_CEILING, Decimal, InvalidOperation
 
@@ -725,3 +726,32 @@ def SUBTOTAL(calc, fn_num, *refs):
     if not arrays:
         arrays = [Arr([[None]])]
     return FUNCTIONS[name].fn(calc, *arrays)
+
+
+# -- random numbers ------------------------------------------------------------------
+
+@excel("RAND", max_args=0)
+def RAND(calc):
+    """Returns a random number between 0 and 1."""
+    calc.taint_volatile()
+    return _random.random()   # in [0, 1), as Excel's
+
+
+@excel("RANDBETWEEN", min_args=2, max_args=2)
+def RANDBETWEEN(calc, bottom, top):
+    """Returns a random number between the numbers you specify."""
+    calc.taint_volatile()
+    return _randbetween(calc, bottom, top)
+
+
+@elementwise
+def _randbetween(bottom, top):
+    # bottom is "the smallest integer RANDBETWEEN will return", top "the largest": a
+    # fractional bottom rounds up, a fractional top down.
+    for v in (bottom, top):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+    lo, hi = math.ceil(to_number(bottom)), math.floor(to_number(top))
+    if lo > hi:
+        raise ExcelRaise(NUM)
+    return float(_random.randint(lo, hi))
