@@ -64,8 +64,28 @@ def broadcast(calc, fn, args):
     return Arr(rows)
 
 
+def errors_first(fn):
+    """For a function whose every argument is evaluated (INDEX, MATCH, VLOOKUP): an error
+    given directly as an argument is the result, the first one left to right, before the
+    function looks at any argument (INDEX(#N/A,1/0) is #N/A, not #DIV/0!). Arguments are
+    references or arrays there, so no coercion of an earlier argument can fail first."""
+    def wrapper(calc, *args):
+        for a in args:
+            if type(a) is XlErr:
+                return a
+        return fn(calc, *args)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__dict__.update(fn.__dict__)
+    return wrapper
+
+
 def elementwise(fn):
-    """Wrap a function of scalars so that it takes engine arguments and broadcasts."""
+    """Wrap a function of scalars so that it takes engine arguments and broadcasts.
+
+    ``fn`` reads (coerces) its arguments left to right, as Excel does: the first that
+    fails, an error or text that is no number, decides the error (FLOOR("a",#DIV/0!) is
+    #VALUE!, LEFT(#N/A,1/0) is #N/A)."""
     def wrapper(calc, *args):
         for a in args:
             if is_array(a):

@@ -44,29 +44,31 @@ def LEN(s):
 @excel("LEFT", min_args=1, max_args=2)
 @elementwise
 def LEFT(s, n=1):
+    t = to_text(s)   # arguments are read left to right: LEFT(#N/A,1/0) is #N/A
     k = int(to_number(n))
     if k < 0:
         raise ExcelRaise(VALUE)
-    return _joined(_units(to_text(s))[:k])
+    return _joined(_units(t)[:k])
 
 
 @excel("RIGHT", min_args=1, max_args=2)
 @elementwise
 def RIGHT(s, n=1):
+    t = _units(to_text(s))
     k = int(to_number(n))
     if k < 0:
         raise ExcelRaise(VALUE)
-    t = _units(to_text(s))
     return _joined(t[max(0, len(t) - k):]) if k else ""
 
 
 @excel("MID", min_args=3, max_args=3)
 @elementwise
 def MID(s, start, n):
+    t = _units(to_text(s))
     a, k = int(to_number(start)), int(to_number(n))
     if a < 1 or k < 0:
         raise ExcelRaise(VALUE)
-    return _joined(_units(to_text(s))[a - 1:a - 1 + k])
+    return _joined(t[a - 1:a - 1 + k])
 
 
 @excel("UPPER", min_args=1, max_args=1)
@@ -155,7 +157,8 @@ def REPLACE(s, start, n, new):
 @excel("FIND", min_args=2, max_args=3)
 @elementwise
 def FIND(needle, hay, start=1):
-    h, n, a = _units(to_text(hay)), _units(to_text(needle)), int(to_number(start))
+    n = _units(to_text(needle))
+    h, a = _units(to_text(hay)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     i = h.find(n, a - 1)
@@ -168,7 +171,8 @@ def FIND(needle, hay, start=1):
 @elementwise
 def SEARCH(needle, hay, start=1):
     from .helpers import _wild_to_regex
-    h, n, a = _units(to_text(hay)), _units(to_text(needle)), int(to_number(start))
+    n = _units(to_text(needle))
+    h, a = _units(to_text(hay)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     if any(ch in n for ch in "*?~"):
@@ -198,8 +202,8 @@ def VALUE_(s):
 @excel("REPT", min_args=2, max_args=2)
 @elementwise
 def REPT(s, n):
-    k = int(to_number(n))
     t = to_text(s)
+    k = int(to_number(n))
     # Judged before the text is built: REPT("a",1E12) must not fill the memory first.
     if k < 0 or k * utf16_len(t) > MAX_TEXT:
         raise ExcelRaise(VALUE)
