@@ -80,6 +80,8 @@ _TOKEN = re.compile(r"""
 |(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*|\$\d+)
 """, re.X)
 
+_AFTER_PREFIX = re.compile(r"(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*)|(?P<num>\$?\d+)")
+
 _CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
 _COLS = re.compile(r"(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})$")
 _ROWS = re.compile(r"(\$?)(\d+):(\$?)(\d+)$")
@@ -110,6 +112,18 @@ def tokenize(text: str):
             out.append(("brk", text[pos:end]))
             pos = end
             continue
+        if kind == "prefix" and tok.startswith(":"):
+            out.append(("op", ":"))   # A1:Sheet!B2: the range operator, then a sheet prefix
+            pos += 1
+            continue
+        if kind == "prefix" and out and out[-1][0] == "prefix":
+            # Sheet!A1:Sheet!B2 - what follows a sheet prefix is a cell or a name, never the
+            # first sheet of a 3-D span, though "A1:Sheet!" reads like one.
+            m = _AFTER_PREFIX.match(text, pos)
+            if m:
+                out.append((m.lastgroup, m.group(m.lastgroup)))
+                pos = m.end()
+                continue
         if kind == "ident" and pos + len(tok) < n and text[pos + len(tok)] == "[":
             # Table1[...]: identifier followed by a bracket group.
             out.append(("tbl", tok))
@@ -353,6 +367,11 @@ class _Parser:
                 save = self.i
                 self.take()
                 k2, t2 = self.peek()
+                if k2 == "prefix" and self.i + 1 < len(self.toks) and self.toks[self.i + 1][0] == "ident" \
+                        and _same_sheet(t2[:-1], sheet or self.default_sheet):
+                    # Sheet!A1:'Sheet'!B2, the sheet named again at the end: one range
+                    self.take()
+                    k2, t2 = self.peek()
                 m2 = _CELL.match(t2) if k2 == "ident" else None
                 if m2:
                     self.take()
@@ -381,6 +400,11 @@ class _Parser:
         if t.startswith("$"):
             raise FormulaSyntaxError(f"bad reference {t!r}")
         return ("name", t, sheet)
+
+
+def _same_sheet(prefix_body, sheet):
+    return isinstance(sheet, str) and not prefix_body.startswith("[") and ":" not in prefix_body.strip("'") \
+        and _unquote_sheet(prefix_body).upper() == sheet.upper()
 
 
 def _ref(sheet, r1, c1, r2, c2, abs4):
