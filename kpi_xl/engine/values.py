@@ -247,8 +247,8 @@ def to_number(v):
 def _date_text(s):
     if s != s.strip():
         return None  # " 2024-01-10 " is not a date to Excel, though " 10 " is a number
-    from .functions.dates import datevalue_or_none
-    return datevalue_or_none(s)
+    from .functions.dates import datetime_text_or_none
+    return datetime_text_or_none(s)
 
 
 def to_text(v) -> str:

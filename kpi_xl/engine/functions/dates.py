@@ -334,6 +334,80 @@ def datevalue_or_none(s):
     return None
 
 
+_AMPM = r"(?:\s*([AaPp])[Mm]?)?"
+# h:mm, h:mm:ss(.fff), with AM/PM or not; hours may pass 24 without AM/PM ("25:00" is 1:00 of
+# the next day to Excel); mm:ss.f with a decimal second; "3 PM" alone.
+_TIME_TEXT = re.compile(r"(\d{1,5}):(\d{1,2})(?::(\d{1,2}(?:\.\d*)?))?" + _AMPM + r"$")
+_MIN_SEC_TEXT = re.compile(r"(\d{1,5}):(\d{1,2}\.\d*)$")
+_HOUR_AMPM_TEXT = re.compile(r"(\d{1,2})\s*([AaPp])[Mm]?$")
+
+
+def timevalue_or_none(s):
+    """Fraction of a day of a time written as text ("1:23", "12:59:59 AM", "25:00", "3 PM",
+    "1:23.5" as minutes and seconds), or None."""
+    t = s.strip()
+    m = _TIME_TEXT.match(t)
+    if m:
+        h, mi = int(m.group(1)), int(m.group(2))
+        sec = float(m.group(3)) if m.group(3) else 0.0
+        ampm = m.group(4)
+    else:
+        m = _MIN_SEC_TEXT.match(t)
+        if m:
+            h, mi, sec, ampm = 0, int(m.group(1)), float(m.group(2)), None
+            if sec >= 60:
+                return None
+            return (mi * 60 + sec) / 86400
+        m = _HOUR_AMPM_TEXT.match(t)
+        if not m:
+            return None
+        h, mi, sec, ampm = int(m.group(1)), 0, 0.0, m.group(2)
+    if mi >= 60 or sec >= 60:
+        return None
+    if ampm:
+        if h > 12:
+            return None
+        h = h % 12 + (12 if ampm in "Pp" else 0)
+    elif h >= 10000:
+        return None
+    return (h * 3600 + mi * 60 + sec) / 86400
+
+
+_DATE_THEN_TIME = re.compile(r"(.*\S)\s+(\d{1,5}:\d.*|\d{1,2}\s*[AaPp][Mm]?)$")
+
+
+def datetime_text_or_none(s):
+    """Serial number of a date, a time, or a date and a time written as text, or None."""
+    v = datevalue_or_none(s)
+    if v is not None:
+        return v
+    v = timevalue_or_none(s)
+    if v is not None:
+        return v
+    m = _DATE_THEN_TIME.match(s.strip())
+    if m:
+        d, t = datevalue_or_none(m.group(1)), timevalue_or_none(m.group(2))
+        if d is not None and t is not None:
+            return d + t
+    return None
+
+
+@excel("TIMEVALUE", min_args=1, max_args=1)
+@elementwise
+def TIMEVALUE(s):
+    """Converts a time in the form of text to a serial number."""
+    if isinstance(s, XlErr):
+        raise ExcelRaise(s)
+    if not isinstance(s, str):
+        raise ExcelRaise(VALUE)
+    v = datetime_text_or_none(s)
+    if v is None:
+        raise ExcelRaise(VALUE)
+    # the time of day, counted in seconds so that "25:00" is exactly 1/24 and not 1/24 plus
+    # the rounding left from subtracting the whole day
+    return round((v - math.floor(v)) * 86400, 6) % 86400 / 86400
+
+
 @excel("DATEVALUE", min_args=1, max_args=1)
 @elementwise
 def DATEVALUE(s):
@@ -342,6 +416,11 @@ def DATEVALUE(s):
     if not isinstance(s, str):
         raise ExcelRaise(VALUE)
     v = datevalue_or_none(s)
+    if v is None:
+        # a date with a time: the date alone (a time alone is no date)
+        m = _DATE_THEN_TIME.match(s.strip())
+        if m and timevalue_or_none(m.group(2)) is not None:
+            v = datevalue_or_none(m.group(1))
     if v is None:
         raise ExcelRaise(VALUE)
     return v
