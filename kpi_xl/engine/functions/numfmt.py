@@ -377,7 +377,12 @@ def _format_fixed(x, sec, scaling=True):
         if k == "digit":
             out.append(assign.get(i, frac_assign.get(i, "")))
         elif k == "dot":
-            out.append("." if i == dot else "")
+            if i == dot and not int_ph and ip:
+                # ".00" has no place for the whole part, but Excel shows it: 12.5 is "12.50"
+                out.append(ip)
+            # the first "." is the decimal point; any further "." is a literal among the
+            # decimals ("00.00.00" shows 12.3456 as "12.34.56")
+            out.append(".")
         elif k == "comma":
             if not (first <= i < int_end) and i not in scaled_commas:
                 out.append(",")
