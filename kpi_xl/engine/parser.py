@@ -427,10 +427,21 @@ def _starts_operand(tok):
     return k in ("num", "str", "err", "ident", "prefix", "brk", "tbl") or (k == "op" and t in ("(", "{"))
 
 
+#: The operator of an addition or subtraction that is a formula's last operation.
+FINAL_OPS = {"+": "+final", "-": "-final"}
+
+
 def parse(text: str, default_sheet=None):
-    """Parse formula text (with or without the leading ``=``) into a tree."""
+    """Parse formula text (with or without the leading ``=``) into a tree.
+
+    An addition or subtraction at the root gets its own operator (:data:`FINAL_OPS`):
+    Excel sets a result at or very near zero to zero when + or - is the formula's final
+    operation (=0.3-0.2-0.1 is 0, =1*(0.3-0.2-0.1) is -2.78E-17)."""
     if text.startswith("="):
         text = text[1:]
-    return _Parser(tokenize(text), default_sheet).parse()
+    tree = _Parser(tokenize(text), default_sheet).parse()
+    if tree[0] == "bin" and tree[1] in FINAL_OPS:
+        tree = ("bin", FINAL_OPS[tree[1]], tree[2], tree[3])
+    return tree
 
 

@@ -116,6 +116,34 @@ def _binary(op):
 
 BINARY = {op: _binary(op) for op in _SCALAR}
 
+# Excel's compensation of binary rounding at zero: when + or - is a formula's final
+# operation and its operands cancel to within the last bits of the larger one (they agree
+# to 15 significant digits), the result is 0, not the rounding residue
+# (=1.333+1.225-1.333-1.225 is 0; with *1 around it, -2.22E-16).
+_SNAP = 2.0 ** -50
+
+
+def _final(op):
+    plain = BINARY[op]
+
+    def apply(calc, a, b):
+        r = plain(calc, a, b)
+        if type(r) is float and r != 0:
+            if type(a) is Ref and a.is_cell:
+                a = calc.cell(a.sheet, a.r1, a.c1)
+            if type(b) is Ref and b.is_cell:
+                b = calc.cell(b.sheet, b.r1, b.c1)
+            ta, tb = type(a), type(b)
+            if (ta is float or ta is int) and (tb is float or tb is int) and \
+                    abs(r) <= max(abs(a), abs(b)) * _SNAP:
+                return 0.0
+        return r
+    return apply
+
+
+BINARY["+final"] = _final("+")
+BINARY["-final"] = _final("-")
+
 
 _EXACT = 2 ** 53
 
