@@ -386,3 +386,50 @@ def TEXTBEFORE(calc, text, delim, instance=None, match_mode=None, match_end=None
 def TEXTAFTER(calc, text, delim, instance=None, match_mode=None, match_end=None, if_not_found=None):
     """Returns text that occurs after a given character or string."""
     return _text_split_at(calc, text, delim, instance, match_mode, match_end, if_not_found, False)
+
+
+# -- ROMAN ---------------------------------------------------------------------------
+
+_ROMAN_VALUES = (1000, 500, 100, 50, 10, 5, 1)
+_ROMAN_CHARS = "MDCLXVI"
+
+
+def roman(n: int, form: int) -> str:
+    """``n`` (0-3999) in Roman numerals; ``form`` 0 (classic) to 4 (simplest) lets a
+    subtraction span ever larger gaps: 499 is CDXCIX, LDVLIV, XDIX, VDIV, ID."""
+    out = []
+    for place in (0, 2, 4, 6):          # M, C, X, I: one decimal digit each
+        digit = n // _ROMAN_VALUES[place]
+        if digit % 5 == 4:
+            # 4 or 9 of this place: written as a smaller numeral before a larger one; each
+            # step of the form may choose a smaller numeral, while the pair stays within n
+            larger = place - 1 if digit == 4 else place - 2
+            smaller = place
+            for _ in range(form):
+                if smaller >= 6 or _ROMAN_VALUES[larger] - _ROMAN_VALUES[smaller + 1] > n:
+                    break
+                smaller += 1
+            out.append(_ROMAN_CHARS[smaller] + _ROMAN_CHARS[larger])
+            n -= _ROMAN_VALUES[larger] - _ROMAN_VALUES[smaller]
+        else:
+            if digit > 4:
+                out.append(_ROMAN_CHARS[place - 1])
+            out.append(_ROMAN_CHARS[place] * (digit % 5))
+            n %= _ROMAN_VALUES[place]
+    return "".join(out)
+
+
+@excel("ROMAN", min_args=1, max_args=2)
+@elementwise
+def ROMAN(number, form=None):
+    """Converts an arabic numeral to roman, as text."""
+    n = math.trunc(to_number(number))
+    if form is None or form is True:
+        f = 0
+    elif form is False:
+        f = 4
+    else:
+        f = math.trunc(to_number(form))
+    if not 0 <= n <= 3999 or not 0 <= f <= 4:
+        raise ExcelRaise(VALUE)
+    return roman(n, f)
