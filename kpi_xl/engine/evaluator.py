@@ -39,6 +39,7 @@ class CalcReport:
     circular: list = field(default_factory=list)
     compile_errors: dict = field(default_factory=dict)      # Sheet!A1 -> message
     fallback_failures: dict = field(default_factory=dict)   # NAME -> count
+    approximate_functions: dict = field(default_factory=dict)  # NAME -> calls (docs/fallback_functions.md)
     volatile_cells: set = field(default_factory=set)        # (sheet, r, c) depending on TODAY, RAND...
     column_cells: int = 0                                   # of ``cells``, computed by column runs
 

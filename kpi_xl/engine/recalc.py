@@ -24,6 +24,7 @@ class FileResult:
     unknown_names: dict = field(default_factory=dict)      # name -> ["Sheet!A1", ...]
     circular: list = field(default_factory=list)
     bug: bool = False
+    approximate_functions: dict = field(default_factory=dict)  # NAME -> calls, see docs/fallback_functions.md
 
 
 def _engine_value(v):
@@ -126,4 +127,5 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult
                 seen.add(name.upper())
                 found[name] = cells
     res.circular = report.circular
+    res.approximate_functions = dict(report.approximate_functions)
     return res
