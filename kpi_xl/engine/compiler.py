@@ -214,7 +214,12 @@ class Compiler:
         calc = self.calc
         if isinstance(sheet, tuple):
             if sheet and sheet[0] == "[ext]":
-                return lambda r, c: REF
+                # [1]Sheet1!A1: the values Excel cached of the linked workbook (see external.py)
+                from .external import sheet_name
+                name = sheet_name(sheet[1], sheet[2]) if isinstance(sheet[2], str) else None
+                if name is None or not calc.has_sheet(name):
+                    return lambda r, c: REF
+                return self.ref_node(("ref", calc.canonical_sheet(name)) + tuple(t[2:]), arow, acol)
             # 3-D reference Sheet1:Sheet3!A1
             sheets = calc.sheet_span(sheet[0], sheet[1])
             if sheets is None:

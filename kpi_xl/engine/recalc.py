@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import CellError
 from .evaluator import CalcReport, EngineBug, calculate, cell_name
+from . import external
 from .model import BookInput, SheetInput, TableInput
 from .values import XlErr
 
@@ -70,6 +71,9 @@ def book_input(data) -> BookInput:
         r1, c1, r2, c2 = t.bounds
         tables.append(TableInput(t.display_name or t.name, t.sheet, r1, c1, r2, c2,
                                  [c.name for c in t.columns], t.header_row_count, t.totals_row_count))
+    for i, book in enumerate(getattr(data, "external_books", ()), start=1):
+        for name, cells in book.items():   # the values Excel cached of linked workbooks
+            sheets.append(SheetInput(external.sheet_name(str(i), name), values=dict(cells)))
     return BookInput(sheets, names, tables, data.date1904, data.path)
 
 
@@ -110,6 +114,8 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult
         on_scan(res)
     results, report = calculate(book)
     del book
+    for name in [n for n in results if external.is_external_sheet(n)]:
+        del results[name]   # constants of linked workbooks, nothing to write
     res.cells = report.cells
     for sheet, cells in results.items():
         for key, v in cells.items():

@@ -158,6 +158,7 @@ class WorkbookData:
     iterate_delta: float = 0.001
     full_calc_on_load: bool = False
     has_external_links: bool = False
+    external_books: list = field(default_factory=list)  # [{sheet: {(r, c): value}}], see external.py
     is_xlsm: bool = False
     workbook_part: str = "xl/workbook.xml"
 
@@ -542,6 +543,9 @@ def _read(pkg: _Package) -> WorkbookData:
             pass
     data.has_external_links = wb.find(f"{{{ns}}}externalReferences") is not None or any(
         t.endswith("/externalLink") for t, _, _ in rels.values())
+    if data.has_external_links:
+        from .external import read_external_books
+        data.external_books = read_external_books(pkg, wb, ns, rels)
 
     sheets_el = wb.find(f"{{{ns}}}sheets")
     sheet_entries = list(sheets_el) if sheets_el is not None else []
