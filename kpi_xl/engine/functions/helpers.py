@@ -57,9 +57,16 @@ def broadcast(calc, fn, args):
                 row.append(NA)
                 continue
             try:
-                row.append(fn(*vals))
+                v = fn(*vals)
             except ExcelRaise as exc:
-                row.append(exc.err)
+                v = exc.err
+            if type(v) is Ref:
+                # an element is a value: INDEX(A1:A5,{1;3}) is {A1;A3}'s values, and a range
+                # where one value belongs is #VALUE!
+                v = calc.cell(v.sheet, v.r1, v.c1) if v.r1 == v.r2 and v.c1 == v.c2 else VALUE
+                if v is None:
+                    v = 0
+            row.append(v)
         rows.append(row)
     return Arr(rows)
 

@@ -130,8 +130,8 @@ def _lookup_value(calc, v):
 def _xlookup_table(horizontal):
     @errors_first
     def fn(calc, value, table, index, approx=None):
-        if is_array(value):
-            return broadcast(calc, lambda v: fn(calc, v, table, index, approx), (value,))
+        if is_array(value) or is_array(index):
+            return broadcast(calc, lambda v, k: fn(calc, v, table, k, approx), (value, index))
         try:
             x = _lookup_value(calc, value)
             if isinstance(x, XlErr):
