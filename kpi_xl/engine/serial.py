@@ -87,15 +87,25 @@ def date_to_serial(d: dt.date) -> int:
 
 
 def ymd(serial):
-    """(year, month, day) of a serial number; the 1900 system's day 0 is "0 January 1900"
-    and its day 60 is 29 February 1900, as Excel shows them."""
-    n = int(math.floor(serial))
-    if not _DATE1904.get():
+    """(year, month, day) of a serial number in the current system; the 1900 system's day 0
+    is "0 January 1900" and its day 60 is 29 February 1900, as Excel shows them."""
+    return civil_day(int(math.floor(serial)), _DATE1904.get())
+
+
+def civil_day(n: int, date1904: bool):
+    """(year, month, day) of whole serial ``n`` in the given system (#NUM! outside 0 to
+    31 December 9999)."""
+    if not date1904:
         if n == 60:
             return 1900, 2, 29
         if n == 0:
             return 1900, 1, 0
-    d = serial_to_date(n)
+    if n < 0 or n > MAX_SERIAL_1900 - (OFFSET_1904 if date1904 else 0):
+        raise ExcelRaise(NUM)
+    if date1904:
+        d = _EPOCH_1904 + dt.timedelta(days=n)
+    else:
+        d = (dt.date(1899, 12, 31) if n < 60 else _EPOCH_1900) + dt.timedelta(days=n)
     return d.year, d.month, d.day
 
 

@@ -2,12 +2,11 @@
 thousands and scaling commas, percent, scientific, fractions, dates and elapsed times."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from fractions import Fraction
 
-from ..serial import MAX_SERIAL_1900, OFFSET_1904, is_1904
+from ..serial import MAX_SERIAL_1900, OFFSET_1904, civil_day, is_1904
 from ..values import VALUE, ExcelRaise, fmt_number
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -575,19 +574,12 @@ def serial_parts(x, date1904=False, decimals=0):
     ticks = int(_round_half_up(x * 86400 * scale, 0))
     secs_total, sub = divmod(ticks, scale)
     days, sod = divmod(secs_total, 86400)
+    try:
+        y, m, d = civil_day(days, date1904)
+    except ExcelRaise:
+        raise ExcelRaise(VALUE) from None
     if date1904:
         days += OFFSET_1904
-    if days == 0:
-        y, m, d = 1900, 1, 0
-    elif days == 60:
-        y, m, d = 1900, 2, 29
-    else:
-        base = dt.date(1899, 12, 31) if days < 60 else dt.date(1899, 12, 30)
-        try:
-            date = base + dt.timedelta(days=days)
-        except OverflowError:
-            raise ExcelRaise(VALUE)
-        y, m, d = date.year, date.month, date.day
     wd = (days - 1) % 7 if days >= 1 else 6
     h, rem = divmod(sod, 3600)
     mi, s = divmod(rem, 60)
