@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..values import NUM, Arr, ExcelRaise, checked
+from ..values import MAX_NUMBER, NUM, Arr, ExcelRaise, checked
 
 
 @dataclass
@@ -37,12 +37,20 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False):
     implementation can hand an infinity, a 400-digit integer or a 40,000-character text to
     the formula around it."""
     def deco(fn):
-        if not lazy:   # a lazy function returns what its branches gave, already limited
+        # A lazy function returns what its branches gave, and lookups, logical and
+        # information functions pass on or judge values that are already within the limits:
+        # they are spared the check (the column path calls them once per row).
+        if not lazy and not fn.__module__.endswith(_PASS_ON_MODULES):
             fn = limited(fn)
         for n in names:
             FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell)
         return fn
     return deco
+
+
+_PASS_ON_MODULES = (".lookup", ".logic", ".info")
+_MAX = MAX_NUMBER
+_EXACT = 2 ** 53
 
 
 def limited(fn):
@@ -56,7 +64,14 @@ def limited(fn):
         except OverflowError:
             return NUM
         t = type(v)
-        if t is float or t is int or t is str or t is Arr:
+        # the common answers decided here, without a further call
+        if t is float:
+            return v if -_MAX <= v <= _MAX else NUM
+        if t is int:
+            return v if -_EXACT <= v <= _EXACT else checked(v)
+        if t is str:
+            return v if len(v) <= 16383 else checked(v)
+        if t is Arr:
             return checked(v)
         return v
     limited_fn.__name__ = fn.__name__
