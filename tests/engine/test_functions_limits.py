@@ -181,3 +181,13 @@ def test_half_of_a_surrogate_pair_is_written_and_read_back(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True).active
     assert ws["A2"].value == 1
     assert ws["A1"].value is not None
+
+
+def test_functions_of_the_formulas_library_are_held_to_the_limits_quietly():
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert ev("COSH(1000)") == NUM            # taken from the formulas library
+        assert ev("ISERROR(SINH(1000))") is True
+        assert ev("SUMSQ(1E200,1)") == NUM
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]

@@ -14,7 +14,7 @@ from formulas.functions import get_functions
 from formulas.tokens.operand import Error, XlError
 
 from ..values import VALUE, Arr, MultiRef, Ref, XlErr
-from . import FUNCTIONS, Impl
+from . import FUNCTIONS, Impl, limited
 
 _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 
@@ -100,7 +100,9 @@ def _wrap(name, lib_fn):
             used = calc.report.approximate_functions
             used[name] = used.get(name, 0) + 1
         try:
-            return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
+            # an overflow is the cell's #NUM!, not a warning on the terminal
+            with np.errstate(all="ignore"):
+                return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
         except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError) as exc:
             calc.report.fallback_failures.setdefault(name, 0)
             calc.report.fallback_failures[name] += 1
@@ -133,7 +135,7 @@ def library_function(name):
     lib_fn = _library().get(name)
     if lib_fn is None:
         return None
-    return Impl(_wrap(name, lib_fn), source="formulas")
+    return Impl(limited(_wrap(name, lib_fn)), source="formulas")
 
 
 def library_names():
