@@ -253,6 +253,46 @@ def WEEKDAY(s, kind=1):
     raise ExcelRaise(NUM)
 
 
+# WEEKNUM's return_type → the weekday a week starts on (0 = Sunday); 21 is ISO 8601.
+_WEEK_STARTS = {1: 0, 17: 0, 2: 1, 11: 1, 12: 2, 13: 3, 14: 4, 15: 5, 16: 6}
+
+
+def _iso_week(n):
+    # the ISO week of a whole serial: the week (Monday first) holding its year's first Thursday
+    if n < 1:
+        raise ExcelRaise(NUM)
+    monday0 = (serial.weekday_sunday0(n) + 6) % 7
+    thursday = n - monday0 + 3           # the Thursday of n's week decides the year
+    y = _ymd(thursday)[0] if thursday <= serial.max_serial() else 10000
+    return (thursday - _jan1(y)) // 7 + 1
+
+
+@excel("WEEKNUM", min_args=1, max_args=2)
+@elementwise
+def WEEKNUM(s, kind=None):
+    """Converts a serial number to a number representing where the week falls numerically
+    with a year."""
+    n = int(math.floor(_serial_arg(s)))
+    k = 1 if kind is None else math.trunc(to_number(kind))
+    if k == 21:
+        return _iso_week(n)
+    if k not in _WEEK_STARTS:
+        raise ExcelRaise(NUM)
+    y, _, d = _ymd(n)
+    if d == 0:
+        return 0   # the 1900 system's day 0, "0 January 1900"
+    first = _jan1(y)
+    offset = (serial.weekday_sunday0(first) - _WEEK_STARTS[k]) % 7
+    return (n - first + offset) // 7 + 1
+
+
+@excel("ISOWEEKNUM", min_args=1, max_args=1)
+@elementwise
+def ISOWEEKNUM(s):
+    """Returns the number of the ISO week number of the year for a given date."""
+    return _iso_week(int(math.floor(_serial_arg(s))))
+
+
 @excel("DATEDIF", min_args=3, max_args=3)
 @elementwise
 def DATEDIF(a, b, unit):
