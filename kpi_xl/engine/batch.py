@@ -369,6 +369,10 @@ def format_summary(results, elapsed, max_cells=20):
         lines += unknown_lines(r)
         if r.circular:
             lines.append(f"  {r.path}: circular reference at {', '.join(r.circular[:8])}")
+        if getattr(r, "approximate_functions", None):
+            lines.append(f"  {r.path}: computed by approximate implementations "
+                         f"(docs/fallback_functions.md): "
+                         + ", ".join(f"{n} ({k}×)" for n, k in sorted(r.approximate_functions.items())))
         if r.errors:
             by_sheet = {}
             for cell, err in r.errors.items():

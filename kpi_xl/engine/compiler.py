@@ -95,6 +95,33 @@ def relative_row_runs(text: str, row: int, col: int):
     return tuple(i for i, m in enumerate(_DIGITS.finditer(text)) if m.start() in rel_spans)
 
 
+def _moved_from_a1(t, arow, acol):
+    """A defined name's tree with each relative row/column moved from A1 to (arow, acol)."""
+    kind = t[0]
+    if kind == "ref":
+        _, sheet, r1, c1, r2, c2, (ar1, ac1, ar2, ac2) = t
+        if ar1 and ac1 and ar2 and ac2:
+            return t
+
+        def move(v, absolute, by, size):
+            # the offset from A1, the far half of the sheet meaning before it (XFD is -1);
+            # the cell's row/column plus that offset (past the edge is #REF! when used)
+            off = v - 1
+            return v if absolute else by + (off if off < size // 2 else off - size)
+        r1, r2 = move(r1, ar1, arow, MAX_ROW), move(r2, ar2, arow, MAX_ROW)
+        c1, c2 = move(c1, ac1, acol, MAX_COL), move(c2, ac2, acol, MAX_COL)
+        return ("ref", sheet, r1, c1, r2, c2, (ar1, ac1, ar2, ac2))
+    if kind in ("bin", "un"):
+        return t[:2] + tuple(_moved_from_a1(a, arow, acol) for a in t[2:])
+    if kind == "fn":
+        return ("fn", t[1], [_moved_from_a1(a, arow, acol) for a in t[2]])
+    if kind == "union":
+        return ("union", [_moved_from_a1(a, arow, acol) for a in t[1]])
+    if kind == "call":
+        return ("call", _moved_from_a1(t[1], arow, acol), [_moved_from_a1(a, arow, acol) for a in t[2]])
+    return t
+
+
 class CompileError(Exception):
     """The formula cannot be compiled; ``err`` is what the cell shows."""
 
@@ -214,7 +241,12 @@ class Compiler:
         calc = self.calc
         if isinstance(sheet, tuple):
             if sheet and sheet[0] == "[ext]":
-                return lambda r, c: REF
+                # [1]Sheet1!A1: the values Excel cached of the linked workbook (see external.py)
+                from .external import sheet_name
+                name = sheet_name(sheet[1], sheet[2]) if isinstance(sheet[2], str) else None
+                if name is None or not calc.has_sheet(name):
+                    return lambda r, c: REF
+                return self.ref_node(("ref", calc.canonical_sheet(name)) + tuple(t[2:]), arow, acol)
             # 3-D reference Sheet1:Sheet3!A1
             sheets = calc.sheet_span(sheet[0], sheet[1])
             if sheets is None:
@@ -285,9 +317,10 @@ class Compiler:
         if isinstance(tree, CompileError):
             err = tree.err
             return lambda r, c: err
-        # Names are written with absolute references; relative parts resolve
-        # against the formula cell, as Excel does for names used in cells.
-        return self.node(tree, arow, acol, scope)
+        # Excel saves a name's relative references as seen from A1 (a name for "the cell to
+        # the left" reads Sheet1!XFD1): used in a cell, they move with it, wrapping around
+        # the sheet's edges.
+        return self.node(_moved_from_a1(tree, arow, acol), arow, acol, scope)
 
     def function(self, t, arow, acol, scope):
         _, name, args = t

@@ -18,6 +18,7 @@ from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, ref
 from .compiler import CompileError, Compiler, relative_key, relative_row_runs
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
+from .serial import date_system
 from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
 
 _PENDING = object()
@@ -38,6 +39,7 @@ class CalcReport:
     circular: list = field(default_factory=list)
     compile_errors: dict = field(default_factory=dict)      # Sheet!A1 -> message
     fallback_failures: dict = field(default_factory=dict)   # NAME -> count
+    approximate_functions: dict = field(default_factory=dict)  # NAME -> calls (docs/fallback_functions.md)
     volatile_cells: set = field(default_factory=set)        # (sheet, r, c) depending on TODAY, RAND...
     column_cells: int = 0                                   # of ``cells``, computed by column runs
 
@@ -538,6 +540,8 @@ class Calc:
         """Compute every formula cell; returns {sheet: {(r, c): value}}."""
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 200000))
+        dates = date_system(self.date1904)   # every date function works in the book's system
+        dates.__enter__()
         try:
             for sheet in self.sheet_names:
                 self._assign_templates(sheet)
@@ -553,6 +557,7 @@ class Calc:
                     if (r, c) not in self.results[sheet]:
                         self.evaluate(sheet, r, c)
         finally:
+            dates.__exit__(None, None, None)
             sys.setrecursionlimit(old)
         self.report.cells = sum(len(f) for f in self.formulas.values())
         self.report.column_cells = self.column_cells

@@ -110,6 +110,8 @@ _TOKEN = re.compile(r"""
 |(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*|\$\d+)
 """, re.X)
 
+_AFTER_PREFIX = re.compile(r"(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*)|(?P<num>\$?\d+)")
+
 _CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
 _COLS = re.compile(r"(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})$")
 _ROWS = re.compile(r"(\$?)(\d+):(\$?)(\d+)$")
@@ -140,6 +142,18 @@ def tokenize(text: str):
             out.append(("brk", text[pos:end]))
             pos = end
             continue
+        if kind == "prefix" and tok.startswith(":"):
+            out.append(("op", ":"))   # A1:Sheet!B2: the range operator, then a sheet prefix
+            pos += 1
+            continue
+        if kind == "prefix" and out and out[-1][0] == "prefix":
+            # Sheet!A1:Sheet!B2 - what follows a sheet prefix is a cell or a name, never the
+            # first sheet of a 3-D span, though "A1:Sheet!" reads like one.
+            m = _AFTER_PREFIX.match(text, pos)
+            if m:
+                out.append((m.lastgroup, m.group(m.lastgroup)))
+                pos = m.end()
+                continue
         if kind == "ident" and pos + len(tok) < n and text[pos + len(tok)] == "[":
             # Table1[...]: identifier followed by a bracket group.
             out.append(("tbl", tok))
@@ -237,7 +251,8 @@ class _Parser:
                 k2, t2 = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else (None, None)
                 if t2 is not None and t2.lstrip("$").isdigit():
                     return self.reference(t, None)
-            return ("lit", float(t) if ("." in t or "e" in t or "E" in t) else int(t))
+            # Every number in Excel is a double, literals too: 10^400 is #NUM!, not 401 digits.
+            return ("lit", float(t))
         if k == "str":
             return ("lit", t[1:-1].replace('""', '"'))
         if k == "err":
@@ -306,7 +321,7 @@ class _Parser:
             else:
                 self.take()
                 if k == "num":
-                    row.append(float(t) if ("." in t or "e" in t.lower()) else int(t))
+                    row.append(float(t))
                 elif k == "str":
                     row.append(t[1:-1].replace('""', '"'))
                 elif k == "err":
@@ -382,6 +397,11 @@ class _Parser:
                 save = self.i
                 self.take()
                 k2, t2 = self.peek()
+                if k2 == "prefix" and self.i + 1 < len(self.toks) and self.toks[self.i + 1][0] == "ident" \
+                        and _same_sheet(t2[:-1], sheet or self.default_sheet):
+                    # Sheet!A1:'Sheet'!B2, the sheet named again at the end: one range
+                    self.take()
+                    k2, t2 = self.peek()
                 m2 = _CELL.match(t2) if k2 == "ident" else None
                 if m2:
                     self.take()
@@ -412,6 +432,11 @@ class _Parser:
         return ("name", t, sheet)
 
 
+def _same_sheet(prefix_body, sheet):
+    return isinstance(sheet, str) and not prefix_body.startswith("[") and ":" not in prefix_body.strip("'") \
+        and _unquote_sheet(prefix_body).upper() == sheet.upper()
+
+
 def _ref(sheet, r1, c1, r2, c2, abs4):
     if r1 > r2:
         r1, r2 = r2, r1
@@ -432,10 +457,21 @@ def _starts_operand(tok):
     return k in ("num", "str", "err", "ident", "prefix", "brk", "tbl") or (k == "op" and t in ("(", "{"))
 
 
+#: The operator of an addition or subtraction that is a formula's last operation.
+FINAL_OPS = {"+": "+final", "-": "-final"}
+
+
 def parse(text: str, default_sheet=None):
-    """Parse formula text (with or without the leading ``=``) into a tree."""
+    """Parse formula text (with or without the leading ``=``) into a tree.
+
+    An addition or subtraction at the root gets its own operator (:data:`FINAL_OPS`):
+    Excel sets a result at or very near zero to zero when + or - is the formula's final
+    operation (=0.3-0.2-0.1 is 0, =1*(0.3-0.2-0.1) is -2.78E-17)."""
     if text.startswith("="):
         text = text[1:]
-    return _Parser(tokenize(text), default_sheet).parse()
+    tree = _Parser(tokenize(text), default_sheet).parse()
+    if tree[0] == "bin" and tree[1] in FINAL_OPS:
+        tree = ("bin", FINAL_OPS[tree[1]], tree[2], tree[3])
+    return tree
 
 

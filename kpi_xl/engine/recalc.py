@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import CellError
 from .evaluator import CalcReport, EngineBug, calculate, cell_name
+from . import external
 from .model import BookInput, SheetInput, TableInput
 from .values import XlErr
 
@@ -24,6 +25,7 @@ class FileResult:
     unknown_names: dict = field(default_factory=dict)      # name -> ["Sheet!A1", ...]
     circular: list = field(default_factory=list)
     bug: bool = False
+    approximate_functions: dict = field(default_factory=dict)  # NAME -> calls, see docs/fallback_functions.md
 
 
 def _engine_value(v):
@@ -69,6 +71,9 @@ def book_input(data) -> BookInput:
         r1, c1, r2, c2 = t.bounds
         tables.append(TableInput(t.display_name or t.name, t.sheet, r1, c1, r2, c2,
                                  [c.name for c in t.columns], t.header_row_count, t.totals_row_count))
+    for i, book in enumerate(getattr(data, "external_books", ()), start=1):
+        for name, cells in book.items():   # the values Excel cached of linked workbooks
+            sheets.append(SheetInput(external.sheet_name(str(i), name), values=dict(cells)))
     return BookInput(sheets, names, tables, data.date1904, data.path)
 
 
@@ -111,6 +116,8 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
         on_scan(res)
     results, report = calculate(book)
     del book
+    for name in [n for n in results if external.is_external_sheet(n)]:
+        del results[name]   # constants of linked workbooks, nothing to write
     res.cells = report.cells
     for sheet, cells in results.items():
         for key, v in cells.items():
@@ -128,4 +135,5 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
                 seen.add(name.upper())
                 found[name] = cells
     res.circular = report.circular
+    res.approximate_functions = dict(report.approximate_functions)
     return res

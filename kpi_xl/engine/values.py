@@ -47,6 +47,60 @@ CALC = XlErr("#CALC!")
 SPILL = XlErr("#SPILL!")
 
 
+#: The largest magnitude a formula can produce (Excel's specification: 1.7976931348623158E+308
+#: "via formula"; 9.99999999999999E+307 is only the largest that can be typed). Beyond it,
+#: and for infinities and NaN, Excel shows #NUM!.
+MAX_NUMBER = 1.7976931348623157e308
+#: Integers past 2**53 are no longer exact in a double: Python's exact integers are
+#: rounded to the double Excel would hold from there on.
+_EXACT_INT = 2 ** 53
+#: The most characters (UTF-16 code units) a cell's text can hold; longer results are #VALUE!.
+MAX_TEXT = 32767
+
+
+def utf16_len(s: str) -> int:
+    """Length of ``s`` as Excel counts it: in UTF-16 code units (an emoji counts 2)."""
+    n = len(s)
+    if s.isascii():
+        return n
+    return n + sum(1 for ch in s if ord(ch) > 0xFFFF)
+
+
+def checked(v):
+    """A function's result as Excel can hold it: #NUM! for infinities, NaN and magnitudes
+    past :data:`MAX_NUMBER`, exact integers past 2**53 rounded to a double, #VALUE! for
+    text longer than :data:`MAX_TEXT`; anything else unchanged."""
+    t = type(v)
+    if t is float:
+        if not -MAX_NUMBER <= v <= MAX_NUMBER:   # NaN fails both comparisons
+            return NUM
+    elif t is int:
+        if not -_EXACT_INT <= v <= _EXACT_INT:
+            try:
+                v = float(v)
+            except OverflowError:
+                return NUM
+            if not -MAX_NUMBER <= v <= MAX_NUMBER:
+                return NUM
+    elif t is str:
+        if len(v) > MAX_TEXT // 2 and utf16_len(v) > MAX_TEXT:
+            return VALUE
+    elif t is Arr:
+        rows = v.rows
+        for i, row in enumerate(rows):
+            for j, x in enumerate(row):
+                tx = type(x)
+                if tx is float or tx is int or tx is str:
+                    y = checked(x)
+                    if y is not x:
+                        if rows is v.rows:   # never change an array someone else holds
+                            rows = [list(r) for r in v.rows]
+                        rows[i][j] = y
+        if rows is not v.rows:
+            return Arr(rows)
+    return v
+
+
 class ExcelRaise(Exception):
     """Raised inside function implementations to return an error value."""
 
@@ -193,8 +247,8 @@ def to_number(v):
 def _date_text(s):
     if s != s.strip():
         return None  # " 2024-01-10 " is not a date to Excel, though " 10 " is a number
-    from .functions.dates import datevalue_or_none
-    return datevalue_or_none(s)
+    from .functions.dates import datetime_text_or_none
+    return datetime_text_or_none(s)
 
 
 def to_text(v) -> str:

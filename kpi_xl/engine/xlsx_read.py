@@ -194,6 +194,7 @@ class WorkbookData:
     iterate_delta: float = 0.001
     full_calc_on_load: bool = False
     has_external_links: bool = False
+    external_books: list = field(default_factory=list)  # [{sheet: {(r, c): value}}], see external.py
     is_xlsm: bool = False
     workbook_part: str = "xl/workbook.xml"
 
@@ -397,11 +398,8 @@ def _iso_to_serial(text: str, date1904: bool):
         moment = _dt.datetime.fromisoformat(t.replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
         return text
-    base = _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
-    serial = (moment - base).total_seconds() / 86400.0
-    if not date1904 and serial < 61:
-        serial -= 1  # before Excel's fictitious 29 Feb 1900
-    return serial
+    from .serial import datetime_to_serial
+    return datetime_to_serial(moment, date1904)
 
 
 # --------------------------------------------------------------------------- package access
@@ -704,6 +702,9 @@ def _read(pkg: _Package) -> WorkbookData:
             pass
     data.has_external_links = wb.find(f"{{{ns}}}externalReferences") is not None or any(
         t.endswith("/externalLink") for t, _, _ in rels.values())
+    if data.has_external_links:
+        from .external import read_external_books
+        data.external_books = read_external_books(pkg, wb, ns, rels)
 
     sheets_el = wb.find(f"{{{ns}}}sheets")
     sheet_entries = list(sheets_el) if sheets_el is not None else []

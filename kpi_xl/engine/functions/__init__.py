@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..values import MAX_NUMBER, NUM, Arr, ExcelRaise, checked
+
 
 @dataclass
 class Impl:
@@ -29,12 +31,55 @@ FUNCTIONS: dict[str, Impl] = {}
 
 
 def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False):
-    """Register an implementation under one or more Excel names."""
+    """Register an implementation under one or more Excel names.
+
+    Every result is held to Excel's limits on the way out (see :func:`limited`), so no
+    implementation can hand an infinity, a 400-digit integer or a 40,000-character text to
+    the formula around it."""
     def deco(fn):
+        # A lazy function returns what its branches gave, and lookups, logical and
+        # information functions pass on or judge values that are already within the limits:
+        # they are spared the check (the column path calls them once per row).
+        if not lazy and not fn.__module__.endswith(_PASS_ON_MODULES):
+            fn = limited(fn)
         for n in names:
             FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell)
         return fn
     return deco
+
+
+_PASS_ON_MODULES = (".lookup", ".logic", ".info")
+_MAX = MAX_NUMBER
+_EXACT = 2 ** 53
+
+
+def limited(fn):
+    """``fn`` with its results passed through :func:`~..values.checked`; an arithmetic
+    overflow inside it is Excel's #NUM! (EXP(1000), 1E308*1E308 in a sum)."""
+    def limited_fn(*args):
+        try:
+            v = fn(*args)
+        except ExcelRaise as exc:
+            return exc.err
+        except OverflowError:
+            return NUM
+        t = type(v)
+        # the common answers decided here, without a further call
+        if t is float:
+            return v if -_MAX <= v <= _MAX else NUM
+        if t is int:
+            return v if -_EXACT <= v <= _EXACT else checked(v)
+        if t is str:
+            return v if len(v) <= 16383 else checked(v)
+        if t is Arr:
+            return checked(v)
+        return v
+    limited_fn.__name__ = fn.__name__
+    limited_fn.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    limited_fn.__doc__ = fn.__doc__
+    limited_fn.__dict__.update(fn.__dict__)   # scalar_args, intersect_arg, column
+    limited_fn.__wrapped__ = fn
+    return limited_fn
 
 
 def find_function(name):
@@ -55,7 +100,7 @@ _MISSING: set = set()
 
 
 def _load():
-    from . import operators, logic, mathstat, lookup, text, dates, info, dynamic, engineering, multiples, database, complexnum, financial, bonds, bessel  # noqa: F401
+    from . import operators, logic, mathstat, lookup, text, dates, info, dynamic, engineering, multiples, database, complexnum, financial, bonds, bessel, regression  # noqa: F401
     from . import kpi  # noqa: F401
 
 

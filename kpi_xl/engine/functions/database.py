@@ -6,7 +6,7 @@ import math
 
 from ..values import DIV0, NUM, VALUE, ExcelRaise, Ref, XlErr, to_number
 from . import excel
-from .helpers import criteria_matcher, scalarize
+from .helpers import criteria_matcher, scalarize, xsum
 
 
 def _grid(calc, x):
@@ -122,7 +122,7 @@ def _nums(vals):
 
 
 def _sum(recs, vals):
-    return math.fsum(_nums(vals))
+    return xsum(_nums(vals))
 
 
 def _count(recs, vals):
@@ -137,7 +137,7 @@ def _average(recs, vals):
     xs = _nums(vals)
     if not xs:
         raise ExcelRaise(DIV0)
-    return math.fsum(xs) / len(xs)
+    return xsum(xs) / len(xs)
 
 
 def _min(recs, vals):
@@ -173,8 +173,8 @@ def _var(sample):
         n = len(xs)
         if n - (1 if sample else 0) <= 0:
             raise ExcelRaise(DIV0)
-        m = math.fsum(xs) / n
-        return math.fsum((x - m) ** 2 for x in xs) / (n - 1 if sample else n)
+        m = xsum(xs) / n
+        return xsum((x - m) ** 2 for x in xs) / (n - 1 if sample else n)
     return f
 
 

@@ -1,44 +1,20 @@
-"""Date functions on Excel serial numbers (1900 system, with its 29 Feb 1900)."""
+"""Date functions on Excel serial numbers, in the workbook's date system (see ..serial)."""
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
 
+from .. import serial
 from ..values import NUM, VALUE, ExcelRaise, XlErr, to_bool, to_number
 from . import excel
 from .helpers import elementwise
 
-_EPOCH = dt.date(1899, 12, 30)
-MAX_SERIAL = 2958465  # 31 Dec 9999
-
-
-def serial_to_date(serial):
-    n = int(math.floor(serial))
-    if n < 0 or n > MAX_SERIAL:
-        raise ExcelRaise(NUM)
-    if n == 60:
-        raise ExcelRaise(VALUE)  # 29 Feb 1900 exists only in Excel
-    if n < 60:
-        return dt.date(1899, 12, 31) + dt.timedelta(days=n)
-    return _EPOCH + dt.timedelta(days=n)
-
-
-def date_to_serial(d):
-    s = (d - _EPOCH).days
-    if s < 61:
-        s -= 1
-    return s
-
-
-def _ymd(serial):
-    n = int(math.floor(serial))
-    if n == 60:
-        return 1900, 2, 29
-    if n == 0:
-        return 1900, 1, 0
-    d = serial_to_date(n)
-    return d.year, d.month, d.day
+# Serial ↔ date in the workbook's date system lives in ..serial; these names stay for the
+# modules that import them from here.
+serial_to_date = serial.serial_to_date
+date_to_serial = serial.date_to_serial
+_ymd = serial.ymd
 
 
 def make_date(y, m, d):
@@ -52,11 +28,11 @@ def make_date(y, m, d):
     if y < 1900 or y > 9999:
         raise ExcelRaise(NUM)
     base = dt.date(y, m, 1)
-    serial = date_to_serial(base) + d - 1
+    n = date_to_serial(base) + d - 1
     # Counting on from Jan/Feb 1900 passes Excel's 29 Feb 1900 (serial 60) by itself.
-    if serial < 0 or serial > MAX_SERIAL:
+    if n < 0 or n > serial.max_serial():
         raise ExcelRaise(NUM)
-    return serial
+    return n
 
 
 @excel("DATE", min_args=3, max_args=3)
@@ -244,7 +220,7 @@ def _whole_date(v):
 
 def whole_day_serial(n):
     """A coerced date argument cut to its day: #NUM! before 0 or after 31 Dec 9999."""
-    if n < 0 or n >= MAX_SERIAL + 1:
+    if n < 0 or n >= serial.max_serial() + 1:
         raise ExcelRaise(NUM)
     return int(math.floor(n))
 
@@ -265,7 +241,7 @@ def YEARFRAC(start_date, end_date, basis=None):
 def WEEKDAY(s, kind=1):
     n = int(math.floor(_serial_arg(s)))
     k = int(to_number(kind))
-    sunday0 = (n - 1) % 7  # serial 1 is a Sunday in Excel's calendar
+    sunday0 = serial.weekday_sunday0(n)
     if k in (1, 17):
         return sunday0 + 1
     if k == 2:
@@ -275,6 +251,46 @@ def WEEKDAY(s, kind=1):
     if 11 <= k <= 16:
         return (sunday0 - (k - 10)) % 7 + 1
     raise ExcelRaise(NUM)
+
+
+# WEEKNUM's return_type → the weekday a week starts on (0 = Sunday); 21 is ISO 8601.
+_WEEK_STARTS = {1: 0, 17: 0, 2: 1, 11: 1, 12: 2, 13: 3, 14: 4, 15: 5, 16: 6}
+
+
+def _iso_week(n):
+    # the ISO week of a whole serial: the week (Monday first) holding its year's first Thursday
+    if n < 1:
+        raise ExcelRaise(NUM)
+    monday0 = (serial.weekday_sunday0(n) + 6) % 7
+    thursday = n - monday0 + 3           # the Thursday of n's week decides the year
+    y = _ymd(thursday)[0] if thursday <= serial.max_serial() else 10000
+    return (thursday - _jan1(y)) // 7 + 1
+
+
+@excel("WEEKNUM", min_args=1, max_args=2)
+@elementwise
+def WEEKNUM(s, kind=None):
+    """Converts a serial number to a number representing where the week falls numerically
+    with a year."""
+    n = int(math.floor(_serial_arg(s)))
+    k = 1 if kind is None else math.trunc(to_number(kind))
+    if k == 21:
+        return _iso_week(n)
+    if k not in _WEEK_STARTS:
+        raise ExcelRaise(NUM)
+    y, _, d = _ymd(n)
+    if d == 0:
+        return 0   # the 1900 system's day 0, "0 January 1900"
+    first = _jan1(y)
+    offset = (serial.weekday_sunday0(first) - _WEEK_STARTS[k]) % 7
+    return (n - first + offset) // 7 + 1
+
+
+@excel("ISOWEEKNUM", min_args=1, max_args=1)
+@elementwise
+def ISOWEEKNUM(s):
+    """Returns the number of the ISO week number of the year for a given date."""
+    return _iso_week(int(math.floor(_serial_arg(s))))
 
 
 @excel("DATEDIF", min_args=3, max_args=3)
@@ -358,6 +374,80 @@ def datevalue_or_none(s):
     return None
 
 
+_AMPM = r"(?:\s*([AaPp])[Mm]?)?"
+# h:mm, h:mm:ss(.fff), with AM/PM or not; hours may pass 24 without AM/PM ("25:00" is 1:00 of
+# the next day to Excel); mm:ss.f with a decimal second; "3 PM" alone.
+_TIME_TEXT = re.compile(r"(\d{1,5}):(\d{1,2})(?::(\d{1,2}(?:\.\d*)?))?" + _AMPM + r"$")
+_MIN_SEC_TEXT = re.compile(r"(\d{1,5}):(\d{1,2}\.\d*)$")
+_HOUR_AMPM_TEXT = re.compile(r"(\d{1,2})\s*([AaPp])[Mm]?$")
+
+
+def timevalue_or_none(s):
+    """Fraction of a day of a time written as text ("1:23", "12:59:59 AM", "25:00", "3 PM",
+    "1:23.5" as minutes and seconds), or None."""
+    t = s.strip()
+    m = _TIME_TEXT.match(t)
+    if m:
+        h, mi = int(m.group(1)), int(m.group(2))
+        sec = float(m.group(3)) if m.group(3) else 0.0
+        ampm = m.group(4)
+    else:
+        m = _MIN_SEC_TEXT.match(t)
+        if m:
+            h, mi, sec, ampm = 0, int(m.group(1)), float(m.group(2)), None
+            if sec >= 60:
+                return None
+            return (mi * 60 + sec) / 86400
+        m = _HOUR_AMPM_TEXT.match(t)
+        if not m:
+            return None
+        h, mi, sec, ampm = int(m.group(1)), 0, 0.0, m.group(2)
+    if mi >= 60 or sec >= 60:
+        return None
+    if ampm:
+        if h > 12:
+            return None
+        h = h % 12 + (12 if ampm in "Pp" else 0)
+    elif h >= 10000:
+        return None
+    return (h * 3600 + mi * 60 + sec) / 86400
+
+
+_DATE_THEN_TIME = re.compile(r"(.*\S)\s+(\d{1,5}:\d.*|\d{1,2}\s*[AaPp][Mm]?)$")
+
+
+def datetime_text_or_none(s):
+    """Serial number of a date, a time, or a date and a time written as text, or None."""
+    v = datevalue_or_none(s)
+    if v is not None:
+        return v
+    v = timevalue_or_none(s)
+    if v is not None:
+        return v
+    m = _DATE_THEN_TIME.match(s.strip())
+    if m:
+        d, t = datevalue_or_none(m.group(1)), timevalue_or_none(m.group(2))
+        if d is not None and t is not None:
+            return d + t
+    return None
+
+
+@excel("TIMEVALUE", min_args=1, max_args=1)
+@elementwise
+def TIMEVALUE(s):
+    """Converts a time in the form of text to a serial number."""
+    if isinstance(s, XlErr):
+        raise ExcelRaise(s)
+    if not isinstance(s, str):
+        raise ExcelRaise(VALUE)
+    v = datetime_text_or_none(s)
+    if v is None:
+        raise ExcelRaise(VALUE)
+    # the time of day, counted in seconds so that "25:00" is exactly 1/24 and not 1/24 plus
+    # the rounding left from subtracting the whole day
+    return round((v - math.floor(v)) * 86400, 6) % 86400 / 86400
+
+
 @excel("DATEVALUE", min_args=1, max_args=1)
 @elementwise
 def DATEVALUE(s):
@@ -366,6 +456,11 @@ def DATEVALUE(s):
     if not isinstance(s, str):
         raise ExcelRaise(VALUE)
     v = datevalue_or_none(s)
+    if v is None:
+        # a date with a time: the date alone (a time alone is no date)
+        m = _DATE_THEN_TIME.match(s.strip())
+        if m and timevalue_or_none(m.group(2)) is not None:
+            v = datevalue_or_none(m.group(1))
     if v is None:
         raise ExcelRaise(VALUE)
     return v
@@ -436,8 +531,8 @@ def _weekend_mask(weekend):
     return [d in days for d in range(7)]
 
 
-def _monday0(serial):
-    return (serial - 2) % 7  # serial 2 (2 Jan 1900) is a Monday in Excel's calendar
+def _monday0(n):
+    return (serial.weekday_sunday0(n) + 6) % 7
 
 
 def _holidays(calc, holidays):
@@ -458,7 +553,7 @@ def _day_arg(calc, v):
     if isinstance(v, bool):
         raise ExcelRaise(VALUE)
     x = to_number(v)
-    if x < 0 or x > MAX_SERIAL:
+    if x < 0 or x > serial.max_serial():
         raise ExcelRaise(NUM)
     return int(math.floor(x))
 
@@ -501,7 +596,7 @@ def _workday(calc, start, days, weekend, holidays):
     left = abs(k)
     while left:
         d += step
-        if d < 1 or d > MAX_SERIAL:
+        if d < 1 or d > serial.max_serial():
             return NUM
         if not mask[_monday0(d)] and d not in hol:
             left -= 1

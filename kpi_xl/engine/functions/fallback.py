@@ -14,7 +14,7 @@ from formulas.functions import get_functions
 from formulas.tokens.operand import Error, XlError
 
 from ..values import VALUE, Arr, MultiRef, Ref, XlErr
-from . import FUNCTIONS, Impl
+from . import FUNCTIONS, Impl, limited
 
 _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 
@@ -66,6 +66,20 @@ def _from_lib(v):
     return v
 
 
+#: Functions of the library whose every oracle cell agrees with Excel's cached value
+#: (docs/fallback_functions.md, kept in step by tests/engine/fallback_audit.py). Every other
+#: function taken from the library is approximate: the recalc summary names it.
+VERIFIED = frozenset("""ACOS ACOSH ARABIC ARRAYTOTEXT ASIN ASINH ATAN ATAN2 ATANH CHISQ.DIST CHISQ.DIST.RT
+    CHISQ.INV CHISQ.INV.RT CHISQ.TEST CHOOSECOLS CHOOSEROWS CLEAN CORREL COS COSH COUPDAYBS
+    COUPDAYS COUPDAYSNC COUPNCD COUPNUM COUPPCD COVARIANCE.P COVARIANCE.S DAYS DEGREES
+    DOLLARDE EFFECT ERF ERF.PRECISE ERFC ERFC.PRECISE EXPAND F.DIST F.DIST.RT F.INV
+    F.INV.RT F.TEST FILTER FVSCHEDULE GAMMA GAMMALN GAMMALN.PRECISE GAUSS GESTEP HSTACK
+    HYPGEOM.DIST INTERCEPT INTRATE ISPMT LN LOG10 MAKEARRAY MAP MDETERM MINVERSE MODE.SNGL
+    MULTINOMIAL MUNIT NOMINAL ODDLYIELD PDURATION PEARSON PHI PI POISSON PPMT RADIANS
+    REDUCE REGEXEXTRACT RSQ SCAN SIN SINH SLN SLOPE SORTBY SQRTPI STANDARDIZE STDEVA
+    STDEVPA STEYX SUMX2MY2 SUMX2PY2 SUMXMY2 SYD T.DIST T.DIST.2T T.DIST.RT T.INV T.INV.2T
+    TAKE TANH TOCOL TRIMMEAN UNICODE UNIQUE VARA VARPA VSTACK WEIBULL.DIST YIELD Z.TEST""".split())
+
 _VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO"}
 # Functions of single values: a range given to them meets implicit intersection.
 _SCALAR = frozenset("""ACOS ACOSH ACOT ACOTH ASIN ASINH ATAN ATAN2 ATANH COS COSH COT COTH CSC CSCH
@@ -77,12 +91,18 @@ _SCALAR = frozenset("""ACOS ACOSH ACOT ACOTH ASIN ASINH ATAN ATAN2 ATANH COS COS
 
 def _wrap(name, lib_fn):
     volatile = name in _VOLATILE
+    approximate = name not in VERIFIED
 
     def fn(calc, *args):
         if volatile:
             calc.taint_volatile()
+        if approximate:
+            used = calc.report.approximate_functions
+            used[name] = used.get(name, 0) + 1
         try:
-            return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
+            # an overflow is the cell's #NUM!, not a warning on the terminal
+            with np.errstate(all="ignore"):
+                return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
         except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError) as exc:
             calc.report.fallback_failures.setdefault(name, 0)
             calc.report.fallback_failures[name] += 1
@@ -115,7 +135,7 @@ def library_function(name):
     lib_fn = _library().get(name)
     if lib_fn is None:
         return None
-    return Impl(_wrap(name, lib_fn), source="formulas")
+    return Impl(limited(_wrap(name, lib_fn)), source="formulas")
 
 
 def library_names():

@@ -1,6 +1,7 @@
 """Shared helpers of the function implementations: broadcasting, coercion, criteria."""
 from __future__ import annotations
 
+import math
 import re
 
 from ..values import (DIV0, ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
@@ -56,15 +57,42 @@ def broadcast(calc, fn, args):
                 row.append(NA)
                 continue
             try:
-                row.append(fn(*vals))
+                v = fn(*vals)
             except ExcelRaise as exc:
-                row.append(exc.err)
+                v = exc.err
+            if type(v) is Ref:
+                # an element is a value: INDEX(A1:A5,{1;3}) is {A1;A3}'s values, and a range
+                # where one value belongs is #VALUE!
+                v = calc.cell(v.sheet, v.r1, v.c1) if v.r1 == v.r2 and v.c1 == v.c2 else VALUE
+                if v is None:
+                    v = 0
+            row.append(v)
         rows.append(row)
     return Arr(rows)
 
 
+def errors_first(fn):
+    """For a function whose every argument is evaluated (INDEX, MATCH, VLOOKUP): an error
+    given directly as an argument is the result, the first one left to right, before the
+    function looks at any argument (INDEX(#N/A,1/0) is #N/A, not #DIV/0!). Arguments are
+    references or arrays there, so no coercion of an earlier argument can fail first."""
+    def wrapper(calc, *args):
+        for a in args:
+            if type(a) is XlErr:
+                return a
+        return fn(calc, *args)
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__dict__.update(fn.__dict__)
+    return wrapper
+
+
 def elementwise(fn):
-    """Wrap a function of scalars so that it takes engine arguments and broadcasts."""
+    """Wrap a function of scalars so that it takes engine arguments and broadcasts.
+
+    ``fn`` reads (coerces) its arguments left to right, as Excel does: the first that
+    fails, an error or text that is no number, decides the error (FLOOR("a",#DIV/0!) is
+    #VALUE!, LEFT(#N/A,1/0) is #N/A)."""
     def wrapper(calc, *args):
         for a in args:
             if is_array(a):
@@ -78,6 +106,16 @@ def elementwise(fn):
     wrapper.__doc__ = fn.__doc__
     wrapper.scalar_args = True  # each argument is one value: ranges meet implicit intersection
     return wrapper
+
+
+def xsum(xs):
+    """The exact sum of numbers (``math.fsum``), #NUM! when it is infinite or undefined:
+    infinities of both signs (from a cell Excel would never hold) or a sum past the
+    largest double."""
+    try:
+        return math.fsum(xs)
+    except (ValueError, OverflowError):
+        raise ExcelRaise(NUM) from None
 
 
 def num(v):

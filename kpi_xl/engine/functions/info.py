@@ -138,7 +138,8 @@ def SHEETS(calc, ref=None):
     """Returns the number of sheets in a reference."""
     from ..values import MultiRef
     if ref is None:
-        return len(calc.sheet_names)
+        # the sheets of linked workbooks the engine holds (named "[1]Sheet") are not this book's
+        return sum(1 for n in calc.sheet_names if not n.startswith("["))
     if isinstance(ref, MultiRef):
         return len({r.sheet for r in ref.refs})
     if isinstance(ref, Ref):

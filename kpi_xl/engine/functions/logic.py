@@ -101,18 +101,38 @@ def IFS(calc, args):
     if len(args) % 2:
         return VALUE
     for i in range(0, len(args), 2):
+        cond = args[i]()
+        if is_array(cond):
+            # in an array formula a condition that is an array lifts IFS over its elements
+            rest = [cond] + [a() for a in args[i + 1:]]
+            return broadcast(calc, _ifs_element, rest)
         try:
-            if _cond(calc, args[i]()):
+            if _cond(calc, cond):
                 return args[i + 1]()
         except ExcelRaise as exc:
             return exc.err
     return NA
 
 
+def _ifs_element(*pairs):
+    for i in range(0, len(pairs), 2):
+        c = pairs[i]
+        if isinstance(c, XlErr):
+            return c
+        if c is not None and to_bool(c):
+            v = pairs[i + 1]
+            return 0 if v is None else v
+    return NA
+
+
 @excel("SWITCH", min_args=3, lazy=True)
 def SWITCH(calc, args):
     from ..values import compare
-    v = scalarize(calc, args[0]())
+    v = args[0]()
+    if is_array(v):
+        # an array expression lifts SWITCH over its elements (the cases are all evaluated)
+        return broadcast(calc, _switch_element, [v] + [a() for a in args[1:]])
+    v = scalarize(calc, v)
     if isinstance(v, XlErr):
         return v
     n = len(args) - 1
@@ -128,6 +148,25 @@ def SWITCH(calc, args):
                 return args[i + 1]()
     if n % 2 == 1:
         return args[-1]()
+    return NA
+
+
+def _switch_element(v, *cases):
+    from ..values import compare
+    if isinstance(v, XlErr):
+        return v
+    n = len(cases)
+    for i in range(0, n - 1, 2):
+        cand = cases[i]
+        if isinstance(cand, XlErr):
+            return cand
+        if type(cand) is type(v) or (isinstance(cand, (int, float)) and isinstance(v, (int, float))
+                                     and not isinstance(cand, bool) and not isinstance(v, bool)):
+            if compare(v, cand) == 0:
+                r = cases[i + 1]
+                return 0 if r is None else r
+    if n % 2 == 1:
+        return cases[-1]
     return NA
 
 

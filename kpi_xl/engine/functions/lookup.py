@@ -6,7 +6,7 @@ import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number, to_text
 from . import FUNCTIONS, excel
-from .helpers import GENERIC, _wild_to_regex, broadcast, is_array, scalarize
+from .helpers import GENERIC, _wild_to_regex, broadcast, errors_first, is_array, scalarize
 
 
 def _same_kind(a, b):
@@ -128,9 +128,10 @@ def _lookup_value(calc, v):
 
 
 def _xlookup_table(horizontal):
+    @errors_first
     def fn(calc, value, table, index, approx=None):
-        if is_array(value):
-            return broadcast(calc, lambda v: fn(calc, v, table, index, approx), (value,))
+        if is_array(value) or is_array(index):
+            return broadcast(calc, lambda v, k: fn(calc, v, table, k, approx), (value, index))
         try:
             x = _lookup_value(calc, value)
             if isinstance(x, XlErr):
@@ -290,6 +291,7 @@ LOOKUP.intersect_arg = (0).__eq__
 
 
 @excel("MATCH", min_args=2, max_args=3)
+@errors_first
 def MATCH(calc, value, array, mtype=None):
     if is_array(value):
         return broadcast(calc, lambda v: MATCH(calc, v, array, mtype), (value,))
@@ -478,6 +480,7 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
 
 
 @excel("INDEX", min_args=1, max_args=4)
+@errors_first
 def INDEX(calc, array, row=None, col=None, area=None):
     try:
         if area is not None and not isinstance(array, MultiRef):

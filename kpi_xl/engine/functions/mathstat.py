@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import bisect
+import random as _random
 import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, ROUND_FLOOR, ROUND_CEILING, Decimal, InvalidOperation
 
 from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number
 from . import excel
 from .helpers import (GENERIC, broadcast, criteria_matcher, elementwise, flat, is_array, iter_values, numbers,
-                      ref_grid, scalarize)
+                      ref_grid, scalarize, xsum)
 
 
 def _guard(f):
@@ -27,7 +28,7 @@ def _guard(f):
 @excel("SUM")
 @_guard
 def SUM(calc, *args):
-    return math.fsum(numbers(calc, args)) if len(args) != 1 else _sum1(calc, args[0])
+    return xsum(numbers(calc, args)) if len(args) != 1 else _sum1(calc, args[0])
 
 
 def _sum1(calc, a):
@@ -38,7 +39,7 @@ def _sum1(calc, a):
         if isinstance(v, XlErr):
             raise ExcelRaise(v)
         return 0
-    return math.fsum(numbers(calc, (a,)))
+    return xsum(numbers(calc, (a,)))
 
 
 @excel("AVERAGE", min_args=1)
@@ -47,7 +48,7 @@ def AVERAGE(calc, *args):
     xs = numbers(calc, args)
     if not xs:
         return DIV0
-    return math.fsum(xs) / len(xs)
+    return xsum(xs) / len(xs)
 
 
 def _numbers_a(calc, args):
@@ -76,7 +77,7 @@ def AVERAGEA(calc, *args):
     xs = _numbers_a(calc, args)
     if not xs:
         return DIV0
-    return math.fsum(xs) / len(xs)
+    return xsum(xs) / len(xs)
 
 
 @excel("MAXA", min_args=1)
@@ -179,7 +180,7 @@ def SUMPRODUCT(calc, *args):
                     total.append(a * b)
                 else:
                     total.append(0)
-        return math.fsum(total)
+        return xsum(total)
     total = []
     for i in range(shape[0]):
         for j in range(shape[1]):
@@ -193,7 +194,7 @@ def SUMPRODUCT(calc, *args):
                 else:
                     p = 0
             total.append(p)
-    return math.fsum(total)
+    return xsum(total)
 
 
 def _sumproduct_column(calc, args, n):
@@ -218,7 +219,7 @@ def _sumproduct_column(calc, args, n):
         s, r, c1 = ref.sheet, ref.r1, ref.c1
         vals = [cell(s, r, c1 + j) for j in range(width)]
         if all(type(x) is float or type(x) is int for x in vals):
-            out.append(math.fsum([x * y for x, y in zip(vals, weights)]))
+            out.append(xsum([x * y for x, y in zip(vals, weights)]))
         else:
             out.append(GENERIC)
     return out
@@ -395,7 +396,7 @@ def SUMIF(calc, rng, crit, sum_range=None):
         return broadcast(calc, lambda c: SUMIF(calc, rng, c, sum_range), (crit,))
     mask, shape = _crit_mask(calc, [(rng, crit)])
     target = _target_grid(calc, sum_range if sum_range is not None else rng, shape)
-    return math.fsum(_masked_numbers(calc, mask, target))
+    return xsum(_masked_numbers(calc, mask, target))
 
 
 @excel("COUNTIF", min_args=2, max_args=2)
@@ -412,7 +413,7 @@ def COUNTIF(calc, rng, crit):
 def AVERAGEIF(calc, rng, crit, avg_range=None):
     mask, shape = _crit_mask(calc, [(rng, crit)])
     xs = _masked_numbers(calc, mask, _target_grid(calc, avg_range if avg_range is not None else rng, shape))
-    return math.fsum(xs) / len(xs) if xs else DIV0
+    return xsum(xs) / len(xs) if xs else DIV0
 
 
 # The criterion of SUMIF/COUNTIF/AVERAGEIF is one value where the formula is not an array formula.
@@ -433,7 +434,7 @@ def SUMIFS(calc, target, *args):
     grid = ref_grid(calc, target)
     if (len(grid), len(grid[0])) != shape:
         return VALUE
-    return math.fsum(_masked_numbers(calc, mask, grid))
+    return xsum(_masked_numbers(calc, mask, grid))
 
 
 @excel("COUNTIFS", min_args=2)
@@ -452,7 +453,7 @@ def AVERAGEIFS(calc, target, *args):
     if (len(grid), len(grid[0])) != shape:
         return VALUE
     xs = _masked_numbers(calc, mask, grid)
-    return math.fsum(xs) / len(xs) if xs else DIV0
+    return xsum(xs) / len(xs) if xs else DIV0
 
 
 @excel("MAXIFS", min_args=3)
@@ -664,8 +665,8 @@ def _var(sample):
         n = len(xs)
         if n < (2 if sample else 1):
             return DIV0
-        m = math.fsum(xs) / n
-        return math.fsum((x - m) ** 2 for x in xs) / (n - 1 if sample else n)
+        m = xsum(xs) / n
+        return xsum((x - m) ** 2 for x in xs) / (n - 1 if sample else n)
     return fn
 
 
@@ -725,3 +726,32 @@ def SUBTOTAL(calc, fn_num, *refs):
     if not arrays:
         arrays = [Arr([[None]])]
     return FUNCTIONS[name].fn(calc, *arrays)
+
+
+# -- random numbers ------------------------------------------------------------------
+
+@excel("RAND", max_args=0)
+def RAND(calc):
+    """Returns a random number between 0 and 1."""
+    calc.taint_volatile()
+    return _random.random()   # in [0, 1), as Excel's
+
+
+@excel("RANDBETWEEN", min_args=2, max_args=2)
+def RANDBETWEEN(calc, bottom, top):
+    """Returns a random number between the numbers you specify."""
+    calc.taint_volatile()
+    return _randbetween(calc, bottom, top)
+
+
+@elementwise
+def _randbetween(bottom, top):
+    # bottom is "the smallest integer RANDBETWEEN will return", top "the largest": a
+    # fractional bottom rounds up, a fractional top down.
+    for v in (bottom, top):
+        if isinstance(v, XlErr):
+            raise ExcelRaise(v)
+    lo, hi = math.ceil(to_number(bottom)), math.floor(to_number(top))
+    if lo > hi:
+        raise ExcelRaise(NUM)
+    return float(_random.randint(lo, hi))

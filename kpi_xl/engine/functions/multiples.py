@@ -178,6 +178,20 @@ def _count_arg(v):
     return math.trunc(to_number(v))
 
 
+# ln of the largest double: a count whose logarithm passes it cannot be held (#NUM!).
+_LN_MAX = 709.782712893384
+
+
+def _too_big(ln_value):
+    """True when a count is surely past the largest double, judged on its logarithm before
+    any exact integer is built (COMBIN(1E9,5E8) would otherwise run for hours)."""
+    return ln_value > _LN_MAX + 1e-6
+
+
+def _ln_perm(a, b):
+    return math.lgamma(a + 1) - math.lgamma(a - b + 1)
+
+
 @excel("COMBIN", min_args=2, max_args=2)
 @elementwise
 def COMBIN(n, k):
@@ -185,7 +199,55 @@ def COMBIN(n, k):
     a, b = _count_arg(n), _count_arg(k)
     if a < 0 or b < 0 or b > a:
         raise ExcelRaise(NUM)
+    if _too_big(_ln_perm(a, b) - math.lgamma(b + 1)):
+        raise ExcelRaise(NUM)
     return math.comb(a, b)
+
+
+@excel("FACT", min_args=1, max_args=1)
+@elementwise
+def FACT(n):
+    """Returns the factorial of a number."""
+    k = math.trunc(to_number(n))
+    if k < 0 or k > 170:   # 170! = 7.26E+306 is the last that a double holds
+        raise ExcelRaise(NUM)
+    return float(math.factorial(k))
+
+
+@excel("FACTDOUBLE", min_args=1, max_args=1)
+@elementwise
+def FACTDOUBLE(n):
+    """Returns the double factorial of a number."""
+    k = math.trunc(to_number(n))
+    if k < 0 or k > 300:   # 300!! = 8.15E+307 is the last that a double holds
+        raise ExcelRaise(NUM)
+    p = 1
+    for i in range(k, 1, -2):
+        p *= i
+    return float(p)
+
+
+@excel("PERMUT", min_args=2, max_args=2)
+@elementwise
+def PERMUT(n, k):
+    """Returns the number of permutations for a given number of objects."""
+    a, b = _count_arg(n), _count_arg(k)
+    if a < 0 or b < 0 or b > a:
+        raise ExcelRaise(NUM)
+    if _too_big(_ln_perm(a, b)):
+        raise ExcelRaise(NUM)
+    return math.perm(a, b)
+
+
+@excel("PERMUTATIONA", min_args=2, max_args=2)
+@elementwise
+def PERMUTATIONA(n, k):
+    """Returns the number of permutations for a given number of objects (with repetitions)
+    that can be selected from the total objects."""
+    a, b = _count_arg(n), _count_arg(k)
+    if a < 0 or b < 0:
+        raise ExcelRaise(NUM)
+    return float(a) ** b
 
 
 @excel("COMBINA", min_args=2, max_args=2)
@@ -197,6 +259,8 @@ def COMBINA(n, k):
         raise ExcelRaise(NUM)
     if a == 0 and b == 0:
         return 1
+    if _too_big(_ln_perm(a + b - 1, b) - math.lgamma(b + 1)):
+        raise ExcelRaise(NUM)
     return math.comb(a + b - 1, b)
 
 

@@ -2,11 +2,11 @@
 thousands and scaling commas, percent, scientific, fractions, dates and elapsed times."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from fractions import Fraction
 
+from ..serial import MAX_SERIAL_1900, OFFSET_1904, civil_day, is_1904
 from ..values import VALUE, ExcelRaise, fmt_number
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -147,8 +147,11 @@ def _condition(toks):
 
 # -- entry point -------------------------------------------------------------------
 
-def format_value(v, fmt, date1904=False):
-    """``v`` (number or text) formatted with Excel number format ``fmt``."""
+def format_value(v, fmt, date1904=None):
+    """``v`` (number or text) formatted with Excel number format ``fmt`` (dates in the given
+    date system, by default the one of the workbook being calculated)."""
+    if date1904 is None:
+        date1904 = is_1904()
     if fmt == "":
         return ""
     secs = split_sections(fmt)
@@ -373,7 +376,12 @@ def _format_fixed(x, sec, scaling=True):
         if k == "digit":
             out.append(assign.get(i, frac_assign.get(i, "")))
         elif k == "dot":
-            out.append("." if i == dot else "")
+            if i == dot and not int_ph and ip:
+                # ".00" has no place for the whole part, but Excel shows it: 12.5 is "12.50"
+                out.append(ip)
+            # the first "." is the decimal point; any further "." is a literal among the
+            # decimals ("00.00.00" shows 12.3456 as "12.34.56")
+            out.append(".")
         elif k == "comma":
             if not (first <= i < int_end) and i not in scaled_commas:
                 out.append(",")
@@ -560,25 +568,18 @@ def _pad(digits, ph, left):
 
 def serial_parts(x, date1904=False, decimals=0):
     """(year, month, day, weekday 0=Sunday, hour, minute, second, fraction of second, total seconds)."""
-    if x < 0 or x >= 2958466:
+    if x < 0 or x >= MAX_SERIAL_1900 + 1 - (OFFSET_1904 if date1904 else 0):
         raise ExcelRaise(VALUE)
     scale = 10 ** decimals
     ticks = int(_round_half_up(x * 86400 * scale, 0))
     secs_total, sub = divmod(ticks, scale)
     days, sod = divmod(secs_total, 86400)
+    try:
+        y, m, d = civil_day(days, date1904)
+    except ExcelRaise:
+        raise ExcelRaise(VALUE) from None
     if date1904:
-        days += 1462
-    if days == 0:
-        y, m, d = 1900, 1, 0
-    elif days == 60:
-        y, m, d = 1900, 2, 29
-    else:
-        base = dt.date(1899, 12, 31) if days < 60 else dt.date(1899, 12, 30)
-        try:
-            date = base + dt.timedelta(days=days)
-        except OverflowError:
-            raise ExcelRaise(VALUE)
-        y, m, d = date.year, date.month, date.day
+        days += OFFSET_1904
     wd = (days - 1) % 7 if days >= 1 else 6
     h, rem = divmod(sod, 3600)
     mi, s = divmod(rem, 60)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 
-from ..values import (DIV0, NUM, REF, VALUE, NULL, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
-                      to_number, to_text)
+from ..values import (DIV0, MAX_NUMBER, NUM, REF, VALUE, NULL, Arr, ExcelRaise, MultiRef, Ref, XlErr,
+                      checked, compare, to_number, to_text)
 from .helpers import broadcast, is_array, scalarize
 
 
@@ -28,7 +28,9 @@ def _div(a, b):
 
 
 def _pow(a, b):
-    x, y = to_number(a), to_number(b)
+    # In doubles, as Excel computes: Python's exact integers would take 10^400 literally and
+    # spend hours on 100^10000000000000.
+    x, y = float(to_number(a)), float(to_number(b))
     if x == 0 and y == 0:
         raise ExcelRaise(NUM)
     if x == 0 and y < 0:
@@ -43,7 +45,11 @@ def _pow(a, b):
 
 
 def _concat(a, b):
-    return to_text(a) + to_text(b)
+    x, y = to_text(a), to_text(b)
+    if y and "\udc00" <= y[0] <= "\udfff" and x and "\ud800" <= x[-1] <= "\udbff":
+        # two halves cut by LEFT and RIGHT make one character again, as in Excel's UTF-16
+        return (x + y).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    return x + y
 
 
 def _cmp(test):
@@ -85,26 +91,61 @@ def _binary(op):
         ta, tb = type(a), type(b)
         if fast is not None and (ta is float or ta is int) and (tb is float or tb is int):
             r = fast(a, b)
-            if type(r) is float and (r != r or r == math.inf or r == -math.inf):
-                return NUM
+            tr = type(r)
+            if tr is float:
+                if not -MAX_NUMBER <= r <= MAX_NUMBER:   # inf, -inf and NaN
+                    return NUM
+            elif tr is int and not -_EXACT <= r <= _EXACT:
+                return checked(r)
             return r
         if ta is Ref and a.r1 == a.r2 and a.c1 == a.c2:
             a = calc.cell(a.sheet, a.r1, a.c1)
         if tb is Ref and b.r1 == b.r2 and b.c1 == b.c2:
             b = calc.cell(b.sheet, b.r1, b.c1)
         if is_array(a) or is_array(b):
-            return broadcast(calc, f, (a, b))
+            return checked(broadcast(calc, f, (a, b)))
         try:
             r = f(a, b)
         except ExcelRaise as exc:
             return exc.err
-        if type(r) is float and (r != r or r in (math.inf, -math.inf)):
+        except OverflowError:
             return NUM
-        return r
+        return checked(r)
     return apply
 
 
 BINARY = {op: _binary(op) for op in _SCALAR}
+
+# Excel's compensation of binary rounding at zero: when + or - is a formula's final
+# operation and its operands cancel to within the last bits of the larger one (they agree
+# to 15 significant digits), the result is 0, not the rounding residue
+# (=1.333+1.225-1.333-1.225 is 0; with *1 around it, -2.22E-16).
+_SNAP = 2.0 ** -50
+
+
+def _final(op):
+    plain = BINARY[op]
+
+    def apply(calc, a, b):
+        r = plain(calc, a, b)
+        if type(r) is float and r != 0:
+            if type(a) is Ref and a.is_cell:
+                a = calc.cell(a.sheet, a.r1, a.c1)
+            if type(b) is Ref and b.is_cell:
+                b = calc.cell(b.sheet, b.r1, b.c1)
+            ta, tb = type(a), type(b)
+            if (ta is float or ta is int) and (tb is float or tb is int) and \
+                    abs(r) <= max(abs(a), abs(b)) * _SNAP:
+                return 0.0
+        return r
+    return apply
+
+
+BINARY["+final"] = _final("+")
+BINARY["-final"] = _final("-")
+
+
+_EXACT = 2 ** 53
 
 
 def _neg(v):
@@ -122,10 +163,10 @@ def _pct(v):
 def _unary(f):
     def apply(calc, a):
         if is_array(a):
-            return broadcast(calc, f, (a,))
+            return checked(broadcast(calc, f, (a,)))
         a = scalarize(calc, a)
         try:
-            return f(a)
+            return checked(f(a))
         except ExcelRaise as exc:
             return exc.err
     return apply

@@ -3,43 +3,72 @@ from __future__ import annotations
 
 import math
 
-from ..values import VALUE, Arr, ExcelRaise, XlErr, parse_number_text, to_number, to_text
+from ..values import MAX_TEXT, VALUE, Arr, ExcelRaise, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
 from .helpers import elementwise, iter_values
+
+
+# Excel counts and cuts text in UTF-16 code units: an emoji or a rare CJK character beyond
+# U+FFFF is two units, LEN("😀") is 2 and LEFT("😀",1) its first half. Positions are worked
+# on a copy of the text with such characters split into their surrogate pair, and halves
+# that meet again are joined back into one character.
+
+def _units(s: str) -> str:
+    """``s`` with every character beyond U+FFFF written as its UTF-16 surrogate pair."""
+    if s.isascii() or max(s) <= "\uffff":
+        return s
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if o > 0xFFFF:
+            o -= 0x10000
+            out.append(chr(0xD800 + (o >> 10)) + chr(0xDC00 + (o & 0x3FF)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _joined(s: str) -> str:
+    """Surrogate pairs back into characters; a lone half stays as it is."""
+    if s.isascii() or not any("\ud800" <= ch <= "\udfff" for ch in s):
+        return s
+    return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 @excel("LEN", min_args=1, max_args=1)
 @elementwise
 def LEN(s):
-    return len(to_text(s))
+    return len(_units(to_text(s)))
 
 
 @excel("LEFT", min_args=1, max_args=2)
 @elementwise
 def LEFT(s, n=1):
+    t = to_text(s)   # arguments are read left to right: LEFT(#N/A,1/0) is #N/A
     k = int(to_number(n))
     if k < 0:
         raise ExcelRaise(VALUE)
-    return to_text(s)[:k]
+    return _joined(_units(t)[:k])
 
 
 @excel("RIGHT", min_args=1, max_args=2)
 @elementwise
 def RIGHT(s, n=1):
+    t = _units(to_text(s))
     k = int(to_number(n))
     if k < 0:
         raise ExcelRaise(VALUE)
-    t = to_text(s)
-    return t[max(0, len(t) - k):] if k else ""
+    return _joined(t[max(0, len(t) - k):]) if k else ""
 
 
 @excel("MID", min_args=3, max_args=3)
 @elementwise
 def MID(s, start, n):
+    t = _units(to_text(s))
     a, k = int(to_number(start)), int(to_number(n))
     if a < 1 or k < 0:
         raise ExcelRaise(VALUE)
-    return to_text(s)[a - 1:a - 1 + k]
+    return _joined(t[a - 1:a - 1 + k])
 
 
 @excel("UPPER", min_args=1, max_args=1)
@@ -118,17 +147,18 @@ def SUBSTITUTE(s, old, new, which=None):
 @excel("REPLACE", min_args=4, max_args=4)
 @elementwise
 def REPLACE(s, start, n, new):
-    t = to_text(s)
+    t = _units(to_text(s))
     a, k = int(to_number(start)), int(to_number(n))
     if a < 1 or k < 0:
         raise ExcelRaise(VALUE)
-    return t[:a - 1] + to_text(new) + t[a - 1 + k:]
+    return _joined(t[:a - 1] + to_text(new) + t[a - 1 + k:])
 
 
 @excel("FIND", min_args=2, max_args=3)
 @elementwise
 def FIND(needle, hay, start=1):
-    h, n, a = to_text(hay), to_text(needle), int(to_number(start))
+    n = _units(to_text(needle))
+    h, a = _units(to_text(hay)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     i = h.find(n, a - 1)
@@ -141,7 +171,8 @@ def FIND(needle, hay, start=1):
 @elementwise
 def SEARCH(needle, hay, start=1):
     from .helpers import _wild_to_regex
-    h, n, a = to_text(hay), to_text(needle), int(to_number(start))
+    n = _units(to_text(needle))
+    h, a = _units(to_text(hay)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     if any(ch in n for ch in "*?~"):
@@ -171,10 +202,12 @@ def VALUE_(s):
 @excel("REPT", min_args=2, max_args=2)
 @elementwise
 def REPT(s, n):
+    t = to_text(s)
     k = int(to_number(n))
-    if k < 0:
+    # Judged before the text is built: REPT("a",1E12) must not fill the memory first.
+    if k < 0 or k * utf16_len(t) > MAX_TEXT:
         raise ExcelRaise(VALUE)
-    return to_text(s) * k
+    return t * k
 
 
 @excel("EXACT", min_args=2, max_args=2)
@@ -353,3 +386,50 @@ def TEXTBEFORE(calc, text, delim, instance=None, match_mode=None, match_end=None
 def TEXTAFTER(calc, text, delim, instance=None, match_mode=None, match_end=None, if_not_found=None):
     """Returns text that occurs after a given character or string."""
     return _text_split_at(calc, text, delim, instance, match_mode, match_end, if_not_found, False)
+
+
+# -- ROMAN ---------------------------------------------------------------------------
+
+_ROMAN_VALUES = (1000, 500, 100, 50, 10, 5, 1)
+_ROMAN_CHARS = "MDCLXVI"
+
+
+def roman(n: int, form: int) -> str:
+    """``n`` (0-3999) in Roman numerals; ``form`` 0 (classic) to 4 (simplest) lets a
+    subtraction span ever larger gaps: 499 is CDXCIX, LDVLIV, XDIX, VDIV, ID."""
+    out = []
+    for place in (0, 2, 4, 6):          # M, C, X, I: one decimal digit each
+        digit = n // _ROMAN_VALUES[place]
+        if digit % 5 == 4:
+            # 4 or 9 of this place: written as a smaller numeral before a larger one; each
+            # step of the form may choose a smaller numeral, while the pair stays within n
+            larger = place - 1 if digit == 4 else place - 2
+            smaller = place
+            for _ in range(form):
+                if smaller >= 6 or _ROMAN_VALUES[larger] - _ROMAN_VALUES[smaller + 1] > n:
+                    break
+                smaller += 1
+            out.append(_ROMAN_CHARS[smaller] + _ROMAN_CHARS[larger])
+            n -= _ROMAN_VALUES[larger] - _ROMAN_VALUES[smaller]
+        else:
+            if digit > 4:
+                out.append(_ROMAN_CHARS[place - 1])
+            out.append(_ROMAN_CHARS[place] * (digit % 5))
+            n %= _ROMAN_VALUES[place]
+    return "".join(out)
+
+
+@excel("ROMAN", min_args=1, max_args=2)
+@elementwise
+def ROMAN(number, form=None):
+    """Converts an arabic numeral to roman, as text."""
+    n = math.trunc(to_number(number))
+    if form is None or form is True:
+        f = 0
+    elif form is False:
+        f = 4
+    else:
+        f = math.trunc(to_number(form))
+    if not 0 <= n <= 3999 or not 0 <= f <= 4:
+        raise ExcelRaise(VALUE)
+    return roman(n, f)

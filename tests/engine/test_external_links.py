@@ -1,0 +1,73 @@
+"""References to other workbooks ([1]Sheet1!A1) read the values Excel cached in
+xl/externalLinks/externalLinkN.xml, as Excel does while the other workbook is closed."""
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+
+from kpi_xl.engine import recalc_file
+
+CT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
+<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
+<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>
+</Types>"""
+ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
+</Relationships>"""
+WB = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<sheets><sheet name="Report" sheetId="1" r:id="rId1"/></sheets>
+<externalReferences><externalReference r:id="rId2"/></externalReferences>
+</workbook>"""
+WB_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" Target="externalLinks/externalLink1.xml"/>
+</Relationships>"""
+LINK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<externalBook r:id="rId1"><sheetNames><sheetName val="Data"/><sheetName val="月度 数据"/></sheetNames>
+<sheetDataSet>
+<sheetData sheetId="0"><row r="1"><cell r="A1"><v>40</v></cell><cell r="B1" t="str"><v>agent A</v></cell></row>
+<row r="2"><cell r="A2"><v>2.5</v></cell><cell r="B2" t="e"><v>#N/A</v></cell></row></sheetData>
+<sheetData sheetId="1"><row r="3"><cell r="C3" t="b"><v>1</v></cell></row></sheetData>
+</sheetDataSet></externalBook></externalLink>"""
+LINK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" Target="file:///C:/kpi/source.xlsx" TargetMode="External"/>
+</Relationships>"""
+FORMULAS = ["[1]Data!A1*2", "SUM([1]Data!A1:A2)", "[1]Data!B1", "ISNA([1]Data!B2)",
+            "'[1]月度 数据'!C3", "[1]Data!Z9+1", "[2]Data!A1", "[1]Other!A1", "SHEETS()"]
+
+
+def _sheet():
+    cells = "".join(f'<row r="{i}"><c r="A{i}"><f>{f.replace("&", "&amp;")}</f><v>0</v></c></row>'
+                    for i, f in enumerate(FORMULAS, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f"<sheetData>{cells}</sheetData></worksheet>")
+
+
+def test_external_references_read_the_cached_values(tmp_path):
+    src = tmp_path / "linked.xlsx"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("[Content_Types].xml", CT)
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("xl/workbook.xml", WB)
+        z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        z.writestr("xl/worksheets/sheet1.xml", _sheet())
+        z.writestr("xl/externalLinks/externalLink1.xml", LINK)
+        z.writestr("xl/externalLinks/_rels/externalLink1.xml.rels", LINK_RELS)
+    res = recalc_file(src, tmp_path / "out.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Report"]
+    got = [ws[f"A{i}"].value for i in range(1, len(FORMULAS) + 1)]
+    assert got == [80, 42.5, "agent A", True, True, 1, "#REF!", "#REF!", 1]
+    # the linked workbook's sheets are not written into the output
+    assert set(openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames) == {"Report"}
+    assert res.errors == {"Report!A7": "#REF!", "Report!A8": "#REF!"}
