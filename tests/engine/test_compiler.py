@@ -295,19 +295,17 @@ def test_kpi_function_under_an_add_in_prefix(tmp_path):
     assert [s["D1"], s["D2"], s["D3"]] == [70, 70, 70]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a KPI function given a multi-cell range for a one-value argument in an ordinary formula "
-    "broadcasts and the cell shows the first element (another agent's score); out of line with "
-    "the range, Excel's implicit intersection and the xlwings face (kpi_xl.excel.xlwings_face."
-    "_scalar_argument) both give #VALUE!"))
 def test_kpi_function_given_a_range_for_one_value_out_of_line_is_value_error(tmp_path):
     # Conversion 30 %, 40 %, 20 % in A1:A3; bands 0 → 0, 25 % → 50, 35 % → 100.
     cells = {"A1": 0.30, "A2": 0.40, "A3": 0.20, "E1": 0, "F1": 0, "E2": 0.25, "F2": 50,
              "E3": 0.35, "F3": 100}
     s = recalc(tmp_path, {"Sheet1": {**cells, "C7": "=KPI_BAND(A1:A3,E1:F3)",
-                                     "D7": "=ABS(A1:A3)"}})["Sheet1"]
+                                     "D7": "=ABS(A1:A3)", "C2": "=KPI_BAND(A1:A3,E1:F3)",
+                                     "C3": "=KPI_BAND(A1:A3,E1:F3)"}})["Sheet1"]
     assert s["D7"] == "#VALUE!"      # Excel's own one-value function, for comparison
     assert s["C7"] == "#VALUE!"
+    # In line with the range, each row scores its own agent: 40 % → 100, 20 % → 0.
+    assert (s["C2"], s["C3"]) == (100, 0)
 
 
 def test_circular_reference_does_not_hang(tmp_path):

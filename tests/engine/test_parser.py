@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_xl.engine.parser import (MAX_COL, MAX_ROW, FormulaSyntaxError, bracket_end, col_to_num,
+from kpi_xl.engine.parser import (FINAL_OPS, MAX_COL, MAX_ROW, FormulaSyntaxError, bracket_end, col_to_num,
                                   num_to_col, parse)
 from kpi_xl.engine.values import XlErr
 
@@ -27,8 +27,24 @@ def ref(r1, c1, r2=None, c2=None, sheet="S", abs4=REL):
     return ("ref", sheet, r1, c1, r1 if r2 is None else r2, c1 if c2 is None else c2, abs4)
 
 
+_UNMARK = {final: op for op, final in FINAL_OPS.items()}
+
+
 def p(text):
-    return parse(text, "S")
+    """The grammar's tree: a root + or - carries its own operator name (the final operation
+    Excel snaps to zero, tested below), given back here as the plain operator."""
+    tree = parse(text, "S")
+    if tree[0] == "bin" and tree[1] in _UNMARK:
+        tree = ("bin", _UNMARK[tree[1]], tree[2], tree[3])
+    return tree
+
+
+def test_a_root_addition_or_subtraction_is_marked_final():
+    assert parse("0.3-0.2-0.1")[1] == "-final"
+    assert parse("1+2*3")[1] == "+final"
+    assert parse("1*(2-3)")[1] == "*"
+    assert parse("(1-2)*3")[1] == "*"
+    assert parse("(1-2)*3")[2][1] == "-"     # inside the product: not the final operation
 
 
 # -- operator precedence and associativity ----------------------------------------------

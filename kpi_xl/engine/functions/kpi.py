@@ -59,6 +59,10 @@ def _adapter(entry):
 
     fn.__name__ = entry.name
     fn.__doc__ = entry.help_en
+    # A one-value argument given a range in a formula that is not an array formula meets
+    # implicit intersection, as it does in Excel's own functions: KPI_BAND(C2:C9, …) in row 5
+    # scores C5, and out of line with the range it is #VALUE! — never another agent's value.
+    fn.intersect_arg = lambda i: i < len(kinds) and kinds[i] == "scalar"
     return fn
 
 
