@@ -8,9 +8,12 @@ being computed closes a circular reference; it is reported and the cell shows
 """
 from __future__ import annotations
 
+import gc
+import os
 import re
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 
 from . import columns as _columns
@@ -30,6 +33,42 @@ class EngineBug(Exception):
     """A programming error inside the engine, reported as a bug with the cell it hit."""
 
 
+#: Cells computed on demand inside one another before the chain is resumed from its far
+#: end (see :meth:`Calc._settle`): long chains then never meet Python's recursion limit.
+CELL_DEPTH = 200
+
+#: Python frames allowed while computing: deep nesting (a 50,000-level IF) is parsed,
+#: compiled and computed by plain recursion on the calculation thread's large stack.
+RECURSION_LIMIT = 2_000_000
+
+#: Allocations between two garbage-collection passes while computing (Python's default: 700).
+GC_THRESHOLD = 200_000
+
+#: Seconds one workbook may compute before its remaining cells are given up (None: no limit).
+DEFAULT_TIME_LIMIT = 900.0
+
+#: What a cell shows when the calculation stopped before reaching it.
+NOT_COMPUTED = CALC
+
+
+def strict_mode():
+    """True when an internal error must raise (the test suite) instead of showing in its cell."""
+    return os.environ.get("KPI_XL_STRICT") == "1"
+
+
+class _Deeper(BaseException):
+    """Unwinds a chain of on-demand computations that went CELL_DEPTH cells deep.
+
+    A BaseException so that no ``except Exception`` in a function swallows it."""
+
+    def __init__(self, key):
+        self.key = key
+
+
+class _OutOfBudget(BaseException):
+    """The workbook ran past its time or memory budget."""
+
+
 @dataclass
 class CalcReport:
     cells: int = 0
@@ -40,6 +79,9 @@ class CalcReport:
     fallback_failures: dict = field(default_factory=dict)   # NAME -> count
     volatile_cells: set = field(default_factory=set)        # (sheet, r, c) depending on TODAY, RAND...
     column_cells: int = 0                                   # of ``cells``, computed by column runs
+    engine_bugs: dict = field(default_factory=dict)         # Sheet!A1 -> what went wrong inside
+    incomplete: str = ""                                    # why some cells were not computed
+    not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
 
 
 def cell_name(sheet, r, c):
@@ -51,8 +93,16 @@ def cell_name(sheet, r, c):
 class Calc:
     """Calculation context of one workbook."""
 
-    def __init__(self, book: BookInput, columns: bool = True):
+    def __init__(self, book: BookInput, columns: bool = True, *, strict=None,
+                 time_limit=DEFAULT_TIME_LIMIT, memory_limit_mb=None):
         self.book = book
+        self.strict = strict_mode() if strict is None else strict
+        self.time_limit = time_limit
+        self.memory_limit_mb = memory_limit_mb
+        self._deadline = None
+        self._depth = 0          # cells being computed inside one another right now
+        self._ticks = 0          # cells started, for the budget check
+        self.lambda_depth = 0
         self.columns = columns  # compute runs of one formula column together (see .columns)
         self.sheet_names = [s.name for s in book.sheets]
         self._sheet_upper = {s.name.upper(): s.name for s in book.sheets}
@@ -349,7 +399,12 @@ class Calc:
             run[3] = "cells"
             return
         g, tree, arow, acol = entry
-        if not self._column_deps(sheet, c, run, tree, arow, acol):
+        try:
+            reads_itself = not self._column_deps(sheet, c, run, tree, arow, acol)
+        except (_Deeper, _OutOfBudget):
+            run[3] = None
+            raise
+        if reads_itself:
             # it reads its own cells (a running total, a circular chain): one cell after another
             run[3] = "cells"
             return
@@ -360,7 +415,11 @@ class Calc:
         hits0 = self._vol_hits
         bad = set()
         try:
-            vals = g(rows, c, bad) if rows else []
+            try:
+                vals = g(rows, c, bad) if rows else []
+            except (_Deeper, _OutOfBudget):
+                run[3] = None   # taken up again once the chain it waits for is computed
+                raise
             if type(vals) is Const:
                 vals = [vals.v] * len(rows)
             # a reference as the result reads its cell (which may be volatile) here
@@ -383,7 +442,7 @@ class Calc:
             run[3] = "cells"
             return
         as_cell = self._as_cell
-        out = [((r, c), as_cell(v, r, c)) for r, v in zip(rows, vals)]
+        out = [((r, c), as_cell(v, r, c, sheet)) for r, v in zip(rows, vals)]
         if bad or any((r, c) in res for r in rows):
             # rows computed again cell by cell / already computed on demand meanwhile
             out = [(k, v) for k, v in out if k[0] not in bad and k not in res]
@@ -431,6 +490,12 @@ class Calc:
             err = exc.err if isinstance(exc, CompileError) else NAME
             self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
             f = (lambda e: (lambda rr, cc: e))(err)
+        except RecursionError:
+            self.report.compile_errors[cell_name(sheet, r, c)] = "nested too deeply to compute"
+            f = lambda rr, cc: _NUM
+        except Exception as exc:
+            err = self._fault(sheet, r, c, exc)
+            f = (lambda e: (lambda rr, cc: e))(err)
         finally:
             self.current_sheet = prev
         self.templates[key] = f
@@ -445,6 +510,11 @@ class Calc:
         if key in computing:
             self.report.circular.append(cell_name(sheet, r, c))
             return CALC
+        if self._depth >= CELL_DEPTH:
+            raise _Deeper(key)
+        self._ticks += 1
+        if not self._ticks & 1023:
+            self._check_budget()
         rc = (r, c)
         f = self._cell_template[sheet].get(rc)
         if f is None:
@@ -454,9 +524,11 @@ class Calc:
                 self.report.unknown_functions[name].append(cell_name(sheet, r, c))
         in_array = rc in self.arrays[sheet]
         computing.add(key)
+        self._depth += 1
         # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         prev_legacy, self.legacy_cell = self.legacy_cell, not in_array
+        prev_lambda = self.lambda_depth
         try:
             v = f(r, c)
             if not in_array and type(v) is Ref:
@@ -465,22 +537,50 @@ class Calc:
         except ExcelRaise as exc:
             v = exc.err
         except RecursionError:
-            raise
-        except Exception as exc:  # a bug: say where, never show it as #VALUE!
-            raise EngineBug(f"internal error computing {cell_name(sheet, r, c)} "
-                            f"(={self.formulas[sheet].get(rc)}): {type(exc).__name__}: {exc}") from exc
+            # nesting deeper than even RECURSION_LIMIT allows: this cell alone gives up
+            v = _NUM
+        except Exception as exc:
+            v = self._fault(sheet, r, c, exc)
         finally:
+            self._depth -= 1
+            self.lambda_depth = prev_lambda
             computing.discard(key)
             self.current_sheet = prev_sheet
             self.legacy_cell = prev_legacy
         if in_array:
             self._spill(sheet, r, c, self.arrays[sheet][rc], v)
             return self.results[sheet][rc]
-        v = self._as_cell(v, r, c)
+        v = self._as_cell(v, r, c, sheet)
         self.results[sheet][rc] = v
         return v
 
-    def _as_cell(self, v, r, c):
+    def _fault(self, sheet, r, c, exc):
+        """An exception inside the engine while computing one cell: in strict mode (the
+        tests) it raises; otherwise the cell shows the error Excel would most likely
+        show, and the cell is reported as an engine bug.  The other cells go on."""
+        where = cell_name(sheet, r, c)
+        text = f"{type(exc).__name__}: {exc}"
+        if self.strict:
+            raise EngineBug(f"internal error computing {where} "
+                            f"(={self.formulas[sheet].get((r, c))}): {text}") from exc
+        self.report.engine_bugs[where] = text
+        if isinstance(exc, ZeroDivisionError):
+            return XlErr("#DIV/0!")
+        if isinstance(exc, (OverflowError, MemoryError)) or \
+                isinstance(exc, ValueError) and "math domain" in str(exc):
+            return _NUM
+        return VALUE
+
+    def _check_budget(self):
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise _OutOfBudget(f"the calculation took longer than {self.time_limit:g} s")
+        if self.memory_limit_mb is not None:
+            used = _resident_mb()
+            if used > self.memory_limit_mb:
+                raise _OutOfBudget(f"the calculation used {used:.0f} MB of memory, more than "
+                                   f"the limit of {self.memory_limit_mb:g} MB")
+
+    def _as_cell(self, v, r, c, sheet=None):
         """What a cell shows for a formula's result: #NUM! for infinities and NaN, one
         value for a reference or an array."""
         t = type(v)
@@ -488,21 +588,46 @@ class Calc:
             if v != v or v == _INF or v == -_INF:
                 return _NUM
         elif not (t is int or t is str or t is bool or t is XlErr):
-            return self.to_cell_value(v, r, c)
+            return self.to_cell_value(v, r, c, sheet)
         return v
 
-    def to_cell_value(self, v, r, c):
+    def to_cell_value(self, v, r, c, sheet=None):
         if isinstance(v, (Ref, MultiRef)):
             v = self.scalar(v, r, c)
         elif isinstance(v, Arr):
             v = v.rows[0][0] if v.rows and v.rows[0] else None
-        if v is None:
+        return self._stored(v, sheet, r, c)
+
+    def _stored(self, x, sheet, r, c):
+        """One value as a cell holds it: a number, text, a logical or an error.
+
+        A one-cell reference inside an array (INDEX given several row numbers) reads
+        its cell; an array inside an array is Excel's #CALC!; anything else that is
+        no cell value is an engine bug, shown as #VALUE! in its cell and reported."""
+        t = type(x)
+        if t is int or t is str or t is bool or t is XlErr:
+            return x
+        if t is float or isinstance(x, (int, float)) and t is not bool:
+            x = float(x)
+            return _NUM if x != x or x == _INF or x == -_INF else x
+        if x is None:
             return 0
-        if callable(v):
+        if isinstance(x, str):
+            return str(x)
+        if isinstance(x, XlErr):
+            return x
+        if isinstance(x, Ref):
+            if x.r1 == x.r2 and x.c1 == x.c2:
+                return self._stored(self.cell(x.sheet, x.r1, x.c1), sheet, r, c)
+            return VALUE
+        if isinstance(x, (Arr, MultiRef)) or callable(x):
             return CALC
-        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
-            return XlErr("#NUM!")
-        return v
+        where = (sheet or self.current_sheet or "?", r, c)
+        exc = TypeError(f"a result of type {type(x).__name__} where a cell value belongs")
+        if self.strict:
+            raise EngineBug(f"internal error computing {cell_name(*where)}: {exc}")
+        self.report.engine_bugs.setdefault(cell_name(*where), f"TypeError: {exc}")
+        return VALUE
 
     def _spill(self, sheet, r, c, area, v):
         r1, c1, r2, c2 = area
@@ -530,14 +655,55 @@ class Calc:
                 jj = 0 if nc == 1 else j
                 if ii < nr and jj < nc:
                     x = rows[ii][jj]
-                    res[(rr, cc)] = 0 if x is None else x
+                    t = type(x)
+                    res[(rr, cc)] = x if t is int or t is str or t is bool or t is XlErr or \
+                        t is float and x - x == 0 else self._stored(x, sheet, rr, cc)
                 else:
                     res[(rr, cc)] = NA
+
+    def _settle(self, first, thunk):
+        """Run ``thunk`` (which computes cell ``first``, or None) to its end without deep recursion.
+
+        A cell computed on demand inside CELL_DEPTH others raises _Deeper with its key
+        instead; that cell is then computed from here, at depth 0, and the work that
+        needed it is taken up again (finding every computed cell in ``results``).  The
+        chain A1=A2+1, A2=A3+1, ... A1048576 is so computed from its far end upwards,
+        CELL_DEPTH cells at a time.  Cells waiting on the stack count as being computed,
+        so a true cycle through them is still found (and shows #CALC!)."""
+        pending = []
+        computing = self._computing
+        while True:
+            try:
+                if pending:
+                    sheet, r, c = key = pending[-1]
+                    computing.discard(key)
+                    if (r, c) not in self.results[sheet]:
+                        self.evaluate(sheet, r, c)
+                    pending.pop()
+                    continue
+                computing.discard(first)
+                thunk()
+                return
+            except _Deeper as deeper:
+                computing.add(pending[-1] if pending else first)
+                pending.append(deeper.key)
+                computing.add(deeper.key)
+            except BaseException:
+                for key in pending:
+                    computing.discard(key)
+                computing.discard(first)
+                raise
 
     def run(self):
         """Compute every formula cell; returns {sheet: {(r, c): value}}."""
         old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, 200000))
+        sys.setrecursionlimit(max(old, RECURSION_LIMIT))
+        # Each garbage-collection pass costs more the deeper the stack it runs under (a
+        # formula nested 50,000 deep took seconds of collection alone); far fewer passes.
+        old_gc = gc.get_threshold()
+        gc.set_threshold(max(old_gc[0], GC_THRESHOLD), *old_gc[1:])
+        if self.time_limit is not None:
+            self._deadline = time.monotonic() + self.time_limit
         try:
             for sheet in self.sheet_names:
                 self._assign_templates(sheet)
@@ -545,27 +711,62 @@ class Calc:
                 for sheet in self.sheet_names:
                     for c, runs in self._runs[sheet].items():
                         for run in runs:
-                            if run[3] is None:
-                                self.column_run(sheet, c, run)
+                            while run[3] is None:
+                                self._settle(None, lambda: self.column_run(sheet, c, run))
             for sheet in self.sheet_names:
                 self.current_sheet = sheet
+                res = self.results[sheet]
+                evaluate = self.evaluate
                 for (r, c) in list(self.formulas[sheet]):
-                    if (r, c) not in self.results[sheet]:
-                        self.evaluate(sheet, r, c)
+                    if (r, c) not in res:
+                        self._settle((sheet, r, c), lambda: evaluate(sheet, r, c))
+        except _OutOfBudget as exc:
+            self._give_up(str(exc))
         finally:
             sys.setrecursionlimit(old)
+            gc.set_threshold(*old_gc)
         self.report.cells = sum(len(f) for f in self.formulas.values())
         self.report.column_cells = self.column_cells
         return self.results
 
+    def _give_up(self, why):
+        """The budget ran out: every cell not computed yet shows NOT_COMPUTED, and is listed."""
+        self.report.incomplete = why
+        self._computing.clear()
+        self._depth = 0
+        for sheet in self.sheet_names:
+            res = self.results[sheet]
+            for rc in self.formulas[sheet]:
+                if rc not in res:
+                    self.report.not_computed.append(cell_name(sheet, *rc))
+                    area = self.arrays[sheet].get(rc)
+                    if area is None:
+                        res[rc] = NOT_COMPUTED
+                    else:
+                        r1, c1, r2, c2 = area
+                        for rr in range(r1, r2 + 1):
+                            for cc in range(c1, c2 + 1):
+                                res[(rr, cc)] = NOT_COMPUTED
 
-def calculate(book: BookInput, columns: bool = True):
+
+def _resident_mb():
+    """Memory held by this process now, in MB (Linux /proc; elsewhere the peak so far)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1048576
+    except (OSError, ValueError, IndexError, AttributeError):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def calculate(book: BookInput, columns: bool = True, **limits):
     """Recalculate ``book``; returns (results, report).  Runs in a thread with a deep stack.
 
     ``columns=False`` computes every cell on its own (the reference the column
-    runs are tested against).
+    runs are tested against).  ``limits`` are Calc's keyword arguments: ``strict``,
+    ``time_limit`` (seconds) and ``memory_limit_mb``.
     """
-    calc = Calc(book, columns=columns)
+    calc = Calc(book, columns=columns, **limits)
     out = {}
 
     def work():

@@ -24,6 +24,9 @@ class FileResult:
     unknown_names: dict = field(default_factory=dict)      # name -> ["Sheet!A1", ...]
     circular: list = field(default_factory=list)
     bug: bool = False
+    engine_bugs: dict = field(default_factory=dict)        # "Sheet!A1" -> what went wrong inside
+    incomplete: str = ""                                   # why some cells were not computed
+    not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
 
 
 def _engine_value(v):
@@ -126,4 +129,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult
                 seen.add(name.upper())
                 found[name] = cells
     res.circular = report.circular
+    res.engine_bugs = report.engine_bugs
+    res.incomplete = report.incomplete
+    res.not_computed = report.not_computed
     return res
