@@ -207,7 +207,9 @@ class _Parser:
                 k2, t2 = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else (None, None)
                 if t2 is not None and t2.lstrip("$").isdigit():
                     return self.reference(t, None)
-            return ("lit", float(t) if ("." in t or "e" in t or "E" in t) else int(t))
+            # Excel's numbers are doubles: an exact Python int would let 100^10000000000000
+            # run for ever instead of overflowing to #NUM!.
+            return ("lit", float(t))
         if k == "str":
             return ("lit", t[1:-1].replace('""', '"'))
         if k == "err":
@@ -276,7 +278,7 @@ class _Parser:
             else:
                 self.take()
                 if k == "num":
-                    row.append(float(t) if ("." in t or "e" in t.lower()) else int(t))
+                    row.append(float(t))
                 elif k == "str":
                     row.append(t[1:-1].replace('""', '"'))
                 elif k == "err":

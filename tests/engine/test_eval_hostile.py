@@ -230,3 +230,16 @@ def test_a_workbook_past_its_time_budget_is_written_with_the_rest_marked():
     assert len(missing) == len(rep.not_computed)
     for r, c in done[:50]:
         assert res["S"][(r, c)] == (r * (r + 1) * (2 * r + 1) // 6 if r % 2 else r * 2)
+
+
+def test_huge_powers_of_literals_end_as_num_errors(tmp_path):
+    # Integer literals are doubles, as in Excel: 100^10^13 overflows (#NUM!) instead of
+    # being worked out digit by digit for ever.
+    src = tmp_path / "pow.xlsx"
+    write_xlsx(src, {"S": {(1, 1): ("=", "POWER(100,10000000000000)"),
+                           (2, 1): ("=", "100^10000000000000"), (3, 1): ("=", "2^10"),
+                           (4, 1): ("=", '"n="&5')}})
+    code, out, seconds, peak = recalc(src, tmp_path / "out")
+    ws = values(tmp_path / "out" / "pow.xlsx")
+    assert [ws[f"A{r}"].value for r in range(1, 5)] == ["#NUM!", "#NUM!", 1024, "n=5"]
+    assert seconds < 30, seconds
