@@ -24,6 +24,7 @@ from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
 
 _PENDING = object()
+_CLIP_CELLS = 65536      # ranges larger than this are read only as far as the used area
 _INF = float("inf")
 _NUM = XlErr("#NUM!")
 _DIGIT_RUN = re.compile(r"\d+")
@@ -244,8 +245,11 @@ class Calc:
         hits0 = self._vol_hits
         sheet = ref.sheet
         max_r, max_c = self.extent[sheet]
-        r2 = min(ref.r2, max_r) if ref.r2 - ref.r1 > 10000 or ref.r2 == MAX_ROW else ref.r2
-        c2 = min(ref.c2, max_c) if ref.c2 == MAX_COL else ref.c2
+        r2, c2 = ref.r2, ref.c2
+        if (r2 - ref.r1 + 1) * (c2 - ref.c1 + 1) > _CLIP_CELLS or r2 == MAX_ROW or c2 == MAX_COL:
+            # Beyond the last used row and column every cell is blank: a large range costs
+            # what its used part costs (functions count the blanks cut off from its shape).
+            r2, c2 = min(r2, max_r), min(c2, max_c)
         cell = self.cell
         rows = [[cell(sheet, r, c) for c in range(ref.c1, c2 + 1)] for r in range(ref.r1, r2 + 1)]
         if not rows:
