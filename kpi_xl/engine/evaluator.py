@@ -81,6 +81,7 @@ class CalcReport:
     volatile_cells: set = field(default_factory=set)        # (sheet, r, c) depending on TODAY, RAND...
     column_cells: int = 0                                   # of ``cells``, computed by column runs
     engine_bugs: dict = field(default_factory=dict)         # Sheet!A1 -> what went wrong inside
+    iterations: int = 0                                     # passes of iterative calculation
     incomplete: str = ""                                    # why some cells were not computed
     not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
 
@@ -104,6 +105,12 @@ class Calc:
         self._depth = 0          # cells being computed inside one another right now
         self._ticks = 0          # cells started, for the budget check
         self.lambda_depth = 0
+        # Iterative calculation (File › Options › Formulas › Enable iterative calculation):
+        # a circular reference reads the value of the previous pass, the first pass
+        # starting from the values saved with the file.
+        self.iterating = bool(getattr(book, "iterate", False))
+        self._previous = {s.name: getattr(s, "cached", None) or {} for s in book.sheets}
+        self._cycle_met = False
         self.columns = columns  # compute runs of one formula column together (see .columns)
         self.sheet_names = [s.name for s in book.sheets]
         self._sheet_upper = {s.name.upper(): s.name for s in book.sheets}
@@ -512,6 +519,10 @@ class Calc:
         key = (sheet, r, c)
         computing = self._computing
         if key in computing:
+            if self.iterating:
+                self._cycle_met = True
+                v = self._previous[sheet].get((r, c))
+                return 0 if v is None else v
             self.report.circular.append(cell_name(sheet, r, c))
             return CALC
         if self._depth >= CELL_DEPTH:
@@ -711,19 +722,10 @@ class Calc:
         try:
             for sheet in self.sheet_names:
                 self._assign_templates(sheet)
-            if self.columns:
-                for sheet in self.sheet_names:
-                    for c, runs in self._runs[sheet].items():
-                        for run in runs:
-                            while run[3] is None:
-                                self._settle(None, lambda: self.column_run(sheet, c, run))
-            for sheet in self.sheet_names:
-                self.current_sheet = sheet
-                res = self.results[sheet]
-                evaluate = self.evaluate
-                for (r, c) in list(self.formulas[sheet]):
-                    if (r, c) not in res:
-                        self._settle((sheet, r, c), lambda: evaluate(sheet, r, c))
+            self._compute_all()
+            self.report.iterations = 1
+            if self.iterating and self._cycle_met:
+                self._iterate()
         except _OutOfBudget as exc:
             self._give_up(str(exc))
         finally:
@@ -732,6 +734,47 @@ class Calc:
         self.report.cells = sum(len(f) for f in self.formulas.values())
         self.report.column_cells = self.column_cells
         return self.results
+
+    def _compute_all(self):
+        if self.columns:
+            for sheet in self.sheet_names:
+                for c, runs in self._runs[sheet].items():
+                    for run in runs:
+                        while run[3] is None:
+                            self._settle(None, lambda: self.column_run(sheet, c, run))
+        for sheet in self.sheet_names:
+            self.current_sheet = sheet
+            res = self.results[sheet]
+            evaluate = self.evaluate
+            for (r, c) in list(self.formulas[sheet]):
+                if (r, c) not in res:
+                    self._settle((sheet, r, c), lambda: evaluate(sheet, r, c))
+
+    def _iterate(self):
+        """Further passes over the workbook while a circular reference is met, as Excel
+        iterates: at most ``iterate_count`` passes in all, ending early once no value
+        changed by more than ``iterate_delta`` from the pass before."""
+        count = max(1, int(self.book.iterate_count))
+        delta = abs(float(self.book.iterate_delta))
+        passes = 1
+        while passes < count and self._cycle_met:
+            prev = {sheet: dict(res) for sheet, res in self.results.items()}
+            self._previous = prev
+            for res in self.results.values():
+                res.clear()
+            self._range_cache.clear()
+            self._range_volatile.clear()
+            self.caches.clear()
+            for runs in self._runs.values():
+                for col_runs in runs.values():
+                    for run in col_runs:
+                        run[3] = None
+            self._cycle_met = False
+            self._compute_all()
+            passes += 1
+            if _largest_change(prev, self.results) < delta:
+                break
+        self.report.iterations = passes
 
     def _give_up(self, why):
         """The budget ran out: every cell not computed yet shows NOT_COMPUTED, and is listed."""
@@ -751,6 +794,23 @@ class Calc:
                         for rr in range(r1, r2 + 1):
                             for cc in range(c1, c2 + 1):
                                 res[(rr, cc)] = NOT_COMPUTED
+
+
+def _largest_change(before, after):
+    """The largest change of a cell's value between two passes (infinite for a change of
+    kind, such as a number becoming an error)."""
+    largest = 0.0
+    for sheet, res in after.items():
+        old = before.get(sheet, {})
+        for k, v in res.items():
+            w = old.get(k)
+            if v == w and type(v) is type(w):
+                continue
+            if type(v) in (int, float) and type(w) in (int, float):
+                largest = max(largest, abs(v - w))
+            else:
+                return _INF
+    return largest
 
 
 def _resident_mb():

@@ -12,6 +12,8 @@ class SheetInput:
     arrays: dict = field(default_factory=dict)    # anchor (row, col) -> (r1, c1, r2, c2)
     hidden_rows: set = field(default_factory=set)
     filtered_rows: set = field(default_factory=set)   # of the hidden rows, those a filter hid
+    cached: dict = field(default_factory=dict)    # (row, col) -> value saved with the file, where
+    #   iterative calculation starts from it (filled only for workbooks that iterate)
 
 
 @dataclass
@@ -34,3 +36,6 @@ class BookInput:
     tables: list = field(default_factory=list)    # [TableInput]
     date1904: bool = False
     path: str = ""
+    iterate: bool = False                         # <calcPr iterate="1">: circular references iterate
+    iterate_count: int = 100                      # at most this many passes
+    iterate_delta: float = 0.001                  # until no value changes by more than this

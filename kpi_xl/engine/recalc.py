@@ -61,6 +61,8 @@ def book_input(data) -> BookInput:
                     v = s.cached.get((r, c))
                     if v is not None:
                         si.values[(r, c)] = _engine_value(v)
+        if getattr(data, "iterate", False):
+            si.cached = {k: _engine_value(v) for k, v in s.cached.items() if v is not None}
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
         si.filtered_rows = s.filtered_rows
         sheets.append(si)
@@ -72,7 +74,10 @@ def book_input(data) -> BookInput:
         r1, c1, r2, c2 = t.bounds
         tables.append(TableInput(t.display_name or t.name, t.sheet, r1, c1, r2, c2,
                                  [c.name for c in t.columns], t.header_row_count, t.totals_row_count))
-    return BookInput(sheets, names, tables, data.date1904, data.path)
+    return BookInput(sheets, names, tables, data.date1904, data.path,
+                     iterate=getattr(data, "iterate", False),
+                     iterate_count=getattr(data, "iterate_count", 100),
+                     iterate_delta=getattr(data, "iterate_delta", 0.001))
 
 
 def results_for_writer(results):
