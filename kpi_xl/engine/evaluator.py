@@ -82,6 +82,7 @@ class CalcReport:
     column_cells: int = 0                                   # of ``cells``, computed by column runs
     engine_bugs: dict = field(default_factory=dict)         # Sheet!A1 -> what went wrong inside
     iterations: int = 0                                     # passes of iterative calculation
+    spills: dict = field(default_factory=dict)              # sheet -> {anchor: (old, new area)}
     incomplete: str = ""                                    # why some cells were not computed
     not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
 
@@ -117,6 +118,7 @@ class Calc:
         self.const = {s.name: s.values for s in book.sheets}
         self.formulas = {s.name: s.formulas for s in book.sheets}
         self.arrays = {s.name: s.arrays for s in book.sheets}
+        self.dynamic = {s.name: getattr(s, "dynamic", set()) for s in book.sheets}
         self.hidden_rows = {s.name: s.hidden_rows for s in book.sheets}
         self.filtered_rows = {s.name: s.filtered_rows for s in book.sheets}
         self.results = {s.name: {} for s in book.sheets}
@@ -663,6 +665,11 @@ class Calc:
         else:
             rows = [[v]]
         nr, nc = len(rows), len(rows[0]) if rows else 0
+        if (r, c) in self.dynamic[sheet]:
+            r1, c1, r2, c2 = area = self._respill(sheet, r, c, area, nr, nc)
+            if (r2, c2) == (r, c) and (nr, nc) != (1, 1):
+                res[(r, c)] = XlErr("#SPILL!")
+                return
         for i, rr in enumerate(range(r1, r2 + 1)):
             for j, cc in enumerate(range(c1, c2 + 1)):
                 # Excel broadcasts a single row/column across the area; #N/A outside.
@@ -708,6 +715,48 @@ class Calc:
                     computing.discard(key)
                 computing.discard(first)
                 raise
+
+    def _respill(self, sheet, r, c, area, nr, nc):
+        """The area a dynamic array formula at (r, c) spills into now that its result is
+        nr × nc: that size when every cell of it is free, else only the anchor (which then
+        shows #SPILL!, as in Excel when a non-empty cell or the sheet's edge is in the way).
+        Cells of the old area outside the new are emptied; the change goes to the report
+        so that the writer rewrites the anchor's ref and the cells."""
+        r2, c2 = r + max(nr, 1) - 1, c + max(nc, 1) - 1
+        old = area
+        blocked = r2 > MAX_ROW or c2 > MAX_COL
+        if not blocked and (r2, c2) != (old[2], old[3]):
+            const, formulas = self.const[sheet], self.formulas[sheet]
+            members = self.array_member[sheet]
+            for rr in range(r, r2 + 1):
+                for cc in range(c, c2 + 1):
+                    if (rr, cc) == (r, c):
+                        continue
+                    inside_old = old[0] <= rr <= old[2] and old[1] <= cc <= old[3]
+                    x = const.get((rr, cc))
+                    if (x is not None and x != "" and not inside_old) or \
+                            ((rr, cc) in formulas and not inside_old) or \
+                            members.get((rr, cc), (r, c)) != (r, c):
+                        blocked = True
+                        break
+                if blocked:
+                    break
+        new = (r, c, r, c) if blocked else (r, c, r2, c2)
+        if new != old:
+            members = self.array_member[sheet]
+            res = self.results[sheet]
+            for rr in range(old[0], old[2] + 1):
+                for cc in range(old[1], old[3] + 1):
+                    if not (new[0] <= rr <= new[2] and new[1] <= cc <= new[3]):
+                        members.pop((rr, cc), None)
+                        res.pop((rr, cc), None)
+            for rr in range(new[0], new[2] + 1):
+                for cc in range(new[1], new[3] + 1):
+                    members[(rr, cc)] = (r, c)
+            self.arrays[sheet][(r, c)] = new
+            first = self.report.spills.setdefault(sheet, {}).get((r, c), (old,))[0]
+            self.report.spills[sheet][(r, c)] = (first, new)
+        return new
 
     def run(self):
         """Compute every formula cell; returns {sheet: {(r, c): value}}."""

@@ -10,6 +10,7 @@ class SheetInput:
     values: dict = field(default_factory=dict)    # (row, col) -> constant value
     formulas: dict = field(default_factory=dict)  # (row, col) -> formula text without "="
     arrays: dict = field(default_factory=dict)    # anchor (row, col) -> (r1, c1, r2, c2)
+    dynamic: set = field(default_factory=set)     # anchors of those that spill (dynamic arrays)
     hidden_rows: set = field(default_factory=set)
     filtered_rows: set = field(default_factory=set)   # of the hidden rows, those a filter hid
     cached: dict = field(default_factory=dict)    # (row, col) -> value saved with the file, where

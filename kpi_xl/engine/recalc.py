@@ -52,6 +52,8 @@ def book_input(data) -> BookInput:
         for anchor, af in s.arrays.items():
             si.formulas[anchor] = af.text
             si.arrays[anchor] = af.bounds
+            if getattr(af, "dynamic", False):
+                si.dynamic.add(anchor)
         # Data-table cells ({=TABLE(...)}) are left with Excel's values: they are
         # constants to the rest of the workbook.
         for anchor, dtf in s.data_tables.items():
@@ -123,7 +125,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None) -> FileResult
             if type(v) is XlErr:
                 res.errors[cell_name(sheet, *key)] = v.code
                 cells[key] = CellError(v.code)
-    write_values(src, dst, results, values_only=values_only)
+    write_values(src, dst, results, values_only=values_only, spills=report.spills)
     res.seconds = time.perf_counter() - t0
     # The calculation notes what it met too; anything the scan missed is still said.
     for found, noted in ((res.unknown_functions, report.unknown_functions),

@@ -24,11 +24,13 @@ _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 
 
-def cell_xml(ref, value=None, formula=None, array=None, t_array="array"):
-    """One <c>: a constant, or a formula (``array`` = its range for an array formula)."""
+def cell_xml(ref, value=None, formula=None, array=None, t_array="array", dynamic=False):
+    """One <c>: a constant, or a formula (``array`` = its range for an array formula;
+    ``dynamic``: a spilling one, marked with cell metadata as Excel marks it)."""
     if formula is not None:
         f_attrs = f' t="{t_array}" ref="{array}"' if array else ""
-        return f'<c r="{ref}"><f{f_attrs}>{escape(formula)}</f><v>0</v></c>'
+        cm = ' cm="1"' if dynamic else ""
+        return f'<c r="{ref}"{cm}><f{f_attrs}>{escape(formula)}</f><v>0</v></c>'
     if isinstance(value, str):
         return f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
     if isinstance(value, bool):
@@ -37,7 +39,8 @@ def cell_xml(ref, value=None, formula=None, array=None, t_array="array"):
 
 
 def write_xlsx(path, sheets, calc_pr="", names=None):
-    """``sheets``: {name: {(row, col): value | ("=", formula) | ("{=", formula, "A1:B2")}}}."""
+    """``sheets``: {name: {(row, col): value | ("=", formula) | ("{=", formula, "A1:B2"[, dynamic])
+    | ("member",)}}}: a member is a cell of an array formula's range, holding its old value."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _CT.format(sheets="".join(
             _SHEET_CT.format(i=i + 1) for i in range(len(sheets)))))
@@ -69,7 +72,8 @@ def write_xlsx(path, sheets, calc_pr="", names=None):
                     if isinstance(v, tuple) and v[0] == "=":
                         parts.append(cell_xml(ref, formula=v[1]))
                     elif isinstance(v, tuple) and v[0] == "{=":
-                        parts.append(cell_xml(ref, formula=v[1], array=v[2]))
+                        parts.append(cell_xml(ref, formula=v[1], array=v[2],
+                                              dynamic=len(v) > 3 and v[3]))
                     elif isinstance(v, tuple) and v[0] == "member":
                         parts.append(f'<c r="{ref}"><v>0</v></c>')
                     else:
