@@ -565,7 +565,12 @@ class Calc:
             self.current_sheet = prev_sheet
             self.legacy_cell = prev_legacy
         if in_array:
-            self._spill(sheet, r, c, self.arrays[sheet][rc], v)
+            try:
+                self._spill(sheet, r, c, self.arrays[sheet][rc], v)
+            except (ExcelRaise, RecursionError) as exc:
+                self.results[sheet][rc] = exc.err if isinstance(exc, ExcelRaise) else _NUM
+            except Exception as exc:
+                self.results[sheet][rc] = self._fault(sheet, r, c, exc)
             return self.results[sheet][rc]
         v = self._as_cell(v, r, c, sheet)
         self.results[sheet][rc] = v
