@@ -63,25 +63,37 @@ def test_bad_cells_show_an_error_and_every_other_cell_is_written(tmp_path):
     # INDEX given an array of row numbers inside an array formula: Excel gives 10 and 30
     ws["C1"] = ArrayFormula("C1:C2", "=INDEX(A1:A5,{1;3})")
     ws["C2"] = 0
-    # MODE.MULT comes from the fallback library as a Python list: an engine bug today
+    # MODE.MULT came from the fallback library as a Python list; 1 and 2 are the modes
+    # of 1,2,0,1,2, a vertical array, the first shown in a single cell
     ws["E1"] = "=_xlfn.MODE.MULT(B1:B5)"
+    ws["D1"] = "=TESTFRAGILE(A1)"            # an engine bug, on purpose
     for r in range(1, 201):
         ws.cell(r, 6, f"=A{min(r, 5)}*2+{r}")
     src = tmp_path / "pay.xlsx"
     wb.save(src)
     before = src.read_bytes()
-    code, out, seconds, _ = recalc(src, tmp_path / "out")
+    code = (
+        "import sys\n"
+        "from kpi_xl.engine.functions import FUNCTIONS, Impl\n"
+        "def fragile(calc, x):\n"
+        "    raise KeyError('broken on purpose')\n"
+        "FUNCTIONS['TESTFRAGILE'] = Impl(fragile, 1, 1)\n"
+        "from kpi_xl.cli import main\n"
+        f"sys.exit(main(['recalc', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}]))\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("KPI_XL_STRICT", None)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       cwd=ROOT, timeout=300)
+    out = p.stdout + p.stderr
     assert src.read_bytes() == before
     ws = values(tmp_path / "out" / "pay.xlsx")
     assert [ws["C1"].value, ws["C2"].value] == [10, 30]
+    assert ws["E1"].value == 1
     assert ws["F1"].value == 21 and ws["F200"].value == 300
-    e1 = ws["E1"].value
-    if e1 == "#VALUE!":
-        # still an engine bug: named as one, and the run says so with its exit code
-        assert "engine bug" in out and "Pay!E1" in out, out
-        assert code == 1
-    else:
-        assert e1 == 1   # MODE.MULT of 1,2,0,1,2: the modes 1 and 2, the first in one cell
+    assert ws["D1"].value == "#VALUE!"
+    # named as an engine bug with its cell, and the run's exit code says so
+    assert "engine bug" in out and "Pay!D1" in out and "KeyError" in out, out
+    assert p.returncode == 1
     assert "Traceback" not in out
 
 
