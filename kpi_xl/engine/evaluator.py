@@ -25,6 +25,9 @@ from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, 
 
 _PENDING = object()
 _CLIP_CELLS = 65536      # ranges larger than this are read only as far as the used area
+#: The most cells one range may hold once clipped to the used area; a larger one is #NUM!
+#: in its cell rather than gigabytes of memory.
+MAX_RANGE_CELLS = 20_000_000
 _INF = float("inf")
 _NUM = XlErr("#NUM!")
 _DIGIT_RUN = re.compile(r"\d+")
@@ -259,6 +262,9 @@ class Calc:
             # Beyond the last used row and column every cell is blank: a large range costs
             # what its used part costs (functions count the blanks cut off from its shape).
             r2, c2 = min(r2, max_r), min(c2, max_c)
+            if (r2 - ref.r1 + 1) * (c2 - ref.c1 + 1) > MAX_RANGE_CELLS:
+                # a sheet used at its far corners: a grid this size would exhaust memory
+                raise ExcelRaise(_NUM)
         cell = self.cell
         rows = [[cell(sheet, r, c) for c in range(ref.c1, c2 + 1)] for r in range(ref.r1, r2 + 1)]
         if not rows:

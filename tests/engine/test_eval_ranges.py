@@ -70,3 +70,17 @@ def test_a_huge_range_over_a_small_filled_corner_is_quick(tmp_path):
     assert [ws[f"A{r}"].value for r in range(1, 5)] == [squares, 55 * 55, 55 * 55,
                                                          10000 * 16383 - 100]
     assert seconds < 30 and peak < 600, (seconds, peak)
+
+
+def test_a_range_over_a_sheet_used_at_its_far_corners_is_a_cell_error_not_a_hang():
+    data = SheetInput("Data")
+    data.values[(1, 1)] = 1
+    data.values[(ROWS, COLS)] = 2       # the used area is the whole sheet: 17 billion cells
+    out = SheetInput("Out")
+    out.formulas[(1, 1)] = "SUM(Data!A:XFD)"
+    out.formulas[(2, 1)] = "Data!A1+Data!XFD1048576"
+    out.formulas[(3, 1)] = "COUNTA(Data!A1:XFD1)"
+    res, _ = calculate(BookInput([data, out]), strict=False)
+    assert str(res["Out"][(1, 1)]) == "#NUM!"
+    assert res["Out"][(2, 1)] == 3
+    assert res["Out"][(3, 1)] == 1
