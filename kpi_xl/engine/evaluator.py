@@ -55,6 +55,23 @@ DEFAULT_TIME_LIMIT = 900.0
 NOT_COMPUTED = CALC
 
 
+_UNSET = object()
+
+
+def _env_limit(name, default):
+    """A limit from the environment (seconds or MB; 0 or "none": no limit), else ``default``."""
+    text = os.environ.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in ("0", "none", "off"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return default
+    return value if value > 0 else None
+
+
 def strict_mode():
     """True when an internal error must raise (the test suite) instead of showing in its cell."""
     return os.environ.get("KPI_XL_STRICT") == "1"
@@ -100,11 +117,13 @@ class Calc:
     """Calculation context of one workbook."""
 
     def __init__(self, book: BookInput, columns: bool = True, *, strict=None,
-                 time_limit=DEFAULT_TIME_LIMIT, memory_limit_mb=None):
+                 time_limit=_UNSET, memory_limit_mb=_UNSET):
         self.book = book
         self.strict = strict_mode() if strict is None else strict
-        self.time_limit = time_limit
-        self.memory_limit_mb = memory_limit_mb
+        self.time_limit = _env_limit("KPI_XL_TIME_LIMIT", DEFAULT_TIME_LIMIT) \
+            if time_limit is _UNSET else time_limit
+        self.memory_limit_mb = _env_limit("KPI_XL_MEMORY_LIMIT_MB", None) \
+            if memory_limit_mb is _UNSET else memory_limit_mb
         self._deadline = None
         self._depth = 0          # cells being computed inside one another right now
         self._ticks = 0          # cells started, for the budget check
@@ -412,6 +431,7 @@ class Calc:
 
     def column_run(self, sheet, c, run):
         """Compute the cells of one run (rows run[0]..run[1] of column c sharing run[2])."""
+        self._check_budget()
         run[3] = "busy"
         entry = self._column_fn(run[2])
         if entry is None:

@@ -255,3 +255,24 @@ def test_huge_powers_of_literals_end_as_num_errors(tmp_path):
     ws = values(tmp_path / "out" / "pow.xlsx")
     assert [ws[f"A{r}"].value for r in range(1, 5)] == ["#NUM!", "#NUM!", 1024, "n=5"]
     assert seconds < 30, seconds
+
+
+def test_a_runaway_workbook_is_written_with_its_unreached_cells_named(tmp_path):
+    # Thousands of distinct SUMPRODUCTs over growing ranges: quadratic work, stopped by a
+    # budget of 0.5 s (KPI_XL_TIME_LIMIT, in seconds) and written with what was computed.
+    cells = {}
+    for r in range(1, 4001):
+        cells[(r, 1)] = r
+        # every other row written differently, so that each cell is computed on its own
+        cells[(r, 2)] = ("=", f"SUMPRODUCT(A$1:A{r},A$1:A{r})" + ("+0" if r % 2 else ""))
+    src = tmp_path / "runaway.xlsx"
+    write_xlsx(src, {"S": cells})
+    code, out, seconds, _ = recalc(src, tmp_path / "out", extra_env={"KPI_XL_TIME_LIMIT": "0.5"})
+    assert code == 1
+    assert "not finished, the calculation took longer than 0.5 s" in out and "S!B" in out, out
+    ws = values(tmp_path / "out" / "runaway.xlsx")
+    got = [ws.cell(r, 2).value for r in range(1, 4001)]
+    done = [r for r, v in enumerate(got, 1) if v != "#CALC!"]
+    assert done and len(done) < 4000
+    for r in done[:100]:
+        assert got[r - 1] == r * (r + 1) * (2 * r + 1) // 6
