@@ -785,6 +785,8 @@ class Calc:
                 for cc in range(new[1], new[3] + 1):
                     members[(rr, cc)] = (r, c)
             self.arrays[sheet][(r, c)] = new
+            max_r, max_c = self.extent[sheet]
+            self.extent[sheet] = (max(max_r, new[2]), max(max_c, new[3]))
             first = self.report.spills.setdefault(sheet, {}).get((r, c), (old,))[0]
             self.report.spills[sheet][(r, c)] = (first, new)
         return new
@@ -816,6 +818,12 @@ class Calc:
         return self.results
 
     def _compute_all(self):
+        # Spilling formulas first: a cell their result grows into reads as blank until then.
+        for sheet in self.sheet_names:
+            res = self.results[sheet]
+            for (r, c) in sorted(self.dynamic[sheet]):
+                if (r, c) not in res and (r, c) in self.formulas[sheet]:
+                    self._settle((sheet, r, c), lambda: self.evaluate(sheet, r, c))
         if self.columns:
             for sheet in self.sheet_names:
                 for c, runs in self._runs[sheet].items():

@@ -79,3 +79,15 @@ def test_a_legacy_array_formula_keeps_its_range_with_na_beyond_the_result(tmp_pa
     ws, xml = _run(tmp_path, cells)
     assert [ws[f"A{r}"].value for r in range(1, 4)] == [1, 2, "#N/A"]
     assert _ref_of(xml, "A1") == "A1:A3"
+
+
+def test_a_cell_the_spill_grew_into_is_read_with_its_new_value(tmp_path):
+    # Early comes first in the workbook, so its formula is met before the spilling one
+    src = tmp_path / "spill.xlsx"
+    write_xlsx(src, {"Early": {(1, 1): ("=", "S!A4*10"), (2, 1): ("=", "SUM(S!A:A)")},
+                     "S": {(1, 1): ("{=", "_xlfn.SEQUENCE(B1)", "A1:A2", True), (2, 1): ("member",),
+                           (1, 2): 4}})
+    code, out, _, _ = recalc(src, tmp_path / "out")
+    assert code == 0, out
+    ws = values(tmp_path / "out" / "spill.xlsx")
+    assert ws["A1"].value == 40 and ws["A2"].value == 10
