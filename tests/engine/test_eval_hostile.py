@@ -9,7 +9,7 @@ constant 1 in A100000 gives A1 = 100000; Excel's documented behaviour gives the 
 from __future__ import annotations
 
 import os
-import resource
+import re
 import subprocess
 import sys
 import time
@@ -28,22 +28,31 @@ from xlsx_raw import write_xlsx  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_CHILD = """
+import resource, sys
+from kpi_xl.cli import main
+code = main(["recalc", sys.argv[1], "-o", sys.argv[2]])
+print("peak-rss-kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def recalc(src: Path, out: Path, strict=False, extra_env=None):
-    """``kpi-xl recalc src -o out`` in a child process: (returncode, output, seconds, peak MB)."""
+    """``kpi-xl recalc src -o out`` in a child process: (returncode, output, seconds, peak MB),
+    the peak being the child's own resident memory at its largest."""
     env = dict(os.environ)
     env.pop("KPI_XL_STRICT", None)
     if strict:
         env["KPI_XL_STRICT"] = "1"
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra_env or {})
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "kpi_xl.cli", "recalc", str(src), "-o", str(out)],
+    p = subprocess.run([sys.executable, "-c", _CHILD, str(src), str(out)],
                        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest of any child so far: a lower bound when not grown
-    return p.returncode, p.stdout + p.stderr, seconds, max(peak, before) / 1024
+    m = re.search(r"peak-rss-kb (\d+)", p.stderr)
+    peak = int(m.group(1)) / 1024 if m else float("inf")
+    return p.returncode, p.stdout + p.stderr, seconds, peak
 
 
 def values(path):
