@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 from . import columns as _columns
@@ -354,27 +355,28 @@ class Calc:
         sharing a form make the column's runs, computed together when columns are on.
         """
         columns = {}
-        for (r, c), text in self.formulas[sheet].items():
+        for key, text in self.formulas[sheet].items():
             if "[" not in text:
-                columns.setdefault(c, []).append((r, text))
+                # the formula's own key goes into assigned: a million rows, one tuple each
+                columns.setdefault(key[1], []).append((key[0], text, key))
         assigned = self._cell_template[sheet]
         finditer = _DIGIT_RUN.finditer
         arrays = self.arrays[sheet]
         for c, cells in columns.items():
-            cells.sort()
+            cells.sort(key=itemgetter(0))
             basis = None
             runs = []
             run = None
-            for r, text in cells:
+            for r, text, key in cells:
                 if basis is not None:
                     r0, fmt, rows, f = basis
                     dr = r - r0
                     if fmt % tuple([v + dr for v in rows]) == text:
-                        assigned[(r, c)] = f
+                        assigned[key] = f
                         run = self._extend_run(runs, run, r, c, f, arrays)
                         continue
                 f = self.compiled_for(sheet, r, c, text)
-                assigned[(r, c)] = f
+                assigned[key] = f
                 run = self._extend_run(runs, run, r, c, f, arrays)
                 rel = set(relative_row_runs(text, r, c))
                 pieces, rows, last = [], [], 0
