@@ -52,6 +52,12 @@ GC_THRESHOLD = 200_000
 #: Seconds one workbook may compute before its remaining cells are given up (None: no limit).
 DEFAULT_TIME_LIMIT = 900.0
 
+#: Resident memory (MB) a workbook's calculation may reach before it is stopped.
+DEFAULT_MEMORY_LIMIT_MB = 4096.0
+
+#: How often the calculation's budget is checked from outside it.
+_WATCH_SECONDS = 0.25
+
 #: What a cell shows when the calculation stopped before reaching it.
 NOT_COMPUTED = CALC
 
@@ -123,9 +129,12 @@ class Calc:
         self.strict = strict_mode() if strict is None else strict
         self.time_limit = _env_limit("KPI_XL_TIME_LIMIT", DEFAULT_TIME_LIMIT) \
             if time_limit is _UNSET else time_limit
-        self.memory_limit_mb = _env_limit("KPI_XL_MEMORY_LIMIT_MB", None) \
+        self.memory_limit_mb = _env_limit("KPI_XL_MEMORY_LIMIT_MB", DEFAULT_MEMORY_LIMIT_MB) \
             if memory_limit_mb is _UNSET else memory_limit_mb
         self._deadline = None
+        self._stop_lock = threading.Lock()
+        self._stopping = ""      # why the calculation was stopped, once it is
+        self.running = False     # inside run(), where a stop is caught
         self._depth = 0          # cells being computed inside one another right now
         self._ticks = 0          # cells started, for the budget check
         self.lambda_depth = 0
@@ -621,14 +630,30 @@ class Calc:
             return _NUM
         return VALUE
 
-    def _check_budget(self):
+    def _over_budget(self):
+        """Why the workbook's time or memory budget is spent; None while it is not."""
         if self._deadline is not None and time.monotonic() > self._deadline:
-            raise _OutOfBudget(f"the calculation took longer than {self.time_limit:g} s")
+            return f"the calculation took longer than {self.time_limit:g} s"
         if self.memory_limit_mb is not None:
             used = _resident_mb()
             if used > self.memory_limit_mb:
-                raise _OutOfBudget(f"the calculation used {used:.0f} MB of memory, more than "
-                                   f"the limit of {self.memory_limit_mb:g} MB")
+                return (f"the calculation used {used:.0f} MB of memory, more than "
+                        f"the limit of {self.memory_limit_mb:g} MB")
+        return None
+
+    def _claim_stop(self, why):
+        """True for the one caller (this thread between cells, or the watchdog of
+        :func:`calculate` inside a long function) that gets to stop the calculation."""
+        with self._stop_lock:
+            if self._stopping or not self.running:
+                return False
+            self._stopping = why
+            return True
+
+    def _check_budget(self):
+        why = self._over_budget()
+        if why is not None and self._claim_stop(why):
+            raise _OutOfBudget(why)
 
     def _as_cell(self, v, r, c, sheet=None):
         """What a cell shows for a formula's result: #NUM! for infinities and NaN, one
@@ -804,6 +829,7 @@ class Calc:
         if self.time_limit is not None:
             self._deadline = time.monotonic() + self.time_limit
         try:
+            self.running = True
             for sheet in self.sheet_names:
                 self._assign_templates(sheet)
             self._compute_all()
@@ -811,8 +837,12 @@ class Calc:
             if self.iterating and self._cycle_met:
                 self._iterate()
         except _OutOfBudget as exc:
-            self._give_up(str(exc))
+            with self._stop_lock:
+                self.running = False
+            self._give_up(self._stopping or str(exc))
         finally:
+            with self._stop_lock:
+                self.running = False
             sys.setrecursionlimit(old)
             gc.set_threshold(*old_gc)
         self.report.cells = sum(len(f) for f in self.formulas.values())
@@ -903,6 +933,13 @@ def _largest_change(before, after):
     return largest
 
 
+def _interrupt(thread, exc_type):
+    """Raise ``exc_type`` in ``thread`` at its next Python instruction."""
+    import ctypes
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                               ctypes.py_object(exc_type))
+
+
 def _resident_mb():
     """Memory held by this process now, in MB (Linux /proc; elsewhere the peak so far)."""
     try:
@@ -926,6 +963,9 @@ def calculate(book: BookInput, columns: bool = True, **limits):
     def work():
         try:
             out["results"] = calc.run()
+        except _OutOfBudget:
+            # the watchdog's stop arrived just after the last cell: nothing is missing
+            out["results"] = calc.results
         except BaseException as exc:  # re-raised in the caller's thread
             out["error"] = exc
 
@@ -933,7 +973,14 @@ def calculate(book: BookInput, columns: bool = True, **limits):
     try:
         t = threading.Thread(target=work, name="kpi-xl-calc")
         t.start()
-        t.join()
+        # The calculation checks its budget between cells; one function running away
+        # inside a single cell (a 100,000 × 100,000 SEQUENCE) is stopped from here.
+        while t.is_alive():
+            t.join(_WATCH_SECONDS)
+            if t.is_alive() and calc.running:
+                why = calc._over_budget()
+                if why is not None and calc._claim_stop(why):
+                    _interrupt(t, _OutOfBudget)
     finally:
         threading.stack_size(0)
     if "error" in out:

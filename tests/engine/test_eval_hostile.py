@@ -285,3 +285,19 @@ def test_a_runaway_workbook_is_written_with_its_unreached_cells_named(tmp_path):
     assert done and len(done) < 4000
     for r in done[:100]:
         assert got[r - 1] == r * (r + 1) * (2 * r + 1) // 6
+
+
+def test_a_function_running_away_inside_one_cell_is_stopped_by_the_budget():
+    # A 100,000 × 100,000 SEQUENCE never returns from its one cell; the memory budget
+    # stops it from outside, and the cell beside it that was computed keeps its value.
+    s = SheetInput("S")
+    s.values[(1, 1)] = 3
+    s.formulas[(1, 2)] = "A1*2"
+    s.formulas[(2, 2)] = "SUM(_xlfn.SEQUENCE(100000,100000))"
+    t0 = time.perf_counter()
+    res, rep = calculate(BookInput([s]), strict=False, time_limit=30, memory_limit_mb=600)
+    assert time.perf_counter() - t0 < 30
+    assert res["S"][(1, 2)] == 6
+    assert res["S"][(2, 2)] == XlErr("#CALC!")
+    assert rep.not_computed == ["S!B2"]
+    assert rep.incomplete.startswith("the calculation used")
