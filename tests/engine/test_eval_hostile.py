@@ -28,11 +28,13 @@ from xlsx_raw import write_xlsx  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# VmHWM, not ru_maxrss: the latter keeps the parent's size from before exec.
 _CHILD = """
-import resource, sys
+import re, sys
 from kpi_xl.cli import main
 code = main(["recalc", sys.argv[1], "-o", sys.argv[2]])
-print("peak-rss-kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+with open("/proc/self/status") as fh:
+    print("peak-rss-kb", re.search(r"VmHWM:\\s*(\\d+)", fh.read()).group(1), file=sys.stderr)
 sys.exit(code)
 """
 
