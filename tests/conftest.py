@@ -5,3 +5,5 @@ import os
 # hidden from users by computing the cells one by one; in the tests it must show.
 # Set before kpi_xl is imported, and inherited by the `kpi-xl` subprocesses tests run.
 os.environ["KPI_XL_STRICT_COLUMNS"] = "1"
+# Likewise an internal error in one cell raises in the tests instead of showing #VALUE!.
+os.environ["KPI_XL_STRICT"] = "1"

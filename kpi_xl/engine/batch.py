@@ -373,6 +373,12 @@ def format_summary(results, elapsed, max_cells=20):
             lines.append(f"  {r.path}: computed by approximate implementations "
                          f"(docs/fallback_functions.md): "
                          + ", ".join(f"{n} ({k}×)" for n, k in sorted(r.approximate_functions.items())))
+        if getattr(r, "engine_bugs", None):
+            lines.append(f"  {r.path}: engine bug (please report it to kpi_xl) in "
+                         + _first_cells([f"{k} ({v})" for k, v in r.engine_bugs.items()]))
+        if getattr(r, "incomplete", ""):
+            lines.append(f"  {r.path}: not finished, {r.incomplete}; "
+                         + _first_cells(r.not_computed) + " show #CALC!")
         if r.errors:
             by_sheet = {}
             for cell, err in r.errors.items():
@@ -420,4 +426,6 @@ def run_recalc_command(args) -> int:
     results = recalc_many(pairs, jobs=max(1, args.jobs), values_only=args.values_only,
                           quiet=args.quiet, limits=limits)
     print(format_summary(results, time.perf_counter() - t0))
-    return 0 if all(r.ok for r in results) else 1
+    # A cell an engine bug or the time/memory limit left wrong must not pass silently.
+    return 0 if all(r.ok and not getattr(r, "engine_bugs", None) and not getattr(r, "incomplete", "")
+                    for r in results) else 1

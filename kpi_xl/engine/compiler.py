@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
-from .values import NAME, REF, VALUE, Arr, ExcelRaise, Ref, XlErr
+from .values import CALC, NAME, NUM, REF, VALUE, Arr, ExcelRaise, Ref, XlErr
+
+#: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
+#: recursion that does not end.
+LAMBDA_DEPTH = 1000
 
 # A1 references outside string literals: cell refs and column/row spans.  Used to
 # turn formula text into its relative key cheaply, without a full parse.
@@ -141,6 +145,30 @@ class Compiler:
         # > 0 while compiling the arguments of a function that takes ranges or arrays
         # (SUM, SUMPRODUCT, INDEX, ...): there a range stays a range.
         self._array_depth = 0
+        self._expanding = set()   # defined names whose trees are being compiled
+        self._recursive = {}      # (name, row, col) -> closure of a LAMBDA that calls itself
+
+    def _expand(self, key, tree, arow, acol, scope):
+        """The closure of a defined name's tree.  A name met again inside its own tree is
+        a LAMBDA calling itself (compiled when the call happens, so compiling ends) or,
+        for anything else, a name defined by itself: Excel's circular reference."""
+        if key in self._expanding:
+            if tree[0] == "fn" and tree[1] == "LAMBDA":
+                cache, ck = self._recursive, (key, arow, acol)
+
+                def recursive(r, c):
+                    f = cache.get(ck)
+                    if f is None:
+                        # a defined name sees no LET variables of the formula calling it
+                        f = cache[ck] = self._expand(key, tree, arow, acol, {})
+                    return f(r, c)
+                return recursive
+            raise CompileError(f"the name {key} refers to itself", CALC)
+        self._expanding.add(key)
+        try:
+            return self.node(tree, arow, acol, scope)
+        finally:
+            self._expanding.discard(key)
 
     # Functions that pass their caller's context on to their arguments.
     _PASS_THROUGH = frozenset(("IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH"))
@@ -320,7 +348,7 @@ class Compiler:
         # Excel saves a name's relative references as seen from A1 (a name for "the cell to
         # the left" reads Sheet1!XFD1): used in a cell, they move with it, wrapping around
         # the sheet's edges.
-        return self.node(_moved_from_a1(tree, arow, acol), arow, acol, scope)
+        return self._expand(key, _moved_from_a1(tree, arow, acol), arow, acol, scope)
 
     def function(self, t, arow, acol, scope):
         _, name, args = t
@@ -339,7 +367,7 @@ class Compiler:
             # A LAMBDA defined as a workbook name, called by name.
             tree = self.calc.defined_name(name, None, self.calc.current_sheet)
             if tree is not None and not isinstance(tree, CompileError):
-                callee = self.node(tree, arow, acol, scope)
+                callee = self._expand(name.upper(), tree, arow, acol, scope)
                 argf = [self._lambda_arg(a, arow, acol, scope) for a in args]
 
                 def call_name(r, c):
@@ -462,12 +490,16 @@ class Compiler:
             def lam(*vals):
                 if len(vals) > len(slots):
                     return VALUE
+                if calc.lambda_depth >= LAMBDA_DEPTH:
+                    return NUM
                 saved = [s[0] for s in slots]
                 for s, v in zip(slots, list(vals) + [OMITTED] * (len(slots) - len(vals))):
                     s[0] = v
+                calc.lambda_depth += 1
                 try:
                     return body(r, c)
                 finally:
+                    calc.lambda_depth -= 1
                     for s, v in zip(slots, saved):
                         s[0] = v
             return lam

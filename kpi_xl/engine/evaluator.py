@@ -8,9 +8,13 @@ being computed closes a circular reference; it is reported and the cell shows
 """
 from __future__ import annotations
 
+import gc
+import os
 import re
 import sys
 import threading
+import time
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 from . import columns as _columns
@@ -22,6 +26,10 @@ from .serial import date_system
 from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
 
 _PENDING = object()
+_CLIP_CELLS = 65536      # ranges larger than this are read only as far as the used area
+#: The most cells one range may hold once clipped to the used area; a larger one is #NUM!
+#: in its cell rather than gigabytes of memory.
+MAX_RANGE_CELLS = 20_000_000
 _INF = float("inf")
 _NUM = XlErr("#NUM!")
 _DIGIT_RUN = re.compile(r"\d+")
@@ -29,6 +37,65 @@ _DIGIT_RUN = re.compile(r"\d+")
 
 class EngineBug(Exception):
     """A programming error inside the engine, reported as a bug with the cell it hit."""
+
+
+#: Cells computed on demand inside one another before the chain is resumed from its far
+#: end (see :meth:`Calc._settle`): long chains then never meet Python's recursion limit.
+CELL_DEPTH = 200
+
+#: Python frames allowed while computing: deep nesting (a 50,000-level IF) is parsed,
+#: compiled and computed by plain recursion on the calculation thread's large stack.
+RECURSION_LIMIT = 2_000_000
+
+#: Allocations between two garbage-collection passes while computing (Python's default: 700).
+GC_THRESHOLD = 200_000
+
+#: Seconds one workbook may compute before its remaining cells are given up (None: no limit).
+DEFAULT_TIME_LIMIT = 900.0
+
+#: Resident memory (MB) a workbook's calculation may reach before it is stopped.
+DEFAULT_MEMORY_LIMIT_MB = 4096.0
+
+#: How often the calculation's budget is checked from outside it.
+_WATCH_SECONDS = 0.25
+
+#: What a cell shows when the calculation stopped before reaching it.
+NOT_COMPUTED = CALC
+
+
+_UNSET = object()
+
+
+def _env_limit(name, default):
+    """A limit from the environment (seconds or MB; 0 or "none": no limit), else ``default``."""
+    text = os.environ.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in ("0", "none", "off"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return default
+    return value if value > 0 else None
+
+
+def strict_mode():
+    """True when an internal error must raise (the test suite) instead of showing in its cell."""
+    return os.environ.get("KPI_XL_STRICT") == "1"
+
+
+class _Deeper(BaseException):
+    """Unwinds a chain of on-demand computations that went CELL_DEPTH cells deep.
+
+    A BaseException so that no ``except Exception`` in a function swallows it."""
+
+    def __init__(self, key):
+        self.key = key
+
+
+class _OutOfBudget(BaseException):
+    """The workbook ran past its time or memory budget."""
 
 
 @dataclass
@@ -42,6 +109,11 @@ class CalcReport:
     approximate_functions: dict = field(default_factory=dict)  # NAME -> calls (docs/fallback_functions.md)
     volatile_cells: set = field(default_factory=set)        # (sheet, r, c) depending on TODAY, RAND...
     column_cells: int = 0                                   # of ``cells``, computed by column runs
+    engine_bugs: dict = field(default_factory=dict)         # Sheet!A1 -> what went wrong inside
+    iterations: int = 0                                     # passes of iterative calculation
+    spills: dict = field(default_factory=dict)              # sheet -> {anchor: (old, new area)}
+    incomplete: str = ""                                    # why some cells were not computed
+    not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
 
 
 def cell_name(sheet, r, c):
@@ -53,14 +125,34 @@ def cell_name(sheet, r, c):
 class Calc:
     """Calculation context of one workbook."""
 
-    def __init__(self, book: BookInput, columns: bool = True):
+    def __init__(self, book: BookInput, columns: bool = True, *, strict=None,
+                 time_limit=_UNSET, memory_limit_mb=_UNSET):
         self.book = book
+        self.strict = strict_mode() if strict is None else strict
+        self.time_limit = _env_limit("KPI_XL_TIME_LIMIT", DEFAULT_TIME_LIMIT) \
+            if time_limit is _UNSET else time_limit
+        self.memory_limit_mb = _env_limit("KPI_XL_MEMORY_LIMIT_MB", DEFAULT_MEMORY_LIMIT_MB) \
+            if memory_limit_mb is _UNSET else memory_limit_mb
+        self._deadline = None
+        self._stop_lock = threading.Lock()
+        self._stopping = ""      # why the calculation was stopped, once it is
+        self.running = False     # inside run(), where a stop is caught
+        self._depth = 0          # cells being computed inside one another right now
+        self._ticks = 0          # cells started, for the budget check
+        self.lambda_depth = 0
+        # Iterative calculation (File › Options › Formulas › Enable iterative calculation):
+        # a circular reference reads the value of the previous pass, the first pass
+        # starting from the values saved with the file.
+        self.iterating = bool(getattr(book, "iterate", False))
+        self._previous = {s.name: getattr(s, "cached", None) or {} for s in book.sheets}
+        self._cycle_met = False
         self.columns = columns  # compute runs of one formula column together (see .columns)
         self.sheet_names = [s.name for s in book.sheets]
         self._sheet_upper = {s.name.upper(): s.name for s in book.sheets}
         self.const = {s.name: s.values for s in book.sheets}
         self.formulas = {s.name: s.formulas for s in book.sheets}
         self.arrays = {s.name: s.arrays for s in book.sheets}
+        self.dynamic = {s.name: getattr(s, "dynamic", set()) for s in book.sheets}
         self.hidden_rows = {s.name: s.hidden_rows for s in book.sheets}
         self.filtered_rows = {s.name: s.filtered_rows for s in book.sheets}
         self.results = {s.name: {} for s in book.sheets}
@@ -196,8 +288,14 @@ class Calc:
         hits0 = self._vol_hits
         sheet = ref.sheet
         max_r, max_c = self.extent[sheet]
-        r2 = min(ref.r2, max_r) if ref.r2 - ref.r1 > 10000 or ref.r2 == MAX_ROW else ref.r2
-        c2 = min(ref.c2, max_c) if ref.c2 == MAX_COL else ref.c2
+        r2, c2 = ref.r2, ref.c2
+        if (r2 - ref.r1 + 1) * (c2 - ref.c1 + 1) > _CLIP_CELLS or r2 == MAX_ROW or c2 == MAX_COL:
+            # Beyond the last used row and column every cell is blank: a large range costs
+            # what its used part costs (functions count the blanks cut off from its shape).
+            r2, c2 = min(r2, max_r), min(c2, max_c)
+            if (r2 - ref.r1 + 1) * (c2 - ref.c1 + 1) > MAX_RANGE_CELLS:
+                # a sheet used at its far corners: a grid this size would exhaust memory
+                raise ExcelRaise(_NUM)
         cell = self.cell
         rows = [[cell(sheet, r, c) for c in range(ref.c1, c2 + 1)] for r in range(ref.r1, r2 + 1)]
         if not rows:
@@ -268,27 +366,28 @@ class Calc:
         sharing a form make the column's runs, computed together when columns are on.
         """
         columns = {}
-        for (r, c), text in self.formulas[sheet].items():
+        for key, text in self.formulas[sheet].items():
             if "[" not in text:
-                columns.setdefault(c, []).append((r, text))
+                # the formula's own key goes into assigned: a million rows, one tuple each
+                columns.setdefault(key[1], []).append((key[0], text, key))
         assigned = self._cell_template[sheet]
         finditer = _DIGIT_RUN.finditer
         arrays = self.arrays[sheet]
         for c, cells in columns.items():
-            cells.sort()
+            cells.sort(key=itemgetter(0))
             basis = None
             runs = []
             run = None
-            for r, text in cells:
+            for r, text, key in cells:
                 if basis is not None:
                     r0, fmt, rows, f = basis
                     dr = r - r0
                     if fmt % tuple([v + dr for v in rows]) == text:
-                        assigned[(r, c)] = f
+                        assigned[key] = f
                         run = self._extend_run(runs, run, r, c, f, arrays)
                         continue
                 f = self.compiled_for(sheet, r, c, text)
-                assigned[(r, c)] = f
+                assigned[key] = f
                 run = self._extend_run(runs, run, r, c, f, arrays)
                 rel = set(relative_row_runs(text, r, c))
                 pieces, rows, last = [], [], 0
@@ -345,13 +444,19 @@ class Calc:
 
     def column_run(self, sheet, c, run):
         """Compute the cells of one run (rows run[0]..run[1] of column c sharing run[2])."""
+        self._check_budget()
         run[3] = "busy"
         entry = self._column_fn(run[2])
         if entry is None:
             run[3] = "cells"
             return
         g, tree, arow, acol = entry
-        if not self._column_deps(sheet, c, run, tree, arow, acol):
+        try:
+            reads_itself = not self._column_deps(sheet, c, run, tree, arow, acol)
+        except (_Deeper, _OutOfBudget):
+            run[3] = None
+            raise
+        if reads_itself:
             # it reads its own cells (a running total, a circular chain): one cell after another
             run[3] = "cells"
             return
@@ -362,7 +467,11 @@ class Calc:
         hits0 = self._vol_hits
         bad = set()
         try:
-            vals = g(rows, c, bad) if rows else []
+            try:
+                vals = g(rows, c, bad) if rows else []
+            except (_Deeper, _OutOfBudget):
+                run[3] = None   # taken up again once the chain it waits for is computed
+                raise
             if type(vals) is Const:
                 vals = [vals.v] * len(rows)
             # a reference as the result reads its cell (which may be volatile) here
@@ -385,7 +494,7 @@ class Calc:
             run[3] = "cells"
             return
         as_cell = self._as_cell
-        out = [((r, c), as_cell(v, r, c)) for r, v in zip(rows, vals)]
+        out = [((r, c), as_cell(v, r, c, sheet)) for r, v in zip(rows, vals)]
         if bad or any((r, c) in res for r in rows):
             # rows computed again cell by cell / already computed on demand meanwhile
             out = [(k, v) for k, v in out if k[0] not in bad and k not in res]
@@ -433,6 +542,12 @@ class Calc:
             err = exc.err if isinstance(exc, CompileError) else NAME
             self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
             f = (lambda e: (lambda rr, cc: e))(err)
+        except RecursionError:
+            self.report.compile_errors[cell_name(sheet, r, c)] = "nested too deeply to compute"
+            f = lambda rr, cc: _NUM
+        except Exception as exc:
+            err = self._fault(sheet, r, c, exc)
+            f = (lambda e: (lambda rr, cc: e))(err)
         finally:
             self.current_sheet = prev
         self.templates[key] = f
@@ -445,8 +560,17 @@ class Calc:
         key = (sheet, r, c)
         computing = self._computing
         if key in computing:
+            if self.iterating:
+                self._cycle_met = True
+                v = self._previous[sheet].get((r, c))
+                return 0 if v is None else v
             self.report.circular.append(cell_name(sheet, r, c))
             return CALC
+        if self._depth >= CELL_DEPTH:
+            raise _Deeper(key)
+        self._ticks += 1
+        if not self._ticks & 1023:
+            self._check_budget()
         rc = (r, c)
         f = self._cell_template[sheet].get(rc)
         if f is None:
@@ -456,9 +580,11 @@ class Calc:
                 self.report.unknown_functions[name].append(cell_name(sheet, r, c))
         in_array = rc in self.arrays[sheet]
         computing.add(key)
+        self._depth += 1
         # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         prev_legacy, self.legacy_cell = self.legacy_cell, not in_array
+        prev_lambda = self.lambda_depth
         try:
             v = f(r, c)
             if not in_array and type(v) is Ref:
@@ -467,22 +593,71 @@ class Calc:
         except ExcelRaise as exc:
             v = exc.err
         except RecursionError:
-            raise
-        except Exception as exc:  # a bug: say where, never show it as #VALUE!
-            raise EngineBug(f"internal error computing {cell_name(sheet, r, c)} "
-                            f"(={self.formulas[sheet].get(rc)}): {type(exc).__name__}: {exc}") from exc
+            # nesting deeper than even RECURSION_LIMIT allows: this cell alone gives up
+            v = _NUM
+        except Exception as exc:
+            v = self._fault(sheet, r, c, exc)
         finally:
+            self._depth -= 1
+            self.lambda_depth = prev_lambda
             computing.discard(key)
             self.current_sheet = prev_sheet
             self.legacy_cell = prev_legacy
         if in_array:
-            self._spill(sheet, r, c, self.arrays[sheet][rc], v)
+            try:
+                self._spill(sheet, r, c, self.arrays[sheet][rc], v)
+            except (ExcelRaise, RecursionError) as exc:
+                self.results[sheet][rc] = exc.err if isinstance(exc, ExcelRaise) else _NUM
+            except Exception as exc:
+                self.results[sheet][rc] = self._fault(sheet, r, c, exc)
             return self.results[sheet][rc]
-        v = self._as_cell(v, r, c)
+        v = self._as_cell(v, r, c, sheet)
         self.results[sheet][rc] = v
         return v
 
-    def _as_cell(self, v, r, c):
+    def _fault(self, sheet, r, c, exc):
+        """An exception inside the engine while computing one cell: in strict mode (the
+        tests) it raises; otherwise the cell shows the error Excel would most likely
+        show, and the cell is reported as an engine bug.  The other cells go on."""
+        where = cell_name(sheet, r, c)
+        text = f"{type(exc).__name__}: {exc}"
+        if self.strict:
+            raise EngineBug(f"internal error computing {where} "
+                            f"(={self.formulas[sheet].get((r, c))}): {text}") from exc
+        self.report.engine_bugs[where] = text
+        if isinstance(exc, ZeroDivisionError):
+            return XlErr("#DIV/0!")
+        if isinstance(exc, (OverflowError, MemoryError)) or \
+                isinstance(exc, ValueError) and "math domain" in str(exc):
+            return _NUM
+        return VALUE
+
+    def _over_budget(self):
+        """Why the workbook's time or memory budget is spent; None while it is not."""
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            return f"the calculation took longer than {self.time_limit:g} s"
+        if self.memory_limit_mb is not None:
+            used = _resident_mb()
+            if used > self.memory_limit_mb:
+                return (f"the calculation used {used:.0f} MB of memory, more than "
+                        f"the limit of {self.memory_limit_mb:g} MB")
+        return None
+
+    def _claim_stop(self, why):
+        """True for the one caller (this thread between cells, or the watchdog of
+        :func:`calculate` inside a long function) that gets to stop the calculation."""
+        with self._stop_lock:
+            if self._stopping or not self.running:
+                return False
+            self._stopping = why
+            return True
+
+    def _check_budget(self):
+        why = self._over_budget()
+        if why is not None and self._claim_stop(why):
+            raise _OutOfBudget(why)
+
+    def _as_cell(self, v, r, c, sheet=None):
         """What a cell shows for a formula's result: #NUM! for infinities and NaN, one
         value for a reference or an array."""
         t = type(v)
@@ -490,21 +665,46 @@ class Calc:
             if v != v or v == _INF or v == -_INF:
                 return _NUM
         elif not (t is int or t is str or t is bool or t is XlErr):
-            return self.to_cell_value(v, r, c)
+            return self.to_cell_value(v, r, c, sheet)
         return v
 
-    def to_cell_value(self, v, r, c):
+    def to_cell_value(self, v, r, c, sheet=None):
         if isinstance(v, (Ref, MultiRef)):
             v = self.scalar(v, r, c)
         elif isinstance(v, Arr):
             v = v.rows[0][0] if v.rows and v.rows[0] else None
-        if v is None:
+        return self._stored(v, sheet, r, c)
+
+    def _stored(self, x, sheet, r, c):
+        """One value as a cell holds it: a number, text, a logical or an error.
+
+        A one-cell reference inside an array (INDEX given several row numbers) reads
+        its cell; an array inside an array is Excel's #CALC!; anything else that is
+        no cell value is an engine bug, shown as #VALUE! in its cell and reported."""
+        t = type(x)
+        if t is int or t is str or t is bool or t is XlErr:
+            return x
+        if t is float or isinstance(x, (int, float)) and t is not bool:
+            x = float(x)
+            return _NUM if x != x or x == _INF or x == -_INF else x
+        if x is None:
             return 0
-        if callable(v):
+        if isinstance(x, str):
+            return str(x)
+        if isinstance(x, XlErr):
+            return x
+        if isinstance(x, Ref):
+            if x.r1 == x.r2 and x.c1 == x.c2:
+                return self._stored(self.cell(x.sheet, x.r1, x.c1), sheet, r, c)
+            return VALUE
+        if isinstance(x, (Arr, MultiRef)) or callable(x):
             return CALC
-        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
-            return XlErr("#NUM!")
-        return v
+        where = (sheet or self.current_sheet or "?", r, c)
+        exc = TypeError(f"a result of type {type(x).__name__} where a cell value belongs")
+        if self.strict:
+            raise EngineBug(f"internal error computing {cell_name(*where)}: {exc}")
+        self.report.engine_bugs.setdefault(cell_name(*where), f"TypeError: {exc}")
+        return VALUE
 
     def _spill(self, sheet, r, c, area, v):
         r1, c1, r2, c2 = area
@@ -525,6 +725,11 @@ class Calc:
         else:
             rows = [[v]]
         nr, nc = len(rows), len(rows[0]) if rows else 0
+        if (r, c) in self.dynamic[sheet]:
+            r1, c1, r2, c2 = area = self._respill(sheet, r, c, area, nr, nc)
+            if (r2, c2) == (r, c) and (nr, nc) != (1, 1):
+                res[(r, c)] = XlErr("#SPILL!")
+                return
         for i, rr in enumerate(range(r1, r2 + 1)):
             for j, cc in enumerate(range(c1, c2 + 1)):
                 # Excel broadcasts a single row/column across the area; #N/A outside.
@@ -532,50 +737,240 @@ class Calc:
                 jj = 0 if nc == 1 else j
                 if ii < nr and jj < nc:
                     x = rows[ii][jj]
-                    res[(rr, cc)] = 0 if x is None else x
+                    t = type(x)
+                    res[(rr, cc)] = x if t is int or t is str or t is bool or t is XlErr or \
+                        t is float and x - x == 0 else self._stored(x, sheet, rr, cc)
                 else:
                     res[(rr, cc)] = NA
+
+    def _settle(self, first, thunk):
+        """Run ``thunk`` (which computes cell ``first``, or None) to its end without deep recursion.
+
+        A cell computed on demand inside CELL_DEPTH others raises _Deeper with its key
+        instead; that cell is then computed from here, at depth 0, and the work that
+        needed it is taken up again (finding every computed cell in ``results``).  The
+        chain A1=A2+1, A2=A3+1, ... A1048576 is so computed from its far end upwards,
+        CELL_DEPTH cells at a time.  Cells waiting on the stack count as being computed,
+        so a true cycle through them is still found (and shows #CALC!)."""
+        pending = []
+        computing = self._computing
+        while True:
+            try:
+                if pending:
+                    sheet, r, c = key = pending[-1]
+                    computing.discard(key)
+                    if (r, c) not in self.results[sheet]:
+                        self.evaluate(sheet, r, c)
+                    pending.pop()
+                    continue
+                computing.discard(first)
+                thunk()
+                return
+            except _Deeper as deeper:
+                computing.add(pending[-1] if pending else first)
+                pending.append(deeper.key)
+                computing.add(deeper.key)
+            except BaseException:
+                for key in pending:
+                    computing.discard(key)
+                computing.discard(first)
+                raise
+
+    def _respill(self, sheet, r, c, area, nr, nc):
+        """The area a dynamic array formula at (r, c) spills into now that its result is
+        nr × nc: that size when every cell of it is free, else only the anchor (which then
+        shows #SPILL!, as in Excel when a non-empty cell or the sheet's edge is in the way).
+        Cells of the old area outside the new are emptied; the change goes to the report
+        so that the writer rewrites the anchor's ref and the cells."""
+        r2, c2 = r + max(nr, 1) - 1, c + max(nc, 1) - 1
+        old = area
+        blocked = r2 > MAX_ROW or c2 > MAX_COL
+        if not blocked and (r2, c2) != (old[2], old[3]):
+            const, formulas = self.const[sheet], self.formulas[sheet]
+            members = self.array_member[sheet]
+            for rr in range(r, r2 + 1):
+                for cc in range(c, c2 + 1):
+                    if (rr, cc) == (r, c):
+                        continue
+                    inside_old = old[0] <= rr <= old[2] and old[1] <= cc <= old[3]
+                    x = const.get((rr, cc))
+                    if (x is not None and x != "" and not inside_old) or \
+                            ((rr, cc) in formulas and not inside_old) or \
+                            members.get((rr, cc), (r, c)) != (r, c):
+                        blocked = True
+                        break
+                if blocked:
+                    break
+        new = (r, c, r, c) if blocked else (r, c, r2, c2)
+        if new != old:
+            members = self.array_member[sheet]
+            res = self.results[sheet]
+            for rr in range(old[0], old[2] + 1):
+                for cc in range(old[1], old[3] + 1):
+                    if not (new[0] <= rr <= new[2] and new[1] <= cc <= new[3]):
+                        members.pop((rr, cc), None)
+                        res.pop((rr, cc), None)
+            for rr in range(new[0], new[2] + 1):
+                for cc in range(new[1], new[3] + 1):
+                    members[(rr, cc)] = (r, c)
+            self.arrays[sheet][(r, c)] = new
+            max_r, max_c = self.extent[sheet]
+            self.extent[sheet] = (max(max_r, new[2]), max(max_c, new[3]))
+            first = self.report.spills.setdefault(sheet, {}).get((r, c), (old,))[0]
+            self.report.spills[sheet][(r, c)] = (first, new)
+        return new
 
     def run(self):
         """Compute every formula cell; returns {sheet: {(r, c): value}}."""
         old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, 200000))
+        sys.setrecursionlimit(max(old, RECURSION_LIMIT))
         dates = date_system(self.date1904)   # every date function works in the book's system
         dates.__enter__()
+        # Each garbage-collection pass costs more the deeper the stack it runs under (a
+        # formula nested 50,000 deep took seconds of collection alone); far fewer passes.
+        old_gc = gc.get_threshold()
+        gc.set_threshold(max(old_gc[0], GC_THRESHOLD), *old_gc[1:])
+        if self.time_limit is not None:
+            self._deadline = time.monotonic() + self.time_limit
         try:
+            self.running = True
             for sheet in self.sheet_names:
                 self._assign_templates(sheet)
-            if self.columns:
-                for sheet in self.sheet_names:
-                    for c, runs in self._runs[sheet].items():
-                        for run in runs:
-                            if run[3] is None:
-                                self.column_run(sheet, c, run)
-            for sheet in self.sheet_names:
-                self.current_sheet = sheet
-                for (r, c) in list(self.formulas[sheet]):
-                    if (r, c) not in self.results[sheet]:
-                        self.evaluate(sheet, r, c)
+            self._compute_all()
+            self.report.iterations = 1
+            if self.iterating and self._cycle_met:
+                self._iterate()
+        except _OutOfBudget as exc:
+            with self._stop_lock:
+                self.running = False
+            self._give_up(self._stopping or str(exc))
         finally:
             dates.__exit__(None, None, None)
+            with self._stop_lock:
+                self.running = False
             sys.setrecursionlimit(old)
+            gc.set_threshold(*old_gc)
         self.report.cells = sum(len(f) for f in self.formulas.values())
         self.report.column_cells = self.column_cells
         return self.results
 
+    def _compute_all(self):
+        # Spilling formulas first: a cell their result grows into reads as blank until then.
+        for sheet in self.sheet_names:
+            res = self.results[sheet]
+            for (r, c) in sorted(self.dynamic[sheet]):
+                if (r, c) not in res and (r, c) in self.formulas[sheet]:
+                    self._settle((sheet, r, c), lambda: self.evaluate(sheet, r, c))
+        if self.columns:
+            for sheet in self.sheet_names:
+                for c, runs in self._runs[sheet].items():
+                    for run in runs:
+                        while run[3] is None:
+                            self._settle(None, lambda: self.column_run(sheet, c, run))
+        for sheet in self.sheet_names:
+            self.current_sheet = sheet
+            res = self.results[sheet]
+            evaluate = self.evaluate
+            for (r, c) in list(self.formulas[sheet]):
+                if (r, c) not in res:
+                    self._settle((sheet, r, c), lambda: evaluate(sheet, r, c))
 
-def calculate(book: BookInput, columns: bool = True):
+    def _iterate(self):
+        """Further passes over the workbook while a circular reference is met, as Excel
+        iterates: at most ``iterate_count`` passes in all, ending early once no value
+        changed by more than ``iterate_delta`` from the pass before."""
+        count = max(1, int(self.book.iterate_count))
+        delta = abs(float(self.book.iterate_delta))
+        passes = 1
+        while passes < count and self._cycle_met:
+            prev = {sheet: dict(res) for sheet, res in self.results.items()}
+            self._previous = prev
+            for res in self.results.values():
+                res.clear()
+            self._range_cache.clear()
+            self._range_volatile.clear()
+            self.caches.clear()
+            for runs in self._runs.values():
+                for col_runs in runs.values():
+                    for run in col_runs:
+                        run[3] = None
+            self._cycle_met = False
+            self._compute_all()
+            passes += 1
+            if _largest_change(prev, self.results) < delta:
+                break
+        self.report.iterations = passes
+
+    def _give_up(self, why):
+        """The budget ran out: every cell not computed yet shows NOT_COMPUTED, and is listed."""
+        self.report.incomplete = why
+        self._computing.clear()
+        self._depth = 0
+        for sheet in self.sheet_names:
+            res = self.results[sheet]
+            for rc in self.formulas[sheet]:
+                if rc not in res:
+                    self.report.not_computed.append(cell_name(sheet, *rc))
+                    area = self.arrays[sheet].get(rc)
+                    if area is None:
+                        res[rc] = NOT_COMPUTED
+                    else:
+                        r1, c1, r2, c2 = area
+                        for rr in range(r1, r2 + 1):
+                            for cc in range(c1, c2 + 1):
+                                res[(rr, cc)] = NOT_COMPUTED
+
+
+def _largest_change(before, after):
+    """The largest change of a cell's value between two passes (infinite for a change of
+    kind, such as a number becoming an error)."""
+    largest = 0.0
+    for sheet, res in after.items():
+        old = before.get(sheet, {})
+        for k, v in res.items():
+            w = old.get(k)
+            if v == w and type(v) is type(w):
+                continue
+            if type(v) in (int, float) and type(w) in (int, float):
+                largest = max(largest, abs(v - w))
+            else:
+                return _INF
+    return largest
+
+
+def _interrupt(thread, exc_type):
+    """Raise ``exc_type`` in ``thread`` at its next Python instruction."""
+    import ctypes
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                               ctypes.py_object(exc_type))
+
+
+def _resident_mb():
+    """Memory held by this process now, in MB (Linux /proc; elsewhere the peak so far)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1048576
+    except (OSError, ValueError, IndexError, AttributeError):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def calculate(book: BookInput, columns: bool = True, **limits):
     """Recalculate ``book``; returns (results, report).  Runs in a thread with a deep stack.
 
     ``columns=False`` computes every cell on its own (the reference the column
-    runs are tested against).
+    runs are tested against).  ``limits`` are Calc's keyword arguments: ``strict``,
+    ``time_limit`` (seconds) and ``memory_limit_mb``.
     """
-    calc = Calc(book, columns=columns)
+    calc = Calc(book, columns=columns, **limits)
     out = {}
 
     def work():
         try:
             out["results"] = calc.run()
+        except _OutOfBudget:
+            # the watchdog's stop arrived just after the last cell: nothing is missing
+            out["results"] = calc.results
         except BaseException as exc:  # re-raised in the caller's thread
             out["error"] = exc
 
@@ -583,7 +978,14 @@ def calculate(book: BookInput, columns: bool = True):
     try:
         t = threading.Thread(target=work, name="kpi-xl-calc")
         t.start()
-        t.join()
+        # The calculation checks its budget between cells; one function running away
+        # inside a single cell (a 100,000 × 100,000 SEQUENCE) is stopped from here.
+        while t.is_alive():
+            t.join(_WATCH_SECONDS)
+            if t.is_alive() and calc.running:
+                why = calc._over_budget()
+                if why is not None and calc._claim_stop(why):
+                    _interrupt(t, _OutOfBudget)
     finally:
         threading.stack_size(0)
     if "error" in out:

@@ -10,8 +10,11 @@ class SheetInput:
     values: dict = field(default_factory=dict)    # (row, col) -> constant value
     formulas: dict = field(default_factory=dict)  # (row, col) -> formula text without "="
     arrays: dict = field(default_factory=dict)    # anchor (row, col) -> (r1, c1, r2, c2)
+    dynamic: set = field(default_factory=set)     # anchors of those that spill (dynamic arrays)
     hidden_rows: set = field(default_factory=set)
     filtered_rows: set = field(default_factory=set)   # of the hidden rows, those a filter hid
+    cached: dict = field(default_factory=dict)    # (row, col) -> value saved with the file, where
+    #   iterative calculation starts from it (filled only for workbooks that iterate)
 
 
 @dataclass
@@ -34,3 +37,6 @@ class BookInput:
     tables: list = field(default_factory=list)    # [TableInput]
     date1904: bool = False
     path: str = ""
+    iterate: bool = False                         # <calcPr iterate="1">: circular references iterate
+    iterate_count: int = 100                      # at most this many passes
+    iterate_delta: float = 0.001                  # until no value changes by more than this

@@ -26,6 +26,9 @@ class FileResult:
     circular: list = field(default_factory=list)
     bug: bool = False
     approximate_functions: dict = field(default_factory=dict)  # NAME -> calls, see docs/fallback_functions.md
+    engine_bugs: dict = field(default_factory=dict)        # "Sheet!A1" -> what went wrong inside
+    incomplete: str = ""                                   # why some cells were not computed
+    not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
 
 
 def _engine_value(v):
@@ -51,6 +54,8 @@ def book_input(data) -> BookInput:
         for anchor, af in s.arrays.items():
             si.formulas[anchor] = af.text
             si.arrays[anchor] = af.bounds
+            if getattr(af, "dynamic", False):
+                si.dynamic.add(anchor)
         # Data-table cells ({=TABLE(...)}) are left with Excel's values: they are
         # constants to the rest of the workbook.
         for anchor, dtf in s.data_tables.items():
@@ -60,6 +65,8 @@ def book_input(data) -> BookInput:
                     v = s.cached.get((r, c))
                     if v is not None:
                         si.values[(r, c)] = _engine_value(v)
+        if getattr(data, "iterate", False):
+            si.cached = {k: _engine_value(v) for k, v in s.cached.items() if v is not None}
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
         si.filtered_rows = s.filtered_rows
         sheets.append(si)
@@ -74,7 +81,10 @@ def book_input(data) -> BookInput:
     for i, book in enumerate(getattr(data, "external_books", ()), start=1):
         for name, cells in book.items():   # the values Excel cached of linked workbooks
             sheets.append(SheetInput(external.sheet_name(str(i), name), values=dict(cells)))
-    return BookInput(sheets, names, tables, data.date1904, data.path)
+    return BookInput(sheets, names, tables, data.date1904, data.path,
+                     iterate=getattr(data, "iterate", False),
+                     iterate_count=getattr(data, "iterate_count", 100),
+                     iterate_delta=getattr(data, "iterate_delta", 0.001))
 
 
 def results_for_writer(results):
@@ -124,7 +134,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
             if type(v) is XlErr:
                 res.errors[cell_name(sheet, *key)] = v.code
                 cells[key] = CellError(v.code)
-    write_values(src, dst, results, values_only=values_only, limits=limits)
+    write_values(src, dst, results, values_only=values_only, limits=limits, spills=report.spills)
     res.seconds = time.perf_counter() - t0
     # The calculation notes what it met too; anything the scan missed is still said.
     for found, noted in ((res.unknown_functions, report.unknown_functions),
@@ -136,4 +146,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
                 found[name] = cells
     res.circular = report.circular
     res.approximate_functions = dict(report.approximate_functions)
+    res.engine_bugs = report.engine_bugs
+    res.incomplete = report.incomplete
+    res.not_computed = report.not_computed
     return res

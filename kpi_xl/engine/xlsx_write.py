@@ -541,6 +541,109 @@ def _rewrite(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes):
     zout.writestr(new, data, compresslevel=3)
 
 
+# --------------------------------------------------------------------------- spill ranges
+
+_TAG_ATTRS = rb"""(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*"""
+
+
+def _area_ref(area) -> bytes:
+    r1, c1, r2, c2 = area
+    first = cell_name(r1, c1)
+    return (first if (r1, c1) == (r2, c2) else f"{first}:{cell_name(r2, c2)}").encode()
+
+
+def _resize_spills(xml: bytes, spills: Mapping) -> bytes:
+    """The sheet with each dynamic array's spill range set to its new size.
+
+    ``spills`` maps an anchor (row, col) to (old area, new area).  The anchor's
+    ``ref`` becomes the new area; cells of the old area outside the new one lose
+    their value (keeping their style); cells of the new area missing from the sheet
+    are added, empty, in row and column order, for the value writer to fill.  Only
+    the rows concerned are rebuilt."""
+    p = main_prefix(xml)
+    q = re.escape(p)
+    row_re = re.compile(rb"<" + q + rb"row\b(" + _TAG_ATTRS + rb")(?:/>|>(.*?)</" + q + rb"row\s*>)",
+                        re.S)
+    cell_re = re.compile(rb"<" + q + rb"c\b(" + _TAG_ATTRS + rb")(?:/>|>.*?</" + q + rb"c\s*>)",
+                         re.S)
+    clear: Dict[int, set] = {}
+    add: Dict[int, set] = {}
+    anchors: Dict[Tuple[int, int], bytes] = {}
+    for (ar, ac), (old, new) in spills.items():
+        anchors[(ar, ac)] = _area_ref(new)
+        for r in range(old[0], old[2] + 1):
+            for c in range(old[1], old[3] + 1):
+                if not (new[0] <= r <= new[2] and new[1] <= c <= new[3]):
+                    clear.setdefault(r, set()).add(c)
+        for r in range(new[0], new[2] + 1):
+            for c in range(new[1], new[3] + 1):
+                add.setdefault(r, set()).add(c)
+    touched = set(clear) | set(add) | {r for r, _ in anchors}
+    start = re.search(rb"<" + q + rb"sheetData\b" + _TAG_ATTRS + rb"(/?)>", xml)
+    if start is None:
+        return xml
+    if start.group(1):   # <sheetData/>: give it a body
+        xml = xml[:start.start()] + b"<" + p + b"sheetData></" + p + b"sheetData>" + \
+            xml[start.end():]
+        start = re.search(rb"<" + q + rb"sheetData\b" + _TAG_ATTRS + rb">", xml)
+    end = re.search(rb"</" + q + rb"sheetData\s*>", xml[start.end():])
+    lo, hi = start.end(), start.end() + end.start()
+    body = xml[lo:hi]
+    out, last, seen_rows = [], 0, set()
+
+    def new_row(r, cols):
+        return b"<" + p + b'row r="%d">' % r + b"".join(
+            b"<" + p + b'c r="' + cell_name(r, c).encode() + b'"/>' for c in sorted(cols)) + \
+            b"</" + p + b"row>"
+
+    pending_rows = sorted(r for r in add if r)
+    for m in row_re.finditer(body):
+        rm = _ROW_R_RE.search(m.group(1))
+        if rm is None:
+            continue
+        r = int(rm.group(1))
+        seen_rows.add(r)
+        while pending_rows and pending_rows[0] < r:
+            pr = pending_rows.pop(0)
+            if pr not in seen_rows:
+                out.append(body[last:m.start()])
+                out.append(new_row(pr, add[pr]))
+                last = m.start()
+        if pending_rows and pending_rows[0] == r:
+            pending_rows.pop(0)
+        if r not in touched:
+            continue
+        cells = []
+        for cm in cell_re.finditer(m.group(2) or b""):
+            nm = _R_RE.search(cm.group(1))
+            if nm is None:
+                break
+            c = column_number(nm.group(1).decode())
+            raw = cm.group(0)
+            if c in clear.get(r, ()):
+                style = _get_attr(cm.group(1), b"s")
+                raw = b"<" + p + b'c r="' + cell_name(r, c).encode() + b'"' + \
+                    (b' s="' + style + b'"' if style is not None else b"") + b"/>"
+            elif (r, c) in anchors:
+                raw = re.sub(rb'(<' + q + rb'f\b[^>]*?\bref\s*=\s*")[^"]*(")',
+                             lambda x: x.group(1) + anchors[(r, c)] + x.group(2), raw, count=1)
+            cells.append((c, raw))
+        else:
+            have = {c for c, _ in cells}
+            cells += [(c, b"<" + p + b'c r="' + cell_name(r, c).encode() + b'"/>')
+                      for c in add.get(r, ()) if c not in have]
+            cells.sort(key=lambda x: x[0])
+            # spans is a hint of the columns a row uses; an old one would mislead
+            attrs = re.sub(rb'\sspans\s*=\s*"[^"]*"', b"", m.group(1))
+            out.append(body[last:m.start()])
+            out.append(b"<" + p + b"row" + attrs + b">" + b"".join(raw for _, raw in cells) +
+                       b"</" + p + b"row>")
+            last = m.end()
+    out.append(body[last:])
+    out += [new_row(r, add[r]) for r in pending_rows if r not in seen_rows]
+    return xml[:lo] + b"".join(out) + xml[hi:]
+
+
 # --------------------------------------------------------------------------- package edits
 
 CALC_CHAIN_REL = "/calcChain"
@@ -574,14 +677,16 @@ def _sheet_parts(pkg: _Package, wb_part: str) -> Dict[str, Tuple[str, str]]:
 
 
 def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]], *,
-                 values_only: bool = False, limits: Optional[Limits] = None) -> None:
+                 values_only: bool = False, limits: Optional[Limits] = None,
+                 spills: Optional[Mapping] = None) -> None:
     """Copy workbook ``src`` to ``dst`` with new cached values for its formula cells.
 
     ``values`` maps sheet name -> {(row, col): value}; a value is a number, str,
     bool, CellError, or None / "" for an empty result.  Only those cells'
     ``<v>`` and ``t`` change.  With ``values_only`` every formula is removed,
     leaving its value, and the calculation chain and the tables' column formulas
-    go too.  ``dst`` may be
+    go too.  ``spills`` ({sheet: {anchor: (old area, new area)}}) resizes the spill
+    ranges of dynamic arrays whose result changed size.  ``dst`` may be
     ``src``: the file is replaced atomically.
     """
     src = os.fspath(src)
@@ -605,6 +710,11 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
                                          f"are {', '.join(repr(s) for s in sheets)}.")
             if cells:
                 edits[sheets[name][0]] = (name, cells)
+        resized = {}
+        for sheet_name, areas in (spills or {}).items():
+            name = sheet_name if sheet_name in sheets else folded.get(str(sheet_name).casefold())
+            if name is not None and areas:
+                resized[sheets[name][0]] = areas
         if values_only:
             for name, (part, kind) in sheets.items():
                 if kind in ("worksheet", "macrosheet") and part not in edits:
@@ -621,7 +731,7 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
                     calc_chain = pkg.find(target)
 
         _atomic_write(dst, lambda fh: _write_package(pkg, fh, edits, values_only, calc_chain,
-                                                     wb_rels_part), like=src)
+                                                     wb_rels_part, resized), like=src)
     finally:
         pkg.close()
 
@@ -643,7 +753,8 @@ def _table_parts(pkg: _Package, edits) -> set:
     return parts
 
 
-def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_part):
+def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_part,
+                   resized=None):
     zin = pkg.zip
     ct_xml = rels_xml = None
     tables = _table_parts(pkg, edits) if values_only else set()
@@ -659,6 +770,8 @@ def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_pa
                 sheet_name, cells = edits[name]
                 # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
                 xml = pkg.text(name)
+                if resized and name in resized:
+                    xml = _resize_spills(xml, resized[name])
                 edit = _SheetEdit(pkg.path, sheet_name, xml, cells, values_only)
                 new_xml = edit.run()
                 if edit.refused:

@@ -46,6 +46,8 @@ def _from_lib(v):
             return _from_lib(v.reshape(-1)[0])
         a = np.atleast_2d(v)
         return Arr([[_from_lib(x) for x in row] for row in a.tolist()])
+    if isinstance(v, (list, tuple)):   # MODE.MULT's modes: a vertical array, as in Excel
+        return _from_lib(np.array(v, dtype=object).reshape(-1, 1)) if v else XlErr("#N/A")
     if isinstance(v, XlError):
         return XlErr(str(v))
     if v is sh.EMPTY:

@@ -146,7 +146,11 @@ def COUNTA(calc, *args):
 
 @excel("COUNTBLANK", min_args=1, max_args=1)
 def COUNTBLANK(calc, a):
-    return sum(1 for v in flat(calc, a) if v is None or v == "")
+    n = sum(1 for v in flat(calc, a) if v is None or v == "")
+    if isinstance(a, Ref):   # the part of a large range beyond the used area is blank, unread
+        rows = calc.values(a)
+        n += a.shape[0] * a.shape[1] - len(rows) * len(rows[0])
+    return n
 
 
 @excel("SUMPRODUCT", min_args=1)
