@@ -19,7 +19,7 @@ and typed core errors turn into Excel error values.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from .core import analysis, bands, pay, weights

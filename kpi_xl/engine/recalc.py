@@ -1,12 +1,11 @@
 """Recalculate one workbook file: read it, compute every formula, write the values back."""
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
 from ..core.errors import CellError
-from .evaluator import CalcReport, EngineBug, calculate, cell_name
+from .evaluator import calculate, cell_name
 from . import external
 from .model import BookInput, SheetInput, TableInput
 from .values import XlErr

@@ -1110,7 +1110,7 @@ def _read_cells_direct(pkg: _Package, sheet: SheetData, xml: bytes, strings: Lis
 
 def _file_cells(pkg, sheet, xml, lo, hi, syn, expected, strings, date1904) -> bool:
     store = _CellStore(pkg, sheet, strings, date1904)
-    add, value_of, defer = store.add, store.value, store.defer
+    add, value_of = store.add, store.value
     values, cached = sheet.values, sheet.cached
     members = store.members
     # Formula text is decoded in one go unless a NUL could be taken for the separator.

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
-import io
 import json
 import math
 import os

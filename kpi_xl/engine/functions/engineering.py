@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import NUM, VALUE, ExcelRaise, XlErr, to_number, to_text
+from ..values import NUM, VALUE, ExcelRaise, to_number, to_text
 from . import excel
 from .helpers import elementwise
 

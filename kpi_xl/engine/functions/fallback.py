@@ -14,7 +14,7 @@ from formulas.functions import get_functions
 from formulas.tokens.operand import Error, XlError
 
 from ..values import VALUE, Arr, MultiRef, Ref, XlErr
-from . import FUNCTIONS, Impl, limited
+from . import Impl, limited
 
 _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 
@@ -105,7 +105,7 @@ def _wrap(name, lib_fn):
             # an overflow is the cell's #NUM!, not a warning on the terminal
             with np.errstate(all="ignore"):
                 return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
-        except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError):
             calc.report.fallback_failures.setdefault(name, 0)
             calc.report.fallback_failures[name] += 1
             return VALUE

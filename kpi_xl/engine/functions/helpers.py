@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 import re
 
-from ..values import (DIV0, ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
-                      parse_number_text, to_number, to_text)
+from ..values import (ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
+                      parse_number_text, to_number)
 
 
 #: In a column implementation's answer (``fn.column``, see ..columns): this row
@@ -257,7 +257,7 @@ def criteria_matcher(crit):
                 return lambda v: v is None or v == ""
             if op == "=":
                 return lambda v: v is None
-            return lambda v: not (v is None)
+            return lambda v: v is not None
         if isinstance(rest, str) and any(ch in rest for ch in "*?~"):
             rx = _wild_to_regex(rest)
             match = lambda v: isinstance(v, str) and rx.match(v) is not None

@@ -1,7 +1,7 @@
 """IS* and other information functions."""
 from __future__ import annotations
 
-from ..values import NA, VALUE, Arr, ExcelRaise, Ref, XlErr, ERROR_CODES
+from ..values import NA, VALUE, ExcelRaise, Ref, XlErr
 from . import excel
 from .helpers import broadcast, is_array, scalarize
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import bisect
 import random as _random
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, ROUND_FLOOR, ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 
-from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number
+from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_number
 from . import excel
 from .helpers import (GENERIC, broadcast, criteria_matcher, elementwise, flat, is_array, iter_values, numbers,
                       ref_grid, scalarize, xsum)

@@ -445,14 +445,12 @@ def _format_scientific(x, sec):
         if m >= 10 ** step:
             e += step
             m = _round_half_up(x / 10 ** e, nd)
-    plain = [(k, t) for k, t in mant_sec if k not in ("pct", "comma")] if False else mant_sec
     if x == 0 and int_ph:
         # zero shows every integer placeholder as 0
         mant_sec = [("digit", "0") if i in int_ph else tok for i, tok in enumerate(mant_sec)]
     mant_txt = _format_fixed(m, mant_sec, scaling=False) if int_ph or frac_ph \
         else "".join(t for k, t in mant_sec if k == "lit")
     exp_digits = [t for k, t in exp_sec if k == "digit"]
-    ne = len(exp_digits)
     etxt = str(abs(e)).rjust(sum(1 for t in exp_digits if t == "0"), "0")
     etxt = etxt.rjust(sum(1 for t in exp_digits if t in "0?"), " ")
     esign = "-" if e < 0 else ("+" if sign_plus else "")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import (DIV0, MAX_NUMBER, NUM, REF, VALUE, NULL, Arr, ExcelRaise, MultiRef, Ref, XlErr,
+from ..values import (DIV0, MAX_NUMBER, NUM, VALUE, NULL, ExcelRaise, Ref, XlErr,
                       checked, compare, to_number, to_text)
 from .helpers import broadcast, is_array, scalarize
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import MAX_TEXT, VALUE, Arr, ExcelRaise, XlErr, parse_number_text, to_number, to_text, utf16_len
+from ..values import MAX_TEXT, VALUE, ExcelRaise, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
 from .helpers import elementwise, iter_values
 
