@@ -66,6 +66,11 @@ NOT_COMPUTED = CALC
 _UNSET = object()
 
 
+def default_time_limit():
+    """The calculation's own time budget in seconds (KPI_XL_TIME_LIMIT), None for none."""
+    return _env_limit("KPI_XL_TIME_LIMIT", DEFAULT_TIME_LIMIT)
+
+
 def _env_limit(name, default):
     """A limit from the environment (seconds or MB; 0 or "none": no limit), else ``default``."""
     text = os.environ.get(name, "").strip().lower()
@@ -129,7 +134,7 @@ class Calc:
                  time_limit=_UNSET, memory_limit_mb=_UNSET):
         self.book = book
         self.strict = strict_mode() if strict is None else strict
-        self.time_limit = _env_limit("KPI_XL_TIME_LIMIT", DEFAULT_TIME_LIMIT) \
+        self.time_limit = default_time_limit() \
             if time_limit is _UNSET else time_limit
         self.memory_limit_mb = _env_limit("KPI_XL_MEMORY_LIMIT_MB", DEFAULT_MEMORY_LIMIT_MB) \
             if memory_limit_mb is _UNSET else memory_limit_mb
@@ -635,12 +640,13 @@ class Calc:
     def _over_budget(self):
         """Why the workbook's time or memory budget is spent; None while it is not."""
         if self._deadline is not None and time.monotonic() > self._deadline:
-            return f"the calculation took longer than {self.time_limit:g} s"
+            return (f"the calculation took longer than {self.time_limit:g} s "
+                    "(kpi-xl recalc --timeout raises the limit)")
         if self.memory_limit_mb is not None:
             used = _resident_mb()
             if used > self.memory_limit_mb:
                 return (f"the calculation used {used:.0f} MB of memory, more than "
-                        f"the limit of {self.memory_limit_mb:g} MB")
+                        f"the limit of {self.memory_limit_mb:g} MB (KPI_XL_MEMORY_LIMIT_MB raises it)")
         return None
 
     def _claim_stop(self, why):

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..core.errors import CellError
-from .evaluator import calculate, cell_name
+from .evaluator import calculate, cell_name, default_time_limit
 from . import external
 from .model import BookInput, SheetInput, TableInput
 from .values import XlErr
@@ -123,7 +123,14 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
     res.unknown_functions, res.unknown_names = scan_unknown(book)
     if on_scan and (res.unknown_functions or res.unknown_names):
         on_scan(res)
-    results, report = calculate(book)
+    budget = {}
+    if limits is not None and limits.timeout:
+        # The calculation stops itself a little before the batch would kill the file, so
+        # the cells it reached are written and the rest named (#CALC!), not all lost.
+        cap = max(1.0, 0.8 * limits.timeout - (time.perf_counter() - t0))
+        own = default_time_limit()
+        budget["time_limit"] = cap if own is None else min(own, cap)
+    results, report = calculate(book, **budget)
     del book
     for name in [n for n in results if external.is_external_sheet(n)]:
         del results[name]   # constants of linked workbooks, nothing to write
