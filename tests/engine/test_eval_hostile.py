@@ -28,9 +28,11 @@ from xlsx_raw import write_xlsx  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# VmHWM, not ru_maxrss: the latter keeps the parent's size from before exec.
+# VmHWM, not ru_maxrss: the latter keeps the parent's size from before exec.  Every case
+# runs under the 1.5 GB address-space cap of the hostile-input corpus (issue 13).
 _CHILD = """
-import re, sys
+import re, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 * 1024, 1536 * 1024 * 1024))
 from kpi_xl.cli import main
 code = main(["recalc", sys.argv[1], "-o", sys.argv[2]])
 with open("/proc/self/status") as fh:
