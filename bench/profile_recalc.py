@@ -23,6 +23,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import resource
 import sys
 import time
 from pathlib import Path
@@ -57,15 +58,49 @@ ENTRY_POINTS = ("evaluator.run", "evaluator._assign_templates", "evaluator.compi
                 "parser.parse", "parser.tokenize", "evaluator._extend_run")
 
 
+def wrap_entry_points():
+    """CPU time spent in the parser and the two compilers, timed around each call.
+
+    They are called a few thousand times per batch, so the wrappers cost little,
+    unlike a profiler that times every call of the evaluation too.
+    """
+    from kpi_xl.engine import columns, compiler, evaluator, parser
+    spent = {}
+
+    def timed(label, fn):
+        def wrapper(*a, **kw):
+            c = time.process_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - c
+        return wrapper
+
+    real_parse = parser.parse
+    for module in (compiler, columns, evaluator):
+        if getattr(module, "parse", None) is real_parse:
+            module.parse = timed("parser.parse", real_parse)
+    evaluator.Calc._compile_template = timed("Calc._compile_template (cell compile)",
+                                             evaluator.Calc._compile_template)
+    columns.ColumnCompiler.compile = timed("ColumnCompiler.compile (column compile)",
+                                           columns.ColumnCompiler.compile)
+    evaluator.Calc._assign_templates = timed("Calc._assign_templates (incl. compiles)",
+                                             evaluator.Calc._assign_templates)
+    return spent
+
+
 class Clock:
+    """Wall and CPU time per phase, and the process's peak resident set after each."""
+
     def __init__(self):
-        self.wall, self.cpu = {}, {}
+        self.wall, self.cpu, self.peak_mb = {}, {}, {}
 
     def __call__(self, phase, fn, *args, **kw):
         w, c = time.perf_counter(), time.process_time()
         out = fn(*args, **kw)
         self.wall[phase] = self.wall.get(phase, 0.0) + time.perf_counter() - w
         self.cpu[phase] = self.cpu.get(phase, 0.0) + time.process_time() - c
+        self.peak_mb[phase] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return out
 
 
@@ -96,15 +131,20 @@ def main(argv=None) -> int:
 
     import kpi_xl
     print(f"profiling {Path(kpi_xl.__file__).parent}")
+    split = wrap_entry_points() if args.no_profile else None
     files = [str(f) for f in expand_inputs(args.inputs)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     clock = Clock()
-    prof = cProfile.Profile()
+    prof, io_prof = cProfile.Profile(), cProfile.Profile()
     cells = 0
     shapes_all, shapes_per_file, formulas_total = set(), [], 0
     for src in files:
+        if not args.no_profile:
+            io_prof.enable()
         data = clock("read", read_workbook, src)
+        if not args.no_profile:
+            io_prof.disable()
         book = clock("book_input", book_input, data)
         del data
         file_shapes = set()
@@ -123,19 +163,27 @@ def main(argv=None) -> int:
             prof.disable()
         cells += calc.report.cells
         if not args.no_write:
+            if not args.no_profile:
+                io_prof.enable()
             clock("write", write_values, src, str(out / Path(src).name), results)
+            if not args.no_profile:
+                io_prof.disable()
 
     total_w, total_c = sum(clock.wall.values()), sum(clock.cpu.values())
-    print(f"\n{len(files)} file(s), {cells} formula cells computed; phases (wall s / CPU s / share of CPU):")
+    print(f"\n{len(files)} file(s), {cells} formula cells computed; phases "
+          "(wall s / CPU s / share of CPU / peak RSS MB at the end of the phase):")
     for phase in ("read", "book_input", "scan", "calculate", "write"):
         if phase in clock.cpu:
             print(f"  {phase:<12} {clock.wall[phase]:7.3f} / {clock.cpu[phase]:7.3f} / "
-                  f"{100 * clock.cpu[phase] / total_c:5.1f} %")
+                  f"{100 * clock.cpu[phase] / total_c:5.1f} % / {clock.peak_mb[phase]:6.0f}")
     print(f"  {'total':<12} {total_w:7.3f} / {total_c:7.3f}"
           + ("" if args.no_profile else "   (calculate is profiled: its times are inflated)"))
     print(f"\nformula shapes: {formulas_total} formula cells; distinct R1C1 formulas per file "
           f"min {min(shapes_per_file)} max {max(shapes_per_file)}; over the batch {len(shapes_all)}")
     if args.no_profile:
+        print("\ninside the calculation, without the profiler (CPU s; nested: parse is inside both compiles):")
+        for key, value in sorted(split.items(), key=lambda kv: -kv[1]):
+            print(f"  {key:<36} {value:7.3f}  {100 * value / clock.cpu['calculate']:5.1f} % of calculate")
         return 0
 
     stats = pstats.Stats(prof)
@@ -153,6 +201,8 @@ def main(argv=None) -> int:
 
     print(f"\ntop {args.top} functions of the calculation by own time:")
     stats.sort_stats("tottime").print_stats(args.top)
+    print(f"\ntop {args.top} functions of reading and writing by own time:")
+    pstats.Stats(io_prof).sort_stats("tottime").print_stats(args.top)
     return 0
 
 
