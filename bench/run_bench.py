@@ -613,6 +613,7 @@ def main(argv=None) -> int:
     if lo_version:
         print(f"{lo_version}: recalculates on load (checked on a stale cached value)", flush=True)
 
+    results_file = args.results_file or (str(HERE / "RESULTS.md") if not args.quick and not args.only else None)
     rows, problems_by_w = [], {}
     for w in chosen:
         group = [Row(w, c) for c in contenders_for(w, jobs, peers, use_lo)]
@@ -654,6 +655,13 @@ def main(argv=None) -> int:
                   flush=True)
         problems_by_w[w.key] = problems
         rows += group
+        if results_file and w is not chosen[-1]:
+            # A long run that is stopped still leaves what it measured, marked as partial.
+            done = [x for x in chosen if x.key in problems_by_w]
+            write_results(Path(results_file), done, table(rows, args.cap, xml_mb), peer_table(rows, args.cap),
+                          verdicts(rows, args.cap, xml_mb), [p for x in done for p in problems_by_w[x.key]],
+                          [r for r in rows if not r.ok], lo_version, peers, load_before, load_average(),
+                          args, xml_mb, partial=len(chosen))
 
     load_after = load_average()
     all_problems = [p for w in chosen for p in problems_by_w[w.key]]
@@ -673,7 +681,6 @@ def main(argv=None) -> int:
           + (f"; {len(failed)} contender run(s) failed or over the cap: "
              + ", ".join(f"{r.workload.key} {r.contender.label}" for r in failed) if failed else ""))
 
-    results_file = args.results_file or (str(HERE / "RESULTS.md") if not args.quick and not args.only else None)
     if results_file:
         write_results(Path(results_file), chosen, tbl, ptbl, ver, all_problems, failed, lo_version, peers,
                       load_before, load_after, args, xml_mb)
@@ -738,10 +745,17 @@ def results_section(chosen, tbl, ptbl, ver, problems, failed, lo_version, peers,
 
 
 def write_results(path, chosen, tbl, ptbl, ver, problems, failed, lo_version, peers,
-                  load_before, load_after, args, xml_mb):
-    """Replace this script's section of ``path``, keeping whatever else the file holds."""
-    section = BEGIN + "\n" + results_section(chosen, tbl, ptbl, ver, problems, failed, lo_version, peers,
-                                             load_before, load_after, args, xml_mb) + "\n" + END
+                  load_before, load_after, args, xml_mb, partial=0):
+    """Replace this script's section of ``path``, keeping whatever else the file holds.
+
+    ``partial``: the number of workloads the run was to measure, when ``chosen`` holds
+    only those done so far.
+    """
+    body = results_section(chosen, tbl, ptbl, ver, problems, failed, lo_version, peers,
+                           load_before, load_after, args, xml_mb)
+    if partial:
+        body = body.replace("\n", f"\n\n**Partial: {len(chosen)} of {partial} workloads measured so far.**\n", 1)
+    section = BEGIN + "\n" + body + "\n" + END
     text = path.read_text(encoding="utf-8") if path.exists() else "# kpi-xl recalc benchmark results\n"
     if BEGIN in text and END in text:
         text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]

@@ -160,3 +160,14 @@ def test_results_section_replaces_its_own_part_only(tmp_path):
     assert "A section of another script." in text and "## Metrics\n\nkept too" in text
     assert "old figures" not in text
     assert text.count(rb.BEGIN) == 1 and "TABLE" in text and "formualizer 0.13.0" in text
+
+
+def test_a_partial_results_section_says_so_and_the_final_one_replaces_it(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    w1, w2 = rb.Workload("W1", "1 x 10", 1, 10), rb.Workload("W2", "2 x 10", 2, 10)
+    args = Namespace(quick=False, only=None, cap=300.0, repeat=2)
+    rb.write_results(path, [w1], "T1", "P1", "V1", [], [], "", {}, 1.0, 1.0, args, {"W1": 0.1}, partial=2)
+    assert "**Partial: 1 of 2 workloads measured so far.**" in path.read_text(encoding="utf-8")
+    rb.write_results(path, [w1, w2], "T2", "P2", "V2", [], [], "", {}, 1.0, 1.0, args, {"W1": 0.1, "W2": 0.1})
+    text = path.read_text(encoding="utf-8")
+    assert "Partial" not in text and "T1" not in text and "T2" in text
