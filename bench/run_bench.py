@@ -246,6 +246,16 @@ def command(c: Contender, w: Workload):
     return [sys.executable, str(HERE / "io_floor.py"), "-o", str(out), str(w.inputs)]
 
 
+def missing_outputs(w: Workload, c: Contender) -> str:
+    """A sentence when ``c`` left some of the workload's outputs unwritten, else ""."""
+    names = {p.name for p in w.inputs.glob("*.xlsx")}
+    got = {p.name for p in w.out(c.key).glob("*.xlsx")} & names
+    if len(got) == len(names):
+        return ""
+    first = sorted(names - got)[0]
+    return f"exit 0 but wrote {len(got)} of {len(names)} workbooks (first missing: {first})"
+
+
 def contenders_for(w: Workload, jobs, peers, use_lo):
     out = [Contender("kpi-xl", "kpi-xl recalc", "kpi-xl")]
     if w.files > 1:
@@ -633,6 +643,12 @@ def main(argv=None) -> int:
                     row.failed, row.timed_out = f"killed after {args.cap:g} s", True
                 elif m.returncode != 0:
                     row.failed = f"exit {m.returncode}: {(m.stderr or m.stdout).strip()[-2000:]}"
+                else:
+                    # An exit status of 0 is not enough: LibreOffice, handed 1,000 files at
+                    # once, has converted a quarter of them and exited 0.
+                    written = missing_outputs(w, c)
+                    if written:
+                        row.failed = written
                 if row.failed:
                     print(f"{w.key} {c.label} FAILED {row.failed}", flush=True)
                     continue

@@ -171,3 +171,17 @@ def test_a_partial_results_section_says_so_and_the_final_one_replaces_it(tmp_pat
     rb.write_results(path, [w1, w2], "T2", "P2", "V2", [], [], "", {}, 1.0, 1.0, args, {"W1": 0.1, "W2": 0.1})
     text = path.read_text(encoding="utf-8")
     assert "Partial" not in text and "T1" not in text and "T2" in text
+
+
+def test_a_contender_that_exits_0_without_writing_every_output_has_failed(tmp_path, monkeypatch):
+    monkeypatch.setattr(rb, "WORK", tmp_path)
+    w = rb.Workload("W2", "3 x 5", 3, 5)
+    c = rb.Contender("libreoffice", "LibreOffice headless", "lo")
+    for name in ("shop0001.xlsx", "shop0002.xlsx", "shop0003.xlsx"):
+        kw.build_workbook(w.inputs / name, 5, seed=1)
+    w.out(c.key).mkdir(parents=True)
+    (w.out(c.key) / "shop0001.xlsx").write_bytes(b"x")
+    assert rb.missing_outputs(w, c) == "exit 0 but wrote 1 of 3 workbooks (first missing: shop0002.xlsx)"
+    for name in ("shop0002.xlsx", "shop0003.xlsx"):
+        (w.out(c.key) / name).write_bytes(b"x")
+    assert rb.missing_outputs(w, c) == ""
