@@ -757,7 +757,10 @@ def results_section(chosen, tbl, ptbl, ver, problems, failed, lo_version, peers,
         lines += ["", "Failed or over the cap: " + "; ".join(
             f"{r.workload.key} {r.contender.label} ({r.failed.splitlines()[-1][:200] if r.failed else 'no run'})"
             for r in failed)]
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    # Paths under the checkout as the reader of the repository sees them.
+    text = text.replace(str(ROOT) + os.sep, "")
+    return text
 
 
 def write_results(path, chosen, tbl, ptbl, ver, problems, failed, lo_version, peers,
