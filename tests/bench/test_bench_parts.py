@@ -185,3 +185,19 @@ def test_a_contender_that_exits_0_without_writing_every_output_has_failed(tmp_pa
     for name in ("shop0002.xlsx", "shop0003.xlsx"):
         (w.out(c.key) / name).write_bytes(b"x")
     assert rb.missing_outputs(w, c) == ""
+
+
+def test_libreoffice_gets_many_files_in_batches_each_file_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(rb, "WORK", tmp_path)
+    monkeypatch.setattr(rb, "LO_CHUNK", 2)
+    monkeypatch.setattr(rb, "soffice", lambda: "/usr/bin/soffice")
+    w = rb.Workload("W6", "5 x 5", 5, 5)
+    w.inputs.mkdir(parents=True)
+    names = [f"shop{i:04d}.xlsx" for i in range(1, 6)]
+    for name in names:
+        (w.inputs / name).write_bytes(b"x")
+    cmd = rb.command(rb.Contender("libreoffice", "LibreOffice headless", "lo"), w)
+    assert cmd[:2] == ["/bin/sh", "-c"]
+    calls = cmd[2].split(" && ")
+    assert len(calls) == 3 and all(call.startswith("/usr/bin/soffice ") for call in calls)
+    assert [sum(call.count(n) for call in calls) for n in names] == [1] * 5
