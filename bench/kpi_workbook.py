@@ -110,8 +110,14 @@ def agent_rows(n_agents: int, seed: int):
     return rows
 
 
-def agent_formulas(r: int, last: int) -> list[str]:
-    """The formula cells of appraisal row ``r`` (columns L..X)."""
+def agent_formulas(r: int, last: int, kpi_band: bool = False) -> list[str]:
+    """The formula cells of appraisal row ``r`` (columns L..X).
+
+    ``kpi_band`` gives the twin that scores the same band tables with
+    ``KPI_BAND(value, table)`` (two columns: threshold, points; lower bounds
+    inclusive, as LOOKUP takes them), so that its values equal the LOOKUP
+    workbook's and the two can be timed against each other.
+    """
     s = f"'{SCHEME}'!"
 
     def band(key):
@@ -121,11 +127,19 @@ def agent_formulas(r: int, last: int) -> list[str]:
                 return tc, pc, a, b
         raise KeyError(key)
 
+    def kpi(value, key):
+        tc, pc, a, b = band(key)
+        return f"KPI_BAND({value},{s}${tc}${a}:${pc}${b})"
+
     def lookup(value, key):
+        if kpi_band:
+            return kpi(value, key)
         tc, pc, a, b = band(key)
         return f"LOOKUP({value},{s}${tc}${a}:${tc}${b},{s}${pc}${a}:${pc}${b})"
 
     def vlookup(value, key):
+        if kpi_band:
+            return kpi(value, key)
         tc, pc, a, b = band(key)
         return f"VLOOKUP({value},{s}${tc}${a}:${pc}${b},2,TRUE)"
 
@@ -147,8 +161,12 @@ def agent_formulas(r: int, last: int) -> list[str]:
     ]
 
 
-def build_workbook(path, n_agents: int, seed: int, month: str = "2024-05") -> Path:
-    """Write the appraisal workbook for ``n_agents`` agents to ``path`` (no cached values)."""
+def build_workbook(path, n_agents: int, seed: int, month: str = "2024-05",
+                   kpi_band: bool = False) -> Path:
+    """Write the appraisal workbook for ``n_agents`` agents to ``path`` (no cached values).
+
+    ``kpi_band``: the KPI_BAND twin (see ``agent_formulas``), same inputs for the same seed.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -186,7 +204,7 @@ def build_workbook(path, n_agents: int, seed: int, month: str = "2024-05") -> Pa
     last = last_agent_row(n_agents)
     for i, inputs in enumerate(agent_rows(n_agents, seed)):
         r = FIRST_AGENT_ROW + i
-        for c, v in enumerate(inputs + agent_formulas(r, last), start=1):
+        for c, v in enumerate(inputs + agent_formulas(r, last, kpi_band), start=1):
             cell = ap.cell(row=r, column=c, value=v)
             if c in (12, 13):
                 cell.number_format = "0.0%"

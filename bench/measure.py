@@ -10,10 +10,15 @@ The command runs under /usr/bin/time rather than straight from this process: a
 process's peak RSS survives exec, so a child forked from a 50 MB Python would
 report at least 50 MB whatever it then runs.  time's own footprint is what its
 child inherits, a few MB.
+
+A command still running after ``timeout`` seconds is killed with its whole
+process group and comes back with ``timed_out`` set: a contender over its cap
+is reported as such, and never holds up the rest of the benchmark.
 """
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -30,6 +35,7 @@ class Measurement:
     returncode: int
     stdout: str
     stderr: str
+    timed_out: bool = False
 
 
 def _children_map():
@@ -72,7 +78,10 @@ def run_measured(cmd, cwd=None, env=None, interval=0.05, timeout=3600) -> Measur
         cmd = [TIME, "-f", "%M %U %S", "-o", out_path + ".time", *cmd]
     with open(out_path + ".1", "w+b") as out, open(out_path + ".2", "w+b") as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        # A session of its own, so that a command over its time is ended with all
+        # its children (time's child, LibreOffice's soffice.bin, worker processes).
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err,
+                                start_new_session=True)
         peak = [0]
         done = threading.Event()
 
@@ -87,15 +96,26 @@ def run_measured(cmd, cwd=None, env=None, interval=0.05, timeout=3600) -> Measur
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         deadline = time.monotonic() + timeout
+        timed_out = False
         while True:
             # wait4 reaps the child and hands back its rusage (which includes its
             # reaped descendants); Popen.wait would discard it.
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            if time.monotonic() > deadline:
-                proc.kill()
+            if not timed_out and time.monotonic() > deadline:
+                timed_out = True
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             time.sleep(0.005)
+        if timed_out:
+            # Grandchildren that outlived the group leader are ended too.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         seconds = time.perf_counter() - t0
         done.set()
         sampler.join()
@@ -106,14 +126,18 @@ def run_measured(cmd, cwd=None, env=None, interval=0.05, timeout=3600) -> Measur
         stderr = err.read().decode("utf-8", "replace")
     for suffix in (".1", ".2"):
         os.unlink(out_path + suffix)
-    if use_time:
+    timing = ""
+    if use_time and os.path.exists(out_path + ".time"):
         with open(out_path + ".time") as f:
-            # The last line; earlier ones say "Command exited with non-zero status".
-            kib, user, system = f.read().split()[-3:]
+            timing = f.read()
         os.unlink(out_path + ".time")
+    fields = timing.split()[-3:]
+    if use_time and len(fields) == 3 and not timed_out:
+        # The last line; earlier ones say "Command exited with non-zero status".
+        kib, user, system = fields
         kernel_peak, cpu = int(kib) * 1024, float(user) + float(system)
     else:
         # Without time, wait4's peak includes this process's own; only CPU is usable.
         kernel_peak, cpu = 0, usage.ru_utime + usage.ru_stime
     return Measurement(seconds, cpu, max(peak[0], kernel_peak) / 2**20, proc.returncode,
-                       stdout, stderr)
+                       stdout, stderr, timed_out)

@@ -29,9 +29,18 @@ def test_quick_run_agrees_and_matches_domain(tmp_path):
     proc = _run_quick(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Check: all results identical" in proc.stdout
-    for key in ("W1", "W2", "W3"):
+    for key in ("W1", "W2", "W3", "W7"):
         assert f"{key}: results identical across kpi-xl recalc" in proc.stdout
     assert "kpi-xl recalc --jobs 2" in proc.stdout
+    # The peers take part where installed, and are checked like the others.
+    identical = next(line for line in proc.stdout.splitlines() if line.startswith("W1: results identical"))
+    for peer in run_bench.PEERS:
+        if run_bench.peer_version(peer):
+            assert f", {peer} " in identical, identical
+    # The KPI_BAND twin computes the LOOKUP workbook's values (checked against the floor above)
+    # and is timed against it.
+    assert "W7 KPI_BAND no slower than its LOOKUP twin W1" in proc.stdout
+    assert "raw floor (lxml+zip)" in proc.stdout
 
     # DOMAIN.md's agents A, B, C, by hand: totals 77.5, 74 (B's 23 returns score 0 under
     # the table as written), 77.5; bonus base 2000, 70 <= total < 90 -> total % of it.
