@@ -125,9 +125,11 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
         on_scan(res)
     budget = {}
     if limits is not None and limits.timeout:
-        # The calculation stops itself a little before the batch would kill the file, so
-        # the cells it reached are written and the rest named (#CALC!), not all lost.
-        cap = max(1.0, 0.8 * limits.timeout - (time.perf_counter() - t0))
+        # The calculation stops itself before the batch would kill the file (a fifth of the
+        # limit, at least 2 s, earlier), so the cells it reached are written and the rest
+        # named (#CALC!), not all lost.
+        margin = max(0.2 * limits.timeout, 2.0)   # for writing what was reached
+        cap = max(1.0, limits.timeout - margin - (time.perf_counter() - t0))
         own = default_time_limit()
         budget["time_limit"] = cap if own is None else min(own, cap)
     results, report = calculate(book, **budget)
