@@ -246,12 +246,12 @@ class ColumnCompiler:
         if impl is None:
             # LAMBDA, LET, names called as functions, unknown names: the cell-by-cell closure
             return self.per_row(t, arow, acol)
-        scalar_args = getattr(impl.fn, "scalar_args", False)
+        scalar_args = impl.args.values_only
         nested = not scalar_args and name not in _PASS_THROUGH
         if impl.lazy and (name not in ("IF", "IFERROR", "IFNA") or impl.source != "engine"):
             return self.per_row(t, arow, acol)
-        column = getattr(impl.fn, "column", None)
-        one_value = getattr(impl.fn, "intersect_arg", None)
+        column = impl.column
+        one_value = impl.args.intersected
         self.depth += nested
         try:
             # A function with a column implementation takes, where it wants one value, the

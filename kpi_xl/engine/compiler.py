@@ -378,7 +378,7 @@ class Compiler:
                 return call_name
             self.calc.note_unknown_function(name)
             return lambda r, c: NAME
-        scalar_args = getattr(impl.fn, "scalar_args", False)
+        scalar_args = impl.args.values_only
         nested = not scalar_args and name not in self._PASS_THROUGH
         self._array_depth += nested
         try:
@@ -387,7 +387,7 @@ class Compiler:
             self._array_depth -= nested
         if scalar_args:
             argf = [self._intersecting(a) for a in argf]
-        one_value = getattr(impl.fn, "intersect_arg", None)
+        one_value = impl.args.intersected
         if one_value is not None:
             # Arguments that take one value (a criterion, a lookup value) among others that
             # take ranges: in a formula that is not an array formula a range meets implicit

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..values import NA, VALUE, Arr, ExcelRaise, Ref, XlErr, ERROR_CODES
-from . import excel
+from . import excel, value_arguments
 from .helpers import broadcast, is_array, scalarize
 
 
@@ -11,8 +11,7 @@ def _is(pred):
         if is_array(a):
             return broadcast(calc, pred, (a,))
         return pred(scalarize(calc, a))
-    fn.scalar_args = True
-    return fn
+    return value_arguments(fn)
 
 
 excel("ISBLANK", min_args=1, max_args=1)(_is(lambda v: v is None))
