@@ -49,6 +49,8 @@ class ArgSpec:
                 group = [tok[1:]]
                 while not tokens[i].endswith(")+"):
                     i += 1
+                    if i == len(tokens):
+                        raise ValueError(f"args {text!r}: a group opened is not closed by ')+'")
                     group.append(tokens[i])
                 group[-1] = group[-1][:-2]
                 repeat = tuple(group)
@@ -70,19 +72,6 @@ class ArgSpec:
         if not set(fixed) | set(repeat) <= ARG_CLASSES or "" in fixed:
             raise ValueError(f"args {text!r}: classes are {' '.join(sorted(ARG_CLASSES))}")
         return cls(text, tuple(fixed), required, repeat)
-
-    @property
-    def values_only(self):
-        """Every argument is one value (class ``v``)."""
-        classes = set(self.fixed) | set(self.repeat)
-        return classes == {"v"}
-
-    @property
-    def intersected(self):
-        """``f(i)``, True for the arguments of class ``i``; None when there are none."""
-        if "i" not in self.fixed + self.repeat:
-            return None
-        return lambda i: self.of(i) == "i"
 
     def of(self, i):
         """The class of argument ``i`` (0-based)."""
@@ -141,6 +130,9 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
     Every result is held to Excel's limits on the way out (see :func:`limited`), so no
     implementation can hand an infinity, a 400-digit integer or a 40,000-character text to
     the formula around it."""
+    if branch not in (None, "if", "iferror", "ifna"):
+        raise ValueError(f"branch {branch!r}: the direct branches are if, iferror, ifna")
+
     def deco(fn):
         spec = ArgSpec.parse(args) if args is not None else \
             ALL_VALUES if fn in _VALUE_ARGS else ALL_ARRAYS
