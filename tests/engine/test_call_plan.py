@@ -224,3 +224,24 @@ def test_both_paths_give_the_hand_worked_values(testplan):
 
 def test_the_default_is_every_argument_an_array():
     assert Impl(lambda calc, *a: 0).args is ALL_ARRAYS
+
+
+# -- the error guard ---------------------------------------------------------------------------
+
+def test_an_error_raised_inside_a_function_is_its_value():
+    """ISEVEN("x") and NOT("x") are #VALUE! (Excel's reference for both); as values, ISERROR
+    sees them and IFERROR replaces them, in both paths."""
+    s = SheetInput("Sheet1")
+    for r in ROWS:
+        s.values[(r, 1)] = "x" if r % 2 else float(r)
+        s.formulas[(r, 2)] = f"ISEVEN(A{r})"
+        s.formulas[(r, 3)] = f"ISERROR(ISEVEN(A{r}))"
+        s.formulas[(r, 4)] = f"IFERROR(NOT(A{r}),-1)"
+    for columns in (True, False):
+        res = calculate(BookInput([s]), columns=columns)[0]["Sheet1"]
+        for r in ROWS:
+            text = r % 2 == 1
+            assert res[(r, 2)] == (VALUE if text else r % 2 == 0), (columns, r)
+            assert res[(r, 3)] is text, (columns, r)
+            # NOT of a number: FALSE for any number but 0
+            assert res[(r, 4)] == (-1 if text else False), (columns, r)

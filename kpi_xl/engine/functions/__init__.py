@@ -127,9 +127,10 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
     ``args`` gives each argument's class (see :data:`ARG_CLASSES`), ``"v v"`` or ``"a (a i)+"``;
     ``column`` a column implementation; ``branch`` the direct-branch rule of IF, IFERROR, IFNA.
 
-    Every result is held to Excel's limits on the way out (see :func:`limited`), so no
-    implementation can hand an infinity, a 400-digit integer or a 40,000-character text to
-    the formula around it."""
+    Every call is guarded: an ``ExcelRaise`` inside the implementation is its result, the
+    error it carries, so an implementation only raises (see :func:`guarded`).  Every result is
+    held to Excel's limits on the way out (see :func:`limited`), so no implementation can hand
+    an infinity, a 400-digit integer or a 40,000-character text to the formula around it."""
     if branch not in (None, "if", "iferror", "ifna"):
         raise ValueError(f"branch {branch!r}: the direct branches are if, iferror, ifna")
 
@@ -138,9 +139,11 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
             ALL_VALUES if fn in _VALUE_ARGS else ALL_ARRAYS
         # A lazy function returns what its branches gave, and lookups, logical and
         # information functions pass on or judge values that are already within the limits:
-        # they are spared the check (the column path calls them once per row).
-        if not lazy and not fn.__module__.endswith(_PASS_ON_MODULES):
-            fn = limited(fn)
+        # they are spared the check (the column path calls them once per row), not the guard.
+        # A lazy function is not guarded: what its thunks raise is its arguments' failure,
+        # which it handles itself (IF's condition) or leaves to the cell.
+        if not lazy:
+            fn = guarded(fn) if fn.__module__.endswith(_PASS_ON_MODULES) else limited(fn)
         for n in names:
             FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell, args=spec,
                                 column=column, branch=branch)
@@ -151,6 +154,21 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
 _PASS_ON_MODULES = (".lookup", ".logic", ".info")
 _MAX = MAX_NUMBER
 _EXACT = 2 ** 53
+
+
+def guarded(fn):
+    """``fn`` with an ``ExcelRaise`` inside it returned as its error value: the error guard
+    every function that is not lazy gets (:func:`limited` includes it)."""
+    def guarded_fn(*args):
+        try:
+            return fn(*args)
+        except ExcelRaise as exc:
+            return exc.err
+    guarded_fn.__name__ = fn.__name__
+    guarded_fn.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    guarded_fn.__doc__ = fn.__doc__
+    guarded_fn.__wrapped__ = fn
+    return guarded_fn
 
 
 def limited(fn):

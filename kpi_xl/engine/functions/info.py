@@ -1,7 +1,7 @@
 """IS* and other information functions."""
 from __future__ import annotations
 
-from ..values import NA, VALUE, Arr, ExcelRaise, Ref, XlErr, ERROR_CODES
+from ..values import NA, VALUE, Arr, Ref, XlErr, ERROR_CODES
 from . import excel, value_arguments
 from .helpers import broadcast, is_array, scalarize
 
@@ -53,10 +53,7 @@ def FORMULATEXT(calc, a):
 def ISEVEN(calc, a):
     from ..values import to_number
     import math
-    try:
-        return int(math.floor(abs(to_number(scalarize(calc, a))))) % 2 == 0
-    except ExcelRaise as exc:
-        return exc.err
+    return int(math.floor(abs(to_number(scalarize(calc, a))))) % 2 == 0
 
 
 @excel("ISODD", min_args=1, max_args=1)

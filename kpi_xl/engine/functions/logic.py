@@ -234,10 +234,7 @@ def NOT(calc, a):
     v = scalarize(calc, a)
     if isinstance(v, XlErr):
         return v
-    try:
-        return not _cond(calc, v)
-    except ExcelRaise as exc:
-        return exc.err
+    return not _cond(calc, v)
 
 
 @excel("TRUE", max_args=0)
