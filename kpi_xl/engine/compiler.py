@@ -12,7 +12,7 @@ import re
 
 from .call_plan import blank_as_zero, call_plan
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
-from .values import CALC, NAME, NUM, REF, VALUE, Arr, ExcelRaise, Ref, XlErr
+from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 
 #: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
 #: recursion that does not end.
@@ -250,7 +250,6 @@ class Compiler:
         if kind == "call":
             callee = self.node(t[1], arow, acol, scope)
             args = [self._lambda_arg(a, arow, acol, scope) for a in t[2]]
-            calc = self.calc
 
             def call(r, c):
                 f = callee(r, c)
