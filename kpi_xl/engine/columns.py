@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from itertools import repeat
 
+from .call_plan import blank_as_zero, call_plan
 from .functions.operators import BINARY, UNARY
 from .functions.helpers import GENERIC, is_array, scalarize
 from .parser import parse
@@ -34,7 +35,6 @@ MIN_RUN = 4
 STRICT = os.environ.get("KPI_XL_STRICT_COLUMNS") == "1"
 
 _PENDING = object()
-_PASS_THROUGH = frozenset(("IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH"))
 
 
 class Const:
@@ -56,7 +56,7 @@ def _cols(args, n):
 
 def _blank_as_zero(g, rows, c, bad):
     """A branch's values over its rows, a blank result as 0 (what IF and IFERROR give)."""
-    return [0 if x is None else x for x in _column(g(rows, c, bad), len(rows))]
+    return [blank_as_zero(x) for x in _column(g(rows, c, bad), len(rows))]
 
 
 def _guarded(call, rows, items, bad):
@@ -98,24 +98,25 @@ class ColumnCompiler:
     def __init__(self, calc):
         self.calc = calc
         self.compiler = calc.compiler
-        self.depth = 0   # mirrors Compiler._array_depth: > 0 where a range stays a range
 
     def compile(self, text, sheet, arow, acol):
         tree = parse(text, sheet)
         tree = self.calc.resolve_structured(tree, sheet, arow, acol)
         if not _plain(tree):
             raise NotColumnar("names, LAMBDA and arrays stay cell by cell")
-        return self.node(tree, arow, acol), tree
+        # A run's formula is compiled from the top, outside any array context; the depth is
+        # the compiler's own, which Compiler.arguments moves for both paths.
+        comp = self.compiler
+        saved, comp._array_depth = comp._array_depth, 0
+        try:
+            return self.node(tree, arow, acol), tree
+        finally:
+            comp._array_depth = saved
 
     # -- the cell-by-cell closure of a node, row by row -------------------------------
     def per_row(self, t, arow, acol):
-        comp = self.compiler
-        saved, comp._array_depth = comp._array_depth, self.depth
-        try:
-            f = comp.node(t, arow, acol, {})
-        finally:
-            comp._array_depth = saved
-        return self._rowwise(f)
+        # the compiler's array context is the one this path is compiling in (see function)
+        return self._rowwise(self.compiler.node(t, arow, acol, {}))
 
     @staticmethod
     def _rowwise(f):
@@ -196,7 +197,7 @@ class ColumnCompiler:
 
     def intersecting(self, g):
         """Implicit intersection (A1:A9 in row 5 reads A5), as Compiler._intersecting."""
-        if self.depth:
+        if self.compiler._array_depth:
             return g
         scalar = self.calc.scalar
 
@@ -246,44 +247,29 @@ class ColumnCompiler:
         if impl is None:
             # LAMBDA, LET, names called as functions, unknown names: the cell-by-cell closure
             return self.per_row(t, arow, acol)
-        scalar_args = getattr(impl.fn, "scalar_args", False)
-        nested = not scalar_args and name not in _PASS_THROUGH
-        if impl.lazy and (name not in ("IF", "IFERROR", "IFNA") or impl.source != "engine"):
+        plan = call_plan(impl, args)
+        if not plan.columnar:
             return self.per_row(t, arow, acol)
-        column = getattr(impl.fn, "column", None)
-        one_value = getattr(impl.fn, "intersect_arg", None)
-        self.depth += nested
-        try:
-            # A function with a column implementation takes, where it wants one value, the
-            # cell's value in place of a one-cell reference (its ordinary implementation
-            # reads both alike): the agent's column is then read in one pass.
-            argg = [self.value_of(a, arow, acol) if column is not None and one_value is not None
-                    and one_value(i) and _one_cell(a) else self.node(a, arow, acol)
-                    for i, a in enumerate(args)]
-        finally:
-            self.depth -= nested
-        if scalar_args:
-            argg = [self.intersecting(a) for a in argg]
-        if one_value is not None:
-            argg = [self.intersecting(a) if one_value(i) else a for i, a in enumerate(argg)]
-        if impl.min_args is not None and len(argg) < impl.min_args or \
-                impl.max_args is not None and len(argg) > impl.max_args:
+        # A function with a column implementation takes, where it wants one value, the
+        # cell's value in place of a one-cell reference (its ordinary implementation reads
+        # both alike): the agent's column is then read in one pass.
+        argg = comp.arguments(plan, args, lambda i, a: self.value_of(a, arow, acol)
+                              if plan.read_cell_value[i] else self.node(a, arow, acol),
+                              self.intersecting)
+        if not plan.arity_ok:
             k = Const(VALUE)
             return lambda rows, c, bad: k
         fn = impl.fn
         calc = self.calc
-        if name == "IF":
+        if plan.branch == "if":
             # rows whose condition is not TRUE/FALSE take the whole IF cell by cell
-            whole = self.per_row(t, arow, acol)
-            if len(argg) not in (2, 3):
-                return whole
-            return self._if(argg, whole)
-        if name in ("IFERROR", "IFNA"):
-            return self._iferror(argg, self.per_row(t, arow, acol), name == "IFNA")
-        if impl.wants_cell:
+            return self._if(argg, self.per_row(t, arow, acol))
+        if plan.branch in ("iferror", "ifna"):
+            return self._iferror(argg, self.per_row(t, arow, acol), plan.branch == "ifna")
+        if plan.wants_cell:
             return self._rowwise_cell(fn, argg)
-        if column is not None:
-            return self._with_column(fn, column, argg)
+        if plan.column is not None:
+            return self._with_column(fn, plan.column, argg)
         return self._each(lambda *a: fn(calc, *a), argg)
 
     def _with_column(self, fn, column, argg):
@@ -383,10 +369,6 @@ class ColumnCompiler:
                 fix.update(zip(odd, whole(odd, c, bad)))
             return [fix[r] if r in fix else v for r, v in zip(rows, out)]
         return g
-
-
-def _one_cell(t):
-    return t[0] == "ref" and t[2] == t[4] and t[3] == t[5] and isinstance(t[1], str)
 
 
 def _nodes(tree):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .call_plan import blank_as_zero, call_plan
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 
@@ -169,9 +170,6 @@ class Compiler:
             return self.node(tree, arow, acol, scope)
         finally:
             self._expanding.discard(key)
-
-    # Functions that pass their caller's context on to their arguments.
-    _PASS_THROUGH = frozenset(("IF", "IFS", "IFERROR", "IFNA", "CHOOSE", "SWITCH"))
 
     def _value_of(self, t, arow, acol, scope):
         """A closure for an operand where one value is wanted.
@@ -377,32 +375,19 @@ class Compiler:
                 return call_name
             self.calc.note_unknown_function(name)
             return lambda r, c: NAME
-        scalar_args = getattr(impl.fn, "scalar_args", False)
-        nested = not scalar_args and name not in self._PASS_THROUGH
-        self._array_depth += nested
-        try:
-            argf = [self.node(a, arow, acol, scope) for a in args]
-        finally:
-            self._array_depth -= nested
-        if scalar_args:
-            argf = [self._intersecting(a) for a in argf]
-        one_value = getattr(impl.fn, "intersect_arg", None)
-        if one_value is not None:
-            # Arguments that take one value (a criterion, a lookup value) among others that
-            # take ranges: in a formula that is not an array formula a range meets implicit
-            # intersection there; in an array context it stays and the call broadcasts.
-            argf = [self._intersecting(a) if one_value(i) else a for i, a in enumerate(argf)]
+        plan = call_plan(impl, args)
+        argf = self.arguments(plan, args, lambda i, a: self.node(a, arow, acol, scope),
+                              self._intersecting)
         calc = self.calc
-        if impl.min_args is not None and len(argf) < impl.min_args or \
-                impl.max_args is not None and len(argf) > impl.max_args:
+        if not plan.arity_ok:
             return lambda r, c: VALUE
         fn = impl.fn
-        if name == "IF" and impl.source == "engine" and len(argf) in (2, 3):
+        if plan.branch == "if":
             return self._if_node(fn, argf)
-        if impl.lazy:
+        if plan.lazy:
             return lambda r, c: fn(calc, [(lambda a=a: a(r, c)) for a in argf], r, c) \
-                if impl.wants_cell else fn(calc, [(lambda a=a: a(r, c)) for a in argf])
-        if impl.wants_cell:
+                if plan.wants_cell else fn(calc, [(lambda a=a: a(r, c)) for a in argf])
+        if plan.wants_cell:
             return lambda r, c: fn(calc, r, c, *[a(r, c) for a in argf])
         n = len(argf)
         if n == 1:
@@ -416,6 +401,24 @@ class Compiler:
             return lambda r, c: fn(calc, a0(r, c), a1(r, c), a2(r, c))
         return lambda r, c: fn(calc, *[a(r, c) for a in argf])
 
+    def arguments(self, plan, args, compile_arg, intersecting):
+        """The arguments of a call compiled as its plan says, by ``compile_arg(i, tree)``;
+        ``intersecting`` wraps those where a range meets implicit intersection.  Both
+        evaluation paths call this: the array context is this compiler's, for both."""
+        out = []
+        for i, a in enumerate(args):
+            keep = plan.keep_range[i]
+            self._array_depth += keep
+            try:
+                f = compile_arg(i, a)
+            finally:
+                self._array_depth -= keep
+            # A value argument (a criterion, a lookup value) given a range: in a formula that
+            # is not an array formula it meets implicit intersection; in an array context it
+            # stays and the call broadcasts.
+            out.append(intersecting(f) if plan.intersect[i] else f)
+        return out
+
     def _if_node(self, if_fn, argf):
         """IF with a plain TRUE/FALSE condition goes straight to its branch; any other
         condition (a number, text, an array, an error) takes the general IF."""
@@ -426,13 +429,9 @@ class Compiler:
         def if_node(r, c):
             v = cond(r, c)
             if v is True:
-                x = then(r, c)
-                return 0 if x is None else x
+                return blank_as_zero(then(r, c))
             if v is False:
-                if other is None:
-                    return False
-                x = other(r, c)
-                return 0 if x is None else x
+                return False if other is None else blank_as_zero(other(r, c))
             thunks = [lambda: v] + [(lambda a=a: a(r, c)) for a in argf[1:]]
             return if_fn(calc, thunks)
         return if_node

@@ -17,33 +17,136 @@ from typing import Callable, Optional
 from ..values import MAX_NUMBER, NUM, Arr, ExcelRaise, checked
 
 
-@dataclass
+#: The classes of argument a function declares in ``excel(args=...)``, one letter each:
+#:
+#: ``a``  array (the default): compiled where a range stays a range (SUM, INDEX, SUMPRODUCT);
+#: ``v``  one value: compiled in the caller's context, then a multi-cell range meets implicit
+#:        intersection outside an array formula (ABS, LEFT, TEXT: every ``elementwise`` function);
+#: ``i``  one value among ranges: compiled like its range neighbours, then intersected the same
+#:        way (VLOOKUP's lookup value, SUMIF's criterion, a KPI function's scalar argument);
+#: ``*``  the caller's context passes through untouched (IF, CHOOSE, IFERROR branches).
+ARG_CLASSES = frozenset("avi*")
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """An ``args`` declaration parsed: the classes of the leading arguments (``[x]`` marks
+    the optional ones) and of a group that repeats after them (``x+`` or ``(x y)+``)."""
+
+    text: str
+    fixed: tuple = ()
+    required: int = 0          # how many of ``fixed`` are not optional
+    repeat: tuple = ()
+
+    @classmethod
+    def parse(cls, text):
+        fixed, repeat, required, seen_optional = [], (), 0, False
+        tokens = text.split()
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.startswith("("):
+                group = [tok[1:]]
+                while not tokens[i].endswith(")+"):
+                    i += 1
+                    if i == len(tokens):
+                        raise ValueError(f"args {text!r}: a group opened is not closed by ')+'")
+                    group.append(tokens[i])
+                group[-1] = group[-1][:-2]
+                repeat = tuple(group)
+                if i != len(tokens) - 1:
+                    raise ValueError(f"args {text!r}: a repeating group ends the list")
+            elif tok.endswith("+"):
+                repeat = (tok[:-1],)
+                if i != len(tokens) - 1:
+                    raise ValueError(f"args {text!r}: a repeating argument ends the list")
+            elif tok.startswith("[") and tok.endswith("]"):
+                seen_optional = True
+                fixed.append(tok[1:-1])
+            else:
+                if seen_optional:
+                    raise ValueError(f"args {text!r}: a required argument after an optional one")
+                fixed.append(tok)
+                required += 1
+            i += 1
+        if not set(fixed) | set(repeat) <= ARG_CLASSES or "" in fixed:
+            raise ValueError(f"args {text!r}: classes are {' '.join(sorted(ARG_CLASSES))}")
+        return cls(text, tuple(fixed), required, repeat)
+
+    def of(self, i):
+        """The class of argument ``i`` (0-based)."""
+        if i < len(self.fixed):
+            return self.fixed[i]
+        if self.repeat:
+            return self.repeat[(i - len(self.fixed)) % len(self.repeat)]
+        return "a"   # past the end: the call is refused for its arity anyway
+
+
+#: Any number of arrays: what a function declaring nothing gets.
+ALL_ARRAYS = ArgSpec("a*", (), 0, ("a",))
+#: Any number of single values: what a function built by ``elementwise`` gets.
+ALL_VALUES = ArgSpec("v*", (), 0, ("v",))
+
+
+@dataclass(frozen=True)
 class Impl:
+    """One Excel function and every rule of calling it; :func:`..call_plan.call_plan` reads
+    these for both evaluation paths, which read nothing else."""
+
     fn: Callable
     min_args: Optional[int] = None
     max_args: Optional[int] = None
     lazy: bool = False        # receives thunks instead of values (IF, IFERROR, ...)
     wants_cell: bool = False  # receives the formula cell's (row, col) after calc
     source: str = "engine"
+    args: ArgSpec = ALL_ARRAYS  # the class of each argument (see ARG_CLASSES)
+    # A column implementation ``column(calc, arg_columns, n)``: a list of n results, GENERIC
+    # where it leaves the row to ``fn``, or None to leave them all (see ..columns).
+    column: Optional[Callable] = None
+    # "if", "iferror", "ifna": TRUE/FALSE (an error) takes its branch directly, a blank
+    # result of that branch being 0; both evaluation paths share the helper.
+    branch: Optional[str] = None
 
 
 FUNCTIONS: dict[str, Impl] = {}
+_VALUE_ARGS: set = set()
 
 
-def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False):
-    """Register an implementation under one or more Excel names.
+def value_arguments(fn):
+    """Declare that every argument of ``fn`` is one value (class ``v``): for the helpers that
+    build such functions (``helpers.elementwise``), so the functions they build need not
+    say it again at each registration."""
+    _VALUE_ARGS.add(fn)
+    return fn
 
-    Every result is held to Excel's limits on the way out (see :func:`limited`), so no
-    implementation can hand an infinity, a 400-digit integer or a 40,000-character text to
-    the formula around it."""
+
+def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, args=None,
+          column=None, branch=None):
+    """Register an implementation under one or more Excel names, with every rule of calling it.
+
+    ``args`` gives each argument's class (see :data:`ARG_CLASSES`), ``"v v"`` or ``"a (a i)+"``;
+    ``column`` a column implementation; ``branch`` the direct-branch rule of IF, IFERROR, IFNA.
+
+    Every call is guarded: an ``ExcelRaise`` inside the implementation is its result, the
+    error it carries, so an implementation only raises (see :func:`guarded`).  Every result is
+    held to Excel's limits on the way out (see :func:`limited`), so no implementation can hand
+    an infinity, a 400-digit integer or a 40,000-character text to the formula around it."""
+    if branch not in (None, "if", "iferror", "ifna"):
+        raise ValueError(f"branch {branch!r}: the direct branches are if, iferror, ifna")
+
     def deco(fn):
+        spec = ArgSpec.parse(args) if args is not None else \
+            ALL_VALUES if fn in _VALUE_ARGS else ALL_ARRAYS
         # A lazy function returns what its branches gave, and lookups, logical and
         # information functions pass on or judge values that are already within the limits:
-        # they are spared the check (the column path calls them once per row).
-        if not lazy and not fn.__module__.endswith(_PASS_ON_MODULES):
-            fn = limited(fn)
+        # they are spared the check (the column path calls them once per row), not the guard.
+        # A lazy function is not guarded: what its thunks raise is its arguments' failure,
+        # which it handles itself (IF's condition) or leaves to the cell.
+        if not lazy:
+            fn = guarded(fn) if fn.__module__.endswith(_PASS_ON_MODULES) else limited(fn)
         for n in names:
-            FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell)
+            FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell, args=spec,
+                                column=column, branch=branch)
         return fn
     return deco
 
@@ -51,6 +154,21 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False):
 _PASS_ON_MODULES = (".lookup", ".logic", ".info")
 _MAX = MAX_NUMBER
 _EXACT = 2 ** 53
+
+
+def guarded(fn):
+    """``fn`` with an ``ExcelRaise`` inside it returned as its error value: the error guard
+    every function that is not lazy gets (:func:`limited` includes it)."""
+    def guarded_fn(*args):
+        try:
+            return fn(*args)
+        except ExcelRaise as exc:
+            return exc.err
+    guarded_fn.__name__ = fn.__name__
+    guarded_fn.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    guarded_fn.__doc__ = fn.__doc__
+    guarded_fn.__wrapped__ = fn
+    return guarded_fn
 
 
 def limited(fn):
@@ -77,7 +195,6 @@ def limited(fn):
     limited_fn.__name__ = fn.__name__
     limited_fn.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
     limited_fn.__doc__ = fn.__doc__
-    limited_fn.__dict__.update(fn.__dict__)   # scalar_args, intersect_arg, column
     limited_fn.__wrapped__ = fn
     return limited_fn
 

@@ -14,7 +14,7 @@ from formulas.functions import get_functions
 from formulas.tokens.operand import Error, XlError
 
 from ..values import VALUE, Arr, MultiRef, Ref, XlErr
-from . import Impl, limited
+from . import ALL_ARRAYS, ALL_VALUES, Impl, limited
 
 _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 
@@ -110,7 +110,6 @@ def _wrap(name, lib_fn):
             calc.report.fallback_failures[name] += 1
             return VALUE
     fn.__name__ = name
-    fn.scalar_args = name in _SCALAR
     return fn
 
 
@@ -137,7 +136,8 @@ def library_function(name):
     lib_fn = _library().get(name)
     if lib_fn is None:
         return None
-    return Impl(limited(_wrap(name, lib_fn)), source="formulas")
+    return Impl(limited(_wrap(name, lib_fn)), source="formulas",
+                args=ALL_VALUES if name in _SCALAR else ALL_ARRAYS)
 
 
 def library_names():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 
+from . import value_arguments
 from ..values import (ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
                       parse_number_text, to_number)
 
@@ -104,8 +105,7 @@ def elementwise(fn):
             return exc.err
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
-    wrapper.scalar_args = True  # each argument is one value: ranges meet implicit intersection
-    return wrapper
+    return value_arguments(wrapper)   # each argument is one value: ranges meet implicit intersection
 
 
 def xsum(xs):

@@ -1,8 +1,8 @@
 """IS* and other information functions."""
 from __future__ import annotations
 
-from ..values import NA, VALUE, ExcelRaise, Ref, XlErr
-from . import excel
+from ..values import NA, VALUE, Ref, XlErr
+from . import excel, value_arguments
 from .helpers import broadcast, is_array, scalarize
 
 
@@ -11,8 +11,7 @@ def _is(pred):
         if is_array(a):
             return broadcast(calc, pred, (a,))
         return pred(scalarize(calc, a))
-    fn.scalar_args = True
-    return fn
+    return value_arguments(fn)
 
 
 excel("ISBLANK", min_args=1, max_args=1)(_is(lambda v: v is None))
@@ -54,10 +53,7 @@ def FORMULATEXT(calc, a):
 def ISEVEN(calc, a):
     from ..values import to_number
     import math
-    try:
-        return int(math.floor(abs(to_number(scalarize(calc, a))))) % 2 == 0
-    except ExcelRaise as exc:
-        return exc.err
+    return int(math.floor(abs(to_number(scalarize(calc, a))))) % 2 == 0
 
 
 @excel("ISODD", min_args=1, max_args=1)

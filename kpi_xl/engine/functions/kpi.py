@@ -8,7 +8,7 @@ from __future__ import annotations
 from ...core.errors import CellError
 from ...registry import FUNCTIONS as KPI_FUNCTIONS, invoke
 from ..values import Arr, XlErr
-from . import FUNCTIONS, Impl
+from . import FUNCTIONS, ArgSpec, Impl
 from .helpers import broadcast, is_array, scalarize
 
 
@@ -59,15 +59,20 @@ def _adapter(entry):
 
     fn.__name__ = entry.name
     fn.__doc__ = entry.help_en
-    # A one-value argument given a range in a formula that is not an array formula meets
-    # implicit intersection, as it does in Excel's own functions: KPI_BAND(C2:C9, …) in row 5
-    # scores C5, and out of line with the range it is #VALUE! — never another agent's value.
-    fn.intersect_arg = lambda i: i < len(kinds) and kinds[i] == "scalar"
     return fn
 
 
+def _arg_spec(entry):
+    # A one-value argument given a range in a formula that is not an array formula meets
+    # implicit intersection, as it does in Excel's own functions: KPI_BAND(C2:C9, …) in row 5
+    # scores C5, and out of line with the range it is #VALUE! — never another agent's value.
+    classes = ("i" if a.kind == "scalar" else "a" for a in entry.args)
+    return ArgSpec.parse(" ".join(f"[{k}]" if a.optional else k for a, k in zip(entry.args, classes)))
+
+
 for _entry in KPI_FUNCTIONS:
-    FUNCTIONS[_entry.name] = Impl(_adapter(_entry), _entry.min_args, _entry.max_args, source="kpi")
+    FUNCTIONS[_entry.name] = Impl(_adapter(_entry), _entry.min_args, _entry.max_args, source="kpi",
+                                  args=_arg_spec(_entry))
 
 
 def register_into_formulas():

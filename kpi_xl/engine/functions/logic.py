@@ -18,7 +18,7 @@ def _cond(calc, v):
     return to_bool(v)
 
 
-@excel("IF", min_args=1, max_args=3, lazy=True)
+@excel("IF", min_args=1, max_args=3, lazy=True, args="* [*] [*]", branch="if")
 def IF(calc, args):
     cond = args[0]()
     if is_array(cond):
@@ -92,11 +92,11 @@ def _iferror_arrays(calc, vals, alts, only_na):
     return Arr(rows)
 
 
-excel("IFERROR", min_args=2, max_args=2, lazy=True)(_iferror(False))
-excel("IFNA", min_args=2, max_args=2, lazy=True)(_iferror(True))
+excel("IFERROR", min_args=2, max_args=2, lazy=True, args="* *", branch="iferror")(_iferror(False))
+excel("IFNA", min_args=2, max_args=2, lazy=True, args="* *", branch="ifna")(_iferror(True))
 
 
-@excel("IFS", min_args=2, lazy=True)
+@excel("IFS", min_args=2, lazy=True, args="*+")
 def IFS(calc, args):
     if len(args) % 2:
         return VALUE
@@ -125,7 +125,7 @@ def _ifs_element(*pairs):
     return NA
 
 
-@excel("SWITCH", min_args=3, lazy=True)
+@excel("SWITCH", min_args=3, lazy=True, args="*+")
 def SWITCH(calc, args):
     from ..values import compare
     v = args[0]()
@@ -170,7 +170,7 @@ def _switch_element(v, *cases):
     return NA
 
 
-@excel("CHOOSE", min_args=2, lazy=True)
+@excel("CHOOSE", min_args=2, lazy=True, args="*+")
 def CHOOSE(calc, args):
     from ..values import to_number
     idx = args[0]()
@@ -234,10 +234,7 @@ def NOT(calc, a):
     v = scalarize(calc, a)
     if isinstance(v, XlErr):
         return v
-    try:
-        return not _cond(calc, v)
-    except ExcelRaise as exc:
-        return exc.err
+    return not _cond(calc, v)
 
 
 @excel("TRUE", max_args=0)

@@ -5,7 +5,7 @@ import bisect
 import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number, to_text
-from . import FUNCTIONS, excel
+from . import excel
 from .helpers import GENERIC, _wild_to_regex, broadcast, errors_first, is_array, scalarize
 
 
@@ -222,11 +222,11 @@ def _band_column(values, keys, res):
     return out
 
 
-excel("VLOOKUP", min_args=3, max_args=4)(_xlookup_table(False)).column = _xlookup_table_column(False)
-excel("HLOOKUP", min_args=3, max_args=4)(_xlookup_table(True)).column = _xlookup_table_column(True)
+# The lookup value is one value where the formula is not an array formula.
+excel("VLOOKUP", min_args=3, max_args=4, args="i a a [a]", column=_xlookup_table_column(False))(_xlookup_table(False))
+excel("HLOOKUP", min_args=3, max_args=4, args="i a a [a]", column=_xlookup_table_column(True))(_xlookup_table(True))
 
 
-@excel("LOOKUP", min_args=2, max_args=3)
 def LOOKUP(calc, value, lookup, result=None):
     if is_array(value):
         return broadcast(calc, lambda v: LOOKUP(calc, v, lookup, result), (value,))
@@ -281,13 +281,7 @@ def _lookup_column(calc, args, n):
     return _band_column(args[0], keys, res)
 
 
-LOOKUP.column = _lookup_column
-
-
-# The lookup value is one value where the formula is not an array formula.
-for _name in ("VLOOKUP", "HLOOKUP"):
-    FUNCTIONS[_name].fn.intersect_arg = (0).__eq__
-LOOKUP.intersect_arg = (0).__eq__
+excel("LOOKUP", min_args=2, max_args=3, args="i a [a]", column=_lookup_column)(LOOKUP)
 
 
 @excel("MATCH", min_args=2, max_args=3)

@@ -153,7 +153,6 @@ def COUNTBLANK(calc, a):
     return n
 
 
-@excel("SUMPRODUCT", min_args=1)
 @_guard
 def SUMPRODUCT(calc, *args):
     grids = [calc.values(a) for a in args]
@@ -229,7 +228,7 @@ def _sumproduct_column(calc, args, n):
     return out
 
 
-SUMPRODUCT.column = _sumproduct_column
+SUMPRODUCT = excel("SUMPRODUCT", min_args=1, column=_sumproduct_column)(SUMPRODUCT)
 
 
 def _excel_round(x, digits, mode):
@@ -393,7 +392,7 @@ def _criteria_arrayable(fn):
     return wrapper
 
 
-@excel("SUMIF", min_args=2, max_args=3)
+@excel("SUMIF", min_args=2, max_args=3, args="a i [a]")
 @_criteria_arrayable
 def SUMIF(calc, rng, crit, sum_range=None):
     if is_array(crit):
@@ -403,7 +402,7 @@ def SUMIF(calc, rng, crit, sum_range=None):
     return xsum(_masked_numbers(calc, mask, target))
 
 
-@excel("COUNTIF", min_args=2, max_args=2)
+@excel("COUNTIF", min_args=2, max_args=2, args="a i")
 @_criteria_arrayable
 def COUNTIF(calc, rng, crit):
     if is_array(crit):
@@ -412,17 +411,12 @@ def COUNTIF(calc, rng, crit):
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, [(rng, crit)], mask)
 
 
-@excel("AVERAGEIF", min_args=2, max_args=3)
+@excel("AVERAGEIF", min_args=2, max_args=3, args="a i [a]")
 @_criteria_arrayable
 def AVERAGEIF(calc, rng, crit, avg_range=None):
     mask, shape = _crit_mask(calc, [(rng, crit)])
     xs = _masked_numbers(calc, mask, _target_grid(calc, avg_range if avg_range is not None else rng, shape))
     return xsum(xs) / len(xs) if xs else DIV0
-
-
-# The criterion of SUMIF/COUNTIF/AVERAGEIF is one value where the formula is not an array formula.
-for _fn in (SUMIF, COUNTIF, AVERAGEIF):
-    _fn.intersect_arg = (1).__eq__
 
 
 def _pairs(args):
@@ -431,7 +425,7 @@ def _pairs(args):
     return [(args[i], args[i + 1]) for i in range(0, len(args), 2)]
 
 
-@excel("SUMIFS", min_args=3)
+@excel("SUMIFS", min_args=3, args="a (a i)+")
 @_criteria_arrayable
 def SUMIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
@@ -441,7 +435,7 @@ def SUMIFS(calc, target, *args):
     return xsum(_masked_numbers(calc, mask, grid))
 
 
-@excel("COUNTIFS", min_args=2)
+@excel("COUNTIFS", min_args=2, args="(a i)+")
 @_criteria_arrayable
 def COUNTIFS(calc, *args):
     pairs = _pairs(args)
@@ -449,7 +443,7 @@ def COUNTIFS(calc, *args):
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, pairs, mask)
 
 
-@excel("AVERAGEIFS", min_args=3)
+@excel("AVERAGEIFS", min_args=3, args="a (a i)+")
 @_criteria_arrayable
 def AVERAGEIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
@@ -460,7 +454,7 @@ def AVERAGEIFS(calc, target, *args):
     return xsum(xs) / len(xs) if xs else DIV0
 
 
-@excel("MAXIFS", min_args=3)
+@excel("MAXIFS", min_args=3, args="a (a i)+")
 @_criteria_arrayable
 def MAXIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
@@ -468,18 +462,12 @@ def MAXIFS(calc, target, *args):
     return max(xs) if xs else 0
 
 
-@excel("MINIFS", min_args=3)
+@excel("MINIFS", min_args=3, args="a (a i)+")
 @_criteria_arrayable
 def MINIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     xs = _masked_numbers(calc, mask, ref_grid(calc, target))
     return min(xs) if xs else 0
-
-
-# Criteria sit at the odd positions of COUNTIFS, at the even ones after the target of the others.
-COUNTIFS.intersect_arg = lambda i: i % 2 == 1
-for _fn in (SUMIFS, AVERAGEIFS, MAXIFS, MINIFS):
-    _fn.intersect_arg = lambda i: i > 0 and i % 2 == 0
 
 
 # -- order statistics ------------------------------------------------------------------

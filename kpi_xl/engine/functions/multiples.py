@@ -116,16 +116,13 @@ def _mround(x, sig):
     return k * s
 
 
-@excel("MROUND", min_args=2, max_args=2)
+@excel("MROUND", min_args=2, max_args=2, args="v v")
 def MROUND(calc, x, sig):
     """Returns a number rounded to the desired multiple."""
     if x is None or sig is None:
         # an argument left out, MROUND(,5); a blank cell arrives as a reference and counts as 0
         return NA
     return _mround(calc, x, sig)
-
-
-MROUND.scalar_args = True
 
 
 def _integers(calc, args):

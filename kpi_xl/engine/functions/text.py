@@ -247,7 +247,7 @@ def CODE(s):
         return 63
 
 
-@excel("TEXT", min_args=2, max_args=2)
+@excel("TEXT", min_args=2, max_args=2, args="v v")
 def TEXT(calc, value, fmt):
     """Formats a number and converts it to text."""
     from .helpers import broadcast, is_array, scalarize
@@ -279,9 +279,6 @@ def TEXT(calc, value, fmt):
         return one(scalarize(calc, value), scalarize(calc, fmt))
     except ExcelRaise as exc:
         return exc.err
-
-
-TEXT.scalar_args = True
 
 
 @excel("DOLLAR", min_args=1, max_args=2)
