@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..core.errors import CellError
 from .evaluator import CalcReport, EngineBug, calculate, cell_name
 from . import external
+from .connection import keep_connection_values
 from .model import BookInput, SheetInput, TableInput
 from .values import XlErr
 
@@ -26,6 +27,7 @@ class FileResult:
     circular: list = field(default_factory=list)
     bug: bool = False
     approximate_functions: dict = field(default_factory=dict)  # NAME -> calls, see docs/fallback_functions.md
+    kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
 
 
 def _engine_value(v):
@@ -37,6 +39,7 @@ def _engine_value(v):
 def book_input(data) -> BookInput:
     """The evaluator's view of a :class:`~.xlsx_read.WorkbookData`."""
     sheets = []
+    kept = {}
     for s in data.sheets:
         si = SheetInput(s.name)
         # The reader's dicts are taken over, not copied: a 5,000-agent sheet holds
@@ -60,6 +63,7 @@ def book_input(data) -> BookInput:
                     v = s.cached.get((r, c))
                     if v is not None:
                         si.values[(r, c)] = _engine_value(v)
+        keep_connection_values(s, si, kept)
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
         si.filtered_rows = s.filtered_rows
         sheets.append(si)
@@ -74,7 +78,9 @@ def book_input(data) -> BookInput:
     for i, book in enumerate(getattr(data, "external_books", ()), start=1):
         for name, cells in book.items():   # the values Excel cached of linked workbooks
             sheets.append(SheetInput(external.sheet_name(str(i), name), values=dict(cells)))
-    return BookInput(sheets, names, tables, data.date1904, data.path)
+    book = BookInput(sheets, names, tables, data.date1904, data.path)
+    book.kept_from_file = kept   # cells needing a data connection: Excel's values kept
+    return book
 
 
 def results_for_writer(results):
@@ -111,6 +117,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
     dst = src if dst is None else dst
     res = FileResult(str(src), str(dst))
     book = book_input(read_workbook(src, limits))  # the reader's data is not kept beyond this
+    res.kept_from_file = book.kept_from_file
     res.unknown_functions, res.unknown_names = scan_unknown(book)
     if on_scan and (res.unknown_functions or res.unknown_names):
         on_scan(res)
