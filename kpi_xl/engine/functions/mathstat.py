@@ -728,6 +728,99 @@ def SUBTOTAL(calc, fn_num, *refs):
     return FUNCTIONS[name].fn(calc, *arrays)
 
 
+@excel("SERIESSUM", min_args=4, max_args=4)
+def SERIESSUM(calc, x, n, m, coefficients):
+    """Returns the sum of a power series: a1*x^n + a2*x^(n+m) + a3*x^(n+2m) + ..."""
+    try:
+        x, n, m = (to_number(scalarize(calc, a)) for a in (x, n, m))
+        total = 0.0
+        for i, a in enumerate(v for v, _ in iter_values(calc, [coefficients])):
+            if isinstance(a, XlErr):
+                return a
+            if a is None:
+                continue        # an empty cell adds nothing
+            if type(a) is not float and type(a) is not int:
+                return VALUE    # "if any argument is nonnumeric, SERIESSUM returns #VALUE!"
+            total += a * x ** (n + i * m)
+    except ExcelRaise as exc:
+        return exc.err
+    except ZeroDivisionError:
+        return DIV0
+    return total
+
+
+# -- AGGREGATE ---------------------------------------------------------------------------
+
+_AGGREGATE = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT",
+              7: "STDEV.S", 8: "STDEV.P", 9: "SUM", 10: "VAR.S", 11: "VAR.P", 12: "MEDIAN",
+              13: "MODE.SNGL", 14: "LARGE", 15: "SMALL", 16: "PERCENTILE.INC",
+              17: "QUARTILE.INC", 18: "PERCENTILE.EXC", 19: "QUARTILE.EXC"}
+
+
+@excel("AGGREGATE", min_args=3, max_args=None)
+def AGGREGATE(calc, fn_num, options, *args):
+    """Returns an aggregate in a list or database, optionally ignoring hidden rows and errors.
+
+    Options (Excel's documentation): 0 ignores nested SUBTOTAL and AGGREGATE, 1 also hidden
+    rows, 2 also error values, 3 all three; 4 ignores nothing, 5 hidden rows, 6 error values,
+    7 hidden rows and error values. Functions 1-13 take references (the reference form);
+    14-19 take one array, which may be computed, and k."""
+    from . import find_function
+    try:
+        k = int(to_number(scalarize(calc, fn_num)))
+        opt = 0 if options is None else int(to_number(scalarize(calc, options)))
+    except ExcelRaise as exc:
+        return exc.err
+    name = _AGGREGATE.get(k)
+    if name is None or not 0 <= opt <= 7:
+        return VALUE
+    skip_nested = opt <= 3
+    skip_hidden = opt in (1, 3, 5, 7)
+    skip_errors = opt in (2, 3, 6, 7)
+    if k >= 14:
+        if len(args) != 2:
+            return VALUE
+        data, kth = args
+        if isinstance(kth, (Ref, MultiRef, Arr)):
+            kth = scalarize(calc, kth)
+        sources = [data]
+    else:
+        if any(not isinstance(a, Ref) for a in args):
+            return VALUE    # the reference form takes references only
+        sources, kth = args, None
+    vals = []
+    for a in sources:
+        if isinstance(a, Ref):
+            vals += _visible_values(calc, a, skip_hidden, skip_nested)
+        elif isinstance(a, Arr):
+            vals += [v for row in a.rows for v in row]
+        elif isinstance(a, MultiRef):
+            return VALUE
+        else:
+            vals.append(a)
+    if skip_errors:
+        vals = [v for v in vals if type(v) is not XlErr]
+    column = Arr([[v] for v in vals] or [[None]])
+    fn = find_function(name).fn
+    return fn(calc, column) if kth is None else fn(calc, column, kth)
+
+
+def _visible_values(calc, ref, skip_hidden, skip_nested):
+    hidden = calc.hidden_rows[ref.sheet] if skip_hidden else ()
+    formulas = calc.formulas[ref.sheet]
+    out = []
+    for r, row in zip(range(ref.r1, ref.r2 + 1), calc.range_rows(ref)):
+        if r in hidden:
+            continue
+        for c, v in zip(range(ref.c1, ref.c2 + 1), row):
+            if skip_nested:
+                f = formulas.get((r, c))
+                if f is not None and ("SUBTOTAL(" in f.upper() or "AGGREGATE(" in f.upper()):
+                    continue
+            out.append(v)
+    return out
+
+
 # -- random numbers ------------------------------------------------------------------
 
 @excel("RAND", max_args=0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import MAX_TEXT, VALUE, Arr, ExcelRaise, XlErr, parse_number_text, to_number, to_text, utf16_len
+from ..values import MAX_TEXT, NA, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
 from .helpers import elementwise, iter_values
 
@@ -284,7 +284,9 @@ def TEXT(calc, value, fmt):
 TEXT.scalar_args = True
 
 
-@excel("DOLLAR", min_args=1, max_args=2)
+# USDOLLAR is DOLLAR with the dollar sign whatever the locale; this engine formats DOLLAR
+# with "$" already, so the two are one implementation.
+@excel("DOLLAR", "USDOLLAR", min_args=1, max_args=2)
 @elementwise
 def DOLLAR(x, decimals=2):
     """Converts a number to text, using the $ (dollar) currency format."""
@@ -433,3 +435,20 @@ def ROMAN(number, form=None):
     if not 0 <= n <= 3999 or not 0 <= f <= 4:
         raise ExcelRaise(VALUE)
     return roman(n, f)
+
+
+@excel("PHONETIC", min_args=1, max_args=1)
+def PHONETIC(calc, ref):
+    """Extracts the phonetic (furigana) characters from a text string.
+
+    The file keeps no furigana the engine reads, so the answer is the text of the cell, as
+    Excel shows for text typed without phonetic guides; a range gives its upper-left cell,
+    several areas #N/A and a value that is no reference #N/A (Excel's documentation)."""
+    if isinstance(ref, MultiRef):
+        return NA
+    if not isinstance(ref, Ref):
+        return ref if isinstance(ref, XlErr) else NA
+    v = calc.cell(ref.sheet, ref.r1, ref.c1)
+    if isinstance(v, XlErr):
+        return v
+    return v if isinstance(v, str) else ""
