@@ -39,6 +39,14 @@ def _scalar_to_lib(v):
 
 
 def _from_lib(v):
+    if isinstance(v, (list, tuple)):
+        # a list of results (MODE.MULT's modes) is a vertical array, as Excel returns them;
+        # in one cell it shows its first value, never the list's text
+        if not v:
+            return XlErr("#N/A")
+        v = np.array(v, dtype=object)
+        if v.ndim == 1:
+            v = v.reshape(-1, 1)
     if isinstance(v, np.ndarray):
         if v.ndim == 0:
             return _from_lib(v.item())
