@@ -554,7 +554,9 @@ def _kth(largest):
         if is_array(k):
             return broadcast(calc, lambda kk: fn(calc, a, kk), (k,))
         try:
-            xs = _nums_only(calc, a)
+            # a value typed as the array is coerced (LARGE(TRUE,1) is 1, LARGE("2.3",1)
+            # 2.3: Excel's cached values); a range gives only its numbers
+            xs = _nums_only(calc, a) if isinstance(a, (Ref, MultiRef, Arr)) else [to_number(a)]
             kk = math.ceil(to_number(scalarize(calc, k)))
         except ExcelRaise as exc:
             return exc.err
@@ -747,6 +749,77 @@ def SERIESSUM(calc, x, n, m, coefficients):
     except ZeroDivisionError:
         return DIV0
     return total
+
+
+# -- SUMSQ, DEVSQ, AVEDEV, MODE: Excel's rules for typed values and references ---------
+#
+# SUMSQ, DEVSQ and AVEDEV (Excel's documentation): "logical values and text representations
+# of numbers that you type directly into the list of arguments are counted"; in an array
+# or a reference only numbers count, a one-cell reference included (SUMSQ(E15) of the
+# text "1" is 0). DEVSQ and AVEDEV of no numbers are #NUM!.
+
+@excel("SUMSQ", min_args=1)
+@_guard
+def SUMSQ(calc, *args):
+    """Returns the sum of the squares of the arguments."""
+    return xsum([x * x for x in numbers(calc, args)])
+
+
+@excel("DEVSQ", min_args=1)
+@_guard
+def DEVSQ(calc, *args):
+    """Returns the sum of squares of deviations."""
+    xs = numbers(calc, args)
+    if not xs:
+        return NUM
+    mean = xsum(xs) / len(xs)
+    return xsum([(x - mean) ** 2 for x in xs])
+
+
+@excel("AVEDEV", min_args=1)
+@_guard
+def AVEDEV(calc, *args):
+    """Returns the average of the absolute deviations of data points from their mean."""
+    xs = numbers(calc, args)
+    if not xs:
+        return NUM
+    mean = xsum(xs) / len(xs)
+    return xsum([abs(x - mean) for x in xs]) / len(xs)
+
+
+# MODE takes each argument that is not a range or an array as one value that must be a
+# number: Excel's cached values give #VALUE! for MODE(B8,"1",2,3) (typed text, even of a
+# number), MODE(B9,2,D7) (D7 an empty cell) and MODE("1",1,#DIV/0!,2,3) (the first failing
+# argument wins); within a range or an array only numbers count.
+
+@excel("MODE", "MODE.SNGL", min_args=1)
+def MODE(calc, *args):
+    """Returns the most common value in a data set."""
+    xs = []
+    for a in args:
+        if isinstance(a, (MultiRef, Arr)) or isinstance(a, Ref) and is_array(a):
+            for row in calc.values(a):
+                for v in row:
+                    t = type(v)
+                    if t is XlErr:
+                        return v
+                    if t is float or t is int:
+                        xs.append(v)
+            continue
+        v = scalarize(calc, a)
+        t = type(v)
+        if t is XlErr:
+            return v
+        if t is not float and t is not int:
+            return VALUE
+        xs.append(v)
+    counts = {}
+    for x in xs:
+        counts[x] = counts.get(x, 0) + 1
+    best = max(counts.values(), default=0)
+    if best < 2:
+        return NA
+    return next(x for x in xs if counts[x] == best)   # the first of equally common values
 
 
 # -- AGGREGATE ---------------------------------------------------------------------------
