@@ -97,11 +97,25 @@ _SCALAR = frozenset("""ACOS ACOSH ACOT ACOTH ASIN ASINH ATAN ATAN2 ATANH COS COS
     BITAND BITOR BITXOR BITLSHIFT BITRSHIFT DELTA GESTEP""".split())
 
 
+# Functions of paired data sets: an argument that is itself an error (an undefined name's
+# #NAME?, a deleted reference's #REF!) cannot be read as data, and the first such argument
+# is the answer (SLOPE(col1_,col2_) with col2_ undefined is #NAME? in Excel's cached
+# values), before any check of the data's shape would give #N/A.
+_PAIRED_DATA = frozenset("""SLOPE INTERCEPT RSQ PEARSON CORREL STEYX COVAR COVARIANCE.P
+    COVARIANCE.S FORECAST FORECAST.LINEAR SUMX2MY2 SUMX2PY2 SUMXMY2 T.TEST TTEST CHISQ.TEST
+    CHITEST F.TEST FTEST PROB""".split())
+
+
 def _wrap(name, lib_fn):
     volatile = name in _VOLATILE
     approximate = name not in VERIFIED
+    paired = name in _PAIRED_DATA
 
     def fn(calc, *args):
+        if paired:
+            for a in args:
+                if type(a) is XlErr:
+                    return a
         if volatile:
             calc.taint_volatile()
         if approximate:
