@@ -113,12 +113,9 @@ _load()
 # value #REF!. Where the function takes that argument as a reference (a range to search,
 # count or aggregate), Excel cannot read the range and its answer is the #REF! it was
 # given, whatever the function would make of a value there (SUMIF(#REF!,">0") is #REF!, not
-# the #VALUE! of a value where a range belongs; COUNTA(#REF!:#REF!) is #REF!, not a count of
-# one). The positions are those Excel's function table gives the reference type.
-
-def _all(i):
-    return True
-
+# the #VALUE! of a value where a range belongs). The positions are those Excel's function
+# table gives the reference type. COUNTA takes values as well as references and counts a
+# #REF! typed among them (COUNTA(2,"A","",#REF!,#DIV/0!) is 5 in Excel's cached values).
 
 def _at(*positions):
     return frozenset(positions).__contains__
@@ -142,7 +139,7 @@ REFERENCE_ARGS = {
     "MINIFS": _ifs_ranges, "COUNTIFS": _countifs_ranges,
     "INDEX": _at(0), "MATCH": _at(1), "XMATCH": _at(1), "VLOOKUP": _at(1), "HLOOKUP": _at(1),
     "LOOKUP": _at(1, 2), "XLOOKUP": _at(1, 2),
-    "SUBTOTAL": _after(1), "AGGREGATE": _after(2), "COUNTA": _all, "COUNTBLANK": _at(0),
+    "SUBTOTAL": _after(1), "AGGREGATE": _after(2), "COUNTBLANK": _at(0),
 }
 
 
