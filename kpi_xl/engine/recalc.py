@@ -9,6 +9,7 @@ from ..core.errors import CellError
 from .evaluator import CalcReport, EngineBug, calculate, cell_name
 from . import external
 from .connection import keep_connection_values
+from .saved_by import saved_by_mac_excel
 from .model import BookInput, SheetInput, TableInput
 from .values import XlErr
 
@@ -80,6 +81,7 @@ def book_input(data) -> BookInput:
             sheets.append(SheetInput(external.sheet_name(str(i), name), values=dict(cells)))
     book = BookInput(sheets, names, tables, data.date1904, data.path)
     book.kept_from_file = kept   # cells needing a data connection: Excel's values kept
+    book.mac_roman = saved_by_mac_excel(data.path) if data.path else False   # CHAR, CODE
     return book
 
 

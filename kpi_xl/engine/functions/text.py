@@ -226,25 +226,48 @@ def PROPER(s):
     return "".join(out)
 
 
+def _char(codec):
+    @elementwise
+    def char(n):
+        k = int(to_number(n))
+        if k < 1 or k > 255:
+            raise ExcelRaise(VALUE)
+        return bytes([k]).decode(codec, errors="replace")
+    return char
+
+
+def _code(codec):
+    @elementwise
+    def code(s):
+        t = to_text(s)
+        if not t:
+            raise ExcelRaise(VALUE)
+        try:
+            return t[0].encode(codec)[0]
+        except UnicodeEncodeError:
+            return 63
+    return code
+
+
+# Windows Excel's character set, or the Macintosh one for a file Mac Excel saved
+# (..saved_by): CHAR(240) is "ð" on Windows, the Apple logo U+F8FF on the Mac.
+_CHAR = {False: _char("cp1252"), True: _char("mac_roman")}
+_CODE = {False: _code("cp1252"), True: _code("mac_roman")}
+
+
 @excel("CHAR", min_args=1, max_args=1)
-@elementwise
-def CHAR(n):
-    k = int(to_number(n))
-    if k < 1 or k > 255:
-        raise ExcelRaise(VALUE)
-    return bytes([k]).decode("cp1252", errors="replace")
+def CHAR(calc, n):
+    """Returns the character specified by the code number."""
+    return _CHAR[getattr(calc.book, "mac_roman", False)](calc, n)
 
 
 @excel("CODE", min_args=1, max_args=1)
-@elementwise
-def CODE(s):
-    t = to_text(s)
-    if not t:
-        raise ExcelRaise(VALUE)
-    try:
-        return t[0].encode("cp1252")[0]
-    except UnicodeEncodeError:
-        return 63
+def CODE(calc, s):
+    """Returns a numeric code for the first character in a text string."""
+    return _CODE[getattr(calc.book, "mac_roman", False)](calc, s)
+
+
+CHAR.scalar_args = CODE.scalar_args = True
 
 
 @excel("TEXT", min_args=2, max_args=2)
@@ -443,8 +466,10 @@ def PHONETIC(calc, ref):
 
     The file keeps no furigana the engine reads, so the answer is the text of the cell, as
     Excel shows for text typed without phonetic guides; a range gives its upper-left cell,
-    several areas #N/A and a value that is no reference #N/A (Excel's documentation)."""
-    if isinstance(ref, MultiRef):
+    several areas #N/A and a value that is no reference #N/A (Excel's documentation). Excel
+    for the Macintosh shows #N/A for text without guides (its cached values in the oracle
+    workbook formula_stress_test), so a file it saved keeps that."""
+    if isinstance(ref, MultiRef) or getattr(calc.book, "mac_roman", False):
         return NA
     if not isinstance(ref, Ref):
         return ref if isinstance(ref, XlErr) else NA
