@@ -354,6 +354,21 @@ def unknown_lines(res, effect="shows #NAME?"):
     return lines
 
 
+def kept_lines(res):
+    """The cells whose value needs a data connection: kept as Excel last cached it."""
+    kept = getattr(res, "kept_from_file", None) or {}
+    if not kept:
+        return []
+    fns = sorted({f for fs, _ in kept.values() for f in fs})
+    missing = [cell for cell, (_, found) in kept.items() if not found]
+    line = (f"  {res.path}: kept from the file: needs a data connection ({', '.join(fns)}), "
+            f"{len(kept)} cells as Excel last refreshed them, in {_first_cells(list(kept))}")
+    if missing:
+        line += (f"; {len(missing)} had no value in the file and show #N/A: "
+                 f"{_first_cells(missing)}")
+    return [line]
+
+
 def format_summary(results, elapsed, max_cells=20):
     lines = []
     ok = [r for r in results if r.ok]
@@ -379,6 +394,7 @@ def format_summary(results, elapsed, max_cells=20):
         if getattr(r, "incomplete", ""):
             lines.append(f"  {r.path}: not finished, {r.incomplete}; "
                          + _first_cells(r.not_computed) + " show #CALC!")
+        lines += kept_lines(r)
         if r.errors:
             by_sheet = {}
             for cell, err in r.errors.items():

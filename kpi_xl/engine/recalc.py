@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from ..core.errors import CellError
 from .evaluator import calculate, cell_name, default_time_limit
 from . import external
+from .connection import keep_connection_values
+from .saved_by import saved_by_mac_excel
 from .model import BookInput, SheetInput, TableInput
 from .values import XlErr
 
@@ -28,6 +30,7 @@ class FileResult:
     engine_bugs: dict = field(default_factory=dict)        # "Sheet!A1" -> what went wrong inside
     incomplete: str = ""                                   # why some cells were not computed
     not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
+    kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
 
 
 def _engine_value(v):
@@ -39,6 +42,7 @@ def _engine_value(v):
 def book_input(data) -> BookInput:
     """The evaluator's view of a :class:`~.xlsx_read.WorkbookData`."""
     sheets = []
+    kept = {}
     for s in data.sheets:
         si = SheetInput(s.name)
         # The reader's dicts are taken over, not copied: a 5,000-agent sheet holds
@@ -66,6 +70,7 @@ def book_input(data) -> BookInput:
                         si.values[(r, c)] = _engine_value(v)
         if getattr(data, "iterate", False):
             si.cached = {k: _engine_value(v) for k, v in s.cached.items() if v is not None}
+        keep_connection_values(s, si, kept)
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
         si.filtered_rows = s.filtered_rows
         sheets.append(si)
@@ -80,10 +85,13 @@ def book_input(data) -> BookInput:
     for i, book in enumerate(getattr(data, "external_books", ()), start=1):
         for name, cells in book.items():   # the values Excel cached of linked workbooks
             sheets.append(SheetInput(external.sheet_name(str(i), name), values=dict(cells)))
-    return BookInput(sheets, names, tables, data.date1904, data.path,
+    book = BookInput(sheets, names, tables, data.date1904, data.path,
                      iterate=getattr(data, "iterate", False),
                      iterate_count=getattr(data, "iterate_count", 100),
                      iterate_delta=getattr(data, "iterate_delta", 0.001))
+    book.kept_from_file = kept   # cells needing a data connection: Excel's values kept
+    book.mac_roman = saved_by_mac_excel(data.path) if data.path else False   # CHAR, CODE
+    return book
 
 
 def results_for_writer(results):
@@ -120,6 +128,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
     dst = src if dst is None else dst
     res = FileResult(str(src), str(dst))
     book = book_input(read_workbook(src, limits))  # the reader's data is not kept beyond this
+    res.kept_from_file = book.kept_from_file
     res.unknown_functions, res.unknown_names = scan_unknown(book)
     if on_scan and (res.unknown_functions or res.unknown_names):
         on_scan(res)

@@ -182,6 +182,15 @@ def fmt_number(v) -> str:
         return "TRUE" if v else "FALSE"
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
+    if -1 < v < 1:
+        # Below 1 Excel writes the decimals out while "0." and its zeros and digits take
+        # 20 characters at most (0.00001, 0.0000012345678), past that the exponent form
+        mant, _, exp = f"{abs(v):.14e}".partition("e")
+        e = int(exp)
+        if e < 0:
+            digits = mant.replace(".", "").rstrip("0")
+            if 2 + (-e - 1) + len(digits) <= 20:
+                return ("-" if v < 0 else "") + "0." + "0" * (-e - 1) + digits
     s = f"{v:.15G}"
     if "E" in s:
         mant, exp = s.split("E")

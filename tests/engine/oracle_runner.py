@@ -43,6 +43,7 @@ ORACLES2_MANIFEST = ROOT / "docs" / "oracles2" / "MANIFEST.tsv"
 sys.path.insert(0, str(ROOT))
 
 from kpi_xl.core.errors import CellError  # noqa: E402
+from kpi_xl.engine.connection import connection_functions  # noqa: E402
 
 NONDETERMINISTIC = ("NOW", "TODAY", "RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO")
 # Functions that matter to KPI workbooks: the issue asks for 100 % on these.
@@ -225,7 +226,8 @@ def file_result(path, udfs=(), strip=True):
     reason it produced nothing (``aborted``)."""
     udfs = set(udfs)
     out = {"file": Path(path).name, "total": 0, "ok": 0, "per_fn": {}, "udf_total": 0,
-           "udf_ok": 0, "failures": [], "aborted": None, "seconds": 0.0}
+           "udf_ok": 0, "conn_total": 0, "conn_ok": 0, "beyond_total": 0, "beyond_ok": 0,
+           "failures": [], "aborted": None, "seconds": 0.0}
     t0 = time.perf_counter()
     try:
         rows, _report = check_file(path, strip=strip)
@@ -239,6 +241,15 @@ def file_result(path, udfs=(), strip=True):
         if fns & udfs:
             out["udf_total"] += 1
             out["udf_ok"] += good
+        # values only a data connection gives (kpi_xl.engine.connection): kept from the
+        # file by the engine, so with the cache stripped nothing is left to compare
+        conn = bool(connection_functions(text))
+        if conn:
+            out["conn_total"] += 1
+            out["conn_ok"] += good
+        if conn or fns & udfs:
+            out["beyond_total"] += 1
+            out["beyond_ok"] += good
         for fn in fns:
             n = out["per_fn"].setdefault(fn, [0, 0])
             n[0] += 1
@@ -313,7 +324,7 @@ class Worker:
         except BrokenPipeError:
             pass
         empty = {"file": Path(path).name, "total": 0, "ok": 0, "per_fn": {}, "udf_total": 0,
-                 "udf_ok": 0, "failures": [], "aborted": None, "hung": False}
+                 "udf_ok": 0, "conn_total": 0, "conn_ok": 0, "beyond_total": 0, "beyond_ok": 0, "failures": [], "aborted": None, "hung": False}
         ready, _, _ = select.select([self.proc.stdout], [], [], self.timeout)
         line = self.proc.stdout.readline() if ready else b""
         if not ready:
@@ -352,7 +363,8 @@ def run_files(files, udfs=None, timeout=120.0, strip=True, progress=None):
 def aggregate(per_file):
     """Add up per-file results into the figures :func:`run` returns."""
     per_fn = collections.defaultdict(lambda: [0, 0])
-    agg = {"total": 0, "ok": 0, "udf_total": 0, "udf_ok": 0, "failures": [], "crashed": [],
+    agg = {"total": 0, "ok": 0, "udf_total": 0, "udf_ok": 0, "conn_total": 0, "conn_ok": 0,
+           "beyond_total": 0, "beyond_ok": 0, "failures": [], "crashed": [],
            "hung": [], "files": len(per_file), "seconds": 0.0, "files_agreeing": 0}
     for res in per_file:
         agg["seconds"] += res.get("seconds", 0.0)
@@ -362,8 +374,9 @@ def aggregate(per_file):
         if res.get("aborted"):
             agg["crashed"].append((res["file"], res["aborted"]))
             continue
-        for k in ("total", "ok", "udf_total", "udf_ok"):
-            agg[k] += res[k]
+        for k in ("total", "ok", "udf_total", "udf_ok", "conn_total", "conn_ok", "beyond_total",
+                  "beyond_ok"):
+            agg[k] += res.get(k, 0)
         agg["files_agreeing"] += res["ok"] == res["total"]
         for fn, (n, good) in res["per_fn"].items():
             per_fn[fn][0] += n
@@ -386,7 +399,14 @@ def summary_lines(res):
             f"({100 * kpi_ok / max(kpi_total, 1):.2f} %)",
             f"without the {udf_cells} cells calling user-defined (VBA/add-in) functions named in the "
             f"manifest's udf: flag, which no engine can know: {ok - udf_ok}/{total - udf_cells} "
-            f"({100 * (ok - udf_ok) / max(total - udf_cells, 1):.2f} %)"]
+            f"({100 * (ok - udf_ok) / max(total - udf_cells, 1):.2f} %)",
+            f"without the {res['conn_total']} cells whose value needs a data connection (cube "
+            f"functions, RTD, linked data types; kept from the file by the engine): "
+            f"{ok - res['conn_ok']}/{total - res['conn_total']} "
+            f"({100 * (ok - res['conn_ok']) / max(total - res['conn_total'], 1):.2f} %)",
+            f"without both, the {res['beyond_total']} cells no engine can compute from the file: "
+            f"{ok - res['beyond_ok']}/{total - res['beyond_total']} "
+            f"({100 * (ok - res['beyond_ok']) / max(total - res['beyond_total'], 1):.2f} %)"]
 
 
 def run(files, out=sys.stdout, report_path=None, udfs=None, timeout=120.0, strip=True):
@@ -453,13 +473,18 @@ def section_text(parts, failures_tune, stripped=True, timeout=120.0):
               "before it is read. " if stripped else "")
            + f"Each file runs in a worker process, stopped after {timeout:.0f} s.", "",
            "| part | files | aborted | hung | files agreeing in every cell | deterministic cells | agree | % "
-           "| KPI-relevant % | % without udf cells |", "|---|---|---|---|---|---|---|---|---|---|"]
+           "| KPI-relevant % | % without udf cells | cells no engine can compute from the file "
+           "(udf, data connection) | % without them |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, res in parts:
         pct = 100 * res["ok"] / max(res["total"], 1)
         kpi = 100 * res["kpi_ok"] / max(res["kpi_total"], 1)
         known = 100 * (res["ok"] - res["udf_ok"]) / max(res["total"] - res["udf_total"], 1)
+        beyond = res.get("beyond_total", 0)
+        computable = 100 * (res["ok"] - res.get("beyond_ok", 0)) / max(res["total"] - beyond, 1)
         out.append(f"| {label} | {res['files']} | {len(res['crashed'])} | {len(res['hung'])} | "
-                   f"{res['files_agreeing']} | {res['total']} | {res['ok']} | {pct:.2f} | {kpi:.2f} | {known:.2f} |")
+                   f"{res['files_agreeing']} | {res['total']} | {res['ok']} | {pct:.2f} | {kpi:.2f} | {known:.2f} "
+                   f"| {beyond} ({res['udf_total']}, {res.get('conn_total', 0)}) | {computable:.2f} |")
     out += ["", "### Files that produced nothing", ""]
     seen = set()
     for label, res in parts:

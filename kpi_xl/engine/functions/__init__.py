@@ -11,10 +11,12 @@ Three sources, in order of precedence:
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..values import MAX_NUMBER, NUM, Arr, ExcelRaise, checked
+from ..values import MAX_NUMBER, NUM, REF, Arr, ExcelRaise, checked
 
 
 #: The classes of argument a function declares in ``excel(args=...)``, one letter each:
@@ -222,3 +224,78 @@ def _load():
 
 
 _load()
+
+
+# -- a #REF! where a function takes a reference ------------------------------------------
+#
+# A deleted reference (`#REF!`, `Sheet!#REF!`, `#REF!:#REF!`) reaches a function as the error
+# value #REF!. Where the function takes that argument as a reference (a range to search,
+# count or aggregate), Excel cannot read the range and its answer is the #REF! it was
+# given, whatever the function would make of a value there (SUMIF(#REF!,">0") is #REF!, not
+# the #VALUE! of a value where a range belongs). The positions are those Excel's function
+# table gives the reference type. COUNTA takes values as well as references and counts a
+# #REF! typed among them (COUNTA(2,"A","",#REF!,#DIV/0!) is 5 in Excel's cached values).
+
+def _at(*positions):
+    return frozenset(positions).__contains__
+
+
+def _ifs_ranges(i):      # SUMIFS(target, range1, crit1, range2, crit2, ...)
+    return i == 0 or i % 2 == 1
+
+
+def _countifs_ranges(i):  # COUNTIFS(range1, crit1, range2, crit2, ...)
+    return i % 2 == 0
+
+
+def _after(n):
+    return n.__le__
+
+
+REFERENCE_ARGS = {
+    "SUMIF": _at(0, 2), "COUNTIF": _at(0), "AVERAGEIF": _at(0, 2),
+    "SUMIFS": _ifs_ranges, "AVERAGEIFS": _ifs_ranges, "MAXIFS": _ifs_ranges,
+    "MINIFS": _ifs_ranges, "COUNTIFS": _countifs_ranges,
+    "INDEX": _at(0), "MATCH": _at(1), "XMATCH": _at(1), "VLOOKUP": _at(1), "HLOOKUP": _at(1),
+    "LOOKUP": _at(1, 2), "XLOOKUP": _at(1, 2),
+    "SUBTOTAL": _after(1), "AGGREGATE": _after(2), "COUNTBLANK": _at(0),
+}
+
+
+def _ref_error_passes(fn, is_reference):
+    def ref_checked(calc, *args):
+        for i, a in enumerate(args):
+            if a is REF and is_reference(i):
+                return REF
+        return fn(calc, *args)
+
+    ref_checked.__name__ = fn.__name__
+    ref_checked.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    ref_checked.__doc__ = fn.__doc__
+    ref_checked.__dict__.update(fn.__dict__)
+    ref_checked.__wrapped__ = fn
+    ref_checked._ref_checked = True
+    return ref_checked
+
+
+def _ref_error_column(column, is_reference):
+    def column_checked(calc, vals, n):
+        # a #REF! operand is the same on every row (a constant column)
+        for i, a in enumerate(vals):
+            if getattr(a, "v", None) is REF and is_reference(i):
+                return [REF] * n
+        return column(calc, vals, n)
+    return column_checked
+
+
+def _guard_reference_args():
+    for name, is_reference in REFERENCE_ARGS.items():
+        impl = FUNCTIONS.get(name)
+        if impl is not None and not impl.lazy and not impl.wants_cell \
+                and not getattr(impl.fn, "_ref_checked", False):
+            FUNCTIONS[name] = dataclasses.replace(
+                impl, fn=_ref_error_passes(impl.fn, is_reference),
+                column=impl.column and _ref_error_column(impl.column, is_reference))
+
+
+_guard_reference_args()

@@ -263,6 +263,8 @@ def _iso_week(n):
         raise ExcelRaise(NUM)
     monday0 = (serial.weekday_sunday0(n) + 6) % 7
     thursday = n - monday0 + 3           # the Thursday of n's week decides the year
+    if thursday < 1:
+        return 52    # serial 1, a Sunday, ends 1899's last ISO week (Excel: ISOWEEKNUM(1) is 52)
     y = _ymd(thursday)[0] if thursday <= serial.max_serial() else 10000
     return (thursday - _jan1(y)) // 7 + 1
 

@@ -39,6 +39,14 @@ def _scalar_to_lib(v):
 
 
 def _from_lib(v):
+    if isinstance(v, (list, tuple)):
+        # a list of results (MODE.MULT's modes) is a vertical array, as Excel returns them;
+        # in one cell it shows its first value, never the list's text
+        if not v:
+            return XlErr("#N/A")
+        v = np.array(v, dtype=object)
+        if v.ndim == 1:
+            v = v.reshape(-1, 1)
     if isinstance(v, np.ndarray):
         if v.ndim == 0:
             return _from_lib(v.item())
@@ -76,7 +84,7 @@ VERIFIED = frozenset("""ACOS ACOSH ARABIC ARRAYTOTEXT ASIN ASINH ATAN ATAN2 ATAN
     COUPDAYS COUPDAYSNC COUPNCD COUPNUM COUPPCD COVARIANCE.P COVARIANCE.S DAYS DEGREES
     DOLLARDE EFFECT ERF ERF.PRECISE ERFC ERFC.PRECISE EXPAND F.DIST F.DIST.RT F.INV
     F.INV.RT F.TEST FILTER FVSCHEDULE GAMMA GAMMALN GAMMALN.PRECISE GAUSS GESTEP HSTACK
-    HYPGEOM.DIST INTERCEPT INTRATE ISPMT LN LOG10 MAKEARRAY MAP MDETERM MINVERSE MODE.SNGL
+    HYPGEOM.DIST INTERCEPT INTRATE ISPMT LN LOG10 MAKEARRAY MAP MDETERM MINVERSE MODE.MULT
     MULTINOMIAL MUNIT NOMINAL ODDLYIELD PDURATION PEARSON PHI PI POISSON PPMT RADIANS
     REDUCE REGEXEXTRACT RSQ SCAN SIN SINH SLN SLOPE SORTBY SQRTPI STANDARDIZE STDEVA
     STDEVPA STEYX SUMX2MY2 SUMX2PY2 SUMXMY2 SYD T.DIST T.DIST.2T T.DIST.RT T.INV T.INV.2T
@@ -91,11 +99,25 @@ _SCALAR = frozenset("""ACOS ACOSH ACOT ACOTH ASIN ASINH ATAN ATAN2 ATANH COS COS
     BITAND BITOR BITXOR BITLSHIFT BITRSHIFT DELTA GESTEP""".split())
 
 
+# Functions of paired data sets: an argument that is itself an error (an undefined name's
+# #NAME?, a deleted reference's #REF!) cannot be read as data, and the first such argument
+# is the answer (SLOPE(col1_,col2_) with col2_ undefined is #NAME? in Excel's cached
+# values), before any check of the data's shape would give #N/A.
+_PAIRED_DATA = frozenset("""SLOPE INTERCEPT RSQ PEARSON CORREL STEYX COVAR COVARIANCE.P
+    COVARIANCE.S FORECAST FORECAST.LINEAR SUMX2MY2 SUMX2PY2 SUMXMY2 T.TEST TTEST CHISQ.TEST
+    CHITEST F.TEST FTEST PROB""".split())
+
+
 def _wrap(name, lib_fn):
     volatile = name in _VOLATILE
     approximate = name not in VERIFIED
+    paired = name in _PAIRED_DATA
 
     def fn(calc, *args):
+        if paired:
+            for a in args:
+                if type(a) is XlErr:
+                    return a
         if volatile:
             calc.taint_volatile()
         if approximate:

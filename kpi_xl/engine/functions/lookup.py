@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import bisect
+import re
 import math
 
-from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_number, to_text
+from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
 from . import excel
-from .helpers import GENERIC, _wild_to_regex, broadcast, errors_first, is_array, scalarize
+from .helpers import GENERIC, _wild_to_regex, broadcast, elementwise, errors_first, is_array, scalarize
 
 
 def _same_kind(a, b):
@@ -147,14 +148,17 @@ def _xlookup_table(horizontal):
         if not isinstance(table, (Ref, Arr, MultiRef)):
             table = Arr([[table]])  # a single number or logical is a one-cell table
         rows = calc.values(table)
+        keys, sorted_numbers = _keys_of(calc, rows, _first_row if horizontal else _first_col)
+        i = _approx_index(keys, x, sorted_numbers=sorted_numbers) if ap else _exact_index(keys, x)
+        # Excel looks the value up before it checks the column: a value not found is #N/A
+        # even with a column index out of the table (VLOOKUP(B1,B1,B1,3) of an empty B1,
+        # VLOOKUP(D1,B1:C1,0): #N/A in Excel's cached values)
+        if i < 0:
+            return NA
         if k < 1:
             return VALUE
         if k > (len(rows) if horizontal else len(rows[0])):
             return REF
-        keys, sorted_numbers = _keys_of(calc, rows, _first_row if horizontal else _first_col)
-        i = _approx_index(keys, x, sorted_numbers=sorted_numbers) if ap else _exact_index(keys, x)
-        if i < 0:
-            return NA
         v = rows[k - 1][i] if horizontal else rows[i][k - 1]
         return 0 if v is None else v
     return fn
@@ -635,3 +639,45 @@ def _r1c1_to_a1(t):
 def TRANSPOSE(calc, a):
     rows = calc.values(a)
     return Arr([list(col) for col in zip(*rows)])
+
+
+@excel("AREAS", min_args=1, max_args=1)
+def AREAS(calc, ref):
+    """Returns the number of areas in a reference (a union (A1:B2,D4) counts each)."""
+    if isinstance(ref, MultiRef):
+        return sum(AREAS(calc, r) for r in ref.refs)
+    if isinstance(ref, Ref):
+        return 1
+    return ref if isinstance(ref, XlErr) else VALUE
+
+
+# A sheet name ADDRESS leaves unquoted: letters, digits, "_" and "." not starting with a
+# digit, optionally after a workbook in brackets. Excel's cached values: ADDRESS(2,3,3,TRUE,
+# "[Book1]Sheet1") is [Book1]Sheet1!$C2; a name with a space is quoted.
+_PLAIN_SHEET = re.compile(r"(?:\[[^\]\s']+\])?[A-Za-z_\u00C0-\uFFFF][\w.\u00C0-\uFFFF]*")
+_CELL_LIKE = re.compile(r"(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*)")
+
+
+@excel("ADDRESS", min_args=2, max_args=5)
+@elementwise
+def ADDRESS(row, col, abs_num=1, a1=True, sheet_text=None):
+    """Creates a cell reference as text, given specified row and column numbers."""
+    from ..xlsx_read import column_letters
+    r = int(to_number(row))
+    c = int(to_number(col))
+    kind = 1 if abs_num is None else int(to_number(abs_num))
+    style_a1 = True if a1 is None else to_bool(a1)
+    if not (1 <= r <= 1048576 and 1 <= c <= 16384 and 1 <= kind <= 4):
+        raise ExcelRaise(VALUE)
+    row_abs, col_abs = kind in (1, 2), kind in (1, 3)
+    if style_a1:
+        ref = ("$" if col_abs else "") + column_letters(c) + ("$" if row_abs else "") + str(r)
+    else:
+        ref = (f"R{r}" if row_abs else f"R[{r}]") + (f"C{c}" if col_abs else f"C[{c}]")
+    if sheet_text is None:
+        return ref
+    name = to_text(sheet_text)
+    bare = name.rsplit("]", 1)[-1]
+    if name and (not _PLAIN_SHEET.fullmatch(name) or _CELL_LIKE.fullmatch(bare)):
+        name = "'" + name.replace("'", "''") + "'"
+    return f"{name}!{ref}"

@@ -546,7 +546,9 @@ def _kth(largest):
         if is_array(k):
             return broadcast(calc, lambda kk: fn(calc, a, kk), (k,))
         try:
-            xs = _nums_only(calc, a)
+            # a value typed as the array is coerced (LARGE(TRUE,1) is 1, LARGE("2.3",1)
+            # 2.3: Excel's cached values); a range gives only its numbers
+            xs = _nums_only(calc, a) if isinstance(a, (Ref, MultiRef, Arr)) else [to_number(a)]
             kk = math.ceil(to_number(scalarize(calc, k)))
         except ExcelRaise as exc:
             return exc.err
@@ -718,6 +720,170 @@ def SUBTOTAL(calc, fn_num, *refs):
     if not arrays:
         arrays = [Arr([[None]])]
     return FUNCTIONS[name].fn(calc, *arrays)
+
+
+@excel("SERIESSUM", min_args=4, max_args=4)
+def SERIESSUM(calc, x, n, m, coefficients):
+    """Returns the sum of a power series: a1*x^n + a2*x^(n+m) + a3*x^(n+2m) + ..."""
+    try:
+        x, n, m = (to_number(scalarize(calc, a)) for a in (x, n, m))
+        total = 0.0
+        for i, a in enumerate(v for v, _ in iter_values(calc, [coefficients])):
+            if isinstance(a, XlErr):
+                return a
+            if a is None:
+                continue        # an empty cell adds nothing
+            if type(a) is not float and type(a) is not int:
+                return VALUE    # "if any argument is nonnumeric, SERIESSUM returns #VALUE!"
+            total += a * x ** (n + i * m)
+    except ExcelRaise as exc:
+        return exc.err
+    except ZeroDivisionError:
+        return DIV0
+    return total
+
+
+# -- SUMSQ, DEVSQ, AVEDEV, MODE: Excel's rules for typed values and references ---------
+#
+# SUMSQ, DEVSQ and AVEDEV (Excel's documentation): "logical values and text representations
+# of numbers that you type directly into the list of arguments are counted"; in an array
+# or a reference only numbers count, a one-cell reference included (SUMSQ(E15) of the
+# text "1" is 0). DEVSQ and AVEDEV of no numbers are #NUM!.
+
+@excel("SUMSQ", min_args=1)
+@_guard
+def SUMSQ(calc, *args):
+    """Returns the sum of the squares of the arguments."""
+    return xsum([x * x for x in numbers(calc, args)])
+
+
+@excel("DEVSQ", min_args=1)
+@_guard
+def DEVSQ(calc, *args):
+    """Returns the sum of squares of deviations."""
+    xs = numbers(calc, args)
+    if not xs:
+        return NUM
+    mean = xsum(xs) / len(xs)
+    return xsum([(x - mean) ** 2 for x in xs])
+
+
+@excel("AVEDEV", min_args=1)
+@_guard
+def AVEDEV(calc, *args):
+    """Returns the average of the absolute deviations of data points from their mean."""
+    xs = numbers(calc, args)
+    if not xs:
+        return NUM
+    mean = xsum(xs) / len(xs)
+    return xsum([abs(x - mean) for x in xs]) / len(xs)
+
+
+# MODE takes each argument that is not a range or an array as one value that must be a
+# number: Excel's cached values give #VALUE! for MODE(B8,"1",2,3) (typed text, even of a
+# number), MODE(B9,2,D7) (D7 an empty cell) and MODE("1",1,#DIV/0!,2,3) (the first failing
+# argument wins); within a range or an array only numbers count.
+
+@excel("MODE", "MODE.SNGL", min_args=1)
+def MODE(calc, *args):
+    """Returns the most common value in a data set."""
+    xs = []
+    for a in args:
+        if isinstance(a, (MultiRef, Arr)) or isinstance(a, Ref) and is_array(a):
+            for row in calc.values(a):
+                for v in row:
+                    t = type(v)
+                    if t is XlErr:
+                        return v
+                    if t is float or t is int:
+                        xs.append(v)
+            continue
+        v = scalarize(calc, a)
+        t = type(v)
+        if t is XlErr:
+            return v
+        if t is not float and t is not int:
+            return VALUE
+        xs.append(v)
+    counts = {}
+    for x in xs:
+        counts[x] = counts.get(x, 0) + 1
+    best = max(counts.values(), default=0)
+    if best < 2:
+        return NA
+    return next(x for x in xs if counts[x] == best)   # the first of equally common values
+
+
+# -- AGGREGATE ---------------------------------------------------------------------------
+
+_AGGREGATE = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT",
+              7: "STDEV.S", 8: "STDEV.P", 9: "SUM", 10: "VAR.S", 11: "VAR.P", 12: "MEDIAN",
+              13: "MODE.SNGL", 14: "LARGE", 15: "SMALL", 16: "PERCENTILE.INC",
+              17: "QUARTILE.INC", 18: "PERCENTILE.EXC", 19: "QUARTILE.EXC"}
+
+
+@excel("AGGREGATE", min_args=3, max_args=None)
+def AGGREGATE(calc, fn_num, options, *args):
+    """Returns an aggregate in a list or database, optionally ignoring hidden rows and errors.
+
+    Options (Excel's documentation): 0 ignores nested SUBTOTAL and AGGREGATE, 1 also hidden
+    rows, 2 also error values, 3 all three; 4 ignores nothing, 5 hidden rows, 6 error values,
+    7 hidden rows and error values. Functions 1-13 take references (the reference form);
+    14-19 take one array, which may be computed, and k."""
+    from . import find_function
+    try:
+        k = int(to_number(scalarize(calc, fn_num)))
+        opt = 0 if options is None else int(to_number(scalarize(calc, options)))
+    except ExcelRaise as exc:
+        return exc.err
+    name = _AGGREGATE.get(k)
+    if name is None or not 0 <= opt <= 7:
+        return VALUE
+    skip_nested = opt <= 3
+    skip_hidden = opt in (1, 3, 5, 7)
+    skip_errors = opt in (2, 3, 6, 7)
+    if k >= 14:
+        if len(args) != 2:
+            return VALUE
+        data, kth = args
+        if isinstance(kth, (Ref, MultiRef, Arr)):
+            kth = scalarize(calc, kth)
+        sources = [data]
+    else:
+        if any(not isinstance(a, Ref) for a in args):
+            return VALUE    # the reference form takes references only
+        sources, kth = args, None
+    vals = []
+    for a in sources:
+        if isinstance(a, Ref):
+            vals += _visible_values(calc, a, skip_hidden, skip_nested)
+        elif isinstance(a, Arr):
+            vals += [v for row in a.rows for v in row]
+        elif isinstance(a, MultiRef):
+            return VALUE
+        else:
+            vals.append(a)
+    if skip_errors:
+        vals = [v for v in vals if type(v) is not XlErr]
+    column = Arr([[v] for v in vals] or [[None]])
+    fn = find_function(name).fn
+    return fn(calc, column) if kth is None else fn(calc, column, kth)
+
+
+def _visible_values(calc, ref, skip_hidden, skip_nested):
+    hidden = calc.hidden_rows[ref.sheet] if skip_hidden else ()
+    formulas = calc.formulas[ref.sheet]
+    out = []
+    for r, row in zip(range(ref.r1, ref.r2 + 1), calc.range_rows(ref)):
+        if r in hidden:
+            continue
+        for c, v in zip(range(ref.c1, ref.c2 + 1), row):
+            if skip_nested:
+                f = formulas.get((r, c))
+                if f is not None and ("SUBTOTAL(" in f.upper() or "AGGREGATE(" in f.upper()):
+                    continue
+            out.append(v)
+    return out
 
 
 # -- random numbers ------------------------------------------------------------------

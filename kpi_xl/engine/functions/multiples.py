@@ -90,6 +90,8 @@ def FLOOR_PRECISE(x, *opt):
 
 
 @excel("CEILING.PRECISE", "ISO.CEILING", min_args=1, max_args=2)
+# ECMA.CEILING (ECMA-376's name, still read by Excel) rounds up, towards +infinity, to a
+# multiple of |significance| like CEILING.PRECISE, but takes its significance as required.
 @elementwise
 def CEILING_PRECISE(x, *opt):
     """Rounds a number up to the nearest integer or multiple of significance, whatever its sign."""
@@ -273,3 +275,6 @@ def QUOTIENT(a, b):
     if abs(q - r) <= 1e-13 * abs(q):
         q = r
     return math.trunc(q)
+
+
+excel("ECMA.CEILING", min_args=2, max_args=2)(CEILING_PRECISE)

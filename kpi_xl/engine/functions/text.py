@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import MAX_TEXT, VALUE, ExcelRaise, XlErr, parse_number_text, to_number, to_text, utf16_len
+from ..values import MAX_TEXT, NA, VALUE, ExcelRaise, MultiRef, Ref, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
 from .helpers import elementwise, iter_values
 
@@ -226,25 +226,47 @@ def PROPER(s):
     return "".join(out)
 
 
-@excel("CHAR", min_args=1, max_args=1)
-@elementwise
-def CHAR(n):
-    k = int(to_number(n))
-    if k < 1 or k > 255:
-        raise ExcelRaise(VALUE)
-    return bytes([k]).decode("cp1252", errors="replace")
+def _char(codec):
+    @elementwise
+    def char(n):
+        k = int(to_number(n))
+        if k < 1 or k > 255:
+            raise ExcelRaise(VALUE)
+        return bytes([k]).decode(codec, errors="replace")
+    return char
 
 
-@excel("CODE", min_args=1, max_args=1)
-@elementwise
-def CODE(s):
-    t = to_text(s)
-    if not t:
-        raise ExcelRaise(VALUE)
-    try:
-        return t[0].encode("cp1252")[0]
-    except UnicodeEncodeError:
-        return 63
+def _code(codec):
+    @elementwise
+    def code(s):
+        t = to_text(s)
+        if not t:
+            raise ExcelRaise(VALUE)
+        try:
+            return t[0].encode(codec)[0]
+        except UnicodeEncodeError:
+            return 63
+    return code
+
+
+# Windows Excel's character set, or the Macintosh one for a file Mac Excel saved
+# (..saved_by): CHAR(240) is "ð" on Windows, the Apple logo U+F8FF on the Mac.
+_CHAR = {False: _char("cp1252"), True: _char("mac_roman")}
+_CODE = {False: _code("cp1252"), True: _code("mac_roman")}
+
+
+@excel("CHAR", min_args=1, max_args=1, args="v")
+def CHAR(calc, n):
+    """Returns the character specified by the code number."""
+    return _CHAR[getattr(calc.book, "mac_roman", False)](calc, n)
+
+
+@excel("CODE", min_args=1, max_args=1, args="v")
+def CODE(calc, s):
+    """Returns a numeric code for the first character in a text string."""
+    return _CODE[getattr(calc.book, "mac_roman", False)](calc, s)
+
+
 
 
 @excel("TEXT", min_args=2, max_args=2, args="v v")
@@ -281,7 +303,9 @@ def TEXT(calc, value, fmt):
         return exc.err
 
 
-@excel("DOLLAR", min_args=1, max_args=2)
+# USDOLLAR is DOLLAR with the dollar sign whatever the locale; this engine formats DOLLAR
+# with "$" already, so the two are one implementation.
+@excel("DOLLAR", "USDOLLAR", min_args=1, max_args=2)
 @elementwise
 def DOLLAR(x, decimals=2):
     """Converts a number to text, using the $ (dollar) currency format."""
@@ -430,3 +454,22 @@ def ROMAN(number, form=None):
     if not 0 <= n <= 3999 or not 0 <= f <= 4:
         raise ExcelRaise(VALUE)
     return roman(n, f)
+
+
+@excel("PHONETIC", min_args=1, max_args=1)
+def PHONETIC(calc, ref):
+    """Extracts the phonetic (furigana) characters from a text string.
+
+    The file keeps no furigana the engine reads, so the answer is the text of the cell, as
+    Excel shows for text typed without phonetic guides; a range gives its upper-left cell,
+    several areas #N/A and a value that is no reference #N/A (Excel's documentation). Excel
+    for the Macintosh shows #N/A for text without guides (its cached values in the oracle
+    workbook formula_stress_test), so a file it saved keeps that."""
+    if isinstance(ref, MultiRef) or getattr(calc.book, "mac_roman", False):
+        return NA
+    if not isinstance(ref, Ref):
+        return ref if isinstance(ref, XlErr) else NA
+    v = calc.cell(ref.sheet, ref.r1, ref.c1)
+    if isinstance(v, XlErr):
+        return v
+    return v if isinstance(v, str) else ""
