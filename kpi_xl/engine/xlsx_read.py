@@ -28,6 +28,8 @@ from kpi_xl.errors import UserFacingError
 
 from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, Limits
 
+from .a1 import (CELL_REF, COLUMN, COLUMN_BYTES, MAX_COL, MAX_ROW, ROW, cell_name, column_letters,
+                 column_number, parse_cell_ref, parse_range_ref)
 from .parser import bracket_end
 
 __all__ = [
@@ -46,9 +48,6 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 # Parts are inflated this many bytes at a time, each counted against the limits.
 _INFLATE_CHUNK = 4 * 1024 * 1024
-
-MAX_ROW = 1048576
-MAX_COL = 16384
 
 Cell = Tuple[int, int]
 
@@ -213,57 +212,8 @@ class WorkbookData:
 
 # --------------------------------------------------------------------------- cell refs
 
-_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
-
-
-_NUMBERS_CACHE: Dict[str, int] = {}
-
-
-def column_number(letters: str) -> int:
-    n = _NUMBERS_CACHE.get(letters)
-    if n is None:
-        n = 0
-        for ch in letters.upper():
-            n = n * 26 + ord(ch) - 64
-        if len(_NUMBERS_CACHE) < 20000:
-            _NUMBERS_CACHE[letters] = n
-    return n
-
-
-_LETTERS_CACHE: Dict[int, str] = {}
 _DIGITS = "0123456789"
 _DIGIT_BYTES = b"0123456789"
-
-
-def column_letters(col: int) -> str:
-    s = _LETTERS_CACHE.get(col)
-    if s is None:
-        n, out = col, ""
-        while n:
-            n, rem = divmod(n - 1, 26)
-            out = chr(65 + rem) + out
-        _LETTERS_CACHE[col] = s = out
-    return s
-
-
-def cell_name(row: int, col: int) -> str:
-    return f"{column_letters(col)}{row}"
-
-
-def parse_cell_ref(ref: str) -> Cell:
-    """``"B3"`` or ``"$B$3"`` -> ``(3, 2)``."""
-    m = _CELL_RE.fullmatch(ref.strip())
-    if not m:
-        raise ValueError(f"{ref!r} is not a cell reference")
-    return int(m.group(2)), column_number(m.group(1))
-
-
-def parse_range_ref(ref: str) -> Tuple[int, int, int, int]:
-    """``"A1:C4"`` -> ``(1, 1, 4, 3)``; a single cell gives a 1x1 range."""
-    first, _, last = ref.strip().partition(":")
-    r1, c1 = parse_cell_ref(first)
-    r2, c2 = parse_cell_ref(last) if last else (r1, c1)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
 # --------------------------------------------------------------------------- shared formulas
@@ -276,14 +226,14 @@ _TOKEN_RE = re.compile(
       (?P<string>"(?:[^"]|"")*"?)
     | (?P<sheet>'(?:[^']|'')*'?!?)
     | (?P<error>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!))
-    | (?P<rows>(?P<r1a>\$?)(?P<r1>[0-9]+):(?P<r2a>\$?)(?P<r2>[0-9]+)(?![\w.(!\[$?\\]))
-    | (?P<cols>(?P<c1a>\$?)(?P<c1>[A-Za-z]{1,3}):(?P<c2a>\$?)(?P<c2>[A-Za-z]{1,3})(?![\w.(!\[$?\\]))
-    | (?P<cell>(?P<ca>\$?)(?P<col>[A-Za-z]{1,3})(?P<ra>\$?)(?P<row>[0-9]+)(?![\w.(!\[$?\\]))
+    | (?P<rows>(?P<r1a>\$?)(?P<r1>{ROW}):(?P<r2a>\$?)(?P<r2>{ROW})(?![\w.(!\[$?\\]))
+    | (?P<cols>(?P<c1a>\$?)(?P<c1>{COLUMN}):(?P<c2a>\$?)(?P<c2>{COLUMN})(?![\w.(!\[$?\\]))
+    | (?P<cell>(?P<ca>\$?)(?P<col>{COLUMN})(?P<ra>\$?)(?P<row>{ROW})(?![\w.(!\[$?\\]))
     | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
     | (?P<word>[\w.\\?$]+)
     | (?P<bracket>\[)
     | (?P<other>.)
-    """,
+    """.replace("{COLUMN}", COLUMN).replace("{ROW}", ROW),
     re.VERBOSE | re.DOTALL,
 )
 
@@ -895,7 +845,7 @@ class _FastSheetSyntax:
         # come apart, so no reference needs parsing.
         self.cell_r = b"<" + p + b'c r="'
         self.cells = re.compile(
-            rb"<" + e + rb'c r="([A-Za-z]{1,3})([0-9]{1,7})"([^<>/\']*(?:/(?!>)[^<>/\']*)*)'
+            rb"<" + e + rb'c r="(' + COLUMN_BYTES + rb')([0-9]{1,7})"([^<>/\']*(?:/(?!>)[^<>/\']*)*)'
             rb"(?:/>|>"
             rb"(?:<(" + e + rb"f)((?:\s[^<>/\']*)?)(?:/>|>([^<]*)</" + e + rb"f>))?"
             rb"(?:<(" + e + rb"v)(?:>([^<]*)</" + e + rb"v>|/>))?"
@@ -934,7 +884,7 @@ def _column_after(last_ref, col: int) -> int:
     if last_ref is None:
         return col + 1
     text = last_ref.decode() if type(last_ref) is bytes else last_ref
-    m = _CELL_RE.fullmatch(text)
+    m = CELL_REF.fullmatch(text)
     return column_number(m.group(1)) + 1 if m else col + 1
 
 
@@ -1292,7 +1242,7 @@ def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: b
 def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], date1904: bool):
     store = _CellStore(pkg, sheet, strings, date1904)
     add = store.add
-    cell_re = _CELL_RE.fullmatch
+    cell_re = CELL_REF.fullmatch
     columns: Dict[str, int] = {}
     for ref, t, cm, v_text, inline, f in cells:
         if type(ref) is tuple:

@@ -28,9 +28,9 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import give_final_mode
+from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_letters, column_number, parse_range_ref
 from kpi_xl.engine.xlsx_read import (
-    REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
-    column_letters, column_number, main_prefix, parse_range_ref,
+    REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, main_prefix,
 )
 from kpi_xl.limits import Limits
 
@@ -103,7 +103,7 @@ def _typed_value(value) -> Tuple[Optional[str], str]:
 # --------------------------------------------------------------------------- sheet XML edits
 
 _ATTR_RE = re.compile(rb"""([^\s=]+)\s*=\s*("[^"]*"|'[^']*')""")
-_R_RE = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]+)["']""")
+_R_RE = re.compile(rb"""\br\s*=\s*["']""" + CELL_REF_BYTES + rb"""["']""")
 _ROW_R_RE = re.compile(rb"""\br\s*=\s*["']([0-9]+)["']""")
 _ATTRS = rb"""(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*"""
 
