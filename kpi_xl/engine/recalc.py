@@ -1,15 +1,14 @@
 """Recalculate one workbook file: read it, compute every formula, write the values back."""
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
 from ..core.errors import CellError
-from .evaluator import CalcReport, EngineBug, calculate, cell_name
+from .evaluator import calculate, cell_name
 from . import external
 from .model import BookInput, SheetInput, TableInput
-from .values import XlErr
+from .values import XlErr, core_value, engine_value
 
 
 @dataclass
@@ -31,12 +30,6 @@ class FileResult:
     not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
 
 
-def _engine_value(v):
-    if isinstance(v, CellError):
-        return XlErr(str(v))
-    return v
-
-
 def book_input(data) -> BookInput:
     """The evaluator's view of a :class:`~.xlsx_read.WorkbookData`."""
     sheets = []
@@ -46,7 +39,7 @@ def book_input(data) -> BookInput:
         # a hundred thousand cells.
         si.values = s.values
         for k in [k for k, v in s.values.items() if type(v) is CellError]:
-            si.values[k] = _engine_value(si.values[k])
+            si.values[k] = engine_value(si.values[k])
         # Spill members carry an empty <f/> marker; their values come from the anchor.
         si.formulas = s.formulas
         for k in [k for k, t in s.formulas.items() if not t]:
@@ -64,9 +57,9 @@ def book_input(data) -> BookInput:
                 for c in range(c1, c2 + 1):
                     v = s.cached.get((r, c))
                     if v is not None:
-                        si.values[(r, c)] = _engine_value(v)
+                        si.values[(r, c)] = engine_value(v)
         if getattr(data, "iterate", False):
-            si.cached = {k: _engine_value(v) for k, v in s.cached.items() if v is not None}
+            si.cached = {k: engine_value(v) for k, v in s.cached.items() if v is not None}
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
         si.filtered_rows = s.filtered_rows
         sheets.append(si)
@@ -90,7 +83,7 @@ def book_input(data) -> BookInput:
 def results_for_writer(results):
     out = {}
     for sheet, cells in results.items():
-        out[sheet] = {k: (CellError(v.code) if isinstance(v, XlErr) else v) for k, v in cells.items()}
+        out[sheet] = {k: core_value(v) for k, v in cells.items()}
     return out
 
 
@@ -133,7 +126,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
         for key, v in cells.items():
             if type(v) is XlErr:
                 res.errors[cell_name(sheet, *key)] = v.code
-                cells[key] = CellError(v.code)
+                cells[key] = core_value(v)
     write_values(src, dst, results, values_only=values_only, limits=limits, spills=report.spills)
     res.seconds = time.perf_counter() - t0
     # The calculation notes what it met too; anything the scan missed is still said.

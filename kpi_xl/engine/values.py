@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import math
 
-ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-               "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
-               "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!")
+from ..core.errors import ERROR_CODES as ERROR_CODES, CellError  # the one list lives in core
 
 
 class XlErr:
@@ -34,6 +32,18 @@ class XlErr:
 
     def __reduce__(self):
         return (XlErr, (self.code,))
+
+
+def core_value(v):
+    """An engine value as the core, the reader and the writer hold it: an error as a
+    :class:`~kpi_xl.core.errors.CellError`, anything else unchanged."""
+    return CellError(v.code) if type(v) is XlErr else v
+
+
+def engine_value(v):
+    """A value of the core, the reader or the writer as the engine holds it: a
+    :class:`~kpi_xl.core.errors.CellError` as the interned :class:`XlErr`."""
+    return XlErr(str(v)) if isinstance(v, CellError) else v
 
 
 NULL = XlErr("#NULL!")

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from lxml import etree
 
-from kpi_xl.core.errors import CellError
+from kpi_xl.core.errors import ERROR_CODES, CellError
 from kpi_xl.errors import UserFacingError
 
 from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, Limits
@@ -225,7 +225,7 @@ _TOKEN_RE = re.compile(
     r"""
       (?P<string>"(?:[^"]|"")*"?)
     | (?P<sheet>'(?:[^']|'')*'?!?)
-    | (?P<error>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!))
+    | (?P<error>{ERROR})
     | (?P<rows>(?P<r1a>\$?)(?P<r1>{ROW}):(?P<r2a>\$?)(?P<r2>{ROW})(?![\w.(!\[$?\\]))
     | (?P<cols>(?P<c1a>\$?)(?P<c1>{COLUMN}):(?P<c2a>\$?)(?P<c2>{COLUMN})(?![\w.(!\[$?\\]))
     | (?P<cell>(?P<ca>\$?)(?P<col>{COLUMN})(?P<ra>\$?)(?P<row>{ROW})(?![\w.(!\[$?\\]))
@@ -233,7 +233,8 @@ _TOKEN_RE = re.compile(
     | (?P<word>[\w.\\?$]+)
     | (?P<bracket>\[)
     | (?P<other>.)
-    """.replace("{COLUMN}", COLUMN).replace("{ROW}", ROW),
+    """.replace("{COLUMN}", COLUMN).replace("{ROW}", ROW).replace(
+        "{ERROR}", "|".join(re.escape(e) for e in sorted(ERROR_CODES, key=len, reverse=True))),
     re.VERBOSE | re.DOTALL,
 )
 
