@@ -30,6 +30,7 @@ import xlwings as xw
 
 from .. import registry
 from ..core.errors import CVERR_NUMBERS, ERROR_CODES, OFFICE_JS_ERROR_TYPES, CellError
+from ..core.serial import date_to_serial, datetime_to_serial
 
 # COM hands an error cell to Python as the int 0x800A0000 + the CVErr number,
 # e.g. xlErrNA = 2042 -> -2146826246.  The numbers are Excel's XlCVError enumeration.
@@ -53,8 +54,6 @@ CELL_TEXT_LIMIT = 32767
 # inputs (#SPILL!, #CALC!, #REF!, ...) comes back as #VALUE!, still a real error
 # that IFERROR and ISERROR see, rather than text that looks like one.
 OFFICE_JS_RESULT_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#NUM!", "#N/A"})
-
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def office_js_runtime() -> bool:
@@ -100,10 +99,9 @@ def cell_value(value: Any, office_js: bool = False) -> Any:
         # an entity card or other value with nothing a KPI can use
         return CellError("#VALUE!")
     if isinstance(value, dt.datetime):  # classic add-in: a date cell; Excel counts days
-        naive = value.replace(tzinfo=None)
-        return (naive - _EXCEL_EPOCH) / dt.timedelta(days=1)
+        return datetime_to_serial(value.replace(tzinfo=None))
     if isinstance(value, dt.date):
-        return float((value - _EXCEL_EPOCH.date()).days)
+        return float(date_to_serial(value))
     if hasattr(value, "item") and type(value).__module__ == "numpy":
         return cell_value(value.item(), office_js)
     raise TypeError(f"no cell value for {type(value).__name__} {value!r}")
