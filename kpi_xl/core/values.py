@@ -87,6 +87,8 @@ def is_blank(value: Any) -> bool:
 
 
 def _finite(text: str, percents: int = 0) -> float | None:
+    if "_" in text:
+        return None   # float() takes Python's digit grouping "1_000"; no spreadsheet does
     try:
         number = float(text)
     except ValueError:

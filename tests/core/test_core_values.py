@@ -140,6 +140,7 @@ def test_extreme_and_wrong_inputs_give_an_error_value_never_a_crash_or_nan():
     ("5%%", None, 0.0005),
     ("３２％", 0.32, None),        # full-width input-method text, read for KPI inputs only
     ("inf", None, None), ("1E999", None, None), ("", None, None), ("abc", None, None),
+    ("1_000", None, None),        # Python's digit grouping, not Excel's
 ])
 def test_the_two_readings_of_number_text_differ_only_where_named(text, kpi_input, excel):
     from kpi_xl.core.values import excel_number_text
