@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 
 # The import names of the "all" extra in pyproject.toml (tests/install checks that the
@@ -233,13 +234,20 @@ def main(argv=None) -> int:
         return 1
     from .errors import UserFacingError
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()   # a reader gone early is met here, not while Python exits
+        return code
     except UserFacingError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `kpi-xl template --list | head -1`: the rest of the output has nowhere to go.
+        # Whatever was still buffered is dropped, so Python's exit does not fail on it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
