@@ -41,7 +41,7 @@ def build_book(path):
                    f"=DOUBLE(B{r})",
                    f"=_xlfn.LET(_xlpm.share,C{r}/B{r},ROUND(_xlpm.share*100,0))",
                    f"=GHOST_SCORE(D{r})" if r != 3 else f"=B{r}",
-                   f"=NOSUCHNAME*2" if r == 3 else f"=C{r}",
+                   "=NOSUCHNAME*2" if r == 3 else f"=C{r}",
                    f"=B{r}*BonusRate",
                    f"=B{r}*LocalRate"])
     wb.defined_names["DOUBLE"] = DefinedName("DOUBLE", attr_text="_xlfn.LAMBDA(_xlpm.x,_xlpm.x*2)")
