@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 
 # The import names of the "all" extra in pyproject.toml (tests/install checks that the
@@ -22,23 +23,109 @@ def missing_extra_modules() -> list[str]:
 
 
 def _cmd_recalc(args) -> int:
-    from .engine.batch import run_recalc_command
-    return run_recalc_command(args)
+    import time
+    from .engine.batch import (BatchUsageError, expand_inputs, format_summary, plan_outputs,
+                               recalc_many, succeeded, unknown_lines)
+    t0 = time.perf_counter()
+    if args.in_place and args.values_only and not args.discard_formulas:
+        # This replaces every original by a copy without its formulas: the scheme is lost.
+        raise BatchUsageError(
+            "--in-place with --values-only would remove every formula from the original "
+            "workbooks; write the value copies elsewhere with -o FOLDER, or add "
+            "--discard-formulas if that is really what you want.")
+    limits = _recalc_limits(args)
+    pairs = plan_outputs(expand_inputs(args.inputs), args.output, args.in_place)
+    bar = None if args.quiet else _progress_bar(len(pairs))
+
+    def warn_early(res):
+        for line in unknown_lines(res, "will show #NAME?"):
+            if bar:
+                bar.write(line, file=sys.stderr)
+            else:
+                print(line, file=sys.stderr)
+    try:
+        results = recalc_many(pairs, jobs=max(1, args.jobs), values_only=args.values_only,
+                              on_result=bar and (lambda res: bar.update(1)),
+                              on_scan=None if args.quiet else warn_early, limits=limits)
+    finally:
+        if bar:
+            bar.close()
+    print(format_summary(results, time.perf_counter() - t0))
+    return 0 if succeeded(results) else 1
+
+
+def _recalc_limits(args):
+    """The :class:`~kpi_xl.limits.Limits` the recalc flags ask for (defaults where not given)."""
+    from .engine.batch import BatchUsageError
+    from .limits import DEFAULT_LIMITS, Limits
+    asked = {}
+    for name in ("max_unpacked_mb", "max_parts", "max_ratio", "max_cells", "timeout"):
+        value = getattr(args, name)
+        if value is not None:
+            flag = "--" + name.replace("_", "-")
+            if name == "timeout" and value < 0:
+                raise BatchUsageError(f"{flag} must be 0 (no limit) or more, not {value:g}.")
+            if name != "timeout" and value <= 0:
+                raise BatchUsageError(f"{flag} must be more than 0, not {value:g}.")
+            asked[name] = value
+    if asked.get("timeout") == 0:
+        asked["timeout"] = None   # --timeout 0: no time limit
+    return Limits(**{**DEFAULT_LIMITS.__dict__, **asked})
+
+
+def _progress_bar(total):
+    if total <= 1:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="workbook", file=sys.stderr, dynamic_ncols=True)
 
 
 def _cmd_template(args) -> int:
-    from .templates.commands import run_template_command
-    return run_template_command(args)
+    from .templates import TEMPLATES
+    from .templates.commands import write_template
+    if args.list or not args.name:
+        for name, spec in TEMPLATES.items():
+            print(f"{name:16} {spec.title[0]} / {spec.title[1]}")
+        if not args.list:
+            print("Give a template name to build one, e.g. `kpi-xl template cs_composite -o "
+                  "appraisal.xlsx`.", file=sys.stderr)
+            return 1
+        return 0
+    output, cached = write_template(args.name, args.lang, args.output, overwrite=args.overwrite)
+    note = "" if cached else " (no cached values yet: the recalculation engine is not installed)"
+    print(f"Wrote {output}{note}.")
+    return 0
 
 
 def _cmd_fill(args) -> int:
-    from .templates.commands import run_fill_command
-    return run_fill_command(args)
+    from .templates.fill import fill_template
+    report = fill_template(args.template, args.data, args.output, by=args.by, force=args.force,
+                           jobs=args.jobs, progress=not args.quiet, overwrite=args.overwrite,
+                           sheet=args.sheet)
+    for note in report.notes:
+        print(f"Note: {note}", file=sys.stderr)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    for line in report.finding_lines():
+        print(line, file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def _cmd_summary(args) -> int:
-    from .templates.commands import run_summary_command
-    return run_summary_command(args)
+    from .templates.commands import gather_summary, write_gathered_summary
+    run = gather_summary(args.inputs, args.output, overwrite=args.overwrite,
+                         progress=not args.quiet)
+    for problem in run.problems:
+        print(problem, file=sys.stderr)
+    for line in run.finding_lines():
+        print(line, file=sys.stderr)
+    output = write_gathered_summary(run, args.output)
+    print(run.summary(output))
+    return 0 if run.ok else 1
 
 
 def _cmd_metrics(args) -> int:
@@ -147,13 +234,20 @@ def main(argv=None) -> int:
         return 1
     from .errors import UserFacingError
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()   # a reader gone early is met here, not while Python exits
+        return code
     except UserFacingError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `kpi-xl template --list | head -1`: the rest of the output has nowhere to go.
+        # Whatever was still buffered is dropped, so Python's exit does not fail on it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

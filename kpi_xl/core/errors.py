@@ -20,8 +20,23 @@ class CellError(str):
         return f"CellError({str(self)!r})"
 
 
+# Every error value Excel shows in a cell: the one list the reader, the engine, the
+# xlwings face and the formula parser use.
 ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-               "#SPILL!", "#CALC!", "#GETTING_DATA")
+               "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+               "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!")
+
+# How the runtimes name them.  COM (the classic add-in) hands an error cell over as its
+# number in Excel's XlCVError enumeration; Office.js (xlwings Server and Lite) names it
+# in a rich value's "errorType".
+CVERR_NUMBERS = {"#NULL!": 2000, "#DIV/0!": 2007, "#VALUE!": 2015, "#REF!": 2023,
+                 "#NAME?": 2029, "#NUM!": 2036, "#N/A": 2042, "#GETTING_DATA": 2043,
+                 "#SPILL!": 2045, "#CONNECT!": 2046, "#BLOCKED!": 2047, "#UNKNOWN!": 2048,
+                 "#FIELD!": 2049, "#CALC!": 2050}
+OFFICE_JS_ERROR_TYPES = {"Null": "#NULL!", "Div0": "#DIV/0!", "Value": "#VALUE!",
+                         "Ref": "#REF!", "Name": "#NAME?", "Num": "#NUM!",
+                         "NotAvailable": "#N/A", "GettingData": "#GETTING_DATA",
+                         "Spill": "#SPILL!", "Calc": "#CALC!"}
 
 
 class KpiError(Exception):

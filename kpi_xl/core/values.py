@@ -71,18 +71,61 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+# Text that reads as a number follows one of two rule sets, kept here side by side because
+# they differ on purpose:
+#
+# * parse_number_text -- an input of a KPI function (a rate, a count, a band bound).  Text
+#   typed with a Chinese input method is read (full-width "３２％" is 0.32, NFKC), and
+#   thousands separators count only in their places: "1,2" is not a number, since reading
+#   it as 12 would pay somebody on a typing slip.  One "%", no currency sign, no "(5)".
+# * excel_number_text -- Excel's own coercion of text inside a formula (="1,234"+0, a
+#   text argument of an arithmetic function), as the engine computes it and as Excel's
+#   cached values show: every comma is dropped, a leading "$" and accounting brackets
+#   "(5)" = -5 are read, each "%" divides by 100 again ("5%%" is 0.0005).
+#
+# Both strip the spaces around the text and refuse what is not finite ("inf", "1E999").
+
+
+def _finite(text: str, percents: int = 0) -> float | None:
+    if "_" in text:
+        return None   # float() takes Python's digit grouping "1_000"; no spreadsheet does
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return number / (100 ** percents) if percents else number
+
+
 def parse_number_text(text: str) -> float | None:
-    """The number a text reads as ("32%" → 0.32), or None."""
+    """The number a KPI input's text reads as ("32%" → 0.32), or None."""
     s = unicodedata.normalize("NFKC", text).strip()
     percent = s.endswith("%")
     if percent:
         s = s[:-1].rstrip()
     if not s or not any(c.isdigit() for c in s) or not _NUMBER_TEXT.fullmatch(s):
         return None
-    number = float(s.replace(",", ""))
-    if not math.isfinite(number):
+    return _finite(s.replace(",", ""), int(percent))
+
+
+def excel_number_text(text: str) -> float | None:
+    """The number Excel's coercion reads in a text ("1,234.5", "32%", " 7 ", "(5)"), or None."""
+    t = text.strip()
+    if not t:
         return None
-    return number / 100 if percent else number
+    percents = 0
+    while t.endswith("%"):
+        percents += 1
+        t = t[:-1].rstrip()
+    negative = t.startswith("(") and t.endswith(")")
+    if negative:
+        t = t[1:-1]
+    t = t.replace(",", "")
+    if t.startswith("$"):
+        t = t[1:]
+    number = _finite(t, percents)
+    return -number if negative and number is not None else number
 
 
 def _number(value: Any, what: str) -> float:
@@ -262,6 +305,6 @@ def total(xs: Iterable[float]) -> float:
     return result
 
 
-__all__ = ["BLANK", "raise_cell_error", "is_blank", "parse_number_text",
+__all__ = ["BLANK", "raise_cell_error", "is_blank", "parse_number_text", "excel_number_text",
            "scalar_number", "cell_number", "table_number", "rows", "cells", "table_rows", "numbers", "option",
            "LANGUAGES", "language", "whole_number", "same", "at_least", "below", "tidy", "total"]

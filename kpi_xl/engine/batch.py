@@ -9,7 +9,6 @@ from __future__ import annotations
 import glob
 import os
 import signal
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -137,18 +136,12 @@ def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileRe
                           seconds=time.perf_counter() - t0)
 
 
-def _progress(total, quiet):
-    if quiet or total <= 1:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="workbook", file=sys.stderr, dynamic_ncols=True)
-
-
-def recalc_many(pairs, jobs=1, values_only=False, quiet=False, on_result=None, limits=None):
+def recalc_many(pairs, jobs=1, values_only=False, on_result=None, on_scan=None, limits=None):
     """Recalculate ``pairs`` of (src, dst); returns FileResults in input order.
+
+    ``on_result(result)`` is called as each file is done, ``on_scan(result)`` as soon as a
+    file's unknown functions and names are known (before it is computed), so a long
+    calculation need not hide until its end that some cells will show #NAME?.
 
     With a time limit (``limits.timeout``) or more than one job, each file is computed in
     a worker process: a file over its time is stopped and reported, and a worker that
@@ -157,33 +150,28 @@ def recalc_many(pairs, jobs=1, values_only=False, quiet=False, on_result=None, l
     from ..limits import DEFAULT_LIMITS
     limits = limits or DEFAULT_LIMITS
     results = {}
-    bar = _progress(len(pairs), quiet)
-
-    def warn_early(res):
-        # A long calculation should not hide until its end that some cells will show #NAME?.
-        for line in unknown_lines(res, "will show #NAME?"):
-            if bar:
-                bar.write(line, file=sys.stderr)
-            else:
-                print(line, file=sys.stderr)
 
     def done(i, res):
         results[i] = res
-        if bar:
-            bar.update(1)
         if on_result:
             on_result(res)
-    try:
-        if (jobs <= 1 or len(pairs) <= 1) and not limits.timeout:
-            for i, (src, dst) in enumerate(pairs):
-                done(i, recalc_one(src, dst, values_only, None if quiet else warn_early, limits))
-        else:
-            _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits,
-                            None if quiet or jobs > 1 else warn_early, done)
-    finally:
-        if bar:
-            bar.close()
+    if (jobs <= 1 or len(pairs) <= 1) and not limits.timeout:
+        for i, (src, dst) in enumerate(pairs):
+            done(i, recalc_one(src, dst, values_only, on_scan, limits))
+    else:
+        # Several workers' early reports would arrive interleaved, out of input order.
+        _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits,
+                        None if jobs > 1 else on_scan, done)
     return [results[i] for i in range(len(pairs))]
+
+
+def succeeded(results) -> bool:
+    """Whether every file was written with every cell computed.
+
+    A cell an engine bug or the time/memory limit left wrong must not pass silently.
+    """
+    return all(r.ok and not getattr(r, "engine_bugs", None) and not getattr(r, "incomplete", "")
+               for r in results)
 
 
 # --------------------------------------------------------------------------- worker processes
@@ -408,40 +396,3 @@ def format_summary(results, elapsed, max_cells=20):
     lines.append(f"{len(ok)} of {len(results)} workbooks recalculated, {cells} formula cells, "
                  f"in {elapsed:.2f} s" + (f"; {len(bad)} failed." if bad else "."))
     return "\n".join(lines)
-
-
-def limits_from_args(args):
-    """The :class:`~kpi_xl.limits.Limits` the recalc flags ask for (defaults where not given)."""
-    from ..limits import DEFAULT_LIMITS, Limits
-    asked = {}
-    for name in ("max_unpacked_mb", "max_parts", "max_ratio", "max_cells", "timeout"):
-        value = getattr(args, name, None)
-        if value is not None:
-            flag = "--" + name.replace("_", "-")
-            if name == "timeout" and value < 0:
-                raise BatchUsageError(f"{flag} must be 0 (no limit) or more, not {value:g}.")
-            if name != "timeout" and value <= 0:
-                raise BatchUsageError(f"{flag} must be more than 0, not {value:g}.")
-            asked[name] = value
-    if asked.get("timeout") == 0:
-        asked["timeout"] = None   # --timeout 0: no time limit
-    return Limits(**{**DEFAULT_LIMITS.__dict__, **asked})
-
-
-def run_recalc_command(args) -> int:
-    t0 = time.perf_counter()
-    if args.in_place and args.values_only and not getattr(args, "discard_formulas", False):
-        # This replaces every original by a copy without its formulas: the scheme is lost.
-        raise BatchUsageError(
-            "--in-place with --values-only would remove every formula from the original "
-            "workbooks; write the value copies elsewhere with -o FOLDER, or add "
-            "--discard-formulas if that is really what you want.")
-    limits = limits_from_args(args)
-    paths = expand_inputs(args.inputs)
-    pairs = plan_outputs(paths, args.output, args.in_place)
-    results = recalc_many(pairs, jobs=max(1, args.jobs), values_only=args.values_only,
-                          quiet=args.quiet, limits=limits)
-    print(format_summary(results, time.perf_counter() - t0))
-    # A cell an engine bug or the time/memory limit left wrong must not pass silently.
-    return 0 if all(r.ok and not getattr(r, "engine_bugs", None) and not getattr(r, "incomplete", "")
-                    for r in results) else 1

@@ -15,10 +15,8 @@ from __future__ import annotations
 import re
 
 from ..registry import FUNCTIONS as _KPI_FUNCTIONS
+from .a1 import CELL_TOKEN, COLUMNS_TOKEN, MAX_COL, MAX_ROW, ROWS_TOKEN, column_letters, column_number
 from .values import ERROR_CODES, XlErr
-
-MAX_ROW = 1048576
-MAX_COL = 16384
 
 
 def bracket_end(text: str, pos: int) -> int:
@@ -49,19 +47,9 @@ class FormulaSyntaxError(Exception):
     pass
 
 
-def col_to_num(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def num_to_col(n: int) -> str:
-    s = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        s = chr(65 + rem) + s
-    return s
+# The names the compilers and functions import from here; the one implementation is a1's.
+col_to_num = column_number
+num_to_col = column_letters
 
 
 # Prefixes under which Excel saves calls to add-in and Office.js custom functions.
@@ -111,10 +99,6 @@ _TOKEN = re.compile(r"""
 """, re.X)
 
 _AFTER_PREFIX = re.compile(r"(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*)|(?P<num>\$?\d+)")
-
-_CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
-_COLS = re.compile(r"(\$?)([A-Za-z]{1,3}):(\$?)([A-Za-z]{1,3})$")
-_ROWS = re.compile(r"(\$?)(\d+):(\$?)(\d+)$")
 
 
 def _unquote_sheet(s: str) -> str:
@@ -389,9 +373,9 @@ class _Parser:
 
     def reference(self, t, sheet):
         # Try cell, then cell:cell, col:col, row:row; otherwise a defined name.
-        m = _CELL.match(t)
-        if m and col_to_num(m.group(2)) <= MAX_COL and 0 < int(m.group(4)) <= MAX_ROW:
-            r, c = int(m.group(4)), col_to_num(m.group(2))
+        m = CELL_TOKEN.match(t)
+        if m and column_number(m.group(2)) <= MAX_COL and 0 < int(m.group(4)) <= MAX_ROW:
+            r, c = int(m.group(4)), column_number(m.group(2))
             ra, ca = bool(m.group(3)), bool(m.group(1))
             if self.peek() == ("op", ":"):
                 save = self.i
@@ -402,10 +386,10 @@ class _Parser:
                     # Sheet!A1:'Sheet'!B2, the sheet named again at the end: one range
                     self.take()
                     k2, t2 = self.peek()
-                m2 = _CELL.match(t2) if k2 == "ident" else None
+                m2 = CELL_TOKEN.match(t2) if k2 == "ident" else None
                 if m2:
                     self.take()
-                    r2, c2 = int(m2.group(4)), col_to_num(m2.group(2))
+                    r2, c2 = int(m2.group(4)), column_number(m2.group(2))
                     return _ref(sheet or self.default_sheet, r, c, r2, c2,
                                 (ra, ca, bool(m2.group(3)), bool(m2.group(1))))
                 self.i = save
@@ -418,11 +402,11 @@ class _Parser:
             if k2 not in ("ident", "num"):
                 self.i = save
             else:
-                m = _COLS.match(span)
+                m = COLUMNS_TOKEN.match(span)
                 if m:
-                    return _ref(sheet or self.default_sheet, 1, col_to_num(m.group(2)), MAX_ROW,
-                                col_to_num(m.group(4)), (True, bool(m.group(1)), True, bool(m.group(3))))
-                m = _ROWS.match(span)
+                    return _ref(sheet or self.default_sheet, 1, column_number(m.group(2)), MAX_ROW,
+                                column_number(m.group(4)), (True, bool(m.group(1)), True, bool(m.group(3))))
+                m = ROWS_TOKEN.match(span)
                 if m:
                     return _ref(sheet or self.default_sheet, int(m.group(2)), 1, int(m.group(4)), MAX_COL,
                                 (bool(m.group(1)), True, bool(m.group(3)), True))

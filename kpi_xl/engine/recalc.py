@@ -10,7 +10,7 @@ from . import external
 from .connection import keep_connection_values
 from .saved_by import saved_by_mac_excel
 from .model import BookInput, SheetInput, TableInput
-from .values import XlErr
+from .values import XlErr, core_value, engine_value
 
 
 @dataclass
@@ -33,12 +33,6 @@ class FileResult:
     kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
 
 
-def _engine_value(v):
-    if isinstance(v, CellError):
-        return XlErr(str(v))
-    return v
-
-
 def book_input(data) -> BookInput:
     """The evaluator's view of a :class:`~.xlsx_read.WorkbookData`."""
     sheets = []
@@ -49,7 +43,7 @@ def book_input(data) -> BookInput:
         # a hundred thousand cells.
         si.values = s.values
         for k in [k for k, v in s.values.items() if type(v) is CellError]:
-            si.values[k] = _engine_value(si.values[k])
+            si.values[k] = engine_value(si.values[k])
         # Spill members carry an empty <f/> marker; their values come from the anchor.
         si.formulas = s.formulas
         for k in [k for k, t in s.formulas.items() if not t]:
@@ -67,9 +61,9 @@ def book_input(data) -> BookInput:
                 for c in range(c1, c2 + 1):
                     v = s.cached.get((r, c))
                     if v is not None:
-                        si.values[(r, c)] = _engine_value(v)
+                        si.values[(r, c)] = engine_value(v)
         if getattr(data, "iterate", False):
-            si.cached = {k: _engine_value(v) for k, v in s.cached.items() if v is not None}
+            si.cached = {k: engine_value(v) for k, v in s.cached.items() if v is not None}
         keep_connection_values(s, si, kept)
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
         si.filtered_rows = s.filtered_rows
@@ -97,7 +91,7 @@ def book_input(data) -> BookInput:
 def results_for_writer(results):
     out = {}
     for sheet, cells in results.items():
-        out[sheet] = {k: (CellError(v.code) if isinstance(v, XlErr) else v) for k, v in cells.items()}
+        out[sheet] = {k: core_value(v) for k, v in cells.items()}
     return out
 
 
@@ -150,7 +144,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
         for key, v in cells.items():
             if type(v) is XlErr:
                 res.errors[cell_name(sheet, *key)] = v.code
-                cells[key] = CellError(v.code)
+                cells[key] = core_value(v)
     write_values(src, dst, results, values_only=values_only, limits=limits, spills=report.spills)
     res.seconds = time.perf_counter() - t0
     # The calculation notes what it met too; anything the scan missed is still said.

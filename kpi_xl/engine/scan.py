@@ -18,7 +18,8 @@ import re
 
 from .functions import FUNCTIONS, find_function
 from .model import BookInput
-from .parser import MAX_COL, FormulaSyntaxError, col_to_num, function_name, parse
+from .a1 import COLUMN, MAX_COL, column_number
+from .parser import FormulaSyntaxError, function_name, parse
 
 _FOLD_DIGITS = bytes.maketrans(b"123456789", b"111111111")
 
@@ -31,7 +32,7 @@ _SCOPING = frozenset(("LAMBDA", "LET"))
 _WORDS = re.compile(r"""
     "(?:[^"]|"")*" | '(?:[^']|'')*' | \#[A-Za-z/0_]+[!?]?
   | (?<![\w.$\\])(\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*)(\(|!)?""", re.X)
-_CELL_WORD = re.compile(r"\$?([A-Za-z]{1,3})\$?([1-9]\d{0,5})")
+_CELL_WORD = re.compile(r"\$?(" + COLUMN + r")\$?([1-9]\d{0,5})")
 
 _CLEAN = ((), ())
 _TABLE = object()  # a table's name stands for its data rows
@@ -196,7 +197,7 @@ def _plainly_clean(text, names):
                 shareable = False
             continue
         m = _CELL_WORD.fullmatch(word)
-        if m and col_to_num(m.group(1)) <= MAX_COL:
+        if m and column_number(m.group(1)) <= MAX_COL:
             continue
         if word.upper() in ("TRUE", "FALSE"):
             continue

@@ -6,11 +6,9 @@ of rows.  References travel as :class:`Ref` until a function asks for values.
 """
 from __future__ import annotations
 
-import math
-
-ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-               "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
-               "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!")
+from ..core.errors import ERROR_CODES as ERROR_CODES, CellError  # the one list lives in core
+# Excel's coercion of text to a number, beside the KPI inputs' stricter reading (see there).
+from ..core.values import excel_number_text as parse_number_text
 
 
 class XlErr:
@@ -34,6 +32,18 @@ class XlErr:
 
     def __reduce__(self):
         return (XlErr, (self.code,))
+
+
+def core_value(v):
+    """An engine value as the core, the reader and the writer hold it: an error as a
+    :class:`~kpi_xl.core.errors.CellError`, anything else unchanged."""
+    return CellError(v.code) if type(v) is XlErr else v
+
+
+def engine_value(v):
+    """A value of the core, the reader or the writer as the engine holds it: a
+    :class:`~kpi_xl.core.errors.CellError` as the interned :class:`XlErr`."""
+    return XlErr(str(v)) if isinstance(v, CellError) else v
 
 
 NULL = XlErr("#NULL!")
@@ -202,32 +212,6 @@ def fmt_number(v) -> str:
     if "." in s:
         s = s.rstrip("0").rstrip(".")
     return s
-
-
-def parse_number_text(s: str):
-    """Excel's coercion of text to number ("1,234.5", "32%", " 7 ") or None."""
-    t = s.strip()
-    if not t:
-        return None
-    pct = 0
-    while t.endswith("%"):
-        pct += 1
-        t = t[:-1].rstrip()
-    neg = False
-    if t.startswith("(") and t.endswith(")"):
-        neg, t = True, t[1:-1]
-    t = t.replace(",", "")
-    if t.startswith("$"):
-        t = t[1:]
-    try:
-        v = float(t)
-    except ValueError:
-        return None
-    if math.isinf(v) or math.isnan(v):
-        return None
-    if neg:
-        v = -v
-    return v / (100 ** pct) if pct else v
 
 
 def to_number(v):

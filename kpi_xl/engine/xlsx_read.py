@@ -1,6 +1,7 @@
 """Read an .xlsx/.xlsm package into plain data for the recalculation engine.
 
-Only the standard library's zipfile and lxml are used: loading through a full
+The package is opened and checked by :mod:`.package` (shared with the writer); only
+the standard library's zipfile and lxml are used: loading through a full
 spreadsheet object model costs more than the whole recalculation should.  Cells
 are kept as dictionaries keyed by 1-based ``(row, col)`` so the evaluator can
 look them up directly.
@@ -13,21 +14,19 @@ are computed over a range, not cell by cell.
 from __future__ import annotations
 
 import datetime as _dt
-import posixpath
 import re
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from lxml import etree
 
-from kpi_xl.core.errors import CellError
-from kpi_xl.errors import UserFacingError
+from kpi_xl.core.errors import ERROR_CODES, CellError
 
-from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, Limits
-
+from ..limits import Limits
+from .a1 import (CELL_REF, COLUMN, COLUMN_BYTES, MAX_COL, MAX_ROW, ROW, cell_name, column_letters,
+                 column_number, parse_cell_ref, parse_range_ref)
+from .package import (MAIN_NS, REL_NS, STRICT_REL_NS, Package, WorkbookReadError,
+                      WorkbookTooLarge, as_utf8, has_dtd, local_name, main_prefix, workbook_part)
 from .parser import bracket_end
 
 __all__ = [
@@ -37,64 +36,7 @@ __all__ = [
     "decode_ooxml_escapes", "WorkbookTooLarge", "as_utf8",
 ]
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-
-# Parts are inflated this many bytes at a time, each counted against the limits.
-_INFLATE_CHUNK = 4 * 1024 * 1024
-
-MAX_ROW = 1048576
-MAX_COL = 16384
-
 Cell = Tuple[int, int]
-
-
-class WorkbookReadError(UserFacingError):
-    """A workbook that cannot be read; the message is a finished sentence naming the file."""
-
-    def __init__(self, path, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path} {problem}")
-
-
-class WorkbookTooLarge(WorkbookReadError):
-    """A workbook over one of the :class:`~kpi_xl.limits.Limits`; the message names the flag."""
-
-
-_ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-
-
-def as_utf8(data: bytes, path="", part="") -> bytes:
-    """An XML part's bytes re-encoded as UTF-8 (declaration included) when written in
-    UTF-16 or another declared encoding; the byte scanners read UTF-8 only."""
-    if data[:3] == b"\xef\xbb\xbf":
-        return data[3:]
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"
-    elif data[:4] == b"<\x00?\x00":
-        encoding = "utf-16-le"
-    elif data[:4] == b"\x00<\x00?":
-        encoding = "utf-16-be"
-    else:
-        m = _ENCODING_DECL.match(data[:200])
-        if m is None or m.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8", b"us-ascii",
-                                                                   b"ascii"):
-            return data
-        encoding = m.group(1).decode()
-    try:
-        text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise WorkbookReadError(path, f"has a part {part} that is not in the encoding it "
-                                f"declares ({exc}).") from None
-    text = text.lstrip("\ufeff")
-    text = re.sub(r"""^(<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""", r"\1\2UTF-8\2", text,
-                  count=1)
-    return text.encode("utf-8")
 
 
 # --------------------------------------------------------------------------- data
@@ -213,57 +155,8 @@ class WorkbookData:
 
 # --------------------------------------------------------------------------- cell refs
 
-_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
-
-
-_NUMBERS_CACHE: Dict[str, int] = {}
-
-
-def column_number(letters: str) -> int:
-    n = _NUMBERS_CACHE.get(letters)
-    if n is None:
-        n = 0
-        for ch in letters.upper():
-            n = n * 26 + ord(ch) - 64
-        if len(_NUMBERS_CACHE) < 20000:
-            _NUMBERS_CACHE[letters] = n
-    return n
-
-
-_LETTERS_CACHE: Dict[int, str] = {}
 _DIGITS = "0123456789"
 _DIGIT_BYTES = b"0123456789"
-
-
-def column_letters(col: int) -> str:
-    s = _LETTERS_CACHE.get(col)
-    if s is None:
-        n, out = col, ""
-        while n:
-            n, rem = divmod(n - 1, 26)
-            out = chr(65 + rem) + out
-        _LETTERS_CACHE[col] = s = out
-    return s
-
-
-def cell_name(row: int, col: int) -> str:
-    return f"{column_letters(col)}{row}"
-
-
-def parse_cell_ref(ref: str) -> Cell:
-    """``"B3"`` or ``"$B$3"`` -> ``(3, 2)``."""
-    m = _CELL_RE.fullmatch(ref.strip())
-    if not m:
-        raise ValueError(f"{ref!r} is not a cell reference")
-    return int(m.group(2)), column_number(m.group(1))
-
-
-def parse_range_ref(ref: str) -> Tuple[int, int, int, int]:
-    """``"A1:C4"`` -> ``(1, 1, 4, 3)``; a single cell gives a 1x1 range."""
-    first, _, last = ref.strip().partition(":")
-    r1, c1 = parse_cell_ref(first)
-    r2, c2 = parse_cell_ref(last) if last else (r1, c1)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
 # --------------------------------------------------------------------------- shared formulas
@@ -275,15 +168,16 @@ _TOKEN_RE = re.compile(
     r"""
       (?P<string>"(?:[^"]|"")*"?)
     | (?P<sheet>'(?:[^']|'')*'?!?)
-    | (?P<error>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!))
-    | (?P<rows>(?P<r1a>\$?)(?P<r1>[0-9]+):(?P<r2a>\$?)(?P<r2>[0-9]+)(?![\w.(!\[$?\\]))
-    | (?P<cols>(?P<c1a>\$?)(?P<c1>[A-Za-z]{1,3}):(?P<c2a>\$?)(?P<c2>[A-Za-z]{1,3})(?![\w.(!\[$?\\]))
-    | (?P<cell>(?P<ca>\$?)(?P<col>[A-Za-z]{1,3})(?P<ra>\$?)(?P<row>[0-9]+)(?![\w.(!\[$?\\]))
+    | (?P<error>{ERROR})
+    | (?P<rows>(?P<r1a>\$?)(?P<r1>{ROW}):(?P<r2a>\$?)(?P<r2>{ROW})(?![\w.(!\[$?\\]))
+    | (?P<cols>(?P<c1a>\$?)(?P<c1>{COLUMN}):(?P<c2a>\$?)(?P<c2>{COLUMN})(?![\w.(!\[$?\\]))
+    | (?P<cell>(?P<ca>\$?)(?P<col>{COLUMN})(?P<ra>\$?)(?P<row>{ROW})(?![\w.(!\[$?\\]))
     | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
     | (?P<word>[\w.\\?$]+)
     | (?P<bracket>\[)
     | (?P<other>.)
-    """,
+    """.replace("{COLUMN}", COLUMN).replace("{ROW}", ROW).replace(
+        "{ERROR}", "|".join(re.escape(e) for e in sorted(ERROR_CODES, key=len, reverse=True))),
     re.VERBOSE | re.DOTALL,
 )
 
@@ -402,234 +296,6 @@ def _iso_to_serial(text: str, date1904: bool):
     return datetime_to_serial(moment, date1904)
 
 
-# --------------------------------------------------------------------------- package access
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                          remove_comments=True, remove_pis=True)
-
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
-
-
-def _has_dtd(data: bytes) -> bool:
-    root_at = _FIRST_ELEMENT.search(data)
-    return b"<!DOCTYPE" in data[:root_at.start() if root_at else len(data)]
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-
-
-def _name_bytes(info: zipfile.ZipInfo) -> int:
-    try:
-        return len(info.filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"))
-    except UnicodeEncodeError:
-        return 0
-
-
-class _Package:
-    def __init__(self, path, limits: Optional[Limits] = None):
-        self.path = str(path)
-        self.limits = limits or DEFAULT_LIMITS
-        self.unpacked = 0        # bytes inflated so far, all parts together
-        self.inflated: Set[str] = set()
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(8)
-        except FileNotFoundError:
-            raise WorkbookReadError(path, "does not exist.") from None
-        except IsADirectoryError:
-            raise WorkbookReadError(path, "is a folder, not a workbook file.") from None
-        except OSError as exc:
-            raise WorkbookReadError(path, f"cannot be opened: {exc.strerror or exc}.") from None
-        if head.startswith(OLE_MAGIC):
-            with open(path, "rb") as fh:
-                blob = fh.read(4 * 1024 * 1024)
-            if _ENCRYPTED_STREAM in blob:
-                raise WorkbookReadError(
-                    path, "is password-protected; remove the password in Excel and save it again.")
-            raise WorkbookReadError(
-                path, "is a legacy .xls workbook; save it as .xlsx or .xlsm in Excel first.")
-        self._check_directory_size()
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except zipfile.BadZipFile:
-            raise WorkbookReadError(path, "is not an .xlsx/.xlsm workbook (not a zip package).") \
-                from None
-        except (OSError, ValueError, EOFError) as exc:
-            raise WorkbookReadError(path, f"is a damaged zip package ({exc}).") from None
-        try:
-            self._check_entries()
-        except BaseException:
-            self.zip.close()
-            raise
-        self.names = set(self.zip.namelist())
-        self._lower = {n.lower(): n for n in self.names}
-
-    def _too_many_parts(self, count) -> WorkbookTooLarge:
-        return WorkbookTooLarge(self.path, f"has {count:,} or more parts in its zip package, "
-                                f"more than the limit of {self.limits.max_parts:,}; refusing to "
-                                "read it (raise the limit with --max-parts if the file is "
-                                "genuine).")
-
-    def _check_directory_size(self):
-        # The zip's directory is listed whole when the package is opened: a package of a
-        # million entries is refused from its end record, before it is listed.
-        try:
-            with open(self.path, "rb") as fh:
-                end = zipfile._EndRecData(fh)
-        except (AttributeError, OSError, struct.error, ValueError):
-            return
-        if not end:
-            return   # not a zip: opening it says so
-        entries, dir_size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
-        # 46 bytes of fixed fields per entry, and room for a long name and extras.
-        if entries > self.limits.max_parts or dir_size > self.limits.max_parts * 1200:
-            raise self._too_many_parts(max(entries, dir_size // 1200))
-
-    def _check_entries(self):
-        infos = self.zip.infolist()
-        if len(infos) > self.limits.max_parts:
-            raise self._too_many_parts(len(infos))
-        seen: Dict[str, str] = {}
-        for info in infos:
-            name = info.filename
-            if info.flag_bits & 0x01:
-                raise WorkbookReadError(
-                    self.path, f"is a zip package with a password ({name} is encrypted); "
-                    "workbooks are never zipped with a password: unzip it with its password, "
-                    "or open and save the original in Excel.")
-            folded = name.casefold()
-            if folded in seen:
-                raise WorkbookReadError(
-                    self.path, f"has two zip entries named {name}; a sound workbook holds each "
-                    "part once, and which copy is meant cannot be told, so it is refused.")
-            seen[folded] = name
-            if name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) or \
-                    re.match(r"[A-Za-z]:", name) or "\x00" in name:
-                raise WorkbookReadError(
-                    self.path, f"has a zip entry named {name!r}, which points outside the "
-                    "package; a workbook never has one, so it is refused.")
-        # Entries sharing their compressed data (the overlapping-entries zip bomb): each
-        # entry's data must end before the next entry's header begins.
-        ordered = sorted(infos, key=lambda i: i.header_offset)
-        for prev, nxt in zip(ordered, ordered[1:]):
-            if nxt.header_offset < prev.header_offset + 30 + _name_bytes(prev) \
-                    + prev.compress_size:
-                raise WorkbookReadError(
-                    self.path, f"has zip entries {prev.filename} and {nxt.filename} that share "
-                    "their data (overlapping entries, as in a zip bomb); refusing to read it.")
-
-    def close(self):
-        self.zip.close()
-
-    def find(self, part: str) -> Optional[str]:
-        if part in self.names:
-            return part
-        return self._lower.get(part.lower())  # zip names written by some tools differ in case
-
-    def read(self, part: str) -> bytes:
-        name = self.find(part)
-        if name is None:
-            raise KeyError(part)
-        chunks: List[bytes] = []
-        self.inflate_into(self.zip.getinfo(name), chunks.append)
-        return b"".join(chunks)
-
-    def inflate_into(self, info: zipfile.ZipInfo, sink=None):
-        """Hand the part's bytes to ``sink`` piece by piece, counted while they are
-        inflated (the zip's declared sizes are not trusted); None discards them."""
-        limits = self.limits
-        budget = limits.max_unpacked_bytes - self.unpacked
-        ratio_cap = limits.max_ratio * max(info.compress_size, 1)
-        name = info.filename
-        n = 0
-        try:
-            with self.zip.open(info) as fh:
-                while True:
-                    chunk = fh.read(_INFLATE_CHUNK)
-                    if not chunk:
-                        break
-                    n += len(chunk)
-                    if n > budget:
-                        raise WorkbookTooLarge(
-                            self.path, f"inflates to more than {limits.max_unpacked_mb:g} MB "
-                            f"(the limit; reached in {name}); refusing to read it (raise the "
-                            "limit with --max-unpacked-mb if the file is genuine).")
-                    if n > RATIO_FLOOR and n > ratio_cap:
-                        raise WorkbookTooLarge(
-                            self.path, f"has a part ({name}) that expands more than "
-                            f"{limits.max_ratio:g} times its compressed size (a zip bomb); "
-                            "refusing to read it (raise the limit with --max-ratio if the "
-                            "file is genuine).")
-                    if sink is not None:
-                        sink(chunk)
-        except RuntimeError as exc:   # zipfile's word for an encrypted entry
-            raise WorkbookReadError(self.path, f"is a zip package with a password ({name} "
-                                    f"is encrypted: {exc}).") from None
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
-                NotImplementedError, struct.error) as exc:
-            raise WorkbookReadError(self.path, f"is a damaged zip package: {name} "
-                                    f"cannot be read ({exc}).") from None
-        if n != info.file_size:
-            declared = (f"{info.file_size // 2**20} MB" if info.file_size >= 2**20
-                        else f"{info.file_size:,} bytes")
-            raise WorkbookReadError(
-                self.path, f"has a part ({name}) whose size in the zip's directory ({declared}) "
-                f"is not its real size ({n:,} bytes); the package is damaged or forged, so it "
-                "is refused.")
-        self.unpacked += n
-        self.inflated.add(name)
-
-    def check_unread(self):
-        """Inflate, without keeping, every part not read yet: a bomb or a damaged part is
-        found before any output is written, within the same limits."""
-        for info in self.zip.infolist():
-            if info.filename not in self.inflated and not info.is_dir():
-                self.inflate_into(info)
-
-    def text(self, part: str) -> bytes:
-        """The part as UTF-8 bytes, whatever encoding it declares."""
-        return as_utf8(self.read(part), self.path, part)
-
-    def xml(self, part: str):
-        data = self.text(part)
-        if _has_dtd(data):
-            # No OOXML part has a DTD; one here is an entity-expansion attack.
-            raise WorkbookReadError(self.path, f"has a part {part} with a DTD (entity "
-                                    "declarations, as in an XML bomb); refusing to read it.")
-        try:
-            root = etree.fromstring(data, _PARSER)
-        except etree.XMLSyntaxError as exc:
-            # libxml2's advice to its callers means nothing to the file's owner.
-            detail = str(exc).replace(", use XML_PARSE_HUGE option", "").replace(
-                " (<string>, line 1)", "")
-            raise WorkbookReadError(self.path, f"has a damaged part {part} ({detail}).") from None
-        return root
-
-    def rels(self, part: str) -> Dict[str, Tuple[str, str, str]]:
-        """Relationships of ``part``: id -> (type, resolved target, target mode)."""
-        folder, base = posixpath.split(part)
-        rels_part = posixpath.join(folder, "_rels", base + ".rels")
-        if self.find(rels_part) is None:
-            return {}
-        root = self.xml(rels_part)
-        out = {}
-        for rel in root:
-            if not isinstance(rel.tag, str) or etree.QName(rel).localname != "Relationship":
-                continue
-            target = rel.get("Target", "")
-            mode = rel.get("TargetMode", "Internal")
-            if mode != "External":
-                if target.startswith("/"):
-                    target = target.lstrip("/")
-                else:
-                    target = posixpath.normpath(posixpath.join(folder, target))
-            out[rel.get("Id")] = (rel.get("Type", ""), target, mode)
-        return out
-
-
-def _local(tag) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
 def _bool_attr(value: Optional[str], default: bool = False) -> bool:
     if value is None:
         return default
@@ -646,7 +312,7 @@ def read_workbook(path, limits: Optional[Limits] = None) -> WorkbookData:
     :class:`WorkbookTooLarge`; every part of the package, read or not, is inflated once
     within them, so a bomb in an image is found here and not while writing.
     """
-    pkg = _Package(path, limits)
+    pkg = Package(path, limits)
     try:
         data = _read(pkg)
         pkg.check_unread()
@@ -655,29 +321,18 @@ def read_workbook(path, limits: Optional[Limits] = None) -> WorkbookData:
         pkg.close()
 
 
-def _workbook_part(pkg: _Package) -> str:
-    for rel_type, target, _mode in pkg.rels("").values():
-        if rel_type.endswith("/officeDocument") and pkg.find(target):
-            return pkg.find(target)
-    found = pkg.find("xl/workbook.xml")
-    if found:
-        return found
-    raise WorkbookReadError(pkg.path, "has no workbook part (xl/workbook.xml is missing); "
-                            "it is not a spreadsheet package or it is damaged.")
-
-
-def _content_types(pkg: _Package) -> Dict[str, str]:
+def _content_types(pkg: Package) -> Dict[str, str]:
     if pkg.find("[Content_Types].xml") is None:
         return {}
     out = {}
     for el in pkg.xml("[Content_Types].xml"):
-        if _local(el.tag) == "Override":
+        if local_name(el.tag) == "Override":
             out[el.get("PartName", "").lstrip("/")] = el.get("ContentType", "")
     return out
 
 
-def _read(pkg: _Package) -> WorkbookData:
-    wb_part = _workbook_part(pkg)
+def _read(pkg: Package) -> WorkbookData:
+    wb_part = workbook_part(pkg)
     wb = pkg.xml(wb_part)
     ns = etree.QName(wb).namespace or MAIN_NS
     rels = pkg.rels(wb_part)
@@ -710,7 +365,7 @@ def _read(pkg: _Package) -> WorkbookData:
     sheet_entries = list(sheets_el) if sheets_el is not None else []
     rid_attrs = (f"{{{REL_NS}}}id", f"{{{STRICT_REL_NS}}}id")
     for el in sheet_entries:
-        if _local(el.tag) != "sheet":
+        if local_name(el.tag) != "sheet":
             continue
         name = el.get("name", "")
         rid = next((el.get(a) for a in rid_attrs if el.get(a)), None)
@@ -736,7 +391,7 @@ def _read(pkg: _Package) -> WorkbookData:
     names_el = wb.find(f"{{{ns}}}definedNames")
     if names_el is not None:
         for el in names_el:
-            if _local(el.tag) != "definedName":
+            if local_name(el.tag) != "definedName":
                 continue
             local = el.get("localSheetId")
             local_id = int(local) if local is not None and local.strip().isdigit() else None
@@ -772,7 +427,7 @@ def _text_of(si, ns: str, escaped: bool = True) -> str:
     return decode_ooxml_escapes(text) if escaped else text
 
 
-def _shared_strings(pkg: _Package, wb_part: str, rels) -> List[str]:
+def _shared_strings(pkg: Package, wb_part: str, rels) -> List[str]:
     part = None
     for rel_type, target, _ in rels.values():
         if rel_type.endswith("/sharedStrings"):
@@ -849,15 +504,6 @@ def _xml_texts(raws: List[bytes]) -> List[str]:
 
 _ATTR_PAIR_RE = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ATTRS_RE = rb"""(?:[^<>"'/]|"[^"<]*"|'[^'<]*'|/(?!>))*"""
-_ROOT_TAG_RE = re.compile(rb"<(?![?!])(?:([\w.-]+):)?[\w.-]+[\s>/]")
-
-
-def main_prefix(xml: bytes) -> bytes:
-    """The namespace prefix of the root element, with its colon (b"" when unprefixed)."""
-    m = _ROOT_TAG_RE.search(xml)
-    return m.group(1) + b":" if m and m.group(1) else b""
-
-
 def _attrs(raw: bytes) -> Dict[str, str]:
     return {k.decode(): _xml_text(a or q) for k, a, q in _ATTR_PAIR_RE.findall(raw)} \
         if raw else {}
@@ -895,7 +541,7 @@ class _FastSheetSyntax:
         # come apart, so no reference needs parsing.
         self.cell_r = b"<" + p + b'c r="'
         self.cells = re.compile(
-            rb"<" + e + rb'c r="([A-Za-z]{1,3})([0-9]{1,7})"([^<>/\']*(?:/(?!>)[^<>/\']*)*)'
+            rb"<" + e + rb'c r="(' + COLUMN_BYTES + rb')([0-9]{1,7})"([^<>/\']*(?:/(?!>)[^<>/\']*)*)'
             rb"(?:/>|>"
             rb"(?:<(" + e + rb"f)((?:\s[^<>/\']*)?)(?:/>|>([^<]*)</" + e + rb"f>))?"
             rb"(?:<(" + e + rb"v)(?:>([^<]*)</" + e + rb"v>|/>))?"
@@ -934,7 +580,7 @@ def _column_after(last_ref, col: int) -> int:
     if last_ref is None:
         return col + 1
     text = last_ref.decode() if type(last_ref) is bytes else last_ref
-    m = _CELL_RE.fullmatch(text)
+    m = CELL_REF.fullmatch(text)
     return column_number(m.group(1)) + 1 if m else col + 1
 
 
@@ -1059,7 +705,7 @@ def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
 _SCAN_PIECE = 1 << 20
 
 
-def _read_cells_direct(pkg: _Package, sheet: SheetData, xml: bytes, strings: List[str],
+def _read_cells_direct(pkg: Package, sheet: SheetData, xml: bytes, strings: List[str],
                        date1904: bool) -> bool:
     """Read the cells of a sheet whose every cell carries r=, straight into ``sheet``.
 
@@ -1251,7 +897,7 @@ def _sheet_filter_area(sheet, xml):
         pass   # an unreadable filter range: its hidden rows count as hidden by hand
 
 
-def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool,
+def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bool,
                 cells_so_far: Optional[list] = None):
     xml = pkg.text(sheet.part)
     # Cells are counted before any is stored: a sheet of millions is refused at the cost
@@ -1268,7 +914,7 @@ def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: b
             f"{sheet.name!r}); refusing to read it (raise the limit with --max-cells if the "
             "file is genuine).")
     _sheet_filter_area(sheet, xml)
-    if not _has_dtd(xml):
+    if not has_dtd(xml):
         try:
             if _read_cells_direct(pkg, sheet, xml, strings, date1904):
                 return
@@ -1289,10 +935,10 @@ def _read_sheet(pkg: _Package, sheet: SheetData, strings: List[str], date1904: b
     _store_cells(pkg, sheet, cells, strings, date1904)
 
 
-def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], date1904: bool):
+def _store_cells(pkg: Package, sheet: SheetData, cells, strings: List[str], date1904: bool):
     store = _CellStore(pkg, sheet, strings, date1904)
     add = store.add
-    cell_re = _CELL_RE.fullmatch
+    cell_re = CELL_REF.fullmatch
     columns: Dict[str, int] = {}
     for ref, t, cm, v_text, inline, f in cells:
         if type(ref) is tuple:
@@ -1319,7 +965,7 @@ def _store_cells(pkg: _Package, sheet: SheetData, cells, strings: List[str], dat
 class _CellStore:
     """Files cells into a SheetData, expanding shared formulas and marking array ranges."""
 
-    def __init__(self, pkg: _Package, sheet: SheetData, strings: List[str], date1904: bool):
+    def __init__(self, pkg: Package, sheet: SheetData, strings: List[str], date1904: bool):
         self.pkg = pkg
         self.sheet = sheet
         self.strings = strings
@@ -1466,7 +1112,7 @@ def _bounds(pkg, sheet, ref):
                                 f"{sheet.name!r}.") from None
 
 
-def _read_tables(pkg: _Package, sheet: SheetData) -> List[TableData]:
+def _read_tables(pkg: Package, sheet: SheetData) -> List[TableData]:
     tables = []
     for rel_type, target, mode in pkg.rels(sheet.part).values():
         if mode == "External" or not rel_type.endswith("/table"):
@@ -1480,7 +1126,7 @@ def _read_tables(pkg: _Package, sheet: SheetData) -> List[TableData]:
         columns = []
         cols_el = root.find(f"{{{ns}}}tableColumns")
         for col in (cols_el if cols_el is not None else ()):
-            if _local(col.tag) != "tableColumn":
+            if local_name(col.tag) != "tableColumn":
                 continue
             calc = col.find(f"{{{ns}}}calculatedColumnFormula")
             total = col.find(f"{{{ns}}}totalsRowFormula")

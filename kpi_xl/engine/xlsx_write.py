@@ -28,9 +28,9 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import give_final_mode
-from kpi_xl.engine.xlsx_read import (
-    REL_NS, STRICT_REL_NS, WorkbookReadError, _Package, _local, _workbook_part, cell_name,
-    column_letters, column_number, main_prefix, parse_range_ref,
+from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_letters, column_number, parse_range_ref
+from kpi_xl.engine.package import (
+    REL_NS, STRICT_REL_NS, Package, WorkbookReadError, local_name, main_prefix, workbook_part,
 )
 from kpi_xl.limits import Limits
 
@@ -103,7 +103,7 @@ def _typed_value(value) -> Tuple[Optional[str], str]:
 # --------------------------------------------------------------------------- sheet XML edits
 
 _ATTR_RE = re.compile(rb"""([^\s=]+)\s*=\s*("[^"]*"|'[^']*')""")
-_R_RE = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]+)["']""")
+_R_RE = re.compile(rb"""\br\s*=\s*["']""" + CELL_REF_BYTES + rb"""["']""")
 _ROW_R_RE = re.compile(rb"""\br\s*=\s*["']([0-9]+)["']""")
 _ATTRS = rb"""(?:[^>"'/]|"[^"]*"|'[^']*'|/(?!>))*"""
 
@@ -514,7 +514,7 @@ def _raw_copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo
 _COPY_CHUNK = 1 << 20
 
 
-def _stream_copy(pkg: _Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
+def _stream_copy(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
     """Copy one member by inflating and deflating it piece by piece, within the limits."""
     new = zipfile.ZipInfo(info.filename, info.date_time)
     new.compress_type = info.compress_type if info.compress_type in (
@@ -658,13 +658,13 @@ def _remove_calc_chain_refs(ct_xml: bytes, rels_xml: bytes, part: str) -> Tuple[
     return ct_xml, rels_xml
 
 
-def _sheet_parts(pkg: _Package, wb_part: str) -> Dict[str, Tuple[str, str]]:
+def _sheet_parts(pkg: Package, wb_part: str) -> Dict[str, Tuple[str, str]]:
     """Sheet name -> (part, kind), in workbook order."""
     wb = pkg.xml(wb_part)
     rels = pkg.rels(wb_part)
     out = {}
     for el in wb.iter():
-        if _local(el.tag) != "sheet":
+        if local_name(el.tag) != "sheet":
             continue
         rid = el.get(f"{{{REL_NS}}}id") or el.get(f"{{{STRICT_REL_NS}}}id")
         rel = rels.get(rid)
@@ -692,12 +692,12 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
     src = os.fspath(src)
     dst = os.fspath(dst)
     try:
-        pkg = _Package(src, limits)
+        pkg = Package(src, limits)
     except WorkbookReadError as exc:
         raise WorkbookWriteError(src, exc.problem) from None
     try:
         try:
-            wb_part = _workbook_part(pkg)
+            wb_part = workbook_part(pkg)
             sheets = _sheet_parts(pkg, wb_part)
         except WorkbookReadError as exc:
             raise WorkbookWriteError(src, exc.problem) from None
@@ -742,7 +742,7 @@ _CALCULATED_COLUMN = re.compile(
     rb"<(\w+:)?calculatedColumnFormula\b[^>]*?(?:/>|>.*?</\1?calculatedColumnFormula>)", re.S)
 
 
-def _table_parts(pkg: _Package, edits) -> set:
+def _table_parts(pkg: Package, edits) -> set:
     parts = set()
     for sheet_part in edits:
         for rel_type, target, mode in pkg.rels(sheet_part).values():
@@ -753,7 +753,7 @@ def _table_parts(pkg: _Package, edits) -> set:
     return parts
 
 
-def _write_package(pkg: _Package, fh, edits, values_only, calc_chain, wb_rels_part,
+def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_part,
                    resized=None):
     zin = pkg.zip
     ct_xml = rels_xml = None

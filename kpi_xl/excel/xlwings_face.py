@@ -29,15 +29,13 @@ from typing import Any, Callable
 import xlwings as xw
 
 from .. import registry
-from ..core.errors import ERROR_CODES, CellError
+from ..core.errors import CVERR_NUMBERS, ERROR_CODES, OFFICE_JS_ERROR_TYPES, CellError
+from ..core.serial import date_to_serial, datetime_to_serial
 
 # COM hands an error cell to Python as the int 0x800A0000 + the CVErr number,
 # e.g. xlErrNA = 2042 -> -2146826246.  The numbers are Excel's XlCVError enumeration.
 _COM_ERROR_BASE = -2146828288
-_CVERR = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
-          2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!",
-          2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
-COM_ERRORS = {_COM_ERROR_BASE + number: text for number, text in _CVERR.items()}
+COM_ERRORS = {_COM_ERROR_BASE + number: text for text, number in CVERR_NUMBERS.items()}
 # Excel keeps adding error values; one this list does not name is still an error, never the
 # number -2146826xxx.  COM delivers a number cell as a double, so an int here is an error.
 _COM_ERROR_RANGE = range(_COM_ERROR_BASE + 2000, _COM_ERROR_BASE + 3000)
@@ -52,17 +50,10 @@ CLASSIC_TEXT_LIMIT = 255
 # contain"), which Office.js custom functions are held to as well.
 CELL_TEXT_LIMIT = 32767
 
-# Office.js names the error in "errorType" and usually also sends its text.
-_OFFICE_JS_ERROR_TYPES = {"Null": "#NULL!", "Div0": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!",
-                          "Name": "#NAME?", "Num": "#NUM!", "NotAvailable": "#N/A",
-                          "GettingData": "#GETTING_DATA", "Spill": "#SPILL!", "Calc": "#CALC!"}
-
 # The errors a custom function may return in Office.js; any other error among the
 # inputs (#SPILL!, #CALC!, #REF!, ...) comes back as #VALUE!, still a real error
 # that IFERROR and ISERROR see, rather than text that looks like one.
 OFFICE_JS_RESULT_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#NUM!", "#N/A"})
-
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def office_js_runtime() -> bool:
@@ -98,19 +89,19 @@ def cell_value(value: Any, office_js: bool = False) -> Any:
         return float(value)
     if isinstance(value, dict):  # Office.js rich value
         if value.get("type") == "Error":
+            # Office.js names the error in "errorType" and usually also sends its text.
             text = value.get("basicValue")
             if text not in ERROR_CODES:
-                text = _OFFICE_JS_ERROR_TYPES.get(value.get("errorType"), "#VALUE!")
+                text = OFFICE_JS_ERROR_TYPES.get(value.get("errorType"), "#VALUE!")
             return CellError(text)
         if "basicValue" in value:
             return cell_value(value["basicValue"], office_js)
         # an entity card or other value with nothing a KPI can use
         return CellError("#VALUE!")
     if isinstance(value, dt.datetime):  # classic add-in: a date cell; Excel counts days
-        naive = value.replace(tzinfo=None)
-        return (naive - _EXCEL_EPOCH) / dt.timedelta(days=1)
+        return datetime_to_serial(value.replace(tzinfo=None))
     if isinstance(value, dt.date):
-        return float((value - _EXCEL_EPOCH.date()).days)
+        return float(date_to_serial(value))
     if hasattr(value, "item") and type(value).__module__ == "numpy":
         return cell_value(value.item(), office_js)
     raise TypeError(f"no cell value for {type(value).__name__} {value!r}")

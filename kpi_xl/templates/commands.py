@@ -1,110 +1,127 @@
-"""The ``kpi-xl template``, ``fill`` and ``summary`` commands: call the library, print, exit."""
+"""What ``kpi-xl template`` and ``kpi-xl summary`` do, as library calls.
+
+Each writes its workbook and returns what happened, or raises a typed error whose
+message is a finished sentence; ``kpi_xl/cli.py`` prints the result.  (``fill`` is
+:func:`~kpi_xl.templates.fill.fill_template` itself.)
+"""
 from __future__ import annotations
 
-import sys
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SummaryError, TemplateError
 from .fill import OutputError
 
 
-def run_template_command(args) -> int:
-    from . import TEMPLATES, build_template
-    if args.list or not args.name:
-        for name, spec in TEMPLATES.items():
-            print(f"{name:16} {spec.title[0]} / {spec.title[1]}")
-        if not args.list:
-            print("Give a template name to build one, e.g. `kpi-xl template cs_composite -o "
-                  "appraisal.xlsx`.", file=sys.stderr)
-            return 1
-        return 0
-    output = Path(args.output or f"{args.name}_{args.lang}.xlsx")
-    if output.exists() and not getattr(args, "overwrite", False):
-        # The file may be the user's edited scheme; replacing it loses that work.
+def write_template(name: str, lang: str = "zh", output=None, *,
+                   overwrite: bool = False) -> tuple[Path, bool]:
+    """Write template ``name`` to ``output`` (default ``<name>_<lang>.xlsx``).
+
+    Returns the path written and whether it carries cached values.  An existing file is
+    replaced only with ``overwrite``: it may be the user's edited scheme.
+    """
+    from . import build_template
+    output = Path(output or f"{name}_{lang}.xlsx")
+    if output.exists() and not overwrite:
         raise OutputError(f"{output} already exists; nothing was written. Say --overwrite to "
                           f"replace it, or choose another -o file.")
     if output.is_dir():
         raise OutputError(f"{output} is a folder; -o takes the name of the workbook to write.")
     try:
-        cached = build_template(args.name, args.lang, output)
+        cached = build_template(name, lang, output)
     except PermissionError:
         raise OutputError(f"{output} cannot be written: permission denied.") from None
     except OSError as exc:
         raise OutputError(f"{output} cannot be written: {exc.strerror or exc}.") from None
-    note = "" if cached else " (no cached values yet: the recalculation engine is not installed)"
-    print(f"Wrote {output}{note}.")
-    return 0
+    return output, cached
 
 
-def run_fill_command(args) -> int:
-    from .fill import fill_template
-    report = fill_template(args.template, args.data, args.output, by=args.by, force=args.force,
-                           jobs=args.jobs, progress=not args.quiet,
-                           overwrite=getattr(args, "overwrite", False),
-                           sheet=getattr(args, "sheet", None))
-    for note in report.notes:
-        print(f"Note: {note}", file=sys.stderr)
-    for problem in report.problems:
-        print(problem, file=sys.stderr)
-    for line in report.finding_lines():
-        print(line, file=sys.stderr)
-    print(report.summary())
-    return 0 if report.ok else 1
+@dataclass
+class SummaryRun:
+    """The results gathered from many workbooks, before the summary is written."""
+
+    paths: list
+    frame: object                                    # pandas DataFrame, one row per agent-month
+    problems: list = field(default_factory=list)     # sentences: files that could not be read
+    findings: list = field(default_factory=list)     # verify.Finding of the workbooks
+
+    def finding_lines(self) -> list[str]:
+        from .verify import describe
+        return describe(self.findings, len(self.paths))
+
+    @property
+    def unpaid(self) -> int:
+        """Agent-months whose total is missing or an error."""
+        df = self.frame
+        return int(df["total"].isna().sum()) if "total" in df else 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.problems or self.findings or self.unpaid)
+
+    def summary(self, output) -> str:
+        df = self.frame
+        tail = []
+        if self.problems:
+            tail.append(f"{len(self.problems)} problem(s) reported")
+        if self.findings:
+            tail.append(f"{len(self.findings)} check/error cell(s) named above")
+        if self.unpaid:
+            tail.append(f"{self.unpaid} agent-month(s) without a total")
+        return (f"Wrote {output}: {len(df)} result row(s) from {df['file'].nunique()} "
+                f"workbook(s)" + (f"; {'; '.join(tail)}." if tail else "."))
 
 
-def run_summary_command(args) -> int:
-    import os
+def gather_summary(inputs, output, *, overwrite: bool = False,
+                   progress: bool = False) -> SummaryRun:
+    """Read the results and check cells of every workbook in ``inputs`` (files, folders,
+    patterns), refusing an ``output`` that would destroy an input or an existing file.
+
+    A workbook that cannot be read is one of the run's ``problems``, not a refusal.
+    """
     from ..engine.batch import expand_inputs
-    from .summary import collect, write_summary
-    from .verify import describe, verify_workbook
-    # A path that is not there is one of the problems reported per file, not a refusal.
-    paths = expand_inputs(args.inputs, missing="keep")
+    from .summary import collect
+    from .verify import verify_workbook
+    paths = expand_inputs(inputs, missing="keep")
     if not paths:
-        raise SummaryError([f"No workbooks found in {' '.join(args.inputs)}."])
-    output = Path(args.output)
+        raise SummaryError([f"No workbooks found in {' '.join(inputs)}."])
+    output = Path(output)
     if any(os.path.realpath(p) == os.path.realpath(output) for p in paths):
         raise OutputError(f"{output} is one of the workbooks to summarise; writing the summary "
                           f"there would destroy it. Choose another -o file.")
-    if output.exists() and not getattr(args, "overwrite", False):
+    if output.exists() and not overwrite:
         raise OutputError(f"{output} already exists; nothing was written. Say --overwrite to "
                           f"replace it, or choose another -o file.")
     problems: list[str] = []
-    df = collect(paths, strict=False, progress=not args.quiet, problems=problems)
+    df = collect(paths, strict=False, progress=progress, problems=problems)
     findings = []
     for p in paths:
         try:
             findings += verify_workbook(p)
         except Exception:  # unreadable files are already among the problems
             continue
-    # The totals that are errors are named cell by cell below; keep one sentence per cell.
+    # The totals that are errors are named cell by cell by the findings; one sentence per cell.
     problems = [p for p in problems if "the total of" not in p] if findings else problems
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    for line in describe(findings, len(paths)):
-        print(line, file=sys.stderr)
-    if df.empty:
+    return SummaryRun(paths, df, problems, findings)
+
+
+def write_gathered_summary(run: SummaryRun, output, *, lang: str | None = None) -> Path:
+    """Write the summary workbook of ``run``; ``lang`` defaults to the workbooks' own."""
+    from .summary import write_summary
+    if run.frame.empty:
         raise SummaryError(["None of the workbooks could be summarised."])
-    lang = getattr(args, "lang", None) or _lang_of(paths, problems)
+    output = Path(output)
     try:
-        write_summary(df, output, lang=lang)
+        write_summary(run.frame, output, lang=lang or _lang_of(run.paths))
     except PermissionError:
         raise OutputError(f"{output} cannot be written: permission denied.") from None
     except OSError as exc:
         raise OutputError(f"{output} cannot be written: {exc.strerror or exc}.") from None
-    unpaid = int(df["total"].isna().sum()) if "total" in df else 0
-    tail = []
-    if problems:
-        tail.append(f"{len(problems)} problem(s) reported")
-    if findings:
-        tail.append(f"{len(findings)} check/error cell(s) named above")
-    if unpaid:
-        tail.append(f"{unpaid} agent-month(s) without a total")
-    print(f"Wrote {output}: {len(df)} result row(s) from {df['file'].nunique()} workbook(s)"
-          + (f"; {'; '.join(tail)}." if tail else "."))
-    return 1 if (problems or findings or unpaid) else 0
+    return output
 
 
-def _lang_of(paths, problems) -> str:
+def _lang_of(paths) -> str:
     from openpyxl import load_workbook
     from .base import PROP_LANG
     for p in paths:
@@ -118,4 +135,5 @@ def _lang_of(paths, problems) -> str:
     return "zh"
 
 
-__all__ = ["run_template_command", "run_fill_command", "run_summary_command", "TemplateError"]
+__all__ = ["write_template", "SummaryRun", "gather_summary", "write_gathered_summary",
+           "TemplateError"]

@@ -128,3 +128,23 @@ def test_extreme_and_wrong_inputs_give_an_error_value_never_a_crash_or_nan():
                     for a in entry.args][:rnd.randint(entry.min_args, entry.max_args)]
             result = registry.invoke(entry, args)  # a non-KPI exception here is a bug
             assert _finite(result), (entry.name, args, result)
+
+
+@pytest.mark.parametrize("text, kpi_input, excel", [
+    # Excel's VALUE documentation: =VALUE("$1,000") is 1000.
+    ("$1,000", None, 1000.0),
+    ("1,234.5", 1234.5, 1234.5),
+    ("32%", 0.32, 0.32),
+    ("1,2", None, 12.0),          # a typing slip is no KPI input; Excel drops the comma
+    ("(5)", None, -5.0),          # accounting brackets
+    ("5%%", None, 0.0005),
+    ("３２％", 0.32, None),        # full-width input-method text, read for KPI inputs only
+    ("inf", None, None), ("1E999", None, None), ("", None, None), ("abc", None, None),
+    ("1_000", None, None),        # Python's digit grouping, not Excel's
+])
+def test_the_two_readings_of_number_text_differ_only_where_named(text, kpi_input, excel):
+    from kpi_xl.core.values import excel_number_text
+    from kpi_xl.engine.values import parse_number_text as engine_reading
+    assert parse_number_text(text) == kpi_input
+    assert excel_number_text(text) == excel
+    assert engine_reading is excel_number_text

@@ -364,3 +364,23 @@ def test_a_sheet_saved_in_utf16_is_recalculated_and_written_back(tmp_path, value
     args = ["recalc", str(odd), "-o", str(tmp_path / "out"), "--quiet"]
     assert main(args + (["--values-only"] if values_only else [])) == 0
     assert read_points(tmp_path / "out" / "utf16.xlsx") == [70, 90, 60]
+
+
+def test_the_batch_library_reports_through_callbacks_and_prints_nothing(tmp_path, capsys):
+    # The command line alone prints: the library hands each early scan and each result back.
+    from kpi_xl.engine.batch import plan_outputs, recalc_many, succeeded
+    from kpi_xl.limits import DEFAULT_LIMITS, Limits
+    good = build_book(tmp_path / "good.xlsx")
+    odd = build_book(tmp_path / "odd.xlsx", "NOT_A_FUNCTION({v})")
+    scanned, finished = [], []
+    pairs = plan_outputs([good, odd], tmp_path / "out")
+    in_process = Limits(**{**DEFAULT_LIMITS.__dict__, "timeout": None})
+    results = recalc_many(pairs, on_scan=scanned.append, on_result=finished.append,
+                          limits=in_process)
+    assert capsys.readouterr() == ("", "")
+    assert [r.path for r in finished] == [str(good), str(odd)]
+    # Only a file with something unknown is reported early.
+    assert [(r.path, sorted(r.unknown_functions)) for r in scanned] == [(str(odd), ["NOT_A_FUNCTION"])]
+    assert scanned[0].unknown_functions["NOT_A_FUNCTION"] == ["Agents!E2", "Agents!E3", "Agents!E4"]
+    assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
+    assert succeeded(results)

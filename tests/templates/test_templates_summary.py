@@ -167,3 +167,20 @@ def test_year_end_is_decided_per_calendar_year_with_every_month_counted():
     full = pd.DataFrame({"shop": "S", "agent": "B", "month": months[2:],
                          "total": [70] + [85] * 11, "file": "x.xlsx"})
     assert year_end_text(trend(full)[0]["year_end"][0], Labels("zh")) == "2025: 是"
+
+
+def test_the_summary_library_returns_its_findings_and_prints_nothing(tmp_path, capsys):
+    # kpi_xl/cli.py prints; the library gathers, refuses and writes.
+    from kpi_xl.templates.commands import gather_summary, write_gathered_summary
+    from kpi_xl.templates.fill import OutputError
+    missing = tmp_path / "gone.xlsx"
+    run = gather_summary([str(missing)], tmp_path / "summary.xlsx")
+    assert run.frame.empty and len(run.problems) == 1 and str(missing) in run.problems[0]
+    assert not run.ok
+    with pytest.raises(SummaryError, match="None of the workbooks could be summarised"):
+        write_gathered_summary(run, tmp_path / "summary.xlsx")
+    (tmp_path / "summary.xlsx").write_bytes(b"the user's own file")
+    with pytest.raises(OutputError, match="already exists; nothing was written"):
+        gather_summary([str(missing)], tmp_path / "summary.xlsx")
+    assert (tmp_path / "summary.xlsx").read_bytes() == b"the user's own file"
+    assert capsys.readouterr() == ("", "")

@@ -7,25 +7,17 @@ from __future__ import annotations
 
 from ...core.errors import CellError
 from ...registry import FUNCTIONS as KPI_FUNCTIONS, invoke
-from ..values import Arr, XlErr
+from ..values import Arr, core_value as _to_core, engine_value
 from . import FUNCTIONS, ArgSpec, Impl
 from .helpers import broadcast, is_array, scalarize
 
 
-def _to_core(v):
-    if isinstance(v, XlErr):
-        return CellError(v.code)
-    return v
-
-
 def _from_core(v):
-    if isinstance(v, CellError):
-        return XlErr(str(v))
     if isinstance(v, list):
         return Arr([[_from_core(x) for x in row] for row in v])
     if v is None:
         return ""
-    return v
+    return engine_value(v)
 
 
 def _adapter(entry):
