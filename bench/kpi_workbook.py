@@ -110,7 +110,13 @@ def agent_rows(n_agents: int, seed: int):
     return rows
 
 
-def agent_formulas(r: int, last: int) -> list[str]:
+#: How the band points are looked up: Excel's LOOKUP / approximate VLOOKUP, or the
+#: scheme's own KPI_BAND over the same (threshold, points) rows -- the twin that
+#: shows whether the KPI functions keep pace with the built-ins.
+BAND_FORMS = ("lookup", "kpi_band")
+
+
+def agent_formulas(r: int, last: int, bands: str = "lookup") -> list[str]:
     """The formula cells of appraisal row ``r`` (columns L..X)."""
     s = f"'{SCHEME}'!"
 
@@ -123,10 +129,15 @@ def agent_formulas(r: int, last: int) -> list[str]:
 
     def lookup(value, key):
         tc, pc, a, b = band(key)
+        if bands == "kpi_band":
+            # thresholds are lower bounds, the highest one <= value wins: LOOKUP's rule
+            return f"KPI_BAND({value},{s}${tc}${a}:${pc}${b})"
         return f"LOOKUP({value},{s}${tc}${a}:${tc}${b},{s}${pc}${a}:${pc}${b})"
 
     def vlookup(value, key):
         tc, pc, a, b = band(key)
+        if bands == "kpi_band":
+            return lookup(value, key)
         return f"VLOOKUP({value},{s}${tc}${a}:${pc}${b},2,TRUE)"
 
     w = f"{s}${WEIGHT_COLS[0]}${WEIGHTS_ROW}:${WEIGHT_COLS[-1]}${WEIGHTS_ROW}"
@@ -147,8 +158,14 @@ def agent_formulas(r: int, last: int) -> list[str]:
     ]
 
 
-def build_workbook(path, n_agents: int, seed: int, month: str = "2024-05") -> Path:
-    """Write the appraisal workbook for ``n_agents`` agents to ``path`` (no cached values)."""
+def build_workbook(path, n_agents: int, seed: int, month: str = "2024-05",
+                   bands: str = "lookup") -> Path:
+    """Write the appraisal workbook for ``n_agents`` agents to ``path`` (no cached values).
+
+    ``bands="kpi_band"`` writes KPI_BAND where the default writes LOOKUP/VLOOKUP.
+    """
+    if bands not in BAND_FORMS:
+        raise ValueError(f"bands must be one of {BAND_FORMS}, not {bands!r}")
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -186,7 +203,7 @@ def build_workbook(path, n_agents: int, seed: int, month: str = "2024-05") -> Pa
     last = last_agent_row(n_agents)
     for i, inputs in enumerate(agent_rows(n_agents, seed)):
         r = FIRST_AGENT_ROW + i
-        for c, v in enumerate(inputs + agent_formulas(r, last), start=1):
+        for c, v in enumerate(inputs + agent_formulas(r, last, bands), start=1):
             cell = ap.cell(row=r, column=c, value=v)
             if c in (12, 13):
                 cell.number_format = "0.0%"
