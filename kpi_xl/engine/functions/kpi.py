@@ -10,6 +10,7 @@ from ...registry import FUNCTIONS as KPI_FUNCTIONS, invoke
 from ..values import Arr, MultiRef, Ref, XlErr
 from . import FUNCTIONS, Impl
 from .helpers import broadcast, is_array, scalarize
+from .kpi_columns import column_implementation
 
 
 def _to_core(v):
@@ -63,6 +64,9 @@ def _adapter(entry):
     # implicit intersection, as it does in Excel's own functions: KPI_BAND(C2:C9, …) in row 5
     # scores C5, and out of line with the range it is #VALUE! — never another agent's value.
     fn.intersect_arg = lambda i: i < len(kinds) and kinds[i] == "scalar"
+    # Down a column of agents the arguments every row shares (a band table, a weights
+    # row) are read once per run, not once per agent.
+    fn.column = column_implementation(entry, _to_core, _from_core)
     return fn
 
 
