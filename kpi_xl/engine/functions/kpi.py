@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ...core.errors import CellError
 from ...registry import FUNCTIONS as KPI_FUNCTIONS, invoke
-from ..values import Arr, MultiRef, Ref, XlErr
+from ..values import Arr, XlErr
 from . import FUNCTIONS, Impl
 from .helpers import broadcast, is_array, scalarize
 from .kpi_columns import column_implementation
