@@ -106,7 +106,7 @@ def _numbers_scored(values, score_of, from_core):
     return out
 
 
-def _prepared_table(cls, fixed, varying, args):
+def _prepared_table(cls, fixed, varying):
     """The core's prepared table from the run's fixed arguments, or None (then each row goes
     through :func:`~kpi_xl.registry.invoke`, errors and all)."""
     if varying != [0] or any(_has_error(a) for a in fixed[1:]):
@@ -118,14 +118,14 @@ def _prepared_table(cls, fixed, varying, args):
 
 
 def _band_column(fixed, varying, args, from_core):
-    table = _prepared_table(BandTable, fixed, varying, args)
+    table = _prepared_table(BandTable, fixed, varying)
     if table is None:
         return None
     return _numbers_scored(args[0], BandIndex(table, from_core), from_core)
 
 
 def _linear_column(fixed, varying, args, from_core):
-    curve = _prepared_table(LinearCurve, fixed, varying, args)
+    curve = _prepared_table(LinearCurve, fixed, varying)
     if curve is None:
         return None
     return _numbers_scored(args[0], lambda x: _answer(curve.points, x, from_core), from_core)
