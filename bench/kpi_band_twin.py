@@ -46,21 +46,22 @@ def main(argv=None):
     print("| agents | LOOKUP CPU s | KPI_BAND CPU s | KPI_BAND ÷ LOOKUP |")
     print("|---:|---:|---:|---:|")
     for n in opts.agents:
-        cpu = {}
+        cpu = {form: None for form in kw.BAND_FORMS}
         outs = {}
         for form in kw.BAND_FORMS:
             src = work / f"{form}_{n}.xlsx"
             if not src.exists():
                 kw.build_workbook(src, n, seed=SEED, bands=form)
             outs[form] = work / "out" / form / src.name
-            best = None
-            for _ in range(opts.repeat):
+        for i in range(opts.repeat):
+            # interleaved, each form first in turn: the machine's load drifts
+            for form in kw.BAND_FORMS[::1 if i % 2 == 0 else -1]:
+                src = work / f"{form}_{n}.xlsx"
                 m = run_measured([sys.executable, "-m", "kpi_xl.cli", "recalc", str(src),
                                   "-o", str(outs[form].parent)], cwd=root)
                 if m.returncode != 0:
                     raise SystemExit(f"recalc of {src} failed:\n{m.stderr}")
-                best = m.cpu_seconds if best is None else min(best, m.cpu_seconds)
-            cpu[form] = best
+                cpu[form] = m.cpu_seconds if cpu[form] is None else min(cpu[form], m.cpu_seconds)
         a, b = _points(outs["lookup"], n), _points(outs["kpi_band"], n)
         if a != b:
             bad = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
