@@ -110,6 +110,11 @@ def agent_rows(n_agents: int, seed: int):
     return rows
 
 
+#: How the band points are looked up: Excel's LOOKUP / approximate VLOOKUP, or the scheme's
+#: own KPI_BAND over the same (threshold, points) rows (``kpi_band=True``).
+BAND_FORMS = ("lookup", "kpi_band")
+
+
 def agent_formulas(r: int, last: int, kpi_band: bool = False) -> list[str]:
     """The formula cells of appraisal row ``r`` (columns L..X).
 

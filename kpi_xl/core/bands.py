@@ -125,13 +125,24 @@ def band_score(value, bands, closed=None):
     x = scalar_number(value, "value")
     if x is None:
         return BLANK
-    table, _ = _parse_bands(bands, side)
-    if not table:
-        raise KpiNumError("the band table is empty")
-    for band in table:
-        if _holds(band, x, side):
-            return BLANK if band.points is None else band.points
-    raise KpiNotFoundError(f"{value!r} falls in no band of the table")
+    return BandTable(bands, side).points(x)
+
+
+class BandTable:
+    """A band table read and checked once, to score many values (a column of agents)."""
+
+    def __init__(self, bands, closed=None):
+        self.side = _closed(closed)
+        self.bands, _ = _parse_bands(bands, self.side)
+        if not self.bands:
+            raise KpiNumError("the band table is empty")
+
+    def points(self, x: float):
+        """The points of the first band from the top that holds the number x."""
+        for band in self.bands:
+            if _holds(band, x, self.side):
+                return BLANK if band.points is None else band.points
+        raise KpiNotFoundError(f"{x!r} falls in no band of the table")
 
 
 def linear_score(value, points):
@@ -143,30 +154,42 @@ def linear_score(value, points):
     x = scalar_number(value, "value")
     if x is None:
         return BLANK
-    _, table = _numeric_table(points, (2,), "the points table (x, points)")
-    if not table:
-        raise KpiNumError("the points table is empty")
-    pairs = []
-    for n, (px, py) in table:
-        if px is None or py is None:
-            raise KpiValueError(f"row {n} of the points table is missing its x or its points")
-        pairs.append((px, py))
-    pairs.sort(key=lambda p: p[0])
-    curve = [pairs[0]]
-    for px, py in pairs[1:]:
-        if same(px, curve[-1][0]):
-            if not same(py, curve[-1][1]):
-                raise KpiNumError(f"x = {px:g} appears twice with different points")
-            continue
-        curve.append((px, py))
-    if not below(curve[0][0], x):
-        return curve[0][1]
-    if not below(x, curve[-1][0]):
-        return curve[-1][1]
-    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
-        if at_least(x1, x):
-            return tidy(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
-    raise AssertionError("unreachable: x lies inside the curve")
+    return LinearCurve(points).points(x)
+
+
+class LinearCurve:
+    """A (x, points) table read and checked once, to score many values."""
+
+    def __init__(self, points):
+        _, table = _numeric_table(points, (2,), "the points table (x, points)")
+        if not table:
+            raise KpiNumError("the points table is empty")
+        pairs = []
+        for n, (px, py) in table:
+            if px is None or py is None:
+                raise KpiValueError(f"row {n} of the points table is missing its x or its points")
+            pairs.append((px, py))
+        pairs.sort(key=lambda p: p[0])
+        curve = [pairs[0]]
+        for px, py in pairs[1:]:
+            if same(px, curve[-1][0]):
+                if not same(py, curve[-1][1]):
+                    raise KpiNumError(f"x = {px:g} appears twice with different points")
+                continue
+            curve.append((px, py))
+        self.curve = curve
+
+    def points(self, x: float) -> float:
+        """The points at the number x."""
+        curve = self.curve
+        if not below(curve[0][0], x):
+            return curve[0][1]
+        if not below(x, curve[-1][0]):
+            return curve[-1][1]
+        for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
+            if at_least(x1, x):
+                return tidy(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+        raise AssertionError("unreachable: x lies inside the curve")
 
 
 # ---------------------------------------------------------------- checking tables

@@ -10,6 +10,7 @@ from ...registry import FUNCTIONS as KPI_FUNCTIONS, invoke
 from ..values import Arr, core_value as _to_core, engine_value
 from . import FUNCTIONS, ArgSpec, Impl
 from .helpers import broadcast, is_array, scalarize
+from .kpi_columns import column_implementation
 
 
 def _from_core(v):
@@ -63,8 +64,11 @@ def _arg_spec(entry):
 
 
 for _entry in KPI_FUNCTIONS:
+    # Down a column of agents the arguments every row shares (a band table, a weights row)
+    # are read once per run; each row is still scored by the core (kpi_columns).
     FUNCTIONS[_entry.name] = Impl(_adapter(_entry), _entry.min_args, _entry.max_args, source="kpi",
-                                  args=_arg_spec(_entry))
+                                  args=_arg_spec(_entry),
+                                  column=column_implementation(_entry, _to_core, _from_core))
 
 
 def register_into_formulas():
