@@ -317,6 +317,80 @@ def _slow(path):
     wb.save(path)
 
 
+# -- formulas that once gave a wrong value with exit 0 (issue 15): computed, and checked ----
+
+
+def _formula_book(cells, setup=None):
+    def build(path):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "S"
+        for ref, v in cells.items():
+            ws[ref] = v
+        if setup:
+            setup(wb)
+        wb.save(path)
+    return build
+
+
+def _values(out: Path):
+    return openpyxl.load_workbook(out, data_only=True)["S"]
+
+
+def _check_number_limits(out: Path):
+    ws = _values(out)
+    # Excel: beyond ±1.7976931348623158E+308 a result is #NUM!; literals are doubles.
+    got = [ws[c].value for c in ("B1", "B2", "B3", "B4", "B5")]
+    assert got == ["#NUM!", "#NUM!", "#NUM!", "#NUM!", "#NUM!"], got
+    assert abs(ws["B6"].value - 7.257415615307994e306) / 7.257415615307994e306 < 1e-12, ws["B6"].value
+
+
+def _check_whole_column(out: Path):
+    ws = _values(out)
+    # 1,048,576 rows, 5 of them filled
+    assert ws["B1"].value == 1_048_571, ws["B1"].value
+
+
+def _check_utf16_length(out: Path):
+    ws = _values(out)
+    assert (ws["B1"].value, ws["B2"].value) == (2, 3), (ws["B1"].value, ws["B2"].value)
+
+
+def _check_random(out: Path):
+    ws = _values(out)
+    for r in range(1, 21):
+        v = ws.cell(r, 2).value
+        assert v == int(v) and 1 <= v <= 6, v
+        u = ws.cell(r, 3).value
+        assert 0 <= u < 1, u
+
+
+def _date1904(wb):
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    wb.epoch = CALENDAR_MAC_1904
+
+
+def _check_date1904(out: Path):
+    # 2025-10-01 is 45931 in the 1900 system and 1,462 days less in the 1904 system.
+    raw = openpyxl.load_workbook(out, data_only=True)
+    ws = raw["S"]
+    v = ws["A1"].value
+    serial = v if isinstance(v, (int, float)) else None
+    assert serial == 45931 - 1462, v
+    assert ws["A2"].value == 2025 and ws["A3"].value == 10, (ws["A2"].value, ws["A3"].value)
+
+
+def _iterative(wb):
+    from openpyxl.workbook.properties import CalcProperties
+    wb.calculation = CalcProperties(iterate=True, iterateCount=100, iterateDelta=0.001)
+
+
+def _check_iterative(out: Path):
+    # x = x/2 + 1 from 0, iterated until it changes by less than 0.001: close to 2.
+    v = _values(out)["A1"].value
+    assert isinstance(v, float) and abs(v - 2) < 0.002, v
+
+
 PARTS = {
     "sheet": lambda ms: _sheet(ms),
     "workbook": lambda ms: "xl/workbook.xml",
@@ -355,6 +429,29 @@ def cases():
              _utf16, ok=True, check=_check_conversion),
         Case("big_media", "a genuine 300 MB video part, copied to the output in pieces", (),
              _big_media, ok=True, check=_check_big_media, max_mb=150, max_seconds=60),
+        Case("number_limits", "=10^400, its tenth, 1E308+1E308, FACT(171), POWER(100,1E13)", (),
+             _formula_book({"B1": "=10^400", "B2": "=B1/10", "B3": "=1E308+1E308",
+                            "B4": "=FACT(171)", "B5": "=POWER(100,10000000000000)",
+                            "B6": "=FACT(170)"}),
+             ok=True, check=_check_number_limits),
+        Case("whole_column_countblank", "COUNTBLANK(A:A) over 5 filled cells", (),
+             _formula_book({**{f"A{r}": r for r in range(1, 6)}, "B1": "=COUNTBLANK(A:A)"}),
+             ok=True, check=_check_whole_column),
+        Case("utf16_text_length", "LEN of an emoji and of an emoji with a letter", (),
+             _formula_book({"A1": "\U0001F600", "A2": "a\U0001F600", "B1": "=LEN(A1)",
+                            "B2": "=LEN(A2)"}),
+             ok=True, check=_check_utf16_length),
+        Case("random", "RANDBETWEEN(1,6) and RAND() in 20 rows", (),
+             _formula_book({**{f"B{r}": "=RANDBETWEEN(1,6)" for r in range(1, 21)},
+                            **{f"C{r}": "=RAND()" for r in range(1, 21)}}),
+             ok=True, check=_check_random),
+        Case("date1904", "DATE, YEAR and MONTH in a workbook saved with 1904 dates", (),
+             _formula_book({"A1": "=DATE(2025,10,1)", "A2": "=YEAR(A1)", "A3": "=MONTH(A1)"},
+                           _date1904),
+             ok=True, check=_check_date1904),
+        Case("iterative_calculation", "a cell reading itself with iterative calculation on", (),
+             _formula_book({"A1": "=A1/2+1"}, _iterative),
+             ok=True, check=_check_iterative),
         Case("max_cells", "3,000 agents read with --max-cells 5000", ("--max-cells",),
              _many_cells, args=("--max-cells", "5000")),
         Case("timeout", "a long calculation with --timeout 2", ("--timeout", "2 s"),
