@@ -54,7 +54,7 @@ def run_demo(args) -> int:
           f"-> {data}")
     # The demo's own folder: a second run replaces what the first one wrote.
     report = fill_template(template, data, out / "workbooks", by=("shop", "month"),
-                           progress=True, overwrite=True)
+                           progress=False, overwrite=True)
     print(f"   Wrote {len(report.written)} of {report.groups} workbook(s).")
     expected, unexpected = _sort_findings(report.findings, known)
     checks = sum(1 for f in expected if f.kind == "check")
