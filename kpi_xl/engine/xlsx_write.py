@@ -514,8 +514,9 @@ def _raw_copy(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo
 _COPY_CHUNK = 1 << 20
 
 
-def _stream_copy(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
-    """Copy one member by inflating and deflating it piece by piece, within the limits."""
+def _member_like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new zip member with ``info``'s name, time, attributes and method (stored or
+    deflated; any other method is deflated), keeping only the UTF-8 file name flag."""
     new = zipfile.ZipInfo(info.filename, info.date_time)
     new.compress_type = info.compress_type if info.compress_type in (
         zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
@@ -523,22 +524,20 @@ def _stream_copy(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
     new.create_system = info.create_system
     new.comment = info.comment
     new.flag_bits = info.flag_bits & 0x800
+    return new
+
+
+def _stream_copy(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """Copy one member by inflating and deflating it piece by piece, within the limits."""
     big = info.file_size >= zipfile.ZIP64_LIMIT
-    with zout.open(new, "w", force_zip64=big) as out:
+    with zout.open(_member_like(info), "w", force_zip64=big) as out:
         pkg.inflate_into(info, out.write)
 
 
 def _rewrite(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes):
-    new = zipfile.ZipInfo(info.filename, info.date_time)
-    new.compress_type = info.compress_type if info.compress_type in (
-        zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
-    new.external_attr = info.external_attr
-    new.create_system = info.create_system
-    new.comment = info.comment
-    new.flag_bits = info.flag_bits & 0x800  # keep the UTF-8 file name flag only
     # Level 3 deflates a large sheet about twice as fast as the default 6, for a
     # file about 14 % larger; rewritten parts are the only ones compressed anew.
-    zout.writestr(new, data, compresslevel=3)
+    zout.writestr(_member_like(info), data, compresslevel=3)
 
 
 # --------------------------------------------------------------------------- spill ranges
