@@ -18,6 +18,7 @@ import numpy as np
 from openpyxl import Workbook, load_workbook
 
 import kpi_workbook as kw
+from measure import workbook_files
 
 
 def col_index(letter: str) -> int:
@@ -144,10 +145,7 @@ def main(argv=None) -> int:
     p.add_argument("inputs", nargs="+")
     p.add_argument("-o", "--output", required=True)
     args = p.parse_args(argv)
-    files = []
-    for item in args.inputs:
-        path = Path(item)
-        files += sorted(path.glob("*.xlsx")) if path.is_dir() else [path]
+    files = workbook_files(args.inputs)
     for src in files:
         recalc_floor(src, Path(args.output) / src.name)
     return 0

@@ -23,6 +23,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -141,3 +142,13 @@ def run_measured(cmd, cwd=None, env=None, interval=0.05, timeout=3600) -> Measur
         kernel_peak, cpu = 0, usage.ru_utime + usage.ru_stime
     return Measurement(seconds, cpu, max(peak[0], kernel_peak) / 2**20, proc.returncode,
                        stdout, stderr, timed_out)
+
+
+def workbook_files(items):
+    """The workbooks a floor or peer script is given: each folder's .xlsx files, sorted,
+    and each file as it is."""
+    files = []
+    for item in items:
+        path = Path(item)
+        files += sorted(path.glob("*.xlsx")) if path.is_dir() else [path]
+    return files

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from measure import workbook_files
 
 
 def _formualizer():
@@ -57,10 +58,7 @@ def main(argv=None) -> int:
     recalc = ENGINES[args.engine]()
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    files = []
-    for item in args.inputs:
-        path = Path(item)
-        files += sorted(path.glob("*.xlsx")) if path.is_dir() else [path]
+    files = workbook_files(args.inputs)
     for src in files:
         dst = out / src.name
         if dst.exists():

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 from lxml import etree
+from measure import workbook_files
 
 SHEET = re.compile(r"xl/worksheets/[^/]+\.xml$")
 
@@ -41,10 +42,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    files = []
-    for item in args.inputs:
-        path = Path(item)
-        files += sorted(path.glob("*.xlsx")) if path.is_dir() else [path]
+    files = workbook_files(args.inputs)
     for src in files:
         rewrite(src, out / src.name)
     return 0
