@@ -730,7 +730,7 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
                     calc_chain = pkg.find(target)
 
         _atomic_write(dst, lambda fh: _write_package(pkg, fh, edits, values_only, calc_chain,
-                                                     wb_rels_part, resized), like=src)
+                                                     wb_rels_part, resized))
     finally:
         pkg.close()
 
@@ -797,7 +797,7 @@ def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
                 _stream_copy(pkg, zout, info)
 
 
-def _atomic_write(dst: str, produce, like: str):
+def _atomic_write(dst: str, produce):
     folder = os.path.dirname(os.path.abspath(dst))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(dst) + ".",
                                suffix=".tmp")

@@ -48,16 +48,9 @@ def compute_cached_values(path) -> bool:
     recalc_file = _recalc_file()
     if recalc_file is None:
         return False
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        recalc_file(str(path), tmp)
-        give_final_mode(tmp, path)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    # In place: the engine writes a temporary file and replaces ``path`` only once it is
+    # complete, keeping its permissions.
+    recalc_file(str(path), str(path))
     return True
 
 
