@@ -164,24 +164,18 @@ def _all(calc, args):
 @excel("IMSUM", min_args=1)
 def IMSUM(calc, *args):
     """Returns the sum of complex numbers."""
-    try:
-        zs, sfx = _all(calc, args)
-        return render(sum(zs, complex(0, 0)), sfx)
-    except ExcelRaise as exc:
-        return exc.err
+    zs, sfx = _all(calc, args)
+    return render(sum(zs, complex(0, 0)), sfx)
 
 
 @excel("IMPRODUCT", min_args=1)
 def IMPRODUCT(calc, *args):
     """Returns the product of complex numbers."""
-    try:
-        zs, sfx = _all(calc, args)
-        p = complex(1, 0)
-        for z in zs:
-            p *= z
-        return render(p, sfx)
-    except ExcelRaise as exc:
-        return exc.err
+    zs, sfx = _all(calc, args)
+    p = complex(1, 0)
+    for z in zs:
+        p *= z
+    return render(p, sfx)
 
 
 @excel("IMSUB", min_args=2, max_args=2)
