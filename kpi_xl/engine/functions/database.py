@@ -102,18 +102,15 @@ def _selected(calc, database, criteria):
 
 def _dfunc(reduce, numeric=True, field_optional=False):
     def fn(calc, database, field, criteria):
-        try:
-            header, recs = _selected(calc, database, criteria)
-            idx = _field_index(calc, header, field)
-            if idx is None:
-                if not field_optional:
-                    raise ExcelRaise(VALUE)
-                vals = [None for _ in recs]
-                return reduce(recs, vals)
-            vals = [r[idx] for r in recs]
+        header, recs = _selected(calc, database, criteria)
+        idx = _field_index(calc, header, field)
+        if idx is None:
+            if not field_optional:
+                raise ExcelRaise(VALUE)
+            vals = [None for _ in recs]
             return reduce(recs, vals)
-        except ExcelRaise as exc:
-            return exc.err
+        vals = [r[idx] for r in recs]
+        return reduce(recs, vals)
     return fn
 
 
