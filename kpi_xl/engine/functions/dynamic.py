@@ -1,7 +1,7 @@
 """Dynamic-array functions the engine implements itself."""
 from __future__ import annotations
 
-from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, XlErr, to_number
+from ..values import CALC, REF, VALUE, Arr, Ref, XlErr, to_number
 from . import excel
 from .helpers import scalarize
 
@@ -18,17 +18,14 @@ def _int_arg(calc, a, default):
 @excel("SEQUENCE", min_args=1, max_args=4)
 def SEQUENCE(calc, rows, cols=None, start=None, step=None):
     """Generates a list of sequential numbers in an array."""
-    try:
-        for a in (rows, cols, start, step):
-            v = scalarize(calc, a) if a is not None else None
-            if isinstance(v, XlErr):
-                return v
-        nr = int(_int_arg(calc, rows, 1))
-        nc = int(_int_arg(calc, cols, 1))
-        s = _int_arg(calc, start, 1)
-        d = _int_arg(calc, step, 1)
-    except ExcelRaise as exc:
-        return exc.err
+    for a in (rows, cols, start, step):
+        v = scalarize(calc, a) if a is not None else None
+        if isinstance(v, XlErr):
+            return v
+    nr = int(_int_arg(calc, rows, 1))
+    nc = int(_int_arg(calc, cols, 1))
+    s = _int_arg(calc, start, 1)
+    d = _int_arg(calc, step, 1)
     if nr < 0 or nc < 0:
         return VALUE
     if nr == 0 or nc == 0:
@@ -57,14 +54,11 @@ def RANDARRAY(calc, rows=None, cols=None, low=None, high=None, whole=None):
     """Returns an array of random numbers."""
     import random
     calc.taint_volatile()
-    try:
-        nr = int(_int_arg(calc, rows, 1))
-        nc = int(_int_arg(calc, cols, 1))
-        lo = _int_arg(calc, low, 0)
-        hi = _int_arg(calc, high, 1)
-        integers = bool(_int_arg(calc, whole, 0))
-    except ExcelRaise as exc:
-        return exc.err
+    nr = int(_int_arg(calc, rows, 1))
+    nc = int(_int_arg(calc, cols, 1))
+    lo = _int_arg(calc, low, 0)
+    hi = _int_arg(calc, high, 1)
+    integers = bool(_int_arg(calc, whole, 0))
     if nr < 1 or nc < 1 or hi < lo:
         return VALUE
     if integers:
@@ -97,12 +91,9 @@ def SORT(calc, array, sort_index=None, sort_order=None, by_col=None):
     if isinstance(array, XlErr):
         return array
     rows = [list(r) for r in calc.values(array)]
-    try:
-        k = int(_int_arg(calc, sort_index, 1))
-        order = int(_int_arg(calc, sort_order, 1))
-        cols = False if by_col is None else to_bool(scalarize(calc, by_col))
-    except ExcelRaise as exc:
-        return exc.err
+    k = int(_int_arg(calc, sort_index, 1))
+    order = int(_int_arg(calc, sort_order, 1))
+    cols = False if by_col is None else to_bool(scalarize(calc, by_col))
     if order not in (1, -1):
         return VALUE
     lines = [list(c) for c in zip(*rows)] if cols else rows
