@@ -140,10 +140,7 @@ def _integers(calc, args):
 @excel("GCD", min_args=1)
 def GCD(calc, *args):
     """Returns the greatest common divisor."""
-    try:
-        xs = _integers(calc, args)
-    except ExcelRaise as exc:
-        return exc.err
+    xs = _integers(calc, args)
     g = 0
     for x in xs:
         g = math.gcd(g, x)
@@ -153,10 +150,7 @@ def GCD(calc, *args):
 @excel("LCM", min_args=1)
 def LCM(calc, *args):
     """Returns the least common multiple."""
-    try:
-        xs = _integers(calc, args)
-    except ExcelRaise as exc:
-        return exc.err
+    xs = _integers(calc, args)
     m = 1
     for x in xs:
         if x == 0:
