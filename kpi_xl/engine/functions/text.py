@@ -109,19 +109,16 @@ def CONCAT(calc, *args):
 def TEXTJOIN(calc, sep, ignore_empty, *args):
     from .helpers import scalarize
     from ..values import to_bool
-    try:
-        d = to_text(scalarize(calc, sep))
-        skip = to_bool(scalarize(calc, ignore_empty))
-        parts = []
-        for v, _ in iter_values(calc, args):
-            if isinstance(v, XlErr):
-                return v
-            t = to_text(v)
-            if skip and t == "":
-                continue
-            parts.append(t)
-    except ExcelRaise as exc:
-        return exc.err
+    d = to_text(scalarize(calc, sep))
+    skip = to_bool(scalarize(calc, ignore_empty))
+    parts = []
+    for v, _ in iter_values(calc, args):
+        if isinstance(v, XlErr):
+            return v
+        t = to_text(v)
+        if skip and t == "":
+            continue
+        parts.append(t)
     return d.join(parts)
 
 
@@ -297,10 +294,7 @@ def TEXT(calc, value, fmt):
 
     if is_array(value) or is_array(fmt):
         return broadcast(calc, one, (value, fmt))
-    try:
-        return one(scalarize(calc, value), scalarize(calc, fmt))
-    except ExcelRaise as exc:
-        return exc.err
+    return one(scalarize(calc, value), scalarize(calc, fmt))
 
 
 # USDOLLAR is DOLLAR with the dollar sign whatever the locale; this engine formats DOLLAR
@@ -336,21 +330,18 @@ def HYPERLINK(link, friendly=None):
 
 def _text_split_at(calc, text, delim, instance, match_mode, match_end, if_not_found, before):
     from .helpers import iter_values, scalarize
-    try:
-        t = scalarize(calc, text)
-        if isinstance(t, XlErr):
-            return t
-        t = to_text(t)
-        delims = []
-        for v, _ in iter_values(calc, [delim]):
-            if isinstance(v, XlErr):
-                return v
-            delims.append(to_text(v))
-        n = 1 if instance is None else math.floor(to_number(scalarize(calc, instance)))
-        mm = 0 if match_mode is None else to_number(scalarize(calc, match_mode))
-        me = 0 if match_end is None else to_number(scalarize(calc, match_end))
-    except ExcelRaise as exc:
-        return exc.err
+    t = scalarize(calc, text)
+    if isinstance(t, XlErr):
+        return t
+    t = to_text(t)
+    delims = []
+    for v, _ in iter_values(calc, [delim]):
+        if isinstance(v, XlErr):
+            return v
+        delims.append(to_text(v))
+    n = 1 if instance is None else math.floor(to_number(scalarize(calc, instance)))
+    mm = 0 if match_mode is None else to_number(scalarize(calc, match_mode))
+    me = 0 if match_end is None else to_number(scalarize(calc, match_end))
     if mm not in (0, 1) or me not in (0, 1):
         return VALUE
     ci = mm == 1
