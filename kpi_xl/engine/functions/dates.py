@@ -325,7 +325,7 @@ def DATEDIF(a, b, unit):
         yy = y2 if (m2, d2) >= (m1, d1) else y2 - 1
         try:
             start = make_date(yy, m1, d1)
-        except ExcelRaise:
+        except ExcelRaise:   # not an error: 29 February in a common year is the 28th
             start = make_date(yy, m1, 28)
         return int(math.floor(s2)) - start
     raise ExcelRaise(NUM)
@@ -371,7 +371,7 @@ def datevalue_or_none(s):
             if y < 100:
                 y += 2000 if y < 30 else 1900
             return _text_date(y, _MONTHS[m.group(1).lower()], int(m.group(2)))
-    except (ExcelRaise, ValueError):
+    except (ExcelRaise, ValueError):   # not an error: text that is no date is None
         return None
     return None
 
@@ -562,12 +562,9 @@ def _day_arg(calc, v):
 
 def _networkdays(calc, start, end, weekend, holidays):
     from .helpers import scalarize
-    try:
-        a, b = _day_arg(calc, start), _day_arg(calc, end)
-        mask = _weekend_mask(None if weekend is None else scalarize(calc, weekend))
-        hol = _holidays(calc, holidays)
-    except ExcelRaise as exc:
-        return exc.err
+    a, b = _day_arg(calc, start), _day_arg(calc, end)
+    mask = _weekend_mask(None if weekend is None else scalarize(calc, weekend))
+    hol = _holidays(calc, holidays)
     sign = 1
     if a > b:
         a, b, sign = b, a, -1
@@ -583,16 +580,13 @@ def _networkdays(calc, start, end, weekend, holidays):
 
 def _workday(calc, start, days, weekend, holidays):
     from .helpers import scalarize
-    try:
-        s = _day_arg(calc, start)
-        dv = scalarize(calc, days)
-        if isinstance(dv, bool):
-            raise ExcelRaise(VALUE)
-        k = math.trunc(to_number(dv))
-        mask = _weekend_mask(None if weekend is None else scalarize(calc, weekend))
-        hol = _holidays(calc, holidays)
-    except ExcelRaise as exc:
-        return exc.err
+    s = _day_arg(calc, start)
+    dv = scalarize(calc, days)
+    if isinstance(dv, bool):
+        raise ExcelRaise(VALUE)
+    k = math.trunc(to_number(dv))
+    mask = _weekend_mask(None if weekend is None else scalarize(calc, weekend))
+    hol = _holidays(calc, holidays)
     step = 1 if k >= 0 else -1
     d = s
     left = abs(k)
