@@ -1,8 +1,8 @@
 """IF and friends.  IF, IFERROR, IFS, CHOOSE and SWITCH evaluate only the branch they take."""
 from __future__ import annotations
 
-from ..values import NA, VALUE, Arr, ExcelRaise, XlErr, to_bool
-from . import excel
+from ..values import NA, VALUE, Arr, ExcelRaise, XlErr, to_bool, to_number
+from . import excel, guarded
 from .helpers import broadcast, is_array, iter_values, scalarize
 
 
@@ -16,6 +16,22 @@ def _cond(calc, v):
             return u == "TRUE"
         raise ExcelRaise(VALUE)
     return to_bool(v)
+
+
+# IF, IFS and CHOOSE are lazy, so excel(...) gives them no guard: the error raised while
+# judging their condition or index is their result through these (and, unlike IF's, what
+# IFS's chosen value raises is IFS's result).
+_condition = guarded(_cond)
+
+
+@guarded
+def _index(calc, v):
+    return int(to_number(scalarize(calc, v)))
+
+
+@guarded
+def _forced(thunk):
+    return thunk()
 
 
 @excel("IF", min_args=1, max_args=3, lazy=True, args="* [*] [*]", branch="if")
@@ -32,10 +48,9 @@ def IF(calc, args):
             return x if to_bool(c) else y
         return broadcast(calc, pick, (cond, t if t is not None or len(args) > 1 else 0,
                                       f if len(args) > 2 else False))
-    try:
-        ok = _cond(calc, cond)
-    except ExcelRaise as exc:
-        return exc.err
+    ok = _condition(calc, cond)
+    if type(ok) is XlErr:
+        return ok
     if ok:
         if len(args) < 2:
             return True
@@ -106,11 +121,11 @@ def IFS(calc, args):
             # in an array formula a condition that is an array lifts IFS over its elements
             rest = [cond] + [a() for a in args[i + 1:]]
             return broadcast(calc, _ifs_element, rest)
-        try:
-            if _cond(calc, cond):
-                return args[i + 1]()
-        except ExcelRaise as exc:
-            return exc.err
+        ok = _condition(calc, cond)
+        if type(ok) is XlErr:
+            return ok
+        if ok:
+            return _forced(args[i + 1])
     return NA
 
 
@@ -172,7 +187,6 @@ def _switch_element(v, *cases):
 
 @excel("CHOOSE", min_args=2, lazy=True, args="*+")
 def CHOOSE(calc, args):
-    from ..values import to_number
     idx = args[0]()
     if is_array(idx):
         vals = [a() for a in args[1:]]
@@ -183,10 +197,9 @@ def CHOOSE(calc, args):
                 return VALUE
             return vs[k - 1]
         return broadcast(calc, pick, (idx, *vals))
-    try:
-        k = int(to_number(scalarize(calc, idx)))
-    except ExcelRaise as exc:
-        return exc.err
+    k = _index(calc, idx)
+    if type(k) is XlErr:
+        return k
     if k < 1 or k >= len(args):
         return VALUE
     return args[k]()
@@ -214,10 +227,7 @@ def _logical_values(calc, args):
 
 def _logical(combine):
     def fn(calc, *args):
-        try:
-            vals = _logical_values(calc, args)
-        except ExcelRaise as exc:
-            return exc.err
+        vals = _logical_values(calc, args)
         return combine(vals) if vals else VALUE
     return fn
 
