@@ -133,14 +133,11 @@ def _xlookup_table(horizontal):
     def fn(calc, value, table, index, approx=None):
         if is_array(value) or is_array(index):
             return broadcast(calc, lambda v, k: fn(calc, v, table, k, approx), (value, index))
-        try:
-            x = _lookup_value(calc, value)
-            if isinstance(x, XlErr):
-                return x
-            k = int(to_number(scalarize(calc, index)))
-            ap = True if approx is None else _truthy(calc, approx)
-        except ExcelRaise as exc:
-            return exc.err
+        x = _lookup_value(calc, value)
+        if isinstance(x, XlErr):
+            return x
+        k = int(to_number(scalarize(calc, index)))
+        ap = True if approx is None else _truthy(calc, approx)
         if isinstance(table, XlErr):
             return table
         if isinstance(table, str):
@@ -191,7 +188,7 @@ def _xlookup_table_column(horizontal):
         try:
             k = int(to_number(scalarize(calc, args[2].v)))
             ap = True if len(args) == 3 or args[3].v is None else _truthy(calc, args[3].v)
-        except ExcelRaise:
+        except ExcelRaise:   # not an error here: the rows are left to the cell implementation
             return None
         rows = calc.values(table)
         if not ap or k < 1 or k > (len(rows) if horizontal else len(rows[0])):
@@ -296,10 +293,7 @@ def MATCH(calc, value, array, mtype=None):
     x = _lookup_value(calc, value)
     if isinstance(x, XlErr):
         return x
-    try:
-        t = 1 if mtype is None else to_number(scalarize(calc, mtype))
-    except ExcelRaise as exc:
-        return exc.err
+    t = 1 if mtype is None else to_number(scalarize(calc, mtype))
     vec = _vector(calc, array)
     if vec is None:
         return NA
@@ -319,10 +313,7 @@ def XMATCH(calc, value, array, match_mode=None, search_mode=None):
     vec = _vector(calc, array)
     if vec is None:
         return VALUE
-    try:
-        i = _xfind(calc, value, vec, match_mode, search_mode)
-    except ExcelRaise as exc:
-        return exc.err
+    i = _xfind(calc, value, vec, match_mode, search_mode)
     return NA if i < 0 else i + 1
 
 
@@ -450,10 +441,7 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
     full = None
     if isinstance(lookup, Ref):
         full = lookup.shape[0] if vertical else lookup.shape[1]
-    try:
-        i = _xfind(calc, value, vec, match_mode, search_mode, full)
-    except ExcelRaise as exc:
-        return exc.err
+    i = _xfind(calc, value, vec, match_mode, search_mode, full)
     if i < 0:
         if if_not_found is not None:
             return if_not_found
@@ -480,20 +468,17 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
 @excel("INDEX", min_args=1, max_args=4)
 @errors_first
 def INDEX(calc, array, row=None, col=None, area=None):
-    try:
-        if area is not None and not isinstance(array, MultiRef):
-            if int(to_number(scalarize(calc, area))) != 1:
-                return REF
-        if isinstance(array, MultiRef):
-            k = 1 if area is None else int(to_number(scalarize(calc, area)))
-            if k < 1 or k > len(array.refs):
-                return REF
-            array = array.refs[k - 1]
-        if is_array(row) or is_array(col):
-            return broadcast(calc, lambda rr, cc: _index1(calc, array, rr, cc), (row, col if col is not None else None))
-        return _index1(calc, array, scalarize(calc, row), scalarize(calc, col))
-    except ExcelRaise as exc:
-        return exc.err
+    if area is not None and not isinstance(array, MultiRef):
+        if int(to_number(scalarize(calc, area))) != 1:
+            return REF
+    if isinstance(array, MultiRef):
+        k = 1 if area is None else int(to_number(scalarize(calc, area)))
+        if k < 1 or k > len(array.refs):
+            return REF
+        array = array.refs[k - 1]
+    if is_array(row) or is_array(col):
+        return broadcast(calc, lambda rr, cc: _index1(calc, array, rr, cc), (row, col if col is not None else None))
+    return _index1(calc, array, scalarize(calc, row), scalarize(calc, col))
 
 
 def _index1(calc, array, row, col):
@@ -574,13 +559,10 @@ def COLUMNS(calc, a):
 def OFFSET(calc, ref, rows, cols, height=None, width=None):
     if not isinstance(ref, Ref):
         return ref if isinstance(ref, XlErr) else VALUE
-    try:
-        dr = int(math.floor(to_number(scalarize(calc, rows))))
-        dc = int(math.floor(to_number(scalarize(calc, cols))))
-        h = ref.r2 - ref.r1 + 1 if height is None else int(to_number(scalarize(calc, height)))
-        w = ref.c2 - ref.c1 + 1 if width is None else int(to_number(scalarize(calc, width)))
-    except ExcelRaise as exc:
-        return exc.err
+    dr = int(math.floor(to_number(scalarize(calc, rows))))
+    dc = int(math.floor(to_number(scalarize(calc, cols))))
+    h = ref.r2 - ref.r1 + 1 if height is None else int(to_number(scalarize(calc, height)))
+    w = ref.c2 - ref.c1 + 1 if width is None else int(to_number(scalarize(calc, width)))
     if h == 0 or w == 0:
         return REF
     r1, c1 = ref.r1 + dr, ref.c1 + dc
@@ -606,7 +588,7 @@ def INDIRECT(calc, text, a1=None):
         if a1 is not None and not _truthy(calc, a1):
             t = _r1c1_to_a1(t)
         tree = parse(t, calc.current_sheet)
-    except (FormulaSyntaxError, ExcelRaise, ValueError):
+    except (FormulaSyntaxError, ExcelRaise, ValueError):   # not the error raised: #REF!
         return REF
     if tree[0] == "ref":
         _, sheet, r1, c1, r2, c2, _abs = tree
