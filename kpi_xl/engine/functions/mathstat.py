@@ -12,21 +12,7 @@ from .helpers import (GENERIC, broadcast, criteria_matcher, elementwise, flat, i
                       ref_grid, scalarize, xsum)
 
 
-def _guard(f):
-    def wrapper(calc, *args):
-        try:
-            r = f(calc, *args)
-        except ExcelRaise as exc:
-            return exc.err
-        if type(r) is float and (r != r or r in (math.inf, -math.inf)):
-            return NUM
-        return r
-    wrapper.__name__ = f.__name__
-    return wrapper
-
-
 @excel("SUM")
-@_guard
 def SUM(calc, *args):
     return xsum(numbers(calc, args)) if len(args) != 1 else _sum1(calc, args[0])
 
@@ -43,7 +29,6 @@ def _sum1(calc, a):
 
 
 @excel("AVERAGE", min_args=1)
-@_guard
 def AVERAGE(calc, *args):
     xs = numbers(calc, args)
     if not xs:
@@ -72,7 +57,6 @@ def _numbers_a(calc, args):
 
 
 @excel("AVERAGEA", min_args=1)
-@_guard
 def AVERAGEA(calc, *args):
     xs = _numbers_a(calc, args)
     if not xs:
@@ -81,35 +65,30 @@ def AVERAGEA(calc, *args):
 
 
 @excel("MAXA", min_args=1)
-@_guard
 def MAXA(calc, *args):
     xs = _numbers_a(calc, args)
     return max(xs) if xs else 0
 
 
 @excel("MINA", min_args=1)
-@_guard
 def MINA(calc, *args):
     xs = _numbers_a(calc, args)
     return min(xs) if xs else 0
 
 
 @excel("MIN", min_args=1)
-@_guard
 def MIN(calc, *args):
     xs = numbers(calc, args)
     return min(xs) if xs else 0
 
 
 @excel("MAX", min_args=1)
-@_guard
 def MAX(calc, *args):
     xs = numbers(calc, args)
     return max(xs) if xs else 0
 
 
 @excel("PRODUCT", min_args=1)
-@_guard
 def PRODUCT(calc, *args):
     xs = numbers(calc, args)
     p = 1
@@ -130,7 +109,7 @@ def COUNT(calc, *args):
             try:
                 to_number(v)
                 n += 1
-            except ExcelRaise:
+            except ExcelRaise:   # not an error: text that is no number is not counted
                 pass
     return n
 
@@ -153,7 +132,6 @@ def COUNTBLANK(calc, a):
     return n
 
 
-@_guard
 def SUMPRODUCT(calc, *args):
     grids = [calc.values(a) for a in args]
     shape = (len(grids[0]), len(grids[0][0]))
@@ -381,19 +359,7 @@ def _masked_numbers(calc, mask, target):
     return out
 
 
-def _criteria_arrayable(fn):
-    """SUMIF(A:A, {"x","y"}) and SUMIF(A:A, B2:B10): criteria arrays give arrays."""
-    def wrapper(calc, *args):
-        try:
-            return fn(calc, *args)
-        except ExcelRaise as exc:
-            return exc.err
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
 @excel("SUMIF", min_args=2, max_args=3, args="a i [a]")
-@_criteria_arrayable
 def SUMIF(calc, rng, crit, sum_range=None):
     if is_array(crit):
         return broadcast(calc, lambda c: SUMIF(calc, rng, c, sum_range), (crit,))
@@ -403,7 +369,6 @@ def SUMIF(calc, rng, crit, sum_range=None):
 
 
 @excel("COUNTIF", min_args=2, max_args=2, args="a i")
-@_criteria_arrayable
 def COUNTIF(calc, rng, crit):
     if is_array(crit):
         return broadcast(calc, lambda c: COUNTIF(calc, rng, c), (crit,))
@@ -412,7 +377,6 @@ def COUNTIF(calc, rng, crit):
 
 
 @excel("AVERAGEIF", min_args=2, max_args=3, args="a i [a]")
-@_criteria_arrayable
 def AVERAGEIF(calc, rng, crit, avg_range=None):
     mask, shape = _crit_mask(calc, [(rng, crit)])
     xs = _masked_numbers(calc, mask, _target_grid(calc, avg_range if avg_range is not None else rng, shape))
@@ -426,7 +390,6 @@ def _pairs(args):
 
 
 @excel("SUMIFS", min_args=3, args="a (a i)+")
-@_criteria_arrayable
 def SUMIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     grid = ref_grid(calc, target)
@@ -436,7 +399,6 @@ def SUMIFS(calc, target, *args):
 
 
 @excel("COUNTIFS", min_args=2, args="(a i)+")
-@_criteria_arrayable
 def COUNTIFS(calc, *args):
     pairs = _pairs(args)
     mask, _ = _crit_mask(calc, pairs)
@@ -444,7 +406,6 @@ def COUNTIFS(calc, *args):
 
 
 @excel("AVERAGEIFS", min_args=3, args="a (a i)+")
-@_criteria_arrayable
 def AVERAGEIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     grid = ref_grid(calc, target)
@@ -455,7 +416,6 @@ def AVERAGEIFS(calc, target, *args):
 
 
 @excel("MAXIFS", min_args=3, args="a (a i)+")
-@_criteria_arrayable
 def MAXIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     xs = _masked_numbers(calc, mask, ref_grid(calc, target))
@@ -463,7 +423,6 @@ def MAXIFS(calc, target, *args):
 
 
 @excel("MINIFS", min_args=3, args="a (a i)+")
-@_criteria_arrayable
 def MINIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     xs = _masked_numbers(calc, mask, ref_grid(calc, target))
@@ -492,17 +451,14 @@ def _rank(avg):
     def fn(calc, number, ref, order=None):
         if is_array(number):
             return broadcast(calc, lambda n: fn(calc, n, ref, order), (number,))
-        try:
-            x = scalarize(calc, number)
-            if isinstance(x, XlErr):
-                return x
-            x = to_number(x)
-            asc = order is not None and to_number(scalarize(calc, order)) != 0
-            if not isinstance(ref, (Ref, MultiRef)):
-                return VALUE
-            xs = _sorted_numbers(calc, ref)
-        except ExcelRaise as exc:
-            return exc.err
+        x = scalarize(calc, number)
+        if isinstance(x, XlErr):
+            return x
+        x = to_number(x)
+        asc = order is not None and to_number(scalarize(calc, order)) != 0
+        if not isinstance(ref, (Ref, MultiRef)):
+            return VALUE
+        xs = _sorted_numbers(calc, ref)
         lo = bisect.bisect_left(xs, x)
         hi = bisect.bisect_right(xs, x)
         if lo == hi:
@@ -532,7 +488,6 @@ def _nums_only(calc, a):
 
 
 @excel("MEDIAN", min_args=1)
-@_guard
 def MEDIAN(calc, *args):
     xs = sorted(numbers(calc, args))
     if not xs:
@@ -545,13 +500,10 @@ def _kth(largest):
     def fn(calc, a, k):
         if is_array(k):
             return broadcast(calc, lambda kk: fn(calc, a, kk), (k,))
-        try:
-            # a value typed as the array is coerced (LARGE(TRUE,1) is 1, LARGE("2.3",1)
-            # 2.3: Excel's cached values); a range gives only its numbers
-            xs = _nums_only(calc, a) if isinstance(a, (Ref, MultiRef, Arr)) else [to_number(a)]
-            kk = math.ceil(to_number(scalarize(calc, k)))
-        except ExcelRaise as exc:
-            return exc.err
+        # a value typed as the array is coerced (LARGE(TRUE,1) is 1, LARGE("2.3",1)
+        # 2.3: Excel's cached values); a range gives only its numbers
+        xs = _nums_only(calc, a) if isinstance(a, (Ref, MultiRef, Arr)) else [to_number(a)]
+        kk = math.ceil(to_number(scalarize(calc, k)))
         if kk < 1 or kk > len(xs):
             return NUM
         return xs[-kk] if largest else xs[kk - 1]
@@ -564,11 +516,8 @@ excel("SMALL", min_args=2, max_args=2)(_kth(False))
 
 def _percentile(exclusive):
     def fn(calc, a, k):
-        try:
-            xs = _nums_only(calc, a)
-            p = to_number(scalarize(calc, k))
-        except ExcelRaise as exc:
-            return exc.err
+        xs = _nums_only(calc, a)
+        p = to_number(scalarize(calc, k))
         n = len(xs)
         if n == 0:
             return NUM
@@ -598,10 +547,7 @@ def _quartile(exclusive):
     p = _percentile(exclusive)
 
     def fn(calc, a, q):
-        try:
-            qq = math.trunc(to_number(scalarize(calc, q)))
-        except ExcelRaise as exc:
-            return exc.err
+        qq = math.trunc(to_number(scalarize(calc, q)))
         if exclusive and not 1 <= qq <= 3 or not exclusive and not 0 <= qq <= 4:
             return NUM
         return p(calc, a, qq / 4)
@@ -614,12 +560,9 @@ excel("QUARTILE.EXC", min_args=2, max_args=2)(_quartile(True))
 
 def _percentrank(exclusive):
     def fn(calc, a, x, significance=None):
-        try:
-            xs = _nums_only(calc, a)
-            xv = to_number(scalarize(calc, x))
-            sig = 3 if significance is None else math.trunc(to_number(scalarize(calc, significance)))
-        except ExcelRaise as exc:
-            return exc.err
+        xs = _nums_only(calc, a)
+        xv = to_number(scalarize(calc, x))
+        sig = 3 if significance is None else math.trunc(to_number(scalarize(calc, significance)))
         n = len(xs)
         if n == 0 or sig < 1:
             return NUM if n == 0 or sig < 1 else NA
@@ -652,10 +595,7 @@ excel("PERCENTRANK.EXC", min_args=2, max_args=3)(_percentrank(True))
 
 def _var(sample):
     def fn(calc, *args):
-        try:
-            xs = numbers(calc, args)
-        except ExcelRaise as exc:
-            return exc.err
+        xs = numbers(calc, args)
         n = len(xs)
         if n < (2 if sample else 1):
             return DIV0
@@ -689,10 +629,7 @@ _SUBTOTAL = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PROD
 @excel("SUBTOTAL", min_args=2)
 def SUBTOTAL(calc, fn_num, *refs):
     from . import FUNCTIONS
-    try:
-        k = int(to_number(scalarize(calc, fn_num)))
-    except ExcelRaise as exc:
-        return exc.err
+    k = int(to_number(scalarize(calc, fn_num)))
     skip_hidden = k > 100
     name = _SUBTOTAL.get(k - 100 if skip_hidden else k)
     if name is None:
@@ -736,8 +673,6 @@ def SERIESSUM(calc, x, n, m, coefficients):
             if type(a) is not float and type(a) is not int:
                 return VALUE    # "if any argument is nonnumeric, SERIESSUM returns #VALUE!"
             total += a * x ** (n + i * m)
-    except ExcelRaise as exc:
-        return exc.err
     except ZeroDivisionError:
         return DIV0
     return total
@@ -751,14 +686,12 @@ def SERIESSUM(calc, x, n, m, coefficients):
 # text "1" is 0). DEVSQ and AVEDEV of no numbers are #NUM!.
 
 @excel("SUMSQ", min_args=1)
-@_guard
 def SUMSQ(calc, *args):
     """Returns the sum of the squares of the arguments."""
     return xsum([x * x for x in numbers(calc, args)])
 
 
 @excel("DEVSQ", min_args=1)
-@_guard
 def DEVSQ(calc, *args):
     """Returns the sum of squares of deviations."""
     xs = numbers(calc, args)
@@ -769,7 +702,6 @@ def DEVSQ(calc, *args):
 
 
 @excel("AVEDEV", min_args=1)
-@_guard
 def AVEDEV(calc, *args):
     """Returns the average of the absolute deviations of data points from their mean."""
     xs = numbers(calc, args)
@@ -831,11 +763,8 @@ def AGGREGATE(calc, fn_num, options, *args):
     7 hidden rows and error values. Functions 1-13 take references (the reference form);
     14-19 take one array, which may be computed, and k."""
     from . import find_function
-    try:
-        k = int(to_number(scalarize(calc, fn_num)))
-        opt = 0 if options is None else int(to_number(scalarize(calc, options)))
-    except ExcelRaise as exc:
-        return exc.err
+    k = int(to_number(scalarize(calc, fn_num)))
+    opt = 0 if options is None else int(to_number(scalarize(calc, options)))
     name = _AGGREGATE.get(k)
     if name is None or not 0 <= opt <= 7:
         return VALUE
