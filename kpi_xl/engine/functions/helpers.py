@@ -59,7 +59,7 @@ def broadcast(calc, fn, args):
                 continue
             try:
                 v = fn(*vals)
-            except ExcelRaise as exc:
+            except ExcelRaise as exc:   # per element: the others are still computed
                 v = exc.err
             if type(v) is Ref:
                 # an element is a value: INDEX(A1:A5,{1;3}) is {A1;A3}'s values, and a range
@@ -93,16 +93,13 @@ def elementwise(fn):
 
     ``fn`` reads (coerces) its arguments left to right, as Excel does: the first that
     fails, an error or text that is no number, decides the error (FLOOR("a",#DIV/0!) is
-    #VALUE!, LEFT(#N/A,1/0) is #N/A)."""
+    #VALUE!, LEFT(#N/A,1/0) is #N/A). What ``fn`` raises is the result through the guard
+    ``excel(...)`` gives the function it registers (and :func:`broadcast`'s per element)."""
     def wrapper(calc, *args):
         for a in args:
             if is_array(a):
                 return broadcast(calc, fn, args)
-        vals = [scalarize(calc, a) for a in args]
-        try:
-            return fn(*vals)
-        except ExcelRaise as exc:
-            return exc.err
+        return fn(*[scalarize(calc, a) for a in args])
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return value_arguments(wrapper)   # each argument is one value: ranges meet implicit intersection
