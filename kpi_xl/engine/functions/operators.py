@@ -5,6 +5,7 @@ import math
 
 from ..values import (DIV0, MAX_NUMBER, NUM, VALUE, NULL, ExcelRaise, Ref, XlErr,
                       checked, compare, to_number, to_text)
+from . import limited
 from .helpers import broadcast, is_array, scalarize
 
 
@@ -83,8 +84,12 @@ _NUMERIC_FAST = {
 }
 
 
+# An operator is no registered function, so excel(...) does not guard it: its scalar
+# path takes the guard and the limits of a function's result from ``limited``.
+
 def _binary(op):
     f = _SCALAR[op]
+    one = limited(f)
     fast = _NUMERIC_FAST.get(op)
 
     def apply(calc, a, b):
@@ -104,13 +109,7 @@ def _binary(op):
             b = calc.cell(b.sheet, b.r1, b.c1)
         if is_array(a) or is_array(b):
             return checked(broadcast(calc, f, (a, b)))
-        try:
-            r = f(a, b)
-        except ExcelRaise as exc:
-            return exc.err
-        except OverflowError:
-            return NUM
-        return checked(r)
+        return one(a, b)
     return apply
 
 
@@ -161,14 +160,12 @@ def _pct(v):
 
 
 def _unary(f):
+    one = limited(f)
+
     def apply(calc, a):
         if is_array(a):
             return checked(broadcast(calc, f, (a,)))
-        a = scalarize(calc, a)
-        try:
-            return checked(f(a))
-        except ExcelRaise as exc:
-            return exc.err
+        return one(scalarize(calc, a))
     return apply
 
 
