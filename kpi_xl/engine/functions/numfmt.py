@@ -574,7 +574,7 @@ def serial_parts(x, date1904=False, decimals=0):
     days, sod = divmod(secs_total, 86400)
     try:
         y, m, d = civil_day(days, date1904)
-    except ExcelRaise:
+    except ExcelRaise:   # not the error raised: a day off the calendar formats as #VALUE!
         raise ExcelRaise(VALUE) from None
     if date1904:
         days += OFFSET_1904
