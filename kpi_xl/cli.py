@@ -129,8 +129,15 @@ def _cmd_summary(args) -> int:
 
 
 def _cmd_metrics(args) -> int:
-    from .metrics.commands import run_metrics_command
-    return run_metrics_command(args)
+    from .metrics.commands import run_metrics
+    run = run_metrics(args.inputs, args.output, month=args.month, rules_file=args.rules,
+                      compare_file=args.compare_rules, shop=args.shop or "", lang=args.lang)
+    for line in run.lines():
+        print(line)
+    missing = run.missing_line()
+    if missing:
+        print(missing, file=sys.stderr)
+    return 0
 
 
 def _cmd_demo(args) -> int:
