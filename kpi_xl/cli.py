@@ -142,7 +142,13 @@ def _cmd_metrics(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .demo import run_demo
-    return run_demo(args)
+
+    def show(part):
+        for line in part.lines():
+            print(line, flush=True)
+    run = run_demo(args.output, on_part=show)
+    print(run.done_line())
+    return 0 if run.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
