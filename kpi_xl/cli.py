@@ -129,13 +129,26 @@ def _cmd_summary(args) -> int:
 
 
 def _cmd_metrics(args) -> int:
-    from .metrics.commands import run_metrics_command
-    return run_metrics_command(args)
+    from .metrics.commands import run_metrics
+    run = run_metrics(args.inputs, args.output, month=args.month, rules_file=args.rules,
+                      compare_file=args.compare_rules, shop=args.shop or "", lang=args.lang)
+    for line in run.lines():
+        print(line)
+    missing = run.missing_line()
+    if missing:
+        print(missing, file=sys.stderr)
+    return 0
 
 
 def _cmd_demo(args) -> int:
     from .demo import run_demo
-    return run_demo(args)
+
+    def show(part):
+        for line in part.lines():
+            print(line, flush=True)
+    run = run_demo(args.output, on_part=show)
+    print(run.done_line())
+    return 0 if run.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,16 +11,124 @@ The template is the published example, mistakes included: its weights add up to
 ``fill`` and ``summary`` exit 1 on such findings, as they must for a real month.  The
 demo knows these three and the agent-months that fall into the gap, says so plainly,
 and fails only on a finding it does not expect.
+
+:func:`run_demo` returns what each part did and hands each part over as it is done;
+``kpi_xl/cli.py`` prints them.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Optional
+
+from .errors import UserFacingError
 
 DEMO_SHOPS, DEMO_MONTHS, DEMO_AGENTS = 5, 3, 10
 
 
-def run_demo(args) -> int:
+class DemoError(UserFacingError):
+    """The demo's folder cannot be used."""
+
+
+@dataclass
+class WorkedExample:
+    """Part 1: DOMAIN's worked example recalculated and read back."""
+
+    template: Path
+    workbook: Path
+    cells: int                                      # formula cells computed
+    agents: list = field(default_factory=list)      # (agent, total, rank, bonus, quadrant)
+    checks: list = field(default_factory=list)      # (sheet, cell, message), sorted
+
+    def lines(self) -> list[str]:
+        lines = [f"1. Worked example (DOMAIN.md): {self.template.name} recalculated without "
+                 f"Excel ({self.cells} formula cells) -> {self.workbook}"]
+        lines += [f"   agent {agent}: total {total:g}, rank {rank:g}, bonus {bonus:g}, {quadrant}"
+                  for agent, total, rank, bonus, quadrant in self.agents]
+        lines.append("   The scheme is the published example with its known mistakes, which its "
+                     "check cells point out (expected):")
+        lines += [f"     {sheet}!{cell}: {value}" for sheet, cell, value in self.checks]
+        lines.append("   Under the returns table as written agent B scores 74, not the "
+                     "published 77.")
+        return lines
+
+
+@dataclass
+class FilledSample:
+    """Part 2: generated data filled into the template, one workbook per shop and month."""
+
+    data: Path
+    shops: int
+    months: int
+    agents: int
+    groups: int                                     # shop-months in the data
+    written: int                                    # workbooks written
+    known: int                                      # the scheme's check cells of part 1
+    checks: int                                     # those found in all the workbooks
+    gap_agents: list = field(default_factory=list)  # (file, agent) in the conversion gap
+    unexpected: list = field(default_factory=list)  # sentences: anything else found
+
+    def lines(self) -> list[str]:
+        lines = [f"2. Sample data: {self.shops} shops x {self.months} months x {self.agents} "
+                 f"agents -> {self.data}",
+                 f"   Wrote {self.written} of {self.groups} workbook(s).",
+                 f"   Expected findings of the published example: the {self.known} check cells "
+                 f"above in all {self.written} workbooks ({self.checks} in all), and "
+                 f"{len(self.gap_agents)} agent-month(s) whose conversion falls in the "
+                 f"31 %–32 % gap and so have no total and no bonus:"]
+        lines += [f"     {file}: {agent}" for file, agent in self.gap_agents]
+        lines.append("   With a real scheme, kpi-xl fill exits 1 on findings like these until "
+                     "the tables in 方案 are corrected.")
+        lines += [f"   UNEXPECTED: {line}" for line in self.unexpected]
+        return lines
+
+
+@dataclass
+class DemoSummary:
+    """Part 3: the filled workbooks consolidated into one summary."""
+
+    books: int
+    rows: int                                       # agent-months
+    unscored: int                                   # agent-months without a total
+    path: Path
+    best: list = field(default_factory=list)        # (shop, month, agent, total), best first
+
+    def lines(self) -> list[str]:
+        lines = [f"3. Summary of {self.books} workbooks ({self.rows} agent-months, "
+                 f"{self.unscored} without a total as explained above) -> {self.path}"]
+        lines += [f"   {shop} {month} {agent}: {total:g}" for shop, month, agent, total in self.best]
+        return lines
+
+
+@dataclass
+class DemoRun:
+    """The three parts of the demo, the folder they wrote to and the time they took."""
+
+    output: Path
+    worked: WorkedExample
+    filled: FilledSample
+    summary: DemoSummary
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """False when the data showed a finding the published example does not explain."""
+        return not self.filled.unexpected
+
+    @property
+    def parts(self) -> tuple:
+        return self.worked, self.filled, self.summary
+
+    def done_line(self) -> str:
+        return (f"Done in {self.seconds:.1f} s. Open the files in {self.output}/ with Excel, "
+                f"WPS or LibreOffice: the numbers are already there.")
+
+
+def run_demo(output="kpi_xl_demo", *,
+             on_part: Optional[Callable[[object], None]] = None) -> DemoRun:
+    """Run the three parts into the folder ``output``; ``on_part`` is given each part
+    (a :class:`WorkedExample`, :class:`FilledSample`, :class:`DemoSummary`) as it is done."""
     from .engine.recalc import recalc_file
     from .templates import shipped_template
     from .templates.fill import fill_template
@@ -28,61 +136,48 @@ def run_demo(args) -> int:
     from .templates.summary import collect, write_summary
     from .templates.verify import verify_workbook
 
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
+    done = on_part or (lambda part: None)
+    out = Path(output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DemoError(f"The demo's folder {out} cannot be created: "
+                        f"{exc.strerror or exc}; choose another with -o DIR.") from None
     t0 = time.perf_counter()
 
     template = shipped_template("cs_composite", "zh")
-    worked = out / "客服综合考核_示例.xlsx"
-    res = recalc_file(template, worked)
-    print(f"1. Worked example (DOMAIN.md): {template.name} recalculated without Excel "
-          f"({res.cells} formula cells) -> {worked}")
-    df = collect([worked])
-    for _, row in df.iterrows():
-        print(f"   agent {row['agent']}: total {row['total']:g}, rank {row['rank']:g}, "
-              f"bonus {row['bonus']:g}, {row['quadrant']}")
-    known = {(f.sheet, f.cell, f.value) for f in verify_workbook(worked) if f.kind == "check"}
-    print("   The scheme is the published example with its known mistakes, which its check "
-          "cells point out (expected):")
-    for sheet, cell, value in sorted(known):
-        print(f"     {sheet}!{cell}: {value}")
-    print("   Under the returns table as written agent B scores 74, not the published 77.")
+    workbook = out / "客服综合考核_示例.xlsx"
+    res = recalc_file(template, workbook)
+    df = collect([workbook])
+    known = {(f.sheet, f.cell, f.value) for f in verify_workbook(workbook) if f.kind == "check"}
+    worked = WorkedExample(template, workbook, res.cells,
+                           [(row["agent"], row["total"], row["rank"], row["bonus"],
+                             row["quadrant"]) for _, row in df.iterrows()], sorted(known))
+    done(worked)
 
-    data = write_sample_data(out / "agents.csv", n_shops=DEMO_SHOPS, n_months=DEMO_MONTHS,
-                             n_agents=DEMO_AGENTS)
-    print(f"2. Sample data: {DEMO_SHOPS} shops x {DEMO_MONTHS} months x {DEMO_AGENTS} agents "
-          f"-> {data}")
+    shops, months, agents = DEMO_SHOPS, DEMO_MONTHS, DEMO_AGENTS
+    data = write_sample_data(out / "agents.csv", n_shops=shops, n_months=months,
+                             n_agents=agents)
     # The demo's own folder: a second run replaces what the first one wrote.
     report = fill_template(template, data, out / "workbooks", by=("shop", "month"),
                            progress=False, overwrite=True)
-    print(f"   Wrote {len(report.written)} of {report.groups} workbook(s).")
     expected, unexpected = _sort_findings(report.findings, known)
-    checks = sum(1 for f in expected if f.kind == "check")
-    gap_agents = sorted({(f.file, f.agent) for f in expected if f.kind == "error"})
-    print(f"   Expected findings of the published example: the {len(known)} check cells above "
-          f"in all {len(report.written)} workbooks ({checks} in all), and "
-          f"{len(gap_agents)} agent-month(s) whose conversion falls in the 31 %–32 % gap and "
-          f"so have no total and no bonus:")
-    for file, agent in gap_agents:
-        print(f"     {file}: {agent}")
-    print("   With a real scheme, kpi-xl fill exits 1 on findings like these until the tables "
-          "in 方案 are corrected.")
-    problems = report.problems + [f.sentence() for f in unexpected]
-    for line in problems:
-        print(f"   UNEXPECTED: {line}")
+    filled = FilledSample(
+        data, shops, months, agents, report.groups, len(report.written), len(known),
+        checks=sum(1 for f in expected if f.kind == "check"),
+        gap_agents=sorted({(f.file, f.agent) for f in expected if f.kind == "error"}),
+        unexpected=report.problems + [f.sentence() for f in unexpected])
+    done(filled)
 
     books = sorted(report.written)
     df = collect(books)
-    summary = write_summary(df, out / "summary.xlsx", lang="zh")
-    unscored = int(df["total"].isna().sum())
-    print(f"3. Summary of {len(books)} workbooks ({len(df)} agent-months, {unscored} without a "
-          f"total as explained above) -> {summary}")
+    path = write_summary(df, out / "summary.xlsx", lang="zh")
     best = df.sort_values("total", ascending=False).head(5)
-    for _, row in best.iterrows():
-        print(f"   {row['shop']} {row['month']} {row['agent']}: {row['total']:g}")
-    print(f"Done in {time.perf_counter() - t0:.1f} s. Open the files in {out}/ with Excel, WPS or "
-          f"LibreOffice: the numbers are already there.")
-    return 1 if problems else 0
+    summary = DemoSummary(len(books), len(df), int(df["total"].isna().sum()), path,
+                          [(row["shop"], row["month"], row["agent"], row["total"])
+                           for _, row in best.iterrows()])
+    done(summary)
+    return DemoRun(out, worked, filled, summary, time.perf_counter() - t0)
 
 
 def _sort_findings(findings, known):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 import threading
 
 _lock = threading.Lock()
@@ -32,3 +33,45 @@ def give_final_mode(tmp, dst) -> None:
         os.chmod(tmp, mode)
     except OSError:
         pass
+
+
+def atomic_write(dst, produce) -> None:
+    """Write ``dst`` through ``produce(fh)`` so that it is either the old file or the new one.
+
+    ``produce`` writes the content into ``fh``, a binary file open for writing and reading,
+    in ``dst``'s folder (``.<name>.<random>.tmp``; ``engine/batch.py`` removes such a file
+    left by a worker it stopped).  The file is flushed to disk, given the mode of the file
+    it replaces (or the umask's) and renamed over ``dst``; if anything fails or is
+    interrupted before the rename, ``dst`` is untouched and the temporary file removed.
+    """
+    folder = os.path.dirname(os.path.abspath(dst))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(dst) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            produce(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        give_final_mode(tmp, dst)
+        os.replace(tmp, dst)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder) -> None:
+    """Make a rename in ``folder`` durable, where the system allows it (not on Windows)."""
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

@@ -109,3 +109,35 @@ def test_demo_filled_workbooks_are_recalculated(demo):
     summary = load_workbook(out / "summary.xlsx", read_only=True)
     assert len(summary.sheetnames) == 3
     summary.close()
+
+
+def test_the_demo_library_returns_its_parts_and_prints_nothing(tmp_path, capsys, monkeypatch):
+    # kpi_xl/cli.py prints each part as it is handed over; the library prints nothing.
+    import kpi_xl.demo as demo
+    monkeypatch.setattr(demo, "DEMO_SHOPS", 1)
+    monkeypatch.setattr(demo, "DEMO_MONTHS", 1)
+    monkeypatch.setattr(demo, "DEMO_AGENTS", 3)
+    handed = []
+    run = demo.run_demo(tmp_path / "files", on_part=handed.append)
+    assert capsys.readouterr() == ("", "")
+    assert handed == list(run.parts)
+    worked = {agent: (total, rank) for agent, total, rank, _, _ in run.worked.agents}
+    assert worked == {"A": (_by_hand("A"), 1), "B": (_by_hand("B"), 3), "C": (_by_hand("C"), 1)}
+    assert [sheet for sheet, _, _ in run.worked.checks] == ["方案"] * 3
+    assert run.worked.workbook.exists()
+    filled = run.filled
+    assert (filled.shops, filled.months, filled.agents) == (1, 1, 3)
+    assert (filled.groups, filled.written, filled.known, filled.checks) == (1, 1, 3, 3)
+    assert filled.unexpected == [] and run.ok
+    assert (run.summary.books, run.summary.rows) == (1, 3) and run.summary.path.exists()
+    assert run.done_line().startswith("Done in ")
+
+
+def test_the_demo_names_a_folder_it_cannot_create(tmp_path, capsys):
+    from kpi_xl.cli import main
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    assert main(["demo", "-o", str(taken)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: The demo's folder {taken} cannot be created")
+    assert "Traceback" not in err and taken.read_text() == "a file, not a folder"

@@ -20,14 +20,13 @@ import numbers
 import os
 import re
 import struct
-import tempfile
 import zipfile
 from itertools import compress
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
-from kpi_xl.fileio import give_final_mode
+from kpi_xl.fileio import atomic_write
 from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_letters, column_number, parse_range_ref
 from kpi_xl.engine.package import (
     REL_NS, STRICT_REL_NS, Package, WorkbookReadError, local_name, main_prefix, workbook_part,
@@ -798,30 +797,4 @@ def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
 
 
 def _atomic_write(dst: str, produce):
-    folder = os.path.dirname(os.path.abspath(dst))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(dst) + ".",
-                               suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w+b") as fh:
-            produce(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private; give it the old file's permissions, or the umask's.
-        give_final_mode(tmp, dst)
-        os.replace(tmp, dst)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    atomic_write(dst, produce)

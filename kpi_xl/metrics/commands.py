@@ -1,41 +1,73 @@
-"""``kpi-xl metrics``: read the shops' files, compute, write the audit workbook, report."""
+"""What ``kpi-xl metrics`` does, as one library call.
+
+:func:`run_metrics` reads the shops' files, computes, writes the audit workbook and returns
+a :class:`MetricsRun`, or raises :class:`~kpi_xl.metrics.errors.MetricsError` whose message
+is a finished sentence; ``kpi_xl/cli.py`` prints the run's lines.
+"""
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .api import compare_rules, compute_metrics, write_metrics_workbook
 from .errors import MetricsError
 from .rules import load_rules
 
 
-def run_metrics_command(args) -> int:
-    from pathlib import Path
-    out = Path(args.output).resolve()
-    if any(Path(p).resolve() == out for p in args.inputs):
-        raise MetricsError(f"The output {args.output} is one of the inputs; name another file.")
-    rules = load_rules(args.rules)
-    other = load_rules(args.compare_rules) if args.compare_rules else None
-    result = compute_metrics(args.inputs, month=args.month, rules=rules, shop=args.shop or "")
+@dataclass
+class MetricsRun:
+    """What a metrics run read, computed and wrote."""
+
+    inputs: dict                    # file -> what it was read as
+    written: list                   # the workbook, then a CSV of orders too many for a sheet
+    rows: int                       # agent-month rows of the template's inputs
+    orders: int | None = None       # raw chats and orders only: orders attributed
+    spam: int | None = None         # raw chats and orders only: spam buyer-days left out
+    missing: dict = field(default_factory=dict)   # input column -> rows left blank
+
+    def lines(self) -> list[str]:
+        """What the run did, one sentence a line (for standard output)."""
+        lines = [f"{path}: read as {kind}." for path, kind in self.inputs.items()]
+        lines.append(f"Wrote {self.written[0]}: {self.rows} agent-month row(s)"
+                     + (f", {self.orders:,} order(s), {self.spam:,} spam buyer-day(s) left out"
+                        if self.orders is not None else "") + ".")
+        lines += [f"Wrote {extra} (more orders than an Excel sheet holds)."
+                  for extra in self.written[1:]]
+        return lines
+
+    def missing_line(self) -> str | None:
+        """The inputs left blank, as a warning sentence; None when nothing is missing."""
+        if not self.missing:
+            return None
+        return ("Missing values (left blank, never 0): "
+                + ", ".join(f"{k} in {v} row(s)" for k, v in self.missing.items()) + ".")
+
+
+def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
+                compare_file=None, shop: str = "", lang: str = "zh") -> MetricsRun:
+    """Compute the agent metrics of ``inputs`` and write the audit workbook ``output``.
+
+    ``rules_file`` is a rules file (.toml; None for the defaults); ``compare_file`` a
+    second one whose per-agent differences go into the workbook too (for appeals).
+    """
+    out = Path(output).resolve()
+    if any(Path(p).resolve() == out for p in inputs):
+        raise MetricsError(f"The output {output} is one of the inputs; name another file.")
+    rules = load_rules(rules_file)
+    other = load_rules(compare_file) if compare_file else None
+    result = compute_metrics(inputs, month=month, rules=rules, shop=shop)
     if not len(result.agents):
-        raise MetricsError("The inputs hold no agent data"
-                           + (f" for {args.month}." if args.month else "."))
+        raise MetricsError("The inputs hold no agent data" + (f" for {month}." if month else "."))
     compare = None
     if other is not None:
-        compare = compare_rules(result, compute_metrics(args.inputs, month=args.month,
-                                                        rules=other, shop=args.shop or ""))
-    written = write_metrics_workbook(result, args.output, lang=args.lang, compare=compare,
+        compare = compare_rules(result, compute_metrics(inputs, month=month, rules=other,
+                                                        shop=shop))
+    written = write_metrics_workbook(result, output, lang=lang, compare=compare,
                                      compare_rules=other)
-    for path, kind in result.inputs.items():
-        print(f"{path}: read as {kind}.")
     agents = result.template_inputs
-    print(f"Wrote {written[0]}: {len(agents)} agent-month row(s)"
-          + (f", {len(result.orders):,} order(s), {len(result.spam):,} spam buyer-day(s) left out"
-             if result.raw is not None else "") + ".")
-    for extra in written[1:]:
-        print(f"Wrote {extra} (more orders than an Excel sheet holds).")
     missing = agents.drop(columns=["shop", "month"]).isna().sum()
-    missing = missing[missing > 0]
-    if len(missing):
-        print("Missing values (left blank, never 0): "
-              + ", ".join(f"{k} in {v} row(s)" for k, v in missing.items()) + ".", file=sys.stderr)
-    return 0
+    raw = result.raw is not None
+    return MetricsRun(inputs=dict(result.inputs), written=list(written), rows=len(agents),
+                      orders=len(result.orders) if raw else None,
+                      spam=len(result.spam) if raw else None,
+                      missing={k: int(v) for k, v in missing.items() if v > 0})

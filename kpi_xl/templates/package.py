@@ -8,13 +8,11 @@ without them and :func:`compute_cached_values` says so by returning ``False``.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
-from ..fileio import give_final_mode
+from ..fileio import atomic_write
 
 #: The moment every template claims to have been created and modified.
 FIXED_STAMP = _dt.datetime(2025, 1, 1, 0, 0, 0)
@@ -60,10 +58,9 @@ def normalise_package(path) -> None:
     stamp = FIXED_STAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path) as src:
         members = [(info, src.read(info.filename)) for info in src.infolist()]
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+
+    def produce(fh):
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as dst:
             for info, data in members:
                 if info.filename == "docProps/core.xml":
                     data = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data)
@@ -72,11 +69,7 @@ def normalise_package(path) -> None:
                 fixed.compress_type = zipfile.ZIP_DEFLATED
                 fixed.external_attr = 0o600 << 16
                 dst.writestr(fixed, data)
-        give_final_mode(tmp, path)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, produce)
 
 
 def save_workbook(wb, path, *, recalc: bool = True) -> bool:

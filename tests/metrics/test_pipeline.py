@@ -141,3 +141,26 @@ def test_bad_inputs_are_sentences_and_inputs_untouched(month_of_data):
                            "-o", str(d / "m.xlsx")], cwd=ROOT, capture_output=True, text=True, check=False,
                           timeout=120)
     assert done.returncode == 1 and "chat messages but no orders" in done.stderr
+
+
+def test_the_metrics_library_returns_its_run_and_prints_nothing(month_of_data, capsys):
+    # kpi_xl/cli.py prints; the library computes, writes and says what it did.
+    from kpi_xl.metrics import MetricsError
+    from kpi_xl.metrics.commands import run_metrics
+    d = month_of_data
+    chats, orders, out = d / "聊天记录.csv", d / "订单.csv", d / "m.xlsx"
+    run = run_metrics([chats, orders], out, month="2025-10", shop="店A")
+    # 甲 and 乙 in October; orders o1–o5; x1's advertising on 2025-10-03 left out.
+    assert (run.rows, run.orders, run.spam, run.missing) == (2, 5, 1, {})
+    assert run.written == [out] and out.exists()
+    assert run.lines() == [f"{chats}: read as messages.", f"{orders}: read as orders.",
+                           f"Wrote {out}: 2 agent-month row(s), 5 order(s), 1 spam buyer-day(s) "
+                           f"left out."]
+    assert run.missing_line() is None
+    before = orders.read_bytes()
+    with pytest.raises(MetricsError, match="is one of the inputs"):
+        run_metrics([chats, orders], orders)
+    assert orders.read_bytes() == before
+    with pytest.raises(MetricsError, match="The inputs hold no agent data for 2024-01."):
+        run_metrics([chats, orders], d / "m2.xlsx", month="2024-01")
+    assert capsys.readouterr() == ("", "")
