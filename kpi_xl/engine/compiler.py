@@ -143,6 +143,9 @@ class Compiler:
         from .functions import FUNCTIONS, find_function
         self.functions = FUNCTIONS
         self._lookup = find_function
+        # What is being compiled, decided before any closure runs: an array formula (where no
+        # range meets implicit intersection) or an ordinary one; see compile_formula.
+        self.in_array = False
         # > 0 while compiling the arguments of a function that takes ranges or arrays
         # (SUM, SUMPRODUCT, INDEX, ...): there a range stays a range.
         self._array_depth = 0
@@ -155,13 +158,19 @@ class Compiler:
         for anything else, a name defined by itself: Excel's circular reference."""
         if key in self._expanding:
             if tree[0] == "fn" and tree[1] == "LAMBDA":
-                cache, ck = self._recursive, (key, arow, acol)
+                in_array = self.in_array
+                cache, ck = self._recursive, (key, arow, acol, in_array)
 
                 def recursive(r, c):
                     f = cache.get(ck)
                     if f is None:
-                        # a defined name sees no LET variables of the formula calling it
-                        f = cache[ck] = self._expand(key, tree, arow, acol, {})
+                        # a defined name sees no LET variables of the formula calling it;
+                        # it is compiled in the context of the formula that calls it
+                        saved, self.in_array = self.in_array, in_array
+                        try:
+                            f = cache[ck] = self._expand(key, tree, arow, acol, {})
+                        finally:
+                            self.in_array = saved
                     return f(r, c)
                 return recursive
             raise CompileError(f"the name {key} refers to itself", CALC)
@@ -193,24 +202,36 @@ class Compiler:
                 return lambda r, c: cell(sheet, r + dr, c + dc)
         return self._intersecting(self.node(t, arow, acol, scope))
 
+    def intersects(self):
+        """Whether a multi-cell range given where one value is expected meets implicit
+        intersection here (A1:A9 in row 5 reads A5): only in a formula that is not an array
+        formula, outside the arguments of a function that takes ranges or arrays.  Decided
+        while compiling; the column path asks the same question of this compiler."""
+        return not (self.in_array or self._array_depth)
+
     def _intersecting(self, a):
-        """Implicit intersection of a multi-cell range given where a single value is
-        expected, in a formula that is not an array formula (A1:A9 in row 5 reads A5)."""
-        if self._array_depth:
+        """``a`` with implicit intersection applied to its result, where :meth:`intersects`."""
+        if not self.intersects():
             return a
-        calc = self.calc
+        scalar = self.calc.scalar
 
         def f(r, c):
             v = a(r, c)
-            if type(v) is Ref and calc.legacy_cell and not (v.r1 == v.r2 and v.c1 == v.c2):
-                return calc.scalar(v, r, c)
+            if type(v) is Ref and not (v.r1 == v.r2 and v.c1 == v.c2):
+                return scalar(v, r, c)
             return v
         return f
 
-    def compile_formula(self, text, sheet, row, col):
+    def compile_formula(self, text, sheet, row, col, in_array=False):
+        """The closure of a cell's formula; ``in_array``: the cell holds an array formula
+        (entered with Ctrl+Shift+Enter, or a dynamic array), where ranges stay ranges."""
         tree = parse(text, sheet)
         tree = self.calc.resolve_structured(tree, sheet, row, col)
-        return self.node(tree, row, col, {})
+        saved, self.in_array = self.in_array, in_array
+        try:
+            return self.node(tree, row, col, {})
+        finally:
+            self.in_array = saved
 
     # -- nodes -------------------------------------------------------------------
     def node(self, t, arow, acol, scope):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from kpi_xl.engine.call_plan import call_plan
-from kpi_xl.engine.evaluator import calculate
+from kpi_xl.engine.evaluator import Calc, calculate
 from kpi_xl.engine.functions import (ALL_ARRAYS, ARG_CLASSES, FUNCTIONS, ArgSpec, Impl, excel,
                                      find_function)
 from kpi_xl.engine.functions.helpers import GENERIC
@@ -220,6 +220,21 @@ def test_both_paths_give_the_hand_worked_values(testplan):
         got = [sheet_s[(r, col)] for r in ROWS]
         assert got == pytest.approx(values) if col == 15 else got == values, col
     assert sheet_s[(9, 4)] == VALUE
+
+
+def test_implicit_intersection_is_decided_when_the_formula_is_compiled():
+    # The compiled closure carries the decision: called on its own, outside any calculation,
+    # the ordinary formula =ABS($C$2:$C$7-1) in row 3 reads C3 (1 - 582/1455), and the same
+    # text compiled as an array formula gives the whole column, 1 - x for each conversion.
+    calc = Calc(_book(), columns=False)
+    text = "ABS($C$2:$C$7-1)"
+    plain = calc.compiler.compile_formula(text, "Sheet1", 3, 15)
+    assert plain(3, 15) == pytest.approx(1 - CONVERSION[1])
+    assert plain(9, 15) == VALUE      # no row of C2:C7 in line with row 9
+    array = calc.compiler.compile_formula(text, "Sheet1", 3, 15, in_array=True)
+    assert [row[0] for row in array(3, 15).rows] == pytest.approx([1 - x for x in CONVERSION])
+    # and nothing at run time decides it again
+    assert not hasattr(calc, "legacy_cell")
 
 
 def test_the_default_is_every_argument_an_array():

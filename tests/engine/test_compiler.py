@@ -198,6 +198,24 @@ def test_sum_of_an_operator_on_ranges_in_an_ordinary_formula_intersects(tmp_path
     assert s["D5"] == "#VALUE!"
 
 
+@pytest.mark.parametrize("first_is_array", [False, True])
+def test_same_text_as_array_formula_and_ordinary_formula(tmp_path, first_is_array):
+    # One text, two compiled forms: entered normally, =ABS($A$1:$A$3) in row 2 intersects its
+    # range (|A2| = 2) and in row 4 finds no row in line (#VALUE!); as a one-cell array formula
+    # it is ABS of the whole column, {1;2;3}, of which the cell shows the first (1).  Whichever
+    # cell is compiled first, the other does not take its compiled form.
+    text = "=ABS($A$1:$A$3)"
+    array_row, plain_rows = (2, (3, 4)) if first_is_array else (3, (2, 4))
+    cells = {"A1": -1, "A2": -2, "A3": -3}
+    cells.update({f"D{r}": text for r in plain_rows})
+    s = recalc(tmp_path, {"Sheet1": cells},
+               array_formulas=[("Sheet1", f"D{array_row}", text)])["Sheet1"]
+    assert s[f"D{array_row}"] == 1
+    expected = {2: 2, 3: 3, 4: "#VALUE!"}
+    for r in plain_rows:
+        assert s[f"D{r}"] == expected[r]
+
+
 def test_array_formula_keeps_the_range(tmp_path):
     # Excel stores the member cells of an array with their cached values (0 here: stale).
     s = recalc(tmp_path, {"Sheet1": {"A1": 1, "A2": 2, "A3": 3, "B2": 0, "B3": 0}},
