@@ -8,8 +8,7 @@ share a template (see :class:`FormulaCache`).
 """
 from __future__ import annotations
 
-import re
-
+from .a1 import relative_key   # the relative form of a formula's text (re-exported)
 from .call_plan import blank_as_zero, call_plan
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
@@ -17,57 +16,6 @@ from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 #: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
 #: recursion that does not end.
 LAMBDA_DEPTH = 1000
-
-# A1 references outside string literals: cell refs and column/row spans.  Used to
-# turn formula text into its relative key cheaply, without a full parse.
-_REF_IN_TEXT = re.compile(
-    r"""("(?:[^"]|"")*"|'(?:[^']|'')*')|(?<![\w.$\\\]])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w.(\[])""")
-
-
-# Whole columns (H:H, $A:C) and whole rows (5:5, $1:3), outside string literals.
-_SPAN_IN_TEXT = re.compile(
-    r"""("(?:[^"]|"")*"|'(?:[^']|'')*')|(?<![\w.$\\\]])(\$?)([A-Za-z]{1,3}|\d+):(\$?)([A-Za-z]{1,3}|\d+)(?![\w.(\[])""")
-
-
-def _span_sub(row, col):
-    def sub(m):
-        if m.group(1):
-            return m.group(1)
-        parts = []
-        for dollar, part in ((m.group(2), m.group(3)), (m.group(4), m.group(5))):
-            if part.isdigit():
-                r = int(part)
-                parts.append(f"R_{r}" if dollar else f"R[{r - row}]")
-            elif part.isalpha():
-                c = 0
-                for ch in part.upper():
-                    c = c * 26 + ord(ch) - 64
-                parts.append(f"C_{c}" if dollar else f"C[{c - col}]")
-            else:
-                return m.group(0)
-        return ":".join(parts)
-    return sub
-
-
-def relative_key(text: str, row: int, col: int) -> str:
-    """Formula text with relative cell references written as offsets (R1C1-like)."""
-    if ":" in text:
-        # H:H in A52 and in B53 are different relative forms
-        text = _SPAN_IN_TEXT.sub(_span_sub(row, col), text)
-
-    def sub(m):
-        if m.group(1):
-            return m.group(1)
-        cabs, letters, rabs, digits = m.group(2), m.group(3), m.group(4), m.group(5)
-        c = 0
-        for ch in letters.upper():
-            c = c * 26 + ord(ch) - 64
-        r = int(digits)
-        return (f"R{r}" if rabs else f"R[{r - row}]") + (f"C{c}" if cabs else f"C[{c - col}]")
-    return _REF_IN_TEXT.sub(sub, text)
-
-
-_DIGITS = re.compile(r"\d+")
 
 
 class _Omitted:
@@ -77,27 +25,6 @@ class _Omitted:
 
 
 OMITTED = _Omitted()
-
-
-def relative_row_runs(text: str, row: int, col: int):
-    """Indices (among the text's runs of digits) that are row numbers of relative references.
-
-    With them :meth:`Calc._assign_templates` recognises, with C-speed regex work,
-    that a cell's formula is the same relative form as one already compiled: the
-    texts differ only in those row numbers, all by the row distance.
-    """
-    rel_spans = set()
-    for m in _REF_IN_TEXT.finditer(text):
-        if not m.group(1) and not m.group(4):
-            rel_spans.add(m.start(5))
-    if ":" in text:
-        for m in _SPAN_IN_TEXT.finditer(text):   # whole rows 5:5
-            if not m.group(1) and m.group(3).isdigit() and m.group(5).isdigit():
-                if not m.group(2):
-                    rel_spans.add(m.start(3))
-                if not m.group(4):
-                    rel_spans.add(m.start(5))
-    return tuple(i for i, m in enumerate(_DIGITS.finditer(text)) if m.start() in rel_spans)
 
 
 def _moved_from_a1(t, arow, acol):

@@ -18,8 +18,9 @@ from operator import itemgetter
 from dataclasses import dataclass, field
 
 from . import columns as _columns
+from .a1 import DIGIT_RUN, relative_key, relative_row_runs
 from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, refs_of
-from .compiler import CompileError, Compiler, relative_key, relative_row_runs
+from .compiler import CompileError, Compiler
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .serial import date_system
@@ -32,7 +33,6 @@ _CLIP_CELLS = 65536      # ranges larger than this are read only as far as the u
 MAX_RANGE_CELLS = 20_000_000
 _INF = float("inf")
 _NUM = XlErr("#NUM!")
-_DIGIT_RUN = re.compile(r"\d+")
 
 
 class EngineBug(Exception):
@@ -378,7 +378,7 @@ class Calc:
                 # the formula's own key goes into assigned: a million rows, one tuple each
                 columns.setdefault(key[1], []).append((key[0], text, key))
         assigned = self._cell_template[sheet]
-        finditer = _DIGIT_RUN.finditer
+        finditer = DIGIT_RUN.finditer
         arrays = self.arrays[sheet]
         for c, cells in columns.items():
             cells.sort(key=itemgetter(0))

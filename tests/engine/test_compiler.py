@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
-from kpi_xl.engine.compiler import relative_key
+from kpi_xl.engine.a1 import relative_key
 from kpi_xl.engine.recalc import recalc_file
 
 
