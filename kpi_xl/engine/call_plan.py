@@ -39,7 +39,7 @@ def call_plan(impl: "Impl", arg_trees) -> CallPlan:
     classes = [impl.args.of(i) for i in range(n)]
     arity_ok = not (impl.min_args is not None and n < impl.min_args or
                     impl.max_args is not None and n > impl.max_args)
-    keep_range = tuple(k in ("a", "i") for k in classes)
+    keep_range = tuple(k in ("a", "i", "r") for k in classes)
     intersect = tuple(k in ("v", "i") for k in classes)
     column = impl.column
     read_cell_value = tuple(column is not None and k == "i" and _one_cell(t)

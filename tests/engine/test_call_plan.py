@@ -107,6 +107,69 @@ def test_every_function_declares_its_rules_in_the_table_only():
             assert not hasattr(impl.fn, attr), (name, attr)
 
 
+# Excel's function reference names these arguments as references (a range to search, count
+# or aggregate): SUMIF(range, criteria, [sum_range]), SUMIFS(sum_range, criteria_range1,
+# criteria1, ...), COUNTIFS(criteria_range1, criteria1, ...), INDEX(reference, ...),
+# MATCH(lookup_value, lookup_array, ...), VLOOKUP(lookup_value, table_array, ...),
+# LOOKUP(lookup_value, lookup_vector, [result_vector]), XLOOKUP(lookup_value, lookup_array,
+# return_array, ...), SUBTOTAL(function_num, ref1, ...), AGGREGATE(function_num, options,
+# ref1, ...), COUNTBLANK(range).  "R" marks a reference argument, "-" any other.
+REFERENCE_POSITIONS = [
+    ("SUMIF", "R-R"), ("COUNTIF", "R-"), ("AVERAGEIF", "R-R"),
+    ("SUMIFS", "RR-R-"), ("AVERAGEIFS", "RR-R-"), ("MAXIFS", "RR-R-"), ("MINIFS", "RR-R-"),
+    ("COUNTIFS", "R-R-R-"),
+    ("INDEX", "R---"), ("MATCH", "-R-"), ("XMATCH", "-R--"),
+    ("VLOOKUP", "-R--"), ("HLOOKUP", "-R--"), ("LOOKUP", "-RR"), ("XLOOKUP", "-RR---"),
+    ("SUBTOTAL", "-RRRR"), ("AGGREGATE", "--RRR"), ("COUNTBLANK", "R"),
+    # functions that take values or arrays: no reference class
+    ("SUM", "---"), ("COUNTA", "---"), ("SUMPRODUCT", "--"), ("ABS", "-"), ("IF", "---"),
+    ("KPI_BAND", "---"),
+]
+
+
+@pytest.mark.parametrize("name, positions", REFERENCE_POSITIONS)
+def test_reference_arguments_are_declared_as_class_r(name, positions):
+    impl = find_function(name)
+    assert "".join("R" if impl.args.is_reference(i) else "-" for i in range(len(positions))) \
+        == positions
+    # a reference is compiled where a range stays a range, and never intersected
+    plan = _plan(name, len(positions))
+    for i, p in enumerate(positions):
+        if p == "R":
+            assert plan.keep_range[i] and not plan.intersect[i], (name, i)
+
+
+def test_the_ref_error_guard_is_where_class_r_is_declared_and_only_there():
+    # no table of names beside the declarations: a function is guarded exactly when its
+    # excel(args=...) has a reference argument
+    import kpi_xl.engine.functions as package
+    assert not hasattr(package, "REFERENCE_ARGS")
+    guard_code = package._ref_error_passes(lambda calc: None, None).__code__
+    for name, impl in FUNCTIONS.items():
+        guarded = getattr(impl.fn, "__code__", None) is guard_code
+        assert guarded is (impl.args.takes_references and not impl.lazy and not impl.wants_cell), name
+
+
+def test_a_function_declaring_a_reference_argument_answers_a_ref_error_given_there():
+    seen = []
+
+    def fn(calc, x, ref):
+        seen.append((x, ref))
+        return 1.0
+
+    REF = XlErr("#REF!")
+    try:
+        excel("TESTREFARG", min_args=2, max_args=2, args="a r")(fn)
+        excel("TESTVALARG", min_args=2, max_args=2, args="a a")(fn)
+        assert FUNCTIONS["TESTREFARG"].fn(None, 1.0, REF) is REF
+        assert FUNCTIONS["TESTREFARG"].fn(None, REF, 1.0) == 1.0   # not a reference position
+        assert FUNCTIONS["TESTVALARG"].fn(None, 1.0, REF) == 1.0   # the implementation decides
+        assert seen == [(REF, 1.0), (1.0, REF)]
+    finally:
+        FUNCTIONS.pop("TESTREFARG", None)
+        FUNCTIONS.pop("TESTVALARG", None)
+
+
 @pytest.mark.parametrize("text, fixed, required, repeat, classes", [
     ("v v", ("v", "v"), 2, (), "vvaa"),
     ("i a [a]", ("i", "a", "a"), 2, (), "iaaa"),
@@ -114,6 +177,8 @@ def test_every_function_declares_its_rules_in_the_table_only():
     ("(a i)+", (), 0, ("a", "i"), "aiaiai"),
     ("* [*] [*]", ("*", "*", "*"), 1, (), "***a"),
     ("*+", (), 0, ("*",), "****"),
+    ("r (r i)+", ("r",), 1, ("r", "i"), "rriri"),
+    ("a r+", ("a",), 1, ("r",), "arrr"),
 ])
 def test_argument_spec_grammar(text, fixed, required, repeat, classes):
     spec = ArgSpec.parse(text)

@@ -144,7 +144,7 @@ def COUNTA(calc, *args):
     return n
 
 
-@excel("COUNTBLANK", min_args=1, max_args=1)
+@excel("COUNTBLANK", min_args=1, max_args=1, args="r")
 def COUNTBLANK(calc, a):
     n = sum(1 for v in flat(calc, a) if v is None or v == "")
     if isinstance(a, Ref):   # the part of a large range beyond the used area is blank, unread
@@ -392,7 +392,7 @@ def _criteria_arrayable(fn):
     return wrapper
 
 
-@excel("SUMIF", min_args=2, max_args=3, args="a i [a]")
+@excel("SUMIF", min_args=2, max_args=3, args="r i [r]")
 @_criteria_arrayable
 def SUMIF(calc, rng, crit, sum_range=None):
     if is_array(crit):
@@ -402,7 +402,7 @@ def SUMIF(calc, rng, crit, sum_range=None):
     return xsum(_masked_numbers(calc, mask, target))
 
 
-@excel("COUNTIF", min_args=2, max_args=2, args="a i")
+@excel("COUNTIF", min_args=2, max_args=2, args="r i")
 @_criteria_arrayable
 def COUNTIF(calc, rng, crit):
     if is_array(crit):
@@ -411,7 +411,7 @@ def COUNTIF(calc, rng, crit):
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, [(rng, crit)], mask)
 
 
-@excel("AVERAGEIF", min_args=2, max_args=3, args="a i [a]")
+@excel("AVERAGEIF", min_args=2, max_args=3, args="r i [r]")
 @_criteria_arrayable
 def AVERAGEIF(calc, rng, crit, avg_range=None):
     mask, shape = _crit_mask(calc, [(rng, crit)])
@@ -425,7 +425,7 @@ def _pairs(args):
     return [(args[i], args[i + 1]) for i in range(0, len(args), 2)]
 
 
-@excel("SUMIFS", min_args=3, args="a (a i)+")
+@excel("SUMIFS", min_args=3, args="r (r i)+")
 @_criteria_arrayable
 def SUMIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
@@ -435,7 +435,7 @@ def SUMIFS(calc, target, *args):
     return xsum(_masked_numbers(calc, mask, grid))
 
 
-@excel("COUNTIFS", min_args=2, args="(a i)+")
+@excel("COUNTIFS", min_args=2, args="(r i)+")
 @_criteria_arrayable
 def COUNTIFS(calc, *args):
     pairs = _pairs(args)
@@ -443,7 +443,7 @@ def COUNTIFS(calc, *args):
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, pairs, mask)
 
 
-@excel("AVERAGEIFS", min_args=3, args="a (a i)+")
+@excel("AVERAGEIFS", min_args=3, args="r (r i)+")
 @_criteria_arrayable
 def AVERAGEIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
@@ -454,7 +454,7 @@ def AVERAGEIFS(calc, target, *args):
     return xsum(xs) / len(xs) if xs else DIV0
 
 
-@excel("MAXIFS", min_args=3, args="a (a i)+")
+@excel("MAXIFS", min_args=3, args="r (r i)+")
 @_criteria_arrayable
 def MAXIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
@@ -462,7 +462,7 @@ def MAXIFS(calc, target, *args):
     return max(xs) if xs else 0
 
 
-@excel("MINIFS", min_args=3, args="a (a i)+")
+@excel("MINIFS", min_args=3, args="r (r i)+")
 @_criteria_arrayable
 def MINIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
@@ -686,7 +686,7 @@ _SUBTOTAL = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PROD
              7: "STDEV", 8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
 
 
-@excel("SUBTOTAL", min_args=2)
+@excel("SUBTOTAL", min_args=2, args="a r+")
 def SUBTOTAL(calc, fn_num, *refs):
     from . import FUNCTIONS
     try:
@@ -822,7 +822,7 @@ _AGGREGATE = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRO
               17: "QUARTILE.INC", 18: "PERCENTILE.EXC", 19: "QUARTILE.EXC"}
 
 
-@excel("AGGREGATE", min_args=3, max_args=None)
+@excel("AGGREGATE", min_args=3, max_args=None, args="a a r+")
 def AGGREGATE(calc, fn_num, options, *args):
     """Returns an aggregate in a list or database, optionally ignoring hidden rows and errors.
 
