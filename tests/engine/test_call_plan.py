@@ -113,16 +113,17 @@ def test_every_function_declares_its_rules_in_the_table_only():
 # MATCH(lookup_value, lookup_array, ...), VLOOKUP(lookup_value, table_array, ...),
 # LOOKUP(lookup_value, lookup_vector, [result_vector]), XLOOKUP(lookup_value, lookup_array,
 # return_array, ...), SUBTOTAL(function_num, ref1, ...), AGGREGATE(function_num, options,
-# ref1, ...), COUNTBLANK(range).  "R" marks a reference argument, "-" any other.
+# ref1, ...), COUNTBLANK(range), SUM(number1, ...) (a number, a reference or a range).
+# "R" marks a reference argument, "-" any other.
 REFERENCE_POSITIONS = [
     ("SUMIF", "R-R"), ("COUNTIF", "R-"), ("AVERAGEIF", "R-R"),
     ("SUMIFS", "RR-R-"), ("AVERAGEIFS", "RR-R-"), ("MAXIFS", "RR-R-"), ("MINIFS", "RR-R-"),
     ("COUNTIFS", "R-R-R-"),
     ("INDEX", "R---"), ("MATCH", "-R-"), ("XMATCH", "-R--"),
     ("VLOOKUP", "-R--"), ("HLOOKUP", "-R--"), ("LOOKUP", "-RR"), ("XLOOKUP", "-RR---"),
-    ("SUBTOTAL", "-RRRR"), ("AGGREGATE", "--RRR"), ("COUNTBLANK", "R"),
+    ("SUBTOTAL", "-RRRR"), ("AGGREGATE", "--RRR"), ("COUNTBLANK", "R"), ("SUM", "RRR"),
     # functions that take values or arrays: no reference class
-    ("SUM", "---"), ("COUNTA", "---"), ("SUMPRODUCT", "--"), ("ABS", "-"), ("IF", "---"),
+    ("COUNTA", "---"), ("SUMPRODUCT", "--"), ("ABS", "-"), ("IF", "---"),
     ("KPI_BAND", "---"),
 ]
 
@@ -137,6 +138,30 @@ def test_reference_arguments_are_declared_as_class_r(name, positions):
     for i, p in enumerate(positions):
         if p == "R":
             assert plan.keep_range[i] and not plan.intersect[i], (name, i)
+
+
+PRODUCT_OF_RANGES = ("bin", "*", RANGE, RANGE)                      # $C$2:$C$7*$C$2:$C$7
+
+
+@pytest.mark.parametrize("name, keeps", [
+    # Excel's reference class: an operator given there computes values in the caller's
+    # context (SUM(A1:A3*B1:B3) entered normally intersects, as a value would)
+    ("SUM", False), ("MATCH", False),
+    # a reference or an array: the expression is an array wherever it is written
+    # (LOOKUP(2,1/(A1:A9>0),B1:B9) and INDEX((A1:A9=x)*1,0) need no Ctrl+Shift+Enter)
+    ("LOOKUP", True), ("INDEX", True),
+    # arrays: SUMPRODUCT(A1:A3*B1:B3) entered normally multiplies the whole ranges
+    ("SUMPRODUCT", True),
+])
+def test_an_operator_where_a_reference_belongs(name, keeps):
+    pos = 0 if name in ("SUM", "INDEX", "SUMPRODUCT") else 1
+    trees = [LIT, LIT]
+    trees[pos] = PRODUCT_OF_RANGES
+    plan = _plan(name, 2, trees)
+    assert plan.keep_range[pos] is keeps and not plan.intersect[pos]
+    # a range itself stays a range in every one of them
+    trees[pos] = RANGE
+    assert _plan(name, 2, trees).keep_range[pos]
 
 
 def test_the_ref_error_guard_is_where_class_r_is_declared_and_only_there():
@@ -179,14 +204,15 @@ def test_a_function_declaring_a_reference_argument_answers_a_ref_error_given_the
     ("*+", (), 0, ("*",), "****"),
     ("r (r i)+", ("r",), 1, ("r", "i"), "rriri"),
     ("a r+", ("a",), 1, ("r",), "arrr"),
+    ("i ra [ra]", ("i", "ra", "ra"), 2, (), ["i", "ra", "ra", "a"]),
 ])
 def test_argument_spec_grammar(text, fixed, required, repeat, classes):
     spec = ArgSpec.parse(text)
     assert (spec.fixed, spec.required, spec.repeat) == (fixed, required, repeat)
-    assert "".join(spec.of(i) for i in range(len(classes))) == classes
+    assert [spec.of(i) for i in range(len(classes))] == list(classes)
 
 
-@pytest.mark.parametrize("text", ["[v] v", "v+ a", "(a i)+ v", "x", "v [q]", "a (a i"])
+@pytest.mark.parametrize("text", ["[v] v", "v+ a", "(a i)+ v", "x", "v [q]", "a (a i", "rr", "av"])
 def test_a_malformed_spec_is_refused_at_registration(text):
     with pytest.raises(ValueError, match="args"):
         ArgSpec.parse(text)
@@ -213,6 +239,8 @@ FORMULAS = {
     # too few arguments: Excel refuses such a formula; the engine shows #VALUE!
     16: "VLOOKUP($F$2:$F$7,$K$2:$M$7)",
     17: "TESTPLAN($C$2:$C$7,$H$2:$H$8)",
+    # an operator where SUM takes a reference: its ranges meet implicit intersection
+    18: "SUM($C$2:$C$7*$C$2:$C$7)",
 }
 
 
@@ -280,10 +308,11 @@ def test_both_paths_give_the_hand_worked_values(testplan):
         15: [1 - x for x in CONVERSION],
         16: [VALUE] * 6,
         17: [4.0, 6.0, 3.0, 7.0, 5.0, 2.0],
+        18: [x * x for x in CONVERSION],
     }
     for col, values in expected.items():
         got = [sheet_s[(r, col)] for r in ROWS]
-        assert got == pytest.approx(values) if col == 15 else got == values, col
+        assert got == pytest.approx(values) if col in (15, 18) else got == values, col
     assert sheet_s[(9, 4)] == VALUE
 
 

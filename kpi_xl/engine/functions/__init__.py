@@ -17,18 +17,26 @@ from typing import Callable, Optional
 from ..values import MAX_NUMBER, NUM, REF, Arr, ExcelRaise, checked
 
 
-#: The classes of argument a function declares in ``excel(args=...)``, one letter each:
+#: The classes of argument a function declares in ``excel(args=...)``, one word each:
 #:
 #: ``a``  array (the default): compiled where a range stays a range (SUM, INDEX, SUMPRODUCT);
 #: ``v``  one value: compiled in the caller's context, then a multi-cell range meets implicit
 #:        intersection outside an array formula (ABS, LEFT, TEXT: every ``elementwise`` function);
 #: ``i``  one value among ranges: compiled like its range neighbours, then intersected the same
 #:        way (VLOOKUP's lookup value, SUMIF's criterion, a KPI function's scalar argument);
-#: ``r``  a reference: compiled like ``a``, and a #REF! given there is the call's answer, as
-#:        Excel cannot read the range (SUMIF's ranges, VLOOKUP's table, SUBTOTAL's refs; see
-#:        :func:`_ref_error_passes`);
+#: ``r``  a reference (Excel's reference class): a range given there stays a range, while an
+#:        operator given there computes values in the caller's context, so that in a formula
+#:        that is not an array formula its ranges meet implicit intersection (SUM(A1:A3*B1:B3)
+#:        entered normally in row 2 is A2*B2); a #REF! given there is the call's answer, as
+#:        Excel cannot read the range (see :func:`_ref_error_passes`).  SUM's numbers, SUMIF's
+#:        ranges, MATCH's lookup array, VLOOKUP's table, SUBTOTAL's refs;
+#: ``ra`` a reference or an array: as ``r``, but whatever is given there is computed where
+#:        ranges stay ranges, as for ``a`` (INDEX's reference, LOOKUP's vectors, AGGREGATE's
+#:        refs: LOOKUP(2,1/(A1:A9>0),B1:B9) needs no Ctrl+Shift+Enter);
 #: ``*``  the caller's context passes through untouched (IF, CHOOSE, IFERROR branches).
-ARG_CLASSES = frozenset("avir*")
+ARG_CLASSES = frozenset(("a", "v", "i", "r", "ra", "*"))
+#: The classes whose argument takes a reference.
+REFERENCE_CLASSES = frozenset(("r", "ra"))
 
 
 @dataclass(frozen=True)
@@ -85,12 +93,12 @@ class ArgSpec:
         return "a"   # past the end: the call is refused for its arity anyway
 
     def is_reference(self, i):
-        """Argument ``i`` takes a reference (class ``r``)."""
-        return self.of(i) == "r"
+        """Argument ``i`` takes a reference (class ``r`` or ``ra``)."""
+        return self.of(i) in REFERENCE_CLASSES
 
     @property
     def takes_references(self):
-        return "r" in self.fixed or "r" in self.repeat
+        return not REFERENCE_CLASSES.isdisjoint(self.fixed + self.repeat)
 
 
 #: Any number of arrays: what a function declaring nothing gets.
@@ -140,7 +148,7 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
 
     Every call is guarded: an ``ExcelRaise`` inside the implementation is its result, the
     error it carries, so an implementation only raises (see :func:`guarded`).  A #REF! given
-    where an argument of class ``r`` takes a reference is the call's result before the
+    where an argument of class ``r`` or ``ra`` takes a reference is the call's result before the
     implementation sees it (see :func:`_ref_error_passes`).  Every result is
     held to Excel's limits on the way out (see :func:`limited`), so no implementation can hand
     an infinity, a 400-digit integer or a 40,000-character text to the formula around it."""

@@ -285,7 +285,7 @@ def _lookup_column(calc, args, n):
     return _band_column(args[0], keys, res)
 
 
-excel("LOOKUP", min_args=2, max_args=3, args="i r [r]", column=_lookup_column)(LOOKUP)
+excel("LOOKUP", min_args=2, max_args=3, args="i ra [ra]", column=_lookup_column)(LOOKUP)
 
 
 @excel("MATCH", min_args=2, max_args=3, args="a r [a]")
@@ -312,7 +312,7 @@ def MATCH(calc, value, array, mtype=None):
     return NA if i < 0 else i + 1
 
 
-@excel("XMATCH", min_args=2, max_args=4, args="a r [a] [a]")
+@excel("XMATCH", min_args=2, max_args=4, args="a ra [a] [a]")
 def XMATCH(calc, value, array, match_mode=None, search_mode=None):
     if is_array(value):
         return broadcast(calc, lambda v: XMATCH(calc, v, array, match_mode, search_mode), (value,))
@@ -437,7 +437,7 @@ def _xbinary(vec, x, mm, descending):
     return lo if lo < n else -1
 
 
-@excel("XLOOKUP", min_args=3, max_args=6, args="a r r [a] [a] [a]")
+@excel("XLOOKUP", min_args=3, max_args=6, args="a ra ra [a] [a] [a]")
 def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, search_mode=None):
     if is_array(value):
         return broadcast(calc, lambda v: XLOOKUP(calc, v, lookup, result, if_not_found,
@@ -477,7 +477,7 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
     return Arr([[r[i]] for r in res]) if len(res) > 1 else res[0][i]
 
 
-@excel("INDEX", min_args=1, max_args=4, args="r [a] [a] [a]")
+@excel("INDEX", min_args=1, max_args=4, args="ra [a] [a] [a]")
 @errors_first
 def INDEX(calc, array, row=None, col=None, area=None):
     try:

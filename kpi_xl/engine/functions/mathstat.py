@@ -25,7 +25,7 @@ def _guard(f):
     return wrapper
 
 
-@excel("SUM")
+@excel("SUM", args="r+")
 @_guard
 def SUM(calc, *args):
     return xsum(numbers(calc, args)) if len(args) != 1 else _sum1(calc, args[0])
@@ -822,7 +822,7 @@ _AGGREGATE = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRO
               17: "QUARTILE.INC", 18: "PERCENTILE.EXC", 19: "QUARTILE.EXC"}
 
 
-@excel("AGGREGATE", min_args=3, max_args=None, args="a a r+")
+@excel("AGGREGATE", min_args=3, max_args=None, args="a a ra+")
 def AGGREGATE(calc, fn_num, options, *args):
     """Returns an aggregate in a list or database, optionally ignoring hidden rows and errors.
 
