@@ -30,6 +30,22 @@ ROWS_TOKEN = re.compile(r"(\$?)(\d+):(\$?)(\d+)$")
 CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 CELL_REF_BYTES = rb"\$?(" + COLUMN_BYTES + rb")\$?([0-9]+)"
 
+# A1 references in a formula's text, found without a full parse (to tell the relative form of
+# a formula from its text, see relative_key).  A string literal ("...") or a quoted sheet name
+# ('...') matches as group 1, so that what is inside is skipped; otherwise a reference stands
+# alone: not after a letter, digit, ".", "$", "\" or "]", not before a letter, digit, ".",
+# "(" or "[" (the LOG10 of LOG10( and the A2 of Q1.A2 are no references).
+_QUOTED = r"""("(?:[^"]|"")*"|'(?:[^']|'')*')"""
+_BEFORE = r"(?<![\w.$\\\]])"
+_AFTER = r"(?![\w.(\[])"
+#: A cell outside quotes.  Groups: quoted text, $, letters, $, digits.
+CELL_IN_TEXT = re.compile(_QUOTED + "|" + _BEFORE + r"(\$?)(" + COLUMN + r")(\$?)(\d+)" + _AFTER)
+#: Whole columns (H:H, $A:C) and whole rows (5:5, $1:3) outside quotes.  Groups: quoted text,
+#: $, letters or digits, $, letters or digits (a mixed A:5 is no span).
+SPAN_IN_TEXT = re.compile(_QUOTED + "|" + _BEFORE + r"(\$?)(" + COLUMN + r"|\d+):(\$?)(" + COLUMN + r"|\d+)" + _AFTER)
+#: Every run of digits in a text (row numbers among them).
+DIGIT_RUN = re.compile(r"\d+")
+
 
 _NUMBERS_CACHE: Dict[str, int] = {}
 _LETTERS_CACHE: Dict[int, str] = {}
@@ -79,6 +95,63 @@ def parse_cell_ref(ref: str) -> Tuple[int, int]:
     return int(m.group(2)), column_number(m.group(1))
 
 
+def _span_sub(row, col):
+    def sub(m):
+        if m.group(1):
+            return m.group(1)
+        parts = []
+        for dollar, part in ((m.group(2), m.group(3)), (m.group(4), m.group(5))):
+            if part.isdigit():
+                r = int(part)
+                parts.append(f"R_{r}" if dollar else f"R[{r - row}]")
+            elif part.isalpha():
+                c = column_number(part)
+                parts.append(f"C_{c}" if dollar else f"C[{c - col}]")
+            else:
+                return m.group(0)
+        return ":".join(parts)
+    return sub
+
+
+def relative_key(text: str, row: int, col: int) -> str:
+    """Formula text in cell (row, col) with its relative references written as offsets
+    (R1C1-like): ``=B2*C2`` in row 2 and ``=B3*C3`` in row 3 give the same key."""
+    if ":" in text:
+        # H:H in A52 and in B53 are different relative forms
+        text = SPAN_IN_TEXT.sub(_span_sub(row, col), text)
+
+    def sub(m):
+        if m.group(1):
+            return m.group(1)
+        cabs, letters, rabs, digits = m.group(2), m.group(3), m.group(4), m.group(5)
+        c = column_number(letters)
+        r = int(digits)
+        return (f"R{r}" if rabs else f"R[{r - row}]") + (f"C{c}" if cabs else f"C[{c - col}]")
+    return CELL_IN_TEXT.sub(sub, text)
+
+
+def relative_row_runs(text: str, row: int, col: int) -> Tuple[int, ...]:
+    """Indices (among the text's runs of digits, :data:`DIGIT_RUN`) that are row numbers of
+    relative references.
+
+    With them :meth:`Calc._assign_templates` recognises, with C-speed regex work, that a
+    cell's formula is the same relative form as one already compiled: the texts differ only
+    in those row numbers, all by the row distance.
+    """
+    rel_spans = set()
+    for m in CELL_IN_TEXT.finditer(text):
+        if not m.group(1) and not m.group(4):
+            rel_spans.add(m.start(5))
+    if ":" in text:
+        for m in SPAN_IN_TEXT.finditer(text):   # whole rows 5:5
+            if not m.group(1) and m.group(3).isdigit() and m.group(5).isdigit():
+                if not m.group(2):
+                    rel_spans.add(m.start(3))
+                if not m.group(4):
+                    rel_spans.add(m.start(5))
+    return tuple(i for i, m in enumerate(DIGIT_RUN.finditer(text)) if m.start() in rel_spans)
+
+
 def parse_range_ref(ref: str) -> Tuple[int, int, int, int]:
     """``"A1:C4"`` -> ``(1, 1, 4, 3)``; a single cell gives a 1x1 range."""
     first, _, last = ref.strip().partition(":")
@@ -88,5 +161,6 @@ def parse_range_ref(ref: str) -> Tuple[int, int, int, int]:
 
 
 __all__ = ["MAX_ROW", "MAX_COL", "COLUMN", "COLUMN_BYTES", "ROW", "CELL_TOKEN", "COLUMNS_TOKEN", "ROWS_TOKEN",
-           "CELL_REF", "CELL_REF_BYTES", "column_number", "column_letters", "cell_name",
-           "in_grid", "parse_cell_ref", "parse_range_ref"]
+           "CELL_REF", "CELL_REF_BYTES", "CELL_IN_TEXT", "SPAN_IN_TEXT", "DIGIT_RUN", "column_number",
+           "column_letters", "cell_name", "in_grid", "parse_cell_ref", "parse_range_ref",
+           "relative_key", "relative_row_runs"]

@@ -39,7 +39,7 @@ def call_plan(impl: "Impl", arg_trees) -> CallPlan:
     classes = [impl.args.of(i) for i in range(n)]
     arity_ok = not (impl.min_args is not None and n < impl.min_args or
                     impl.max_args is not None and n > impl.max_args)
-    keep_range = tuple(k in ("a", "i") for k in classes)
+    keep_range = tuple(_keeps_range(k, t) for k, t in zip(classes, arg_trees))
     intersect = tuple(k in ("v", "i") for k in classes)
     column = impl.column
     read_cell_value = tuple(column is not None and k == "i" and _one_cell(t)
@@ -49,6 +49,15 @@ def call_plan(impl: "Impl", arg_trees) -> CallPlan:
         branch = None   # IF(cond) alone: the general IF decides
     return CallPlan(impl, arity_ok, keep_range, intersect, read_cell_value, impl.lazy, branch,
                     column, impl.wants_cell, columnar=not impl.lazy or branch is not None)
+
+
+def _keeps_range(k, t):
+    """Whether argument tree ``t`` of class ``k`` is compiled where a range stays a range."""
+    if k == "r":
+        # Excel's reference class: a reference stays one; an operator there computes values
+        # in the caller's context (its ranges intersect in a formula that is not an array formula)
+        return not (t[0] == "un" or t[0] == "bin" and t[1] not in (":", " "))
+    return k in ("a", "i", "ra")
 
 
 def _one_cell(t):

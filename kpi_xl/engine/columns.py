@@ -104,14 +104,16 @@ class ColumnCompiler:
         tree = self.calc.resolve_structured(tree, sheet, arow, acol)
         if not _plain(tree):
             raise NotColumnar("names, LAMBDA and arrays stay cell by cell")
-        # A run's formula is compiled from the top, outside any array context; the depth is
-        # the compiler's own, which Compiler.arguments moves for both paths.
+        # A run's formula is an ordinary formula (an array formula is in no run), compiled
+        # from the top, outside any array context; the context is the compiler's own, which
+        # Compiler.arguments moves for both paths.
         comp = self.compiler
-        saved, comp._array_depth = comp._array_depth, 0
+        saved = comp.in_array, comp._array_depth
+        comp.in_array, comp._array_depth = False, 0
         try:
             return self.node(tree, arow, acol), tree
         finally:
-            comp._array_depth = saved
+            comp.in_array, comp._array_depth = saved
 
     # -- the cell-by-cell closure of a node, row by row -------------------------------
     def per_row(self, t, arow, acol):
@@ -196,8 +198,8 @@ class ColumnCompiler:
         return read
 
     def intersecting(self, g):
-        """Implicit intersection (A1:A9 in row 5 reads A5), as Compiler._intersecting."""
-        if self.compiler._array_depth:
+        """Implicit intersection (A1:A9 in row 5 reads A5), where Compiler.intersects."""
+        if not self.compiler.intersects():
             return g
         scalar = self.calc.scalar
 

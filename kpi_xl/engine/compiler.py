@@ -8,8 +8,7 @@ share a template (see :class:`FormulaCache`).
 """
 from __future__ import annotations
 
-import re
-
+from .a1 import relative_key   # the relative form of a formula's text (re-exported)
 from .call_plan import blank_as_zero, call_plan
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
@@ -17,57 +16,6 @@ from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 #: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
 #: recursion that does not end.
 LAMBDA_DEPTH = 1000
-
-# A1 references outside string literals: cell refs and column/row spans.  Used to
-# turn formula text into its relative key cheaply, without a full parse.
-_REF_IN_TEXT = re.compile(
-    r"""("(?:[^"]|"")*"|'(?:[^']|'')*')|(?<![\w.$\\\]])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w.(\[])""")
-
-
-# Whole columns (H:H, $A:C) and whole rows (5:5, $1:3), outside string literals.
-_SPAN_IN_TEXT = re.compile(
-    r"""("(?:[^"]|"")*"|'(?:[^']|'')*')|(?<![\w.$\\\]])(\$?)([A-Za-z]{1,3}|\d+):(\$?)([A-Za-z]{1,3}|\d+)(?![\w.(\[])""")
-
-
-def _span_sub(row, col):
-    def sub(m):
-        if m.group(1):
-            return m.group(1)
-        parts = []
-        for dollar, part in ((m.group(2), m.group(3)), (m.group(4), m.group(5))):
-            if part.isdigit():
-                r = int(part)
-                parts.append(f"R_{r}" if dollar else f"R[{r - row}]")
-            elif part.isalpha():
-                c = 0
-                for ch in part.upper():
-                    c = c * 26 + ord(ch) - 64
-                parts.append(f"C_{c}" if dollar else f"C[{c - col}]")
-            else:
-                return m.group(0)
-        return ":".join(parts)
-    return sub
-
-
-def relative_key(text: str, row: int, col: int) -> str:
-    """Formula text with relative cell references written as offsets (R1C1-like)."""
-    if ":" in text:
-        # H:H in A52 and in B53 are different relative forms
-        text = _SPAN_IN_TEXT.sub(_span_sub(row, col), text)
-
-    def sub(m):
-        if m.group(1):
-            return m.group(1)
-        cabs, letters, rabs, digits = m.group(2), m.group(3), m.group(4), m.group(5)
-        c = 0
-        for ch in letters.upper():
-            c = c * 26 + ord(ch) - 64
-        r = int(digits)
-        return (f"R{r}" if rabs else f"R[{r - row}]") + (f"C{c}" if cabs else f"C[{c - col}]")
-    return _REF_IN_TEXT.sub(sub, text)
-
-
-_DIGITS = re.compile(r"\d+")
 
 
 class _Omitted:
@@ -77,27 +25,6 @@ class _Omitted:
 
 
 OMITTED = _Omitted()
-
-
-def relative_row_runs(text: str, row: int, col: int):
-    """Indices (among the text's runs of digits) that are row numbers of relative references.
-
-    With them :meth:`Calc._assign_templates` recognises, with C-speed regex work,
-    that a cell's formula is the same relative form as one already compiled: the
-    texts differ only in those row numbers, all by the row distance.
-    """
-    rel_spans = set()
-    for m in _REF_IN_TEXT.finditer(text):
-        if not m.group(1) and not m.group(4):
-            rel_spans.add(m.start(5))
-    if ":" in text:
-        for m in _SPAN_IN_TEXT.finditer(text):   # whole rows 5:5
-            if not m.group(1) and m.group(3).isdigit() and m.group(5).isdigit():
-                if not m.group(2):
-                    rel_spans.add(m.start(3))
-                if not m.group(4):
-                    rel_spans.add(m.start(5))
-    return tuple(i for i, m in enumerate(_DIGITS.finditer(text)) if m.start() in rel_spans)
 
 
 def _moved_from_a1(t, arow, acol):
@@ -143,6 +70,9 @@ class Compiler:
         from .functions import FUNCTIONS, find_function
         self.functions = FUNCTIONS
         self._lookup = find_function
+        # What is being compiled, decided before any closure runs: an array formula (where no
+        # range meets implicit intersection) or an ordinary one; see compile_formula.
+        self.in_array = False
         # > 0 while compiling the arguments of a function that takes ranges or arrays
         # (SUM, SUMPRODUCT, INDEX, ...): there a range stays a range.
         self._array_depth = 0
@@ -155,13 +85,19 @@ class Compiler:
         for anything else, a name defined by itself: Excel's circular reference."""
         if key in self._expanding:
             if tree[0] == "fn" and tree[1] == "LAMBDA":
-                cache, ck = self._recursive, (key, arow, acol)
+                in_array = self.in_array
+                cache, ck = self._recursive, (key, arow, acol, in_array)
 
                 def recursive(r, c):
                     f = cache.get(ck)
                     if f is None:
-                        # a defined name sees no LET variables of the formula calling it
-                        f = cache[ck] = self._expand(key, tree, arow, acol, {})
+                        # a defined name sees no LET variables of the formula calling it;
+                        # it is compiled in the context of the formula that calls it
+                        saved, self.in_array = self.in_array, in_array
+                        try:
+                            f = cache[ck] = self._expand(key, tree, arow, acol, {})
+                        finally:
+                            self.in_array = saved
                     return f(r, c)
                 return recursive
             raise CompileError(f"the name {key} refers to itself", CALC)
@@ -193,24 +129,36 @@ class Compiler:
                 return lambda r, c: cell(sheet, r + dr, c + dc)
         return self._intersecting(self.node(t, arow, acol, scope))
 
+    def intersects(self):
+        """Whether a multi-cell range given where one value is expected meets implicit
+        intersection here (A1:A9 in row 5 reads A5): only in a formula that is not an array
+        formula, outside the arguments of a function that takes ranges or arrays.  Decided
+        while compiling; the column path asks the same question of this compiler."""
+        return not (self.in_array or self._array_depth)
+
     def _intersecting(self, a):
-        """Implicit intersection of a multi-cell range given where a single value is
-        expected, in a formula that is not an array formula (A1:A9 in row 5 reads A5)."""
-        if self._array_depth:
+        """``a`` with implicit intersection applied to its result, where :meth:`intersects`."""
+        if not self.intersects():
             return a
-        calc = self.calc
+        scalar = self.calc.scalar
 
         def f(r, c):
             v = a(r, c)
-            if type(v) is Ref and calc.legacy_cell and not (v.r1 == v.r2 and v.c1 == v.c2):
-                return calc.scalar(v, r, c)
+            if type(v) is Ref and not (v.r1 == v.r2 and v.c1 == v.c2):
+                return scalar(v, r, c)
             return v
         return f
 
-    def compile_formula(self, text, sheet, row, col):
+    def compile_formula(self, text, sheet, row, col, in_array=False):
+        """The closure of a cell's formula; ``in_array``: the cell holds an array formula
+        (entered with Ctrl+Shift+Enter, or a dynamic array), where ranges stay ranges."""
         tree = parse(text, sheet)
         tree = self.calc.resolve_structured(tree, sheet, row, col)
-        return self.node(tree, row, col, {})
+        saved, self.in_array = self.in_array, in_array
+        try:
+            return self.node(tree, row, col, {})
+        finally:
+            self.in_array = saved
 
     # -- nodes -------------------------------------------------------------------
     def node(self, t, arow, acol, scope):

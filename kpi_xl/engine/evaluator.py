@@ -18,8 +18,9 @@ from operator import itemgetter
 from dataclasses import dataclass, field
 
 from . import columns as _columns
+from .a1 import DIGIT_RUN, relative_key, relative_row_runs
 from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, refs_of
-from .compiler import CompileError, Compiler, relative_key, relative_row_runs
+from .compiler import CompileError, Compiler
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .serial import date_system
@@ -32,7 +33,6 @@ _CLIP_CELLS = 65536      # ranges larger than this are read only as far as the u
 MAX_RANGE_CELLS = 20_000_000
 _INF = float("inf")
 _NUM = XlErr("#NUM!")
-_DIGIT_RUN = re.compile(r"\d+")
 
 
 class EngineBug(Exception):
@@ -185,7 +185,6 @@ class Calc:
         self.templates = {}
         self.compiled = {s.name: {} for s in book.sheets}
         self.current_sheet = None
-        self.legacy_cell = False  # computing a formula that is not an array formula
         self._range_cache = {}
         self._computing = set()
         self.caches = {}  # per-function memo (e.g. sorted ranges for RANK)
@@ -351,13 +350,16 @@ class Calc:
         f = self._cell_template[sheet].get((r, c))
         if f is not None:
             return f
+        # an array formula and an ordinary one of the same text are two compiled forms: only
+        # the ordinary one intersects a range given where one value is expected
+        in_array = (r, c) in self.arrays[sheet]
         if "[" in text:
-            key = (sheet, text, self._table_at(sheet, r, c), relative_key(text, r, c))
+            key = (sheet, in_array, text, self._table_at(sheet, r, c), relative_key(text, r, c))
         else:
-            key = (sheet, relative_key(text, r, c))
+            key = (sheet, in_array, relative_key(text, r, c))
         f = self.templates.get(key)
         if f is None:
-            f = self._compile_template(key, sheet, r, c, text)
+            f = self._compile_template(key, sheet, r, c, text, in_array)
         return f
 
     def _assign_templates(self, sheet):
@@ -376,7 +378,7 @@ class Calc:
                 # the formula's own key goes into assigned: a million rows, one tuple each
                 columns.setdefault(key[1], []).append((key[0], text, key))
         assigned = self._cell_template[sheet]
-        finditer = _DIGIT_RUN.finditer
+        finditer = DIGIT_RUN.finditer
         arrays = self.arrays[sheet]
         for c, cells in columns.items():
             cells.sort(key=itemgetter(0))
@@ -385,9 +387,9 @@ class Calc:
             run = None
             for r, text, key in cells:
                 if basis is not None:
-                    r0, fmt, rows, f = basis
+                    r0, fmt, rows, f, in_array = basis
                     dr = r - r0
-                    if fmt % tuple([v + dr for v in rows]) == text:
+                    if fmt % tuple([v + dr for v in rows]) == text and (key in arrays) is in_array:
                         assigned[key] = f
                         run = self._extend_run(runs, run, r, c, f, arrays)
                         continue
@@ -402,7 +404,7 @@ class Calc:
                         rows.append(int(m.group()))
                         last = m.end()
                 pieces.append(text[last:])
-                basis = (r, "%d".join(p.replace("%", "%%") for p in pieces), rows, f)
+                basis = (r, "%d".join(p.replace("%", "%%") for p in pieces), rows, f, key in arrays)
             runs = [run for run in runs if run[1] - run[0] + 1 >= MIN_RUN]
             if runs:
                 self._runs[sheet][c] = runs
@@ -467,8 +469,7 @@ class Calc:
             return
         res = self.results[sheet]
         rows = [r for r in range(run[0], run[1] + 1) if (r, c) not in res]
-        prev_sheet, prev_legacy = self.current_sheet, self.legacy_cell
-        self.current_sheet, self.legacy_cell = sheet, True
+        prev_sheet, self.current_sheet = self.current_sheet, sheet
         hits0 = self._vol_hits
         bad = set()
         try:
@@ -493,7 +494,7 @@ class Calc:
             run[3] = "cells"
             return
         finally:
-            self.current_sheet, self.legacy_cell = prev_sheet, prev_legacy
+            self.current_sheet = prev_sheet
         if self._vol_hits != hits0:
             # a volatile input: the cell-by-cell path computes and tracks these cells
             run[3] = "cells"
@@ -537,12 +538,12 @@ class Calc:
                 return t.name
         return None
 
-    def _compile_template(self, key, sheet, r, c, text):
+    def _compile_template(self, key, sheet, r, c, text, in_array=False):
         prev = self.current_sheet
         self.current_sheet = sheet
         self._unknown_in_compile = []
         try:
-            f = self.compiler.compile_formula(text, sheet, r, c)
+            f = self.compiler.compile_formula(text, sheet, r, c, in_array)
         except (FormulaSyntaxError, CompileError) as exc:
             err = exc.err if isinstance(exc, CompileError) else NAME
             self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
@@ -588,7 +589,6 @@ class Calc:
         self._depth += 1
         # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
         prev_sheet, self.current_sheet = self.current_sheet, sheet
-        prev_legacy, self.legacy_cell = self.legacy_cell, not in_array
         prev_lambda = self.lambda_depth
         try:
             v = f(r, c)
@@ -607,7 +607,6 @@ class Calc:
             self.lambda_depth = prev_lambda
             computing.discard(key)
             self.current_sheet = prev_sheet
-            self.legacy_cell = prev_legacy
         if in_array:
             try:
                 self._spill(sheet, r, c, self.arrays[sheet][rc], v)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from kpi_xl.engine.call_plan import call_plan
-from kpi_xl.engine.evaluator import calculate
+from kpi_xl.engine.evaluator import Calc, calculate
 from kpi_xl.engine.functions import (ALL_ARRAYS, ARG_CLASSES, FUNCTIONS, ArgSpec, Impl, excel,
                                      find_function)
 from kpi_xl.engine.functions.helpers import GENERIC
@@ -107,6 +107,94 @@ def test_every_function_declares_its_rules_in_the_table_only():
             assert not hasattr(impl.fn, attr), (name, attr)
 
 
+# Excel's function reference names these arguments as references (a range to search, count
+# or aggregate): SUMIF(range, criteria, [sum_range]), SUMIFS(sum_range, criteria_range1,
+# criteria1, ...), COUNTIFS(criteria_range1, criteria1, ...), INDEX(reference, ...),
+# MATCH(lookup_value, lookup_array, ...), VLOOKUP(lookup_value, table_array, ...),
+# LOOKUP(lookup_value, lookup_vector, [result_vector]), XLOOKUP(lookup_value, lookup_array,
+# return_array, ...), SUBTOTAL(function_num, ref1, ...), AGGREGATE(function_num, options,
+# ref1, ...), COUNTBLANK(range), SUM(number1, ...) (a number, a reference or a range).
+# "R" marks a reference argument, "-" any other.
+REFERENCE_POSITIONS = [
+    ("SUMIF", "R-R"), ("COUNTIF", "R-"), ("AVERAGEIF", "R-R"),
+    ("SUMIFS", "RR-R-"), ("AVERAGEIFS", "RR-R-"), ("MAXIFS", "RR-R-"), ("MINIFS", "RR-R-"),
+    ("COUNTIFS", "R-R-R-"),
+    ("INDEX", "R---"), ("MATCH", "-R-"), ("XMATCH", "-R--"),
+    ("VLOOKUP", "-R--"), ("HLOOKUP", "-R--"), ("LOOKUP", "-RR"), ("XLOOKUP", "-RR---"),
+    ("SUBTOTAL", "-RRRR"), ("AGGREGATE", "--RRR"), ("COUNTBLANK", "R"), ("SUM", "RRR"),
+    # functions that take values or arrays: no reference class
+    ("COUNTA", "---"), ("SUMPRODUCT", "--"), ("ABS", "-"), ("IF", "---"),
+    ("KPI_BAND", "---"),
+]
+
+
+@pytest.mark.parametrize("name, positions", REFERENCE_POSITIONS)
+def test_reference_arguments_are_declared_as_class_r(name, positions):
+    impl = find_function(name)
+    assert "".join("R" if impl.args.is_reference(i) else "-" for i in range(len(positions))) \
+        == positions
+    # a reference is compiled where a range stays a range, and never intersected
+    plan = _plan(name, len(positions))
+    for i, p in enumerate(positions):
+        if p == "R":
+            assert plan.keep_range[i] and not plan.intersect[i], (name, i)
+
+
+PRODUCT_OF_RANGES = ("bin", "*", RANGE, RANGE)                      # $C$2:$C$7*$C$2:$C$7
+
+
+@pytest.mark.parametrize("name, keeps", [
+    # Excel's reference class: an operator given there computes values in the caller's
+    # context (SUM(A1:A3*B1:B3) entered normally intersects, as a value would)
+    ("SUM", False), ("MATCH", False),
+    # a reference or an array: the expression is an array wherever it is written
+    # (LOOKUP(2,1/(A1:A9>0),B1:B9) and INDEX((A1:A9=x)*1,0) need no Ctrl+Shift+Enter)
+    ("LOOKUP", True), ("INDEX", True),
+    # arrays: SUMPRODUCT(A1:A3*B1:B3) entered normally multiplies the whole ranges
+    ("SUMPRODUCT", True),
+])
+def test_an_operator_where_a_reference_belongs(name, keeps):
+    pos = 0 if name in ("SUM", "INDEX", "SUMPRODUCT") else 1
+    trees = [LIT, LIT]
+    trees[pos] = PRODUCT_OF_RANGES
+    plan = _plan(name, 2, trees)
+    assert plan.keep_range[pos] is keeps and not plan.intersect[pos]
+    # a range itself stays a range in every one of them
+    trees[pos] = RANGE
+    assert _plan(name, 2, trees).keep_range[pos]
+
+
+def test_the_ref_error_guard_is_where_class_r_is_declared_and_only_there():
+    # no table of names beside the declarations: a function is guarded exactly when its
+    # excel(args=...) has a reference argument
+    import kpi_xl.engine.functions as package
+    assert not hasattr(package, "REFERENCE_ARGS")
+    guard_code = package._ref_error_passes(lambda calc: None, None).__code__
+    for name, impl in FUNCTIONS.items():
+        guarded = getattr(impl.fn, "__code__", None) is guard_code
+        assert guarded is (impl.args.takes_references and not impl.lazy and not impl.wants_cell), name
+
+
+def test_a_function_declaring_a_reference_argument_answers_a_ref_error_given_there():
+    seen = []
+
+    def fn(calc, x, ref):
+        seen.append((x, ref))
+        return 1.0
+
+    REF = XlErr("#REF!")
+    try:
+        excel("TESTREFARG", min_args=2, max_args=2, args="a r")(fn)
+        excel("TESTVALARG", min_args=2, max_args=2, args="a a")(fn)
+        assert FUNCTIONS["TESTREFARG"].fn(None, 1.0, REF) is REF
+        assert FUNCTIONS["TESTREFARG"].fn(None, REF, 1.0) == 1.0   # not a reference position
+        assert FUNCTIONS["TESTVALARG"].fn(None, 1.0, REF) == 1.0   # the implementation decides
+        assert seen == [(REF, 1.0), (1.0, REF)]
+    finally:
+        FUNCTIONS.pop("TESTREFARG", None)
+        FUNCTIONS.pop("TESTVALARG", None)
+
+
 @pytest.mark.parametrize("text, fixed, required, repeat, classes", [
     ("v v", ("v", "v"), 2, (), "vvaa"),
     ("i a [a]", ("i", "a", "a"), 2, (), "iaaa"),
@@ -114,14 +202,17 @@ def test_every_function_declares_its_rules_in_the_table_only():
     ("(a i)+", (), 0, ("a", "i"), "aiaiai"),
     ("* [*] [*]", ("*", "*", "*"), 1, (), "***a"),
     ("*+", (), 0, ("*",), "****"),
+    ("r (r i)+", ("r",), 1, ("r", "i"), "rriri"),
+    ("a r+", ("a",), 1, ("r",), "arrr"),
+    ("i ra [ra]", ("i", "ra", "ra"), 2, (), ["i", "ra", "ra", "a"]),
 ])
 def test_argument_spec_grammar(text, fixed, required, repeat, classes):
     spec = ArgSpec.parse(text)
     assert (spec.fixed, spec.required, spec.repeat) == (fixed, required, repeat)
-    assert "".join(spec.of(i) for i in range(len(classes))) == classes
+    assert [spec.of(i) for i in range(len(classes))] == list(classes)
 
 
-@pytest.mark.parametrize("text", ["[v] v", "v+ a", "(a i)+ v", "x", "v [q]", "a (a i"])
+@pytest.mark.parametrize("text", ["[v] v", "v+ a", "(a i)+ v", "x", "v [q]", "a (a i", "rr", "av"])
 def test_a_malformed_spec_is_refused_at_registration(text):
     with pytest.raises(ValueError, match="args"):
         ArgSpec.parse(text)
@@ -148,6 +239,8 @@ FORMULAS = {
     # too few arguments: Excel refuses such a formula; the engine shows #VALUE!
     16: "VLOOKUP($F$2:$F$7,$K$2:$M$7)",
     17: "TESTPLAN($C$2:$C$7,$H$2:$H$8)",
+    # an operator where SUM takes a reference: its ranges meet implicit intersection
+    18: "SUM($C$2:$C$7*$C$2:$C$7)",
 }
 
 
@@ -215,11 +308,27 @@ def test_both_paths_give_the_hand_worked_values(testplan):
         15: [1 - x for x in CONVERSION],
         16: [VALUE] * 6,
         17: [4.0, 6.0, 3.0, 7.0, 5.0, 2.0],
+        18: [x * x for x in CONVERSION],
     }
     for col, values in expected.items():
         got = [sheet_s[(r, col)] for r in ROWS]
-        assert got == pytest.approx(values) if col == 15 else got == values, col
+        assert got == pytest.approx(values) if col in (15, 18) else got == values, col
     assert sheet_s[(9, 4)] == VALUE
+
+
+def test_implicit_intersection_is_decided_when_the_formula_is_compiled():
+    # The compiled closure carries the decision: called on its own, outside any calculation,
+    # the ordinary formula =ABS($C$2:$C$7-1) in row 3 reads C3 (1 - 582/1455), and the same
+    # text compiled as an array formula gives the whole column, 1 - x for each conversion.
+    calc = Calc(_book(), columns=False)
+    text = "ABS($C$2:$C$7-1)"
+    plain = calc.compiler.compile_formula(text, "Sheet1", 3, 15)
+    assert plain(3, 15) == pytest.approx(1 - CONVERSION[1])
+    assert plain(9, 15) == VALUE      # no row of C2:C7 in line with row 9
+    array = calc.compiler.compile_formula(text, "Sheet1", 3, 15, in_array=True)
+    assert [row[0] for row in array(3, 15).rows] == pytest.approx([1 - x for x in CONVERSION])
+    # and nothing at run time decides it again
+    assert not hasattr(calc, "legacy_cell")
 
 
 def test_the_default_is_every_argument_an_array():

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
-from kpi_xl.engine.compiler import relative_key
+from kpi_xl.engine.a1 import relative_key
 from kpi_xl.engine.recalc import recalc_file
 
 
@@ -186,16 +186,50 @@ def test_sumproduct_takes_arrays_in_an_ordinary_formula(tmp_path):
     assert s["D5"] == 140
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SUM's arguments take references, not arrays: an operator on ranges inside SUM in a "
-    "formula that is not an array formula meets implicit intersection in Excel (=SUM(A1:A3*"
-    "B1:B3) entered normally in row 2 is A2*B2, in row 5 #VALUE!); the engine compiles every "
-    "argument of a non-scalar function as an array and returns the array formula's result"))
 def test_sum_of_an_operator_on_ranges_in_an_ordinary_formula_intersects(tmp_path):
+    # SUM's arguments take references, not arrays: an operator on ranges inside SUM in a
+    # formula that is not an array formula meets implicit intersection in Excel (=SUM(A1:A3*
+    # B1:B3) entered normally in row 2 is A2*B2, in row 5 #VALUE!); as an array formula it
+    # multiplies the whole ranges (1*10 + 2*20 + 3*30).  SUM of the ranges themselves adds them.
     s = recalc(tmp_path, {"Sheet1": {"A1": 1, "A2": 2, "A3": 3, "B1": 10, "B2": 20, "B3": 30,
-                                     "D2": "=SUM(A1:A3*B1:B3)", "D5": "=SUM(A1:A3*B1:B3)"}})["Sheet1"]
+                                     "D2": "=SUM(A1:A3*B1:B3)", "D5": "=SUM(A1:A3*B1:B3)",
+                                     "E2": "=SUM(A1:A3,B1:B3)", "E3": "=SUM(-A1:A3)"}},
+               array_formulas=[("Sheet1", "D1", "=SUM(A1:A3*B1:B3)")])["Sheet1"]
     assert s["D2"] == 40
     assert s["D5"] == "#VALUE!"
+    assert s["D1"] == 140
+    assert s["E2"] == 66
+    assert s["E3"] == -3          # -A3, the row's own
+
+
+def test_lookup_vector_computed_from_an_operator_needs_no_array_formula(tmp_path):
+    # LOOKUP's vectors are references or arrays: =LOOKUP(2,1/(A1:A4>0),B1:B4) entered normally
+    # finds the last row with a positive A (row 3: "c"), the idiom that needs no Ctrl+Shift+Enter;
+    # INDEX likewise takes an array computed in place: the second of 10*A1:A4 is 20.
+    s = recalc(tmp_path, {"Sheet1": {"A1": 1, "A2": 2, "A3": 3, "A4": -4,
+                                     "B1": "a", "B2": "b", "B3": "c", "B4": "d",
+                                     "D2": "=LOOKUP(2,1/(A1:A4>0),B1:B4)",
+                                     "D9": "=INDEX(A1:A4*10,2)"}})["Sheet1"]
+    assert s["D2"] == "c"
+    assert s["D9"] == 20
+
+
+@pytest.mark.parametrize("first_is_array", [False, True])
+def test_same_text_as_array_formula_and_ordinary_formula(tmp_path, first_is_array):
+    # One text, two compiled forms: entered normally, =ABS($A$1:$A$3) in row 2 intersects its
+    # range (|A2| = 2) and in row 4 finds no row in line (#VALUE!); as a one-cell array formula
+    # it is ABS of the whole column, {1;2;3}, of which the cell shows the first (1).  Whichever
+    # cell is compiled first, the other does not take its compiled form.
+    text = "=ABS($A$1:$A$3)"
+    array_row, plain_rows = (2, (3, 4)) if first_is_array else (3, (2, 4))
+    cells = {"A1": -1, "A2": -2, "A3": -3}
+    cells.update({f"D{r}": text for r in plain_rows})
+    s = recalc(tmp_path, {"Sheet1": cells},
+               array_formulas=[("Sheet1", f"D{array_row}", text)])["Sheet1"]
+    assert s[f"D{array_row}"] == 1
+    expected = {2: 2, 3: 3, 4: "#VALUE!"}
+    for r in plain_rows:
+        assert s[f"D{r}"] == expected[r]
 
 
 def test_array_formula_keeps_the_range(tmp_path):

@@ -11,23 +11,32 @@ Three sources, in order of precedence:
 """
 from __future__ import annotations
 
-import dataclasses
-
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..values import MAX_NUMBER, NUM, REF, Arr, ExcelRaise, checked
 
 
-#: The classes of argument a function declares in ``excel(args=...)``, one letter each:
+#: The classes of argument a function declares in ``excel(args=...)``, one word each:
 #:
 #: ``a``  array (the default): compiled where a range stays a range (SUM, INDEX, SUMPRODUCT);
 #: ``v``  one value: compiled in the caller's context, then a multi-cell range meets implicit
 #:        intersection outside an array formula (ABS, LEFT, TEXT: every ``elementwise`` function);
 #: ``i``  one value among ranges: compiled like its range neighbours, then intersected the same
 #:        way (VLOOKUP's lookup value, SUMIF's criterion, a KPI function's scalar argument);
+#: ``r``  a reference (Excel's reference class): a range given there stays a range, while an
+#:        operator given there computes values in the caller's context, so that in a formula
+#:        that is not an array formula its ranges meet implicit intersection (SUM(A1:A3*B1:B3)
+#:        entered normally in row 2 is A2*B2); a #REF! given there is the call's answer, as
+#:        Excel cannot read the range (see :func:`_ref_error_passes`).  SUM's numbers, SUMIF's
+#:        ranges, MATCH's lookup array, VLOOKUP's table, SUBTOTAL's refs;
+#: ``ra`` a reference or an array: as ``r``, but whatever is given there is computed where
+#:        ranges stay ranges, as for ``a`` (INDEX's reference, LOOKUP's vectors, AGGREGATE's
+#:        refs: LOOKUP(2,1/(A1:A9>0),B1:B9) needs no Ctrl+Shift+Enter);
 #: ``*``  the caller's context passes through untouched (IF, CHOOSE, IFERROR branches).
-ARG_CLASSES = frozenset("avi*")
+ARG_CLASSES = frozenset(("a", "v", "i", "r", "ra", "*"))
+#: The classes whose argument takes a reference.
+REFERENCE_CLASSES = frozenset(("r", "ra"))
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,14 @@ class ArgSpec:
             return self.repeat[(i - len(self.fixed)) % len(self.repeat)]
         return "a"   # past the end: the call is refused for its arity anyway
 
+    def is_reference(self, i):
+        """Argument ``i`` takes a reference (class ``r`` or ``ra``)."""
+        return self.of(i) in REFERENCE_CLASSES
+
+    @property
+    def takes_references(self):
+        return not REFERENCE_CLASSES.isdisjoint(self.fixed + self.repeat)
+
 
 #: Any number of arrays: what a function declaring nothing gets.
 ALL_ARRAYS = ArgSpec("a*", (), 0, ("a",))
@@ -130,7 +147,9 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
     ``column`` a column implementation; ``branch`` the direct-branch rule of IF, IFERROR, IFNA.
 
     Every call is guarded: an ``ExcelRaise`` inside the implementation is its result, the
-    error it carries, so an implementation only raises (see :func:`guarded`).  Every result is
+    error it carries, so an implementation only raises (see :func:`guarded`).  A #REF! given
+    where an argument of class ``r`` or ``ra`` takes a reference is the call's result before the
+    implementation sees it (see :func:`_ref_error_passes`).  Every result is
     held to Excel's limits on the way out (see :func:`limited`), so no implementation can hand
     an infinity, a 400-digit integer or a 40,000-character text to the formula around it."""
     if branch not in (None, "if", "iferror", "ifna"):
@@ -146,9 +165,13 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
         # which it handles itself (IF's condition) or leaves to the cell.
         if not lazy:
             fn = guarded(fn) if fn.__module__.endswith(_PASS_ON_MODULES) else limited(fn)
+        call, col = fn, column
+        if spec.takes_references and not lazy and not wants_cell:
+            call = _ref_error_passes(fn, spec.is_reference)
+            col = column and _ref_error_column(column, spec.is_reference)
         for n in names:
-            FUNCTIONS[n] = Impl(fn, min_args, max_args, lazy, wants_cell, args=spec,
-                                column=column, branch=branch)
+            FUNCTIONS[n] = Impl(call, min_args, max_args, lazy, wants_cell, args=spec,
+                                column=col, branch=branch)
         return fn
     return deco
 
@@ -201,6 +224,42 @@ def limited(fn):
     return limited_fn
 
 
+# -- a #REF! where a function takes a reference ------------------------------------------
+#
+# A deleted reference (`#REF!`, `Sheet!#REF!`, `#REF!:#REF!`) reaches a function as the error
+# value #REF!. Where the function takes that argument as a reference (a range to search,
+# count or aggregate), Excel cannot read the range and its answer is the #REF! it was
+# given, whatever the function would make of a value there (SUMIF(#REF!,">0") is #REF!, not
+# the #VALUE! of a value where a range belongs). Those arguments are declared of class ``r``
+# in ``excel(args=...)``, at the positions Excel's function table gives the reference type.
+# COUNTA takes values as well as references and counts a #REF! typed among them
+# (COUNTA(2,"A","",#REF!,#DIV/0!) is 5 in Excel's cached values).
+
+def _ref_error_passes(fn, is_reference):
+    def ref_checked(calc, *args):
+        for i, a in enumerate(args):
+            if a is REF and is_reference(i):
+                return REF
+        return fn(calc, *args)
+
+    ref_checked.__name__ = fn.__name__
+    ref_checked.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    ref_checked.__doc__ = fn.__doc__
+    ref_checked.__dict__.update(fn.__dict__)
+    ref_checked.__wrapped__ = fn
+    return ref_checked
+
+
+def _ref_error_column(column, is_reference):
+    def column_checked(calc, vals, n):
+        # a #REF! operand is the same on every row (a constant column)
+        for i, a in enumerate(vals):
+            if getattr(a, "v", None) is REF and is_reference(i):
+                return [REF] * n
+        return column(calc, vals, n)
+    return column_checked
+
+
 def find_function(name):
     """The implementation of ``name``, reaching for the ``formulas`` library only on a miss
     (importing it costs seconds, which most KPI workbooks never need to pay)."""
@@ -224,78 +283,3 @@ def _load():
 
 
 _load()
-
-
-# -- a #REF! where a function takes a reference ------------------------------------------
-#
-# A deleted reference (`#REF!`, `Sheet!#REF!`, `#REF!:#REF!`) reaches a function as the error
-# value #REF!. Where the function takes that argument as a reference (a range to search,
-# count or aggregate), Excel cannot read the range and its answer is the #REF! it was
-# given, whatever the function would make of a value there (SUMIF(#REF!,">0") is #REF!, not
-# the #VALUE! of a value where a range belongs). The positions are those Excel's function
-# table gives the reference type. COUNTA takes values as well as references and counts a
-# #REF! typed among them (COUNTA(2,"A","",#REF!,#DIV/0!) is 5 in Excel's cached values).
-
-def _at(*positions):
-    return frozenset(positions).__contains__
-
-
-def _ifs_ranges(i):      # SUMIFS(target, range1, crit1, range2, crit2, ...)
-    return i == 0 or i % 2 == 1
-
-
-def _countifs_ranges(i):  # COUNTIFS(range1, crit1, range2, crit2, ...)
-    return i % 2 == 0
-
-
-def _after(n):
-    return n.__le__
-
-
-REFERENCE_ARGS = {
-    "SUMIF": _at(0, 2), "COUNTIF": _at(0), "AVERAGEIF": _at(0, 2),
-    "SUMIFS": _ifs_ranges, "AVERAGEIFS": _ifs_ranges, "MAXIFS": _ifs_ranges,
-    "MINIFS": _ifs_ranges, "COUNTIFS": _countifs_ranges,
-    "INDEX": _at(0), "MATCH": _at(1), "XMATCH": _at(1), "VLOOKUP": _at(1), "HLOOKUP": _at(1),
-    "LOOKUP": _at(1, 2), "XLOOKUP": _at(1, 2),
-    "SUBTOTAL": _after(1), "AGGREGATE": _after(2), "COUNTBLANK": _at(0),
-}
-
-
-def _ref_error_passes(fn, is_reference):
-    def ref_checked(calc, *args):
-        for i, a in enumerate(args):
-            if a is REF and is_reference(i):
-                return REF
-        return fn(calc, *args)
-
-    ref_checked.__name__ = fn.__name__
-    ref_checked.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
-    ref_checked.__doc__ = fn.__doc__
-    ref_checked.__dict__.update(fn.__dict__)
-    ref_checked.__wrapped__ = fn
-    ref_checked._ref_checked = True
-    return ref_checked
-
-
-def _ref_error_column(column, is_reference):
-    def column_checked(calc, vals, n):
-        # a #REF! operand is the same on every row (a constant column)
-        for i, a in enumerate(vals):
-            if getattr(a, "v", None) is REF and is_reference(i):
-                return [REF] * n
-        return column(calc, vals, n)
-    return column_checked
-
-
-def _guard_reference_args():
-    for name, is_reference in REFERENCE_ARGS.items():
-        impl = FUNCTIONS.get(name)
-        if impl is not None and not impl.lazy and not impl.wants_cell \
-                and not getattr(impl.fn, "_ref_checked", False):
-            FUNCTIONS[name] = dataclasses.replace(
-                impl, fn=_ref_error_passes(impl.fn, is_reference),
-                column=impl.column and _ref_error_column(impl.column, is_reference))
-
-
-_guard_reference_args()

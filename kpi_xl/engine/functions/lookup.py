@@ -224,8 +224,8 @@ def _band_column(values, keys, res):
 
 
 # The lookup value is one value where the formula is not an array formula.
-excel("VLOOKUP", min_args=3, max_args=4, args="i a a [a]", column=_xlookup_table_column(False))(_xlookup_table(False))
-excel("HLOOKUP", min_args=3, max_args=4, args="i a a [a]", column=_xlookup_table_column(True))(_xlookup_table(True))
+excel("VLOOKUP", min_args=3, max_args=4, args="i r a [a]", column=_xlookup_table_column(False))(_xlookup_table(False))
+excel("HLOOKUP", min_args=3, max_args=4, args="i r a [a]", column=_xlookup_table_column(True))(_xlookup_table(True))
 
 
 def LOOKUP(calc, value, lookup, result=None):
@@ -282,10 +282,10 @@ def _lookup_column(calc, args, n):
     return _band_column(args[0], keys, res)
 
 
-excel("LOOKUP", min_args=2, max_args=3, args="i a [a]", column=_lookup_column)(LOOKUP)
+excel("LOOKUP", min_args=2, max_args=3, args="i ra [ra]", column=_lookup_column)(LOOKUP)
 
 
-@excel("MATCH", min_args=2, max_args=3)
+@excel("MATCH", min_args=2, max_args=3, args="a r [a]")
 @errors_first
 def MATCH(calc, value, array, mtype=None):
     if is_array(value):
@@ -306,7 +306,7 @@ def MATCH(calc, value, array, mtype=None):
     return NA if i < 0 else i + 1
 
 
-@excel("XMATCH", min_args=2, max_args=4)
+@excel("XMATCH", min_args=2, max_args=4, args="a ra [a] [a]")
 def XMATCH(calc, value, array, match_mode=None, search_mode=None):
     if is_array(value):
         return broadcast(calc, lambda v: XMATCH(calc, v, array, match_mode, search_mode), (value,))
@@ -428,7 +428,7 @@ def _xbinary(vec, x, mm, descending):
     return lo if lo < n else -1
 
 
-@excel("XLOOKUP", min_args=3, max_args=6)
+@excel("XLOOKUP", min_args=3, max_args=6, args="a ra ra [a] [a] [a]")
 def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, search_mode=None):
     if is_array(value):
         return broadcast(calc, lambda v: XLOOKUP(calc, v, lookup, result, if_not_found,
@@ -465,7 +465,7 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
     return Arr([[r[i]] for r in res]) if len(res) > 1 else res[0][i]
 
 
-@excel("INDEX", min_args=1, max_args=4)
+@excel("INDEX", min_args=1, max_args=4, args="ra [a] [a] [a]")
 @errors_first
 def INDEX(calc, array, row=None, col=None, area=None):
     if area is not None and not isinstance(array, MultiRef):

@@ -12,7 +12,7 @@ from .helpers import (GENERIC, broadcast, criteria_matcher, elementwise, flat, i
                       ref_grid, scalarize, xsum)
 
 
-@excel("SUM")
+@excel("SUM", args="r+")
 def SUM(calc, *args):
     return xsum(numbers(calc, args)) if len(args) != 1 else _sum1(calc, args[0])
 
@@ -123,7 +123,7 @@ def COUNTA(calc, *args):
     return n
 
 
-@excel("COUNTBLANK", min_args=1, max_args=1)
+@excel("COUNTBLANK", min_args=1, max_args=1, args="r")
 def COUNTBLANK(calc, a):
     n = sum(1 for v in flat(calc, a) if v is None or v == "")
     if isinstance(a, Ref):   # the part of a large range beyond the used area is blank, unread
@@ -359,7 +359,7 @@ def _masked_numbers(calc, mask, target):
     return out
 
 
-@excel("SUMIF", min_args=2, max_args=3, args="a i [a]")
+@excel("SUMIF", min_args=2, max_args=3, args="r i [r]")
 def SUMIF(calc, rng, crit, sum_range=None):
     if is_array(crit):
         return broadcast(calc, lambda c: SUMIF(calc, rng, c, sum_range), (crit,))
@@ -368,7 +368,7 @@ def SUMIF(calc, rng, crit, sum_range=None):
     return xsum(_masked_numbers(calc, mask, target))
 
 
-@excel("COUNTIF", min_args=2, max_args=2, args="a i")
+@excel("COUNTIF", min_args=2, max_args=2, args="r i")
 def COUNTIF(calc, rng, crit):
     if is_array(crit):
         return broadcast(calc, lambda c: COUNTIF(calc, rng, c), (crit,))
@@ -376,7 +376,7 @@ def COUNTIF(calc, rng, crit):
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, [(rng, crit)], mask)
 
 
-@excel("AVERAGEIF", min_args=2, max_args=3, args="a i [a]")
+@excel("AVERAGEIF", min_args=2, max_args=3, args="r i [r]")
 def AVERAGEIF(calc, rng, crit, avg_range=None):
     mask, shape = _crit_mask(calc, [(rng, crit)])
     xs = _masked_numbers(calc, mask, _target_grid(calc, avg_range if avg_range is not None else rng, shape))
@@ -389,7 +389,7 @@ def _pairs(args):
     return [(args[i], args[i + 1]) for i in range(0, len(args), 2)]
 
 
-@excel("SUMIFS", min_args=3, args="a (a i)+")
+@excel("SUMIFS", min_args=3, args="r (r i)+")
 def SUMIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     grid = ref_grid(calc, target)
@@ -398,14 +398,14 @@ def SUMIFS(calc, target, *args):
     return xsum(_masked_numbers(calc, mask, grid))
 
 
-@excel("COUNTIFS", min_args=2, args="(a i)+")
+@excel("COUNTIFS", min_args=2, args="(r i)+")
 def COUNTIFS(calc, *args):
     pairs = _pairs(args)
     mask, _ = _crit_mask(calc, pairs)
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, pairs, mask)
 
 
-@excel("AVERAGEIFS", min_args=3, args="a (a i)+")
+@excel("AVERAGEIFS", min_args=3, args="r (r i)+")
 def AVERAGEIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     grid = ref_grid(calc, target)
@@ -415,14 +415,14 @@ def AVERAGEIFS(calc, target, *args):
     return xsum(xs) / len(xs) if xs else DIV0
 
 
-@excel("MAXIFS", min_args=3, args="a (a i)+")
+@excel("MAXIFS", min_args=3, args="r (r i)+")
 def MAXIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     xs = _masked_numbers(calc, mask, ref_grid(calc, target))
     return max(xs) if xs else 0
 
 
-@excel("MINIFS", min_args=3, args="a (a i)+")
+@excel("MINIFS", min_args=3, args="r (r i)+")
 def MINIFS(calc, target, *args):
     mask, shape = _crit_mask(calc, _pairs(args))
     xs = _masked_numbers(calc, mask, ref_grid(calc, target))
@@ -626,7 +626,7 @@ _SUBTOTAL = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PROD
              7: "STDEV", 8: "STDEVP", 9: "SUM", 10: "VAR", 11: "VARP"}
 
 
-@excel("SUBTOTAL", min_args=2)
+@excel("SUBTOTAL", min_args=2, args="a r+")
 def SUBTOTAL(calc, fn_num, *refs):
     from . import FUNCTIONS
     k = int(to_number(scalarize(calc, fn_num)))
@@ -754,7 +754,7 @@ _AGGREGATE = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRO
               17: "QUARTILE.INC", 18: "PERCENTILE.EXC", 19: "QUARTILE.EXC"}
 
 
-@excel("AGGREGATE", min_args=3, max_args=None)
+@excel("AGGREGATE", min_args=3, max_args=None, args="a a ra+")
 def AGGREGATE(calc, fn_num, options, *args):
     """Returns an aggregate in a list or database, optionally ignoring hidden rows and errors.
 
