@@ -38,6 +38,8 @@ def ev(formula):
     # (Excel's cached values in the oracle workbook FLOOR_CEILING)
     ("FLOOR(\"a\",1/0)", VALUE), ("CEILING(\"a\",#N/A)", VALUE), ("ROUND(\"x\",#N/A)", VALUE),
     ("FLOOR(1/0,\"a\")", DIV0),
+    # a deleted reference (#REF!) among SUM's references is one error among the others
+    ("SUM(1/0,#REF!)", DIV0), ("SUM(#REF!,1/0)", XlErr("#REF!")), ("SUM(A1,#N/A,#REF!)", NA),
 ])
 def test_the_first_error_wins(formula, expected):
     assert ev(formula) == expected

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..values import MAX_NUMBER, NUM, REF, Arr, ExcelRaise, checked
+from ..values import MAX_NUMBER, NUM, REF, Arr, ExcelRaise, XlErr, checked
 
 
 #: The classes of argument a function declares in ``excel(args=...)``, one word each:
@@ -238,8 +238,11 @@ def limited(fn):
 def _ref_error_passes(fn, is_reference):
     def ref_checked(calc, *args):
         for i, a in enumerate(args):
-            if a is REF and is_reference(i):
-                return REF
+            if is_reference(i) and type(a) is XlErr:
+                # the first error among the references wins (SUM(1/0,#REF!) is #DIV/0!)
+                if a is REF:
+                    return REF
+                break
         return fn(calc, *args)
 
     ref_checked.__name__ = fn.__name__
@@ -254,8 +257,10 @@ def _ref_error_column(column, is_reference):
     def column_checked(calc, vals, n):
         # a #REF! operand is the same on every row (a constant column)
         for i, a in enumerate(vals):
-            if getattr(a, "v", None) is REF and is_reference(i):
-                return [REF] * n
+            if is_reference(i) and type(getattr(a, "v", None)) is XlErr:
+                if a.v is REF:
+                    return [REF] * n
+                break
         return column(calc, vals, n)
     return column_checked
 
