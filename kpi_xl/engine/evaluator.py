@@ -595,13 +595,8 @@ class Calc:
             if not in_array and type(v) is Ref:
                 # read the referenced cell while this one still counts as being computed
                 v = self.scalar(v, r, c)
-        except ExcelRaise as exc:
-            v = exc.err
-        except RecursionError:
-            # nesting deeper than even RECURSION_LIMIT allows: this cell alone gives up
-            v = _NUM
         except Exception as exc:
-            v = self._fault(sheet, r, c, exc)
+            v = self._failed(sheet, r, c, exc)
         finally:
             self._depth -= 1
             self.lambda_depth = prev_lambda
@@ -610,14 +605,22 @@ class Calc:
         if in_array:
             try:
                 self._spill(sheet, r, c, self.arrays[sheet][rc], v)
-            except (ExcelRaise, RecursionError) as exc:
-                self.results[sheet][rc] = exc.err if isinstance(exc, ExcelRaise) else _NUM
             except Exception as exc:
-                self.results[sheet][rc] = self._fault(sheet, r, c, exc)
+                self.results[sheet][rc] = self._failed(sheet, r, c, exc)
             return self.results[sheet][rc]
         v = self._as_cell(v, r, c, sheet)
         self.results[sheet][rc] = v
         return v
+
+    def _failed(self, sheet, r, c, exc):
+        """The value of a cell whose computing raised ``exc``: the error an ``ExcelRaise``
+        carries, #NUM! for nesting deeper than even RECURSION_LIMIT allows (this cell alone
+        gives up), else an engine bug (:meth:`_fault`)."""
+        if isinstance(exc, ExcelRaise):
+            return exc.err
+        if isinstance(exc, RecursionError):
+            return _NUM
+        return self._fault(sheet, r, c, exc)
 
     def _fault(self, sheet, r, c, exc):
         """An exception inside the engine while computing one cell: in strict mode (the

@@ -181,6 +181,15 @@ _MAX = MAX_NUMBER
 _EXACT = 2 ** 53
 
 
+def _standing_in(wrapper, fn):
+    """``wrapper`` named and documented as the ``fn`` it stands in for."""
+    wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
 def guarded(fn):
     """``fn`` with an ``ExcelRaise`` inside it returned as its error value: the error guard
     every function that is not lazy gets (:func:`limited` includes it)."""
@@ -189,17 +198,14 @@ def guarded(fn):
             return fn(*args)
         except ExcelRaise as exc:
             return exc.err
-    guarded_fn.__name__ = fn.__name__
-    guarded_fn.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
-    guarded_fn.__doc__ = fn.__doc__
-    guarded_fn.__wrapped__ = fn
-    return guarded_fn
+    return _standing_in(guarded_fn, fn)
 
 
 def limited(fn):
     """``fn`` with its results passed through :func:`~..values.checked`; an arithmetic
     overflow inside it is Excel's #NUM! (EXP(1000), 1E308*1E308 in a sum)."""
     def limited_fn(*args):
+        # guarded's catch written out here: this wrapper is on every call's path
         try:
             v = fn(*args)
         except ExcelRaise as exc:
@@ -217,11 +223,7 @@ def limited(fn):
         if t is Arr:
             return checked(v)
         return v
-    limited_fn.__name__ = fn.__name__
-    limited_fn.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
-    limited_fn.__doc__ = fn.__doc__
-    limited_fn.__wrapped__ = fn
-    return limited_fn
+    return _standing_in(limited_fn, fn)
 
 
 # -- a #REF! where a function takes a reference ------------------------------------------
@@ -245,12 +247,8 @@ def _ref_error_passes(fn, is_reference):
                 break
         return fn(calc, *args)
 
-    ref_checked.__name__ = fn.__name__
-    ref_checked.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
-    ref_checked.__doc__ = fn.__doc__
     ref_checked.__dict__.update(fn.__dict__)
-    ref_checked.__wrapped__ = fn
-    return ref_checked
+    return _standing_in(ref_checked, fn)
 
 
 def _ref_error_column(column, is_reference):
