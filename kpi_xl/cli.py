@@ -83,6 +83,18 @@ def _progress_bar(total):
     return tqdm(total=total, unit="workbook", file=sys.stderr, dynamic_ncols=True)
 
 
+def _progress_bars(quiet: bool):
+    """The progress factory ``fill`` and ``summary`` report through: a bar on standard error
+    for each stage, none with --quiet (the library never draws by itself)."""
+    if quiet:
+        return None
+    from tqdm import tqdm
+
+    def open_bar(total, desc, unit):
+        return tqdm(total=total, desc=desc, unit=unit, leave=True, file=sys.stderr)
+    return open_bar
+
+
 def _cmd_template(args) -> int:
     from .templates import TEMPLATES
     from .templates.commands import write_template
@@ -103,7 +115,8 @@ def _cmd_template(args) -> int:
 def _cmd_fill(args) -> int:
     from .templates.fill import fill_template
     report = fill_template(args.template, args.data, args.output, by=args.by, force=args.force,
-                           jobs=args.jobs, progress=not args.quiet, overwrite=args.overwrite,
+                           jobs=args.jobs, progress=_progress_bars(args.quiet),
+                           overwrite=args.overwrite,
                            sheet=args.sheet)
     for note in report.notes:
         print(f"Note: {note}", file=sys.stderr)
@@ -118,7 +131,7 @@ def _cmd_fill(args) -> int:
 def _cmd_summary(args) -> int:
     from .templates.commands import gather_summary, write_gathered_summary
     run = gather_summary(args.inputs, args.output, overwrite=args.overwrite,
-                         progress=not args.quiet)
+                         progress=_progress_bars(args.quiet))
     for problem in run.problems:
         print(problem, file=sys.stderr)
     for line in run.finding_lines():

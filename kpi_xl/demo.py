@@ -160,7 +160,7 @@ def run_demo(output="kpi_xl_demo", *,
                              n_agents=agents)
     # The demo's own folder: a second run replaces what the first one wrote.
     report = fill_template(template, data, out / "workbooks", by=("shop", "month"),
-                           progress=False, overwrite=True)
+                           overwrite=True)
     expected, unexpected = _sort_findings(report.findings, known)
     filled = FilledSample(
         data, shops, months, agents, report.groups, len(report.written), len(known),

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..fileio import atomic_write
 from .errors import MetricsError
 from .platforms import definitions, detect_platform, monthly, read_platform_report
 from .raw import (
@@ -299,10 +300,8 @@ def write_metrics_workbook(result: MetricsResult, path, *, lang: str = "zh",
                 names[c] = f"{LABELS[base][i]} ({suffix[end][i]})"
         sheets.append((SHEETS["compare"][i], labelled(compare.rename(columns=names), lang)))
 
-    tmp = path.with_name(path.name + ".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+    def produce(fh):
+        with pd.ExcelWriter(fh, engine="openpyxl") as xw:
             for title, df in sheets:
                 df.to_excel(xw, sheet_name=title, index=False)
                 ws = xw.sheets[title]
@@ -312,10 +311,8 @@ def write_metrics_workbook(result: MetricsResult, path, *, lang: str = "zh",
                 ws.freeze_panes = "A2"
                 if title in (SHEETS["inputs"][i], SHEETS["agents"][i], SHEETS["compare"][i]):
                     _number_formats(ws, i)
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, produce)
     return written
 
 

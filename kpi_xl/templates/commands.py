@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SummaryError, TemplateError
-from .fill import OutputError
+from .fill import OutputError, Progress
 
 
 def write_template(name: str, lang: str = "zh", output=None, *,
@@ -74,7 +74,7 @@ class SummaryRun:
 
 
 def gather_summary(inputs, output, *, overwrite: bool = False,
-                   progress: bool = False) -> SummaryRun:
+                   progress: Progress | None = None) -> SummaryRun:
     """Read the results and check cells of every workbook in ``inputs`` (files, folders,
     patterns), refusing an ``output`` that would destroy an input or an existing file.
 

@@ -16,6 +16,9 @@ Each output workbook is the template itself (the user's scheme sheet untouched) 
 its agent-data and results sheets rebuilt for the group's agents, then recalculated
 and read back: a scheme check that is not OK, or a score, total or pay cell holding
 an error, is reported by file, sheet, cell and agent.
+
+Progress is the caller's to show: ``progress`` is a :data:`Progress` factory (``kpi-xl``
+gives one drawing a bar on the terminal), or None for none.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Protocol
 
 from ..errors import UserFacingError
 from .errors import DataError, TemplateError
@@ -702,8 +706,8 @@ def _refuse_unsafe_outputs(targets: list[Path], inputs: list[Path], overwrite: b
 
 
 def fill_template(template, data, output, *, by=(), force: bool = False, jobs: int = 1,
-                  progress: bool = True, recalc: bool = True, source: str | None = None,
-                  overwrite: bool = False, sheet: str | None = None) -> FillReport:
+                  progress: Progress | None = None, recalc: bool = True,
+                  source: str | None = None, overwrite: bool = False, sheet: str | None = None) -> FillReport:
     """Fill ``template`` (a path) with ``data`` (a path or DataFrame), one workbook per group.
 
     ``by`` names the columns to group by (as headed in the data, or a template input
@@ -711,7 +715,9 @@ def fill_template(template, data, output, *, by=(), force: bool = False, jobs: i
     data errors and whose ``findings`` are the written workbooks' failing check cells
     and error cells.  Raises :class:`DataError` when nothing can be written at all
     (unreadable file, missing columns) and :class:`OutputError` when an output would
-    overwrite an input, or an existing file without ``overwrite``.
+    overwrite an input, or an existing file without ``overwrite``.  ``progress`` is
+    given the rows read (``"read"``, ``"row"``) and the workbooks written (``"fill"``,
+    ``"workbook"``).
     """
     from openpyxl import load_workbook
     template = Path(template)
@@ -758,9 +764,9 @@ def fill_template(template, data, output, *, by=(), force: bool = False, jobs: i
 
 
 def _read_into(spill: _Spill, table: Table, cmap: ColumnMap, report: FillReport,
-               progress: bool) -> None:
+               progress: Progress | None) -> None:
     blank, totals, looks = [], [], []
-    bar = _progress(table.size, progress, "read", "row")
+    bar = open_bar(progress, table.size, "read", "row")
     try:
         for line, row in table.rows:
             bar.update(1)
@@ -839,7 +845,7 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
                                       if r.values.get(p.key) is not None), None)
             yield (template_bytes, rows, params, path, recalc)
 
-    bar = _progress(len(planned), progress, "fill", "workbook")
+    bar = open_bar(progress, len(planned), "fill", "workbook")
 
     def take(result):
         path, cached, findings, problem = result
@@ -872,10 +878,32 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
         bar.close()
 
 
-def _progress(total, enabled: bool, desc: str, unit: str):
-    from tqdm import tqdm
-    return tqdm(total=total, disable=not enabled, desc=desc, unit=unit, leave=True)
+class Bar(Protocol):
+    """One stage's progress: ``update(n)`` after n more units done, ``close()`` at its end."""
+
+    def update(self, n: int = 1) -> object: ...
+
+    def close(self) -> object: ...
 
 
-__all__ = ["fill_template", "fill_workbook", "FillReport", "read_table", "open_table",
-           "parse_value", "normalise_month", "clean_text", "split_by", "OutputError"]
+#: ``progress(total, desc, unit)`` opens the :class:`Bar` of a stage of ``total`` units
+#: (None when not known beforehand); ``tqdm`` is one.  The library reports through it
+#: and never draws by itself.
+Progress = Callable[[int | None, str, str], Bar]
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def open_bar(progress: Progress | None, total: int | None, desc: str, unit: str) -> Bar:
+    """The bar ``progress`` opens for a stage, or one that shows nothing when it is None."""
+    return _NoBar() if progress is None else progress(total, desc, unit)
+
+
+__all__ = ["fill_template", "fill_workbook", "FillReport", "Progress", "Bar", "open_bar",
+           "read_table", "open_table", "parse_value", "normalise_month", "clean_text", "split_by", "OutputError"]

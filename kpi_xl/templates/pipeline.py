@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build_template
-from .fill import FillReport, fill_template
+from .fill import FillReport, Progress, fill_template
 from .sample_data import write_sample_data
 from .summary import collect, write_summary
 
@@ -21,7 +21,7 @@ class PipelineResult:
 
 def sample_pipeline(folder, *, n_shops: int = 3, n_months: int = 3, n_agents: int = 5,
                     lang: str = "zh", template: str = "cs_composite", seed: int = 2025,
-                    jobs: int = 1, progress: bool = True) -> PipelineResult:
+                    jobs: int = 1, progress: Progress | None = None) -> PipelineResult:
     """Build a template, generate data, fill one workbook per shop and month, summarise.
 
     Writes into ``folder``: the template, ``agents.csv``, ``workbooks/`` and

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .base import RESULTS_NAME
 from .errors import SummaryError, TemplateError
+from .fill import Progress, open_bar
 from .layout import Labels
 from . import layout as L
 
@@ -110,7 +111,8 @@ def read_results(path, notes: list | None = None):
     return rows
 
 
-def collect(paths, *, strict: bool = True, progress: bool = False, problems: list | None = None):
+def collect(paths, *, strict: bool = True, progress: Progress | None = None,
+            problems: list | None = None):
     """One DataFrame of the results of every workbook in ``paths``.
 
     Columns: file, template, shop, month, agent, total, rank, bonus, quadrant and the
@@ -118,16 +120,22 @@ def collect(paths, *, strict: bool = True, progress: bool = False, problems: lis
     (or has no cached values) raises :class:`SummaryError` naming all such files;
     otherwise they are left out and their problems appended to ``problems``.
     Totals that are error values are kept (as missing numbers) and always described
-    in ``problems`` when it is given.
+    in ``problems`` when it is given.  ``progress`` is given the workbooks read
+    (``"summary"``, ``"workbook"``).
     """
     import pandas as pd
-    from tqdm import tqdm
+    paths = list(paths)
     rows, found = [], []
-    for path in tqdm(list(paths), disable=not progress, desc="summary", unit="workbook"):
-        try:
-            rows.extend(read_results(path, problems))
-        except SummaryError as exc:
-            found.extend(exc.problems)
+    bar = open_bar(progress, len(paths), "summary", "workbook")
+    try:
+        for path in paths:
+            try:
+                rows.extend(read_results(path, problems))
+            except SummaryError as exc:
+                found.extend(exc.problems)
+            bar.update(1)
+    finally:
+        bar.close()
     if found:
         if strict:
             raise SummaryError(found)

@@ -3,6 +3,7 @@ import math
 
 import pandas as pd
 import pytest
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from kpi_xl.metrics import MetricsError, compute_metrics, write_metrics_workbook
 
@@ -56,3 +57,60 @@ def test_empty_and_unreadable_files(tmp_path):
         compute_metrics([tmp_path / "nope.csv"])
     with pytest.raises(MetricsError, match="not a month"):
         compute_metrics([m, o], month="October")
+
+
+def _one_agent(folder, agent="甲"):
+    folder.mkdir(exist_ok=True)
+    m = csv(folder / "m.csv", MSG, [["2025-10-01 10:00:00", "b1", agent, "买家", "在吗"],
+                                    ["2025-10-01 10:00:30", "b1", agent, "客服", "在"]])
+    o = csv(folder / "o.csv", ORD, [["o1", "b1", "2025-10-01 11:00:00", "2025-10-01 11:00:01",
+                                     "30", ""]])
+    return [m, o]
+
+
+def test_a_refused_cell_leaves_the_old_workbook_and_no_temporary_file(tmp_path):
+    inputs = _one_agent(tmp_path)
+    out = tmp_path / "metrics.xlsx"
+    write_metrics_workbook(compute_metrics(inputs), out)
+    before = out.read_bytes()
+    # openpyxl refuses control characters in a cell (Excel cannot hold them).
+    bad = compute_metrics(_one_agent(tmp_path / "bad", agent="甲\x01"))
+    with pytest.raises(IllegalCharacterError):
+        write_metrics_workbook(bad, out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "m.csv", "metrics.xlsx", "o.csv"]
+
+
+_WRITE_UNDER_A_SIZE_LIMIT = """
+import errno, resource, signal, sys
+from kpi_xl.metrics import compute_metrics, write_metrics_workbook
+result = compute_metrics(sys.argv[1:3])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+try:
+    write_metrics_workbook(result, sys.argv[3])
+except OSError as exc:
+    sys.exit(7 if exc.errno == errno.EFBIG else 1)
+sys.exit(0)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_a_write_failing_half_way_leaves_no_partial_output(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    inputs = _one_agent(tmp_path)
+    out = tmp_path / "out" / "metrics.xlsx"
+    root = Path(__file__).resolve().parents[2]
+    # In a child process, so that the file size limit is the child's alone: the package's
+    # bytes stop at 2,048 (a workbook is several times that), part-way through the zip.
+    done = subprocess.run([sys.executable, "-B", "-c", _WRITE_UNDER_A_SIZE_LIMIT,
+                           *map(str, inputs), str(out)], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 7, done.stderr
+    assert list(out.parent.iterdir()) == []
+    # Without the limit the same write succeeds and is larger than the limit.
+    write_metrics_workbook(compute_metrics(inputs), out)
+    assert out.stat().st_size > 2048
+    assert [p.name for p in out.parent.iterdir()] == ["metrics.xlsx"]

@@ -39,8 +39,7 @@ def template(built):
 
 def test_one_workbook_per_group_with_rows_stretched(tmp_path, template):
     data = write_csv(tmp_path / "agents.csv", ROWS)
-    report = fill_template(template, data, tmp_path / "out", by="shop,month", progress=False,
-                           recalc=False)
+    report = fill_template(template, data, tmp_path / "out", by="shop,month", recalc=False)
     assert report.problems == []
     assert [p.name for p in report.written] == [f"{template.stem}_S1_2025-01.xlsx",
                                                 f"{template.stem}_S2_2025-01.xlsx"]
@@ -71,7 +70,7 @@ def test_scheme_edits_in_the_template_are_kept(tmp_path, template):
     edited = tmp_path / "mine.xlsx"
     wb.save(edited)
     report = fill_template(edited, write_csv(tmp_path / "a.csv", ROWS[:3]), tmp_path / "out",
-                           progress=False, recalc=False)
+                           recalc=False)
     out = load_workbook(report.written[0])
     assert out["方案"]["C6"].value == 0.35
     assert out["方案"]["B7"].value == '=KPI_CHECK_WEIGHTS(权重,"zh")'
@@ -82,8 +81,7 @@ def test_english_headers_and_aliases_and_excel_input(tmp_path, template):
               "Sales", "首次响应时间", "Avg response (s)", "Returns", "Deals"]
     path = tmp_path / "agents.xlsx"
     pd.DataFrame(ROWS[:3], columns=header).to_excel(path, index=False)
-    report = fill_template(template, path, tmp_path / "out", by=["店铺"], progress=False,
-                           recalc=False)
+    report = fill_template(template, path, tmp_path / "out", by=["店铺"], recalc=False)
     assert report.problems == [] and len(report.written) == 1
     ws = load_workbook(report.written[0])["客服数据"]
     assert [ws["G5"].value, ws["G6"].value, ws["G7"].value] == [13, 8, 16]
@@ -91,7 +89,7 @@ def test_english_headers_and_aliases_and_excel_input(tmp_path, template):
 
 def test_gb18030_csv_from_chinese_excel(tmp_path, template):
     data = write_csv(tmp_path / "gbk.csv", ROWS[:3], encoding="gb18030")
-    report = fill_template(template, data, tmp_path / "out", progress=False, recalc=False)
+    report = fill_template(template, data, tmp_path / "out", recalc=False)
     assert len(report.written) == 1
 
 
@@ -102,8 +100,7 @@ def test_bad_values_and_duplicates_are_reported_by_row_and_column(tmp_path, temp
     rows[3][3] = "A"           # file row 5, agent A again in S1
     rows[4][5] = "1.5"         # file row 6, 成交人数 not whole
     data = write_csv(tmp_path / "agents.csv", rows)
-    report = fill_template(template, data, tmp_path / "out", by="shop,month", progress=False,
-                           recalc=False)
+    report = fill_template(template, data, tmp_path / "out", by="shop,month", recalc=False)
     text = "\n".join(report.problems)
     assert "agents.csv row 3, column '询单人数': 'lots' is not a whole number." in text
     assert "agents.csv row 4, column '首次响应(秒)': '-5' is negative." in text
@@ -113,7 +110,7 @@ def test_bad_values_and_duplicates_are_reported_by_row_and_column(tmp_path, temp
     assert [p.name for p in report.written] == [f"{template.stem}_S2_2025-01.xlsx"]
     assert len(report.skipped) == 1 and "S1" in report.skipped[0][0]
     forced = fill_template(template, data, tmp_path / "forced", by="shop,month", force=True,
-                           progress=False, recalc=False)
+                           recalc=False)
     assert len(forced.written) == 2
     # Forced: the bad cell is left blank, never guessed.
     ws = load_workbook(forced.written[0])["客服数据"]
@@ -124,8 +121,7 @@ def test_missing_columns_stop_before_anything_is_written(tmp_path, template):
     header = ZH[:-1] + ["备注"]  # 成交笔数 missing, an unknown 备注
     data = write_csv(tmp_path / "agents.csv", [r[:-1] + ["x"] for r in ROWS], header=header)
     with pytest.raises(DataError) as err:
-        fill_template(template, data, tmp_path / "out", by="shop,month", progress=False,
-                      recalc=False)
+        fill_template(template, data, tmp_path / "out", by="shop,month", recalc=False)
     text = str(err.value)
     assert "agents.csv: the column 成交笔数 (Deals) is missing" in text
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
@@ -135,8 +131,7 @@ def test_unknown_columns_are_ignored_with_one_note(tmp_path, template):
     # An everyday export carries columns the scheme does not use (备注, 接待人数 …).
     header = ZH + ["备注", "接待人数"]
     data = write_csv(tmp_path / "agents.csv", [r + ["ok", 5] for r in ROWS], header=header)
-    report = fill_template(template, data, tmp_path / "out", by="shop,month", progress=False,
-                           recalc=False)
+    report = fill_template(template, data, tmp_path / "out", by="shop,month", recalc=False)
     assert report.problems == [] and len(report.written) == 2
     assert report.notes == ["agents.csv: column(s) '备注', '接待人数' are not inputs of template "
                             "cs_composite and were ignored."]
@@ -146,7 +141,7 @@ def test_group_figure_that_differs_within_a_group(tmp_path, template):
     rows = [r[:] for r in ROWS[:3]]
     rows[2][2] = 70.1
     report = fill_template(template, write_csv(tmp_path / "d.csv", rows), tmp_path / "out",
-                           by="shop", progress=False, recalc=False)
+                           by="shop", recalc=False)
     assert report.written == []
     assert "the values differ within 店铺 'S1' (66.3, 70.1)" in report.problems[0]
 
@@ -196,7 +191,7 @@ def test_cli_fill_reports_problems_and_exit_code(tmp_path, template, capsys):
 @needs_engine
 def test_filled_workbook_is_recalculated(tmp_path, template):
     report = fill_template(template, write_csv(tmp_path / "d.csv", ROWS), tmp_path / "out",
-                           by="shop,month", progress=False)
+                           by="shop,month")
     assert report.cached
     v = values(report.written[0], "考核结果")
     # A, B, C keep DOMAIN's totals among five agents (bands do not depend on the team).

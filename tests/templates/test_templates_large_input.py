@@ -40,7 +40,7 @@ def peak_of_fill(tmp_path, template, n):
     tracemalloc.start()
     try:
         report = fill_template(template, data, tmp_path / f"out{n}", by="shop,month",
-                               progress=False, recalc=False)
+                               recalc=False)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -65,7 +65,7 @@ def test_a_million_row_csv_streams_with_bounded_memory(tmp_path, built):
         import resource, sys
         from kpi_xl.templates.fill import fill_template
         r = fill_template({str(template)!r}, {str(data)!r}, {str(tmp_path / 'out')!r},
-                          by="shop,month", progress=False, recalc=False)
+                          by="shop,month", recalc=False)
         print(r.rows, len(r.written), len(r.skipped),
               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     """)

@@ -72,7 +72,7 @@ def test_exactly_120_percent_earns_the_bonus_items(tmp_path, built):
                    "Cooperation (0-5)": 5, "Discipline (0-5)": 5}]).to_csv(tmp_path / "d.csv",
                                                                            index=False)
     report = fill_template(built("taobao_ops", "en", recalc=False), tmp_path / "d.csv",
-                           tmp_path / "out", progress=False)
+                           tmp_path / "out")
     assert report.ok, report.problems + report.finding_lines()
     v = values(report.written[0], "Results")
     assert (v["H5"], v["I5"], v["J5"]) == (100, 20, 120)

@@ -115,7 +115,7 @@ def test_a_month_without_bad_reviews_pays_commission(tmp_path, built):
             for a in "XYZ"]
     pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
     report = fill_template(built("monthly_pay", "en", recalc=False), tmp_path / "d.csv",
-                           tmp_path / "out", progress=False)
+                           tmp_path / "out")
     assert report.ok, report.problems + report.finding_lines()
     v = values(report.written[0], "Pay sheet")
     assert [v[f"F{r}"] for r in (5, 6, 7)] == ["yes"] * 3

@@ -216,8 +216,7 @@ def _run(tmp_path, shops, months, agents, jobs=1, seed=11):
     from kpi_xl.templates import build_template
     template = tmp_path / "cs_composite_en.xlsx"
     build_template("cs_composite", "en", template, recalc=False)
-    report = fill_template(template, data, tmp_path / "out", by="Shop,Month", jobs=jobs,
-                           progress=True)
+    report = fill_template(template, data, tmp_path / "out", by="Shop,Month", jobs=jobs)
     assert report.problems == [] and report.cached, report.problems
     assert len(report.written) == shops * months
     df = collect(report.written)
@@ -316,8 +315,7 @@ def test_fill_recalc_summary_50_shops_12_months_20_agents(tmp_path):
 @needs_engine
 def test_sample_pipeline_for_the_demo(tmp_path):
     from kpi_xl.templates.pipeline import sample_pipeline
-    result = sample_pipeline(tmp_path, n_shops=1, n_months=2, n_agents=3, lang="zh",
-                             progress=False)
+    result = sample_pipeline(tmp_path, n_shops=1, n_months=2, n_agents=3, lang="zh")
     assert len(result.report.written) == 2 and result.summary.exists()
     assert len(result.results) == 6
     assert load_workbook(result.summary, read_only=True).sheetnames == ["全部结果", "跨店排名", "月度趋势"]
