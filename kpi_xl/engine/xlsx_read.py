@@ -7,7 +7,8 @@ are kept as dictionaries keyed by 1-based ``(row, col)`` so the evaluator can
 look them up directly.
 
 One scanner reads a sheet's cells, with regular expressions over its bytes
-(``_scan_sheet``).  A sheet whose markup it does not take (a comment or CDATA among
+(``_SheetScan``), a few MB at a time as they are inflated: the bytes of a whole sheet
+and its cells are never held at once.  A sheet whose markup it does not take (a comment or CDATA among
 the cells, attributes in single quotes) is parsed by lxml and scanned as lxml writes
 it back: slower, so each such sheet is named in ``WorkbookData.reader_fallbacks``
 (and in the recalculation's summary), and ``KPI_XL_STRICT_READER=1`` makes it raise
@@ -34,7 +35,8 @@ from ..limits import Limits
 from .a1 import (CELL_REF, COLUMN, COLUMN_BYTES, MAX_COL, MAX_ROW, ROW, cell_name, column_letters,
                  column_number, parse_cell_ref, parse_range_ref)
 from .package import (MAIN_NS, REL_NS, STRICT_REL_NS, Package, WorkbookReadError,
-                      WorkbookTooLarge, as_utf8, has_dtd, local_name, main_prefix, workbook_part)
+                      WorkbookTooLarge, as_utf8, has_dtd, local_name, main_prefix, other_encoding,
+                      workbook_part)
 from .parser import bracket_end
 
 __all__ = [
@@ -559,9 +561,10 @@ class _SheetSyntax:
             + rb"t></" + e + rb"is>)?</" + e + rb"c>"
             rb"|>([^<]*(?:<(?!/" + e + rb"c>|/?" + e + rb"(?:c|row)[\s/>])[^<]*)*)</" + e + rb"c>)")
         # The last group is a <row>'s attributes: always empty here, where every cell
-        # carries r= first and rows need not be followed.
-        self.cells = re.compile(rb"<" + e + rb'c r="(' + COLUMN_BYTES + rb')([0-9]{1,7})"' + tail
-                                + rb"()")
+        # carries r= first and rows need not be followed.  An r= of another form ($A$1)
+        # is left at the start of the attributes.
+        self.cells = re.compile(rb"<" + e + rb'c r="(?:(' + COLUMN_BYTES + rb')([0-9]{1,7})")?'
+                                + tail + rb"()")
         # Cells without r= (or with r= later or written $A$1) take their place from their
         # row and left neighbour, so rows are matched too.
         self.cells_and_rows = re.compile(
@@ -668,159 +671,283 @@ class _Declined(Exception):
     """Markup the scanner does not take; the message says what."""
 
 
-def _scan_sheet(pkg: Package, sheet: SheetData, xml: bytes, strings: List[str], date1904: bool):
-    """Read the cells of a sheet's XML into ``sheet``: the one cell scanner.
+class _SheetScan:
+    """The one cell scanner: takes a sheet's bytes as they are inflated (``feed``) and
+    files its cells into ``sheet`` a piece at a time, so the bytes of only a few MB
+    are held at once, never the whole part beside its cells.
 
     Regular expressions over the bytes, several times faster than an XML tree: the
     usual cell shapes are filed straight from the matched groups; any other cell is
-    taken whole and picked apart (``_cell_parts``).  Raises _Declined, with ``sheet``
-    possibly half filled, on markup it does not handle (comments, CDATA, attributes in
-    single quotes, unbalanced tags); the caller then has the XML parser judge the part.
+    taken whole and picked apart (``_cell_parts``).  Pieces end just before a <row>, so
+    every row, and every tag counted or looked for, lies within one.  Raises _Declined,
+    with ``sheet`` possibly half filled, on markup it does not handle (comments, CDATA,
+    attributes in single quotes, unbalanced tags, a DTD); the caller then has the XML
+    parser judge the part.  ``cells_so_far`` ([n], all sheets' cells) is checked
+    against the package's limit as the cells are counted.
     """
-    syn = _SheetSyntax.of(main_prefix(xml))
-    start = syn.sheet_data.search(xml)
-    if start is None:
-        if b"sheetData" in xml:
-            raise _Declined("a <sheetData> tag it cannot match")
-        return
-    if start.group(1):
-        return
-    end = syn.sheet_data_end.search(xml, start.end())
-    if end is None:
-        raise _Declined("no </sheetData>")
-    lo, hi = start.end(), end.start()
-    if xml.find(b"<!", lo, hi) >= 0:
-        raise _Declined("a comment or CDATA section among the cells")
-    if not _rows_closed(xml, lo, hi, syn):
-        raise _Declined("a <row> left open")
-    expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
-    if xml.count(syn.cell_r, lo, hi) == expected:   # every cell begins <c r="
-        if xml.find(b"hidden=", lo, hi) >= 0:
-            row = 0
-            for ra in syn.rows.findall(xml, lo, hi):
-                row = _row_number(ra, row, sheet.hidden_rows)
-        if _file_cells(pkg, sheet, xml, lo, hi, syn, strings, date1904, True,
-                       expected) == expected:
+
+    def __init__(self, pkg: Package, sheet: SheetData, strings: List[str], date1904: bool,
+                 cells_so_far: Optional[list] = None):
+        self.pkg, self.sheet = pkg, sheet
+        self.cells_so_far = cells_so_far if cells_so_far is not None else [0]
+        self.store = _CellStore(pkg, sheet, strings, date1904)
+        self.started = False
+        self.recoded: Optional[List[bytes]] = None   # a part in UTF-16 or the like, kept whole
+        self.carry = b""
+        self.state = 0            # 0 before <sheetData>, 1 among the cells, 2 after them
+        self.mentioned = False    # "sheetData" seen while its tag was not found
+        self.tail: List[bytes] = []   # what follows </sheetData>, where the filter is
+        self.count = 0            # <c... tags of this sheet, for the cell limit
+        self.over = False
+        self.columns: Dict[bytes, int] = {}
+        self.kinds: Dict[bytes, Tuple[Optional[str], Optional[bytes]]] = {}   # t, cm by attrs
+        self.row = self.col = 0
+        self.digits = b""
+        self.row_no = 0
+
+    def feed(self, chunk: bytes):
+        try:
+            self._feed(chunk)
+        except (UnicodeDecodeError, ValueError, OverflowError) as exc:
+            # Bad UTF-8 or an impossible character reference: the XML parser judges the
+            # part, so the user gets a sentence rather than a traceback (and the package
+            # reader does not take it for a damaged zip).
+            raise _Declined(f"text it cannot decode ({exc})") from None
+
+    def _feed(self, chunk: bytes):
+        if not self.started:
+            self.started = True
+            if chunk[:3] == b"\xef\xbb\xbf":
+                chunk = chunk[3:]
+            elif other_encoding(chunk) is not None:
+                self.recoded = [chunk]
+                return
+            if has_dtd(chunk):
+                raise _Declined("a DTD")
+            prefix = main_prefix(chunk)
+            self.syn = _SheetSyntax.of(prefix)
+            self.cell_tag = b"<" + prefix + b"c"
+        elif self.recoded is not None:
+            self.recoded.append(chunk)
             return
-        _clear_cells(sheet)   # an r= the pattern does not take, such as $A$1
-    if _file_cells(pkg, sheet, xml, lo, hi, syn, strings, date1904, False,
-                   expected) != expected:
-        raise _Declined("a cell it cannot match")
+        buf = self.carry + chunk
+        i = buf.rfind(self.syn.row_start)
+        if i > 0:
+            self.carry = buf[i:]
+            self._piece(buf[:i])
+        else:
+            self.carry = buf
 
+    def close(self):
+        """Scan what is left; raise WorkbookTooLarge over the cell limit."""
+        if self.recoded is not None:
+            data = as_utf8(b"".join(self.recoded), self.pkg.path, self.sheet.part)
+            self.recoded = None
+            self.started = False
+            self.feed(data)
+        if not self.started:
+            self.feed(b"")
+        piece, self.carry = self.carry, b""
+        try:
+            self._piece(piece)
+        except (UnicodeDecodeError, ValueError, OverflowError) as exc:
+            raise _Declined(f"text it cannot decode ({exc})") from None
+        del piece
+        if self.over:
+            limit = self.pkg.limits.max_cells
+            raise WorkbookTooLarge(
+                self.pkg.path, f"has more than {limit:,} cells (the limit; {self.count:,} on "
+                f"sheet {self.sheet.name!r}); refusing to read it (raise the limit with "
+                "--max-cells if the file is genuine).")
+        # the sheet's own filter comes after its cells (table filters live in the tables)
+        _sheet_filter_area(self.sheet, b"".join(self.tail))
+        if self.state == 0 and self.mentioned:
+            raise _Declined("a <sheetData> tag it cannot match")
+        if self.state == 1:
+            raise _Declined("no </sheetData>")
+        self.store.finish()
 
-def _file_cells(pkg: Package, sheet: SheetData, xml: bytes, lo: int, hi: int,
-                syn: "_SheetSyntax", strings: List[str], date1904: bool, plain: bool,
-                expected: int) -> int:
-    """File the cells between ``lo`` and ``hi`` into ``sheet``; returns how many matched
-    (shared formulas are completed only when all ``expected`` did).
+    def _piece(self, xml: bytes):
+        # Cells are counted before any of a piece is stored: a sheet of millions is
+        # refused once the limit is passed, its cells counted to the end but not kept.
+        # The few <col>, <cfRule> ... tags counted with them do not matter against a
+        # limit of millions.
+        n = xml.count(self.cell_tag)
+        self.count += n
+        self.cells_so_far[0] += n
+        if self.cells_so_far[0] > self.pkg.limits.max_cells:
+            self.over = True
+        if self.over:
+            return
+        syn = self.syn
+        lo, hi = 0, len(xml)
+        if self.state == 0:
+            if b"<!DOCTYPE" in xml:   # however far into the part: no sheet has one
+                raise _Declined("a DTD")
+            start = syn.sheet_data.search(xml)
+            if start is None:
+                self.mentioned = self.mentioned or b"sheetData" in xml
+                return
+            if start.group(1):   # <sheetData/>
+                self.state = 2
+                self.tail.append(xml[start.end():])
+                return
+            self.state = 1
+            lo = start.end()
+        elif self.state == 2:
+            self.tail.append(xml)
+            return
+        end = syn.sheet_data_end.search(xml, lo)
+        if end is not None:
+            hi = end.start()
+            self.state = 2
+            self.tail.append(xml[end.end():])
+        if xml.find(b"<!", lo, hi) >= 0:
+            raise _Declined("a comment or CDATA section among the cells")
+        if not _rows_closed(xml, lo, hi, syn):
+            raise _Declined("a <row> left open")
+        expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
+        plain = xml.count(syn.cell_r, lo, hi) == expected   # every cell begins <c r="
+        if plain:
+            # Rows need not be followed for the cells; only for hidden rows and for the
+            # place of a cell without r= in a later piece.
+            last = xml.rfind(syn.row_start, lo, hi)
+            m = syn.rows.match(xml, last) if last >= 0 else None
+            if last >= 0 and m is None:
+                raise _Declined("a <row> tag it cannot match")
+            if xml.find(b"hidden=", lo, hi) >= 0 or (
+                    m is not None and _quick_attr(m.group(1), b"r") is None):
+                for ra in syn.rows.findall(xml, lo, hi):
+                    self.row = _row_number(ra, self.row, self.sheet.hidden_rows)
+            elif m is not None:
+                self.row = _row_number(m.group(1), self.row, self.sheet.hidden_rows)
+        # Formula texts are decoded together unless a NUL could be taken for the separator.
+        batch = xml.find(b"\x00", lo, hi) < 0
+        if self._file(xml, lo, hi, plain, batch) != expected:
+            raise _Declined("a cell it cannot match")
 
-    ``plain``: every cell begins <c r="A1", and rows need not be followed.
-    """
-    hidden = sheet.hidden_rows
-    store = _CellStore(pkg, sheet, strings, date1904)
-    add, value_of = store.add, store.value
-    values, cached, formulas = sheet.values, sheet.cached, sheet.formulas
-    members = store.members
-    # Formula text is decoded a piece at a time unless a NUL could be taken for the
-    # separator.
-    batch = xml.find(b"\x00", lo, hi) < 0
-    keys, raws = store.deferred_keys, store.deferred_raw
-    columns: Dict[bytes, int] = {}
-    kinds: Dict[bytes, Tuple[Optional[str], Optional[bytes]]] = {}   # c attributes -> t, cm
-    prefix, row_start = syn.prefix, syn.row_start
-    if plain:
-        findall, split_at = syn.cells.findall, syn.cell_r
-    else:
-        findall, split_at = syn.cells_and_rows.findall, row_start
-    n = 0
-    row = col = 0
-    digits_seen = b""   # the cells of a row share their row number's int
-    pos = lo
-    while pos < hi:
-        stop = xml.find(split_at, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
-        if stop < 0:
-            stop = hi
-        for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in findall(xml, pos, stop):
-            if ra:
-                row = _row_number(ra, row, hidden)
-                col = 0
-                continue
-            n += 1
-            if letters:
-                col = columns.get(letters)
-                if col is None:
-                    col = columns[letters] = column_number(letters.decode())
-                if digits != digits_seen:
-                    digits_seen, row_no = digits, int(digits)
-                key = (row_no, col)
-            else:
-                ref = _quick_attr(a, b"r") if b"r=" in a else None
-                if ref is None:
-                    col += 1
-                    key = (row, col)
+    def _file(self, xml: bytes, pos: int, hi: int, plain: bool, batch: bool) -> int:
+        """File the cells between ``pos`` and ``hi``; returns how many matched.
+
+        ``plain``: every cell begins <c r=", and rows need not be followed.
+        """
+        pkg, sheet, syn, store = self.pkg, self.sheet, self.syn, self.store
+        hidden = sheet.hidden_rows
+        add, value_of = store.add, store.value
+        values, cached, formulas = sheet.values, sheet.cached, sheet.formulas
+        members, strings = store.members, store.strings
+        keys, raws = store.deferred_keys, store.deferred_raw
+        columns, kinds = self.columns, self.kinds
+        prefix, row_start = syn.prefix, syn.row_start
+        if plain:
+            findall, split_at = syn.cells.findall, syn.cell_r
+        else:
+            findall, split_at = syn.cells_and_rows.findall, row_start
+        row, col = self.row, self.col
+        digits_seen, row_no = self.digits, self.row_no   # a row's cells share its int
+        n = 0
+        while pos < hi:
+            stop = xml.find(split_at, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
+            if stop < 0:
+                stop = hi
+            for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in \
+                    findall(xml, pos, stop):
+                if ra:
+                    row = _row_number(ra, row, hidden)
+                    col = 0
+                    continue
+                n += 1
+                if letters:
+                    col = columns.get(letters)
+                    if col is None:
+                        col = columns[letters] = column_number(letters.decode())
+                    if digits != digits_seen:
+                        digits_seen, row_no = digits, int(digits)
+                    key = (row_no, col)
+                    r_attr = None
                 else:
-                    key = _cell_key(pkg, sheet, ref)
-                    col = key[1]
-            if rest:
-                if row_start in rest:
-                    raise _Declined("a <row> inside a cell")
-                whole = b"<" + prefix + b"c" + (b' r="' + letters + digits + b'"' if letters
-                                                else b"") + a + b">" + rest + b"</" + prefix + b"c>"
-                m = syn.items.match(whole)
-                if m is None or m.end() != len(whole):
-                    raise _Declined("a cell it cannot match")
-                _, a_, f_, fa_, ft_, v_, vt_, rest_ = m.groups(b"")
-                add(key, *_cell_parts(syn, a_, f_, fa_, ft_, v_, vt_, rest_))
-                continue
-            if a:
-                kind = kinds.get(a)
-                if kind is None:
-                    i = a.find(b' t="')
-                    kind = kinds[a] = (a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0 else None,
-                                       _quick_attr(a, b"cm") if b"cm=" in a else None)
-                t, cm = kind
-            else:
-                t = cm = None
-            # The value, as CellStore.value works it out, for the usual types.
-            if not v:
-                if it_mark and t == "inlineStr":
-                    value = decode_ooxml_escapes(_xml_text(it))
+                    if plain:   # r="$A$1" and the like
+                        q = a.index(b'"')
+                        ref, a = a[:q], a[q + 1:]
+                        r_attr = b' r="' + ref + b'"'
+                    else:
+                        ref = _quick_attr(a, b"r") if b"r=" in a else None
+                        r_attr = b""
+                    if ref is None:
+                        col += 1
+                        key = (row, col)
+                    else:
+                        key = _cell_key(pkg, sheet, ref)
+                        col = key[1]
+                if rest:
+                    if row_start in rest:
+                        raise _Declined("a <row> inside a cell")
+                    if r_attr is None:
+                        r_attr = b' r="' + letters + digits + b'"'
+                    whole = b"<" + prefix + b"c" + r_attr + a + b">" + rest + b"</" + prefix + \
+                        b"c>"
+                    m = syn.items.match(whole)
+                    if m is None or m.end() != len(whole):
+                        raise _Declined("a cell it cannot match")
+                    _, a_, f_, fa_, ft_, v_, vt_, rest_ = m.groups(b"")
+                    add(key, *_cell_parts(syn, a_, f_, fa_, ft_, v_, vt_, rest_))
+                    continue
+                if a:
+                    kind = kinds.get(a)
+                    if kind is None:
+                        i = a.find(b' t="')
+                        kind = kinds[a] = (a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0
+                                           else None,
+                                           _quick_attr(a, b"cm") if b"cm=" in a else None)
+                    t, cm = kind
                 else:
-                    value = None
-            elif t is None or t == "n":
-                if not vt:
-                    value = None
-                else:
+                    t = cm = None
+                # The value, as CellStore.value works it out, for the usual types.
+                if not v:
+                    if it_mark and t == "inlineStr":
+                        value = decode_ooxml_escapes(_xml_text(it))
+                    else:
+                        value = None
+                elif t is None or t == "n":
+                    if not vt:
+                        value = None
+                    else:
+                        try:
+                            value = float(vt)
+                        except ValueError:
+                            value = value_of(key, t, vt, None)
+                elif t == "s":
                     try:
-                        value = float(vt)
-                    except ValueError:
+                        value = strings[int(vt)]
+                    except (ValueError, IndexError):
                         value = value_of(key, t, vt, None)
-            elif t == "s":
-                try:
-                    value = strings[int(vt)]
-                except (ValueError, IndexError):
-                    value = value_of(key, t, vt, None)
-            else:
-                value = value_of(key, t, vt, _xml_text(it) if it_mark and t == "inlineStr"
-                                 else None)
-            if not f:
-                if key in members:
+                else:
+                    value = value_of(key, t, vt, _xml_text(it) if it_mark and t == "inlineStr"
+                                     else None)
+                if not f:
+                    if key in members:
+                        cached[key] = value
+                    elif value is not None:
+                        values[key] = value
+                elif fa or not batch:
+                    add(key, t, cm, vt if v else None,
+                        _xml_text(it) if it_mark and t == "inlineStr" else None, (fa, ft))
+                else:
                     cached[key] = value
-                elif value is not None:
-                    values[key] = value
-            elif fa or not batch:
-                add(key, t, cm, vt if v else None,
-                    _xml_text(it) if it_mark and t == "inlineStr" else None, (fa, ft))
-            else:
-                cached[key] = value
-                formulas[key] = None
-                keys.append(key)
-                raws.append(ft)
-        store.decode_deferred()
-        pos = stop
-    if n == expected:
-        store.finish()
-    return n
+                    formulas[key] = None
+                    keys.append(key)
+                    raws.append(ft)
+            store.decode_deferred()
+            pos = stop
+        self.row, self.col, self.digits, self.row_no = row, col, digits_seen, row_no
+        return n
+
+
+def _scan_sheet(pkg, sheet: SheetData, xml: bytes, strings: List[str], date1904: bool):
+    """The cells of one sheet's XML, handed over whole, into ``sheet``."""
+    scan = _SheetScan(pkg, sheet, strings, date1904)
+    scan.feed(xml)
+    scan.close()
 
 
 def _row_number(ra: bytes, row: int, hidden: Set[int]) -> int:
@@ -866,34 +993,17 @@ def _sheet_filter_area(sheet, xml):
 
 def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bool,
                 cells_so_far: list, fallbacks: List[Tuple[str, str]]):
-    xml = pkg.text(sheet.part)
-    # Cells are counted before any is stored: a sheet of millions is refused at the cost
-    # of one pass over its bytes.  The few <col>, <cfRule> ... tags counted with them do
-    # not matter against a limit of millions.
-    count = xml.count(b"<" + main_prefix(xml) + b"c")
-    total = count + cells_so_far[0]
-    cells_so_far[0] = total
-    limit = pkg.limits.max_cells
-    if total > limit:
-        raise WorkbookTooLarge(
-            pkg.path, f"has more than {limit:,} cells (the limit; {count:,} on sheet "
-            f"{sheet.name!r}); refusing to read it (raise the limit with --max-cells if the "
-            "file is genuine).")
-    _sheet_filter_area(sheet, xml)
-    if has_dtd(xml):
-        why = "a DTD"
-    else:
-        try:
-            _scan_sheet(pkg, sheet, xml, strings, date1904)
-            return
-        except _Declined as exc:
-            why = str(exc)
-        except (UnicodeDecodeError, ValueError, OverflowError) as exc:
-            # Bad UTF-8 or an impossible character reference: the XML parser below
-            # judges the part, so the user gets a sentence rather than a traceback.
-            why = f"text it cannot decode ({exc})"
-        _clear_cells(sheet)
-    del xml
+    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far)
+    before = cells_so_far[0]
+    try:
+        pkg.stream(sheet.part, scan.feed)
+        scan.close()
+        return
+    except _Declined as exc:
+        why = str(exc)
+    del scan
+    _clear_cells(sheet)
+    cells_so_far[0] = before
     root = pkg.xml(sheet.part)   # a damaged part (or a DTD) is refused here, in a sentence
     # Sound XML the scanner does not take: it reads the part as the XML parser writes it
     # back (comments and CDATA gone, every attribute in double quotes).
@@ -902,8 +1012,11 @@ def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bo
     fallbacks.append((sheet.name, why))
     xml = etree.tostring(root, encoding="utf-8")
     del root
+    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far)
     try:
-        _scan_sheet(pkg, sheet, xml, strings, date1904)
+        scan.feed(xml)
+        del xml
+        scan.close()
     except _Declined as exc:
         raise WorkbookReadError(pkg.path, f"has markup in the cells of sheet {sheet.name!r} "
                                 f"that cannot be read ({exc}).") from None

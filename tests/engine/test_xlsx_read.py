@@ -544,6 +544,7 @@ STRINGS = ["zero", "one"] + [f"s{i}" for i in range(2, 200_000)]
 
 
 class _Pkg:
+    from kpi_xl.limits import DEFAULT_LIMITS as limits
     path = "sheet.xml"
 
 
@@ -772,7 +773,22 @@ def test_scanner_reads_a_long_sheet_piece_by_piece(monkeypatch):
     xml = DIRECT_SHEET.replace(DIRECT_SHEET[DIRECT_SHEET.index(b"<row"):
                                            DIRECT_SHEET.index(b"</sheetData>")], rows)
     assert len(xml) > 50 * _xr._SCAN_PIECE
-    for sheet in (_scan(xml), _scan(xml.replace(b'<c r="B', b'<c x="B'))):   # rows followed
+    def in_pieces(xml):
+        # as the package hands the sheet over, a few bytes at a time; pieces are cut
+        # again before a <row>
+        pieces = []
+        scan = _xr._SheetScan(_Pkg(), _xr.SheetData("S", "p", "visible", "worksheet", 1),
+                              STRINGS, False)
+        scan._piece = lambda xml, scan_piece=scan._piece: (pieces.append(xml),
+                                                           scan_piece(xml))
+        for i in range(0, len(xml), 5000):
+            scan.feed(xml[i:i + 5000])
+        scan.close()
+        assert len(pieces) > 30 and all(p.startswith(b"<row") for p in pieces[1:])
+        assert b"".join(pieces) == xml
+        return scan.sheet
+    for sheet in (_scan(xml), _scan(xml.replace(b'<c r="B', b'<c x="B')),   # rows followed
+                  in_pieces(xml), in_pieces(xml.replace(b'<c r="B', b'<c x="B'))):
         assert len(sheet.formulas) == 3000 and list(sheet.formulas)[:2] == [(1, 3), (2, 3)]
         assert sheet.formulas[(2999, 3)] == "A2999*2&'方'!A1"
         assert sheet.values[(3000, 2)] == "中3000" and sheet.cached[(3000, 3)] == 6000.0
