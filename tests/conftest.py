@@ -7,3 +7,6 @@ import os
 os.environ["KPI_XL_STRICT_COLUMNS"] = "1"
 # Likewise an internal error in one cell raises in the tests instead of showing #VALUE!.
 os.environ["KPI_XL_STRICT"] = "1"
+# A sheet the reader's cell scanner cannot take raises instead of going the slow way
+# through the XML parser (kpi_xl.engine.xlsx_read).
+os.environ["KPI_XL_STRICT_READER"] = "1"

@@ -383,6 +383,9 @@ def format_summary(results, elapsed, max_cells=20):
             lines.append(f"  {r.path}: not finished, {r.incomplete}; "
                          + _first_cells(r.not_computed) + " show #CALC!")
         lines += kept_lines(r)
+        for sheet, why in getattr(r, "reader_fallbacks", None) or ():
+            lines.append(f"  {r.path}: sheet {sheet!r} read through the XML parser, slowly "
+                         f"({why})")
         if r.errors:
             by_sheet = {}
             for cell, err in r.errors.items():

@@ -24,7 +24,8 @@ from ..limits import DEFAULT_LIMITS, RATIO_FLOOR, Limits
 
 __all__ = ["MAIN_NS", "STRICT_MAIN_NS", "REL_NS", "STRICT_REL_NS", "PKG_REL_NS", "CT_NS",
            "WorkbookReadError", "WorkbookTooLarge", "Package", "as_utf8", "has_dtd",
-           "local_name", "workbook_part", "main_prefix", "XML_PARSER", "OLE_MAGIC"]
+           "local_name", "workbook_part", "main_prefix", "other_encoding", "XML_PARSER",
+           "OLE_MAGIC"]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -53,23 +54,29 @@ class WorkbookTooLarge(WorkbookReadError):
 _ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
+def other_encoding(data: bytes) -> Optional[str]:
+    """The encoding of an XML part that begins with ``data``, None for UTF-8."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    if data[:4] == b"<\x00?\x00":
+        return "utf-16-le"
+    if data[:4] == b"\x00<\x00?":
+        return "utf-16-be"
+    m = _ENCODING_DECL.match(data[:200])
+    if m is None or m.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8", b"us-ascii",
+                                                               b"ascii"):
+        return None
+    return m.group(1).decode()
+
+
 def as_utf8(data: bytes, path="", part="") -> bytes:
     """An XML part's bytes re-encoded as UTF-8 (declaration included) when written in
     UTF-16 or another declared encoding; the byte scanners read UTF-8 only."""
     if data[:3] == b"\xef\xbb\xbf":
         return data[3:]
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"
-    elif data[:4] == b"<\x00?\x00":
-        encoding = "utf-16-le"
-    elif data[:4] == b"\x00<\x00?":
-        encoding = "utf-16-be"
-    else:
-        m = _ENCODING_DECL.match(data[:200])
-        if m is None or m.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8", b"us-ascii",
-                                                                   b"ascii"):
-            return data
-        encoding = m.group(1).decode()
+    encoding = other_encoding(data)
+    if encoding is None:
+        return data
     try:
         text = data.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
@@ -207,12 +214,17 @@ class Package:
         return self._lower.get(part.lower())  # zip names written by some tools differ in case
 
     def read(self, part: str) -> bytes:
+        chunks: List[bytes] = []
+        self.stream(part, chunks.append)
+        return b"".join(chunks)
+
+    def stream(self, part: str, sink):
+        """Hand the part's bytes to ``sink`` in the pieces of a few MB they are inflated
+        in, so that a reader working through them need not hold the whole part."""
         name = self.find(part)
         if name is None:
             raise KeyError(part)
-        chunks: List[bytes] = []
-        self.inflate_into(self.zip.getinfo(name), chunks.append)
-        return b"".join(chunks)
+        self.inflate_into(self.zip.getinfo(name), sink)
 
     def inflate_into(self, info: zipfile.ZipInfo, sink=None):
         """Hand the part's bytes to ``sink`` piece by piece, counted while they are

@@ -31,6 +31,7 @@ class FileResult:
     incomplete: str = ""                                   # why some cells were not computed
     not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
     kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
+    reader_fallbacks: list = field(default_factory=list)  # [(sheet, why)] read the slow way
 
 
 def book_input(data) -> BookInput:
@@ -121,7 +122,10 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
     t0 = time.perf_counter()
     dst = src if dst is None else dst
     res = FileResult(str(src), str(dst))
-    book = book_input(read_workbook(src, limits))  # the reader's data is not kept beyond this
+    data = read_workbook(src, limits)
+    res.reader_fallbacks = data.reader_fallbacks
+    book = book_input(data)
+    del data   # the reader's data is not kept beyond this
     res.kept_from_file = book.kept_from_file
     res.unknown_functions, res.unknown_names = scan_unknown(book)
     if on_scan and (res.unknown_functions or res.unknown_names):

@@ -6,6 +6,14 @@ spreadsheet object model costs more than the whole recalculation should.  Cells
 are kept as dictionaries keyed by 1-based ``(row, col)`` so the evaluator can
 look them up directly.
 
+One scanner reads a sheet's cells, with regular expressions over its bytes
+(``_SheetScan``), a few MB at a time as they are inflated: the bytes of a whole sheet
+and its cells are never held at once.  A sheet whose markup it does not take (a comment or CDATA among
+the cells, attributes in single quotes) is parsed by lxml and scanned as lxml writes
+it back: slower, so each such sheet is named in ``WorkbookData.reader_fallbacks``
+(and in the recalculation's summary), and ``KPI_XL_STRICT_READER=1`` makes it raise
+:class:`ReaderFallback` instead.
+
 Shared formulas are expanded to every member cell by translating the master's
 relative references; array and data-table formulas are kept apart because they
 are computed over a range, not cell by cell.
@@ -14,6 +22,7 @@ are computed over a range, not cell by cell.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
@@ -26,14 +35,15 @@ from ..limits import Limits
 from .a1 import (CELL_REF, COLUMN, COLUMN_BYTES, MAX_COL, MAX_ROW, ROW, cell_name, column_letters,
                  column_number, parse_cell_ref, parse_range_ref)
 from .package import (MAIN_NS, REL_NS, STRICT_REL_NS, Package, WorkbookReadError,
-                      WorkbookTooLarge, as_utf8, has_dtd, local_name, main_prefix, workbook_part)
+                      WorkbookTooLarge, as_utf8, has_dtd, local_name, main_prefix, other_encoding,
+                      workbook_part)
 from .parser import bracket_end
 
 __all__ = [
     "WorkbookReadError", "WorkbookData", "SheetData", "ArrayFormula", "DataTableFormula",
     "DefinedName", "TableData", "TableColumn", "read_workbook", "translate_formula",
     "parse_cell_ref", "parse_range_ref", "cell_name", "column_letters", "column_number",
-    "decode_ooxml_escapes", "WorkbookTooLarge", "as_utf8",
+    "decode_ooxml_escapes", "WorkbookTooLarge", "as_utf8", "ReaderFallback", "STRICT_ENV",
 ]
 
 Cell = Tuple[int, int]
@@ -139,6 +149,8 @@ class WorkbookData:
     external_books: list = field(default_factory=list)  # [{sheet: {(r, c): value}}], see external.py
     is_xlsm: bool = False
     workbook_part: str = "xl/workbook.xml"
+    # (sheet, why) of each sheet the cell scanner did not take, read through the XML parser
+    reader_fallbacks: List[Tuple[str, str]] = field(default_factory=list)
 
     def sheet(self, name: str) -> SheetData:
         """The sheet called ``name``, compared as Excel does (case-insensitively)."""
@@ -405,7 +417,7 @@ def _read(pkg: Package) -> WorkbookData:
     cells = [0]
     for sheet in data.sheets:
         if sheet.kind in ("worksheet", "macrosheet"):
-            _read_sheet(pkg, sheet, strings, data.date1904, cells)
+            _read_sheet(pkg, sheet, strings, data.date1904, cells, data.reader_fallbacks)
             sheet.tables = _read_tables(pkg, sheet)
             data.tables.extend(sheet.tables)
     return data
@@ -509,8 +521,8 @@ def _attrs(raw: bytes) -> Dict[str, str]:
         if raw else {}
 
 
-class _FastSheetSyntax:
-    _cache: Dict[bytes, "_FastSheetSyntax"] = {}
+class _SheetSyntax:
+    _cache: Dict[bytes, "_SheetSyntax"] = {}
 
     def __init__(self, p: bytes):
         e = re.escape(p)
@@ -540,28 +552,33 @@ class _FastSheetSyntax:
         # rest of a cell taken whole and handed to items.  The letters and digits of r
         # come apart, so no reference needs parsing.
         self.cell_r = b"<" + p + b'c r="'
-        self.cells = re.compile(
-            rb"<" + e + rb'c r="(' + COLUMN_BYTES + rb')([0-9]{1,7})"([^<>/\']*(?:/(?!>)[^<>/\']*)*)'
+        tail = (
+            rb"([^<>/\']*(?:/(?!>)[^<>/\']*)*)"
             rb"(?:/>|>"
             rb"(?:<(" + e + rb"f)((?:\s[^<>/\']*)?)(?:/>|>([^<]*)</" + e + rb"f>))?"
             rb"(?:<(" + e + rb"v)(?:>([^<]*)</" + e + rb"v>|/>))?"
             rb"(?:<" + e + rb"is><(" + e + rb"t)(?: xml:space=\"preserve\")?>([^<]*)</" + e
             + rb"t></" + e + rb"is>)?</" + e + rb"c>"
             rb"|>([^<]*(?:<(?!/" + e + rb"c>|/?" + e + rb"(?:c|row)[\s/>])[^<]*)*)</" + e + rb"c>)")
+        # The last group is a <row>'s attributes: always empty here, where every cell
+        # carries r= first and rows need not be followed.  An r= of another form ($A$1)
+        # is left at the start of the attributes.
+        self.cells = re.compile(rb"<" + e + rb'c r="(?:(' + COLUMN_BYTES + rb')([0-9]{1,7})")?'
+                                + tail + rb"()")
+        # Cells without r= (or with r= later or written $A$1) take their place from their
+        # row and left neighbour, so rows are matched too.
+        self.cells_and_rows = re.compile(
+            rb"<" + e + rb'(?:c(?: r="(' + COLUMN_BYTES + rb')([0-9]{1,7})")?(?=[\s/>])' + tail
+            + rb"|(row\b[^<>]*)>)")
         self.rows = re.compile(rb"<" + e + rb"(row\b[^<>]*)>")
         self.row_start = b"<" + p + b"row"
 
     @classmethod
-    def of(cls, prefix: bytes) -> "_FastSheetSyntax":
+    def of(cls, prefix: bytes) -> "_SheetSyntax":
         syntax = cls._cache.get(prefix)
         if syntax is None:
             syntax = cls._cache[prefix] = cls(prefix)
         return syntax
-
-
-# An attribute written name='value' inside a tag (formula text such as >='Sheet'!A1
-# sits between tags, where a raw "<" never appears).
-_SINGLE_QUOTED_ATTR = re.compile(rb"<[^<>]*=\s*'")
 
 
 def _quick_attr(attrs: bytes, name: bytes) -> Optional[bytes]:
@@ -575,20 +592,11 @@ def _quick_attr(attrs: bytes, name: bytes) -> Optional[bytes]:
     return attrs[start:attrs.find(b'"', start)]
 
 
-def _column_after(last_ref, col: int) -> int:
-    """Column of a cell written without r=: one right of its left neighbour."""
-    if last_ref is None:
-        return col + 1
-    text = last_ref.decode() if type(last_ref) is bytes else last_ref
-    m = CELL_REF.fullmatch(text)
-    return column_number(m.group(1)) + 1 if m else col + 1
-
-
 _TAG = re.compile(rb"<(/?)([^\s/<>]+)[^<>]*?(/?)>")
 
 
 def _check_balanced(rest: bytes):
-    """Raise ValueError unless the markup inside a cell opens and closes its elements in order.
+    """Raise _Declined unless the markup inside a cell opens and closes its elements in order.
 
     The patterns take an unusual cell's inside whole; a cell whose <f> or <is> is never
     closed would otherwise lose its formula silently.  The XML parser then judges it.
@@ -602,12 +610,12 @@ def _check_balanced(rest: bytes):
         if not close:
             stack.append(name)
         elif not stack or stack.pop() != name:
-            raise ValueError("unbalanced markup in a cell")
+            raise _Declined("unbalanced markup in a cell")
     if stack or tags != rest.count(b"<"):
-        raise ValueError("unbalanced markup in a cell")
+        raise _Declined("unbalanced markup in a cell")
 
 
-def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
+def _cell_parts(syn: "_SheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
     """(t, cm, v, inline, f) of a cell from the groups ``syn.items`` matched for it."""
     i = a.find(b' t="')
     t = a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0 else None
@@ -635,7 +643,7 @@ def _cell_parts(syn: "_FastSheetSyntax", a: bytes, f, fa, ft, v, vt, rest):
                                  for tm in syn.t.finditer(inner))
     return t, cm, v, inline, fx
 
-def _rows_closed(xml: bytes, lo: int, hi: int, syn: "_FastSheetSyntax") -> bool:
+def _rows_closed(xml: bytes, lo: int, hi: int, syn: "_SheetSyntax") -> bool:
     """Whether every <row> between ``lo`` and ``hi`` is closed (cells of an unclosed row
     would be read as if the markup were sound)."""
     p = syn.prefix
@@ -646,236 +654,322 @@ def _rows_closed(xml: bytes, lo: int, hi: int, syn: "_FastSheetSyntax") -> bool:
     return opened == closed + sum(1 for ra in syn.rows.findall(xml, lo, hi) if ra.endswith(b"/"))
 
 
-def _scan_cells_fast(xml: bytes, hidden_rows: Optional[set] = None):
-    """Cells of a sheet as (ref, t, cm, v, inline, f) tuples straight from the bytes.
-
-    Several times faster than walking an lxml tree.  Returns None when the
-    sheet has markup this scanner does not handle (comments, CDATA, attributes
-    in single quotes, or any cell it failed to match); the caller then parses
-    the sheet properly.
-    """
-    syn = _FastSheetSyntax.of(main_prefix(xml))
-    start = syn.sheet_data.search(xml)
-    if start is None and b"sheetData" in xml:
-        return None   # a damaged sheetData tag: the parser says what is wrong
-    if start is None or start.group(1):
-        return []
-    end = syn.sheet_data_end.search(xml, start.end())
-    if end is None:
-        return None
-    body = xml[start.end():end.start()]
-    if b"<!" in body or _SINGLE_QUOTED_ATTR.search(body) or \
-            not _rows_closed(body, 0, len(body), syn):
-        return None
-    expected = sum(body.count(s) for s in syn.cell_start)
-    out = []
-    append = out.append
-    row = 0
-    col = 0
-    last_ref = None
-    # findall hands back plain tuples from C; the common cell (<f>, <v>, nothing
-    # else) needs no further matching.
-    for ra, a, f, fa, ft, v, vt, rest in syn.items.findall(body):
-        if ra:
-            r = _quick_attr(ra, b"r")
-            row = int(r) if r else row + 1
-            col = 0
-            last_ref = None
-            if b"hidden=" in ra and hidden_rows is not None and \
-                    _quick_attr(ra, b"hidden") in (b"1", b"true"):
-                hidden_rows.add(row)
-            continue
-        if a[:4] == b' r="':
-            ref = last_ref = a[4:a.index(b'"', 4)]
-        else:
-            ref = _quick_attr(a, b"r")
-            if ref is None:
-                col = _column_after(last_ref, col)
-                last_ref = None
-                ref = (row, col)
-            else:
-                last_ref = ref
-        append((ref,) + _cell_parts(syn, a, f, fa, ft, v, vt, rest))
-    if len(out) != expected:
-        return None
-    return out
-
 # Sheets are scanned this many bytes at a time, so the matched groups of only one
 # piece are held at once.
 _SCAN_PIECE = 1 << 20
 
+# Set to 1 (tests/conftest.py does), a sheet the scanner cannot take raises
+# ReaderFallback instead of being read through the XML parser.
+STRICT_ENV = "KPI_XL_STRICT_READER"
 
-def _read_cells_direct(pkg: Package, sheet: SheetData, xml: bytes, strings: List[str],
-                       date1904: bool) -> bool:
-    """Read the cells of a sheet whose every cell carries r=, straight into ``sheet``.
 
-    The common cell shapes are filed here without building per-cell tuples; any
-    other cell goes through the same steps as _scan_cells_fast and _store_cells.
-    Returns False, with ``sheet`` left empty, when the sheet is not of that form
-    or anything goes wrong: the caller then reads it the slower ways, which also
-    word any error.
+class ReaderFallback(RuntimeError):
+    """A sheet went the slow way, with KPI_XL_STRICT_READER=1."""
+
+
+class _Declined(Exception):
+    """Markup the scanner does not take; the message says what."""
+
+
+class _SheetScan:
+    """The one cell scanner: takes a sheet's bytes as they are inflated (``feed``) and
+    files its cells into ``sheet`` a piece at a time, so the bytes of only a few MB
+    are held at once, never the whole part beside its cells.
+
+    Regular expressions over the bytes, several times faster than an XML tree: the
+    usual cell shapes are filed straight from the matched groups; any other cell is
+    taken whole and picked apart (``_cell_parts``).  Pieces end just before a <row>, so
+    every row, and every tag counted or looked for, lies within one.  Raises _Declined,
+    with ``sheet`` possibly half filled, on markup it does not handle (comments, CDATA,
+    attributes in single quotes, unbalanced tags, a DTD); the caller then has the XML
+    parser judge the part.  ``cells_so_far`` ([n], all sheets' cells) is checked
+    against the package's limit as the cells are counted.
     """
-    syn = _FastSheetSyntax.of(main_prefix(xml))
-    start = syn.sheet_data.search(xml)
-    if start is None and b"sheetData" in xml:
-        return False
-    if start is None or start.group(1):
-        return True
-    end = syn.sheet_data_end.search(xml, start.end())
-    if end is None:
-        return False
-    lo, hi = start.end(), end.start()
-    if xml.find(b"<!", lo, hi) >= 0 or not _rows_closed(xml, lo, hi, syn):
-        return False
-    expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
-    if xml.count(syn.cell_r, lo, hi) != expected:
-        return False
-    hidden = None
-    if xml.find(b"hidden=", lo, hi) >= 0:
-        hidden = set()
-        row = 0
-        for ra in syn.rows.findall(xml, lo, hi):
-            if b"'" in ra:
-                return False
-            r = _quick_attr(ra, b"r")
-            row = int(r) if r else row + 1
-            if b"hidden=" in ra and _quick_attr(ra, b"hidden") in (b"1", b"true"):
-                hidden.add(row)
-    try:
-        ok = _file_cells(pkg, sheet, xml, lo, hi, syn, expected, strings, date1904)
-    except Exception:
-        ok = False
-    if not ok:
-        for d in (sheet.values, sheet.formulas, sheet.cached, sheet.arrays, sheet.data_tables):
-            d.clear()
-        return False
-    if hidden:
-        sheet.hidden_rows.update(hidden)
-    return True
 
+    def __init__(self, pkg: Package, sheet: SheetData, strings: List[str], date1904: bool,
+                 cells_so_far: Optional[list] = None):
+        self.pkg, self.sheet = pkg, sheet
+        self.cells_so_far = cells_so_far if cells_so_far is not None else [0]
+        self.store = _CellStore(pkg, sheet, strings, date1904)
+        self.started = False
+        self.recoded: Optional[List[bytes]] = None   # a part in UTF-16 or the like, kept whole
+        self.carry = b""
+        self.state = 0            # 0 before <sheetData>, 1 among the cells, 2 after them
+        self.mentioned = False    # "sheetData" seen while its tag was not found
+        self.tail: List[bytes] = []   # what follows </sheetData>, where the filter is
+        self.count = 0            # <c... tags of this sheet, for the cell limit
+        self.over = False
+        self.columns: Dict[bytes, int] = {}
+        self.kinds: Dict[bytes, Tuple[Optional[str], Optional[bytes]]] = {}   # t, cm by attrs
+        self.row = self.col = 0
+        self.digits = b""
+        self.row_no = 0
 
-def _file_cells(pkg, sheet, xml, lo, hi, syn, expected, strings, date1904) -> bool:
-    store = _CellStore(pkg, sheet, strings, date1904)
-    add, value_of = store.add, store.value
-    values, cached = sheet.values, sheet.cached
-    members = store.members
-    # Formula text is decoded in one go unless a NUL could be taken for the separator.
-    batch = xml.find(b"\x00", lo, hi) < 0
-    keys, raws = store.deferred_keys, store.deferred_raw
-    columns: Dict[bytes, int] = {}
-    kinds: Dict[bytes, Tuple[Optional[str], Optional[bytes]]] = {}   # c attributes -> t, cm
-    cell_r, row_start, findall = syn.cell_r, syn.row_start, syn.cells.findall
-    n = 0
-    pos = lo
-    while pos < hi:
-        stop = xml.find(cell_r, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
-        if stop < 0:
-            stop = hi
-        for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest in findall(xml, pos, stop):
-            n += 1
-            col = columns.get(letters)
-            if col is None:
-                col = columns[letters] = column_number(letters.decode())
-            key = (int(digits), col)
-            if rest:
-                if row_start in rest:
-                    return False   # a row inside a cell: not what it seems
-                whole = cell_r + letters + digits + b'"' + a + b">" + rest + b"</" + \
-                    syn.prefix + b"c>"
-                m = syn.items.match(whole)
-                if m is None or m.end() != len(whole):
-                    return False
-                _, a_, f_, fa_, ft_, v_, vt_, rest_ = m.groups(b"")
-                add(key, *_cell_parts(syn, a_, f_, fa_, ft_, v_, vt_, rest_))
-                continue
-            if a:
-                kind = kinds.get(a)
-                if kind is None:
-                    i = a.find(b' t="')
-                    kind = kinds[a] = (a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0 else None,
-                                       _quick_attr(a, b"cm") if b"cm=" in a else None)
-                t, cm = kind
-            else:
-                t = cm = None
-            # The value, as CellStore.value works it out, for the usual types.
-            if not v:
-                if it_mark and t == "inlineStr":
-                    value = decode_ooxml_escapes(_xml_text(it))
+    def feed(self, chunk: bytes):
+        try:
+            self._feed(chunk)
+        except (UnicodeDecodeError, ValueError, OverflowError) as exc:
+            # Bad UTF-8 or an impossible character reference: the XML parser judges the
+            # part, so the user gets a sentence rather than a traceback (and the package
+            # reader does not take it for a damaged zip).
+            raise _Declined(f"text it cannot decode ({exc})") from None
+
+    def _feed(self, chunk: bytes):
+        if not self.started:
+            self.started = True
+            if chunk[:3] == b"\xef\xbb\xbf":
+                chunk = chunk[3:]
+            elif other_encoding(chunk) is not None:
+                self.recoded = [chunk]
+                return
+            if has_dtd(chunk):
+                raise _Declined("a DTD")
+            prefix = main_prefix(chunk)
+            self.syn = _SheetSyntax.of(prefix)
+            self.cell_tag = b"<" + prefix + b"c"
+        elif self.recoded is not None:
+            self.recoded.append(chunk)
+            return
+        buf = self.carry + chunk
+        i = buf.rfind(self.syn.row_start)
+        if i > 0:
+            self.carry = buf[i:]
+            self._piece(buf[:i])
+        else:
+            self.carry = buf
+
+    def close(self):
+        """Scan what is left; raise WorkbookTooLarge over the cell limit."""
+        if self.recoded is not None:
+            data = as_utf8(b"".join(self.recoded), self.pkg.path, self.sheet.part)
+            self.recoded = None
+            self.started = False
+            self.feed(data)
+        if not self.started:
+            self.feed(b"")
+        piece, self.carry = self.carry, b""
+        try:
+            self._piece(piece)
+        except (UnicodeDecodeError, ValueError, OverflowError) as exc:
+            raise _Declined(f"text it cannot decode ({exc})") from None
+        del piece
+        if self.over:
+            limit = self.pkg.limits.max_cells
+            raise WorkbookTooLarge(
+                self.pkg.path, f"has more than {limit:,} cells (the limit; {self.count:,} on "
+                f"sheet {self.sheet.name!r}); refusing to read it (raise the limit with "
+                "--max-cells if the file is genuine).")
+        # the sheet's own filter comes after its cells (table filters live in the tables)
+        _sheet_filter_area(self.sheet, b"".join(self.tail))
+        if self.state == 0 and self.mentioned:
+            raise _Declined("a <sheetData> tag it cannot match")
+        if self.state == 1:
+            raise _Declined("no </sheetData>")
+        self.store.finish()
+
+    def _piece(self, xml: bytes):
+        # Cells are counted before any of a piece is stored: a sheet of millions is
+        # refused once the limit is passed, its cells counted to the end but not kept.
+        # The few <col>, <cfRule> ... tags counted with them do not matter against a
+        # limit of millions.
+        n = xml.count(self.cell_tag)
+        self.count += n
+        self.cells_so_far[0] += n
+        if self.cells_so_far[0] > self.pkg.limits.max_cells:
+            self.over = True
+        if self.over:
+            return
+        syn = self.syn
+        lo, hi = 0, len(xml)
+        if self.state == 0:
+            if b"<!DOCTYPE" in xml:   # however far into the part: no sheet has one
+                raise _Declined("a DTD")
+            start = syn.sheet_data.search(xml)
+            if start is None:
+                self.mentioned = self.mentioned or b"sheetData" in xml
+                return
+            if start.group(1):   # <sheetData/>
+                self.state = 2
+                self.tail.append(xml[start.end():])
+                return
+            self.state = 1
+            lo = start.end()
+        elif self.state == 2:
+            self.tail.append(xml)
+            return
+        end = syn.sheet_data_end.search(xml, lo)
+        if end is not None:
+            hi = end.start()
+            self.state = 2
+            self.tail.append(xml[end.end():])
+        if xml.find(b"<!", lo, hi) >= 0:
+            raise _Declined("a comment or CDATA section among the cells")
+        if not _rows_closed(xml, lo, hi, syn):
+            raise _Declined("a <row> left open")
+        expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
+        plain = xml.count(syn.cell_r, lo, hi) == expected   # every cell begins <c r="
+        if plain:
+            # Rows need not be followed for the cells; only for hidden rows and for the
+            # place of a cell without r= in a later piece.
+            last = xml.rfind(syn.row_start, lo, hi)
+            m = syn.rows.match(xml, last) if last >= 0 else None
+            if last >= 0 and m is None:
+                raise _Declined("a <row> tag it cannot match")
+            if xml.find(b"hidden=", lo, hi) >= 0 or (
+                    m is not None and _quick_attr(m.group(1), b"r") is None):
+                for ra in syn.rows.findall(xml, lo, hi):
+                    self.row = _row_number(ra, self.row, self.sheet.hidden_rows)
+            elif m is not None:
+                self.row = _row_number(m.group(1), self.row, self.sheet.hidden_rows)
+        # Formula texts are decoded together unless a NUL could be taken for the separator.
+        batch = xml.find(b"\x00", lo, hi) < 0
+        if self._file(xml, lo, hi, plain, batch) != expected:
+            raise _Declined("a cell it cannot match")
+
+    def _file(self, xml: bytes, pos: int, hi: int, plain: bool, batch: bool) -> int:
+        """File the cells between ``pos`` and ``hi``; returns how many matched.
+
+        ``plain``: every cell begins <c r=", and rows need not be followed.
+        """
+        pkg, sheet, syn, store = self.pkg, self.sheet, self.syn, self.store
+        hidden = sheet.hidden_rows
+        add, value_of = store.add, store.value
+        values, cached, formulas = sheet.values, sheet.cached, sheet.formulas
+        members, strings = store.members, store.strings
+        keys, raws = store.deferred_keys, store.deferred_raw
+        columns, kinds = self.columns, self.kinds
+        prefix, row_start = syn.prefix, syn.row_start
+        if plain:
+            findall, split_at = syn.cells.findall, syn.cell_r
+        else:
+            findall, split_at = syn.cells_and_rows.findall, row_start
+        row, col = self.row, self.col
+        digits_seen, row_no = self.digits, self.row_no   # a row's cells share its int
+        n = 0
+        while pos < hi:
+            stop = xml.find(split_at, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
+            if stop < 0:
+                stop = hi
+            for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in \
+                    findall(xml, pos, stop):
+                if ra:
+                    row = _row_number(ra, row, hidden)
+                    col = 0
+                    continue
+                n += 1
+                if letters:
+                    col = columns.get(letters)
+                    if col is None:
+                        col = columns[letters] = column_number(letters.decode())
+                    if digits != digits_seen:
+                        digits_seen, row_no = digits, int(digits)
+                    key = (row_no, col)
+                    r_attr = None
                 else:
-                    value = None
-            elif t is None or t == "n":
-                if not vt:
-                    value = None
+                    if plain:   # r="$A$1" and the like
+                        q = a.index(b'"')
+                        ref, a = a[:q], a[q + 1:]
+                        r_attr = b' r="' + ref + b'"'
+                    else:
+                        ref = _quick_attr(a, b"r") if b"r=" in a else None
+                        r_attr = b""
+                    if ref is None:
+                        col += 1
+                        key = (row, col)
+                    else:
+                        key = _cell_key(pkg, sheet, ref)
+                        col = key[1]
+                if rest:
+                    if row_start in rest:
+                        raise _Declined("a <row> inside a cell")
+                    if r_attr is None:
+                        r_attr = b' r="' + letters + digits + b'"'
+                    whole = b"<" + prefix + b"c" + r_attr + a + b">" + rest + b"</" + prefix + \
+                        b"c>"
+                    m = syn.items.match(whole)
+                    if m is None or m.end() != len(whole):
+                        raise _Declined("a cell it cannot match")
+                    _, a_, f_, fa_, ft_, v_, vt_, rest_ = m.groups(b"")
+                    add(key, *_cell_parts(syn, a_, f_, fa_, ft_, v_, vt_, rest_))
+                    continue
+                if a:
+                    kind = kinds.get(a)
+                    if kind is None:
+                        i = a.find(b' t="')
+                        kind = kinds[a] = (a[i + 4:a.index(b'"', i + 4)].decode() if i >= 0
+                                           else None,
+                                           _quick_attr(a, b"cm") if b"cm=" in a else None)
+                    t, cm = kind
                 else:
+                    t = cm = None
+                # The value, as CellStore.value works it out, for the usual types.
+                if not v:
+                    if it_mark and t == "inlineStr":
+                        value = decode_ooxml_escapes(_xml_text(it))
+                    else:
+                        value = None
+                elif t is None or t == "n":
+                    if not vt:
+                        value = None
+                    else:
+                        try:
+                            value = float(vt)
+                        except ValueError:
+                            value = value_of(key, t, vt, None)
+                elif t == "s":
                     try:
-                        value = float(vt)
-                    except ValueError:
+                        value = strings[int(vt)]
+                    except (ValueError, IndexError):
                         value = value_of(key, t, vt, None)
-            elif t == "s":
-                try:
-                    value = strings[int(vt)]
-                except (ValueError, IndexError):
-                    value = value_of(key, t, vt, None)
-            else:
-                value = value_of(key, t, vt, _xml_text(it) if it_mark and t == "inlineStr"
-                                 else None)
-            if not f:
-                if key in members:
+                else:
+                    value = value_of(key, t, vt, _xml_text(it) if it_mark and t == "inlineStr"
+                                     else None)
+                if not f:
+                    if key in members:
+                        cached[key] = value
+                    elif value is not None:
+                        values[key] = value
+                elif fa or not batch:
+                    add(key, t, cm, vt if v else None,
+                        _xml_text(it) if it_mark and t == "inlineStr" else None, (fa, ft))
+                else:
                     cached[key] = value
-                elif value is not None:
-                    values[key] = value
-            elif fa or not batch:
-                add(key, t, cm, vt if v else None,
-                    _xml_text(it) if it_mark and t == "inlineStr" else None, (fa, ft))
-            else:
-                cached[key] = value
-                sheet.formulas[key] = None
-                keys.append(key)
-                raws.append(ft)
-        pos = stop
-    if n != expected:
-        return False
-    store.finish()
-    return True
+                    formulas[key] = None
+                    keys.append(key)
+                    raws.append(ft)
+            store.decode_deferred()
+            pos = stop
+        self.row, self.col, self.digits, self.row_no = row, col, digits_seen, row_no
+        return n
 
 
-def _scan_cells_tree(root, ns: str, hidden_rows: Optional[set] = None):
-    """Cells of a parsed sheet as (ref, t, cm, v, inline, f) tuples, like _scan_cells_fast."""
-    c_tag, v_tag, f_tag, is_tag = (f"{{{ns}}}{x}" for x in ("c", "v", "f", "is"))
-    row_tag = f"{{{ns}}}row"
-    sheet_data = root.find(f"{{{ns}}}sheetData")
-    out = []
-    if sheet_data is None:
-        return out
-    row = 0
-    for row_el in sheet_data:
-        if row_el.tag != row_tag:
-            continue
-        r_attr = row_el.get("r")
-        row = int(r_attr) if r_attr else row + 1
-        col = 0
-        last_ref = None
-        if hidden_rows is not None and _bool_attr(row_el.get("hidden")):
-            hidden_rows.add(row)
-        for c in row_el:
-            if c.tag != c_tag:
-                continue
-            ref = c.get("r")
-            if not ref:
-                col = _column_after(last_ref, col)
-                ref = (row, col)
-            last_ref = c.get("r")
-            v = inline = f = None
-            for child in c:
-                tag = child.tag
-                if tag == v_tag:
-                    v = child.text or ""
-                elif tag == f_tag:
-                    f = (dict(child.attrib), child.text or "")
-                elif tag == is_tag:
-                    inline = _text_of(child, ns, escaped=False)
-            out.append((ref, c.get("t"), c.get("cm"), v, inline, f))
-    return out
+def _scan_sheet(pkg, sheet: SheetData, xml: bytes, strings: List[str], date1904: bool):
+    """The cells of one sheet's XML, handed over whole, into ``sheet``."""
+    scan = _SheetScan(pkg, sheet, strings, date1904)
+    scan.feed(xml)
+    scan.close()
+
+
+def _row_number(ra: bytes, row: int, hidden: Set[int]) -> int:
+    """The number of the row whose <row> attributes are ``ra`` (one below ``row`` without
+    r=), noted in ``hidden`` when it is hidden."""
+    if b"'" in ra:
+        raise _Declined("an attribute in single quotes")
+    r = _quick_attr(ra, b"r")
+    row = int(r) if r else row + 1
+    if b"hidden=" in ra and _quick_attr(ra, b"hidden") in (b"1", b"true"):
+        hidden.add(row)
+    return row
+
+
+def _cell_key(pkg: Package, sheet: SheetData, ref: bytes) -> Cell:
+    """(row, col) of a cell reference written other than as the first attribute."""
+    text = ref.decode("utf-8", "replace")
+    m = CELL_REF.fullmatch(text)
+    if m is None or not 1 <= int(m.group(2)) <= MAX_ROW or column_number(m.group(1)) > MAX_COL:
+        raise WorkbookReadError(pkg.path, f"has a cell with the bad reference {text!r} on sheet "
+                                f"{sheet.name!r}.")
+    return int(m.group(2)), column_number(m.group(1))
 
 
 # A sheet's own filter: <autoFilter ref="A1:D9"> with the <filterColumn> that filters.
@@ -898,68 +992,40 @@ def _sheet_filter_area(sheet, xml):
 
 
 def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bool,
-                cells_so_far: Optional[list] = None):
-    xml = pkg.text(sheet.part)
-    # Cells are counted before any is stored: a sheet of millions is refused at the cost
-    # of one pass over its bytes.  The few <col>, <cfRule> ... tags counted with them do
-    # not matter against a limit of millions.
-    count = xml.count(b"<" + main_prefix(xml) + b"c")
-    total = count + (cells_so_far[0] if cells_so_far else 0)
-    if cells_so_far is not None:
-        cells_so_far[0] = total
-    limit = pkg.limits.max_cells
-    if total > limit:
-        raise WorkbookTooLarge(
-            pkg.path, f"has more than {limit:,} cells (the limit; {count:,} on sheet "
-            f"{sheet.name!r}); refusing to read it (raise the limit with --max-cells if the "
-            "file is genuine).")
-    _sheet_filter_area(sheet, xml)
-    if not has_dtd(xml):
-        try:
-            if _read_cells_direct(pkg, sheet, xml, strings, date1904):
-                return
-            cells = _scan_cells_fast(xml, sheet.hidden_rows)
-            if cells is not None:
-                _store_cells(pkg, sheet, cells, strings, date1904)
-                return
-        except (UnicodeDecodeError, ValueError, OverflowError):
-            # Bad UTF-8 or an impossible character reference: the XML parser below
-            # judges the part, so the user gets a sentence rather than a traceback.
-            pass
-        for part in (sheet.values, sheet.formulas, sheet.cached, sheet.arrays,
-                     sheet.data_tables, sheet.hidden_rows):
-            part.clear()
-    del xml
-    root = pkg.xml(sheet.part)
-    cells = _scan_cells_tree(root, etree.QName(root).namespace or MAIN_NS, sheet.hidden_rows)
-    _store_cells(pkg, sheet, cells, strings, date1904)
+                cells_so_far: list, fallbacks: List[Tuple[str, str]]):
+    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far)
+    before = cells_so_far[0]
+    try:
+        pkg.stream(sheet.part, scan.feed)
+        scan.close()
+        return
+    except _Declined as exc:
+        why = str(exc)
+    del scan
+    _clear_cells(sheet)
+    cells_so_far[0] = before
+    root = pkg.xml(sheet.part)   # a damaged part (or a DTD) is refused here, in a sentence
+    # Sound XML the scanner does not take: it reads the part as the XML parser writes it
+    # back (comments and CDATA gone, every attribute in double quotes).
+    if os.environ.get(STRICT_ENV) == "1":
+        raise ReaderFallback(f"{pkg.path}: sheet {sheet.name!r} needed the XML parser: {why}")
+    fallbacks.append((sheet.name, why))
+    xml = etree.tostring(root, encoding="utf-8")
+    del root
+    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far)
+    try:
+        scan.feed(xml)
+        del xml
+        scan.close()
+    except _Declined as exc:
+        raise WorkbookReadError(pkg.path, f"has markup in the cells of sheet {sheet.name!r} "
+                                f"that cannot be read ({exc}).") from None
 
 
-def _store_cells(pkg: Package, sheet: SheetData, cells, strings: List[str], date1904: bool):
-    store = _CellStore(pkg, sheet, strings, date1904)
-    add = store.add
-    cell_re = CELL_REF.fullmatch
-    columns: Dict[str, int] = {}
-    for ref, t, cm, v_text, inline, f in cells:
-        if type(ref) is tuple:
-            key = ref
-        else:
-            letters = ref.rstrip(_DIGITS if type(ref) is str else _DIGIT_BYTES)
-            col_no = columns.get(letters)
-            if col_no is None:
-                text = ref if type(ref) is str else ref.decode("utf-8", "replace")
-                m = cell_re(text)
-                if m is None or len(letters) == len(ref):
-                    raise WorkbookReadError(pkg.path, f"has a cell with the bad reference "
-                                            f"{text!r} on sheet {sheet.name!r}.")
-                col_no = columns[letters] = column_number(m.group(1))
-            try:
-                key = (int(ref[len(letters):]), col_no)
-            except ValueError:
-                raise WorkbookReadError(pkg.path, f"has a cell with the bad reference "
-                                        f"{ref!r} on sheet {sheet.name!r}.") from None
-        add(key, t, cm, v_text, inline, f)
-    store.finish()
+def _clear_cells(sheet: SheetData):
+    for part in (sheet.values, sheet.formulas, sheet.cached, sheet.arrays,
+                 sheet.data_tables, sheet.hidden_rows):
+        part.clear()
 
 
 class _CellStore:
@@ -974,7 +1040,7 @@ class _CellStore:
         self.compiled: Dict[str, list] = {}                # si -> master split for moving
         self.pending: List[Tuple[Cell, str]] = []          # members met before their master
         self.members: Set[Cell] = set()   # cells of array and data-table ranges: results
-        # Plain formulas whose text is decoded in one go at the end (see defer).
+        # Plain formulas whose text is decoded together, a scanned piece at a time.
         self.deferred_keys: List[Cell] = []
         self.deferred_raw: List[bytes] = []
 
@@ -1013,13 +1079,7 @@ class _CellStore:
             return _iso_to_serial(v_text, self.date1904)
         return v_text
 
-    def defer(self, key: Cell, raw: bytes):
-        """A plain formula: its place is taken now, its text decoded with the others later."""
-        self.sheet.formulas[key] = None
-        self.deferred_keys.append(key)
-        self.deferred_raw.append(raw)
-
-    def _decode_deferred(self):
+    def decode_deferred(self):
         keys, raws = self.deferred_keys, self.deferred_raw
         if not keys:
             return
@@ -1030,7 +1090,7 @@ class _CellStore:
     def _set_formula(self, key: Cell, text: str):
         formulas = self.sheet.formulas
         if key in formulas and formulas[key] is None and self.deferred_keys:
-            self._decode_deferred()   # a repeated cell: the later text must win, as it did
+            self.decode_deferred()   # a repeated cell: the later text must win, as it did
         formulas[key] = text
 
     def add(self, key: Cell, t: Optional[str], cm, v_text, inline: Optional[str], f):
@@ -1085,7 +1145,7 @@ class _CellStore:
             self._set_formula(key, ftext)
 
     def finish(self):
-        self._decode_deferred()
+        self.decode_deferred()
         shared = self.shared
         for key, si in self.pending:
             if si in shared:

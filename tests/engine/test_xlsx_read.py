@@ -14,6 +14,7 @@ that remain are openpyxl's, and are normalised here with the reason given:
 
 import datetime as dt
 import math
+import os
 import re
 import struct
 import sys
@@ -534,59 +535,52 @@ def test_absurd_declared_size_is_refused(tmp_path):
     assert "600 MB" in _err(path)
 
 
-# --------------------------------------------------------------------------- the two sheet scanners
+# --------------------------------------------------------------------------- the cell scanner
 
-from kpi_xl.engine import xlsx_read as _xr  # noqa: E402  (the scanners are internal)
+from kpi_xl.engine import xlsx_read as _xr  # noqa: E402  (the scanner is internal)
 
 
 STRINGS = ["zero", "one"] + [f"s{i}" for i in range(2, 200_000)]
 
 
-def _both_scans(xml):
-    """SheetData from the byte scanner and from the lxml tree walk of one sheet.
+class _Pkg:
+    from kpi_xl.limits import DEFAULT_LIMITS as limits
+    path = "sheet.xml"
 
-    The byte scanner is the direct reader when it takes the sheet, else the
-    tuple scanner; both must agree with the tree walk.
-    """
+
+def _scan(xml):
+    """The SheetData the one cell scanner reads from a sheet's XML."""
+    sheet = _xr.SheetData("S", "p", "visible", "worksheet", 1)
+    _xr._scan_sheet(_Pkg(), sheet, xml, STRINGS, False)
+    return sheet
+
+
+def _scan_rewritten(xml):
+    """The SheetData read from the same sheet as lxml writes it back (the fallback's
+    route): other spellings of the same cells, which must read the same."""
     from lxml import etree
 
-    class _Pkg:
-        path = "sheet.xml"
-    out = []
-    direct = _xr.SheetData("S", "p", "visible", "worksheet", 1)
-    used_direct = _xr._read_cells_direct(_Pkg(), direct, xml, STRINGS, False)
-    fast = _xr._scan_cells_fast(xml)
-    root = etree.fromstring(xml)
-    tree = _xr._scan_cells_tree(root, etree.QName(root).namespace)
-    for cells in (fast, tree):
-        sheet = _xr.SheetData("S", "p", "visible", "worksheet", 1)
-        if cells is not None:
-            _xr._store_cells(_Pkg(), sheet, cells, STRINGS, False)
-        out.append(sheet)
-    if used_direct:
-        if fast is not None:
-            assert _same_sheet(direct, out[0])
-        return True, direct, out[1]
-    return fast is not None, out[0], out[1]
+    from kpi_xl.engine.package import XML_PARSER
+    return _scan(etree.tostring(etree.fromstring(xml, XML_PARSER), encoding="utf-8"))
 
 
 def _same_sheet(a, b):
     def norm(d):
         return {k: ("nan" if isinstance(v, float) and v != v else v, type(v).__name__)
                 for k, v in d.items()}
-    return (norm(a.values), a.formulas, norm(a.cached), a.arrays, a.data_tables) == \
-        (norm(b.values), b.formulas, norm(b.cached), b.arrays, b.data_tables)
+    return (norm(a.values), a.formulas, norm(a.cached), a.arrays, a.data_tables,
+            a.hidden_rows) == \
+        (norm(b.values), b.formulas, norm(b.cached), b.arrays, b.data_tables, b.hidden_rows)
 
 
 @needs_oracles
 @pytest.mark.parametrize("name", SAMPLE)
-def test_byte_scanner_agrees_with_tree_walk(name):
+def test_scanner_reads_excel_markup_as_the_xml_parser_rewrites_it(name):
     with zipfile.ZipFile(oracle(name)) as z:
         parts = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         for part in parts:
-            used_fast, fast, tree = _both_scans(z.read(part))
-            if used_fast:
-                assert _same_sheet(fast, tree), part
+            xml = z.read(part)
+            assert _same_sheet(_scan(xml), _scan_rewritten(xml)), part
 
 
 ODD_SHEET = (
@@ -605,26 +599,74 @@ ODD_SHEET = (
     b'</x:sheetData></x:worksheet>')
 
 
-def test_byte_scanner_handles_odd_markup():
-    used_fast, fast, tree = _both_scans(ODD_SHEET)
-    assert used_fast
-    assert _same_sheet(fast, tree)
+def _check_odd_sheet(sheet):
     # Worked from the XML above: cells without r follow their row and left neighbour.
-    assert fast.values[(2, 1)] == "one"
-    assert fast.formulas[(2, 2)] == 'A2&"<"' and fast.cached[(2, 2)] == 3.0
-    assert fast.formulas[(2, 5)] == '"a"\n&"b"' and fast.cached[(2, 5)] == " a b "
-    assert fast.values[(2, 6)] == "x z"
-    assert fast.values[(2, 7)] == CellError("#N/A") and fast.values[(2, 8)] is False
-    assert fast.arrays[(2, 9)].bounds == (2, 9, 3, 10)
-    assert fast.cached[(2, 10)] == 2.0 and fast.cached[(3, 9)] == 3.0
-    assert fast.cached[(3, 10)] == 4.0   # no r: the cell after I3
-    assert fast.values[(3, 1)] == 7.0    # row without r: the row after 2
-    assert fast.formulas[(3, 11)] == "J3" and fast.cached[(3, 11)] == 4.0
+    assert sheet.values[(2, 1)] == "one"
+    assert sheet.formulas[(2, 2)] == 'A2&"<"' and sheet.cached[(2, 2)] == 3.0
+    assert sheet.formulas[(2, 5)] == '"a"\n&"b"' and sheet.cached[(2, 5)] == " a b "
+    assert sheet.values[(2, 6)] == "x z"
+    assert sheet.values[(2, 7)] == CellError("#N/A") and sheet.values[(2, 8)] is False
+    assert sheet.arrays[(2, 9)].bounds == (2, 9, 3, 10)
+    assert sheet.cached[(2, 10)] == 2.0 and sheet.cached[(3, 9)] == 3.0
+    assert sheet.cached[(3, 10)] == 4.0   # no r: the cell after I3
+    assert sheet.values[(3, 1)] == 7.0    # row without r: the row after 2
+    assert sheet.formulas[(3, 11)] == "J3" and sheet.cached[(3, 11)] == 4.0
+    assert (len(sheet.values), len(sheet.formulas), len(sheet.arrays), len(sheet.cached)) == \
+        (5, 3, 1, 7)
 
 
-def test_commented_sheet_falls_back_to_the_tree_walk():
-    xml = ODD_SHEET.replace(b"<x:row r=\"2\">", b"<!-- note --><x:row r=\"2\">")
-    assert _xr._scan_cells_fast(xml) is None
+def test_scanner_handles_odd_markup():
+    sheet = _scan(ODD_SHEET)
+    _check_odd_sheet(sheet)
+    assert _same_sheet(sheet, _scan_rewritten(ODD_SHEET))
+
+
+COMMENTED_SHEET = ODD_SHEET.replace(b'<x:row r="2">', b'<!-- note --><x:row r="2">')
+# the strings of a package holding ODD_SHEET or DIRECT_SHEET
+TWO_STRINGS = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+               b'<si><t>zero</t></si><si><t>one</t></si></sst>')
+
+
+def test_a_commented_sheet_is_declined_by_the_scanner():
+    with pytest.raises(_xr._Declined, match="comment"):
+        _scan(COMMENTED_SHEET)
+
+
+def test_a_fallback_raises_in_strict_mode(tmp_path):
+    assert os.environ.get("KPI_XL_STRICT_READER") == "1"   # tests/conftest.py
+    path = _one_sheet_book(tmp_path, COMMENTED_SHEET, strings=TWO_STRINGS)
+    with pytest.raises(_xr.ReaderFallback, match=r"sheet 'Sheet' needed the XML parser: a "
+                                                 r"comment or CDATA section among the cells"):
+        read_workbook(path)
+
+
+def test_a_fallback_is_read_and_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("KPI_XL_STRICT_READER")
+    path = _one_sheet_book(tmp_path, COMMENTED_SHEET, strings=TWO_STRINGS)
+    data = read_workbook(path)
+    _check_odd_sheet(data.sheets[0])
+    assert data.reader_fallbacks == [("Sheet", "a comment or CDATA section among the cells")]
+    plain = read_workbook(_one_sheet_book(tmp_path, ODD_SHEET, name="plain.xlsx",
+                                          strings=TWO_STRINGS))
+    assert plain.reader_fallbacks == []
+
+
+def test_a_fallback_is_a_line_of_the_recalc_summary(tmp_path):
+    import subprocess
+    path = _one_sheet_book(tmp_path, COMMENTED_SHEET, strings=TWO_STRINGS)
+    env = dict(os.environ)
+    del env["KPI_XL_STRICT_READER"]
+    p = subprocess.run([sys.executable, "-m", "kpi_xl.cli", "recalc", str(path), "-o",
+                        str(tmp_path / "out")], capture_output=True, text=True, env=env,
+                       cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert (f"{path}: sheet 'Sheet' read through the XML parser, slowly (a comment or CDATA "
+            "section among the cells)") in p.stdout + p.stderr
+    env["KPI_XL_STRICT_READER"] = "1"
+    p = subprocess.run([sys.executable, "-m", "kpi_xl.cli", "recalc", str(path), "-o",
+                        str(tmp_path / "out2")], capture_output=True, text=True, env=env,
+                       cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert p.returncode != 0 and "ReaderFallback" in p.stdout + p.stderr
 
 
 def test_hidden_rows(tmp_path):
@@ -637,8 +679,12 @@ def test_hidden_rows(tmp_path):
     path = tmp_path / "hidden.xlsx"
     wb.save(path)
     assert read_workbook(path).sheets[0].hidden_rows == {2, 4}
-    used_fast, fast, tree = _both_scans(zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml"))
-    assert used_fast and fast.values == tree.values
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    sheet = _scan(xml)
+    assert sheet.hidden_rows == {2, 4} and sheet.values == {(r, 1): r for r in range(1, 6)}
+    # the same rows found while following rows for cells without r=
+    sheet = _scan(xml.replace(b'<c r="A3"', b"<c"))
+    assert sheet.hidden_rows == {2, 4} and sheet.values == {(r, 1): r for r in range(1, 6)}
 
 
 # Every cell with r=, in the shapes Excel and openpyxl write and a few they do not.
@@ -662,50 +708,63 @@ DIRECT_SHEET = (
     b'</sheetData></worksheet>')
 
 
-def test_direct_reader_handles_usual_and_odd_cells():
-    used, direct, tree = _both_scans(DIRECT_SHEET)
-    assert used and _same_sheet(direct, tree)
+def _check_direct_sheet(sheet):
     # Worked from the XML above.
-    assert direct.values[(1, 1)] == "one" and direct.values[(1, 9)] == "abc&"
-    assert direct.formulas[(1, 2)] == 'A1&"x\r\ny&lt;"'   # a CR written &#13; is kept
-    assert direct.formulas[(1, 3)] == '"a"&"中"' and direct.cached[(1, 3)] == " a中 "
-    assert direct.values[(1, 4)] == " p&q\x01 "
-    assert direct.cached[(1, 5)] == CellError("#DIV/0!") and direct.cached[(1, 6)] is True
-    assert (1, 7) not in direct.values and direct.values[(1, 8)] == 10.0
-    assert direct.formulas[(3, 1)] == "B2+1" and direct.formulas[(4, 1)] == "B3+1"
-    assert direct.arrays[(2, 3)].bounds == (2, 3, 3, 4) and direct.cached[(3, 4)] == "m"
-    assert direct.cached[(3, 5)] is None and direct.formulas[(3, 6)] == ""
-    assert direct.arrays[(4, 2)].dynamic and direct.formulas[(4, 3)] == "Other!A1"
-    assert direct.values[(4, 4)] == "rich" and direct.formulas[(4, 5)] == "E3"
-
-    class _Pkg:
-        path = "sheet.xml"
-    sheet = _xr.SheetData("S", "p", "visible", "worksheet", 1)
-    assert _xr._read_cells_direct(_Pkg(), sheet, DIRECT_SHEET, STRINGS, False)
+    assert sheet.values[(1, 1)] == "one" and sheet.values[(1, 9)] == "abc&"
+    assert sheet.formulas[(1, 2)] == 'A1&"x\r\ny&lt;"'   # a CR written &#13; is kept
+    assert sheet.formulas[(1, 3)] == '"a"&"中"' and sheet.cached[(1, 3)] == " a中 "
+    assert sheet.values[(1, 4)] == " p&q\x01 "
+    assert sheet.cached[(1, 5)] == CellError("#DIV/0!") and sheet.cached[(1, 6)] is True
+    assert (1, 7) not in sheet.values and sheet.values[(1, 8)] == 10.0
+    assert sheet.formulas[(3, 1)] == "B2+1" and sheet.formulas[(4, 1)] == "B3+1"
+    assert sheet.arrays[(2, 3)].bounds == (2, 3, 3, 4) and sheet.cached[(3, 4)] == "m"
+    assert sheet.cached[(3, 5)] is None and sheet.formulas[(3, 6)] == ""
+    assert sheet.arrays[(4, 2)].dynamic and sheet.formulas[(4, 3)] == "Other!A1"
+    assert sheet.values[(4, 4)] == "rich" and sheet.formulas[(4, 5)] == "E3"
     assert sheet.hidden_rows == {2, 3}
+
+
+def test_scanner_handles_usual_and_odd_cells():
+    sheet = _scan(DIRECT_SHEET)
+    _check_direct_sheet(sheet)
+    assert _same_sheet(sheet, _scan_rewritten(DIRECT_SHEET))
 
 
 @pytest.mark.parametrize("change", [
     (b'<c r="G1" s="3"/>', b'<c s="3"/>'),                 # a cell without r=
     (b'<c r="G1" s="3"/>', b'<c r="$G$1" s="3"/>'),
-    (b'<c r="G1" s="3"/>', b"<c r='G1' s='3'/>"),
-    (b'<c r="G1" s="3"/>', b'<c r="G1" s=\'3\'/>'),
-    (b'<row r="2" hidden="1">', b"<row r='2' hidden='1'>"),
-    (b'<row r="4">', b'<!-- note --><row r="4">'),
+    (b'<c r="G1" s="3"/>', b'<c s="3" r="G1"/>'),
+    (b'<c r="H1"><v>1_0</v></c>', b'<c><v>1_0</v></c>'),
+    (b'<row r="2" hidden="1">', b'<row hidden="1">'),
 ])
-def test_direct_reader_declines_other_sheets_and_leaves_them_alone(change):
-    class _Pkg:
-        path = "sheet.xml"
+def test_scanner_places_cells_written_other_ways(change):
     xml = DIRECT_SHEET.replace(*change)
     assert xml != DIRECT_SHEET
-    sheet = _xr.SheetData("S", "p", "visible", "worksheet", 1)
-    assert not _xr._read_cells_direct(_Pkg(), sheet, xml, STRINGS, False)
-    assert not (sheet.values or sheet.formulas or sheet.cached or sheet.arrays
-                or sheet.hidden_rows)
+    _check_direct_sheet(_scan(xml))
 
 
-def test_direct_reader_scans_a_long_sheet_piece_by_piece(monkeypatch):
-    # Many scanning pieces; the formula texts are decoded together at the end.
+@pytest.mark.parametrize("change, why", [
+    ((b'<c r="G1" s="3"/>', b"<c r='G1' s='3'/>"), "a cell it cannot match"),
+    ((b'<c r="G1" s="3"/>', b'<c r="G1" s=\'3\'/>'), "a cell it cannot match"),
+    ((b'<row r="2" hidden="1">', b"<row r='2' hidden='1'>"), "single quotes"),
+    ((b'<row r="4">', b'<!-- note --><row r="4">'), "comment"),
+    ((b'<v>abc&amp;</v>', b'<v><![CDATA[abc&]]></v>'), "CDATA"),
+])
+def test_scanner_declines_other_markup_which_the_fallback_reads(tmp_path, monkeypatch,
+                                                                change, why):
+    xml = DIRECT_SHEET.replace(*change)
+    assert xml != DIRECT_SHEET
+    with pytest.raises(_xr._Declined, match=why):
+        _scan(xml)
+    _check_direct_sheet(_scan_rewritten(xml))
+    monkeypatch.delenv("KPI_XL_STRICT_READER")
+    data = read_workbook(_one_sheet_book(tmp_path, xml, strings=TWO_STRINGS))
+    assert [s for s, _ in data.reader_fallbacks] == ["Sheet"]
+    _check_direct_sheet(data.sheets[0])
+
+
+def test_scanner_reads_a_long_sheet_piece_by_piece(monkeypatch):
+    # Many scanning pieces; the formula texts are decoded together piece by piece.
     monkeypatch.setattr(_xr, "_SCAN_PIECE", 4096)
     rows = b"".join(
         b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>&#20013;%d</t>'
@@ -714,11 +773,26 @@ def test_direct_reader_scans_a_long_sheet_piece_by_piece(monkeypatch):
     xml = DIRECT_SHEET.replace(DIRECT_SHEET[DIRECT_SHEET.index(b"<row"):
                                            DIRECT_SHEET.index(b"</sheetData>")], rows)
     assert len(xml) > 50 * _xr._SCAN_PIECE
-    used, direct, tree = _both_scans(xml)
-    assert used and _same_sheet(direct, tree)
-    assert len(direct.formulas) == 3000 and list(direct.formulas)[:2] == [(1, 3), (2, 3)]
-    assert direct.formulas[(2999, 3)] == "A2999*2&'方'!A1"
-    assert direct.values[(3000, 2)] == "中3000" and direct.cached[(3000, 3)] == 6000.0
+    def in_pieces(xml):
+        # as the package hands the sheet over, a few bytes at a time; pieces are cut
+        # again before a <row>
+        pieces = []
+        scan = _xr._SheetScan(_Pkg(), _xr.SheetData("S", "p", "visible", "worksheet", 1),
+                              STRINGS, False)
+        scan._piece = lambda xml, scan_piece=scan._piece: (pieces.append(xml),
+                                                           scan_piece(xml))
+        for i in range(0, len(xml), 5000):
+            scan.feed(xml[i:i + 5000])
+        scan.close()
+        assert len(pieces) > 30 and all(p.startswith(b"<row") for p in pieces[1:])
+        assert b"".join(pieces) == xml
+        return scan.sheet
+    for sheet in (_scan(xml), _scan(xml.replace(b'<c r="B', b'<c x="B')),   # rows followed
+                  in_pieces(xml), in_pieces(xml.replace(b'<c r="B', b'<c x="B'))):
+        assert len(sheet.formulas) == 3000 and list(sheet.formulas)[:2] == [(1, 3), (2, 3)]
+        assert sheet.formulas[(2999, 3)] == "A2999*2&'方'!A1"
+        assert sheet.values[(3000, 2)] == "中3000" and sheet.cached[(3000, 3)] == 6000.0
+        assert sheet.values[(17, 1)] == 17.0 and len(sheet.values) == 6000
 
 
 # ------------------------------------------------------- encodings, malformed markup, limits
