@@ -283,12 +283,19 @@ class _Aggregator:
         self.row_keys = [tuple(_group_key(v) for v in rec[0][:row_levels]) for rec in data.records]
         self.col_keys = [tuple(_group_key(v) for v in rec[1][:col_levels]) for rec in data.records]
         self.memo: dict = {}
+        self.groups: dict = {}
 
     def values(self, row_prefix, col_prefix, j):
-        n = len(row_prefix)
-        m = len(col_prefix)
-        return [rec[2][j] for rec, rk, ck in zip(self.data.records, self.row_keys, self.col_keys)
-                if rk[:n] == row_prefix and ck[:m] == col_prefix]
+        depth = (len(row_prefix), len(col_prefix))
+        groups = self.groups.get(depth)
+        if groups is None:
+            # the records by their keys cut to this depth: one pass, not one per cell
+            groups = self.groups[depth] = {}
+            n, m = depth
+            for i, (rk, ck) in enumerate(zip(self.row_keys, self.col_keys)):
+                groups.setdefault((rk[:n], ck[:m]), []).append(i)
+        records = self.data.records
+        return [records[i][2][j] for i in groups.get((row_prefix, col_prefix), ())]
 
     def __call__(self, row_prefix, col_prefix, j, empty=0):
         key = (row_prefix, col_prefix, j)
