@@ -160,3 +160,27 @@ def test_agrees_with_excels_cached_values(path):
     rows, _ = check_file(path)   # recalculated with the cached values stripped
     pivot = [r for r in rows if "GETPIVOTDATA" in r[1]]
     assert pivot and all(r[4] for r in pivot), pivot
+
+
+STRESS = ORACLES2 / "files" / "fastexcel__formula_stress_test.xlsx"   # tune split
+
+
+@pytest.mark.parametrize("pairs, expected", [
+    ('"Foo","v8","Bar",18', 14),    # records: V8/18 has Qux 14, V8/14 has 10
+    ('"Foo","V8"', 24),
+    ('"Sna",76.8', 8),              # a number item, a column field
+    ('"Foo","SM","Bar",18', REF),   # both items exist, no record has both
+])
+def test_number_items_on_an_excel_saved_table(tmp_path, pairs, expected):
+    if not STRESS.is_file():
+        pytest.skip("the second oracle corpus is not here")
+    out = tmp_path / STRESS.name
+    with zipfile.ZipFile(STRESS) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'GETPIVOTDATA("Sum of Qux",B32)',
+                                    f'GETPIVOTDATA("Sum of Qux",B32,{pairs})'.encode())
+            zout.writestr(info, data)
+    _, res, _ = compute(str(out))
+    assert res["Database"][(16, 2)] == expected
