@@ -186,7 +186,7 @@ def read_pivot_tables(path, date1904=False) -> Dict[str, List[PivotTable]]:
                     t = _table(pkg, pkg.find(target), sh.get("name", ""), date1904, caches)
                     if t is not None:
                         out.setdefault(t.sheet.upper(), []).append(t)
-    except (WorkbookReadError, ValueError, IndexError):
+    except (WorkbookReadError, ValueError, IndexError, KeyError):
         return {}   # a damaged pivot part: GETPIVOTDATA shows #REF!, the rest is computed
     finally:
         pkg.close()

@@ -36,7 +36,8 @@ def _rels(kind, target):
             f'Id="rId1" Type="{REL}/{kind}" Target="{target}"/></Relationships>')
 
 
-def pivot_book(path, formulas, data_fields=(("Sum of Sales", "sum"),), hidden=(), page=None):
+def pivot_book(path, formulas, data_fields=(("Sum of Sales", "sum"),), hidden=(), page=None,
+               location="E1:H6"):
     """Sheet S: the records in A1:C7, a pivot table at E1:H6 (Region down, Product across),
     ``formulas`` from J1 down. ``hidden``: regions hidden; ``page``: Product as a page
     field with that product picked, in place of a column field."""
@@ -63,7 +64,7 @@ def pivot_book(path, formulas, data_fields=(("Sum of Sales", "sum"),), hidden=()
     datas = "".join(f'<dataField name="{n}" fld="2" subtotal="{s}" baseField="0" baseItem="0"/>'
                     for n, s in data_fields)
     table = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><pivotTableDefinition '
-             f'xmlns="{MAIN}" name="PT" cacheId="1" dataCaption="Values"><location ref="E1:H6" '
+             f'xmlns="{MAIN}" name="PT" cacheId="1" dataCaption="Values"><location ref="{location}" '
              f'firstHeaderRow="1" firstDataRow="2" firstDataCol="1"/>{fields}<rowFields count="1">'
              f'<field x="0"/></rowFields>{cols}{pages}<dataFields count="{len(data_fields)}">'
              f'{datas}</dataFields></pivotTableDefinition>')
@@ -148,6 +149,11 @@ def test_a_page_field_filters_the_table(tmp_path):
                               'GETPIVOTDATA("Sum of Sales",E1,"Product","Apple")',
                               'GETPIVOTDATA("Sum of Sales",E1,"Product","Pear")'],
                    page="Apple") == [33, 13, 33, REF]
+
+
+def test_a_damaged_pivot_part_costs_only_its_cells(tmp_path):
+    assert results(tmp_path, ['GETPIVOTDATA("Sum of Sales",E1)', "SUM(C2:C7)"],
+                   location="not a range") == [REF, 46]
 
 
 @pytest.mark.parametrize("path", [
