@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .a1 import relative_key   # the relative form of a formula's text (re-exported)
 from .call_plan import blank_as_zero, call_plan
+from .functions.groupby import eta_tree
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 
@@ -283,6 +284,9 @@ class Compiler:
         if sheet is None and key in scope:
             slot = scope[key]
             return lambda r, c: None if slot[0] is OMITTED else slot[0]
+        eta = eta_tree(key) if sheet is None else None
+        if eta is not None:   # _xleta.SUM given as a function value: LAMBDA(x, SUM(x))
+            return self.node(eta, arow, acol, scope)
         tree = self.calc.defined_name(key, sheet, self.calc.current_sheet)
         if tree is None:
             self.calc.note_unknown_name(name)
@@ -448,6 +452,7 @@ class Compiler:
                     calc.lambda_depth -= 1
                     for s, v in zip(slots, saved):
                         s[0] = v
+            lam.params = len(slots)   # GROUPBY gives a second argument to two-parameter ones
             return lam
         return make
 

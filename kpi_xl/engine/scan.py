@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from .functions import FUNCTIONS, find_function
+from .functions.groupby import eta_tree
 from .model import BookInput
 from .a1 import COLUMN, MAX_COL, column_number
 from .parser import FormulaSyntaxError, function_name, parse
@@ -122,6 +123,8 @@ def _walk(t, names, sheet, scope, functions, undefined):
             return shareable
         if isinstance(qualifier, tuple):
             return shareable  # a name in another workbook: #REF!, not ours to define
+        if qualifier is None and eta_tree(key) is not None:
+            return shareable  # _xleta.SUM: the function SUM given as a value
         if names.definition(key, qualifier, sheet) is None:
             undefined[name] = None
         else:
