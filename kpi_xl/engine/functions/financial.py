@@ -1,4 +1,4 @@
-"""Annuity functions (PMT, PV, FV, NPER, RATE) with Excel's argument rules: a rate of -100 %
+"""Annuity functions (PMT, PV, FV, NPER, RATE, IPMT, PPMT, CUMIPMT, CUMPRINC) with Excel's argument rules: a rate of -100 %
 or less is #NUM!, any non-zero type means payments at the start of each period; and the
 rates of return of a series of cash flows (IRR, XIRR, XNPV, MIRR).
 
@@ -49,15 +49,26 @@ def _opt(v):
 @elementwise
 def PMT(rate, nper, pv, fv=None, kind=None):
     """Calculates the payment for a loan based on constant payments and a constant interest rate."""
-    r, n, p, f, t = _rate(rate), to_number(nper), to_number(pv), _opt(fv), _type(kind)
+    return _pmt(_rate(rate), to_number(nper), to_number(pv), _opt(fv), _type(kind))
+
+
+def _growth(r, n):
+    """(1+r)^n and (1+r)^n - 1, through log1p and expm1 as Excel's results show: near 1 the
+    difference keeps its digits (PMT(2.55%/12,144,-250000) is 2017.0915511034575)."""
+    x = n * math.log1p(r)
+    gm1 = math.expm1(x)
+    return gm1 + 1, gm1
+
+
+def _pmt(r, n, p, f, t):
     if r == 0:
         if n == 0:
             raise ExcelRaise(NUM)
         return -(p + f) / n
-    g = (1 + r) ** n
-    if g == 1:
+    g, gm1 = _growth(r, n)
+    if gm1 == 0:
         raise ExcelRaise(NUM)
-    return -(r * (f + p * g)) / ((1 + r * t) * (g - 1))
+    return -(r * (f + p * g)) / ((1 + r * t) * gm1)
 
 
 @excel("PV", min_args=3, max_args=5)
@@ -287,3 +298,82 @@ def XIRR(calc, values, dates, guess=None):
             return new
         r = new
     raise ExcelRaise(NUM)
+
+
+def _interest(r, per, n, p, f, t):
+    """IPMT's value: the interest part of payment ``per`` (any real per from 1 to nper + 1):
+    the rate on the balance left after per - 1 payments, written so that no digits are lost
+    to a difference of nearly equal terms (the balance near the end of a loan)."""
+    if r == 0 or (t == 1 and per == 1):
+        return 0.0                      # paid at once: no interest has accrued yet
+    x = math.log1p(r)
+    j = per - 1
+    balance = (p * math.exp(j * x) * math.expm1((n - j) * x) - f * math.expm1(j * x)) \
+        / math.expm1(n * x)
+    return -balance * r / (1 + r) if t == 1 else -balance * r
+
+
+def _principal(r, per, n, p, f, t):
+    """PPMT's value: (pv + fv)·r·(1+r)^(per-1)/((1+r)^nper - 1), one period less when
+    payments are at the start (the first payment is then all principal)."""
+    if r == 0 or (t == 1 and per == 1):
+        return _pmt(r, n, p, f, t)
+    x = math.log1p(r)
+    return -r * (p + f) * math.exp((per - 1 - t) * x) / math.expm1(n * x)
+
+
+def _period(per, nper):
+    if per < 1 or per >= nper + 1:
+        raise ExcelRaise(NUM)
+
+
+@excel("IPMT", min_args=4, max_args=6)
+@elementwise
+def IPMT(rate, per, nper, pv, fv=None, kind=None):
+    """Returns the interest payment for an investment for a given period."""
+    r, k, n, p, f, t = (_rate(rate), to_number(per), to_number(nper), to_number(pv), _opt(fv),
+                        _type(kind))
+    _period(k, n)
+    return _real(lambda: _interest(r, k, n, p, f, t))
+
+
+@excel("PPMT", min_args=4, max_args=6)
+@elementwise
+def PPMT(rate, per, nper, pv, fv=None, kind=None):
+    """Returns the payment on the principal for an investment for a given period."""
+    r, k, n, p, f, t = (_rate(rate), to_number(per), to_number(nper), to_number(pv), _opt(fv),
+                        _type(kind))
+    _period(k, n)
+    return _real(lambda: _principal(r, k, n, p, f, t))
+
+
+def _strict(v):
+    """A number for CUMIPMT and CUMPRINC, which refuse logical values (#VALUE!)."""
+    if isinstance(v, bool):
+        raise ExcelRaise(VALUE)
+    return to_number(v)
+
+
+def _cumulative(rate, nper, pv, start, end, kind, principal):
+    r, n, p, s, e, t = (_strict(v) for v in (rate, nper, pv, start, end, kind))
+    if r <= 0 or n <= 0 or p <= 0 or s < 1 or e < s or e > n or t not in (0, 1):
+        raise ExcelRaise(NUM)
+    t = int(t)
+    part = _principal if principal else _interest
+    # the whole periods from start (rounded up) to end (rounded down)
+    return _real(lambda: math.fsum(part(r, k, n, p, 0, t)
+                                   for k in range(math.ceil(s), math.floor(e) + 1)))
+
+
+@excel("CUMIPMT", min_args=6, max_args=6)
+@elementwise
+def CUMIPMT(rate, nper, pv, start_period, end_period, kind):
+    """Returns the cumulative interest paid between two periods."""
+    return _cumulative(rate, nper, pv, start_period, end_period, kind, False)
+
+
+@excel("CUMPRINC", min_args=6, max_args=6)
+@elementwise
+def CUMPRINC(rate, nper, pv, start_period, end_period, kind):
+    """Returns the cumulative principal paid on a loan between two periods."""
+    return _cumulative(rate, nper, pv, start_period, end_period, kind, True)
