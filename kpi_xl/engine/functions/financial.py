@@ -377,3 +377,46 @@ def CUMIPMT(rate, nper, pv, start_period, end_period, kind):
 def CUMPRINC(rate, nper, pv, start_period, end_period, kind):
     """Returns the cumulative principal paid on a loan between two periods."""
     return _cumulative(rate, nper, pv, start_period, end_period, kind, True)
+
+
+@excel("DB", min_args=4, max_args=5)
+@elementwise
+def DB(cost, salvage, life, period, *month):
+    """Returns the depreciation of an asset for a specified period by using the fixed-declining balance method."""
+    c, s, n, p = to_number(cost), to_number(salvage), to_number(life), to_number(period)
+    # omitted, 12 months; a blank cell is 0 (#NUM!); a fraction of a month is dropped
+    m = math.trunc(to_number(month[0])) if month else 12
+    if c < 0 or s < 0 or n <= 0 or p <= 0 or m < 1 or m > 12 or p > n + 1:
+        raise ExcelRaise(NUM)
+    if c == 0:
+        return 0.0
+    # Excel's documentation: the rate rounded to three decimals, a first period of
+    # ``month`` months, a last (life + 1) of the months left; a fractional period
+    # counts as the whole periods it completes.
+    rate = round(1 - (s / c) ** (1 / n), 3)
+    total = 0.0
+    dep = 0.0
+    for k in range(1, math.floor(p) + 1):
+        if k == 1:
+            dep = c * rate * m / 12
+        elif k > n:
+            dep = (c - total) * rate * (12 - m) / 12
+        else:
+            dep = (c - total) * rate
+        total += dep
+    return dep
+
+
+@excel("DDB", min_args=4, max_args=5)
+@elementwise
+def DDB(cost, salvage, life, period, *factor):
+    """Returns the depreciation of an asset for a specified period by using the double-declining balance method or some other method that you specify."""
+    c, s, n, p = to_number(cost), to_number(salvage), to_number(life), to_number(period)
+    f = to_number(factor[0]) if factor else 2       # a blank cell is 0 (#NUM!)
+    if c < 0 or s < 0 or n <= 0 or p <= 0 or p > n or f <= 0:
+        raise ExcelRaise(NUM)
+    # The balance after period - 1 periods at factor/life a period (a rate above 100 %
+    # takes everything in the first), never below the salvage value.
+    rate = min(f / n, 1.0)
+    left = c * (1 - rate) ** (p - 1)
+    return max(0.0, min(left * rate, left - s if p > 1 else c - s))
