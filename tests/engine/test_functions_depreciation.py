@@ -65,3 +65,52 @@ def test_db_ddb_as_excel(recalc_cells, cost, salvage, life, period, month, facto
 def test_documented_examples(recalc_cells, formula, expected):
     got, _ = recalc_cells({}, {"A1": formula})
     assert round(got["A1"], 2) == expected
+
+
+# VDB: the oracle workbook VDB (xlcalculator's test file, saved by Excel): a cost of 1 over
+# 14 periods at 1.25 times the straight rate, half periods; Excel's cached values.
+HALVES = [(0, 0.5, 0.044642857142857144), (0.5, 1.5, 0.08529974489795919),
+          (1.5, 2.5, 0.07768369624635568), (2.5, 3.5, 0.07074765193864536),
+          (3.5, 4.5, 0.06872629045468406), (11.5, 12.5, 0.06872629045468406),
+          (13.5, 14, 0.03436314522734203), (11, 12, 0.06866789938377948),
+          (13, 14, 0.06866789938377948)]
+
+
+@pytest.mark.parametrize("start, end, expected", HALVES)
+def test_vdb_partial_periods_as_excel(recalc_cells, start, end, expected):
+    got, _ = recalc_cells({"A1": 1, "A2": 14, "A3": 1.25, "B1": start, "C1": end},
+                          {"D1": "VDB(A1,0,A2,B1,C1,A3,FALSE)"})
+    assert got["D1"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # the same workbook: 575,000 over 10 periods at 1.5, switching to straight line
+    ("VDB(575000,5000,10,0,1,1.5)", 86250.0), ("VDB(575000,5000,10,3,4,1.5)", 52968.28125),
+    ("VDB(575000,5000,10,4,5,1.5)", 49192.265625), ("VDB(575000,5000,10,9,10,1.5)", 49192.265625),
+    ("VDB(575000,5000,10,9,10,1.5,FALSE)", 49192.265625),
+    ("VDB(575000,5000,10,3,5,1.5,FALSE)", 102160.546875),
+    # a stress-test workbook of the tune split (fastexcel), cached by Excel
+    ("VDB(2400,300,10*365,5,9)", 5.24156794233124),
+])
+def test_vdb_as_excel(recalc_cells, formula, expected):
+    got, _ = recalc_cells({}, {"A1": formula})
+    assert got["A1"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # Excel's documentation: 2,400 cost, 300 salvage, 10 years
+    ("VDB(2400,300,10*365,0,1)", 1.32), ("VDB(2400,300,10*12,0,1)", 40.00),
+    ("VDB(2400,300,10,0,1)", 480.00), ("VDB(2400,300,10*12,6,18)", 396.31),
+    ("VDB(2400,300,10*12,6,18,1.5)", 311.81), ("VDB(2400,300,10,0,0.875,1.5)", 315.00),
+])
+def test_vdb_documented_examples(recalc_cells, formula, expected):
+    got, _ = recalc_cells({}, {"A1": formula})
+    assert round(got["A1"], 2) == expected
+
+
+@pytest.mark.parametrize("formula", ["VDB(-1,0,10,0,1)", "VDB(100,-1,10,0,1)", "VDB(100,0,0,0,1)",
+                                     "VDB(100,0,10,-1,1)", "VDB(100,0,10,2,1)",
+                                     "VDB(100,0,10,0,11)", "VDB(100,0,10,0,1,0)"])
+def test_vdb_refuses_as_documented(recalc_cells, formula):
+    got, _ = recalc_cells({}, {"A1": formula})
+    assert got["A1"] == "#NUM!"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import DIV0, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_number
+from ..values import DIV0, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_bool, to_number
 from . import excel
 from .helpers import elementwise, numbers, scalarize
 
@@ -420,3 +420,50 @@ def DDB(cost, salvage, life, period, *factor):
     rate = min(f / n, 1.0)
     left = c * (1 - rate) ** (p - 1)
     return max(0.0, min(left * rate, left - s if p > 1 else c - s))
+
+
+#: VDB walks its schedule period by period up to the end period; a longer walk is #NUM!.
+_VDB_PERIODS = 1_000_000
+
+
+@excel("VDB", min_args=5, max_args=7)
+@elementwise
+def VDB(cost, salvage, life, start_period, end_period, *rest):
+    """Returns the depreciation of an asset for a specified or partial period by using a declining balance method."""
+    c, s, n = to_number(cost), to_number(salvage), to_number(life)
+    a, e = to_number(start_period), to_number(end_period)
+    f = to_number(rest[0]) if rest else 2       # a blank cell is 0 (#NUM!)
+    no_switch = to_bool(rest[1]) if len(rest) > 1 else False
+    if c < 0 or s < 0 or n <= 0 or a < 0 or e < a or e > n or f <= 0:
+        raise ExcelRaise(NUM)
+    if e - a > _VDB_PERIODS or e > _VDB_PERIODS:
+        raise ExcelRaise(NUM)
+    # Excel's cached values show the schedule laid on the start's fraction: a first period
+    # of that fraction, then whole periods from it, each at factor/life of the book value
+    # or, once larger (unless no_switch), the straight line over the life left from the
+    # period's start; depreciation accrues evenly within a period.
+    rate = min(f / n, 1.0)
+    frac = a - math.floor(a)
+    bounds = [0.0, frac] if frac else [0.0]
+    value, total, line = c, 0.0, None
+    lo = bounds[-1]
+    if frac:
+        per = min(value * rate, value - s)
+        per = max(per, 0.0)
+        total += per * max(0.0, min(frac, e) - a)
+        value -= per * frac
+    while lo < e:
+        hi = min(lo + 1, n)
+        if line is None:
+            per = value * rate
+            straight = (value - s) / (n - lo)
+            if not no_switch and straight > per:
+                line = straight
+        if line is not None:
+            # the straight line spends what is left by the end of the life
+            return total + line * (e - max(lo, a))
+        per = max(0.0, min(per, (value - s) / (hi - lo)))
+        total += per * max(0.0, min(hi, e) - max(lo, a))
+        value -= per * (hi - lo)
+        lo = hi
+    return total
