@@ -155,3 +155,68 @@ def ACCRINTM(issue, settlement, rate, par, basis=None):
     if r <= 0 or p <= 0 or first >= last:
         raise ExcelRaise(NUM)
     return p * r * year_fraction(first, last, b)
+
+
+def _odd_last_sums(settle, maturity, last, freq, basis):
+    """ODDLPRICE's and ODDLYIELD's sums of DC/NL, A/NL and DSC/NL (Excel's documentation): the odd last period cut into the
+    quasi-coupon periods laid forward from ``last`` at 12 / freq months, each counted in
+    days (DC) within the odd period, accrued (A) up to settlement and left (DSC) after it,
+    over the period's normal length NL, which is its 30/360 count for the 30/360 bases and
+    its actual days for the others (Excel's cached values for bases 1-3)."""
+    step = 12 // freq
+    month_end = _is_month_end(last)
+    dc = a = dsc = 0.0
+    start, k = last, 1
+    while start < maturity:
+        end = _shift(last, k * step, month_end)
+        normal = _period_days(start, end, basis, freq) if basis in (0, 4) else (end - start).days
+        stop = min(end, maturity)
+        dc += _accrued_days(start, stop, basis) / normal
+        if settle > start:
+            a += _accrued_days(start, min(stop, settle), basis) / normal
+        if settle < stop:
+            dsc += _accrued_days(max(settle, start), stop, basis) / normal
+        start, k = end, k + 1
+    return dc, a, dsc
+
+
+def _odd_last_dates(settlement, maturity, last_interest):
+    return [serial_to_date(math.trunc(to_number(v))) for v in (settlement, maturity, last_interest)]
+
+
+def _odd_last_terms(frequency, basis, settle, mat, last):
+    freq = math.trunc(to_number(frequency))
+    b = 0 if basis is None else math.trunc(to_number(basis))
+    if freq not in (1, 2, 4) or b not in range(5) or not last < settle < mat:
+        raise ExcelRaise(NUM)
+    return freq, b
+
+
+@excel("ODDLPRICE", min_args=7, max_args=8)
+@elementwise
+def ODDLPRICE(settlement, maturity, last_interest, rate, yld, redemption, frequency, basis=None):
+    """Returns the price per $100 face value of a security with an odd last period."""
+    settle, mat, last = _odd_last_dates(settlement, maturity, last_interest)
+    r, y, red = to_number(rate), to_number(yld), to_number(redemption)
+    freq, b = _odd_last_terms(frequency, basis, settle, mat, last)
+    if r < 0 or y < 0 or red <= 0:
+        raise ExcelRaise(NUM)
+    dc, a, dsc = _odd_last_sums(settle, mat, last, freq, b)
+    coupon = 100 * r / freq
+    return (red + dc * coupon) / (1 + dsc * y / freq) - a * coupon
+
+
+@excel("ODDLYIELD", min_args=7, max_args=8)
+@elementwise
+def ODDLYIELD(settlement, maturity, last_interest, rate, pr, redemption, frequency, basis=None):
+    """Returns the yield of a security with an odd last period."""
+    settle, mat, last = _odd_last_dates(settlement, maturity, last_interest)
+    r, price, red = to_number(rate), to_number(pr), to_number(redemption)
+    freq, b = _odd_last_terms(frequency, basis, settle, mat, last)
+    if r < 0 or price <= 0 or red <= 0:
+        raise ExcelRaise(NUM)
+    dc, a, dsc = _odd_last_sums(settle, mat, last, freq, b)
+    coupon = 100 * r / freq
+    # ODDLPRICE solved for the yield (Excel's documented formula)
+    paid = price + a * coupon
+    return (red + dc * coupon - paid) / paid * freq / dsc
