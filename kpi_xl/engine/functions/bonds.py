@@ -220,3 +220,69 @@ def ODDLYIELD(settlement, maturity, last_interest, rate, pr, redemption, frequen
     # ODDLPRICE solved for the yield (Excel's documented formula)
     paid = price + a * coupon
     return (red + dc * coupon - paid) / paid * freq / dsc
+
+
+def _bill_days(settlement, maturity):
+    """Days from settlement to maturity of a Treasury bill: logical values are refused
+    (#VALUE!), and maturity must follow settlement by at most one year (#NUM!)."""
+    if isinstance(settlement, bool) or isinstance(maturity, bool):
+        raise ExcelRaise(VALUE)
+    s = math.trunc(to_number(settlement))
+    m = math.trunc(to_number(maturity))
+    start, end = serial_to_date(s), serial_to_date(m)
+    if end <= start or end > _shift(start, 12, False):
+        raise ExcelRaise(NUM)
+    return m - s
+
+
+def _bill_discount(discount):
+    if isinstance(discount, bool):
+        raise ExcelRaise(VALUE)
+    d = to_number(discount)
+    if d <= 0:
+        raise ExcelRaise(NUM)
+    return d
+
+
+@excel("TBILLPRICE", min_args=3, max_args=3)
+@elementwise
+def TBILLPRICE(settlement, maturity, discount):
+    """Returns the price per $100 face value for a Treasury bill."""
+    days = _bill_days(settlement, maturity)
+    price = 100 * (1 - _bill_discount(discount) * days / 360)
+    if price <= 0:
+        raise ExcelRaise(NUM)
+    return price
+
+
+@excel("TBILLEQ", min_args=3, max_args=3)
+@elementwise
+def TBILLEQ(settlement, maturity, discount):
+    """Returns the bond-equivalent yield for a Treasury bill."""
+    days = _bill_days(settlement, maturity)
+    d = _bill_discount(discount)
+    price = 100 * (1 - d * days / 360)
+    if price <= 0:
+        raise ExcelRaise(NUM)
+    if days <= 182:
+        return 365 * d / (360 - d * days)
+    # a bill of more than half a year: the yield of a bond with one coupon left, over a
+    # year of 365 days (366 for a bill of 366 days, as Excel's cached values show)
+    t = days / (366 if days == 366 else 365)
+    root = t * t - (2 * t - 1) * (1 - 100 / price)
+    if root < 0:
+        raise ExcelRaise(NUM)
+    return (-t + math.sqrt(root)) / (t - 0.5)
+
+
+@excel("TBILLYIELD", min_args=3, max_args=3)
+@elementwise
+def TBILLYIELD(settlement, maturity, pr):
+    """Returns the yield for a Treasury bill."""
+    days = _bill_days(settlement, maturity)
+    if isinstance(pr, bool):
+        raise ExcelRaise(VALUE)
+    p = to_number(pr)
+    if p <= 0:
+        raise ExcelRaise(NUM)
+    return (100 - p) / p * 360 / days
