@@ -286,3 +286,18 @@ def TBILLYIELD(settlement, maturity, pr):
     if p <= 0:
         raise ExcelRaise(NUM)
     return (100 - p) / p * 360 / days
+
+
+@excel("DISC", min_args=4, max_args=5)
+@elementwise
+def DISC(settlement, maturity, pr, redemption, basis=None):
+    """Returns the discount rate for a security."""
+    if any(isinstance(v, bool) for v in (settlement, maturity, pr, redemption)):
+        raise ExcelRaise(VALUE)
+    s, m, p, r = (to_number(v) for v in (settlement, maturity, pr, redemption))
+    b = day_count_basis(basis)
+    s, m = whole_day_serial(s), whole_day_serial(m)
+    if p <= 0 or r <= 0 or s >= m:
+        raise ExcelRaise(NUM)
+    # (redemption - price) / redemption over the years between, as YEARFRAC counts them
+    return (r - p) / r / year_fraction(s, m, b)

@@ -467,3 +467,35 @@ def VDB(cost, salvage, life, start_period, end_period, *rest):
         value -= per * (hi - lo)
         lo = hi
     return total
+
+
+def _dollar_args(dollar, fraction):
+    """DOLLARDE's and DOLLARFR's arguments: logical values are refused (#VALUE!), the
+    fraction is cut to a whole number, negative is #NUM! and 0 #DIV/0!."""
+    if isinstance(dollar, bool) or isinstance(fraction, bool):
+        raise ExcelRaise(VALUE)
+    d, f = to_number(dollar), math.trunc(to_number(fraction))
+    if f < 0:
+        raise ExcelRaise(NUM)
+    if f == 0:
+        raise ExcelRaise(DIV0)
+    # the fraction's part is written over the next power of ten (1/16 as .01-.15)
+    return d, f, 10 ** math.ceil(math.log10(f))
+
+
+@excel("DOLLARDE", min_args=2, max_args=2)
+@elementwise
+def DOLLARDE(fractional_dollar, fraction):
+    """Converts a dollar price, expressed as a fraction, into a dollar price, expressed as a decimal number."""
+    d, f, scale = _dollar_args(fractional_dollar, fraction)
+    whole = math.trunc(d)
+    return whole + (d - whole) * scale / f
+
+
+@excel("DOLLARFR", min_args=2, max_args=2)
+@elementwise
+def DOLLARFR(decimal_dollar, fraction):
+    """Converts a dollar price, expressed as a decimal number, into a dollar price, expressed as a fraction."""
+    d, f, scale = _dollar_args(decimal_dollar, fraction)
+    whole = math.trunc(d)
+    return whole + (d - whole) * f / scale
