@@ -1,13 +1,15 @@
-"""Annuity functions (PMT, PV, FV, NPER, RATE, IPMT, PPMT, CUMIPMT, CUMPRINC) with Excel's argument rules: a rate of -100 %
-or less is #NUM!, any non-zero type means payments at the start of each period; and the
-rates of return of a series of cash flows (IRR, XIRR, XNPV, MIRR).
+"""Annuity functions (PMT, PV, FV, NPER, RATE, IPMT, PPMT, CUMIPMT, CUMPRINC) with Excel's
+argument rules: a rate of -100 % or less is #NUM!, any non-zero type means payments at the
+start of each period; the rates of return of a series of cash flows (IRR, XIRR, XNPV,
+MIRR); depreciation (DB, DDB, VDB); dollar fractions (DOLLARDE, DOLLARFR).
 
-RATE, IRR and XIRR search by Newton's method from the guess, as Excel's documentation
-describes: RATE stops within 0.0000001 (after at most _RATE_STEPS steps), IRR within
-0.00001 percent after at most 20, XIRR within 0.000001 percent after at most 100; a search
-that does not settle is #NUM!. IRR steps in the discount factor 1/(1+rate), which keeps every step on
-the side of -100 % where the rate exists and finds the root Excel finds where there are
-several. XIRR's steps are held above -100 % by halving the way there."""
+RATE and IRR search by Newton's method from the guess, as Excel's documentation describes:
+RATE stops within 0.0000001 (after at most _RATE_STEPS steps), IRR within 0.00001 percent
+after at most 20; a search that does not settle is #NUM!. IRR steps in the discount factor
+1/(1+rate), which keeps every step on the side of -100 % where the rate exists and finds
+the root Excel finds where there are several. XIRR bisects a bracket (see _xirr), as the
+bits of Excel's cached rates show.
+"""
 from __future__ import annotations
 
 import math
@@ -270,34 +272,65 @@ def XNPV(calc, rate, values, dates):
     return _xnpv(r, flows, years)
 
 
+#: XIRR's search: bisection of a bracket, at least _XIRR_HALVINGS halvings (the bracket
+#: narrowed to 0.000001 percent of itself, Excel's documented accuracy), then until XNPV is
+#: within _XIRR_RESIDUE of the flows' total size; 100 halvings at most.
+_XIRR_HALVINGS = 27
+_XIRR_RESIDUE = 2e-8
+
+
+def _xirr_bracket(npv, step):
+    """(low, high, XNPV at high) around a root: [0, step·2^k] for the first k where XNPV
+    changes sign from its value at 0, else [-step, 0] or [-100 %, -step]."""
+    f0 = npv(0.0)
+    h = step
+    for _ in range(64):
+        fh = npv(h)
+        if (fh > 0) != (f0 > 0):
+            return 0.0, h, fh
+        h *= 2
+    fs = npv(-step)
+    if (fs > 0) != (f0 > 0):
+        return -step, 0.0, f0
+    return -1.0, -step, fs
+
+
+def _xirr(flows, years, step):
+    """Excel's cached XIRRs are midpoints of such a bracket (twelve of thirteen oracle rates
+    to the last bit, the thirteenth within one unit in the last place): the rate where the
+    last halving stopped, up to 2e-8 from the root, not the root itself."""
+    total = math.fsum(abs(v) for v in flows)
+
+    def npv(r):
+        return _xnpv(r, flows, years)
+
+    try:
+        lo, hi, fhi = _xirr_bracket(npv, step)
+        for i in range(100):
+            mid = (lo + hi) / 2
+            fm = npv(mid)
+            if i + 1 >= _XIRR_HALVINGS and abs(fm) < _XIRR_RESIDUE * total:
+                return mid
+            if (fm > 0) == (fhi > 0):
+                hi, fhi = mid, fm
+            else:
+                lo = mid
+    except (ZeroDivisionError, OverflowError):
+        pass
+    raise ExcelRaise(NUM)
+
+
 @excel("XIRR", min_args=2, max_args=3, args="a a [v]")
 def XIRR(calc, values, dates, guess=None):
     """Returns the internal rate of return for a schedule of cash flows that is not necessarily periodic."""
     flows, years = _cash_flows(calc, values, dates, refuse=VALUE)
-    r = _guess(calc, guess)
-    if r <= -1:
+    g = _guess(calc, guess)
+    if g <= -1:
         raise ExcelRaise(NUM)
     if not any(v > 0 for v in flows) or not any(v < 0 for v in flows):
         raise ExcelRaise(NUM)
-    for _ in range(100):
-        y = dy = 0.0
-        try:
-            for v, t in zip(flows, years):
-                d = v / (1 + r) ** t
-                y += d
-                dy -= t * d / (1 + r)
-            new = r - y / dy
-        except (ZeroDivisionError, OverflowError):
-            raise ExcelRaise(NUM) from None
-        if not math.isfinite(new):
-            raise ExcelRaise(NUM)
-        if new <= -1:
-            r = (r - 1) / 2            # halfway to -100 %: the rate exists only above it
-            continue
-        if abs(new - r) <= 1e-8 * max(1.0, abs(new)):
-            return new
-        r = new
-    raise ExcelRaise(NUM)
+    # the bracket grows from the guess (a guess of 0 or below: from 10 %)
+    return _xirr(flows, years, g if g > 0 else 0.1)
 
 
 def _interest(r, per, n, p, f, t):
