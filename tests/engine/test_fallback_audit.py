@@ -17,14 +17,14 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "fallback_functions.md"
 def test_a_workbook_using_an_approximate_function_is_told(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws["A1"] = "=VDB(2400,300,10,0,0.875,1.5)"     # approximate: oracle cells differ
-    ws["A2"] = "=VDB(2400,300,10,0,1)"
+    ws["A1"] = '=CONVERT(1,"m","ft")'              # approximate: oracle cells differ
+    ws["A2"] = '=CONVERT(2,"m","ft")'
     ws["A3"] = "=LN(10)"                             # verified
     wb.save(tmp_path / "a.xlsx")
     res = recalc_file(tmp_path / "a.xlsx", tmp_path / "b.xlsx")
-    assert res.approximate_functions == {"VDB": 2}
+    assert res.approximate_functions == {"CONVERT": 2}
     text = format_summary([res], 0.1)
-    assert "approximate implementations" in text and "VDB (2×)" in text and "LN" not in text
+    assert "approximate implementations" in text and "CONVERT (2×)" in text and "LN" not in text
 
 
 def test_verified_functions_are_library_functions_and_documented():
@@ -33,5 +33,5 @@ def test_verified_functions_are_library_functions_and_documented():
     for name in VERIFIED:
         assert name in library and (name not in FUNCTIONS or FUNCTIONS[name].source == "formulas"), name
         assert f"| {name} |" in text, name
-    for name in ("VDB", "XIRR"):
+    for name in ("CONVERT", "DELTA"):
         assert name not in VERIFIED and f"| {name} |" in text

@@ -155,3 +155,149 @@ def ACCRINTM(issue, settlement, rate, par, basis=None):
     if r <= 0 or p <= 0 or first >= last:
         raise ExcelRaise(NUM)
     return p * r * year_fraction(first, last, b)
+
+
+def _odd_last_sums(settle, maturity, last, freq, basis):
+    """ODDLPRICE's and ODDLYIELD's sums of DC/NL, A/NL and DSC/NL (Excel's documentation): the odd last period cut into the
+    quasi-coupon periods laid forward from ``last`` at 12 / freq months, each counted in
+    days (DC) within the odd period, accrued (A) up to settlement and left (DSC) after it,
+    over the period's normal length NL, which is its 30/360 count for the 30/360 bases and
+    its actual days for the others (Excel's cached values for bases 1-3)."""
+    step = 12 // freq
+    month_end = _is_month_end(last)
+    dc = a = dsc = 0.0
+    start, k = last, 1
+    while start < maturity:
+        end = _shift(last, k * step, month_end)
+        normal = _period_days(start, end, basis, freq) if basis in (0, 4) else (end - start).days
+        stop = min(end, maturity)
+        dc += _accrued_days(start, stop, basis) / normal
+        if settle > start:
+            a += _accrued_days(start, min(stop, settle), basis) / normal
+        if settle < stop:
+            dsc += _accrued_days(max(settle, start), stop, basis) / normal
+        start, k = end, k + 1
+    return dc, a, dsc
+
+
+def _odd_last_dates(settlement, maturity, last_interest):
+    return [serial_to_date(math.trunc(to_number(v))) for v in (settlement, maturity, last_interest)]
+
+
+def _odd_last_terms(frequency, basis, settle, mat, last):
+    freq = math.trunc(to_number(frequency))
+    b = 0 if basis is None else math.trunc(to_number(basis))
+    if freq not in (1, 2, 4) or b not in range(5) or not last < settle < mat:
+        raise ExcelRaise(NUM)
+    return freq, b
+
+
+@excel("ODDLPRICE", min_args=7, max_args=8)
+@elementwise
+def ODDLPRICE(settlement, maturity, last_interest, rate, yld, redemption, frequency, basis=None):
+    """Returns the price per $100 face value of a security with an odd last period."""
+    settle, mat, last = _odd_last_dates(settlement, maturity, last_interest)
+    r, y, red = to_number(rate), to_number(yld), to_number(redemption)
+    freq, b = _odd_last_terms(frequency, basis, settle, mat, last)
+    if r < 0 or y < 0 or red <= 0:
+        raise ExcelRaise(NUM)
+    dc, a, dsc = _odd_last_sums(settle, mat, last, freq, b)
+    coupon = 100 * r / freq
+    return (red + dc * coupon) / (1 + dsc * y / freq) - a * coupon
+
+
+@excel("ODDLYIELD", min_args=7, max_args=8)
+@elementwise
+def ODDLYIELD(settlement, maturity, last_interest, rate, pr, redemption, frequency, basis=None):
+    """Returns the yield of a security with an odd last period."""
+    settle, mat, last = _odd_last_dates(settlement, maturity, last_interest)
+    r, price, red = to_number(rate), to_number(pr), to_number(redemption)
+    freq, b = _odd_last_terms(frequency, basis, settle, mat, last)
+    if r < 0 or price <= 0 or red <= 0:
+        raise ExcelRaise(NUM)
+    dc, a, dsc = _odd_last_sums(settle, mat, last, freq, b)
+    coupon = 100 * r / freq
+    # ODDLPRICE solved for the yield (Excel's documented formula)
+    paid = price + a * coupon
+    return (red + dc * coupon - paid) / paid * freq / dsc
+
+
+def _bill_days(settlement, maturity):
+    """Days from settlement to maturity of a Treasury bill: logical values are refused
+    (#VALUE!), and maturity must follow settlement by at most one year (#NUM!)."""
+    if isinstance(settlement, bool) or isinstance(maturity, bool):
+        raise ExcelRaise(VALUE)
+    s = math.trunc(to_number(settlement))
+    m = math.trunc(to_number(maturity))
+    start, end = serial_to_date(s), serial_to_date(m)
+    if end <= start or end > _shift(start, 12, False):
+        raise ExcelRaise(NUM)
+    return m - s
+
+
+def _bill_discount(discount):
+    if isinstance(discount, bool):
+        raise ExcelRaise(VALUE)
+    d = to_number(discount)
+    if d <= 0:
+        raise ExcelRaise(NUM)
+    return d
+
+
+@excel("TBILLPRICE", min_args=3, max_args=3)
+@elementwise
+def TBILLPRICE(settlement, maturity, discount):
+    """Returns the price per $100 face value for a Treasury bill."""
+    days = _bill_days(settlement, maturity)
+    price = 100 * (1 - _bill_discount(discount) * days / 360)
+    if price <= 0:
+        raise ExcelRaise(NUM)
+    return price
+
+
+@excel("TBILLEQ", min_args=3, max_args=3)
+@elementwise
+def TBILLEQ(settlement, maturity, discount):
+    """Returns the bond-equivalent yield for a Treasury bill."""
+    days = _bill_days(settlement, maturity)
+    d = _bill_discount(discount)
+    price = 100 * (1 - d * days / 360)
+    if price <= 0:
+        raise ExcelRaise(NUM)
+    if days <= 182:
+        return 365 * d / (360 - d * days)
+    # a bill of more than half a year: the yield of a bond with one coupon left, over a
+    # year of 365 days (366 for a bill of 366 days, as Excel's cached values show)
+    t = days / (366 if days == 366 else 365)
+    root = t * t - (2 * t - 1) * (1 - 100 / price)
+    if root < 0:
+        raise ExcelRaise(NUM)
+    return (-t + math.sqrt(root)) / (t - 0.5)
+
+
+@excel("TBILLYIELD", min_args=3, max_args=3)
+@elementwise
+def TBILLYIELD(settlement, maturity, pr):
+    """Returns the yield for a Treasury bill."""
+    days = _bill_days(settlement, maturity)
+    if isinstance(pr, bool):
+        raise ExcelRaise(VALUE)
+    p = to_number(pr)
+    if p <= 0:
+        raise ExcelRaise(NUM)
+    return (100 - p) / p * 360 / days
+
+
+@excel("DISC", min_args=4, max_args=5)
+@elementwise
+def DISC(settlement, maturity, pr, redemption, basis=None):
+    """Returns the discount rate for a security."""
+    if any(isinstance(v, bool) for v in (settlement, maturity, pr, redemption)):
+        raise ExcelRaise(VALUE)
+    s, m, p, r = (to_number(v) for v in (settlement, maturity, pr, redemption))
+    b = day_count_basis(basis)
+    s, m = whole_day_serial(s), whole_day_serial(m)
+    if p <= 0 or r <= 0 or s >= m:
+        raise ExcelRaise(NUM)
+    # (redemption - price) / redemption over the years between, as YEARFRAC counts them
+    return (r - p) / r / year_fraction(s, m, b)

@@ -33,7 +33,12 @@ def AVERAGE(calc, *args):
     xs = numbers(calc, args)
     if not xs:
         return DIV0
-    return xsum(xs) / len(xs)
+    # one by one in reading order, as Excel adds them: its cached averages keep the
+    # rounding of that order (-4.1e-9 where an exact sum of the same numbers is 0)
+    total = 0.0
+    for x in xs:
+        total += x
+    return total / len(xs)
 
 
 def _numbers_a(calc, args):
