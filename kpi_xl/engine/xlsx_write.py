@@ -22,13 +22,12 @@ import re
 import struct
 import tempfile
 import zipfile
-from itertools import compress
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import give_final_mode
-from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_letters, column_number, parse_range_ref
+from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_number, parse_range_ref
 from kpi_xl.engine.package import (
     REL_NS, STRICT_REL_NS, Package, WorkbookReadError, local_name, main_prefix, workbook_part,
 )
@@ -134,10 +133,9 @@ class _SheetSyntax:
         self.ext = re.compile(rb"<" + p + rb"extLst\b.*?</" + p + rb"extLst\s*>", re.S)
         self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b" + _ATTRS + rb"(?:/>|>)")
         self.sheet_data_end = re.compile(rb"</" + p + rb"sheetData\s*>")
-        # For sheets whose every cell begins <c r="...">: the r values, and the rest of a
-        # cell of just <f> and <v> whose attributes are in double quotes.
+        # For sheets whose every cell begins <c r="...">: where each begins, and the rest
+        # of a cell of just <f> and <v> whose attributes are in double quotes.
         self.cell_r = b"<" + prefix + b'c r="'
-        self.cell_names = re.compile(rb"<" + p + rb'c r="([^"]*)"')
         self.formula_cell = re.compile(
             rb'([^"<>]*"[^>/"\']*(?:"[^"]*"[^>/"\']*)*)>'
             rb"(<" + p + rb"f\b[^<>]*(?:/>|>[^<]*</" + p + rb"f>))"
@@ -171,55 +169,116 @@ def _rebuild_start(prefix: bytes, attrs: bytes, t: Optional[str], drop: Iterable
     return b"<" + prefix + b"c" + b"".join(b" " + k + b"=" + v for k, v in pairs)
 
 
-class _SheetEdit:
-    """Rewrites the cells of one sheet part."""
+class _Restart(Exception):
+    """The package must be written again from the start, with this sheet part edited the
+    slower way: cell by cell (``fast`` False) or noting every written cell (``track``).
+    Raised only for sheets a sound writer never produces, after some output is out."""
 
-    def __init__(self, path: str, sheet: str, xml: bytes, cells: Mapping, values_only: bool):
+    def __init__(self, part: str = "", fast: bool = True, track: bool = False):
+        super().__init__(part)
+        self.part = part
+        self.fast = fast
+        self.track = track
+
+
+_CELL_NAME = re.compile(rb"([A-Z]+)(0|[1-9][0-9]*)")
+# Edited output is handed on in pieces of about this many chunks.
+_FLUSH_EVERY = 4096
+_MISSING = object()
+
+
+class _SheetEdit:
+    """Rewrites the cells of one sheet part, handing the result on piece by piece."""
+
+    def __init__(self, path: str, sheet: str, xml: bytes, cells: Mapping, values_only: bool,
+                 fast: bool = True, track: bool = False):
         self.path = path
         self.sheet = sheet
         self.xml = xml
         self.cells = cells
         self.values_only = values_only
-        self.written = set()
+        self.fast = fast
+        # Cells written so far: counted while they come in sheet order (each one once), or
+        # every one noted in ``track`` when the sheet has them out of order.
+        self.count = 0
+        self.track: Optional[set] = set() if track else None
+        self._prev = None
         self.refused = []
         self.syntax = _SheetSyntax.of(main_prefix(xml))
-        letters: Dict[int, bytes] = {}
-        for _, c in cells:
-            if c not in letters:
-                letters[c] = column_letters(c).encode()
-        self.by_name = {b"%s%d" % (letters[c], r) if type(r) is int else
-                        cell_name(r, c).encode(): (r, c) for r, c in cells}
+        self._columns: Dict[bytes, int] = {}
         self._last_ref = None
         self._current = None
 
-    def run(self) -> bytes:
+    def _key(self, name: bytes):
+        """(row, col) of a cell named like b"B7" when it is one being written, else None."""
+        m = _CELL_NAME.fullmatch(name)
+        if m is None:
+            return None
+        letters = m.group(1)
+        col = self._columns.get(letters)
+        if col is None:
+            col = self._columns[letters] = column_number(letters.decode())
+        key = (int(m.group(2)), col)
+        return key if key in self.cells else None
+
+    def _mark(self, key):
+        """Note ``key`` as written."""
+        if self.track is not None:
+            self.track.add(key)
+            return
+        prev = self._prev
+        if prev is not None and key <= prev:
+            raise _Restart(track=True)
+        self._prev = key
+        self.count += 1
+
+    def missing(self):
+        """The cells to write that the sheet does not have; None when the sheet came out of
+        order and they cannot be told from the count (write it again with ``track``)."""
+        if self.track is not None:
+            return set(self.cells) - self.track - set(self.refused)
+        if self.count + len(self.refused) == len(self.cells):
+            return set()
+        return None
+
+    def run(self, write) -> None:
+        """Hand the edited part to ``write`` in order, piece by piece."""
         syn = self.syntax
-        start = syn.sheet_data.search(self.xml)
-        if start is None or self.xml[start.end() - 2:start.end()] == b"/>":
-            return self.xml
-        end = syn.sheet_data_end.search(self.xml, start.end())
+        xml = self.xml
+        start = syn.sheet_data.search(xml)
+        if start is None or xml[start.end() - 2:start.end()] == b"/>":
+            _write_slices(write, xml, 0, len(xml))
+            return
+        end = syn.sheet_data_end.search(xml, start.end())
         if end is None:
             raise WorkbookWriteError(self.path, f"has a damaged sheet {self.sheet!r} "
                                      "(sheetData is not closed).")
         self._row = 0
         self._col = 0
         self._ranges = []   # bounds of array and data-table formulas met so far
-        if not self.values_only:
-            edited = self._edit_by_pieces(start.end(), end.start())
-            if edited is not None:
-                return edited
-            self.written.clear()
-            self.refused.clear()
-            self._ranges = []
-        body = self.xml[start.end():end.start()]
-        new_body = syn.tokens.sub(self._token, body)
-        return self.xml[:start.end()] + new_body + self.xml[end.start():]
+        if not self.values_only and self.fast and \
+                self._edit_by_pieces(start.end(), end.start(), write):
+            return
+        buf: list = []
+        add = buf.append
+        last = 0
+        token = self._token
+        for m in syn.tokens.finditer(xml, start.end(), end.start()):
+            add(xml[last:m.start()])
+            add(token(m))
+            last = m.end()
+            if len(buf) > _FLUSH_EVERY:
+                write(b"".join(buf))
+                buf.clear()
+        write(b"".join(buf))
+        _write_slices(write, xml, last, len(xml))
 
-    def _edit_by_pieces(self, lo: int, hi: int) -> Optional[bytes]:
-        """The edited part when every cell starts <c r="...": split there (in C) and
-        touch only the written cells' pieces and those with array or data-table
-        ranges, in order, as _token would; the rest are joined back as they were.
-        None when the sheet is not of that form (the caller uses _token)."""
+    def _edit_by_pieces(self, lo: int, hi: int, write) -> bool:
+        """When every cell starts <c r="...": go from one such start to the next (found
+        in C) and touch only the written cells and those with array or data-table ranges,
+        in order, as _token would; the text between them is handed on as it is.  False,
+        having written nothing, when the sheet is not of that form (the caller uses
+        _token)."""
         xml = self.xml
         syn = self.syntax
         p = syn.prefix
@@ -227,78 +286,109 @@ class _SheetEdit:
         n = xml.count(sep, lo, hi)
         if not n or xml.count(b"<" + p + b"c", lo, hi) != n or \
                 xml.find(b"<!", lo, hi) >= 0 or xml.count(sep) != n:
-            return None
-        pieces = xml.split(sep)   # the cells' pieces; nothing outside sheetData holds sep
-        names = syn.cell_names.findall(xml)
-        if len(names) != n:
-            return None
-        keys = list(map(self.by_name.get, names))
-        del names
-        wanted = list(compress(range(1, n + 1), keys))
-        if xml.find(b"ref=", lo, hi) >= 0:
-            wanted = sorted(set(wanted).union(
-                i for i, piece in enumerate(pieces) if i and b"ref=" in piece))
+            return False
         end_tag = b"</" + p + b"c>"
         v_open = b"<" + p + b"v"
+        v_open_end = v_open + b">"
         v_close = b"</" + p + b"v>" + end_tag
         sep_len = len(sep)
         tokens = syn.tokens.match
         formula_cell = syn.formula_cell.match
         # ref= and vm= send a cell to _token; most sheets have neither anywhere.
-        odd = xml.find(b"ref=", lo, hi) >= 0 or xml.find(b"vm=", lo, hi) >= 0
+        has_ref = xml.find(b"ref=", lo, hi) >= 0
+        odd = has_ref or xml.find(b"vm=", lo, hi) >= 0
         cells = self.cells
-        written = self.written
-        for i in wanted:
-            piece = pieces[i]
-            key = keys[i - 1]
-            m = formula_cell(piece) if key is not None else None
-            # What _write_formula_cell does, on the piece: a cell of just <f> and <v>,
-            # its attributes in double quotes, without vm, no ref= anywhere.
-            if m is not None and not (odd and (b"vm=" in m.group(1) or
-                                               piece.find(b"ref=", m.end(1), m.end()) >= 0)):
-                written.add(key)
-                head, f_el = m.groups()
-                value = cells[key]
+        columns = self._columns
+        name_of = _CELL_NAME.fullmatch
+        mark = self._mark
+        size = len(xml)
+        buf: list = []
+        add = buf.append
+        last = 0
+        i = xml.find(sep, lo, hi)
+        while i >= 0:
+            at = i + sep_len
+            q = xml.find(b'"', at)
+            if q < 0:
+                raise _Restart(fast=False)
+            nxt = xml.find(sep, q, hi)
+            stop = nxt if nxt >= 0 else size
+            key = None
+            nm = name_of(xml, at, q)
+            if nm is not None:
+                letters = nm.group(1)
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = column_number(letters.decode())
+                key = (int(nm.group(2)), col)
+                value = cells.get(key, _MISSING)
+                if value is _MISSING:
+                    key = None
+            if key is None and not (has_ref and xml.find(b"ref=", at, stop) >= 0):
+                i = nxt
+                continue
+            m = formula_cell(xml, at, stop) if key is not None else None
+            # What _write_formula_cell does, in place: a cell of just <f> and <v>, its
+            # attributes in double quotes, without vm, no ref= anywhere.
+            if m is not None and not (odd and (xml.find(b"vm=", at, m.end(1)) >= 0 or
+                                               xml.find(b"ref=", m.end(1), m.end()) >= 0)):
+                mark(key)
                 kind = type(value)
                 if (kind is float and value - value == 0 or kind is int) and \
-                        b' t="' not in head:
+                        xml.find(b' t="', at, m.end(1)) < 0:
                     # A finite number in a cell without t: only <v> changes.
-                    pieces[i] = b"".join((
-                        head, b">", f_el, v_open, b">",
-                        b"%d" % value if kind is int or value.is_integer() and
-                        -1e16 < value < 1e16 else repr(value).encode(),
-                        v_close, piece[m.end():]))
-                    continue
-                try:
-                    t, text = _typed_value(value)
-                except TypeError as exc:
-                    raise WorkbookWriteError(
-                        self.path, f"cannot take a value of type {exc} in {self.sheet}!"
-                        f"{cell_name(*key)}; results must be numbers, text, booleans, "
-                        "errors or empty.") from None
-                space = b' xml:space="preserve"' if t == "str" and text and (
-                    text[0].isspace() or text[-1].isspace()) else b""
-                j = head.find(b' t="')
-                if j >= 0:
-                    k = head.index(b'"', j + 4)
-                    head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + \
-                        head[k + 1:]
-                elif t:
-                    # Excel's attribute order is r, s, t: put t after s (or r) when there.
-                    k = head.find(b' s="')
-                    at = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
-                    head = head[:at] + b' t="' + t.encode() + b'"' + head[at:]
-                pieces[i] = b"".join((head, b">", f_el, v_open, space, b">",
-                                      text.encode("utf-8"), v_close, piece[m.end():]))
-                continue
-            m = tokens(sep + piece)
-            if m is None or m.group("attrs") is None:
-                return None
-            cell = self._token(m)
-            if cell[:sep_len] != sep:
-                return None
-            pieces[i] = cell[sep_len:] + piece[m.end() - sep_len:]
-        return sep.join(pieces)
+                    add(xml[last:m.end(2)])
+                    add(v_open_end)
+                    add(b"%d" % value if kind is int or value.is_integer() and
+                        -1e16 < value < 1e16 else repr(value).encode())
+                    add(v_close)
+                    last = m.end()
+                else:
+                    try:
+                        t, text = _typed_value(value)
+                    except TypeError as exc:
+                        raise WorkbookWriteError(
+                            self.path, f"cannot take a value of type {exc} in {self.sheet}!"
+                            f"{cell_name(*key)}; results must be numbers, text, booleans, "
+                            "errors or empty.") from None
+                    head = xml[at:m.end(1)]
+                    space = b' xml:space="preserve"' if t == "str" and text and (
+                        text[0].isspace() or text[-1].isspace()) else b""
+                    j = head.find(b' t="')
+                    if j >= 0:
+                        k = head.index(b'"', j + 4)
+                        head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + \
+                            head[k + 1:]
+                    elif t:
+                        # Excel's attribute order is r, s, t: put t after s (or r) when there.
+                        k = head.find(b' s="')
+                        at_t = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
+                        head = head[:at_t] + b' t="' + t.encode() + b'"' + head[at_t:]
+                    add(xml[last:at])
+                    add(head)
+                    add(b">")
+                    add(m.group(2))
+                    add(v_open + space + b">")
+                    add(text.encode("utf-8"))
+                    add(v_close)
+                    last = m.end()
+            else:
+                m = tokens(xml, i, stop)
+                if m is None or m.group("attrs") is None:
+                    raise _Restart(fast=False)
+                cell = self._token(m)
+                if cell[:sep_len] != sep:
+                    raise _Restart(fast=False)
+                add(xml[last:i])
+                add(cell)
+                last = m.end()
+            if len(buf) > _FLUSH_EVERY:
+                write(b"".join(buf))
+                buf.clear()
+            i = nxt
+        write(b"".join(buf))
+        _write_slices(write, xml, last, size)
+        return True
 
     def _in_range(self, key) -> bool:
         r, c = key
@@ -322,7 +412,7 @@ class _SheetEdit:
         i = attrs.find(b'r="')
         if i >= 0 and (i == 0 or attrs[i - 1] in b" \t\r\n"):
             name = attrs[i + 3:attrs.find(b'"', i + 3)]
-            key = self.by_name.get(name)
+            key = self._key(name)
             self._last_ref = name
         else:
             if self._last_ref is not None:
@@ -361,7 +451,7 @@ class _SheetEdit:
             if fm is None and not self._in_range(key):
                 self.refused.append(key)
                 return m.group(0)
-            self.written.add(key)
+            self._mark(key)
             self._current = key
             return self._write_cell(attrs, body, fm, self.cells[key])
         if self.values_only:
@@ -378,7 +468,7 @@ class _SheetEdit:
         extlst, inline = syn.slow_marks
         if b"vm=" in attrs or b"'" in attrs or extlst in body or inline in body:
             return None
-        self.written.add(key)
+        self._mark(key)
         self._current = key
         try:
             t, text = _typed_value(self.cells[key])
@@ -534,10 +624,20 @@ def _stream_copy(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
         pkg.inflate_into(info, out.write)
 
 
+# Level 3 deflates a large sheet about twice as fast as the default 6, for a file
+# about 14 % larger; rewritten parts are the only ones compressed anew.
+_REWRITE_LEVEL = 3
+
+
 def _rewrite(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes):
-    # Level 3 deflates a large sheet about twice as fast as the default 6, for a
-    # file about 14 % larger; rewritten parts are the only ones compressed anew.
-    zout.writestr(_member_like(info), data, compresslevel=3)
+    zout.writestr(_member_like(info), data, compresslevel=_REWRITE_LEVEL)
+
+
+def _write_slices(write, data: bytes, lo: int, hi: int):
+    """Hand ``data[lo:hi]`` to ``write`` in pieces of at most 1 MB, without copying it."""
+    view = memoryview(data)
+    for at in range(lo, hi, _COPY_CHUNK):
+        write(view[at:min(at + _COPY_CHUNK, hi)])
 
 
 # --------------------------------------------------------------------------- spill ranges
@@ -754,6 +854,23 @@ def _table_parts(pkg: Package, edits) -> set:
 
 def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_part,
                    resized=None):
+    ways: Dict[str, _Restart] = {}   # sheet parts to edit the slower way, if any
+    unpacked = pkg.unpacked
+    while True:
+        try:
+            _write_members(pkg, fh, edits, values_only, calc_chain, wb_rels_part, resized, ways)
+            return
+        except _Restart as again:
+            way = ways.setdefault(again.part, _Restart(again.part))
+            way.fast = way.fast and again.fast
+            way.track = way.track or again.track
+            fh.seek(0)
+            fh.truncate()
+            pkg.unpacked = unpacked   # the parts read again are not counted twice
+
+
+def _write_members(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_part, resized,
+                   ways):
     zin = pkg.zip
     ct_xml = rels_xml = None
     tables = _table_parts(pkg, edits) if values_only else set()
@@ -767,24 +884,13 @@ def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
             name = info.filename
             if name in edits:
                 sheet_name, cells = edits[name]
-                # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
-                xml = pkg.text(name)
-                if resized and name in resized:
-                    xml = _resize_spills(xml, resized[name])
-                edit = _SheetEdit(pkg.path, sheet_name, xml, cells, values_only)
-                new_xml = edit.run()
-                if edit.refused:
-                    cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
-                    raise WorkbookWriteError(
-                        pkg.path, f"has no formula in {sheet_name}!{cells_text}; refusing to "
-                        "overwrite input cells with results.")
-                missing = set(cells) - edit.written - set(edit.refused)
-                if missing:
-                    cells_text = ", ".join(cell_name(*k) for k in sorted(missing)[:5])
-                    raise WorkbookWriteError(
-                        pkg.path, f"has no cell {sheet_name}!{cells_text} to take a result; "
-                        "only existing formula cells can be written.")
-                _rewrite(zout, info, new_xml)
+                try:
+                    _write_sheet(pkg, zout, info, sheet_name, cells, values_only,
+                                 resized.get(name) if resized else None,
+                                 ways.get(name, _Restart(name)))
+                except _Restart as again:
+                    again.part = name
+                    raise
             elif values_only and calc_chain and name == calc_chain:
                 continue
             elif name in tables and b"calculatedColumnFormula" in (xml := pkg.text(name)):
@@ -795,6 +901,36 @@ def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
                 _rewrite(zout, info, rels_xml)
             elif not _raw_copy(zin, zout, info):
                 _stream_copy(pkg, zout, info)
+
+
+def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_name,
+                 cells, values_only, spills, way: _Restart):
+    """Edit one sheet part into the package as it goes: the new part is never held whole."""
+    # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
+    xml = pkg.text(info.filename)
+    if spills:
+        xml = _resize_spills(xml, spills)
+    edit = _SheetEdit(pkg.path, sheet_name, xml, cells, values_only, fast=way.fast,
+                      track=way.track)
+    del xml
+    new = _member_like(info)
+    new._compresslevel = _REWRITE_LEVEL   # type: ignore[attr-defined]
+    with zout.open(new, "w", force_zip64=len(edit.xml) > zipfile.ZIP64_LIMIT // 4) as out:
+        edit.run(out.write)
+    edit.xml = b""
+    if edit.refused:
+        cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
+        raise WorkbookWriteError(
+            pkg.path, f"has no formula in {sheet_name}!{cells_text}; refusing to "
+            "overwrite input cells with results.")
+    missing = edit.missing()
+    if missing is None:
+        raise _Restart(info.filename, track=True)
+    if missing:
+        cells_text = ", ".join(cell_name(*k) for k in sorted(missing)[:5])
+        raise WorkbookWriteError(
+            pkg.path, f"has no cell {sheet_name}!{cells_text} to take a result; "
+            "only existing formula cells can be written.")
 
 
 def _atomic_write(dst: str, produce):

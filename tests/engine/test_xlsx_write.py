@@ -601,14 +601,14 @@ def test_split_edit_matches_the_cell_by_cell_edit(tmp_path, monkeypatch):
     used = []
     split_edit = xlsx_write._SheetEdit._edit_by_pieces
 
-    def spy(self, lo, hi):
-        out = split_edit(self, lo, hi)
-        used.append(out is not None)
+    def spy(self, lo, hi, write):
+        out = split_edit(self, lo, hi, write)
+        used.append(out)
         return out
     monkeypatch.setattr(xlsx_write._SheetEdit, "_edit_by_pieces", spy)
     write_values(src, tmp_path / "split.xlsx", {"Sheet": values})
     assert used == [True]
-    monkeypatch.setattr(xlsx_write._SheetEdit, "_edit_by_pieces", lambda self, lo, hi: None)
+    monkeypatch.setattr(xlsx_write._SheetEdit, "_edit_by_pieces", lambda self, lo, hi, write: False)
     write_values(src, tmp_path / "cells.xlsx", {"Sheet": values})
     with zipfile.ZipFile(tmp_path / "split.xlsx") as a, \
             zipfile.ZipFile(tmp_path / "cells.xlsx") as b:
