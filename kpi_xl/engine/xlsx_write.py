@@ -29,7 +29,8 @@ from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import give_final_mode
 from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_number, parse_range_ref
 from kpi_xl.engine.package import (
-    REL_NS, STRICT_REL_NS, Package, WorkbookReadError, local_name, main_prefix, workbook_part,
+    REL_NS, STRICT_REL_NS, Package, WorkbookReadError, as_utf8, local_name, main_prefix,
+    workbook_part,
 )
 from kpi_xl.limits import Limits
 
@@ -187,16 +188,33 @@ _FLUSH_EVERY = 4096
 _MISSING = object()
 
 
-class _SheetEdit:
-    """Rewrites the cells of one sheet part, handing the result on piece by piece."""
+# A sheet whose sheetData has not begun after this much is edited whole.
+_HEAD_LIMIT = 16 << 20
 
-    def __init__(self, path: str, sheet: str, xml: bytes, cells: Mapping, values_only: bool,
-                 fast: bool = True, track: bool = False):
+
+def _streamable(data: bytes, path, part) -> Optional[int]:
+    """How many bytes (a UTF-8 byte-order mark) to skip at the start of a part whose
+    first piece is ``data`` when the part is UTF-8 as it is; None when it has to be
+    re-encoded (as_utf8) first."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return 3
+    end = data.find(b"?>") if data[:5] == b"<?xml" else -1
+    probe = data[:end + 2] if end >= 0 else data[:4]
+    return 0 if as_utf8(probe, path, part) is probe else None
+
+
+class _SheetEdit:
+    """Rewrites the cells of one sheet part, handing the result on piece by piece: from
+    the whole part (``run``) or as the part is inflated (``feed`` then ``close``)."""
+
+    def __init__(self, path: str, part: str, sheet: str, cells: Mapping, values_only: bool,
+                 write, fast: bool = True, track: bool = False):
         self.path = path
+        self.part = part
         self.sheet = sheet
-        self.xml = xml
         self.cells = cells
         self.values_only = values_only
+        self.write = write
         self.fast = fast
         # Cells written so far: counted while they come in sheet order (each one once), or
         # every one noted in ``track`` when the sheet has them out of order.
@@ -204,10 +222,17 @@ class _SheetEdit:
         self.track: Optional[set] = set() if track else None
         self._prev = None
         self.refused = []
-        self.syntax = _SheetSyntax.of(main_prefix(xml))
         self._columns: Dict[bytes, int] = {}
         self._last_ref = None
         self._current = None
+        self._row = 0
+        self._col = 0
+        self._ranges = []   # bounds of array and data-table formulas met so far
+        # Fed pieces: held until the sheetData start is seen, or all of them when the part
+        # is edited whole after all; then only the cell not yet complete.
+        self._held: list = []
+        self._held_size = 0
+        self._stage = "head"    # then "cells" (streamed), "tail" or "whole"
 
     def _key(self, name: bytes):
         """(row, col) of a cell named like b"B7" when it is one being written, else None."""
@@ -241,23 +266,21 @@ class _SheetEdit:
             return set()
         return None
 
-    def run(self, write) -> None:
+    # -- the whole part at once
+
+    def run(self, xml: bytes) -> None:
         """Hand the edited part to ``write`` in order, piece by piece."""
-        syn = self.syntax
-        xml = self.xml
+        write = self.write
+        syn = self.syntax = _SheetSyntax.of(main_prefix(xml))
         start = syn.sheet_data.search(xml)
         if start is None or xml[start.end() - 2:start.end()] == b"/>":
             _write_slices(write, xml, 0, len(xml))
             return
         end = syn.sheet_data_end.search(xml, start.end())
         if end is None:
-            raise WorkbookWriteError(self.path, f"has a damaged sheet {self.sheet!r} "
-                                     "(sheetData is not closed).")
-        self._row = 0
-        self._col = 0
-        self._ranges = []   # bounds of array and data-table formulas met so far
+            raise self._unclosed()
         if not self.values_only and self.fast and \
-                self._edit_by_pieces(start.end(), end.start(), write):
+                self._edit_by_pieces(xml, start.end(), end.start()):
             return
         buf: list = []
         add = buf.append
@@ -273,20 +296,41 @@ class _SheetEdit:
         write(b"".join(buf))
         _write_slices(write, xml, last, len(xml))
 
-    def _edit_by_pieces(self, lo: int, hi: int, write) -> bool:
+    def _unclosed(self):
+        return WorkbookWriteError(self.path, f"has a damaged sheet {self.sheet!r} "
+                                  "(sheetData is not closed).")
+
+    def _of_split_form(self, xml: bytes, lo: int, hi: int) -> bool:
+        """Whether every cell in xml[lo:hi] starts <c r=", with no comment or CDATA."""
+        p = self.syntax.prefix
+        return xml.count(self.syntax.cell_r, lo, hi) == xml.count(b"<" + p + b"c", lo, hi) \
+            and xml.find(b"<!", lo, hi) < 0
+
+    def _edit_by_pieces(self, xml: bytes, lo: int, hi: int) -> bool:
         """When every cell starts <c r="...": go from one such start to the next (found
         in C) and touch only the written cells and those with array or data-table ranges,
         in order, as _token would; the text between them is handed on as it is.  False,
         having written nothing, when the sheet is not of that form (the caller uses
         _token)."""
-        xml = self.xml
+        sep = self.syntax.cell_r
+        n = xml.count(sep, lo, hi)
+        if not n or not self._of_split_form(xml, lo, hi) or xml.count(sep) != n:
+            return False
+        buf: list = []
+        last, _ = self._pieces(xml, xml.find(sep, lo, hi), hi, len(xml), buf, 0)
+        buf.append(xml[last:])
+        self.write(b"".join(buf))
+        return True
+
+    def _pieces(self, xml: bytes, i: int, hi: int, final_stop, buf: list, last: int):
+        """Edit the cells from the one starting at ``i`` (a cell start, or -1 for none) on:
+        each runs to the next cell start before ``hi``; the last one to ``final_stop``, or
+        is left alone when that is None.  The output up to the copy point ``last`` is in
+        ``buf`` (handed on every so often); returns the new copy point and where the cell
+        left alone starts (-1 when none is)."""
         syn = self.syntax
         p = syn.prefix
         sep = syn.cell_r
-        n = xml.count(sep, lo, hi)
-        if not n or xml.count(b"<" + p + b"c", lo, hi) != n or \
-                xml.find(b"<!", lo, hi) >= 0 or xml.count(sep) != n:
-            return False
         end_tag = b"</" + p + b"c>"
         v_open = b"<" + p + b"v"
         v_open_end = v_open + b">"
@@ -295,24 +339,28 @@ class _SheetEdit:
         tokens = syn.tokens.match
         formula_cell = syn.formula_cell.match
         # ref= and vm= send a cell to _token; most sheets have neither anywhere.
-        has_ref = xml.find(b"ref=", lo, hi) >= 0
-        odd = has_ref or xml.find(b"vm=", lo, hi) >= 0
+        has_ref = xml.find(b"ref=", i, hi) >= 0 if i >= 0 else False
+        odd = has_ref or xml.find(b"vm=", i, hi) >= 0
         cells = self.cells
         columns = self._columns
         name_of = _CELL_NAME.fullmatch
         mark = self._mark
-        size = len(xml)
-        buf: list = []
+        write = self.write
         add = buf.append
-        last = 0
-        i = xml.find(sep, lo, hi)
         while i >= 0:
             at = i + sep_len
-            q = xml.find(b'"', at)
+            q = xml.find(b'"', at, hi)
             if q < 0:
+                if final_stop is None:
+                    break
                 raise _Restart(fast=False)
             nxt = xml.find(sep, q, hi)
-            stop = nxt if nxt >= 0 else size
+            if nxt >= 0:
+                stop = nxt
+            elif final_stop is None:
+                break
+            else:
+                stop = final_stop
             key = None
             nm = name_of(xml, at, q)
             if nm is not None:
@@ -386,9 +434,108 @@ class _SheetEdit:
                 write(b"".join(buf))
                 buf.clear()
             i = nxt
-        write(b"".join(buf))
-        _write_slices(write, xml, last, size)
-        return True
+        return last, i
+
+    # -- the part as it is inflated
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next piece of the part (UTF-8, as inflated) and hand on what is done."""
+        stage = self._stage
+        if stage == "tail":
+            self.write(chunk)
+            return
+        self._held.append(chunk)
+        self._held_size += len(chunk)
+        if stage == "whole":
+            return
+        data = b"".join(self._held)
+        self._held.clear()
+        if stage == "head":
+            data = self._start(data)
+            if data is None:
+                return
+        self._cells(data, None)
+
+    def _start(self, data: bytes) -> Optional[bytes]:
+        """In the head: once the sheetData start is seen and the part can be streamed, hand
+        on what is before it and return the rest; else None (held, or to be edited whole)."""
+        skip = _streamable(data, self.path, self.part)
+        if skip is None or self.values_only or not self.fast or \
+                self._held_size > _HEAD_LIMIT:
+            self._stage = "whole"
+            self._held = [data]
+            return None
+        syn = self.syntax = _SheetSyntax.of(main_prefix(data))
+        start = syn.sheet_data.search(data, skip)
+        if start is None:
+            self._held = [data]
+            return None
+        if data.find(syn.cell_r, skip, start.end()) >= 0:
+            self._stage = "whole"
+            self._held = [data]
+            return None
+        lo = start.end()
+        if data[lo - 2:lo] == b"/>":
+            self._stage = "tail"
+            _write_slices(self.write, data, skip, len(data))
+            return None
+        end = syn.sheet_data_end.search(data, lo)
+        cut = end.start() if end is not None else data.rfind(syn.cell_r, lo)
+        if cut < 0:
+            self._held = [data]
+            return None
+        # The first piece decides: a sheet not of the split form is edited whole.
+        if not self._of_split_form(data, lo, cut):
+            self._stage = "whole"
+            self._held = [data]
+            return None
+        self._stage = "cells"
+        _write_slices(self.write, data, skip, lo)
+        return data[lo:]
+
+    def _cells(self, data: bytes, final) -> None:
+        """Edit the complete cells of ``data`` (which starts where the last call stopped),
+        hand them on and hold the cell not yet complete; at the end of the part
+        (``final``) everything."""
+        syn = self.syntax
+        sep = syn.cell_r
+        end = syn.sheet_data_end.search(data)
+        if end is None:
+            if final:
+                raise self._unclosed()
+            hi = len(data)
+            cut = data.rfind(sep)
+        else:
+            hi = cut = end.start()
+        if cut < 0:
+            self._held = [data]
+            return
+        if not self._of_split_form(data, 0, cut):
+            raise _Restart(fast=False)
+        buf: list = []
+        last, left = self._pieces(data, data.find(sep, 0, hi), hi,
+                                  len(data) if end is not None else None, buf, 0)
+        if end is None:
+            buf.append(data[last:left if left >= 0 else cut])
+            self.write(b"".join(buf))
+            self._held = [data[left if left >= 0 else cut:]]
+            self._held_size = len(self._held[0])
+            return
+        buf.append(data[last:])
+        self.write(b"".join(buf))
+        self._held = []
+        self._stage = "tail"
+
+    def close(self) -> None:
+        """The part has been fed whole: hand on the rest."""
+        data = b"".join(self._held)
+        self._held = []
+        stage = self._stage
+        if stage == "cells":
+            self._cells(data, True)
+        elif stage in ("head", "whole"):
+            self.run(as_utf8(data, self.path, self.part))
+
 
     def _in_range(self, key) -> bool:
         r, c = key
@@ -905,19 +1052,20 @@ def _write_members(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
 
 def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_name,
                  cells, values_only, spills, way: _Restart):
-    """Edit one sheet part into the package as it goes: the new part is never held whole."""
-    # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
-    xml = pkg.text(info.filename)
-    if spills:
-        xml = _resize_spills(xml, spills)
-    edit = _SheetEdit(pkg.path, sheet_name, xml, cells, values_only, fast=way.fast,
-                      track=way.track)
-    del xml
+    """Edit one sheet part into the package as it goes: the new part is never held whole,
+    and the old one only when it must be edited whole (spill ranges to resize, a sheet in
+    UTF-16, without a value to keep, or not of the usual form)."""
     new = _member_like(info)
     new._compresslevel = _REWRITE_LEVEL   # type: ignore[attr-defined]
-    with zout.open(new, "w", force_zip64=len(edit.xml) > zipfile.ZIP64_LIMIT // 4) as out:
-        edit.run(out.write)
-    edit.xml = b""
+    with zout.open(new, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT // 4) as out:
+        edit = _SheetEdit(pkg.path, info.filename, sheet_name, cells, values_only, out.write,
+                          fast=way.fast, track=way.track)
+        if spills:
+            # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
+            edit.run(_resize_spills(pkg.text(info.filename), spills))
+        else:
+            pkg.inflate_into(info, edit.feed)
+            edit.close()
     if edit.refused:
         cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
         raise WorkbookWriteError(
