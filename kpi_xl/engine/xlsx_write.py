@@ -137,6 +137,11 @@ class _SheetSyntax:
         # For sheets whose every cell begins <c r="...">: where each begins, and the rest
         # of a cell of just <f> and <v> whose attributes are in double quotes.
         self.cell_r = b"<" + prefix + b'c r="'
+        # A cell start with its column letters and row when its name is one of ours.
+        self.cell_at = re.compile(re.escape(self.cell_r) + rb'(?:([A-Z]+)(0|[1-9][0-9]*)")?')
+        # The same, for the cells whose first child is <f>: the others are passed over in C.
+        self.formula_at = re.compile(re.escape(self.cell_r) + rb'(?:([A-Z]+)(0|[1-9][0-9]*)")?'
+                                     rb"[^<>]*><" + p + rb"f\b")
         self.formula_cell = re.compile(
             rb'([^"<>]*"[^>/"\']*(?:"[^"]*"[^>/"\']*)*)>'
             rb"(<" + p + rb"f\b[^<>]*(?:/>|>[^<]*</" + p + rb"f>))"
@@ -343,37 +348,45 @@ class _SheetEdit:
         odd = has_ref or xml.find(b"vm=", i, hi) >= 0
         cells = self.cells
         columns = self._columns
-        name_of = _CELL_NAME.fullmatch
         mark = self._mark
         write = self.write
         add = buf.append
-        while i >= 0:
+        # Only formula cells are visited, unless the cells of array formulas' ranges are to
+        # be found (ref=) or each cell is to be noted: a value cell whose result was asked
+        # for leaves the count short, and the sheet is written again noting each cell.
+        every = has_ref or self.track is not None
+        starts = (syn.cell_at if every else syn.formula_at).finditer(xml, i, hi) \
+            if i >= 0 else iter(())
+        find = xml.find
+        nm = next(starts, None)
+        while nm is not None:
+            i = nm.start()
             at = i + sep_len
-            q = xml.find(b'"', at, hi)
-            if q < 0:
-                if final_stop is None:
-                    break
-                raise _Restart(fast=False)
-            nxt = xml.find(sep, q, hi)
-            if nxt >= 0:
-                stop = nxt
+            following = next(starts, None)
+            if not every:
+                stop = find(sep, nm.end(), hi)
+                if stop < 0:
+                    if final_stop is None:
+                        break   # the last cell may not be complete: left for the next call
+                    stop = final_stop
+            elif following is not None:
+                stop = following.start()
             elif final_stop is None:
-                break
+                break   # the last cell may not be complete: left for the next call
             else:
                 stop = final_stop
             key = None
-            nm = name_of(xml, at, q)
-            if nm is not None:
-                letters = nm.group(1)
+            letters, digits = nm.groups()
+            nm = following
+            if letters is not None:
                 col = columns.get(letters)
                 if col is None:
                     col = columns[letters] = column_number(letters.decode())
-                key = (int(nm.group(2)), col)
+                key = (int(digits), col)
                 value = cells.get(key, _MISSING)
                 if value is _MISSING:
                     key = None
             if key is None and not (has_ref and xml.find(b"ref=", at, stop) >= 0):
-                i = nxt
                 continue
             m = formula_cell(xml, at, stop) if key is not None else None
             # What _write_formula_cell does, in place: a cell of just <f> and <v>, its
@@ -433,8 +446,7 @@ class _SheetEdit:
             if len(buf) > _FLUSH_EVERY:
                 write(b"".join(buf))
                 buf.clear()
-            i = nxt
-        return last, i
+        return last, (i if nm is not None else -1)
 
     # -- the part as it is inflated
 

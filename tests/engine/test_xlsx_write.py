@@ -662,35 +662,43 @@ def test_values_only_drops_table_column_formulas(tmp_path):
 def _big_rows(n, odd_row=None):
     """``n`` rows of a varied sheet, several MB of XML, so that it is inflated and edited
     in several pieces: A a number, B =A*2, C a text formula, D a shared formula every 997
-    rows, E a formula cell with an old rich value (vm=) every 1,001 rows, F a styled cell.
+    rows in the first 5,000, E a formula cell with an old rich value (vm=) every 1,001
+    rows, F a styled cell, G an array formula over the three rows before the last.
     ``odd_row`` gets a cell without r= (a form the cell-at-a-time edit handles)."""
     out = []
     for r in range(1, n + 1):
         cells = [b'<c r="A%d"><v>%d</v></c>' % (r, r),
                  b'<c r="B%d" s="1"><f>A%d*2</f><v>0</v></c>' % (r, r),
                  b'<c r="C%d" t="str"><f>"n"&amp;A%d</f><v>old</v></c>' % (r, r)]
-        if r % 997 == 1:
+        if r % 997 == 1 and r < 5000:
             cells.append(b'<c r="D%d"><f t="shared" ref="D%d:D%d" si="%d">A%d+1</f><v>0</v></c>'
                          % (r, r, r + 1, r, r))
-        elif r % 997 == 2:
+        elif r % 997 == 2 and r < 5000:
             cells.append(b'<c r="D%d"><f t="shared" si="%d"/><v>0</v></c>' % (r, r - 1))
         if r % 1001 == 0:
             cells.append(b'<c r="E%d" vm="1"><f>A%d</f><v>0</v></c>' % (r, r))
         cells.append(b'<c r="F%d" s="2"/>' % r if r != odd_row else b'<c s="2"/>')
+        if r == n - 3:
+            cells.append(b'<c r="G%d"><f t="array" ref="G%d:G%d">A%d:A%d</f><v>0</v></c>'
+                         % (r, r, r + 2, r, r + 2))
+        elif n - 3 < r < n:
+            cells.append(b'<c r="G%d"><v>0</v></c>' % r)
         out.append(b'<row r="%d">' % r + b"".join(cells) + b"</row>")
     return b"".join(out)
 
 
 def _big_values(n):
-    # Worked by hand from the formulas above: B = 2r, C = "n" & r, D = r + 1, E = r.
+    # Worked by hand from the formulas above: B = 2r, C = "n" & r, D = r + 1, E = r, G = r.
     values = {}
     for r in range(1, n + 1):
         values[(r, 2)] = 2 * r if r % 3 else float(2 * r) + 0.5   # some non-integral
         values[(r, 3)] = f"n{r}"
-        if r % 997 in (1, 2):
+        if r % 997 in (1, 2) and r < 5000:
             values[(r, 4)] = r + 1
         if r % 1001 == 0:
             values[(r, 5)] = r
+        if n - 3 <= r < n:
+            values[(r, 7)] = r
     values[(7, 2)] = CellError("#DIV/0!")
     values[(8, 3)] = " padded "
     return values
@@ -719,6 +727,8 @@ def test_a_sheet_streamed_in_pieces_matches_the_whole_sheet_edit(tmp_path, monke
     assert b'<c r="D999"><f t="shared" si="998"/><v>1000</v></c>' in xml
     assert b'<c r="E64064"><f>A64064</f><v>64064</v></c>' in xml      # vm= dropped
     assert b'<c r="C65000" t="str"><f>"n"&amp;A65000</f><v>n65000</v></c>' in xml
+    assert b'<c r="G64997"><f t="array" ref="G64997:G64999">A64997:A64999</f><v>64997</v></c>' \
+        in xml and b'<c r="G64999"><v>64999</v></c>' in xml
     assert xml.count(b"<v>old</v>") == 0 and xml.count(b"<row ") == n
     ws = openpyxl.load_workbook(tmp_path / "streamed.xlsx", read_only=True, data_only=True)
     row = next(ws["Sheet"].iter_rows(min_row=4, max_row=4, max_col=3, values_only=True))
