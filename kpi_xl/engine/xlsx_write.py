@@ -5,7 +5,10 @@ being written changes; every other zip member is copied with its compressed
 bytes untouched, in the original order, so styles, charts, images, comments,
 validation, VBA and everything this code does not know about survive.  The
 sheet XML is edited as bytes, cell by cell, rather than re-serialised, so even
-inside a rewritten sheet nothing but the written cells differs.
+inside a rewritten sheet nothing but the written cells differs.  A sheet is
+edited as it is inflated and handed to its zip member as it is edited: neither
+the old nor the new sheet is held whole (a million formula rows take a few MB),
+except the sheets that must be edited whole (see ``_SheetEdit``).
 
 The new package is written next to the destination and moved into place with
 ``os.replace`` after an fsync: a crash or kill mid-write leaves the old file

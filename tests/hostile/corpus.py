@@ -672,6 +672,7 @@ def write_report(rows, path: Path):
         "one by `kpi-xl recalc` in a child process capped at 1.5 GB of address space; time is",
         "the whole command's, peak memory the largest resident size of the command and its",
         "workers. Every case leaves its inputs unchanged and the good workbook written.",
+        "The cases marked *slow* run in CI behind pytest's slow marker, under the same cap.",
         "",
         "| case | input | time (s) | peak memory (MB) | result |",
         "|---|---|---:|---:|---|",
@@ -679,7 +680,8 @@ def write_report(rows, path: Path):
     for row in rows:
         result = row["line"].split(": FAILED: ", 1)[-1] if row["line"] else "recalculated"
         result = result.replace("|", "\\|").replace(str(row.get("folder", "")), "")
-        lines.append(f"| {row['name']} | {row['what']} | {row['seconds']:.2f} | "
+        name = row["name"] + (" (*slow*)" if row.get("slow") else "")
+        lines.append(f"| {name} | {row['what']} | {row['seconds']:.2f} | "
                      f"{row['peak_mb']:.0f} | {result} |")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -691,6 +693,7 @@ def main(argv=None):
             got = run_case(case, Path(tmp) / case.name)
             problems = verdict(case, got)
             got["line"] = got["line"].replace(str(Path(tmp) / case.name / "in") + os.sep, "")
+            got["slow"] = case.slow
             rows.append(got)
             failed += bool(problems)
             print(f"{case.name:28} {got['seconds']:6.2f} s {got['peak_mb']:7.0f} MB  "
