@@ -30,7 +30,10 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import give_final_mode
-from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_number, parse_range_ref
+# column_letters is unused here, kept so that every A1 name comes from a1 (test_a1.py).
+from kpi_xl.engine.a1 import (  # noqa: F401
+    CELL_REF_BYTES, cell_name, column_letters, column_number, parse_range_ref,
+)
 from kpi_xl.engine.package import (
     REL_NS, STRICT_REL_NS, Package, WorkbookReadError, as_utf8, local_name, main_prefix,
     workbook_part,
