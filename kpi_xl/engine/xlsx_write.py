@@ -5,7 +5,10 @@ being written changes; every other zip member is copied with its compressed
 bytes untouched, in the original order, so styles, charts, images, comments,
 validation, VBA and everything this code does not know about survive.  The
 sheet XML is edited as bytes, cell by cell, rather than re-serialised, so even
-inside a rewritten sheet nothing but the written cells differs.
+inside a rewritten sheet nothing but the written cells differs.  A sheet is
+edited as it is inflated and handed to its zip member as it is edited: neither
+the old nor the new sheet is held whole (a million formula rows take a few MB),
+except the sheets that must be edited whole (see ``_SheetEdit``).
 
 The new package is written next to the destination and moved into place with
 ``os.replace`` after an fsync: a crash or kill mid-write leaves the old file
@@ -21,15 +24,15 @@ import os
 import re
 import struct
 import zipfile
-from itertools import compress
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from kpi_xl.core.errors import CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import atomic_write
-from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_letters, column_number, parse_range_ref
+from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_number, parse_range_ref
 from kpi_xl.engine.package import (
-    REL_NS, STRICT_REL_NS, Package, WorkbookReadError, local_name, main_prefix, workbook_part,
+    REL_NS, STRICT_REL_NS, Package, WorkbookReadError, as_utf8, local_name, main_prefix,
+    workbook_part,
 )
 from kpi_xl.limits import Limits
 
@@ -133,10 +136,14 @@ class _SheetSyntax:
         self.ext = re.compile(rb"<" + p + rb"extLst\b.*?</" + p + rb"extLst\s*>", re.S)
         self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b" + _ATTRS + rb"(?:/>|>)")
         self.sheet_data_end = re.compile(rb"</" + p + rb"sheetData\s*>")
-        # For sheets whose every cell begins <c r="...">: the r values, and the rest of a
-        # cell of just <f> and <v> whose attributes are in double quotes.
+        # For sheets whose every cell begins <c r="...">: where each begins, and the rest
+        # of a cell of just <f> and <v> whose attributes are in double quotes.
         self.cell_r = b"<" + prefix + b'c r="'
-        self.cell_names = re.compile(rb"<" + p + rb'c r="([^"]*)"')
+        # A cell start with its column letters and row when its name is one of ours.
+        self.cell_at = re.compile(re.escape(self.cell_r) + rb'(?:([A-Z]+)(0|[1-9][0-9]*)")?')
+        # The same, for the cells whose first child is <f>: the others are passed over in C.
+        self.formula_at = re.compile(re.escape(self.cell_r) + rb'(?:([A-Z]+)(0|[1-9][0-9]*)")?'
+                                     rb"[^<>]*><" + p + rb"f\b")
         self.formula_cell = re.compile(
             rb'([^"<>]*"[^>/"\']*(?:"[^"]*"[^>/"\']*)*)>'
             rb"(<" + p + rb"f\b[^<>]*(?:/>|>[^<]*</" + p + rb"f>))"
@@ -170,134 +177,379 @@ def _rebuild_start(prefix: bytes, attrs: bytes, t: Optional[str], drop: Iterable
     return b"<" + prefix + b"c" + b"".join(b" " + k + b"=" + v for k, v in pairs)
 
 
-class _SheetEdit:
-    """Rewrites the cells of one sheet part."""
+class _Restart(Exception):
+    """The package must be written again from the start, with this sheet part edited the
+    slower way: cell by cell (``fast`` False) or noting every written cell (``track``).
+    Raised only for sheets a sound writer never produces, after some output is out."""
 
-    def __init__(self, path: str, sheet: str, xml: bytes, cells: Mapping, values_only: bool):
+    def __init__(self, part: str = "", fast: bool = True, track: bool = False):
+        super().__init__(part)
+        self.part = part
+        self.fast = fast
+        self.track = track
+
+
+_CELL_NAME = re.compile(rb"([A-Z]+)(0|[1-9][0-9]*)")
+# Edited output is handed on in pieces of about this many chunks.
+_FLUSH_EVERY = 4096
+_MISSING = object()
+
+
+# A sheet whose sheetData has not begun after this much is edited whole.
+_HEAD_LIMIT = 16 << 20
+
+
+def _streamable(data: bytes, path, part) -> Optional[int]:
+    """How many bytes (a UTF-8 byte-order mark) to skip at the start of a part whose
+    first piece is ``data`` when the part is UTF-8 as it is; None when it has to be
+    re-encoded (as_utf8) first."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return 3
+    end = data.find(b"?>") if data[:5] == b"<?xml" else -1
+    probe = data[:end + 2] if end >= 0 else data[:4]
+    return 0 if as_utf8(probe, path, part) is probe else None
+
+
+class _SheetEdit:
+    """Rewrites the cells of one sheet part, handing the result on piece by piece: from
+    the whole part (``run``) or as the part is inflated (``feed`` then ``close``)."""
+
+    def __init__(self, path: str, part: str, sheet: str, cells: Mapping, values_only: bool,
+                 write, fast: bool = True, track: bool = False):
         self.path = path
+        self.part = part
         self.sheet = sheet
-        self.xml = xml
         self.cells = cells
         self.values_only = values_only
-        self.written = set()
+        self.write = write
+        self.fast = fast
+        # Cells written so far: counted while they come in sheet order (each one once), or
+        # every one noted in ``track`` when the sheet has them out of order.
+        self.count = 0
+        self.track: Optional[set] = set() if track else None
+        self._prev = None
         self.refused = []
-        self.syntax = _SheetSyntax.of(main_prefix(xml))
-        letters: Dict[int, bytes] = {}
-        for _, c in cells:
-            if c not in letters:
-                letters[c] = column_letters(c).encode()
-        self.by_name = {b"%s%d" % (letters[c], r) if type(r) is int else
-                        cell_name(r, c).encode(): (r, c) for r, c in cells}
+        self._columns: Dict[bytes, int] = {}
         self._last_ref = None
         self._current = None
-
-    def run(self) -> bytes:
-        syn = self.syntax
-        start = syn.sheet_data.search(self.xml)
-        if start is None or self.xml[start.end() - 2:start.end()] == b"/>":
-            return self.xml
-        end = syn.sheet_data_end.search(self.xml, start.end())
-        if end is None:
-            raise WorkbookWriteError(self.path, f"has a damaged sheet {self.sheet!r} "
-                                     "(sheetData is not closed).")
         self._row = 0
         self._col = 0
         self._ranges = []   # bounds of array and data-table formulas met so far
-        if not self.values_only:
-            edited = self._edit_by_pieces(start.end(), end.start())
-            if edited is not None:
-                return edited
-            self.written.clear()
-            self.refused.clear()
-            self._ranges = []
-        body = self.xml[start.end():end.start()]
-        new_body = syn.tokens.sub(self._token, body)
-        return self.xml[:start.end()] + new_body + self.xml[end.start():]
+        # Fed pieces: held until the sheetData start is seen, or all of them when the part
+        # is edited whole after all; then only the cell not yet complete.
+        self._held: list = []
+        self._held_size = 0
+        self._stage = "head"    # then "cells" (streamed), "tail" or "whole"
 
-    def _edit_by_pieces(self, lo: int, hi: int) -> Optional[bytes]:
-        """The edited part when every cell starts <c r="...": split there (in C) and
-        touch only the written cells' pieces and those with array or data-table
-        ranges, in order, as _token would; the rest are joined back as they were.
-        None when the sheet is not of that form (the caller uses _token)."""
-        xml = self.xml
+    def _key(self, name: bytes):
+        """(row, col) of a cell named like b"B7" when it is one being written, else None."""
+        m = _CELL_NAME.fullmatch(name)
+        if m is None:
+            return None
+        letters = m.group(1)
+        col = self._columns.get(letters)
+        if col is None:
+            col = self._columns[letters] = column_number(letters.decode())
+        key = (int(m.group(2)), col)
+        return key if key in self.cells else None
+
+    def _mark(self, key):
+        """Note ``key`` as written."""
+        if self.track is not None:
+            self.track.add(key)
+            return
+        prev = self._prev
+        if prev is not None and key <= prev:
+            raise _Restart(track=True)
+        self._prev = key
+        self.count += 1
+
+    def missing(self):
+        """The cells to write that the sheet does not have; None when the sheet came out of
+        order and they cannot be told from the count (write it again with ``track``)."""
+        if self.track is not None:
+            return set(self.cells) - self.track - set(self.refused)
+        if self.count + len(self.refused) == len(self.cells):
+            return set()
+        return None
+
+    # -- the whole part at once
+
+    def run(self, xml: bytes) -> None:
+        """Hand the edited part to ``write`` in order, piece by piece."""
+        write = self.write
+        syn = self.syntax = _SheetSyntax.of(main_prefix(xml))
+        start = syn.sheet_data.search(xml)
+        if start is None or xml[start.end() - 2:start.end()] == b"/>":
+            _write_slices(write, xml, 0, len(xml))
+            return
+        end = syn.sheet_data_end.search(xml, start.end())
+        if end is None:
+            raise self._unclosed()
+        if not self.values_only and self.fast and \
+                self._edit_by_pieces(xml, start.end(), end.start()):
+            return
+        buf: list = []
+        add = buf.append
+        last = 0
+        token = self._token
+        for m in syn.tokens.finditer(xml, start.end(), end.start()):
+            add(xml[last:m.start()])
+            add(token(m))
+            last = m.end()
+            if len(buf) > _FLUSH_EVERY:
+                write(b"".join(buf))
+                buf.clear()
+        write(b"".join(buf))
+        _write_slices(write, xml, last, len(xml))
+
+    def _unclosed(self):
+        return WorkbookWriteError(self.path, f"has a damaged sheet {self.sheet!r} "
+                                  "(sheetData is not closed).")
+
+    def _of_split_form(self, xml: bytes, lo: int, hi: int) -> bool:
+        """Whether every cell in xml[lo:hi] starts <c r=", with no comment or CDATA."""
+        p = self.syntax.prefix
+        return xml.count(self.syntax.cell_r, lo, hi) == xml.count(b"<" + p + b"c", lo, hi) \
+            and xml.find(b"<!", lo, hi) < 0
+
+    def _edit_by_pieces(self, xml: bytes, lo: int, hi: int) -> bool:
+        """When every cell starts <c r="...": go from one such start to the next (found
+        in C) and touch only the written cells and those with array or data-table ranges,
+        in order, as _token would; the text between them is handed on as it is.  False,
+        having written nothing, when the sheet is not of that form (the caller uses
+        _token)."""
+        sep = self.syntax.cell_r
+        n = xml.count(sep, lo, hi)
+        if not n or not self._of_split_form(xml, lo, hi) or xml.count(sep) != n:
+            return False
+        buf: list = []
+        last, _ = self._pieces(xml, xml.find(sep, lo, hi), hi, len(xml), buf, 0)
+        buf.append(xml[last:])
+        self.write(b"".join(buf))
+        return True
+
+    def _pieces(self, xml: bytes, i: int, hi: int, final_stop, buf: list, last: int):
+        """Edit the cells from the one starting at ``i`` (a cell start, or -1 for none) on:
+        each runs to the next cell start before ``hi``; the last one to ``final_stop``, or
+        is left alone when that is None.  The output up to the copy point ``last`` is in
+        ``buf`` (handed on every so often); returns the new copy point and where the cell
+        left alone starts (-1 when none is)."""
         syn = self.syntax
         p = syn.prefix
         sep = syn.cell_r
-        n = xml.count(sep, lo, hi)
-        if not n or xml.count(b"<" + p + b"c", lo, hi) != n or \
-                xml.find(b"<!", lo, hi) >= 0 or xml.count(sep) != n:
-            return None
-        pieces = xml.split(sep)   # the cells' pieces; nothing outside sheetData holds sep
-        names = syn.cell_names.findall(xml)
-        if len(names) != n:
-            return None
-        keys = list(map(self.by_name.get, names))
-        del names
-        wanted = list(compress(range(1, n + 1), keys))
-        if xml.find(b"ref=", lo, hi) >= 0:
-            wanted = sorted(set(wanted).union(
-                i for i, piece in enumerate(pieces) if i and b"ref=" in piece))
         end_tag = b"</" + p + b"c>"
         v_open = b"<" + p + b"v"
+        v_open_end = v_open + b">"
         v_close = b"</" + p + b"v>" + end_tag
         sep_len = len(sep)
         tokens = syn.tokens.match
         formula_cell = syn.formula_cell.match
         # ref= and vm= send a cell to _token; most sheets have neither anywhere.
-        odd = xml.find(b"ref=", lo, hi) >= 0 or xml.find(b"vm=", lo, hi) >= 0
+        has_ref = xml.find(b"ref=", i, hi) >= 0 if i >= 0 else False
+        odd = has_ref or xml.find(b"vm=", i, hi) >= 0
         cells = self.cells
-        written = self.written
-        for i in wanted:
-            piece = pieces[i]
-            key = keys[i - 1]
-            m = formula_cell(piece) if key is not None else None
-            # What _write_formula_cell does, on the piece: a cell of just <f> and <v>,
-            # its attributes in double quotes, without vm, no ref= anywhere.
-            if m is not None and not (odd and (b"vm=" in m.group(1) or
-                                               piece.find(b"ref=", m.end(1), m.end()) >= 0)):
-                written.add(key)
-                head, f_el = m.groups()
-                value = cells[key]
+        columns = self._columns
+        mark = self._mark
+        write = self.write
+        add = buf.append
+        # Only formula cells are visited, unless the cells of array formulas' ranges are to
+        # be found (ref=) or each cell is to be noted: a value cell whose result was asked
+        # for leaves the count short, and the sheet is written again noting each cell.
+        every = has_ref or self.track is not None
+        starts = (syn.cell_at if every else syn.formula_at).finditer(xml, i, hi) \
+            if i >= 0 else iter(())
+        find = xml.find
+        nm = next(starts, None)
+        while nm is not None:
+            i = nm.start()
+            at = i + sep_len
+            following = next(starts, None)
+            if not every:
+                stop = find(sep, nm.end(), hi)
+                if stop < 0:
+                    if final_stop is None:
+                        break   # the last cell may not be complete: left for the next call
+                    stop = final_stop
+            elif following is not None:
+                stop = following.start()
+            elif final_stop is None:
+                break   # the last cell may not be complete: left for the next call
+            else:
+                stop = final_stop
+            key = None
+            letters, digits = nm.groups()
+            nm = following
+            if letters is not None:
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = column_number(letters.decode())
+                key = (int(digits), col)
+                value = cells.get(key, _MISSING)
+                if value is _MISSING:
+                    key = None
+            if key is None and not (has_ref and xml.find(b"ref=", at, stop) >= 0):
+                continue
+            m = formula_cell(xml, at, stop) if key is not None else None
+            # What _write_formula_cell does, in place: a cell of just <f> and <v>, its
+            # attributes in double quotes, without vm, no ref= anywhere.
+            if m is not None and not (odd and (xml.find(b"vm=", at, m.end(1)) >= 0 or
+                                               xml.find(b"ref=", m.end(1), m.end()) >= 0)):
+                mark(key)
                 kind = type(value)
                 if (kind is float and value - value == 0 or kind is int) and \
-                        b' t="' not in head:
+                        xml.find(b' t="', at, m.end(1)) < 0:
                     # A finite number in a cell without t: only <v> changes.
-                    pieces[i] = b"".join((
-                        head, b">", f_el, v_open, b">",
-                        b"%d" % value if kind is int or value.is_integer() and
-                        -1e16 < value < 1e16 else repr(value).encode(),
-                        v_close, piece[m.end():]))
-                    continue
-                try:
-                    t, text = _typed_value(value)
-                except TypeError as exc:
-                    raise WorkbookWriteError(
-                        self.path, f"cannot take a value of type {exc} in {self.sheet}!"
-                        f"{cell_name(*key)}; results must be numbers, text, booleans, "
-                        "errors or empty.") from None
-                space = b' xml:space="preserve"' if t == "str" and text and (
-                    text[0].isspace() or text[-1].isspace()) else b""
-                j = head.find(b' t="')
-                if j >= 0:
-                    k = head.index(b'"', j + 4)
-                    head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + \
-                        head[k + 1:]
-                elif t:
-                    # Excel's attribute order is r, s, t: put t after s (or r) when there.
-                    k = head.find(b' s="')
-                    at = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
-                    head = head[:at] + b' t="' + t.encode() + b'"' + head[at:]
-                pieces[i] = b"".join((head, b">", f_el, v_open, space, b">",
-                                      text.encode("utf-8"), v_close, piece[m.end():]))
-                continue
-            m = tokens(sep + piece)
-            if m is None or m.group("attrs") is None:
-                return None
-            cell = self._token(m)
-            if cell[:sep_len] != sep:
-                return None
-            pieces[i] = cell[sep_len:] + piece[m.end() - sep_len:]
-        return sep.join(pieces)
+                    add(xml[last:m.end(2)])
+                    add(v_open_end)
+                    add(b"%d" % value if kind is int or value.is_integer() and
+                        -1e16 < value < 1e16 else repr(value).encode())
+                    add(v_close)
+                    last = m.end()
+                else:
+                    try:
+                        t, text = _typed_value(value)
+                    except TypeError as exc:
+                        raise WorkbookWriteError(
+                            self.path, f"cannot take a value of type {exc} in {self.sheet}!"
+                            f"{cell_name(*key)}; results must be numbers, text, booleans, "
+                            "errors or empty.") from None
+                    head = xml[at:m.end(1)]
+                    space = b' xml:space="preserve"' if t == "str" and text and (
+                        text[0].isspace() or text[-1].isspace()) else b""
+                    j = head.find(b' t="')
+                    if j >= 0:
+                        k = head.index(b'"', j + 4)
+                        head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + \
+                            head[k + 1:]
+                    elif t:
+                        # Excel's attribute order is r, s, t: put t after s (or r) when there.
+                        k = head.find(b' s="')
+                        at_t = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
+                        head = head[:at_t] + b' t="' + t.encode() + b'"' + head[at_t:]
+                    add(xml[last:at])
+                    add(head)
+                    add(b">")
+                    add(m.group(2))
+                    add(v_open + space + b">")
+                    add(text.encode("utf-8"))
+                    add(v_close)
+                    last = m.end()
+            else:
+                m = tokens(xml, i, stop)
+                if m is None or m.group("attrs") is None:
+                    raise _Restart(fast=False)
+                cell = self._token(m)
+                if cell[:sep_len] != sep:
+                    raise _Restart(fast=False)
+                add(xml[last:i])
+                add(cell)
+                last = m.end()
+            if len(buf) > _FLUSH_EVERY:
+                write(b"".join(buf))
+                buf.clear()
+        return last, (i if nm is not None else -1)
+
+    # -- the part as it is inflated
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next piece of the part (UTF-8, as inflated) and hand on what is done."""
+        stage = self._stage
+        if stage == "tail":
+            self.write(chunk)
+            return
+        self._held.append(chunk)
+        self._held_size += len(chunk)
+        if stage == "whole":
+            return
+        data = b"".join(self._held)
+        self._held.clear()
+        if stage == "head":
+            data = self._start(data)
+            if data is None:
+                return
+        self._cells(data, None)
+
+    def _start(self, data: bytes) -> Optional[bytes]:
+        """In the head: once the sheetData start is seen and the part can be streamed, hand
+        on what is before it and return the rest; else None (held, or to be edited whole)."""
+        skip = _streamable(data, self.path, self.part)
+        if skip is None or self.values_only or not self.fast or \
+                self._held_size > _HEAD_LIMIT:
+            self._stage = "whole"
+            self._held = [data]
+            return None
+        syn = self.syntax = _SheetSyntax.of(main_prefix(data))
+        start = syn.sheet_data.search(data, skip)
+        if start is None:
+            self._held = [data]
+            return None
+        if data.find(syn.cell_r, skip, start.end()) >= 0:
+            self._stage = "whole"
+            self._held = [data]
+            return None
+        lo = start.end()
+        if data[lo - 2:lo] == b"/>":
+            self._stage = "tail"
+            _write_slices(self.write, data, skip, len(data))
+            return None
+        end = syn.sheet_data_end.search(data, lo)
+        cut = end.start() if end is not None else data.rfind(syn.cell_r, lo)
+        if cut < 0:
+            self._held = [data]
+            return None
+        # The first piece decides: a sheet not of the split form is edited whole.
+        if not self._of_split_form(data, lo, cut):
+            self._stage = "whole"
+            self._held = [data]
+            return None
+        self._stage = "cells"
+        _write_slices(self.write, data, skip, lo)
+        return data[lo:]
+
+    def _cells(self, data: bytes, final) -> None:
+        """Edit the complete cells of ``data`` (which starts where the last call stopped),
+        hand them on and hold the cell not yet complete; at the end of the part
+        (``final``) everything."""
+        syn = self.syntax
+        sep = syn.cell_r
+        end = syn.sheet_data_end.search(data)
+        if end is None:
+            if final:
+                raise self._unclosed()
+            hi = len(data)
+            cut = data.rfind(sep)
+        else:
+            hi = cut = end.start()
+        if cut < 0:
+            self._held = [data]
+            return
+        if not self._of_split_form(data, 0, cut):
+            raise _Restart(fast=False)
+        buf: list = []
+        last, left = self._pieces(data, data.find(sep, 0, hi), hi,
+                                  len(data) if end is not None else None, buf, 0)
+        if end is None:
+            buf.append(data[last:left if left >= 0 else cut])
+            self.write(b"".join(buf))
+            self._held = [data[left if left >= 0 else cut:]]
+            self._held_size = len(self._held[0])
+            return
+        buf.append(data[last:])
+        self.write(b"".join(buf))
+        self._held = []
+        self._stage = "tail"
+
+    def close(self) -> None:
+        """The part has been fed whole: hand on the rest."""
+        data = b"".join(self._held)
+        self._held = []
+        stage = self._stage
+        if stage == "cells":
+            self._cells(data, True)
+        elif stage in ("head", "whole"):
+            self.run(as_utf8(data, self.path, self.part))
+
 
     def _in_range(self, key) -> bool:
         r, c = key
@@ -321,7 +573,7 @@ class _SheetEdit:
         i = attrs.find(b'r="')
         if i >= 0 and (i == 0 or attrs[i - 1] in b" \t\r\n"):
             name = attrs[i + 3:attrs.find(b'"', i + 3)]
-            key = self.by_name.get(name)
+            key = self._key(name)
             self._last_ref = name
         else:
             if self._last_ref is not None:
@@ -360,7 +612,7 @@ class _SheetEdit:
             if fm is None and not self._in_range(key):
                 self.refused.append(key)
                 return m.group(0)
-            self.written.add(key)
+            self._mark(key)
             self._current = key
             return self._write_cell(attrs, body, fm, self.cells[key])
         if self.values_only:
@@ -377,7 +629,7 @@ class _SheetEdit:
         extlst, inline = syn.slow_marks
         if b"vm=" in attrs or b"'" in attrs or extlst in body or inline in body:
             return None
-        self.written.add(key)
+        self._mark(key)
         self._current = key
         try:
             t, text = _typed_value(self.cells[key])
@@ -533,10 +785,20 @@ def _stream_copy(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo):
         pkg.inflate_into(info, out.write)
 
 
+# Level 3 deflates a large sheet about twice as fast as the default 6, for a file
+# about 14 % larger; rewritten parts are the only ones compressed anew.
+_REWRITE_LEVEL = 3
+
+
 def _rewrite(zout: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes):
-    # Level 3 deflates a large sheet about twice as fast as the default 6, for a
-    # file about 14 % larger; rewritten parts are the only ones compressed anew.
-    zout.writestr(_member_like(info), data, compresslevel=3)
+    zout.writestr(_member_like(info), data, compresslevel=_REWRITE_LEVEL)
+
+
+def _write_slices(write, data: bytes, lo: int, hi: int):
+    """Hand ``data[lo:hi]`` to ``write`` in pieces of at most 1 MB, without copying it."""
+    view = memoryview(data)
+    for at in range(lo, hi, _COPY_CHUNK):
+        write(view[at:min(at + _COPY_CHUNK, hi)])
 
 
 # --------------------------------------------------------------------------- spill ranges
@@ -753,6 +1015,23 @@ def _table_parts(pkg: Package, edits) -> set:
 
 def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_part,
                    resized=None):
+    ways: Dict[str, _Restart] = {}   # sheet parts to edit the slower way, if any
+    unpacked = pkg.unpacked
+    while True:
+        try:
+            _write_members(pkg, fh, edits, values_only, calc_chain, wb_rels_part, resized, ways)
+            return
+        except _Restart as again:
+            way = ways.setdefault(again.part, _Restart(again.part))
+            way.fast = way.fast and again.fast
+            way.track = way.track or again.track
+            fh.seek(0)
+            fh.truncate()
+            pkg.unpacked = unpacked   # the parts read again are not counted twice
+
+
+def _write_members(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_part, resized,
+                   ways):
     zin = pkg.zip
     ct_xml = rels_xml = None
     tables = _table_parts(pkg, edits) if values_only else set()
@@ -766,24 +1045,13 @@ def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
             name = info.filename
             if name in edits:
                 sheet_name, cells = edits[name]
-                # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
-                xml = pkg.text(name)
-                if resized and name in resized:
-                    xml = _resize_spills(xml, resized[name])
-                edit = _SheetEdit(pkg.path, sheet_name, xml, cells, values_only)
-                new_xml = edit.run()
-                if edit.refused:
-                    cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
-                    raise WorkbookWriteError(
-                        pkg.path, f"has no formula in {sheet_name}!{cells_text}; refusing to "
-                        "overwrite input cells with results.")
-                missing = set(cells) - edit.written - set(edit.refused)
-                if missing:
-                    cells_text = ", ".join(cell_name(*k) for k in sorted(missing)[:5])
-                    raise WorkbookWriteError(
-                        pkg.path, f"has no cell {sheet_name}!{cells_text} to take a result; "
-                        "only existing formula cells can be written.")
-                _rewrite(zout, info, new_xml)
+                try:
+                    _write_sheet(pkg, zout, info, sheet_name, cells, values_only,
+                                 resized.get(name) if resized else None,
+                                 ways.get(name, _Restart(name)))
+                except _Restart as again:
+                    again.part = name
+                    raise
             elif values_only and calc_chain and name == calc_chain:
                 continue
             elif name in tables and b"calculatedColumnFormula" in (xml := pkg.text(name)):
@@ -794,6 +1062,37 @@ def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
                 _rewrite(zout, info, rels_xml)
             elif not _raw_copy(zin, zout, info):
                 _stream_copy(pkg, zout, info)
+
+
+def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_name,
+                 cells, values_only, spills, way: _Restart):
+    """Edit one sheet part into the package as it goes: the new part is never held whole,
+    and the old one only when it must be edited whole (spill ranges to resize, a sheet in
+    UTF-16, without a value to keep, or not of the usual form)."""
+    new = _member_like(info)
+    new._compresslevel = _REWRITE_LEVEL   # type: ignore[attr-defined]
+    with zout.open(new, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT // 4) as out:
+        edit = _SheetEdit(pkg.path, info.filename, sheet_name, cells, values_only, out.write,
+                          fast=way.fast, track=way.track)
+        if spills:
+            # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
+            edit.run(_resize_spills(pkg.text(info.filename), spills))
+        else:
+            pkg.inflate_into(info, edit.feed)
+            edit.close()
+    if edit.refused:
+        cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
+        raise WorkbookWriteError(
+            pkg.path, f"has no formula in {sheet_name}!{cells_text}; refusing to "
+            "overwrite input cells with results.")
+    missing = edit.missing()
+    if missing is None:
+        raise _Restart(info.filename, track=True)
+    if missing:
+        cells_text = ", ".join(cell_name(*k) for k in sorted(missing)[:5])
+        raise WorkbookWriteError(
+            pkg.path, f"has no cell {sheet_name}!{cells_text} to take a result; "
+            "only existing formula cells can be written.")
 
 
 def _atomic_write(dst: str, produce):

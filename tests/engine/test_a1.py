@@ -47,8 +47,9 @@ def test_one_implementation_serves_the_parser_reader_writer_and_scanner():
     assert parser.MAX_ROW == xlsx_read.MAX_ROW == a1.MAX_ROW
     for module in (xlsx_read, xlsx_write):
         assert module.column_number is a1.column_number
-        assert module.column_letters is a1.column_letters
         assert module.parse_range_ref is a1.parse_range_ref
+        # a name for column letters, where a module has one, is a1's
+        assert getattr(module, "column_letters", a1.column_letters) is a1.column_letters
     assert scan.column_number is a1.column_number
 
 

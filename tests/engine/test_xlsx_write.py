@@ -599,17 +599,18 @@ def test_split_edit_matches_the_cell_by_cell_edit(tmp_path, monkeypatch):
               (2, 2): CellError("#N/A"), (2, 3): 0.1, (2, 4): None, (2, 5): 1e20,
               (3, 1): 7.0, (3, 2): 6.5}   # C3 is left as it was
     used = []
-    split_edit = xlsx_write._SheetEdit._edit_by_pieces
+    pieces = xlsx_write._SheetEdit._pieces
 
-    def spy(self, lo, hi):
-        out = split_edit(self, lo, hi)
-        used.append(out is not None)
-        return out
-    monkeypatch.setattr(xlsx_write._SheetEdit, "_edit_by_pieces", spy)
+    def spy(self, *args):
+        used.append(True)
+        return pieces(self, *args)
+    monkeypatch.setattr(xlsx_write._SheetEdit, "_pieces", spy)
     write_values(src, tmp_path / "split.xlsx", {"Sheet": values})
-    assert used == [True]
-    monkeypatch.setattr(xlsx_write._SheetEdit, "_edit_by_pieces", lambda self, lo, hi: None)
+    assert used
+    monkeypatch.setattr(xlsx_write._SheetEdit, "_of_split_form", lambda self, xml, lo, hi: False)
+    used.clear()
     write_values(src, tmp_path / "cells.xlsx", {"Sheet": values})
+    assert not used
     with zipfile.ZipFile(tmp_path / "split.xlsx") as a, \
             zipfile.ZipFile(tmp_path / "cells.xlsx") as b:
         xml = a.read("xl/worksheets/sheet1.xml")
@@ -656,3 +657,109 @@ def test_values_only_drops_table_column_formulas(tmp_path):
     assert all(c.calculated_formula is None for t in after.tables for c in t.columns)
     assert all(not s.formulas for s in after.sheets)
     openpyxl.load_workbook(out)
+
+
+def _big_rows(n, odd_row=None):
+    """``n`` rows of a varied sheet, several MB of XML, so that it is inflated and edited
+    in several pieces: A a number, B =A*2, C a text formula, D a shared formula every 997
+    rows in the first 5,000, E a formula cell with an old rich value (vm=) every 1,001
+    rows, F a styled cell, G an array formula over the three rows before the last.
+    ``odd_row`` gets a cell without r= (a form the cell-at-a-time edit handles)."""
+    out = []
+    for r in range(1, n + 1):
+        cells = [b'<c r="A%d"><v>%d</v></c>' % (r, r),
+                 b'<c r="B%d" s="1"><f>A%d*2</f><v>0</v></c>' % (r, r),
+                 b'<c r="C%d" t="str"><f>"n"&amp;A%d</f><v>old</v></c>' % (r, r)]
+        if r % 997 == 1 and r < 5000:
+            cells.append(b'<c r="D%d"><f t="shared" ref="D%d:D%d" si="%d">A%d+1</f><v>0</v></c>'
+                         % (r, r, r + 1, r, r))
+        elif r % 997 == 2 and r < 5000:
+            cells.append(b'<c r="D%d"><f t="shared" si="%d"/><v>0</v></c>' % (r, r - 1))
+        if r % 1001 == 0:
+            cells.append(b'<c r="E%d" vm="1"><f>A%d</f><v>0</v></c>' % (r, r))
+        cells.append(b'<c r="F%d" s="2"/>' % r if r != odd_row else b'<c s="2"/>')
+        if r == n - 3:
+            cells.append(b'<c r="G%d"><f t="array" ref="G%d:G%d">A%d:A%d</f><v>0</v></c>'
+                         % (r, r, r + 2, r, r + 2))
+        elif n - 3 < r < n:
+            cells.append(b'<c r="G%d"><v>0</v></c>' % r)
+        out.append(b'<row r="%d">' % r + b"".join(cells) + b"</row>")
+    return b"".join(out)
+
+
+def _big_values(n):
+    # Worked by hand from the formulas above: B = 2r, C = "n" & r, D = r + 1, E = r, G = r.
+    values = {}
+    for r in range(1, n + 1):
+        values[(r, 2)] = 2 * r if r % 3 else float(2 * r) + 0.5   # some non-integral
+        values[(r, 3)] = f"n{r}"
+        if r % 997 in (1, 2) and r < 5000:
+            values[(r, 4)] = r + 1
+        if r % 1001 == 0:
+            values[(r, 5)] = r
+        if n - 3 <= r < n:
+            values[(r, 7)] = r
+    values[(7, 2)] = CellError("#DIV/0!")
+    values[(8, 3)] = " padded "
+    return values
+
+
+@pytest.mark.parametrize("odd_row", [None, 60_000])
+def test_a_sheet_streamed_in_pieces_matches_the_whole_sheet_edit(tmp_path, monkeypatch, odd_row):
+    from kpi_xl.engine import xlsx_write
+    n = 65_000     # about 9 MB of sheet XML: inflated in 4 MB pieces
+    src = _with_rows(tmp_path, "big.xlsx", _big_rows(n, odd_row))
+    values = _big_values(n)
+    write_values(src, tmp_path / "streamed.xlsx", {"Sheet": values})
+    # The same edit done cell by cell on the whole sheet, the reference.
+    monkeypatch.setattr(xlsx_write._SheetEdit, "_of_split_form", lambda self, xml, lo, hi: False)
+    write_values(src, tmp_path / "whole.xlsx", {"Sheet": values})
+    with zipfile.ZipFile(tmp_path / "streamed.xlsx") as a, \
+            zipfile.ZipFile(tmp_path / "whole.xlsx") as b:
+        xml = a.read("xl/worksheets/sheet1.xml")
+        assert xml == b.read("xl/worksheets/sheet1.xml")
+    # Worked by hand from the XML above.
+    assert b'<c r="B1" s="1"><f>A1*2</f><v>2</v></c>' in xml
+    assert b'<c r="B3" s="1"><f>A3*2</f><v>6.5</v></c>' in xml
+    assert b'<c r="B7" s="1" t="e"><f>A7*2</f><v>#DIV/0!</v></c>' in xml
+    assert b'<c r="C8" t="str"><f>"n"&amp;A8</f><v xml:space="preserve"> padded </v></c>' in xml
+    assert b'<c r="D998"><f t="shared" ref="D998:D999" si="998">A998+1</f><v>999</v></c>' in xml
+    assert b'<c r="D999"><f t="shared" si="998"/><v>1000</v></c>' in xml
+    assert b'<c r="E64064"><f>A64064</f><v>64064</v></c>' in xml      # vm= dropped
+    assert b'<c r="C65000" t="str"><f>"n"&amp;A65000</f><v>n65000</v></c>' in xml
+    assert b'<c r="G64997"><f t="array" ref="G64997:G64999">A64997:A64999</f><v>64997</v></c>' \
+        in xml and b'<c r="G64999"><v>64999</v></c>' in xml
+    assert xml.count(b"<v>old</v>") == 0 and xml.count(b"<row ") == n
+    ws = openpyxl.load_workbook(tmp_path / "streamed.xlsx", read_only=True, data_only=True)
+    row = next(ws["Sheet"].iter_rows(min_row=4, max_row=4, max_col=3, values_only=True))
+    assert row[:3] == (4, 8, "n4")
+
+
+def test_cells_out_of_order_are_written_and_missing_ones_named(tmp_path):
+    # Rows given out of order: the count of written cells cannot tell which are missing,
+    # so the sheet is written again noting each one.
+    rows = (b'<row r="2"><c r="A2"><v>5</v></c><c r="B2"><f>A2*2</f><v>0</v></c></row>'
+            b'<row r="1"><c r="A1"><v>3</v></c><c r="B1"><f>A1*2</f><v>0</v></c></row>')
+    src = _with_rows(tmp_path, "r.xlsx", rows)
+    before = src.read_bytes()
+    with pytest.raises(WorkbookWriteError, match=r"no cell Sheet!C1 to take"):
+        write_values(src, src, {"Sheet": {(1, 2): 6, (2, 2): 10, (1, 3): 1}})
+    assert src.read_bytes() == before
+    write_values(src, tmp_path / "out.xlsx", {"Sheet": {(1, 2): 6, (2, 2): 10}})
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Sheet"]
+    assert (ws["B1"].value, ws["B2"].value) == (6, 10)
+
+
+def test_a_sheet_with_a_byte_order_mark_is_streamed_without_it(tmp_path):
+    src = _with_rows(tmp_path, "bom.xlsx", b'<row r="1"><c r="A1"><v>4</v></c>'
+                     b'<c r="B1"><f>A1*2</f><v>0</v></c></row>')
+    with zipfile.ZipFile(src) as z:
+        parts = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            z.writestr(info, b"\xef\xbb\xbf" + data if info.filename.endswith("sheet1.xml")
+                       else data)
+    write_values(src, tmp_path / "out.xlsx", {"Sheet": {(1, 2): 8}})
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+    assert xml.startswith(b"<worksheet") and b'<c r="B1"><f>A1*2</f><v>8</v></c>' in xml

@@ -1,6 +1,7 @@
-"""The hostile-input corpus: workbooks built to attack the reader, generated here (never
-committed as binaries), each run through ``kpi-xl recalc`` beside a good workbook in a
-child process capped at 1.5 GB of address space.
+"""The hostile-input corpus: workbooks built to attack the reader, and the largest sheets
+Excel allows (a formula in every one of the grid's 1,048,576 rows, a chain down the whole
+column), generated here (never committed as binaries), each run through ``kpi-xl recalc``
+beside a good workbook in a child process capped at 1.5 GB of address space.
 
     python -m tests.hostile.corpus            # run every case, write docs/hostile_report.md
 
@@ -11,6 +12,7 @@ it, and names the file and the reason.
 from __future__ import annotations
 
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -24,6 +26,11 @@ from pathlib import Path
 import openpyxl
 
 ADDRESS_SPACE_CAP = 1536 * 1024 * 1024
+# The million-row cases: resident peak and time allowed (the cap above still applies).
+# The chain takes over a minute on a loaded 2-core machine, so it runs behind the slow
+# marker; the million formula rows run by default.
+MILLION_MB = 1200.0
+MILLION_SECONDS = 240.0
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -140,6 +147,7 @@ class Case:
     ok: bool = False              # a workbook that must be recalculated, not refused
     check: object = None          # check(output path) for ok cases
     figures: dict = field(default_factory=dict)
+    slow: bool = False            # behind pytest's slow marker (still under the cap)
 
 
 def _sheet(members):
@@ -317,6 +325,86 @@ def _slow(path):
     wb.save(path)
 
 
+# -- the largest sheets Excel allows: every row of the grid a formula row -----------------
+
+GRID_ROWS = 1_048_576
+
+
+def _streamed_sheet(path, rows):
+    """A workbook of one sheet 'S' whose rows come from ``rows`` (an iterable of each
+    row's cells' XML), written to the zip as they are made: a million rows are never held."""
+    base = path.with_suffix(".base.xlsx")
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["A1"] = 0
+    wb.save(base)
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if not info.filename.startswith("xl/worksheets/sheet"):
+                zout.writestr(info, data)
+                continue
+            head, tail = data.split(b"<sheetData>")[0], data.split(b"</sheetData>")[1]
+            head = head.replace(b'<dimension ref="A1:A1"/>', b"")
+            with zout.open(info.filename, "w") as out:
+                out.write(head + b"<sheetData>")
+                batch = []
+                for r, cells in enumerate(rows, start=1):
+                    batch.append(b'<row r="%d">%s</row>' % (r, cells))
+                    if len(batch) == 10_000:
+                        out.write(b"".join(batch))
+                        batch.clear()
+                out.write(b"".join(batch) + b"</sheetData>" + tail)
+    base.unlink()
+
+
+def _million_rows(path):
+    # A: the row's number; B: =A*2 in every row of the grid.
+    _streamed_sheet(path, (b'<c r="A%d"><v>%d</v></c><c r="B%d"><f>A%d*2</f><v>0</v></c>'
+                           % (r, r, r, r) for r in range(1, GRID_ROWS + 1)))
+
+
+def _whole_column_chain(path):
+    # A1 = A2+1, A2 = A3+1, ... A1048575 = A1048576+1, A1048576 = 1: read from the top,
+    # each cell needs the one below it, 1,048,575 deep.
+    _streamed_sheet(path, (b'<c r="A%d"><f>A%d+1</f><v>0</v></c>' % (r, r + 1)
+                           if r < GRID_ROWS else b'<c r="A%d"><v>1</v></c>' % r
+                           for r in range(1, GRID_ROWS + 1)))
+
+
+def _cached_values(out: Path, column: bytes):
+    """{row: cached value} of the formula cells of ``column`` in the output's sheet, read
+    as the part is inflated."""
+    cell = re.compile(rb'<c r="' + column + rb'(\d+)"[^>]*><f>[^<]*</f><v>([^<]*)</v></c>')
+    found = {}
+    with zipfile.ZipFile(out) as z, z.open("xl/worksheets/sheet1.xml") as fh:
+        carry = b""
+        while True:
+            chunk = fh.read(1 << 22)
+            data = carry + chunk
+            cut = data.rfind(b"<c ") if chunk else len(data)
+            for m in cell.finditer(data, 0, cut):
+                found[int(m.group(1))] = float(m.group(2))
+            carry = data[cut:]
+            if not chunk:
+                return found
+
+
+def _check_million_rows(out: Path):
+    got = _cached_values(out, b"B")
+    assert len(got) == GRID_ROWS, len(got)
+    wrong = [r for r, v in got.items() if v != 2 * r]
+    assert not wrong, [(r, got[r]) for r in wrong[:5]]
+
+
+def _check_whole_column_chain(out: Path):
+    got = _cached_values(out, b"A")
+    assert len(got) == GRID_ROWS - 1, len(got)
+    wrong = [r for r, v in got.items() if v != GRID_ROWS - r + 1]
+    assert not wrong, [(r, got[r]) for r in wrong[:5]]
+    assert got[1] == GRID_ROWS, got[1]
+
+
 # -- formulas that once gave a wrong value with exit 0 (issue 15): computed, and checked ----
 
 
@@ -456,6 +544,12 @@ def cases():
              _many_cells, args=("--max-cells", "5000")),
         Case("timeout", "a long calculation with --timeout 2", ("--timeout", "2 s"),
              _slow, args=("--timeout", "2"), max_seconds=60),
+        Case("million_formula_rows", "1,048,576 rows of =A*2, every row of the grid", (),
+             _million_rows, ok=True, check=_check_million_rows, max_mb=MILLION_MB,
+             max_seconds=MILLION_SECONDS),
+        Case("whole_column_chain", "a chain A1=A2+1 ... down the whole column, 1,048,575 deep",
+             (), _whole_column_chain, ok=True, check=_check_whole_column_chain,
+             max_mb=MILLION_MB, max_seconds=MILLION_SECONDS, slow=True),
     ]
     for part, which in PARTS.items():
         key = part.replace(" ", "_")
@@ -578,6 +672,7 @@ def write_report(rows, path: Path):
         "one by `kpi-xl recalc` in a child process capped at 1.5 GB of address space; time is",
         "the whole command's, peak memory the largest resident size of the command and its",
         "workers. Every case leaves its inputs unchanged and the good workbook written.",
+        "The cases marked *slow* run in CI behind pytest's slow marker, under the same cap.",
         "",
         "| case | input | time (s) | peak memory (MB) | result |",
         "|---|---|---:|---:|---|",
@@ -585,7 +680,8 @@ def write_report(rows, path: Path):
     for row in rows:
         result = row["line"].split(": FAILED: ", 1)[-1] if row["line"] else "recalculated"
         result = result.replace("|", "\\|").replace(str(row.get("folder", "")), "")
-        lines.append(f"| {row['name']} | {row['what']} | {row['seconds']:.2f} | "
+        name = row["name"] + (" (*slow*)" if row.get("slow") else "")
+        lines.append(f"| {name} | {row['what']} | {row['seconds']:.2f} | "
                      f"{row['peak_mb']:.0f} | {result} |")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -597,6 +693,7 @@ def main(argv=None):
             got = run_case(case, Path(tmp) / case.name)
             problems = verdict(case, got)
             got["line"] = got["line"].replace(str(Path(tmp) / case.name / "in") + os.sep, "")
+            got["slow"] = case.slow
             rows.append(got)
             failed += bool(problems)
             print(f"{case.name:28} {got['seconds']:6.2f} s {got['peak_mb']:7.0f} MB  "

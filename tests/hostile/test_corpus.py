@@ -13,7 +13,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the address-space cap and /proc are Linux's")
 
 
-@pytest.mark.parametrize("case", cases(), ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c.slow else c
+                                  for c in cases()], ids=lambda c: c.name)
 def test_hostile_case(case, tmp_path):
     got = run_case(case, tmp_path / case.name)
     assert verdict(case, got) == []
