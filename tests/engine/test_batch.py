@@ -384,3 +384,21 @@ def test_the_batch_library_reports_through_callbacks_and_prints_nothing(tmp_path
     assert scanned[0].unknown_functions["NOT_A_FUNCTION"] == ["Agents!E2", "Agents!E3", "Agents!E4"]
     assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
     assert succeeded(results)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("numpy", "pandas", "openpyxl", "formulas", "xlwings")
+
+
+def test_recalc_imports_no_heavy_library_its_formulas_do_not_need(tmp_path):
+    # Every `kpi-xl recalc` pays its imports again: a library the workbook's formulas do
+    # not call must not be loaded (numpy alone cost 0.09 s of CPU per run).
+    src = build_book(tmp_path / "book.xlsx")
+    code = ("import sys\nfrom kpi_xl.cli import main\n"
+            f"code = main(['recalc', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--quiet', "
+            "'--timeout', '0'])\n"
+            f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.splitlines()[-1]
+    assert out == "0 []"
+    assert read_points(tmp_path / "out" / "book.xlsx") == [70, 90, 60]

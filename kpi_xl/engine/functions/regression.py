@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..values import NA, NUM, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_bool
 from . import excel
 from .helpers import scalarize
@@ -21,6 +19,8 @@ from .helpers import scalarize
 
 def _grid(calc, x):
     """A rectangle of numbers (a single number is 1×1); anything else is #VALUE!."""
+    # numpy is imported where a regression is computed, not by every kpi-xl start
+    import numpy as np
     if isinstance(x, XlErr):
         raise ExcelRaise(x)
     if isinstance(x, (Ref, MultiRef, Arr)):
@@ -50,6 +50,7 @@ def _flag(calc, v, default=True):
 
 def _design(calc, known_y, known_x):
     """(y as a vector, X with one column per variable, by_rows) from the arguments."""
+    import numpy as np
     y = _grid(calc, known_y)
     ny, nc = y.shape
     if ny != 1 and nc != 1:
@@ -71,6 +72,7 @@ def _design(calc, known_y, known_x):
 
 def _fit(y, X, const):
     """Coefficients (one per column of X) and intercept, and the statistics."""
+    import numpy as np
     n, k = X.shape
     A = np.hstack([X, np.ones((n, 1))]) if const else X
     coef, _, rank, _ = np.linalg.lstsq(A, y, rcond=None)
@@ -86,6 +88,7 @@ def _fit(y, X, const):
 
 
 def _linest(y, X, const, stats):
+    import numpy as np
     n, k = X.shape
     A, coef, _, ss_resid, ss_reg, df, rank = _fit(y, X, const)
     slopes = list(coef[:k][::-1])
@@ -110,6 +113,7 @@ def _linest(y, X, const, stats):
 
 
 def _log_y(y):
+    import numpy as np
     if (y <= 0).any():
         raise ExcelRaise(NUM)
     return np.log(y)
@@ -132,6 +136,7 @@ def LOGEST(calc, known_y, known_x=None, const=None, stats=None):
 
 
 def _predict(calc, known_y, known_x, new_x, const, log):
+    import numpy as np
     y, X, by_rows = _design(calc, known_y, known_x)
     if log:
         y = _log_y(y)
