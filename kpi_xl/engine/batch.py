@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from ..errors import UserFacingError
-from .recalc import FileResult
+from .result import FileResult
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -255,6 +255,11 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
     import multiprocessing
     from multiprocessing.connection import wait
     ctx = multiprocessing.get_context()
+    if jobs > 1 and ctx.get_start_method() == "fork":
+        # Forked workers start with what this process has loaded: the engine's imports
+        # are paid once here, not once per worker.  (One worker imports them itself; this
+        # process then never loads the engine it does not run.)
+        from . import recalc, scan, xlsx_read, xlsx_write  # noqa: F401
     queue = list(range(len(pairs)))
     queue.reverse()
     workers = []

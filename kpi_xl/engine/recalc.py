@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from ..core.errors import CellError
 from .evaluator import calculate, cell_name, default_time_limit
@@ -10,27 +9,8 @@ from . import external
 from .connection import keep_connection_values
 from .saved_by import saved_by_mac_excel
 from .model import BookInput, SheetInput, TableInput
+from .result import FileResult
 from .values import XlErr, core_value, engine_value
-
-
-@dataclass
-class FileResult:
-    path: str
-    output: str | None = None
-    ok: bool = True
-    message: str = ""
-    cells: int = 0
-    seconds: float = 0.0
-    errors: dict = field(default_factory=dict)  # "Sheet!A1" -> "#N/A"
-    unknown_functions: dict = field(default_factory=dict)  # NAME -> ["Sheet!A1", ...]
-    unknown_names: dict = field(default_factory=dict)      # name -> ["Sheet!A1", ...]
-    circular: list = field(default_factory=list)
-    bug: bool = False
-    approximate_functions: dict = field(default_factory=dict)  # NAME -> calls, see docs/fallback_functions.md
-    engine_bugs: dict = field(default_factory=dict)        # "Sheet!A1" -> what went wrong inside
-    incomplete: str = ""                                   # why some cells were not computed
-    not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
-    kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
 
 
 def book_input(data) -> BookInput:
