@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from .call_plan import blank_as_zero, call_plan
-from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
+from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError
+from .shapes import parse_shared
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 
 #: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
@@ -208,7 +209,7 @@ class Compiler:
         return f
 
     def compile_formula(self, text, sheet, row, col):
-        tree = parse(text, sheet)
+        tree = parse_shared(text, sheet)   # trees are shared across workbooks
         tree = self.calc.resolve_structured(tree, sheet, row, col)
         return self.node(tree, row, col, {})
 

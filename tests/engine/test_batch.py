@@ -416,3 +416,40 @@ def test_the_process_handing_out_files_does_not_load_the_engine(tmp_path):
                          check=True).stdout.splitlines()[-1]
     assert out == "0 []"
     assert read_points(tmp_path / "out" / "book.xlsx") == [70, 90, 60]
+
+
+def test_same_shaped_workbooks_share_formula_trees_and_keep_their_own_values(tmp_path):
+    # The second shop file parses nothing anew, and still computes its own data: agents
+    # listed C, A, B score 60, 70, 90 (DOMAIN.md's table, worked by hand above).
+    from kpi_xl.engine import shapes
+    from kpi_xl.engine.batch import plan_outputs, recalc_many
+    from kpi_xl.limits import DEFAULT_LIMITS, Limits
+    first = build_book(tmp_path / "first.xlsx")
+    second = build_book(tmp_path / "second.xlsx")
+    wb = openpyxl.load_workbook(second)
+    for i, (name, inq, buy, _) in enumerate([AGENTS[2], AGENTS[0], AGENTS[1]], start=2):
+        wb["Agents"].cell(i, 1).value, wb["Agents"].cell(i, 2).value = name, inq
+        wb["Agents"].cell(i, 3).value = buy
+    wb.save(second)
+    in_process = Limits(**{**DEFAULT_LIMITS.__dict__, "timeout": None})
+    shapes.clear()
+    recalc_many(plan_outputs([first], tmp_path / "out"), limits=in_process)
+    kept = dict(shapes._trees)
+    assert kept   # the first file's formulas were parsed once and kept
+    recalc_many(plan_outputs([second], tmp_path / "out"), limits=in_process)
+    assert shapes._trees == kept and all(shapes._trees[k] is t for k, t in kept.items())
+    assert read_points(tmp_path / "out" / "first.xlsx") == [70, 90, 60]
+    assert read_points(tmp_path / "out" / "second.xlsx") == [60, 70, 90]
+
+
+def test_a_formula_tree_is_kept_per_text_and_sheet():
+    from kpi_xl.engine import shapes
+    from kpi_xl.engine.parser import FormulaSyntaxError, parse
+    shapes.clear()
+    a = shapes.parse_shared("=SUM(A1:A3)*2", "Agents")
+    assert a == parse("=SUM(A1:A3)*2", "Agents") and shapes.parse_shared("=SUM(A1:A3)*2", "Agents") is a
+    # the sheet a reference without one points at is part of the tree
+    assert shapes.parse_shared("=SUM(A1:A3)*2", "Scheme") != a
+    with pytest.raises(FormulaSyntaxError):
+        shapes.parse_shared("=SUM(A1:", "Agents")
+    assert ("=SUM(A1:", "Agents") not in shapes._trees
