@@ -453,3 +453,16 @@ def test_a_formula_tree_is_kept_per_text_and_sheet():
     with pytest.raises(FormulaSyntaxError):
         shapes.parse_shared("=SUM(A1:", "Agents")
     assert ("=SUM(A1:", "Agents") not in shapes._trees
+
+
+@pytest.mark.parametrize("text", ['=rtd("xl.rtd",,"price")', '=_xlfn._FV(A1,"Price")',
+                                  '=fıeldvalue(A1,"Price")', '=Cubevalue("c",A1)'])
+def test_the_sheet_wide_connection_check_misses_no_spelling(text):
+    # Excel's spellings in any case (and a dotless i, which the case-blind match takes for
+    # an I) still reach the per-cell check of connection.py; a sheet without any is skipped.
+    from kpi_xl.engine.connection import connection_functions
+    from kpi_xl.engine.recalc import _may_call_a_connection
+    assert connection_functions(text)
+    assert _may_call_a_connection({(1, 1): "=A2*2", (2, 1): text})
+    assert not _may_call_a_connection({(1, 1): "=A2*2", (2, 1): '=IF(A1="x",1,2)'})
+    assert not _may_call_a_connection({})
