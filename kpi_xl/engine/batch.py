@@ -177,6 +177,10 @@ def succeeded(results) -> bool:
 # --------------------------------------------------------------------------- worker processes
 
 
+#: How often an idle worker checks that the process that started it is still there.
+_PARENT_CHECK_SECONDS = 1.0
+
+
 def _worker_loop(conn, values_only, limits, early):
     """A worker: recalculate the files it is sent, one at a time, until told to stop."""
     # Numerical libraries would otherwise start a thread pool per worker.
@@ -185,8 +189,15 @@ def _worker_loop(conn, values_only, limits, early):
     # Ctrl+C is the parent's to handle: it stops the workers, which would otherwise each
     # print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
     while True:
         try:
+            # A parent killed outright (SIGKILL) closes no pipe end that a forked process
+            # still holds (this one, the other workers): seen by its pid changing instead,
+            # else the worker would wait here for ever.
+            while not conn.poll(_PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:
+                    return
             task = conn.recv()
         except (EOFError, OSError):
             return

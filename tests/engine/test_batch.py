@@ -466,3 +466,41 @@ def test_the_sheet_wide_connection_check_misses_no_spelling(text):
     assert _may_call_a_connection({(1, 1): "=A2*2", (2, 1): text})
     assert not _may_call_a_connection({(1, 1): "=A2*2", (2, 1): '=IF(A1="x",1,2)'})
     assert not _may_call_a_connection({})
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_worker_whose_parent_was_killed_ends(tmp_path):
+    # The worker held its own copy of the parent's end of their pipe (forked), so a parent
+    # killed outright left it waiting for the next file for ever, its memory held.
+    import signal
+    import time
+    src = tmp_path / "big.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 40001):
+        ws.append([r, r * 2, f"=A{r}*B{r}"])
+    wb.save(src)
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_xl.cli", "recalc", str(src), "-o",
+                             str(tmp_path / "out"), "--quiet"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = time.time() + 60
+    while time.time() < deadline and not _children(proc.pid):
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert workers, "the worker never started"
+    proc.kill()
+    proc.wait()
+    deadline = time.time() + 60   # it may finish the file it is on first
+    while time.time() < deadline and _running(workers[0]):
+        time.sleep(0.1)
+    alive = _running(workers[0])
+    if alive:
+        os.kill(workers[0], signal.SIGKILL)
+    assert not alive
+
+
+def _running(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
