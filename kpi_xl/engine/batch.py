@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from ..errors import UserFacingError
-from .recalc import FileResult
+from .result import FileResult
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -177,6 +177,10 @@ def succeeded(results) -> bool:
 # --------------------------------------------------------------------------- worker processes
 
 
+#: How often an idle worker checks that the process that started it is still there.
+_PARENT_CHECK_SECONDS = 1.0
+
+
 def _worker_loop(conn, values_only, limits, early):
     """A worker: recalculate the files it is sent, one at a time, until told to stop."""
     # Numerical libraries would otherwise start a thread pool per worker.
@@ -185,8 +189,15 @@ def _worker_loop(conn, values_only, limits, early):
     # Ctrl+C is the parent's to handle: it stops the workers, which would otherwise each
     # print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
     while True:
         try:
+            # A parent killed outright (SIGKILL) closes no pipe end that a forked process
+            # still holds (this one, the other workers): seen by its pid changing instead,
+            # else the worker would wait here for ever.
+            while not conn.poll(_PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:
+                    return
             task = conn.recv()
         except (EOFError, OSError):
             return
@@ -255,6 +266,11 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
     import multiprocessing
     from multiprocessing.connection import wait
     ctx = multiprocessing.get_context()
+    if jobs > 1 and ctx.get_start_method() == "fork":
+        # Forked workers start with what this process has loaded: the engine's imports
+        # are paid once here, not once per worker.  (One worker imports them itself; this
+        # process then never loads the engine it does not run.)
+        from . import recalc, scan, xlsx_read, xlsx_write  # noqa: F401
     queue = list(range(len(pairs)))
     queue.reverse()
     workers = []

@@ -24,7 +24,7 @@ from itertools import repeat
 from .call_plan import blank_as_zero, call_plan
 from .functions.operators import BINARY, UNARY
 from .functions.helpers import GENERIC, is_array, scalarize
-from .parser import parse
+from .shapes import parse_shared
 from .values import NA, VALUE, Ref, XlErr
 
 #: Runs shorter than this are left to the cell-by-cell path.
@@ -100,7 +100,7 @@ class ColumnCompiler:
         self.compiler = calc.compiler
 
     def compile(self, text, sheet, arow, acol):
-        tree = parse(text, sheet)
+        tree = parse_shared(text, sheet)   # trees are shared across workbooks
         tree = self.calc.resolve_structured(tree, sheet, arow, acol)
         if not _plain(tree):
             raise NotColumnar("names, LAMBDA and arrays stay cell by cell")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from .a1 import relative_key   # the relative form of a formula's text (re-exported)
 from .call_plan import blank_as_zero, call_plan
 from .functions.groupby import eta_tree
-from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
+from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError
+from .shapes import parse_shared
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 
 #: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
@@ -153,7 +154,7 @@ class Compiler:
     def compile_formula(self, text, sheet, row, col, in_array=False):
         """The closure of a cell's formula; ``in_array``: the cell holds an array formula
         (entered with Ctrl+Shift+Enter, or a dynamic array), where ranges stay ranges."""
-        tree = parse(text, sheet)
+        tree = parse_shared(text, sheet)   # trees are shared across workbooks
         tree = self.calc.resolve_structured(tree, sheet, row, col)
         saved, self.in_array = self.in_array, in_array
         try:

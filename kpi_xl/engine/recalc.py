@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from ..core.errors import CellError
 from .evaluator import calculate, cell_name, default_time_limit
@@ -10,28 +9,27 @@ from . import external
 from .connection import keep_connection_values
 from .saved_by import saved_by_mac_excel
 from .model import BookInput, SheetInput, TableInput
+from .result import FileResult
 from .values import XlErr, core_value, engine_value
 
 
-@dataclass
-class FileResult:
-    path: str
-    output: str | None = None
-    ok: bool = True
-    message: str = ""
-    cells: int = 0
-    seconds: float = 0.0
-    errors: dict = field(default_factory=dict)  # "Sheet!A1" -> "#N/A"
-    unknown_functions: dict = field(default_factory=dict)  # NAME -> ["Sheet!A1", ...]
-    unknown_names: dict = field(default_factory=dict)      # name -> ["Sheet!A1", ...]
-    circular: list = field(default_factory=list)
-    bug: bool = False
-    approximate_functions: dict = field(default_factory=dict)  # NAME -> calls, see docs/fallback_functions.md
-    engine_bugs: dict = field(default_factory=dict)        # "Sheet!A1" -> what went wrong inside
-    incomplete: str = ""                                   # why some cells were not computed
-    not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
-    kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
-    reader_fallbacks: list = field(default_factory=list)  # [(sheet, why)] read the slow way
+#: The words connection.py's first check (``_QUICK``, case-blind) looks for: every
+#: data-connection function's name holds one of them.
+_CONNECTION_WORDS = ("CUBE", "RTD", "_FV", "FIELDVALUE")
+
+
+def _may_call_a_connection(formulas) -> bool:
+    """False when no formula text can call a data-connection function.
+
+    One search of all the texts joined and upper-cased, where keep_connection_values
+    runs a case-blind regex per formula: 3 ms against 12 ms on a sheet of 13,000
+    formulas.  Upper-casing finds whatever the case-blind regex would (and maybe more,
+    which keep_connection_values then sorts out).
+    """
+    if not formulas:
+        return False
+    text = "\n".join(formulas.values()).upper()
+    return any(word in text for word in _CONNECTION_WORDS)
 
 
 def book_input(data) -> BookInput:
@@ -65,7 +63,8 @@ def book_input(data) -> BookInput:
                         si.values[(r, c)] = engine_value(v)
         if getattr(data, "iterate", False):
             si.cached = {k: engine_value(v) for k, v in s.cached.items() if v is not None}
-        keep_connection_values(s, si, kept)
+        if _may_call_a_connection(si.formulas):
+            keep_connection_values(s, si, kept)
         si.hidden_rows = set(getattr(s, "hidden_rows", ()) or ())
         si.filtered_rows = s.filtered_rows
         sheets.append(si)

@@ -384,3 +384,123 @@ def test_the_batch_library_reports_through_callbacks_and_prints_nothing(tmp_path
     assert scanned[0].unknown_functions["NOT_A_FUNCTION"] == ["Agents!E2", "Agents!E3", "Agents!E4"]
     assert read_points(tmp_path / "out" / "good.xlsx") == [70, 90, 60]
     assert succeeded(results)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("numpy", "pandas", "openpyxl", "formulas", "xlwings")
+
+
+def test_recalc_imports_no_heavy_library_its_formulas_do_not_need(tmp_path):
+    # Every `kpi-xl recalc` pays its imports again: a library the workbook's formulas do
+    # not call must not be loaded (numpy alone cost 0.09 s of CPU per run).
+    src = build_book(tmp_path / "book.xlsx")
+    code = ("import sys\nfrom kpi_xl.cli import main\n"
+            f"code = main(['recalc', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--quiet', "
+            "'--timeout', '0'])\n"
+            f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.splitlines()[-1]
+    assert out == "0 []"
+    assert read_points(tmp_path / "out" / "book.xlsx") == [70, 90, 60]
+
+
+def test_the_process_handing_out_files_does_not_load_the_engine(tmp_path):
+    # With a time limit (the default) the file is computed in a worker; a parent that had
+    # loaded the engine first made the worker copy its pages (25 ms of CPU per run).
+    src = build_book(tmp_path / "book.xlsx")
+    code = ("import sys\nfrom kpi_xl.cli import main\n"
+            f"code = main(['recalc', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--quiet'])\n"
+            "print(code, sorted(m for m in sys.modules if m.startswith('kpi_xl.engine.')\n"
+            "                   and m not in ('kpi_xl.engine.batch', 'kpi_xl.engine.result')))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.splitlines()[-1]
+    assert out == "0 []"
+    assert read_points(tmp_path / "out" / "book.xlsx") == [70, 90, 60]
+
+
+def test_same_shaped_workbooks_share_formula_trees_and_keep_their_own_values(tmp_path):
+    # The second shop file parses nothing anew, and still computes its own data: agents
+    # listed C, A, B score 60, 70, 90 (DOMAIN.md's table, worked by hand above).
+    from kpi_xl.engine import shapes
+    from kpi_xl.engine.batch import plan_outputs, recalc_many
+    from kpi_xl.limits import DEFAULT_LIMITS, Limits
+    first = build_book(tmp_path / "first.xlsx")
+    second = build_book(tmp_path / "second.xlsx")
+    wb = openpyxl.load_workbook(second)
+    for i, (name, inq, buy, _) in enumerate([AGENTS[2], AGENTS[0], AGENTS[1]], start=2):
+        wb["Agents"].cell(i, 1).value, wb["Agents"].cell(i, 2).value = name, inq
+        wb["Agents"].cell(i, 3).value = buy
+    wb.save(second)
+    in_process = Limits(**{**DEFAULT_LIMITS.__dict__, "timeout": None})
+    shapes.clear()
+    recalc_many(plan_outputs([first], tmp_path / "out"), limits=in_process)
+    kept = dict(shapes._trees)
+    assert kept   # the first file's formulas were parsed once and kept
+    recalc_many(plan_outputs([second], tmp_path / "out"), limits=in_process)
+    assert shapes._trees == kept and all(shapes._trees[k] is t for k, t in kept.items())
+    assert read_points(tmp_path / "out" / "first.xlsx") == [70, 90, 60]
+    assert read_points(tmp_path / "out" / "second.xlsx") == [60, 70, 90]
+
+
+def test_a_formula_tree_is_kept_per_text_and_sheet():
+    from kpi_xl.engine import shapes
+    from kpi_xl.engine.parser import FormulaSyntaxError, parse
+    shapes.clear()
+    a = shapes.parse_shared("=SUM(A1:A3)*2", "Agents")
+    assert a == parse("=SUM(A1:A3)*2", "Agents") and shapes.parse_shared("=SUM(A1:A3)*2", "Agents") is a
+    # the sheet a reference without one points at is part of the tree
+    assert shapes.parse_shared("=SUM(A1:A3)*2", "Scheme") != a
+    with pytest.raises(FormulaSyntaxError):
+        shapes.parse_shared("=SUM(A1:", "Agents")
+    assert ("=SUM(A1:", "Agents") not in shapes._trees
+
+
+@pytest.mark.parametrize("text", ['=rtd("xl.rtd",,"price")', '=_xlfn._FV(A1,"Price")',
+                                  '=fıeldvalue(A1,"Price")', '=Cubevalue("c",A1)'])
+def test_the_sheet_wide_connection_check_misses_no_spelling(text):
+    # Excel's spellings in any case (and a dotless i, which the case-blind match takes for
+    # an I) still reach the per-cell check of connection.py; a sheet without any is skipped.
+    from kpi_xl.engine.connection import connection_functions
+    from kpi_xl.engine.recalc import _may_call_a_connection
+    assert connection_functions(text)
+    assert _may_call_a_connection({(1, 1): "=A2*2", (2, 1): text})
+    assert not _may_call_a_connection({(1, 1): "=A2*2", (2, 1): '=IF(A1="x",1,2)'})
+    assert not _may_call_a_connection({})
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_worker_whose_parent_was_killed_ends(tmp_path):
+    # The worker held its own copy of the parent's end of their pipe (forked), so a parent
+    # killed outright left it waiting for the next file for ever, its memory held.
+    import signal
+    import time
+    src = tmp_path / "big.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 40001):
+        ws.append([r, r * 2, f"=A{r}*B{r}"])
+    wb.save(src)
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_xl.cli", "recalc", str(src), "-o",
+                             str(tmp_path / "out"), "--quiet"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = time.time() + 60
+    while time.time() < deadline and not _children(proc.pid):
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert workers, "the worker never started"
+    proc.kill()
+    proc.wait()
+    deadline = time.time() + 60   # it may finish the file it is on first
+    while time.time() < deadline and _running(workers[0]):
+        time.sleep(0.1)
+    alive = _running(workers[0])
+    if alive:
+        os.kill(workers[0], signal.SIGKILL)
+    assert not alive
+
+
+def _running(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..values import NA, NUM, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_bool
 from . import excel
 from .helpers import scalarize
@@ -27,6 +25,8 @@ from .helpers import scalarize
 
 def _grid(calc, x):
     """A rectangle of numbers (a single number is 1×1); anything else is #VALUE!."""
+    # numpy is imported where a regression is computed, not by every kpi-xl start
+    import numpy as np
     if isinstance(x, XlErr):
         raise ExcelRaise(x)
     if isinstance(x, (Ref, MultiRef, Arr)):
@@ -56,6 +56,7 @@ def _flag(calc, v, default=True):
 
 def _design(calc, known_y, known_x):
     """(y as a vector, X with one column per variable, by_rows) from the arguments."""
+    import numpy as np
     y = _grid(calc, known_y)
     ny, nc = y.shape
     by_rows = ny == 1 and nc > 1       # y is a row: each row of known_x's is a variable
@@ -104,6 +105,7 @@ def _kept(X, const):
 def _fit(y, X, const):
     """The model's matrix of the kept variables (and the intercept), the coefficients of
     every variable (0 where redundant) and the intercept, and the statistics."""
+    import numpy as np
     n, k = X.shape
     kept = _kept(X, const)
     A = X[:, kept]
@@ -127,6 +129,7 @@ def _fit(y, X, const):
 
 
 def _linest(y, X, const, stats):
+    import numpy as np
     n, k = X.shape
     A, kept, coef, _, ss_resid, ss_reg, df = _fit(y, X, const)
     first = [float(m) for m in coef[:k][::-1]] + [float(coef[k])]
@@ -152,6 +155,7 @@ def _linest(y, X, const, stats):
 
 
 def _log_y(y):
+    import numpy as np
     if (y <= 0).any():
         raise ExcelRaise(NUM)
     return np.log(y)
@@ -174,6 +178,7 @@ def LOGEST(calc, known_y, known_x=None, const=None, stats=None):
 
 
 def _predict(calc, known_y, known_x, new_x, const, log):
+    import numpy as np
     y, X, by_rows = _design(calc, known_y, known_x)
     if log:
         y = _log_y(y)
