@@ -180,6 +180,8 @@ class Calc:
         self._name_trees = {}
         self.tables = {t.name.upper(): t for t in book.tables}
         self.date1904 = book.date1904
+        # precision as displayed: each formula's number rounded as its cell shows it
+        self.displayed = getattr(book, "displayed", None)
         self.report = CalcReport()
         self.compiler = Compiler(self)
         self.templates = {}
@@ -501,6 +503,9 @@ class Calc:
             return
         as_cell = self._as_cell
         out = [((r, c), as_cell(v, r, c, sheet)) for r, v in zip(rows, vals)]
+        if self.displayed is not None:
+            stored = self.displayed.stored
+            out = [(k, stored(sheet, k, v)) for k, v in out]
         if bad or any((r, c) in res for r in rows):
             # rows computed again cell by cell / already computed on demand meanwhile
             out = [(k, v) for k, v in out if k[0] not in bad and k not in res]
@@ -609,6 +614,8 @@ class Calc:
                 self.results[sheet][rc] = self._failed(sheet, r, c, exc)
             return self.results[sheet][rc]
         v = self._as_cell(v, r, c, sheet)
+        if self.displayed is not None:
+            v = self.displayed.stored(sheet, rc, v)
         self.results[sheet][rc] = v
         return v
 
@@ -750,6 +757,11 @@ class Calc:
                         t is float and x - x == 0 else self._stored(x, sheet, rr, cc)
                 else:
                     res[(rr, cc)] = NA
+        if self.displayed is not None:
+            stored = self.displayed.stored
+            for rr in range(r1, r2 + 1):
+                for cc in range(c1, c2 + 1):
+                    res[(rr, cc)] = stored(sheet, (rr, cc), res[(rr, cc)])
 
     def _settle(self, first, thunk):
         """Run ``thunk`` (which computes cell ``first``, or None) to its end without deep recursion.

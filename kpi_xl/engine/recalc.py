@@ -84,6 +84,10 @@ def book_input(data) -> BookInput:
                      iterate_count=getattr(data, "iterate_count", 100),
                      iterate_delta=getattr(data, "iterate_delta", 0.001))
     book.kept_from_file = kept   # cells needing a data connection: Excel's values kept
+    if not getattr(data, "full_precision", True):   # precision as displayed
+        from .precision import Displayed
+        book.displayed = Displayed({s.name: s.formula_styles for s in data.sheets},
+                                   data.number_formats)
     book.mac_roman = saved_by_mac_excel(data.path) if data.path else False   # CHAR, CODE
     return book
 

@@ -126,6 +126,9 @@ class SheetData:
     # Areas (r1, c1, r2, c2, header row included) of the sheet's and its tables' filters
     # that filter on something: hidden rows below their header are rows a filter took out.
     filter_areas: List[Tuple[int, int, int, int]] = field(default_factory=list)
+    # Style index (other than 0) of each formula cell and array result cell, read only
+    # for a workbook set to precision as displayed (WorkbookData.full_precision False).
+    formula_styles: Dict[Cell, int] = field(default_factory=dict)
 
     @property
     def filtered_rows(self) -> Set[int]:
@@ -149,6 +152,10 @@ class WorkbookData:
     external_books: list = field(default_factory=list)  # [{sheet: {(r, c): value}}], see external.py
     is_xlsm: bool = False
     workbook_part: str = "xl/workbook.xml"
+    # <calcPr fullPrecision="0">: precision as displayed; then the number format code of
+    # each cell style (xl/styles.xml cellXfs, by index; "" for an unknown format id)
+    full_precision: bool = True
+    number_formats: List[str] = field(default_factory=list)
     # (sheet, why) of each sheet the cell scanner did not take, read through the XML parser
     reader_fallbacks: List[Tuple[str, str]] = field(default_factory=list)
 
@@ -362,6 +369,7 @@ def _read(pkg: Package) -> WorkbookData:
         data.calc_mode = calc.get("calcMode", "auto")
         data.iterate = _bool_attr(calc.get("iterate"))
         data.full_calc_on_load = _bool_attr(calc.get("fullCalcOnLoad"))
+        data.full_precision = _bool_attr(calc.get("fullPrecision"), True)
         try:
             data.iterate_count = int(calc.get("iterateCount", "100"))
             data.iterate_delta = float(calc.get("iterateDelta", "0.001"))
@@ -414,13 +422,47 @@ def _read(pkg: Package) -> WorkbookData:
                 scope=scope, hidden=_bool_attr(el.get("hidden"))))
 
     strings = _shared_strings(pkg, wb_part, rels)
+    if not data.full_precision:
+        data.number_formats = _number_formats(pkg, rels)
     cells = [0]
     for sheet in data.sheets:
         if sheet.kind in ("worksheet", "macrosheet"):
-            _read_sheet(pkg, sheet, strings, data.date1904, cells, data.reader_fallbacks)
+            _read_sheet(pkg, sheet, strings, data.date1904, cells, data.reader_fallbacks,
+                        not data.full_precision)
             sheet.tables = _read_tables(pkg, sheet)
             data.tables.extend(sheet.tables)
     return data
+
+
+def _number_formats(pkg: Package, rels) -> List[str]:
+    """The number format code of each cell style (cellXfs, by index) of xl/styles.xml:
+    the part's own numFmts, else the built-in formats (ECMA-376 Part 1 §18.8.30)."""
+    from .precision import BUILTIN_FORMATS
+    target = next((t for kind, t, _ in rels.values() if kind.endswith("/styles")), None)
+    part = pkg.find(target) if target else None
+    if part is None:
+        return []
+    root = pkg.xml(part)   # a DTD is refused here, as for every part
+    custom: Dict[int, str] = {}
+    ids: List[int] = []
+    for group in root:
+        name = local_name(group.tag)
+        if name == "numFmts":
+            for el in group:
+                try:
+                    custom[int(el.get("numFmtId", ""))] = el.get("formatCode", "")
+                except ValueError:
+                    pass
+        elif name == "cellXfs":
+            for el in group:
+                if local_name(el.tag) != "xf":
+                    continue
+                try:
+                    fid = int(el.get("numFmtId", "0"))
+                except ValueError:
+                    fid = 0
+                ids.append(fid)
+    return [custom.get(fid, BUILTIN_FORMATS.get(fid, "")) for fid in ids]
 
 
 def _text_of(si, ns: str, escaped: bool = True) -> str:
@@ -687,8 +729,10 @@ class _SheetScan:
     """
 
     def __init__(self, pkg: Package, sheet: SheetData, strings: List[str], date1904: bool,
-                 cells_so_far: Optional[list] = None):
+                 cells_so_far: Optional[list] = None, styles: bool = False):
         self.pkg, self.sheet = pkg, sheet
+        # formula cells' style indices, by their attributes (precision as displayed only)
+        self.styles: Optional[Dict[bytes, int]] = {} if styles else None
         self.cells_so_far = cells_so_far if cells_so_far is not None else [0]
         self.store = _CellStore(pkg, sheet, strings, date1904)
         self.started = False
@@ -826,6 +870,19 @@ class _SheetScan:
         if self._file(xml, lo, hi, plain, batch) != expected:
             raise _Declined("a cell it cannot match")
 
+    def _note_style(self, key: Cell, attrs: bytes):
+        styles = self.styles
+        assert styles is not None
+        s = styles.get(attrs)
+        if s is None:
+            raw = _quick_attr(attrs, b"s") if b"s=" in attrs else None
+            try:
+                s = styles[attrs] = int(raw) if raw else 0
+            except ValueError:
+                s = styles[attrs] = 0
+        if s:
+            self.sheet.formula_styles[key] = s
+
     def _file(self, xml: bytes, pos: int, hi: int, plain: bool, batch: bool) -> int:
         """File the cells between ``pos`` and ``hi``; returns how many matched.
 
@@ -845,6 +902,8 @@ class _SheetScan:
             findall, split_at = syn.cells_and_rows.findall, row_start
         row, col = self.row, self.col
         digits_seen, row_no = self.digits, self.row_no   # a row's cells share its int
+        styled = self.styles is not None
+        note_style = self._note_style
         n = 0
         while pos < hi:
             stop = xml.find(split_at, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
@@ -890,7 +949,10 @@ class _SheetScan:
                     if m is None or m.end() != len(whole):
                         raise _Declined("a cell it cannot match")
                     _, a_, f_, fa_, ft_, v_, vt_, rest_ = m.groups(b"")
-                    add(key, *_cell_parts(syn, a_, f_, fa_, ft_, v_, vt_, rest_))
+                    parts = _cell_parts(syn, a_, f_, fa_, ft_, v_, vt_, rest_)
+                    if styled and (parts[4] is not None or key in members):
+                        note_style(key, a_)
+                    add(key, *parts)
                     continue
                 if a:
                     kind = kinds.get(a)
@@ -927,9 +989,14 @@ class _SheetScan:
                 if not f:
                     if key in members:
                         cached[key] = value
+                        if styled:
+                            note_style(key, a)
                     elif value is not None:
                         values[key] = value
-                elif fa or not batch:
+                    continue
+                if styled:
+                    note_style(key, a)
+                if fa or not batch:
                     add(key, t, cm, vt if v else None,
                         _xml_text(it) if it_mark and t == "inlineStr" else None, (fa, ft))
                 else:
@@ -992,8 +1059,8 @@ def _sheet_filter_area(sheet, xml):
 
 
 def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bool,
-                cells_so_far: list, fallbacks: List[Tuple[str, str]]):
-    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far)
+                cells_so_far: list, fallbacks: List[Tuple[str, str]], styles: bool = False):
+    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far, styles)
     before = cells_so_far[0]
     try:
         pkg.stream(sheet.part, scan.feed)
@@ -1012,7 +1079,7 @@ def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bo
     fallbacks.append((sheet.name, why))
     xml = etree.tostring(root, encoding="utf-8")
     del root
-    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far)
+    scan = _SheetScan(pkg, sheet, strings, date1904, cells_so_far, styles)
     try:
         scan.feed(xml)
         del xml
@@ -1024,7 +1091,7 @@ def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bo
 
 def _clear_cells(sheet: SheetData):
     for part in (sheet.values, sheet.formulas, sheet.cached, sheet.arrays,
-                 sheet.data_tables, sheet.hidden_rows):
+                 sheet.data_tables, sheet.hidden_rows, sheet.formula_styles):
         part.clear()
 
 

@@ -166,6 +166,27 @@ def format_value(v, fmt, date1904=None):
         return "".join(v if k == "at" else x for k, x in t if k in ("lit", "at")) \
             if any(k == "at" for k, _ in t) else "".join(x for k, x in t if k == "lit")
     x = float(v)
+    picked = pick_section(x, toks)
+    if picked is None:
+        # no section takes the value: Excel falls back to General
+        return general(x)
+    sec, neg_sign = picked
+    x = abs(x)
+    if all(k in ("bracket",) for k, _ in sec) and any(k == "bracket" for k, _ in sec) \
+            and len(secs) == 1:
+        sec = [("general", "General")]
+    out = _format_number(x, sec, date1904)
+    if neg_sign and _shows_sign(out, sec):
+        if any(k in ("date", "ampm") for k, _ in sec) and not any(k == "elapsed" for k, _ in sec):
+            raise ExcelRaise(VALUE)
+        out = "-" + out
+    return out
+
+
+def pick_section(x, toks):
+    """(section tokens, sign shown) of the section that formats number ``x``, given the
+    tokens of every section; None when no section's condition takes it (General then).
+    The section shows ``abs(x)``; the sign flag says whether a minus goes before it."""
     conds = [_condition(t) for t in toks[:3]]
     neg_sign = False
     if any(conds):
@@ -180,33 +201,23 @@ def format_value(v, fmt, date1904=None):
             idx = 2
         else:
             # no section takes the value: Excel falls back to General
-            return general(x)
+            return None
         sec = toks[idx]
         # A negative value shown by a section written for it loses its sign; any other keeps it.
         if x < 0:
             if idx == 0 or conds[idx] is not None and not _only_negative(conds[idx]):
                 neg_sign = True
-            x = abs(x)
     else:
         n = min(len(toks), 4)
         if n >= 3 and x == 0:
             sec = toks[2]
         elif n >= 2 and x < 0:
-            sec, x = toks[1], -x
+            sec = toks[1]
         else:
             sec = toks[0]
             if x < 0:
                 neg_sign = True
-                x = -x
-    if all(k in ("bracket",) for k, _ in sec) and any(k == "bracket" for k, _ in sec) \
-            and len(secs) == 1:
-        sec = [("general", "General")]
-    out = _format_number(x, sec, date1904)
-    if neg_sign and _shows_sign(out, sec):
-        if any(k in ("date", "ampm") for k, _ in sec) and not any(k == "elapsed" for k, _ in sec):
-            raise ExcelRaise(VALUE)
-        out = "-" + out
-    return out
+    return sec, neg_sign
 
 
 def _only_negative(cond):
@@ -299,7 +310,11 @@ def _split_number(sec):
     return first, last
 
 
-def _format_fixed(x, sec, scaling=True):
+def fixed_layout(sec, scaling=True):
+    """Where a fixed-point section puts the number: (percent signs, scaling commas, first
+    placeholder, decimal point, end of the integer part, scaling comma positions, grouping,
+    integer placeholders, decimal placeholders).  ``scaling`` False: a mantissa, whose
+    percent and commas neither scale nor group."""
     pct = sum(1 for k, _ in sec if k == "pct") if scaling else 0
     first = next(i for i, (k, _) in enumerate(sec) if k in ("digit", "dot"))
     last = max(i for i, (k, _) in enumerate(sec) if k in ("digit", "dot"))
@@ -326,12 +341,18 @@ def _format_fixed(x, sec, scaling=True):
             j += 1
     grouping = any(k == "comma" and i not in scaled_commas and first <= i < int_end
                    for i, (k, _) in enumerate(sec))
-    x = x * (100 ** pct) / (1000 ** scale)
     if not scaling:
         scaled_commas = {i for i, (k, _) in enumerate(sec) if k == "comma" and i >= int_end}
     int_ph = [i for i in range(first, int_end) if sec[i][0] == "digit"]
     frac_ph = [i for i in range((dot + 1) if dot is not None else len(sec), len(sec))
                if sec[i][0] == "digit"]
+    return pct, scale, first, dot, int_end, scaled_commas, grouping, int_ph, frac_ph
+
+
+def _format_fixed(x, sec, scaling=True):
+    pct, scale, first, dot, int_end, scaled_commas, grouping, int_ph, frac_ph = \
+        fixed_layout(sec, scaling)
+    x = x * (100 ** pct) / (1000 ** scale)
     nd = len(frac_ph)
     s = _round_fixed(x, nd)
     ip, _, fp = s.partition(".")
@@ -426,25 +447,34 @@ def _round_half_up(x, nd):
 
 # -- scientific ----------------------------------------------------------------------
 
+def mantissa_places(mant_sec):
+    """(integer, decimal) digit placeholder positions of a scientific mantissa."""
+    dot = next((i for i, (k, _) in enumerate(mant_sec) if k == "dot"), None)
+    int_ph = [i for i, (k, _) in enumerate(mant_sec) if k == "digit" and (dot is None or i < dot)]
+    frac_ph = [i for i, (k, _) in enumerate(mant_sec) if k == "digit" and dot is not None and i > dot]
+    return int_ph, frac_ph
+
+
+def mantissa_exponent(x, step, nd):
+    """(mantissa rounded to ``nd`` decimals, exponent a multiple of ``step``) of ``x`` ≥ 0."""
+    if x == 0:
+        return 0.0, 0
+    e = math.floor(math.log10(x))
+    e = math.floor(e / step) * step
+    m = _round_half_up(x / 10 ** e, nd)
+    if m >= 10 ** step:
+        e += step
+        m = _round_half_up(x / 10 ** e, nd)
+    return m, e
+
+
 def _format_scientific(x, sec):
     ei = next(i for i, (k, _) in enumerate(sec) if k == "exp")
     mant_sec, exp_sec = sec[:ei], sec[ei + 1:]
     sign_plus = sec[ei][1][1] == "+"
     # percent and commas neither scale nor group the mantissa's exponent choice
-    dot = next((i for i, (k, _) in enumerate(mant_sec) if k == "dot"), None)
-    int_ph = [i for i, (k, _) in enumerate(mant_sec) if k == "digit" and (dot is None or i < dot)]
-    frac_ph = [i for i, (k, _) in enumerate(mant_sec) if k == "digit" and dot is not None and i > dot]
-    step = max(len(int_ph), 1)
-    nd = len(frac_ph)
-    if x == 0:
-        e, m = 0, 0.0
-    else:
-        e = math.floor(math.log10(x))
-        e = math.floor(e / step) * step
-        m = _round_half_up(x / 10 ** e, nd)
-        if m >= 10 ** step:
-            e += step
-            m = _round_half_up(x / 10 ** e, nd)
+    int_ph, frac_ph = mantissa_places(mant_sec)
+    m, e = mantissa_exponent(x, max(len(int_ph), 1), len(frac_ph))
     if x == 0 and int_ph:
         # zero shows every integer placeholder as 0
         mant_sec = [("digit", "0") if i in int_ph else tok for i, tok in enumerate(mant_sec)]
@@ -478,6 +508,40 @@ def _is_fraction(sec):
     return before and after
 
 
+def _fraction_of(x, has_whole, fixed_den, den_digits):
+    """(whole part, numerator, denominator) a fraction section shows for ``x`` ≥ 0."""
+    if has_whole:
+        whole = math.floor(x)
+        frac = x - whole
+    else:
+        whole, frac = 0, x
+    if fixed_den is not None:
+        d = int(fixed_den)
+        nnum = int(_round_half_up(frac * d, 0))
+    else:
+        f = Fraction(frac).limit_denominator(10 ** den_digits - 1)
+        nnum, d = f.numerator, f.denominator
+    return whole, nnum, d
+
+
+def fraction_shown(x, sec):
+    """The number a fraction section shows for ``x`` ≥ 0, as a Fraction."""
+    si = next(i for i, (k, _) in enumerate(sec) if k == "slash")
+    num_end = max(i for i in range(si) if sec[i][0] == "digit")
+    num_start = num_end
+    while num_start - 1 >= 0 and sec[num_start - 1][0] == "digit":
+        num_start -= 1
+    has_whole = any(sec[i][0] == "digit" for i in range(num_start))
+    den_idx = [i for i in range(si + 1, len(sec)) if sec[i][0] in ("digit", "denom")]
+    den_start = den_end = den_idx[0]
+    while den_end + 1 < len(sec) and sec[den_end + 1][0] in ("digit", "denom") \
+            and sec[den_start][0] == sec[den_end + 1][0]:
+        den_end += 1
+    fixed = sec[den_start][1] if sec[den_start][0] == "denom" else None
+    whole, nnum, d = _fraction_of(x, has_whole, fixed, den_end - den_start + 1)
+    return whole + Fraction(nnum, d)
+
+
 def _format_fraction(x, sec):
     si = next(i for i, (k, _) in enumerate(sec) if k == "slash")
     # numerator: the run of digit placeholders right before the slash (literals between allowed)
@@ -493,18 +557,8 @@ def _format_fraction(x, sec):
             and sec[den_start][0] == sec[den_end + 1][0]:
         den_end += 1
     fixed = sec[den_start][0] == "denom"
-    if whole_ph:
-        whole = math.floor(x)
-        frac = x - whole
-    else:
-        whole, frac = 0, x
-    if fixed:
-        d = int(sec[den_start][1])
-        nnum = int(_round_half_up(frac * d, 0))
-    else:
-        maxd = 10 ** (den_end - den_start + 1) - 1
-        f = Fraction(frac).limit_denominator(maxd)
-        nnum, d = f.numerator, f.denominator
+    whole, nnum, d = _fraction_of(x, bool(whole_ph), sec[den_start][1] if fixed else None,
+                                  den_end - den_start + 1)
     if whole_ph and nnum == d and d:
         whole += 1
         nnum = 0
@@ -584,22 +638,8 @@ def serial_parts(x, date1904=False, decimals=0):
     return y, m, d, wd, h, mi, s, sub, secs_total
 
 
-def _format_date(x, sec, date1904):
-    toks = list(sec)
-    if any(k == "digit" and t in "#?" for k, t in toks):
-        raise ExcelRaise(VALUE)
-    # sub-second precision: digits after a dot that follows seconds
-    decimals = 0
-    for i, (k, t) in enumerate(toks):
-        if k == "dot" and i > 0 and any(kk in ("date", "elapsed") and tt[0] == "s"
-                                        for kk, tt in toks[max(0, i - 1):i]):
-            j = i + 1
-            while j < len(toks) and toks[j] == ("digit", "0"):
-                j += 1
-            decimals = max(decimals, min(3, j - i - 1))
-    y, mo, d, wd, h, mi, s, sub, total = serial_parts(x, date1904, decimals)
-    has_ampm = any(k == "ampm" for k, _ in toks)
-    # which m's are minutes: after an hour or before a second
+def minute_marks(toks):
+    """Per token, "min" for an m or mm that is minutes (after an hour or before a second)."""
     kinds = []
     for i, (k, t) in enumerate(toks):
         if k == "date" and t[0] == "m" and len(t) <= 2:
@@ -609,6 +649,31 @@ def _format_date(x, sec, date1904):
                 kinds.append("min")
                 continue
         kinds.append(None)
+    return kinds
+
+
+def second_decimals(toks):
+    """How many decimals of a second a date section shows (at most 3)."""
+    decimals = 0
+    for i, (k, t) in enumerate(toks):
+        if k == "dot" and i > 0 and any(kk in ("date", "elapsed") and tt[0] == "s"
+                                        for kk, tt in toks[max(0, i - 1):i]):
+            j = i + 1
+            while j < len(toks) and toks[j] == ("digit", "0"):
+                j += 1
+            decimals = max(decimals, min(3, j - i - 1))
+    return decimals
+
+
+def _format_date(x, sec, date1904):
+    toks = list(sec)
+    if any(k == "digit" and t in "#?" for k, t in toks):
+        raise ExcelRaise(VALUE)
+    decimals = second_decimals(toks)   # sub-second precision
+    y, mo, d, wd, h, mi, s, sub, total = serial_parts(x, date1904, decimals)
+    has_ampm = any(k == "ampm" for k, _ in toks)
+    # which m's are minutes: after an hour or before a second
+    kinds = minute_marks(toks)
     elapsed_unit = next((t[0] for k, t in toks if k == "elapsed"), None)
     out = []
     i = 0
