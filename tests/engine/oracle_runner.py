@@ -20,6 +20,7 @@ import argparse
 import collections
 import csv
 import json
+import statistics
 import math
 import os
 import re
@@ -378,6 +379,8 @@ def aggregate(per_file):
                   "beyond_ok"):
             agg[k] += res.get(k, 0)
         agg["files_agreeing"] += res["ok"] == res["total"]
+        if res["total"]:
+            agg.setdefault("file_shares", []).append(res["ok"] / res["total"])
         for fn, (n, good) in res["per_fn"].items():
             per_fn[fn][0] += n
             per_fn[fn][1] += good
@@ -392,6 +395,7 @@ def summary_lines(res):
     total, ok = res["total"], res["ok"]
     udf_cells, udf_ok = res["udf_total"], res["udf_ok"]
     kpi_total, kpi_ok = res["kpi_total"], res["kpi_ok"]
+    shares = res.get("file_shares", [])
     return [f"oracle files: {res['files']}, crashed: {len(res['crashed'])}, hung: {len(res['hung'])}, "
             f"time: {res['seconds']:.1f} s",
             f"deterministic cells: {total}, agree with Excel: {ok} ({100 * ok / max(total, 1):.2f} %)",
@@ -406,7 +410,10 @@ def summary_lines(res):
             f"({100 * (ok - res['conn_ok']) / max(total - res['conn_total'], 1):.2f} %)",
             f"without both, the {res['beyond_total']} cells no engine can compute from the file: "
             f"{ok - res['beyond_ok']}/{total - res['beyond_total']} "
-            f"({100 * (ok - res['beyond_ok']) / max(total - res['beyond_total'], 1):.2f} %)"]
+            f"({100 * (ok - res['beyond_ok']) / max(total - res['beyond_total'], 1):.2f} %)",
+            f"files agreeing in every cell: {res['files_agreeing']}/{res['files']}; mean agreement "
+            f"per file with formulas: {100 * statistics.fmean(shares or [0]):.2f} %"
+            + "".join(f"; hung: {name} ({why})" for name, why in res["hung"])]
 
 
 def run(files, out=sys.stdout, report_path=None, udfs=None, timeout=120.0, strip=True):
