@@ -26,6 +26,13 @@ ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A
                "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
                "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!")
 
+# ERROR.TYPE's number of each error (Excel's documentation of ERROR.TYPE); an error not
+# listed here gives #N/A.
+ERROR_TYPE_NUMBERS = {"#NULL!": 1, "#DIV/0!": 2, "#VALUE!": 3, "#REF!": 4, "#NAME?": 5,
+                      "#NUM!": 6, "#N/A": 7, "#GETTING_DATA": 8, "#SPILL!": 9,
+                      "#CONNECT!": 10, "#BLOCKED!": 11, "#UNKNOWN!": 12, "#FIELD!": 13,
+                      "#CALC!": 14}
+
 # How the runtimes name them.  COM (the classic add-in) hands an error cell over as its
 # number in Excel's XlCVError enumeration; Office.js (xlwings Server and Lite) names it
 # in a rich value's "errorType".

@@ -3,8 +3,10 @@
 A formula is compiled once per *relative* form: ``=B2*C2`` in row 2 and ``=B3*C3``
 in row 3 are the same formula, so rows of agents share one compiled closure.  The
 closure takes the formula cell's ``(row, col)`` and resolves relative references
-from it at run time.  Compiled closures are also reused across workbooks that
-share a template (see :class:`FormulaCache`).
+from it at run time.  The closures are kept for one workbook's calculation
+(:meth:`.evaluator.Calc.compiled_for`, keyed by the relative form and whether the formula
+is an array formula); across workbooks that share a template only the parsed trees are
+shared (:func:`.shapes.parse_shared`).
 """
 from __future__ import annotations
 

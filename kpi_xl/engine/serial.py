@@ -5,36 +5,19 @@ system's offset) are :mod:`kpi_xl.core.serial`'s, shared with the xlwings face; 
 module adds the workbook's system, set for a calculation with :func:`date_system`, and
 turns a day outside the calendar into the Excel error the formula shows.
 
-Every date function, date-text coercion and date format of the engine goes through this
-module.
+Every date function and date format of the engine goes through this module; dates
+written as text are read by :mod:`kpi_xl.engine.datetext`, below the value model.
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import math
 
 from ..core import serial as _core
 from ..core.serial import MAX_SERIAL_1900, OFFSET_1904
+# The date system is held below the value model, beside the reading of dates from text.
+from .datetext import _DATE1904, date_system, is_1904
 from .values import NUM, VALUE, ExcelRaise
-
-_DATE1904: contextvars.ContextVar[bool] = contextvars.ContextVar("kpi_xl_date1904", default=False)
-
-
-def is_1904() -> bool:
-    """True while a workbook in the 1904 date system is being calculated."""
-    return _DATE1904.get()
-
-
-@contextlib.contextmanager
-def date_system(date1904: bool):
-    """Calculate in the given date system inside the ``with`` block."""
-    token = _DATE1904.set(bool(date1904))
-    try:
-        yield
-    finally:
-        _DATE1904.reset(token)
 
 
 def max_serial() -> int:

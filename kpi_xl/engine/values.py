@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..core.errors import ERROR_CODES as ERROR_CODES, CellError  # the one list lives in core
 # Excel's coercion of text to a number, beside the KPI inputs' stricter reading (see there).
 from ..core.values import excel_number_text as parse_number_text
+from .datetext import datetime_text_or_none
 
 
 class XlErr:
@@ -240,7 +241,6 @@ def to_number(v):
 def _date_text(s):
     if s != s.strip():
         return None  # " 2024-01-10 " is not a date to Excel, though " 10 " is a number
-    from .functions.dates import datetime_text_or_none
     return datetime_text_or_none(s)
 
 

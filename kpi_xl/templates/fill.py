@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
+from ..core.serial import serial_to_date
 from ..errors import UserFacingError
 from .errors import DataError, TemplateError
 from .layout import Labels
@@ -375,7 +376,6 @@ def parse_value(kind: str, raw, upper: float | None = 1.0):
 
 _MONTHS_EN = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
-_EXCEL_EPOCH = _dt.date(1899, 12, 30)
 
 
 def normalise_month(value):
@@ -395,7 +395,7 @@ def normalise_month(value):
         year, month = int(m.group(2)), _MONTHS_EN[m.group(1).lower()]
     elif re.fullmatch(r"\d{5}(?:\.\d+)?", text):
         # An Excel date serial (a month column exported as a number).
-        day = _EXCEL_EPOCH + _dt.timedelta(days=int(float(text)))
+        day = serial_to_date(int(float(text)))
         year, month = day.year, day.month
     else:
         return None

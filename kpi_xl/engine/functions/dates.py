@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 
 from .. import serial
+from ..datetext import DATE_THEN_TIME, datetime_text_or_none, datevalue_or_none, timevalue_or_none
 from ..values import NUM, VALUE, ExcelRaise, XlErr, to_bool, to_number
 from . import excel
 from .helpers import elementwise
@@ -331,109 +331,6 @@ def DATEDIF(a, b, unit):
     raise ExcelRaise(NUM)
 
 
-_MONTHS = {m.lower(): i + 1 for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-     "October", "November", "December"])}
-_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
-
-
-def _text_date(y, m, d):
-    """A date read from text: the year 1900-9999 (or two digits), a real month and day."""
-    if 100 <= y < 1900 or not 1 <= m <= 12 or not 1 <= d <= _days_in_month(max(y, 1900), m) \
-            and not (y == 1900 and m == 2 and d == 29):
-        raise ExcelRaise(VALUE)
-    return make_date(y, m, d)
-
-
-def datevalue_or_none(s):
-    """Serial number of a date written as text (ISO, m/d/y, d-mon-y, 2026年10月5日), or None."""
-    t = s.strip()
-    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", t) or \
-        re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", t)
-    try:
-        if m:
-            return _text_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", t)
-        if m:
-            y = int(m.group(3))
-            if y < 100:
-                y += 2000 if y < 30 else 1900
-            return _text_date(y, int(m.group(1)), int(m.group(2)))
-        m = re.fullmatch(r"(\d{1,2})[- ]([A-Za-z]+)[- ,]*(\d{2,4})?", t)
-        if m and m.group(2).lower() in _MONTHS:
-            y = int(m.group(3)) if m.group(3) else dt.date.today().year
-            if y < 100:
-                y += 2000 if y < 30 else 1900
-            return _text_date(y, _MONTHS[m.group(2).lower()], int(m.group(1)))
-        m = re.fullmatch(r"([A-Za-z]+)[- ](\d{1,2}),?[- ](\d{2,4})", t)
-        if m and m.group(1).lower() in _MONTHS:
-            y = int(m.group(3))
-            if y < 100:
-                y += 2000 if y < 30 else 1900
-            return _text_date(y, _MONTHS[m.group(1).lower()], int(m.group(2)))
-    except (ExcelRaise, ValueError):   # not an error: text that is no date is None
-        return None
-    return None
-
-
-_AMPM = r"(?:\s*([AaPp])[Mm]?)?"
-# h:mm, h:mm:ss(.fff), with AM/PM or not; hours may pass 24 without AM/PM ("25:00" is 1:00 of
-# the next day to Excel); mm:ss.f with a decimal second; "3 PM" alone.
-_TIME_TEXT = re.compile(r"(\d{1,5}):(\d{1,2})(?::(\d{1,2}(?:\.\d*)?))?" + _AMPM + r"$")
-_MIN_SEC_TEXT = re.compile(r"(\d{1,5}):(\d{1,2}\.\d*)$")
-_HOUR_AMPM_TEXT = re.compile(r"(\d{1,2})\s*([AaPp])[Mm]?$")
-
-
-def timevalue_or_none(s):
-    """Fraction of a day of a time written as text ("1:23", "12:59:59 AM", "25:00", "3 PM",
-    "1:23.5" as minutes and seconds), or None."""
-    t = s.strip()
-    m = _TIME_TEXT.match(t)
-    if m:
-        h, mi = int(m.group(1)), int(m.group(2))
-        sec = float(m.group(3)) if m.group(3) else 0.0
-        ampm = m.group(4)
-    else:
-        m = _MIN_SEC_TEXT.match(t)
-        if m:
-            h, mi, sec, ampm = 0, int(m.group(1)), float(m.group(2)), None
-            if sec >= 60:
-                return None
-            return (mi * 60 + sec) / 86400
-        m = _HOUR_AMPM_TEXT.match(t)
-        if not m:
-            return None
-        h, mi, sec, ampm = int(m.group(1)), 0, 0.0, m.group(2)
-    if mi >= 60 or sec >= 60:
-        return None
-    if ampm:
-        if h > 12:
-            return None
-        h = h % 12 + (12 if ampm in "Pp" else 0)
-    elif h >= 10000:
-        return None
-    return (h * 3600 + mi * 60 + sec) / 86400
-
-
-_DATE_THEN_TIME = re.compile(r"(.*\S)\s+(\d{1,5}:\d.*|\d{1,2}\s*[AaPp][Mm]?)$")
-
-
-def datetime_text_or_none(s):
-    """Serial number of a date, a time, or a date and a time written as text, or None."""
-    v = datevalue_or_none(s)
-    if v is not None:
-        return v
-    v = timevalue_or_none(s)
-    if v is not None:
-        return v
-    m = _DATE_THEN_TIME.match(s.strip())
-    if m:
-        d, t = datevalue_or_none(m.group(1)), timevalue_or_none(m.group(2))
-        if d is not None and t is not None:
-            return d + t
-    return None
-
-
 @excel("TIMEVALUE", min_args=1, max_args=1)
 @elementwise
 def TIMEVALUE(s):
@@ -460,7 +357,7 @@ def DATEVALUE(s):
     v = datevalue_or_none(s)
     if v is None:
         # a date with a time: the date alone (a time alone is no date)
-        m = _DATE_THEN_TIME.match(s.strip())
+        m = DATE_THEN_TIME.match(s.strip())
         if m and timevalue_or_none(m.group(2)) is not None:
             v = datevalue_or_none(m.group(1))
     if v is None:

@@ -1,6 +1,7 @@
 """IS* and other information functions."""
 from __future__ import annotations
 
+from ...core.errors import ERROR_TYPE_NUMBERS
 from ..values import NA, VALUE, Ref, XlErr
 from . import excel, value_arguments
 from .helpers import broadcast, is_array, scalarize
@@ -101,10 +102,8 @@ def TYPE(calc, a):
 @excel("ERROR.TYPE", min_args=1, max_args=1)
 def ERROR_TYPE(calc, a):
     v = scalarize(calc, a)
-    codes = {"#NULL!": 1, "#DIV/0!": 2, "#VALUE!": 3, "#REF!": 4, "#NAME?": 5, "#NUM!": 6,
-             "#N/A": 7, "#GETTING_DATA": 8, "#SPILL!": 9, "#CALC!": 14}
-    if isinstance(v, XlErr) and v.code in codes:
-        return codes[v.code]
+    if isinstance(v, XlErr):
+        return ERROR_TYPE_NUMBERS.get(v.code, NA)
     return NA
 
 

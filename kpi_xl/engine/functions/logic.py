@@ -1,6 +1,7 @@
 """IF and friends.  IF, IFERROR, IFS, CHOOSE and SWITCH evaluate only the branch they take."""
 from __future__ import annotations
 
+from ..call_plan import blank_as_zero
 from ..values import NA, VALUE, Arr, ExcelRaise, XlErr, to_bool, to_number
 from . import excel, guarded
 from .helpers import broadcast, is_array, iter_values, scalarize
@@ -54,12 +55,10 @@ def IF(calc, args):
     if ok:
         if len(args) < 2:
             return True
-        v = args[1]()
-        return 0 if v is None else v
+        return blank_as_zero(args[1]())
     if len(args) < 3:
         return False
-    v = args[2]()
-    return 0 if v is None else v
+    return blank_as_zero(args[2]())
 
 
 def _is_err(calc, v, only_na=False):
@@ -78,9 +77,9 @@ def _iferror(only_na):
             return _iferror_arrays(calc, calc.values(v), calc.values(alt), only_na)
         s = scalarize(calc, v)
         if isinstance(s, XlErr) and (not only_na or s is NA):
-            r = args[1]()
-            return 0 if r is None else r
-        return 0 if s is None else v
+            return blank_as_zero(args[1]())
+        # a value that is no error is the call's value as given (a one-cell reference stays one)
+        return v if s is not None else blank_as_zero(s)
     return fn
 
 
@@ -102,7 +101,7 @@ def _iferror_arrays(calc, vals, alts, only_na):
             x = at(vals, i, j)
             if isinstance(x, XlErr) and (not only_na or x is NA):
                 x = at(alts, i, j)
-            row.append(0 if x is None else x)
+            row.append(blank_as_zero(x))
         rows.append(row)
     return Arr(rows)
 
