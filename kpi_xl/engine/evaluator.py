@@ -1088,7 +1088,10 @@ def _release_stack(thread):
     """
     _wait_gone(thread)
     t = threading.Thread(target=int, name="kpi-xl-release")
-    t.start()
+    try:
+        t.start()
+    except RuntimeError:   # no thread to spare: the stack is freed by the next one instead
+        return
     t.join()
     _wait_gone(t)
 
