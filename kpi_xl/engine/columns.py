@@ -184,15 +184,15 @@ class ColumnCompiler:
                 # a column of typed-in data: nothing there to compute or to spill into
                 get = const.get
                 return [get((r + dr, col)) for r in rows]
-            keys = [(r + dr, col) for r in rows]
             if calc.volatile:
                 # cell() notes volatile inputs: the run is then left to the cell-by-cell path
-                return [cell(sheet, *k) for k in keys]
+                return [cell(sheet, r + dr, col) for r in rows]
+            # no list of keys beside the values: a million rows would hold a million tuples
             get = results.get
-            out = [get(k, _PENDING) for k in keys]
+            out = [get((r + dr, col), _PENDING) for r in rows]
             for i, v in enumerate(out):
                 if v is _PENDING:
-                    k = keys[i]
+                    k = (rows[i] + dr, col)
                     out[i] = cell(sheet, *k) if k in formulas or k in members else const.get(k)
             return out
         return read

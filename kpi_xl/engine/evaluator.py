@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+from bisect import bisect_right
 from operator import itemgetter
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from .serial import date_system
 from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
 
 _PENDING = object()
+_FIRST_ROW = itemgetter(0)
 _CLIP_CELLS = 65536      # ranges larger than this are read only as far as the used area
 #: The most cells one range may hold once clipped to the used area; a larger one is #NUM!
 #: in its cell rather than gigabytes of memory.
@@ -197,7 +199,7 @@ class Calc:
         self._range_volatile = set()
         self._cell_template = {s.name: {} for s in book.sheets}
         self._template_src = {}                        # compiled form -> (text, sheet, row, col)
-        self._runs = {s.name: {} for s in book.sheets}  # col -> [[r1, r2, f, state], ...]
+        self._runs = {s.name: {} for s in book.sheets}  # col -> [[r1, r2, f, state, keys], ...]
         self._column_fns = {}
         self._formula_columns = {}
         self.column_cells = 0                           # cells computed by column runs
@@ -349,7 +351,7 @@ class Calc:
 
     # -- formulas --------------------------------------------------------------------
     def compiled_for(self, sheet, r, c, text):
-        f = self._cell_template[sheet].get((r, c))
+        f = self._template(sheet, r, c)
         if f is not None:
             return f
         # an array formula and an ordinary one of the same text are two compiled forms: only
@@ -374,30 +376,31 @@ class Calc:
         compiled_for and becomes the new basis of prediction.  Consecutive cells
         sharing a form make the column's runs, computed together when columns are on.
         """
+        formulas = self.formulas[sheet]
         columns = {}
-        for key, text in self.formulas[sheet].items():
+        for key, text in formulas.items():
             if "[" not in text:
-                # the formula's own key goes into assigned: a million rows, one tuple each
-                columns.setdefault(key[1], []).append((key[0], text, key))
+                # the formula's own key (kept in its run or in assigned, not a new tuple),
+                # its text looked up again below rather than held here a million times
+                columns.setdefault(key[1], []).append(key)
         assigned = self._cell_template[sheet]
         finditer = DIGIT_RUN.finditer
         arrays = self.arrays[sheet]
         for c, cells in columns.items():
-            cells.sort(key=itemgetter(0))
+            cells.sort(key=_FIRST_ROW)
             basis = None
             runs = []
             run = None
-            for r, text, key in cells:
+            for key in cells:
+                r, text = key[0], formulas[key]
                 if basis is not None:
                     r0, fmt, rows, f, in_array = basis
                     dr = r - r0
                     if fmt % tuple([v + dr for v in rows]) == text and (key in arrays) is in_array:
-                        assigned[key] = f
-                        run = self._extend_run(runs, run, r, c, f, arrays)
+                        run = self._extend_run(runs, run, key, f, arrays, assigned)
                         continue
                 f = self.compiled_for(sheet, r, c, text)
-                assigned[key] = f
-                run = self._extend_run(runs, run, r, c, f, arrays)
+                run = self._extend_run(runs, run, key, f, arrays, assigned)
                 rel = set(relative_row_runs(text, r, c))
                 pieces, rows, last = [], [], 0
                 for i, m in enumerate(finditer(text)):
@@ -407,22 +410,49 @@ class Calc:
                         last = m.end()
                 pieces.append(text[last:])
                 basis = (r, "%d".join(p.replace("%", "%%") for p in pieces), rows, f, key in arrays)
-            runs = [run for run in runs if run[1] - run[0] + 1 >= MIN_RUN]
-            if runs:
-                self._runs[sheet][c] = runs
+            # A cell of a run finds its form through the run (see _template); the others,
+            # in runs too short to keep, are looked up one by one.
+            kept = []
+            for run in runs:
+                if run[1] - run[0] + 1 >= MIN_RUN:
+                    kept.append(run)
+                else:
+                    f = run[2]
+                    for key in run[4]:
+                        assigned[key] = f
+            if kept:
+                self._runs[sheet][c] = kept
 
     @staticmethod
-    def _extend_run(runs, run, r, c, f, arrays):
-        """The run cell (r, c) with form ``f`` belongs to: the last one if it continues it,
-        else a new one in ``runs``; None for an array formula, which is in no run."""
-        if (r, c) in arrays:
+    def _extend_run(runs, run, key, f, arrays, assigned):
+        """The run cell ``key`` with form ``f`` belongs to: the last one if it continues it,
+        else a new one in ``runs``; None for an array formula, which is in no run (its
+        form goes into ``assigned``).
+
+        A run is [first row, last row, form, state, keys]: its cells' keys are the
+        formula dict's own tuples, the results reuse them rather than build a million."""
+        if key in arrays:
+            assigned[key] = f
             return None
+        r = key[0]
         if run is not None and run[1] == r - 1 and run[2] is f:
             run[1] = r
+            run[4].append(key)
             return run
-        run = [r, r, f, None]
+        run = [r, r, f, None, [key]]
         runs.append(run)
         return run
+
+    def _template(self, sheet, r, c):
+        """The compiled form given to formula cell (r, c) by _assign_templates, or None."""
+        f = self._cell_template[sheet].get((r, c))
+        if f is None:
+            runs = self._runs[sheet].get(c)
+            if runs:
+                i = bisect_right(runs, r, key=_FIRST_ROW) - 1
+                if i >= 0 and r <= runs[i][1]:
+                    f = runs[i][2]
+        return f
 
     # -- column runs -------------------------------------------------------------------
     def _column_fn(self, f):
@@ -470,7 +500,12 @@ class Calc:
             run[3] = "cells"
             return
         res = self.results[sheet]
-        rows = [r for r in range(run[0], run[1] + 1) if (r, c) not in res]
+        keys = run[4]
+        if any(k in res for k in keys):
+            keys = [k for k in keys if k not in res]
+            rows = [k[0] for k in keys]
+        else:
+            rows = range(run[0], run[1] + 1)   # no list of a million row numbers
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         hits0 = self._vol_hits
         bad = set()
@@ -482,8 +517,11 @@ class Calc:
                 raise
             if type(vals) is Const:
                 vals = [vals.v] * len(rows)
+            elif type(vals) is not list:
+                vals = list(vals)
             # a reference as the result reads its cell (which may be volatile) here
-            vals = [self.scalar(v, r, c) if type(v) is Ref else v for r, v in zip(rows, vals)]
+            if any(type(v) is Ref for v in vals):
+                vals = [self.scalar(v, r, c) if type(v) is Ref else v for r, v in zip(rows, vals)]
             if len(vals) != len(rows):
                 raise ColumnBug(f"{len(vals)} values for {len(rows)} rows")
         except RecursionError:
@@ -502,15 +540,26 @@ class Calc:
             run[3] = "cells"
             return
         as_cell = self._as_cell
-        out = [((r, c), as_cell(v, r, c, sheet)) for r, v in zip(rows, vals)]
         if self.displayed is not None:
-            stored = self.displayed.stored
-            out = [(k, stored(sheet, k, v)) for k, v in out]
-        if bad or any((r, c) in res for r in rows):
+            # precision as displayed: each value stored as its cell's format shows it
+            shown, cell_value = self.displayed.stored, as_cell
+
+            def as_cell(v, r, c, sheet):
+                return shown(sheet, (r, c), cell_value(v, r, c, sheet))
+        # Straight into the results (no list of pairs beside them), under the formula
+        # dict's own keys.
+        if bad or any(k in res for k in keys):
             # rows computed again cell by cell / already computed on demand meanwhile
-            out = [(k, v) for k, v in out if k[0] not in bad and k not in res]
-        res.update(out)
-        self.column_cells += len(out)
+            done = 0
+            for k, v in [(k, as_cell(v, k[0], c, sheet)) for k, v in zip(keys, vals)]:
+                if k[0] not in bad and k not in res:
+                    res[k] = v
+                    done += 1
+        else:
+            for k, v in zip(keys, vals):
+                res[k] = as_cell(v, k[0], c, sheet)
+            done = len(keys)
+        self.column_cells += done
         run[3] = "done"
 
     def _column_deps(self, sheet, c, run, tree, arow, acol):
@@ -583,7 +632,7 @@ class Calc:
         if not self._ticks & 1023:
             self._check_budget()
         rc = (r, c)
-        f = self._cell_template[sheet].get(rc)
+        f = self._template(sheet, r, c)
         if f is None:
             f = self.compiled_for(sheet, r, c, self.formulas[sheet][rc])
         if self._unknown_by_template and f in self._unknown_by_template:
@@ -994,6 +1043,7 @@ def calculate(book: BookInput, columns: bool = True, **limits):
         except BaseException as exc:  # re-raised in the caller's thread
             out["error"] = exc
 
+    _one_malloc_arena()
     threading.stack_size(512 * 1024 * 1024)
     try:
         t = threading.Thread(target=work, name="kpi-xl-calc")
@@ -1008,6 +1058,61 @@ def calculate(book: BookInput, columns: bool = True, **limits):
                     _interrupt(t, _OutOfBudget)
     finally:
         threading.stack_size(0)
+    _release_stack(t)
     if "error" in out:
         raise out["error"]
     return out["results"], calc.report
+
+
+_M_ARENA_MAX = -8   # glibc's mallopt parameter
+
+
+def _one_malloc_arena():
+    """Have every thread allocate from glibc's one main arena.
+
+    The calculation thread would otherwise get an arena of its own: 64 MB of address
+    space or more reserved beside the main heap and hardly used, since the interpreter
+    lock lets one thread allocate at a time anyway.  Without glibc (or mallopt) nothing
+    changes.
+    """
+    global _ARENA_SET
+    if _ARENA_SET or not sys.platform.startswith("linux"):
+        return
+    _ARENA_SET = True
+    try:
+        import ctypes
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt(_M_ARENA_MAX, 1)
+
+
+_ARENA_SET = False
+
+
+def _release_stack(thread):
+    """Unmap the finished calculation ``thread``'s stack.
+
+    Its 512 MB would otherwise stay mapped (glibc keeps the stack of a finished thread
+    for reuse until a thread ends after it), counting against an address-space cap while
+    the results are written.  A short thread started with the default stack size does
+    not reuse one that large, and frees the stacks of finished threads as it ends.
+    ``join()`` returns a moment before a thread is gone, so that is waited for, each
+    time (Linux lists a live thread under /proc/self/task).
+    """
+    _wait_gone(thread)
+    t = threading.Thread(target=int, name="kpi-xl-release")
+    try:
+        t.start()
+    except RuntimeError:   # no thread to spare: the stack is freed by the next one instead
+        return
+    t.join()
+    _wait_gone(t)
+
+
+def _wait_gone(thread, seconds=1.0):
+    task = f"/proc/self/task/{thread.native_id}"
+    end = time.monotonic() + seconds
+    while os.path.exists(task) and time.monotonic() < end:
+        time.sleep(0.001)
