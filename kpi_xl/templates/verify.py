@@ -1,14 +1,21 @@
-"""What a written month's workbook says about itself: the scheme's check cells and the
-error values among its scores, totals and pay.
+"""What a written month's workbook says about itself: the scheme's check cells, the
+error values among its scores, totals and pay, and the cells whose value only a data
+connection can give.
 
 A workbook can be written without a single data error and still pay the wrong money:
 weights that add up to 110 %, a band table with a gap (an agent in it has no total),
 a total that is ``#REF!``.  Only the cached values inside the file know, so every
 ``fill`` and ``summary`` reads them back and reports each one by file, sheet, cell
 and agent.
+
+A cell calling CUBEVALUE and the other cube functions, RTD or a linked data type (``_FV``)
+holds what Excel last fetched; no recalculation here can compute it again, so a score,
+total or pay that reads it (directly or through other cells) may be stale.  Such cells, and
+the agent-table cells computed from them, are findings too (kind ``"kept"``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,22 +24,46 @@ from .layout import FIRST_ROW
 
 @dataclass(frozen=True)
 class Finding:
-    """A check cell that is not OK, or a score/total/pay cell holding an error value."""
+    """A check cell that is not OK, a score/total/pay cell holding an error value, or a
+    cell holding (or computed from) the value a data connection last gave."""
 
-    kind: str  # "check" or "error"
+    kind: str  # "check", "error" or "kept"
     file: str
     sheet: str
     cell: str
-    value: str
+    value: str  # kind "kept": the connection functions, e.g. "CUBEVALUE"
     agent: str | None = None
+    source: str | None = None  # kind "kept": the connection cell ("Sheet!A1") if not this one
+    cached: bool = True  # kind "kept": the connection cell had a value cached in the file
 
     def sentence(self) -> str:
         where = f"{self.file}, sheet {self.sheet!r}, cell {self.cell}"
         if self.kind == "check":
             return f"{where}: the scheme check says {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
+        if self.kind == "kept":
+            return kept_sentence(self.file, self.sheet, [self.cell], self.agent, self.value,
+                                 self.source, self.cached)
         return (f"{where}{who} is {self.value}: this score, total or pay is not right until "
                 f"the cause is fixed.")
+
+
+def kept_sentence(file, sheet, cells, agent, functions, source, cached) -> str:
+    """What a cell fed by a data connection means for the pay, and what to do."""
+    who = f" (agent {agent!r})" if agent not in (None, "") else ""
+    many = len(cells) > 1
+    where = f"{file}, sheet {sheet!r}, cell{'s' if many else ''} {', '.join(cells)}{who}"
+    what = (f"the value Excel last cached for {functions} (needs a data connection)" if cached
+            else f"no value for {functions} (needs a data connection; none was cached in the "
+                 f"file, so it shows #N/A)")
+    if source is None:
+        head = f"{where} hold{'' if many else 's'} {what}; cells reading it use that value"
+    else:
+        head = (f"{where} {'are' if many else 'is'} computed from {source}, which holds "
+                f"{what}")
+    effect = "may be stale" if cached else "is not right"
+    return (f"{head}: the pay computed from it {effect}. Refresh the workbook in Excel or "
+            f"replace the formula with the value, then run again.")
 
 
 def verify_workbook(path) -> list[Finding]:
@@ -52,18 +83,186 @@ def verify_workbook(path) -> list[Finding]:
         t = Labels(lang)
         agent_sheets = set(spec.agent_sheet_titles(t))
         found: list[Finding] = []
+        texts: dict[str, dict] = {}
+        cached_of: dict[str, dict] = {}
         for ws in formulas.worksheets:
             vs = values[ws.title]
             cached = {(c.row, c.column): c for row in vs.iter_rows() for c in row
                       if getattr(c, "value", None) is not None}
+            cached_of[ws.title] = cached
+            texts[ws.title] = _formula_texts(ws)
             if ws.title in agent_sheets:
                 found += _error_cells(path.name, ws, cached)
             else:
                 found += _check_cells(path.name, ws, cached)
-        return found
+        kept = _kept_cells(path.name, texts, cached_of, agent_sheets, _names(formulas))
+        if kept:
+            # An error computed from a connection cell has that cell as its cause: said once.
+            fed = {(f.sheet, f.cell) for f in kept}
+            found = [f for f in found if f.kind != "error" or (f.sheet, f.cell) not in fed]
+        return found + kept
     finally:
         formulas.close()
         values.close()
+
+
+def _formula_texts(ws) -> dict:
+    """{(row, col): formula text} of a sheet (array formulas by their text)."""
+    out = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            v = getattr(cell, "value", None)
+            v = getattr(v, "text", v)  # openpyxl's ArrayFormula
+            if isinstance(v, str) and v.startswith("="):
+                out[(cell.row, cell.column)] = v
+    return out
+
+
+def _names(wb) -> dict:
+    """{(NAME, sheet or None): [(sheet, r1, c1, r2, c2)]} of the defined names that are ranges."""
+    out: dict = {}
+
+    def add(defn, scope):
+        try:
+            dests = list(defn.destinations)
+        except Exception:  # a name holding a formula or a constant: no cells to follow
+            return
+        for sheet, coord in dests:
+            box = _box(coord)
+            if box:
+                out.setdefault((defn.name.upper(), scope), []).append((sheet, *box))
+    for defn in wb.defined_names.values():
+        add(defn, None)
+    for ws in wb.worksheets:
+        for defn in getattr(ws, "defined_names", {}).values():
+            add(defn, ws.title)
+    return out
+
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_A1 = r"\$?[A-Za-z]{1,3}\$?\d+"
+#: A reference with its optional sheet: a cell, a range, whole columns or whole rows.
+_REF = re.compile(r"(?<![\w.$\\])(?:'((?:[^']|'')+)'!|([^\W\d][\w.]*)!)?"
+                  r"(" + _A1 + r"(?::" + _A1 + r")?|\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}"
+                  r"|\$?\d+:\$?\d+)(?![\w(!])")
+_NAME = re.compile(r"(?<![\w.$\\'!])([^\W\d][\w.]*)(?![\w(!])")
+_MAX_ROW, _MAX_COL = 1048576, 16384
+
+
+def _box(coord: str):
+    """(r1, c1, r2, c2) of ``A1``, ``A1:B2``, ``A:B`` or ``1:2``; None for anything else."""
+    from openpyxl.utils.cell import column_index_from_string
+    parts = coord.replace("$", "").split(":")
+    if len(parts) > 2:
+        return None
+    corners = []
+    for part in parts:
+        m = re.fullmatch(r"([A-Za-z]{1,3})?(\d+)?", part)
+        if not m or not (m.group(1) or m.group(2)):
+            return None
+        corners.append((int(m.group(2)) if m.group(2) else None,
+                        column_index_from_string(m.group(1).upper()) if m.group(1) else None))
+    (r1, c1), (r2, c2) = corners[0], corners[-1]
+    if (r1 is None) != (r2 is None) or (c1 is None) != (c2 is None):
+        return None
+    return (r1 or 1, c1 or 1, r2 or _MAX_ROW, c2 or _MAX_COL)
+
+
+def _references(text: str, sheet: str, names: dict):
+    """The ranges ``text`` reads, as (sheet, r1, c1, r2, c2); None when it may read any cell
+    (INDIRECT)."""
+    body = _STRING.sub('""', text)
+    if "INDIRECT" in body.upper():
+        return None
+    refs = []
+    for m in _REF.finditer(body):
+        box = _box(m.group(3))
+        if box:
+            other = m.group(1).replace("''", "'") if m.group(1) else m.group(2)
+            refs.append((other or sheet, *box))
+    for m in _NAME.finditer(_REF.sub(" ", body)):
+        key = m.group(1).upper()
+        refs += names.get((key, sheet)) or names.get((key, None)) or []
+    return refs
+
+
+def _kept_cells(file, texts, cached_of, agent_sheets, names) -> list[Finding]:
+    """The connection cells that lie in an agent sheet or feed one, and the agent-table cells
+    computed from them, each with the agent of its row."""
+    from ..engine.connection import connection_functions
+    source: dict = {}  # (sheet, row, col) -> the connection cell it is computed from
+    functions: dict = {}
+    for sheet, cells in texts.items():
+        for (r, c), text in cells.items():
+            fns = connection_functions(text)
+            if fns:
+                source[(sheet, r, c)] = (sheet, r, c)
+                functions[(sheet, r, c)] = ", ".join(fns)
+    if not source:
+        return []
+    reads = {(sheet, r, c): _references(text, sheet, names)
+             for sheet, cells in texts.items() for (r, c), text in cells.items()}
+    changed = True
+    while changed:  # until no formula reads a cell newly known to come from a connection
+        changed = False
+        for key, refs in reads.items():
+            if key in source:
+                continue
+            origin = _first_fed(refs, source)
+            if origin is not None:
+                source[key] = origin
+                changed = True
+    ends = {s: _agent_rows(cached_of[s]) for s in agent_sheets if s in cached_of}
+    feeds_agents = {origin for (s, r, _c), origin in source.items()
+                    if s in ends and FIRST_ROW <= r < ends[s]}
+    out = []
+    # The connection cells first, then what is computed from them, sheet by sheet.
+    for (sheet, r, c), origin in sorted(source.items(),
+                                        key=lambda kv: (kv[0] != kv[1], kv[0])):
+        own = (sheet, r, c) == origin
+        in_table = sheet in ends and FIRST_ROW <= r < ends[sheet]
+        if own and not (sheet in agent_sheets or origin in feeds_agents):
+            continue  # read by no score, total or pay
+        if not own and not in_table:
+            continue
+        agent = cached_of[sheet].get((r, 1)) if in_table else None
+        name = None if agent is None else agent.value
+        found = cached_of[origin[0]].get(origin[1:])
+        out.append(Finding("kept", file, sheet, f"{_letter(c)}{r}", functions[origin],
+                           None if name is None else str(name),
+                           None if own else _cell_ref(*origin),
+                           found is not None and getattr(found, "value", None) != "#N/A"))
+    return out
+
+
+def _first_fed(refs, source):
+    if refs is None:
+        return next(iter(source.values()))
+    for sheet, r1, c1, r2, c2 in refs:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 64:
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    got = source.get((sheet, r, c))
+                    if got is not None:
+                        return got
+            continue
+        for (s, r, c), origin in source.items():
+            if s == sheet and r1 <= r <= r2 and c1 <= c <= c2:
+                return origin
+    return None
+
+
+def _agent_rows(cached) -> int:
+    """The row after the agent table (see :func:`_error_cells`)."""
+    end = FIRST_ROW
+    while (end, 1) in cached:
+        end += 1
+    return end
+
+
+def _cell_ref(sheet: str, r: int, c: int) -> str:
+    quoted = sheet if re.fullmatch(r"[^\W\d]\w*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{_letter(c)}{r}"
 
 
 def _check_cells(file, ws, cached) -> list[Finding]:
@@ -85,9 +284,7 @@ def _error_cells(file, ws, cached) -> list[Finding]:
     out = []
     # The agent table ends at the first row without an agent; what follows (the sorted
     # ranking block) repeats the table's values and would name each error twice.
-    end = FIRST_ROW
-    while (end, 1) in cached:
-        end += 1
+    end = _agent_rows(cached)
     for (r, c), cell in sorted(cached.items()):
         if not FIRST_ROW <= r < end or getattr(cell, "data_type", None) != "e":
             continue
@@ -130,6 +327,14 @@ def describe(findings: list[Finding], files: int) -> list[str]:
         who = f" (agent {agent!r})" if agent not in (None, "") else ""
         lines.append(f"{file}, sheet {sheet!r}, cells {', '.join(where)}{who} are {value}: these "
                      f"scores, totals or pay are not right until the cause is fixed.")
+    # One sentence per connection cell, sheet and agent: the cells computed from it together.
+    kept: dict[tuple, list[str]] = {}
+    for f in findings:
+        if f.kind == "kept":
+            kept.setdefault((f.file, f.sheet, f.agent, f.value, f.source, f.cached),
+                            []).append(f.cell)
+    for (file, sheet, agent, fns, source, cached), where in kept.items():
+        lines.append(kept_sentence(file, sheet, where, agent, fns, source, cached))
     return lines
 
 
