@@ -83,18 +83,19 @@ def verify_workbook(path) -> list[Finding]:
         t = Labels(lang)
         agent_sheets = set(spec.agent_sheet_titles(t))
         found: list[Finding] = []
-        texts: dict[str, dict] = {}
         cached_of: dict[str, dict] = {}
         for ws in formulas.worksheets:
             vs = values[ws.title]
             cached = {(c.row, c.column): c for row in vs.iter_rows() for c in row
                       if getattr(c, "value", None) is not None}
             cached_of[ws.title] = cached
-            texts[ws.title] = _formula_texts(ws)
             if ws.title in agent_sheets:
                 found += _error_cells(path.name, ws, cached)
             else:
                 found += _check_cells(path.name, ws, cached)
+        if not _may_call_a_connection(path):
+            return found
+        texts = {ws.title: _formula_texts(ws) for ws in formulas.worksheets}
         kept = _kept_cells(path.name, texts, cached_of, agent_sheets, _names(formulas))
         if kept:
             # An error computed from a connection cell has that cell as its cause: said once.
@@ -104,6 +105,27 @@ def verify_workbook(path) -> list[Finding]:
     finally:
         formulas.close()
         values.close()
+
+
+_QUICK = (b"CUBE", b"RTD", b"_FV", b"FIELDVALUE")
+
+
+def _may_call_a_connection(path) -> bool:
+    """Whether any worksheet's XML names a data-connection function at all: reading every
+    formula again costs as much as the rest of the check, and almost no workbook has one."""
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with zf.open(name) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    text = (tail + chunk).upper()
+                    if any(word in text for word in _QUICK):
+                        return True
+                    tail = chunk[-16:]
+    return False
 
 
 def _formula_texts(ws) -> dict:
@@ -202,15 +224,20 @@ def _kept_cells(file, texts, cached_of, agent_sheets, names) -> list[Finding]:
         return []
     reads = {(sheet, r, c): _references(text, sheet, names)
              for sheet, cells in texts.items() for (r, c), text in cells.items()}
+    # The same cells by sheet and column, so that a range is met by the cells it holds.
+    index: dict = {}
+    for (sheet, r, c), origin in source.items():
+        index.setdefault(sheet, {}).setdefault(c, {})[r] = origin
     changed = True
     while changed:  # until no formula reads a cell newly known to come from a connection
         changed = False
         for key, refs in reads.items():
             if key in source:
                 continue
-            origin = _first_fed(refs, source)
+            origin = _first_fed(refs, index, source)
             if origin is not None:
                 source[key] = origin
+                index.setdefault(key[0], {}).setdefault(key[2], {})[key[1]] = origin
                 changed = True
     ends = {s: _agent_rows(cached_of[s]) for s in agent_sheets if s in cached_of}
     feeds_agents = {origin for (s, r, _c), origin in source.items()
@@ -235,20 +262,27 @@ def _kept_cells(file, texts, cached_of, agent_sheets, names) -> list[Finding]:
     return out
 
 
-def _first_fed(refs, source):
+def _first_fed(refs, index, source):
+    """The connection cell behind the first cell of ``refs`` known to come from one."""
     if refs is None:
         return next(iter(source.values()))
     for sheet, r1, c1, r2, c2 in refs:
-        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 64:
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
-                    got = source.get((sheet, r, c))
-                    if got is not None:
-                        return got
+        cols = index.get(sheet)
+        if not cols:
             continue
-        for (s, r, c), origin in source.items():
-            if s == sheet and r1 <= r <= r2 and c1 <= c <= c2:
-                return origin
+        for c in (range(c1, c2 + 1) if c2 - c1 < len(cols)
+                  else [k for k in cols if c1 <= k <= c2]):
+            rows = cols.get(c)
+            if not rows:
+                continue
+            if r2 - r1 < len(rows):
+                for r in range(r1, r2 + 1):
+                    if r in rows:
+                        return rows[r]
+            else:
+                for r, origin in rows.items():
+                    if r1 <= r <= r2:
+                        return origin
     return None
 
 
