@@ -15,7 +15,6 @@ the agent-table cells computed from them, are findings too (kind ``"kept"``).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,8 +94,7 @@ def verify_workbook(path) -> list[Finding]:
                 found += _check_cells(path.name, ws, cached)
         if not _may_call_a_connection(path):
             return found
-        texts = {ws.title: _formula_texts(ws) for ws in formulas.worksheets}
-        kept = _kept_cells(path.name, texts, cached_of, agent_sheets, _names(formulas))
+        kept = _kept_cells(path.name, path, cached_of, agent_sheets)
         if kept:
             # An error computed from a connection cell has that cell as its cause: said once.
             fed = {(f.sheet, f.cell) for f in kept}
@@ -128,102 +126,162 @@ def _may_call_a_connection(path) -> bool:
     return False
 
 
-def _formula_texts(ws) -> dict:
-    """{(row, col): formula text} of a sheet (array formulas by their text)."""
-    out = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            v = getattr(cell, "value", None)
-            v = getattr(v, "text", v)  # openpyxl's ArrayFormula
-            if isinstance(v, str) and v.startswith("="):
-                out[(cell.row, cell.column)] = v
-    return out
+_FIXED = (True, True, True, True)
 
 
-def _names(wb) -> dict:
-    """{(NAME, sheet or None): [(sheet, r1, c1, r2, c2)]} of the defined names that are ranges."""
-    out: dict = {}
+class _Reads:
+    """Which cells each formula of a workbook reads, as the engine reads the file: formulas,
+    names and cached values from :func:`~kpi_xl.engine.xlsx_read.read_workbook`, each
+    formula parsed by the engine's parser and its reference and name nodes followed."""
 
-    def add(defn, scope):
-        try:
-            dests = list(defn.destinations)
-        except Exception:  # a name holding a formula or a constant: no cells to follow
-            return
-        for sheet, coord in dests:
-            box = _box(coord)
-            if box:
-                out.setdefault((defn.name.upper(), scope), []).append((sheet, *box))
-    for defn in wb.defined_names.values():
-        add(defn, None)
-    for ws in wb.worksheets:
-        for defn in getattr(ws, "defined_names", {}).values():
-            add(defn, ws.title)
-    return out
+    def __init__(self, book):
+        from ..engine.parser import parse
+        self.parse = parse
+        self.sheets = {s.name.casefold(): s.name for s in book.sheets}
+        self.order = [s.name for s in book.sheets]
+        self.names = {(d.name.upper(), d.scope): d.text for d in book.defined_names}
+        self.unparsed: list[str] = []  # "Sheet!A1" of each relative form the parser did not take
+        self._name_refs: dict = {}
+        self._forms: dict = {}  # (sheet, relative form) -> (row, col, what it reads there)
 
+    def cell(self, text: str, sheet: str, r: int, c: int):
+        """The ranges ``text`` in ``sheet`` reads, as (sheet, r1, c1, r2, c2); None when it
+        may read any cell (INDIRECT).  A formula the parser does not take reads nothing.
 
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_A1 = r"\$?[A-Za-z]{1,3}\$?\d+"
-#: A reference with its optional sheet: a cell, a range, whole columns or whole rows.
-_REF = re.compile(r"(?<![\w.$\\])(?:'((?:[^']|'')+)'!|([^\W\d][\w.]*)!)?"
-                  r"(" + _A1 + r"(?::" + _A1 + r")?|\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}"
-                  r"|\$?\d+:\$?\d+)(?![\w(!])")
-_NAME = re.compile(r"(?<![\w.$\\'!])([^\W\d][\w.]*)(?![\w(!])")
-_MAX_ROW, _MAX_COL = 1048576, 16384
-
-
-def _box(coord: str):
-    """(r1, c1, r2, c2) of ``A1``, ``A1:B2``, ``A:B`` or ``1:2``; None for anything else."""
-    from openpyxl.utils.cell import column_index_from_string
-    parts = coord.replace("$", "").split(":")
-    if len(parts) > 2:
-        return None
-    corners = []
-    for part in parts:
-        m = re.fullmatch(r"([A-Za-z]{1,3})?(\d+)?", part)
-        if not m or not (m.group(1) or m.group(2)):
+        A formula copied down the rows is parsed once, for the first cell of its relative
+        form (:func:`~kpi_xl.engine.a1.relative_key`, as the engine compiles it); the others
+        move its relative rows and columns."""
+        from ..engine.a1 import relative_key
+        key = (sheet, relative_key(text, r, c))
+        hit = self._forms.get(key)
+        if hit is None:
+            hit = self._forms[key] = (r, c, self._parsed(text, sheet, r, c))
+        r0, c0, refs = hit
+        if refs is None:
             return None
-        corners.append((int(m.group(2)) if m.group(2) else None,
-                        column_index_from_string(m.group(1).upper()) if m.group(1) else None))
-    (r1, c1), (r2, c2) = corners[0], corners[-1]
-    if (r1 is None) != (r2 is None) or (c1 is None) != (c2 is None):
-        return None
-    return (r1 or 1, c1 or 1, r2 or _MAX_ROW, c2 or _MAX_COL)
+        dr, dc = r - r0, c - c0
+        return [(s, r1 if a[0] else r1 + dr, c1 if a[1] else c1 + dc,
+                 r2 if a[2] else r2 + dr, c2 if a[3] else c2 + dc)
+                for s, r1, c1, r2, c2, a in refs]
+
+    def _parsed(self, text, sheet, r, c):
+        from ..engine.evaluator import cell_name
+        from ..engine.parser import FormulaSyntaxError
+        try:
+            tree = self.parse(text, sheet)
+        except FormulaSyntaxError:
+            self.unparsed.append(cell_name(sheet, r, c))
+            return []
+        return self._walk(tree, sheet, frozenset())
+
+    def _sheet(self, name):
+        return self.sheets.get(name.casefold()) if isinstance(name, str) else None
+
+    def _walk(self, tree, sheet, naming):
+        out: list = []
+        stack = [tree]
+        while stack:
+            t = stack.pop()
+            kind = t[0]
+            if kind == "ref":
+                out += [(s, *t[2:7]) for s in self._ref_sheets(t[1])]
+            elif kind == "name":
+                refs = self._name(t[1].upper(), t[2], sheet, naming)
+                if refs is None:
+                    return None
+                out += refs
+            elif kind == "fn":
+                if t[1] == "INDIRECT":
+                    return None
+                stack += t[2]
+            elif kind in ("bin", "un"):
+                stack += t[2:]
+            elif kind == "union":
+                stack += t[1]
+            elif kind == "call":
+                stack += [t[1], *t[2]]
+            # literals, arrays; structured references are not followed
+        return out
+
+    def _ref_sheets(self, qualifier):
+        """The sheets a reference's qualifier names: one, the span of a 3-D reference, or
+        none (another workbook, a sheet not in this one)."""
+        if isinstance(qualifier, tuple):
+            if len(qualifier) != 2:
+                return []  # ("[ext]", book, sheet): another workbook
+            first, last = (self._sheet(q) for q in qualifier)
+            if first is None or last is None:
+                return []
+            i, j = sorted((self.order.index(first), self.order.index(last)))
+            return self.order[i:j + 1]
+        found = self._sheet(qualifier)
+        return [found] if found else []
+
+    def _name(self, key, qualifier, sheet, naming):
+        """The ranges a defined name reads, looked up as the engine's scan does: the sheet it
+        is qualified with, then the formula's sheet, then the workbook."""
+        if isinstance(qualifier, tuple):
+            return []  # a name in another workbook
+        scope = None
+        for candidate in (self._sheet(qualifier) if qualifier else None, sheet, None):
+            if (key, candidate) in self.names:
+                scope = (candidate,)
+                break
+        if scope is None:
+            return []  # not defined here (LET and LAMBDA parameters among them)
+        memo = (key, scope[0], sheet)
+        if memo in self._name_refs:
+            return self._name_refs[memo]
+        if memo in naming:
+            return []  # a name defined through itself
+        from ..engine.parser import FormulaSyntaxError
+        try:
+            tree = self.parse(self.names[(key, scope[0])], scope[0] or sheet)
+        except FormulaSyntaxError:
+            refs: list | None = []
+        else:
+            refs = self._walk(tree, scope[0] or sheet, naming | {memo})
+            if refs:  # what a name reads stays where it is, whichever cell uses it
+                refs = [(*ref[:5], _FIXED) for ref in refs]
+        self._name_refs[memo] = refs
+        return refs
 
 
-def _references(text: str, sheet: str, names: dict):
-    """The ranges ``text`` reads, as (sheet, r1, c1, r2, c2); None when it may read any cell
-    (INDIRECT)."""
-    body = _STRING.sub('""', text)
-    if "INDIRECT" in body.upper():
-        return None
-    refs = []
-    for m in _REF.finditer(body):
-        box = _box(m.group(3))
-        if box:
-            other = m.group(1).replace("''", "'") if m.group(1) else m.group(2)
-            refs.append((other or sheet, *box))
-    for m in _NAME.finditer(_REF.sub(" ", body)):
-        key = m.group(1).upper()
-        refs += names.get((key, sheet)) or names.get((key, None)) or []
-    return refs
-
-
-def _kept_cells(file, texts, cached_of, agent_sheets, names) -> list[Finding]:
+def _kept_cells(file, path, cached_of, agent_sheets) -> list[Finding]:
     """The connection cells that lie in an agent sheet or feed one, and the agent-table cells
     computed from them, each with the agent of its row."""
+    from ..engine.xlsx_read import read_workbook
+    return _kept_in(file, read_workbook(path), cached_of, agent_sheets)[0]
+
+
+def _kept_in(file, book, cached_of, agent_sheets):
+    """:func:`_kept_cells` of the engine's reading of the workbook, and its :class:`_Reads`."""
     from ..engine.connection import connection_functions
+    from ..engine.evaluator import cell_name
     source: dict = {}  # (sheet, row, col) -> the connection cell it is computed from
     functions: dict = {}
-    for sheet, cells in texts.items():
-        for (r, c), text in cells.items():
-            fns = connection_functions(text)
-            if fns:
-                source[(sheet, r, c)] = (sheet, r, c)
-                functions[(sheet, r, c)] = ", ".join(fns)
+    texts: dict = {}  # (sheet, row, col) -> (formula text, the cells it gives)
+    for sh in book.sheets:
+        for (r, c), text in sh.formulas.items():
+            texts[(sh.name, r, c)] = (text, [(r, c)])
+        for (r, c), arr in sh.arrays.items():
+            r1, c1, r2, c2 = arr.bounds
+            texts[(sh.name, r, c)] = (arr.text, [(rr, cc) for rr in range(r1, r2 + 1)
+                                                 for cc in range(c1, c2 + 1)])
+    for (sheet, r, c), (text, cells) in texts.items():
+        fns = connection_functions(text)
+        if fns:
+            for cell in cells:
+                source[(sheet, *cell)] = (sheet, r, c)
+            functions[(sheet, r, c)] = ", ".join(fns)
+    reads = _Reads(book)
     if not source:
-        return []
-    reads = {(sheet, r, c): _references(text, sheet, names)
-             for sheet, cells in texts.items() for (r, c), text in cells.items()}
+        return [], reads
+    refs_of: dict = {}
+    for (sheet, r, c), (text, cells) in texts.items():
+        refs = reads.cell(text, sheet, r, c)
+        for cell in cells:
+            refs_of[(sheet, *cell)] = refs
     # The same cells by sheet and column, so that a range is met by the cells it holds.
     index: dict = {}
     for (sheet, r, c), origin in source.items():
@@ -231,7 +289,7 @@ def _kept_cells(file, texts, cached_of, agent_sheets, names) -> list[Finding]:
     changed = True
     while changed:  # until no formula reads a cell newly known to come from a connection
         changed = False
-        for key, refs in reads.items():
+        for key, refs in refs_of.items():
             if key in source:
                 continue
             origin = _first_fed(refs, index, source)
@@ -242,6 +300,7 @@ def _kept_cells(file, texts, cached_of, agent_sheets, names) -> list[Finding]:
     ends = {s: _agent_rows(cached_of[s]) for s in agent_sheets if s in cached_of}
     feeds_agents = {origin for (s, r, _c), origin in source.items()
                     if s in ends and FIRST_ROW <= r < ends[s]}
+    cached = {sh.name: sh.cached for sh in book.sheets}
     out = []
     # The connection cells first, then what is computed from them, sheet by sheet.
     for (sheet, r, c), origin in sorted(source.items(),
@@ -252,14 +311,15 @@ def _kept_cells(file, texts, cached_of, agent_sheets, names) -> list[Finding]:
             continue  # read by no score, total or pay
         if not own and not in_table:
             continue
+        # The agent as the error findings name it (one reader for both).
         agent = cached_of[sheet].get((r, 1)) if in_table else None
         name = None if agent is None else agent.value
-        found = cached_of[origin[0]].get(origin[1:])
-        out.append(Finding("kept", file, sheet, f"{_letter(c)}{r}", functions[origin],
-                           None if name is None else str(name),
-                           None if own else _cell_ref(*origin),
-                           found is not None and getattr(found, "value", None) != "#N/A"))
-    return out
+        found = cached[origin[0]].get(origin[1:])
+        out.append(Finding("kept", file, sheet, f"{_letter(c)}{r}",
+                           functions[origin], None if name is None else str(name),
+                           None if own else cell_name(*origin),
+                           found is not None and str(found) != "#N/A"))
+    return out, reads
 
 
 def _first_fed(refs, index, source):
@@ -294,11 +354,6 @@ def _agent_rows(cached) -> int:
     return end
 
 
-def _cell_ref(sheet: str, r: int, c: int) -> str:
-    quoted = sheet if re.fullmatch(r"[^\W\d]\w*", sheet) else "'" + sheet.replace("'", "''") + "'"
-    return f"{quoted}!{_letter(c)}{r}"
-
-
 def _check_cells(file, ws, cached) -> list[Finding]:
     out = []
     for row in ws.iter_rows():
@@ -330,8 +385,8 @@ def _error_cells(file, ws, cached) -> list[Finding]:
 
 
 def _letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter(col)
+    from ..engine.a1 import column_letters
+    return column_letters(col)
 
 
 def describe(findings: list[Finding], files: int) -> list[str]:

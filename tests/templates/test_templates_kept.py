@@ -74,6 +74,11 @@ def _sheet_part(zf, sheet):
 def put_cube(path, sheet, a1, cached):
     """Make ``sheet!a1`` a CUBEVALUE cell whose cached value is ``cached``, as Excel saves it,
     leaving every other cell and cached value of the file as it is."""
+    put_formula(path, sheet, a1, CUBE, cached)
+
+
+def put_formula(path, sheet, a1, formula, cached):
+    """Make ``sheet!a1`` hold ``formula`` with the cached value ``cached``, as Excel saves it."""
     tmp = path.with_suffix(".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         part = _sheet_part(zin, sheet)
@@ -81,7 +86,7 @@ def put_cube(path, sheet, a1, cached):
             data = zin.read(item.filename)
             if item.filename == part:
                 xml, n = re.subn(rf'<c r="{a1}"((?: s="\d+")?)(?: t="\w+")?>.*?</c>',
-                                 lambda m: (f'<c r="{a1}"{m.group(1)}><f>{escape(CUBE[1:])}'
+                                 lambda m: (f'<c r="{a1}"{m.group(1)}><f>{escape(formula[1:])}'
                                             f'</f><v>{cached}</v></c>'),
                                  data.decode(), count=1)
                 assert n == 1, (sheet, a1)
@@ -166,3 +171,20 @@ def test_chinese_workbook_names_its_sheet_and_agent(tmp_path, capsys):
     assert code == 1, out.err
     assert f"{book.name}, sheet '{data_sheet}', cell F3 {STALE}" in out.err
     assert "(agent 'A')" in out.err and f"computed from {data_sheet}!F3" in out.err
+
+
+@needs_engine
+def test_a_range_naming_the_sheet_in_other_case_is_followed(tmp_path, capsys):
+    """Sheet names are compared as Excel compares them: ``'agent data'!C5:C7`` is the range
+    of sheet 'Agent data' that holds agent A's buyers (C5), taken from a cube."""
+    _code, (book,) = month(tmp_path, scheme(tmp_path))
+    put_cube(book, "Agent data", "C5", 88)
+    # Agent C's bonus made the sum of the three agents' buyers: 88 + 582 + 232 = 902.
+    put_formula(book, "Results", "J7", "=SUM('agent data'!C5:C7)", 902)
+    code, out = summary(tmp_path, book, capsys)
+    assert code == 1, out.err
+    c = next(x for x in out.err.splitlines()
+             if "sheet 'Results'" in x and "(agent 'C')" in x)
+    cells = c.split("cells ")[1].split(" (")[0].split(", ")
+    assert "J7" in cells and "computed from 'Agent data'!C5" in c, c
+    assert "H7" not in cells                             # C's total reads none of A's inputs
