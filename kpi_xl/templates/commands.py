@@ -65,8 +65,12 @@ class SummaryRun:
         tail = []
         if self.problems:
             tail.append(f"{len(self.problems)} problem(s) reported")
-        if self.findings:
-            tail.append(f"{len(self.findings)} check/error cell(s) named above")
+        kept = sum(1 for f in self.findings if f.kind == "kept")
+        if len(self.findings) > kept:
+            tail.append(f"{len(self.findings) - kept} check/error cell(s) named above")
+        if kept:
+            tail.append(f"{kept} cell(s) using a value Excel cached from a data connection, "
+                        f"named above")
         if self.unpaid:
             tail.append(f"{self.unpaid} agent-month(s) without a total")
         return (f"Wrote {output}: {len(df)} result row(s) from {df['file'].nunique()} "

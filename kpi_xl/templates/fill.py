@@ -14,8 +14,9 @@ temporary database, so memory grows with the largest group, not with the file.
 
 Each output workbook is the template itself (the user's scheme sheet untouched) with
 its agent-data and results sheets rebuilt for the group's agents, then recalculated
-and read back: a scheme check that is not OK, or a score, total or pay cell holding
-an error, is reported by file, sheet, cell and agent.
+and read back: a scheme check that is not OK, a score, total or pay cell holding
+an error, or one computed from a data connection's cached value (CUBEVALUE, RTD …), is
+reported by file, sheet, cell and agent.
 
 Progress is the caller's to show: ``progress`` is a :data:`Progress` factory (``kpi-xl``
 gives one drawing a bar on the terminal), or None for none.
@@ -99,12 +100,15 @@ class FillReport:
             parts.append(f"{len(self.problems)} problem(s) reported")
         if self.findings:
             checks = sum(1 for f in self.findings if f.kind == "check")
-            errors = len(self.findings) - checks
+            kept = sum(1 for f in self.findings if f.kind == "kept")
+            errors = len(self.findings) - checks - kept
             what = []
             if checks:
                 what.append(f"{checks} scheme check(s) not OK")
             if errors:
                 what.append(f"{errors} score/total/pay cell(s) showing an error")
+            if kept:
+                what.append(f"{kept} cell(s) whose value needs a data connection")
             parts.append(" and ".join(what) + " in the written workbooks: their pay is not "
                          "right until these are fixed")
         if self.written and not self.cached:

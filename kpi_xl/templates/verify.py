@@ -1,11 +1,17 @@
-"""What a written month's workbook says about itself: the scheme's check cells and the
-error values among its scores, totals and pay.
+"""What a written month's workbook says about itself: the scheme's check cells, the
+error values among its scores, totals and pay, and the cells whose value only a data
+connection can give.
 
 A workbook can be written without a single data error and still pay the wrong money:
 weights that add up to 110 %, a band table with a gap (an agent in it has no total),
 a total that is ``#REF!``.  Only the cached values inside the file know, so every
 ``fill`` and ``summary`` reads them back and reports each one by file, sheet, cell
 and agent.
+
+A cell calling CUBEVALUE and the other cube functions, RTD or a linked data type (``_FV``)
+holds what Excel last fetched; no recalculation here can compute it again, so a score,
+total or pay that reads it (directly or through other cells) may be stale.  Such cells, and
+the agent-table cells computed from them, are findings too (kind ``"kept"``).
 """
 from __future__ import annotations
 
@@ -17,22 +23,46 @@ from .layout import FIRST_ROW
 
 @dataclass(frozen=True)
 class Finding:
-    """A check cell that is not OK, or a score/total/pay cell holding an error value."""
+    """A check cell that is not OK, a score/total/pay cell holding an error value, or a
+    cell holding (or computed from) the value a data connection last gave."""
 
-    kind: str  # "check" or "error"
+    kind: str  # "check", "error" or "kept"
     file: str
     sheet: str
     cell: str
-    value: str
+    value: str  # kind "kept": the connection functions, e.g. "CUBEVALUE"
     agent: str | None = None
+    source: str | None = None  # kind "kept": the connection cell ("Sheet!A1") if not this one
+    cached: bool = True  # kind "kept": the connection cell had a value cached in the file
 
     def sentence(self) -> str:
         where = f"{self.file}, sheet {self.sheet!r}, cell {self.cell}"
         if self.kind == "check":
             return f"{where}: the scheme check says {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
+        if self.kind == "kept":
+            return kept_sentence(self.file, self.sheet, [self.cell], self.agent, self.value,
+                                 self.source, self.cached)
         return (f"{where}{who} is {self.value}: this score, total or pay is not right until "
                 f"the cause is fixed.")
+
+
+def kept_sentence(file, sheet, cells, agent, functions, source, cached) -> str:
+    """What a cell fed by a data connection means for the pay, and what to do."""
+    who = f" (agent {agent!r})" if agent not in (None, "") else ""
+    many = len(cells) > 1
+    where = f"{file}, sheet {sheet!r}, cell{'s' if many else ''} {', '.join(cells)}{who}"
+    what = (f"the value Excel last cached for {functions} (needs a data connection)" if cached
+            else f"no value for {functions} (needs a data connection; none was cached in the "
+                 f"file, so it shows #N/A)")
+    if source is None:
+        head = f"{where} hold{'' if many else 's'} {what}; cells reading it use that value"
+    else:
+        head = (f"{where} {'are' if many else 'is'} computed from {source}, which holds "
+                f"{what}")
+    effect = "may be stale" if cached else "is not right"
+    return (f"{head}: the pay computed from it {effect}. Refresh the workbook in Excel or "
+            f"replace the formula with the value, then run again.")
 
 
 def verify_workbook(path) -> list[Finding]:
@@ -52,18 +82,276 @@ def verify_workbook(path) -> list[Finding]:
         t = Labels(lang)
         agent_sheets = set(spec.agent_sheet_titles(t))
         found: list[Finding] = []
+        cached_of: dict[str, dict] = {}
         for ws in formulas.worksheets:
             vs = values[ws.title]
             cached = {(c.row, c.column): c for row in vs.iter_rows() for c in row
                       if getattr(c, "value", None) is not None}
+            cached_of[ws.title] = cached
             if ws.title in agent_sheets:
                 found += _error_cells(path.name, ws, cached)
             else:
                 found += _check_cells(path.name, ws, cached)
-        return found
+        if not _may_call_a_connection(path):
+            return found
+        kept = _kept_cells(path.name, path, cached_of, agent_sheets)
+        if kept:
+            # An error computed from a connection cell has that cell as its cause: said once.
+            fed = {(f.sheet, f.cell) for f in kept}
+            found = [f for f in found if f.kind != "error" or (f.sheet, f.cell) not in fed]
+        return found + kept
     finally:
         formulas.close()
         values.close()
+
+
+_QUICK = (b"CUBE", b"RTD", b"_FV", b"FIELDVALUE")
+
+
+def _may_call_a_connection(path) -> bool:
+    """Whether any worksheet's XML names a data-connection function at all: reading every
+    formula again costs as much as the rest of the check, and almost no workbook has one."""
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with zf.open(name) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    text = (tail + chunk).upper()
+                    if any(word in text for word in _QUICK):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+_FIXED = (True, True, True, True)
+
+
+class _Reads:
+    """Which cells each formula of a workbook reads, as the engine reads the file: formulas,
+    names and cached values from :func:`~kpi_xl.engine.xlsx_read.read_workbook`, each
+    formula parsed by the engine's parser and its reference and name nodes followed."""
+
+    def __init__(self, book):
+        from ..engine.parser import parse
+        self.parse = parse
+        self.sheets = {s.name.casefold(): s.name for s in book.sheets}
+        self.order = [s.name for s in book.sheets]
+        self.names = {(d.name.upper(), d.scope): d.text for d in book.defined_names}
+        self.unparsed: list[str] = []  # "Sheet!A1" of each relative form the parser did not take
+        self._name_refs: dict = {}
+        self._forms: dict = {}  # (sheet, relative form) -> (row, col, what it reads there)
+
+    def cell(self, text: str, sheet: str, r: int, c: int):
+        """The ranges ``text`` in ``sheet`` reads, as (sheet, r1, c1, r2, c2); None when it
+        may read any cell (INDIRECT).  A formula the parser does not take reads nothing.
+
+        A formula copied down the rows is parsed once, for the first cell of its relative
+        form (:func:`~kpi_xl.engine.a1.relative_key`, as the engine compiles it); the others
+        move its relative rows and columns."""
+        from ..engine.a1 import relative_key
+        key = (sheet, relative_key(text, r, c))
+        hit = self._forms.get(key)
+        if hit is None:
+            hit = self._forms[key] = (r, c, self._parsed(text, sheet, r, c))
+        r0, c0, refs = hit
+        if refs is None:
+            return None
+        dr, dc = r - r0, c - c0
+        return [(s, r1 if a[0] else r1 + dr, c1 if a[1] else c1 + dc,
+                 r2 if a[2] else r2 + dr, c2 if a[3] else c2 + dc)
+                for s, r1, c1, r2, c2, a in refs]
+
+    def _parsed(self, text, sheet, r, c):
+        from ..engine.evaluator import cell_name
+        from ..engine.parser import FormulaSyntaxError
+        try:
+            tree = self.parse(text, sheet)
+        except FormulaSyntaxError:
+            self.unparsed.append(cell_name(sheet, r, c))
+            return []
+        return self._walk(tree, sheet, frozenset())
+
+    def _sheet(self, name):
+        return self.sheets.get(name.casefold()) if isinstance(name, str) else None
+
+    def _walk(self, tree, sheet, naming):
+        out: list = []
+        stack = [tree]
+        while stack:
+            t = stack.pop()
+            kind = t[0]
+            if kind == "ref":
+                out += [(s, *t[2:7]) for s in self._ref_sheets(t[1])]
+            elif kind == "name":
+                refs = self._name(t[1].upper(), t[2], sheet, naming)
+                if refs is None:
+                    return None
+                out += refs
+            elif kind == "fn":
+                if t[1] == "INDIRECT":
+                    return None
+                stack += t[2]
+            elif kind in ("bin", "un"):
+                stack += t[2:]
+            elif kind == "union":
+                stack += t[1]
+            elif kind == "call":
+                stack += [t[1], *t[2]]
+            # literals, arrays; structured references are not followed
+        return out
+
+    def _ref_sheets(self, qualifier):
+        """The sheets a reference's qualifier names: one, the span of a 3-D reference, or
+        none (another workbook, a sheet not in this one)."""
+        if isinstance(qualifier, tuple):
+            if len(qualifier) != 2:
+                return []  # ("[ext]", book, sheet): another workbook
+            first, last = (self._sheet(q) for q in qualifier)
+            if first is None or last is None:
+                return []
+            i, j = sorted((self.order.index(first), self.order.index(last)))
+            return self.order[i:j + 1]
+        found = self._sheet(qualifier)
+        return [found] if found else []
+
+    def _name(self, key, qualifier, sheet, naming):
+        """The ranges a defined name reads, looked up as the engine's scan does: the sheet it
+        is qualified with, then the formula's sheet, then the workbook."""
+        if isinstance(qualifier, tuple):
+            return []  # a name in another workbook
+        scope = None
+        for candidate in (self._sheet(qualifier) if qualifier else None, sheet, None):
+            if (key, candidate) in self.names:
+                scope = (candidate,)
+                break
+        if scope is None:
+            return []  # not defined here (LET and LAMBDA parameters among them)
+        memo = (key, scope[0], sheet)
+        if memo in self._name_refs:
+            return self._name_refs[memo]
+        if memo in naming:
+            return []  # a name defined through itself
+        from ..engine.parser import FormulaSyntaxError
+        try:
+            tree = self.parse(self.names[(key, scope[0])], scope[0] or sheet)
+        except FormulaSyntaxError:
+            refs: list | None = []
+        else:
+            refs = self._walk(tree, scope[0] or sheet, naming | {memo})
+            if refs:  # what a name reads stays where it is, whichever cell uses it
+                refs = [(*ref[:5], _FIXED) for ref in refs]
+        self._name_refs[memo] = refs
+        return refs
+
+
+def _kept_cells(file, path, cached_of, agent_sheets) -> list[Finding]:
+    """The connection cells that lie in an agent sheet or feed one, and the agent-table cells
+    computed from them, each with the agent of its row."""
+    from ..engine.xlsx_read import read_workbook
+    return _kept_in(file, read_workbook(path), cached_of, agent_sheets)[0]
+
+
+def _kept_in(file, book, cached_of, agent_sheets):
+    """:func:`_kept_cells` of the engine's reading of the workbook, and its :class:`_Reads`."""
+    from ..engine.connection import connection_functions
+    from ..engine.evaluator import cell_name
+    source: dict = {}  # (sheet, row, col) -> the connection cell it is computed from
+    functions: dict = {}
+    texts: dict = {}  # (sheet, row, col) -> (formula text, the cells it gives)
+    for sh in book.sheets:
+        for (r, c), text in sh.formulas.items():
+            texts[(sh.name, r, c)] = (text, [(r, c)])
+        for (r, c), arr in sh.arrays.items():
+            r1, c1, r2, c2 = arr.bounds
+            texts[(sh.name, r, c)] = (arr.text, [(rr, cc) for rr in range(r1, r2 + 1)
+                                                 for cc in range(c1, c2 + 1)])
+    for (sheet, r, c), (text, cells) in texts.items():
+        fns = connection_functions(text)
+        if fns:
+            for cell in cells:
+                source[(sheet, *cell)] = (sheet, r, c)
+            functions[(sheet, r, c)] = ", ".join(fns)
+    reads = _Reads(book)
+    if not source:
+        return [], reads
+    refs_of: dict = {}
+    for (sheet, r, c), (text, cells) in texts.items():
+        refs = reads.cell(text, sheet, r, c)
+        for cell in cells:
+            refs_of[(sheet, *cell)] = refs
+    # The same cells by sheet and column, so that a range is met by the cells it holds.
+    index: dict = {}
+    for (sheet, r, c), origin in source.items():
+        index.setdefault(sheet, {}).setdefault(c, {})[r] = origin
+    changed = True
+    while changed:  # until no formula reads a cell newly known to come from a connection
+        changed = False
+        for key, refs in refs_of.items():
+            if key in source:
+                continue
+            origin = _first_fed(refs, index, source)
+            if origin is not None:
+                source[key] = origin
+                index.setdefault(key[0], {}).setdefault(key[2], {})[key[1]] = origin
+                changed = True
+    ends = {s: _agent_rows(cached_of[s]) for s in agent_sheets if s in cached_of}
+    feeds_agents = {origin for (s, r, _c), origin in source.items()
+                    if s in ends and FIRST_ROW <= r < ends[s]}
+    cached = {sh.name: sh.cached for sh in book.sheets}
+    out = []
+    # The connection cells first, then what is computed from them, sheet by sheet.
+    for (sheet, r, c), origin in sorted(source.items(),
+                                        key=lambda kv: (kv[0] != kv[1], kv[0])):
+        own = (sheet, r, c) == origin
+        in_table = sheet in ends and FIRST_ROW <= r < ends[sheet]
+        if own and not (sheet in agent_sheets or origin in feeds_agents):
+            continue  # read by no score, total or pay
+        if not own and not in_table:
+            continue
+        # The agent as the error findings name it (one reader for both).
+        agent = cached_of[sheet].get((r, 1)) if in_table else None
+        name = None if agent is None else agent.value
+        found = cached[origin[0]].get(origin[1:])
+        out.append(Finding("kept", file, sheet, f"{_letter(c)}{r}",
+                           functions[origin], None if name is None else str(name),
+                           None if own else cell_name(*origin),
+                           found is not None and str(found) != "#N/A"))
+    return out, reads
+
+
+def _first_fed(refs, index, source):
+    """The connection cell behind the first cell of ``refs`` known to come from one."""
+    if refs is None:
+        return next(iter(source.values()))
+    for sheet, r1, c1, r2, c2 in refs:
+        cols = index.get(sheet)
+        if not cols:
+            continue
+        for c in (range(c1, c2 + 1) if c2 - c1 < len(cols)
+                  else [k for k in cols if c1 <= k <= c2]):
+            rows = cols.get(c)
+            if not rows:
+                continue
+            if r2 - r1 < len(rows):
+                for r in range(r1, r2 + 1):
+                    if r in rows:
+                        return rows[r]
+            else:
+                for r, origin in rows.items():
+                    if r1 <= r <= r2:
+                        return origin
+    return None
+
+
+def _agent_rows(cached) -> int:
+    """The row after the agent table (see :func:`_error_cells`)."""
+    end = FIRST_ROW
+    while (end, 1) in cached:
+        end += 1
+    return end
 
 
 def _check_cells(file, ws, cached) -> list[Finding]:
@@ -85,9 +373,7 @@ def _error_cells(file, ws, cached) -> list[Finding]:
     out = []
     # The agent table ends at the first row without an agent; what follows (the sorted
     # ranking block) repeats the table's values and would name each error twice.
-    end = FIRST_ROW
-    while (end, 1) in cached:
-        end += 1
+    end = _agent_rows(cached)
     for (r, c), cell in sorted(cached.items()):
         if not FIRST_ROW <= r < end or getattr(cell, "data_type", None) != "e":
             continue
@@ -99,8 +385,8 @@ def _error_cells(file, ws, cached) -> list[Finding]:
 
 
 def _letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter(col)
+    from ..engine.a1 import column_letters
+    return column_letters(col)
 
 
 def describe(findings: list[Finding], files: int) -> list[str]:
@@ -130,6 +416,14 @@ def describe(findings: list[Finding], files: int) -> list[str]:
         who = f" (agent {agent!r})" if agent not in (None, "") else ""
         lines.append(f"{file}, sheet {sheet!r}, cells {', '.join(where)}{who} are {value}: these "
                      f"scores, totals or pay are not right until the cause is fixed.")
+    # One sentence per connection cell, sheet and agent: the cells computed from it together.
+    kept: dict[tuple, list[str]] = {}
+    for f in findings:
+        if f.kind == "kept":
+            kept.setdefault((f.file, f.sheet, f.agent, f.value, f.source, f.cached),
+                            []).append(f.cell)
+    for (file, sheet, agent, fns, source, cached), where in kept.items():
+        lines.append(kept_sentence(file, sheet, where, agent, fns, source, cached))
     return lines
 
 
