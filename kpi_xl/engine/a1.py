@@ -83,6 +83,14 @@ def cell_name(row: int, col: int) -> str:
     return f"{column_letters(col)}{row}"
 
 
+def sheet_cell_name(sheet: str, row: int, col: int) -> str:
+    """("Agent data", 3, 2) -> ``"'Agent data'!B3"``: the sheet quoted where its name holds
+    anything but letters, digits, ``_`` and ``.``, an apostrophe in it doubled
+    (``'O''Brien'!A1``), as Excel writes a reference."""
+    q = "'" + sheet.replace("'", "''") + "'" if re.search(r"[^\w.]", sheet) else sheet
+    return f"{q}!{column_letters(col)}{row}"
+
+
 def in_grid(row: int, col: int) -> bool:
     return 1 <= row <= MAX_ROW and 1 <= col <= MAX_COL
 

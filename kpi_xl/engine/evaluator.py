@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import sys
 import threading
 import time
@@ -19,7 +18,7 @@ from operator import itemgetter
 from dataclasses import dataclass, field
 
 from . import columns as _columns
-from .a1 import DIGIT_RUN, relative_key, relative_row_runs
+from .a1 import DIGIT_RUN, relative_key, relative_row_runs, sheet_cell_name
 from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, refs_of
 from .compiler import CompileError, Compiler
 from .model import BookInput
@@ -123,10 +122,8 @@ class CalcReport:
     not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
 
 
-def cell_name(sheet, r, c):
-    from .parser import num_to_col
-    q = f"'{sheet}'" if re.search(r"[^\w.]", sheet) else sheet
-    return f"{q}!{num_to_col(c)}{r}"
+#: "Sheet!A1" as the reports name a cell (engine/a1.py).
+cell_name = sheet_cell_name
 
 
 class Calc:
