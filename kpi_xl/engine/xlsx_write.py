@@ -407,13 +407,7 @@ class _SheetEdit:
                     add(v_close)
                     last = m.end()
                 else:
-                    try:
-                        t, text = _typed_value(value)
-                    except TypeError as exc:
-                        raise WorkbookWriteError(
-                            self.path, f"cannot take a value of type {exc} in {self.sheet}!"
-                            f"{cell_name(*key)}; results must be numbers, text, booleans, "
-                            "errors or empty.") from None
+                    t, text = self._typed(key, value)
                     head = xml[at:m.end(1)]
                     space = b' xml:space="preserve"' if t == "str" and text and (
                         text[0].isspace() or text[-1].isspace()) else b""
@@ -622,6 +616,16 @@ class _SheetEdit:
                 return self._strip_formula(attrs, body, fm)
         return m.group(0)
 
+    def _typed(self, key, value) -> Tuple[Optional[str], str]:
+        """:func:`_typed_value` of the result for cell ``key``, or the sentence refusing it."""
+        try:
+            return _typed_value(value)
+        except TypeError as exc:
+            raise WorkbookWriteError(
+                self.path, f"cannot take a value of type {exc} in {self.sheet}!"
+                f"{cell_name(*key)}; results must be numbers, text, booleans, errors or "
+                "empty.") from None
+
     def _write_formula_cell(self, attrs: bytes, body: bytes, key) -> Optional[bytes]:
         """The common case done with plain byte operations: a formula cell whose
         markup is just <f> and <v>; None sends anything else to _write_cell."""
@@ -631,13 +635,7 @@ class _SheetEdit:
             return None
         self._mark(key)
         self._current = key
-        try:
-            t, text = _typed_value(self.cells[key])
-        except TypeError as exc:
-            raise WorkbookWriteError(
-                self.path, f"cannot take a value of type {exc} in {self.sheet}!"
-                f"{cell_name(*key)}; results must be numbers, text, booleans, errors "
-                "or empty.") from None
+        t, text = self._typed(key, self.cells[key])
         i = body.find(syn.v_start)
         f_raw = body if i < 0 else body[:i]
         j = attrs.find(b' t="')
@@ -660,13 +658,7 @@ class _SheetEdit:
     def _write_cell(self, attrs: bytes, body: bytes, fm, value) -> bytes:
         syn = self.syntax
         p = syn.prefix
-        try:
-            t, text = _typed_value(value)
-        except TypeError as exc:
-            raise WorkbookWriteError(
-                self.path, f"cannot take a value of type {exc} in {self.sheet}!"
-                f"{cell_name(*self._current)}; results must be numbers, text, "
-                "booleans, errors or empty.") from None
+        t, text = self._typed(self._current, value)
         ext = syn.ext.search(body)
         ext_raw = ext.group(0) if ext else b""
         if self.values_only:
