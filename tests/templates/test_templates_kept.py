@@ -20,16 +20,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from kpi_xl.cli import main
-from tpl_helpers import needs_engine, values
+from tpl_helpers import ABC, EN, needs_engine, values
 
-EN = ["Shop", "Month", "Shop AOV", "Agent", "Inquiries", "Buyers", "Orders", "Paid orders",
-      "Sales", "First response (s)", "Avg response (s)", "Returns", "Deals"]
-# DOMAIN's agents A, B, C (shop AOV 66.3).
-ABC = [
-    ["S1", "2025-10", 66.3, "A", 275, 88, 240, 228, 6884.24, 13, 21, 6, 289],
-    ["S1", "2025-10", 66.3, "B", 1455, 582, 325, 247, 44755.8, 8, 19, 23, 423],
-    ["S1", "2025-10", 66.3, "C", 800, 232, 225, 198, 19209.6, 16, 27, 0, 260],
-]
 CUBE = '=CUBEVALUE("xlextdat9 Sales","[Measures].[Average Order Value]")'
 STALE = "holds the value Excel last cached for CUBEVALUE (needs a data connection)"
 ADVICE = "Refresh the workbook in Excel or replace the formula with the value, then run again."

@@ -15,16 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from kpi_xl.cli import main
 from kpi_xl.templates import TEMPLATE_DIR
-from tpl_helpers import needs_engine, values
-
-EN = ["Shop", "Month", "Shop AOV", "Agent", "Inquiries", "Buyers", "Orders", "Paid orders",
-      "Sales", "First response (s)", "Avg response (s)", "Returns", "Deals"]
-# DOMAIN's agents A, B, C (shop AOV 66.3): published totals 77.5, 77 (74 by the table), 77.5.
-ABC = [
-    ["S1", "2025-10", 66.3, "A", 275, 88, 240, 228, 6884.24, 13, 21, 6, 289],
-    ["S1", "2025-10", 66.3, "B", 1455, 582, 325, 247, 44755.8, 8, 19, 23, 423],
-    ["S1", "2025-10", 66.3, "C", 800, 232, 225, 198, 19209.6, 16, 27, 0, 260],
-]
+from tpl_helpers import ABC, EN, needs_engine, values
 
 
 def csv(path, rows, header=EN):
