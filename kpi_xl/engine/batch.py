@@ -402,6 +402,9 @@ def format_summary(results, elapsed, max_cells=20):
         for sheet, why in getattr(r, "reader_fallbacks", None) or ():
             lines.append(f"  {r.path}: sheet {sheet!r} read through the XML parser, slowly "
                          f"({why})")
+        for sheet, where in (getattr(r, "partless_read", None) or {}).items():
+            lines.append(f"  {r.path}: sheet {sheet!r} is a module or dialog sheet kept in the "
+                         f"VBA project, without cells; read as blank by {_first_cells(where)}")
         if r.errors:
             by_sheet = {}
             for cell, err in r.errors.items():

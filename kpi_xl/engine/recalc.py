@@ -1,6 +1,7 @@
 """Recalculate one workbook file: read it, compute every formula, write the values back."""
 from __future__ import annotations
 
+import re
 import time
 
 from ..core.errors import CellError
@@ -30,6 +31,28 @@ def _may_call_a_connection(formulas) -> bool:
         return False
     text = "\n".join(formulas.values()).upper()
     return any(word in text for word in _CONNECTION_WORDS)
+
+
+def partless_sheets_read(data) -> dict:
+    """{sheet: ["Sheet!A1", "name N", ...]} of the sheets without a part (Excel 5 module
+    and dialog sheets, kept in the VBA project) that a formula or a defined name refers
+    to: they have no cells, so such a reference reads blanks where Excel's might not."""
+    partless = [s.name for s in data.sheets if s.part is None]
+    if not partless:
+        return {}
+    found: dict = {}
+    for name in partless:
+        quoted = re.escape(name.replace("'", "''"))
+        ref = re.compile(r"(?:[':]" + quoted + r"'|(?<![\w.])" + re.escape(name) + r")!",
+                         re.IGNORECASE)
+        where = []
+        for s in data.sheets:
+            texts = list(s.formulas.items()) + [(k, a.text) for k, a in s.arrays.items()]
+            where += [cell_name(s.name, *k) for k, t in sorted(texts) if t and ref.search(t)]
+        where += [f"name {n.name}" for n in data.defined_names if ref.search(n.text or "")]
+        if where:
+            found[name] = where
+    return found
 
 
 def book_input(data) -> BookInput:
@@ -127,6 +150,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
     res = FileResult(str(src), str(dst))
     data = read_workbook(src, limits)
     res.reader_fallbacks = data.reader_fallbacks
+    res.partless_read = partless_sheets_read(data)
     book = book_input(data)
     del data   # the reader's data is not kept beyond this
     res.kept_from_file = book.kept_from_file

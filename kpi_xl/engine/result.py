@@ -28,3 +28,4 @@ class FileResult:
     not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
     kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
     reader_fallbacks: list = field(default_factory=list)  # [(sheet, why)] read the slow way
+    partless_read: dict = field(default_factory=dict)  # sheet without a part -> ["Sheet!A1", ...] reading it

@@ -113,7 +113,9 @@ class SheetData:
     name: str
     part: Optional[str]   # zip member of the sheet XML
     state: str            # "visible" | "hidden" | "veryHidden"
-    kind: str             # "worksheet" | "chartsheet" | "macrosheet" | "dialogsheet"
+    kind: str             # "worksheet" | "chartsheet" | "macrosheet" | "dialogsheet" | "module"
+    #   "module": listed with an empty r:id (an Excel 5 module or dialog sheet kept in the
+    #   VBA project); its part is None and it has no cells
     sheet_id: int
     values: Dict[Cell, object] = field(default_factory=dict)    # constants only
     formulas: Dict[Cell, str] = field(default_factory=dict)     # single-cell formulas
@@ -389,6 +391,17 @@ def _read(pkg: Package) -> WorkbookData:
             continue
         name = el.get("name", "")
         rid = next((el.get(a) for a in rid_attrs if el.get(a)), None)
+        try:
+            sheet_id = int(el.get("sheetId", "0"))
+        except ValueError:
+            sheet_id = 0
+        if rid is None:
+            # An Excel 5 module or dialog sheet, its content in the VBA project: Excel
+            # writes it with an empty r:id.  It keeps its place in the sheet order
+            # (localSheetId, SHEET(), SHEETS(), 3-D references count it) but has no cells.
+            data.sheets.append(SheetData(name=name, part=None, state=el.get("state", "visible"),
+                                         kind="module", sheet_id=sheet_id))
+            continue
         rel = rels.get(rid)
         if rel is None:
             raise WorkbookReadError(pkg.path, f"lists sheet {name!r} without a relationship to "
@@ -401,10 +414,6 @@ def _read(pkg: Package) -> WorkbookData:
         if part is None:
             raise WorkbookReadError(pkg.path, f"lists sheet {name!r} but its part {target} is "
                                     "missing from the package; the file is damaged.")
-        try:
-            sheet_id = int(el.get("sheetId", "0"))
-        except ValueError:
-            sheet_id = 0
         data.sheets.append(SheetData(name=name, part=part, state=el.get("state", "visible"),
                                      kind=kind, sheet_id=sheet_id))
 

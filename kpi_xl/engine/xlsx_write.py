@@ -910,15 +910,19 @@ def _remove_calc_chain_refs(ct_xml: bytes, rels_xml: bytes, part: str) -> Tuple[
     return ct_xml, rels_xml
 
 
-def _sheet_parts(pkg: Package, wb_part: str) -> Dict[str, Tuple[str, str]]:
-    """Sheet name -> (part, kind), in workbook order."""
+def _sheet_parts(pkg: Package, wb_part: str) -> Dict[str, Tuple[Optional[str], str]]:
+    """Sheet name -> (part, kind), in workbook order; (None, "module") for a sheet listed
+    with an empty r:id (an Excel 5 module or dialog sheet, kept in the VBA project)."""
     wb = pkg.xml(wb_part)
     rels = pkg.rels(wb_part)
-    out = {}
+    out: Dict[str, Tuple[Optional[str], str]] = {}
     for el in wb.iter():
         if local_name(el.tag) != "sheet":
             continue
         rid = el.get(f"{{{REL_NS}}}id") or el.get(f"{{{STRICT_REL_NS}}}id")
+        if not rid:
+            out[el.get("name", "")] = (None, "module")
+            continue
         rel = rels.get(rid)
         if rel is None:
             continue
@@ -960,16 +964,21 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
             if name is None:
                 raise WorkbookWriteError(src, f"has no sheet named {sheet_name!r}; its sheets "
                                          f"are {', '.join(repr(s) for s in sheets)}.")
-            if cells:
-                edits[sheets[name][0]] = (name, cells)
+            if not cells:
+                continue
+            part = sheets[name][0]
+            if part is None:
+                raise WorkbookWriteError(src, f"cannot hold cells on sheet {name!r}: it is a "
+                                         "module or dialog sheet kept in the VBA project.")
+            edits[part] = (name, cells)
         resized = {}
         for sheet_name, areas in (spills or {}).items():
             name = sheet_name if sheet_name in sheets else folded.get(str(sheet_name).casefold())
-            if name is not None and areas:
+            if name is not None and areas and sheets[name][0] is not None:
                 resized[sheets[name][0]] = areas
         if values_only:
             for name, (part, kind) in sheets.items():
-                if kind in ("worksheet", "macrosheet") and part not in edits:
+                if kind in ("worksheet", "macrosheet") and part is not None and part not in edits:
                     edits[part] = (name, {})
 
         calc_chain = None
