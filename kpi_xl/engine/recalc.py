@@ -1,7 +1,6 @@
 """Recalculate one workbook file: read it, compute every formula, write the values back."""
 from __future__ import annotations
 
-import re
 import time
 
 from ..core.errors import CellError
@@ -37,21 +36,25 @@ def partless_sheets_read(data) -> dict:
     """{sheet: ["Sheet!A1", "name N", ...]} of the sheets without a part (Excel 5 module
     and dialog sheets, kept in the VBA project) that a formula or a defined name refers
     to: they have no cells, so such a reference reads blanks where Excel's might not."""
-    partless = [s.name for s in data.sheets if s.part is None]
+    partless = {s.name for s in data.sheets if s.part is None}
     if not partless:
         return {}
+    from .reads import Reads
+    reads = Reads(data)
     found: dict = {}
-    for name in partless:
-        quoted = re.escape(name.replace("'", "''"))
-        ref = re.compile(r"(?:[':]" + quoted + r"'|(?<![\w.])" + re.escape(name) + r")!",
-                         re.IGNORECASE)
-        where = []
-        for s in data.sheets:
-            texts = list(s.formulas.items()) + [(k, a.text) for k, a in s.arrays.items()]
-            where += [cell_name(s.name, *k) for k, t in sorted(texts) if t and ref.search(t)]
-        where += [f"name {n.name}" for n in data.defined_names if ref.search(n.text or "")]
-        if where:
-            found[name] = where
+
+    def note(refs, where):
+        for sheet in sorted({ref[0] for ref in refs or ()} & partless):
+            found.setdefault(sheet, []).append(where)
+
+    for s in data.sheets:
+        texts = list(s.formulas.items()) + [(k, a.text) for k, a in s.arrays.items()]
+        for (r, c), text in sorted(texts):
+            if text:
+                note(reads.cell(text, s.name, r, c), cell_name(s.name, r, c))
+    for n in data.defined_names:
+        if n.text:
+            note(reads.cell(n.text, n.scope or data.sheets[0].name, 1, 1), f"name {n.name}")
     return found
 
 

@@ -84,7 +84,9 @@ def test_recalc_writes_the_right_values(tmp_path, capsys):
     src = build(tmp_path)
     assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "Module1" not in out     # no formula reads it: not named
+    # Only the 3-D reference spans it (as blank, as in Excel): that cell alone is named.
+    assert ("sheet 'Module1' is a module or dialog sheet kept in the VBA project, without "
+            "cells; read as blank by Calc!C4\n") in out
     written = tmp_path / "out" / "module.xlsx"
     got = openpyxl.load_workbook(written, data_only=True)
     assert got["Data"]["C1"].value == 20
