@@ -2,7 +2,8 @@
 
 The data file is read row by row and its rows parked by group on disk; a file three
 times longer must not need noticeably more memory.  The full 1,000,000-row case runs
-in a child process whose peak resident memory is measured (slow).
+in a child process under the hostile cases' 1.5 GB address-space cap, its peak resident
+memory measured (37 s on 2 cores).
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import textwrap
 import time
 import tracemalloc
 
-import pytest
 
 from kpi_xl.templates.fill import fill_template
 
@@ -57,12 +57,13 @@ def test_memory_does_not_grow_with_the_file(tmp_path, built):
     assert large < small * 1.3 + 2_000_000, (small, large)
 
 
-@pytest.mark.slow
 def test_a_million_row_csv_streams_with_bounded_memory(tmp_path, built):
     template = built("cs_composite", "zh", recalc=False)
     data = write_rows(tmp_path / "million.csv", 1_000_000, group=1000)
     script = textwrap.dedent(f"""
         import resource, sys
+        # the 1.5 GB address-space cap of the hostile-input cases (issue 13)
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024 * 1024, 1536 * 1024 * 1024))
         from kpi_xl.templates.fill import fill_template
         r = fill_template({str(template)!r}, {str(data)!r}, {str(tmp_path / 'out')!r},
                           by="shop,month", recalc=False)
