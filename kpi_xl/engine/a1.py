@@ -83,12 +83,27 @@ def cell_name(row: int, col: int) -> str:
     return f"{column_letters(col)}{row}"
 
 
+# A sheet name Excel leaves unquoted in a reference: letters, digits, "_" and "." not
+# starting with a digit, optionally after a workbook in brackets, and not itself like a
+# cell (A1, R1C1). Excel's cached values: ADDRESS(2,3,3,TRUE,"[Book1]Sheet1") is
+# [Book1]Sheet1!$C2; a name with a space is quoted.
+_PLAIN_SHEET = re.compile(r"(?:\[[^\]\s']+\])?[A-Za-z_\u00C0-\uFFFF][\w.\u00C0-\uFFFF]*")
+_CELL_LIKE = re.compile(r"(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*)")
+
+
+def quoted_sheet(name: str) -> str:
+    """``name`` as a reference writes it: ``Sheet1``, ``'Agent data'``, ``'O''Brien'``,
+    ``'2024'``, ``'A1'``."""
+    bare = name.rsplit("]", 1)[-1]
+    if name and (not _PLAIN_SHEET.fullmatch(name) or _CELL_LIKE.fullmatch(bare)):
+        return "'" + name.replace("'", "''") + "'"
+    return name
+
+
 def sheet_cell_name(sheet: str, row: int, col: int) -> str:
-    """("Agent data", 3, 2) -> ``"'Agent data'!B3"``: the sheet quoted where its name holds
-    anything but letters, digits, ``_`` and ``.``, an apostrophe in it doubled
-    (``'O''Brien'!A1``), as Excel writes a reference."""
-    q = "'" + sheet.replace("'", "''") + "'" if re.search(r"[^\w.]", sheet) else sheet
-    return f"{q}!{column_letters(col)}{row}"
+    """("Agent data", 3, 2) -> ``"'Agent data'!B3"``, the sheet quoted as Excel writes a
+    reference (:func:`quoted_sheet`)."""
+    return f"{quoted_sheet(sheet)}!{column_letters(col)}{row}"
 
 
 def in_grid(row: int, col: int) -> bool:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import bisect
-import re
 import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
+from ..a1 import column_letters, quoted_sheet
 from . import excel
 from .helpers import GENERIC, _wild_to_regex, broadcast, elementwise, errors_first, is_array, scalarize
 
@@ -633,18 +633,10 @@ def AREAS(calc, ref):
     return ref if isinstance(ref, XlErr) else VALUE
 
 
-# A sheet name ADDRESS leaves unquoted: letters, digits, "_" and "." not starting with a
-# digit, optionally after a workbook in brackets. Excel's cached values: ADDRESS(2,3,3,TRUE,
-# "[Book1]Sheet1") is [Book1]Sheet1!$C2; a name with a space is quoted.
-_PLAIN_SHEET = re.compile(r"(?:\[[^\]\s']+\])?[A-Za-z_\u00C0-\uFFFF][\w.\u00C0-\uFFFF]*")
-_CELL_LIKE = re.compile(r"(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*)")
-
-
 @excel("ADDRESS", min_args=2, max_args=5)
 @elementwise
 def ADDRESS(row, col, abs_num=1, a1=True, sheet_text=None):
     """Creates a cell reference as text, given specified row and column numbers."""
-    from ..xlsx_read import column_letters
     r = int(to_number(row))
     c = int(to_number(col))
     kind = 1 if abs_num is None else int(to_number(abs_num))
@@ -658,8 +650,4 @@ def ADDRESS(row, col, abs_num=1, a1=True, sheet_text=None):
         ref = (f"R{r}" if row_abs else f"R[{r}]") + (f"C{c}" if col_abs else f"C[{c}]")
     if sheet_text is None:
         return ref
-    name = to_text(sheet_text)
-    bare = name.rsplit("]", 1)[-1]
-    if name and (not _PLAIN_SHEET.fullmatch(name) or _CELL_LIKE.fullmatch(bare)):
-        name = "'" + name.replace("'", "''") + "'"
-    return f"{name}!{ref}"
+    return f"{quoted_sheet(to_text(sheet_text))}!{ref}"
