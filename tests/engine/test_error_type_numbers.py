@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kpi_xl.core.errors import ERROR_CODES, ERROR_TYPE_NUMBERS
-from kpi_xl.engine.evaluator import calculate
-from kpi_xl.engine.model import BookInput, SheetInput
 from kpi_xl.engine.values import XlErr
-from kpi_xl.engine.xlsx_read import parse_cell_ref
+from one_cell import ev  # noqa: E402
 
 # Microsoft's ERROR.TYPE page: #NULL! 1 ... #GETTING_DATA 8; the later errors continue it.
 DOCUMENTED = {"#NULL!": 1, "#DIV/0!": 2, "#VALUE!": 3, "#REF!": 4, "#NAME?": 5, "#NUM!": 6,
@@ -16,13 +14,6 @@ DOCUMENTED = {"#NULL!": 1, "#DIV/0!": 2, "#VALUE!": 3, "#REF!": 4, "#NAME?": 5, 
               "#UNKNOWN!": 12, "#FIELD!": 13, "#CALC!": 14}
 
 
-def ev(formula, cells=None):
-    s = SheetInput("Sheet1")
-    for ref, v in (cells or {}).items():
-        s.values[parse_cell_ref(ref)] = v
-    s.formulas[parse_cell_ref("Z100")] = formula
-    results, _ = calculate(BookInput([s]))
-    return results["Sheet1"][(100, 26)]
 
 
 def test_the_numbers_are_kept_beside_the_one_list_of_errors():
@@ -33,7 +24,7 @@ def test_the_numbers_are_kept_beside_the_one_list_of_errors():
 @pytest.mark.parametrize("code, number", sorted(DOCUMENTED.items(), key=lambda kv: kv[1]))
 def test_error_type_of_a_literal_and_of_a_cell(code, number):
     assert ev(f"ERROR.TYPE({code})") == number
-    assert ev("ERROR.TYPE(A1)", {"A1": XlErr(code)}) == number
+    assert ev("ERROR.TYPE(A1)", A1=XlErr(code)) == number
 
 
 @pytest.mark.parametrize("formula", ["ERROR.TYPE(#BUSY!)", "ERROR.TYPE(1)", 'ERROR.TYPE("#N/A")',

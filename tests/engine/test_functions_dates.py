@@ -7,21 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_xl.engine.evaluator import calculate
-from kpi_xl.engine.model import BookInput, SheetInput
 from kpi_xl.engine.values import XlErr
+from one_cell import ev  # noqa: E402
 
 NUM, VALUE = XlErr("#NUM!"), XlErr("#VALUE!")
 
 
-def ev(formula, **cells):
-    from kpi_xl.engine.xlsx_read import parse_cell_ref
-    s = SheetInput("Sheet1")
-    for ref, v in cells.items():
-        s.values[parse_cell_ref(ref)] = v
-    s.formulas[(100, 26)] = formula
-    results, _ = calculate(BookInput([s]))
-    return results["Sheet1"][(100, 26)]
 
 
 @pytest.mark.parametrize("formula, expected", [

@@ -15,22 +15,13 @@ import openpyxl
 import pytest
 
 from kpi_xl.engine import recalc_file
-from kpi_xl.engine.evaluator import calculate
-from kpi_xl.engine.model import BookInput, SheetInput
 from kpi_xl.engine.values import XlErr
-from kpi_xl.engine.xlsx_read import parse_cell_ref
+from one_cell import ev  # noqa: E402
 
 NUM, VALUE = XlErr("#NUM!"), XlErr("#VALUE!")
 INF = float("inf")
 
 
-def ev(formula, **cells):
-    s = SheetInput("Sheet1")
-    for ref, v in cells.items():
-        s.values[parse_cell_ref(ref)] = v
-    s.formulas[(100, 26)] = formula
-    results, _ = calculate(BookInput([s]))
-    return results["Sheet1"][(100, 26)]
 
 
 @pytest.mark.parametrize("formula, expected", [

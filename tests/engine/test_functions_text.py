@@ -6,17 +6,9 @@ import pytest
 from kpi_xl.engine.evaluator import calculate
 from kpi_xl.engine.model import BookInput, SheetInput
 from kpi_xl.engine.values import XlErr
+from one_cell import ev  # noqa: E402
 
 
-def ev(formula, date1904=False, **cells):
-    """The value of ``formula`` in a one-sheet workbook holding ``cells`` (A1=..., B2=...)."""
-    from kpi_xl.engine.xlsx_read import parse_cell_ref
-    s = SheetInput("Sheet1")
-    for ref, v in cells.items():
-        s.values[parse_cell_ref(ref)] = v
-    s.formulas[(100, 26)] = formula
-    results, _ = calculate(BookInput([s], date1904=date1904))
-    return results["Sheet1"][(100, 26)]
 
 
 @pytest.mark.parametrize("value, fmt, expected", [

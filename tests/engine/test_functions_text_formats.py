@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_xl.engine.evaluator import calculate
-from kpi_xl.engine.model import BookInput, SheetInput
+from one_cell import ev  # noqa: E402
 
 
-def ev(formula):
-    s = SheetInput("Sheet1")
-    s.formulas[(1, 1)] = formula
-    results, _ = calculate(BookInput([s]))
-    return results["Sheet1"][(1, 1)]
 
 
 @pytest.mark.parametrize("value, fmt, expected", [

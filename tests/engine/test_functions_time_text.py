@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_xl.engine.evaluator import calculate
-from kpi_xl.engine.model import BookInput, SheetInput
 from kpi_xl.engine.values import XlErr
+from one_cell import ev  # noqa: E402
 
 VALUE = XlErr("#VALUE!")
 
 
-def ev(formula):
-    s = SheetInput("Sheet1")
-    s.formulas[(1, 1)] = formula
-    results, _ = calculate(BookInput([s]))
-    return results["Sheet1"][(1, 1)]
 
 
 @pytest.mark.parametrize("formula, expected", [
