@@ -138,6 +138,7 @@ class Calc:
         self.memory_limit_mb = _env_limit("KPI_XL_MEMORY_LIMIT_MB", DEFAULT_MEMORY_LIMIT_MB) \
             if memory_limit_mb is _UNSET else memory_limit_mb
         self._deadline = None
+        self._resident_at_start = 0.0
         self._stop_lock = threading.Lock()
         self._stopping = ""      # why the calculation was stopped, once it is
         self.running = False     # inside run(), where a stop is caught
@@ -698,7 +699,8 @@ class Calc:
             return (f"the calculation took longer than {self.time_limit:g} s "
                     "(kpi-xl recalc --timeout raises the limit)")
         if self.memory_limit_mb is not None:
-            used = _resident_mb()
+            # what the calculation added: a host process may hold much more already
+            used = _resident_mb() - self._resident_at_start
             if used > self.memory_limit_mb:
                 return (f"the calculation used {used:.0f} MB of memory, more than "
                         f"the limit of {self.memory_limit_mb:g} MB (KPI_XL_MEMORY_LIMIT_MB raises it)")
@@ -898,6 +900,7 @@ class Calc:
         gc.set_threshold(max(old_gc[0], GC_THRESHOLD), *old_gc[1:])
         if self.time_limit is not None:
             self._deadline = time.monotonic() + self.time_limit
+        self._resident_at_start = _resident_mb() if self.memory_limit_mb is not None else 0.0
         try:
             self.running = True
             for sheet in self.sheet_names:

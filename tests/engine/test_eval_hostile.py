@@ -307,6 +307,22 @@ def test_a_function_running_away_inside_one_cell_is_stopped_by_the_budget():
     assert rep.incomplete.startswith("the calculation used")
 
 
+def test_the_memory_budget_counts_what_the_calculation_adds_not_the_host_process():
+    # A program embedding the engine may hold more than the budget before it calls it.
+    held = bytearray(300 * 1024 * 1024)
+    for i in range(0, len(held), 4096):
+        held[i] = 1
+    s = SheetInput("S")
+    for r in range(1, 5001):     # cell by cell, the budget is looked at every 1,024 cells
+        s.values[(r, 1)] = r
+        s.formulas[(r, 2)] = f"A{r}*2"
+    res, rep = calculate(BookInput([s]), columns=False, strict=False, time_limit=30,
+                         memory_limit_mb=200)
+    del held
+    assert rep.incomplete == ""
+    assert [res["S"][(r, 2)] for r in (1, 2500, 5000)] == [2, 5000, 10000]
+
+
 def test_the_batch_timeout_stops_the_calculation_before_the_file_is_lost(tmp_path):
     # --timeout is the batch's limit per file; the calculation's own budget stops before it
     # (a fifth of it, at least 2 s, earlier), so the file is written with the cells reached
