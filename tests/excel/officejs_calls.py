@@ -9,6 +9,19 @@ population CV of 10, 20, 30 is √(200/3)/20; DSR (4.9 × 100 + 5.0 × 300) / 40
 """
 
 
+def assert_result(result, expected):
+    """``result`` as a runtime sent it back is what ``expected`` of :data:`CALLS` says: a
+    one-number answer to within pytest's approx, any other exactly, and None for a
+    spilled table of any size (checked by its own test)."""
+    import pytest
+    if expected is None:
+        assert isinstance(result, list) and result and isinstance(result[0], list), result
+    elif isinstance(expected[0][0], float):
+        assert result == [[pytest.approx(expected[0][0])]]
+    else:
+        assert result == expected
+
+
 def err_in(code, error_type):
     """An error cell as Office.js hands it to a custom function."""
     return {"type": "Error", "basicValue": code, "errorType": error_type}

@@ -21,7 +21,7 @@ PROBE = Path(__file__).with_name("officejs_probe.py")
 REPO = Path(__file__).resolve().parents[2]
 
 
-from officejs_calls import CALLS  # noqa: E402  (beside this file)
+from officejs_calls import CALLS, assert_result  # noqa: E402  (beside this file)
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +64,7 @@ def test_all_functions_registered_with_names_and_help(probe):
 
 @pytest.mark.parametrize("name, expected", [(c[0], c[3]) for c in CALLS if c[3] is not None])
 def test_officejs_call(probe, name, expected):
-    result = _result(probe, name)
-    if isinstance(expected[0][0], float):
-        assert result == [[pytest.approx(expected[0][0])]]
-    else:
-        assert result == expected
+    assert_result(_result(probe, name), expected)
 
 
 def test_spilled_band_table(probe):

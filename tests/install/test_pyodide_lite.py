@@ -93,12 +93,7 @@ def test_call_through_the_wasm_runtime(lite, index):
     _, _, _, expected = CALLS[index]
     result = lite["results"][index]
     assert not (isinstance(result, dict) and "error" in result), result
-    if expected is None:
-        assert isinstance(result, list) and result and isinstance(result[0], list)
-    elif isinstance(expected[0][0], float):
-        assert result == [[pytest.approx(expected[0][0])]]
-    else:
-        assert result == expected
+    officejs_calls.assert_result(result, expected)
 
 
 def test_suggested_bands_spill(lite):

@@ -125,13 +125,7 @@ def test_dev_manifest_names_the_namespace(server):
 
 @pytest.mark.parametrize("name,func,args,expected", CALLS, ids=[c[0] for c in CALLS])
 def test_call_through_the_server(server, name, func, args, expected):
-    result = call(server, func, args)
-    if expected is None:
-        assert isinstance(result, list) and result and isinstance(result[0], list)
-    elif isinstance(expected[0][0], float):
-        assert result == [[pytest.approx(expected[0][0])]]
-    else:
-        assert result == expected
+    officejs_calls.assert_result(call(server, func, args), expected)
 
 
 def test_suggested_bands_spill(server):
