@@ -159,12 +159,19 @@ def _sheet(members):
     return next(m.name for m in members if m.name.startswith("xl/worksheets/sheet"))
 
 
+def _members_of_new(make, path):
+    """The zip members of a workbook ``make`` writes (beside ``path``, then removed)."""
+    base = path.with_suffix(".base.xlsx")
+    make(base)
+    try:
+        return members_of(base)
+    finally:
+        base.unlink()
+
+
 def _edit(part_of, data_of):
     def build(path):
-        base = path.with_suffix(".base.xlsx")
-        good_workbook(base)
-        members = members_of(base)
-        base.unlink()
+        members = _members_of_new(good_workbook, path)
         name = part_of(members)
         old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
         write_zip(path, replaced(members, name, data_of(old)))
@@ -173,10 +180,7 @@ def _edit(part_of, data_of):
 
 def _table_edit(data_of, part="xl/tables/"):
     def build(path):
-        base = path.with_suffix(".base.xlsx")
-        table_workbook(base)
-        members = members_of(base)
-        base.unlink()
+        members = _members_of_new(table_workbook, path)
         name = next(m.name for m in members if m.name.startswith(part))
         old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
         write_zip(path, replaced(members, name, data_of(old)))
@@ -184,38 +188,26 @@ def _table_edit(data_of, part="xl/tables/"):
 
 
 def _media_bomb(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     write_zip(path, members + [zero_bomb("xl/media/image1.png", 2048)])
 
 
 def _lying_sizes(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     bomb = zero_bomb(_sheet(members), 1024)
     bomb.declared_size = 4096
     write_zip(path, [m for m in members if m.name != bomb.name] + [bomb])
 
 
 def _many_parts(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     empty = deflated(b"", "x")
     extra = [Member(f"xl/media/p{i:06d}.bin", empty.raw, empty.crc, 0) for i in range(200_000)]
     write_zip(path, members + extra)
 
 
 def _overlapping(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     bomb = zero_bomb("xl/media/image1.png", 64)
     members = members + [bomb]
     write_zip(path, members)
@@ -239,10 +231,7 @@ def _overlapping(path):
 
 def _extra_member(name, data=b"x", flags=0):
     def build(path):
-        base = path.with_suffix(".base.xlsx")
-        good_workbook(base)
-        members = members_of(base)
-        base.unlink()
+        members = _members_of_new(good_workbook, path)
         m = deflated(data, name)
         m.flags = flags
         write_zip(path, members + [m])
@@ -250,20 +239,14 @@ def _extra_member(name, data=b"x", flags=0):
 
 
 def _duplicate(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     name = _sheet(members)
     old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
     write_zip(path, members + [deflated(old.replace(b"<v>275</v>", b"<v>999</v>"), name)])
 
 
 def _password(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     for m in members:     # every entry encrypted (bit 0 of the flags), as zip -e writes
         m.flags = 1
         m.raw = bytes(12) + m.raw
@@ -271,10 +254,7 @@ def _password(path):
 
 
 def _utf16(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     name = _sheet(members)
     old = zlib.decompress(next(m for m in members if m.name == name).raw, -15)
     # A stale cached value that recalculation must replace.
@@ -287,10 +267,7 @@ def _utf16(path):
 
 
 def _big_media(path):
-    base = path.with_suffix(".base.xlsx")
-    good_workbook(base)
-    members = members_of(base)
-    base.unlink()
+    members = _members_of_new(good_workbook, path)
     video = os.urandom(300 << 20)   # incompressible: stored, as zip tools store media
     write_zip(path, members + [Member("xl/media/video1.mp4", video, zlib.crc32(video),
                                       len(video), method=0)])
