@@ -181,15 +181,16 @@ def succeeded(results) -> bool:
 _PARENT_CHECK_SECONDS = 1.0
 
 
-def _worker_loop(conn, values_only, limits, early):
-    """A worker: recalculate the files it is sent, one at a time, until told to stop."""
+def _worker_loop(conn, values_only, limits, early, parent):
+    """A worker: recalculate the files it is sent, one at a time, until told to stop.
+    ``parent`` is the pid of the process that started it, taken before the fork: read
+    here, it would already be the new parent's if that one was killed in between."""
     # Numerical libraries would otherwise start a thread pool per worker.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     # Ctrl+C is the parent's to handle: it stops the workers, which would otherwise each
     # print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
     while True:
         try:
             # A parent killed outright (SIGKILL) closes no pipe end that a forked process
@@ -211,7 +212,8 @@ def _worker_loop(conn, values_only, limits, early):
 class _Worker:
     def __init__(self, ctx, values_only, limits, early):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_loop, args=(child, values_only, limits, early),
+        self.proc = ctx.Process(target=_worker_loop,
+                                args=(child, values_only, limits, early, os.getpid()),
                                 daemon=True)
         self.proc.start()
         child.close()
