@@ -416,11 +416,35 @@ def summary_lines(res):
             + "".join(f"; hung: {name} ({why})" for name, why in res["hung"])]
 
 
-def run(files, out=sys.stdout, report_path=None, udfs=None, timeout=120.0, strip=True):
-    res = aggregate(run_files(files, udfs, timeout=timeout, strip=strip))
+def save_results(per_file, path):
+    """Keep every file's result (failing cells with encoded values) in a JSON file."""
+    keep = [dict(r, failures=[(c, t, _encode(e), _encode(x)) for c, t, e, x in r["failures"]])
+            for r in per_file]
+    Path(path).write_text(json.dumps(keep), encoding="utf-8")
+
+
+def load_results(path):
+    """The per-file results :func:`save_results` kept."""
+    per_file = json.loads(Path(path).read_text(encoding="utf-8"))
+    for res in per_file:
+        res["failures"] = [(c, t, _decode(e), _decode(x)) for c, t, e, x in res["failures"]]
+    return per_file
+
+
+def run(files, out=sys.stdout, report_path=None, udfs=None, timeout=120.0, strip=True,
+        save_to=None, splits=None):
+    """Run ``files`` and print the summary; with ``splits`` (file name -> split of the
+    manifest) also one summary per split, figures only."""
+    per_file = run_files(files, udfs, timeout=timeout, strip=strip)
+    if save_to:
+        save_results(per_file, save_to)
+    res = aggregate(per_file)
     lines = summary_lines(res)
     for line in lines:
         print(line, file=out)
+    for part in sorted(set((splits or {}).values()) - {None, ""}):
+        print(f"[{part} split]", *summary_lines(aggregate(
+            [r for r in per_file if splits.get(r["file"]) == part])), sep="\n  ", file=out)
     if report_path:
         write_report(report_path, lines, res["per_fn"], res["failures"], res["crashed"] + res["hung"])
     return res
@@ -578,16 +602,12 @@ def main(argv=None):
         files1 = corpus_files(ORACLES, rows1)
         files2 = corpus_files(folder, rows2)
         if a.from_results:
-            per_file = json.loads(Path(a.from_results).read_text(encoding="utf-8"))
-            for res in per_file:
-                res["failures"] = [(c, t, _decode(e), _decode(x)) for c, t, e, x in res["failures"]]
+            per_file = load_results(a.from_results)
         else:
             udfs = {**udf_names(rows1), **udf_names(rows2)}
             per_file = run_files(files1 + files2, udfs, timeout=a.timeout, strip=strip, progress=_progress)
             if a.save_results:
-                keep = [dict(r, failures=[(c, t, _encode(e), _encode(x)) for c, t, e, x in r["failures"]])
-                        for r in per_file]
-                Path(a.save_results).write_text(json.dumps(keep), encoding="utf-8")
+                save_results(per_file, a.save_results)
         # Results are in the order of files1 + files2; saved results may hold files a
         # manifest has since left out, which count nowhere.
         names1, names2 = [Path(f).name for f in files1], {Path(f).name for f in files2}
@@ -604,13 +624,16 @@ def main(argv=None):
             print(f"[{label}]", *summary_lines(res), sep="\n  ")
         put_section(a.section, section_text(parts, aggregate(tune)["failures"], strip, a.timeout))
         return
+    splits = None
     if a.files:
         files, udfs = a.files, None
     elif a.corpus:
         files, udfs = corpus_files(folder, rows2, a.split, a.tier), udf_names(rows2)
+        splits = {r["file"]: r.get("split") for r in rows2}
     else:
         files, udfs = corpus_files(ORACLES, manifest(), tier=a.tier), None
-    run(files, report_path=a.report, udfs=udfs, timeout=a.timeout, strip=strip)
+    run(files, report_path=a.report, udfs=udfs, timeout=a.timeout, strip=strip,
+        save_to=a.save_results, splits=splits)
 
 
 if __name__ == "__main__":
