@@ -29,6 +29,10 @@ from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, 
 _PENDING = object()
 _FIRST_ROW = itemgetter(0)
 _CLIP_CELLS = 65536      # ranges larger than this are read only as far as the used area
+#: A clipped range keeps at least this many of its rows and of its columns, blank past the
+#: used area, so that a table's shape as lookups and INDEX see it (VLOOKUP's column 8 of
+#: A:H when column H is empty, a whole column past the last used one) stays the range's own.
+_KEEP_LINES = 256
 #: The most cells one range may hold once clipped to the used area; a larger one is #NUM!
 #: in its cell rather than gigabytes of memory.
 MAX_RANGE_CELLS = 20_000_000
@@ -298,7 +302,10 @@ class Calc:
         if (r2 - ref.r1 + 1) * (c2 - ref.c1 + 1) > _CLIP_CELLS or r2 == MAX_ROW or c2 == MAX_COL:
             # Beyond the last used row and column every cell is blank: a large range costs
             # what its used part costs (functions count the blanks cut off from its shape).
-            r2, c2 = min(r2, max_r), min(c2, max_c)
+            # Each side keeps its first _KEEP_LINES lines, so a range past the used area
+            # still has a row and a column, and a narrow table its every column.
+            r2 = min(r2, max(max_r, ref.r1 + _KEEP_LINES - 1))
+            c2 = min(c2, max(max_c, ref.c1 + _KEEP_LINES - 1))
             if (r2 - ref.r1 + 1) * (c2 - ref.c1 + 1) > MAX_RANGE_CELLS:
                 # a sheet used at its far corners: a grid this size would exhaust memory
                 raise ExcelRaise(_NUM)

@@ -84,3 +84,41 @@ def test_a_range_over_a_sheet_used_at_its_far_corners_is_a_cell_error_not_a_hang
     assert str(res["Out"][(1, 1)]) == "#NUM!"
     assert res["Out"][(2, 1)] == 3
     assert res["Out"][(3, 1)] == 1
+
+
+def _lookup_book():
+    """A1:L3 used (A1 "x", B1 10, L3 5): columns M onward and rows 4 onward are empty."""
+    data = SheetInput("Data")
+    data.values[(1, 1)] = "x"
+    data.values[(1, 2)] = 10
+    data.values[(3, 12)] = 5
+    return data
+
+
+# Excel reads a whole-column or whole-row range with its full shape: a table's empty last
+# columns are still its columns, and a column past the used area is a column of blanks.
+# Each value is worked by hand from the functions' documented rules (VLOOKUP: #REF! only
+# when col_index_num exceeds the table's columns; a lookup over blanks finds nothing: #N/A).
+@pytest.mark.parametrize("formula, expected", [
+    ("VLOOKUP(Data!A1,Data!M:M,2,FALSE)", "#N/A"),     # not found comes before the column check
+    ("VLOOKUP(Data!A1,Data!M:N,2,FALSE)", "#N/A"),
+    ("LOOKUP(Data!A1,Data!M:M)", "#N/A"),
+    ("XLOOKUP(Data!A1,Data!M:M,Data!N:N)", "#N/A"),
+    ("MATCH(Data!A1,Data!M:M,0)", "#N/A"),
+    ("VLOOKUP(Data!A1,Data!A:M,13,FALSE)", 0),          # M1 is an empty cell of the table
+    ("VLOOKUP(Data!A1,Data!A:M,2,FALSE)", 10),
+    ("VLOOKUP(Data!A1,Data!A:M,14,FALSE)", "#REF!"),    # 13 columns
+    ("HLOOKUP(Data!A1,Data!1:5,5,FALSE)", 0),           # row 5 of the table is empty
+    ("HLOOKUP(Data!A1,Data!1:5,6,FALSE)", "#REF!"),
+    ("INDEX(Data!M:M,1)", 0),
+    ("INDEX(Data!A:A,500)", 0),
+    ("LOOKUP(9,Data!L:L)", 5),
+    ("COUNTBLANK(Data!M:M)", ROWS),
+])
+def test_a_range_past_the_used_area_keeps_its_shape(formula, expected):
+    out = SheetInput("Out")
+    out.formulas[(1, 1)] = formula
+    for columns in (True, False):
+        res, _ = calculate(BookInput([_lookup_book(), out]), columns=columns)
+        got = res["Out"][(1, 1)]
+        assert (str(got) if isinstance(expected, str) else got) == expected, (formula, columns)
