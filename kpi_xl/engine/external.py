@@ -5,7 +5,8 @@ Excel keeps a copy of every value a workbook reads from another one in the part
 the other workbook is closed. The engine does the same: each external sheet becomes a
 sheet of constants named ``[N]Sheet`` (N counting the workbook's external references from
 1, as the formulas do; no real sheet name can hold brackets), which the formulas'
-references resolve to. A cell the copy does not hold was blank when Excel read it.
+references resolve to. A cell the copy does not hold was blank when Excel read it; a sheet
+whose copy failed (``refreshError``, no cells kept) is left out, so its cells are #REF!.
 """
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ def _read_link(pkg, part) -> Dict[str, Cells]:
         return {}
     names: List[str] = []
     out: Dict[str, Cells] = {}
+    failed: set = set()
     for child in book:
         tag = _local(child.tag)
         if tag == "sheetNames":
@@ -89,6 +91,11 @@ def _read_link(pkg, part) -> Dict[str, Cells]:
                     name = names[int(sd.get("sheetId", "-1"))]
                 except (ValueError, IndexError):
                     continue
+                if sd.get("refreshError") in ("1", "true") and not len(sd):
+                    # Excel could not read this sheet when it last refreshed the link and
+                    # kept nothing: its cells are #REF!, as for a sheet that is not there.
+                    failed.add(name)
+                    continue
                 cells = out.setdefault(name, {})
                 for row in sd:
                     for cell in row:
@@ -99,5 +106,6 @@ def _read_link(pkg, part) -> Dict[str, Cells]:
                         if rc is not None and v is not None and v.text is not None:
                             cells[rc] = _value(cell.get("t", "n"), v.text)
     for name in names:
-        out.setdefault(name, {})
+        if name not in failed:
+            out.setdefault(name, {})
     return out

@@ -71,3 +71,40 @@ def test_external_references_read_the_cached_values(tmp_path):
     # the linked workbook's sheets are not written into the output
     assert set(openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames) == {"Report"}
     assert res.errors == {"Report!A7": "#REF!", "Report!A8": "#REF!"}
+
+
+# Excel could not open the linked workbook at its last refresh (xlPathMissing) and kept no
+# copy of the sheet (refreshError="1", no rows): it shows #REF! for every cell read from it.
+# Two workbooks saved by Excel with such a link (from two unrelated projects) cache #REF!
+# for =[1]Sheet!A1; a sheet that kept cells still gives them.
+FAILED_LINK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<externalBook r:id="rId1"><sheetNames><sheetName val="Data"/><sheetName val="Kept"/></sheetNames>
+<sheetDataSet><sheetData sheetId="0" refreshError="1"/>
+<sheetData sheetId="1" refreshError="1"><row r="1"><cell r="A1"><v>7</v></cell></row></sheetData>
+</sheetDataSet></externalBook></externalLink>"""
+FAILED_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2006/relationships/xlExternalLinkPath/xlPathMissing" Target="Data" TargetMode="External"/>
+</Relationships>"""
+
+
+def test_a_sheet_whose_link_failed_to_refresh_gives_ref_errors(tmp_path):
+    src = tmp_path / "broken_link.xlsx"
+    formulas = ["[1]Data!A1", "[1]Data!A1+1", "SUM([1]Data!A1:B2)", "[1]Kept!A1", "[1]Kept!B2"]
+    cells = "".join(f'<row r="{i}"><c r="A{i}"><f>{f}</f><v>0</v></c></row>'
+                    for i, f in enumerate(formulas, start=1))
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             f"<sheetData>{cells}</sheetData></worksheet>")
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("[Content_Types].xml", CT)
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("xl/workbook.xml", WB)
+        z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+        z.writestr("xl/externalLinks/externalLink1.xml", FAILED_LINK)
+        z.writestr("xl/externalLinks/_rels/externalLink1.xml.rels", FAILED_RELS)
+    recalc_file(src, tmp_path / "out.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Report"]
+    assert [ws[f"A{i}"].value for i in range(1, 6)] == ["#REF!", "#REF!", "#REF!", 7, 0]
