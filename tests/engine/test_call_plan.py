@@ -114,6 +114,10 @@ def test_every_function_declares_its_rules_in_the_table_only():
 # LOOKUP(lookup_value, lookup_vector, [result_vector]), XLOOKUP(lookup_value, lookup_array,
 # return_array, ...), SUBTOTAL(function_num, ref1, ...), AGGREGATE(function_num, options,
 # ref1, ...), COUNTBLANK(range), SUM(number1, ...) (a number, a reference or a range).
+# The aggregates that take "number1, [number2], ..." or "value1, ..." as numbers, references
+# or ranges share SUM's class in Excel's function table (the BIFF records' parameter
+# classes, which the file format documents): AVERAGE, MIN, MAX, COUNT, COUNTA, PRODUCT,
+# STDEV, STDEVP, VAR, VARP, AND and OR.
 # "R" marks a reference argument, "-" any other.
 REFERENCE_POSITIONS = [
     ("SUMIF", "R-R"), ("COUNTIF", "R-"), ("AVERAGEIF", "R-R"),
@@ -123,7 +127,9 @@ REFERENCE_POSITIONS = [
     ("VLOOKUP", "-R--"), ("HLOOKUP", "-R--"), ("LOOKUP", "-RR"), ("XLOOKUP", "-RR---"),
     ("SUBTOTAL", "-RRRR"), ("AGGREGATE", "--RRR"), ("COUNTBLANK", "R"), ("SUM", "RRR"),
     # functions that take values or arrays: no reference class
-    ("COUNTA", "---"), ("SUMPRODUCT", "--"), ("ABS", "-"), ("IF", "---"),
+    ("AVERAGE", "RRR"), ("MIN", "RRR"), ("MAX", "RRR"), ("COUNT", "RRR"), ("COUNTA", "RRR"),
+    ("PRODUCT", "RR"), ("STDEV", "RR"), ("VAR", "RR"), ("AND", "RR"), ("OR", "RR"),
+    ("SUMPRODUCT", "--"), ("ABS", "-"), ("IF", "---"),
     ("KPI_BAND", "---"),
 ]
 
@@ -166,13 +172,16 @@ def test_an_operator_where_a_reference_belongs(name, keeps):
 
 def test_the_ref_error_guard_is_where_class_r_is_declared_and_only_there():
     # no table of names beside the declarations: a function is guarded exactly when its
-    # excel(args=...) has a reference argument
+    # excel(args=...) has a reference argument (COUNT and COUNTA, which count what they
+    # are given, a #REF! among it, declare so)
     import kpi_xl.engine.functions as package
     assert not hasattr(package, "REFERENCE_ARGS")
     guard_code = package._ref_error_passes(lambda calc: None, None).__code__
     for name, impl in FUNCTIONS.items():
         guarded = getattr(impl.fn, "__code__", None) is guard_code
-        assert guarded is (impl.args.takes_references and not impl.lazy and not impl.wants_cell), name
+        assert guarded is (impl.args.takes_references and not impl.lazy and not impl.wants_cell
+                           and not impl.counts_errors), name
+    assert {n for n, impl in FUNCTIONS.items() if impl.counts_errors} == {"COUNT", "COUNTA"}
 
 
 def test_a_function_declaring_a_reference_argument_answers_a_ref_error_given_there():

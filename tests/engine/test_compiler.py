@@ -202,6 +202,31 @@ def test_sum_of_an_operator_on_ranges_in_an_ordinary_formula_intersects(tmp_path
     assert s["E3"] == -3          # -A3, the row's own
 
 
+def test_the_other_aggregates_of_the_reference_class_intersect_as_sum_does(tmp_path):
+    # AVERAGE, MIN, MAX, COUNT, COUNTA, PRODUCT, STDEV, VAR, AND and OR take their arguments
+    # in SUM's class (Excel's function table): entered normally in row 2, an operator on
+    # A1:A3 and B1:B3 is A2 op B2 (one value); in row 5 it is #VALUE!; as an array formula the
+    # whole ranges (products 10, 40, 90).  COUNT of an error counts nothing (0).  Worked
+    # by hand from those rules.
+    cells = {"A1": 1, "A2": 2, "A3": 3, "B1": 10, "B2": 20, "B3": 30}
+    formulas = {"AVERAGE": "AVERAGE(A1:A3*B1:B3)", "MAX": "MAX(A1:A3*B1:B3)",
+                "MIN": "MIN(A1:A3*B1:B3)", "COUNT": "COUNT(A1:A3*B1:B3)",
+                "PRODUCT": "PRODUCT(A1:A3*B1:B3)", "AND": "AND(A1:A3*B1:B3>30)",
+                "OR": "OR(A1:A3*B1:B3>50)"}
+    sheet = dict(cells)
+    arrays = []
+    for col, (name, f) in zip("DEFGHIJ", formulas.items()):
+        sheet[f"{col}2"] = sheet[f"{col}5"] = "=" + f
+        arrays.append(("Sheet1", f"{col}1", "=" + f))
+    s = recalc(tmp_path, {"Sheet1": sheet}, array_formulas=arrays)["Sheet1"]
+    row2 = [s[f"{c}2"] for c in "DEFGHIJ"]
+    row5 = [s[f"{c}5"] for c in "DEFGHIJ"]
+    row1 = [s[f"{c}1"] for c in "DEFGHIJ"]
+    assert row2 == [40, 40, 40, 1, 40, True, False]
+    assert row5 == ["#VALUE!"] * 3 + [0] + ["#VALUE!"] * 3     # COUNT counts no error
+    assert row1 == [pytest.approx(140 / 3), 90, 10, 3, 36000, False, True]
+
+
 def test_lookup_vector_computed_from_an_operator_needs_no_array_formula(tmp_path):
     # LOOKUP's vectors are references or arrays: =LOOKUP(2,1/(A1:A4>0),B1:B4) entered normally
     # finds the last row with a positive A (row 3: "c"), the idiom that needs no Ctrl+Shift+Enter;

@@ -125,6 +125,8 @@ class Impl:
     # "if", "iferror", "ifna": TRUE/FALSE (an error) takes its branch directly, a blank
     # result of that branch being 0; both evaluation paths share the helper.
     branch: Optional[str] = None
+    # COUNT and COUNTA judge every value given, a #REF! too: no #REF! guard (see excel()).
+    counts_errors: bool = False
 
 
 FUNCTIONS: dict[str, Impl] = {}
@@ -140,7 +142,7 @@ def value_arguments(fn):
 
 
 def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, args=None,
-          column=None, branch=None):
+          column=None, branch=None, counts_errors=False):
     """Register an implementation under one or more Excel names, with every rule of calling it.
 
     ``args`` gives each argument's class (see :data:`ARG_CLASSES`), ``"v v"`` or ``"a (a i)+"``;
@@ -149,7 +151,8 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
     Every call is guarded: an ``ExcelRaise`` inside the implementation is its result, the
     error it carries, so an implementation only raises (see :func:`guarded`).  A #REF! given
     where an argument of class ``r`` or ``ra`` takes a reference is the call's result before the
-    implementation sees it (see :func:`_ref_error_passes`).  Every result is
+    implementation sees it (see :func:`_ref_error_passes`), unless ``counts_errors``: COUNT
+    and COUNTA judge each value, a #REF! among them too (COUNTA counts it, COUNT does not).  Every result is
     held to Excel's limits on the way out (see :func:`limited`), so no implementation can hand
     an infinity, a 400-digit integer or a 40,000-character text to the formula around it."""
     if branch not in (None, "if", "iferror", "ifna"):
@@ -166,12 +169,12 @@ def excel(*names, min_args=None, max_args=None, lazy=False, wants_cell=False, ar
         if not lazy:
             fn = guarded(fn) if fn.__module__.endswith(_PASS_ON_MODULES) else limited(fn)
         call, col = fn, column
-        if spec.takes_references and not lazy and not wants_cell:
+        if spec.takes_references and not lazy and not wants_cell and not counts_errors:
             call = _ref_error_passes(fn, spec.is_reference)
             col = column and _ref_error_column(column, spec.is_reference)
         for n in names:
             FUNCTIONS[n] = Impl(call, min_args, max_args, lazy, wants_cell, args=spec,
-                                column=col, branch=branch)
+                                column=col, branch=branch, counts_errors=counts_errors)
         return fn
     return deco
 

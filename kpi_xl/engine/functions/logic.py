@@ -231,8 +231,8 @@ def _logical(combine):
     return fn
 
 
-AND = excel("AND", min_args=1)(_logical(all))
-OR = excel("OR", min_args=1)(_logical(any))
+AND = excel("AND", min_args=1, args="r+")(_logical(all))
+OR = excel("OR", min_args=1, args="r+")(_logical(any))
 XOR = excel("XOR", min_args=1)(_logical(lambda vals: sum(vals) % 2 == 1))
 
 

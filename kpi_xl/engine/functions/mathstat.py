@@ -28,7 +28,7 @@ def _sum1(calc, a):
     return xsum(numbers(calc, (a,)))
 
 
-@excel("AVERAGE", min_args=1)
+@excel("AVERAGE", min_args=1, args="r+")
 def AVERAGE(calc, *args):
     xs = numbers(calc, args)
     if not xs:
@@ -61,7 +61,7 @@ def _numbers_a(calc, args):
     return out
 
 
-@excel("AVERAGEA", min_args=1)
+@excel("AVERAGEA", min_args=1, args="r+")
 def AVERAGEA(calc, *args):
     xs = _numbers_a(calc, args)
     if not xs:
@@ -69,31 +69,31 @@ def AVERAGEA(calc, *args):
     return xsum(xs) / len(xs)
 
 
-@excel("MAXA", min_args=1)
+@excel("MAXA", min_args=1, args="r+")
 def MAXA(calc, *args):
     xs = _numbers_a(calc, args)
     return max(xs) if xs else 0
 
 
-@excel("MINA", min_args=1)
+@excel("MINA", min_args=1, args="r+")
 def MINA(calc, *args):
     xs = _numbers_a(calc, args)
     return min(xs) if xs else 0
 
 
-@excel("MIN", min_args=1)
+@excel("MIN", min_args=1, args="r+")
 def MIN(calc, *args):
     xs = numbers(calc, args)
     return min(xs) if xs else 0
 
 
-@excel("MAX", min_args=1)
+@excel("MAX", min_args=1, args="r+")
 def MAX(calc, *args):
     xs = numbers(calc, args)
     return max(xs) if xs else 0
 
 
-@excel("PRODUCT", min_args=1)
+@excel("PRODUCT", min_args=1, args="r+")
 def PRODUCT(calc, *args):
     xs = numbers(calc, args)
     p = 1
@@ -102,7 +102,7 @@ def PRODUCT(calc, *args):
     return p if xs else 0
 
 
-@excel("COUNT")
+@excel("COUNT", args="r+", counts_errors=True)
 def COUNT(calc, *args):
     n = 0
     for v, from_ref in iter_values(calc, args):
@@ -119,7 +119,7 @@ def COUNT(calc, *args):
     return n
 
 
-@excel("COUNTA")
+@excel("COUNTA", args="r+", counts_errors=True)
 def COUNTA(calc, *args):
     n = 0
     for v, from_ref in iter_values(calc, args):
@@ -609,17 +609,17 @@ def _var(sample):
     return fn
 
 
-excel("VAR", "VAR.S", min_args=1)(_var(True))
-excel("VARP", "VAR.P", min_args=1)(_var(False))
+excel("VAR", "VAR.S", min_args=1, args="r+")(_var(True))
+excel("VARP", "VAR.P", min_args=1, args="r+")(_var(False))
 
 
-@excel("STDEV", "STDEV.S", min_args=1)
+@excel("STDEV", "STDEV.S", min_args=1, args="r+")
 def STDEV(calc, *args):
     v = _var(True)(calc, *args)
     return v if isinstance(v, XlErr) else math.sqrt(v)
 
 
-@excel("STDEVP", "STDEV.P", min_args=1)
+@excel("STDEVP", "STDEV.P", min_args=1, args="r+")
 def STDEVP(calc, *args):
     v = _var(False)(calc, *args)
     return v if isinstance(v, XlErr) else math.sqrt(v)
