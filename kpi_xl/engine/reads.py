@@ -128,3 +128,76 @@ class Reads:
                 refs = [(*ref[:5], _FIXED) for ref in refs]
         self._name_refs[memo] = refs
         return refs
+
+
+def computed_from(book, seeds_in, reads=None):
+    """Cells computed from seed formulas, directly or through other cells.
+
+    ``seeds_in(text)`` tells whether a formula text is a seed (it calls a data-connection
+    function, a function no Excel has, ...).  Returns ``({(sheet, row, col): origin}, reads)``:
+    every cell a seed formula gives (each cell of its array range) and every formula cell that
+    reads one of them, transitively, mapped to the seed's anchor it comes from (the first one
+    found).  A formula that may read any cell (INDIRECT) counts as computed from a seed once
+    there is one.  ``reads`` (a :class:`Reads` of ``book``) is made when not given.
+    """
+    texts: dict = {}  # (sheet, row, col) -> (formula text, the cells it gives)
+    for sh in book.sheets:
+        for (r, c), text in sh.formulas.items():
+            texts[(sh.name, r, c)] = (text, [(r, c)])
+        for (r, c), arr in sh.arrays.items():
+            r1, c1, r2, c2 = arr.bounds
+            texts[(sh.name, r, c)] = (arr.text, [(rr, cc) for rr in range(r1, r2 + 1)
+                                                 for cc in range(c1, c2 + 1)])
+    source: dict = {}
+    for (sheet, r, c), (text, cells) in texts.items():
+        if seeds_in(text):
+            for cell in cells:
+                source[(sheet, *cell)] = (sheet, r, c)
+    reads = reads or Reads(book)
+    if not source:
+        return source, reads
+    refs_of: dict = {}
+    for (sheet, r, c), (text, cells) in texts.items():
+        refs = reads.cell(text, sheet, r, c)
+        for cell in cells:
+            refs_of[(sheet, *cell)] = refs
+    # The same cells by sheet and column, so that a range is met by the cells it holds.
+    index: dict = {}
+    for (sheet, r, c), origin in source.items():
+        index.setdefault(sheet, {}).setdefault(c, {})[r] = origin
+    changed = True
+    while changed:  # until no formula reads a cell newly known to come from a seed
+        changed = False
+        for key, refs in refs_of.items():
+            if key in source:
+                continue
+            origin = _first_fed(refs, index, source)
+            if origin is not None:
+                source[key] = origin
+                index.setdefault(key[0], {}).setdefault(key[2], {})[key[1]] = origin
+                changed = True
+    return source, reads
+
+
+def _first_fed(refs, index, source):
+    """The seed behind the first cell of ``refs`` known to come from one."""
+    if refs is None:
+        return next(iter(source.values()))
+    for sheet, r1, c1, r2, c2 in refs:
+        cols = index.get(sheet)
+        if not cols:
+            continue
+        for c in (range(c1, c2 + 1) if c2 - c1 < len(cols)
+                  else [k for k in cols if c1 <= k <= c2]):
+            rows = cols.get(c)
+            if not rows:
+                continue
+            if r2 - r1 < len(rows):
+                for r in range(r1, r2 + 1):
+                    if r in rows:
+                        return rows[r]
+            else:
+                for r, origin in rows.items():
+                    if r1 <= r <= r2:
+                        return origin
+    return None

@@ -137,46 +137,20 @@ def _kept_in(file, book, cached_of, agent_sheets):
     """:func:`_kept_cells` of the engine's reading of the workbook, and its :class:`~kpi_xl.engine.reads.Reads`."""
     from ..engine.connection import connection_functions
     from ..engine.evaluator import cell_name
-    source: dict = {}  # (sheet, row, col) -> the connection cell it is computed from
+    from ..engine.reads import computed_from
     functions: dict = {}
-    texts: dict = {}  # (sheet, row, col) -> (formula text, the cells it gives)
-    for sh in book.sheets:
-        for (r, c), text in sh.formulas.items():
-            texts[(sh.name, r, c)] = (text, [(r, c)])
-        for (r, c), arr in sh.arrays.items():
-            r1, c1, r2, c2 = arr.bounds
-            texts[(sh.name, r, c)] = (arr.text, [(rr, cc) for rr in range(r1, r2 + 1)
-                                                 for cc in range(c1, c2 + 1)])
-    for (sheet, r, c), (text, cells) in texts.items():
-        fns = connection_functions(text)
-        if fns:
-            for cell in cells:
-                source[(sheet, *cell)] = (sheet, r, c)
-            functions[(sheet, r, c)] = ", ".join(fns)
-    from ..engine.reads import Reads
-    reads = Reads(book)
+
+    def seed(text):
+        return bool(connection_functions(text))
+    # (sheet, row, col) -> the connection cell it is computed from
+    source, reads = computed_from(book, seed)
     if not source:
         return [], reads
-    refs_of: dict = {}
-    for (sheet, r, c), (text, cells) in texts.items():
-        refs = reads.cell(text, sheet, r, c)
-        for cell in cells:
-            refs_of[(sheet, *cell)] = refs
-    # The same cells by sheet and column, so that a range is met by the cells it holds.
-    index: dict = {}
-    for (sheet, r, c), origin in source.items():
-        index.setdefault(sheet, {}).setdefault(c, {})[r] = origin
-    changed = True
-    while changed:  # until no formula reads a cell newly known to come from a connection
-        changed = False
-        for key, refs in refs_of.items():
-            if key in source:
-                continue
-            origin = _first_fed(refs, index, source)
-            if origin is not None:
-                source[key] = origin
-                index.setdefault(key[0], {}).setdefault(key[2], {})[key[1]] = origin
-                changed = True
+    texts = {(sh.name, r, c): arr.text for sh in book.sheets for (r, c), arr in sh.arrays.items()}
+    for origin in set(source.values()):
+        sh = next(s for s in book.sheets if s.name == origin[0])
+        text = sh.formulas.get(origin[1:]) or texts.get(origin)
+        functions[origin] = ", ".join(connection_functions(text))
     ends = {s: _agent_rows(cached_of[s]) for s in agent_sheets if s in cached_of}
     feeds_agents = {origin for (s, r, _c), origin in source.items()
                     if s in ends and FIRST_ROW <= r < ends[s]}
@@ -200,30 +174,6 @@ def _kept_in(file, book, cached_of, agent_sheets):
                            None if own else cell_name(*origin),
                            found is not None and str(found) != "#N/A"))
     return out, reads
-
-
-def _first_fed(refs, index, source):
-    """The connection cell behind the first cell of ``refs`` known to come from one."""
-    if refs is None:
-        return next(iter(source.values()))
-    for sheet, r1, c1, r2, c2 in refs:
-        cols = index.get(sheet)
-        if not cols:
-            continue
-        for c in (range(c1, c2 + 1) if c2 - c1 < len(cols)
-                  else [k for k in cols if c1 <= k <= c2]):
-            rows = cols.get(c)
-            if not rows:
-                continue
-            if r2 - r1 < len(rows):
-                for r in range(r1, r2 + 1):
-                    if r in rows:
-                        return rows[r]
-            else:
-                for r, origin in rows.items():
-                    if r1 <= r <= r2:
-                        return origin
-    return None
 
 
 def _agent_rows(cached) -> int:

@@ -55,6 +55,8 @@ KPI_RELEVANT = ("LOOKUP", "VLOOKUP", "HLOOKUP", "XLOOKUP", "INDEX", "MATCH", "XM
                 "PERCENTRANK.INC", "PERCENTRANK.EXC", "TEXT", "DATE", "YEAR", "MONTH", "DAY",
                 "EDATE", "EOMONTH", "DATEDIF", "WEEKDAY", "NETWORKDAYS", "WORKDAY", "YEARFRAC")
 _FN = re.compile(r"(?:_xlfn\.|_xlws\.)?([A-Z][A-Z0-9.]*)\(", re.I)
+# Any name called, underscores included (add-in functions are often named so).
+_CALLED = re.compile(r"(?:_xlfn\.)?([A-Z_][A-Z0-9_.]*)\(", re.I)
 
 
 def manifest(path=None):
@@ -222,20 +224,79 @@ def _decode(v):
     return v
 
 
+# Function names of Excel itself that the `formulas` package's table lacks: information,
+# cube, add-in-registration and web functions (Microsoft's function reference).
+_EXCEL_EXTRA = {"CELL", "INFO", "RTD", "CALL", "REGISTER.ID", "EUROCONVERT", "SQL.REQUEST",
+                "WEBSERVICE", "FILTERXML", "ENCODEURL", "IMAGE", "STOCKHISTORY", "PY", "TRANSLATE",
+                "DETECTLANGUAGE", "CUBEVALUE", "CUBEMEMBER", "CUBEMEMBERPROPERTY", "CUBESET",
+                "CUBESETCOUNT", "CUBERANKEDMEMBER", "CUBEKPIMEMBER", "GETPIVOTDATA", "HYPERLINK",
+                "PHONETIC", "USDOLLAR", "ECMA.CEILING", "AGGREGATE", "SERIESSUM"}
+
+
+def excel_function_names():
+    """Excel's own function names, from a table independent of the engine (the `formulas`
+    package's, which lists Excel's functions whether or not it computes them) and the few
+    it lacks."""
+    import formulas
+    names = {n.upper().removeprefix("_XLFN.").removeprefix("_XLWS.") for n in formulas.get_functions()}
+    return names | _EXCEL_EXTRA
+
+
+def addin_functions(unknown):
+    """Of the function names the engine's scan found unknown in a file, those no Excel has:
+    add-in, VBA and custom (office.js) functions of the workbook's author."""
+    excel_names = excel_function_names()
+    out = set()
+    for name in unknown:
+        bare = name.upper().rpartition("!")[2]
+        if bare.startswith(("_XLL.", "_XLDUDF_")):
+            out.add(name)
+            continue
+        bare = bare.removeprefix("_XLFN.").removeprefix("_XLWS.")
+        if bare not in excel_names:
+            out.add(name)
+    return out
+
+
+def addin_cells(path, report):
+    """"Sheet!(r, c)" of the cells that call a function no Excel has, among the functions the
+    engine's scan found unknown, or are computed from such a cell (each cell of its array
+    range, and the formulas reading them, transitively: engine/reads.py)."""
+    unknown = {n.upper() for n in getattr(report, "unknown_functions", {})}
+    addins = {_bare_call(n.rpartition("!")[2]) for n in addin_functions(unknown)}
+    if not addins:
+        return set()
+    from kpi_xl.engine.reads import computed_from
+    from kpi_xl.engine.xlsx_read import read_workbook
+
+    def calls_addin(text):
+        return any(_bare_call(m) in addins for m in _CALLED.findall(text))
+    source, _ = computed_from(read_workbook(str(path)), calls_addin)
+    return {f"{sheet}!{(r, c)}" for sheet, r, c in source}
+
+
+def _bare_call(name):
+    """A called name as the scan reports it: without Excel's prefixes and the namespaces of
+    add-in functions (``_xldudf_XLWINGS_READ`` is ``READ``)."""
+    from kpi_xl.engine.parser import function_name
+    return function_name(name)
+
+
 def file_result(path, udfs=(), strip=True):
     """What one file contributes: counts per function, the failing cells, or the
     reason it produced nothing (``aborted``)."""
     udfs = set(udfs)
     out = {"file": Path(path).name, "total": 0, "ok": 0, "per_fn": {}, "udf_total": 0,
            "udf_ok": 0, "conn_total": 0, "conn_ok": 0, "beyond_total": 0, "beyond_ok": 0,
-           "failures": [], "aborted": None, "seconds": 0.0}
+           "addin_total": 0, "addin_ok": 0, "failures": [], "aborted": None, "seconds": 0.0}
     t0 = time.perf_counter()
     try:
-        rows, _report = check_file(path, strip=strip)
+        rows, report = check_file(path, strip=strip)
     except Exception as exc:  # a read error or a bug: counted, listed
         out["aborted"] = f"{type(exc).__name__}: {exc}"[:300]
         out["seconds"] = time.perf_counter() - t0
         return out
+    from_addins = addin_cells(path, report)
     for cell, text, exp, act, good, fns in rows:
         out["total"] += 1
         out["ok"] += good
@@ -248,7 +309,13 @@ def file_result(path, udfs=(), strip=True):
         if conn:
             out["conn_total"] += 1
             out["conn_ok"] += good
-        if conn or fns & udfs:
+        # A function no Excel has (an add-in's, the workbook's VBA): the cells calling it
+        # and every cell computed from them.
+        addin = cell in from_addins
+        if addin:
+            out["addin_total"] += 1
+            out["addin_ok"] += good
+        if conn or fns & udfs or addin:
             out["beyond_total"] += 1
             out["beyond_ok"] += good
         for fn in fns:
@@ -365,7 +432,7 @@ def aggregate(per_file):
     """Add up per-file results into the figures :func:`run` returns."""
     per_fn = collections.defaultdict(lambda: [0, 0])
     agg = {"total": 0, "ok": 0, "udf_total": 0, "udf_ok": 0, "conn_total": 0, "conn_ok": 0,
-           "beyond_total": 0, "beyond_ok": 0, "failures": [], "crashed": [],
+           "beyond_total": 0, "beyond_ok": 0, "addin_total": 0, "addin_ok": 0, "failures": [], "crashed": [],
            "hung": [], "files": len(per_file), "seconds": 0.0, "files_agreeing": 0}
     for res in per_file:
         agg["seconds"] += res.get("seconds", 0.0)
@@ -376,7 +443,7 @@ def aggregate(per_file):
             agg["crashed"].append((res["file"], res["aborted"]))
             continue
         for k in ("total", "ok", "udf_total", "udf_ok", "conn_total", "conn_ok", "beyond_total",
-                  "beyond_ok"):
+                  "beyond_ok", "addin_total", "addin_ok"):
             agg[k] += res.get(k, 0)
         agg["files_agreeing"] += res["ok"] == res["total"]
         if res["total"]:
@@ -408,7 +475,11 @@ def summary_lines(res):
             f"functions, RTD, linked data types; kept from the file by the engine): "
             f"{ok - res['conn_ok']}/{total - res['conn_total']} "
             f"({100 * (ok - res['conn_ok']) / max(total - res['conn_total'], 1):.2f} %)",
-            f"without both, the {res['beyond_total']} cells no engine can compute from the file: "
+            f"without the {res.get('addin_total', 0)} cells calling a function no Excel has (add-in, "
+            f"VBA, custom; found by the engine's scan), or showing its #NAME? in a file where "
+            f"nothing else is unknown: {ok - res.get('addin_ok', 0)}/{total - res.get('addin_total', 0)} "
+            f"({100 * (ok - res.get('addin_ok', 0)) / max(total - res.get('addin_total', 0), 1):.2f} %)",
+            f"without all these, the {res['beyond_total']} cells no engine can compute from the file: "
             f"{ok - res['beyond_ok']}/{total - res['beyond_total']} "
             f"({100 * (ok - res['beyond_ok']) / max(total - res['beyond_total'], 1):.2f} %)",
             f"files agreeing in every cell: {res['files_agreeing']}/{res['files']}; mean agreement "
@@ -505,7 +576,7 @@ def section_text(parts, failures_tune, stripped=True, timeout=120.0):
            + f"Each file runs in a worker process, stopped after {timeout:.0f} s.", "",
            "| part | files | aborted | hung | files agreeing in every cell | deterministic cells | agree | % "
            "| KPI-relevant % | % without udf cells | cells no engine can compute from the file "
-           "(udf, data connection) | % without them |",
+           "(udf, add-in and computed from one, data connection) | % without them |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, res in parts:
         pct = 100 * res["ok"] / max(res["total"], 1)
@@ -515,7 +586,8 @@ def section_text(parts, failures_tune, stripped=True, timeout=120.0):
         computable = 100 * (res["ok"] - res.get("beyond_ok", 0)) / max(res["total"] - beyond, 1)
         out.append(f"| {label} | {res['files']} | {len(res['crashed'])} | {len(res['hung'])} | "
                    f"{res['files_agreeing']} | {res['total']} | {res['ok']} | {pct:.2f} | {kpi:.2f} | {known:.2f} "
-                   f"| {beyond} ({res['udf_total']}, {res.get('conn_total', 0)}) | {computable:.2f} |")
+                   f"| {beyond} ({res['udf_total']}, {res.get('addin_total', 0)}, {res.get('conn_total', 0)}) "
+                   f"| {computable:.2f} |")
     out += ["", "### Files that produced nothing", ""]
     seen = set()
     for label, res in parts:
