@@ -25,6 +25,7 @@ from .call_plan import blank_as_zero, call_plan
 from .functions.operators import BINARY, UNARY
 from .functions.helpers import GENERIC, is_array, scalarize
 from .shapes import parse_shared
+from .parser import MAX_COL
 from .values import NA, VALUE, Ref, XlErr
 
 #: Runs shorter than this are left to the cell-by-cell path.
@@ -131,10 +132,19 @@ class ColumnCompiler:
         if not args:
             return self._rowwise(lambda r, c: fn())
 
+        calc = self.calc
+
         def g(rows, c, bad):
             n = len(rows)
             vals = [a(rows, c, bad) for a in args]
             if all(type(v) is Const for v in vals):
+                # The same arguments on every row (B2/SUM($B$2:$B$999)'s SUM, AVERAGE(C:C)):
+                # one call gives every row's value, unless the call is volatile (RANDBETWEEN
+                # draws per cell) or raised.
+                hits, once = calc._vol_hits, set()
+                one = _guarded(fn, rows[:1], lambda: [tuple(v.v for v in vals)], once)
+                if not once and calc._vol_hits == hits:
+                    return Const(one[0])
                 vals = [_column(v, n) for v in vals]
             return _guarded(fn, rows, lambda: zip(*_cols(vals, n)), bad)
         return g
@@ -216,9 +226,21 @@ class ColumnCompiler:
 
     def ref_node(self, t, arow, acol):
         _, sheet, r1, c1, r2, c2, (ar1, ac1, ar2, ac2) = t
-        if isinstance(sheet, str) and self.calc.has_sheet(sheet) and ar1 and ac1 and ar2 and ac2:
-            k = Const(Ref(sheet, r1, c1, r2, c2))
-            return lambda rows, c, bad: k
+        if isinstance(sheet, str) and self.calc.has_sheet(sheet) and ar1 and ar2:
+            if ac1 and ac2:
+                k = Const(Ref(sheet, r1, c1, r2, c2))
+                return lambda rows, c, bad: k
+            # Rows fixed ($B$2:$B$999, a whole column B:B): one range on every row of the
+            # run, its relative columns moved to the run's column.
+            whole = self.per_row(t, arow, acol)
+
+            def moved(rows, c, bad):
+                a = c1 if ac1 else c1 + c - acol
+                b = c2 if ac2 else c2 + c - acol
+                if 1 <= a <= b <= MAX_COL:
+                    return Const(Ref(sheet, r1, a, r2, b))
+                return whole(rows, c, bad)
+            return moved
         return self.per_row(t, arow, acol)
 
     def binary(self, t, arow, acol):
