@@ -140,3 +140,59 @@ def SHEETS(calc, ref=None):
     if isinstance(ref, Ref):
         return 1
     return ref if isinstance(ref, XlErr) else NA
+
+
+# -- CELL -------------------------------------------------------------------------------
+# CELL's information types that need the cell's style or the column's width, which the
+# engine does not read: the call shows #N/A and the summary names it.
+_CELL_STYLE_TYPES = frozenset(("color", "format", "parentheses", "prefix", "protect", "width"))
+
+
+@excel("CELL", min_args=1, max_args=2, args="v [a]", wants_cell=True)
+def CELL(calc, r, c, info_type, ref=None):
+    """Information about the upper-left cell of ``ref`` (the formula's own cell when it is
+    left out): its address, row, column, contents, type ("b" blank, "l" text, "v" anything
+    else) or the workbook's file name with the sheet (``C:\\dir\\[book.xlsx]Sheet``, the
+    idiom MID(CELL("filename",A1),FIND("]",CELL("filename",A1))+1,31) reads a sheet's name
+    from it)."""
+    import os
+
+    from ..a1 import column_letters, quoted_sheet
+    if isinstance(info_type, XlErr):
+        return info_type
+    if not isinstance(info_type, str):
+        return VALUE
+    kind = info_type.strip().lower()
+    if ref is None:
+        sheet, row, col = calc.current_sheet, r, c
+    elif isinstance(ref, Ref):
+        sheet, row, col = ref.sheet, ref.r1, ref.c1
+    elif isinstance(ref, XlErr):
+        return ref
+    else:
+        return VALUE
+    path = calc.book.path or ""
+    book = os.path.basename(path)
+    if kind == "address":
+        address = f"${column_letters(col)}${row}"
+        if sheet == calc.current_sheet:
+            return address
+        return f"{quoted_sheet(f'[{book}]{sheet}')}!{address}"
+    if kind == "row":
+        return row
+    if kind == "col":
+        return col
+    if kind in ("contents", "type"):
+        v = calc.cell(sheet, row, col)
+        if kind == "contents":
+            return v
+        return "b" if v is None else "l" if isinstance(v, str) else "v"
+    if kind == "filename":
+        if not path:
+            return ""          # a workbook never saved
+        folder = os.path.dirname(os.path.abspath(path))
+        return f"{folder}{os.sep}[{book}]{sheet}"
+    if kind in _CELL_STYLE_TYPES:
+        calc.report.unknown_functions.setdefault(f'CELL("{kind}")', [])
+        return NA
+    return VALUE
