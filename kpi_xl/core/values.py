@@ -109,8 +109,27 @@ def parse_number_text(text: str) -> float | None:
     return _finite(s.replace(",", ""), int(percent))
 
 
+# Currency symbols Excel's coercion reads with a number: its locale's own, before or after
+# ("$100", "€100", "100€", "¥100"). The locale is not in the file; these are the symbols of
+# the locales the tool serves (US dollar, euro, pound, yuan/yen in both widths).
+_CURRENCY = "$€£¥￥"
+
+
+def _without_currency(t: str) -> str:
+    """``t`` with one currency symbol at its start (after a sign) or its end taken off."""
+    sign = ""
+    if t[:1] in ("+", "-") and t[1:2] and t[1:2] in _CURRENCY:
+        sign, t = t[0], t[1:]
+    if t[:1] and t[:1] in _CURRENCY:
+        t = t[1:].lstrip()
+    elif t[-1:] and t[-1:] in _CURRENCY:
+        t = t[:-1].rstrip()
+    return sign + t
+
+
 def excel_number_text(text: str) -> float | None:
-    """The number Excel's coercion reads in a text ("1,234.5", "32%", " 7 ", "(5)"), or None."""
+    """The number Excel's coercion reads in a text ("1,234.5", "32%", " 7 ", "(5)", "€100"),
+    or None."""
     t = text.strip()
     if not t:
         return None
@@ -122,8 +141,7 @@ def excel_number_text(text: str) -> float | None:
     if negative:
         t = t[1:-1]
     t = t.replace(",", "")
-    if t.startswith("$"):
-        t = t[1:]
+    t = _without_currency(t)
     number = _finite(t, percents)
     return -number if negative and number is not None else number
 

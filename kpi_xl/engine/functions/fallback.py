@@ -13,7 +13,7 @@ import schedula as sh
 from formulas.functions import get_functions
 from formulas.tokens.operand import Error, XlError
 
-from ..values import VALUE, Arr, MultiRef, Ref, XlErr
+from ..values import VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_number
 from . import ALL_ARRAYS, ALL_VALUES, Impl, limited
 
 _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
@@ -118,16 +118,39 @@ _PAIRED_DATA = frozenset("""SLOPE INTERCEPT RSQ PEARSON CORREL STEYX COVAR COVAR
     CHITEST F.TEST FTEST PROB""".split())
 
 
+# Of the functions of single values, those whose arguments are texts, not numbers.
+_TEXT_ARGS = frozenset("ARABIC CLEAN UNICODE NUMBERVALUE TIMEVALUE".split())
+
+
+def _number_arg(calc, a):
+    """A number given as text ("8%", "€100", "2024-01-10"), typed or in the one cell
+    referred to, as the number Excel's coercion reads in it; anything else as it is, for
+    the library (a "TRUE" where a logical belongs, an error, a text that is no number)."""
+    v = a
+    if type(a) is Ref and a.r1 == a.r2 and a.c1 == a.c2:
+        v = calc.cell(a.sheet, a.r1, a.c1)
+    if type(v) is str:
+        try:
+            return to_number(v)
+        except ExcelRaise:
+            pass
+    return a
+
+
 def _wrap(name, lib_fn):
     volatile = name in _VOLATILE
     approximate = name not in VERIFIED
     paired = name in _PAIRED_DATA
+    numbers = name in _SCALAR and name not in _TEXT_ARGS
 
     def fn(calc, *args):
         if paired:
             for a in args:
                 if type(a) is XlErr:
                     return a
+        if numbers:
+            # a number given as text is read as Excel reads it for arithmetic
+            args = tuple(_number_arg(calc, a) for a in args)
         if volatile:
             calc.taint_volatile()
         if approximate:

@@ -277,6 +277,29 @@ def ABS(x):
     return abs(to_number(x))
 
 
+def _away_to_parity(x, odd):
+    """|x| rounded up to the next even (or odd) integer, with x's sign (EVEN, ODD); exact
+    at any size (EVEN(1E+307) is 1E+307)."""
+    x = to_number(x)
+    sign = -1 if x < 0 else 1
+    n = math.ceil(abs(x))
+    if n % 2 != odd:
+        n += 1
+    return float(sign * n)
+
+
+@excel("EVEN", min_args=1, max_args=1)
+@elementwise
+def EVEN(x):
+    return _away_to_parity(x, 0)
+
+
+@excel("ODD", min_args=1, max_args=1)
+@elementwise
+def ODD(x):
+    return _away_to_parity(x, 1)
+
+
 @excel("SIGN", min_args=1, max_args=1)
 @elementwise
 def SIGN(x):
