@@ -21,10 +21,10 @@ from __future__ import annotations
 import os
 from itertools import repeat
 
-from .call_plan import blank_as_zero, call_plan
+from .call_plan import blank_as_zero
 from .functions.operators import BINARY, UNARY
 from .functions.helpers import GENERIC, is_array, scalarize
-from .shapes import parse_shared
+from .shapes import parse_shared, plan_shared
 from .values import NA, VALUE, Ref, XlErr
 
 #: Runs shorter than this are left to the cell-by-cell path.
@@ -249,7 +249,7 @@ class ColumnCompiler:
         if impl is None:
             # LAMBDA, LET, names called as functions, unknown names: the cell-by-cell closure
             return self.per_row(t, arow, acol)
-        plan = call_plan(impl, args)
+        plan = plan_shared(impl, args)
         if not plan.columnar:
             return self.per_row(t, arow, acol)
         # A function with a column implementation takes, where it wants one value, the

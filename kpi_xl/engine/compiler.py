@@ -11,10 +11,10 @@ shared (:func:`.shapes.parse_shared`).
 from __future__ import annotations
 
 from .a1 import relative_key   # the relative form of a formula's text (re-exported)
-from .call_plan import blank_as_zero, call_plan
+from .call_plan import blank_as_zero
 from .functions.groupby import eta_tree
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError
-from .shapes import parse_shared
+from .shapes import parse_shared, plan_shared
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 
 #: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
@@ -330,7 +330,7 @@ class Compiler:
                 return call_name
             self.calc.note_unknown_function(name)
             return lambda r, c: NAME
-        plan = call_plan(impl, args)
+        plan = plan_shared(impl, args)
         argf = self.arguments(plan, args, lambda i, a: self.node(a, arow, acol, scope),
                               self._intersecting)
         calc = self.calc

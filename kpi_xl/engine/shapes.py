@@ -11,6 +11,7 @@ is decided after parsing, per workbook, as before.
 """
 from __future__ import annotations
 
+from .call_plan import call_plan
 from .parser import parse
 
 #: Trees kept at most; past it the memo starts again (a workbook of many distinct
@@ -18,6 +19,7 @@ from .parser import parse
 MAX_TREES = 4096
 
 _trees: dict = {}
+_plans: dict = {}
 
 
 def parse_shared(text: str, default_sheet=None):
@@ -37,6 +39,26 @@ def parse_shared(text: str, default_sheet=None):
     return tree
 
 
+def plan_shared(impl, arg_trees):
+    """``call_plan(impl, arg_trees)``, made once per call site of a kept tree.
+
+    A plan depends on the function's rules and the shapes of its argument trees only,
+    so the call sites of a tree handed out by :func:`parse_shared` keep theirs for the
+    next workbook.  Kept by identity, with the trees themselves, so an identity is
+    never taken by another tree while its plan is kept.
+    """
+    key = (id(impl), id(arg_trees))
+    hit = _plans.get(key)
+    if hit is not None and hit[0] is impl and hit[1] is arg_trees:
+        return hit[2]
+    plan = call_plan(impl, arg_trees)
+    if len(_plans) >= MAX_TREES * 8:
+        _plans.clear()
+    _plans[key] = (impl, arg_trees, plan)
+    return plan
+
+
 def clear() -> None:
-    """Forget every kept tree."""
+    """Forget every kept tree and plan."""
     _trees.clear()
+    _plans.clear()
