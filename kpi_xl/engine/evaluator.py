@@ -18,6 +18,7 @@ from operator import itemgetter
 from dataclasses import dataclass, field
 
 from . import columns as _columns
+from . import shapes
 from .a1 import DIGIT_RUN, relative_key, relative_row_runs, sheet_cell_name
 from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, refs_of
 from .compiler import CompileError, Compiler
@@ -201,6 +202,8 @@ class Calc:
         self._range_volatile = set()
         self._cell_template = {s.name: {} for s in book.sheets}
         self._template_src = {}                        # compiled form -> (text, sheet, row, col)
+        self._shared = set()                           # compiled forms kept for other workbooks too
+        self._sheets_key = tuple(self.sheet_names)     # what a kept form depends on (shapes.py)
         self._runs = {s.name: {} for s in book.sheets}  # col -> [[r1, r2, f, state, keys], ...]
         self._column_fns = {}
         self._formula_columns = {}
@@ -361,11 +364,21 @@ class Calc:
         in_array = (r, c) in self.arrays[sheet]
         if "[" in text:
             key = (sheet, in_array, text, self._table_at(sheet, r, c), relative_key(text, r, c))
+            shared_key = None   # structured references: the workbook's tables decide
         else:
             key = (sheet, in_array, relative_key(text, r, c))
+            shared_key = (self._sheets_key,) + key
         f = self.templates.get(key)
         if f is None:
-            f = self._compile_template(key, sheet, r, c, text, in_array)
+            kept = shapes.shared_form(shared_key) if shared_key is not None else None
+            if kept is not None:
+                # compiled for another workbook with the same sheets (see shapes.py)
+                f, source = kept
+                self.templates[key] = f
+                self._template_src[f] = source
+                self._shared.add(f)
+            else:
+                f = self._compile_template(key, sheet, r, c, text, in_array, shared_key)
         return f
 
     def _assign_templates(self, sheet):
@@ -461,18 +474,24 @@ class Calc:
         """The column closure of a compiled form, with its tree and anchor (None: cell by cell)."""
         entry = self._column_fns.get(f, _PENDING)
         if entry is _PENDING:
-            entry = None
-            src = self._template_src.get(f)
-            if src is not None and f not in self._unknown_by_template:
-                text, sheet, r, c = src
-                prev, self.current_sheet = self.current_sheet, sheet
-                try:
-                    g, tree = ColumnCompiler(self).compile(text, sheet, r, c)
-                    entry = (g, tree, r, c)
-                except (NotColumnar, FormulaSyntaxError, CompileError):
-                    pass
-                finally:
-                    self.current_sheet = prev
+            shared = f in self._shared
+            entry = shapes.shared_column(f, _PENDING) if shared else _PENDING
+            if entry is _PENDING:
+                entry = None
+                src = self._template_src.get(f)
+                self.compiler.bound = False
+                if src is not None and f not in self._unknown_by_template:
+                    text, sheet, r, c = src
+                    prev, self.current_sheet = self.current_sheet, sheet
+                    try:
+                        g, tree = ColumnCompiler(self).compile(text, sheet, r, c)
+                        entry = (g, tree, r, c)
+                    except (NotColumnar, FormulaSyntaxError, CompileError):
+                        pass
+                    finally:
+                        self.current_sheet = prev
+                if shared and not self.compiler.bound:
+                    shapes.keep_column(f, entry)
             self._column_fns[f] = entry
         return entry
 
@@ -513,7 +532,7 @@ class Calc:
         bad = set()
         try:
             try:
-                vals = g(rows, c, bad) if rows else []
+                vals = g(self, rows, c, bad) if rows else []
             except (_Deeper, _OutOfBudget):
                 run[3] = None   # taken up again once the chain it waits for is computed
                 raise
@@ -594,28 +613,36 @@ class Calc:
                 return t.name
         return None
 
-    def _compile_template(self, key, sheet, r, c, text, in_array=False):
+    def _compile_template(self, key, sheet, r, c, text, in_array=False, shared_key=None):
         prev = self.current_sheet
         self.current_sheet = sheet
         self._unknown_in_compile = []
+        compiler = self.compiler
+        compiler.bound = False
         try:
-            f = self.compiler.compile_formula(text, sheet, r, c, in_array)
+            f = compiler.compile_form(text, sheet, r, c, in_array)
         except (FormulaSyntaxError, CompileError) as exc:
             err = exc.err if isinstance(exc, CompileError) else NAME
             self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
-            f = (lambda e: (lambda rr, cc: e))(err)
+            f = (lambda e: (lambda calc, rr, cc: e))(err)
+            shared_key = None
         except RecursionError:
             self.report.compile_errors[cell_name(sheet, r, c)] = "nested too deeply to compute"
-            f = lambda rr, cc: _NUM
+            f = lambda calc, rr, cc: _NUM
+            shared_key = None
         except Exception as exc:
             err = self._fault(sheet, r, c, exc)
-            f = (lambda e: (lambda rr, cc: e))(err)
+            f = (lambda e: (lambda calc, rr, cc: e))(err)
+            shared_key = None
         finally:
             self.current_sheet = prev
         self.templates[key] = f
         self._template_src[f] = (text, sheet, r, c)
         if self._unknown_in_compile:
             self._unknown_by_template[f] = list(self._unknown_in_compile)
+        elif shared_key is not None and not compiler.bound:
+            shapes.keep_form(shared_key, f, (text, sheet, r, c))
+            self._shared.add(f)
         return f
 
     def evaluate(self, sheet, r, c):
@@ -647,7 +674,7 @@ class Calc:
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         prev_lambda = self.lambda_depth
         try:
-            v = f(r, c)
+            v = f(self, r, c)
             if not in_array and type(v) is Ref:
                 # read the referenced cell while this one still counts as being computed
                 v = self.scalar(v, r, c)
