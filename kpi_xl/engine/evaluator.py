@@ -403,16 +403,21 @@ class Calc:
         arrays = self.arrays[sheet]
         for c, cells in columns.items():
             cells.sort(key=_FIRST_ROW)
-            basis = None
             runs = []
             run = None
+            # the basis of prediction: its row, format, row numbers, form, kind of formula
+            r0, fmt, rows, bf, in_array = 0, None, (), None, False
             for key in cells:
                 r, text = key[0], formulas[key]
-                if basis is not None:
-                    r0, fmt, rows, f, in_array = basis
+                if fmt is not None:
                     dr = r - r0
                     if fmt % tuple([v + dr for v in rows]) == text and (key in arrays) is in_array:
-                        run = self._extend_run(runs, run, key, f, arrays, assigned)
+                        if run is not None and run[1] == r - 1 and run[2] is bf and not in_array:
+                            # the cell continues the run (what _extend_run does, inline)
+                            run[1] = r
+                            run[4].append(key)
+                        else:
+                            run = self._extend_run(runs, run, key, bf, arrays, assigned)
                         continue
                 f = self.compiled_for(sheet, r, c, text)
                 run = self._extend_run(runs, run, key, f, arrays, assigned)
@@ -424,7 +429,7 @@ class Calc:
                         rows.append(int(m.group()))
                         last = m.end()
                 pieces.append(text[last:])
-                basis = (r, "%d".join(p.replace("%", "%%") for p in pieces), rows, f, key in arrays)
+                r0, fmt, bf, in_array = r, "%d".join(p.replace("%", "%%") for p in pieces), f, key in arrays
             # A cell of a run finds its form through the run (see _template); the others,
             # in runs too short to keep, are looked up one by one.
             kept = []
