@@ -407,11 +407,14 @@ class Calc:
             run = None
             # the basis of prediction: its row, format, row numbers, form, kind of formula
             r0, fmt, rows, bf, in_array = 0, None, (), None, False
+            v0, same = 0, 0   # the row numbers when they are all one number v0: how many
             for key in cells:
                 r, text = key[0], formulas[key]
                 if fmt is not None:
                     dr = r - r0
-                    if fmt % tuple([v + dr for v in rows]) == text and (key in arrays) is in_array:
+                    predicted = fmt % ((v0 + dr,) * same) if same else \
+                        fmt % tuple([v + dr for v in rows])
+                    if predicted == text and (key in arrays) is in_array:
                         if run is not None and run[1] == r - 1 and run[2] is bf and not in_array:
                             # the cell continues the run (what _extend_run does, inline)
                             run[1] = r
@@ -430,6 +433,7 @@ class Calc:
                         last = m.end()
                 pieces.append(text[last:])
                 r0, fmt, bf, in_array = r, "%d".join(p.replace("%", "%%") for p in pieces), f, key in arrays
+                v0, same = (rows[0], len(rows)) if rows and rows.count(rows[0]) == len(rows) else (0, 0)
             # A cell of a run finds its form through the run (see _template); the others,
             # in runs too short to keep, are looked up one by one.
             kept = []
