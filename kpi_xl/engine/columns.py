@@ -19,13 +19,14 @@ to the cell-by-cell path entirely, so that its cells are tracked as volatile.
 from __future__ import annotations
 
 import os
+from functools import partial
 from itertools import repeat
 
-from .call_plan import blank_as_zero, call_plan
+from .call_plan import blank_as_zero
 from .functions.operators import BINARY, UNARY
 from .functions.helpers import GENERIC, is_array, scalarize
-from .shapes import parse_shared
 from .parser import MAX_COL
+from .shapes import parse_shared, plan_shared
 from .values import NA, VALUE, Ref, XlErr
 
 #: Runs shorter than this are left to the cell-by-cell path.
@@ -55,9 +56,9 @@ def _cols(args, n):
     return [repeat(a.v, n) if type(a) is Const else a for a in args]
 
 
-def _blank_as_zero(g, rows, c, bad):
+def _blank_as_zero(g, calc, rows, c, bad):
     """A branch's values over its rows, a blank result as 0 (what IF and IFERROR give)."""
-    return [blank_as_zero(x) for x in _column(g(rows, c, bad), len(rows))]
+    return [blank_as_zero(x) for x in _column(g(calc, rows, c, bad), len(rows))]
 
 
 def _guarded(call, rows, items, bad):
@@ -89,7 +90,9 @@ class NotColumnar(Exception):
 
 
 class ColumnCompiler:
-    """Trees → column closures ``g(rows, c, bad)`` returning one value per row (or a :class:`Const`).
+    """Trees → column closures ``g(calc, rows, c, bad)`` returning one value per row (or a
+    :class:`Const`); like the cell path's closures they take the calculation context when
+    they run, and depend on the workbook while compiling as those do (``Compiler.bound``).
 
     ``bad`` collects the rows where an implementation raised: the caller computes
     those rows again cell by cell, where the exception is handled (or reported as
@@ -102,7 +105,9 @@ class ColumnCompiler:
 
     def compile(self, text, sheet, arow, acol):
         tree = parse_shared(text, sheet)   # trees are shared across workbooks
-        tree = self.calc.resolve_structured(tree, sheet, arow, acol)
+        if "[" in text:   # structured references (a text without "[" has none)
+            tree = self.calc.resolve_structured(tree, sheet, arow, acol)
+            self.compiler.bound = True
         if not _plain(tree):
             raise NotColumnar("names, LAMBDA and arrays stay cell by cell")
         # A run's formula is an ordinary formula (an array formula is in no run), compiled
@@ -123,30 +128,28 @@ class ColumnCompiler:
 
     @staticmethod
     def _rowwise(f):
-        def g(rows, c, bad):
-            return _guarded(f, rows, lambda: ((r, c) for r in rows), bad)
+        def g(calc, rows, c, bad):
+            return _guarded(f, rows, lambda: ((calc, r, c) for r in rows), bad)
         return g
 
     def _each(self, fn, args):
-        """``fn`` over the rows of its argument columns."""
+        """``fn(calc, *values)`` over the rows of its argument columns."""
         if not args:
-            return self._rowwise(lambda r, c: fn())
+            return self._rowwise(lambda calc, r, c: fn(calc))
 
-        calc = self.calc
-
-        def g(rows, c, bad):
+        def g(calc, rows, c, bad):
             n = len(rows)
-            vals = [a(rows, c, bad) for a in args]
+            vals = [a(calc, rows, c, bad) for a in args]
             if all(type(v) is Const for v in vals):
                 # The same arguments on every row (B2/SUM($B$2:$B$999)'s SUM, AVERAGE(C:C)):
                 # one call gives every row's value, unless the call is volatile (RANDBETWEEN
                 # draws per cell) or raised.
                 hits, once = calc._vol_hits, set()
-                one = _guarded(fn, rows[:1], lambda: [tuple(v.v for v in vals)], once)
+                one = _guarded(partial(fn, calc), rows[:1], lambda: [tuple(v.v for v in vals)], once)
                 if not once and calc._vol_hits == hits:
                     return Const(one[0])
                 vals = [_column(v, n) for v in vals]
-            return _guarded(fn, rows, lambda: zip(*_cols(vals, n)), bad)
+            return _guarded(partial(fn, calc), rows, lambda: zip(*_cols(vals, n)), bad)
         return g
 
     # -- nodes --------------------------------------------------------------------------
@@ -154,7 +157,7 @@ class ColumnCompiler:
         kind = t[0]
         if kind == "lit":
             k = Const(t[1])
-            return lambda rows, c, bad: k
+            return lambda calc, rows, c, bad: k
         if kind == "ref":
             return self.ref_node(t, arow, acol)
         if kind == "bin":
@@ -169,27 +172,24 @@ class ColumnCompiler:
         """An operand where one value is wanted: a single cell reads its column directly."""
         if t[0] == "ref":
             _, sheet, r1, c1, r2, c2, (ar1, ac1, _ar2, _ac2) = t
-            calc = self.calc
-            if r1 == r2 and c1 == c2 and isinstance(sheet, str) and calc.has_sheet(sheet):
-                sheet = calc.canonical_sheet(sheet)
+            book = self.calc
+            if r1 == r2 and c1 == c2 and isinstance(sheet, str) and book.has_sheet(sheet):
+                sheet = book.canonical_sheet(sheet)
                 if ar1 and ac1:
-                    return lambda rows, c, bad: Const(calc.cell(sheet, r1, c1))
+                    return lambda calc, rows, c, bad: Const(calc.cell(sheet, r1, c1))
                 return self._reader(sheet, None if ar1 else r1 - arow, r1,
                                     None if ac1 else c1 - acol, c1)
         return self.intersecting(self.node(t, arow, acol))
 
-    def _reader(self, sheet, dr, r_abs, dc, c_abs):
-        calc = self.calc
-        results = calc.results[sheet]
-        formulas = calc.formulas[sheet]
-        members = calc.array_member[sheet]
-        const = calc.const[sheet]
-        cell = calc.cell
-
-        def read(rows, c, bad):
+    @staticmethod
+    def _reader(sheet, dr, r_abs, dc, c_abs):
+        def read(calc, rows, c, bad):
             col = c_abs if dc is None else c + dc
+            cell = calc.cell
             if dr is None:
                 return Const(cell(sheet, r_abs, col))
+            members = calc.array_member[sheet]
+            const = calc.const[sheet]
             if col not in calc.formula_columns(sheet) and not members:
                 # a column of typed-in data: nothing there to compute or to spill into
                 get = const.get
@@ -198,7 +198,8 @@ class ColumnCompiler:
                 # cell() notes volatile inputs: the run is then left to the cell-by-cell path
                 return [cell(sheet, r + dr, col) for r in rows]
             # no list of keys beside the values: a million rows would hold a million tuples
-            get = results.get
+            get = calc.results[sheet].get
+            formulas = calc.formulas[sheet]
             out = [get((r + dr, col), _PENDING) for r in rows]
             for i, v in enumerate(out):
                 if v is _PENDING:
@@ -211,10 +212,10 @@ class ColumnCompiler:
         """Implicit intersection (A1:A9 in row 5 reads A5), where Compiler.intersects."""
         if not self.compiler.intersects():
             return g
-        scalar = self.calc.scalar
 
-        def f(rows, c, bad):
-            vals = g(rows, c, bad)
+        def f(calc, rows, c, bad):
+            scalar = calc.scalar
+            vals = g(calc, rows, c, bad)
             if type(vals) is Const:
                 v = vals.v
                 if type(v) is Ref and not (v.r1 == v.r2 and v.c1 == v.c2):
@@ -229,17 +230,17 @@ class ColumnCompiler:
         if isinstance(sheet, str) and self.calc.has_sheet(sheet) and ar1 and ar2:
             if ac1 and ac2:
                 k = Const(Ref(sheet, r1, c1, r2, c2))
-                return lambda rows, c, bad: k
+                return lambda calc, rows, c, bad: k
             # Rows fixed ($B$2:$B$999, a whole column B:B): one range on every row of the
             # run, its relative columns moved to the run's column.
             whole = self.per_row(t, arow, acol)
 
-            def moved(rows, c, bad):
+            def moved(calc, rows, c, bad):
                 a = c1 if ac1 else c1 + c - acol
                 b = c2 if ac2 else c2 + c - acol
                 if 1 <= a <= b <= MAX_COL:
                     return Const(Ref(sheet, r1, a, r2, b))
-                return whole(rows, c, bad)
+                return whole(calc, rows, c, bad)
             return moved
         return self.per_row(t, arow, acol)
 
@@ -249,20 +250,17 @@ class ColumnCompiler:
             return self.per_row(t, arow, acol)
         a = self.value_of(t[2], arow, acol)
         b = self.value_of(t[3], arow, acol)
-        f = BINARY[op]
-        calc = self.calc
-        return self._each(lambda x, y: f(calc, x, y), [a, b])
+        return self._each(BINARY[op], [a, b])
 
     def unary(self, t, arow, acol):
         f = UNARY[t[1]]
         a = self.value_of(t[2], arow, acol)
-        calc = self.calc
         if t[1] == "-":
-            def neg(v):
+            def neg(calc, v):
                 tv = type(v)
                 return -v if tv is float or tv is int else f(calc, v)
             return self._each(neg, [a])
-        return self._each(lambda v: f(calc, v), [a])
+        return self._each(f, [a])
 
     def function(self, t, arow, acol):
         _, name, args = t
@@ -271,7 +269,7 @@ class ColumnCompiler:
         if impl is None:
             # LAMBDA, LET, names called as functions, unknown names: the cell-by-cell closure
             return self.per_row(t, arow, acol)
-        plan = call_plan(impl, args)
+        plan = plan_shared(impl, args)
         if not plan.columnar:
             return self.per_row(t, arow, acol)
         # A function with a column implementation takes, where it wants one value, the
@@ -282,9 +280,8 @@ class ColumnCompiler:
                               self.intersecting)
         if not plan.arity_ok:
             k = Const(VALUE)
-            return lambda rows, c, bad: k
+            return lambda calc, rows, c, bad: k
         fn = impl.fn
-        calc = self.calc
         if plan.branch == "if":
             # rows whose condition is not TRUE/FALSE take the whole IF cell by cell
             return self._if(argg, self.per_row(t, arow, acol))
@@ -294,16 +291,15 @@ class ColumnCompiler:
             return self._rowwise_cell(fn, argg)
         if plan.column is not None:
             return self._with_column(fn, plan.column, argg)
-        return self._each(lambda *a: fn(calc, *a), argg)
+        return self._each(fn, argg)
 
     def _with_column(self, fn, column, argg):
         """A function with a column implementation (``fn.column``): it answers the rows it
         can and marks the others GENERIC, which the ordinary implementation then takes."""
-        calc = self.calc
 
-        def g(rows, c, bad):
+        def g(calc, rows, c, bad):
             n = len(rows)
-            vals = [a(rows, c, bad) for a in argg]
+            vals = [a(calc, rows, c, bad) for a in argg]
             try:
                 out = column(calc, vals, n)
             except RecursionError:
@@ -325,11 +321,9 @@ class ColumnCompiler:
         return g
 
     def _rowwise_cell(self, fn, argg):
-        calc = self.calc
-
-        def g(rows, c, bad):
+        def g(calc, rows, c, bad):
             n = len(rows)
-            cols = _cols([a(rows, c, bad) for a in argg], n)
+            cols = _cols([a(calc, rows, c, bad) for a in argg], n)
             return _guarded(lambda r, *a: fn(calc, r, c, *a), rows,
                             lambda: zip(rows, *cols) if cols else ((r,) for r in rows), bad)
         return g
@@ -346,34 +340,34 @@ class ColumnCompiler:
         """IF with TRUE/FALSE conditions: each branch over its own rows (Compiler._if_node)."""
         cond, then = argg[0], argg[1]
         other = argg[2] if len(argg) == 3 else None
+        merge = self._merge   # a static method: the closure holds no compiler (nor workbook)
 
-        def g(rows, c, bad):
+        def g(calc, rows, c, bad):
             n = len(rows)
-            cv = _column(cond(rows, c, bad), n)
+            cv = _column(cond(calc, rows, c, bad), n)
             yes = [r for r, v in zip(rows, cv) if v is True]
             no = [r for r, v in zip(rows, cv) if v is False]
             parts = []
             if yes:
-                parts.append((yes, _blank_as_zero(then, yes, c, bad)))
+                parts.append((yes, _blank_as_zero(then, calc, yes, c, bad)))
             if no:
                 parts.append((no, [False] * len(no) if other is None
-                              else _blank_as_zero(other, no, c, bad)))
+                              else _blank_as_zero(other, calc, no, c, bad)))
             if len(yes) + len(no) < n:
                 rest = [r for r, v in zip(rows, cv) if v is not True and v is not False]
-                parts.append((rest, whole(rest, c, bad)))
+                parts.append((rest, whole(calc, rest, c, bad)))
             if len(parts) == 1:
                 return parts[0][1]
-            return self._merge(rows, parts)
+            return merge(rows, parts)
         return g
 
     def _iferror(self, argg, whole, only_na):
         """IFERROR / IFNA on single values: the fallback only on the rows that err."""
-        calc = self.calc
         first, alt = argg
 
-        def g(rows, c, bad):
+        def g(calc, rows, c, bad):
             n = len(rows)
-            vals = _column(first(rows, c, bad), n)
+            vals = _column(first(calc, rows, c, bad), n)
             out, erred, odd = [], [], []
             for r, v in zip(rows, vals):
                 if is_array(v):
@@ -390,9 +384,9 @@ class ColumnCompiler:
                 return out
             fix = {}
             if erred:
-                fix.update(zip(erred, _blank_as_zero(alt, erred, c, bad)))
+                fix.update(zip(erred, _blank_as_zero(alt, calc, erred, c, bad)))
             if odd:
-                fix.update(zip(odd, whole(odd, c, bad)))
+                fix.update(zip(odd, whole(calc, odd, c, bad)))
             return [fix[r] if r in fix else v for r, v in zip(rows, out)]
         return g
 

@@ -3,18 +3,18 @@
 A formula is compiled once per *relative* form: ``=B2*C2`` in row 2 and ``=B3*C3``
 in row 3 are the same formula, so rows of agents share one compiled closure.  The
 closure takes the formula cell's ``(row, col)`` and resolves relative references
-from it at run time.  The closures are kept for one workbook's calculation
-(:meth:`.evaluator.Calc.compiled_for`, keyed by the relative form and whether the formula
-is an array formula); across workbooks that share a template only the parsed trees are
-shared (:func:`.shapes.parse_shared`).
+from it at run time, and the calculation context as its first argument.  The closures
+are kept per relative form and kind of formula (array formula or not) for one workbook
+(:meth:`.evaluator.Calc.compiled_for`), and across the workbooks of one process where
+the form does not depend on the workbook beyond its sheets' names (:mod:`.shapes`).
 """
 from __future__ import annotations
 
 from .a1 import relative_key   # the relative form of a formula's text (re-exported)
-from .call_plan import blank_as_zero, call_plan
+from .call_plan import blank_as_zero
 from .functions.groupby import eta_tree
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError
-from .shapes import parse_shared
+from .shapes import parse_shared, plan_shared
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr
 
 #: Calls of LAMBDAs inside one another before the call shows #NUM!, Excel's error for a
@@ -67,7 +67,15 @@ class CompileError(Exception):
 
 
 class Compiler:
-    """Turns trees into closures ``f(row, col)`` bound to one calculation context."""
+    """Turns trees into closures ``f(calc, row, col)``.
+
+    The closures take the calculation context (:class:`.evaluator.Calc`) as their first
+    argument rather than holding it, so that a compiled form can serve every workbook
+    whose compiling it does not depend on.  What it depends on is asked of ``self.calc``
+    while compiling: the sheets (a reference to a sheet that is not there is #REF!) and,
+    for some forms, the workbook's names, tables and external links; such a form sets
+    :attr:`bound` and is kept for its own workbook only (see ``Calc.compiled_for``).
+    """
 
     def __init__(self, calc):
         self.calc = calc
@@ -81,6 +89,11 @@ class Compiler:
         # (SUM, SUMPRODUCT, INDEX, ...): there a range stays a range.
         self._array_depth = 0
         self._expanding = set()   # defined names whose trees are being compiled
+        # Set while compiling when the closure depends on more of the workbook than its
+        # sheets' names (defined names, tables, external links, an unknown function), or
+        # holds state of its own while it runs (LET and LAMBDA variables): not to be
+        # shared with another workbook.  Reset by whoever compiles a form.
+        self.bound = False
         self._recursive = {}      # (name, row, col) -> closure of a LAMBDA that calls itself
 
     def _expand(self, key, tree, arow, acol, scope):
@@ -92,7 +105,7 @@ class Compiler:
                 in_array = self.in_array
                 cache, ck = self._recursive, (key, arow, acol, in_array)
 
-                def recursive(r, c):
+                def recursive(calc, r, c):
                     f = cache.get(ck)
                     if f is None:
                         # a defined name sees no LET variables of the formula calling it;
@@ -102,7 +115,7 @@ class Compiler:
                             f = cache[ck] = self._expand(key, tree, arow, acol, {})
                         finally:
                             self.in_array = saved
-                    return f(r, c)
+                    return f(calc, r, c)
                 return recursive
             raise CompileError(f"the name {key} refers to itself", CALC)
         self._expanding.add(key)
@@ -121,16 +134,15 @@ class Compiler:
         if t[0] == "ref":
             _, sheet, r1, c1, r2, c2, (ar1, ac1, _ar2, _ac2) = t
             if r1 == r2 and c1 == c2 and isinstance(sheet, str) and self.calc.has_sheet(sheet):
-                cell = self.calc.cell
                 sheet = self.calc.canonical_sheet(sheet)
                 if ar1 and ac1:
-                    return lambda r, c: cell(sheet, r1, c1)
+                    return lambda calc, r, c: calc.cell(sheet, r1, c1)
                 dr, dc = r1 - arow, c1 - acol
                 if ar1:
-                    return lambda r, c: cell(sheet, r1, c + dc)
+                    return lambda calc, r, c: calc.cell(sheet, r1, c + dc)
                 if ac1:
-                    return lambda r, c: cell(sheet, r + dr, c1)
-                return lambda r, c: cell(sheet, r + dr, c + dc)
+                    return lambda calc, r, c: calc.cell(sheet, r + dr, c1)
+                return lambda calc, r, c: calc.cell(sheet, r + dr, c + dc)
         return self._intersecting(self.node(t, arow, acol, scope))
 
     def intersects(self):
@@ -144,20 +156,29 @@ class Compiler:
         """``a`` with implicit intersection applied to its result, where :meth:`intersects`."""
         if not self.intersects():
             return a
-        scalar = self.calc.scalar
 
-        def f(r, c):
-            v = a(r, c)
+        def f(calc, r, c):
+            v = a(calc, r, c)
             if type(v) is Ref and not (v.r1 == v.r2 and v.c1 == v.c2):
-                return scalar(v, r, c)
+                return calc.scalar(v, r, c)
             return v
         return f
 
     def compile_formula(self, text, sheet, row, col, in_array=False):
-        """The closure of a cell's formula; ``in_array``: the cell holds an array formula
-        (entered with Ctrl+Shift+Enter, or a dynamic array), where ranges stay ranges."""
+        """The closure ``f(row, col)`` of a cell's formula, computed in ``self.calc``;
+        ``in_array``: the cell holds an array formula (entered with Ctrl+Shift+Enter, or a
+        dynamic array), where ranges stay ranges."""
+        f = self.compile_form(text, sheet, row, col, in_array)
+        calc = self.calc
+        return lambda r, c: f(calc, r, c)
+
+    def compile_form(self, text, sheet, row, col, in_array=False):
+        """The closure ``f(calc, row, col)`` of a cell's formula (see compile_formula); sets
+        :attr:`bound` when it depends on more of the workbook than its sheets."""
         tree = parse_shared(text, sheet)   # trees are shared across workbooks
-        tree = self.calc.resolve_structured(tree, sheet, row, col)
+        if "[" in text:   # structured references (a text without "[" has none)
+            tree = self.calc.resolve_structured(tree, sheet, row, col)
+            self.bound = True
         saved, self.in_array = self.in_array, in_array
         try:
             return self.node(tree, row, col, {})
@@ -169,7 +190,7 @@ class Compiler:
         kind = t[0]
         if kind == "lit":
             v = t[1]
-            return lambda r, c: v
+            return lambda calc, r, c: v
         if kind == "ref":
             return self.ref_node(t, arow, acol)
         if kind == "bin":
@@ -182,15 +203,15 @@ class Compiler:
             return self.name_node(t, arow, acol, scope)
         if kind == "arr":
             arr = Arr([list(row) for row in t[1]])
-            return lambda r, c: arr
+            return lambda calc, r, c: arr
         if kind == "union":
             parts = [self.node(x, arow, acol, scope) for x in t[1]]
             from .values import MultiRef
 
-            def union(r, c):
+            def union(calc, r, c):
                 refs = []
                 for p in parts:
-                    v = p(r, c)
+                    v = p(calc, r, c)
                     if isinstance(v, Ref):
                         refs.append(v)
                     elif isinstance(v, MultiRef):
@@ -203,11 +224,11 @@ class Compiler:
             callee = self.node(t[1], arow, acol, scope)
             args = [self._lambda_arg(a, arow, acol, scope) for a in t[2]]
 
-            def call(r, c):
-                f = callee(r, c)
+            def call(calc, r, c):
+                f = callee(calc, r, c)
                 if not callable(f):
                     return f if isinstance(f, XlErr) else VALUE
-                return f(*[a(r, c) for a in args])
+                return f(*[a(calc, r, c) for a in args])
             return call
         if kind == "sref":
             raise CompileError(f"unresolved structured reference {t[2]}", REF)
@@ -215,32 +236,33 @@ class Compiler:
 
     def ref_node(self, t, arow, acol):
         _, sheet, r1, c1, r2, c2, (ar1, ac1, ar2, ac2) = t
-        calc = self.calc
+        book = self.calc
         if isinstance(sheet, tuple):
             if sheet and sheet[0] == "[ext]":
                 # [1]Sheet1!A1: the values Excel cached of the linked workbook (see external.py)
                 from .external import sheet_name
+                self.bound = True
                 name = sheet_name(sheet[1], sheet[2]) if isinstance(sheet[2], str) else None
-                if name is None or not calc.has_sheet(name):
-                    return lambda r, c: REF
-                return self.ref_node(("ref", calc.canonical_sheet(name)) + tuple(t[2:]), arow, acol)
+                if name is None or not book.has_sheet(name):
+                    return lambda calc, r, c: REF
+                return self.ref_node(("ref", book.canonical_sheet(name)) + tuple(t[2:]), arow, acol)
             # 3-D reference Sheet1:Sheet3!A1
-            sheets = calc.sheet_span(sheet[0], sheet[1])
+            sheets = book.sheet_span(sheet[0], sheet[1])
             if sheets is None:
-                return lambda r, c: REF
+                return lambda calc, r, c: REF
             from .values import MultiRef
-            return lambda r, c: MultiRef([Ref(s, r1, c1, r2, c2) for s in sheets])
-        if not calc.has_sheet(sheet):
-            return lambda r, c: REF
+            return lambda calc, r, c: MultiRef([Ref(s, r1, c1, r2, c2) for s in sheets])
+        if not book.has_sheet(sheet):
+            return lambda calc, r, c: REF
         if ar1 and ac1 and ar2 and ac2:
             ref = Ref(sheet, r1, c1, r2, c2)
-            return lambda r, c: ref
+            return lambda calc, r, c: ref
         dr1 = r1 if ar1 else r1 - arow
         dc1 = c1 if ac1 else c1 - acol
         dr2 = r2 if ar2 else r2 - arow
         dc2 = c2 if ac2 else c2 - acol
 
-        def rel(r, c):
+        def rel(calc, r, c):
             a = dr1 if ar1 else r + dr1
             b = dc1 if ac1 else c + dc1
             d = dr2 if ar2 else r + dr2
@@ -257,46 +279,44 @@ class Compiler:
             a = self.node(t[2], arow, acol, scope)
             b = self.node(t[3], arow, acol, scope)
             if op == ":":
-                calc = self.calc
-                return lambda r, c: range_op(calc, a(r, c), b(r, c))
-            return lambda r, c: intersect_op(a(r, c), b(r, c))
+                return lambda calc, r, c: range_op(calc, a(calc, r, c), b(calc, r, c))
+            return lambda calc, r, c: intersect_op(a(calc, r, c), b(calc, r, c))
         a = self._value_of(t[2], arow, acol, scope)
         b = self._value_of(t[3], arow, acol, scope)
         f = BINARY[op]
-        calc = self.calc
-        return lambda r, c: f(calc, a(r, c), b(r, c))
+        return lambda calc, r, c: f(calc, a(calc, r, c), b(calc, r, c))
 
     def unary(self, t, arow, acol, scope):
         from .functions.operators import UNARY
         f = UNARY[t[1]]
         a = self._value_of(t[2], arow, acol, scope)
-        calc = self.calc
         if t[1] == "-":
-            def neg(r, c):
-                v = a(r, c)
+            def neg(calc, r, c):
+                v = a(calc, r, c)
                 tv = type(v)
                 return -v if tv is float or tv is int else f(calc, v)
             return neg
-        return lambda r, c: f(calc, a(r, c))
+        return lambda calc, r, c: f(calc, a(calc, r, c))
 
     def name_node(self, t, arow, acol, scope):
         _, name, sheet = t
+        self.bound = True
         key = name.upper()
         if key.startswith("_XLPM."):
             key = key[6:]
         if sheet is None and key in scope:
             slot = scope[key]
-            return lambda r, c: None if slot[0] is OMITTED else slot[0]
+            return lambda calc, r, c: None if slot[0] is OMITTED else slot[0]
         eta = eta_tree(key) if sheet is None else None
         if eta is not None:   # _xleta.SUM given as a function value: LAMBDA(x, SUM(x))
             return self.node(eta, arow, acol, scope)
         tree = self.calc.defined_name(key, sheet, self.calc.current_sheet)
         if tree is None:
             self.calc.note_unknown_name(name)
-            return lambda r, c: NAME
+            return lambda calc, r, c: NAME
         if isinstance(tree, CompileError):
             err = tree.err
-            return lambda r, c: err
+            return lambda calc, r, c: err
         # Excel saves a name's relative references as seen from A1 (a name for "the cell to
         # the left" reads Sheet1!XFD1): used in a cell, they move with it, wrapping around
         # the sheet's edges.
@@ -304,6 +324,8 @@ class Compiler:
 
     def function(self, t, arow, acol, scope):
         _, name, args = t
+        if name in ("LAMBDA", "LET", "ISOMITTED"):
+            self.bound = True
         if name in ("LAMBDA", "LET"):
             return self.lambda_like(name, args, arow, acol, scope)
         if name == "ISOMITTED":
@@ -311,50 +333,50 @@ class Compiler:
             a = args[0] if len(args) == 1 else None
             key = a[1].upper().removeprefix("_XLPM.") if a and a[0] == "name" else None
             if key is None or key not in scope:
-                return lambda r, c: VALUE if a is None else False
+                return lambda calc, r, c: VALUE if a is None else False
             slot = scope[key]
-            return lambda r, c: slot[0] is OMITTED
+            return lambda calc, r, c: slot[0] is OMITTED
         impl = self.functions.get(name) or self._lookup(name)
         if impl is None:
+            self.bound = True
             # A LAMBDA defined as a workbook name, called by name.
             tree = self.calc.defined_name(name, None, self.calc.current_sheet)
             if tree is not None and not isinstance(tree, CompileError):
                 callee = self._expand(name.upper(), tree, arow, acol, scope)
                 argf = [self._lambda_arg(a, arow, acol, scope) for a in args]
 
-                def call_name(r, c):
-                    f = callee(r, c)
+                def call_name(calc, r, c):
+                    f = callee(calc, r, c)
                     if not callable(f):
                         return f if isinstance(f, XlErr) else VALUE
-                    return f(*[a(r, c) for a in argf])
+                    return f(*[a(calc, r, c) for a in argf])
                 return call_name
             self.calc.note_unknown_function(name)
-            return lambda r, c: NAME
-        plan = call_plan(impl, args)
+            return lambda calc, r, c: NAME
+        plan = plan_shared(impl, args)
         argf = self.arguments(plan, args, lambda i, a: self.node(a, arow, acol, scope),
                               self._intersecting)
-        calc = self.calc
         if not plan.arity_ok:
-            return lambda r, c: VALUE
+            return lambda calc, r, c: VALUE
         fn = impl.fn
         if plan.branch == "if":
             return self._if_node(fn, argf)
         if plan.lazy:
-            return lambda r, c: fn(calc, [(lambda a=a: a(r, c)) for a in argf], r, c) \
-                if plan.wants_cell else fn(calc, [(lambda a=a: a(r, c)) for a in argf])
+            return lambda calc, r, c: fn(calc, [(lambda a=a: a(calc, r, c)) for a in argf], r, c) \
+                if plan.wants_cell else fn(calc, [(lambda a=a: a(calc, r, c)) for a in argf])
         if plan.wants_cell:
-            return lambda r, c: fn(calc, r, c, *[a(r, c) for a in argf])
+            return lambda calc, r, c: fn(calc, r, c, *[a(calc, r, c) for a in argf])
         n = len(argf)
         if n == 1:
             a0 = argf[0]
-            return lambda r, c: fn(calc, a0(r, c))
+            return lambda calc, r, c: fn(calc, a0(calc, r, c))
         if n == 2:
             a0, a1 = argf
-            return lambda r, c: fn(calc, a0(r, c), a1(r, c))
+            return lambda calc, r, c: fn(calc, a0(calc, r, c), a1(calc, r, c))
         if n == 3:
             a0, a1, a2 = argf
-            return lambda r, c: fn(calc, a0(r, c), a1(r, c), a2(r, c))
-        return lambda r, c: fn(calc, *[a(r, c) for a in argf])
+            return lambda calc, r, c: fn(calc, a0(calc, r, c), a1(calc, r, c), a2(calc, r, c))
+        return lambda calc, r, c: fn(calc, *[a(calc, r, c) for a in argf])
 
     def arguments(self, plan, args, compile_arg, intersecting):
         """The arguments of a call compiled as its plan says, by ``compile_arg(i, tree)``;
@@ -377,23 +399,22 @@ class Compiler:
     def _if_node(self, if_fn, argf):
         """IF with a plain TRUE/FALSE condition goes straight to its branch; any other
         condition (a number, text, an array, an error) takes the general IF."""
-        calc = self.calc
         cond, then = argf[0], argf[1]
         other = argf[2] if len(argf) == 3 else None
 
-        def if_node(r, c):
-            v = cond(r, c)
+        def if_node(calc, r, c):
+            v = cond(calc, r, c)
             if v is True:
-                return blank_as_zero(then(r, c))
+                return blank_as_zero(then(calc, r, c))
             if v is False:
-                return False if other is None else blank_as_zero(other(r, c))
-            thunks = [lambda: v] + [(lambda a=a: a(r, c)) for a in argf[1:]]
+                return False if other is None else blank_as_zero(other(calc, r, c))
+            thunks = [lambda: v] + [(lambda a=a: a(calc, r, c)) for a in argf[1:]]
             return if_fn(calc, thunks)
         return if_node
 
     def _lambda_arg(self, a, arow, acol, scope):
         if a == ("lit", None):
-            return lambda r, c: OMITTED   # f(1,): the second argument is left out
+            return lambda calc, r, c: OMITTED   # f(1,): the second argument is left out
         return self.node(a, arow, acol, scope)
 
     def lambda_like(self, name, args, arow, acol, scope):
@@ -404,15 +425,14 @@ class Compiler:
             self._array_depth -= 1
 
     def _lambda_like(self, name, args, arow, acol, scope):
-        calc = self.calc
         if name == "LET":
             if len(args) < 3 or len(args) % 2 == 0:
-                return lambda r, c: VALUE
+                return lambda calc, r, c: VALUE
             inner = dict(scope)
             steps = []
             for i in range(0, len(args) - 1, 2):
                 if args[i][0] != "name":
-                    return lambda r, c: VALUE
+                    return lambda calc, r, c: VALUE
                 key = args[i][1].upper().removeprefix("_XLPM.")
                 slot = [None]
                 steps.append((slot, self.node(args[i + 1], arow, acol, inner)))
@@ -420,15 +440,15 @@ class Compiler:
                 inner[key] = slot
             body = self.node(args[-1], arow, acol, inner)
 
-            def let(r, c):
+            def let(calc, r, c):
                 for slot, f in steps:
-                    slot[0] = f(r, c)
-                return body(r, c)
+                    slot[0] = f(calc, r, c)
+                return body(calc, r, c)
             return let
         params = []
         for a in args[:-1]:
             if a[0] != "name":
-                return lambda r, c: VALUE
+                return lambda calc, r, c: VALUE
             # _xlop. marks an optional parameter ([b] in the formula bar)
             params.append(a[1].upper().removeprefix("_XLPM.").removeprefix("_XLOP."))
         inner = dict(scope)
@@ -437,9 +457,9 @@ class Compiler:
             slot = [None]
             inner[p] = slot
             slots.append(slot)
-        body = self.node(args[-1], arow, acol, inner) if args else (lambda r, c: VALUE)
+        body = self.node(args[-1], arow, acol, inner) if args else (lambda calc, r, c: VALUE)
 
-        def make(r, c):
+        def make(calc, r, c):
             def lam(*vals):
                 if len(vals) > len(slots):
                     return VALUE
@@ -450,7 +470,7 @@ class Compiler:
                     s[0] = v
                 calc.lambda_depth += 1
                 try:
-                    return body(r, c)
+                    return body(calc, r, c)
                 finally:
                     calc.lambda_depth -= 1
                     for s, v in zip(slots, saved):

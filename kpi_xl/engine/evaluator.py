@@ -18,6 +18,7 @@ from operator import itemgetter
 from dataclasses import dataclass, field
 
 from . import columns as _columns
+from . import shapes
 from .a1 import DIGIT_RUN, relative_key, relative_row_runs, sheet_cell_name
 from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, refs_of
 from .compiler import CompileError, Compiler
@@ -63,6 +64,9 @@ DEFAULT_MEMORY_LIMIT_MB = 4096.0
 
 #: How often the calculation's budget is checked from outside it.
 _WATCH_SECONDS = 0.25
+
+#: The least time between two checks of the budget from inside the calculation.
+_CHECK_SECONDS = 0.01
 
 #: What a cell shows when the calculation stopped before reaching it.
 NOT_COMPUTED = CALC
@@ -142,6 +146,7 @@ class Calc:
         self.memory_limit_mb = _env_limit("KPI_XL_MEMORY_LIMIT_MB", DEFAULT_MEMORY_LIMIT_MB) \
             if memory_limit_mb is _UNSET else memory_limit_mb
         self._deadline = None
+        self._next_check = 0.0   # monotonic time of the next look at the budget
         self._resident_at_start = 0.0
         self._stop_lock = threading.Lock()
         self._stopping = ""      # why the calculation was stopped, once it is
@@ -201,6 +206,8 @@ class Calc:
         self._range_volatile = set()
         self._cell_template = {s.name: {} for s in book.sheets}
         self._template_src = {}                        # compiled form -> (text, sheet, row, col)
+        self._shared = set()                           # compiled forms kept for other workbooks too
+        self._sheets_key = tuple(self.sheet_names)     # what a kept form depends on (shapes.py)
         self._runs = {s.name: {} for s in book.sheets}  # col -> [[r1, r2, f, state, keys], ...]
         self._column_fns = {}
         self._formula_columns = {}
@@ -364,11 +371,21 @@ class Calc:
         in_array = (r, c) in self.arrays[sheet]
         if "[" in text:
             key = (sheet, in_array, text, self._table_at(sheet, r, c), relative_key(text, r, c))
+            shared_key = None   # structured references: the workbook's tables decide
         else:
             key = (sheet, in_array, relative_key(text, r, c))
+            shared_key = (self._sheets_key,) + key
         f = self.templates.get(key)
         if f is None:
-            f = self._compile_template(key, sheet, r, c, text, in_array)
+            kept = shapes.shared_form(shared_key) if shared_key is not None else None
+            if kept is not None:
+                # compiled for another workbook with the same sheets (see shapes.py)
+                f, source = kept
+                self.templates[key] = f
+                self._template_src[f] = source
+                self._shared.add(f)
+            else:
+                f = self._compile_template(key, sheet, r, c, text, in_array, shared_key)
         return f
 
     def _assign_templates(self, sheet):
@@ -393,16 +410,24 @@ class Calc:
         arrays = self.arrays[sheet]
         for c, cells in columns.items():
             cells.sort(key=_FIRST_ROW)
-            basis = None
             runs = []
             run = None
+            # the basis of prediction: its row, format, row numbers, form, kind of formula
+            r0, fmt, rows, bf, in_array = 0, None, (), None, False
+            v0, same = 0, 0   # the row numbers when they are all one number v0: how many
             for key in cells:
                 r, text = key[0], formulas[key]
-                if basis is not None:
-                    r0, fmt, rows, f, in_array = basis
+                if fmt is not None:
                     dr = r - r0
-                    if fmt % tuple([v + dr for v in rows]) == text and (key in arrays) is in_array:
-                        run = self._extend_run(runs, run, key, f, arrays, assigned)
+                    predicted = fmt % ((v0 + dr,) * same) if same else \
+                        fmt % tuple([v + dr for v in rows])
+                    if predicted == text and (key in arrays) is in_array:
+                        if run is not None and run[1] == r - 1 and run[2] is bf and not in_array:
+                            # the cell continues the run (what _extend_run does, inline)
+                            run[1] = r
+                            run[4].append(key)
+                        else:
+                            run = self._extend_run(runs, run, key, bf, arrays, assigned)
                         continue
                 f = self.compiled_for(sheet, r, c, text)
                 run = self._extend_run(runs, run, key, f, arrays, assigned)
@@ -414,7 +439,8 @@ class Calc:
                         rows.append(int(m.group()))
                         last = m.end()
                 pieces.append(text[last:])
-                basis = (r, "%d".join(p.replace("%", "%%") for p in pieces), rows, f, key in arrays)
+                r0, fmt, bf, in_array = r, "%d".join(p.replace("%", "%%") for p in pieces), f, key in arrays
+                v0, same = (rows[0], len(rows)) if rows and rows.count(rows[0]) == len(rows) else (0, 0)
             # A cell of a run finds its form through the run (see _template); the others,
             # in runs too short to keep, are looked up one by one.
             kept = []
@@ -464,18 +490,24 @@ class Calc:
         """The column closure of a compiled form, with its tree and anchor (None: cell by cell)."""
         entry = self._column_fns.get(f, _PENDING)
         if entry is _PENDING:
-            entry = None
-            src = self._template_src.get(f)
-            if src is not None and f not in self._unknown_by_template:
-                text, sheet, r, c = src
-                prev, self.current_sheet = self.current_sheet, sheet
-                try:
-                    g, tree = ColumnCompiler(self).compile(text, sheet, r, c)
-                    entry = (g, tree, r, c)
-                except (NotColumnar, FormulaSyntaxError, CompileError):
-                    pass
-                finally:
-                    self.current_sheet = prev
+            shared = f in self._shared
+            entry = shapes.shared_column(f, _PENDING) if shared else _PENDING
+            if entry is _PENDING:
+                entry = None
+                src = self._template_src.get(f)
+                self.compiler.bound = False
+                if src is not None and f not in self._unknown_by_template:
+                    text, sheet, r, c = src
+                    prev, self.current_sheet = self.current_sheet, sheet
+                    try:
+                        g, tree = ColumnCompiler(self).compile(text, sheet, r, c)
+                        entry = (g, tree, r, c)
+                    except (NotColumnar, FormulaSyntaxError, CompileError):
+                        pass
+                    finally:
+                        self.current_sheet = prev
+                if shared and not self.compiler.bound:
+                    shapes.keep_column(f, entry)
             self._column_fns[f] = entry
         return entry
 
@@ -516,7 +548,7 @@ class Calc:
         bad = set()
         try:
             try:
-                vals = g(rows, c, bad) if rows else []
+                vals = g(self, rows, c, bad) if rows else []
             except (_Deeper, _OutOfBudget):
                 run[3] = None   # taken up again once the chain it waits for is computed
                 raise
@@ -597,28 +629,36 @@ class Calc:
                 return t.name
         return None
 
-    def _compile_template(self, key, sheet, r, c, text, in_array=False):
+    def _compile_template(self, key, sheet, r, c, text, in_array=False, shared_key=None):
         prev = self.current_sheet
         self.current_sheet = sheet
         self._unknown_in_compile = []
+        compiler = self.compiler
+        compiler.bound = False
         try:
-            f = self.compiler.compile_formula(text, sheet, r, c, in_array)
+            f = compiler.compile_form(text, sheet, r, c, in_array)
         except (FormulaSyntaxError, CompileError) as exc:
             err = exc.err if isinstance(exc, CompileError) else NAME
             self.report.compile_errors[cell_name(sheet, r, c)] = str(exc)
-            f = (lambda e: (lambda rr, cc: e))(err)
+            f = (lambda e: (lambda calc, rr, cc: e))(err)
+            shared_key = None
         except RecursionError:
             self.report.compile_errors[cell_name(sheet, r, c)] = "nested too deeply to compute"
-            f = lambda rr, cc: _NUM
+            f = lambda calc, rr, cc: _NUM
+            shared_key = None
         except Exception as exc:
             err = self._fault(sheet, r, c, exc)
-            f = (lambda e: (lambda rr, cc: e))(err)
+            f = (lambda e: (lambda calc, rr, cc: e))(err)
+            shared_key = None
         finally:
             self.current_sheet = prev
         self.templates[key] = f
         self._template_src[f] = (text, sheet, r, c)
         if self._unknown_in_compile:
             self._unknown_by_template[f] = list(self._unknown_in_compile)
+        elif shared_key is not None and not compiler.bound:
+            shapes.keep_form(shared_key, f, (text, sheet, r, c))
+            self._shared.add(f)
         return f
 
     def evaluate(self, sheet, r, c):
@@ -650,7 +690,7 @@ class Calc:
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         prev_lambda = self.lambda_depth
         try:
-            v = f(r, c)
+            v = f(self, r, c)
             if not in_array and type(v) is Ref:
                 # read the referenced cell while this one still counts as being computed
                 v = self.scalar(v, r, c)
@@ -723,6 +763,13 @@ class Calc:
             return True
 
     def _check_budget(self):
+        # Between cells and before each column run; at most every _CHECK_SECONDS, as
+        # reading the process's memory costs a system call or three (the watchdog of
+        # calculate looks from outside as well, every _WATCH_SECONDS).
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + _CHECK_SECONDS
         why = self._over_budget()
         if why is not None and self._claim_stop(why):
             raise _OutOfBudget(why)
@@ -1024,11 +1071,25 @@ def _interrupt(thread, exc_type):
 def _resident_mb():
     """Memory held by this process now, in MB (Linux /proc; elsewhere the peak so far)."""
     try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1048576
+        # os.read rather than open(): a tenth of the cost, as this runs at every check
+        fd = os.open("/proc/self/statm", os.O_RDONLY)
+        try:
+            data = os.read(fd, 512)
+        finally:
+            os.close(fd)
+        return int(data.split()[1]) * _page_mb()
     except (OSError, ValueError, IndexError, AttributeError):
         import resource
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_PAGE_MB: list = []
+
+
+def _page_mb():
+    if not _PAGE_MB:
+        _PAGE_MB.append(os.sysconf("SC_PAGE_SIZE") / 1048576)
+    return _PAGE_MB[0]
 
 
 def calculate(book: BookInput, columns: bool = True, **limits):

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from ..registry import FUNCTIONS as _KPI_FUNCTIONS
-from .a1 import CELL_TOKEN, COLUMNS_TOKEN, MAX_COL, MAX_ROW, ROWS_TOKEN, column_letters, column_number
+from .a1 import (CELL_TOKEN, COLUMNS_TOKEN, MAX_COL, MAX_ROW, NAME_WORD, ROWS_TOKEN, column_letters,
+                 column_number)
 from .values import ERROR_CODES, XlErr
 
 
@@ -95,10 +96,10 @@ _TOKEN = re.compile(r"""
 |(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
 |(?P<op><=|>=|<>|[-+*/^&=<>%:,;(){}@])
 |(?P<brk>\[)
-|(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*|\$\d+)
+|(?P<ident>""" + NAME_WORD + r"""|\$\d+)
 """, re.X)
 
-_AFTER_PREFIX = re.compile(r"(?P<ident>\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*)|(?P<num>\$?\d+)")
+_AFTER_PREFIX = re.compile(r"(?P<ident>" + NAME_WORD + r")|(?P<num>\$?\d+)")
 
 
 def _unquote_sheet(s: str) -> str:

@@ -19,7 +19,7 @@ import re
 from .functions import FUNCTIONS, find_function
 from .functions.groupby import eta_tree
 from .model import BookInput
-from .a1 import COLUMN, MAX_COL, column_number
+from .a1 import COLUMN, MAX_COL, NAME_WORD, column_number
 from .parser import FormulaSyntaxError, function_name, parse
 
 _FOLD_DIGITS = bytes.maketrans(b"123456789", b"111111111")
@@ -32,7 +32,7 @@ _SCOPING = frozenset(("LAMBDA", "LET"))
 # exponent of 1E5 from reading as a word.
 _WORDS = re.compile(r"""
     "(?:[^"]|"")*" | '(?:[^']|'')*' | \#[A-Za-z/0_]+[!?]?
-  | (?<![\w.$\\])(\$?[A-Za-z_\\\u00C0-\uFFFF][\w.\\\u00C0-\uFFFF?$]*)(\(|!)?""", re.X)
+  | (?<![\w.$\\])(""" + NAME_WORD + r""")(\(|!)?""", re.X)
 _CELL_WORD = re.compile(r"\$?(" + COLUMN + r")\$?([1-9]\d{0,5})")
 
 _CLEAN = ((), ())

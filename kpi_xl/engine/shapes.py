@@ -6,11 +6,20 @@ in every file.  Each file compiled them again, and parsed each text twice (once 
 its cell-by-cell closure, once for its column run).  A formula's tree depends on its
 text and the sheet it is on, nothing else of the workbook, and trees are never
 changed once built, so one process keeps the trees it has made and hands the same
-tree out again.  What depends on the workbook (sheet names, defined names, tables)
-is decided after parsing, per workbook, as before.
+tree out again.
+
+Compiled forms are kept too.  A compiled closure takes the calculation context when
+it runs (``f(calc, row, col)``, ``g(calc, rows, col, bad)``), so what it depends on is
+what its compiling asked of the workbook: which sheets there are (a reference to a
+missing sheet compiles to #REF!, a 3-D reference to the sheets between two), and for
+some forms the defined names, tables, external links or the function table's misses.
+A form of the first kind is kept under its relative form, sheet, kind of formula and
+the workbook's sheet names, for every workbook of the process that has the same
+sheets; one of the second kind (``Compiler.bound``) stays with its own workbook.
 """
 from __future__ import annotations
 
+from .call_plan import call_plan
 from .parser import parse
 
 #: Trees kept at most; past it the memo starts again (a workbook of many distinct
@@ -18,6 +27,9 @@ from .parser import parse
 MAX_TREES = 4096
 
 _trees: dict = {}
+_plans: dict = {}
+_forms: dict = {}     # (sheet names, sheet, in_array, relative key) -> (f, (text, sheet, r, c))
+_columns: dict = {}   # f of _forms -> its column entry (g, tree, r, c), or None: cell by cell
 
 
 def parse_shared(text: str, default_sheet=None):
@@ -37,6 +49,55 @@ def parse_shared(text: str, default_sheet=None):
     return tree
 
 
+def plan_shared(impl, arg_trees):
+    """``call_plan(impl, arg_trees)``, made once per call site of a kept tree.
+
+    A plan depends on the function's rules and the shapes of its argument trees only,
+    so the call sites of a tree handed out by :func:`parse_shared` keep theirs for the
+    next workbook.  Kept by identity, with the trees themselves, so an identity is
+    never taken by another tree while its plan is kept.
+    """
+    key = (id(impl), id(arg_trees))
+    hit = _plans.get(key)
+    if hit is not None and hit[0] is impl and hit[1] is arg_trees:
+        return hit[2]
+    plan = call_plan(impl, arg_trees)
+    if len(_plans) >= MAX_TREES * 8:
+        _plans.clear()
+    _plans[key] = (impl, arg_trees, plan)
+    return plan
+
+
+def shared_form(key):
+    """The compiled form kept under ``key`` and where it was compiled, ``(f, (text, sheet,
+    row, col))``; None when there is none.  ``key`` is ``(sheet names, sheet, in_array,
+    relative key)``."""
+    return _forms.get(key)
+
+
+def keep_form(key, f, source) -> None:
+    """Keep compiled form ``f`` (which depends on the workbook through its sheet names
+    only) under ``key``, compiled from ``source`` = (text, sheet, row, col)."""
+    if len(_forms) >= MAX_TREES:
+        _forms.clear()
+        _columns.clear()
+    _forms[key] = (f, source)
+
+
+def shared_column(f, default=None):
+    """The column entry kept for kept form ``f``, else ``default``."""
+    return _columns.get(f, default)
+
+
+def keep_column(f, entry) -> None:
+    """Keep the column entry of kept form ``f`` (its column closure, tree and anchor, or
+    None where it is computed cell by cell)."""
+    _columns[f] = entry
+
+
 def clear() -> None:
-    """Forget every kept tree."""
+    """Forget every kept tree, plan and compiled form."""
     _trees.clear()
+    _plans.clear()
+    _forms.clear()
+    _columns.clear()

@@ -476,8 +476,8 @@ def summary_lines(res):
             f"{ok - res['conn_ok']}/{total - res['conn_total']} "
             f"({100 * (ok - res['conn_ok']) / max(total - res['conn_total'], 1):.2f} %)",
             f"without the {res.get('addin_total', 0)} cells calling a function no Excel has (add-in, "
-            f"VBA, custom; found by the engine's scan), or showing its #NAME? in a file where "
-            f"nothing else is unknown: {ok - res.get('addin_ok', 0)}/{total - res.get('addin_total', 0)} "
+            f"VBA, custom; found by the engine's scan), or computed from one: "
+            f"{ok - res.get('addin_ok', 0)}/{total - res.get('addin_total', 0)} "
             f"({100 * (ok - res.get('addin_ok', 0)) / max(total - res.get('addin_total', 0), 1):.2f} %)",
             f"without all these, the {res['beyond_total']} cells no engine can compute from the file: "
             f"{ok - res['beyond_ok']}/{total - res['beyond_total']} "
