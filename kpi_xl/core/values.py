@@ -113,6 +113,7 @@ def parse_number_text(text: str) -> float | None:
 # ("$100", "€100", "100€", "¥100"). The locale is not in the file; these are the symbols of
 # the locales the tool serves (US dollar, euro, pound, yuan/yen in both widths).
 _CURRENCY = "$€£¥￥"
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][+-]?\d+)?")
 
 
 def _without_currency(t: str) -> str:
@@ -140,8 +141,13 @@ def excel_number_text(text: str) -> float | None:
     negative = t.startswith("(") and t.endswith(")")
     if negative:
         t = t[1:-1]
-    t = t.replace(",", "")
     t = _without_currency(t)
+    if "," in t:
+        # thousands separators stand between groups of three digits ("1,234,567.8");
+        # Excel reads "12,34" as no number
+        if not _GROUPED.fullmatch(t):
+            return None
+        t = t.replace(",", "")
     number = _finite(t, percents)
     return -number if negative and number is not None else number
 

@@ -135,7 +135,10 @@ def test_extreme_and_wrong_inputs_give_an_error_value_never_a_crash_or_nan():
     ("$1,000", None, 1000.0),
     ("1,234.5", 1234.5, 1234.5),
     ("32%", 0.32, 0.32),
-    ("1,2", None, 12.0),          # a typing slip is no KPI input; Excel drops the comma
+    # thousands come in threes: Excel caches VALUE("12,34") as #VALUE! (an Excel-saved
+    # workbook of the oracle corpus), and a typing slip is no KPI input either
+    ("1,2", None, None), ("1,234,567", 1234567.0, 1234567.0), ("12,34", None, None),
+    ("€100", None, 100.0),        # a currency symbol before or after, as Excel reads it
     ("(5)", None, -5.0),          # accounting brackets
     ("5%%", None, 0.0005),
     ("３２％", 0.32, None),        # full-width input-method text, read for KPI inputs only

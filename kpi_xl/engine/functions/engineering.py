@@ -146,3 +146,53 @@ def DECIMAL(text, radix):
         return int(s, r)
     except ValueError:
         raise ExcelRaise(NUM)
+
+
+# -- BITAND, BITOR, BITXOR, BITLSHIFT, BITRSHIFT, DELTA -----------------------------------
+_BIT_LIMIT = 1 << 48     # Excel's bit functions take and give integers 0 <= n < 2^48
+
+
+def _bit_operand(x):
+    n = to_number(x)
+    if n < 0 or n != int(n) or n >= _BIT_LIMIT:
+        raise ExcelRaise(NUM)
+    return int(n)
+
+
+def _bitwise(op):
+    def fn(a, b):
+        return float(op(_bit_operand(a), _bit_operand(b)))
+    return elementwise(fn)
+
+
+excel("BITAND", min_args=2, max_args=2)(_bitwise(lambda a, b: a & b))
+excel("BITOR", min_args=2, max_args=2)(_bitwise(lambda a, b: a | b))
+excel("BITXOR", min_args=2, max_args=2)(_bitwise(lambda a, b: a ^ b))
+
+
+def _shift(direction):
+    def fn(number, shift):
+        n = _bit_operand(number)
+        k = to_number(shift)
+        if abs(k) > 53:
+            raise ExcelRaise(NUM)
+        k = int(k) * direction          # a fraction of a bit is cut off, as Excel does
+        out = n << k if k >= 0 else n >> -k
+        if out >= _BIT_LIMIT:
+            raise ExcelRaise(NUM)
+        return float(out)
+    return elementwise(fn)
+
+
+excel("BITLSHIFT", min_args=2, max_args=2)(_shift(1))
+excel("BITRSHIFT", min_args=2, max_args=2)(_shift(-1))
+
+
+@excel("DELTA", min_args=1, max_args=2)
+@elementwise
+def DELTA(a, b=0):
+    """1 when the two numbers are equal, exactly (3+1E-15 is not 3), else 0; a logical is
+    no number to DELTA (#VALUE!)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        raise ExcelRaise(VALUE)
+    return 1 if to_number(a) == to_number(b) else 0

@@ -54,7 +54,10 @@ def FORMULATEXT(calc, a):
 def ISEVEN(calc, a):
     from ..values import to_number
     import math
-    return int(math.floor(abs(to_number(scalarize(calc, a))))) % 2 == 0
+    v = scalarize(calc, a)
+    if isinstance(v, bool):
+        return VALUE        # a logical is no number to ISEVEN and ISODD
+    return int(math.floor(abs(to_number(v)))) % 2 == 0
 
 
 @excel("ISODD", min_args=1, max_args=1)

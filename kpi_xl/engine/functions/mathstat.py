@@ -870,3 +870,84 @@ def _randbetween(bottom, top):
     if lo > hi:
         raise ExcelRaise(NUM)
     return float(_random.randint(lo, hi))
+
+
+# -- LOG, POISSON, FREQUENCY --------------------------------------------------------------
+
+@excel("LOG", min_args=1, max_args=2)
+@elementwise
+def LOG(x, base=10):
+    """The logarithm of ``x`` in ``base``: #NUM! for a number or base not above 0, #DIV/0!
+    for base 1 (its logarithm, the divisor, is 0); base 10 exact (LOG(1000) is 3)."""
+    x, b = to_number(x), to_number(base)
+    if x <= 0 or b <= 0:
+        raise ExcelRaise(NUM)
+    if b == 1:
+        raise ExcelRaise(DIV0)
+    if b == 10:
+        return math.log10(x)
+    return math.log(x) / math.log(b)
+
+
+def _poisson(x, mean, cumulative):
+    """POISSON.DIST: ``x`` cut to a whole number; #NUM! below 0."""
+    k, m = to_number(x), to_number(mean)
+    if k < 0 or m < 0:
+        raise ExcelRaise(NUM)
+    k = int(k)
+
+    def term(i):
+        if m == 0:
+            return 1.0 if i == 0 else 0.0
+        return math.exp(i * math.log(m) - m - math.lgamma(i + 1)) if i > 20 \
+            else math.exp(-m) * m ** i / math.factorial(i)
+    if not _truthy(cumulative):
+        return term(k)
+    return min(1.0, math.fsum(term(i) for i in range(k + 1)))
+
+
+def _truthy(v):
+    if isinstance(v, str):
+        u = v.strip().upper()
+        if u in ("TRUE", "FALSE"):
+            return u == "TRUE"
+    return bool(to_number(v))
+
+
+excel("POISSON.DIST", "POISSON", min_args=3, max_args=3)(elementwise(_poisson))
+
+
+@excel("FREQUENCY", min_args=2, max_args=2)
+def FREQUENCY(calc, data, bins):
+    """How many numbers of ``data`` fall in each bin, a vertical array one longer than the
+    bins: bin i counts the numbers above the next lower bin and up to bin i, in the order
+    the bins are given (they need not be sorted; a repeated bin counts nothing the second
+    time); the last element counts the numbers above every bin.  Text and blanks are left
+    out; an error in either is the answer."""
+    def nums(x):
+        out = []
+        for v in flat(calc, x) if isinstance(x, (Ref, MultiRef, Arr)) else [x]:
+            if isinstance(v, XlErr):
+                raise ExcelRaise(v)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(v)
+        return out
+    xs, bs = nums(data), nums(bins)
+    if not bs:
+        return Arr([[len(xs)]])
+    order = sorted(range(len(bs)), key=lambda i: (bs[i], i))
+    counts = [0] * (len(bs) + 1)
+    xs_sorted = sorted(xs)
+    j, lower = 0, None
+    for i in order:
+        b = bs[i]
+        if lower is not None and b == lower:
+            continue                      # a repeated bin: its numbers went to the first
+        n = 0
+        while j < len(xs_sorted) and xs_sorted[j] <= b:
+            n += 1
+            j += 1
+        counts[i] = n
+        lower = b
+    counts[-1] = len(xs_sorted) - j
+    return Arr([[c] for c in counts])

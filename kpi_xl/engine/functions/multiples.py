@@ -260,7 +260,9 @@ def COMBINA(n, k):
 @excel("QUOTIENT", min_args=2, max_args=2)
 @elementwise
 def QUOTIENT(a, b):
-    """Returns the integer portion of a division."""
+    """Returns the integer portion of a division; a logical is no number to it (#VALUE!)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        raise ExcelRaise(VALUE)
     x, y = to_number(a), to_number(b)
     if y == 0:
         raise ExcelRaise(DIV0)

@@ -193,7 +193,9 @@ def VALUE_(s):
         return s
     if isinstance(s, bool):
         raise ExcelRaise(VALUE)
-    return to_number(to_text(s)) if to_text(s).strip() else 0
+    if s is None:
+        return 0          # an empty cell; a text of no characters ("") is #VALUE!
+    return to_number(to_text(s))
 
 
 @excel("REPT", min_args=2, max_args=2)
@@ -223,13 +225,21 @@ def PROPER(s):
     return "".join(out)
 
 
+_UNDEFINED_1252 = frozenset(chr(k) for k in (129, 141, 143, 144, 157))
+
+
 def _char(codec):
     @elementwise
     def char(n):
         k = int(to_number(n))
         if k < 1 or k > 255:
             raise ExcelRaise(VALUE)
-        return bytes([k]).decode(codec, errors="replace")
+        try:
+            return bytes([k]).decode(codec)
+        except UnicodeDecodeError:
+            # the five codes Windows-1252 leaves undefined (129, 141, 143, 144, 157) are
+            # the control characters of the same number, as Windows converts them
+            return chr(k)
     return char
 
 
@@ -242,7 +252,7 @@ def _code(codec):
         try:
             return t[0].encode(codec)[0]
         except UnicodeEncodeError:
-            return 63
+            return ord(t[0]) if t[0] in _UNDEFINED_1252 and codec == "cp1252" else 63
     return code
 
 

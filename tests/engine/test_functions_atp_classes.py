@@ -1,0 +1,68 @@
+"""Classes of Excel behaviour in the engineering, math and text functions, from Microsoft's
+function reference (its examples) and from cached values of Excel-saved workbooks.
+
+- BITAND, BITOR, BITXOR, BITLSHIFT, BITRSHIFT take whole numbers from 0 to 2^48-1 and give
+  #NUM! for anything else or a result past it (reference examples: BITAND(13,25) = 9,
+  BITOR(23,10) = 31, BITXOR(5,3) = 6, BITLSHIFT(4,2) = 16, BITRSHIFT(13,2) = 3).
+- DELTA compares exactly (DELTA(5,4) = 0, DELTA(5,5) = 1, DELTA(0.5,0) = 0); it, QUOTIENT,
+  ISEVEN and ISODD take no logicals (#VALUE!).
+- LOG in base 1 divides by log(1) = 0: #DIV/0!; LOG(8,2) = 3, LOG(10) = 1, LOG(1000) = 3.
+- POISSON.DIST cuts x to a whole number: POISSON.DIST(2,5,FALSE) = 0.084224337,
+  POISSON.DIST(2,5,TRUE) = 0.124652019.
+- FREQUENCY counts per bin in the order the bins are given (reference example: scores
+  79,85,78,85,50,81,95,88,97 in bins 70,79,89 are 1,2,4,2).
+- VALUE("") is #VALUE! (an empty cell is 0); "12,34" is no number (thousands come in threes).
+- CHAR of the five codes Windows-1252 leaves undefined gives the control character of that
+  number (CHAR(129) is U+0081), and CODE gives it back.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.one_cell import ev
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ("_xlfn.BITAND(13,25)", 9), ("_xlfn.BITAND(1,5)", 1), ("_xlfn.BITOR(23,10)", 31),
+    ("_xlfn.BITXOR(5,3)", 6), ("_xlfn.BITLSHIFT(4,2)", 16), ("_xlfn.BITRSHIFT(13,2)", 3),
+    ("_xlfn.BITAND(2^48-1,1)", 1), ("_xlfn.BITOR(2^48-1,1)", 2 ** 48 - 1),
+    ("_xlfn.BITAND(2^48,1)", "#NUM!"), ("_xlfn.BITAND(-1,1)", "#NUM!"),
+    ("_xlfn.BITAND(1.5,1)", "#NUM!"), ("_xlfn.BITLSHIFT(12,45)", "#NUM!"),
+    ("_xlfn.BITLSHIFT(4,-1)", 2), ("_xlfn.BITLSHIFT(1,54)", "#NUM!"),
+    ("DELTA(5,4)", 0), ("DELTA(5,5)", 1), ("DELTA(0.5,0)", 0), ("DELTA(0.5)", 0),
+    ("DELTA(3+0.000000000000001,3)", 0), ("DELTA(A1,1)", "#VALUE!"),
+    ("QUOTIENT(A1,A1)", "#VALUE!"), ("QUOTIENT(5,2)", 2), ("ISEVEN(A1)", "#VALUE!"),
+    ("ISODD(A1)", "#VALUE!"), ("ISODD(3)", True),
+    ("LOG(10)", 1), ("LOG(8,2)", 3), ("LOG(1000)", 3), ("LOG(10,1)", "#DIV/0!"),
+    ("LOG(10,A1)", "#DIV/0!"), ("LOG(0)", "#NUM!"), ("LOG(10,-2)", "#NUM!"),
+    ("_xlfn.POISSON.DIST(2,5,FALSE)", pytest.approx(0.084224337, abs=1e-9)),
+    ("_xlfn.POISSON.DIST(2.9,5,FALSE)", pytest.approx(0.084224337, abs=1e-9)),
+    ("POISSON(2,5,TRUE)", pytest.approx(0.124652019, abs=1e-9)),
+    ("_xlfn.POISSON.DIST(-1,5,TRUE)", "#NUM!"),
+    ('VALUE("")', "#VALUE!"), ("VALUE(B9)", 0), ('VALUE("12,34")', "#VALUE!"),
+    ('VALUE("1,234,567")', 1234567), ('"12,34"+0', "#VALUE!"),
+    ("CODE(CHAR(129))", 129), ("CODE(CHAR(157))", 157), ("CHAR(128)", "€"),
+])
+def test_atp_classes(formula, expected):
+    got = ev(formula, A1=True)
+    if isinstance(expected, str) and expected.startswith("#"):
+        assert str(got) == expected
+    else:
+        assert got == expected
+
+
+def test_char_of_an_undefined_windows_code_is_its_control_character():
+    assert [ev(f"CHAR({k})") for k in (129, 141, 143, 144, 157)] == \
+        ["\x81", "\x8d", "\x8f", "\x90", "\x9d"]
+
+
+def test_frequency_counts_in_the_order_of_the_bins():
+    cells = {f"A{i}": v for i, v in enumerate([79, 85, 78, 85, 50, 81, 95, 88, 97], start=1)}
+    assert [ev(f"INDEX(FREQUENCY(A1:A9,{{70;79;89}}),{i})", **cells) for i in range(1, 5)] \
+        == [1, 2, 4, 2]
+    # the same bins unsorted: each count stays with its bin
+    assert [ev(f"INDEX(FREQUENCY(A1:A9,{{89;70;79}}),{i})", **cells) for i in range(1, 5)] \
+        == [4, 1, 2, 2]
+    # a repeated bin counts nothing the second time; no bins: the count of the numbers
+    assert [ev(f"INDEX(FREQUENCY(A1:A9,{{79;79}}),{i})", **cells) for i in range(1, 4)] == [3, 0, 6]
+    assert ev("INDEX(FREQUENCY(A1:A9,B1:B2),1)", **cells) == 9
