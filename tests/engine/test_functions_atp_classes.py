@@ -19,7 +19,12 @@ from __future__ import annotations
 
 import pytest
 
+from kpi_xl.engine.values import XlErr
 from tests.engine.one_cell import ev
+
+
+class ERR(str):
+    """An expected Excel error (a text of the same name is not one)."""
 
 
 @pytest.mark.parametrize("formula, expected", [
@@ -66,3 +71,30 @@ def test_frequency_counts_in_the_order_of_the_bins():
     # a repeated bin counts nothing the second time; no bins: the count of the numbers
     assert [ev(f"INDEX(FREQUENCY(A1:A9,{{79;79}}),{i})", **cells) for i in range(1, 4)] == [3, 0, 6]
     assert ev("INDEX(FREQUENCY(A1:A9,B1:B2),1)", **cells) == 9
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # WRAPROWS/WRAPCOLS pad with the error #N/A (not its text) unless told otherwise
+    ("ISNA(INDEX(_xlfn.WRAPCOLS({1,2,3,4,5},3),3,2))", True),
+    ("INDEX(_xlfn.WRAPCOLS({1,2,3,4,5},3),2,2)", 5),
+    ("INDEX(_xlfn.WRAPROWS({1,2,3,4,5},3,0),2,3)", 0),
+    ("INDEX(_xlfn.WRAPROWS({1,2,3,4,5},2),3,1)", 5),
+    ("_xlfn.WRAPROWS({1,2;3,4},2)", ERR("#VALUE!")), ("_xlfn.WRAPROWS({1,2,3},0)", ERR("#NUM!")),
+    # VALUETOTEXT: numbers as Excel writes them in text, errors by name, strict quotes text
+    ("_xlfn.VALUETOTEXT(0.000000007123456)", "0.000000007123456"),
+    ("_xlfn.VALUETOTEXT(1/0)", "#DIV/0!"), ('_xlfn.VALUETOTEXT("a""b",1)', '"a""b"'),
+    ("_xlfn.VALUETOTEXT(TRUE)", "TRUE"), ("_xlfn.VALUETOTEXT(B9)", ""),
+    # a last "~" escapes nothing: SEARCH drops it; FIND has no wildcards
+    ('SEARCH("~","Hello")', 1), ('SEARCH("~","Hi ~Bang!")', 1), ('SEARCH("~~","Hi ~Bang!")', 4),
+    ('FIND("~","Hi ~Bang!")', 4), ('FIND("~","Hello")', ERR("#VALUE!")),
+    # HYPERLINK shows the friendly name given, an empty cell there as 0
+    ('HYPERLINK("https://x",B9)', 0), ('HYPERLINK("https://x")', "https://x"),
+    ('HYPERLINK("https://x","go")', "go"),
+])
+def test_array_text_and_link_classes(formula, expected):
+    got = ev(formula)
+    if isinstance(expected, ERR):
+        assert isinstance(got, XlErr) and got.code == expected
+    else:
+        assert got == expected and type(got) is type(expected) or got == expected and \
+            not isinstance(expected, str)

@@ -139,3 +139,39 @@ def BYROW(calc, array, fn):
 def BYCOL(calc, array, fn):
     """Applies a LAMBDA to each column and returns an array of the results."""
     return _by(calc, array, fn, True)
+
+
+def _wrap_lines(calc, vector, wrap_count, pad_with, by_col):
+    """WRAPROWS / WRAPCOLS: the values of a one-row or one-column ``vector`` cut into lines
+    of ``wrap_count``, the last line padded with ``pad_with`` (#N/A when left out)."""
+    from ..values import NA, NUM
+    if isinstance(vector, XlErr):
+        return vector
+    rows = calc.values(vector)
+    if len(rows) != 1 and any(len(r) != 1 for r in rows):
+        return VALUE                      # a vector is one row or one column
+    values = [v for r in rows for v in r]
+    n = _int_arg(calc, wrap_count, None)
+    if n is None or isinstance(n, XlErr):
+        return VALUE if n is None else n
+    n = int(n)
+    if n < 1:
+        return NUM
+    pad = NA if pad_with is None else scalarize(calc, pad_with)
+    lines = [values[i:i + n] for i in range(0, len(values), n)]
+    lines[-1] = lines[-1] + [pad] * (n - len(lines[-1]))
+    if by_col:
+        return Arr([list(r) for r in zip(*lines)])
+    return Arr(lines)
+
+
+@excel("WRAPROWS", min_args=2, max_args=3)
+def WRAPROWS(calc, vector, wrap_count, pad_with=None):
+    """Wraps a row or column of values into rows of ``wrap_count`` values."""
+    return _wrap_lines(calc, vector, wrap_count, pad_with, False)
+
+
+@excel("WRAPCOLS", min_args=2, max_args=3)
+def WRAPCOLS(calc, vector, wrap_count, pad_with=None):
+    """Wraps a row or column of values into columns of ``wrap_count`` values."""
+    return _wrap_lines(calc, vector, wrap_count, pad_with, True)

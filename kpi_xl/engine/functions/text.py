@@ -169,6 +169,8 @@ def FIND(needle, hay, start=1):
 def SEARCH(needle, hay, start=1):
     from .helpers import _wild_to_regex
     n = _units(to_text(needle))
+    if n.endswith("~") and (len(n) - len(n.rstrip("~"))) % 2:
+        n = n[:-1]       # a last "~" escapes nothing: Excel drops it (SEARCH("~","Hello") is 1)
     h, a = _units(to_text(hay)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
@@ -328,14 +330,18 @@ def DOLLAR(x, decimals=2):
     return format_value(v, f"{body};({body})")
 
 
+_OMITTED = object()
+
+
 @excel("HYPERLINK", min_args=1, max_args=2)
 @elementwise
-def HYPERLINK(link, friendly=None):
+def HYPERLINK(link, friendly=_OMITTED):
     """Creates a shortcut or jump that opens a document stored on a network server, an intranet,
-    or the Internet."""
-    if friendly is None:
+    or the Internet.  The cell shows the friendly name when one is given (an empty cell
+    given there shows 0), else the link."""
+    if friendly is _OMITTED:
         return to_text(link)
-    return friendly
+    return 0 if friendly is None else friendly
 
 
 def _text_split_at(calc, text, delim, instance, match_mode, match_end, if_not_found, before):
@@ -474,3 +480,24 @@ def PHONETIC(calc, ref):
     if isinstance(v, XlErr):
         return v
     return v if isinstance(v, str) else ""
+
+
+@excel("VALUETOTEXT", min_args=1, max_args=2, args="v [v]")
+def VALUETOTEXT(calc, value, fmt=0):
+    """The text of a value: a number as Excel turns it into text (0.000000007123456, not
+    7.123456E-09), a logical as TRUE or FALSE, an error as its name ("#DIV/0!"), an empty
+    cell as ""; with format 1 (strict) a text in quotes."""
+    from .helpers import broadcast, is_array, scalarize
+    strict = to_number(scalarize(calc, fmt))
+    if strict not in (0, 1):
+        raise ExcelRaise(VALUE)
+
+    def one(v):
+        if isinstance(v, XlErr):
+            return v.code
+        if isinstance(v, str):
+            return '"' + v.replace('"', '""') + '"' if strict else v
+        return to_text(v)
+    if is_array(value):
+        return broadcast(calc, one, (value,))
+    return one(scalarize(calc, value))
