@@ -98,3 +98,26 @@ def test_array_text_and_link_classes(formula, expected):
     else:
         assert got == expected and type(got) is type(expected) or got == expected and \
             not isinstance(expected, str)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # GCD and LCM, as Excel's cached values read their arguments: an empty cell of a range
+    # is 0 (LCM with a 0 is 0), an empty cell given alone is left out, no number at all is
+    # #VALUE!, an argument left out is #N/A (reference: GCD(24,36) = 12, LCM(5,2) = 10)
+    ("GCD(24,36)", 12), ("LCM(5,2)", 10), ("LCM(A2,B9,B2)", 30), ("GCD(A2,B9,B2)", 1),
+    ("LCM(B8:B9)", 0), ("LCM(B9:C9)", 0), ("GCD(B8,B9)", ERR("#VALUE!")),
+    ("GCD(,5)", ERR("#N/A")), ("LCM(,5)", ERR("#N/A")), ("LCM(A1,2)", ERR("#VALUE!")),
+    # MMULT takes numbers only: a logical, text or empty cell in either array is #VALUE!
+    ("INDEX(MMULT({1,2;3,4},{5,6;7,8}),1,1)", 19), ("MMULT({1,2},{1;2})", 5),
+    ("MMULT({1,TRUE},{1;2})", ERR("#VALUE!")), ("MMULT(A2:B2,C8:C9)", ERR("#VALUE!")),
+    ("MMULT({1,2},{1,2})", ERR("#VALUE!")),
+    # SERIESSUM: 0^0 is #NUM! as POWER(0,0); a logical x is #VALUE!
+    ("SERIESSUM(2,0,1,{1,2,3})", 17), ("SERIESSUM(0,0,2,{1,2,3})", ERR("#NUM!")),
+    ("SERIESSUM(TRUE,0,1,{1,2,3})", ERR("#VALUE!")), ("SERIESSUM(0,1,1,{1,2,3})", 0),
+])
+def test_gcd_lcm_mmult_seriessum(formula, expected):
+    got = ev(formula, A1=True, A2=10, B2=3, C2=None, C8=1)
+    if isinstance(expected, ERR):
+        assert isinstance(got, XlErr) and got.code == expected
+    else:
+        assert got == expected

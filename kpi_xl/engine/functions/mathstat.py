@@ -691,7 +691,10 @@ def SUBTOTAL(calc, fn_num, *refs):
 def SERIESSUM(calc, x, n, m, coefficients):
     """Returns the sum of a power series: a1*x^n + a2*x^(n+m) + a3*x^(n+2m) + ..."""
     try:
-        x, n, m = (to_number(scalarize(calc, a)) for a in (x, n, m))
+        x, n, m = (scalarize(calc, a) for a in (x, n, m))
+        if any(isinstance(v, bool) for v in (x, n, m)):
+            return VALUE        # a logical is no number to SERIESSUM (Excel's cached values)
+        x, n, m = (to_number(v) for v in (x, n, m))
         total = 0.0
         for i, a in enumerate(v for v, _ in iter_values(calc, [coefficients])):
             if isinstance(a, XlErr):
@@ -700,7 +703,10 @@ def SERIESSUM(calc, x, n, m, coefficients):
                 continue        # an empty cell adds nothing
             if type(a) is not float and type(a) is not int:
                 return VALUE    # "if any argument is nonnumeric, SERIESSUM returns #VALUE!"
-            total += a * x ** (n + i * m)
+            power = n + i * m
+            if x == 0 and power == 0:
+                return NUM      # 0^0, as POWER(0,0)
+            total += a * x ** power
     except ZeroDivisionError:
         return DIV0
     return total
@@ -951,3 +957,27 @@ def FREQUENCY(calc, data, bins):
         lower = b
     counts[-1] = len(xs_sorted) - j
     return Arr([[c] for c in counts])
+
+
+@excel("MMULT", min_args=2, max_args=2)
+def MMULT(calc, a, b):
+    """The matrix product of two arrays: #VALUE! when a cell is empty, text or a logical,
+    or when the first array's columns are not the second's rows."""
+    import numpy as np
+
+    def matrix(x):
+        if isinstance(x, XlErr):
+            raise ExcelRaise(x)
+        rows = calc.values(x) if isinstance(x, (Ref, MultiRef, Arr)) else [[x]]
+        for row in rows:
+            for v in row:
+                if isinstance(v, XlErr):
+                    raise ExcelRaise(v)
+                if type(v) is not float and type(v) is not int:
+                    raise ExcelRaise(VALUE)
+        return np.array(rows, dtype=float)
+    ma, mb = matrix(a), matrix(b)
+    if ma.shape[1] != mb.shape[0]:
+        return VALUE
+    out = ma @ mb
+    return Arr([[float(v) for v in row] for row in out])

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 
-from ..values import DIV0, NA, NUM, VALUE, ExcelRaise, to_number
+from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, to_number
 from . import excel
-from .helpers import elementwise
+from .helpers import elementwise, is_array
 
 
 def _arg(v):
@@ -128,12 +128,29 @@ def MROUND(calc, x, sig):
 
 
 def _integers(calc, args):
+    """GCD's and LCM's numbers, as Excel's cached values show them read: an empty cell of a
+    range counts as 0, an empty cell given alone is left out (and no number at all is
+    #VALUE!), an argument left out (GCD(,5)) is #N/A; logicals are #VALUE!, text must read
+    as a number."""
+    from ..values import MultiRef, Ref
     from .helpers import strict_numbers
     out = []
-    for x in strict_numbers(calc, args):
-        if x < 0 or x >= 2 ** 53:
-            raise ExcelRaise(NUM)
-        out.append(int(x))
+    for a in args:
+        if a is None:
+            raise ExcelRaise(NA)
+        if isinstance(a, Ref) and a.r1 == a.r2 and a.c1 == a.c2:
+            values = strict_numbers(calc, (a,))
+        elif isinstance(a, (Ref, MultiRef)) or is_array(a):
+            values = (0 if v is None else v for row in calc.values(a) for v in row)
+            values = strict_numbers(calc, (Arr([[v] for v in values]),))
+        else:
+            values = strict_numbers(calc, (a,))
+        for x in values:
+            if x < 0 or x >= 2 ** 53:
+                raise ExcelRaise(NUM)
+            out.append(int(x))
+    if not out:
+        raise ExcelRaise(VALUE)
     return out
 
 
