@@ -237,17 +237,27 @@ class Calc:
         if cache_key in self._name_trees:
             return self._name_trees[cache_key]
         text = None
+        if isinstance(sheet, str) and sheet.startswith("["):
+            book, _, rest = sheet[1:].partition("]")   # '[1]My sheet'!Name, quoted
+            sheet = ("[ext]", book, rest or None)
         if isinstance(sheet, tuple):
-            # A name in another workbook ([1]!Name): its values are not ours to compute.
-            tree = CompileError(f"{key} is defined in another workbook", REF)
-            self._name_trees[cache_key] = tree
-            return tree
-        if sheet is not None:
-            text = self.names.get((key, self.canonical_sheet(sheet)))
-        if text is None and current is not None:
-            text = self.names.get((key, current))
-        if text is None:
-            text = self.names.get((key, None))
+            # A name in another workbook ([1]!Name, [1]Sheet!Name): the link keeps where it
+            # points (a cell of that workbook, whose value Excel cached); else #REF!.
+            text = self.names.get((key, sheet))
+            if text is None and len(sheet) == 3:
+                text = self.names.get((key, (sheet[0], sheet[1], None)))
+            if text is None:
+                tree = CompileError(f"{key} is defined in another workbook", REF)
+                self._name_trees[cache_key] = tree
+                return tree
+            current = None
+        else:
+            if sheet is not None:
+                text = self.names.get((key, self.canonical_sheet(sheet)))
+            if text is None and current is not None:
+                text = self.names.get((key, current))
+            if text is None:
+                text = self.names.get((key, None))
         if text is None and key in self.tables:
             t = self.tables[key]
             text = self._table_area(t, "#Data")

@@ -10,6 +10,7 @@ whose copy failed (``refreshError``, no cells kept) is left out, so its cells ar
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Tuple
 
 from .values import XlErr
@@ -71,18 +72,52 @@ def read_external_books(pkg, wb, ns: str, rels) -> List[Dict[str, Cells]]:
     return books
 
 
+class ExternalBook(dict):
+    """{sheet name: cells} of one linked workbook, and ``names``: the linked workbook's
+    defined names Excel keeps with the link, {(NAME, sheet or None): refersTo text}."""
+
+    def __init__(self):
+        super().__init__()
+        self.names: Dict[Tuple[str, object], str] = {}
+
+
+_SIMPLE_TARGET = re.compile(r"=?(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)$")
+
+
+def name_text(book: str, refers_to: str):
+    """A linked workbook's name target (``='Defines'!$B$2``) as a reference to the engine's
+    sheet of that workbook (``'[1]Defines'!$B$2``), or None for any other target."""
+    m = _SIMPLE_TARGET.match(refers_to.strip())
+    if not m:
+        return None
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    quoted = sheet_name(book, sheet).replace("'", "''")
+    return f"'{quoted}'!{m.group(3)}"
+
+
 def _read_link(pkg, part) -> Dict[str, Cells]:
     root = pkg.xml(part)
     book = next((c for c in root if _local(c.tag) == "externalBook"), None)
     if book is None:
         return {}
     names: List[str] = []
-    out: Dict[str, Cells] = {}
+    out = ExternalBook()
     failed: set = set()
     for child in book:
         tag = _local(child.tag)
         if tag == "sheetNames":
             names = [s.get("val", "") for s in child if _local(s.tag) == "sheetName"]
+        elif tag == "definedNames":
+            for dn in child:
+                name, target = dn.get("name"), dn.get("refersTo")
+                if _local(dn.tag) != "definedName" or not name or not target:
+                    continue
+                scope = dn.get("sheetId")
+                try:
+                    sheet = names[int(scope)] if scope is not None else None
+                except (ValueError, IndexError):
+                    continue
+                out.names[(name.upper(), sheet)] = target
         elif tag == "sheetDataSet":
             for sd in child:
                 if _local(sd.tag) != "sheetData":

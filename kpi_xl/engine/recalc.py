@@ -105,6 +105,11 @@ def book_input(data) -> BookInput:
     for i, book in enumerate(getattr(data, "external_books", ()), start=1):
         for name, cells in book.items():   # the values Excel cached of linked workbooks
             sheets.append(SheetInput(external.sheet_name(str(i), name), values=dict(cells)))
+        # their names ([1]!Name, [1]Sheet!Name), pointing into those values
+        for (key, scope), target in getattr(book, "names", {}).items():
+            text = external.name_text(str(i), target)
+            if text is not None:
+                names[(key, ("[ext]", str(i), scope))] = text
     book = BookInput(sheets, names, tables, data.date1904, data.path,
                      iterate=getattr(data, "iterate", False),
                      iterate_count=getattr(data, "iterate_count", 100),
