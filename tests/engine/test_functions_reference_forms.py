@@ -46,3 +46,19 @@ def test_reference_functions(tmp_path, formula, expected):
     recalc_file(tmp_path / "in.xlsx", tmp_path / "out.xlsx")
     got = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Sheet1"]["M1"].value
     assert got == expected
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # OFFSET, as an Excel-saved workbook caches it (and its author's notes say): offsets cut
+    # toward zero, a height or width above 1 cut down, one between 0 and 1 taken as 1
+    ("OFFSET(K33,-2,-2)", 42), ("OFFSET(K33,-2.3,-2.8)", 42),
+    ("SUM(OFFSET(W39,2,2,3,0.9))", 50), ("SUM(OFFSET(W39,2,2,3,0.3))", 50),
+    ("SUM(OFFSET(W39,2,2,3.1,3.99))", 51), ("SUM(OFFSET(W39,2,2,3,4.2))", 52),
+    # INDIRECT of a reference past the last column is #REF!
+    ('ROW(INDIRECT("XFE:XFE"))', "#REF!"), ('COLUMN(INDIRECT("XFE1"))', "#REF!"),
+    ('ROW(INDIRECT("B5"))', 5),
+])
+def test_offset_extents_and_indirect_past_the_grid(formula, expected):
+    from tests.engine.one_cell import ev
+    got = ev(formula, I31=42, Y41=10, Y42=20, Y43=20, Z41=1, AB41=1)
+    assert (str(got) if isinstance(expected, str) else got) == expected

@@ -555,14 +555,23 @@ def COLUMNS(calc, a):
     return len(calc.values(a)[0])
 
 
+def _extent(x):
+    """OFFSET's height or width: whole numbers cut toward zero, a fraction of one line one line."""
+    if 0 < abs(x) < 1:
+        return 1 if x > 0 else -1
+    return int(x)
+
+
 @excel("OFFSET", min_args=3, max_args=5)
 def OFFSET(calc, ref, rows, cols, height=None, width=None):
     if not isinstance(ref, Ref):
         return ref if isinstance(ref, XlErr) else VALUE
-    dr = int(math.floor(to_number(scalarize(calc, rows))))
-    dc = int(math.floor(to_number(scalarize(calc, cols))))
-    h = ref.r2 - ref.r1 + 1 if height is None else int(to_number(scalarize(calc, height)))
-    w = ref.c2 - ref.c1 + 1 if width is None else int(to_number(scalarize(calc, width)))
+    # Excel's cached values: the offsets are cut toward zero (-2.8 rows is 2 up), a height
+    # or width above 1 is cut down and one between 0 and 1 is 1
+    dr = int(to_number(scalarize(calc, rows)))
+    dc = int(to_number(scalarize(calc, cols)))
+    h = ref.r2 - ref.r1 + 1 if height is None else _extent(to_number(scalarize(calc, height)))
+    w = ref.c2 - ref.c1 + 1 if width is None else _extent(to_number(scalarize(calc, width)))
     if h == 0 or w == 0:
         return REF
     r1, c1 = ref.r1 + dr, ref.c1 + dc
@@ -593,8 +602,8 @@ def INDIRECT(calc, text, a1=None):
     if tree[0] == "ref":
         _, sheet, r1, c1, r2, c2, _abs = tree
         sheet = calc.canonical_sheet(sheet) if isinstance(sheet, str) else None
-        if sheet is None:
-            return REF
+        if sheet is None or max(r1, r2) > 1048576 or max(c1, c2) > 16384:
+            return REF      # a sheet not here, or a column past XFD ("XFE:XFE")
         return Ref(sheet, r1, c1, r2, c2)
     if tree[0] == "name":
         node = calc.defined_name(tree[1], tree[2], calc.current_sheet)
