@@ -1,7 +1,7 @@
 """Dynamic-array functions the engine implements itself."""
 from __future__ import annotations
 
-from ..values import CALC, REF, VALUE, Arr, Ref, XlErr, to_number
+from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, XlErr, to_number
 from . import excel
 from .helpers import scalarize
 
@@ -29,7 +29,7 @@ def SEQUENCE(calc, rows, cols=None, start=None, step=None):
     if nr < 0 or nc < 0:
         return VALUE
     if nr == 0 or nc == 0:
-        return VALUE
+        return CALC      # an empty array (SEQUENCE(0), SEQUENCE(0.3)), as Excel shows it
     if nr * nc > 1048576 * 16384:
         return VALUE
     return Arr([[s + d * (i * nc + j) for j in range(nc)] for i in range(nr)])
@@ -175,3 +175,91 @@ def WRAPROWS(calc, vector, wrap_count, pad_with=None):
 def WRAPCOLS(calc, vector, wrap_count, pad_with=None):
     """Wraps a row or column of values into columns of ``wrap_count`` values."""
     return _wrap_lines(calc, vector, wrap_count, pad_with, True)
+
+
+def _lines_arg(calc, a):
+    """TAKE's and DROP's count of rows or columns: left out (None), or cut toward zero."""
+    if a is None:
+        return None
+    v = scalarize(calc, a)
+    if v is None:
+        return None
+    if isinstance(v, XlErr):
+        raise ExcelRaise(v)
+    if isinstance(v, bool):
+        v = int(v)
+    return int(to_number(v))
+
+
+def _rows_of(calc, array):
+    if isinstance(array, XlErr):
+        raise ExcelRaise(array)
+    if isinstance(array, (Ref, Arr)) or hasattr(array, "refs"):
+        return [list(r) for r in calc.values(array)]
+    return [[array]]
+
+
+def _take_drop(calc, array, rows, cols, take):
+    grid = _rows_of(calc, array)
+    nr, nc = _lines_arg(calc, rows), _lines_arg(calc, cols)
+
+    def cut(items, n):
+        if n is None:
+            return items
+        if take:
+            return items[:n] if n >= 0 else items[len(items) + n:] if -n < len(items) else items
+        return items[n:] if n >= 0 else items[:len(items) + n] if -n < len(items) else []
+    grid = cut(grid, nr)
+    if nc is not None:
+        grid = [cut(row, nc) for row in grid]
+    if not grid or not grid[0] or (take and 0 in (nr, nc)):
+        return CALC      # nothing left: Excel's empty array
+    return Arr(grid)
+
+
+@excel("TAKE", min_args=2, max_args=3)
+def TAKE(calc, array, rows, cols=None):
+    """The first (or, counted negative, the last) rows and columns of an array."""
+    return _take_drop(calc, array, rows, cols, True)
+
+
+@excel("DROP", min_args=2, max_args=3)
+def DROP(calc, array, rows, cols=None):
+    """An array without its first (or, counted negative, its last) rows and columns."""
+    return _take_drop(calc, array, rows, cols, False)
+
+
+@excel("FILTER", min_args=2, max_args=3)
+def FILTER(calc, array, include, if_empty=None):
+    """The rows (or columns) of ``array`` whose ``include`` value is true: ``include`` is one
+    column as tall as the array or one row as wide; none kept gives ``if_empty``, or #CALC!
+    (Excel's empty array) when it is left out."""
+    from ..values import to_bool
+    grid = _rows_of(calc, array)
+    inc = _rows_of(calc, include)
+    h, w = len(grid), len(grid[0]) if grid else 0
+    if len(inc) == h and all(len(r) == 1 for r in inc):
+        flags, by_row = [r[0] for r in inc], True
+    elif len(inc) == 1 and len(inc[0]) == w:
+        flags, by_row = inc[0], False
+    else:
+        return VALUE
+    keep = []
+    for i, f in enumerate(flags):
+        if isinstance(f, XlErr):
+            return f
+        if f is None:
+            continue
+        if isinstance(f, str):
+            return VALUE
+        if to_bool(f):
+            keep.append(i)
+    if not keep:
+        if if_empty is None:
+            return CALC
+        if isinstance(if_empty, (Ref, Arr)):
+            return Arr([list(r) for r in calc.values(if_empty)])
+        return if_empty
+    if by_row:
+        return Arr([grid[i] for i in keep])
+    return Arr([[row[i] for i in keep] for row in grid])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import bisect
-import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
 from ..a1 import column_letters, quoted_sheet
