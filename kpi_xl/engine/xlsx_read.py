@@ -722,6 +722,10 @@ class _Declined(Exception):
     """Markup the scanner does not take; the message says what."""
 
 
+# Held by SheetData.values for an inline string until its slice's texts are decoded.
+_PENDING = object()
+
+
 class _SheetScan:
     """The one cell scanner: takes a sheet's bytes as they are inflated (``feed``) and
     files its cells into ``sheet`` a piece at a time, so the bytes of only a few MB
@@ -859,8 +863,14 @@ class _SheetScan:
             raise _Declined("a comment or CDATA section among the cells")
         if not _rows_closed(xml, lo, hi, syn):
             raise _Declined("a <row> left open")
-        expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
-        plain = xml.count(syn.cell_r, lo, hi) == expected   # every cell begins <c r="
+        # Every cell begins <c r=" (plain) when every tag beginning <c does: then the
+        # three cell starts need not be counted apart.
+        starts = xml.count(syn.cell_r, lo, hi)
+        if starts == (n if lo == 0 and hi == len(xml) else xml.count(self.cell_tag, lo, hi)):
+            expected, plain = starts, True
+        else:
+            expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
+            plain = starts == expected
         if plain:
             # Rows need not be followed for the cells; only for hidden rows and for the
             # place of a cell without r= in a later piece.
@@ -903,6 +913,8 @@ class _SheetScan:
         values, cached, formulas = sheet.values, sheet.cached, sheet.formulas
         members, strings = store.members, store.strings
         keys, raws = store.deferred_keys, store.deferred_raw
+        inline_keys: List[Cell] = []
+        inline_raws: List[bytes] = []
         columns, kinds = self.columns, self.kinds
         prefix, row_start = syn.prefix, syn.row_start
         if plain:
@@ -976,6 +988,12 @@ class _SheetScan:
                 # The value, as CellStore.value works it out, for the usual types.
                 if not v:
                     if it_mark and t == "inlineStr":
+                        if not f and batch and key not in members:
+                            # text decoded with the slice's other inline strings
+                            values[key] = _PENDING
+                            inline_keys.append(key)
+                            inline_raws.append(it)
+                            continue
                         value = decode_ooxml_escapes(_xml_text(it))
                     else:
                         value = None
@@ -1014,6 +1032,13 @@ class _SheetScan:
                     keys.append(key)
                     raws.append(ft)
             store.decode_deferred()
+            if inline_keys:
+                # The last text given a cell wins, unless a value was filed after it.
+                for key, text in dict(zip(inline_keys, _xml_texts(inline_raws))).items():
+                    if values.get(key) is _PENDING:
+                        values[key] = decode_ooxml_escapes(text)
+                inline_keys.clear()
+                inline_raws.clear()
             pos = stop
         self.row, self.col, self.digits, self.row_no = row, col, digits_seen, row_no
         return n
