@@ -222,6 +222,20 @@ def _number_bytes(value) -> Optional[bytes]:
                 else repr(value).encode()
         return None
     return b"%d" % value if kind is int else None
+
+
+def _numbers_bytes(values: list) -> list:
+    """_number_bytes of each of ``values``; for finite floats and ints alone, their reprs
+    joined, with the ".0" of whole numbers cut off together."""
+    if not values or not {float, int}.issuperset(map(type, values)):
+        return list(map(_number_bytes, values))
+    text = "\x00".join(map(repr, values)) + "\x00"
+    # inf and nan (spelt with an n) go the long way, and -0.0 (written 0).
+    if "n" in text or "-0.0\x00" in text:
+        return list(map(_number_bytes, values))
+    # Below 1e16 repr writes a whole float as its digits and ".0", and nothing else ends
+    # so: format_number's text.  From 1e16 on repr writes an exponent, as it does.
+    return text.replace(".0\x00", "\x00").encode().split(b"\x00")[:-1]
 # Edited output is handed on in pieces of about this many chunks.
 _FLUSH_EVERY = 4096
 _MISSING = object()
@@ -488,7 +502,7 @@ class _SheetEdit:
             if n:
                 keys = list(zip(map(int, parts[3::6]), map(columns.__getitem__, parts[2::6])))
                 values = list(map(cells.get, keys, repeat(_MISSING)))
-                texts = list(map(_number_bytes, values))
+                texts = _numbers_bytes(values)
                 heads = parts[1::6]
                 typed = b' t="' in b"".join(heads)
                 # The cells left alone (not written), and those whose result is not a finite

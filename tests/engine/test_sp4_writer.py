@@ -155,3 +155,17 @@ def test_a_repeated_cell_does_not_hide_a_missing_one(tmp_path):
     src = _with_rows(tmp_path, "r.xlsx", rows)
     with pytest.raises(WorkbookWriteError, match=r"no cell Sheet!C1 to take"):
         write_values(src, tmp_path / "out.xlsx", {"Sheet": {(1, 2): 6, (1, 3): 1}})
+
+
+@pytest.mark.parametrize("extra", [[], [-0.0], [float("nan")], [float("-inf")], ["x", True]])
+def test_numbers_are_written_as_format_number_writes_them(extra):
+    # By hand: whole numbers below 1e16 without ".0", the rest as Python's shortest repr.
+    from kpi_xl.engine.xlsx_write import _numbers_bytes
+    values = [60.0, 0.32, 1e16, 9999999999999998.0, -12.0, 5, 10**20, 1e-07, 2.5, 0.1 + 0.2]
+    expected = [b"60", b"0.32", b"1e+16", b"9999999999999998", b"-12", b"5",
+                b"100000000000000000000", b"1e-07", b"2.5", b"0.30000000000000004"]
+    by_hand = {-0.0: b"0", "x": None, True: None}
+    got = _numbers_bytes(values + extra)
+    assert got[:len(values)] == expected
+    for value, text in zip(extra, got[len(values):]):
+        assert text == (None if value != value or value in (float("-inf"),) else by_hand[value])
