@@ -285,6 +285,7 @@ class _SheetEdit:
         # is edited whole after all; then only the cell not yet complete.
         self._held: list = []
         self._held_size = 0
+        self._checked = 0       # bytes at the start of the next _cells known of split form
         self._stage = "head"    # then "cells" (streamed), "tail" or "whole"
 
     def _key(self, name: bytes):
@@ -618,6 +619,7 @@ class _SheetEdit:
             self._held = [data]
             return None
         self._stage = "cells"
+        self._checked = cut - lo   # _cells need not look at these bytes again
         _write_slices(self.write, data, skip, lo)
         return data[lo:]
 
@@ -638,7 +640,8 @@ class _SheetEdit:
         if cut < 0:
             self._held = [data]
             return
-        if not self._of_split_form(data, 0, cut):
+        checked, self._checked = self._checked, 0
+        if cut > checked and not self._of_split_form(data, 0, cut):
             raise _Restart(fast=False)
         buf: list = []
         last, left = self._pieces(data, data.find(sep, 0, hi), hi,
