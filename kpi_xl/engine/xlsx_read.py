@@ -534,6 +534,43 @@ def _resolve_entities(text: str) -> str:
     return "".join(parts)
 
 
+_ENTITY_AT = re.compile(_ENTITY_RE.pattern.encode()).match
+
+
+def _replace_entities(raw: bytes) -> Optional[bytes]:
+    """``raw`` (UTF-8, every "&" beginning one of XML's entities, one at least) with its
+    entities replaced by their characters, a few kinds of entity (a sheet's name, a
+    separator) each replaced all at once; None when there is an "&" of another kind, more
+    kinds than that, or a character that UTF-8 cannot carry.  Only an "&" put in could
+    begin an entity that was not there: the one kind that gives "&" goes last, so that
+    none is read twice."""
+    chars = _ENTITY_CHARS
+    amps = set()
+    kinds = 0
+    i = raw.find(b"&")
+    while i >= 0:
+        m = _ENTITY_AT(raw, i)
+        if m is None:
+            return None
+        e = m.group()
+        try:
+            c = chars[e.decode()]
+        except (ValueError, OverflowError):
+            return None   # no such character: the caller says so
+        if c == "&":
+            amps.add(e)
+            i = raw.find(b"&", m.end())
+            continue
+        if kinds == 16 or "\ud800" <= c <= "\udfff":
+            return None
+        raw = raw.replace(e, c.encode())
+        kinds += 1
+        i = raw.find(b"&", i)
+    if len(amps) > 1:
+        return None
+    return raw.replace(amps.pop(), b"&") if amps else raw
+
+
 def _xml_text(raw: bytes, strict: bool = True) -> str:
     """Character data as an XML parser delivers it (line ends folded, entities resolved).
 
@@ -544,12 +581,20 @@ def _xml_text(raw: bytes, strict: bool = True) -> str:
     # Folded first: a CR written as &#13; is kept, as XML says.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if "&" in text:
-        if strict and text.count("&") != len(_ENTITY_RE.findall(text)):
-            raise ValueError("an undeclared entity")
         if "&#" in text:
+            done = _replace_entities(raw)
+            if done is not None:
+                return done.decode("utf-8")
+            if strict and text.count("&") != len(_ENTITY_RE.findall(text)):
+                raise ValueError("an undeclared entity")
             text = _resolve_entities(text)
         else:
+            # The five named entities only, each "&" beginning one of them.
+            if strict and text.count("&") != text.count("&lt;") + text.count("&gt;") + \
+                    text.count("&amp;") + text.count("&quot;") + text.count("&apos;"):
+                raise ValueError("an undeclared entity")
             # The five named entities only (formula text is full of &gt; and &apos;):
             # str.replace is C-speed; &amp; last so "&amp;lt;" stays "&lt;".
             text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \

@@ -64,3 +64,33 @@ def test_an_undeclared_entity_in_an_inline_string_is_declined():
     xml = HEAD + b'<row r="1">' + _inline(b"A1", b"&nbsp;x") + b"</row>" + TAIL
     with pytest.raises(_xr._Declined, match="cannot decode"):
         _scan(xml)
+
+
+CJK = "".join(chr(0x4E00 + 7 * i) for i in range(20))
+
+
+@pytest.mark.parametrize("raw, text", [
+    (b"'&#21442;&#25968;'!A1&amp;&#21442;", "'参数'!A1&参"),
+    (b"&#38;lt;", "&lt;"),                  # an "&" put in begins nothing
+    (b"&amp;#38;", "&#38;"),
+    (b"&amp;lt;&#21442;&gt;", "&lt;参>"),
+    (b"&#38;&amp;x", "&&x"),                # two kinds giving "&"
+    (b"&#x26;amp;&#x41;", "&amp;A"),
+    ("".join(f"&#{ord(c)};" for c in CJK * 2).encode(), CJK * 2),   # 20 kinds
+    (b"&#xD800;&#65;", "\ud800A"),           # a lone surrogate, kept (no XML parser takes it)
+    (b"a\r\nb&#13;c\r&#21442;", "a\nb\rc\n参"),  # CR folded, a CR written &#13; kept
+    ("中&#20013;".encode(), "中中"),
+])
+def test_entities_resolved_as_the_xml_parser_does(raw, text):
+    assert _xr._xml_text(raw) == text
+
+
+@pytest.mark.parametrize("raw", [b"&nbsp;&#21442;", b"&#21442;&nbsp;", b"&#21442;&#1114112;",
+                                 b"&#99999999999999999999;"])
+def test_entities_no_xml_parser_takes_raise(raw):
+    with pytest.raises((ValueError, OverflowError)):
+        _xr._xml_text(raw)
+
+
+def test_an_ampersand_outside_entities_is_kept_when_not_strict():
+    assert _xr._xml_text(b"&l&#116;;&lt;", strict=False) == "&lt;<"
