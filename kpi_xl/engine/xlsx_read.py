@@ -975,13 +975,14 @@ class _SheetScan:
             stop = xml.find(split_at, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
             if stop < 0:
                 stop = hi
-            for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in \
-                    findall(xml, pos, stop):
+            found = findall(xml, pos, stop)
+            n += len(found)   # less the rows among them
+            for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in found:
                 if ra:
+                    n -= 1
                     row = _row_number(ra, row, hidden)
                     col = 0
                     continue
-                n += 1
                 if letters:
                     col = columns.get(letters)
                     if col is None:
@@ -989,7 +990,6 @@ class _SheetScan:
                     if digits != digits_seen:
                         digits_seen, row_no = digits, int(digits)
                     key = (row_no, col)
-                    r_attr = None
                 else:
                     if plain:   # r="$A$1" and the like
                         q = a.index(b'"')
@@ -1007,7 +1007,7 @@ class _SheetScan:
                 if rest:
                     if row_start in rest:
                         raise _Declined("a <row> inside a cell")
-                    if r_attr is None:
+                    if letters:
                         r_attr = b' r="' + letters + digits + b'"'
                     whole = b"<" + prefix + b"c" + r_attr + a + b">" + rest + b"</" + prefix + \
                         b"c>"
