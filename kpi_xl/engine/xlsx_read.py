@@ -538,12 +538,11 @@ _ENTITY_AT = re.compile(_ENTITY_RE.pattern.encode()).match
 
 
 def _replace_entities(raw: bytes) -> Optional[bytes]:
-    """``raw`` (UTF-8, every "&" beginning one of XML's entities, one at least) with its
-    entities replaced by their characters, a few kinds of entity (a sheet's name, a
-    separator) each replaced all at once; None when there is an "&" of another kind, more
-    kinds than that, or a character that UTF-8 cannot carry.  Only an "&" put in could
-    begin an entity that was not there: the one kind that gives "&" goes last, so that
-    none is read twice."""
+    """``raw`` (UTF-8) with its entities replaced by their characters, a few kinds of
+    entity (a sheet's name, a separator) each replaced all at once; None when an "&"
+    begins none of XML's entities, when there are more kinds than that, or for a
+    character that UTF-8 cannot carry.  Only an "&" put in could begin an entity that
+    was not there: the one kind that gives "&" goes last, so that none is read twice."""
     chars = _ENTITY_CHARS
     amps = set()
     kinds = 0
@@ -591,12 +590,12 @@ def _xml_text(raw: bytes, strict: bool = True) -> str:
                 raise ValueError("an undeclared entity")
             text = _resolve_entities(text)
         else:
-            # The five named entities only, each "&" beginning one of them.
+            # The five named entities only (formula text is full of &gt; and &apos;),
+            # each "&" to begin one of them; str.replace is C-speed; &amp; last so
+            # "&amp;lt;" stays "&lt;".
             if strict and text.count("&") != text.count("&lt;") + text.count("&gt;") + \
                     text.count("&amp;") + text.count("&quot;") + text.count("&apos;"):
                 raise ValueError("an undeclared entity")
-            # The five named entities only (formula text is full of &gt; and &apos;):
-            # str.replace is C-speed; &amp; last so "&amp;lt;" stays "&lt;".
             text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
                 .replace("&apos;", "'").replace("&amp;", "&")
     return text

@@ -236,6 +236,8 @@ def _numbers_bytes(values: list) -> list:
     # Below 1e16 repr writes a whole float as its digits and ".0", and nothing else ends
     # so: format_number's text.  From 1e16 on repr writes an exponent, as it does.
     return text.replace(".0\x00", "\x00").encode().split(b"\x00")[:-1]
+
+
 # Edited output is handed on in pieces of about this many chunks.
 _FLUSH_EVERY = 4096
 _MISSING = object()
