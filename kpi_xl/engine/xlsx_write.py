@@ -503,8 +503,11 @@ class _SheetEdit:
             if n != len(f_starts(piece)):
                 return self._pieces(xml, pos, hi, final_stop, buf, last, at_once=False)
             if n:
-                keys = list(zip(map(int, parts[3::6]), map(columns.__getitem__, parts[2::6])))
-                values = list(map(cells.get, keys, repeat(_MISSING)))
+                # Rows and columns apart, as ints: a list of (row, col) tuples alive would
+                # set the collector going (zip hands the same tuple to cells.get each time).
+                rows = list(map(int, parts[3::6]))
+                cols = list(map(columns.__getitem__, parts[2::6]))
+                values = list(map(cells.get, zip(rows, cols), repeat(_MISSING)))
                 texts = _numbers_bytes(values)
                 heads = parts[1::6]
                 typed = b' t="' in b"".join(heads)
@@ -514,15 +517,16 @@ class _SheetEdit:
                 if typed:
                     others = sorted(set(others).union(
                         k for k, head in enumerate(heads) if b' t="' in head))
-                if others:
-                    alone = {k for k in others if values[k] is _MISSING}
-                    written = [key for k, key in enumerate(keys) if k not in alone] \
-                        if alone else keys
+                alone = {k for k in others if values[k] is _MISSING} if others else None
+                if alone:
+                    kept = [k not in alone for k in range(n)]
+                    wrows, wcols = list(compress(rows, kept)), list(compress(cols, kept))
                 else:
-                    written = keys
+                    wrows, wcols = rows, cols
                 prev = self._prev
-                if written and (prev is not None and written[0] <= prev or
-                                not all(map(lt, written, islice(written, 1, None)))):
+                if wrows and (prev is not None and (wrows[0], wcols[0]) <= prev or not all(
+                        map(lt, zip(wrows, wcols),
+                            zip(islice(wrows, 1, None), islice(wcols, 1, None))))):
                     raise _Restart(track=True)
                 if others:
                     tails = parts[5::6]
@@ -536,11 +540,11 @@ class _SheetEdit:
                         parts[6 * k + 5] = tails[k]
                         continue
                     parts[6 * k + 1] = sep + self._retyped(heads[k][len(sep):], parts[6 * k + 4],
-                                                           keys[k], values[k])
+                                                           (rows[k], cols[k]), values[k])
                     parts[6 * k + 2] = parts[6 * k + 4] = parts[6 * k + 5] = b""
-                if written:
-                    self.count += len(written)
-                    self._prev = written[-1]
+                if wrows:
+                    self.count += len(wrows)
+                    self._prev = (wrows[-1], wcols[-1])
             add(xml[last:pos])
             add(b"".join(parts))
             last = pos = stop

@@ -169,3 +169,20 @@ def test_numbers_are_written_as_format_number_writes_them(extra):
     assert got[:len(values)] == expected
     for value, text in zip(extra, got[len(values):]):
         assert text == (None if value != value or value in (float("-inf"),) else by_hand[value])
+
+
+def test_a_repeated_cell_in_a_later_slice_does_not_hide_a_missing_one(tmp_path, monkeypatch):
+    # Slices of a cell or two: row 1 again at the end is checked against the slice before.
+    monkeypatch.setattr(xlsx_write, "_SLICE", 64)
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d"><f>A%d*2</f><v>0</v></c>'
+                    b"</row>" % (r, r, r, r, r) for r in range(1, 51))
+    rows += b'<row r="1"><c r="B1"><f>A1*2</f><v>0</v></c></row>'
+    src = _with_rows(tmp_path, "r.xlsx", rows)
+    values = {(r, 2): 2 * r for r in range(1, 51)}
+    values[(5, 9)] = 1    # no I5: 51 cells written for 51 results, one of them twice
+    with pytest.raises(WorkbookWriteError, match=r"no cell Sheet!I5 to take"):
+        write_values(src, tmp_path / "out.xlsx", {"Sheet": values})
+    del values[(5, 9)]
+    write_values(src, tmp_path / "out.xlsx", {"Sheet": values})
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Sheet"]
+    assert [ws.cell(r, 2).value for r in (2, 49, 50)] == [4, 98, 100]
