@@ -534,6 +534,42 @@ def _resolve_entities(text: str) -> str:
     return "".join(parts)
 
 
+_ENTITY_AT = re.compile(_ENTITY_RE.pattern.encode()).match
+
+
+def _replace_entities(raw: bytes) -> Optional[bytes]:
+    """``raw`` (UTF-8) with its entities replaced by their characters, a few kinds of
+    entity (a sheet's name, a separator) each replaced all at once; None when an "&"
+    begins none of XML's entities, when there are more kinds than that, or for a
+    character that UTF-8 cannot carry.  Only an "&" put in could begin an entity that
+    was not there: the one kind that gives "&" goes last, so that none is read twice."""
+    chars = _ENTITY_CHARS
+    amps = set()
+    kinds = 0
+    i = raw.find(b"&")
+    while i >= 0:
+        m = _ENTITY_AT(raw, i)
+        if m is None:
+            return None
+        e = m.group()
+        try:
+            c = chars[e.decode()]
+        except (ValueError, OverflowError):
+            return None   # no such character: the caller says so
+        if c == "&":
+            amps.add(e)
+            i = raw.find(b"&", m.end())
+            continue
+        if kinds == 16 or "\ud800" <= c <= "\udfff":
+            return None
+        raw = raw.replace(e, c.encode())
+        kinds += 1
+        i = raw.find(b"&", i)
+    if len(amps) > 1:
+        return None
+    return raw.replace(amps.pop(), b"&") if amps else raw
+
+
 def _xml_text(raw: bytes, strict: bool = True) -> str:
     """Character data as an XML parser delivers it (line ends folded, entities resolved).
 
@@ -544,14 +580,22 @@ def _xml_text(raw: bytes, strict: bool = True) -> str:
     # Folded first: a CR written as &#13; is kept, as XML says.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if "&" in text:
-        if strict and text.count("&") != len(_ENTITY_RE.findall(text)):
-            raise ValueError("an undeclared entity")
         if "&#" in text:
+            done = _replace_entities(raw)
+            if done is not None:
+                return done.decode("utf-8")
+            if strict and text.count("&") != len(_ENTITY_RE.findall(text)):
+                raise ValueError("an undeclared entity")
             text = _resolve_entities(text)
         else:
-            # The five named entities only (formula text is full of &gt; and &apos;):
-            # str.replace is C-speed; &amp; last so "&amp;lt;" stays "&lt;".
+            # The five named entities only (formula text is full of &gt; and &apos;),
+            # each "&" to begin one of them; str.replace is C-speed; &amp; last so
+            # "&amp;lt;" stays "&lt;".
+            if strict and text.count("&") != text.count("&lt;") + text.count("&gt;") + \
+                    text.count("&amp;") + text.count("&quot;") + text.count("&apos;"):
+                raise ValueError("an undeclared entity")
             text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
                 .replace("&apos;", "'").replace("&amp;", "&")
     return text
@@ -722,6 +766,10 @@ class _Declined(Exception):
     """Markup the scanner does not take; the message says what."""
 
 
+# Held by SheetData.values for an inline string until its slice's texts are decoded.
+_PENDING = object()
+
+
 class _SheetScan:
     """The one cell scanner: takes a sheet's bytes as they are inflated (``feed``) and
     files its cells into ``sheet`` a piece at a time, so the bytes of only a few MB
@@ -859,8 +907,14 @@ class _SheetScan:
             raise _Declined("a comment or CDATA section among the cells")
         if not _rows_closed(xml, lo, hi, syn):
             raise _Declined("a <row> left open")
-        expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
-        plain = xml.count(syn.cell_r, lo, hi) == expected   # every cell begins <c r="
+        # Every cell begins <c r=" (plain) when every tag beginning <c does: then the
+        # three cell starts need not be counted apart.
+        starts = xml.count(syn.cell_r, lo, hi)
+        if starts == (n if lo == 0 and hi == len(xml) else xml.count(self.cell_tag, lo, hi)):
+            expected, plain = starts, True
+        else:
+            expected = sum(xml.count(s, lo, hi) for s in syn.cell_start)
+            plain = starts == expected
         if plain:
             # Rows need not be followed for the cells; only for hidden rows and for the
             # place of a cell without r= in a later piece.
@@ -903,6 +957,8 @@ class _SheetScan:
         values, cached, formulas = sheet.values, sheet.cached, sheet.formulas
         members, strings = store.members, store.strings
         keys, raws = store.deferred_keys, store.deferred_raw
+        inline_keys: List[Cell] = []
+        inline_raws: List[bytes] = []
         columns, kinds = self.columns, self.kinds
         prefix, row_start = syn.prefix, syn.row_start
         if plain:
@@ -918,13 +974,14 @@ class _SheetScan:
             stop = xml.find(split_at, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
             if stop < 0:
                 stop = hi
-            for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in \
-                    findall(xml, pos, stop):
+            found = findall(xml, pos, stop)
+            n += len(found)   # less the rows among them
+            for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in found:
                 if ra:
+                    n -= 1
                     row = _row_number(ra, row, hidden)
                     col = 0
                     continue
-                n += 1
                 if letters:
                     col = columns.get(letters)
                     if col is None:
@@ -932,7 +989,6 @@ class _SheetScan:
                     if digits != digits_seen:
                         digits_seen, row_no = digits, int(digits)
                     key = (row_no, col)
-                    r_attr = None
                 else:
                     if plain:   # r="$A$1" and the like
                         q = a.index(b'"')
@@ -950,7 +1006,7 @@ class _SheetScan:
                 if rest:
                     if row_start in rest:
                         raise _Declined("a <row> inside a cell")
-                    if r_attr is None:
+                    if letters:
                         r_attr = b' r="' + letters + digits + b'"'
                     whole = b"<" + prefix + b"c" + r_attr + a + b">" + rest + b"</" + prefix + \
                         b"c>"
@@ -976,6 +1032,12 @@ class _SheetScan:
                 # The value, as CellStore.value works it out, for the usual types.
                 if not v:
                     if it_mark and t == "inlineStr":
+                        if not f and batch and key not in members:
+                            # text decoded with the slice's other inline strings
+                            values[key] = _PENDING
+                            inline_keys.append(key)
+                            inline_raws.append(it)
+                            continue
                         value = decode_ooxml_escapes(_xml_text(it))
                     else:
                         value = None
@@ -1014,6 +1076,13 @@ class _SheetScan:
                     keys.append(key)
                     raws.append(ft)
             store.decode_deferred()
+            if inline_keys:
+                # The last text given a cell wins, unless a value was filed after it.
+                for key, text in dict(zip(inline_keys, _xml_texts(inline_raws))).items():
+                    if values.get(key) is _PENDING:
+                        values[key] = decode_ooxml_escapes(text)
+                inline_keys.clear()
+                inline_raws.clear()
             pos = stop
         self.row, self.col, self.digits, self.row_no = row, col, digits_seen, row_no
         return n

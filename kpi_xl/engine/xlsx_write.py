@@ -24,6 +24,8 @@ import os
 import re
 import struct
 import zipfile
+from itertools import compress, islice, repeat
+from operator import is_, lt
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
 from kpi_xl.core.errors import CellError
@@ -144,6 +146,15 @@ class _SheetSyntax:
         # The same, for the cells whose first child is <f>: the others are passed over in C.
         self.formula_at = re.compile(re.escape(self.cell_r) + rb'(?:([A-Z]+)(0|[1-9][0-9]*)")?'
                                      rb"[^<>]*><" + p + rb"f\b")
+        # A whole formula cell of just <f> and <v>, its name one of ours, for _pieces_at_once:
+        # (head up to the start tag's ">", letters, digits, <f>, <v> and the end tag).
+        self.formula_whole = re.compile(
+            rb"(" + re.escape(self.cell_r) + rb'([A-Z]+)(0|[1-9][0-9]*)"'
+            rb"[^>/\"']*(?:\"[^\"]*\"[^>/\"']*)*)>"
+            rb"(<" + p + rb"f\b[^<>]*(?:/>|>[^<]*</" + p + rb"f>))"
+            rb"((?:<" + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"v/>)?</" + p + rb"c>)")
+        self.f_starts = re.compile(rb"<" + p + rb"f\b")
+        self.value_end = b"<" + prefix + b"v>%s</" + prefix + b"v></" + prefix + b"c>"
         self.formula_cell = re.compile(
             rb'([^"<>]*"[^>/"\']*(?:"[^"]*"[^>/"\']*)*)>'
             rb"(<" + p + rb"f\b[^<>]*(?:/>|>[^<]*</" + p + rb"f>))"
@@ -190,6 +201,43 @@ class _Restart(Exception):
 
 
 _CELL_NAME = re.compile(rb"([A-Z]+)(0|[1-9][0-9]*)")
+# _pieces_at_once splits this many bytes of cells at a time.
+_SLICE = 1 << 20
+
+
+class _Columns(dict):
+    """Column letters (bytes) -> column number, worked out once each."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = column_number(letters.decode())
+        return col
+
+
+def _number_bytes(value) -> Optional[bytes]:
+    """Text of <v> for a finite number (format_number's), None for any other result."""
+    kind = type(value)
+    if kind is float:
+        if value - value == 0:
+            return b"%d" % value if value.is_integer() and -1e16 < value < 1e16 \
+                else repr(value).encode()
+        return None
+    return b"%d" % value if kind is int else None
+
+
+def _numbers_bytes(values: list) -> list:
+    """_number_bytes of each of ``values``; for finite floats and ints alone, their reprs
+    joined, with the ".0" of whole numbers cut off together."""
+    if not values or not {float, int}.issuperset(map(type, values)):
+        return list(map(_number_bytes, values))
+    text = "\x00".join(map(repr, values)) + "\x00"
+    # inf and nan (spelt with an n) go the long way, and -0.0 (written 0).
+    if "n" in text or "-0.0\x00" in text:
+        return list(map(_number_bytes, values))
+    # Below 1e16 repr writes a whole float as its digits and ".0", and nothing else ends
+    # so: format_number's text.  From 1e16 on repr writes an exponent, as it does.
+    return text.replace(".0\x00", "\x00").encode().split(b"\x00")[:-1]
+
+
 # Edited output is handed on in pieces of about this many chunks.
 _FLUSH_EVERY = 4096
 _MISSING = object()
@@ -229,7 +277,7 @@ class _SheetEdit:
         self.track: Optional[set] = set() if track else None
         self._prev = None
         self.refused = []
-        self._columns: Dict[bytes, int] = {}
+        self._columns: Dict[bytes, int] = _Columns()
         self._last_ref = None
         self._current = None
         self._row = 0
@@ -239,6 +287,7 @@ class _SheetEdit:
         # is edited whole after all; then only the cell not yet complete.
         self._held: list = []
         self._held_size = 0
+        self._checked = 0       # bytes at the start of the next _cells known of split form
         self._stage = "head"    # then "cells" (streamed), "tail" or "whole"
 
     def _key(self, name: bytes):
@@ -329,7 +378,8 @@ class _SheetEdit:
         self.write(b"".join(buf))
         return True
 
-    def _pieces(self, xml: bytes, i: int, hi: int, final_stop, buf: list, last: int):
+    def _pieces(self, xml: bytes, i: int, hi: int, final_stop, buf: list, last: int,
+                at_once: bool = True):
         """Edit the cells from the one starting at ``i`` (a cell start, or -1 for none) on:
         each runs to the next cell start before ``hi``; the last one to ``final_stop``, or
         is left alone when that is None.  The output up to the copy point ``last`` is in
@@ -348,6 +398,8 @@ class _SheetEdit:
         # ref= and vm= send a cell to _token; most sheets have neither anywhere.
         has_ref = xml.find(b"ref=", i, hi) >= 0 if i >= 0 else False
         odd = has_ref or xml.find(b"vm=", i, hi) >= 0
+        if at_once and not odd and i >= 0 and self.track is None:
+            return self._pieces_at_once(xml, i, hi, final_stop, buf, last)
         cells = self.cells
         columns = self._columns
         mark = self._mark
@@ -407,27 +459,8 @@ class _SheetEdit:
                     add(v_close)
                     last = m.end()
                 else:
-                    t, text = self._typed(key, value)
-                    head = xml[at:m.end(1)]
-                    space = b' xml:space="preserve"' if t == "str" and text and (
-                        text[0].isspace() or text[-1].isspace()) else b""
-                    j = head.find(b' t="')
-                    if j >= 0:
-                        k = head.index(b'"', j + 4)
-                        head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + \
-                            head[k + 1:]
-                    elif t:
-                        # Excel's attribute order is r, s, t: put t after s (or r) when there.
-                        k = head.find(b' s="')
-                        at_t = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
-                        head = head[:at_t] + b' t="' + t.encode() + b'"' + head[at_t:]
                     add(xml[last:at])
-                    add(head)
-                    add(b">")
-                    add(m.group(2))
-                    add(v_open + space + b">")
-                    add(text.encode("utf-8"))
-                    add(v_close)
+                    add(self._retyped(xml[at:m.end(1)], m.group(2), key, value))
                     last = m.end()
             else:
                 m = tokens(xml, i, stop)
@@ -443,6 +476,100 @@ class _SheetEdit:
                 write(b"".join(buf))
                 buf.clear()
         return last, (i if nm is not None else -1)
+
+    def _pieces_at_once(self, xml: bytes, i: int, hi: int, final_stop, buf: list, last: int):
+        """_pieces for cells with neither ref= nor vm=, noted by count: a slice of about a
+        MB at a time is split once at its formula cells of just <f> and <v>, and their
+        results are put in by a few operations over the whole slice (the usual results,
+        finite numbers in cells without t, in C) instead of many for each cell.  From a
+        slice holding a formula cell of any other form on, the cells go one by one."""
+        syn = self.syntax
+        sep = syn.cell_r
+        split, f_starts = syn.formula_whole.split, syn.f_starts.findall
+        value_end = syn.value_end
+        cells, columns = self.cells, self._columns
+        # As _pieces: the last cell runs to final_stop, or is left for the next call.
+        end = hi if final_stop is not None else xml.rfind(sep, i, hi)
+        add = buf.append
+        pos = i
+        while pos < end:
+            stop = xml.find(sep, pos + _SLICE, end) if pos + _SLICE < end else -1
+            if stop < 0:
+                stop = end
+            piece = xml[pos:stop]
+            parts = split(piece)
+            n = len(parts) // 6
+            # Every <f> of the slice in one such cell: no formula cell of another form.
+            if n != len(f_starts(piece)):
+                return self._pieces(xml, pos, hi, final_stop, buf, last, at_once=False)
+            if n:
+                # Rows and columns apart, as ints: a list of (row, col) tuples alive would
+                # set the collector going (zip hands the same tuple to cells.get each time).
+                rows = list(map(int, parts[3::6]))
+                cols = list(map(columns.__getitem__, parts[2::6]))
+                values = list(map(cells.get, zip(rows, cols), repeat(_MISSING)))
+                texts = _numbers_bytes(values)
+                heads = parts[1::6]
+                typed = b' t="' in b"".join(heads)
+                # The cells left alone (not written), and those whose result is not a finite
+                # number in a cell without t (_retyped).
+                others = [k for k in compress(range(n), map(is_, texts, repeat(None)))]
+                if typed:
+                    others = sorted(set(others).union(
+                        k for k, head in enumerate(heads) if b' t="' in head))
+                alone = {k for k in others if values[k] is _MISSING} if others else None
+                if alone:
+                    kept = [k not in alone for k in range(n)]
+                    wrows, wcols = list(compress(rows, kept)), list(compress(cols, kept))
+                else:
+                    wrows, wcols = rows, cols
+                prev = self._prev
+                if wrows and (prev is not None and (wrows[0], wcols[0]) <= prev or not all(
+                        map(lt, zip(wrows, wcols),
+                            zip(islice(wrows, 1, None), islice(wcols, 1, None))))):
+                    raise _Restart(track=True)
+                if others:
+                    tails = parts[5::6]
+                    for k in others:
+                        texts[k] = b""
+                parts[2::6] = [b">"] * n
+                parts[3::6] = [b""] * n
+                parts[5::6] = map(value_end.__mod__, texts)
+                for k in others:
+                    if k in alone:
+                        parts[6 * k + 5] = tails[k]
+                        continue
+                    parts[6 * k + 1] = sep + self._retyped(heads[k][len(sep):], parts[6 * k + 4],
+                                                           (rows[k], cols[k]), values[k])
+                    parts[6 * k + 2] = parts[6 * k + 4] = parts[6 * k + 5] = b""
+                if wrows:
+                    self.count += len(wrows)
+                    self._prev = (wrows[-1], wcols[-1])
+            add(xml[last:pos])
+            add(b"".join(parts))
+            last = pos = stop
+            self.write(b"".join(buf))
+            buf.clear()
+        return last, (-1 if final_stop is not None else end)
+
+    def _retyped(self, head: bytes, f: bytes, key, value) -> bytes:
+        """A cell of just <f> and <v> with ``value`` as its result, from ``head`` (its
+        start tag after <c r=" without the closing ">") and ``f`` (its <f> element)."""
+        p = self.syntax.prefix
+        t, text = self._typed(key, value)
+        space = b' xml:space="preserve"' if t == "str" and text and (
+            text[0].isspace() or text[-1].isspace()) else b""
+        j = head.find(b' t="')
+        if j >= 0:
+            k = head.index(b'"', j + 4)
+            head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + head[k + 1:]
+        elif t:
+            # Excel's attribute order is r, s, t: put t after s (or r) when there.
+            k = head.find(b' s="')
+            at_t = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
+            head = head[:at_t] + b' t="' + t.encode() + b'"' + head[at_t:]
+        return head + b">" + f + b"<" + p + b"v" + space + b">" + text.encode("utf-8") + \
+            b"</" + p + b"v></" + p + b"c>"
 
     # -- the part as it is inflated
 
@@ -498,6 +625,7 @@ class _SheetEdit:
             self._held = [data]
             return None
         self._stage = "cells"
+        self._checked = cut - lo   # _cells need not look at these bytes again
         _write_slices(self.write, data, skip, lo)
         return data[lo:]
 
@@ -518,7 +646,8 @@ class _SheetEdit:
         if cut < 0:
             self._held = [data]
             return
-        if not self._of_split_form(data, 0, cut):
+        checked, self._checked = self._checked, 0
+        if cut > checked and not self._of_split_form(data, 0, cut):
             raise _Restart(fast=False)
         buf: list = []
         last, left = self._pieces(data, data.find(sep, 0, hi), hi,
