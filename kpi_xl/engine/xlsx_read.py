@@ -440,7 +440,42 @@ def _read(pkg: Package) -> WorkbookData:
                         not data.full_precision)
             sheet.tables = _read_tables(pkg, sheet)
             data.tables.extend(sheet.tables)
+    _read_rich_errors(pkg, data)
     return data
+
+
+_RICH_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*>')
+_ATTR_R = re.compile(rb'\br="\$?([A-Z]{1,3})\$?(\d+)"')
+_ATTR_VM = re.compile(rb'\bvm="(\d+)"')
+
+
+def _read_rich_errors(pkg: Package, data: WorkbookData) -> None:
+    """Errors Excel saved as rich values (#SPILL!, #CALC!, ... kept as #VALUE! with value
+    metadata, :mod:`.richerrors`): each such constant and cached value becomes the error
+    Excel shows.  Nothing is read unless the package holds rich error values."""
+    from .richerrors import rich_errors
+
+    def read_xml(part):
+        found = pkg.find(part)
+        return pkg.xml(found) if found else None
+    codes = rich_errors(read_xml)
+    if not codes:
+        return
+    for sheet in data.sheets:
+        if not sheet.part:
+            continue
+        for m in _RICH_ERROR_CELL.finditer(pkg.read(sheet.part)):
+            tag = m.group(0)
+            vm = _ATTR_VM.search(tag)
+            ref = _ATTR_R.search(tag)
+            if not vm or not ref or b't="e"' not in tag or int(vm.group(1)) not in codes:
+                continue
+            key = (int(ref.group(2)), column_number(ref.group(1).decode()))
+            err = CellError(codes[int(vm.group(1))])
+            if key in sheet.values:
+                sheet.values[key] = err
+            if key in sheet.cached:
+                sheet.cached[key] = err
 
 
 def _number_formats(pkg: Package, rels) -> List[str]:

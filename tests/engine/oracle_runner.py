@@ -159,38 +159,6 @@ def stripped_copy(path, folder):
     return out
 
 
-_RICH_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>')
-
-
-def excel_rich_errors(path, data):
-    """{(sheet, (row, col)): code} of the cells whose cached error is a rich value: Excel
-    saves #SPILL!, #CALC! and the other new errors as #VALUE! with value metadata
-    (kpi_xl.engine.richerrors); the error Excel shows is the rich value's."""
-    from lxml import etree
-    from kpi_xl.engine.richerrors import rich_errors
-    out = {}
-    with zipfile.ZipFile(path) as z:
-        names = set(z.namelist())
-
-        def read_xml(part):
-            if part not in names:
-                return None
-            return etree.fromstring(z.read(part), etree.XMLParser(resolve_entities=False))
-        codes = rich_errors(read_xml)
-        if not codes:
-            return out
-        for sheet in data.sheets:
-            if not sheet.part or sheet.part not in names:
-                continue
-            for m in _RICH_ERROR_CELL.finditer(z.read(sheet.part)):
-                tag = m.group(0)
-                vm = re.search(rb'\bvm="(\d+)"', tag)
-                if vm and b't="e"' in tag and int(vm.group(1)) in codes:
-                    key = (int(m.group(2)), _col(m.group(1)))
-                    out[(sheet.name, key)] = CellError(codes[int(vm.group(1))])
-    return out
-
-
 def check_file(path, strip=True):
     """(rows, report) with rows = [(cell, formula, expected, actual, ok, functions)].
 
@@ -206,7 +174,6 @@ def check_file(path, strip=True):
     else:
         data, results, report = compute(str(path))
     results = results_for_writer(results)
-    rich = excel_rich_errors(path, data)
     rows = []
     tainted = report.volatile_cells if hasattr(report, "volatile_cells") else set()
     for s in data.sheets:
@@ -226,7 +193,8 @@ def check_file(path, strip=True):
             fns = functions_in(text)
             if (s.name, key[0], key[1]) in tainted or fns & set(NONDETERMINISTIC):
                 continue
-            expected = rich.get((s.name, key), s.cached.get(key))
+            # the reader gives the error Excel shows for a rich error value (#CALC!, #SPILL!)
+            expected = s.cached.get(key)
             actual = got.get(key)
             rows.append((f"{s.name}!{key}", text, expected, actual,
                          values_equal(expected, actual), fns))

@@ -54,3 +54,44 @@ def test_an_empty_array_is_calc(formula):
 def test_take_drop_filter(formula, expected):
     got = ev(formula)
     assert (str(got) if isinstance(expected, str) and expected.startswith("#") else got) == expected
+
+
+def test_a_constant_rich_error_is_read_as_the_error_excel_shows(tmp_path):
+    import zipfile
+
+    import openpyxl
+
+    from kpi_xl.engine import recalc_file
+    src = tmp_path / "rich.xlsx"
+    sheet = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}><sheetData>'
+             '<row r="1"><c r="A1" t="e" vm="1"><v>#VALUE!</v></c><c r="B1"><f>ERROR.TYPE(A1)</f><v>0</v></c></row>'
+             '<row r="2"><c r="A2" t="e" vm="2"><v>#VALUE!</v></c><c r="B2"><f>ERROR.TYPE(A2)</f><v>0</v></c></row>'
+             '<row r="3"><c r="A3" t="e"><v>#VALUE!</v></c><c r="B3"><f>ERROR.TYPE(A3)</f><v>0</v></c></row>'
+             '</sheetData></worksheet>')
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.'
+                   'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType='
+                   '"application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                   'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
+                   '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+        z.writestr("_rels/.rels",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://'
+                   'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
+                   '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                   'Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml",
+                   f'<workbook {NS} xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                   'relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://'
+                   'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type='
+                   '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                   'Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+        for part, text in PARTS.items():
+            z.writestr(part, text)
+    recalc_file(src, tmp_path / "out.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["S"]
+    # ERROR.TYPE: #CALC! is 14, #SPILL! 9, a plain #VALUE! 3
+    assert [ws[f"B{r}"].value for r in (1, 2, 3)] == [14, 9, 3]
