@@ -46,24 +46,30 @@ FORMULAS = ["[1]Data!A1*2", "SUM([1]Data!A1:A2)", "[1]Data!B1", "ISNA([1]Data!B2
             "'[1]月度 数据'!C3", "[1]Data!Z9+1", "[2]Data!A1", "[1]Other!A1", "SHEETS()"]
 
 
-def _sheet():
+def _sheet(formulas=FORMULAS):
     cells = "".join(f'<row r="{i}"><c r="A{i}"><f>{f.replace("&", "&amp;")}</f><v>0</v></c></row>'
-                    for i, f in enumerate(FORMULAS, start=1))
+                    for i, f in enumerate(formulas, start=1))
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
             f"<sheetData>{cells}</sheetData></worksheet>")
 
 
-def test_external_references_read_the_cached_values(tmp_path):
-    src = tmp_path / "linked.xlsx"
+def _linked_book(src, link, link_rels, formulas=FORMULAS):
+    """A one-sheet workbook "Report" holding ``formulas`` in A1 down, linked to one other
+    workbook whose cached part is ``link``."""
     with zipfile.ZipFile(src, "w") as z:
         z.writestr("[Content_Types].xml", CT)
         z.writestr("_rels/.rels", ROOT_RELS)
         z.writestr("xl/workbook.xml", WB)
         z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", _sheet())
-        z.writestr("xl/externalLinks/externalLink1.xml", LINK)
-        z.writestr("xl/externalLinks/_rels/externalLink1.xml.rels", LINK_RELS)
+        z.writestr("xl/worksheets/sheet1.xml", _sheet(formulas))
+        z.writestr("xl/externalLinks/externalLink1.xml", link)
+        z.writestr("xl/externalLinks/_rels/externalLink1.xml.rels", link_rels)
+    return src
+
+
+def test_external_references_read_the_cached_values(tmp_path):
+    src = _linked_book(tmp_path / "linked.xlsx", LINK, LINK_RELS)
     res = recalc_file(src, tmp_path / "out.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Report"]
     got = [ws[f"A{i}"].value for i in range(1, len(FORMULAS) + 1)]
@@ -90,21 +96,8 @@ FAILED_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 
 def test_a_sheet_whose_link_failed_to_refresh_gives_ref_errors(tmp_path):
-    src = tmp_path / "broken_link.xlsx"
     formulas = ["[1]Data!A1", "[1]Data!A1+1", "SUM([1]Data!A1:B2)", "[1]Kept!A1", "[1]Kept!B2"]
-    cells = "".join(f'<row r="{i}"><c r="A{i}"><f>{f}</f><v>0</v></c></row>'
-                    for i, f in enumerate(formulas, start=1))
-    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             f"<sheetData>{cells}</sheetData></worksheet>")
-    with zipfile.ZipFile(src, "w") as z:
-        z.writestr("[Content_Types].xml", CT)
-        z.writestr("_rels/.rels", ROOT_RELS)
-        z.writestr("xl/workbook.xml", WB)
-        z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-        z.writestr("xl/externalLinks/externalLink1.xml", FAILED_LINK)
-        z.writestr("xl/externalLinks/_rels/externalLink1.xml.rels", FAILED_RELS)
+    src = _linked_book(tmp_path / "broken_link.xlsx", FAILED_LINK, FAILED_RELS, formulas)
     recalc_file(src, tmp_path / "out.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Report"]
     assert [ws[f"A{i}"].value for i in range(1, 6)] == ["#REF!", "#REF!", "#REF!", 7, 0]
@@ -125,21 +118,8 @@ NAMED_LINK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 
 def test_names_of_a_linked_workbook_read_its_cached_cells(tmp_path):
-    src = tmp_path / "named_link.xlsx"
     formulas = ["[1]!Total", "'[1]月 Data'!Local", "SUM([1]!Span)", "[1]!Nope", "[1]!Total*2"]
-    cells = "".join(f'<row r="{i}"><c r="A{i}"><f>{f}</f><v>0</v></c></row>'
-                    for i, f in enumerate(formulas, start=1))
-    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-             f"<sheetData>{cells}</sheetData></worksheet>")
-    with zipfile.ZipFile(src, "w") as z:
-        z.writestr("[Content_Types].xml", CT)
-        z.writestr("_rels/.rels", ROOT_RELS)
-        z.writestr("xl/workbook.xml", WB)
-        z.writestr("xl/_rels/workbook.xml.rels", WB_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-        z.writestr("xl/externalLinks/externalLink1.xml", NAMED_LINK)
-        z.writestr("xl/externalLinks/_rels/externalLink1.xml.rels", LINK_RELS)
+    src = _linked_book(tmp_path / "named_link.xlsx", NAMED_LINK, LINK_RELS, formulas)
     recalc_file(src, tmp_path / "out.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Report"]
     assert [ws[f"A{i}"].value for i in range(1, 6)] == [142, "agent A", 150, "#REF!", 284]
