@@ -77,6 +77,27 @@ def _escape_text(s: str) -> str:
     return s.translate(_XML_ESCAPES)
 
 
+def _with_type(tag: bytes, t: Optional[str], bare_r: bool) -> bytes:
+    """A cell's start-tag attributes ``tag`` with its t= set to ``t`` (taken out when None):
+    in place when there, else after s= or r=, the order Excel writes them in.  ``bare_r``:
+    ``tag`` starts inside r's value (after ``<c r="``), so r's value ends at its first quote."""
+    j = tag.find(b' t="')
+    if j >= 0:
+        k = tag.index(b'"', j + 4)
+        return tag[:j] + (b' t="' + t.encode() + b'"' if t else b"") + tag[k + 1:]
+    if not t:
+        return tag
+    k = tag.find(b' s="')
+    if k >= 0:
+        at = tag.index(b'"', k + 4) + 1
+    elif bare_r:
+        at = tag.index(b'"') + 1
+    else:
+        k = tag.find(b' r="')
+        at = tag.index(b'"', k + 4) + 1 if k >= 0 else len(tag)
+    return tag[:at] + b' t="' + t.encode() + b'"' + tag[at:]
+
+
 def _typed_value(value) -> Tuple[Optional[str], str]:
     """(t attribute or None for a number, text of <v>) for one result value."""
     kind = type(value)
@@ -559,15 +580,7 @@ class _SheetEdit:
         t, text = self._typed(key, value)
         space = b' xml:space="preserve"' if t == "str" and text and (
             text[0].isspace() or text[-1].isspace()) else b""
-        j = head.find(b' t="')
-        if j >= 0:
-            k = head.index(b'"', j + 4)
-            head = head[:j] + (b' t="' + t.encode() + b'"' if t else b"") + head[k + 1:]
-        elif t:
-            # Excel's attribute order is r, s, t: put t after s (or r) when there.
-            k = head.find(b' s="')
-            at_t = head.index(b'"', k + 4) + 1 if k >= 0 else head.index(b'"') + 1
-            head = head[:at_t] + b' t="' + t.encode() + b'"' + head[at_t:]
+        head = _with_type(head, t, bare_r=True)
         return head + b">" + f + b"<" + p + b"v" + space + b">" + text.encode("utf-8") + \
             b"</" + p + b"v></" + p + b"c>"
 
@@ -767,17 +780,7 @@ class _SheetEdit:
         t, text = self._typed(key, self.cells[key])
         i = body.find(syn.v_start)
         f_raw = body if i < 0 else body[:i]
-        j = attrs.find(b' t="')
-        if j >= 0:
-            k = attrs.index(b'"', j + 4)
-            attrs = attrs[:j] + (b' t="' + t.encode() + b'"' if t else b"") + attrs[k + 1:]
-        elif t:
-            # Excel's attribute order is r, s, t: put t after s (or r) when there.
-            k = attrs.find(b' s="')
-            if k < 0:
-                k = attrs.find(b' r="')
-            at = attrs.index(b'"', k + 4) + 1 if k >= 0 else len(attrs)
-            attrs = attrs[:at] + b' t="' + t.encode() + b'"' + attrs[at:]
+        attrs = _with_type(attrs, t, bare_r=False)
         p = syn.prefix
         space = b' xml:space="preserve"' if t == "str" and text and (
             text[0].isspace() or text[-1].isspace()) else b""
