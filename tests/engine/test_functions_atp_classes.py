@@ -111,6 +111,7 @@ def test_array_text_and_link_classes(formula, expected):
     ("INDEX(MMULT({1,2;3,4},{5,6;7,8}),1,1)", 19), ("MMULT({1,2},{1;2})", 5),
     ("MMULT({1,TRUE},{1;2})", ERR("#VALUE!")), ("MMULT(A2:B2,C8:C9)", ERR("#VALUE!")),
     ("MMULT({1,2},{1,2})", ERR("#VALUE!")),
+    ("INDEX(MMULT({1E+300,1E+300},{1E+300;1E+300}),1,1)", ERR("#NUM!")),   # past the largest double
     # SERIESSUM: 0^0 is #NUM! as POWER(0,0); a logical x is #VALUE!
     ("SERIESSUM(2,0,1,{1,2,3})", 17), ("SERIESSUM(0,0,2,{1,2,3})", ERR("#NUM!")),
     ("SERIESSUM(TRUE,0,1,{1,2,3})", ERR("#VALUE!")), ("SERIESSUM(0,1,1,{1,2,3})", 0),

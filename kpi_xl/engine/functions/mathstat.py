@@ -979,5 +979,6 @@ def MMULT(calc, a, b):
     ma, mb = matrix(a), matrix(b)
     if ma.shape[1] != mb.shape[0]:
         return VALUE
-    out = ma @ mb
-    return Arr([[float(v) for v in row] for row in out])
+    with np.errstate(all="ignore"):      # a product past the largest double is its #NUM!
+        out = ma @ mb
+    return Arr([[float(v) if math.isfinite(v) else NUM for v in row] for row in out])
