@@ -524,41 +524,42 @@ def _fraction_of(x, has_whole, fixed_den, den_digits):
     return whole, nnum, d
 
 
-def fraction_shown(x, sec):
-    """The number a fraction section shows for ``x`` ≥ 0, as a Fraction."""
+def _fraction_layout(sec):
+    """Where a fraction section's parts are: the slash, the numerator's run of digit
+    placeholders right before it (literals between allowed), the denominator's run (digit
+    placeholders, or a fixed denominator), and the whole part's placeholders before them."""
     si = next(i for i, (k, _) in enumerate(sec) if k == "slash")
-    num_end = max(i for i in range(si) if sec[i][0] == "digit")
-    num_start = num_end
-    while num_start - 1 >= 0 and sec[num_start - 1][0] == "digit":
-        num_start -= 1
-    has_whole = any(sec[i][0] == "digit" for i in range(num_start))
-    den_idx = [i for i in range(si + 1, len(sec)) if sec[i][0] in ("digit", "denom")]
-    den_start = den_end = den_idx[0]
-    while den_end + 1 < len(sec) and sec[den_end + 1][0] in ("digit", "denom") \
-            and sec[den_start][0] == sec[den_end + 1][0]:
-        den_end += 1
-    fixed = sec[den_start][1] if sec[den_start][0] == "denom" else None
-    whole, nnum, d = _fraction_of(x, has_whole, fixed, den_end - den_start + 1)
-    return whole + Fraction(nnum, d)
-
-
-def _format_fraction(x, sec):
-    si = next(i for i, (k, _) in enumerate(sec) if k == "slash")
-    # numerator: the run of digit placeholders right before the slash (literals between allowed)
     num_end = max(i for i in range(si) if sec[i][0] == "digit")
     num_start = num_end
     while num_start - 1 >= 0 and sec[num_start - 1][0] == "digit":
         num_start -= 1
     whole_ph = [i for i in range(num_start) if sec[i][0] == "digit"]
-    den_idx = [i for i in range(si + 1, len(sec)) if sec[i][0] in ("digit", "denom")]
-    den_start = den_idx[0]
+    den_start = next(i for i in range(si + 1, len(sec)) if sec[i][0] in ("digit", "denom"))
     den_end = den_start
     while den_end + 1 < len(sec) and sec[den_end + 1][0] in ("digit", "denom") \
             and sec[den_start][0] == sec[den_end + 1][0]:
         den_end += 1
-    fixed = sec[den_start][0] == "denom"
-    whole, nnum, d = _fraction_of(x, bool(whole_ph), sec[den_start][1] if fixed else None,
-                                  den_end - den_start + 1)
+    return si, num_start, num_end, whole_ph, den_start, den_end, sec[den_start][0] == "denom"
+
+
+def _fraction_parts(x, sec):
+    """The section's layout and (whole, numerator, denominator) it shows for ``x`` ≥ 0."""
+    layout = _fraction_layout(sec)
+    _si, _ns, _ne, whole_ph, den_start, den_end, fixed = layout
+    parts = _fraction_of(x, bool(whole_ph), sec[den_start][1] if fixed else None,
+                         den_end - den_start + 1)
+    return layout, parts
+
+
+def fraction_shown(x, sec):
+    """The number a fraction section shows for ``x`` ≥ 0, as a Fraction."""
+    _layout, (whole, nnum, d) = _fraction_parts(x, sec)
+    return whole + Fraction(nnum, d)
+
+
+def _format_fraction(x, sec):
+    (si, num_start, num_end, whole_ph, den_start, den_end, fixed), (whole, nnum, d) = \
+        _fraction_parts(x, sec)
     if whole_ph and nnum == d and d:
         whole += 1
         nnum = 0
