@@ -355,29 +355,29 @@ def _principal(r, per, n, p, f, t):
     return -r * (p + f) * math.exp((per - 1 - t) * x) / math.expm1(n * x)
 
 
-def _period(per, nper):
-    if per < 1 or per >= nper + 1:
+def _period_args(rate, per, nper, pv, fv, kind):
+    """IPMT's and PPMT's arguments as numbers; #NUM! for a period outside 1..nper."""
+    r, k, n, p, f, t = (_rate(rate), to_number(per), to_number(nper), to_number(pv), _opt(fv),
+                        _type(kind))
+    if k < 1 or k >= n + 1:
         raise ExcelRaise(NUM)
+    return r, k, n, p, f, t
 
 
 @excel("IPMT", min_args=4, max_args=6)
 @elementwise
 def IPMT(rate, per, nper, pv, fv=None, kind=None):
     """Returns the interest payment for an investment for a given period."""
-    r, k, n, p, f, t = (_rate(rate), to_number(per), to_number(nper), to_number(pv), _opt(fv),
-                        _type(kind))
-    _period(k, n)
-    return _real(lambda: _interest(r, k, n, p, f, t))
+    args = _period_args(rate, per, nper, pv, fv, kind)
+    return _real(lambda: _interest(*args))
 
 
 @excel("PPMT", min_args=4, max_args=6)
 @elementwise
 def PPMT(rate, per, nper, pv, fv=None, kind=None):
     """Returns the payment on the principal for an investment for a given period."""
-    r, k, n, p, f, t = (_rate(rate), to_number(per), to_number(nper), to_number(pv), _opt(fv),
-                        _type(kind))
-    _period(k, n)
-    return _real(lambda: _principal(r, k, n, p, f, t))
+    args = _period_args(rate, per, nper, pv, fv, kind)
+    return _real(lambda: _principal(*args))
 
 
 def _strict(v):
