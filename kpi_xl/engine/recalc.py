@@ -184,7 +184,8 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
             if type(v) is XlErr:
                 res.errors[cell_name(sheet, *key)] = v.code
                 cells[key] = core_value(v)
-    write_values(src, dst, results, values_only=values_only, limits=limits, spills=report.spills)
+    write_values(src, dst, results, values_only=values_only, limits=limits, spills=report.spills,
+                 error_codes=set(res.errors.values()))
     res.seconds = time.perf_counter() - t0
     # The calculation notes what it met too; anything the scan missed is still said.
     for found, noted in ((res.unknown_functions, report.unknown_functions),

@@ -28,7 +28,7 @@ from itertools import compress, islice, repeat
 from operator import is_, lt
 from typing import Dict, Iterable, Mapping, Optional, Tuple
 
-from kpi_xl.core.errors import CellError
+from kpi_xl.core.errors import ERROR_CODES, CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import atomic_write
 from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_number, parse_range_ref
@@ -37,6 +37,7 @@ from kpi_xl.engine.package import (
     workbook_part,
 )
 from kpi_xl.limits import Limits
+from kpi_xl.engine import richwrite
 
 __all__ = ["WorkbookWriteError", "write_values", "format_number"]
 
@@ -96,6 +97,17 @@ def _with_type(tag: bytes, t: Optional[str], bare_r: bool) -> bytes:
         k = tag.find(b' r="')
         at = tag.index(b'"', k + 4) + 1 if k >= 0 else len(tag)
     return tag[:at] + b' t="' + t.encode() + b'"' + tag[at:]
+
+
+# The error types a cell of the file format holds; Excel writes the newer ones as #VALUE!
+# with value metadata pointing at a rich value (richwrite).
+_CELL_ERRORS = frozenset(ERROR_CODES[:8])
+
+
+def _with_vm(tag: bytes, vm: bytes) -> bytes:
+    """A cell's start tag, or its attributes, ``tag`` (without the closing ">" and with no
+    vm=) with vm="``vm``" last, where Excel writes it."""
+    return tag + b' vm="' + vm + b'"'
 
 
 def _typed_value(value) -> Tuple[Optional[str], str]:
@@ -284,8 +296,10 @@ class _SheetEdit:
     the whole part (``run``) or as the part is inflated (``feed`` then ``close``)."""
 
     def __init__(self, path: str, part: str, sheet: str, cells: Mapping, values_only: bool,
-                 write, fast: bool = True, track: bool = False):
+                 write, fast: bool = True, track: bool = False,
+                 rich: Optional[Mapping[str, int]] = None):
         self.path = path
+        self.rich = rich or {}   # error code -> vm, for errors written as rich values
         self.part = part
         self.sheet = sheet
         self.cells = cells
@@ -577,10 +591,12 @@ class _SheetEdit:
         """A cell of just <f> and <v> with ``value`` as its result, from ``head`` (its
         start tag after <c r=" without the closing ">") and ``f`` (its <f> element)."""
         p = self.syntax.prefix
-        t, text = self._typed(key, value)
+        t, text, vm = self._typed(key, value)
         space = b' xml:space="preserve"' if t == "str" and text and (
             text[0].isspace() or text[-1].isspace()) else b""
         head = _with_type(head, t, bare_r=True)
+        if vm:
+            head = _with_vm(head, vm)
         return head + b">" + f + b"<" + p + b"v" + space + b">" + text.encode("utf-8") + \
             b"</" + p + b"v></" + p + b"c>"
 
@@ -758,10 +774,15 @@ class _SheetEdit:
                 return self._strip_formula(attrs, body, fm)
         return m.group(0)
 
-    def _typed(self, key, value) -> Tuple[Optional[str], str]:
-        """:func:`_typed_value` of the result for cell ``key``, or the sentence refusing it."""
+    def _typed(self, key, value) -> Tuple[Optional[str], str, bytes]:
+        """:func:`_typed_value` of the result for cell ``key``, or the sentence refusing it;
+        with the vm= of an error written as a rich value (else b"")."""
         try:
-            return _typed_value(value)
+            t, text = _typed_value(value)
+            if t == "e" and text not in _CELL_ERRORS:
+                vm = self.rich.get(text)
+                return t, "#VALUE!", (b"%d" % vm if vm else b"")
+            return t, text, b""
         except TypeError as exc:
             raise WorkbookWriteError(
                 self.path, f"cannot take a value of type {exc} in {self.sheet}!"
@@ -777,10 +798,12 @@ class _SheetEdit:
             return None
         self._mark(key)
         self._current = key
-        t, text = self._typed(key, self.cells[key])
+        t, text, vm = self._typed(key, self.cells[key])
         i = body.find(syn.v_start)
         f_raw = body if i < 0 else body[:i]
         attrs = _with_type(attrs, t, bare_r=False)
+        if vm:
+            attrs = _with_vm(attrs, vm)
         p = syn.prefix
         space = b' xml:space="preserve"' if t == "str" and text and (
             text[0].isspace() or text[-1].isspace()) else b""
@@ -790,7 +813,7 @@ class _SheetEdit:
     def _write_cell(self, attrs: bytes, body: bytes, fm, value) -> bytes:
         syn = self.syntax
         p = syn.prefix
-        t, text = self._typed(self._current, value)
+        t, text, vm = self._typed(self._current, value)
         ext = syn.ext.search(body)
         ext_raw = ext.group(0) if ext else b""
         if self.values_only:
@@ -811,7 +834,10 @@ class _SheetEdit:
         space = b' xml:space="preserve"' if t == "str" and text and (
             text[0].isspace() or text[-1].isspace()) else b""
         v = b"<" + p + b"v" + space + b">" + text.encode("utf-8") + b"</" + p + b"v>"
-        return _rebuild_start(p, attrs, t, drop) + b">" + f_raw + v + ext_raw + b"</" + p + b"c>"
+        start = _rebuild_start(p, attrs, t, drop)
+        if vm:
+            start = _with_vm(start, vm)
+        return start + b">" + f_raw + v + ext_raw + b"</" + p + b"c>"
 
     def _strip_formula(self, attrs: bytes, body: bytes, fm) -> bytes:
         syn = self.syntax
@@ -1066,7 +1092,8 @@ def _sheet_parts(pkg: Package, wb_part: str) -> Dict[str, Tuple[Optional[str], s
 
 def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]], *,
                  values_only: bool = False, limits: Optional[Limits] = None,
-                 spills: Optional[Mapping] = None) -> None:
+                 spills: Optional[Mapping] = None,
+                 error_codes: Optional[Iterable[str]] = None) -> None:
     """Copy workbook ``src`` to ``dst`` with new cached values for its formula cells.
 
     ``values`` maps sheet name -> {(row, col): value}; a value is a number, str,
@@ -1074,7 +1101,8 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
     ``<v>`` and ``t`` change.  With ``values_only`` every formula is removed,
     leaving its value, and the calculation chain and the tables' column formulas
     go too.  ``spills`` ({sheet: {anchor: (old area, new area)}}) resizes the spill
-    ranges of dynamic arrays whose result changed size.  ``dst`` may be
+    ranges of dynamic arrays whose result changed size.  ``error_codes``, when given, are
+    the error values among ``values`` (else they are looked for).  ``dst`` may be
     ``src``: the file is replaced atomically.
     """
     src = os.fspath(src)
@@ -1123,10 +1151,24 @@ def write_values(src, dst, values: Mapping[str, Mapping[Tuple[int, int], object]
                 if rel_type.endswith(CALC_CHAIN_REL):
                     calc_chain = pkg.find(target)
 
+        rich = _rich_plan(pkg, wb_part, values, error_codes)
         _atomic_write(dst, lambda fh: _write_package(pkg, fh, edits, values_only, calc_chain,
-                                                     wb_rels_part, resized))
+                                                     wb_rels_part, resized, rich))
     finally:
         pkg.close()
+
+
+def _rich_plan(pkg: Package, wb_part: str, values,
+               codes: Optional[Iterable[str]]) -> Optional[richwrite.RichPlan]:
+    """How the errors Excel keeps as rich values (#SPILL!, #CALC! ...) among ``values``
+    (``codes`` of them, if known) are written; None when there are none (or the package
+    cannot take them: they are then written as plain #VALUE!)."""
+    if codes is None:
+        codes = set()
+        for cells in values.values():
+            codes.update(v for v in cells.values() if v.__class__ is CellError)
+    codes = set(map(str, codes)) - _CELL_ERRORS
+    return richwrite.plan(pkg, wb_part, codes) if codes else None
 
 
 # A table column's formula, which Excel would otherwise fill into the column again
@@ -1147,12 +1189,13 @@ def _table_parts(pkg: Package, edits) -> set:
 
 
 def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_part,
-                   resized=None):
+                   resized=None, rich=None):
     ways: Dict[str, _Restart] = {}   # sheet parts to edit the slower way, if any
     unpacked = pkg.unpacked
     while True:
         try:
-            _write_members(pkg, fh, edits, values_only, calc_chain, wb_rels_part, resized, ways)
+            _write_members(pkg, fh, edits, values_only, calc_chain, wb_rels_part, resized, ways,
+                           rich)
             return
         except _Restart as again:
             way = ways.setdefault(again.part, _Restart(again.part))
@@ -1164,15 +1207,25 @@ def _write_package(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
 
 
 def _write_members(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_part, resized,
-                   ways):
+                   ways, rich=None):
     zin = pkg.zip
     ct_xml = rels_xml = None
     tables = _table_parts(pkg, edits) if values_only else set()
+    ct_name = pkg.find("[Content_Types].xml")
     if values_only and calc_chain:
-        ct_name = pkg.find("[Content_Types].xml")
         ct_xml, rels_xml = _remove_calc_chain_refs(
             pkg.text(ct_name) if ct_name else b"", pkg.text(wb_rels_part) if wb_rels_part
             else b"", calc_chain)
+    vm: Mapping[str, int] = {}
+    if rich is not None:
+        # the rich errors' parts, the content types and the workbook's relationships
+        vm = rich.vm
+        ct_xml = rich.content_types(ct_xml if ct_xml is not None else pkg.text(ct_name))
+        if rels_xml is None or wb_rels_part != pkg.find(rich.wb_rels_part):
+            assert rels_xml is None, "the workbook's relationships are edited once"
+            wb_rels_part = pkg.find(rich.wb_rels_part)
+            rels_xml = pkg.text(wb_rels_part)
+        rels_xml = rich.workbook_rels(rels_xml)
     with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             name = info.filename
@@ -1181,7 +1234,7 @@ def _write_members(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
                 try:
                     _write_sheet(pkg, zout, info, sheet_name, cells, values_only,
                                  resized.get(name) if resized else None,
-                                 ways.get(name, _Restart(name)))
+                                 ways.get(name, _Restart(name)), vm)
                 except _Restart as again:
                     again.part = name
                     raise
@@ -1189,16 +1242,22 @@ def _write_members(pkg: Package, fh, edits, values_only, calc_chain, wb_rels_par
                 continue
             elif name in tables and b"calculatedColumnFormula" in (xml := pkg.text(name)):
                 _rewrite(zout, info, _CALCULATED_COLUMN.sub(b"", xml))
-            elif ct_xml is not None and name == pkg.find("[Content_Types].xml"):
+            elif rich is not None and name in rich.parts:
+                _rewrite(zout, info, rich.parts[name])
+            elif ct_xml is not None and name == ct_name:
                 _rewrite(zout, info, ct_xml)
             elif rels_xml is not None and name == wb_rels_part:
                 _rewrite(zout, info, rels_xml)
             elif not _raw_copy(zin, zout, info):
                 _stream_copy(pkg, zout, info)
+        for name in rich.new_parts if rich is not None else ():
+            new = zipfile.ZipInfo(name, zin.infolist()[0].date_time)
+            new.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(new, rich.parts[name], compresslevel=_REWRITE_LEVEL)
 
 
 def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, sheet_name,
-                 cells, values_only, spills, way: _Restart):
+                 cells, values_only, spills, way: _Restart, rich: Mapping[str, int]):
     """Edit one sheet part into the package as it goes: the new part is never held whole,
     and the old one only when it must be edited whole (spill ranges to resize, a sheet in
     UTF-16, without a value to keep, or not of the usual form)."""
@@ -1206,7 +1265,7 @@ def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, she
     new._compresslevel = _REWRITE_LEVEL   # type: ignore[attr-defined]
     with zout.open(new, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT // 4) as out:
         edit = _SheetEdit(pkg.path, info.filename, sheet_name, cells, values_only, out.write,
-                          fast=way.fast, track=way.track)
+                          fast=way.fast, track=way.track, rich=rich)
         if spills:
             # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
             edit.run(_resize_spills(pkg.text(info.filename), spills))

@@ -17,6 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_eval_hostile import recalc, values  # noqa: E402
 from xlsx_raw import write_xlsx  # noqa: E402
 
+from kpi_xl.engine.xlsx_read import read_workbook  # noqa: E402
+
 
 def _sheet_xml(path):
     with zipfile.ZipFile(path) as z:
@@ -68,7 +70,11 @@ def test_a_blocked_spill_shows_spill_error_and_spills_nothing(tmp_path):
     cells = {(1, 1): ("{=", "_xlfn.SEQUENCE(B1)", "A1:A2", True), (2, 1): ("member",),
              (1, 2): 4, (4, 1): "in the way"}
     ws, xml = _run(tmp_path, cells)
-    assert ws["A1"].value == "#SPILL!"
+    # written as Excel writes #SPILL!: #VALUE! with value metadata (what openpyxl sees),
+    # decoded by the reader
+    assert ws["A1"].value == "#VALUE!" and re.search(r'<c r="A1" t="e"[^>]* vm="\d+">', xml)
+    assert str(read_workbook(tmp_path / "out" / "spill.xlsx").sheet("S").cached[(1, 1)]) == \
+        "#SPILL!"
     assert ws["A2"].value is None and ws["A3"].value is None
     assert ws["A4"].value == "in the way"
     assert _ref_of(xml, "A1") == "A1"
