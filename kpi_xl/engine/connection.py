@@ -49,3 +49,34 @@ def keep_connection_values(sheet, si, kept: dict) -> None:
                     v = XlErr(str(v))
                 si.values[(r, c)] = NA if v is None else v
                 kept[cell_name(si.name, r, c)] = (fns, v is not None)
+
+
+# --------------------------------------------------------------------------- WPS pictures
+
+#: WPS Office's picture in a cell (嵌入单元格图片): ``=DISPIMG("ID_…",1)`` shows a picture
+#: kept in the file (xl/cellimages.xml), and WPS caches the formula's own text as the
+#: value. No calculation gives a picture, and Excel has no such function; the cell is left
+#: as WPS wrote it, so that WPS still shows the picture, and it is no unknown function.
+PICTURE_FUNCTIONS = ("DISPIMG",)
+_PICTURE = re.compile(r"(?<![\w.])(?:_xlfn\.)?DISPIMG\s*\(", re.I)
+
+
+def keep_pictures(sheet, si) -> int:
+    """Take the cells of ``si`` whose formula calls DISPIMG out of the calculation, their
+    cached values kept as constants (and the cells left as they are in the file); returns
+    how many."""
+    from ..core.errors import CellError
+    from .values import XlErr
+    found = [k for k, t in si.formulas.items()
+             if "DISPIMG" in t.upper() and _PICTURE.search(_STRING.sub('""', t))]
+    for key in found:
+        del si.formulas[key]
+        si.arrays.pop(key, None)
+        v = sheet.cached.get(key)
+        if isinstance(v, CellError):
+            v = XlErr(str(v))
+        if v is None:
+            si.values.pop(key, None)
+        else:
+            si.values[key] = v
+    return len(found)

@@ -461,11 +461,12 @@ def test_the_sheet_wide_connection_check_misses_no_spelling(text):
     # Excel's spellings in any case (and a dotless i, which the case-blind match takes for
     # an I) still reach the per-cell check of connection.py; a sheet without any is skipped.
     from kpi_xl.engine.connection import connection_functions
-    from kpi_xl.engine.recalc import _may_call_a_connection
+    from kpi_xl.engine.recalc import _may_call
     assert connection_functions(text)
-    assert _may_call_a_connection({(1, 1): "=A2*2", (2, 1): text})
-    assert not _may_call_a_connection({(1, 1): "=A2*2", (2, 1): '=IF(A1="x",1,2)'})
-    assert not _may_call_a_connection({})
+    assert _may_call({(1, 1): "=A2*2", (2, 1): text}) == (True, False)
+    assert _may_call({(1, 1): "=A2*2", (2, 1): '=IF(A1="x",1,2)'}) == (False, False)
+    assert _may_call({}) == (False, False)
+    assert _may_call({(1, 1): '=_xlfn.DISPIMG("ID_1",1)'}) == (False, True)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
