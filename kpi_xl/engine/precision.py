@@ -70,7 +70,8 @@ def _display_rounding(code: str) -> Optional[Rounding]:
         return None
     secs = split_sections(code)
     toks = [tokenize(s) for s in secs]
-    if len(secs) == 1 and toks[0] and all(k == "bracket" for k, _ in toks[0]):
+    if len(secs) == 1 and any(k == "bracket" for k, _ in toks[0]) and all(
+            k in ("bracket", "locale") for k, _ in toks[0]):
         return fifteen_digits   # only a colour or condition: General (as TEXT shows it)
     per_section = {id(t): _section_rounding(t) for t in toks[:3]}
     if len(toks) == 1 and _condition(toks[0]) is None:

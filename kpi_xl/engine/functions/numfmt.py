@@ -12,6 +12,12 @@ from ..values import VALUE, ExcelRaise, fmt_number
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"]
 _DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+# The weekday codes of the Chinese and Japanese locales: aaa (short) and aaaa (long), Sunday
+# first.  Chinese unless the section names a Japanese locale ([$-411], [$-ja-JP]).
+_WEEKDAYS_ZH = ("日", "一", "二", "三", "四", "五", "六")
+_WEEKDAYS_JA = ("日", "月", "火", "水", "木", "金", "土")
+# "General" as the Chinese and Japanese versions of Excel spell it in a format code.
+_GENERAL_CJK = ("g/通用格式", "g/標準")
 _COND = re.compile(r"^\[(<=|>=|<>|<|>|=)\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\]$")
 _DIGITS = "0#?"
 
@@ -79,9 +85,11 @@ def tokenize(sec):
             if il and all(c == il[0] for c in il) and il[0] in "hms":
                 toks.append(("elapsed", il))
             elif inner.startswith("$"):
-                sym = inner[1:].split("-", 1)[0]
+                sym, _, locale = inner[1:].partition("-")
                 if sym:
                     toks.append(("lit", sym))
+                if locale:
+                    toks.append(("locale", locale.lower()))
             else:
                 toks.append(("bracket", inner))
             i = j + 1
@@ -109,12 +117,21 @@ def tokenize(sec):
         elif low.startswith("general", i):
             toks.append(("general", "General"))
             i += 7
+        elif lc == "g" and low.startswith(_GENERAL_CJK, i):
+            toks.append(("general", "General"))
+            i += len(next(g for g in _GENERAL_CJK if low.startswith(g, i)))
         elif low.startswith("am/pm", i):
             toks.append(("ampm", sec[i:i + 5]))
             i += 5
         elif low.startswith("a/p", i):
             toks.append(("ampm", sec[i:i + 3]))
             i += 3
+        elif lc == "a" and low.startswith("aaa", i):   # a weekday, in Chinese or Japanese
+            j = i
+            while j < n and sec[j].lower() == "a":
+                j += 1
+            toks.append(("date", "aaaa" if j - i > 3 else "aaa"))
+            i = j
         elif lc in "ymdhse" or lc in "gb" and False:
             j = i
             while j < n and sec[j].lower() == lc:
@@ -172,7 +189,7 @@ def format_value(v, fmt, date1904=None):
         return general(x)
     sec, neg_sign = picked
     x = abs(x)
-    if all(k in ("bracket",) for k, _ in sec) and any(k == "bracket" for k, _ in sec) \
+    if all(k in ("bracket", "locale") for k, _ in sec) and any(k == "bracket" for k, _ in sec) \
             and len(secs) == 1:
         sec = [("general", "General")]
     out = _format_number(x, sec, date1904)
@@ -716,6 +733,11 @@ def _format_date(x, sec, date1904):
             elif c == "s":
                 v = total if elapsed_unit == "s" else s
                 out.append(f"{v:02d}" if n >= 2 else str(v))
+            elif c == "a":
+                ja = any(k2 == "locale" and t2.lstrip("0").endswith(("411", "ja-jp", "ja"))
+                         for k2, t2 in toks)
+                day = (_WEEKDAYS_JA if ja else _WEEKDAYS_ZH)[wd]
+                out.append(day if n == 3 else (day + "曜日" if ja else "星期" + day))
             else:
                 out.append(t)
         elif k == "elapsed":
