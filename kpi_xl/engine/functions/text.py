@@ -71,6 +71,137 @@ def MID(s, start, n):
     return _joined(t[a - 1:a - 1 + k])
 
 
+# -- the byte functions (LENB, LEFTB, MIDB ...) ----------------------------------------
+#
+# Excel counts a character as two bytes in these when its default language uses a
+# double-byte character set (Chinese, Japanese, Korean), else as one, like LEN. kpi_xl's
+# workbooks come from Chinese Excel and WPS, so they count as Chinese Windows does, in code
+# page 936 (GBK): ASCII is one byte, a character GBK writes in two (Chinese, full-width
+# forms and punctuation, Greek and accented letters) two, and one GBK cannot write (an
+# emoji's halves, Thai ...) the one byte of the "?" it becomes.  A cut through the middle of
+# a two-byte character gives a space for its half.  On ASCII text they are LEN, LEFT ...
+
+_WIDTH: dict = {}
+
+
+def _widths(t: str) -> list:
+    """The bytes of each UTF-16 unit of ``t`` (from :func:`_units`)."""
+    out = []
+    for ch in t:
+        w = _WIDTH.get(ch)
+        if w is None:
+            try:
+                w = len(ch.encode("gbk"))
+            except UnicodeEncodeError:
+                w = 1
+            _WIDTH[ch] = w
+        out.append(w)
+    return out
+
+
+def _bytes_cut(t: str, lo: int, hi: int) -> str:
+    """Bytes ``lo`` .. ``hi`` (0-based, ``hi`` excluded) of ``t``, a half character a space."""
+    out, at = [], 0
+    for ch, w in zip(t, _widths(t)):
+        end = at + w
+        if end > lo and at < hi:
+            out.append(ch if lo <= at and end <= hi else " ")
+        at = end
+        if at >= hi:
+            break
+    return _joined("".join(out))
+
+
+def _byte_pos(t: str, i: int) -> int:
+    """The byte position (from 1) of unit ``i`` (from 0) of ``t``."""
+    return sum(_widths(t[:i])) + 1
+
+
+def _unit_at(t: str, byte: int) -> int:
+    """The first unit of ``t`` that begins at or after byte ``byte`` (from 1), as an index
+    from 0: a search from the second byte of a character begins after it."""
+    at = 0
+    for i, w in enumerate(_widths(t)):
+        if at + 1 >= byte:
+            return i
+        at += w
+    return len(t)
+
+
+@excel("LENB", min_args=1, max_args=1)
+@elementwise
+def LENB(s):
+    t = _units(to_text(s))
+    return len(t) if t.isascii() else sum(_widths(t))
+
+
+@excel("LEFTB", min_args=1, max_args=2)
+@elementwise
+def LEFTB(s, n=1):
+    t = to_text(s)
+    k = int(to_number(n))
+    if k < 0:
+        raise ExcelRaise(VALUE)
+    return t[:k] if t.isascii() else _bytes_cut(_units(t), 0, k)
+
+
+@excel("RIGHTB", min_args=1, max_args=2)
+@elementwise
+def RIGHTB(s, n=1):
+    t = _units(to_text(s))
+    k = int(to_number(n))
+    if k < 0:
+        raise ExcelRaise(VALUE)
+    total = len(t) if t.isascii() else sum(_widths(t))
+    return _bytes_cut(t, max(0, total - k), total) if k else ""
+
+
+@excel("MIDB", min_args=3, max_args=3)
+@elementwise
+def MIDB(s, start, n):
+    t = _units(to_text(s))
+    a, k = int(to_number(start)), int(to_number(n))
+    if a < 1 or k < 0:
+        raise ExcelRaise(VALUE)
+    return _bytes_cut(t, a - 1, a - 1 + k)
+
+
+@excel("REPLACEB", min_args=4, max_args=4)
+@elementwise
+def REPLACEB(s, start, n, new):
+    t = _units(to_text(s))
+    a, k = int(to_number(start)), int(to_number(n))
+    if a < 1 or k < 0:
+        raise ExcelRaise(VALUE)
+    total = sum(_widths(t))
+    return _bytes_cut(t, 0, a - 1) + to_text(new) + _bytes_cut(t, a - 1 + k, total)
+
+
+def _find_bytes(find, needle, hay, start):
+    """FINDB and SEARCHB: ``find`` (FIND or SEARCH) on characters, the start and the answer
+    in bytes."""
+    h = _units(to_text(hay))
+    if h.isascii():
+        return find(needle, hay, start)
+    a = int(to_number(start))
+    if a < 1 or a > sum(_widths(h)) + 1:
+        raise ExcelRaise(VALUE)
+    i = find(needle, _joined(h), _unit_at(h, a) + 1)
+    return _byte_pos(h, i - 1)
+
+
+@excel("FINDB", min_args=2, max_args=3)
+@elementwise
+def FINDB(needle, hay, start=1):
+    return _find_bytes(_find, needle, hay, start)
+
+
+@excel("SEARCHB", min_args=2, max_args=3)
+@elementwise
+def SEARCHB(needle, hay, start=1):
+    return _find_bytes(_search, needle, hay, start)
+
+
 @excel("UPPER", min_args=1, max_args=1)
 @elementwise
 def UPPER(s):
@@ -154,6 +285,10 @@ def REPLACE(s, start, n, new):
 @excel("FIND", min_args=2, max_args=3)
 @elementwise
 def FIND(needle, hay, start=1):
+    return _find(needle, hay, start)
+
+
+def _find(needle, hay, start=1):
     n = _units(to_text(needle))
     h, a = _units(to_text(hay)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
@@ -167,6 +302,10 @@ def FIND(needle, hay, start=1):
 @excel("SEARCH", min_args=2, max_args=3)
 @elementwise
 def SEARCH(needle, hay, start=1):
+    return _search(needle, hay, start)
+
+
+def _search(needle, hay, start=1):
     from .helpers import _wild_to_regex
     n = _units(to_text(needle))
     if n.endswith("~") and (len(n) - len(n.rstrip("~"))) % 2:
