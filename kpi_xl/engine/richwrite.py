@@ -86,9 +86,13 @@ class RichPlan:
         if end < 0:
             raise _Unsafe("content types")
         prefix = _prefix_of(xml, b"Types")
+        # a part named already (by a package that lost the part itself) is not named twice
+        named = {m.lower().lstrip(b"/") for m in re.findall(
+            rb'PartName\s*=\s*["\']([^"\']*)["\']', xml)}
         add = b"".join(b"<" + prefix + b'Override PartName="/' + part.encode() +
                        b'" ContentType="' + _CONTENT_TYPES[kind].encode() + b'"/>'
-                       for part, kind in self.new_parts.items())
+                       for part, kind in self.new_parts.items()
+                       if part.lower().encode() not in named)
         return xml[:end] + add + xml[end:]
 
     def workbook_rels(self, xml: bytes) -> bytes:
@@ -298,6 +302,8 @@ def plan(pkg: Package, wb_part: str, codes: Iterable[str]) -> Optional[RichPlan]
     out.wb_rels_part = posixpath.join(folder, "_rels", posixpath.basename(wb_part) + ".rels")
     if pkg.find(out.wb_rels_part) is None or pkg.find("[Content_Types].xml") is None:
         return None
+    if b"purl.oclc.org/ooxml/spreadsheetml" in pkg.text(wb_part)[:4096]:
+        return None   # Strict Open XML: Excel writes no rich values there
     found: Dict[str, str] = {}
     for rel_type, target, mode in pkg.rels(wb_part).values():
         for kind, uri in _RELS.items():

@@ -278,3 +278,45 @@ def test_every_fixture_workbook_takes_new_errors_and_keeps_its_own(tmp_path):
                     assert str(now.get(k)) == v, (path.name, s.name, k)
         checked += 1
     assert checked >= 100 and with_metadata >= 15, (checked, with_metadata)
+
+
+def _rezip(src, dst, edit):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, edit(item.filename, zin.read(item.filename)))
+    return dst
+
+
+def test_a_strict_workbook_gets_plain_value_errors(tmp_path):
+    # Strict Open XML names other namespaces, and Excel writes no rich values in it: the new
+    # error is plain #VALUE!, and no part is added.
+    def strict(name, data):
+        if name.endswith(".xml") and name != "[Content_Types].xml":
+            data = data.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                b"http://purl.oclc.org/ooxml/spreadsheetml/main").replace(
+                b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+        return data
+    src = _rezip(_book(tmp_path / "t.xlsx"), tmp_path / "strict.xlsx", strict)
+    out = tmp_path / "out.xlsx"
+    recalc_file(src, out)
+    c1 = _cell(_part(out, "xl/worksheets/sheet1.xml"), "C1")
+    assert "<v>#VALUE!</v>" in c1 and "vm=" not in c1
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        assert sorted(a.namelist()) == sorted(b.namelist())
+    assert read_workbook(out).sheet("KPI").cached[(1, 4)] == 300
+
+
+def test_a_part_the_content_types_name_already_is_not_named_twice(tmp_path):
+    # A package whose content types still name a metadata part it no longer holds.
+    def named(name, data):
+        if name == "[Content_Types].xml":
+            data = data.replace(b"</Types>", b'<Override PartName="/xl/metadata.xml" ContentType='
+                                b'"application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                                b'sheetMetadata+xml"/></Types>')
+        return data
+    src = _rezip(_book(tmp_path / "t.xlsx"), tmp_path / "named.xlsx", named)
+    out = tmp_path / "out.xlsx"
+    recalc_file(src, out)
+    assert _part(out, "[Content_Types].xml").count('PartName="/xl/metadata.xml"') == 1
+    assert str(read_workbook(out).sheet("KPI").cached[(1, 3)]) == "#CALC!"
