@@ -144,7 +144,8 @@ def _cmd_summary(args) -> int:
 def _cmd_metrics(args) -> int:
     from .metrics.commands import run_metrics
     run = run_metrics(args.inputs, args.output, month=args.month, rules_file=args.rules,
-                      compare_file=args.compare_rules, shop=args.shop or "", lang=args.lang)
+                      compare_file=args.compare_rules, shop=args.shop or "", lang=args.lang,
+                      shop_aov=args.shop_aov)
     for line in run.lines():
         print(line)
     missing = run.missing_line()
@@ -240,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare-rules", help="a second rules file: writes the per-agent "
                                            "differences between the two (for appeals)")
     p.add_argument("--shop", help="shop name for inputs without a shop column")
+    p.add_argument("--shop-aov", help="the shop AOV (店铺客单价) where the data has none, as "
+                                      "platform reports do not: 66.3 for every shop, or "
+                                      "店铺01=66.3,店铺02=70")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers of the workbook")
     p.set_defaults(func=_cmd_metrics)
 

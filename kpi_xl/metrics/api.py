@@ -7,6 +7,8 @@ buyer-days and the rules used.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,8 +137,11 @@ def classify_inputs(paths):
 
 
 def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = None,
-                    shop: str = "") -> MetricsResult:
-    """Agent metrics from the shops' files (paths): chat messages, orders, platform reports."""
+                    shop: str = "", shop_aov=None) -> MetricsResult:
+    """Agent metrics from the shops' files (paths): chat messages, orders, platform reports.
+
+    ``shop_aov`` (see :func:`parse_shop_aov`) gives the shop AOV of the agent-months whose
+    data has none (platform reports do not carry it); raw orders give their own."""
     from ..templates.fill import normalise_month
     rules = rules or Rules()
     if month is not None:
@@ -201,12 +206,59 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         front = ["source", "shop", "month", "agent"]
         agents = agents[front + [c for c in agents.columns if c not in front]]
     empty = pd.DataFrame()
+    inputs_table = template_inputs(agents)
+    if shop_aov:
+        inputs_table = _given_shop_aov(inputs_table, shop_aov)
+        defs.append(("shop_aov", "--shop-aov", "given on the command line, for the agent-months "
+                     "whose data has no shop AOV"))
     return MetricsResult(
-        template_inputs=template_inputs(agents),
+        template_inputs=inputs_table,
         agents=agents,
         definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
         rules=rules, inputs=seen, raw=raw)
+
+
+def parse_shop_aov(text: str) -> dict:
+    """``--shop-aov``: "66.3" (every shop) or "店铺01=66.3,店铺02=70" -> {shop or "": AOV}."""
+    out: dict = {}
+    for part in [p for p in re.split(r"[,，;；]", str(text)) if p.strip()]:
+        shop, sep, value = part.rpartition("=") if "=" in part else ("", "", part)
+        shop = shop.strip()
+        try:
+            aov = float(value.strip().lstrip("¥￥"))
+        except ValueError:
+            aov = float("nan")
+        if not aov > 0 or aov == float("inf"):
+            raise MetricsError(f"--shop-aov: {value.strip()!r} is not a shop AOV (a positive "
+                               "amount, such as 66.3).")
+        if (sep and not shop) or shop in out:
+            raise MetricsError(f"--shop-aov: {part.strip()!r} names no shop or one twice; "
+                               "give 66.3 for every shop, or 店铺01=66.3,店铺02=70.")
+        out[shop] = aov
+    if not out:
+        raise MetricsError("--shop-aov is empty; give 66.3, or 店铺01=66.3,店铺02=70.")
+    if "" in out and len(out) > 1:
+        raise MetricsError("--shop-aov: give one amount for every shop, or one per shop "
+                           "(店铺01=66.3,店铺02=70), not both.")
+    return out
+
+
+def _given_shop_aov(table: pd.DataFrame, given: dict) -> pd.DataFrame:
+    """``table`` with the shop AOV of ``given`` where its data had none."""
+    table = table.copy()
+    missing = table["shop_aov"].isna()
+    if "" in given:
+        table.loc[missing, "shop_aov"] = given[""]
+        return table
+    shops = set(table["shop"].astype(str))
+    unknown = sorted(set(given) - shops)
+    if unknown:
+        raise MetricsError(f"--shop-aov names shop(s) {', '.join(map(repr, unknown))} that the "
+                           f"data does not hold; its shops are {', '.join(map(repr, sorted(shops)))}.")
+    for shop, aov in given.items():
+        table.loc[missing & (table["shop"].astype(str) == shop), "shop_aov"] = aov
+    return table
 
 
 def template_inputs(agents: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .api import compare_rules, compute_metrics, write_metrics_workbook
+from .api import compare_rules, compute_metrics, parse_shop_aov, write_metrics_workbook
 from .errors import MetricsError
 from .rules import load_rules
 
@@ -44,7 +44,8 @@ class MetricsRun:
 
 
 def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
-                compare_file=None, shop: str = "", lang: str = "zh") -> MetricsRun:
+                compare_file=None, shop: str = "", lang: str = "zh",
+                shop_aov: str | None = None) -> MetricsRun:
     """Compute the agent metrics of ``inputs`` and write the audit workbook ``output``.
 
     ``rules_file`` is a rules file (.toml; None for the defaults); ``compare_file`` a
@@ -53,15 +54,16 @@ def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
     out = Path(output).resolve()
     if any(Path(p).resolve() == out for p in inputs):
         raise MetricsError(f"The output {output} is one of the inputs; name another file.")
+    given = parse_shop_aov(shop_aov) if shop_aov is not None else None
     rules = load_rules(rules_file)
     other = load_rules(compare_file) if compare_file else None
-    result = compute_metrics(inputs, month=month, rules=rules, shop=shop)
+    result = compute_metrics(inputs, month=month, rules=rules, shop=shop, shop_aov=given)
     if not len(result.agents):
         raise MetricsError("The inputs hold no agent data" + (f" for {month}." if month else "."))
     compare = None
     if other is not None:
         compare = compare_rules(result, compute_metrics(inputs, month=month, rules=other,
-                                                        shop=shop))
+                                                        shop=shop, shop_aov=given))
     written = write_metrics_workbook(result, output, lang=lang, compare=compare,
                                      compare_rules=other)
     agents = result.template_inputs

@@ -112,3 +112,27 @@ def test_unknown_headers_and_bad_values_are_sentences(tmp_path):
     path = write(tmp_path / "c.csv", CHITU[:6], [["2025-10-01", "a", 1, 2, 1, "150%"]])
     with pytest.raises(MetricsError, match=r"c.csv, column '询单->最终付款成功率': row 2 \('150%'\)"):
         compute_metrics([path])
+
+
+def test_shop_aov_given_where_the_reports_have_none(tmp_path):
+    # Platform reports carry no shop AOV (店铺客单价); the composite template needs one for
+    # the AOV ratio. --shop-aov gives it, for every shop or per shop (the shop named by
+    # --shop), and the Definitions sheet says where it came from; a shop the data does not
+    # hold is refused by name.
+    from kpi_xl.metrics.api import parse_shop_aov
+    path = write(tmp_path / "a.csv", CHITU, [
+        ["2025-10-01", "小美", 10, 8, 2, "25.00%", 150, 300, "90%", "20", "10", 1, 0, 1, "0%"],
+        ["2025-10-01", "小王", 10, 8, 2, "25.00%", 150, 300, "90%", "20", "10", 1, 0, 1, "0%"]])
+    plain = compute_metrics([path], shop="店铺01").template_inputs
+    assert len(plain) == 2 and plain["shop_aov"].isna().all()
+    every = compute_metrics([path], shop_aov=parse_shop_aov("66.3")).template_inputs
+    assert list(every["shop_aov"]) == [66.3, 66.3]
+    each = compute_metrics([path], shop="店铺01", shop_aov=parse_shop_aov("店铺01=¥70"))
+    assert list(each.template_inputs["shop_aov"]) == [70.0, 70.0]
+    assert "--shop-aov" in set(each.definitions["source"])
+    with pytest.raises(MetricsError, match="店铺02"):
+        compute_metrics([path], shop="店铺01", shop_aov=parse_shop_aov("店铺02=50"))
+    assert parse_shop_aov("店铺01=66.3，店铺02=70") == {"店铺01": 66.3, "店铺02": 70.0}
+    for bad in ("0", "-5", "abc", "=5", "店铺01=1,店铺01=2", "66,店铺01=2", ""):
+        with pytest.raises(MetricsError, match="--shop-aov"):
+            parse_shop_aov(bad)
