@@ -11,8 +11,32 @@ import os
 import stat
 import tempfile
 import threading
+from contextlib import contextmanager
 
 _lock = threading.Lock()
+# The folders whose renames are made durable together at the end of a batch (see
+# folder_syncs_deferred); None outside one.
+_deferred: set | None = None
+
+
+@contextmanager
+def folder_syncs_deferred():
+    """Within it, :func:`atomic_write` syncs each file but leaves its folder's sync to the end,
+    once per folder: a batch of a thousand files into one folder syncs it once, not a
+    thousand times.  Each file is complete on disk before its rename either way; a crash
+    before the end can lose a rename (the old file, or none, is then there), never a file's
+    content."""
+    global _deferred
+    outer = _deferred
+    if outer is None:
+        _deferred = set()
+    try:
+        yield
+    finally:
+        if outer is None:
+            folders, _deferred = _deferred, None
+            for folder in sorted(folders or ()):
+                _sync_folder(folder)
 
 
 def new_file_mode() -> int:
@@ -60,7 +84,10 @@ def atomic_write(dst, produce) -> None:
         except OSError:
             pass
         raise
-    _sync_folder(folder)
+    if _deferred is not None:
+        _deferred.add(folder)
+    else:
+        _sync_folder(folder)
 
 
 def _sync_folder(folder) -> None:

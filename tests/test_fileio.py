@@ -120,3 +120,40 @@ def test_normalise_package_fixes_stamps_in_place_and_keeps_the_mode(tmp_path):
     assert b">2025-01-01T00:00:00Z</dcterms:created>" in core
     assert b">2025-01-01T00:00:00Z</dcterms:modified>" in core
     assert openpyxl.load_workbook(path)["Scores"]["B1"].value == "=A1*2"
+
+
+def test_a_batch_syncs_each_folder_once_at_its_end(tmp_path, monkeypatch):
+    # Every file is synced before its rename; the folder holding the renames is synced once
+    # when the batch ends, not once per file (the real sync runs, counted on its way).
+    import kpi_xl.fileio as fileio
+    from kpi_xl.engine.batch import recalc_many
+    synced = []
+    real = fileio._sync_folder
+    monkeypatch.setattr(fileio, "_sync_folder", lambda folder: (synced.append(folder),
+                                                                 real(folder)))
+    atomic_write(tmp_path / "alone.bin", _write_from([b"x"]))
+    assert synced == [str(tmp_path)]
+    synced.clear()
+    out = tmp_path / "out"
+    out.mkdir()
+    pairs = []
+    for i in range(5):
+        wb = openpyxl.Workbook()
+        wb.active["A1"] = i
+        wb.active["A2"] = "=A1*2"
+        wb.save(tmp_path / f"in{i}.xlsx")
+        pairs.append((tmp_path / f"in{i}.xlsx", out / f"in{i}.xlsx"))
+    # in this process (no time limit, so no worker process to count in)
+    from kpi_xl.limits import Limits
+    results = recalc_many(pairs, limits=Limits(timeout=None))
+    assert all(r.ok for r in results)
+    assert synced == [str(out)]
+    for i in range(5):
+        with zipfile.ZipFile(out / f"in{i}.xlsx") as z:
+            assert b"<v>%d</v>" % (2 * i) in z.read("xl/worksheets/sheet1.xml")
+    with fileio.folder_syncs_deferred():
+        atomic_write(tmp_path / "a.bin", _write_from([b"a"]))
+        with fileio.folder_syncs_deferred():    # nested: the outer one syncs
+            atomic_write(tmp_path / "b.bin", _write_from([b"b"]))
+        assert synced == [str(out)]
+    assert synced == [str(out), str(tmp_path)]

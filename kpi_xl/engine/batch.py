@@ -156,8 +156,10 @@ def recalc_many(pairs, jobs=1, values_only=False, on_result=None, on_scan=None, 
         if on_result:
             on_result(res)
     if (jobs <= 1 or len(pairs) <= 1) and not limits.timeout:
-        for i, (src, dst) in enumerate(pairs):
-            done(i, recalc_one(src, dst, values_only, on_scan, limits))
+        from ..fileio import folder_syncs_deferred
+        with folder_syncs_deferred():
+            for i, (src, dst) in enumerate(pairs):
+                done(i, recalc_one(src, dst, values_only, on_scan, limits))
     else:
         # Several workers' early reports would arrive interleaved, out of input order.
         _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits,
@@ -191,6 +193,12 @@ def _worker_loop(conn, values_only, limits, early, parent):
     # Ctrl+C is the parent's to handle: it stops the workers, which would otherwise each
     # print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from ..fileio import folder_syncs_deferred
+    with folder_syncs_deferred():
+        _worker_tasks(conn, values_only, limits, early, parent)
+
+
+def _worker_tasks(conn, values_only, limits, early, parent):
     while True:
         try:
             # A parent killed outright (SIGKILL) closes no pipe end that a forked process

@@ -724,6 +724,8 @@ def fill_template(template, data, output, *, by=(), force: bool = False, jobs: i
     ``"workbook"``).
     """
     from openpyxl import load_workbook
+
+    from ..fileio import folder_syncs_deferred
     template = Path(template)
     if not template.exists():
         raise TemplateError(f"The template {template} does not exist.")
@@ -756,9 +758,11 @@ def fill_template(template, data, output, *, by=(), force: bool = False, jobs: i
             spill = _Spill(tmp)
             try:
                 _read_into(spill, table, cmap, report, progress)
-                _write_groups(spill, spec, cmap, report, template, template_bytes, data, output,
-                              force=force, jobs=jobs, progress=progress, recalc=recalc,
-                              overwrite=overwrite)
+                # the output folder's renames made durable once, not after each workbook
+                with folder_syncs_deferred():
+                    _write_groups(spill, spec, cmap, report, template, template_bytes, data,
+                                  output, force=force, jobs=jobs, progress=progress,
+                                  recalc=recalc, overwrite=overwrite)
             finally:
                 spill.close()
     finally:
