@@ -101,7 +101,8 @@ class FillReport:
         if self.findings:
             checks = sum(1 for f in self.findings if f.kind == "check")
             kept = sum(1 for f in self.findings if f.kind == "kept")
-            errors = len(self.findings) - checks - kept
+            engine = sum(1 for f in self.findings if f.kind == "engine")
+            errors = len(self.findings) - checks - kept - engine
             what = []
             if checks:
                 what.append(f"{checks} scheme check(s) not OK")
@@ -605,7 +606,7 @@ def _safe_name(text: str) -> str:
 # -- writing -----------------------------------------------------------------------------------
 
 def fill_workbook(template_bytes: bytes, rows: list[dict], params: dict, path,
-                  recalc: bool = True) -> bool:
+                  recalc: bool = True, results: list | None = None) -> bool:
     """Write one filled workbook: the template with its agent sheets rebuilt for ``rows``."""
     from openpyxl import load_workbook
     wb = load_workbook(io.BytesIO(template_bytes))
@@ -618,21 +619,23 @@ def fill_workbook(template_bytes: bytes, rows: list[dict], params: dict, path,
     wb.active = wb.sheetnames.index(t(*spec.results_sheet))
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == t(*spec.results_sheet)
-    return save_workbook(wb, path, recalc=recalc)
+    return save_workbook(wb, path, recalc=recalc, results=results)
 
 
 def _fill_job(args):
     """Write and read back one workbook; (path, cached, findings, problem or None)."""
-    from .verify import verify_workbook
+    from .verify import engine_findings, verify_workbook
     template_bytes, rows, params, path, recalc = args
+    results: list = []
     try:
-        cached = fill_workbook(template_bytes, rows, params, path, recalc)
+        cached = fill_workbook(template_bytes, rows, params, path, recalc, results)
     except PermissionError:
         return str(path), False, [], (f"{path} cannot be written: permission denied (check the "
                                       f"output folder).")
     except OSError as exc:
         return str(path), False, [], f"{path} cannot be written: {exc.strerror or exc}."
-    findings = verify_workbook(path) if cached else []
+    findings = engine_findings(Path(path).name, results) + (verify_workbook(path) if cached
+                                                            else [])
     return str(path), cached, findings, None
 
 

@@ -41,14 +41,17 @@ def engine_available() -> bool:
     return _recalc_file() is not None
 
 
-def compute_cached_values(path) -> bool:
-    """Write the value of every formula cell into ``path`` itself; False if no engine yet."""
+def compute_cached_values(path, results: list | None = None) -> bool:
+    """Write the value of every formula cell into ``path`` itself; False if no engine yet.
+    The engine's :class:`~kpi_xl.engine.result.FileResult` goes into ``results`` if given."""
     recalc_file = _recalc_file()
     if recalc_file is None:
         return False
     # In place: the engine writes a temporary file and replaces ``path`` only once it is
     # complete, keeping its permissions.
-    recalc_file(str(path), str(path))
+    res = recalc_file(str(path), str(path))
+    if results is not None:
+        results.append(res)
     return True
 
 
@@ -72,16 +75,17 @@ def normalise_package(path) -> None:
     atomic_write(path, produce)
 
 
-def save_workbook(wb, path, *, recalc: bool = True) -> bool:
+def save_workbook(wb, path, *, recalc: bool = True, results: list | None = None) -> bool:
     """Save ``wb`` to ``path`` with fixed timestamps; compute cached values when possible.
 
-    Returns True when the file carries cached values.
+    Returns True when the file carries cached values; the calculation's FileResult goes into
+    ``results`` if given.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.properties.created = FIXED_STAMP
     wb.properties.lastModifiedBy = None
     wb.save(path)
-    computed = compute_cached_values(path) if recalc else False
+    computed = compute_cached_values(path, results) if recalc else False
     normalise_package(path)
     return computed

@@ -26,7 +26,7 @@ class Finding:
     """A check cell that is not OK, a score/total/pay cell holding an error value, or a
     cell holding (or computed from) the value a data connection last gave."""
 
-    kind: str  # "check", "error" or "kept"
+    kind: str  # "check", "error", "kept", or "engine" (why the calculation left cells wrong)
     file: str
     sheet: str
     cell: str
@@ -39,6 +39,8 @@ class Finding:
         where = f"{self.file}, sheet {self.sheet!r}, cell {self.cell}"
         if self.kind == "check":
             return f"{where}: the scheme check says {self.value}"
+        if self.kind == "engine":
+            return f"{self.file}: {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
         if self.kind == "kept":
             return kept_sentence(self.file, self.sheet, [self.cell], self.agent, self.value,
@@ -92,6 +94,8 @@ def verify_workbook(path) -> list[Finding]:
                 found += _error_cells(path.name, ws, cached)
             else:
                 found += _check_cells(path.name, ws, cached)
+        if any(f.kind in ("error", "check") and f.value == "#VALUE!" for f in found):
+            found = _rich_codes(path, found)
         if not _may_call_a_connection(path):
             return found
         kept = _kept_cells(path.name, path, cached_of, agent_sheets)
@@ -103,6 +107,25 @@ def verify_workbook(path) -> list[Finding]:
     finally:
         formulas.close()
         values.close()
+
+
+def _rich_codes(path, found: list[Finding]) -> list[Finding]:
+    """``found`` with each #VALUE! that the file keeps as a newer error (#CALC!, #SPILL! ...:
+    written as #VALUE! with value metadata, which openpyxl does not read) named as that
+    error, as Excel shows it."""
+    from dataclasses import replace
+    from ..engine.a1 import parse_cell_ref
+    from ..engine.xlsx_read import read_workbook
+    book = read_workbook(path)
+    out = []
+    for f in found:
+        if f.kind in ("error", "check") and f.value == "#VALUE!":
+            row, col = parse_cell_ref(f.cell)[:2]
+            code = str(book.sheet(f.sheet).cached.get((row, col)))
+            if code != f.value and code.startswith("#"):
+                f = replace(f, value=code)
+        out.append(f)
+    return out
 
 
 _QUICK = (b"CUBE", b"RTD", b"_FV", b"FIELDVALUE")
@@ -208,7 +231,8 @@ def _error_cells(file, ws, cached) -> list[Finding]:
         if not FIRST_ROW <= r < end or getattr(cell, "data_type", None) != "e":
             continue
         agent = cached.get((r, 1))
-        name = None if agent is None else agent.value
+        # a row whose agent cell is itself an error has no agent to name
+        name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
         out.append(Finding("error", file, ws.title, f"{_letter(c)}{r}", str(cell.value),
                            None if name is None else str(name)))
     return out
@@ -219,9 +243,32 @@ def _letter(col: int) -> str:
     return column_letters(col)
 
 
+def engine_findings(file: str, results) -> list[Finding]:
+    """Why the calculation of ``file`` left cells wrong (the time or memory budget, an engine
+    bug), from its FileResults: the cause of the error cells named after it."""
+    out = []
+    for res in results:
+        if getattr(res, "incomplete", ""):
+            cells = list(res.not_computed)
+            shown = ", ".join(cells[:8]) + (f" and {len(cells) - 8} more" if len(cells) > 8
+                                            else "")
+            out.append(Finding("engine", file, "", "", f"the calculation was not finished "
+                               f"({res.incomplete}); {shown} show #CALC!, and the pay is not "
+                               "right until it finishes (give it more time or memory)."))
+        for cell, what in (getattr(res, "engine_bugs", None) or {}).items():
+            out.append(Finding("engine", file, *cell.rsplit("!", 1),
+                               f"the engine failed in {cell} ({what}); the cell shows an error. "
+                               "Please report it to kpi_xl."))
+    return out
+
+
+#: Cells named in one sentence; the rest are counted.
+_SHOWN = 20
+
+
 def describe(findings: list[Finding], files: int) -> list[str]:
     """Findings as sentences: a failing check shared by every workbook is said once."""
-    lines = []
+    lines = [f.sentence() for f in findings if f.kind == "engine"]
     checks: dict[tuple, list[str]] = {}
     for f in findings:
         if f.kind == "check":
@@ -244,7 +291,9 @@ def describe(findings: list[Finding], files: int) -> list[str]:
             lines.append(Finding("error", file, sheet, where[0], value, agent).sentence())
             continue
         who = f" (agent {agent!r})" if agent not in (None, "") else ""
-        lines.append(f"{file}, sheet {sheet!r}, cells {', '.join(where)}{who} are {value}: these "
+        shown = ", ".join(where[:_SHOWN]) + (f" and {len(where) - _SHOWN} more"
+                                             if len(where) > _SHOWN else "")
+        lines.append(f"{file}, sheet {sheet!r}, cells {shown}{who} are {value}: these "
                      f"scores, totals or pay are not right until the cause is fixed.")
     # One sentence per connection cell, sheet and agent: the cells computed from it together.
     kept: dict[tuple, list[str]] = {}

@@ -330,3 +330,23 @@ def test_a_zero_denominator_is_reported_not_scored_as_zero_percent(tmp_path, cap
     assert code == 1
     assert "d.csv row 4, column 'Inquiries': 0 leaves the rate divided by it undefined" in err
     assert not (tmp_path / "out" / "scheme_S1_2025-10.xlsx").exists()
+
+
+@needs_engine
+def test_a_calculation_cut_short_is_named_as_the_cause(tmp_path, capsys, monkeypatch):
+    # The calculation's time budget (KPI_XL_TIME_LIMIT, seconds) runs out at once: the
+    # workbook is written with its cells #CALC! (Excel's own error, written as Excel writes
+    # it), fill exits 1, names the cause first, and names each cell by the error Excel shows.
+    # 1,000 agents: the budget is looked at every 10 ms, and their calculation takes longer.
+    monkeypatch.setenv("KPI_XL_TIME_LIMIT", "0.000001")
+    rows = [ABC[i % 3][:3] + [f"agent {i}"] + ABC[i % 3][4:] for i in range(1000)]
+    rows[0][3] = "A"
+    code = fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", rows))
+    out = capsys.readouterr()
+    assert code == 1
+    lines = out.err.splitlines() + out.out.splitlines()
+    first = next(i for i, line in enumerate(lines) if "#CALC!" in line)
+    assert "the calculation was not finished" in lines[first], lines[first]
+    assert "show #CALC!" in lines[first]
+    assert any("are #CALC!" in line and "agent 'A'" in line for line in lines), lines
+    assert not any("#VALUE!" in line for line in lines), lines
