@@ -86,8 +86,17 @@ def read_results(path, notes: list | None = None):
     month = params.get("month")
     rows = []
     uncached = 0
+    rich = None   # the errors the file keeps as rich values, read when one is met
     for line in cells[1:]:
         values = dict(zip(keys, (c.value for c in line)))
+        for key, c in zip(keys, line):
+            if c.value == "#VALUE!" and c.data_type == "e":
+                # #CALC!, #SPILL! ... are kept as #VALUE! with value metadata, which openpyxl
+                # does not read: named as Excel shows them
+                if rich is None:
+                    from ..engine.xlsx_read import read_workbook
+                    rich = read_workbook(path).sheet(sheet).cached
+                values[key] = str(rich.get((c.row, c.column), c.value))
         if all(v in ("", None) for v in values.values()):
             # Never computed — or a spare row nobody has typed an agent into; which one is
             # told by the other rows.
@@ -95,9 +104,15 @@ def read_results(path, notes: list | None = None):
             continue
         total = values.get("total")
         if notes is not None and isinstance(total, str) and total.startswith("#"):
-            notes.append(f"{path.name}: the total of {values.get('agent')!r} is {total} "
-                         f"(on sheet {sheet!r}); a figure falls outside the scheme's tables "
-                         f"— see the check cells on the scheme sheet.")
+            agent = values.get("agent")
+            who = (f"a row whose agent is {agent}" if isinstance(agent, str)
+                   and agent.startswith("#") else repr(agent))
+            why = ("a figure falls outside the scheme's tables — see the check cells on the "
+                   "scheme sheet." if total == "#N/A" else
+                   "its calculation did not give a number — recalculate the workbook with "
+                   "kpi-xl recalc, which names the cause.")
+            notes.append(f"{path.name}: the total of {who} is {total} (on sheet {sheet!r}); "
+                         + why)
         rows.append({"file": path.name, "template": spec.name,
                      "shop": str(shop) if shop not in (None, "") else path.stem,
                      "month": _month_key(month),

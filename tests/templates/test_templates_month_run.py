@@ -350,3 +350,18 @@ def test_a_calculation_cut_short_is_named_as_the_cause(tmp_path, capsys, monkeyp
     assert "show #CALC!" in lines[first]
     assert any("are #CALC!" in line and "agent 'A'" in line for line in lines), lines
     assert not any("#VALUE!" in line for line in lines), lines
+    # The summary of that workbook names the totals by the error Excel shows, and why.
+    code = main(["summary", str(tmp_path / "out"), "-o", str(tmp_path / "summary.xlsx"),
+                 "--quiet"])
+    out = capsys.readouterr()
+    lines = out.err.splitlines() + out.out.splitlines()
+    assert code == 1
+    assert any("are #CALC!" in line for line in lines), lines
+    assert any("1000 agent-month(s) without a total" in line for line in lines), lines
+    assert not any("#VALUE!" in line for line in lines), lines
+    # read directly, each total is named as Excel shows it, with what to do
+    from kpi_xl.templates.summary import read_results
+    notes = []
+    rows = read_results(tmp_path / "out" / "scheme_S1_2025-10.xlsx", notes)
+    assert len(rows) == 1000 and {r["total"] for r in rows} == {"#CALC!"}
+    assert notes and all("#CALC!" in n and "kpi-xl recalc" in n for n in notes)
