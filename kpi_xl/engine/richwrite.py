@@ -80,28 +80,22 @@ class RichPlan:
         self.wb_folder = ""
 
     def content_types(self, xml: bytes) -> bytes:
-        if not self.new_parts:
-            return xml
-        end = xml.rfind(b"</")
-        if end < 0:
-            raise _Unsafe("content types")
-        prefix = _prefix_of(xml, b"Types")
+        return _append_to_root(xml, b"Types", self._overrides) if self.new_parts else xml
+
+    def _overrides(self, xml: bytes, prefix: bytes) -> bytes:
         # a part named already (by a package that lost the part itself) is not named twice
         named = {m.lower().lstrip(b"/") for m in re.findall(
             rb'PartName\s*=\s*["\']([^"\']*)["\']', xml)}
-        add = b"".join(b"<" + prefix + b'Override PartName="/' + part.encode() +
-                       b'" ContentType="' + _CONTENT_TYPES[kind].encode() + b'"/>'
-                       for part, kind in self.new_parts.items()
-                       if part.lower().encode() not in named)
-        return xml[:end] + add + xml[end:]
+        return b"".join(b"<" + prefix + b'Override PartName="/' + part.encode() +
+                        b'" ContentType="' + _CONTENT_TYPES[kind].encode() + b'"/>'
+                        for part, kind in self.new_parts.items()
+                        if part.lower().encode() not in named)
 
     def workbook_rels(self, xml: bytes) -> bytes:
-        if not self.new_parts:
-            return xml
-        end = xml.rfind(b"</")
-        if end < 0:
-            raise _Unsafe("relationships")
-        prefix = _prefix_of(xml, b"Relationships")
+        return _append_to_root(xml, b"Relationships", self._relationships) \
+            if self.new_parts else xml
+
+    def _relationships(self, xml: bytes, prefix: bytes) -> bytes:
         taken = set(re.findall(rb'\bId\s*=\s*["\']([^"\']*)["\']', xml))
         n = len(taken) + 1
         add = []
@@ -112,7 +106,15 @@ class RichPlan:
             target = posixpath.relpath(part, self.wb_folder or ".")
             add.append(b"<" + prefix + b'Relationship Id="rId%d" Type="' % n +
                        _RELS[kind].encode() + b'" Target="' + target.encode() + b'"/>')
-        return xml[:end] + b"".join(add) + xml[end:]
+        return b"".join(add)
+
+
+def _append_to_root(xml: bytes, root: bytes, items) -> bytes:
+    """``xml`` with ``items(xml, prefix)`` added at the end of its root element ``root``."""
+    end = xml.rfind(b"</")
+    if end < 0:
+        raise _Unsafe(root.decode())
+    return xml[:end] + items(xml, _prefix_of(xml, root)) + xml[end:]
 
 
 def _prefix_of(xml: bytes, root: bytes) -> bytes:

@@ -5,13 +5,13 @@ formula_stress_test: CHAR(240) is U+F8FF, CODE of it 240, PHONETIC of plain text
 from __future__ import annotations
 
 import re
-import zipfile
 
 import openpyxl
 import pytest
 
 from kpi_xl.engine import recalc_file
 from kpi_xl.engine.saved_by import saved_by_mac_excel
+from tests.engine.xlsx_raw import rezip
 
 
 def _book(tmp_path, application):
@@ -26,16 +26,14 @@ def _book(tmp_path, application):
     ws["B5"] = "=PHONETIC(C1)"
     src = tmp_path / "plain.xlsx"
     wb.save(src)
-    out = tmp_path / "book.xlsx"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "docProps/app.xml":
-                data, n = re.subn(rb"<Application>[^<]*</Application>",
-                                  b"<Application>" + application.encode() + b"</Application>", data)
-                assert n == 1
-            zout.writestr(item, data)
-    return out
+
+    def app(name, data):
+        if name == "docProps/app.xml":
+            data, n = re.subn(rb"<Application>[^<]*</Application>",
+                              b"<Application>" + application.encode() + b"</Application>", data)
+            assert n == 1
+        return data
+    return rezip(src, tmp_path / "book.xlsx", app)
 
 
 @pytest.mark.parametrize("application, mac", [("Microsoft Macintosh Excel", True),

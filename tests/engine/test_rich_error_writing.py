@@ -23,6 +23,7 @@ from kpi_xl.engine import recalc_file
 from kpi_xl.engine.xlsx_read import read_workbook
 from kpi_xl.engine.xlsx_write import write_values
 from tests.engine.test_xlsx_write import soffice_csv
+from tests.engine.xlsx_raw import rezip
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RD = "http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"
@@ -280,13 +281,6 @@ def test_every_fixture_workbook_takes_new_errors_and_keeps_its_own(tmp_path):
     assert checked >= 100 and with_metadata >= 15, (checked, with_metadata)
 
 
-def _rezip(src, dst, edit):
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            zout.writestr(item, edit(item.filename, zin.read(item.filename)))
-    return dst
-
-
 def test_a_strict_workbook_gets_plain_value_errors(tmp_path):
     # Strict Open XML names other namespaces, and Excel writes no rich values in it: the new
     # error is plain #VALUE!, and no part is added.
@@ -297,7 +291,7 @@ def test_a_strict_workbook_gets_plain_value_errors(tmp_path):
                 b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
                 b"http://purl.oclc.org/ooxml/officeDocument/relationships")
         return data
-    src = _rezip(_book(tmp_path / "t.xlsx"), tmp_path / "strict.xlsx", strict)
+    src = rezip(_book(tmp_path / "t.xlsx"), tmp_path / "strict.xlsx", strict)
     out = tmp_path / "out.xlsx"
     recalc_file(src, out)
     c1 = _cell(_part(out, "xl/worksheets/sheet1.xml"), "C1")
@@ -315,7 +309,7 @@ def test_a_part_the_content_types_name_already_is_not_named_twice(tmp_path):
                                 b'"application/vnd.openxmlformats-officedocument.spreadsheetml.'
                                 b'sheetMetadata+xml"/></Types>')
         return data
-    src = _rezip(_book(tmp_path / "t.xlsx"), tmp_path / "named.xlsx", named)
+    src = rezip(_book(tmp_path / "t.xlsx"), tmp_path / "named.xlsx", named)
     out = tmp_path / "out.xlsx"
     recalc_file(src, out)
     assert _part(out, "[Content_Types].xml").count('PartName="/xl/metadata.xml"') == 1

@@ -15,6 +15,7 @@ import openpyxl
 
 from kpi_xl.engine import recalc_file
 from kpi_xl.engine.xlsx_read import read_workbook
+from tests.engine.xlsx_raw import rezip
 
 CELL_IMAGES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<etc:cellImages xmlns:xdr="http://'
@@ -43,31 +44,28 @@ def _wps_book(tmp_path):
     ws.append(["", "合计", "", "=SUM(D2:D3)", "=SUM(E2:E3)"])
     plain = tmp_path / "plain.xlsx"
     wb.save(plain)
-    src = tmp_path / "wps.xlsx"
-    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                # WPS caches the formula's text; C3's picture has no cached value at all
-                data = re.sub(rb'<c r="C2"([^>]*)><f>(_xlfn\.DISPIMG\("ID_A1",1\))</f><v\s*/?>'
-                              rb'(?:</v>)?</c>',
-                              rb'<c r="C2"\1 t="str"><f>\2</f><v>=DISPIMG("ID_A1",1)</v></c>',
-                              data)
-                assert b'<v>=DISPIMG("ID_A1",1)</v>' in data
-            elif item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", (
-                    b'<Relationship Id="rId99" Type="http://www.wps.cn/officeDocument/2020/'
-                    b'cellImage" Target="cellimages.xml"/></Relationships>'))
-            elif item.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", (
-                    b'<Default Extension="png" ContentType="image/png"/><Override PartName='
-                    b'"/xl/cellimages.xml" ContentType="application/vnd.wps-officedocument.'
-                    b'cellimage+xml"/></Types>'))
-            zout.writestr(item, data)
-        zout.writestr("xl/cellimages.xml", CELL_IMAGES)
-        zout.writestr("xl/_rels/cellimages.xml.rels", CELL_IMAGES_RELS)
-        zout.writestr("xl/media/image1.png", PNG)
-    return src
+
+    def wps(name, data):
+        if name == "xl/worksheets/sheet1.xml":
+            # WPS caches the formula's text; C3's picture has no cached value at all
+            data = re.sub(rb'<c r="C2"([^>]*)><f>(_xlfn\.DISPIMG\("ID_A1",1\))</f><v\s*/?>'
+                          rb'(?:</v>)?</c>',
+                          rb'<c r="C2"\1 t="str"><f>\2</f><v>=DISPIMG("ID_A1",1)</v></c>',
+                          data)
+            assert b'<v>=DISPIMG("ID_A1",1)</v>' in data
+        elif name == "xl/_rels/workbook.xml.rels":
+            data = data.replace(b"</Relationships>", (
+                b'<Relationship Id="rId99" Type="http://www.wps.cn/officeDocument/2020/'
+                b'cellImage" Target="cellimages.xml"/></Relationships>'))
+        elif name == "[Content_Types].xml":
+            data = data.replace(b"</Types>", (
+                b'<Default Extension="png" ContentType="image/png"/><Override PartName='
+                b'"/xl/cellimages.xml" ContentType="application/vnd.wps-officedocument.'
+                b'cellimage+xml"/></Types>'))
+        return data
+    return rezip(plain, tmp_path / "wps.xlsx", wps, add=[
+        ("xl/cellimages.xml", CELL_IMAGES), ("xl/_rels/cellimages.xml.rels", CELL_IMAGES_RELS),
+        ("xl/media/image1.png", PNG)])
 
 
 def _cell(path, ref):

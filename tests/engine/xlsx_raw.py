@@ -81,3 +81,14 @@ def write_xlsx(path, sheets, calc_pr="", names=None):
                 parts.append("</row>")
             parts.append("</sheetData></worksheet>")
             z.writestr(f"xl/worksheets/sheet{i + 1}.xml", "".join(parts))
+
+
+def rezip(src, dst, edit, add=()):
+    """Copy package ``src`` to ``dst`` with each member's bytes passed through
+    ``edit(name, data)``, then the members ``add`` ((name, data) pairs) appended."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, edit(item.filename, zin.read(item.filename)))
+        for name, data in add:
+            zout.writestr(name, data)
+    return dst

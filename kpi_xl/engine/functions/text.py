@@ -35,6 +35,23 @@ def _joined(s: str) -> str:
     return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
+def _count(n) -> int:
+    """LEFT's and RIGHT's count (of characters or bytes): #VALUE! below 0."""
+    k = int(to_number(n))
+    if k < 0:
+        raise ExcelRaise(VALUE)
+    return k
+
+
+def _span(start, n) -> tuple:
+    """MID's and REPLACE's start (from 1) and count: #VALUE! for a start below 1 or a
+    count below 0."""
+    a, k = int(to_number(start)), int(to_number(n))
+    if a < 1 or k < 0:
+        raise ExcelRaise(VALUE)
+    return a, k
+
+
 @excel("LEN", min_args=1, max_args=1)
 @elementwise
 def LEN(s):
@@ -45,19 +62,14 @@ def LEN(s):
 @elementwise
 def LEFT(s, n=1):
     t = to_text(s)   # arguments are read left to right: LEFT(#N/A,1/0) is #N/A
-    k = int(to_number(n))
-    if k < 0:
-        raise ExcelRaise(VALUE)
-    return _joined(_units(t)[:k])
+    return _joined(_units(t)[:_count(n)])
 
 
 @excel("RIGHT", min_args=1, max_args=2)
 @elementwise
 def RIGHT(s, n=1):
     t = _units(to_text(s))
-    k = int(to_number(n))
-    if k < 0:
-        raise ExcelRaise(VALUE)
+    k = _count(n)
     return _joined(t[max(0, len(t) - k):]) if k else ""
 
 
@@ -65,9 +77,7 @@ def RIGHT(s, n=1):
 @elementwise
 def MID(s, start, n):
     t = _units(to_text(s))
-    a, k = int(to_number(start)), int(to_number(n))
-    if a < 1 or k < 0:
-        raise ExcelRaise(VALUE)
+    a, k = _span(start, n)
     return _joined(t[a - 1:a - 1 + k])
 
 
@@ -139,9 +149,7 @@ def LENB(s):
 @elementwise
 def LEFTB(s, n=1):
     t = to_text(s)
-    k = int(to_number(n))
-    if k < 0:
-        raise ExcelRaise(VALUE)
+    k = _count(n)
     return t[:k] if t.isascii() else _bytes_cut(_units(t), 0, k)
 
 
@@ -149,9 +157,7 @@ def LEFTB(s, n=1):
 @elementwise
 def RIGHTB(s, n=1):
     t = _units(to_text(s))
-    k = int(to_number(n))
-    if k < 0:
-        raise ExcelRaise(VALUE)
+    k = _count(n)
     total = len(t) if t.isascii() else sum(_widths(t))
     return _bytes_cut(t, max(0, total - k), total) if k else ""
 
@@ -160,9 +166,7 @@ def RIGHTB(s, n=1):
 @elementwise
 def MIDB(s, start, n):
     t = _units(to_text(s))
-    a, k = int(to_number(start)), int(to_number(n))
-    if a < 1 or k < 0:
-        raise ExcelRaise(VALUE)
+    a, k = _span(start, n)
     return _bytes_cut(t, a - 1, a - 1 + k)
 
 
@@ -170,9 +174,7 @@ def MIDB(s, start, n):
 @elementwise
 def REPLACEB(s, start, n, new):
     t = _units(to_text(s))
-    a, k = int(to_number(start)), int(to_number(n))
-    if a < 1 or k < 0:
-        raise ExcelRaise(VALUE)
+    a, k = _span(start, n)
     total = sum(_widths(t))
     return _bytes_cut(t, 0, a - 1) + to_text(new) + _bytes_cut(t, a - 1 + k, total)
 
@@ -276,9 +278,7 @@ def SUBSTITUTE(s, old, new, which=None):
 @elementwise
 def REPLACE(s, start, n, new):
     t = _units(to_text(s))
-    a, k = int(to_number(start)), int(to_number(n))
-    if a < 1 or k < 0:
-        raise ExcelRaise(VALUE)
+    a, k = _span(start, n)
     return _joined(t[:a - 1] + to_text(new) + t[a - 1 + k:])
 
 
