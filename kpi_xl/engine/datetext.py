@@ -70,6 +70,13 @@ def datevalue_or_none(s):
         re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", t)
     if m:
         return _text_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    # Chinese: a year and month is its first day, a month and day is this year's
+    m = re.fullmatch(r"(\d{4})年(\d{1,2})月", t)
+    if m:
+        return _text_date(int(m.group(1)), int(m.group(2)), 1)
+    m = re.fullmatch(r"(\d{1,2})月(\d{1,2})日", t)
+    if m:
+        return _text_date(dt.date.today().year, int(m.group(1)), int(m.group(2)))
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", t)
     if m:
         return _text_date(_two_digit_year(int(m.group(3))), int(m.group(1)), int(m.group(2)))
@@ -90,12 +97,23 @@ _AMPM = r"(?:\s*([AaPp])[Mm]?)?"
 _TIME_TEXT = re.compile(r"(\d{1,5}):(\d{1,2})(?::(\d{1,2}(?:\.\d*)?))?" + _AMPM + r"$")
 _MIN_SEC_TEXT = re.compile(r"(\d{1,5}):(\d{1,2}\.\d*)$")
 _HOUR_AMPM_TEXT = re.compile(r"(\d{1,2})\s*([AaPp])[Mm]?$")
+_AMPM_IN = re.compile(r"[AaPp][Mm]?$|午")
+
+
+# Chinese writes AM and PM as 上午 and 下午, before the time (or after it).
+_CHINESE_AMPM = re.compile(r"^(上午|下午)\s*(.*\S)$|^(.*\S)\s*(上午|下午)$")
 
 
 def timevalue_or_none(s):
     """Fraction of a day of a time written as text ("1:23", "12:59:59 AM", "25:00", "3 PM",
-    "1:23.5" as minutes and seconds), or None."""
+    "1:23.5" as minutes and seconds, "下午3:00"), or None."""
     t = s.strip()
+    cn = _CHINESE_AMPM.match(t) if "午" in t else None
+    if cn:
+        mark, rest = (cn.group(1), cn.group(2)) if cn.group(1) else (cn.group(4), cn.group(3))
+        if _AMPM_IN.search(rest):
+            return None
+        return timevalue_or_none(rest + (" PM" if mark == "下午" else " AM"))
     m = _TIME_TEXT.match(t)
     if m:
         h, mi = int(m.group(1)), int(m.group(2))
@@ -124,7 +142,7 @@ def timevalue_or_none(s):
 
 
 #: A date followed by a time ("2026-10-05 3:30 PM"): the date part, then the time part.
-DATE_THEN_TIME = re.compile(r"(.*\S)\s+(\d{1,5}:\d.*|\d{1,2}\s*[AaPp][Mm]?)$")
+DATE_THEN_TIME = re.compile(r"(.*\S)\s+((?:[上下]午\s*)?\d{1,5}:\d.*|\d{1,2}\s*[AaPp][Mm]?)$")
 
 
 def datetime_text_or_none(s):

@@ -81,3 +81,24 @@ def test_time_text():
     assert datetext.timevalue_or_none("6:00 PM") == 0.75
     assert datetext.timevalue_or_none("25:00") == 25 / 24
     assert datetext.datetime_text_or_none("2026-10-05 6:00") == 46300.25
+
+
+# Chinese date and time text, as Chinese Excel and WPS read it (hand-worked: 上午 is AM and
+# 下午 PM; a year and month is the month's first day; a month and day falls in this year).
+@pytest.mark.parametrize("formula, expected", [
+    ('DATEVALUE("2024年5月")', 45413), ('"2024年5月"+0', 45413),
+    ('DATEVALUE("2024年5月1日")', 45413),
+    ('DATEVALUE("5月1日")=DATE(YEAR(TODAY()),5,1)', True),
+    ('TIMEVALUE("下午3:00")', 0.625), ('TIMEVALUE("上午9:30")', 9.5 / 24),
+    ('TIMEVALUE("上午12:00")', 0.0), ('TIMEVALUE("下午12:30")', 12.5 / 24),
+    ('TIMEVALUE("3:00下午")', 0.625), ('"2024年5月1日 下午3:00"+0', 45413.625),
+    ('DATEVALUE("2024年13月")', "#VALUE!"), ('DATEVALUE("2月30日")', "#VALUE!"),
+    ('TIMEVALUE("下午15:00")', "#VALUE!"), ('TIMEVALUE("下午3:00 PM")', "#VALUE!"),
+])
+def test_chinese_date_and_time_text(formula, expected):
+    from tests.engine.one_cell import ev
+    got = ev(formula)
+    if isinstance(expected, str):
+        assert str(got) == expected
+    else:
+        assert got == pytest.approx(expected)
