@@ -277,6 +277,36 @@ def to_bool(v) -> bool:
     return bool(v)
 
 
+_CJK_KEYS: dict = {}
+
+
+def text_key(low: str) -> str:
+    """The key that orders lowercased text as Excel does in Chinese: ideographs after every
+    other letter, the common ones (GB2312's first level) in pinyin order, which is the order
+    of their GB2312 codes, then its second level, then the rest in Unicode order.
+    ``LOOKUP("座",A:A)`` finds a column's last name because 座 comes last in pinyin order.
+    Text without ideographs is its own key."""
+    if low.isascii():
+        return low
+    key = _CJK_KEYS.get(low)
+    if key is None:
+        out = []
+        for ch in low:
+            if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+                try:
+                    b = ch.encode("gb2312")
+                except UnicodeEncodeError:
+                    b = b""
+                out.append(chr(0xF0000 + (b[0] << 8 | b[1])) if len(b) == 2 and b[0] >= 0xB0
+                           else chr(0x100000 + ord(ch)))
+            else:
+                out.append(ch)
+        key = "".join(out)
+        if len(_CJK_KEYS) < 100_000:
+            _CJK_KEYS[low] = key
+    return key
+
+
 def _type_rank(v):
     # Excel's ordering across types in comparisons: numbers < text < logicals.
     if isinstance(v, bool):
@@ -305,6 +335,8 @@ def compare(a, b) -> int:
         return -1 if ra < rb else 1
     if ra == 1:
         a, b = a.lower(), b.lower()
+        if not (a.isascii() and b.isascii()):
+            a, b = text_key(a), text_key(b)
     elif ra == 0:
         # Excel compares numbers to 15 significant digits.
         if a == b:

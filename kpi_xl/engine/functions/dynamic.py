@@ -1,7 +1,7 @@
 """Dynamic-array functions the engine implements itself."""
 from __future__ import annotations
 
-from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, XlErr, to_number
+from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, XlErr, text_key, to_number
 from . import excel
 from .helpers import scalarize
 
@@ -77,7 +77,7 @@ def _sort_key(v):
     if isinstance(v, (int, float)):
         return (0, v)
     if isinstance(v, str):
-        return (1, v.lower())
+        return (1, text_key(v.lower()))
     if isinstance(v, XlErr):
         code = v.code
         return (3, _ERROR_ORDER.index(code) if code in _ERROR_ORDER else len(_ERROR_ORDER))
