@@ -67,3 +67,14 @@ def test_libreoffice_agrees(tmp_path):
         assert got == want, (formula, got, want)
     assert len(rows) == len(CASES)
     assert read_workbook(path).sheet("S").formulas   # the file holds the formulas
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ('JIS("EXCEL")', "ＥＸＣＥＬ"),          # Excel's documentation of DBCS
+    ('JIS("a b1,客")', "ａ\u3000ｂ１，客"),   # the space is the ideographic space
+    ('JIS(12.5)', "１２．５"),
+    ('ASC(JIS("Ab 9"))', "Ab 9"),
+    ('LENB(JIS("ab"))', 4),
+])
+def test_jis_makes_half_width_full_width(formula, expected):
+    assert ev(formula) == expected

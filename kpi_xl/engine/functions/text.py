@@ -356,6 +356,18 @@ def EXACT(a, b):
     return to_text(a) == to_text(b)
 
 
+# Half-width letters, digits, signs and the space as their full-width forms (U+FF01-FF5E,
+# U+3000): DBCS, which a Chinese Excel shows as WIDECHAR and the file calls JIS.
+_FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+_FULL_WIDTH[0x20] = 0x3000
+
+
+@excel("JIS", "DBCS", min_args=1, max_args=1)
+@elementwise
+def JIS(s):
+    return to_text(s).translate(_FULL_WIDTH)
+
+
 @excel("PROPER", min_args=1, max_args=1)
 @elementwise
 def PROPER(s):
