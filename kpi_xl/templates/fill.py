@@ -384,12 +384,13 @@ _MONTHS_EN = {m: i for i, m in enumerate(
 
 
 def normalise_month(value):
-    """One key for one month: '2025-10', '2025/10/1', '2025年10月', '2025.10', '202510',
+    """One key for one month: '2025-10', '2025/10/1', '2025年10月', '2025年10月1日', '2025.10', '202510',
     'Oct 2025', '10/2025', an Excel date serial or a date → '2025-10'; None if not a month."""
     if isinstance(value, (_dt.date, _dt.datetime)):
         return f"{value.year}-{value.month:02d}"
     text = str(value).strip()
-    m = (re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*月)?(?:[-/.日号\sT].*)?", text)
+    m = (re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*月\s*(?:\d{1,2}\s*[日号]?)?(?:\s.*)?"
+                      r"|(?:[-/.日号\sT].*)?)", text)
          or re.fullmatch(r"(\d{4})(\d{2})(?:\d{2})?", text))
     if m:
         year, month = int(m.group(1)), int(m.group(2))

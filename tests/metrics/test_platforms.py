@@ -136,3 +136,13 @@ def test_shop_aov_given_where_the_reports_have_none(tmp_path):
     for bad in ("0", "-5", "abc", "=5", "店铺01=1,店铺01=2", "66,店铺01=2", ""):
         with pytest.raises(MetricsError, match="--shop-aov"):
             parse_shop_aov(bad)
+
+
+def test_days_written_in_chinese(tmp_path):
+    # 赤兔 and 千牛 exports in a Chinese Excel write days as 2025年10月1日.
+    path = write(tmp_path / "a.csv", CHITU, [
+        ["2025年10月1日", "小美", 10, 8, 2, "25.00%", 150, 300, "90%", "20", "10", 1, 0, 1, "0%"],
+        ["2025年10月2日", "小美", 30, 12, 9, "75.00%", 100, 900, "100%", "40", "16", 2, 1, 0, "10%"],
+    ])
+    a = row(compute_metrics([path]), "小美")
+    assert a["month"] == "2025-10" and a["days"] == 2 and a["receptions"] == 40

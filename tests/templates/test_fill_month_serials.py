@@ -18,3 +18,16 @@ from kpi_xl.templates.fill import normalise_month
 ])
 def test_a_five_digit_serial_is_its_month(raw, month):
     assert normalise_month(raw) == month
+
+
+@pytest.mark.parametrize("raw, month", [
+    ("2025年10月1日", "2025-10"),            # a day as Chinese platform reports write it
+    ("2025年10月1日 12:00:00", "2025-10"),
+    ("2025年10月1号", "2025-10"),
+    ("2025 年 10 月 1 日", "2025-10"),
+    ("2025年10月", "2025-10"),
+    ("2025年13月1日", None),
+    ("2025年10月abc", None),
+])
+def test_a_chinese_date_is_its_month(raw, month):
+    assert normalise_month(raw) == month
