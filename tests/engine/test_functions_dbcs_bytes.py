@@ -70,11 +70,16 @@ def test_libreoffice_agrees(tmp_path):
 
 
 @pytest.mark.parametrize("formula, expected", [
-    ('JIS("EXCEL")', "ＥＸＣＥＬ"),          # Excel's documentation of DBCS
-    ('JIS("a b1,客")', "ａ\u3000ｂ１，客"),   # the space is the ideographic space
-    ('JIS(12.5)', "１２．５"),
-    ('ASC(JIS("Ab 9"))', "Ab 9"),
-    ('LENB(JIS("ab"))', 4),
+    ('DBCS("EXCEL")', "ＥＸＣＥＬ"),          # Excel's documentation of DBCS
+    ('DBCS("a b1,客")', "ａ\u3000ｂ１，客"),   # the space is the ideographic space
+    ('DBCS(12.5)', "１２．５"),
+    ('ASC(DBCS("Ab 9"))', "Ab 9"),
+    ('LENB(DBCS("ab"))', 4),
 ])
-def test_jis_makes_half_width_full_width(formula, expected):
+def test_dbcs_makes_half_width_full_width(formula, expected):
     assert ev(formula) == expected
+
+
+def test_jis_is_unknown_as_in_excel():
+    # Two Excel-saved oracle workbooks call JIS(C48): Excel cached #NAME?.
+    assert str(ev('JIS("abc")')) == "#NAME?"

@@ -357,14 +357,15 @@ def EXACT(a, b):
 
 
 # Half-width letters, digits, signs and the space as their full-width forms (U+FF01-FF5E,
-# U+3000): DBCS, which a Chinese Excel shows as WIDECHAR and the file calls JIS.
+# U+3000): DBCS, which a Chinese Excel shows as WIDECHAR. (JIS, its old Japanese name, is
+# #NAME? in the Excel-saved oracle workbooks that call it, and stays unknown here.)
 _FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 _FULL_WIDTH[0x20] = 0x3000
 
 
-@excel("JIS", "DBCS", min_args=1, max_args=1)
+@excel("DBCS", min_args=1, max_args=1)
 @elementwise
-def JIS(s):
+def DBCS(s):
     return to_text(s).translate(_FULL_WIDTH)
 
 
