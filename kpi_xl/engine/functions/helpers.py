@@ -273,6 +273,96 @@ def criteria_matcher(crit):
     return cmp_text
 
 
+# -- an index of a criteria range for equality criteria --------------------------------
+
+# Within this many steps of a double, on either side, lies every number compare() takes as
+# equal to it (4e-15 relative, about 36 steps at most).
+_NEAR_STEPS = 48
+# Smaller ranges are matched cell by cell.
+_INDEXED_FROM = 256
+
+
+def near_doubles(x: float) -> list:
+    """``x`` and the doubles within _NEAR_STEPS steps of it on either side."""
+    out = [x]
+    up = down = x
+    for _ in range(_NEAR_STEPS):
+        up = math.nextafter(up, math.inf)
+        down = math.nextafter(down, -math.inf)
+        out += (up, down)
+    return out
+
+
+class _EqualityIndex:
+    """Where each text (case-blind) and each number (a number, or text that reads as one)
+    stands in a criteria range, in the order the range is read."""
+
+    def __init__(self, grid):
+        self.text: dict = {}
+        self.numbers: dict = {}
+        for r, row in enumerate(grid):
+            for c, v in enumerate(row):
+                t = type(v)
+                if t is str:
+                    self.text.setdefault(v.lower(), []).append((r, c))
+                    n = parse_number_text(v)
+                    if n is not None:
+                        self.numbers.setdefault(float(n), []).append((r, c))
+                elif t is float or t is int:
+                    self.numbers.setdefault(v, []).append((r, c))
+
+    def number(self, n) -> list:
+        found = []
+        for y in near_doubles(float(n)):
+            hits = self.numbers.get(y)
+            if hits and compare(y, n) == 0:
+                found += hits
+        return sorted(found)
+
+
+def _equality_key(crit):
+    """("text", lowered) or ("number", n) when ``crit`` is an equality that
+    criteria_matcher reads that way (no operator other than =, no wildcard, no error,
+    logical or blank); else None."""
+    if crit is None or isinstance(crit, (bool, XlErr)):
+        return None
+    if isinstance(crit, (int, float)):
+        return None if crit != crit or crit in (math.inf, -math.inf) else ("number", crit)
+    op, rest = _CRIT.match(crit).groups()
+    if op not in (None, "=") or rest == "" or rest.upper() in ERROR_CODES:
+        return None
+    n = parse_number_text(rest) if rest.strip() else None
+    if n is None:
+        from .dates import datevalue_or_none
+        n = datevalue_or_none(rest)
+    if n is not None:
+        return ("number", n)
+    if rest.upper() in ("TRUE", "FALSE") or any(ch in rest for ch in "*?~"):
+        return None
+    return ("text", rest.lower())
+
+
+def criteria_positions(calc, grid, crit):
+    """The (row, column) positions in ``grid`` (a range's rows kept by the calculation) that
+    ``crit`` matches, in reading order, through an index built on the range's second
+    equality search; None where the criterion is no plain equality, or on the first search
+    (criteria_matcher does the work then)."""
+    if len(grid) * (len(grid[0]) if grid else 0) < _INDEXED_FROM:
+        return None
+    key = _equality_key(crit)
+    if key is None:
+        return None
+    cache = ("equality-index", id(grid))
+    hit = calc.caches.get(cache)
+    if hit is None or hit[0] is not grid:
+        calc.caches[cache] = (grid, None)
+        return None
+    if hit[1] is None:
+        hit = calc.caches[cache] = (grid, _EqualityIndex(grid))
+    index = hit[1]
+    return index.text.get(key[1], []) if key[0] == "text" else index.number(key[1])
+
+
 def ref_grid(calc, x):
     """Values of a criteria/sum range as rows (ranges only, as Excel requires)."""
     if isinstance(x, Ref):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
 from ..a1 import column_letters, quoted_sheet
@@ -33,6 +34,73 @@ def _exact_index(values, x, wildcard=True, reverse=False):
         if _same_kind(v, x) and compare(v, x) == 0:
             return i
     return -1
+
+
+# Within this many steps of a double, on either side, lies every number that compare()
+# takes as equal to it (4e-15 relative, about 36 steps at most).
+_NEAR_STEPS = 48
+# Shorter lists are searched one by one.
+_INDEXED_FROM = 64
+
+
+class _ExactIndex:
+    """The exact matches of one list of lookup keys, found by hashing instead of a scan, with
+    _exact_index's answers: text case-blind, numbers as compare() takes them equal (so every
+    double within its tolerance is looked at), logicals; wildcards and anything else are
+    left to the scan."""
+
+    def __init__(self, keys):
+        self.keys = keys
+        self.text: dict = {}
+        self.numbers: dict = {}
+        self.logicals: dict = {}
+        for i, v in enumerate(keys):
+            t = type(v)
+            if t is str:
+                self.text.setdefault(v.lower(), []).append(i)
+            elif t is float or t is int:
+                self.numbers.setdefault(v, []).append(i)
+            elif t is bool:
+                self.logicals.setdefault(v, []).append(i)
+
+    def find(self, x, wildcard=True, reverse=False):
+        t = type(x)
+        if t is str:
+            if wildcard and any(ch in x for ch in "*?~"):
+                return _exact_index(self.keys, x, wildcard, reverse)
+            hits = self.text.get(x.lower())
+        elif t is bool:
+            hits = self.logicals.get(x)
+        elif t is float or t is int:
+            if x != x or x in (float("inf"), float("-inf")):
+                return _exact_index(self.keys, x, wildcard, reverse)
+            found = set()
+            up = down = float(x)
+            for y in [up] + [up := math.nextafter(up, math.inf) for _ in range(_NEAR_STEPS)] + \
+                    [down := math.nextafter(down, -math.inf) for _ in range(_NEAR_STEPS)]:
+                found.update(self.numbers.get(y, ()))
+            hits = sorted(i for i in found if compare(self.keys[i], x) == 0)
+        else:
+            return _exact_index(self.keys, x, wildcard, reverse)
+        if not hits:
+            return -1
+        return hits[-1] if reverse else hits[0]
+
+
+def _exact_in(calc, keys, x, wildcard=True, reverse=False):
+    """_exact_index of ``keys``, a list kept by the calculation (see _keys_of): searched one by
+    one the first time, through an _ExactIndex from the second on (a column of agents looking
+    names up in one table)."""
+    if len(keys) < _INDEXED_FROM:
+        return _exact_index(keys, x, wildcard, reverse)
+    key = ("exact-index", id(keys))
+    hit = calc.caches.get(key)
+    if hit is None or hit[0] is not keys:
+        calc.caches[key] = (keys, None)
+        return _exact_index(keys, x, wildcard, reverse)
+    if hit[1] is None:
+        hit = calc.caches[key] = (keys, _ExactIndex(keys))
+    return hit[1].find(x, wildcard, reverse)
 
 
 def _sorted_numbers(values):
@@ -145,7 +213,8 @@ def _xlookup_table(horizontal):
             table = Arr([[table]])  # a single number or logical is a one-cell table
         rows = calc.values(table)
         keys, sorted_numbers = _keys_of(calc, rows, _first_row if horizontal else _first_col)
-        i = _approx_index(keys, x, sorted_numbers=sorted_numbers) if ap else _exact_index(keys, x)
+        i = _approx_index(keys, x, sorted_numbers=sorted_numbers) if ap else \
+            _exact_in(calc, keys, x)
         # Excel looks the value up before it checks the column: a value not found is #N/A
         # even with a column index out of the table (VLOOKUP(B1,B1,B1,3) of an empty B1,
         # VLOOKUP(D1,B1:C1,0): #N/A in Excel's cached values)
@@ -293,12 +362,16 @@ def MATCH(calc, value, array, mtype=None):
     if isinstance(x, XlErr):
         return x
     t = 1 if mtype is None else to_number(scalarize(calc, mtype))
-    vec = _vector(calc, array)
-    if vec is None:
+    rows = calc.values(array)
+    if not (len(rows) == 1 or rows and len(rows[0]) == 1):
         return NA
     if t == 0:
-        i = _exact_index(vec, x)
-    elif t > 0:
+        # the keys the calculation keeps for this range: indexed from the second search on
+        i = _exact_in(calc, _keys_of(calc, rows, _first_row if len(rows) == 1 else _first_col)[0],
+                      x)
+        return NA if i < 0 else i + 1
+    vec = list(rows[0]) if len(rows) == 1 else [r[0] for r in rows]
+    if t > 0:
         i = _approx_index(vec, x)
     else:
         i = _approx_index(vec, x, descending=True)

@@ -8,7 +8,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperati
 
 from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_number
 from . import excel
-from .helpers import (GENERIC, broadcast, criteria_matcher, elementwise, flat, is_array, iter_values, numbers,
+from .helpers import (GENERIC, broadcast, criteria_matcher, criteria_positions, elementwise, flat,
+                      is_array, iter_values, numbers,
                       ref_grid, scalarize, xsum)
 
 
@@ -375,6 +376,31 @@ def _target_grid(calc, rng, shape):
     return ref_grid(calc, rng)
 
 
+def _indexed(calc, rng, crit):
+    """(the positions ``crit`` matches in ``rng``, its grid) through the range's equality
+    index (helpers.criteria_positions), or (None, None) where it does not apply."""
+    if not isinstance(rng, Ref):
+        return None, None
+    grid = ref_grid(calc, rng)
+    if not grid:
+        return None, None
+    return criteria_positions(calc, grid, scalarize(calc, crit)), grid
+
+
+def _numbers_at(target, positions):
+    """The numbers of ``target`` at ``positions`` (reading order), as _masked_numbers takes
+    them: the first error met is the answer."""
+    out = []
+    for r, c in positions:
+        if r < len(target) and c < len(target[r]):
+            v = target[r][c]
+            if isinstance(v, XlErr):
+                raise ExcelRaise(v)
+            if type(v) in (int, float):
+                out.append(v)
+    return out
+
+
 def _masked_numbers(calc, mask, target):
     out = []
     for mrow, trow in zip(mask, target):
@@ -391,6 +417,11 @@ def _masked_numbers(calc, mask, target):
 def SUMIF(calc, rng, crit, sum_range=None):
     if is_array(crit):
         return broadcast(calc, lambda c: SUMIF(calc, rng, c, sum_range), (crit,))
+    positions, grid = _indexed(calc, rng, crit)
+    if positions is not None:
+        shape = (len(grid), len(grid[0]))
+        return xsum(_numbers_at(_target_grid(calc, sum_range if sum_range is not None else rng,
+                                             shape), positions))
     mask, shape = _crit_mask(calc, [(rng, crit)])
     target = _target_grid(calc, sum_range if sum_range is not None else rng, shape)
     return xsum(_masked_numbers(calc, mask, target))
@@ -400,12 +431,20 @@ def SUMIF(calc, rng, crit, sum_range=None):
 def COUNTIF(calc, rng, crit):
     if is_array(crit):
         return broadcast(calc, lambda c: COUNTIF(calc, rng, c), (crit,))
+    positions, _ = _indexed(calc, rng, crit)
+    if positions is not None:
+        return len(positions)   # an equality matches no blank: none beyond the used area
     mask, _ = _crit_mask(calc, [(rng, crit)])
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, [(rng, crit)], mask)
 
 
 @excel("AVERAGEIF", min_args=2, max_args=3, args="r i [r]")
 def AVERAGEIF(calc, rng, crit, avg_range=None):
+    positions, grid = _indexed(calc, rng, crit)
+    if positions is not None:
+        xs = _numbers_at(_target_grid(calc, avg_range if avg_range is not None else rng,
+                                      (len(grid), len(grid[0]))), positions)
+        return xsum(xs) / len(xs) if xs else DIV0
     mask, shape = _crit_mask(calc, [(rng, crit)])
     xs = _masked_numbers(calc, mask, _target_grid(calc, avg_range if avg_range is not None else rng, shape))
     return xsum(xs) / len(xs) if xs else DIV0
