@@ -387,6 +387,31 @@ def _indexed(calc, rng, crit):
     return criteria_positions(calc, grid, scalarize(calc, crit)), grid
 
 
+def _indexed_all(calc, pairs):
+    """(positions every criterion of ``pairs`` matches, in reading order, the criteria shape)
+    when one of them is a plain equality whose range has its index (helpers.criteria_
+    positions): its matches are the candidates, each checked against the other criteria.
+    (None, None) where that does not apply."""
+    if not all(isinstance(rng, Ref) for rng, _ in pairs):
+        return None, None
+    grids = [ref_grid(calc, rng) for rng, _ in pairs]
+    if not grids[0] or any(len(g) != len(grids[0]) or len(g[0]) != len(grids[0][0])
+                           for g in grids):
+        return None, None
+    crits = [scalarize(calc, c) for _, c in pairs]
+    best, which = None, -1
+    for k, (grid, crit) in enumerate(zip(grids, crits)):
+        found = criteria_positions(calc, grid, crit)
+        if found is not None and (best is None or len(found) < len(best)):
+            best, which = found, k
+    if best is None:
+        return None, None
+    checks = [(grid, criteria_matcher(crit)) for k, (grid, crit) in enumerate(zip(grids, crits))
+              if k != which]
+    positions = [(r, c) for r, c in best if all(match(g[r][c]) for g, match in checks)]
+    return positions, (len(grids[0]), len(grids[0][0]))
+
+
 def _numbers_at(target, positions):
     """The numbers of ``target`` at ``positions`` (reading order), as _masked_numbers takes
     them: the first error met is the answer."""
@@ -458,6 +483,12 @@ def _pairs(args):
 
 @excel("SUMIFS", min_args=3, args="r (r i)+")
 def SUMIFS(calc, target, *args):
+    positions, shape = _indexed_all(calc, _pairs(args))
+    if positions is not None:
+        grid = ref_grid(calc, target)
+        if (len(grid), len(grid[0])) != shape:
+            return VALUE
+        return xsum(_numbers_at(grid, positions))
     mask, shape = _crit_mask(calc, _pairs(args))
     grid = ref_grid(calc, target)
     if (len(grid), len(grid[0])) != shape:
@@ -468,12 +499,22 @@ def SUMIFS(calc, target, *args):
 @excel("COUNTIFS", min_args=2, args="(r i)+")
 def COUNTIFS(calc, *args):
     pairs = _pairs(args)
+    positions, _ = _indexed_all(calc, pairs)
+    if positions is not None:
+        return len(positions)   # one criterion is an equality, which matches no blank
     mask, _ = _crit_mask(calc, pairs)
     return sum(sum(1 for m in row if m) for row in mask) + _unread_blanks(calc, pairs, mask)
 
 
 @excel("AVERAGEIFS", min_args=3, args="r (r i)+")
 def AVERAGEIFS(calc, target, *args):
+    positions, shape = _indexed_all(calc, _pairs(args))
+    if positions is not None:
+        grid = ref_grid(calc, target)
+        if (len(grid), len(grid[0])) != shape:
+            return VALUE
+        xs = _numbers_at(grid, positions)
+        return xsum(xs) / len(xs) if xs else DIV0
     mask, shape = _crit_mask(calc, _pairs(args))
     grid = ref_grid(calc, target)
     if (len(grid), len(grid[0])) != shape:
