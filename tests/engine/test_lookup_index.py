@@ -57,6 +57,12 @@ def _book(path):
         ('AVERAGEIFS(data!$B$1:$B$400,data!$A$1:$A$400,"agent7",data!$B$1:$B$400,"<100")', 7),
         ('SUMIFS(data!$B$1:$B$400,data!$A$1:$A$400,"agent0",data!$C$1:$C$400,">0")', "#DIV/0!"),
         ('SUMIFS(data!$B$1:$B$400,data!$D$1:$D$400,23,data!$C$1:$C$400,">55")', 60),
+        ('_xlfn.XLOOKUP("agent7",data!$A$1:$A$400,data!$B$1:$B$400)', 7),
+        ('_xlfn.XLOOKUP("agent7",data!$A$1:$A$400,data!$B$1:$B$400,,0,-1)', 307),   # from the end
+        ('_xlfn.XLOOKUP(0.3,data!$C$1:$C$400,data!$B$1:$B$400)', 100),
+        ('_xlfn.XLOOKUP("nobody",data!$A$1:$A$400,data!$B$1:$B$400,"none")', "none"),
+        ('_xlfn.XMATCH("AGENT9",data!$A$1:$A$400)', 9),
+        ('_xlfn.XLOOKUP("agent9?",data!$A$1:$A$400,data!$B$1:$B$400,,2)', 90),      # wildcard
     ]
     for r, (formula, _) in enumerate(queries, start=1):
         for c in range(1, 6):

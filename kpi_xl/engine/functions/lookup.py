@@ -382,9 +382,10 @@ def MATCH(calc, value, array, mtype=None):
 def XMATCH(calc, value, array, match_mode=None, search_mode=None):
     if is_array(value):
         return broadcast(calc, lambda v: XMATCH(calc, v, array, match_mode, search_mode), (value,))
-    vec = _vector(calc, array)
-    if vec is None:
+    rows = calc.values(array)
+    if not (len(rows) == 1 or rows and len(rows[0]) == 1):
         return VALUE
+    vec = _keys_of(calc, rows, _first_row if len(rows) == 1 else _first_col)[0]
     i = _xfind(calc, value, vec, match_mode, search_mode)
     return NA if i < 0 else i + 1
 
@@ -439,9 +440,9 @@ def _xfind(calc, value, vec, match_mode, search_mode, full_length=None):
         return _xbinary(vec, x, mm, descending=(sm == -2))
     reverse = sm < 0
     if mm in (0, 2):
-        return _exact_index(vec, x, wildcard=(mm == 2), reverse=reverse)
+        return _exact_in(calc, vec, x, wildcard=(mm == 2), reverse=reverse)
     # next smaller (-1) / next larger (1), across types in Excel's sort order
-    i = _exact_index(vec, x, wildcard=False, reverse=reverse)
+    i = _exact_in(calc, vec, x, wildcard=False, reverse=reverse)
     if i >= 0:
         return i
     best, bestv = -1, None
@@ -509,7 +510,8 @@ def XLOOKUP(calc, value, lookup, result, if_not_found=None, match_mode=None, sea
     vertical = len(rows[0]) == 1
     if not vertical and len(rows) != 1:
         return VALUE
-    vec = [r[0] for r in rows] if vertical else list(rows[0])
+    # the keys the calculation keeps for this range (indexed for exact matches)
+    vec = _keys_of(calc, rows, _first_col if vertical else _first_row)[0]
     full = None
     if isinstance(lookup, Ref):
         full = lookup.shape[0] if vertical else lookup.shape[1]
