@@ -201,3 +201,26 @@ def test_libreoffice_gets_many_files_in_batches_each_file_once(tmp_path, monkeyp
     calls = cmd[2].split(" && ")
     assert len(calls) == 3 and all(call.startswith("/usr/bin/soffice ") for call in calls)
     assert [sum(call.count(n) for call in calls) for n in names] == [1] * 5
+
+
+def test_lookup_bench_tables_hold_what_their_formulas_find(tmp_path):
+    # The lookup bench's workbooks, small: kpi-xl's answers worked from the table itself
+    # (each agent's amount, row, count; its October sum and its count over 500).
+    import lookup_bench as lb
+    from kpi_xl.engine import recalc_file
+    from kpi_xl.engine.xlsx_read import read_workbook
+    for kind in ("lookups", "sums"):
+        src = tmp_path / f"{kind}.xlsx"
+        lb.build(src, 300, kind)
+        recalc_file(src, tmp_path / f"out_{kind}.xlsx")
+        book = read_workbook(tmp_path / f"out_{kind}.xlsx")
+        data = book.sheet("data").values
+        rows = {data[(r, 1)]: (r, data[(r, 2)], data[(r, 3)]) for r in range(1, 301)}
+        got = book.sheet("q").cached
+        for i in range(1, 301):
+            r, month, amount = rows[book.sheet("q").values[(i, 1)]]
+            if kind == "lookups":
+                assert (got[(i, 2)], got[(i, 3)], got[(i, 4)]) == (amount, r, 1)
+            else:
+                assert got[(i, 2)] == (amount if month == "2025-10" else 0)
+                assert got[(i, 3)] == (1 if amount > 500 else 0)
