@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import bisect
-import math
 
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
 from ..a1 import column_letters, quoted_sheet
 from . import excel
-from .helpers import GENERIC, _wild_to_regex, broadcast, elementwise, errors_first, is_array, scalarize
+from .helpers import (GENERIC, _wild_to_regex, broadcast, elementwise, errors_first, is_array,
+                      near_doubles, scalarize)
 
 
 def _same_kind(a, b):
@@ -36,9 +36,6 @@ def _exact_index(values, x, wildcard=True, reverse=False):
     return -1
 
 
-# Within this many steps of a double, on either side, lies every number that compare()
-# takes as equal to it (4e-15 relative, about 36 steps at most).
-_NEAR_STEPS = 48
 # Shorter lists are searched one by one.
 _INDEXED_FROM = 64
 
@@ -75,9 +72,7 @@ class _ExactIndex:
             if x != x or x in (float("inf"), float("-inf")):
                 return _exact_index(self.keys, x, wildcard, reverse)
             found = set()
-            up = down = float(x)
-            for y in [up] + [up := math.nextafter(up, math.inf) for _ in range(_NEAR_STEPS)] + \
-                    [down := math.nextafter(down, -math.inf) for _ in range(_NEAR_STEPS)]:
+            for y in near_doubles(float(x)):
                 found.update(self.numbers.get(y, ()))
             hits = sorted(i for i in found if compare(self.keys[i], x) == 0)
         else:
