@@ -53,12 +53,13 @@ def keep_connection_values(sheet, si, kept: dict) -> None:
 
 # --------------------------------------------------------------------------- WPS pictures
 
-#: WPS Office's picture in a cell (嵌入单元格图片): ``=DISPIMG("ID_…",1)`` shows a picture
+#: Pictures in cells. WPS Office's (嵌入单元格图片): ``=DISPIMG("ID_…",1)`` shows a picture
 #: kept in the file (xl/cellimages.xml), and WPS caches the formula's own text as the
-#: value. No calculation gives a picture, and Excel has no such function; the cell is left
-#: as WPS wrote it, so that WPS still shows the picture, and it is no unknown function.
-PICTURE_FUNCTIONS = ("DISPIMG",)
-_PICTURE = re.compile(r"(?<![\w.])(?:_xlfn\.)?DISPIMG\s*\(", re.I)
+#: value. Excel's ``=IMAGE(url)`` caches the picture as a rich value. No calculation gives a
+#: picture: the cell is left as the application wrote it, so that it still shows the
+#: picture, and it is no unknown function.
+PICTURE_FUNCTIONS = ("DISPIMG", "IMAGE")
+_PICTURE = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:DISPIMG|IMAGE)\s*\(", re.I)
 
 
 def keep_pictures(sheet, si) -> int:
@@ -68,7 +69,8 @@ def keep_pictures(sheet, si) -> int:
     from ..core.errors import CellError
     from .values import XlErr
     found = [k for k, t in si.formulas.items()
-             if "DISPIMG" in t.upper() and _PICTURE.search(_STRING.sub('""', t))]
+             if ("DISPIMG" in t.upper() or "IMAGE" in t.upper())
+             and _PICTURE.search(_STRING.sub('""', t))]
     for key in found:
         del si.formulas[key]
         si.arrays.pop(key, None)

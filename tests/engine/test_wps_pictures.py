@@ -110,3 +110,26 @@ def test_a_picture_inside_a_formula_is_kept_too(tmp_path):
     assert not res.unknown_functions and not res.errors
     assert _cell(tmp_path / "out.xlsx", "B1") == _cell(tmp_path / "in.xlsx", "B1")
     assert read_workbook(tmp_path / "out.xlsx").sheets[0].cached[(1, 3)] == "DISPIMG(5"
+
+
+def test_an_excel_image_function_cell_is_left_as_excel_wrote_it(tmp_path):
+    # Excel caches IMAGE(url)'s picture as a rich value (#VALUE! with vm=): no engine can
+    # compute a picture, so the cell stays as Excel wrote it, and IMAGE is no unknown function.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 3
+    ws["B1"] = '=_xlfn.IMAGE("https://example.com/agent.png")'
+    ws["C1"] = "=A1*2"
+    wb.save(tmp_path / "plain.xlsx")
+
+    def excel(name, data):
+        if name == "xl/worksheets/sheet1.xml":
+            data = re.sub(rb'<c r="B1"([^>]*)><f>([^<]*)</f><v\s*/?>(?:</v>)?</c>',
+                          rb'<c r="B1"\1 t="e" vm="1"><f>\2</f><v>#VALUE!</v></c>', data)
+            assert b'vm="1"' in data
+        return data
+    src = rezip(tmp_path / "plain.xlsx", tmp_path / "image.xlsx", excel)
+    res = recalc_file(src, tmp_path / "out.xlsx")
+    assert not res.unknown_functions and not res.errors
+    assert _cell(tmp_path / "out.xlsx", "B1") == _cell(src, "B1")
+    assert read_workbook(tmp_path / "out.xlsx").sheets[0].cached[(1, 3)] == 6
