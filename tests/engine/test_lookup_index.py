@@ -80,3 +80,32 @@ def test_indexed_answers_are_the_scans(tmp_path):
             v = got[(r, c)]
             assert (str(v) if isinstance(expected, str) and expected.startswith("#") else v) \
                 == expected, (formula, c, v)
+
+
+def test_a_date_criterion_counts_the_text_of_that_date(tmp_path):
+    # An order export's month column as text ("2025年10月"), summed by month: the criterion
+    # reads as a date, and so does each text cell, as Excel reads it (VALUE("2025年10月") is
+    # that date). Small ranges go cell by cell, large ones through the index: both agree.
+    wb = openpyxl.Workbook()
+    orders = wb.active
+    orders.title = "orders"
+    rows = [("2025年10月" if i % 3 else "2025年9月", i) for i in range(1, ROWS + 1)]
+    for i, (month, amount) in enumerate(rows, start=1):
+        orders.cell(i, 1, month)
+        orders.cell(i, 2, amount)
+        orders.cell(i, 3, "2024/5/1" if i % 2 else "2024/5/2")
+    october = sum(a for m, a in rows if m == "2025年10月")
+    q = wb.create_sheet("q")
+    for c in range(1, 4):
+        q.cell(1, c, '=SUMIFS(orders!$B$1:$B$400,orders!$A$1:$A$400,"2025年10月")')
+        q.cell(2, c, '=SUMIF(orders!$A$1:$A$10,"2025年9月",orders!$B$1:$B$10)')
+        q.cell(3, c, '=COUNTIF(orders!$C$1:$C$400,"2024/5/1")')
+        q.cell(4, c, '=COUNTIF(orders!$A$1:$A$400,"2025年10月1日")')
+    wb.save(tmp_path / "in.xlsx")
+    recalc_file(tmp_path / "in.xlsx", tmp_path / "out.xlsx")
+    got = read_workbook(tmp_path / "out.xlsx").sheet("q").cached
+    for c in range(1, 4):
+        assert got[(1, c)] == october
+        assert got[(2, c)] == 3 + 6 + 9
+        assert got[(3, c)] == ROWS // 2
+        assert got[(4, c)] == sum(1 for m, _ in rows if m == "2025年10月")

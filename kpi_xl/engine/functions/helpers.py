@@ -193,14 +193,26 @@ def _wild_to_regex(pat):
     return re.compile("^" + "".join(out) + "$", re.I | re.S)
 
 
+def _text_number(v: str):
+    """The number a text cell reads as for an equality criterion: number text ("23"), or a
+    date written as text ("2024/5/1", "2025年10月"), as the criterion itself is read; None
+    for any other text."""
+    x = parse_number_text(v)
+    if x is None:
+        from .dates import datevalue_or_none
+        x = datevalue_or_none(v)
+    return x
+
+
 def _equals_number(n):
-    """Equality with a number also takes text that reads as that number ("23" = 23)."""
+    """Equality with a number also takes text that reads as that number ("23" = 23, and a
+    date criterion the text of that date)."""
     def match(v):
         t = type(v)
         if t is int or t is float:
             return compare(v, n) == 0
         if t is str:
-            x = parse_number_text(v)
+            x = _text_number(v)
             return x is not None and compare(x, n) == 0
         return False
     return match
@@ -305,7 +317,7 @@ class _EqualityIndex:
                 t = type(v)
                 if t is str:
                     self.text.setdefault(v.lower(), []).append((r, c))
-                    n = parse_number_text(v)
+                    n = _text_number(v)
                     if n is not None:
                         self.numbers.setdefault(float(n), []).append((r, c))
                 elif t is float or t is int:
