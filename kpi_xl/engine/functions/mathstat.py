@@ -376,17 +376,6 @@ def _target_grid(calc, rng, shape):
     return ref_grid(calc, rng)
 
 
-def _indexed(calc, rng, crit):
-    """(the positions ``crit`` matches in ``rng``, its grid) through the range's equality
-    index (helpers.criteria_positions), or (None, None) where it does not apply."""
-    if not isinstance(rng, Ref):
-        return None, None
-    grid = ref_grid(calc, rng)
-    if not grid:
-        return None, None
-    return criteria_positions(calc, grid, scalarize(calc, crit)), grid
-
-
 def _indexed_all(calc, pairs):
     """(positions every criterion of ``pairs`` matches, in reading order, the criteria shape)
     when one of them is a plain equality whose range has its index (helpers.criteria_
@@ -406,6 +395,8 @@ def _indexed_all(calc, pairs):
             best, which = found, k
     if best is None:
         return None, None
+    if len(pairs) == 1:
+        return best, (len(grids[0]), len(grids[0][0]))
     checks = [(grid, criteria_matcher(crit)) for k, (grid, crit) in enumerate(zip(grids, crits))
               if k != which]
     positions = [(r, c) for r, c in best if all(match(g[r][c]) for g, match in checks)]
@@ -442,9 +433,8 @@ def _masked_numbers(calc, mask, target):
 def SUMIF(calc, rng, crit, sum_range=None):
     if is_array(crit):
         return broadcast(calc, lambda c: SUMIF(calc, rng, c, sum_range), (crit,))
-    positions, grid = _indexed(calc, rng, crit)
+    positions, shape = _indexed_all(calc, [(rng, crit)])
     if positions is not None:
-        shape = (len(grid), len(grid[0]))
         return xsum(_numbers_at(_target_grid(calc, sum_range if sum_range is not None else rng,
                                              shape), positions))
     mask, shape = _crit_mask(calc, [(rng, crit)])
@@ -456,7 +446,7 @@ def SUMIF(calc, rng, crit, sum_range=None):
 def COUNTIF(calc, rng, crit):
     if is_array(crit):
         return broadcast(calc, lambda c: COUNTIF(calc, rng, c), (crit,))
-    positions, _ = _indexed(calc, rng, crit)
+    positions, _ = _indexed_all(calc, [(rng, crit)])
     if positions is not None:
         return len(positions)   # an equality matches no blank: none beyond the used area
     mask, _ = _crit_mask(calc, [(rng, crit)])
@@ -465,10 +455,10 @@ def COUNTIF(calc, rng, crit):
 
 @excel("AVERAGEIF", min_args=2, max_args=3, args="r i [r]")
 def AVERAGEIF(calc, rng, crit, avg_range=None):
-    positions, grid = _indexed(calc, rng, crit)
+    positions, shape = _indexed_all(calc, [(rng, crit)])
     if positions is not None:
-        xs = _numbers_at(_target_grid(calc, avg_range if avg_range is not None else rng,
-                                      (len(grid), len(grid[0]))), positions)
+        xs = _numbers_at(_target_grid(calc, avg_range if avg_range is not None else rng, shape),
+                         positions)
         return xsum(xs) / len(xs) if xs else DIV0
     mask, shape = _crit_mask(calc, [(rng, crit)])
     xs = _masked_numbers(calc, mask, _target_grid(calc, avg_range if avg_range is not None else rng, shape))
