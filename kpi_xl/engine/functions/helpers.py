@@ -194,9 +194,9 @@ def _wild_to_regex(pat):
 
 
 def _text_number(v: str):
-    """The number a text cell reads as for an equality criterion: number text ("23"), or a
-    date written as text ("2024/5/1", "2025年10月"), as the criterion itself is read; None
-    for any other text."""
+    """The number a criterion, or a text cell matched against a number, reads as: number
+    text ("23"), or a date written as text ("2024/5/1", "2025年10月"); None for any other
+    text."""
     x = parse_number_text(v)
     if x is None:
         from .dates import datevalue_or_none
@@ -239,10 +239,7 @@ def criteria_matcher(crit):
         def is_err(v):
             return isinstance(v, XlErr) and v.code == code
         return (lambda v: not is_err(v)) if op == "<>" else is_err
-    n = parse_number_text(rest) if rest.strip() else None
-    if n is None and rest:
-        from .dates import datevalue_or_none
-        n = datevalue_or_none(rest)
+    n = _text_number(rest) if rest.strip() else None
     up = rest.upper()
     if up in ("TRUE", "FALSE") and op in ("", "=", "<>"):
         b = up == "TRUE"
@@ -343,10 +340,7 @@ def _equality_key(crit):
     op, rest = _CRIT.match(crit).groups()
     if op not in (None, "=") or rest == "" or rest.upper() in ERROR_CODES:
         return None
-    n = parse_number_text(rest) if rest.strip() else None
-    if n is None:
-        from .dates import datevalue_or_none
-        n = datevalue_or_none(rest)
+    n = _text_number(rest) if rest.strip() else None
     if n is not None:
         return ("number", n)
     if rest.upper() in ("TRUE", "FALSE") or any(ch in rest for ch in "*?~"):
