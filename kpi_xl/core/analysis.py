@@ -1,8 +1,6 @@
 """Analyses: conversion × AOV quadrant, volatility, DSR rating."""
 from __future__ import annotations
 
-import statistics
-
 from .errors import KpiDivZeroError, KpiNumError, KpiValueError
 from .values import (BLANK, at_least, cell_number, cells, language, numbers, scalar_number, tidy,
                      total, whole_number)
@@ -57,6 +55,7 @@ def coefficient_of_variation(values):
     if mean == 0:
         raise KpiDivZeroError("the mean is 0")
     try:
+        import statistics   # only here: its import (fractions, decimal) is a cost of every start
         spread = statistics.pstdev(figures)
     except OverflowError:
         raise KpiNumError("the values are too large") from None

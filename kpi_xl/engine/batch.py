@@ -10,7 +10,6 @@ import glob
 import os
 import signal
 import time
-import traceback
 from pathlib import Path
 
 from ..errors import UserFacingError
@@ -129,6 +128,7 @@ def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileRe
         return FileResult(str(src), None, ok=False, message=message,
                           seconds=time.perf_counter() - t0)
     except Exception as exc:  # a bug: keep the batch going, but say so plainly
+        import traceback
         tb = traceback.format_exc(limit=6)
         return FileResult(str(src), None, ok=False, bug=True,
                           message=f"{src}: internal error {type(exc).__name__}: {exc} "

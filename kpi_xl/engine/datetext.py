@@ -39,7 +39,8 @@ _MONTHS = {m.lower(): i + 1 for i, m in enumerate(
 _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
 
 
-def _days_in_month(y, m):
+def days_in_month(y, m):
+    """Days in month ``m`` of year ``y`` (proleptic Gregorian, as Python's dates)."""
     if m == 12:
         return 31
     return (dt.date(y, m + 1, 1) - dt.date(y, m, 1)).days
@@ -49,7 +50,7 @@ def _text_date(y, m, d):
     """Serial number of a date read from text: the year 1900-9999 (or below 100, read as
     19xx), a real month and day (29 February 1900 included, Excel's day 60), or None."""
     if 100 <= y < 1900 or y > 9999 or not 1 <= m <= 12 \
-            or not 1 <= d <= _days_in_month(max(y, 1900), m) and not (y == 1900 and m == 2 and d == 29):
+            or not 1 <= d <= days_in_month(max(y, 1900), m) and not (y == 1900 and m == 2 and d == 29):
         return None
     if y < 100:
         y += 1900

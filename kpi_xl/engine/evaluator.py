@@ -1136,7 +1136,8 @@ def calculate(book: BookInput, columns: bool = True, **limits):
                     _interrupt(t, _OutOfBudget)
     finally:
         threading.stack_size(0)
-    _release_stack(t)
+    if _address_space_capped():
+        _release_stack(t)
     if "error" in out:
         raise out["error"]
     return out["results"], calc.report
@@ -1167,6 +1168,23 @@ def _one_malloc_arena():
 
 
 _ARENA_SET = False
+
+
+def _address_space_capped() -> bool:
+    """Whether this process runs under an address-space cap (``ulimit -v``).
+
+    Without one, a finished calculation thread's stack costs nothing but address space:
+    glibc keeps it and hands it to the next calculation thread, as when a batch goes
+    from one workbook to the next.  Unmapping it (_release_stack) takes a thread of its
+    own and a wait for both to be gone, about 0.2 ms of CPU and more of wall time per
+    workbook: worth it only where the mapping counts against a limit.
+    """
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError, AttributeError):
+        return True
+    return soft != resource.RLIM_INFINITY
 
 
 def _release_stack(thread):

@@ -20,10 +20,10 @@ ACCRINTM, interest paid at maturity, is simply par × rate × YEARFRAC(issue, se
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 
+from ..datetext import days_in_month
 from ..values import NUM, VALUE, ExcelRaise, to_bool, to_number
 from . import excel
 from .dates import day_count_basis, serial_to_date, whole_day_serial, year_fraction
@@ -31,7 +31,7 @@ from .helpers import elementwise
 
 
 def _is_month_end(d):
-    return d.day == calendar.monthrange(d.year, d.month)[1]
+    return d.day == days_in_month(d.year, d.month)
 
 
 def _shift(d, months, month_end):
@@ -40,7 +40,7 @@ def _shift(d, months, month_end):
     y, m = d.year + m // 12, m % 12 + 1
     if y < 1 or y > 9999:
         raise ExcelRaise(NUM)
-    n = calendar.monthrange(y, m)[1]
+    n = days_in_month(y, m)
     return dt.date(y, m, n if month_end else min(d.day, n))
 
 

@@ -5,7 +5,8 @@ import datetime as dt
 import math
 
 from .. import serial
-from ..datetext import DATE_THEN_TIME, datetime_text_or_none, datevalue_or_none, timevalue_or_none
+from ..datetext import (DATE_THEN_TIME, datetime_text_or_none, datevalue_or_none, days_in_month,
+                        timevalue_or_none)
 from ..values import NUM, VALUE, ExcelRaise, XlErr, to_bool, to_number
 from . import excel
 from .helpers import elementwise
@@ -92,9 +93,7 @@ def EOMONTH(s, months):
 def _days_in_month(y, m):
     if y < 1900 or y > 9999:
         raise ExcelRaise(NUM)
-    if m == 12:
-        return 31
-    return (dt.date(y, m + 1, 1) - dt.date(y, m, 1)).days
+    return days_in_month(y, m)
 
 
 def _days360_ymd(v):
