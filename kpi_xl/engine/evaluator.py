@@ -412,21 +412,43 @@ class Calc:
         columns = {}
         for key, text in formulas.items():
             if "[" not in text:
-                # the formula's own key (kept in its run or in assigned, not a new tuple),
-                # its text looked up again below rather than held here a million times
-                columns.setdefault(key[1], []).append(key)
+                # the formula's own key (kept in its run or in assigned, not a new tuple)
+                # and its text, side by side: looking a text up again by its key costs
+                # a tuple's hash in a dict of every formula
+                col = columns.get(key[1])
+                if col is None:
+                    col = columns[key[1]] = ([], [])
+                col[0].append(key)
+                col[1].append(text)
         assigned = self._cell_template[sheet]
         finditer = DIGIT_RUN.finditer
         arrays = self.arrays[sheet]
-        for c, cells in columns.items():
-            cells.sort(key=_FIRST_ROW)
+        for c, (cells, texts) in columns.items():
+            cells, texts = _in_row_order(cells, texts)
             runs = []
             run = None
             # the basis of prediction: its row, format, row numbers, form, kind of formula
             r0, fmt, rows, bf, in_array = 0, None, (), None, False
+            parts: list = []   # the basis's text between its relative row numbers
             v0, same = 0, 0   # the row numbers when they are all one number v0: how many
-            for key in cells:
-                r, text = key[0], formulas[key]
+            bulk = _BULK_FIRST
+            at, n = 0, len(cells)
+            while at < n:
+                key = cells[at]
+                r, text = key[0], texts[at]
+                if fmt is not None and not arrays and run is not None and run[2] is bf \
+                        and run[1] == r - 1:
+                    # The run goes on: the next cells are predicted together and taken
+                    # as far as their texts are the predictions, row after row.
+                    got = _predicted_prefix(cells, texts, at, bulk, fmt, parts, r0, rows, same)
+                    if got:
+                        run[1] = cells[at + got - 1][0]
+                        run[4].extend(cells[at:at + got])
+                        at += got
+                        bulk = min(bulk * 2, _BULK_MOST) if got == bulk else _BULK_FIRST
+                        continue
+                    bulk = _BULK_FIRST
+                at += 1
                 if fmt is not None:
                     dr = r - r0
                     predicted = fmt % ((v0 + dr,) * same) if same else \
@@ -450,6 +472,7 @@ class Calc:
                         last = m.end()
                 pieces.append(text[last:])
                 r0, fmt, bf, in_array = r, "%d".join(p.replace("%", "%%") for p in pieces), f, key in arrays
+                parts = pieces
                 v0, same = (rows[0], len(rows)) if rows and rows.count(rows[0]) == len(rows) else (0, 0)
             # A cell of a run finds its form through the run (see _template); the others,
             # in runs too short to keep, are looked up one by one.
@@ -1168,6 +1191,49 @@ def _one_malloc_arena():
 
 
 _ARENA_SET = False
+
+
+#: _assign_templates predicts this many cells of a run together at first, twice as many
+#: after each stretch wholly predicted, up to _BULK_MOST.
+_BULK_FIRST, _BULK_MOST = 16, 4096
+
+
+def _predicted_prefix(cells, texts, i, most, fmt, parts, r0, rows, same):
+    """How many of ``cells[i:i + most]`` (keys of one column in row order, ``texts`` their
+    formulas) lie in the rows after one another from ``cells[i]`` on and hold exactly
+    the text predicted for their row from the basis at row ``r0`` (``fmt`` with the
+    basis's relative ``rows`` shifted; ``parts``, its text between them, when they are
+    all one row number, ``same`` of them): what _assign_templates checks one cell at a
+    time, over a whole stretch in list operations."""
+    chunk = cells[i:i + most]
+    top = chunk[0][0]
+    if chunk[-1][0] - top != len(chunk) - 1:
+        # rows are increasing: row - top > position from the first gap on
+        k = bisect_right(range(len(chunk)), False, key=lambda j: chunk[j][0] - top > j)
+        chunk = chunk[:k]
+    n = len(chunk)
+    given = texts[i:i + n]
+    shift = top - r0
+    if same:
+        first = rows[0] + shift
+        predicted = [row.join(parts) for row in map(str, range(first, first + n))]
+    else:
+        predicted = [fmt % tuple([v + shift + j for v in rows]) for j in range(n)]
+    if predicted == given:
+        return n
+    for j, (p, t) in enumerate(zip(predicted, given)):
+        if p != t:
+            return j
+    return n
+
+
+def _in_row_order(cells, texts):
+    """A column's formula keys and texts sorted by row (they usually come so)."""
+    rows = [k[0] for k in cells]
+    if rows == sorted(rows):
+        return cells, texts
+    order = sorted(range(len(rows)), key=rows.__getitem__)
+    return [cells[j] for j in order], [texts[j] for j in order]
 
 
 def _address_space_capped() -> bool:
