@@ -68,3 +68,70 @@ def test_plan_typed_with_its_sign_is_scored_by_hand(tmp_path, built):
     assert report.ok, report.problems + report.finding_lines()
     v = values(report.written[0], "考核结果")
     assert (v["D5"], v["E5"], v["H5"], v["I5"], v["J5"]) == (15, 10, 85, 20, 105)
+
+
+def _worked_example_workbook(tmp_path, built, name, returns_weight=0.05):
+    """DOMAIN's worked example filled for shop 店铺X, 2025-10, the composite template's scheme
+    with its gap and overlap corrected (no agent of the example is in either) and the weight
+    of returns set to ``returns_weight``."""
+    from openpyxl import load_workbook
+    template = tmp_path / f"{name}_template.xlsx"
+    wb = load_workbook(built("cs_composite", "zh", recalc=False))
+    wb["方案"]["G6"] = returns_weight
+    wb["方案"]["B21"] = 0.32   # the published gap 31 %–32 % closed
+    wb["方案"]["F21"] = 0.60   # the published overlap 60 %–65 % removed
+    wb.save(template)
+    head = ["店铺", "月份", "店铺客单价", "客服", "询单人数", "成交人数", "下单笔数", "付款笔数",
+            "销售额", "首次响应(秒)", "平均响应(秒)", "退货量", "成交笔数"]
+    data = _csv(tmp_path / f"{name}.csv", head, [
+        ["店铺X", "2025-10", 66.3, "A", 275, 88, 240, 228, 6884.24, 13, 21, 6, 289],
+        ["店铺X", "2025-10", 66.3, "B", 1455, 582, 325, 247, 44755.8, 8, 19, 23, 423],
+        ["店铺X", "2025-10", 66.3, "C", 800, 232, 225, 198, 19209.6, 16, 27, 0, 260]])
+    report = fill_template(template, data, tmp_path / name, force=True)
+    return report.written[0]
+
+
+@needs_engine
+def test_summary_stops_on_the_same_agent_month_in_two_workbooks(tmp_path, built, capsys):
+    """An old run left beside the corrected one: weights 95 % (published: A 77.5, B 74,
+    C 77.5) and returns at 10 % (A 77.5 + 80 × 0.05 = 81.5, B 74 + 0 = 74, C 77.5 + 5 =
+    82.5). The summary used to count each agent twice (months 2, mean 79.5 for A) and keep
+    one total per month in the trend, exit status 0."""
+    import shutil
+    folder = tmp_path / "month"
+    folder.mkdir()
+    old = _worked_example_workbook(tmp_path, built, "old")
+    new = _worked_example_workbook(tmp_path, built, "new", returns_weight=0.10)
+    assert values(old, "考核结果")["H5"] == 77.5 and values(new, "考核结果")["H5"] == 81.5
+    shutil.copy(old, folder / "old.xlsx")
+    shutil.copy(new, folder / "new.xlsx")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    rc = main(["summary", str(folder), "-o", str(tmp_path / "summary.xlsx"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "Traceback" not in err
+    for agent, totals in (("A", "77.5, 81.5"), ("B", "74, 74"), ("C", "77.5, 82.5")):
+        assert (f"shop '店铺X', month 2025-10: agent '{agent}' has results in new.xlsx and "
+                f"old.xlsx" in err or f"shop '店铺X', month 2025-10: agent '{agent}' has "
+                f"results in old.xlsx and new.xlsx" in err), err
+    assert "(totals 77.5, 81.5)" in err or "(totals 81.5, 77.5)" in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+@needs_engine
+def test_summary_of_distinct_months_is_not_a_duplicate(tmp_path, built, capsys):
+    from openpyxl import load_workbook
+    a = _worked_example_workbook(tmp_path, built, "oct", returns_weight=0.10)
+    wb = load_workbook(a)
+    folder = tmp_path / "months"
+    folder.mkdir()
+    import shutil
+    shutil.copy(a, folder / "oct.xlsx")
+    wb["客服数据"]["D3"] = "2025-11"
+    wb.save(folder / "nov.xlsx")
+    assert main(["recalc", str(folder / "nov.xlsx"), "--in-place", "--quiet"]) == 0
+    rc = main(["summary", str(folder), "-o", str(tmp_path / "summary.xlsx"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    v = values(tmp_path / "summary.xlsx", "跨店排名")
+    assert (v["C5"], v["D5"], v["E5"]) == ("C", 2, 82.5)
