@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..fileio import atomic_write
 from .errors import MetricsError
-from .platforms import definitions, detect_platform, monthly, read_platform_report
+from .platforms import (check_repeated_days, definitions, detect_platform, monthly,
+                        read_platform_report)
 from .raw import (
     RawMetrics,
     compute_raw,
@@ -199,6 +200,8 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         daily = pd.concat(parts, ignore_index=True)
         if month:
             daily = daily[daily["month"] == month]
+        check_repeated_days(daily, platform)
+        daily = daily.drop(columns=["_day", "_file", "_row"], errors="ignore")
         frames.append(monthly(daily, platform))
         defs += [(k, platform.name, v) for k, v in definitions(platform).items()]
     agents = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -224,6 +224,9 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
         dates = df[cols["date"]].astype(str).str.strip()
         total |= dates.isin(["合计", "汇总", "总计"])
         out["month"] = dates.map(normalise_month)
+        # The day itself, to find one agent-day given twice (overlapping exports).
+        parsed = pd.to_datetime(dates, errors="coerce", format="mixed")
+        out["_day"] = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), dates)
         bad = ~out["month"].str.fullmatch(r"\d{4}-\d{2}") & ~total & ~blank
         if bad.any():
             rows = np.flatnonzero(bad.to_numpy())
@@ -231,6 +234,9 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
                                                  dates.iloc[rows], "a date"))
     else:
         out["month"] = month or ""
+        out["_day"] = out["month"]
+    out["_file"] = source
+    out["_row"] = np.arange(len(df)) + 2
     for f in platform.fields:
         if f.kind in ("text", "date") or f.key not in cols:
             continue
@@ -242,6 +248,28 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
     out.attrs["platform"] = platform
     out.attrs["headers"] = {k: v for k, v in cols.items()}
     return out
+
+
+def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
+    """Refuse an agent-day (or, in a report without dates, an agent-month) given twice: the
+    same file passed twice or two exports that overlap would add the day up twice."""
+    if "_day" not in daily.columns or daily.empty:
+        return
+    keys = ["shop", "agent", "_day"]
+    dup = daily.duplicated(keys, keep=False)
+    if not dup.any():
+        return
+    first = daily[dup].iloc[0]
+    same = daily[dup & (daily[keys] == first[keys]).all(axis=1)]
+    where = "; ".join(f"{f} row {r}" for f, r in zip(same["_file"], same["_row"]))
+    n = int(daily[dup].groupby(keys, dropna=False).ngroups)
+    day = (f"day {first['_day']}" if first["_day"] != first["month"] else
+           f"month {first['month'] or '(no date column and no --month)'}")
+    raise MetricsError(
+        f"{platform.name}: agent {first['agent']!r}, {day}, is given more than once ({where})"
+        + (f", and {n - 1} more agent-day(s) likewise" if n > 1 else "")
+        + "; the figures would be added up twice. Give each agent and day once: leave out the "
+          "file that repeats or overlaps the other.")
 
 
 def monthly(daily: pd.DataFrame, platform: Platform) -> pd.DataFrame:

@@ -326,6 +326,11 @@ def clean_text(text: str):
     return text, note
 
 
+#: Where a percentage may exceed 100 %, the largest one read from a bare number (2 = 200 %);
+#: a bigger bare number is a percentage typed without its sign (95 for 95 %), and is refused.
+BARE_PERCENT_MAX = 2.0
+
+
 def parse_value(kind: str, raw, upper: float | None = 1.0):
     """(value, None) or (None, reason) for one cell of data.
 
@@ -353,12 +358,18 @@ def parse_value(kind: str, raw, upper: float | None = 1.0):
             return None, f"{text!r} is not a month (write it as 2025-10)"
         return month, None
     if kind == "percent":
+        signed = text.endswith(("%", "％"))
         try:
-            value = _parse_number(text[:-1]) / 100 if text.endswith("%") else _parse_number(text)
+            value = _parse_number(text[:-1]) / 100 if signed else _parse_number(text)
         except ValueError:
             return None, f"{text!r} is not a percentage"
         if value < 0:
             return None, f"{text!r} is negative"
+        if upper is None and not signed and value > BARE_PERCENT_MAX:
+            # 95 typed for 95 % would score as 9,500 %: full marks and every bonus line.
+            return None, (f"{text!r} has no % sign and would be read as {value * 100:g} %; "
+                          f"write {text}% (or {value / 100:g}) if {text} % is meant, or "
+                          f"{value * 100:g}% if that much is meant")
         if upper is not None and value > upper:
             return None, (f"{text!r} is not a percentage between 0 % and {upper * 100:g} % "
                           f"(write 35% or 0.35)")

@@ -170,6 +170,36 @@ def collect(paths, *, strict: bool = True, progress: Progress | None = None,
                           kind="stable").reset_index(drop=True)
 
 
+def duplicates(df) -> list[str]:
+    """One sentence per shop, month and agent whose results come more than once (the same
+    workbook copied, or an old run left beside a new one): the ranking would count the
+    agent-month twice and the trend keep one of the totals without a word."""
+    if df.empty or not {"template", "shop", "month", "agent", "file"} <= set(df.columns):
+        return []
+    found = []
+    named = df[df["agent"].map(lambda a: isinstance(a, str) and a.strip() != ""
+                               or isinstance(a, (int, float)) and not _missing(a))]
+    for (_, shop, month, agent), grp in named.groupby(["template", "shop", "month", "agent"],
+                                                      sort=False):
+        if len(grp) < 2:
+            continue
+        files = list(dict.fromkeys(grp["file"].tolist()))
+        totals = ", ".join("no total" if _missing(v) else f"{v:g}" for v in grp["total"]) \
+            if "total" in grp else ""
+        where = (f"{len(grp)} times in {files[0]}" if len(files) == 1 else
+                 "in " + ", ".join(files[:-1]) + f" and {files[-1]}")
+        found.append(
+            f"shop {shop!r}, month {month or '(none)'}: agent {agent!r} has results {where}"
+            + (f" (totals {totals})" if totals else "")
+            + "; the ranking and trend would count this agent-month more than once. Keep one "
+              "workbook per shop and month, one row per agent.")
+    return found
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def ranking(df):
     """Per shop and agent: months appraised, mean/min/max total, volatility, overall place."""
     from ..core import coefficient_of_variation
@@ -351,4 +381,5 @@ def _table(ws, t, title_text, heads, rows, fmts):
     ws.auto_filter.ref = f"A4:{get_column_letter(len(heads))}{4 + max(n, 1)}"
 
 
-__all__ = ["collect", "read_results", "write_summary", "ranking", "trend", "STANDARD"]
+__all__ = ["collect", "read_results", "write_summary", "ranking", "trend", "duplicates",
+           "STANDARD"]

@@ -1,0 +1,137 @@
+"""Hostile but realistic input found in a user trial: each case once wrong, silently.
+
+Operations scheme (DOMAIN.md §2): plan carried out ≥100 % → 20, 90–100 → 15, 80–90 → 10,
+<80 → 5; team progress ≥100 % → 20, 90–100 → 15, 80–90 → 10 …; +5 bonus points for plan
+100 % carried out and for team work above 100 %.
+"""
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from kpi_xl.cli import main
+from kpi_xl.templates.fill import fill_template, parse_value
+from tpl_helpers import needs_engine, values
+
+OPS_HEAD = ["店铺", "月份", "运营", "推广花费", "推广成交额", "月销售额", "销售目标", "计划完成率",
+            "团队工作进度", "配合(0-5)", "纪律(0-5)", "活动被采纳次数", "新品推荐达标(0/1)"]
+
+
+def _csv(path, head, rows):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([head] + rows)
+    return path
+
+
+@pytest.mark.parametrize("raw", ["95", "85", "105", "100"])
+def test_a_bare_percentage_above_200_is_refused_where_more_than_100_is_allowed(raw):
+    value, reason = parse_value("percent", raw, upper=None)
+    assert value is None
+    assert "no % sign" in reason and f"{raw}%" in reason
+
+
+@pytest.mark.parametrize("raw,expected", [("95%", 0.95), ("0.95", 0.95), ("1.05", 1.05),
+                                          ("105%", 1.05), ("250%", 2.5), ("2", 2.0),
+                                          ("60％", 0.60), ("35 %", 0.35)])
+def test_written_percentages_are_read_as_written(raw, expected):
+    value, reason = parse_value("percent", raw, upper=None)
+    assert reason is None and value == pytest.approx(expected)
+
+
+@needs_engine
+def test_plan_typed_as_95_stops_the_fill_naming_row_and_column(tmp_path, built, capsys):
+    """'95' for 95 % used to be read as 9,500 %: 20 + 20 points and two +5 bonus items
+    instead of 15 and 10, with exit status 0."""
+    data = _csv(tmp_path / "ops.csv", OPS_HEAD, [
+        ["店铺X", "2025-10", "A", 10000, 62000, 130000, 100000, "95", "85", 5, 5, 1, 1]])
+    before = data.read_bytes()
+    rc = main(["fill", str(built("taobao_ops", "zh", recalc=False)), str(data),
+               "-o", str(tmp_path / "out"), "--quiet"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "ops.csv row 2, column '计划完成率': '95' has no % sign" in err
+    assert "ops.csv row 2, column '团队工作进度': '85' has no % sign" in err
+    assert "Traceback" not in err
+    assert not list((tmp_path / "out").glob("*.xlsx"))
+    assert data.read_bytes() == before
+
+
+@needs_engine
+def test_plan_typed_with_its_sign_is_scored_by_hand(tmp_path, built):
+    """A: ROI 6.2 ÷ 5 = 124 % → 20; sales 130 % → 30; plan 95 % → 15; team 85 % → 10;
+    5 + 5 → base 85; bonus: campaign 1 + new items 1 + ROI ≥ 120 % + sales ≥ 120 % = 4 × 5
+    = 20 → 105."""
+    data = _csv(tmp_path / "ops.csv", OPS_HEAD, [
+        ["店铺X", "2025-10", "A", 10000, 62000, 130000, 100000, "95%", "0.85", 5, 5, 1, 1]])
+    report = fill_template(built("taobao_ops", "zh", recalc=False), data, tmp_path / "out")
+    assert report.ok, report.problems + report.finding_lines()
+    v = values(report.written[0], "考核结果")
+    assert (v["D5"], v["E5"], v["H5"], v["I5"], v["J5"]) == (15, 10, 85, 20, 105)
+
+
+def _worked_example_workbook(tmp_path, built, name, returns_weight=0.05):
+    """DOMAIN's worked example filled for shop 店铺X, 2025-10, the composite template's scheme
+    with its gap and overlap corrected (no agent of the example is in either) and the weight
+    of returns set to ``returns_weight``."""
+    from openpyxl import load_workbook
+    template = tmp_path / f"{name}_template.xlsx"
+    wb = load_workbook(built("cs_composite", "zh", recalc=False))
+    wb["方案"]["G6"] = returns_weight
+    wb["方案"]["B21"] = 0.32   # the published gap 31 %–32 % closed
+    wb["方案"]["F21"] = 0.60   # the published overlap 60 %–65 % removed
+    wb.save(template)
+    head = ["店铺", "月份", "店铺客单价", "客服", "询单人数", "成交人数", "下单笔数", "付款笔数",
+            "销售额", "首次响应(秒)", "平均响应(秒)", "退货量", "成交笔数"]
+    data = _csv(tmp_path / f"{name}.csv", head, [
+        ["店铺X", "2025-10", 66.3, "A", 275, 88, 240, 228, 6884.24, 13, 21, 6, 289],
+        ["店铺X", "2025-10", 66.3, "B", 1455, 582, 325, 247, 44755.8, 8, 19, 23, 423],
+        ["店铺X", "2025-10", 66.3, "C", 800, 232, 225, 198, 19209.6, 16, 27, 0, 260]])
+    report = fill_template(template, data, tmp_path / name, force=True)
+    return report.written[0]
+
+
+@needs_engine
+def test_summary_stops_on_the_same_agent_month_in_two_workbooks(tmp_path, built, capsys):
+    """An old run left beside the corrected one: weights 95 % (published: A 77.5, B 74,
+    C 77.5) and returns at 10 % (A 77.5 + 80 × 0.05 = 81.5, B 74 + 0 = 74, C 77.5 + 5 =
+    82.5). The summary used to count each agent twice (months 2, mean 79.5 for A) and keep
+    one total per month in the trend, exit status 0."""
+    import shutil
+    folder = tmp_path / "month"
+    folder.mkdir()
+    old = _worked_example_workbook(tmp_path, built, "old")
+    new = _worked_example_workbook(tmp_path, built, "new", returns_weight=0.10)
+    assert values(old, "考核结果")["H5"] == 77.5 and values(new, "考核结果")["H5"] == 81.5
+    shutil.copy(old, folder / "old.xlsx")
+    shutil.copy(new, folder / "new.xlsx")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    rc = main(["summary", str(folder), "-o", str(tmp_path / "summary.xlsx"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "Traceback" not in err
+    for agent, totals in (("A", "77.5, 81.5"), ("B", "74, 74"), ("C", "77.5, 82.5")):
+        assert (f"shop '店铺X', month 2025-10: agent '{agent}' has results in new.xlsx and "
+                f"old.xlsx" in err or f"shop '店铺X', month 2025-10: agent '{agent}' has "
+                f"results in old.xlsx and new.xlsx" in err), err
+    assert "(totals 77.5, 81.5)" in err or "(totals 81.5, 77.5)" in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+@needs_engine
+def test_summary_of_distinct_months_is_not_a_duplicate(tmp_path, built, capsys):
+    from openpyxl import load_workbook
+    a = _worked_example_workbook(tmp_path, built, "oct", returns_weight=0.10)
+    wb = load_workbook(a)
+    folder = tmp_path / "months"
+    folder.mkdir()
+    import shutil
+    shutil.copy(a, folder / "oct.xlsx")
+    wb["客服数据"]["D3"] = "2025-11"
+    wb.save(folder / "nov.xlsx")
+    assert main(["recalc", str(folder / "nov.xlsx"), "--in-place", "--quiet"]) == 0
+    rc = main(["summary", str(folder), "-o", str(tmp_path / "summary.xlsx"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    v = values(tmp_path / "summary.xlsx", "跨店排名")
+    assert (v["C5"], v["D5"], v["E5"]) == ("C", 2, 82.5)
