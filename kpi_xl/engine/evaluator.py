@@ -29,6 +29,7 @@ from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, 
 
 _PENDING = object()
 _FIRST_ROW = itemgetter(0)
+_COLUMN = itemgetter(1)
 _CLIP_CELLS = 65536      # ranges larger than this are read only as far as the used area
 #: A clipped range keeps at least this many of its rows and of its columns, blank past the
 #: used area, so that a table's shape as lookups and INDEX see it (VLOOKUP's column 8 of
@@ -180,9 +181,9 @@ class Calc:
             self.array_member[s.name] = members
         self.extent = {}
         for s in book.sheets:
-            keys = list(s.values) + list(s.formulas) + list(self.array_member[s.name])
-            self.extent[s.name] = (max((k[0] for k in keys), default=0),
-                                   max((k[1] for k in keys), default=0))
+            parts = (s.values, s.formulas, self.array_member[s.name])
+            self.extent[s.name] = (max(max(map(_FIRST_ROW, p), default=0) for p in parts),
+                                   max(max(map(_COLUMN, p), default=0) for p in parts))
         self.names = {}
         for (name, scope), text in book.names.items():
             self.names[(name.upper(), scope)] = text
@@ -571,7 +572,7 @@ class Calc:
             return
         res = self.results[sheet]
         keys = run[4]
-        if any(k in res for k in keys):
+        if not res.keys().isdisjoint(keys):
             keys = [k for k in keys if k not in res]
             rows = [k[0] for k in keys]
         else:
@@ -618,7 +619,7 @@ class Calc:
                 return shown(sheet, (r, c), cell_value(v, r, c, sheet))
         # Straight into the results (no list of pairs beside them), under the formula
         # dict's own keys.
-        if bad or any(k in res for k in keys):
+        if bad or not res.keys().isdisjoint(keys):
             # rows computed again cell by cell / already computed on demand meanwhile
             done = 0
             for k, v in [(k, as_cell(v, k[0], c, sheet)) for k, v in zip(keys, vals)]:
@@ -626,8 +627,11 @@ class Calc:
                     res[k] = v
                     done += 1
         else:
-            for k, v in zip(keys, vals):
-                res[k] = as_cell(v, k[0], c, sheet)
+            if self.displayed is None and _plain_cells(vals):
+                res.update(zip(keys, vals))   # each value as _as_cell would give it
+            else:
+                for k, v in zip(keys, vals):
+                    res[k] = as_cell(v, k[0], c, sheet)
             done = len(keys)
         self.column_cells += done
         run[3] = "done"
@@ -1225,6 +1229,26 @@ def _predicted_prefix(cells, texts, i, most, fmt, parts, r0, rows, same):
         if p != t:
             return j
     return n
+
+
+_CELL_TYPES = frozenset((float, int, str, bool, XlErr))
+_NUMBER_TYPES = frozenset((float, int, bool))
+
+
+def _plain_cells(vals) -> bool:
+    """Whether every one of ``vals`` is already a cell's value, as _as_cell would leave it:
+    a finite number, a text, a logical or an error.  Their sum is finite only when no
+    number is an infinity or NaN (a sum overflowing says no too, and they take the long way)."""
+    types = set(map(type, vals))
+    if not types <= _CELL_TYPES:
+        return False
+    if float not in types:
+        return True
+    try:
+        total = sum(vals if types <= _NUMBER_TYPES else [v for v in vals if type(v) is float])
+    except OverflowError:   # an int too large for a float beside floats
+        return False
+    return total - total == 0.0
 
 
 def _in_row_order(cells, texts):
