@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .errors import KpiDivZeroError, KpiNumError, KpiValueError
-from .values import (BLANK, at_least, cell_number, cells, language, numbers, scalar_number, tidy,
-                     total, whole_number)
+from .values import (BLANK, at_least, cell_number, cells, language, numbers, same, scalar_number,
+                     tidy, total, whole_number)
 
 # The one table of quadrant labels, keyed by (conversion high?, AOV high?); the
 # templates read it too, so a label changes in one place only.
@@ -70,7 +70,10 @@ def dsr_rating(monthly_average, monthly_count, months=None):
     when both its average and its count are filled; "the last ``months``" are
     the last ``months`` (default 6) such months in range order, so blank cells
     for months still to come do not shorten the window.  No filled month gives
-    ""; a total count of 0 ``#DIV/0!``; negative figures ``#NUM!``.
+    ""; a total count of 0 ``#DIV/0!``; negative figures ``#NUM!``.  DSR ratings
+    are 1 to 5 stars, so a month with ratings whose average lies outside 1–5 (49
+    typed for 4.9, a percentage) is ``#NUM!``, as is a count of ratings that is not
+    a whole number: either would give a plausible-looking wrong rating.
     """
     window = whole_number(months, 6, "months", minimum=1)
     averages = cells(monthly_average)
@@ -83,6 +86,10 @@ def dsr_rating(monthly_average, monthly_count, months=None):
         if average is not None and count is not None:
             if average < 0 or count < 0:
                 raise KpiNumError("a monthly average or count is negative")
+            if not same(count, round(count)):
+                raise KpiNumError(f"the monthly count {count!r} is not a whole number")
+            if count > 0 and not (at_least(average, 1) and at_least(5, average)):
+                raise KpiNumError(f"the monthly average {average!r} is not a rating of 1 to 5")
             filled.append((average, count))
     if not filled:
         return BLANK

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from .errors import KpiNumError, KpiValueError
-from .values import (BLANK, at_least, below, cell_number, cells, is_blank, numbers, option,
+from .values import (BLANK, at_least, below, cell_number, cells, is_blank, numbers, option, same,
                      scalar_number, table_number, table_rows, tidy, total, whole_number)
 
 COMMISSION_MODES = {"flat": "flat", "progressive": "progressive", "全额": "flat", "累进": "progressive"}
@@ -114,7 +114,9 @@ def final_score(score, bonus_points=None, negatives=None, per_negative=None, cap
 
     Deductions are ``per_negative`` (default 10) × the sum of ``negatives``
     (occurrences of a negative indicator).  Blank cells in the ranges count as
-    nothing; negative counts, deductions or cap are ``#NUM!``.
+    nothing; negative counts, deductions or cap are ``#NUM!``, and so is a count
+    that is not a whole number (1.5 occurrences would deduct 15 points for a typing
+    slip).
     """
     s = scalar_number(score, "score")
     each = scalar_number(per_negative, "per_negative")
@@ -126,6 +128,8 @@ def final_score(score, bonus_points=None, negatives=None, per_negative=None, cap
     counts = numbers(negatives, "negatives")
     if any(c < 0 for c in counts):
         raise KpiNumError("a count of negative-indicator occurrences is negative")
+    if any(not same(c, round(c)) for c in counts):
+        raise KpiNumError("a count of negative-indicator occurrences is not a whole number")
     if s is None:
         return BLANK
     result = max(0.0, total([s, *extra, -each * total(counts)]))

@@ -55,6 +55,8 @@ class Context:
     result_cols: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # key -> defined name
     spare: int = 0  # empty agent rows at the end, for agents the user adds by hand
+    #: inputs the data sheet's input check column covers (see Template.input_check_column)
+    checked: tuple[str, ...] = ()
 
     @property
     def filled(self) -> int:
@@ -90,6 +92,14 @@ class Context:
     def davg(self, key: str) -> str:
         """The team average of a data column (its cell in the average row)."""
         return f"{L.qsheet(self.data_sheet)}!${self.data_cols[key]}${self.average_row}"
+
+    def if_inputs_ok(self, keys, r: int, formula: str) -> str:
+        """``formula`` of row ``r``, or #VALUE! while the row's input check of any of ``keys``
+        is not OK: a percentage typed as 95 (9,500 %) must not earn full marks and bonus
+        points, and a check cell that is itself an error passes its error on."""
+        if not formula.startswith("=") or not set(self.checked).intersection(keys):
+            return formula
+        return f'=IF({self.d("input_check", r)}<>"OK",#VALUE!,{formula[1:]})'
 
     def r(self, key: str, row: int) -> str:
         return f"{self.result_cols[key]}{row}"
@@ -156,10 +166,49 @@ class Template:
         wb.active = 0
         return wb
 
+    def checked_inputs(self) -> tuple[Column, ...]:
+        """Inputs whose value the data sheet checks row by row: percentages that may exceed
+        100 %, where the ordinary validation cannot tell 95 typed for 95 % (9,500 %) from a
+        real value."""
+        return tuple(c for c in self.inputs if c.kind == "percent" and c.upper is None)
+
+    def input_check_column(self, t: Labels) -> Computed | None:
+        """The data sheet's last column: "OK", or what is wrong with the row's inputs.
+
+        Data validation stops only what is typed by hand in Excel; a pasted or imported
+        95 gets past it.  The scores, totals and pay read this cell and show #VALUE! while
+        it is not OK, and ``fill`` and ``summary`` name it with its agent.
+        """
+        checked = self.checked_inputs()
+        if not checked:
+            return None
+        top = L.OPEN_PERCENT_MAX
+
+        def formula(c: Context, r: int) -> str:
+            conds, parts = [], []
+            for col in checked:
+                x = f"{c.data_cols[col.key]}{r}"
+                label = t(col.zh, col.en)
+                shown = f'"{label} "&TEXT({x},"0%")'
+                conds += [f"N({x})>{top:g}", f"N({x})<0"]
+                parts.append(
+                    f'IF(N({x})>{top:g},{shown}&'
+                    + t(f'" 超过 {top:.0%}：若指 "&{x}&"%，请输入 "&{x}&"% 或 "&{x}/100&"。"',
+                        f'" is above {top * 100:.0f} %: for "&{x}&" %, enter "&{x}&"% or "'
+                        f'&{x}/100&"."')
+                    + ',"")')
+                parts.append(f'IF(N({x})<0,{shown}&' + t('" 为负数。"', '" is negative."')
+                             + ',"")')
+            joined = '&" "&'.join(parts)
+            return f'=IF(OR({",".join(conds)}),TRIM({joined}),"OK")'
+
+        return Computed("input_check", *L.INPUT_CHECK, "@", formula, width=36, average=False)
+
     def build_agents(self, wb, t: Labels, rows: list[dict], params: dict,
                      spare: int = 0) -> Context:
         ctx = Context(t=t, n=len(rows) + spare, data_sheet=t(*self.data_sheet),
-                      results_sheet=t(*self.results_sheet), spare=spare)
+                      results_sheet=t(*self.results_sheet), spare=spare,
+                      checked=tuple(c.key for c in self.checked_inputs()))
         self.write_data(wb, t, ctx, rows, params)
         self.write_results(wb, t, ctx)
         self.write_extra(wb, t, ctx, params)
@@ -167,7 +216,9 @@ class Template:
 
     def write_data(self, wb, t: Labels, ctx: Context, rows: list[dict], params: dict) -> None:
         ws = wb.create_sheet(ctx.data_sheet)
-        cols = list(self.inputs) + list(self.computed)
+        check = self.input_check_column(t)
+        computed = list(self.computed) + ([check] if check is not None else [])
+        cols = list(self.inputs) + computed
         for i, col in enumerate(cols, start=1):
             ctx.data_cols[col.key] = get_column_letter(i)
         col_widths = {}
@@ -189,9 +240,11 @@ class Template:
                               align=Alignment(horizontal="left" if col.kind == "text" else "right",
                                               vertical="center"))
                 as_text(cell)
-            for j, col in enumerate(self.computed, start=len(self.inputs) + 1):
+            for j, col in enumerate(computed, start=len(self.inputs) + 1):
+                left = col is check
                 L.body(ws.cell(r, j, ctx.guard(r, col.formula(ctx, r))), col.fmt,
-                       align=Alignment(horizontal="right", vertical="center"))
+                       align=Alignment(horizontal="left" if left else "right",
+                                       vertical="center", wrap_text=left or None))
         # Team average: the reference for quadrants and commission conditions.
         avg = ctx.average_row
         L.body(ws.cell(avg, 1, t("团队平均", "Team average")), bold=True, fill=L.TOTAL_FILL)
@@ -211,10 +264,13 @@ class Template:
                 value = f"=AVERAGE({letter}{ctx.first}:{letter}{ctx.last})"
             L.body(ws.cell(avg, i, value), col.fmt, bold=True, fill=L.TOTAL_FILL,
                    align=Alignment(horizontal="right", vertical="center"))
+        if check is not None:
+            letter = ctx.data_cols[check.key]
+            L.input_check_format(ws, f"{letter}{ctx.first}:{letter}{ctx.last}")
         for i, col in enumerate(self.inputs, start=1):
             kind = {"month": "text"}.get(col.kind, col.kind)
             if kind == "percent" and col.upper is None:
-                kind = "number"  # more than 100 % is legitimate here
+                kind = "percent_open"  # more than 100 % is legitimate here, up to 200 %
             dv = L.validation(kind, t, t(col.zh, col.en))
             letter = get_column_letter(i)
             dv.add(f"{letter}{ctx.first}:{letter}{ctx.last}")

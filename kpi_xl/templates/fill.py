@@ -40,7 +40,7 @@ from typing import Callable, Protocol
 from ..core.serial import serial_to_date
 from ..errors import UserFacingError
 from .errors import DataError, TemplateError
-from .layout import Labels
+from .layout import OPEN_PERCENT_MAX, Labels
 from .package import save_workbook
 from .workbook_info import template_of
 
@@ -102,10 +102,13 @@ class FillReport:
             checks = sum(1 for f in self.findings if f.kind == "check")
             kept = sum(1 for f in self.findings if f.kind == "kept")
             engine = sum(1 for f in self.findings if f.kind == "engine")
-            errors = len(self.findings) - checks - kept - engine
+            inputs = sum(1 for f in self.findings if f.kind == "input")
+            errors = len(self.findings) - checks - kept - engine - inputs
             what = []
             if checks:
                 what.append(f"{checks} scheme check(s) not OK")
+            if inputs:
+                what.append(f"{inputs} agent input check(s) not OK")
             if errors:
                 what.append(f"{errors} score/total/pay cell(s) showing an error")
             if kept:
@@ -328,7 +331,8 @@ def clean_text(text: str):
 
 #: Where a percentage may exceed 100 %, the largest one read from a bare number (2 = 200 %);
 #: a bigger bare number is a percentage typed without its sign (95 for 95 %), and is refused.
-BARE_PERCENT_MAX = 2.0
+#: The workbook's own input check (录入检查) flags the same values typed into the data sheet.
+BARE_PERCENT_MAX = OPEN_PERCENT_MAX
 
 
 def parse_value(kind: str, raw, upper: float | None = 1.0):

@@ -11,7 +11,7 @@ from copy import copy
 from dataclasses import dataclass, field
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -50,6 +50,13 @@ SECONDS = "0"
 
 HEADER_ROW = 4
 FIRST_ROW = 5
+
+#: Where a percentage may exceed 100 % (plan carried out, team progress), the most the
+#: workbook takes (2 = 200 %): a bigger value is almost always a percentage typed without
+#: its sign (95 for 95 % is 9,500 %), which would earn full marks and every bonus line.
+OPEN_PERCENT_MAX = 2.0
+#: Header of the data sheet's per-agent input check column (see Template.input_check_column).
+INPUT_CHECK = ("录入检查", "Input check")
 
 
 class Labels:
@@ -236,6 +243,12 @@ def validation(kind: str, t: Labels, header_text: str) -> DataValidation:
     elif kind == "percent":
         dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1")
         msg = t("请输入 0% 到 100% 之间的百分比。", "Enter a percentage between 0 % and 100 %.")
+    elif kind == "percent_open":
+        dv = DataValidation(type="decimal", operator="between", formula1="0",
+                            formula2=f"{OPEN_PERCENT_MAX:g}")
+        msg = t(f"请输入百分比，如 95% 或 0.95（可超过 100%，最多 {OPEN_PERCENT_MAX:.0%}）。",
+                f"Enter a percentage such as 95 % or 0.95 (more than 100 % is allowed, "
+                f"up to {OPEN_PERCENT_MAX * 100:.0f} %).")
     elif kind == "score":
         dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100")
         msg = t("请输入 0 到 100 之间的分数。", "Enter a score between 0 and 100.")
@@ -322,6 +335,17 @@ def check_format(ws, cell_range: str) -> None:
         cell_range, CellIsRule(operator="equal", formula=['"OK"'], fill=OK_FILL, font=OK_FONT))
     ws.conditional_formatting.add(
         cell_range, CellIsRule(operator="notEqual", formula=['"OK"'], fill=FAIL_FILL, font=FAIL_FONT))
+
+
+def input_check_format(ws, cell_range: str) -> None:
+    """A row's input check: green when OK, red when it names a problem, plain when blank
+    (a spare row without an agent)."""
+    first = cell_range.split(":")[0]
+    ws.conditional_formatting.add(
+        cell_range, CellIsRule(operator="equal", formula=['"OK"'], fill=OK_FILL, font=OK_FONT))
+    ws.conditional_formatting.add(
+        cell_range, FormulaRule(formula=[f'AND({first}<>"OK",{first}<>"")'], fill=FAIL_FILL,
+                                font=FAIL_FONT))
 
 
 def total_formats(ws, cell_range: str, fail_below: float = 70) -> None:

@@ -151,7 +151,9 @@ class OperationsTemplate(ScoredTemplate):
                     f"+(ROUND({c.d('completion', r)},9)>={p('sales_mark')})"
                     f"+(ROUND({c.d('plan_done', r)},9)>=1)"
                     f"+(ROUND({c.d('team_progress', r)},9)>={p('team_mark')})")
-            return (f"=({c.d('campaigns', r)}+{c.d('new_items', r)}+{auto})*{p('bonus_each')}")
+            return c.if_inputs_ok(("plan_done", "team_progress"), r,
+                                  f"=({c.d('campaigns', r)}+{c.d('new_items', r)}+{auto})"
+                                  f"*{p('bonus_each')}")
 
         return [
             Computed("base_points", "基础分", "Base points", L.SCORE,

@@ -26,7 +26,9 @@ class Finding:
     """A check cell that is not OK, a score/total/pay cell holding an error value, or a
     cell holding (or computed from) the value a data connection last gave."""
 
-    kind: str  # "check", "error", "kept", or "engine" (why the calculation left cells wrong)
+    #: "check" (the scheme's), "input" (an agent row's input check), "error", "kept", or
+    #: "engine" (why the calculation left cells wrong)
+    kind: str
     file: str
     sheet: str
     cell: str
@@ -42,6 +44,9 @@ class Finding:
         if self.kind == "engine":
             return f"{self.file}: {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
+        if self.kind == "input":
+            return (f"{where}{who}: the input check says {self.value} This agent's scores, "
+                    f"total and pay show #VALUE! until the input is corrected.")
         if self.kind == "kept":
             return kept_sentence(self.file, self.sheet, [self.cell], self.agent, self.value,
                                  self.source, self.cached)
@@ -91,6 +96,7 @@ def verify_workbook(path) -> list[Finding]:
                       if getattr(c, "value", None) is not None}
             cached_of[ws.title] = cached
             if ws.title in agent_sheets:
+                found += _input_checks(path.name, ws, cached)
                 found += _error_cells(path.name, ws, cached)
             else:
                 found += _check_cells(path.name, ws, cached)
@@ -222,6 +228,31 @@ def _check_cells(file, ws, cached) -> list[Finding]:
     return out
 
 
+def _input_checks(file, ws, cached) -> list[Finding]:
+    """The agent rows whose input check column (header 录入检查 / Input check) says
+    something other than OK; an error value there is one of :func:`_error_cells`."""
+    from .layout import HEADER_ROW, INPUT_CHECK
+    cols = [c for (r, c), cell in cached.items()
+            if r == HEADER_ROW and cell.value in INPUT_CHECK]
+    if not cols:
+        return []
+    end = _agent_rows(cached)
+    out = []
+    for c in cols:
+        for r in range(FIRST_ROW, end):
+            cell = cached.get((r, c))
+            if cell is None or getattr(cell, "data_type", None) == "e":
+                continue
+            if cell.value in ("OK", ""):
+                continue
+            agent = cached.get((r, 1))
+            name = None if agent is None or getattr(agent, "data_type", None) == "e" \
+                else agent.value
+            out.append(Finding("input", file, ws.title, f"{_letter(c)}{r}", str(cell.value),
+                               None if name is None else str(name)))
+    return out
+
+
 def _error_cells(file, ws, cached) -> list[Finding]:
     out = []
     # The agent table ends at the first row without an agent; what follows (the sorted
@@ -280,6 +311,7 @@ def describe(findings: list[Finding], files: int) -> list[str]:
         else:
             for name in names:
                 lines.append(f"{name}, sheet {sheet!r}, cell {cell}: the scheme check says {value}")
+    lines += [f.sentence() for f in findings if f.kind == "input"]
     # One sentence per agent and error: a value in a gap turns its points, total, rank and
     # bonus into #N/A together, and they have one cause.
     errors: dict[tuple, list[str]] = {}
