@@ -12,8 +12,11 @@ A band table is a range of rows in one of two forms:
   threshold is the open end (below everything for "left", above for "right").
 
 A first row of text headers and fully blank rows are ignored, as are trailing
-columns that are blank in every row.  Row numbers in messages count every row of
-the range as given, headers and blank rows included, so they point at the sheet.
+columns that are blank in every row, except a 3-column table's points column left
+blank in every row (named by the header, or beside bounds that pair up row after
+row): its rows score "" and its check names them, where read as (threshold, points)
+the upper bounds would be taken for points.  Row numbers in messages count every
+row of the range as given, headers and blank rows included, so they point at the sheet.
 """
 from __future__ import annotations
 
@@ -23,8 +26,8 @@ from typing import Any, Callable
 
 from .errors import CellError, KpiNotFoundError, KpiNumError, KpiValueError
 from .messages import check_message
-from .values import (BLANK, at_least, below, language, numbers, option, same, scalar_number,
-                     table_number, table_rows, tidy, whole_number)
+from .values import (BLANK, at_least, below, language, numbers, option, rows, same,
+                     scalar_number, table_number, table_rows, tidy, whole_number)
 
 CLOSED_SIDES = {"left": "left", "right": "right", "l": "left", "r": "right",
                 "左": "left", "右": "right"}
@@ -65,8 +68,32 @@ def _table_cell(value: Any, row: int, column: int) -> float | None:
         raise problem from None
 
 
+def _band_rows(rng: Any) -> tuple[int, list[tuple[int, list]]]:
+    """A band table's rows and width, where a range of 3 columns whose points were all
+    cleared stays a 3-column table (its rows score "" and its check names them).
+
+    Read as 2 columns it would be (threshold, points), its upper bounds taken for points:
+    a response time of 12 s in 10-20 s would score 20.  Such a range is kept at 3 columns
+    when a header row names the third, or when each row's second number is the next
+    row's first (or the other way round): bounds in pairs, not points.
+    """
+    width, table = table_rows(rng, keep_named=True)
+    if width == 2 and len(table) >= 2 and max(map(len, rows(rng))) >= 3 and _in_pairs(table):
+        return 3, [(n, r + [None]) for n, r in table]
+    return width, table
+
+
+def _in_pairs(table) -> bool:
+    def number(c):
+        return c if isinstance(c, (int, float)) and not isinstance(c, bool) else None
+
+    pairs = [(number(r[0]), number(r[1])) for _, r in table]
+    return any(all(a[k] is not None and b[1 - k] is not None and same(a[k], b[1 - k])
+                   for a, b in zip(pairs, pairs[1:])) for k in (0, 1))
+
+
 def _numeric_table(rng: Any, widths: tuple[int, ...], what: str) -> tuple[int, list[tuple[int, list]]]:
-    width, table = table_rows(rng)
+    width, table = _band_rows(rng) if 3 in widths else table_rows(rng)
     if table and width not in widths:
         expected = " or ".join(str(w) for w in widths)
         raise _UnreadableTable(f"{what} has {width} columns; it needs {expected}", "table_width",

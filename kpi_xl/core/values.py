@@ -231,20 +231,28 @@ def _is_header(row: list) -> bool:
                                and parse_number_text(c) is None for c in texts)
 
 
-def table_rows(rng: Any) -> tuple[int, list[tuple[int, list]]]:
-    """The data rows of a table range as (row number, cells), and the table's width."""
+def table_rows(rng: Any, keep_named: bool = False) -> tuple[int, list[tuple[int, list]]]:
+    """The data rows of a table range as (row number, cells), and the table's width.
+
+    Columns blank in every data row at the right of the range are not the table's; with
+    ``keep_named``, those a header row names are (a points column cleared for the month
+    is still the points column).
+    """
     kept: list[tuple[int, list]] = []
     first = True
+    named = 0
     for number, row in enumerate(rows(rng), 1):
         if all(is_blank(c) for c in row):
             continue
         if first and _is_header(row):
             first = False
+            named = max(j for j, c in enumerate(row, 1) if not is_blank(c))
             continue
         first = False
         kept.append((number, list(row)))
     width = max((len(r) for _, r in kept), default=0)
-    while width and all(len(r) < width or is_blank(r[width - 1]) for _, r in kept):
+    floor = min(named, width) if keep_named else 0
+    while width > floor and all(len(r) < width or is_blank(r[width - 1]) for _, r in kept):
         width -= 1
     return width, [(n, r[:width] + [None] * (width - len(r))) for n, r in kept]
 

@@ -265,3 +265,27 @@ def test_suggest_bad_arguments():
         suggest_bands([1, 2, 3], direction="up")
     with pytest.raises(KpiValueError):
         suggest_bands([1, "two", 3])
+
+
+def test_a_points_column_cleared_is_not_read_as_points():
+    """A 3-column table whose points were all cleared (a new month's scheme not filled in
+    yet): read as (threshold, points) it scored a response time of 12 s in the 10-20 s
+    band as 20 and its check said OK.  Its rows now score "" and the check names them,
+    whether a header names the third column or the bounds pair up row after row, in
+    either order."""
+    cleared = [["", 10, None], [10, 20, None], [20, 30, None], [30, "", None]]
+    assert band_score(12, cleared, "right") == ""
+    assert check_bands(cleared, "right") == ("Row 1 has no points. Row 2 has no points. "
+                                             "Row 3 has no points. Row 4 has no points.")
+    bounded = [[0, 10, None], [10, 20, None], [20, 30, None]]
+    assert band_score(12, bounded) == "" and band_score(12, bounded[::-1]) == ""
+    assert check_bands(bounded) != "OK" and check_bands(bounded[::-1]) != "OK"
+    headed = [["下限", "上限", "得分"], [0, 10, None], [15, 20, None]]   # no pairs: the header says
+    assert band_score(16, headed) == ""
+    assert check_bands(headed, lang="zh") != "OK"
+    # A 2-column table in a wider range keeps its points: thresholds 0 and 10, points 5 and 8.
+    assert band_score(12, [[0, 5, None], [10, 8, None]]) == 8
+    assert band_score(12, [["下限", "分数", None], [0, 5, None], [10, 8, None]]) == 8
+    # Filled in, the same table scores as DOMAIN's first-response bands would.
+    filled = [["", 10, 100], [10, 15, 90], [15, 20, 80]]
+    assert band_score(12, filled, "right") == 90

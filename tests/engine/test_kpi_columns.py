@@ -265,3 +265,30 @@ def test_bisection_answers_as_the_core_scan(closed):
             got = index(x)
             assert got == want and type(got) is type(want), (rows, closed, x, got, want)
             assert not isinstance(want, CellError) or want in ("#N/A",)
+
+
+def test_a_cleared_points_column_scores_blank_down_a_column_too(tmp_path):
+    """The band table of DOMAIN's first response (10 < ST <= 15 → 90 …) with its points
+    cleared: every agent's KPI_BAND is blank, computed as a column run and written by
+    `kpi-xl recalc`, and KPI_CHECK_BANDS names the rows; before, 12 s scored 15."""
+    from openpyxl import Workbook, load_workbook
+    from kpi_xl.cli import main
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "客服"
+    for i, (lo, hi) in enumerate([(None, 10), (10, 15), (15, 20), (20, None)], start=1):
+        if lo is not None:
+            ws[f"H{i}"] = lo
+        if hi is not None:
+            ws[f"I{i}"] = hi
+    for r in range(2, 22):
+        ws[f"A{r}"] = 5 + r            # 7 … 26 s
+        ws[f"B{r}"] = f'=KPI_BAND(A{r},$H$1:$J$4,"right")'
+    ws["D1"] = '=KPI_CHECK_BANDS($H$1:$J$4,"right")'
+    src, out = tmp_path / "in.xlsx", tmp_path / "out"
+    wb.save(src)
+    assert main(["recalc", str(src), "-o", str(out), "--quiet"]) == 0
+    got = load_workbook(out / "in.xlsx", data_only=True)["客服"]
+    assert [got[f"B{r}"].value for r in range(2, 22)] == [None] * 20   # "" is written as blank text
+    assert got["D1"].value == ("Row 1 has no points. Row 2 has no points. Row 3 has no points. "
+                               "Row 4 has no points.")
