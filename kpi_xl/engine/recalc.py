@@ -78,12 +78,14 @@ def book_input(data) -> BookInput:
         # The reader's dicts are taken over, not copied: a 5,000-agent sheet holds
         # a hundred thousand cells.
         si.values = s.values
-        for k in [k for k, v in s.values.items() if type(v) is CellError]:
-            si.values[k] = engine_value(si.values[k])
+        if CellError in set(map(type, s.values.values())):
+            for k in [k for k, v in s.values.items() if type(v) is CellError]:
+                si.values[k] = engine_value(si.values[k])
         # Spill members carry an empty <f/> marker; their values come from the anchor.
         si.formulas = s.formulas
-        for k in [k for k, t in s.formulas.items() if not t]:
-            del si.formulas[k]
+        if not all(s.formulas.values()):
+            for k in [k for k, t in s.formulas.items() if not t]:
+                del si.formulas[k]
         for anchor, af in s.arrays.items():
             si.formulas[anchor] = af.text
             si.arrays[anchor] = af.bounds
