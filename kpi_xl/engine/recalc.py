@@ -7,7 +7,6 @@ from ..core.errors import CellError
 from .evaluator import calculate, cell_name, default_time_limit
 from . import external
 from .connection import keep_connection_values, keep_pictures
-from .saved_by import saved_by_mac_excel
 from .model import BookInput, SheetInput, TableInput
 from .result import FileResult
 from .values import XlErr, core_value, engine_value
@@ -135,7 +134,6 @@ def book_input(data) -> BookInput:
         from .precision import Displayed
         book.displayed = Displayed({s.name: s.formula_styles for s in data.sheets},
                                    data.number_formats)
-    book.mac_roman = saved_by_mac_excel(data.path) if data.path else False   # CHAR, CODE
     return book
 
 

@@ -416,16 +416,26 @@ _CHAR = {False: _char("cp1252"), True: _char("mac_roman")}
 _CODE = {False: _code("cp1252"), True: _code("mac_roman")}
 
 
+def _saved_by_mac(book) -> bool:
+    """Whether Excel for the Macintosh saved the workbook, read from its file the first
+    time a formula asks (most workbooks never call CHAR, CODE or PHONETIC)."""
+    mac = getattr(book, "mac_roman", None)
+    if mac is None:
+        from ..saved_by import saved_by_mac_excel
+        mac = book.mac_roman = saved_by_mac_excel(book.path) if book.path else False
+    return mac
+
+
 @excel("CHAR", min_args=1, max_args=1, args="v")
 def CHAR(calc, n):
     """Returns the character specified by the code number."""
-    return _CHAR[getattr(calc.book, "mac_roman", False)](calc, n)
+    return _CHAR[_saved_by_mac(calc.book)](calc, n)
 
 
 @excel("CODE", min_args=1, max_args=1, args="v")
 def CODE(calc, s):
     """Returns a numeric code for the first character in a text string."""
-    return _CODE[getattr(calc.book, "mac_roman", False)](calc, s)
+    return _CODE[_saved_by_mac(calc.book)](calc, s)
 
 
 
@@ -624,7 +634,7 @@ def PHONETIC(calc, ref):
     several areas #N/A and a value that is no reference #N/A (Excel's documentation). Excel
     for the Macintosh shows #N/A for text without guides (its cached values in the oracle
     workbook formula_stress_test), so a file it saved keeps that."""
-    if isinstance(ref, MultiRef) or getattr(calc.book, "mac_roman", False):
+    if isinstance(ref, MultiRef) or _saved_by_mac(calc.book):
         return NA
     if not isinstance(ref, Ref):
         return ref if isinstance(ref, XlErr) else NA
