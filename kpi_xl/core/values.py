@@ -71,6 +71,32 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+#: Characters that show nothing: zero-width space, non-joiner and joiner, word joiner and
+#: the byte-order mark (which also serves as a zero-width no-break space).
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def name_key(value: Any) -> str:
+    """The key under which two spellings of one name are the same name.
+
+    Full-width letters, digits and spaces read as their half-width forms (NFKC: ``Ａ`` is
+    ``A``, U+3000 is a space), characters that show nothing (U+200B–U+200D, U+2060, U+FEFF)
+    are dropped, spaces are trimmed at the ends and collapsed inside, and case is folded:
+    ``Amy``, ``amy``, ``ＡＭＹ`` and ``"Amy\u3000"`` have one key; ``张三`` and ``张三丰``
+    do not.  A whole number stored as a number has the key of its digits (1001 and
+    ``"1001"``).  Blank gives ``""``.
+    """
+    value = _plain(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    text = " ".join(text.split()).casefold()
+    # Case folding can leave text that NFKC would write otherwise (and back).
+    return unicodedata.normalize("NFKC", text)
+
+
 # Text that reads as a number follows one of two rule sets, kept here side by side because
 # they differ on purpose:
 #

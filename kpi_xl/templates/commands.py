@@ -85,7 +85,7 @@ def gather_summary(inputs, output, *, overwrite: bool = False,
     A workbook that cannot be read is one of the run's ``problems``, not a refusal.
     """
     from ..engine.batch import expand_inputs
-    from .summary import collect, duplicates
+    from .summary import collect, duplicates, spellings
     from .verify import verify_workbook
     paths = expand_inputs(inputs, missing="keep")
     if not paths:
@@ -107,6 +107,9 @@ def gather_summary(inputs, output, *, overwrite: bool = False,
             continue
     # The totals that are errors are named cell by cell by the findings; one sentence per cell.
     problems = [p for p in problems if "the total of" not in p] if findings else problems
+    # One agent written two ways ('Amy', 'amy') is merged by collect, and said so: the months
+    # were written differently. Merged, two spellings of one agent-month are a duplicate.
+    problems += spellings(df)
     problems += duplicates(df)
     return SummaryRun(paths, df, problems, findings)
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from ..core.serial import serial_to_date
+from ..core.values import name_key
 from ..errors import UserFacingError
 from .errors import DataError, TemplateError
 from .layout import OPEN_PERCENT_MAX, Labels
@@ -586,16 +587,26 @@ def _group_label(by_columns, key) -> str:
 def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]:
     """Problems that only show within a group: duplicate agents, differing shop figures."""
     problems = []
-    first_seen: dict[str, int] = {}
+    # One agent however the name is written: 'Amy' and 'amy', 'A' and full-width 'Ａ',
+    # '张三' and '张三' with a trailing full-width or zero-width space.
+    first_seen: dict[str, tuple[int, str]] = {}
     for rec in records:
         agent = rec.values.get("agent")
         if agent is None:
             continue
-        if agent in first_seen:
-            problems.append(f"{cmap.source} rows {first_seen[agent]} and {rec.row}: agent {agent!r} "
-                            f"appears twice in {label}.")
+        key = name_key(agent)
+        if key in first_seen:
+            row, spelled = first_seen[key]
+            if spelled == agent:
+                problems.append(f"{cmap.source} rows {row} and {rec.row}: agent {agent!r} "
+                                f"appears twice in {label}.")
+            else:
+                problems.append(
+                    f"{cmap.source} rows {row} and {rec.row}: agents {spelled!r} and {agent!r} "
+                    f"are one agent written two ways (names are compared ignoring case, "
+                    f"full-width letters and spaces), so the agent appears twice in {label}.")
         else:
-            first_seen[agent] = rec.row
+            first_seen[key] = (rec.row, agent)
     for p in cmap.spec.params:
         values = {rec.values.get(p.key) for rec in records} - {None}
         if len(values) > 1:

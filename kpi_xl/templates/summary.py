@@ -166,8 +166,94 @@ def collect(paths, *, strict: bool = True, progress: Progress | None = None,
     for col in ("total", "rank", "bonus"):
         if col in df.columns:
             df[col] = pd.to_numeric(df[col], errors="coerce")
+    df = unify_agents(df)
     return df.sort_values(["month", "shop", "rank" if "rank" in df else "agent"],
                           kind="stable").reset_index(drop=True)
+
+
+#: The column of a collected frame holding each agent's name as its workbook wrote it, when
+#: one agent of a shop was written in more than one way.
+WRITTEN = "agent_written"
+
+
+def _named(agent) -> bool:
+    return (isinstance(agent, str) and agent.strip() != ""
+            or isinstance(agent, (int, float)) and not isinstance(agent, bool)
+            and not _missing(agent))
+
+
+def unify_agents(df):
+    """``df`` with each shop's agents written in different ways under one name.
+
+    Names equal under :func:`~kpi_xl.core.values.name_key` ('Amy', 'amy', full-width
+    'ＡＭＹ', 'Amy' with a trailing full-width or zero-width space) are one agent of the
+    shop: every row takes the spelling of the agent's latest month (in that month, the
+    commonest; then the first file), and the name as written is kept in the column
+    :data:`WRITTEN`, which :func:`spellings` describes.  Without it an agent's months split
+    over several rows, and the months appraised, the mean, the trend and the year-end
+    eligibility were computed on part of them.  A frame where every agent is written one
+    way is returned unchanged.
+    """
+    from ..core.values import name_key
+    if df.empty or not {"shop", "agent"} <= set(df.columns):
+        return df
+    named = df["agent"].map(_named)
+    if not named.any():
+        return df
+    keys = df.loc[named, "agent"].map(name_key)
+    # Distinct spellings per shop and key, compared exactly (a number 1001 and text '1001').
+    spelled = df.loc[named, "agent"].map(lambda a: (type(a).__name__, a))
+    frame = df.loc[named, ["shop"]].assign(_key=keys, _spelled=spelled)
+    counts = frame.groupby(["shop", "_key"], sort=False)["_spelled"].nunique()
+    split = counts[counts > 1]
+    if split.empty:
+        return df
+    df = df.copy()
+    df[WRITTEN] = df["agent"]
+    month = df["month"] if "month" in df.columns else None
+    file = df["file"] if "file" in df.columns else None
+    for shop, key in split.index:
+        idx = frame.index[(frame["shop"] == shop) & (frame["_key"] == key)]
+        order = sorted(idx, key=lambda i: (str(month[i]) if month is not None else "",
+                                           str(file[i]) if file is not None else ""))
+        latest = str(month[order[-1]]) if month is not None else ""
+        tally: dict = {}
+        for i in order:
+            if month is None or str(month[i]) == latest:
+                tally.setdefault(spelled[i], [0, df.at[i, "agent"]])[0] += 1
+        best = max(tally.values(), key=lambda item: item[0])[1]   # first of the commonest
+        for i in idx:
+            df.at[i, "agent"] = best
+    return df
+
+
+def spellings(df, shown: int = 6) -> list[str]:
+    """One sentence per agent of a shop whose name the workbooks write in more than one way,
+    naming the spellings and the files and months of each (see :func:`unify_agents`)."""
+    if df.empty or WRITTEN not in df.columns or "agent" not in df.columns:
+        return []
+    found = []
+    changed = df[df["agent"].map(_named)]
+    for (shop, agent), grp in changed.groupby(["shop", "agent"], sort=False):
+        ways: dict = {}
+        files = grp["file"] if "file" in grp else [None] * len(grp)
+        months = grp["month"] if "month" in grp else [None] * len(grp)
+        for written, file, month in zip(grp[WRITTEN], files, months):
+            where = f"{file or '?'}" + (f" ({month})" if month else "")
+            ways.setdefault((type(written).__name__, written), (written, []))[1].append(where)
+        if len(ways) < 2:
+            continue
+        parts = []
+        for written, wheres in ways.values():
+            wheres = list(dict.fromkeys(wheres))
+            more = f" and {len(wheres) - shown} more" if len(wheres) > shown else ""
+            parts.append(f"{written!r} in {', '.join(wheres[:shown])}{more}")
+        found.append(
+            f"shop {shop!r}: one agent is written {len(ways)} ways — " + "; ".join(parts)
+            + f". Names are compared ignoring case, full-width letters and spaces, so these "
+              f"are counted as one agent, shown as {agent!r} (the spelling of the latest "
+              f"month); write the name one way in every month's data.")
+    return found
 
 
 def duplicates(df) -> list[str]:
@@ -177,19 +263,26 @@ def duplicates(df) -> list[str]:
     if df.empty or not {"template", "shop", "month", "agent", "file"} <= set(df.columns):
         return []
     found = []
-    named = df[df["agent"].map(lambda a: isinstance(a, str) and a.strip() != ""
-                               or isinstance(a, (int, float)) and not _missing(a))]
+    named = df[df["agent"].map(_named)]
     for (_, shop, month, agent), grp in named.groupby(["template", "shop", "month", "agent"],
                                                       sort=False):
         if len(grp) < 2:
             continue
         files = list(dict.fromkeys(grp["file"].tolist()))
+        if WRITTEN in grp:
+            ways = list(dict.fromkeys(grp[WRITTEN].tolist()))
+            if len(ways) > 1:
+                agent = f"{agent!r} (written " + ", ".join(map(repr, ways)) + ")"
+            else:
+                agent = repr(agent)
+        else:
+            agent = repr(agent)
         totals = ", ".join("no total" if _missing(v) else f"{v:g}" for v in grp["total"]) \
             if "total" in grp else ""
         where = (f"{len(grp)} times in {files[0]}" if len(files) == 1 else
                  "in " + ", ".join(files[:-1]) + f" and {files[-1]}")
         found.append(
-            f"shop {shop!r}, month {month or '(none)'}: agent {agent!r} has results {where}"
+            f"shop {shop!r}, month {month or '(none)'}: agent {agent} has results {where}"
             + (f" (totals {totals})" if totals else "")
             + "; the ranking and trend would count this agent-month more than once. Keep one "
               "workbook per shop and month, one row per agent.")
@@ -300,7 +393,7 @@ def write_summary(df, path, lang: str = "zh") -> Path:
              "total": t("总分", "Total"), "rank": t("店内排名", "Rank in shop"),
              "cross_rank": t("跨店排名（当月）", "Rank across shops (month)"),
              "bonus": t("月度奖金", "Bonus"), "quadrant": t("转化×客单价象限", "Quadrant"),
-             "file": t("文件", "File")}
+             "file": t("文件", "File"), WRITTEN: t("客服（原写法）", "Agent as written")}
     cols = [c for c in heads if c in df.columns]
     fmts = {"total": L.SCORE, "rank": "0", "cross_rank": "0", "bonus": L.MONEY}
     _table(ws, t, t("全部客服考核结果", "All agents, all shops"),
@@ -382,4 +475,4 @@ def _table(ws, t, title_text, heads, rows, fmts):
 
 
 __all__ = ["collect", "read_results", "write_summary", "ranking", "trend", "duplicates",
-           "STANDARD"]
+           "unify_agents", "spellings", "STANDARD"]
