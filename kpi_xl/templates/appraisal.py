@@ -108,7 +108,7 @@ class AppraisalTemplate(ScoredTemplate):
         Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",), divides=True),
         Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数"), at_most="inquiries"),
         Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY,
-               width=12),
+               width=12, needs="buyers"),
         Column("target", "销售目标", "Sales target", "number", ("目标销售额", "target sales"),
                divides=True,
                number_format=L.MONEY, width=12),

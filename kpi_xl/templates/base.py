@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from . import layout as L
-from .layout import FIRST_ROW, HEADER_ROW, Column, Labels
+from .layout import FIRST_ROW, HEADER_ROW, Column, InputRule, Labels
 
 PROP_TEMPLATE = "kpi_xl.template"
 #: Empty agent rows the shipped templates carry below the example agents.
@@ -55,8 +55,8 @@ class Context:
     result_cols: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # key -> defined name
     spare: int = 0  # empty agent rows at the end, for agents the user adds by hand
-    #: inputs the data sheet's input check column covers (see Template.input_check_column)
-    checked: tuple[str, ...] = ()
+    #: whether the data sheet has an input check column (see Template.input_check_column)
+    input_check: bool = False
 
     @property
     def filled(self) -> int:
@@ -93,11 +93,11 @@ class Context:
         """The team average of a data column (its cell in the average row)."""
         return f"{L.qsheet(self.data_sheet)}!${self.data_cols[key]}${self.average_row}"
 
-    def if_inputs_ok(self, keys, r: int, formula: str) -> str:
-        """``formula`` of row ``r``, or #VALUE! while the row's input check of any of ``keys``
-        is not OK: a percentage typed as 95 (9,500 %) must not earn full marks and bonus
-        points, and a check cell that is itself an error passes its error on."""
-        if not formula.startswith("=") or not set(self.checked).intersection(keys):
+    def if_inputs_ok(self, r: int, formula: str) -> str:
+        """``formula`` of row ``r``, or #VALUE! while the row's input check is not OK: a
+        percentage typed as 95 (9,500 %) or more buyers than inquirers must not earn points,
+        bonus or pay, and a check cell that is itself an error passes its error on."""
+        if not formula.startswith("=") or not self.input_check:
             return formula
         return f'=IF({self.d("input_check", r)}<>"OK",#VALUE!,{formula[1:]})'
 
@@ -166,39 +166,43 @@ class Template:
         wb.active = 0
         return wb
 
-    def checked_inputs(self) -> tuple[Column, ...]:
-        """Inputs whose value the data sheet checks row by row: percentages that may exceed
-        100 %, where the ordinary validation cannot tell 95 typed for 95 % (9,500 %) from a
-        real value."""
-        return tuple(c for c in self.inputs if c.kind == "percent" and c.upper is None)
+    #: rules of a template's data rows beyond those its columns declare (at_most, needs,
+    #: open percentages): e.g. bad plus neutral reviews at most the reviews
+    extra_input_rules: tuple[InputRule, ...] = ()
+
+    def input_rules(self) -> tuple[InputRule, ...]:
+        """What the data sheet checks row by row: percentages that may exceed 100 %, where
+        the ordinary validation cannot tell 95 typed for 95 % (9,500 %) from a real value;
+        a part larger than its whole; a positive part over a zero base.  Only what can never
+        hold for real data: the scores and pay of a row breaking one show #VALUE!."""
+        rules = [InputRule("open_percent", (c.key,)) for c in self.inputs
+                 if c.kind == "percent" and c.upper is None]
+        rules += [InputRule("at_most", (c.key,), c.at_most) for c in self.inputs if c.at_most]
+        rules += [InputRule("needs", (c.key,), c.needs) for c in self.inputs if c.needs]
+        return tuple(rules) + self.extra_input_rules
 
     def input_check_column(self, t: Labels) -> Computed | None:
         """The data sheet's last column: "OK", or what is wrong with the row's inputs.
 
         Data validation stops only what is typed by hand in Excel; a pasted or imported
-        95 gets past it.  The scores, totals and pay read this cell and show #VALUE! while
-        it is not OK, and ``fill`` and ``summary`` name it with its agent.
+        95, or buyers typed over inquiries, gets past it.  The scores, totals and pay read
+        this cell and show #VALUE! while it is not OK, and ``fill`` and ``summary`` name it
+        with its agent.
         """
-        checked = self.checked_inputs()
-        if not checked:
+        rules = self.input_rules()
+        if not rules:
             return None
-        top = L.OPEN_PERCENT_MAX
+        label = {c.key: t(c.zh, c.en) for c in self.inputs}
 
         def formula(c: Context, r: int) -> str:
             conds, parts = [], []
-            for col in checked:
-                x = f"{c.data_cols[col.key]}{r}"
-                label = t(col.zh, col.en)
-                shown = f'"{label} "&TEXT({x},"0%")'
-                conds += [f"N({x})>{top:g}", f"N({x})<0"]
-                parts.append(
-                    f'IF(N({x})>{top:g},{shown}&'
-                    + t(f'" 超过 {top:.0%}：若指 "&{x}&"%，请输入 "&{x}&"% 或 "&{x}/100&"。"',
-                        f'" is above {top * 100:.0f} %: for "&{x}&" %, enter "&{x}&"% or "'
-                        f'&{x}/100&"."')
-                    + ',"")')
-                parts.append(f'IF(N({x})<0,{shown}&' + t('" 为负数。"', '" is negative."')
-                             + ',"")')
+            for rule in rules:
+                xs = [f"{c.data_cols[k]}{r}" for k in rule.parts]
+                for cond, says in _rule_texts(t, rule, xs, [label[k] for k in rule.parts],
+                                              rule.whole and f"{c.data_cols[rule.whole]}{r}",
+                                              label.get(rule.whole, "")):
+                    conds.append(cond)
+                    parts.append(f'IF({cond},{says},"")')
             joined = '&" "&'.join(parts)
             return f'=IF(OR({",".join(conds)}),TRIM({joined}),"OK")'
 
@@ -208,7 +212,7 @@ class Template:
                      spare: int = 0) -> Context:
         ctx = Context(t=t, n=len(rows) + spare, data_sheet=t(*self.data_sheet),
                       results_sheet=t(*self.results_sheet), spare=spare,
-                      checked=tuple(c.key for c in self.checked_inputs()))
+                      input_check=bool(self.input_rules()))
         self.write_data(wb, t, ctx, rows, params)
         self.write_results(wb, t, ctx)
         self.write_extra(wb, t, ctx, params)
@@ -252,16 +256,22 @@ class Template:
             if i == 1:
                 continue
             letter = get_column_letter(i)
+            span = f"{letter}{ctx.first}:{letter}{ctx.last}"
+            mean = f"AVERAGE({span})"
+            if check is not None:
+                # A row whose input check is not OK (more buyers than inquirers …) must not
+                # move the team average other agents' commission conditions compare with.
+                ok = ctx.data_cols[check.key]
+                mean = f'AVERAGEIF({ok}{ctx.first}:{ok}{ctx.last},"OK",{span})'
             if isinstance(col, Computed) and not col.average:
                 value = None
             elif isinstance(col, Column) and col.kind == "text":
                 value = None
             elif isinstance(col, Column) and not col.required:
                 # An optional column left empty has no average, not #DIV/0!.
-                span = f"{letter}{ctx.first}:{letter}{ctx.last}"
-                value = f'=IF(COUNT({span})=0,"",AVERAGE({span}))'
+                value = f'=IF(COUNT({span})=0,"",{mean})'
             else:
-                value = f"=AVERAGE({letter}{ctx.first}:{letter}{ctx.last})"
+                value = f"={mean}"
             L.body(ws.cell(avg, i, value), col.fmt, bold=True, fill=L.TOTAL_FILL,
                    align=Alignment(horizontal="right", vertical="center"))
         if check is not None:
@@ -374,6 +384,38 @@ class Template:
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),
                       f"A{chart_top}", t(*parts_axis), n, axis_max)
+
+
+#: the end of what an input check says of a rule broken (a part over its whole …)
+IMPOSSIBLE = ("不可能，请核对两者。", "impossible, check both.")
+
+
+def _rule_texts(t: Labels, rule: InputRule, xs: list[str], labels: list[str], w: str,
+                whole: str) -> list[tuple[str, str]]:
+    """(condition, what the check cell says) of one input rule of a row, as formula text;
+    ``xs`` are the cells of the rule's parts, ``w`` the cell of its whole."""
+    if rule.kind == "open_percent":
+        x, top = xs[0], L.OPEN_PERCENT_MAX
+        shown = f'"{labels[0]} "&TEXT({x},"0%")'
+        return [
+            (f"N({x})>{top:g}", f'{shown}&'
+             + t(f'" 超过 {top:.0%}：若指 "&{x}&"%，请输入 "&{x}&"% 或 "&{x}/100&"。"',
+                 f'" is above {top * 100:.0f} %: for "&{x}&" %, enter "&{x}&"% or "'
+                 f'&{x}/100&"."')),
+            (f"N({x})<0", f'{shown}&' + t('" 为负数。"', '" is negative."')),
+        ]
+    total = "+".join(f"N({x})" for x in xs)
+    names = " + ".join(labels)
+    if rule.kind == "at_most":
+        shown = f'"{names} "&({total})' if len(xs) > 1 else f'"{names} "&{total}'
+        return [(f"{total}>N({w})", shown + t(
+            f'&" 大于 {whole} "&N({w})&"：{IMPOSSIBLE[0]}"',
+            f'&" is more than {whole} "&N({w})&": {IMPOSSIBLE[1]}"'))]
+    if rule.kind == "needs":
+        return [(f"AND({total}>0,N({w})=0)", f'"{names} "&{total}' + t(
+            f'&"，但 {whole} 为 0：{IMPOSSIBLE[0]}"',
+            f'&" with {whole} 0: {IMPOSSIBLE[1]}"'))]
+    raise ValueError(rule.kind)
 
 
 def as_text(cell):

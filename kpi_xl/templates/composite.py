@@ -77,7 +77,7 @@ class CompositeTemplate(ScoredTemplate):
         Column("paid_orders", "付款笔数", "Paid orders", "int", ("成交笔数(付款)", "paid"),
                at_most="orders"),
         Column("sales", "销售额", "Sales", "number", ("销售金额", "成交金额"), number_format=L.MONEY,
-               width=12),
+               width=12, needs="buyers"),
         Column("first_response_s", "首次响应(秒)", "First response (s)", "number",
                ("首次响应时间", "首响", "first response", "st"), number_format="0.0"),
         Column("avg_response_s", "平均响应(秒)", "Avg response (s)", "number",

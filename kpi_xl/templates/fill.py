@@ -537,17 +537,11 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
                 f"{cmap.source} row {line}, column {cmap.header[col.key]!r}: 0 leaves the rate "
                 f"divided by it undefined, and the scheme would score it as if it were 0 %; "
                 f"correct the figure or leave the agent out of this month.")
-    for col in cmap.fields:
-        bound = col.at_most
-        if not bound or values.get(col.key) is None or values.get(bound) is None:
-            continue
-        if values[col.key] > values[bound]:
-            other = next(c for c in cmap.fields if c.key == bound)
-            problems.append(
-                f"{cmap.source} row {line}, column {cmap.header[col.key]!r}: "
-                f"{values[col.key]:g} is more than {cmap.header.get(bound, other.zh)!r} "
-                f"({values[bound]:g}); {col.en.lower()} cannot exceed {other.en.lower()}, so one "
-                f"of the two is wrong.")
+    # The rules of the data sheet's input check (a part larger than its whole, a positive
+    # part over a zero base), on the values read; an open percentage is parse_value's.
+    for rule in cmap.spec.input_rules():
+        if rule.kind != "open_percent" and rule.broken(values):
+            problems.append(_rule_problem(cmap, line, rule, values))
     group = []
     for header, i, key in cmap.by:
         if key is not None and values.get(key) is not None:
@@ -557,6 +551,22 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
             text = "" if _blank(raw) else str(raw).strip()
             group.append(clean_text(text)[0])
     return Record(line, values, tuple(group)), problems, notes
+
+
+def _rule_problem(cmap: ColumnMap, line: int, rule, values: dict) -> str:
+    """What ``fill`` says of a data row breaking one of the template's input rules."""
+    by_key = {c.key: c for c in cmap.fields}
+    parts = [k for k in rule.parts if values.get(k) is not None]
+    shown = " + ".join(repr(cmap.header.get(k, by_key[k].zh)) for k in parts)
+    whole, other = values[rule.whole], by_key[rule.whole]
+    wname = cmap.header.get(rule.whole, other.zh)
+    what = " and ".join(by_key[k].en.lower() for k in parts)
+    if rule.kind == "at_most":
+        return (f"{cmap.source} row {line}, column {shown}: "
+                f"{sum(values[k] for k in parts):g} is more than {wname!r} ({whole:g}); "
+                f"{what} cannot exceed {other.en.lower()}, so one of the two is wrong.")
+    return (f"{cmap.source} row {line}, column {shown}: {values[parts[0]]:g} with {wname!r} 0; "
+            f"{what} cannot be positive with no {other.en.lower()}, so one of the two is wrong.")
 
 
 def validate(df, cmap: ColumnMap):

@@ -73,7 +73,7 @@ class JdTemplate(ScoredTemplate):
         Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",), divides=True),
         Column("buyers", "成交人数", "Buyers", "int", ("最终付款人数", "付款人数"), at_most="inquiries"),
         Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY,
-               width=12),
+               width=12, needs="buyers"),
         Column("first_response_s", "首次响应(秒)", "First response (s)", "number",
                ("首次响应时间", "首响"), number_format="0.0"),
         Column("avg_response_s", "平均响应(秒)", "Avg response (s)", "number",

@@ -99,6 +99,9 @@ class Column:
     #: a rate the scheme scores is divided by this column: 0 leaves it undefined (0 ÷ 0
     #: would score as 0, the best bad-review rate and the worst conversion)
     divides: bool = False
+    #: plausibility: the key of another input that cannot be 0 while this one is positive
+    #: (sales with no buyer: the AOV would be 0 ÷ 0 and score as the worst)
+    needs: str = ""
 
     def header(self, t: Labels) -> str:
         return t(self.zh, self.en)
@@ -112,6 +115,36 @@ class Column:
             return self.number_format
         return {"int": COUNT, "number": DECIMAL, "percent": PERCENT, "text": "@",
                 "month": "@"}[self.kind]
+
+
+@dataclass(frozen=True)
+class InputRule:
+    """Inputs of one data row that can never hold together for real data.
+
+    ``kind`` is "at_most" (the sum of ``parts`` is more than ``whole``: more buyers than
+    inquirers, more paid orders than orders), "needs" (a part is positive while ``whole``
+    is 0: sales with no buyer) or "open_percent" (the one part, a percentage that may
+    exceed 100 %, is above :data:`OPEN_PERCENT_MAX` or below 0).  The data sheet's input
+    check column writes the rule as a formula (Template.input_check_column) and ``fill``
+    checks the same rule on the values it reads (:meth:`broken`).
+    """
+
+    kind: str
+    parts: tuple[str, ...]
+    whole: str = ""
+
+    def broken(self, values: dict) -> bool:
+        """Whether the rule fails for a row's typed ``values``; a missing value never does
+        (``fill`` names it on its own)."""
+        got = [values[k] for k in self.parts if values.get(k) is not None]
+        if self.kind == "open_percent":
+            return bool(got) and not 0 <= got[0] <= OPEN_PERCENT_MAX
+        whole = values.get(self.whole)
+        if whole is None or not got:
+            return False
+        if self.kind == "at_most":
+            return sum(got) > whole
+        return any(v > 0 for v in got) and whole == 0
 
 
 # The group parameters every template carries on its data sheet: one workbook per shop

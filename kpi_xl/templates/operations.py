@@ -151,7 +151,7 @@ class OperationsTemplate(ScoredTemplate):
                     f"+(ROUND({c.d('completion', r)},9)>={p('sales_mark')})"
                     f"+(ROUND({c.d('plan_done', r)},9)>=1)"
                     f"+(ROUND({c.d('team_progress', r)},9)>={p('team_mark')})")
-            return c.if_inputs_ok(("plan_done", "team_progress"), r,
+            return c.if_inputs_ok(r,
                                   f"=({c.d('campaigns', r)}+{c.d('new_items', r)}+{auto})"
                                   f"*{p('bonus_each')}")
 

@@ -86,15 +86,17 @@ class PayTemplate(ScoredTemplate):
         Column("tenure_months", "在职月数", "Months of service", "int", ("工龄(月)", "tenure")),
         Column("score", "考核得分", "Appraisal score", "score", ("得分", "总分", "score"),
                number_format="0.0"),
-        Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY, width=12),
+        Column("sales", "销售额", "Sales", "number", ("销售金额",), number_format=L.MONEY, width=12,
+               needs="buyers"),
         Column("inquiries", "询单人数", "Inquiries", "int", ("咨询总人数",)),
         Column("buyers", "成交人数", "Buyers", "int", ("付款人数",), at_most="inquiries"),
         Column("reviews", "评价数", "Reviews", "int", ("评价人数",)),
-        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评",), at_most="reviews"),
+        Column("bad_reviews", "差评数", "Bad reviews", "int", ("差评",)),
         # The seed's bad-review rate is 差评/中评率: neutral reviews count against it too.
-        Column("neutral_reviews", "中评数", "Neutral reviews", "int", ("中评",), required=False,
-               at_most="reviews"),
+        Column("neutral_reviews", "中评数", "Neutral reviews", "int", ("中评",), required=False),
     )
+    #: the bad/neutral-review rate divides their sum by the reviews
+    extra_input_rules = (L.InputRule("at_most", ("bad_reviews", "neutral_reviews"), "reviews"),)
     params = (
         *L.SHOP_MONTH,
     )
@@ -146,13 +148,16 @@ class PayTemplate(ScoredTemplate):
         def conditions(c, r):
             # "Below the team average" cannot hold for anyone in a month without bad reviews
             # (0 < 0); an agent with none has met it, whatever the team did.
-            return (f'=IF(AND({c.d("sales", r)}>={p("floor")},{c.d("conversion", r)}>='
-                    f'{c.davg("conversion")},{c.d("aov", r)}>={c.davg("aov")},'
-                    f'OR({c.d("bad_rate", r)}=0,{c.d("bad_rate", r)}<{c.davg("bad_rate")})),'
-                    f'"{yes}","{no}")')
+            # A row whose input check is not OK has no conditions, commission or pay.
+            return c.if_inputs_ok(
+                r, f'=IF(AND({c.d("sales", r)}>={p("floor")},{c.d("conversion", r)}>='
+                   f'{c.davg("conversion")},{c.d("aov", r)}>={c.davg("aov")},'
+                   f'OR({c.d("bad_rate", r)}=0,{c.d("bad_rate", r)}<{c.davg("bad_rate")})),'
+                   f'"{yes}","{no}")')
 
         cols = [
-            Computed("total", "总分", "Total", "0.0", lambda c, r: f"={c.d('score', r)}"),
+            Computed("total", "总分", "Total", "0.0",
+                     lambda c, r: c.if_inputs_ok(r, f"={c.d('score', r)}")),
             Computed("base", "底薪", "Base", L.COUNT,
                      lambda c, r: f"=KPI_TENURE_BASE({c.d('tenure_months', r)},{p('base')},"
                                   f"{p('step')},{p('every')},{p('after')})"),

@@ -165,10 +165,10 @@ class ScoredTemplate(Template):
         cols = []
         for k in self.kpis:
             if k.band is None:
-                formula = (lambda c, r, m=k.metric: c.if_inputs_ok([m], r, f"={c.d(m, r)}"))
+                formula = (lambda c, r, m=k.metric: c.if_inputs_ok(r, f"={c.d(m, r)}"))
             else:
                 formula = (lambda c, r, m=k.metric, b=t(*k.band_name), cl=k.band.closed:
-                           c.if_inputs_ok([m], r, f'=KPI_BAND({c.d(m, r)},{b},"{cl}")'))
+                           c.if_inputs_ok(r, f'=KPI_BAND({c.d(m, r)},{b},"{cl}")'))
             cols.append(Computed(f"pts_{k.key}", k.zh + t("得分", ""), k.en + t("", " pts"), "0",
                                  formula))
         return cols

@@ -80,9 +80,13 @@ def test_formulas_score_the_right_columns_with_the_named_tables(built):
     assert data["L5"] == "=KPI_RATE(E5,D5)"  # paid ÷ orders
     assert data["M5"] == "=KPI_RATE(F5,C5)"  # sales ÷ buyers
     assert data["N5"] == "=KPI_RATE(M5,店铺客单价)"
-    assert res["B5"] == "=KPI_BAND('客服数据'!K5,区间_转化率,\"left\")"
-    assert res["E5"] == "=KPI_BAND('客服数据'!G5,区间_首响,\"right\")"
-    assert res["G7"] == "=KPI_BAND('客服数据'!I7,区间_退货,\"left\")"
+    # … guarded by the row's input check (录入检查, column P): #VALUE! while it is not OK
+    assert res["B5"] == ("=IF('客服数据'!P5<>\"OK\",#VALUE!,"
+                         "KPI_BAND('客服数据'!K5,区间_转化率,\"left\"))")
+    assert res["E5"] == ("=IF('客服数据'!P5<>\"OK\",#VALUE!,"
+                         "KPI_BAND('客服数据'!G5,区间_首响,\"right\"))")
+    assert res["G7"] == ("=IF('客服数据'!P7<>\"OK\",#VALUE!,"
+                         "KPI_BAND('客服数据'!I7,区间_退货,\"left\"))")
     assert res["H6"] == "=KPI_WEIGHTED(B6:G6,权重)"
     # Sales were entered as AOV × buyers so that the AOVs are DOMAIN's.
     sales = {a: values(path, "客服数据")[f"F{r}"] for a, r in zip("ABC", (5, 6, 7))}

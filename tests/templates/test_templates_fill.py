@@ -47,9 +47,10 @@ def test_one_workbook_per_group_with_rows_stretched(tmp_path, template):
     data_ws, res = wb["客服数据"], wb["考核结果"]
     assert [data_ws[f"A{r}"].value for r in range(5, 10)] == list("ABCDE")
     assert data_ws["A10"].value == "团队平均"
-    assert data_ws["B10"].value == "=AVERAGE(B5:B9)"
+    assert data_ws["B10"].value == '=AVERAGEIF(P5:P9,"OK",B5:B9)'  # rows whose input check is OK
     assert data_ws["K9"].value == "=KPI_RATE(C9,B9)"
-    assert res["B9"].value == "=KPI_BAND('客服数据'!K9,区间_转化率,\"left\")"
+    assert res["B9"].value == ("=IF('客服数据'!P9<>\"OK\",#VALUE!,"
+                               "KPI_BAND('客服数据'!K9,区间_转化率,\"left\"))")
     assert res["I9"].value == '=IF(ISNUMBER(H9),COUNTIF($H$5:$H$9,">"&H9)+1,NA())'
     assert "AVERAGE" not in res["K9"].value and "$K$10" in res["K9"].value  # team average row
     assert wb.defined_names["KPI_Results"].attr_text == "'考核结果'!$A$4:$Q$9"

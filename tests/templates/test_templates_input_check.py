@@ -13,12 +13,10 @@ no bonus item (plan < 100 %) → 74.
 """
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from kpi_xl.cli import main
-from tpl_helpers import needs_engine, soffice, values
+from tpl_helpers import libreoffice_sheets, needs_engine, soffice, typed, values
 
 SHEETS = {"zh": ("运营数据", "考核结果"), "en": ("Staff data", "Results")}
 #: what the check cell says of 95 typed in agent B's 计划完成率 (F6)
@@ -27,16 +25,9 @@ SAYS_95 = {"zh": "计划完成率 9500% 超过 200%：若指 95%，请输入 95%
 
 
 def _typed(tmp_path, built, lang, **cells):
-    """The operations template (no cached values) with ``cells`` of the data sheet typed in
-    with openpyxl, recalculated in place by `kpi-xl recalc`."""
-    from openpyxl import load_workbook
-    path = tmp_path / f"ops_{lang}.xlsx"
-    wb = load_workbook(built("taobao_ops", lang, recalc=False))
-    for cell, value in cells.items():
-        wb[SHEETS[lang][0]][cell] = value
-    wb.save(path)
-    assert main(["recalc", str(path), "--in-place", "--quiet"]) in (0, 1)
-    return path
+    """The operations template with ``cells`` of the data sheet typed in with openpyxl,
+    recalculated in place by `kpi-xl recalc`."""
+    return typed(tmp_path, "taobao_ops", lang, cells, stem="ops")
 
 
 @needs_engine
@@ -135,7 +126,7 @@ def test_the_validation_of_open_percentages_stops_at_200_percent(built):
 @needs_engine
 def test_shipped_results_are_unchanged(built):
     """Operations A 130, B 69, C 32; DOMAIN's worked example 77.5, 74 (77 published, the
-    returns table as written gives 74), 77.5; the composite template has no input check."""
+    returns table as written gives 74), 77.5, and its input check says OK for each."""
     for lang in ("zh", "en"):
         v = values(built("taobao_ops", lang), SHEETS[lang][1])
         assert (v["J5"], v["J6"], v["J7"]) == (130, 69, 32)
@@ -144,7 +135,8 @@ def test_shipped_results_are_unchanged(built):
         v = values(built("cs_composite", lang), "考核结果" if lang == "zh" else "Results")
         assert (v["H5"], v["H6"], v["H7"]) == (77.5, 74, 77.5)
         d = values(built("cs_composite", lang), "客服数据" if lang == "zh" else "Agent data")
-        assert "录入检查" not in d.values() and "Input check" not in d.values()
+        assert (d["P4"], d["P5"], d["P6"], d["P7"]) == (
+            "录入检查" if lang == "zh" else "Input check", "OK", "OK", "OK")
 
 
 @pytest.mark.libreoffice
@@ -152,22 +144,12 @@ def test_shipped_results_are_unchanged(built):
 def test_libreoffice_computes_the_same_check(tmp_path, built):
     """LibreOffice cannot run KPI_* functions (#NAME?), but the check cell and the guard of
     the scores are Excel's own functions: it must say the same and give #VALUE!."""
-    import csv
     from openpyxl import load_workbook
     src = tmp_path / "ops.xlsx"
     wb = load_workbook(built("taobao_ops", "zh", recalc=False))
     wb["运营数据"]["F6"] = 95
     wb["运营数据"]["G7"] = -0.5
     wb.save(src)
-    proc = subprocess.run(
-        [soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"
-         "false,-1", "--outdir", str(tmp_path / "csv"), str(src)],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    with open(tmp_path / "csv" / "ops-运营数据.csv", encoding="utf-8") as fh:
-        data = list(csv.reader(fh))
-    with open(tmp_path / "csv" / "ops-考核结果.csv", encoding="utf-8") as fh:
-        results = list(csv.reader(fh))
+    data, results = libreoffice_sheets(tmp_path, src, "运营数据", "考核结果")
     assert [data[r][14] for r in (4, 5, 6)] == ["OK", SAYS_95["zh"], "团队工作进度 -50% 为负数。"]
     assert [results[r][3] for r in (5, 6)] == ["#VALUE!", "#VALUE!"]   # plan points of B, C

@@ -52,3 +52,41 @@ def named_range(path, name, data_only=True):
     if not isinstance(cells[0], tuple):
         cells = (cells,)
     return [[c.value for c in row] for row in cells]
+
+
+def typed(tmp_path, name, lang, cells, *, stem=None):
+    """Template ``name`` in ``lang`` written by `kpi-xl template`, with ``cells`` ({cell: value}
+    of its data sheet) typed in with openpyxl as a user would, recalculated in place by
+    `kpi-xl recalc`; returns its path."""
+    from openpyxl import load_workbook
+
+    from kpi_xl.cli import main
+    from kpi_xl.templates import get_template
+    from kpi_xl.templates.layout import Labels
+    path = tmp_path / f"{stem or name}_{lang}.xlsx"
+    assert main(["template", name, "--lang", lang, "-o", str(path), "--overwrite"]) == 0
+    wb = load_workbook(path)
+    ws = wb[Labels(lang)(*get_template(name).data_sheet)]
+    for cell, value in cells.items():
+        ws[cell] = value
+    wb.save(path)
+    assert main(["recalc", str(path), "--in-place", "--quiet"]) in (0, 1)
+    return path
+
+
+def libreoffice_sheets(tmp_path, src, *sheets):
+    """The rows of ``sheets`` of workbook ``src`` as LibreOffice (headless) computes them
+    itself, read from its CSV export of every sheet."""
+    import csv
+    import subprocess
+    proc = subprocess.run(
+        [soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"
+         "false,-1", "--outdir", str(tmp_path / "csv"), str(src)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = []
+    for sheet in sheets:
+        with open(tmp_path / "csv" / f"{src.stem}-{sheet}.csv", encoding="utf-8") as fh:
+            out.append(list(csv.reader(fh)))
+    return out
