@@ -400,6 +400,40 @@ class Calc:
         return f
 
     def _assign_templates(self, sheet):
+        """Give every formula cell of ``sheet`` its compiled relative form: as the last
+        workbook of the process with the same sheets had them when this sheet's formulas
+        are exactly that one's (shapes.Assignment), else in one pass (_assign_anew)."""
+        formulas = self.formulas[sheet]
+        small = not self.arrays[sheet] and len(formulas) <= shapes.ASSIGNMENT_MAX_FORMULAS
+        kept = shapes.kept_assignment(self._sheets_key, sheet, formulas) if small else None
+        if kept is not None:
+            self._cell_template[sheet].update(kept.assigned)
+            self._runs[sheet].update(
+                {c: [[r1, r2, f, None, keys] for r1, r2, f, keys in runs]
+                 for c, runs in kept.runs.items()})
+            self.templates.update(kept.templates)
+            self._template_src.update(kept.sources)
+            self._shared.update(kept.sources)
+            return
+        before = set(self.templates) if small else None
+        self._assign_anew(sheet)
+        if before is None:
+            return
+        templates = {k: f for k, f in self.templates.items() if k not in before}
+        if not all(f in self._shared and f not in self._unknown_by_template
+                   for f in templates.values()):
+            return   # a form of this workbook's own (names, tables, an error): not kept
+        assigned = dict(self._cell_template[sheet])
+        runs = {c: [(run[0], run[1], run[2], run[4]) for run in col_runs]
+                for c, col_runs in self._runs[sheet].items()}
+        if not all(f in self._shared for f in assigned.values()) or not all(
+                run[2] in self._shared for col_runs in runs.values() for run in col_runs):
+            return
+        sources = {f: self._template_src[f] for f in templates.values()}
+        shapes.keep_assignment(self._sheets_key, sheet, shapes.Assignment(
+            dict(formulas), assigned, runs, templates, sources))
+
+    def _assign_anew(self, sheet):
         """Give every formula cell of ``sheet`` its compiled relative form, in one pass.
 
         Down each column, the next cell's text is predicted from the last compiled

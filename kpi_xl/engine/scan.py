@@ -15,6 +15,7 @@ and every other word is a cell, it is clean without being parsed.
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 from .functions import FUNCTIONS, find_function
 from .functions.groupby import eta_tree
@@ -240,6 +241,8 @@ def scan_unknown(book: BookInput):
     fold = _FOLD_DIGITS
     for sheet in book.sheets:
         by_skeleton, by_text = {}, {}
+        if _all_clean(sheet.formulas, sheet.name, names, by_skeleton):
+            continue
         hits = []
         for rc, text in sheet.formulas.items():
             skeleton = text.encode().translate(fold)
@@ -270,6 +273,41 @@ def scan_unknown(book: BookInput):
                 if not cells or cells[-1] != where:
                     cells.append(where)
     return fn_cells, name_cells
+
+
+#: Skeletons whose words alone showed them clean (only cell references and functions the
+#: engine's table has, no digit in a function's name): that holds in every workbook, so
+#: a batch of same-shaped files judges each once.
+_CLEAN_SKELETONS: set = set()
+_CLEAN_SKELETONS_MAX = 20_000
+
+
+def _all_clean(formulas, sheet, names, by_skeleton) -> bool:
+    """True when no formula of the sheet calls an unknown function or an undefined name,
+    judged once per skeleton (the text with its digits folded) at C speed: a sheet of
+    formulas copied down has a handful.  The verdicts found go into ``by_skeleton`` for
+    the cell-by-cell pass that follows when this is False."""
+    texts = formulas.values()
+    skeletons = list(map(bytes.translate, map(str.encode, texts), repeat(_FOLD_DIGITS)))
+    known = _CLEAN_SKELETONS
+    # each new skeleton's first text (dict keeps the last value given: feed it reversed)
+    firsts = {k: t for k, t in zip(reversed(skeletons), reversed(list(texts)))
+              if k not in known} if not known.issuperset(skeletons) else {}
+    for skeleton, text in firsts.items():
+        clean, shareable = _plainly_clean(text, names)
+        if clean and shareable:
+            if len(known) >= _CLEAN_SKELETONS_MAX:
+                known.clear()
+            known.add(skeleton)
+            by_skeleton[skeleton] = _CLEAN
+            continue
+        verdict, shareable = _verdict(text, sheet, names)
+        if not shareable:
+            return False   # verdicts that hold for their text only: judged cell by cell
+        by_skeleton[skeleton] = verdict
+        if verdict is not _CLEAN:
+            return False
+    return True
 
 
 __all__ = ["scan_unknown"]

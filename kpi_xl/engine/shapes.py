@@ -30,6 +30,13 @@ _trees: dict = {}
 _plans: dict = {}
 _forms: dict = {}     # (sheet names, sheet, in_array, relative key) -> (f, (text, sheet, r, c))
 _columns: dict = {}   # f of _forms -> its column entry (g, tree, r, c), or None: cell by cell
+_assignments: dict = {}   # (sheet names, sheet) -> Assignment
+
+#: Sheets of at most this many formulas have their assignment kept (see kept_assignment);
+#: a bigger sheet's own work dwarfs the assignment, and its copy would cost memory.
+ASSIGNMENT_MAX_FORMULAS = 50_000
+#: Assignments kept at most (one per sheet name of the batch's workbooks, usually a few).
+MAX_ASSIGNMENTS = 64
 
 
 def parse_shared(text: str, default_sheet=None):
@@ -95,9 +102,45 @@ def keep_column(f, entry) -> None:
     _columns[f] = entry
 
 
+class Assignment:
+    """Which compiled form each formula cell of a sheet has (``Calc._assign_templates``),
+    kept for the next workbook whose sheet has exactly the same formulas: what a batch of
+    shop files filled from one template has.
+
+    Kept only when every form is a kept form (depends on the sheet names alone) and the
+    sheet has no array formula; then the assignment depends on the sheet's formula texts
+    and cells and on the workbook's sheet names, nothing else.
+    """
+
+    __slots__ = ("formulas", "assigned", "runs", "templates", "sources")
+
+    def __init__(self, formulas, assigned, runs, templates, sources):
+        self.formulas = formulas      # {(r, c): text}, a copy
+        self.assigned = assigned      # {(r, c): f} of cells in no run
+        self.runs = runs              # {c: [(first row, last row, f, keys), ...]}
+        self.templates = templates    # {Calc.templates key: f}
+        self.sources = sources        # {f: (text, sheet, r, c)}
+
+
+def kept_assignment(sheets_key, sheet, formulas):
+    """The assignment kept for ``sheet`` of a workbook with sheets ``sheets_key`` when
+    its formulas are exactly ``formulas``; else None."""
+    kept = _assignments.get((sheets_key, sheet))
+    if kept is not None and len(kept.formulas) == len(formulas) and kept.formulas == formulas:
+        return kept
+    return None
+
+
+def keep_assignment(sheets_key, sheet, assignment: Assignment) -> None:
+    if len(_assignments) >= MAX_ASSIGNMENTS:
+        _assignments.clear()
+    _assignments[(sheets_key, sheet)] = assignment
+
+
 def clear() -> None:
-    """Forget every kept tree, plan and compiled form."""
+    """Forget every kept tree, plan, compiled form and assignment."""
     _trees.clear()
     _plans.clear()
     _forms.clear()
     _columns.clear()
+    _assignments.clear()

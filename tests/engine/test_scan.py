@@ -170,3 +170,15 @@ def test_lambda_name_hides_nothing_inside_it():
     """An unknown function inside a LAMBDA name is reported at the cells that call it."""
     found = _scan(["SCORE(A5)", "B2"], {("SCORE", None): "LAMBDA(x,PHANTOM(x)*Weight)"})
     assert found == ({"PHANTOM": ["S!A1"]}, {"Weight": ["S!A1"]})
+
+
+def test_a_batch_of_same_shaped_books_is_judged_alike():
+    """Skeletons found clean in one workbook are taken as clean in the next without being
+    read again; what differs in the next is still read and reported, in cell order."""
+    texts = ["IFERROR(D4/C4,0)", "LOOKUP(L4,'方案'!$A$6:$A$12,'方案'!$B$6:$B$12)", "RANK(V4,$V$4:$V$53)"]
+    for _ in range(3):
+        assert _scan(texts) == ({}, {})
+    found = _scan(texts + ["GHOST(D9)", "IFERROR(D5/C5,0)", "Bonus*2", "LET(x,1,x+y)"])
+    assert found == ({"GHOST": ["S!A4"]}, {"Bonus": ["S!A6"], "y": ["S!A7"]})
+    # a name shadows nothing cached: the same words in a book defining it are clean
+    assert _scan(["Bonus*2", "IFERROR(D5/C5,0)"], {("BONUS", None): "0.1"}) == ({}, {})

@@ -161,3 +161,35 @@ def test_kept_forms_do_not_keep_their_first_workbook_alive():
     del calc
     gc.collect()
     assert gone() is None
+
+
+def test_a_batch_of_same_shaped_sheets_takes_the_kept_assignment():
+    # B2:B8 = A*10 and B10 = SUM(B2:B8), in three workbooks with the same formulas and
+    # other values: the second and third take the first's assignment of forms to cells
+    # and its column runs, and compute their own values (A2:A8 = k..k+6).
+    def book(k, extra=None):
+        s = _calc_sheet(lambda r: f"A{r}*10", {(10, 2): "SUM(B2:B8)", **(extra or {})})
+        s.values.update({(r, 1): k + r - 2 for r in ROWS})
+        return BookInput([s])
+    calcs = []
+    for k in (1, 2, 3):
+        calc = Calc(book(k))
+        calc.run()
+        calcs.append(calc)
+        assert _column_b(calc.results) == [10 * (k + i) for i in range(7)]
+        assert calc.results["Calc"][(10, 2)] == 10 * (7 * k + 21)
+        assert calc.column_cells == 7
+    kept = shapes.kept_assignment(("Calc",), "Calc", calcs[0].formulas["Calc"])
+    assert kept is not None and [r[:2] for r in kept.runs[2]] == [(2, 8)]
+    # the run lists are each workbook's own (their state changes while computing)
+    assert calcs[1]._runs["Calc"][2][0] is not calcs[2]._runs["Calc"][2][0]
+    # one formula changed (B5 reads column C): not the same sheet, assigned anew
+    changed = book(1, {(5, 2): "C5*10"})
+    changed.sheets[0].values[(5, 3)] = 100
+    calc = Calc(changed)
+    calc.run()
+    assert _column_b(calc.results) == [10, 20, 30, 1000, 50, 60, 70]
+    assert calc.results["Calc"][(10, 2)] == 1240
+    # it is the one kept now; the first shape is no longer taken
+    assert shapes.kept_assignment(("Calc",), "Calc", changed.sheets[0].formulas) is not None
+    assert shapes.kept_assignment(("Calc",), "Calc", calcs[0].formulas["Calc"]) is None
