@@ -107,8 +107,9 @@ def gather_summary(inputs, output, *, overwrite: bool = False,
             continue
     # The totals that are errors are named cell by cell by the findings; one sentence per cell.
     problems = [p for p in problems if "the total of" not in p] if findings else problems
-    # One agent written two ways ('Amy', 'amy') is merged by collect, and said so: the months
-    # were written differently. Merged, two spellings of one agent-month are a duplicate.
+    # One shop or agent written two ways ('S1', 's1'; 'Amy', 'amy') is merged by collect, and
+    # said so: the months were written differently. Merged, two spellings of one agent-month
+    # (of the shop or of the agent) are a duplicate.
     problems += spellings(df)
     problems += duplicates(df)
     return SummaryRun(paths, df, problems, findings)

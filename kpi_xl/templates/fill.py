@@ -4,9 +4,10 @@ The data file's columns are matched to the template's inputs by header, in Chine
 or English or by a known alias; the header row may sit below title rows and the data
 on any sheet of a workbook.  Every problem — a missing column, a value of the wrong
 type, a count that contradicts another (more buyers than inquiries), the same agent
-twice in a group, a shop figure that differs within a group — is reported as a
-sentence naming the data file, its row and its column, and a group with problems is
-not written unless forced.  Columns the template does not use, blank rows and total
+twice in a group, a shop figure that differs within a group, one shop's name written two
+ways ('S1' and 's1' are one shop, so one group) — is reported as a sentence naming the
+data file, its row and its column, and a group with problems is not written unless
+forced.  Columns the template does not use, blank rows and total
 rows are left out with a note.
 
 The file is read once, row by row, and its rows are spilled by group into a
@@ -67,7 +68,10 @@ class Record:
 
     row: int
     values: dict
-    raw_group: tuple = ()
+    raw_group: tuple = ()  # the group's values as this row writes them
+    #: The key rows are grouped by: ``raw_group`` with the shop compared as a name
+    #: (:func:`~kpi_xl.core.values.name_key`), so 'S1' and 's1' are one group.
+    group_key: tuple = ()
 
 
 @dataclass
@@ -542,7 +546,7 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
     for rule in cmap.spec.input_rules():
         if rule.kind != "open_percent" and rule.broken(values):
             problems.append(_rule_problem(cmap, line, rule, values))
-    group = []
+    group, group_key = [], []
     for header, i, key in cmap.by:
         if key is not None and values.get(key) is not None:
             group.append(str(values[key]))
@@ -550,7 +554,10 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
             raw = _cell(row, i)
             text = "" if _blank(raw) else str(raw).strip()
             group.append(clean_text(text)[0])
-    return Record(line, values, tuple(group)), problems, notes
+        # One shop however its name is written ('S1' and 's1', '旗舰店' and '旗舰店' with a
+        # zero-width space), as agents are compared: one group, one workbook.
+        group_key.append(name_key(group[-1]) if key == "shop" else group[-1])
+    return Record(line, values, tuple(group), tuple(group_key)), problems, notes
 
 
 def _rule_problem(cmap: ColumnMap, line: int, rule, values: dict) -> str:
@@ -595,7 +602,8 @@ def _group_label(by_columns, key) -> str:
 
 
 def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]:
-    """Problems that only show within a group: duplicate agents, differing shop figures."""
+    """Problems that only show within a group: duplicate agents, differing shop figures, one
+    shop written in more than one way."""
     problems = []
     # One agent however the name is written: 'Amy' and 'amy', 'A' and full-width 'Ａ',
     # '张三' and '张三' with a trailing full-width or zero-width space.
@@ -619,7 +627,12 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
             first_seen[key] = (rec.row, agent)
     for p in cmap.spec.params:
         values = {rec.values.get(p.key) for rec in records} - {None}
-        if len(values) > 1:
+        differ = len(values) > 1
+        if p.key == "shop":
+            # 'S1' and 's1' are one shop written two ways (said so), not two shops.
+            problems += _shop_spellings(records, cmap, label)
+            differ = len({name_key(v) for v in values}) > 1
+        if differ:
             column = cmap.header.get(p.key, p.zh)
             rows = _rows_text([r.row for r in records])
             shown = ", ".join(sorted(map(str, values)))
@@ -628,6 +641,29 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
     if not records:
         problems.append(f"{cmap.source}: {label} has no agents.")
     return problems
+
+
+def _shop_spellings(records: list[Record], cmap: ColumnMap, label: str) -> list[str]:
+    """One sentence per shop of a group written in more than one way, naming each spelling
+    and its rows: they are one shop (the group's), written under the first spelling."""
+    ways: dict[str, dict[str, list[int]]] = {}
+    for rec in records:
+        shop = rec.values.get("shop")
+        if shop is not None:
+            ways.setdefault(name_key(shop), {}).setdefault(shop, []).append(rec.row)
+    column = cmap.header.get("shop", "shop")
+    found = []
+    for spelled in ways.values():
+        if len(spelled) < 2:
+            continue
+        parts = "; ".join(f"{shop!r} in row{'s' if len(rows) > 1 else ''} {_rows_text(rows)}"
+                          for shop, rows in spelled.items())
+        found.append(
+            f"{cmap.source}, column {column!r}: one shop is written {len(spelled)} ways within "
+            f"{label} — {parts}. Names are compared ignoring case, full-width letters and "
+            f"spaces, so these rows are one shop, written as {next(iter(spelled))!r} (the first "
+            f"spelling); write the name one way.")
+    return found
 
 
 def _rows_text(rows: list[int], shown: int = 12) -> str:
@@ -684,24 +720,26 @@ class _Spill:
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
+        # key: what rows are grouped by; shown: the group as its first row writes it
         self.db.execute("CREATE TABLE grp (id INTEGER PRIMARY KEY, key TEXT UNIQUE, "
-                        "problems INTEGER DEFAULT 0)")
+                        "shown TEXT, problems INTEGER DEFAULT 0)")
         self.db.execute("CREATE TABLE rec (grp INTEGER, line INTEGER, vals TEXT)")
         self.db.execute("CREATE TABLE prob (grp INTEGER, text TEXT)")
         self.ids: dict[tuple, int] = {}
         self.pending: list = []
 
-    def group_id(self, key: tuple) -> int:
+    def group_id(self, key: tuple, shown: tuple) -> int:
         gid = self.ids.get(key)
         if gid is None:
             gid = len(self.ids) + 1
             self.ids[key] = gid
-            self.db.execute("INSERT INTO grp (id, key) VALUES (?, ?)",
-                            (gid, json.dumps(list(key), ensure_ascii=False)))
+            self.db.execute("INSERT INTO grp (id, key, shown) VALUES (?, ?, ?)",
+                            (gid, json.dumps(list(key), ensure_ascii=False),
+                             json.dumps(list(shown), ensure_ascii=False)))
         return gid
 
     def add(self, rec: Record, problems: list[str]) -> None:
-        gid = self.group_id(rec.raw_group)
+        gid = self.group_id(rec.group_key, rec.raw_group)
         self.pending.append((gid, rec.row, json.dumps(rec.values, ensure_ascii=False)))
         for p in problems:
             self.db.execute("UPDATE grp SET problems = problems + 1 WHERE id = ?", (gid,))
@@ -720,7 +758,7 @@ class _Spill:
         self.flush()
         self.db.execute("CREATE INDEX rec_grp ON rec (grp, line)")
         for gid, key, count in self.db.execute(
-                "SELECT id, key, problems FROM grp ORDER BY id").fetchall():
+                "SELECT id, shown, problems FROM grp ORDER BY id").fetchall():
             yield gid, tuple(json.loads(key)), count
 
     def records(self, gid: int) -> list[Record]:

@@ -131,11 +131,12 @@ def collect(paths, *, strict: bool = True, progress: Progress | None = None,
     """One DataFrame of the results of every workbook in ``paths``.
 
     Columns: file, template, shop, month, agent, total, rank, bonus, quadrant and the
-    template's own score columns.  With ``strict`` a workbook that cannot be read
-    (or has no cached values) raises :class:`SummaryError` naming all such files;
-    otherwise they are left out and their problems appended to ``problems``.
-    Totals that are error values are kept (as missing numbers) and always described
-    in ``problems`` when it is given.  ``progress`` is given the workbooks read
+    template's own score columns (and :data:`SHOP_WRITTEN`, :data:`WRITTEN` when a shop or
+    an agent is written in more than one way, see :func:`unify_shops`).  With ``strict`` a
+    workbook that cannot be read (or has no cached values) raises :class:`SummaryError`
+    naming all such files; otherwise they are left out and their problems appended to
+    ``problems``.  Totals that are error values are kept (as missing numbers) and always
+    described in ``problems`` when it is given.  ``progress`` is given the workbooks read
     (``"summary"``, ``"workbook"``).
     """
     import pandas as pd
@@ -166,7 +167,7 @@ def collect(paths, *, strict: bool = True, progress: Progress | None = None,
     for col in ("total", "rank", "bonus"):
         if col in df.columns:
             df[col] = pd.to_numeric(df[col], errors="coerce")
-    df = unify_agents(df)
+    df = unify_agents(unify_shops(df))
     return df.sort_values(["month", "shop", "rank" if "rank" in df else "agent"],
                           kind="stable").reset_index(drop=True)
 
@@ -174,12 +175,30 @@ def collect(paths, *, strict: bool = True, progress: Progress | None = None,
 #: The column of a collected frame holding each agent's name as its workbook wrote it, when
 #: one agent of a shop was written in more than one way.
 WRITTEN = "agent_written"
+#: The column holding each shop's name as its workbook wrote it, when one shop was written
+#: in more than one way.
+SHOP_WRITTEN = "shop_written"
 
 
 def _named(agent) -> bool:
     return (isinstance(agent, str) and agent.strip() != ""
             or isinstance(agent, (int, float)) and not isinstance(agent, bool)
             and not _missing(agent))
+
+
+def unify_shops(df):
+    """``df`` with each shop written in different ways under one name.
+
+    Shop names equal under :func:`~kpi_xl.core.values.name_key` ('S1' and 's1', '旗舰店'
+    with a trailing full-width or zero-width space) are one shop, as agents are (see
+    :func:`unify_agents`): every row takes the spelling of the shop's latest month (in that
+    month, the commonest; then the first file), and the name as written is kept in the
+    column :data:`SHOP_WRITTEN`, which :func:`spellings` describes.  Without it one shop's
+    months and agents split in two, and one agent-month in a workbook of each spelling was
+    not seen as a duplicate: the agent was counted twice.  '旗舰店' and '旗舰店2' stay two
+    shops.  A frame where every shop is written one way is returned unchanged.
+    """
+    return _unify(df, "shop", SHOP_WRITTEN, within=())
 
 
 def unify_agents(df):
@@ -194,62 +213,92 @@ def unify_agents(df):
     eligibility were computed on part of them.  A frame where every agent is written one
     way is returned unchanged.
     """
+    return _unify(df, "agent", WRITTEN, within=("shop",))
+
+
+def _unify(df, column: str, written: str, within: tuple = ()):
+    """``df`` with the names of ``column`` equal under ``name_key`` (within each value of the
+    ``within`` columns) under the spelling of their latest month, the names as written kept
+    in the column ``written``; unchanged when every name is written one way."""
     from ..core.values import name_key
-    if df.empty or not {"shop", "agent"} <= set(df.columns):
+    if df.empty or not {column, *within} <= set(df.columns):
         return df
-    named = df["agent"].map(_named)
+    named = df[column].map(_named)
     if not named.any():
         return df
-    keys = df.loc[named, "agent"].map(name_key)
-    # Distinct spellings per shop and key, compared exactly (a number 1001 and text '1001').
-    spelled = df.loc[named, "agent"].map(lambda a: (type(a).__name__, a))
-    frame = df.loc[named, ["shop"]].assign(_key=keys, _spelled=spelled)
-    counts = frame.groupby(["shop", "_key"], sort=False)["_spelled"].nunique()
+    keys = df.loc[named, column].map(name_key)
+    # Distinct spellings per key, compared exactly (a number 1001 and text '1001').
+    spelled = df.loc[named, column].map(lambda a: (type(a).__name__, a))
+    frame = df.loc[named, list(within)].assign(_key=keys, _spelled=spelled)
+    counts = frame.groupby([*within, "_key"], sort=False)["_spelled"].nunique()
     split = counts[counts > 1]
     if split.empty:
         return df
     df = df.copy()
-    df[WRITTEN] = df["agent"]
+    df[written] = df[column]
     month = df["month"] if "month" in df.columns else None
     file = df["file"] if "file" in df.columns else None
-    for shop, key in split.index:
-        idx = frame.index[(frame["shop"] == shop) & (frame["_key"] == key)]
+    for group in split.index:
+        group = group if isinstance(group, tuple) else (group,)
+        mask = frame["_key"] == group[-1]
+        for col, value in zip(within, group[:-1]):
+            mask &= frame[col] == value
+        idx = frame.index[mask]
         order = sorted(idx, key=lambda i: (str(month[i]) if month is not None else "",
                                            str(file[i]) if file is not None else ""))
         latest = str(month[order[-1]]) if month is not None else ""
         tally: dict = {}
         for i in order:
             if month is None or str(month[i]) == latest:
-                tally.setdefault(spelled[i], [0, df.at[i, "agent"]])[0] += 1
+                tally.setdefault(spelled[i], [0, df.at[i, column]])[0] += 1
         best = max(tally.values(), key=lambda item: item[0])[1]   # first of the commonest
         for i in idx:
-            df.at[i, "agent"] = best
+            df.at[i, column] = best
     return df
 
 
+def _ways(grp, written: str, shown: int) -> list[str]:
+    """'<spelling> in <file> (<month>), …' for each spelling of ``written`` in ``grp``."""
+    ways: dict = {}
+    files = grp["file"] if "file" in grp else [None] * len(grp)
+    months = grp["month"] if "month" in grp else [None] * len(grp)
+    for name, file, month in zip(grp[written], files, months):
+        where = f"{file or '?'}" + (f" ({month})" if month else "")
+        ways.setdefault((type(name).__name__, name), (name, []))[1].append(where)
+    parts = []
+    for name, wheres in ways.values():
+        wheres = list(dict.fromkeys(wheres))
+        more = f" and {len(wheres) - shown} more" if len(wheres) > shown else ""
+        parts.append(f"{name!r} in {', '.join(wheres[:shown])}{more}")
+    return parts
+
+
 def spellings(df, shown: int = 6) -> list[str]:
-    """One sentence per agent of a shop whose name the workbooks write in more than one way,
-    naming the spellings and the files and months of each (see :func:`unify_agents`)."""
-    if df.empty or WRITTEN not in df.columns or "agent" not in df.columns:
+    """One sentence per shop, and per agent of a shop, whose name the workbooks write in more
+    than one way, naming the spellings and the files and months of each (see
+    :func:`unify_shops`, :func:`unify_agents`)."""
+    if df.empty:
         return []
     found = []
+    if SHOP_WRITTEN in df.columns and "shop" in df.columns:
+        for shop, grp in df[df["shop"].map(_named)].groupby("shop", sort=False):
+            parts = _ways(grp, SHOP_WRITTEN, shown)
+            if len(parts) < 2:
+                continue
+            found.append(
+                f"one shop is written {len(parts)} ways — " + "; ".join(parts)
+                + f". Names are compared ignoring case, full-width letters and spaces, so "
+                  f"these are counted as one shop, shown as {shop!r} (the spelling of the "
+                  f"latest month); write the name one way in every month's data.")
+    if WRITTEN not in df.columns or "agent" not in df.columns:
+        return found
     changed = df[df["agent"].map(_named)]
     for (shop, agent), grp in changed.groupby(["shop", "agent"], sort=False):
-        ways: dict = {}
-        files = grp["file"] if "file" in grp else [None] * len(grp)
-        months = grp["month"] if "month" in grp else [None] * len(grp)
-        for written, file, month in zip(grp[WRITTEN], files, months):
-            where = f"{file or '?'}" + (f" ({month})" if month else "")
-            ways.setdefault((type(written).__name__, written), (written, []))[1].append(where)
-        if len(ways) < 2:
+        parts = _ways(grp, WRITTEN, shown)
+        if len(parts) < 2:
             continue
-        parts = []
-        for written, wheres in ways.values():
-            wheres = list(dict.fromkeys(wheres))
-            more = f" and {len(wheres) - shown} more" if len(wheres) > shown else ""
-            parts.append(f"{written!r} in {', '.join(wheres[:shown])}{more}")
         found.append(
-            f"shop {shop!r}: one agent is written {len(ways)} ways — " + "; ".join(parts)
+            f"shop {shop!r}: one agent is written {len(parts)} ways — " + "; ".join(parts)
             + f". Names are compared ignoring case, full-width letters and spaces, so these "
               f"are counted as one agent, shown as {agent!r} (the spelling of the latest "
               f"month); write the name one way in every month's data.")
@@ -269,6 +318,9 @@ def duplicates(df) -> list[str]:
         if len(grp) < 2:
             continue
         files = list(dict.fromkeys(grp["file"].tolist()))
+        shops = list(dict.fromkeys(grp[SHOP_WRITTEN].tolist())) if SHOP_WRITTEN in grp else []
+        shop_text = repr(shop) + (" (written " + ", ".join(map(repr, shops)) + ")"
+                                  if len(shops) > 1 else "")
         if WRITTEN in grp:
             ways = list(dict.fromkeys(grp[WRITTEN].tolist()))
             if len(ways) > 1:
@@ -282,7 +334,7 @@ def duplicates(df) -> list[str]:
         where = (f"{len(grp)} times in {files[0]}" if len(files) == 1 else
                  "in " + ", ".join(files[:-1]) + f" and {files[-1]}")
         found.append(
-            f"shop {shop!r}, month {month or '(none)'}: agent {agent} has results {where}"
+            f"shop {shop_text}, month {month or '(none)'}: agent {agent} has results {where}"
             + (f" (totals {totals})" if totals else "")
             + "; the ranking and trend would count this agent-month more than once. Keep one "
               "workbook per shop and month, one row per agent.")
@@ -393,7 +445,8 @@ def write_summary(df, path, lang: str = "zh") -> Path:
              "total": t("总分", "Total"), "rank": t("店内排名", "Rank in shop"),
              "cross_rank": t("跨店排名（当月）", "Rank across shops (month)"),
              "bonus": t("月度奖金", "Bonus"), "quadrant": t("转化×客单价象限", "Quadrant"),
-             "file": t("文件", "File"), WRITTEN: t("客服（原写法）", "Agent as written")}
+             "file": t("文件", "File"), SHOP_WRITTEN: t("店铺（原写法）", "Shop as written"),
+             WRITTEN: t("客服（原写法）", "Agent as written")}
     cols = [c for c in heads if c in df.columns]
     fmts = {"total": L.SCORE, "rank": "0", "cross_rank": "0", "bonus": L.MONEY}
     _table(ws, t, t("全部客服考核结果", "All agents, all shops"),
@@ -475,4 +528,4 @@ def _table(ws, t, title_text, heads, rows, fmts):
 
 
 __all__ = ["collect", "read_results", "write_summary", "ranking", "trend", "duplicates",
-           "unify_agents", "spellings", "STANDARD"]
+           "unify_shops", "unify_agents", "spellings", "STANDARD"]
