@@ -26,8 +26,8 @@ from typing import Any, Callable
 
 from .errors import CellError, KpiNotFoundError, KpiNumError, KpiValueError
 from .messages import check_message
-from .values import (BLANK, at_least, below, language, numbers, option, rows, same,
-                     scalar_number, table_number, table_rows, tidy, whole_number)
+from .values import (BLANK, at_least, below, is_blank, language, numbers, option, rows,
+                     same, scalar_number, table_number, table_rows, tidy, whole_number)
 
 CLOSED_SIDES = {"left": "left", "right": "right", "l": "left", "r": "right",
                 "左": "left", "右": "right"}
@@ -259,6 +259,20 @@ def _hi(band: Band) -> float:
     return math.inf if band.upper is None else band.upper
 
 
+def _without_rows(bands: Any, lang: str) -> str:
+    """What a table without a row of bounds and points holds: nothing at all, or a single
+    row of text that :func:`~kpi_xl.core.values.table_rows` read as its header (words
+    pasted over the numbers, or a range that takes in the header only).  KPI_BAND is
+    #NUM! over either, so its check says why instead of staying blank."""
+    for number, row in enumerate(rows(bands), 1):
+        texts = [str(c) for c in row if not is_blank(c)]
+        if texts:
+            quoted = [check_message("quoted_text", lang, text=t) for t in texts]
+            return check_message("table_only_header", lang, row=number,
+                                 texts=check_message("between_texts", lang).join(quoted))
+    return check_message("table_empty", lang)
+
+
 def check_bands(bands, closed=None, lang=None):
     """"OK", or a sentence naming every gap, overlap and wrong-way points.
 
@@ -269,10 +283,14 @@ def check_bands(bands, closed=None, lang=None):
     Values beyond the outermost bounds are not reported: many tables rightly start
     at 0.  Bounds print as percentages ("31 %–32 %") when every bound lies in 0..1
     and some are fractions, otherwise as plain numbers ("10–15").  A table holding
-    text where a number belongs is reported, not turned into #VALUE!; a fully blank
-    table gives "".  ``lang`` "en" (default) or "zh" picks the language of the
-    sentences (see :data:`~kpi_xl.core.messages.CHECK_MESSAGES`), as KPI_QUADRANT's
-    does; another ``lang`` is ``#NUM!``.  "OK" is "OK" in both.
+    text where a number belongs is reported, not turned into #VALUE!.  A table with no
+    row of numbers, over which KPI_BAND is #NUM!, is reported too: a range with nothing
+    in it, or with one row of text only (read as the header: words typed or pasted
+    over the numbers, or a range taking in the header alone); numbers typed as text
+    ("10", "32%") are numbers, as everywhere in the band tables.  ``lang`` "en"
+    (default) or "zh" picks the language of the sentences (see
+    :data:`~kpi_xl.core.messages.CHECK_MESSAGES`), as KPI_QUADRANT's does; another
+    ``lang`` is ``#NUM!``.  "OK" is "OK" in both.
     """
     side = _closed(closed)
     lang = language(lang, "en")
@@ -281,7 +299,7 @@ def check_bands(bands, closed=None, lang=None):
     except _UnreadableTable as problem:
         return check_message(problem.key, lang, **problem.fields)
     if not table and not duplicates:
-        return BLANK
+        return _without_rows(bands, lang)
     fmt = _number_format(table, lang)
     issues: list[str] = []
 

@@ -63,6 +63,13 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
     "cell_not_number": {
         "en": "Row {row}, column {column} is not a number.",
         "zh": "第 {row} 行第 {column} 列不是数字。"},
+    "table_empty": {
+        "en": "The band table is empty: it has no rows of bounds and points.",
+        "zh": "区间表是空的：没有任何区间行。"},
+    "table_only_header": {
+        "en": "The band table has no rows of numbers: row {row} holds only text ({texts}), "
+              "read as its header.",
+        "zh": "区间表没有数字行：第 {row} 行只有文字（{texts}），被当作表头。"},
     # --- KPI_CHECK_WEIGHTS
     "weights_sum": {
         "en": "Weights add up to {total} %, not 100 %.",
@@ -72,6 +79,8 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
     "points": {"en": "{points} points", "zh": "{points} 分"},
     "no_points": {"en": "no points", "zh": "未填分数"},
     "every_value": {"en": "every value", "zh": "所有值"},
+    "quoted_text": {"en": "{text!r}", "zh": "“{text}”"},
+    "between_texts": {"en": ", ", "zh": "、"},
     # Chinese runs sentences together after their full stop; English leaves a space.
     "between_sentences": {"en": " ", "zh": ""},
 }

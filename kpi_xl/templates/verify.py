@@ -90,6 +90,7 @@ def verify_workbook(path) -> list[Finding]:
         agent_sheets = set(spec.agent_sheet_titles(t))
         found: list[Finding] = []
         cached_of: dict[str, dict] = {}
+        blank_band_checks: list[tuple[str, str]] = []
         for ws in formulas.worksheets:
             vs = values[ws.title]
             cached = {(c.row, c.column): c for row in vs.iter_rows() for c in row
@@ -99,7 +100,9 @@ def verify_workbook(path) -> list[Finding]:
                 found += _input_checks(path.name, ws, cached)
                 found += _error_cells(path.name, ws, cached)
             else:
-                found += _check_cells(path.name, ws, cached)
+                found += _check_cells(path.name, ws, cached, blank_band_checks)
+        if blank_band_checks:
+            found += _blank_band_checks(path, blank_band_checks)
         if any(f.kind in ("error", "check") and f.value == "#VALUE!" for f in found):
             found = _rich_codes(path, found)
         if not _may_call_a_connection(path):
@@ -213,7 +216,10 @@ def _agent_rows(cached) -> int:
     return end
 
 
-def _check_cells(file, ws, cached) -> list[Finding]:
+def _check_cells(file, ws, cached, blank_band_checks=None) -> list[Finding]:
+    """The check cells of a scheme sheet that say something other than OK.  A band check
+    that reads blank goes to ``blank_band_checks`` as (sheet, cell), for
+    :func:`_blank_band_checks`."""
     out = []
     for row in ws.iter_rows():
         for cell in row:
@@ -222,9 +228,83 @@ def _check_cells(file, ws, cached) -> list[Finding]:
                 got = cached.get((cell.row, cell.column))
                 value = None if got is None else got.value
                 if value is None:
-                    continue  # not recalculated: reported elsewhere
+                    # Not recalculated (reported elsewhere), or computed blank.
+                    if blank_band_checks is not None and "KPI_CHECK_BANDS" in v.upper():
+                        blank_band_checks.append((ws.title, cell.coordinate))
+                    continue
                 if value != "OK":
                     out.append(Finding("check", file, ws.title, cell.coordinate, str(value)))
+    return out
+
+
+_UNKNOWN = object()
+
+
+def _blank_band_checks(path, where) -> list[Finding]:
+    """The band checks among ``where`` (sheet, cell) that were computed blank, each with what
+    KPI_CHECK_BANDS says of its table now.
+
+    A workbook computed before KPI_CHECK_BANDS named a table without a row of numbers (one
+    row of words read as the header, or nothing at all) holds a blank there, while KPI_BAND
+    over the table is #NUM!.  Such a check is read again from the table's cells, so the run
+    says why rather than skip it.  A check cell never computed (no cached value at all) is
+    still left to the report of workbooks not recalculated; so is one whose call is not a
+    plain ``KPI_CHECK_BANDS(table, [closed], [lang])`` with options typed or in one cell.
+    """
+    from ..core.bands import check_bands
+    from ..core.errors import KpiError
+    from ..engine.a1 import parse_cell_ref
+    from ..engine.parser import FormulaSyntaxError, parse
+    from ..engine.reads import Reads
+    from ..engine.values import core_value
+    from ..engine.xlsx_read import read_workbook
+    book = read_workbook(path)
+    reads = Reads(book)
+    sheets = {sh.name: sh for sh in book.sheets}
+
+    def cell_value(sheet, r, c):
+        sh = sheets[sheet]
+        return core_value(sh.values[(r, c)] if (r, c) in sh.values else sh.cached.get((r, c)))
+
+    def area(ref):
+        sheet, r1, c1, r2, c2 = ref[:5]
+        sh = sheets[sheet]
+        last = max((r for r, c in (*sh.values, *sh.cached) if c1 <= c <= c2), default=r1)
+        r2 = max(r1, min(r2, last))   # a whole-column reference stops at the last cell
+        return [[cell_value(sheet, r, c) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
+    def option(arg, sheet):
+        """An option typed in the formula or held in one cell, else _UNKNOWN."""
+        if arg[0] == "lit":
+            return arg[1]
+        ranges = reads.of_tree(arg, sheet) if arg[0] == "ref" else None
+        if ranges and len(ranges) == 1 and ranges[0][1:3] == ranges[0][3:5]:
+            return cell_value(*ranges[0][:3])
+        return _UNKNOWN
+
+    out = []
+    for sheet, coordinate in where:
+        row, col = parse_cell_ref(coordinate)[:2]
+        sh = sheets.get(sheet)
+        text = None if sh is None else sh.formulas.get((row, col))
+        if text is None or sh.cached.get((row, col)) != "":
+            continue  # not computed (reported elsewhere), or not a plain formula cell
+        try:
+            tree = parse(text, sheet)
+        except FormulaSyntaxError:
+            continue
+        if tree[0] != "fn" or tree[1] != "KPI_CHECK_BANDS" or not 1 <= len(tree[2]) <= 3:
+            continue
+        tables = reads.of_tree(tree[2][0], sheet)
+        options = [option(arg, sheet) for arg in tree[2][1:]]
+        if tables is None or len(tables) != 1 or _UNKNOWN in options:
+            continue
+        try:
+            said = check_bands(area(tables[0]), *options)
+        except KpiError:
+            continue
+        if said not in ("OK", ""):
+            out.append(Finding("check", path.name, sheet, coordinate, str(said)))
     return out
 
 

@@ -160,7 +160,6 @@ def test_check_passes_sound_tables():
     assert check_bands(FIRST_RESPONSE, "right") == "OK"
     assert check_bands(CONVERSION_2COL) == "OK"
     assert check_bands([["下限", "上限", "分数"], *RETURNS]) == "OK"
-    assert check_bands([[None, None, None]]) == ""
 
 
 def test_check_plain_numbers_and_row_numbers_count_header_and_blank_rows():
@@ -289,3 +288,45 @@ def test_a_points_column_cleared_is_not_read_as_points():
     # Filled in, the same table scores as DOMAIN's first-response bands would.
     filled = [["", 10, 100], [10, 15, 90], [15, 20, 80]]
     assert band_score(12, filled, "right") == 90
+
+
+def test_a_table_without_a_row_of_numbers_says_so_where_it_was_blank():
+    """KPI_BAND is #NUM! over a table with no row of numbers; its check used to be blank,
+    which the month's verification skips, so the cell a user reads said nothing.
+
+    Worked by hand: one row of words is read as the header (values.table_rows), so no
+    row is left to score; the row number counts the range as given (row 2 below, after
+    a blank row)."""
+    words = [["low", "mid", "five"]]     # labels pasted over the numbers of a 1-row table
+    assert check_bands(words) == ("The band table has no rows of numbers: row 1 holds only "
+                                  "text ('low', 'mid', 'five'), read as its header.")
+    with pytest.raises(KpiNumError):
+        band_score(15, words)
+    header_only = [[None, None], ["Threshold", "Points"], [None, ""]]
+    assert check_bands(header_only, "right") == (
+        "The band table has no rows of numbers: row 2 holds only text ('Threshold', 'Points'), "
+        "read as its header.")
+    for empty in ([[None, None, None]], [["", " ", None]], [], None):
+        assert check_bands(empty) == "The band table is empty: it has no rows of bounds and points."
+        with pytest.raises(KpiNumError):
+            band_score(15, empty)
+
+
+def test_numbers_typed_as_text_are_numbers_not_a_header():
+    """A row of numbers typed as text ("10", "32%") is a row of the table, as KPI_BAND reads
+    it (values.parse_number_text): only a row of words is a header.  By hand: 15 lies in
+    10–20 → 5; 33 % in 32 %–35 % → 10; a 2-column "10"/"20" threshold table closed left
+    gives 15 the points of threshold 10."""
+    typed = [["10", "20", "5"], ["20", "30", "10"]]
+    assert check_bands(typed) == "OK" and band_score(15, typed) == 5
+    percent = [["30%", "32%", 5], ["32%", "35 %", 10]]
+    assert check_bands(percent) == "OK" and band_score(0.33, percent) == 10
+    thresholds = [["Threshold", "Points"], ["10", 5], ["20", 10]]
+    assert check_bands(thresholds) == "OK" and band_score(15, thresholds) == 5
+    # A one-row table of words, by contrast, has no row of numbers.
+    assert check_bands([["ten", "twenty", "five"]]) == (
+        "The band table has no rows of numbers: row 1 holds only text ('ten', 'twenty', "
+        "'five'), read as its header.")
+    # Text that does not read as a number is named with its row, as before.
+    assert check_bands([["Threshold", "Points"], ["10 s", 5]]) == (
+        "Row 2, column 1 is the text '10 s', not a number.")

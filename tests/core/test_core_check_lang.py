@@ -37,12 +37,18 @@ def test_english_stays_the_default():
     assert check_weights(WEIGHTS, "") == "Weights add up to 95 %, not 100 %."
 
 
-def test_sound_tables_are_ok_and_blank_is_blank_in_chinese_too():
+def test_sound_tables_are_ok_and_blank_weights_blank_in_chinese_too():
     # The templates colour a check cell green on exactly "OK", whatever the language.
     assert check_bands(RETURNS, "left", "zh") == "OK"
     assert check_weights(JD_WEIGHTS, "zh") == "OK"
-    assert check_bands([[None, None, None]], None, "zh") == ""
     assert check_weights([None, ""], "zh") == ""
+
+
+def test_a_table_without_a_row_of_numbers_in_chinese():
+    # KPI_BAND is #NUM! over these; the check names why, in the scheme's language.
+    assert check_bands([[None, None, None]], None, "zh") == "区间表是空的：没有任何区间行。"
+    assert check_bands([["下限", "上限", "得分"]], "left", "zh") == (
+        "区间表没有数字行：第 1 行只有文字（“下限”、“上限”、“得分”），被当作表头。")
 
 
 def test_every_problem_of_one_table_in_chinese():

@@ -292,3 +292,63 @@ def test_a_cleared_points_column_scores_blank_down_a_column_too(tmp_path):
     assert [got[f"B{r}"].value for r in range(2, 22)] == [None] * 20   # "" is written as blank text
     assert got["D1"].value == ("Row 1 has no points. Row 2 has no points. Row 3 has no points. "
                                "Row 4 has no points.")
+
+
+def test_a_table_without_a_row_of_numbers_is_named_by_its_check(tmp_path):
+    """Band tables with no row of numbers, in a real .xlsx recalculated by the engine: one
+    row of words pasted over the numbers (read as the header), a header alone, nothing at
+    all.  KPI_BAND is #NUM! over each, cell by cell and down a column; KPI_CHECK_BANDS,
+    alone and as a column run, names why (it was blank, which the month's verification
+    skips).  A table of numbers typed as text ("10", "32%") scores and checks OK."""
+    from openpyxl import Workbook, load_workbook
+    from kpi_xl.engine import recalc_file
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "方案"
+    tables = {   # first column: (rows); each table is 3 columns wide and 3 rows high
+        "A": [("low", "mid", "five")],
+        "E": [("下限", "上限", "得分")],
+        "I": [],
+        "M": [("10", "20", "5"), ("20", "30", "10"), ("30", None, "20")],
+    }
+    from openpyxl.utils import column_index_from_string, get_column_letter
+    ranges = {}
+    for first, rows in tables.items():
+        c0 = column_index_from_string(first)
+        for i, row in enumerate(rows, start=1):
+            for j, v in enumerate(row):
+                if v is not None:
+                    ws.cell(i, c0 + j, v)
+        ranges[first] = f"${first}$1:${get_column_letter(c0 + 2)}$3"
+    for k, (first, rng) in enumerate(ranges.items()):
+        c = 1 + 3 * k
+        ws.cell(10, c, f"=KPI_CHECK_BANDS({rng})")
+        ws.cell(11, c, f'=KPI_CHECK_BANDS({rng},"left","zh")')
+        for r in range(12, 32):            # a column of agents: scores and checks
+            ws.cell(r, c, f"=KPI_BAND({get_column_letter(c + 2)}{r},{rng})")
+            ws.cell(r, c + 1, f"=KPI_CHECK_BANDS({rng})")
+            ws.cell(r, c + 2, 5 + r)       # 17 … 36
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    wb.save(src)
+    recalc_file(src, out)
+    got = load_workbook(out, data_only=True)["方案"]
+    words = ("The band table has no rows of numbers: row 1 holds only text ('low', 'mid', "
+             "'five'), read as its header.")
+    header = ("The band table has no rows of numbers: row 1 holds only text ('下限', '上限', "
+              "'得分'), read as its header.")
+    empty = "The band table is empty: it has no rows of bounds and points."
+    in_chinese = ["区间表没有数字行：第 1 行只有文字（“low”、“mid”、“five”），被当作表头。",
+                  "区间表没有数字行：第 1 行只有文字（“下限”、“上限”、“得分”），被当作表头。",
+                  "区间表是空的：没有任何区间行。"]
+    for k, (said, zh) in enumerate(zip([words, header, empty], in_chinese)):
+        c = 1 + 3 * k
+        assert got.cell(10, c).value == said
+        assert got.cell(11, c).value == zh
+        assert [got.cell(r, c + 1).value for r in range(12, 32)] == [said] * 20
+        assert [got.cell(r, c).value for r in range(12, 32)] == ["#NUM!"] * 20
+    # Numbers typed as text are numbers: 17 … 19 lie in 10–20 (5), 20 … 29 in 20–30 (10),
+    # 30 … 36 in ≥ 30 (20), by hand.
+    c = 10
+    assert got.cell(10, c).value == "OK" and got.cell(11, c).value == "OK"
+    assert [got.cell(r, c).value for r in range(12, 32)] == [5] * 3 + [10] * 10 + [20] * 7
+    assert [got.cell(r, c + 1).value for r in range(12, 32)] == ["OK"] * 20

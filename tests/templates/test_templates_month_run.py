@@ -78,6 +78,63 @@ def test_weights_of_110_percent_and_a_gap_exit_1_naming_cells(tmp_path, capsys):
     assert fill(tmp_path, scheme, csv(tmp_path / "d.csv", rows), "--force", out="o2") == 1
 
 
+def words_over_the_conversion_band(tmp_path):
+    """The corrected scheme with its conversion band table (Band_Conversion, A17:C23) a
+    single row of words — labels pasted over the numbers, the other rows cleared."""
+    wb = load_workbook(corrected_scheme(tmp_path))
+    ws = wb["Scheme"]
+    for r in range(17, 24):
+        for c in "ABC":
+            ws[f"{c}{r}"] = None
+    ws["A17"], ws["B17"], ws["C17"] = "from", "to", "points"
+    path = tmp_path / "words.xlsx"
+    wb.save(path)
+    return path
+
+
+WORDS_SAID = ("The band table has no rows of numbers: row 1 holds only text ('from', 'to', "
+              "'points'), read as its header.")
+
+
+@needs_engine
+def test_a_band_table_of_words_is_named_by_its_check_cell(tmp_path, capsys):
+    """Every conversion score is #NUM! over a table read as a header alone; the check cell
+    under it, blank before (and skipped by the run), now says why and stops the run."""
+    code = fill(tmp_path, words_over_the_conversion_band(tmp_path), csv(tmp_path / "d.csv", ABC))
+    out = capsys.readouterr()
+    assert code == 1
+    assert f"sheet 'Scheme', cell B24: the scheme check says {WORDS_SAID}" in out.err
+    assert "1 scheme check(s) not OK" in out.out
+    written = tmp_path / "out" / "words_S1_2025-10.xlsx"
+    assert values(written, "Scheme")["B24"] == WORDS_SAID
+    assert [values(written, "Results")[f"B{r}"] for r in (5, 6, 7)] == ["#NUM!"] * 3
+
+
+@needs_engine
+def test_a_band_check_computed_blank_by_an_older_version_is_read_again(tmp_path, capsys):
+    """A workbook whose band check was computed blank (before KPI_CHECK_BANDS named a table
+    without a row of numbers) is not skipped: verification reads the table again."""
+    import zipfile
+    from kpi_xl.templates.verify import verify_workbook
+    fill(tmp_path, words_over_the_conversion_band(tmp_path), csv(tmp_path / "d.csv", ABC))
+    capsys.readouterr()
+    written = tmp_path / "out" / "words_S1_2025-10.xlsx"
+    old = tmp_path / "old.xlsx"
+    with zipfile.ZipFile(written) as zin, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if WORDS_SAID.encode() in data:   # the cached value, as the older version left it
+                data = data.replace(WORDS_SAID.replace("'", "&apos;").encode(), b"")
+                data = data.replace(WORDS_SAID.encode(), b"")
+            zout.writestr(item, data)
+    assert "B24" not in values(old, "Scheme")      # blank, as openpyxl reads it
+    checks = [(f.sheet, f.cell, f.value) for f in verify_workbook(old) if f.kind == "check"]
+    assert ("Scheme", "B24", WORDS_SAID) in checks
+    # A workbook never recalculated is still not judged by its check cells.
+    assert not [f for f in verify_workbook(words_over_the_conversion_band(tmp_path))
+                if f.kind == "check"]
+
+
 @needs_engine
 def test_summary_of_an_agent_without_total_reports_instead_of_crashing(tmp_path, capsys):
     # The published composite scheme: A's 87/275 = 31.6 % falls in its 31 %–32 % gap.
