@@ -151,7 +151,9 @@ def _cmd_metrics(args) -> int:
     missing = run.missing_line()
     if missing:
         print(missing, file=sys.stderr)
-    return 0
+    for problem in run.problems:
+        print(problem, file=sys.stderr)
+    return 0 if run.ok else 1
 
 
 def _cmd_demo(args) -> int:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..fileio import atomic_write
 from .errors import MetricsError
+from .names import Part, unify
 from .platforms import (check_repeated_days, definitions, detect_platform, monthly,
                         read_platform_report)
 from .raw import (
@@ -114,6 +115,7 @@ class MetricsResult:
     rules: Rules = field(default_factory=Rules)
     inputs: dict = field(default_factory=dict)   # file -> what it was read as
     raw: RawMetrics | None = None
+    spellings: list = field(default_factory=list)   # sentences: names written several ways
 
 
 def classify_inputs(paths):
@@ -155,27 +157,47 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     seen = {str(p): (kind if isinstance(kind, str) else kind.name) for p, kind, _ in files}
     # The files' text frames are dropped as soon as they are typed: at ten million messages
     # they are the largest thing in memory.
-    messages, orders = [], []
+    messages: list[Part] = []
+    orders: list[Part] = []
+    reports: list[tuple] = []
     for n, (p, kind, df) in enumerate(files):
+        files[n] = (p, kind, None)
         if kind in ("messages", "orders"):
-            files[n] = (p, kind, None)
             prepare = prepare_messages if kind == "messages" else prepare_orders
-            (messages if kind == "messages" else orders).append(prepare(df, str(p)))
+            frame = prepare(df, str(p))
             del df
+            blank = None
+            if shop:
+                blank = (frame["shop"] == "").to_numpy()
+                frame.loc[blank, "shop"] = shop
+            (messages if kind == "messages" else orders).append(Part(str(p), frame,
+                                                                     from_option=blank))
+        else:
+            daily = read_platform_report(df, str(p), kind, month, shop)
+            if month:
+                daily = daily[daily["month"] == month].copy()
+            daily["_written"] = daily["agent"]
+            reports.append((kind, Part(str(p), daily, rows=daily["_row"].to_numpy(),
+                                       from_option=np.full(len(daily), bool(shop)))))
     if bool(messages) != bool(orders):
         what = "chat messages but no orders" if messages else "orders but no chat messages"
         raise MetricsError(f"The inputs hold {what}; raw metrics need both (give the other "
                            "file(s) too).")
+    # One shop, and one agent of a shop, however each file writes it ('S1' and 's1', 'Amy'
+    # and 'amy'): matched as written, a shop's chats and orders would not meet and an
+    # agent's figures would split in two, without a word.
+    order_shops = [part.frame["shop"].copy() for part in orders]
+    report_parts = [part for _, part in reports]
+    spellings = unify([*messages, *orders, *report_parts], "shop", "shop")
+    spellings += unify([*messages, *report_parts], "agent", "agent", within="shop")
     frames, defs = [], []
     raw = None
     if messages:
-        msg = pd.concat(messages, ignore_index=True)
-        ords = pd.concat(orders, ignore_index=True)
-        if shop:
-            msg.loc[msg["shop"] == "", "shop"] = shop
-            ords.loc[ords["shop"] == "", "shop"] = shop
-        chat_shops, order_shops = set(msg["shop"].unique()), set(ords["shop"].unique())
-        lone = sorted(order_shops - chat_shops)
+        msg = pd.concat([part.frame for part in messages], ignore_index=True)
+        ords = pd.concat([part.frame for part in orders], ignore_index=True)
+        del messages
+        chat_shops, order_shops_now = set(msg["shop"].unique()), set(ords["shop"].unique())
+        lone = sorted(order_shops_now - chat_shops)
         if lone:
             # Every order of such a shop would be silent and no agent paid for it.
             names = ", ".join(repr(x) if x else "(no shop)" for x in lone)
@@ -183,25 +205,17 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
                 f"The orders of shop(s) {names} have no chat messages at all, so none of their "
                 "orders could be credited to an agent. Give those shops' chats, leave their "
                 "orders out, or, when the files have no 店铺 column, name the shop with --shop.")
-        dup = ords.duplicated(["shop", "order_id"])
-        if dup.any():
-            raise MetricsError(f"Order {ords['order_id'][dup].iloc[0]!r} is in more than one of "
-                               "the order files; give each order once.")
+        _refuse_repeated_orders(ords, orders, order_shops)
         raw = compute_raw(msg, ords, rules, month)
         frames.append(raw.agents.assign(source=RAW_SOURCE))
         defs += [(k, RAW_SOURCE, v) for k, v in RAW_DEFINITIONS.items()]
     by_platform: dict = {}
-    for path, kind, df in files:
-        if isinstance(kind, str):
-            continue
-        by_platform.setdefault(kind, []).append(read_platform_report(df, str(path), kind, month,
-                                                                     shop))
+    for kind, part in reports:
+        by_platform.setdefault(kind, []).append(part.frame)
     for platform, parts in by_platform.items():
         daily = pd.concat(parts, ignore_index=True)
-        if month:
-            daily = daily[daily["month"] == month]
         check_repeated_days(daily, platform)
-        daily = daily.drop(columns=["_day", "_file", "_row"], errors="ignore")
+        daily = daily.drop(columns=["_day", "_file", "_row", "_written"], errors="ignore")
         frames.append(monthly(daily, platform))
         defs += [(k, platform.name, v) for k, v in definitions(platform).items()]
     agents = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -219,7 +233,32 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         agents=agents,
         definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
-        rules=rules, inputs=seen, raw=raw)
+        rules=rules, inputs=seen, raw=raw, spellings=spellings)
+
+
+def _refuse_repeated_orders(ords: pd.DataFrame, parts: list, written: list) -> None:
+    """Refuse an order given twice across the order files (or within one under two
+    spellings of its shop), naming the files, rows and shop as each wrote it."""
+    dup = ords.duplicated(["shop", "order_id"], keep=False).to_numpy()
+    if not dup.any():
+        return
+    first = int(np.flatnonzero(dup)[0])
+    same = np.flatnonzero(dup & (ords["shop"] == ords["shop"].iloc[first]).to_numpy()
+                          & (ords["order_id"] == ords["order_id"].iloc[first]).to_numpy())
+    ends = np.cumsum([len(p.frame) for p in parts])
+    places = []
+    for i in same:
+        n = int(np.searchsorted(ends, i, side="right"))
+        j = int(i - (ends[n - 1] if n else 0))
+        places.append((f"{parts[n].source} row {j + 2}", written[n].iloc[j]))
+    spelled = len({w for _, w in places}) > 1
+    where = "; ".join(f"{place} (shop {w!r})" if spelled else place for place, w in places)
+    shop = ords["shop"].iloc[first]
+    raise MetricsError(f"Order {ords['order_id'].iloc[first]!r}"
+                       + (f" of shop {shop!r}" if shop else "")
+                       + f" is given more than once ({where}); give each order once"
+                       + (" (shop names are compared ignoring case, full-width letters and "
+                          "spaces)." if spelled else "."))
 
 
 def parse_shop_aov(text: str) -> dict:

@@ -24,6 +24,12 @@ class MetricsRun:
     orders: int | None = None       # raw chats and orders only: orders attributed
     spam: int | None = None         # raw chats and orders only: spam buyer-days left out
     missing: dict = field(default_factory=dict)   # input column -> rows left blank
+    problems: list = field(default_factory=list)  # sentences: shops, agents written two ways
+
+    @property
+    def ok(self) -> bool:
+        """False when a shop or agent was written in more than one way (counted as one)."""
+        return not self.problems
 
     def lines(self) -> list[str]:
         """What the run did, one sentence a line (for standard output)."""
@@ -49,7 +55,9 @@ def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
     """Compute the agent metrics of ``inputs`` and write the audit workbook ``output``.
 
     ``rules_file`` is a rules file (.toml; None for the defaults); ``compare_file`` a
-    second one whose per-agent differences go into the workbook too (for appeals).
+    second one whose per-agent differences go into the workbook too (for appeals).  A shop
+    or agent the files write in more than one way is counted as one and written under one
+    spelling; the run's ``problems`` name the spellings, files and rows (the command exits 1).
     """
     out = Path(output).resolve()
     if any(Path(p).resolve() == out for p in inputs):
@@ -72,4 +80,5 @@ def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
     return MetricsRun(inputs=dict(result.inputs), written=list(written), rows=len(agents),
                       orders=len(result.orders) if raw else None,
                       spam=len(result.spam) if raw else None,
-                      missing={k: int(v) for k, v in missing.items() if v > 0})
+                      missing={k: int(v) for k, v in missing.items() if v > 0},
+                      problems=list(result.spellings))

@@ -262,6 +262,12 @@ def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
     first = daily[dup].iloc[0]
     same = daily[dup & (daily[keys] == first[keys]).all(axis=1)]
     where = "; ".join(f"{f} row {r}" for f, r in zip(same["_file"], same["_row"]))
+    if "_written" in same and same["_written"].nunique() > 1:
+        # One agent written two ways (name_key): say how each file wrote it.
+        where = "; ".join(f"{f} row {r} as {w!r}"
+                          for f, r, w in zip(same["_file"], same["_row"], same["_written"]))
+        where += (" — one agent, as names are compared ignoring case, full-width letters "
+                  "and spaces")
     n = int(daily[dup].groupby(keys, dropna=False).ngroups)
     day = (f"day {first['_day']}" if first["_day"] != first["month"] else
            f"month {first['month'] or '(no date column and no --month)'}")
