@@ -304,14 +304,19 @@ def _given_shop_aov(table: pd.DataFrame, given: dict) -> pd.DataFrame:
 
 
 def template_inputs(agents: pd.DataFrame) -> pd.DataFrame:
-    """The composite template's inputs and parameters; raw data wins over platform reports."""
+    """The composite template's inputs and parameters.  For a shop-month the chats and
+    orders give, their figures; the platform reports' for every other shop-month (a shop
+    given by its report alone must not drop out of the month's pay)."""
     from ..templates.composite import CompositeTemplate
     keys = ["shop", "month"] + [c.key for c in CompositeTemplate.inputs] + ["shop_aov"]
     if not len(agents):
         return pd.DataFrame(columns=keys)
     rows = agents
-    if (agents["source"] == RAW_SOURCE).any():
-        rows = agents[agents["source"] == RAW_SOURCE]
+    raw = (agents["source"] == RAW_SOURCE).to_numpy()
+    if raw.any():
+        shop_month = pd.MultiIndex.from_arrays([agents["shop"].astype(str),
+                                                agents["month"].astype(str)])
+        rows = agents[raw | ~shop_month.isin(shop_month[raw])]
     out = pd.DataFrame({k: rows.get(k, np.nan) for k in keys})
     return out.reset_index(drop=True)
 
