@@ -15,7 +15,7 @@ and every other word is a cell, it is clean without being parsed.
 from __future__ import annotations
 
 import re
-from itertools import repeat
+from itertools import islice, repeat
 
 from .functions import FUNCTIONS, find_function
 from .functions.groupby import eta_tree
@@ -280,34 +280,41 @@ def scan_unknown(book: BookInput):
 #: a batch of same-shaped files judges each once.
 _CLEAN_SKELETONS: set = set()
 _CLEAN_SKELETONS_MAX = 20_000
+_SLICE = 20_000
 
 
 def _all_clean(formulas, sheet, names, by_skeleton) -> bool:
     """True when no formula of the sheet calls an unknown function or an undefined name,
     judged once per skeleton (the text with its digits folded) at C speed: a sheet of
     formulas copied down has a handful.  The verdicts found go into ``by_skeleton`` for
-    the cell-by-cell pass that follows when this is False."""
-    texts = formulas.values()
-    skeletons = list(map(bytes.translate, map(str.encode, texts), repeat(_FOLD_DIGITS)))
+    the cell-by-cell pass that follows when this is False.  A slice of formulas at a time,
+    so that a sheet of a million holds no million skeletons."""
     known = _CLEAN_SKELETONS
-    # each new skeleton's first text (dict keeps the last value given: feed it reversed)
-    firsts = {k: t for k, t in zip(reversed(skeletons), reversed(list(texts)))
-              if k not in known} if not known.issuperset(skeletons) else {}
-    for skeleton, text in firsts.items():
-        clean, shareable = _plainly_clean(text, names)
-        if clean and shareable:
-            if len(known) >= _CLEAN_SKELETONS_MAX:
-                known.clear()
-            known.add(skeleton)
-            by_skeleton[skeleton] = _CLEAN
+    texts = iter(formulas.values())
+    while True:
+        chunk = list(islice(texts, _SLICE))
+        if not chunk:
+            return True
+        skeletons = list(map(bytes.translate, map(str.encode, chunk), repeat(_FOLD_DIGITS)))
+        if known.issuperset(skeletons):
             continue
-        verdict, shareable = _verdict(text, sheet, names)
-        if not shareable:
-            return False   # verdicts that hold for their text only: judged cell by cell
-        by_skeleton[skeleton] = verdict
-        if verdict is not _CLEAN:
-            return False
-    return True
+        # each new skeleton's first text (dict keeps the last value given: feed it reversed)
+        for skeleton, text in dict(zip(reversed(skeletons), reversed(chunk))).items():
+            if skeleton in known or skeleton in by_skeleton:
+                continue
+            clean, shareable = _plainly_clean(text, names)
+            if clean and shareable:
+                if len(known) >= _CLEAN_SKELETONS_MAX:
+                    known.clear()
+                known.add(skeleton)
+                by_skeleton[skeleton] = _CLEAN
+                continue
+            verdict, shareable = _verdict(text, sheet, names)
+            if not shareable:
+                return False   # verdicts that hold for their text only: judged cell by cell
+            by_skeleton[skeleton] = verdict
+            if verdict is not _CLEAN:
+                return False
 
 
 __all__ = ["scan_unknown"]
