@@ -281,28 +281,30 @@ def spellings(df, shown: int = 6) -> list[str]:
         return []
     found = []
     if SHOP_WRITTEN in df.columns and "shop" in df.columns:
-        for shop, grp in df[df["shop"].map(_named)].groupby("shop", sort=False):
-            parts = _ways(grp, SHOP_WRITTEN, shown)
-            if len(parts) < 2:
-                continue
-            found.append(
-                f"one shop is written {len(parts)} ways — " + "; ".join(parts)
-                + f". Names are compared ignoring case, full-width letters and spaces, so "
-                  f"these are counted as one shop, shown as {shop!r} (the spelling of the "
-                  f"latest month); write the name one way in every month's data.")
+        found += _spelling_sentences(df[df["shop"].map(_named)].groupby("shop", sort=False),
+                                     SHOP_WRITTEN, "shop", shown)
     if WRITTEN not in df.columns or "agent" not in df.columns:
         return found
     changed = df[df["agent"].map(_named)]
-    for (shop, agent), grp in changed.groupby(["shop", "agent"], sort=False):
-        parts = _ways(grp, WRITTEN, shown)
+    found += _spelling_sentences(changed.groupby(["shop", "agent"], sort=False), WRITTEN,
+                                 "agent", shown)
+    return found
+
+
+def _spelling_sentences(groups, written: str, what: str, shown: int) -> list[str]:
+    """One sentence per group (a shop, or a shop and agent) written in more than one way."""
+    out = []
+    for key, grp in groups:
+        parts = _ways(grp, written, shown)
         if len(parts) < 2:
             continue
-        found.append(
-            f"shop {shop!r}: one agent is written {len(parts)} ways — " + "; ".join(parts)
+        where, name = ("", key) if what == "shop" else (f"shop {key[0]!r}: ", key[1])
+        out.append(
+            f"{where}one {what} is written {len(parts)} ways — " + "; ".join(parts)
             + f". Names are compared ignoring case, full-width letters and spaces, so these "
-              f"are counted as one agent, shown as {agent!r} (the spelling of the latest "
+              f"are counted as one {what}, shown as {name!r} (the spelling of the latest "
               f"month); write the name one way in every month's data.")
-    return found
+    return out
 
 
 def duplicates(df) -> list[str]:

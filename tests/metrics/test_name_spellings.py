@@ -27,6 +27,7 @@ import pytest
 from kpi_xl.cli import main
 from kpi_xl.metrics import MetricsError, compute_metrics
 from kpi_xl.metrics.commands import run_metrics
+from test_trial_repeated_days import HEADER as QN_HEADER, OCT_1 as QN_OCT_1, OCT_2 as QN_OCT_2
 
 MSG = ["时间", "买家", "客服", "发送方", "内容", "店铺"]
 ORD = ["订单号", "买家", "下单时间", "付款时间", "实付金额", "退款金额", "店铺"]
@@ -186,13 +187,10 @@ def test_one_order_in_two_files_under_two_spellings_is_refused(tmp_path, capsys)
     assert rc == 1 and sheet is None and "Order 'o1' of shop 'S1' is given more than once" in err
 
 
-QN = ["日期", "旺旺昵称", "旺旺分组", "有效接待人数", "当日询单人数", "销售人数", "净销售额",
-      "客单价", "询单流失人数", "首次响应时长(秒)", "平均响应时长(秒)", "淘宝答问比",
-      "客户满意率", "销售额", "询单最终付款转化率"]
-OCT_1 = ["2025-10-01", "店A:Amy", "售前", 120, 100, 40, 4000, 100, 60, 10, 20, "120%", "98%",
-         4000, "40%"]
-OCT_2 = ["2025-10-02", "店A:Amy", "售前", 80, 50, 10, 1500, 150, 40, 20, 40, "110%", "95%",
-         1500, "20%"]
+# test_trial_repeated_days's 千牛 export of 1 and 2 October, the agent written '店A:Amy'.
+QN = QN_HEADER
+OCT_1 = [QN_OCT_1[0], "店A:Amy", *QN_OCT_1[2:]]
+OCT_2 = [QN_OCT_2[0], "店A:Amy", *QN_OCT_2[2:]]
 
 
 def _as(row, agent):

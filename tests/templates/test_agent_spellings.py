@@ -94,9 +94,9 @@ def _summary(tmp_path, folder, capsys):
     return rc, err, out
 
 
-def _ranking(path):
+def _ranking(path, sheet="Ranking"):
     """{(shop, agent): (months, mean)} of the summary's ranking sheet."""
-    v = values(path, "Ranking")
+    v = values(path, sheet)
     out = {}
     row = 5
     while f"B{row}" in v:

@@ -12,7 +12,6 @@ A 81.5, B 74, C 82.5.
 """
 from __future__ import annotations
 
-import csv
 import shutil
 
 import pytest
@@ -20,12 +19,9 @@ import pytest
 from kpi_xl.cli import main
 from tpl_helpers import needs_engine, values
 
-EN = ["Shop", "Month", "Shop AOV", "Agent", "Inquiries", "Buyers", "Orders", "Paid orders",
-      "Sales", "First response (s)", "Avg response (s)", "Returns", "Deals"]
-#: DOMAIN's agents' figures, without their names.
-A = [275, 88, 240, 228, 6884.24, 13, 21, 6, 289]      # 81.5
-B = [1455, 582, 325, 247, 44755.8, 8, 19, 23, 423]    # 74
-C = [800, 232, 225, 198, 19209.6, 16, 27, 0, 260]     # 82.5
+#: DOMAIN's agents' figures, without their names (totals 81.5, 74, 82.5), and the helpers
+#: that fill, recalculate and summarise them: test_agent_spellings's.
+from test_agent_spellings import A, B, C, _csv, _months, _ranking, _summary, _trend
 
 
 @pytest.fixture()
@@ -45,57 +41,6 @@ def scheme(tmp_path):
         wb.save(path)
         return path
     return make
-
-
-def _csv(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([EN] + rows)
-    return path
-
-
-def _months(tmp_path, scheme, rows, name="filled"):
-    """Fill ``rows`` (shop, month, agent, figures) into one workbook per shop and month with
-    `kpi-xl fill`, recalculate them with `kpi-xl recalc --in-place`; the folder."""
-    data = _csv(tmp_path / f"{name}.csv", [[s, m, 66.3, agent] + figures
-                                           for s, m, agent, figures in rows])
-    out = tmp_path / name
-    assert main(["fill", str(scheme), str(data), "-o", str(out), "--by", "Shop,Month",
-                 "--quiet"]) == 0
-    assert main(["recalc", str(out), "--in-place", "--quiet"]) == 0
-    return out
-
-
-def _summary(tmp_path, folder, capsys):
-    out = tmp_path / "summary.xlsx"
-    capsys.readouterr()
-    rc = main(["summary", str(folder), "-o", str(out), "--quiet"])
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return rc, err, out
-
-
-def _ranking(path, sheet="Ranking"):
-    """{(shop, agent): (months, mean)} of the summary's ranking sheet."""
-    v = values(path, sheet)
-    out = {}
-    row = 5
-    while f"B{row}" in v:
-        out[(v[f"B{row}"], v[f"C{row}"])] = (v[f"D{row}"], v[f"E{row}"])
-        row += 1
-    return out
-
-
-def _trend(path):
-    """{(shop, agent): {header: value}} of the summary's trend sheet."""
-    v = values(path, "Trend")
-    cols = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    heads = {c: v[f"{c}4"] for c in cols if f"{c}4" in v}
-    out = {}
-    row = 5
-    while f"A{row}" in v:
-        out[(v[f"A{row}"], v[f"B{row}"])] = {h: v.get(f"{c}{row}") for c, h in heads.items()}
-        row += 1
-    return out
 
 
 @needs_engine
