@@ -34,9 +34,10 @@ _assignments: dict = {}   # (sheet names, sheet) -> Assignment
 
 #: Sheets of at most this many formulas have their assignment kept (see kept_assignment);
 #: a bigger sheet's own work dwarfs the assignment, and its copy would cost memory.
-ASSIGNMENT_MAX_FORMULAS = 50_000
-#: Assignments kept at most (one per sheet name of the batch's workbooks, usually a few).
-MAX_ASSIGNMENTS = 64
+ASSIGNMENT_MAX_FORMULAS = 20_000
+#: Formulas of all the kept assignments together at most (a batch of varied workbooks must
+#: not make the process hold a copy of each: about 200 bytes a formula).
+ASSIGNMENTS_MAX_TOTAL = 100_000
 
 
 def parse_shared(text: str, default_sheet=None):
@@ -132,9 +133,12 @@ def kept_assignment(sheets_key, sheet, formulas):
 
 
 def keep_assignment(sheets_key, sheet, assignment: Assignment) -> None:
-    if len(_assignments) >= MAX_ASSIGNMENTS:
+    key = (sheets_key, sheet)
+    _assignments.pop(key, None)
+    held = sum(len(a.formulas) for a in _assignments.values())
+    if held + len(assignment.formulas) > ASSIGNMENTS_MAX_TOTAL:
         _assignments.clear()
-    _assignments[(sheets_key, sheet)] = assignment
+    _assignments[key] = assignment
 
 
 def clear() -> None:

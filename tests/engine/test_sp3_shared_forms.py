@@ -193,3 +193,21 @@ def test_a_batch_of_same_shaped_sheets_takes_the_kept_assignment():
     # it is the one kept now; the first shape is no longer taken
     assert shapes.kept_assignment(("Calc",), "Calc", changed.sheets[0].formulas) is not None
     assert shapes.kept_assignment(("Calc",), "Calc", calcs[0].formulas["Calc"]) is None
+
+
+def test_kept_assignments_are_bounded_in_formulas():
+    # A batch of varied workbooks: each sheet's assignment is kept, but never more than
+    # ASSIGNMENTS_MAX_TOTAL formulas together; a sheet over ASSIGNMENT_MAX_FORMULAS not at all.
+    per = 300
+    for i in range(shapes.ASSIGNMENTS_MAX_TOTAL // per + 5):
+        s = _sheet(f"S{i}", {(r, 1): r for r in range(1, per + 1)},
+                   {(r, 2): f"A{r}*2" for r in range(1, per + 1)})
+        Calc(BookInput([s])).run()
+        held = sum(len(a.formulas) for a in shapes._assignments.values())
+        assert 0 < held <= shapes.ASSIGNMENTS_MAX_TOTAL
+    rows = range(1, shapes.ASSIGNMENT_MAX_FORMULAS + 2)
+    big = _sheet("Big", {(r, 1): r for r in rows}, {(r, 2): f"A{r}*2" for r in rows})
+    calc = Calc(BookInput([big]))
+    calc.run()
+    assert calc.results["Big"][(7, 2)] == 14
+    assert shapes.kept_assignment(("Big",), "Big", big.formulas) is None
