@@ -76,6 +76,12 @@ def is_blank(value: Any) -> bool:
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
+def without_invisible(text: str) -> str:
+    """``text`` without the characters that show nothing (a name pasted with a zero-width
+    space stays the name a reader sees, e.g. in a file name)."""
+    return text.translate(_INVISIBLE)
+
+
 def name_key(value: Any) -> str:
     """The key under which two spellings of one name are the same name.
 
@@ -91,7 +97,7 @@ def name_key(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    text = without_invisible(unicodedata.normalize("NFKC", str(value)))
     text = " ".join(text.split()).casefold()
     # Case folding can leave text that NFKC would write otherwise (and back).
     return unicodedata.normalize("NFKC", text)

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from ..core.serial import serial_to_date
-from ..core.values import name_key
+from ..core.values import name_key, without_invisible
 from ..errors import UserFacingError
 from .errors import DataError, TemplateError
 from .layout import OPEN_PERCENT_MAX, Labels
@@ -672,7 +672,8 @@ def _rows_text(rows: list[int], shown: int = 12) -> str:
 
 
 def _safe_name(text: str) -> str:
-    text = re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("._")
+    # no zero-width characters: a file name that looks like another must be the other
+    text = re.sub(r'[\\/:*?"<>|\s]+', "_", without_invisible(str(text))).strip("._")
     return text or "blank"
 
 

@@ -194,6 +194,22 @@ def test_fill_with_force_writes_one_workbook_for_the_shop(tmp_path, scheme, caps
 
 
 @needs_engine
+def test_a_file_name_shows_no_zero_width_character(tmp_path, scheme, capsys):
+    """The first row of October writes '旗舰店' with a zero-width space and a BOM pasted in:
+    --force writes the month under that spelling, but its file is named as a reader sees the
+    shop, like September's. Before: 'cs_composite_旗舰店\u200b\ufeff_2025-10.xlsx'."""
+    data = _csv(tmp_path / "d.csv", [["旗舰店", "2025-09", 66.3, "Amy"] + A,
+                                     ["旗舰店\u200b\ufeff", "2025-10", 66.3, "Amy"] + A,
+                                     ["旗舰店", "2025-10", 66.3, "Bob"] + B])
+    capsys.readouterr()
+    rc = main(["fill", str(scheme()), str(data), "-o", str(tmp_path / "out"),
+               "--by", "Shop,Month", "--quiet", "--force"])
+    assert rc == 1 and "one shop is written 2 ways" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.xlsx")) == [
+        "cs_composite_旗舰店_2025-09.xlsx", "cs_composite_旗舰店_2025-10.xlsx"]
+
+
+@needs_engine
 def test_fill_by_month_names_the_spellings_of_one_shop_apart_from_another_shop(
         tmp_path, scheme, capsys):
     """Grouped by month only: 'S1' and 's1' in one group are one shop written two ways, and
