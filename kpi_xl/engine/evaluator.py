@@ -415,20 +415,17 @@ class Calc:
             self._template_src.update(kept.sources)
             self._shared.update(kept.sources)
             return
-        before = set(self.templates) if small else None
         self._assign_anew(sheet)
-        if before is None:
+        if not small:
             return
-        templates = {k: f for k, f in self.templates.items() if k not in before}
-        if not all(f in self._shared and f not in self._unknown_by_template
-                   for f in templates.values()):
+        # The sheet's forms (every templates key begins with its sheet), among them each
+        # form its cells and runs were given.
+        templates = {k: f for k, f in self.templates.items() if k[0] == sheet}
+        if not all(f in self._shared for f in templates.values()):
             return   # a form of this workbook's own (names, tables, an error): not kept
         assigned = dict(self._cell_template[sheet])
         runs = {c: [(run[0], run[1], run[2], run[4]) for run in col_runs]
                 for c, col_runs in self._runs[sheet].items()}
-        if not all(f in self._shared for f in assigned.values()) or not all(
-                run[2] in self._shared for col_runs in runs.values() for run in col_runs):
-            return
         sources = {f: self._template_src[f] for f in templates.values()}
         shapes.keep_assignment(self._sheets_key, sheet, shapes.Assignment(
             dict(formulas), assigned, runs, templates, sources))
