@@ -47,11 +47,6 @@ class Reads:
                  r2 if a[2] else r2 + dr, c2 if a[3] else c2 + dc)
                 for s, r1, c1, r2, c2, a in refs]
 
-    def of_tree(self, tree, sheet: str):
-        """The ranges a parsed formula (or one argument of it) in ``sheet`` reads, as
-        :meth:`cell` gives them; None when it may read any cell."""
-        return self._walk(tree, sheet, frozenset())
-
     def _parsed(self, text, sheet, r, c):
         from .evaluator import cell_name
         from .parser import FormulaSyntaxError

@@ -237,74 +237,29 @@ def _check_cells(file, ws, cached, blank_band_checks=None) -> list[Finding]:
     return out
 
 
-_UNKNOWN = object()
-
-
 def _blank_band_checks(path, where) -> list[Finding]:
     """The band checks among ``where`` (sheet, cell) that were computed blank, each with what
     KPI_CHECK_BANDS says of its table now.
 
     A workbook computed before KPI_CHECK_BANDS named a table without a row of numbers (one
     row of words read as the header, or nothing at all) holds a blank there, while KPI_BAND
-    over the table is #NUM!.  Such a check is read again from the table's cells, so the run
-    says why rather than skip it.  A check cell never computed (no cached value at all) is
-    still left to the report of workbooks not recalculated; so is one whose call is not a
-    plain ``KPI_CHECK_BANDS(table, [closed], [lang])`` with options typed or in one cell.
+    over the table is #NUM!.  Such a check is computed again by the engine, so the run says
+    why rather than skip it.  A check cell never computed (no cached value at all) is still
+    left to the report of workbooks not recalculated.
     """
-    from ..core.bands import check_bands
-    from ..core.errors import KpiError
     from ..engine.a1 import parse_cell_ref
-    from ..engine.parser import FormulaSyntaxError, parse
-    from ..engine.reads import Reads
-    from ..engine.values import core_value
-    from ..engine.xlsx_read import read_workbook
-    book = read_workbook(path)
-    reads = Reads(book)
-    sheets = {sh.name: sh for sh in book.sheets}
-
-    def cell_value(sheet, r, c):
-        sh = sheets[sheet]
-        return core_value(sh.values[(r, c)] if (r, c) in sh.values else sh.cached.get((r, c)))
-
-    def area(ref):
-        sheet, r1, c1, r2, c2 = ref[:5]
-        sh = sheets[sheet]
-        last = max((r for r, c in (*sh.values, *sh.cached) if c1 <= c <= c2), default=r1)
-        r2 = max(r1, min(r2, last))   # a whole-column reference stops at the last cell
-        return [[cell_value(sheet, r, c) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
-
-    def option(arg, sheet):
-        """An option typed in the formula or held in one cell, else _UNKNOWN."""
-        if arg[0] == "lit":
-            return arg[1]
-        ranges = reads.of_tree(arg, sheet) if arg[0] == "ref" else None
-        if ranges and len(ranges) == 1 and ranges[0][1:3] == ranges[0][3:5]:
-            return cell_value(*ranges[0][:3])
-        return _UNKNOWN
-
+    from ..engine.recalc import compute
+    data, results, _ = compute(path)
+    sheets = {sh.name: sh for sh in data.sheets}
     out = []
     for sheet, coordinate in where:
         row, col = parse_cell_ref(coordinate)[:2]
         sh = sheets.get(sheet)
-        text = None if sh is None else sh.formulas.get((row, col))
-        if text is None or sh.cached.get((row, col)) != "":
-            continue  # not computed (reported elsewhere), or not a plain formula cell
-        try:
-            tree = parse(text, sheet)
-        except FormulaSyntaxError:
-            continue
-        if tree[0] != "fn" or tree[1] != "KPI_CHECK_BANDS" or not 1 <= len(tree[2]) <= 3:
-            continue
-        tables = reads.of_tree(tree[2][0], sheet)
-        options = [option(arg, sheet) for arg in tree[2][1:]]
-        if tables is None or len(tables) != 1 or _UNKNOWN in options:
-            continue
-        try:
-            said = check_bands(area(tables[0]), *options)
-        except KpiError:
-            continue
-        if said not in ("OK", ""):
-            out.append(Finding("check", path.name, sheet, coordinate, str(said)))
+        if sh is None or sh.cached.get((row, col)) != "":
+            continue  # not computed (reported elsewhere), or not a formula cell
+        said = results.get(sheet, {}).get((row, col))
+        if isinstance(said, str) and said not in ("OK", ""):
+            out.append(Finding("check", path.name, sheet, coordinate, said))
     return out
 
 
