@@ -111,9 +111,13 @@ def test_a_band_table_of_words_is_named_by_its_check_cell(tmp_path, capsys):
 
 
 @needs_engine
-def test_a_band_check_computed_blank_by_an_older_version_is_read_again(tmp_path, capsys):
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_band_check_computed_blank_by_an_older_version_is_read_again(tmp_path, capsys,
+                                                                      wrapped):
     """A workbook whose band check was computed blank (before KPI_CHECK_BANDS named a table
-    without a row of numbers) is not skipped: verification reads the table again."""
+    without a row of numbers) is not skipped: verification computes it again, also when the
+    check is wrapped in another function (=IF(TRUE,KPI_CHECK_BANDS(…),""))."""
+    import re
     import zipfile
     from kpi_xl.templates.verify import verify_workbook
     fill(tmp_path, words_over_the_conversion_band(tmp_path), csv(tmp_path / "d.csv", ABC))
@@ -126,8 +130,13 @@ def test_a_band_check_computed_blank_by_an_older_version_is_read_again(tmp_path,
             if WORDS_SAID.encode() in data:   # the cached value, as the older version left it
                 data = data.replace(WORDS_SAID.replace("'", "&apos;").encode(), b"")
                 data = data.replace(WORDS_SAID.encode(), b"")
+            if wrapped:
+                data = re.sub(rb"<f>([^<]*KPI_CHECK_BANDS[^<]*)</f>",
+                              rb'<f>IF(TRUE,\1,"")</f>', data)
             zout.writestr(item, data)
     assert "B24" not in values(old, "Scheme")      # blank, as openpyxl reads it
+    with zipfile.ZipFile(old) as z:
+        assert wrapped == any(b"IF(TRUE," in z.read(n) for n in z.namelist())
     checks = [(f.sheet, f.cell, f.value) for f in verify_workbook(old) if f.kind == "check"]
     assert ("Scheme", "B24", WORDS_SAID) in checks
     # A workbook never recalculated is still not judged by its check cells.
