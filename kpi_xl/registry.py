@@ -175,8 +175,8 @@ FUNCTIONS: tuple[KpiFunction, ...] = (
          _s("closed", '"left" (default) or "right", as in KPI_BAND.', '"left"（默认）或 "right"，同 KPI_BAND。', True),
          _s("lang", '"en" (default) or "zh": the language of the message.',
             '提示语言："en"（默认，英文）或 "zh"（中文）。', True)),
-        '"OK", or what is wrong with the band table: gaps, overlaps, points against its direction.',
-        '检查区间表："OK" 或指出断档、重叠、分数方向错误。'),
+        '"OK", or what is wrong with the band table: gaps, overlaps, points against its direction, a percentage typed without its % sign.',
+        '检查区间表："OK" 或指出断档、重叠、分数方向错误、漏打 % 号的百分比。'),
     KpiFunction(
         "KPI_CHECK_WEIGHTS", weights.check_weights,
         (_r("weights", "The weights to check.", "要检查的权重。"),

@@ -104,6 +104,11 @@ def _numeric_table(rng: Any, widths: tuple[int, ...], what: str) -> tuple[int, l
 def _parse_bands(rng: Any, closed: str):
     """(bands, duplicates): the table as bands along the axis, and repeated 2-column thresholds."""
     width, table = _numeric_table(rng, (2, 3), "the band table")
+    return _bands_of(width, table, closed)
+
+
+def _bands_of(width: int, table: list[tuple[int, list]], closed: str):
+    """:func:`_parse_bands` of a table already read as numbers."""
     if width == 3:
         return [Band(n, lo, hi, p) for n, (lo, hi, p) in table], []
     kept: list[tuple[int, float | None, float | None]] = []
@@ -295,11 +300,20 @@ def check_bands(bands, closed=None, lang=None):
     side = _closed(closed)
     lang = language(lang, "en")
     try:
-        table, duplicates = _parse_bands(bands, side)
+        width, numeric = _numeric_table(bands, (2, 3), "the band table")
     except _UnreadableTable as problem:
         return check_message(problem.key, lang, **problem.fields)
+    table, duplicates = _bands_of(width, numeric, side)
     if not table and not duplicates:
         return _without_rows(bands, lang)
+    issues = _percents_typed_whole(width, numeric, side, lang) + \
+        _problems(table, duplicates, side, lang)
+    return check_message("between_sentences", lang).join(issues) if issues else "OK"
+
+
+def _problems(table: list[Band], duplicates: list, side: str, lang: str) -> list[str]:
+    """The sentences of :func:`check_bands` for a table read as bands: rows, overlaps,
+    gaps and points against the table's direction."""
     fmt = _number_format(table, lang)
     issues: list[str] = []
 
@@ -353,7 +367,47 @@ def check_bands(bands, closed=None, lang=None):
             say("less_than_the_band_below" if step < 0 else "more_than_the_band_below",
                 span=_span(b.lower, b.upper, side, fmt, lang), points=_g(b.points),
                 other_points=_g(a.points), other_span=_span(a.lower, a.upper, side, fmt, lang))
-    return check_message("between_sentences", lang).join(issues) if issues else "OK"
+    return issues
+
+
+#: A bound of a fraction table above this is taken for a percentage typed without its sign
+#: when the table reads in order with it as one (templates.layout.OPEN_PERCENT_MAX: a
+#: percentage may reach 200 %, a bigger bare number is 95 typed for 95 %).
+_WHOLE_PERCENT_FROM = 2.0
+_WHOLE_PERCENT_TO = 1000.0
+
+
+def _percents_typed_whole(width: int, numeric: list[tuple[int, list]], side: str,
+                          lang: str) -> list[str]:
+    """A sentence per bound that looks like a percentage typed without its % sign (35 for
+    35 %) in a table of fractions (0.3, 0.32): KPI_BAND reads it as 3,500 %, so a rate of
+    50 % falls in the band below it, with no gap or overlap to show.
+
+    A bound is taken for one when it lies above 2 (200 %) and at most 1,000, the table's
+    other bounds lie within ±2 with at least two distinct fractions among them, and the
+    table read with the bound divided by 100 has no more problems than as written: a
+    ratio table (0.8, 1, 1.2, 3) is left alone, as 3 read as 3 % puts it out of order."""
+    bounds = [b for _, r in numeric for b in r[:width - 1] if b is not None]
+    big = sorted({b for b in bounds if _WHOLE_PERCENT_FROM < b <= _WHOLE_PERCENT_TO})
+    rest = [b for b in bounds if b not in big]
+    fractions = sorted({b for b in rest if b != int(b)})
+    if not big or len(fractions) < 2 or any(abs(b) > _WHOLE_PERCENT_FROM for b in rest):
+        return []
+
+    def read(table):
+        return _problems(*_bands_of(width, table, side), side, lang)
+
+    as_percent = [(n, [b / 100 if i < width - 1 and b in big else b for i, b in enumerate(r)])
+                  for n, r in numeric]
+    if len(read(as_percent)) > len(read(numeric)):
+        return []
+    example = max(fractions, key=abs)
+    return [check_message("percent_typed_whole", lang, value=_g(b),
+                          typed=check_message("percent", lang, number=_g(b)),
+                          read=check_message("percent", lang, number=_g(b * 100)),
+                          example=_g(example),
+                          example_percent=check_message("percent", lang, number=_g(example * 100)))
+            for b in big]
 
 
 # ---------------------------------------------------------------- suggesting tables

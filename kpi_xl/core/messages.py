@@ -70,6 +70,11 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The band table has no rows of numbers: row {row} holds only text ({texts}), "
               "read as its header.",
         "zh": "区间表没有数字行：第 {row} 行只有文字（{texts}），被当作表头。"},
+    "percent_typed_whole": {
+        "en": "{value} looks like {typed} typed without its % sign: the table's other bounds "
+              "are fractions ({example} is {example_percent}), so {value} is read as {read}.",
+        "zh": "{value} 像是漏了 % 号的 {typed}：表中其他界限都是小数（{example} 即 "
+              "{example_percent}），{value} 会被当作 {read}。"},
     # --- KPI_CHECK_WEIGHTS
     "weights_sum": {
         "en": "Weights add up to {total} %, not 100 %.",

@@ -162,6 +162,46 @@ def test_check_passes_sound_tables():
     assert check_bands([["下限", "上限", "分数"], *RETURNS]) == "OK"
 
 
+# A percentage typed without its sign (35 for 35 %) in a table of fractions: the table reads
+# in order with it, so no gap or overlap shows, and a rate of 50 % scores the band below.
+TYPED_35 = ("35 looks like 35 % typed without its % sign: the table's other bounds are "
+            "fractions (0.32 is 32 %), so 35 is read as 3500 %.")
+
+
+@pytest.mark.parametrize("table, closed", [
+    ([[0, 0.3, 0], [0.3, 0.32, 5], [0.32, 35, 10], [35, "", 15]], "left"),   # 3 columns
+    ([[0, 0], [0.3, 5], [0.32, 10], [35, 15]], "left"),                      # thresholds
+    ([[35, 15], [0.32, 10], [0.3, 5], [0, 0]], "left"),                      # best first
+    ([["下限", "分数"], [0, 0], [0.3, 5], [0.32, 10], ["35", 15]], "left"),   # typed as text
+])
+def test_check_names_a_percentage_typed_without_its_sign(table, closed):
+    assert band_score(0.5, table, closed) == 10    # what the table as written pays
+    assert band_score(0.5, [[0.35 if b in (35, "35") else b for b in r[:-1]] + r[-1:]
+                            for r in table], closed) == 15
+    assert check_bands(table, closed) == TYPED_35
+
+
+def test_check_names_it_in_chinese_and_beside_the_problems_it_causes():
+    assert check_bands([[0, 0], [0.3, 5], [0.32, 10], [35, 15]], lang="zh") == (
+        "35 像是漏了 % 号的 35%：表中其他界限都是小数（0.32 即 32%），35 会被当作 3500%。")
+    # typed once, the other bound as a fraction: the overlap it makes is named too
+    said = check_bands([[0, 0.31, 0], [0.32, 0.35, 5], [0.35, 40, 10]])
+    assert said.startswith("40 looks like 40 % typed without its % sign: the table's other "
+                           "bounds are fractions (0.35 is 35 %), so 40 is read as 4000 %. ")
+    assert "Gap: 0.31–0.32 lies in no band." in said
+
+
+@pytest.mark.parametrize("table", [
+    [[0.8, 0], [0.9, 5], [1, 10], [1.2, 15], [3, 20]],                  # AOV ratio up to 3
+    [[0.5, 0.8, 0], [0.8, 1.2, 5], [1.2, 3, 10], [3, "", 15]],
+    [[0, 0], [30, 5], [32, 10], [35, 15]],                              # percentage points
+    [[0, 0], [0.5, 5], [1, 10], [5, 15], [10, 20]],                     # one fraction only
+    [[0, 100], [0.25, 80], [0.5, 60], [0.75, 40], [1, 20], [2.5, 0]],   # 2.5 as 2.5 % breaks it
+])
+def test_check_leaves_ratio_and_count_tables_alone(table):
+    assert check_bands(table) == "OK"
+
+
 def test_check_plain_numbers_and_row_numbers_count_header_and_blank_rows():
     table = [["lower", "upper", "points"], ["", 10, 100], [None, None, None], [11, 15, 90],
              [15, "", 0]]

@@ -111,6 +111,29 @@ def test_a_band_table_of_words_is_named_by_its_check_cell(tmp_path, capsys):
 
 
 @needs_engine
+def test_a_percentage_typed_without_its_sign_in_a_band_table_stops_the_run(tmp_path, capsys):
+    """41 typed for 41 % where the top conversion band begins and the one below it ends:
+    the table reads in order (38 %–4,100 % scores 90), so no gap or overlap showed, the
+    check said OK, and an agent converting 44.7 % was paid for 90 points instead of 100.
+    The check cell now names the bound and the run exits 1."""
+    wb = load_workbook(corrected_scheme(tmp_path))
+    wb["Scheme"]["A17"] = wb["Scheme"]["B18"] = 41
+    scheme = tmp_path / "typed.xlsx"
+    wb.save(scheme)
+    rows = [r[:] for r in ABC]
+    rows[1][5] = 650   # B: 650 / 1455 = 44.7 %, in the top band (≥ 41 %)
+    code = fill(tmp_path, scheme, csv(tmp_path / "d.csv", rows))
+    out = capsys.readouterr()
+    said = ("41 looks like 41 % typed without its % sign: the table's other bounds are "
+            "fractions (0.38 is 38 %), so 41 is read as 4100 %.")
+    assert code == 1
+    assert f"sheet 'Scheme', cell B24: the scheme check says {said}" in out.err
+    written = tmp_path / "out" / "typed_S1_2025-10.xlsx"
+    assert values(written, "Scheme")["B24"] == said
+    assert values(written, "Results")["B6"] == 90   # as the table is written: 90, not 100
+
+
+@needs_engine
 @pytest.mark.parametrize("wrapped", [False, True])
 def test_a_band_check_computed_blank_by_an_older_version_is_read_again(tmp_path, capsys,
                                                                       wrapped):
