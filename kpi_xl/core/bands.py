@@ -311,7 +311,7 @@ def check_bands(bands, closed=None, lang=None):
     return check_message("between_sentences", lang).join(issues) if issues else "OK"
 
 
-def _problems(table: list[Band], duplicates: list, side: str, lang: str) -> list[str]:
+def _problems(table, duplicates, side, lang):
     """The sentences of :func:`check_bands` for a table read as bands: rows, overlaps,
     gaps and points against the table's direction."""
     fmt = _number_format(table, lang)
@@ -395,7 +395,8 @@ def _percents_typed_whole(width: int, numeric: list[tuple[int, list]], side: str
         return []
 
     def read(table):
-        return _problems(*_bands_of(width, table, side), side, lang)
+        bands, duplicates = _bands_of(width, table, side)
+        return _problems(bands, duplicates, side, lang)
 
     as_percent = [(n, [b / 100 if i < width - 1 and b in big else b for i, b in enumerate(r)])
                   for n, r in numeric]
