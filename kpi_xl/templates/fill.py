@@ -104,7 +104,7 @@ class FillReport:
         elif self.problems:
             parts.append(f"{len(self.problems)} problem(s) reported")
         if self.findings:
-            checks = sum(1 for f in self.findings if f.kind == "check")
+            checks = sum(1 for f in self.findings if f.kind in ("check", "table"))
             kept = sum(1 for f in self.findings if f.kind == "kept")
             engine = sum(1 for f in self.findings if f.kind == "engine")
             inputs = sum(1 for f in self.findings if f.kind == "input")

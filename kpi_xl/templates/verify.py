@@ -26,8 +26,9 @@ class Finding:
     """A check cell that is not OK, a score/total/pay cell holding an error value, or a
     cell holding (or computed from) the value a data connection last gave."""
 
-    #: "check" (the scheme's), "input" (an agent row's input check), "error", "kept", or
-    #: "engine" (why the calculation left cells wrong)
+    #: "check" (the scheme's), "table" (numbers under a band table, outside it), "input" (an
+    #: agent row's input check), "error", "kept", or "engine" (why the calculation left cells
+    #: wrong)
     kind: str
     file: str
     sheet: str
@@ -41,6 +42,8 @@ class Finding:
         where = f"{self.file}, sheet {self.sheet!r}, cell {self.cell}"
         if self.kind == "check":
             return f"{where}: the scheme check says {self.value}"
+        if self.kind == "table":
+            return f"{self.file}, sheet {self.sheet!r}, cells {self.cell}: {self.value}"
         if self.kind == "engine":
             return f"{self.file}: {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
@@ -91,6 +94,7 @@ def verify_workbook(path) -> list[Finding]:
         found: list[Finding] = []
         cached_of: dict[str, dict] = {}
         blank_band_checks: list[tuple[str, str]] = []
+        table_formulas: list[tuple[str, str]] = []
         for ws in formulas.worksheets:
             vs = values[ws.title]
             cached = {(c.row, c.column): c for row in vs.iter_rows() for c in row
@@ -99,8 +103,12 @@ def verify_workbook(path) -> list[Finding]:
             if ws.title in agent_sheets:
                 found += _input_checks(path.name, ws, cached)
                 found += _error_cells(path.name, ws, cached)
+                table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
             else:
                 found += _check_cells(path.name, ws, cached, blank_band_checks)
+                table_formulas += _table_formulas(ws)
+        found += _rows_under_tables(path.name, _band_tables(formulas, table_formulas),
+                                    cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
         if any(f.kind in ("error", "check") and f.value == "#VALUE!" for f in found):
@@ -206,6 +214,113 @@ def _kept_in(file, book, cached_of, agent_sheets):
                            None if own else cell_name(*origin),
                            found is not None and str(found) != "#N/A"))
     return out, reads
+
+
+#: The functions that read a band table, and which of their arguments it is.
+_TABLE_ARGUMENT = {"KPI_BAND": 1, "KPI_CHECK_BANDS": 0, "KPI_LINEAR": 1}
+#: The most rows under one table looked at.
+_ROWS_UNDER = 50
+
+
+def _table_formulas(ws, min_row=None, max_row=None) -> list[tuple[str, str]]:
+    """(sheet, text) of the formulas among rows ``min_row``…``max_row`` of ``ws`` that call a
+    function reading a band table (the agent sheets' first agent row: the rows below repeat
+    it)."""
+    out = []
+    for row in ws.iter_rows(min_row=min_row, max_row=max_row):
+        for cell in row:
+            v = getattr(cell, "value", None)
+            if isinstance(v, str) and v.startswith("=") and \
+                    any(name in v.upper() for name in _TABLE_ARGUMENT):
+                out.append((ws.title, v))
+    return out
+
+
+def _band_tables(wb, formulas) -> dict[tuple, str]:
+    """The band tables the ``formulas`` (sheet, text) read: (sheet, r1, c1, r2, c2) → how
+    the formula names the table (a defined name, or Sheet!A1:C7)."""
+    from ..engine.a1 import column_letters, parse_range_ref
+    from ..engine.parser import parse
+    names = {}
+    for name, defined in wb.defined_names.items():
+        try:
+            (sheet, ref), = defined.destinations
+            names[name.upper()] = (name, sheet, parse_range_ref(ref.replace("$", "")))
+        except (ValueError, TypeError, AttributeError):
+            continue   # a name of several areas, a constant, a formula: not a table here
+    tables: dict[tuple, str] = {}
+
+    def walk(node):
+        if not isinstance(node, tuple) or not node:
+            return
+        if node[0] == "fn":
+            at = _TABLE_ARGUMENT.get(node[1])
+            if at is not None and len(node[2]) > at:
+                arg = node[2][at]
+                if arg[0] == "ref" and arg[1]:
+                    r1, c1, r2, c2 = arg[2:6]
+                    tables.setdefault((arg[1], r1, c1, r2, c2), f"{arg[1]}!"
+                                      f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}")
+                elif arg[0] == "name" and arg[2] is None and arg[1].upper() in names:
+                    name, sheet, (r1, c1, r2, c2) = names[arg[1].upper()]
+                    tables.setdefault((sheet, r1, c1, r2, c2), name)
+            for a in node[2]:
+                walk(a)
+        else:
+            for part in node[1:]:
+                if isinstance(part, (tuple, list)):
+                    for p in (part if isinstance(part, list) else [part]):
+                        walk(p)
+
+    for sheet, text in dict.fromkeys(formulas):
+        try:
+            walk(parse(text[1:], sheet))
+        except Exception:   # noqa: BLE001 - a formula it cannot read names no table
+            continue
+    return tables
+
+
+def _rows_under_tables(file, tables: dict[tuple, str], cached_of) -> list[Finding]:
+    """Rows right under a band table, in its columns and outside it, that hold a band's
+    numbers (two or more): a band typed or pasted under the last row of the table, which
+    KPI_BAND and the table's check never read, so it scores nothing and the check says OK."""
+    from ..engine.a1 import column_letters
+    out = []
+    for (sheet, r1, c1, r2, c2), label in tables.items():
+        cached = cached_of.get(sheet)
+        if cached is None:
+            continue
+        others = [t for t in tables if t[0] == sheet and t != (sheet, r1, c1, r2, c2)
+                  and t[2] <= c2 and c1 <= t[4]]
+        rows = []
+        for r in range(r2 + 1, r2 + 1 + _ROWS_UNDER):
+            if any(t[1] <= r <= t[3] for t in others):
+                break
+            numbers = []
+            for c in range(c1, c2 + 1):
+                cell = cached.get((r, c))
+                v = None if cell is None else cell.value
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    numbers.append(v)
+            if len(numbers) < 2:
+                break
+            rows.append((r, numbers))
+        if not rows:
+            continue
+        first, last = rows[0][0], rows[-1][0]
+        cells = f"{column_letters(c1)}{first}:{column_letters(c2)}{last}"
+        shown = "; ".join(", ".join(f"{n:g}" for n in numbers) for _, numbers in rows[:5])
+        one = len(rows) == 1
+        where = f"row {first} holds" if one else f"rows {first}–{last} hold"
+        table = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"
+        named = label if "!" in label else f"{label} ({table})"
+        it = "it" if one else "them"
+        out.append(Finding("table", file, sheet, cells,
+                           f"{where} a band's numbers ({shown}) right under the band table "
+                           f"{named}, outside it: KPI_BAND does not read {it}, so the band "
+                           f"scores nothing and the table's check cannot see {it}. Take "
+                           f"{it} into the table (Formulas › Name Manager) or clear {it}."))
+    return out
 
 
 def _agent_rows(cached) -> int:
@@ -337,15 +452,13 @@ def describe(findings: list[Finding], files: int) -> list[str]:
     lines = [f.sentence() for f in findings if f.kind == "engine"]
     checks: dict[tuple, list[str]] = {}
     for f in findings:
-        if f.kind == "check":
-            checks.setdefault((f.sheet, f.cell, f.value), []).append(f.file)
-    for (sheet, cell, value), names in checks.items():
+        if f.kind in ("check", "table"):
+            checks.setdefault((f.kind, f.sheet, f.cell, f.value), []).append(f.file)
+    for (kind, sheet, cell, value), names in checks.items():
         if len(names) > 1 and len(names) == files:
-            lines.append(f"All {files} workbooks, sheet {sheet!r}, cell {cell}: the scheme check "
-                         f"says {value}")
-        else:
-            for name in names:
-                lines.append(f"{name}, sheet {sheet!r}, cell {cell}: the scheme check says {value}")
+            names = [f"All {files} workbooks"]
+        for name in names:
+            lines.append(Finding(kind, name, sheet, cell, value).sentence())
     lines += [f.sentence() for f in findings if f.kind == "input"]
     # One sentence per agent and error: a value in a gap turns its points, total, rank and
     # bonus into #N/A together, and they have one cause.

@@ -134,6 +134,45 @@ def test_a_percentage_typed_without_its_sign_in_a_band_table_stops_the_run(tmp_p
 
 
 @needs_engine
+def test_a_band_typed_under_its_table_stops_the_run(tmp_path, capsys):
+    """A sixth payment band typed in the empty row under Band_Payment (E17:G22): 95 % and up
+    pays 110. The name stops at row 22, so KPI_BAND never reads the row, the check says OK,
+    and A (228 of 240 paid, 95 %) was paid for 100 points without a word."""
+    wb = load_workbook(corrected_scheme(tmp_path))
+    ws = wb["Scheme"]
+    ws["E23"], ws["G23"] = 0.95, 110
+    scheme = tmp_path / "added.xlsx"
+    wb.save(scheme)
+    code = fill(tmp_path, scheme, csv(tmp_path / "d.csv", ABC))
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("added_S1_2025-10.xlsx, sheet 'Scheme', cells E23:G23: row 23 holds a band's "
+            "numbers (0.95, 110) right under the band table Band_Payment (E17:G22), outside "
+            "it: KPI_BAND does not read it, so the band scores nothing and the table's check "
+            "cannot see it. Take it into the table (Formulas › Name Manager) or clear it."
+            ) in out.err
+    assert "1 scheme check(s) not OK" in out.out
+    written = tmp_path / "out" / "added_S1_2025-10.xlsx"
+    assert values(written, "Scheme")["F24"] == "OK"     # the check sees E17:G22 only
+    assert values(written, "Results")["C5"] == 100      # A's payment points, as the name reads
+
+
+@needs_engine
+def test_a_note_or_one_number_under_a_table_is_not_a_band(tmp_path, capsys):
+    wb = load_workbook(corrected_scheme(tmp_path))
+    ws = wb["Scheme"]
+    ws["E23"] = "note: 2025 scheme"
+    ws["G23"] = 0    # one number alone is no band
+    ws["E44"] = 25   # under Band_Returns (E40:G43): one number
+    scheme = tmp_path / "noted.xlsx"
+    wb.save(scheme)
+    code = fill(tmp_path, scheme, csv(tmp_path / "d.csv", ABC))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "right under the band table" not in out.err
+
+
+@needs_engine
 @pytest.mark.parametrize("wrapped", [False, True])
 def test_a_band_check_computed_blank_by_an_older_version_is_read_again(tmp_path, capsys,
                                                                       wrapped):
