@@ -108,12 +108,15 @@ class FillReport:
             kept = sum(1 for f in self.findings if f.kind == "kept")
             engine = sum(1 for f in self.findings if f.kind == "engine")
             inputs = sum(1 for f in self.findings if f.kind == "input")
-            errors = len(self.findings) - checks - kept - engine - inputs
+            unscored = sum(1 for f in self.findings if f.kind == "unscored")
+            errors = len(self.findings) - checks - kept - engine - inputs - unscored
             what = []
             if checks:
                 what.append(f"{checks} scheme check(s) not OK")
             if inputs:
                 what.append(f"{inputs} agent input check(s) not OK")
+            if unscored:
+                what.append(f"{unscored} agent(s) of the data sheet without a results row")
             if errors:
                 what.append(f"{errors} score/total/pay cell(s) showing an error")
             if kept:

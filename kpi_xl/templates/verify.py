@@ -27,8 +27,8 @@ class Finding:
     cell holding (or computed from) the value a data connection last gave."""
 
     #: "check" (the scheme's), "table" (numbers under a band table, outside it), "input" (an
-    #: agent row's input check), "error", "kept", or "engine" (why the calculation left cells
-    #: wrong)
+    #: agent row's input check), "unscored" (an agent of the data sheet without a results
+    #: row), "error", "kept", or "engine" (why the calculation left cells wrong)
     kind: str
     file: str
     sheet: str
@@ -44,6 +44,11 @@ class Finding:
             return f"{where}: the scheme check says {self.value}"
         if self.kind == "table":
             return f"{self.file}, sheet {self.sheet!r}, cells {self.cell}: {self.value}"
+        if self.kind == "unscored":
+            return (f"{self.file}, sheet {self.sheet!r}, row {self.cell[1:]} (agent "
+                    f"{self.agent!r}) has no row on sheet {self.value!r}: the agent is not "
+                    f"scored and not paid. Fill the month again with the agent in the data, or "
+                    f"copy the last agent row of {self.value!r} down to row {self.cell[1:]}.")
         if self.kind == "engine":
             return f"{self.file}: {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
@@ -109,6 +114,8 @@ def verify_workbook(path) -> list[Finding]:
                 table_formulas += _table_formulas(ws)
         found += _rows_under_tables(path.name, _band_tables(formulas, table_formulas),
                                     cached_of)
+        found += _unscored_agents(path.name, t(*spec.data_sheet), t(*spec.results_sheet),
+                                  t("团队平均", "Team average"), cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
         if any(f.kind in ("error", "check") and f.value == "#VALUE!" for f in found):
@@ -323,6 +330,31 @@ def _rows_under_tables(file, tables: dict[tuple, str], cached_of) -> list[Findin
     return out
 
 
+def _unscored_agents(file, data_sheet, results_sheet, average, cached_of) -> list[Finding]:
+    """The agents of the data sheet that the results sheet has no row for: a row inserted
+    into the data sheet in Excel (above the team average, or typed below it) gets no formulas
+    on the results sheet, which computes the rows it was written with, so the agent is left
+    out of the ranking, the summary and the pay without an error anywhere.  An agent row is a
+    name in column A with a number beside it."""
+    data, results = cached_of.get(data_sheet), cached_of.get(results_sheet)
+    if data is None or results is None:
+        return []
+    scored = {results[(r, 1)].value for r in range(FIRST_ROW, _agent_rows(results))}
+    with_numbers = {r for (r, c), v in data.items() if c > 1 and isinstance(v.value, (int, float))
+                    and not isinstance(v.value, bool)}
+    out = []
+    for (r, c), cell in sorted(data.items()):
+        if c != 1 or r < FIRST_ROW or getattr(cell, "data_type", None) == "e":
+            continue
+        name = cell.value
+        if name in scored or (isinstance(name, str) and (not name.strip() or name == average)):
+            continue
+        if r not in with_numbers:
+            continue   # a note, not an agent
+        out.append(Finding("unscored", file, data_sheet, f"A{r}", results_sheet, str(name)))
+    return out
+
+
 def _agent_rows(cached) -> int:
     """The row after the agent table (see :func:`_error_cells`)."""
     end = FIRST_ROW
@@ -459,7 +491,7 @@ def describe(findings: list[Finding], files: int) -> list[str]:
             names = [f"All {files} workbooks"]
         for name in names:
             lines.append(Finding(kind, name, sheet, cell, value).sentence())
-    lines += [f.sentence() for f in findings if f.kind == "input"]
+    lines += [f.sentence() for f in findings if f.kind in ("input", "unscored")]
     # One sentence per agent and error: a value in a gap turns its points, total, rank and
     # bonus into #N/A together, and they have one cause.
     errors: dict[tuple, list[str]] = {}

@@ -226,6 +226,34 @@ def test_summary_of_an_agent_without_total_reports_instead_of_crashing(tmp_path,
     assert placed == {"C": 1, "B": 2, "A": None}
 
 
+@needs_engine
+def test_an_agent_added_to_the_data_sheet_without_a_results_row_stops_the_summary(tmp_path,
+                                                                                  capsys):
+    """A late agent typed into a written month in Excel: a row inserted above the team
+    average of 'Agent data' gets no formulas on 'Results', which computes the rows it was
+    written with. D was left out of the ranking, the summary and the pay, with exit 0."""
+    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)) == 0
+    written = tmp_path / "out" / "scheme_S1_2025-10.xlsx"
+    wb = load_workbook(written)
+    ws = wb["Agent data"]
+    ws.insert_rows(8)      # under C (row 7), above the team average: as Excel's Insert does
+    for col, value in enumerate(["D", 300, 100, 250, 240, 7500, 12, 20, 1, 260], start=1):
+        ws.cell(8, col, value)
+    wb.save(tmp_path / "edited.xlsx")
+    assert main(["recalc", str(tmp_path / "edited.xlsx"), "-o", str(tmp_path / "month"),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    code = main(["summary", str(tmp_path / "month"), "-o", str(tmp_path / "s.xlsx"), "--quiet"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("edited.xlsx, sheet 'Agent data', row 8 (agent 'D') has no row on sheet 'Results': "
+            "the agent is not scored and not paid. Fill the month again with the agent in the "
+            "data, or copy the last agent row of 'Results' down to row 8.") in out.err
+    # A, B and C are scored as before; D is in no result row.
+    assert sorted(values(tmp_path / "s.xlsx", "Ranking")[f"C{r}"] for r in range(5, 8)) == \
+        ["A", "B", "C"]
+
+
 # -- plausibility, one meaning per month -------------------------------------------------------
 
 def test_contradicting_counts_are_data_errors(tmp_path, capsys):
