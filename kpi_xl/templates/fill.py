@@ -109,7 +109,8 @@ class FillReport:
             engine = sum(1 for f in self.findings if f.kind == "engine")
             inputs = sum(1 for f in self.findings if f.kind == "input")
             unscored = sum(1 for f in self.findings if f.kind == "unscored")
-            errors = len(self.findings) - checks - kept - engine - inputs - unscored
+            typed = sum(1 for f in self.findings if f.kind == "typed")
+            errors = len(self.findings) - checks - kept - engine - inputs - unscored - typed
             what = []
             if checks:
                 what.append(f"{checks} scheme check(s) not OK")
@@ -117,6 +118,8 @@ class FillReport:
                 what.append(f"{inputs} agent input check(s) not OK")
             if unscored:
                 what.append(f"{unscored} agent(s) of the data sheet without a results row")
+            if typed:
+                what.append(f"{typed} results row(s) with values typed over their formulas")
             if errors:
                 what.append(f"{errors} score/total/pay cell(s) showing an error")
             if kept:

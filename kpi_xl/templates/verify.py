@@ -28,7 +28,8 @@ class Finding:
 
     #: "check" (the scheme's), "table" (numbers under a band table, outside it), "input" (an
     #: agent row's input check), "unscored" (an agent of the data sheet without a results
-    #: row), "error", "kept", or "engine" (why the calculation left cells wrong)
+    #: row), "typed" (a value typed over a formula of the results sheet), "error", "kept", or
+    #: "engine" (why the calculation left cells wrong)
     kind: str
     file: str
     sheet: str
@@ -44,6 +45,8 @@ class Finding:
             return f"{where}: the scheme check says {self.value}"
         if self.kind == "table":
             return f"{self.file}, sheet {self.sheet!r}, cells {self.cell}: {self.value}"
+        if self.kind == "typed":
+            return f"{self.file}, sheet {self.sheet!r}, {self.value}"
         if self.kind == "unscored":
             return (f"{self.file}, sheet {self.sheet!r}, row {self.cell[1:]} (agent "
                     f"{self.agent!r}) has no row on sheet {self.value!r}: the agent is not "
@@ -109,6 +112,8 @@ def verify_workbook(path) -> list[Finding]:
                 found += _input_checks(path.name, ws, cached)
                 found += _error_cells(path.name, ws, cached)
                 table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
+                if ws.title == t(*spec.results_sheet):
+                    found += _typed_over_formulas(path.name, ws, cached)
             else:
                 found += _check_cells(path.name, ws, cached, blank_band_checks)
                 table_formulas += _table_formulas(ws)
@@ -355,6 +360,67 @@ def _unscored_agents(file, data_sheet, results_sheet, average, cached_of) -> lis
     return out
 
 
+#: Typed cells named one by one in a sentence; the rest are counted.
+_TYPED_SHOWN = 12
+
+
+def _typed_over_formulas(file, ws, cached) -> list[Finding]:
+    """Values typed (or pasted as values) over the formulas of the results sheet's agent rows,
+    where every cell is computed: a total typed as 85, a bonus pasted over its formula.  The
+    rank, bonus and pay computed from it follow the typed value, not the scheme, and no
+    recalculation can tell.  One finding per agent row, or one for the sheet when no agent
+    row holds a formula at all (the sheet pasted as values)."""
+    from ..engine.a1 import column_letters
+    from .layout import HEADER_ROW
+    end = _agent_rows(cached)
+    if end <= FIRST_ROW:
+        return []
+    typed: dict[int, list[tuple[int, object]]] = {}
+    formulas = 0
+    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=end - 1):
+        for cell in row:
+            v = getattr(cell, "value", None)
+            if v is None or (isinstance(v, str) and v == ""):
+                continue
+            if (isinstance(v, str) and v.startswith("=")) or not isinstance(
+                    v, (str, int, float, bool)) and hasattr(v, "text"):
+                formulas += 1   # a formula, or an array or data-table formula
+                continue
+            typed.setdefault(cell.row, []).append((cell.column, v))
+    if not typed:
+        return []
+
+    def header(c):
+        got = cached.get((HEADER_ROW, c))
+        return str(got.value) if got is not None else column_letters(c)
+
+    if not formulas:
+        rows = f"{FIRST_ROW}–{end - 1}" if end - 1 > FIRST_ROW else str(FIRST_ROW)
+        return [Finding("typed", file, ws.title, f"A{FIRST_ROW}",
+                        f"rows {rows}: the results sheet holds values where its formulas "
+                        "were (pasted as values): no score, total or pay on it is computed "
+                        "from the scheme or the data, so none can be checked. Write the month "
+                        "again with fill, or put the formulas back, and run again.")]
+    out = []
+    for r, cells in sorted(typed.items()):
+        agent = cached.get((r, 1))
+        name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
+        who = f" (agent {str(name)!r})" if name not in (None, "") else ""
+        shown = ", ".join(f"{column_letters(c)}{r} {header(c)} = {v!r}"
+                          for c, v in cells[:_TYPED_SHOWN])
+        more = f" and {len(cells) - _TYPED_SHOWN} more" if len(cells) > _TYPED_SHOWN else ""
+        many = len(cells) > 1
+        out.append(Finding("typed", file, ws.title, f"{column_letters(cells[0][0])}{r}",
+                           f"row {r}{who}: {shown}{more} {'are' if many else 'is'} typed over "
+                           f"the formula{'s' if many else ''} the other agents' rows compute, "
+                           f"so {'they do' if many else 'it does'} not follow the scheme, and "
+                           "the rank, bonus and pay computed from "
+                           f"{'them' if many else 'it'} follow the typed value. Put the "
+                           "formula back (copy it from another agent's row) and run again.",
+                           None if name is None else str(name)))
+    return out
+
+
 def _agent_rows(cached) -> int:
     """The row after the agent table (see :func:`_error_cells`)."""
     end = FIRST_ROW
@@ -491,7 +557,7 @@ def describe(findings: list[Finding], files: int) -> list[str]:
             names = [f"All {files} workbooks"]
         for name in names:
             lines.append(Finding(kind, name, sheet, cell, value).sentence())
-    lines += [f.sentence() for f in findings if f.kind in ("input", "unscored")]
+    lines += [f.sentence() for f in findings if f.kind in ("input", "unscored", "typed")]
     # One sentence per agent and error: a value in a gap turns its points, total, rank and
     # bonus into #N/A together, and they have one cause.
     errors: dict[tuple, list[str]] = {}

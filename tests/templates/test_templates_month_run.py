@@ -254,6 +254,51 @@ def test_an_agent_added_to_the_data_sheet_without_a_results_row_stops_the_summar
         ["A", "B", "C"]
 
 
+def edited_month(tmp_path, edit):
+    """The corrected composite month of A, B, C written by fill, edited by ``edit(wb)`` as a
+    user would in Excel, recalculated into month/ and summarised: (exit code, output)."""
+    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)) == 0
+    wb = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx")
+    edit(wb)
+    wb.save(tmp_path / "edited.xlsx")
+    assert main(["recalc", str(tmp_path / "edited.xlsx"), "-o", str(tmp_path / "month"),
+                 "--quiet"]) == 0
+    return main(["summary", str(tmp_path / "month"), "-o", str(tmp_path / "s.xlsx"),
+                 "--quiet"])
+
+
+@needs_engine
+def test_a_total_typed_over_its_formula_stops_the_summary(tmp_path, capsys):
+    """A's total typed as 85 over =KPI_WEIGHTED(…) (its scores make 77.5): the rank and
+    bonus follow the 85, so A was paid 850 instead of 775, with exit 0."""
+    def edit(wb):
+        wb["Results"]["H5"] = 85
+    code = edited_month(tmp_path, edit)
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("edited.xlsx, sheet 'Results', row 5 (agent 'A'): H5 Total = 85 is typed over the "
+            "formula the other agents' rows compute, so it does not follow the scheme, and the "
+            "rank, bonus and pay computed from it follow the typed value. Put the formula back "
+            "(copy it from another agent's row) and run again.") in out.err
+    assert values(tmp_path / "month" / "edited.xlsx", "Results")["J5"] == 850   # the bonus
+
+
+@needs_engine
+def test_a_results_sheet_pasted_as_values_stops_the_summary(tmp_path, capsys):
+    def edit(wb):
+        cached = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx", data_only=True)
+        ws, vs = wb["Results"], cached["Results"]
+        for r in range(5, 8):
+            for c in range(1, ws.max_column + 1):
+                ws.cell(r, c).value = vs.cell(r, c).value
+    code = edited_month(tmp_path, edit)
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("edited.xlsx, sheet 'Results', rows 5–7: the results sheet holds values where its "
+            "formulas were (pasted as values): no score, total or pay on it is computed from "
+            "the scheme or the data, so none can be checked.") in out.err
+
+
 # -- plausibility, one meaning per month -------------------------------------------------------
 
 def test_contradicting_counts_are_data_errors(tmp_path, capsys):
