@@ -193,6 +193,7 @@ class Template:
         if not rules:
             return None
         label = {c.key: t(c.zh, c.en) for c in self.inputs}
+        numeric = [c.key for c in self.inputs if c.kind != "text"]
 
         def formula(c: Context, r: int) -> str:
             conds, parts = [], []
@@ -204,7 +205,16 @@ class Template:
                     conds.append(cond)
                     parts.append(f'IF({cond},{says},"")')
             joined = '&" "&'.join(parts)
-            return f'=IF(OR({",".join(conds)}),TRIM({joined}),"OK")'
+            checked = f'IF(OR({",".join(conds)}),TRIM({joined}),"OK")'
+            # A number pasted as text ("300" from a platform's export, or typed into a
+            # cell formatted as text) is said first, alone: the rules above read it as 0
+            # (N), KPI_RATE reads it as its number and the team average leaves it out.
+            texts = [(f"ISTEXT({c.data_cols[k]}{r})", _text_number(t, label[k],
+                                                                   f"{c.data_cols[k]}{r}"))
+                     for k in numeric]
+            said = '&" "&'.join(f'IF({cond},{says},"")' for cond, says in texts)
+            return (f'=IF(OR({",".join(cond for cond, _ in texts)}),TRIM({said}),'
+                    f'{checked})')
 
         return Computed("input_check", *L.INPUT_CHECK, "@", formula, width=36, average=False)
 
@@ -388,6 +398,12 @@ class Template:
 
 #: the end of what an input check says of a rule broken (a part over its whole …)
 IMPOSSIBLE = ("不可能，请核对两者。", "impossible, check both.")
+
+
+def _text_number(t: Labels, label: str, x: str) -> str:
+    """What the input check says of a number column's cell ``x`` that holds text."""
+    return t(f'"{label} 是文本“"&{x}&"”，不是数字：请输入数字。"',
+             f'"{label} is the text \'"&{x}&"\', not a number: enter it as a number."')
 
 
 def _rule_texts(t: Labels, rule: InputRule, xs: list[str], labels: list[str], w: str,

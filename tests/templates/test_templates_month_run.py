@@ -284,6 +284,25 @@ def test_a_total_typed_over_its_formula_stops_the_summary(tmp_path, capsys):
 
 
 @needs_engine
+def test_a_number_pasted_as_text_is_named_by_the_input_check(tmp_path, capsys):
+    """A's paid orders pasted as the text "300" (over 240 orders): the input check read it
+    as 0 (N), so it said OK, while KPI_RATE read 300 ÷ 240 = 125 % and paid A the top
+    payment band; the team average left the row out. The check now names the text."""
+    def edit(wb):
+        cell = wb["Agent data"]["E5"]
+        cell.value, cell.data_type = "300", "s"
+    code = edited_month(tmp_path, edit)
+    out = capsys.readouterr()
+    assert code == 1
+    said = "Paid orders is the text '300', not a number: enter it as a number."
+    assert (f"edited.xlsx, sheet 'Agent data', cell P5 (agent 'A'): the input check says "
+            f"{said}") in out.err
+    month = tmp_path / "month" / "edited.xlsx"
+    assert values(month, "Agent data")["P5"] == said
+    assert values(month, "Results")["C5"] == "#VALUE!"   # no payment points from the text
+
+
+@needs_engine
 def test_a_results_sheet_pasted_as_values_stops_the_summary(tmp_path, capsys):
     def edit(wb):
         cached = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx", data_only=True)
