@@ -102,8 +102,8 @@ FUNCTIONS: tuple[KpiFunction, ...] = (
          _s("amount", "The full monthly bonus.", "月度奖金全额。"),
          _s("full_at", "Score from which the full amount is paid (default 90).", "达到此分数发全额（默认 90）。", True),
          _s("none_below", "Score below which nothing is paid (default 70).", "低于此分数不发（默认 70）。", True)),
-        "Monthly bonus: full at ≥ full_at, none below none_below, otherwise amount × score %.",
-        "月度奖金：≥ 全额线发全额，低于下限不发，其余按得分百分比发放。"),
+        "Monthly bonus: full at ≥ full_at, none below none_below, otherwise amount × score %; a line typed as a percentage (0.9 for 90) against a score in points is #NUM!.",
+        "月度奖金：≥ 全额线发全额，低于下限不发，其余按得分百分比发放；分数线误填为百分比（90 填成 90% 即 0.9）时为 #NUM!。"),
     KpiFunction(
         "KPI_COMMISSION", pay.commission,
         (_s("sales", "The agent's sales.", "个人销售额。"),
@@ -127,8 +127,8 @@ FUNCTIONS: tuple[KpiFunction, ...] = (
          _s("threshold", "A month strictly below this fails (default 70).", "低于此分为不合格月（默认 70）。", True),
          _s("max_run", "Consecutive failed months that disqualify (default 3).", "连续不合格月数达到即取消（默认 3）。", True),
          _s("max_total", "Failed months in all that disqualify (default 4).", "累计不合格月数达到即取消（默认 4）。", True)),
-        "TRUE when eligible for the year-end bonus.",
-        "是否有资格获得年终奖（TRUE/FALSE）。"),
+        "TRUE when eligible for the year-end bonus; a threshold typed as a percentage (0.7 for 70) against scores in points is #NUM!.",
+        "是否有资格获得年终奖（TRUE/FALSE）；不合格线误填为百分比（70 填成 70% 即 0.7）时为 #NUM!。"),
     KpiFunction(
         "KPI_TENURE_BASE", pay.tenure_base,
         (_s("months", "Months of service.", "在职月数。"),

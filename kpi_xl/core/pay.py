@@ -16,6 +16,25 @@ def _not_negative(x: float, what: str) -> float:
     return x
 
 
+#: A score of at least this is on a points scale (0–100), where a threshold between 0 and 1
+#: is a percentage typed for points: 90 % for 90 makes every agent above 0.9 points.
+POINTS_FROM = 10.0
+
+
+def _threshold_of_points(threshold: float, what: str, score: float | None, *,
+                         one_too: bool = False) -> None:
+    """``#NUM!`` for a threshold above 0 and below 1 (or at 1, with ``one_too``) set against
+    a score of :data:`POINTS_FROM` or more: scores in points, the threshold typed as a
+    percentage (90 % is 0.9), which every agent passes.  Ratio schemes (scores near 1,
+    thresholds 1) are left alone."""
+    if score is None or below(score, POINTS_FROM):
+        return
+    if below(0.0, threshold) and (below(threshold, 1.0) or (one_too and same(threshold, 1.0))):
+        raise KpiNumError(
+            f"{what} is {threshold:g} while the score is {score:g} points: "
+            f"a percentage typed for points ({threshold * 100:g} meant)?")
+
+
 def safe_rate(numerator, denominator, if_zero=None):
     """Numerator ÷ denominator, with a chosen result for a zero denominator.
 
@@ -42,7 +61,9 @@ def monthly_bonus(score, amount, full_at=None, none_below=None):
     """Monthly bonus: full at ≥ full_at, none below none_below, otherwise amount × score %.
 
     Defaults 90 and 70; 70–90 pays amount × score / 100.  ``none_below`` above
-    ``full_at`` or a negative amount is ``#NUM!``.
+    ``full_at`` or a negative amount is ``#NUM!``, and so is a threshold typed as a
+    percentage against a score in points (``full_at`` 0.9 — "90 %" — with a score of 10 or
+    more: every agent would be paid in full).
     """
     full = scalar_number(full_at, "full_at")
     full = 90.0 if full is None else full
@@ -55,6 +76,8 @@ def monthly_bonus(score, amount, full_at=None, none_below=None):
     if s is None or pay is None:
         return BLANK
     _not_negative(pay, "the bonus amount")
+    _threshold_of_points(full, "full_at", s, one_too=True)
+    _threshold_of_points(floor, "none_below", s)
     if at_least(s, full):
         return pay
     if below(s, floor):
@@ -143,7 +166,9 @@ def year_end_eligible(monthly_scores, threshold=None, max_run=None, max_total=No
 
     FALSE when ``max_run`` (3) consecutive months, or ``max_total`` (4) months in
     all, are strictly below ``threshold`` (70).  Months are read in reading order;
-    a blank month is not counted and ends a run.  All months blank gives "".
+    a blank month is not counted and ends a run.  All months blank gives "".  A
+    ``threshold`` between 0 and 1 against monthly scores of 10 or more is ``#NUM!``: 70
+    typed as 70 % (0.7), which every month would pass.
     """
     limit = scalar_number(threshold, "threshold")
     limit = 70.0 if limit is None else limit
@@ -152,6 +177,7 @@ def year_end_eligible(monthly_scores, threshold=None, max_run=None, max_total=No
     months = [cell_number(c, "monthly score") for c in cells(monthly_scores)]
     if all(m is None for m in months):
         return BLANK
+    _threshold_of_points(limit, "threshold", max(m for m in months if m is not None))
     run = failed = 0
     for month in months:
         if month is not None and below(month, limit):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..core.errors import KpiError
+from ..core.pay import POINTS_FROM
 from .base import RESULTS_NAME
 from .errors import SummaryError, TemplateError
 from .fill import Progress, open_bar
@@ -119,6 +121,17 @@ def read_results(path, notes: list | None = None):
                      **values,
                      **{f"rule_{k}": v for k, v in rule.items()
                         if isinstance(v, (int, float)) and not isinstance(v, bool)}})
+    threshold = rule.get("threshold")
+    points = [r.get("total") for r in rows if isinstance(r.get("total"), (int, float))
+              and not isinstance(r.get("total"), bool)]
+    if notes is not None and isinstance(threshold, (int, float)) and 0 < threshold < 1 and \
+            points and max(points) >= POINTS_FROM:
+        name = t(*YEAR_RULE_NAMES["threshold"])
+        notes.append(f"{path.name}: the scheme's year-end fail-below line ({name}) "
+                     f"is {threshold:g} while the totals are points (up to {max(points):g}): "
+                     f"a percentage typed for points ({threshold * 100:g} meant)? Every month "
+                     "would pass it; year-end eligibility is left undecided until it is "
+                     "corrected.")
     if uncached and not rows:
         raise SummaryError([
             f"{path} has no cached values on sheet {sheet!r} ({uncached} row(s) empty): it has "
@@ -390,8 +403,12 @@ def trend(df):
         for year, items in sorted(years.items()):
             missing = [str(m) for m, v in items if v is None or math.isnan(v)]
             scores = [[v] for m, v in items if not (v is None or math.isnan(v))]
-            ok = year_end_eligible(scores, rule.get("threshold"), rule.get("max_run"),
-                                   rule.get("max_total")) if scores else None
+            try:
+                ok = year_end_eligible(scores, rule.get("threshold"), rule.get("max_run"),
+                                       rule.get("max_total")) if scores else None
+            except KpiError as exc:   # a rule that cannot hold (read_results names it)
+                verdicts.append((year, None, str(exc)))
+                continue
             if ok is False:
                 verdicts.append((year, False, ""))
             elif missing:

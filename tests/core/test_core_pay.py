@@ -43,6 +43,22 @@ def test_monthly_bonus_options_and_bad_input():
         monthly_bonus("good", 1000)
 
 
+def test_a_bonus_threshold_typed_as_a_percentage_is_num():
+    """90 % typed for 90 points is 0.9: every agent above 0.9 points would be paid in full
+    (77.5 points: 1,000 instead of 775), and 70 % for 70 pays scores of 1–70 pro rata."""
+    with pytest.raises(KpiNumError, match=r"full_at is 0\.9 while the score is 77\.5 points"):
+        monthly_bonus(77.5, 1000, 0.9, 0.7)
+    with pytest.raises(KpiNumError, match=r"none_below is 0\.7 .* \(70 meant\)"):
+        monthly_bonus(77.5, 1000, 90, 0.7)
+    with pytest.raises(KpiNumError, match="full_at is 1 "):
+        monthly_bonus(77.5, 1000, 1, 0)
+    # A ratio scheme (score 105 % of target, all or nothing at 100 %) is left alone, and so
+    # are thresholds of 0 and whole points.
+    assert monthly_bonus(1.05, 2000, 1, 1) == 2000 and monthly_bonus(0.95, 2000, 1, 1) == 0
+    assert monthly_bonus(77.5, 1000, 90, 0) == 775
+    assert monthly_bonus(9.5, 1000, 0.9, 0.7) == 1000   # below 10, not taken for points
+
+
 TIERS = [[0, 0.03], [10000, 0.04], [20000, 0.05]]
 
 
@@ -122,6 +138,14 @@ def test_year_end_options_and_bad_input():
         year_end_eligible([80], None, 2.5)
     with pytest.raises(KpiValueError):
         year_end_eligible([80, "absent"])
+
+
+def test_a_year_end_threshold_typed_as_a_percentage_is_num():
+    # 70 % for 70: 0.7, which the months of 55 and 60 points would pass.
+    assert year_end_eligible([55, 60, 58, 80], 70) is False
+    with pytest.raises(KpiNumError, match=r"threshold is 0\.7 while the score is 80 points"):
+        year_end_eligible([55, 60, 58, 80], 0.7)
+    assert year_end_eligible([0.55, 0.6, 0.58, 0.8], 0.7) is False   # a scheme of fractions
 
 
 @pytest.mark.parametrize("months, salary", [

@@ -318,6 +318,41 @@ def test_a_results_sheet_pasted_as_values_stops_the_summary(tmp_path, capsys):
             "the scheme or the data, so none can be checked.") in out.err
 
 
+@needs_engine
+def test_a_bonus_line_typed_as_a_percentage_stops_the_run(tmp_path, capsys):
+    """Full bonus from 90 %, none below 70 %, typed for 90 and 70 points (0.9, 0.7): A, B
+    and C (77.5, 74, 77.5 points) were each paid the full 1,000 instead of 775, 740 and 775.
+    (0.9 with 70 left as it was is #NUM! already: the floor above the full line.)"""
+    wb = load_workbook(corrected_scheme(tmp_path))
+    wb["Scheme"]["C11"], wb["Scheme"]["C12"] = 0.9, 0.7
+    scheme = tmp_path / "percent.xlsx"
+    wb.save(scheme)
+    code = fill(tmp_path, scheme, csv(tmp_path / "d.csv", ABC))
+    out = capsys.readouterr()
+    assert code == 1
+    results = values(tmp_path / "out" / "percent_S1_2025-10.xlsx", "Results")
+    assert [results[f"J{r}"] for r in (5, 6, 7)] == ["#NUM!"] * 3
+    assert "cell J5 (agent 'A') is #NUM!" in out.err
+
+
+@needs_engine
+def test_a_year_end_line_typed_as_a_percentage_stops_the_summary(tmp_path, capsys):
+    """The appraisal scheme's fail-below line typed as 70 % (0.7): every month passes it, so
+    B (five months under 70) was eligible for the year-end bonus."""
+    wb = load_workbook(TEMPLATE_DIR / "en" / "appraisal_100.xlsx")
+    wb["Scheme"]["C15"] = 0.7    # Fail_Below
+    wb.save(tmp_path / "a.xlsx")
+    assert main(["recalc", str(tmp_path / "a.xlsx"), "-o", str(tmp_path / "month"),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    code = main(["summary", str(tmp_path / "month"), "-o", str(tmp_path / "s.xlsx"), "--quiet"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("a.xlsx: the scheme's year-end fail-below line (Fail_Below) is 0.7 while the totals "
+            "are points (up to 99.5): a percentage typed for points (70 meant)?") in out.err
+    assert "sheet 'Year', cell O6 (agent 'B') is #NUM!" in out.err
+
+
 # -- plausibility, one meaning per month -------------------------------------------------------
 
 def test_contradicting_counts_are_data_errors(tmp_path, capsys):

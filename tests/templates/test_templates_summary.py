@@ -346,6 +346,20 @@ def test_year_end_is_decided_per_calendar_year_with_every_month_counted():
     assert year_end_text(trend(full)[0]["year_end"][0], Labels("zh")) == "2025: 是"
 
 
+def test_a_year_end_line_typed_as_a_percentage_leaves_the_year_undecided():
+    """A scheme whose fail-below line reads 0.7 (70 % typed for 70 points): every month of
+    55 would pass it and the agent be eligible; the year is left undecided, saying why."""
+    import pandas as pd
+    from kpi_xl.templates.summary import trend, year_end_text
+    from kpi_xl.templates.layout import Labels
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    df = pd.DataFrame({"shop": "S", "agent": "A", "month": months, "total": [55] * 12,
+                       "file": "x.xlsx", "rule_threshold": 0.7})
+    text = year_end_text(trend(df)[0]["year_end"][0], Labels("en"))
+    assert text == ("2025: pending (threshold is 0.7 while the score is 55 points: a percentage "
+                    "typed for points (70 meant)?)")
+
+
 def test_the_summary_library_returns_its_findings_and_prints_nothing(tmp_path, capsys):
     # kpi_xl/cli.py prints; the library gathers, refuses and writes.
     from kpi_xl.templates.commands import gather_summary, write_gathered_summary
