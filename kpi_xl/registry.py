@@ -119,8 +119,8 @@ FUNCTIONS: tuple[KpiFunction, ...] = (
          _r("negatives", "Counts of negative-indicator occurrences.", "否决指标（违规）次数。", True),
          _s("per_negative", "Points deducted per occurrence (default 10).", "每次扣分（默认 10）。", True),
          _s("cap", "Highest final score allowed.", "最终得分上限。", True)),
-        "Final score: score + bonus points − deductions, never below 0, capped when asked.",
-        "最终得分：得分 + 加分 − 扣分，不低于 0，可设上限。"),
+        "Final score: score + bonus points − deductions, never below 0, capped when asked; a cap typed as a percentage (1 for 100) against a score in points is #NUM!.",
+        "最终得分：得分 + 加分 − 扣分，不低于 0，可设上限；上限误填为百分比（100 填成 100% 即 1）时为 #NUM!。"),
     KpiFunction(
         "KPI_YEAR_END", pay.year_end_eligible,
         (_r("monthly_scores", "The year's monthly scores.", "全年各月得分。"),

@@ -139,7 +139,8 @@ def final_score(score, bonus_points=None, negatives=None, per_negative=None, cap
     (occurrences of a negative indicator).  Blank cells in the ranges count as
     nothing; negative counts, deductions or cap are ``#NUM!``, and so is a count
     that is not a whole number (1.5 occurrences would deduct 15 points for a typing
-    slip).
+    slip), and a ``cap`` typed as a percentage against a score in points (1 for 100 %,
+    with a score of 10 or more: every final score would be 1).
     """
     s = scalar_number(score, "score")
     each = scalar_number(per_negative, "per_negative")
@@ -155,6 +156,8 @@ def final_score(score, bonus_points=None, negatives=None, per_negative=None, cap
         raise KpiNumError("a count of negative-indicator occurrences is not a whole number")
     if s is None:
         return BLANK
+    if limit is not None:
+        _threshold_of_points(limit, "cap", s, one_too=True)
     result = max(0.0, total([s, *extra, -each * total(counts)]))
     if limit is not None:
         result = min(result, limit)

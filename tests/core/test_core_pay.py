@@ -59,6 +59,14 @@ def test_a_bonus_threshold_typed_as_a_percentage_is_num():
     assert monthly_bonus(9.5, 1000, 0.9, 0.7) == 1000   # below 10, not taken for points
 
 
+def test_a_cap_typed_as_a_percentage_is_num():
+    # 100 % typed for a cap of 100 points is 1: every final score would be 1.
+    assert final_score(85, [5], None, None, 100) == 90
+    with pytest.raises(KpiNumError, match="cap is 1 while the score is 85 points"):
+        final_score(85, [5], None, None, 1)
+    assert final_score(0.85, None, None, None, 1) == 0.85    # a scheme of fractions
+
+
 TIERS = [[0, 0.03], [10000, 0.04], [20000, 0.05]]
 
 
