@@ -49,9 +49,10 @@ class Finding:
             return f"{self.file}, sheet {self.sheet!r}, {self.value}"
         if self.kind == "unscored":
             return (f"{self.file}, sheet {self.sheet!r}, row {self.cell[1:]} (agent "
-                    f"{self.agent!r}) has no row on sheet {self.value!r}: the agent is not "
-                    f"scored and not paid. Fill the month again with the agent in the data, or "
-                    f"copy the last agent row of {self.value!r} down to row {self.cell[1:]}.")
+                    f"{self.agent!r}) has no row in the results table of sheet "
+                    f"{self.value!r}: the agent is not ranked, summarised or paid. Fill the "
+                    "month again with the agent in the data: a row added by hand is outside "
+                    "the results table, its ranking and its summary.")
         if self.kind == "engine":
             return f"{self.file}: {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
@@ -119,7 +120,10 @@ def verify_workbook(path) -> list[Finding]:
                 table_formulas += _table_formulas(ws)
         found += _rows_under_tables(path.name, _band_tables(formulas, table_formulas),
                                     cached_of)
-        found += _unscored_agents(path.name, t(*spec.data_sheet), t(*spec.results_sheet),
+        results_sheet = t(*spec.results_sheet)
+        found += _unscored_agents(path.name, t(*spec.data_sheet), results_sheet,
+                                  _results_rows(formulas, results_sheet,
+                                                cached_of.get(results_sheet, {})),
                                   t("团队平均", "Team average"), cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
@@ -335,16 +339,36 @@ def _rows_under_tables(file, tables: dict[tuple, str], cached_of) -> list[Findin
     return out
 
 
-def _unscored_agents(file, data_sheet, results_sheet, average, cached_of) -> list[Finding]:
-    """The agents of the data sheet that the results sheet has no row for: a row inserted
-    into the data sheet in Excel (above the team average, or typed below it) gets no formulas
-    on the results sheet, which computes the rows it was written with, so the agent is left
-    out of the ranking, the summary and the pay without an error anywhere.  An agent row is a
-    name in column A with a number beside it."""
+def _results_rows(wb, results_sheet, cached) -> range:
+    """The agent rows of the results table (the defined name KPI_Results, which ``summary``
+    reads and the ranking counts), or, without the name, the rows down to the first blank
+    agent cell."""
+    from ..engine.a1 import parse_range_ref
+    from .base import RESULTS_NAME
+    defined = wb.defined_names.get(RESULTS_NAME)
+    try:
+        (sheet, ref), = defined.destinations
+        if sheet == results_sheet:
+            r1, _, r2, _ = parse_range_ref(ref.replace("$", ""))
+            return range(r1 + 1, r2 + 1)
+    except (AttributeError, ValueError, TypeError):
+        pass
+    return range(FIRST_ROW, _agent_rows(cached))
+
+
+def _unscored_agents(file, data_sheet, results_sheet, rows, average,
+                     cached_of) -> list[Finding]:
+    """The agents of the data sheet that the results table (``rows`` of the results sheet)
+    has no row for: a row inserted into the data sheet in Excel (above the team average, or
+    typed below it) gets no formulas on the results sheet, which computes the rows it was
+    written with, and a row copied down under the results table is outside it (the summary
+    and the ranking read the table), so the agent is left out of the ranking, the summary
+    and the pay without an error anywhere.  An agent row is a name in column A with a number
+    beside it."""
     data, results = cached_of.get(data_sheet), cached_of.get(results_sheet)
     if data is None or results is None:
         return []
-    scored = {results[(r, 1)].value for r in range(FIRST_ROW, _agent_rows(results))}
+    scored = {results[(r, 1)].value for r in rows if (r, 1) in results}
     with_numbers = {r for (r, c), v in data.items() if c > 1 and isinstance(v.value, (int, float))
                     and not isinstance(v.value, bool)}
     out = []

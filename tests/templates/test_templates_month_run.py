@@ -7,6 +7,7 @@ example or figures worked by hand.
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pandas as pd
@@ -246,12 +247,40 @@ def test_an_agent_added_to_the_data_sheet_without_a_results_row_stops_the_summar
     code = main(["summary", str(tmp_path / "month"), "-o", str(tmp_path / "s.xlsx"), "--quiet"])
     out = capsys.readouterr()
     assert code == 1
-    assert ("edited.xlsx, sheet 'Agent data', row 8 (agent 'D') has no row on sheet 'Results': "
-            "the agent is not scored and not paid. Fill the month again with the agent in the "
-            "data, or copy the last agent row of 'Results' down to row 8.") in out.err
+    assert ("edited.xlsx, sheet 'Agent data', row 8 (agent 'D') has no row in the results "
+            "table of sheet 'Results': the agent is not ranked, summarised or paid. Fill the "
+            "month again with the agent in the data: a row added by hand is outside the "
+            "results table, its ranking and its summary.") in out.err
     # A, B and C are scored as before; D is in no result row.
     assert sorted(values(tmp_path / "s.xlsx", "Ranking")[f"C{r}"] for r in range(5, 8)) == \
         ["A", "B", "C"]
+
+
+@needs_engine
+def test_a_results_row_copied_down_under_the_table_is_still_unscored(tmp_path, capsys):
+    """D added to the data sheet and a results row copied down for it (row 8): the row
+    computes D's scores, but the results table (KPI_Results, A4:R7) and the ranking stop at
+    row 7, so the summary never reads D."""
+    def edit(wb):
+        data = wb["Agent data"]
+        data.insert_rows(8)
+        for col, value in enumerate(["D", 300, 100, 250, 240, 7500, 12, 20, 1, 260], start=1):
+            data.cell(8, col, value)
+        for col in range(11, 17):   # the data sheet's computed columns, copied down too
+            data.cell(8, col).value = data.cell(7, col).value.replace("7", "8")
+        results = wb["Results"]
+        for col in range(1, results.max_column + 1):
+            above = results.cell(7, col).value
+            if isinstance(above, str) and above.startswith("="):
+                results.cell(8, col).value = re.sub(r"(?<=[A-Z])7\b", "8", above)
+    code = edited_month(tmp_path, edit)
+    out = capsys.readouterr()
+    assert values(tmp_path / "month" / "edited.xlsx", "Results")["A8"] == "D"   # computed...
+    assert code == 1                                                           # ...not read
+    assert "row 8 (agent 'D') has no row in the results table of sheet 'Results'" in out.err
+    ranking = values(tmp_path / "s.xlsx", "Ranking")
+    assert sorted(ranking[f"C{r}"] for r in range(5, 8)) == ["A", "B", "C"]
+    assert ranking.get("C8") is None
 
 
 def edited_month(tmp_path, edit):
