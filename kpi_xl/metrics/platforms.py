@@ -217,12 +217,13 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
     agent_key = next(k for k in AGENT_KEYS if k in cols)
     out = pd.DataFrame({"shop": shop, "agent": df[cols[agent_key]].astype(str).str.strip()})
     blank = out["agent"].str.lower().isin(MISSING_MARKS)
-    # Platforms append a 合计/汇总 row; it is not an agent.
-    total = out["agent"].isin(["合计", "汇总", "总计", "total", "Total"])
+    # Platforms append a 合计/汇总 row (or 平均); it is not an agent.  fill's rule.
+    from ..templates.fill import is_total_label
+    total = out["agent"].map(is_total_label).astype(bool)
     if "date" in cols:
         from ..templates.fill import normalise_month
         dates = df[cols["date"]].astype(str).str.strip()
-        total |= dates.isin(["合计", "汇总", "总计"])
+        total |= dates.map(is_total_label).astype(bool)
         out["month"] = dates.map(normalise_month)
         # The day itself, to find one agent-day given twice (overlapping exports).
         parsed = pd.to_datetime(dates, errors="coerce", format="mixed")

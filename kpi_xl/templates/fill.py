@@ -596,11 +596,17 @@ def validate(df, cmap: ColumnMap):
 def _is_total_row(row, cmap: ColumnMap) -> bool:
     positions = [cmap.index_of.get("agent")] + [i for _, i, _ in cmap.by]
     positions = [p for p in positions if p is not None] or [0]
-    for p in positions:
-        v = _cell(row, p)
-        if isinstance(v, str) and normalise_header(v) in TOTAL_LABELS:
-            return True
-    return False
+    return any(is_total_label(_cell(row, p)) for p in positions)
+
+
+def is_total_label(value) -> bool:
+    """Whether ``value`` labels a total or average row of an export (合计, 总 计, 合计：,
+    Total (15 agents), 平均值 …): such a row is not an agent.  One rule for ``fill`` and
+    ``metrics``."""
+    if not isinstance(value, str):
+        return False
+    label = re.split(r"[(（\[【]", normalise_header(value), maxsplit=1)[0]
+    return label in TOTAL_LABELS
 
 
 def _group_label(by_columns, key) -> str:

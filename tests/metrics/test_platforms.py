@@ -70,6 +70,23 @@ def test_qianniu_report_xlsx(tmp_path):
     assert a["aov"] == pytest.approx(100)
 
 
+def test_total_and_average_rows_are_not_agents(tmp_path):
+    """Exports end with rows labelled in many ways: 合计 and 汇总 were left out, while an
+    average row (平均) or a total written 合 计 or 合计： became an agent of the month, with
+    the team's figures, scored and paid beside the real agents."""
+    header = ["日期", "旺旺昵称", "有效接待人数", "当日询单人数", "销售人数", "销售额"]
+    path = write(tmp_path / "千牛.csv", header, [
+        ["2025-10-01", "阿花", 20, 10, 4, 400],
+        ["2025-10-01", "小美", 40, 20, 6, 600],
+        ["2025-10-01", "平均", 30, 15, 5, 500],
+        ["2025-10-01", "合 计", 60, 30, 10, 1000],
+        ["合计：", "", 60, 30, 10, 1000],
+    ])
+    r = compute_metrics([path])
+    assert sorted(r.agents["agent"]) == ["小美", "阿花"]
+    assert row(r, "阿花")["inquiries"] == 10 and row(r, "小美")["buyers"] == 6
+
+
 def test_jd_report(tmp_path):
     header = ["客服", "售前接待人数", "促成下单人数", "促成下单商品金额", "接待量", "首次平均响应时间",
               "平均响应时间", "30s应答率", "满意率", "24小时下单金额", "24小时下单转化率"]
