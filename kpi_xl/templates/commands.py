@@ -100,11 +100,15 @@ def gather_summary(inputs, output, *, overwrite: bool = False,
     problems: list[str] = []
     df = collect(paths, strict=False, progress=progress, problems=problems)
     findings = []
+    read = set(df["file"]) if "file" in df else set()
     for p in paths:
         try:
             findings += verify_workbook(p)
-        except Exception:  # unreadable files are already among the problems
-            continue
+        except Exception as exc:  # noqa: BLE001 - a file that cannot be checked is said
+            if Path(p).name in read:   # unreadable files are already among the problems
+                problems.append(f"{p}: its checks, error cells and results could not be "
+                                f"verified ({type(exc).__name__}: {exc}), so its month is not "
+                                "confirmed (this is a bug in kpi_xl; please report it).")
     # The totals that are errors are named cell by cell by the findings; one sentence per cell.
     problems = [p for p in problems if "the total of" not in p] if findings else problems
     # One shop or agent written two ways ('S1', 's1'; 'Amy', 'amy') is merged by collect, and

@@ -92,7 +92,7 @@ def verify_workbook(path) -> list[Finding]:
     """
     from openpyxl import load_workbook
     from .workbook_info import template_of
-    from .layout import Labels
+    from .layout import INPUT_CHECK, Labels
     path = Path(path)
     formulas = load_workbook(path, read_only=True)
     values = load_workbook(path, read_only=True, data_only=True)
@@ -115,6 +115,10 @@ def verify_workbook(path) -> list[Finding]:
                 table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
                 if ws.title == t(*spec.results_sheet):
                     found += _typed_over_formulas(path.name, ws, cached)
+                elif ws.title == t(*spec.data_sheet):
+                    computed = {t(c.zh, c.en) for c in spec.computed} | {t(*INPUT_CHECK)}
+                    found += _typed_over_formulas(path.name, ws, cached,
+                                                  _computed_columns(cached, computed))
             else:
                 found += _check_cells(path.name, ws, cached, blank_band_checks)
                 table_formulas += _table_formulas(ws)
@@ -388,21 +392,30 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
 _TYPED_SHOWN = 12
 
 
-def _typed_over_formulas(file, ws, cached) -> list[Finding]:
-    """Values typed (or pasted as values) over the formulas of the results sheet's agent rows,
-    where every cell is computed: a total typed as 85, a bonus pasted over its formula.  The
-    rank, bonus and pay computed from it follow the typed value, not the scheme, and no
-    recalculation can tell.  One finding per agent row, or one for the sheet when no agent
-    row holds a formula at all (the sheet pasted as values)."""
+def _computed_columns(ws_cached, labels) -> set[int]:
+    """The columns of a data sheet whose header (row 4) is one of its computed columns'."""
+    from .layout import HEADER_ROW
+    return {c for (r, c), cell in ws_cached.items() if r == HEADER_ROW and cell.value in labels}
+
+
+def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None) -> list[Finding]:
+    """Values typed (or pasted as values) over the formulas of a sheet's agent rows: on the
+    results sheet every cell, on the data sheet its computed ``columns`` (the rates, the
+    input check).  A total typed as 85, a conversion typed over its KPI_RATE, an input check
+    overwritten with "OK": the scores, rank, bonus and pay computed from it follow the typed
+    value, not the scheme, and no recalculation can tell.  One finding per agent row, or one
+    for the sheet when no agent row holds a formula at all (pasted as values)."""
     from ..engine.a1 import column_letters
     from .layout import HEADER_ROW
     end = _agent_rows(cached)
-    if end <= FIRST_ROW:
+    if end <= FIRST_ROW or columns == set():
         return []
     typed: dict[int, list[tuple[int, object]]] = {}
     formulas = 0
-    for row in ws.iter_rows(min_row=FIRST_ROW, max_row=end - 1):
-        for cell in row:
+    for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_row=end - 1), FIRST_ROW):
+        for c, cell in enumerate(row, 1):   # read-only rows: every column, empty cells too
+            if columns is not None and c not in columns:
+                continue
             v = getattr(cell, "value", None)
             if v is None or (isinstance(v, str) and v == ""):
                 continue
@@ -410,7 +423,7 @@ def _typed_over_formulas(file, ws, cached) -> list[Finding]:
                     v, (str, int, float, bool)) and hasattr(v, "text"):
                 formulas += 1   # a formula, or an array or data-table formula
                 continue
-            typed.setdefault(cell.row, []).append((cell.column, v))
+            typed.setdefault(r, []).append((c, v))
     if not typed:
         return []
 
@@ -421,10 +434,10 @@ def _typed_over_formulas(file, ws, cached) -> list[Finding]:
     if not formulas:
         rows = f"{FIRST_ROW}–{end - 1}" if end - 1 > FIRST_ROW else str(FIRST_ROW)
         return [Finding("typed", file, ws.title, f"A{FIRST_ROW}",
-                        f"rows {rows}: the results sheet holds values where its formulas "
-                        "were (pasted as values): no score, total or pay on it is computed "
-                        "from the scheme or the data, so none can be checked. Write the month "
-                        "again with fill, or put the formulas back, and run again.")]
+                        f"rows {rows}: the sheet holds values where its formulas were "
+                        "(pasted as values): nothing computed there follows the scheme or the "
+                        "data any more, so none of it can be checked. Write the month again "
+                        "with fill, or put the formulas back, and run again.")]
     out = []
     for r, cells in sorted(typed.items()):
         agent = cached.get((r, 1))

@@ -332,6 +332,23 @@ def test_a_number_pasted_as_text_is_named_by_the_input_check(tmp_path, capsys):
 
 
 @needs_engine
+def test_a_rate_or_input_check_typed_over_on_the_data_sheet_stops_the_summary(tmp_path,
+                                                                              capsys):
+    """B's conversion typed as 0.45 over =KPI_RATE(C6,B6) (582 / 1455 = 40 %), and C's input
+    check overwritten with OK: B scored the top conversion band (100, not 90)."""
+    def edit(wb):
+        ws = wb["Agent data"]
+        ws["K6"] = 0.45
+        ws["P7"] = "OK"
+    code = edited_month(tmp_path, edit)
+    out = capsys.readouterr()
+    assert code == 1
+    assert "sheet 'Agent data', row 6 (agent 'B'): K6 Conversion = 0.45 is typed over" in out.err
+    assert "sheet 'Agent data', row 7 (agent 'C'): P7 Input check = 'OK' is typed over" in out.err
+    assert values(tmp_path / "month" / "edited.xlsx", "Results")["B6"] == 100
+
+
+@needs_engine
 def test_a_results_sheet_pasted_as_values_stops_the_summary(tmp_path, capsys):
     def edit(wb):
         cached = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx", data_only=True)
@@ -342,9 +359,9 @@ def test_a_results_sheet_pasted_as_values_stops_the_summary(tmp_path, capsys):
     code = edited_month(tmp_path, edit)
     out = capsys.readouterr()
     assert code == 1
-    assert ("edited.xlsx, sheet 'Results', rows 5–7: the results sheet holds values where its "
-            "formulas were (pasted as values): no score, total or pay on it is computed from "
-            "the scheme or the data, so none can be checked.") in out.err
+    assert ("edited.xlsx, sheet 'Results', rows 5–7: the sheet holds values where its "
+            "formulas were (pasted as values): nothing computed there follows the scheme or "
+            "the data any more, so none of it can be checked.") in out.err
 
 
 @needs_engine
@@ -380,6 +397,25 @@ def test_a_year_end_line_typed_as_a_percentage_stops_the_summary(tmp_path, capsy
     assert ("a.xlsx: the scheme's year-end fail-below line (Fail_Below) is 0.7 while the totals "
             "are points (up to 99.5): a percentage typed for points (70 meant)?") in out.err
     assert "sheet 'Year', cell O6 (agent 'B') is #NUM!" in out.err
+
+
+@needs_engine
+def test_a_workbook_whose_checks_cannot_be_verified_is_not_confirmed(tmp_path, capsys,
+                                                                    monkeypatch):
+    """A failure inside the verification of a readable workbook used to be skipped as if the
+    file were unreadable: its findings were lost and the summary exited 0."""
+    import kpi_xl.templates.verify as verify
+    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)) == 0
+
+    def broken(*args):
+        raise RuntimeError("a verification that fails")
+    monkeypatch.setattr(verify, "_unscored_agents", broken)
+    capsys.readouterr()
+    code = main(["summary", str(tmp_path / "out"), "-o", str(tmp_path / "s.xlsx"), "--quiet"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("scheme_S1_2025-10.xlsx: its checks, error cells and results could not be verified "
+            "(RuntimeError: a verification that fails), so its month is not confirmed") in out.err
 
 
 # -- plausibility, one meaning per month -------------------------------------------------------
