@@ -112,16 +112,19 @@ def verify_workbook(path) -> list[Finding]:
             if ws.title in agent_sheets:
                 found += _input_checks(path.name, ws, cached)
                 found += _error_cells(path.name, ws, cached)
-                table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
                 if ws.title == t(*spec.results_sheet):
-                    found += _typed_over_formulas(path.name, ws, cached)
+                    found += _typed_over_formulas(path.name, ws, cached,
+                                                  table_formulas=table_formulas)
                 elif ws.title == t(*spec.data_sheet):
                     computed = {t(c.zh, c.en) for c in spec.computed} | {t(*INPUT_CHECK)}
                     found += _typed_over_formulas(path.name, ws, cached,
-                                                  _computed_columns(cached, computed))
+                                                  _computed_columns(cached, computed),
+                                                  table_formulas)
+                else:
+                    table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
             else:
-                found += _check_cells(path.name, ws, cached, blank_band_checks)
-                table_formulas += _table_formulas(ws)
+                found += _check_cells(path.name, ws, cached, blank_band_checks,
+                                      table_formulas)
         found += _rows_under_tables(path.name, _band_tables(formulas, table_formulas),
                                     cached_of)
         results_sheet = t(*spec.results_sheet)
@@ -246,14 +249,13 @@ def _table_formulas(ws, min_row=None, max_row=None) -> list[tuple[str, str]]:
     """(sheet, text) of the formulas among rows ``min_row``…``max_row`` of ``ws`` that call a
     function reading a band table (the agent sheets' first agent row: the rows below repeat
     it)."""
-    out = []
-    for row in ws.iter_rows(min_row=min_row, max_row=max_row):
-        for cell in row:
-            v = getattr(cell, "value", None)
-            if isinstance(v, str) and v.startswith("=") and \
-                    any(name in v.upper() for name in _TABLE_ARGUMENT):
-                out.append((ws.title, v))
-    return out
+    return [(ws.title, v) for row in ws.iter_rows(min_row=min_row, max_row=max_row)
+            for v in (getattr(cell, "value", None) for cell in row) if _reads_a_table(v)]
+
+
+def _reads_a_table(v) -> bool:
+    return isinstance(v, str) and v.startswith("=") and "KPI_" in v.upper() and \
+        any(name in v.upper() for name in _TABLE_ARGUMENT)
 
 
 def _band_tables(wb, formulas) -> dict[tuple, str]:
@@ -398,25 +400,27 @@ def _computed_columns(ws_cached, labels) -> set[int]:
     return {c for (r, c), cell in ws_cached.items() if r == HEADER_ROW and cell.value in labels}
 
 
-def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None) -> list[Finding]:
+def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
+                         table_formulas: list | None = None) -> list[Finding]:
     """Values typed (or pasted as values) over the formulas of a sheet's agent rows: on the
     results sheet every cell, on the data sheet its computed ``columns`` (the rates, the
     input check).  A total typed as 85, a conversion typed over its KPI_RATE, an input check
     overwritten with "OK": the scores, rank, bonus and pay computed from it follow the typed
     value, not the scheme, and no recalculation can tell.  One finding per agent row, or one
-    for the sheet when no agent row holds a formula at all (pasted as values)."""
+    for the sheet when no agent row holds a formula at all (pasted as values).  The first
+    agent row's formulas reading a band table go to ``table_formulas``, in the same pass."""
     from ..engine.a1 import column_letters
     from .layout import HEADER_ROW
-    end = _agent_rows(cached)
-    if end <= FIRST_ROW or columns == set():
-        return []
+    end = max(_agent_rows(cached), FIRST_ROW + 1)
     typed: dict[int, list[tuple[int, object]]] = {}
     formulas = 0
     for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_row=end - 1), FIRST_ROW):
         for c, cell in enumerate(row, 1):   # read-only rows: every column, empty cells too
+            v = getattr(cell, "value", None)
+            if r == FIRST_ROW and table_formulas is not None and _reads_a_table(v):
+                table_formulas.append((ws.title, v))
             if columns is not None and c not in columns:
                 continue
-            v = getattr(cell, "value", None)
             if v is None or (isinstance(v, str) and v == ""):
                 continue
             if (isinstance(v, str) and v.startswith("=")) or not isinstance(
@@ -443,7 +447,7 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None) -> l
         agent = cached.get((r, 1))
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
         who = f" (agent {str(name)!r})" if name not in (None, "") else ""
-        shown = ", ".join(f"{column_letters(c)}{r} {header(c)} = {v!r}"
+        shown = ", ".join(f"{column_letters(c)}{r} {header(c)} = {_shown(v)}"
                           for c, v in cells[:_TYPED_SHOWN])
         more = f" and {len(cells) - _TYPED_SHOWN} more" if len(cells) > _TYPED_SHOWN else ""
         many = len(cells) > 1
@@ -458,6 +462,13 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None) -> l
     return out
 
 
+def _shown(value) -> str:
+    """A cell's value as a sentence quotes it: numbers as typed (85, not 85.0), text quoted."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return f"{value:.15g}"
+    return repr(value)
+
+
 def _agent_rows(cached) -> int:
     """The row after the agent table (see :func:`_error_cells`)."""
     end = FIRST_ROW
@@ -466,14 +477,18 @@ def _agent_rows(cached) -> int:
     return end
 
 
-def _check_cells(file, ws, cached, blank_band_checks=None) -> list[Finding]:
+def _check_cells(file, ws, cached, blank_band_checks=None,
+                 table_formulas=None) -> list[Finding]:
     """The check cells of a scheme sheet that say something other than OK.  A band check
     that reads blank goes to ``blank_band_checks`` as (sheet, cell), for
-    :func:`_blank_band_checks`."""
+    :func:`_blank_band_checks`; the formulas reading a band table to ``table_formulas``
+    (as :func:`_table_formulas` finds them, in the same pass)."""
     out = []
     for row in ws.iter_rows():
         for cell in row:
             v = getattr(cell, "value", None)
+            if table_formulas is not None and _reads_a_table(v):
+                table_formulas.append((ws.title, v))
             if isinstance(v, str) and v.startswith("=") and "KPI_CHECK_" in v.upper():
                 got = cached.get((cell.row, cell.column))
                 value = None if got is None else got.value
