@@ -233,18 +233,7 @@ def test_an_agent_added_to_the_data_sheet_without_a_results_row_stops_the_summar
     """A late agent typed into a written month in Excel: a row inserted above the team
     average of 'Agent data' gets no formulas on 'Results', which computes the rows it was
     written with. D was left out of the ranking, the summary and the pay, with exit 0."""
-    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)) == 0
-    written = tmp_path / "out" / "scheme_S1_2025-10.xlsx"
-    wb = load_workbook(written)
-    ws = wb["Agent data"]
-    ws.insert_rows(8)      # under C (row 7), above the team average: as Excel's Insert does
-    for col, value in enumerate(["D", 300, 100, 250, 240, 7500, 12, 20, 1, 260], start=1):
-        ws.cell(8, col, value)
-    wb.save(tmp_path / "edited.xlsx")
-    assert main(["recalc", str(tmp_path / "edited.xlsx"), "-o", str(tmp_path / "month"),
-                 "--quiet"]) == 0
-    capsys.readouterr()
-    code = main(["summary", str(tmp_path / "month"), "-o", str(tmp_path / "s.xlsx"), "--quiet"])
+    code = edited_month(tmp_path, agent_d_inserted)
     out = capsys.readouterr()
     assert code == 1
     assert ("edited.xlsx, sheet 'Agent data', row 8 (agent 'D') has no row in the results "
@@ -262,10 +251,7 @@ def test_a_results_row_copied_down_under_the_table_is_still_unscored(tmp_path, c
     computes D's scores, but the results table (KPI_Results, A4:R7) and the ranking stop at
     row 7, so the summary never reads D."""
     def edit(wb):
-        data = wb["Agent data"]
-        data.insert_rows(8)
-        for col, value in enumerate(["D", 300, 100, 250, 240, 7500, 12, 20, 1, 260], start=1):
-            data.cell(8, col, value)
+        data = agent_d_inserted(wb)
         for col in range(11, 17):   # the data sheet's computed columns, copied down too
             data.cell(8, col).value = data.cell(7, col).value.replace("7", "8")
         results = wb["Results"]
@@ -283,17 +269,32 @@ def test_a_results_row_copied_down_under_the_table_is_still_unscored(tmp_path, c
     assert ranking.get("C8") is None
 
 
-def edited_month(tmp_path, edit):
-    """The corrected composite month of A, B, C written by fill, edited by ``edit(wb)`` as a
-    user would in Excel, recalculated into month/ and summarised: (exit code, output)."""
-    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)) == 0
-    wb = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx")
-    edit(wb)
-    wb.save(tmp_path / "edited.xlsx")
-    assert main(["recalc", str(tmp_path / "edited.xlsx"), "-o", str(tmp_path / "month"),
+def agent_d_inserted(wb):
+    """A late agent D typed into a row inserted under C (row 7) of 'Agent data', above the
+    team average, as Excel's Insert makes it: the sheet."""
+    ws = wb["Agent data"]
+    ws.insert_rows(8)
+    for col, value in enumerate(["D", 300, 100, 250, 240, 7500, 12, 20, 1, 260], start=1):
+        ws.cell(8, col, value)
+    return ws
+
+
+def summarised(tmp_path, wb, name="edited.xlsx"):
+    """``wb`` saved as ``name``, recalculated into month/ and summarised: the exit code."""
+    wb.save(tmp_path / name)
+    assert main(["recalc", str(tmp_path / name), "-o", str(tmp_path / "month"),
                  "--quiet"]) == 0
     return main(["summary", str(tmp_path / "month"), "-o", str(tmp_path / "s.xlsx"),
                  "--quiet"])
+
+
+def edited_month(tmp_path, edit):
+    """The corrected composite month of A, B, C written by fill, edited by ``edit(wb)`` as a
+    user would in Excel, recalculated into month/ and summarised: the exit code."""
+    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)) == 0
+    wb = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx")
+    edit(wb)
+    return summarised(tmp_path, wb)
 
 
 @needs_engine
@@ -387,11 +388,7 @@ def test_a_year_end_line_typed_as_a_percentage_stops_the_summary(tmp_path, capsy
     B (five months under 70) was eligible for the year-end bonus."""
     wb = load_workbook(TEMPLATE_DIR / "en" / "appraisal_100.xlsx")
     wb["Scheme"]["C15"] = 0.7    # Fail_Below
-    wb.save(tmp_path / "a.xlsx")
-    assert main(["recalc", str(tmp_path / "a.xlsx"), "-o", str(tmp_path / "month"),
-                 "--quiet"]) == 0
-    capsys.readouterr()
-    code = main(["summary", str(tmp_path / "month"), "-o", str(tmp_path / "s.xlsx"), "--quiet"])
+    code = summarised(tmp_path, wb, "a.xlsx")
     out = capsys.readouterr()
     assert code == 1
     assert ("a.xlsx: the scheme's year-end fail-below line (Fail_Below) is 0.7 while the totals "
