@@ -240,7 +240,7 @@ def _kept_in(file, book, cached_of, agent_sheets):
 
 
 #: The functions that read a band table, and which of their arguments it is.
-_TABLE_ARGUMENT = {"KPI_BAND": 1, "KPI_CHECK_BANDS": 0, "KPI_LINEAR": 1}
+_TABLE_ARGUMENT = {"KPI_BAND": 1, "KPI_CHECK_BANDS": 0, "KPI_LINEAR": 1, "KPI_COMMISSION": 1}
 #: The most rows under one table looked at.
 _ROWS_UNDER = 50
 
@@ -258,9 +258,10 @@ def _reads_a_table(v) -> bool:
         any(name in v.upper() for name in _TABLE_ARGUMENT)
 
 
-def _band_tables(wb, formulas) -> dict[tuple, str]:
+def _band_tables(wb, formulas) -> dict[tuple, tuple[str, set]]:
     """The band tables the ``formulas`` (sheet, text) read: (sheet, r1, c1, r2, c2) → how
-    the formula names the table (a defined name, or Sheet!A1:C7)."""
+    the formula names the table (a defined name, or Sheet!A1:C7) and the functions reading
+    it."""
     from ..engine.a1 import column_letters, parse_range_ref
     from ..engine.parser import parse
     names = {}
@@ -270,7 +271,7 @@ def _band_tables(wb, formulas) -> dict[tuple, str]:
             names[name.upper()] = (name, sheet, parse_range_ref(ref.replace("$", "")))
         except (ValueError, TypeError, AttributeError):
             continue   # a name of several areas, a constant, a formula: not a table here
-    tables: dict[tuple, str] = {}
+    tables: dict[tuple, tuple[str, set]] = {}
 
     def walk(node):
         if not isinstance(node, tuple) or not node:
@@ -281,11 +282,12 @@ def _band_tables(wb, formulas) -> dict[tuple, str]:
                 arg = node[2][at]
                 if arg[0] == "ref" and arg[1]:
                     r1, c1, r2, c2 = arg[2:6]
-                    tables.setdefault((arg[1], r1, c1, r2, c2), f"{arg[1]}!"
-                                      f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}")
+                    tables.setdefault((arg[1], r1, c1, r2, c2), (
+                        f"{arg[1]}!{column_letters(c1)}{r1}:{column_letters(c2)}{r2}",
+                        set()))[1].add(node[1])
                 elif arg[0] == "name" and arg[2] is None and arg[1].upper() in names:
                     name, sheet, (r1, c1, r2, c2) = names[arg[1].upper()]
-                    tables.setdefault((sheet, r1, c1, r2, c2), name)
+                    tables.setdefault((sheet, r1, c1, r2, c2), (name, set()))[1].add(node[1])
             for a in node[2]:
                 walk(a)
         else:
@@ -302,13 +304,13 @@ def _band_tables(wb, formulas) -> dict[tuple, str]:
     return tables
 
 
-def _rows_under_tables(file, tables: dict[tuple, str], cached_of) -> list[Finding]:
+def _rows_under_tables(file, tables: dict[tuple, tuple[str, set]], cached_of) -> list[Finding]:
     """Rows right under a band table, in its columns and outside it, that hold a band's
     numbers (two or more): a band typed or pasted under the last row of the table, which
     KPI_BAND and the table's check never read, so it scores nothing and the check says OK."""
     from ..engine.a1 import column_letters
     out = []
-    for (sheet, r1, c1, r2, c2), label in tables.items():
+    for (sheet, r1, c1, r2, c2), (label, readers) in tables.items():
         cached = cached_of.get(sheet)
         if cached is None:
             continue
@@ -337,9 +339,10 @@ def _rows_under_tables(file, tables: dict[tuple, str], cached_of) -> list[Findin
         table = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"
         named = label if "!" in label else f"{label} ({table})"
         it = "it" if one else "them"
+        fns = " and ".join(sorted(readers - {"KPI_CHECK_BANDS"})) or "KPI_BAND"
         out.append(Finding("table", file, sheet, cells,
                            f"{where} a band's numbers ({shown}) right under the band table "
-                           f"{named}, outside it: KPI_BAND does not read {it}, so the band "
+                           f"{named}, outside it: {fns} does not read {it}, so the band "
                            f"scores nothing and the table's check cannot see {it}. Take "
                            f"{it} into the table (Formulas › Name Manager) or clear {it}."))
     return out

@@ -159,6 +159,21 @@ def test_a_band_typed_under_its_table_stops_the_run(tmp_path, capsys):
 
 
 @needs_engine
+def test_a_commission_tier_typed_under_its_table_stops_the_summary(tmp_path, capsys):
+    """A fourth tier (6 % from 150,000) typed in the row under Commission_Tiers (A18:B20),
+    over its check: KPI_COMMISSION never reads it, so sales of 150,000 and more kept 5 %."""
+    wb = load_workbook(TEMPLATE_DIR / "en" / "monthly_pay.xlsx")
+    ws = wb["Pay scheme"]
+    ws["A21"], ws["B21"] = 150000, 0.06
+    code = summarised(tmp_path, wb, "pay.xlsx")
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("pay.xlsx, sheet 'Pay scheme', cells A21:B21: row 21 holds a band's numbers "
+            "(150000, 0.06) right under the band table Commission_Tiers (A18:B20), outside it: "
+            "KPI_COMMISSION does not read it") in out.err
+
+
+@needs_engine
 def test_a_note_or_one_number_under_a_table_is_not_a_band(tmp_path, capsys):
     wb = load_workbook(corrected_scheme(tmp_path))
     ws = wb["Scheme"]
