@@ -374,6 +374,7 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
     and the ranking read the table), so the agent is left out of the ranking, the summary
     and the pay without an error anywhere.  An agent row is a name in column A with a number
     beside it."""
+    from .fill import is_total_label
     data, results = cached_of.get(data_sheet), cached_of.get(results_sheet)
     if data is None or results is None:
         return []
@@ -385,8 +386,9 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
         if c != 1 or r < FIRST_ROW or getattr(cell, "data_type", None) == "e":
             continue
         name = cell.value
-        if name in scored or (isinstance(name, str) and (not name.strip() or name == average)):
-            continue
+        if name in scored or (isinstance(name, str) and (not name.strip() or name == average
+                                                          or is_total_label(name))):
+            continue   # a total row added under the agents (合计) is not an agent either
         if r not in with_numbers:
             continue   # a note, not an agent
         out.append(Finding("unscored", file, data_sheet, f"A{r}", results_sheet, str(name)))
@@ -416,7 +418,7 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
     from .layout import HEADER_ROW
     end = max(_agent_rows(cached), FIRST_ROW + 1)
     typed: dict[int, list[tuple[int, object]]] = {}
-    formulas = 0
+    with_formulas: set[int] = set()   # columns computed in some agent row
     for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_row=end - 1), FIRST_ROW):
         for c, cell in enumerate(row, 1):   # read-only rows: every column, empty cells too
             v = getattr(cell, "value", None)
@@ -428,7 +430,7 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                 continue
             if (isinstance(v, str) and v.startswith("=")) or not isinstance(
                     v, (str, int, float, bool)) and hasattr(v, "text"):
-                formulas += 1   # a formula, or an array or data-table formula
+                with_formulas.add(c)   # a formula, or an array or data-table formula
                 continue
             typed.setdefault(r, []).append((c, v))
     if not typed:
@@ -438,7 +440,7 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
         got = cached.get((HEADER_ROW, c))
         return str(got.value) if got is not None else column_letters(c)
 
-    if not formulas:
+    if not with_formulas:
         rows = f"{FIRST_ROW}–{end - 1}" if end - 1 > FIRST_ROW else str(FIRST_ROW)
         return [Finding("typed", file, ws.title, f"A{FIRST_ROW}",
                         f"rows {rows}: the sheet holds values where its formulas were "
@@ -446,6 +448,9 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                         "data any more, so none of it can be checked. Write the month again "
                         "with fill, or put the formulas back, and run again.")]
     out = []
+    # A column no agent row computes is the user's own (notes beside the table), not typed over.
+    typed = {r: kept for r, cells in typed.items()
+             if (kept := [(c, v) for c, v in cells if c in with_formulas])}
     for r, cells in sorted(typed.items()):
         agent = cached.get((r, 1))
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value

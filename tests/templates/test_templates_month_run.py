@@ -365,6 +365,23 @@ def test_a_rate_or_input_check_typed_over_on_the_data_sheet_stops_the_summary(tm
 
 
 @needs_engine
+def test_notes_beside_the_results_and_a_total_row_under_the_agents_are_the_users_own(
+        tmp_path, capsys):
+    """Edits that change no pay: a notes column typed beside the results table (its rows
+    hold text, no agent row computes it), and a 合计 row typed under the data sheet's team
+    average with sums of its own."""
+    def edit(wb):
+        results = wb["Results"]
+        for r, note in ((4, "Notes"), (5, "new this month"), (6, "on leave 3 days")):
+            results.cell(r, 30, note)
+        data = wb["Agent data"]
+        data["A10"], data["B10"], data["C10"] = "合计", "=SUM(B5:B7)", "=SUM(C5:C7)"
+    code = edited_month(tmp_path, edit)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+
+
+@needs_engine
 def test_a_results_sheet_pasted_as_values_stops_the_summary(tmp_path, capsys):
     def edit(wb):
         cached = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx", data_only=True)
