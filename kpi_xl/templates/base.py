@@ -209,9 +209,9 @@ class Template:
             # A number pasted as text ("300" from a platform's export, or typed into a
             # cell formatted as text) is said first, alone: the rules above read it as 0
             # (N), KPI_RATE reads it as its number and the team average leaves it out.
-            texts = [(f"ISTEXT({c.data_cols[k]}{r})", _text_number(t, label[k],
-                                                                   f"{c.data_cols[k]}{r}"))
-                     for k in numeric]
+            # Text of spaces alone is blank to the KPI functions, as an empty cell.
+            texts = [(f'AND(ISTEXT({x}),TRIM({x})<>"")', _text_number(t, label[k], x))
+                     for k in numeric for x in (f"{c.data_cols[k]}{r}",)]
             said = '&" "&'.join(f'IF({cond},{says},"")' for cond, says in texts)
             return (f'=IF(OR({",".join(cond for cond, _ in texts)}),TRIM({said}),'
                     f'{checked})')
