@@ -60,6 +60,12 @@ def read_results(path, notes: list | None = None):
     A total that is an error value (a metric in no band of its table, say) is kept as it
     is and described in ``notes``.
     """
+    from .workbook_info import quiet_reading
+    with quiet_reading():
+        return _read_results(path, notes)
+
+
+def _read_results(path, notes: list | None = None):
     from openpyxl import load_workbook
     from .workbook_info import template_of
     path = Path(path)

@@ -90,6 +90,12 @@ def verify_workbook(path) -> list[Finding]:
     A workbook without cached values gives no findings here; the summary reports it
     separately as not recalculated.
     """
+    from .workbook_info import quiet_reading
+    with quiet_reading():
+        return _verify_workbook(path)
+
+
+def _verify_workbook(path) -> list[Finding]:
     from openpyxl import load_workbook
     from .workbook_info import template_of
     from .layout import INPUT_CHECK, Labels

@@ -1,8 +1,23 @@
 """Which template a workbook was built from, read from its document properties."""
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 from .base import PROP_LANG, PROP_TEMPLATE
 from .errors import TemplateError
+
+
+@contextmanager
+def quiet_reading():
+    """Within it, openpyxl does not warn that it drops a sheet's extensions (Excel's and
+    LibreOffice's conditional formats, data validations …) "and will be removed": said of
+    saving, and a month's workbook that is only read is never saved by openpyxl, so the
+    sentence would only alarm the user."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*extension is not supported",
+                                category=UserWarning, module=r"openpyxl\.")
+        yield
 
 
 def template_of(wb, label: str):

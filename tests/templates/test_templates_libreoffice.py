@@ -4,12 +4,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import zipfile
 
 import pytest
 
 from kpi_xl.templates import LANGS, TEMPLATE_DIR, TEMPLATES
-from tpl_helpers import soffice
+from tpl_helpers import needs_engine, soffice
 
 pytestmark = [pytest.mark.libreoffice,
               pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")]
@@ -42,3 +43,28 @@ def test_templates_are_valid_packages():
         for name in TEMPLATES:
             with zipfile.ZipFile(TEMPLATE_DIR / lang / f"{name}.xlsx") as z:
                 assert z.testzip() is None
+
+
+@needs_engine
+def test_a_month_saved_again_by_libreoffice_summarises_clean_and_quietly(tmp_path):
+    """A written month opened and saved by LibreOffice, as a user on Linux or WPS would:
+    its formulas are written LibreOffice's way, with extensions openpyxl does not keep.
+    The month checks clean (no value taken as typed over a formula, no agent as missing,
+    no row under a table as a band), and openpyxl's warnings about dropping extensions,
+    said of saving, are not printed: the summary only reads the file."""
+    from test_templates_month_run import ABC, corrected_scheme, csv, fill
+    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC)) == 0
+    month = tmp_path / "out" / "scheme_S1_2025-10.xlsx"
+    profile = f"file:///tmp/lo_{os.getpid()}"
+    proc = subprocess.run(
+        [soffice(), "--headless", f"-env:UserInstallation={profile}", "--convert-to",
+         "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "resaved"), str(month)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    # The real command in its own process: pytest would keep warnings from the stream.
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from kpi_xl.cli import main; sys.exit(main())",
+         "summary", str(tmp_path / "resaved"), "-o", str(tmp_path / "s.xlsx"), "--quiet"],
+        capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "Warning" not in run.stderr and "will be removed" not in run.stderr, run.stderr
