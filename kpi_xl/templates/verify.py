@@ -28,8 +28,8 @@ class Finding:
 
     #: "check" (the scheme's), "table" (numbers under a band table, outside it), "input" (an
     #: agent row's input check), "unscored" (an agent of the data sheet without a results
-    #: row), "typed" (a value typed over a formula of the results sheet), "error", "kept", or
-    #: "engine" (why the calculation left cells wrong)
+    #: row), "typed" (values typed over formulas of the results sheet or of the data sheet's
+    #: computed columns), "error", "kept", or "engine" (why the calculation left cells wrong)
     kind: str
     file: str
     sheet: str
@@ -401,6 +401,13 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
     return out
 
 
+def _formula_objects() -> tuple:
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+    return ArrayFormula, DataTableFormula
+
+
+#: How openpyxl gives an array or data-table formula's cell (not a string).
+_FORMULA_OBJECTS = _formula_objects()
 #: Typed cells named one by one in a sentence; the rest are counted.
 _TYPED_SHOWN = 12
 
@@ -434,8 +441,7 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                 continue
             if v is None or (isinstance(v, str) and v == ""):
                 continue
-            if (isinstance(v, str) and v.startswith("=")) or not isinstance(
-                    v, (str, int, float, bool)) and hasattr(v, "text"):
+            if (isinstance(v, str) and v.startswith("=")) or isinstance(v, _FORMULA_OBJECTS):
                 with_formulas.add(c)   # a formula, or an array or data-table formula
                 continue
             typed.setdefault(r, []).append((c, v))
