@@ -38,6 +38,9 @@ class Finding:
     agent: str | None = None
     source: str | None = None  # kind "kept": the connection cell ("Sheet!A1") if not this one
     cached: bool = True  # kind "kept": the connection cell had a value cached in the file
+    #: kind "error": the header of the cell's column when every agent's cell there holds
+    #: this error (two agents or more): one cause they share, said once by describe()
+    shared: str | None = None
 
     def sentence(self) -> str:
         where = f"{self.file}, sheet {self.sheet!r}, cell {self.cell}"
@@ -574,18 +577,29 @@ def _input_checks(file, ws, cached) -> list[Finding]:
 
 
 def _error_cells(file, ws, cached) -> list[Finding]:
+    from .layout import HEADER_ROW
     out = []
     # The agent table ends at the first row without an agent; what follows (the sorted
     # ranking block) repeats the table's values and would name each error twice.
     end = _agent_rows(cached)
-    for (r, c), cell in sorted(cached.items()):
-        if not FIRST_ROW <= r < end or getattr(cell, "data_type", None) != "e":
-            continue
+    errors = [(r, c, str(cell.value)) for (r, c), cell in sorted(cached.items())
+              if FIRST_ROW <= r < end and getattr(cell, "data_type", None) == "e"]
+    # Columns where every agent's cell is the same error: one cause for all of them.
+    by_column: dict[int, set] = {}
+    for r, c, value in errors:
+        by_column.setdefault(c, set()).add((r, value))
+    agents = end - FIRST_ROW
+    shared = {c for c, got in by_column.items()
+              if agents >= 2 and len(got) == agents and len({v for _, v in got}) == 1}
+    for r, c, value in errors:
         agent = cached.get((r, 1))
         # a row whose agent cell is itself an error has no agent to name
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
-        out.append(Finding("error", file, ws.title, f"{_letter(c)}{r}", str(cell.value),
-                           None if name is None else str(name)))
+        header = cached.get((HEADER_ROW, c))
+        out.append(Finding("error", file, ws.title, f"{_letter(c)}{r}", value,
+                           None if name is None else str(name),
+                           shared=(str(header.value) if header is not None else _letter(c))
+                           if c in shared else None))
     return out
 
 
@@ -645,6 +659,17 @@ def describe(findings: list[Finding], files: int) -> list[str]:
                                              if len(where) > _SHOWN else "")
         lines.append(f"{file}, sheet {sheet!r}, cells {shown}{who} are {value}: these "
                      f"scores, totals or pay are not right until the cause is fixed.")
+    # A column that is one error for every agent: the cause is theirs in common.
+    shared: dict[tuple, list[str]] = {}
+    for f in findings:
+        if f.kind == "error" and f.shared is not None:
+            shared.setdefault((f.file, f.sheet, f.shared, f.value), []).append(f.cell)
+    for (file, sheet, header, value), where in shared.items():
+        column = where[0].rstrip("0123456789")
+        lines.append(f"{file}, sheet {sheet!r}: column {column} ({header}) is {value} for "
+                     f"every one of the {len(where)} agents, so the cause is one they share: "
+                     "look at what this column's formula reads from the scheme (a figure "
+                     "typed as a percentage, a band table, a parameter).")
     # One sentence per connection cell, sheet and agent: the cells computed from it together.
     kept: dict[tuple, list[str]] = {}
     for f in findings:

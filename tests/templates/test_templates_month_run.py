@@ -415,6 +415,10 @@ def test_a_bonus_line_typed_as_a_percentage_stops_the_run(tmp_path, capsys):
     results = values(tmp_path / "out" / "percent_S1_2025-10.xlsx", "Results")
     assert [results[f"J{r}"] for r in (5, 6, 7)] == ["#NUM!"] * 3
     assert "cell J5 (agent 'A') is #NUM!" in out.err
+    # one cause for the three: said once, pointing at the scheme
+    assert ("percent_S1_2025-10.xlsx, sheet 'Results': column J (Bonus) is #NUM! for every "
+            "one of the 3 agents, so the cause is one they share: look at what this column's "
+            "formula reads from the scheme") in out.err
 
 
 @needs_engine
