@@ -21,15 +21,21 @@ def _not_negative(x: float, what: str) -> float:
 POINTS_FROM = 10.0
 
 
-def _threshold_of_points(threshold: float, what: str, score: float | None, *,
-                         one_too: bool = False) -> None:
-    """``#NUM!`` for a threshold above 0 and below 1 (or at 1, with ``one_too``) set against
+def percentage_for_points(threshold: float, score: float | None, *,
+                          one_too: bool = False) -> bool:
+    """Whether ``threshold``, above 0 and below 1 (or at 1, with ``one_too``), is set against
     a score of :data:`POINTS_FROM` or more: scores in points, the threshold typed as a
     percentage (90 % is 0.9), which every agent passes.  Ratio schemes (scores near 1,
-    thresholds 1) are left alone."""
-    if score is None or below(score, POINTS_FROM):
-        return
-    if below(0.0, threshold) and (below(threshold, 1.0) or (one_too and same(threshold, 1.0))):
+    thresholds 1) are not."""
+    return score is not None and not below(score, POINTS_FROM) and below(0.0, threshold) and \
+        (below(threshold, 1.0) or (one_too and same(threshold, 1.0)))
+
+
+def _threshold_of_points(threshold: float, what: str, score: float | None, *,
+                         one_too: bool = False) -> None:
+    """``#NUM!`` when :func:`percentage_for_points`."""
+    if percentage_for_points(threshold, score, one_too=one_too):
+        assert score is not None
         raise KpiNumError(
             f"{what} is {threshold:g} while the score is {score:g} points: "
             f"a percentage typed for points ({threshold * 100:g} meant)?")

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+from collections import Counter
 import sqlite3
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -104,13 +105,12 @@ class FillReport:
         elif self.problems:
             parts.append(f"{len(self.problems)} problem(s) reported")
         if self.findings:
-            checks = sum(1 for f in self.findings if f.kind in ("check", "table"))
-            kept = sum(1 for f in self.findings if f.kind == "kept")
-            engine = sum(1 for f in self.findings if f.kind == "engine")
-            inputs = sum(1 for f in self.findings if f.kind == "input")
-            unscored = sum(1 for f in self.findings if f.kind == "unscored")
-            typed = sum(1 for f in self.findings if f.kind == "typed")
-            errors = len(self.findings) - checks - kept - engine - inputs - unscored - typed
+            count = Counter(f.kind for f in self.findings)
+            checks = count["check"] + count["table"]
+            kept, inputs, unscored, typed = (count[k] for k in ("kept", "input", "unscored",
+                                                                "typed"))
+            errors = len(self.findings) - checks - kept - count["engine"] - inputs - \
+                unscored - typed
             what = []
             if checks:
                 what.append(f"{checks} scheme check(s) not OK")

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 from ..core.errors import KpiError
-from ..core.pay import POINTS_FROM
+from ..core.pay import percentage_for_points
 from .base import RESULTS_NAME
 from .errors import SummaryError, TemplateError
 from .fill import Progress, open_bar
@@ -130,8 +130,8 @@ def _read_results(path, notes: list | None = None):
     threshold = rule.get("threshold")
     points = [r.get("total") for r in rows if isinstance(r.get("total"), (int, float))
               and not isinstance(r.get("total"), bool)]
-    if notes is not None and isinstance(threshold, (int, float)) and 0 < threshold < 1 and \
-            points and max(points) >= POINTS_FROM:
+    if notes is not None and isinstance(threshold, (int, float)) and points and \
+            percentage_for_points(threshold, max(points)):
         name = t(*YEAR_RULE_NAMES["threshold"])
         notes.append(f"{path.name}: the scheme's year-end fail-below line ({name}) "
                      f"is {threshold:g} while the totals are points (up to {max(points):g}): "

@@ -109,6 +109,7 @@ def _verify_workbook(path) -> list[Finding]:
         spec, lang = template_of(formulas, str(path))
         t = Labels(lang)
         agent_sheets = set(spec.agent_sheet_titles(t))
+        data_sheet, results_sheet = t(*spec.data_sheet), t(*spec.results_sheet)
         found: list[Finding] = []
         cached_of: dict[str, dict] = {}
         blank_band_checks: list[tuple[str, str]] = []
@@ -121,10 +122,10 @@ def _verify_workbook(path) -> list[Finding]:
             if ws.title in agent_sheets:
                 found += _input_checks(path.name, ws, cached)
                 found += _error_cells(path.name, ws, cached)
-                if ws.title == t(*spec.results_sheet):
+                if ws.title == results_sheet:
                     found += _typed_over_formulas(path.name, ws, cached,
                                                   table_formulas=table_formulas)
-                elif ws.title == t(*spec.data_sheet):
+                elif ws.title == data_sheet:
                     computed = {t(c.zh, c.en) for c in spec.computed} | {t(*INPUT_CHECK)}
                     found += _typed_over_formulas(path.name, ws, cached,
                                                   _computed_columns(cached, computed),
@@ -136,8 +137,7 @@ def _verify_workbook(path) -> list[Finding]:
                                       table_formulas)
         found += _rows_under_tables(path.name, _band_tables(formulas, table_formulas),
                                     cached_of)
-        results_sheet = t(*spec.results_sheet)
-        found += _unscored_agents(path.name, t(*spec.data_sheet), results_sheet,
+        found += _unscored_agents(path.name, data_sheet, results_sheet,
                                   _results_rows(formulas, results_sheet,
                                                 cached_of.get(results_sheet, {})),
                                   t("团队平均", "Team average"), cached_of)
@@ -263,23 +263,19 @@ def _table_formulas(ws, min_row=None, max_row=None) -> list[tuple[str, str]]:
 
 
 def _reads_a_table(v) -> bool:
-    return isinstance(v, str) and v.startswith("=") and "KPI_" in v.upper() and \
-        any(name in v.upper() for name in _TABLE_ARGUMENT)
+    if not (isinstance(v, str) and v.startswith("=")):
+        return False
+    text = v.upper()
+    return "KPI_" in text and any(name in text for name in _TABLE_ARGUMENT)
 
 
 def _band_tables(wb, formulas) -> dict[tuple, tuple[str, set]]:
     """The band tables the ``formulas`` (sheet, text) read: (sheet, r1, c1, r2, c2) → how
     the formula names the table (a defined name, or Sheet!A1:C7) and the functions reading
     it."""
-    from ..engine.a1 import column_letters, parse_range_ref
     from ..engine.parser import parse
-    names = {}
-    for name, defined in wb.defined_names.items():
-        try:
-            (sheet, ref), = defined.destinations
-            names[name.upper()] = (name, sheet, parse_range_ref(ref.replace("$", "")))
-        except (ValueError, TypeError, AttributeError):
-            continue   # a name of several areas, a constant, a formula: not a table here
+    names = {name.upper(): (name, *area) for name, defined in wb.defined_names.items()
+             if (area := _name_area(defined)) is not None}
     tables: dict[tuple, tuple[str, set]] = {}
 
     def walk(node):
@@ -292,8 +288,7 @@ def _band_tables(wb, formulas) -> dict[tuple, tuple[str, set]]:
                 if arg[0] == "ref" and arg[1]:
                     r1, c1, r2, c2 = arg[2:6]
                     tables.setdefault((arg[1], r1, c1, r2, c2), (
-                        f"{arg[1]}!{column_letters(c1)}{r1}:{column_letters(c2)}{r2}",
-                        set()))[1].add(node[1])
+                        f"{arg[1]}!{_letter(c1)}{r1}:{_letter(c2)}{r2}", set()))[1].add(node[1])
                 elif arg[0] == "name" and arg[2] is None and arg[1].upper() in names:
                     name, sheet, (r1, c1, r2, c2) = names[arg[1].upper()]
                     tables.setdefault((sheet, r1, c1, r2, c2), (name, set()))[1].add(node[1])
@@ -317,7 +312,6 @@ def _rows_under_tables(file, tables: dict[tuple, tuple[str, set]], cached_of) ->
     """Rows right under a band table, in its columns and outside it, that hold a band's
     numbers (two or more): a band typed or pasted under the last row of the table, which
     KPI_BAND and the table's check never read, so it scores nothing and the check says OK."""
-    from ..engine.a1 import column_letters
     out = []
     for (sheet, r1, c1, r2, c2), (label, readers) in tables.items():
         cached = cached_of.get(sheet)
@@ -341,11 +335,11 @@ def _rows_under_tables(file, tables: dict[tuple, tuple[str, set]], cached_of) ->
         if not rows:
             continue
         first, last = rows[0][0], rows[-1][0]
-        cells = f"{column_letters(c1)}{first}:{column_letters(c2)}{last}"
-        shown = "; ".join(", ".join(f"{n:g}" for n in numbers) for _, numbers in rows[:5])
+        cells = f"{_letter(c1)}{first}:{_letter(c2)}{last}"
+        shown = "; ".join(", ".join(map(_shown, numbers)) for _, numbers in rows[:5])
         one = len(rows) == 1
         where = f"row {first} holds" if one else f"rows {first}–{last} hold"
-        table = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"
+        table = f"{_letter(c1)}{r1}:{_letter(c2)}{r2}"
         named = label if "!" in label else f"{label} ({table})"
         it = "it" if one else "them"
         fns = " and ".join(sorted(readers - {"KPI_CHECK_BANDS"})) or "KPI_BAND"
@@ -357,20 +351,26 @@ def _rows_under_tables(file, tables: dict[tuple, tuple[str, set]], cached_of) ->
     return out
 
 
+def _name_area(defined):
+    """(sheet, (r1, c1, r2, c2)) of a defined name standing for one area of one sheet, else
+    None (a name of several areas, a constant, a formula, no name at all)."""
+    from ..engine.a1 import parse_range_ref
+    try:
+        (sheet, ref), = defined.destinations
+        return sheet, parse_range_ref(ref.replace("$", ""))
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
 def _results_rows(wb, results_sheet, cached) -> range:
     """The agent rows of the results table (the defined name KPI_Results, which ``summary``
     reads and the ranking counts), or, without the name, the rows down to the first blank
     agent cell."""
-    from ..engine.a1 import parse_range_ref
     from .base import RESULTS_NAME
-    defined = wb.defined_names.get(RESULTS_NAME)
-    try:
-        (sheet, ref), = defined.destinations
-        if sheet == results_sheet:
-            r1, _, r2, _ = parse_range_ref(ref.replace("$", ""))
-            return range(r1 + 1, r2 + 1)
-    except (AttributeError, ValueError, TypeError):
-        pass
+    area = _name_area(wb.defined_names.get(RESULTS_NAME))
+    if area is not None and area[0] == results_sheet:
+        r1, _, r2, _ = area[1]
+        return range(r1 + 1, r2 + 1)
     return range(FIRST_ROW, _agent_rows(cached))
 
 
@@ -391,8 +391,9 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
     with_numbers = {r for (r, c), v in data.items() if c > 1 and isinstance(v.value, (int, float))
                     and not isinstance(v.value, bool)}
     out = []
-    for (r, c), cell in sorted(data.items()):
-        if c != 1 or r < FIRST_ROW or getattr(cell, "data_type", None) == "e":
+    for r in sorted(r for r, c in data if c == 1 and r >= FIRST_ROW):
+        cell = data[(r, 1)]
+        if getattr(cell, "data_type", None) == "e":
             continue
         name = cell.value
         if name in scored or (isinstance(name, str) and (not name.strip() or name == average
@@ -415,6 +416,13 @@ _FORMULA_OBJECTS = _formula_objects()
 _TYPED_SHOWN = 12
 
 
+def _header(cached, c: int) -> str:
+    """The header (row 4) of column ``c`` of an agent sheet, or its letter."""
+    from .layout import HEADER_ROW
+    got = cached.get((HEADER_ROW, c))
+    return str(got.value) if got is not None else _letter(c)
+
+
 def _computed_columns(ws_cached, labels) -> set[int]:
     """The columns of a data sheet whose header (row 4) is one of its computed columns'."""
     from .layout import HEADER_ROW
@@ -430,8 +438,6 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
     value, not the scheme, and no recalculation can tell.  One finding per agent row, or one
     for the sheet when no agent row holds a formula at all (pasted as values).  The first
     agent row's formulas reading a band table go to ``table_formulas``, in the same pass."""
-    from ..engine.a1 import column_letters
-    from .layout import HEADER_ROW
     end = max(_agent_rows(cached), FIRST_ROW + 1)
     typed: dict[int, list[tuple[int, object]]] = {}
     with_formulas: set[int] = set()   # columns computed in some agent row
@@ -450,11 +456,6 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
             typed.setdefault(r, []).append((c, v))
     if not typed:
         return []
-
-    def header(c):
-        got = cached.get((HEADER_ROW, c))
-        return str(got.value) if got is not None else column_letters(c)
-
     if not with_formulas:
         rows = f"{FIRST_ROW}–{end - 1}" if end - 1 > FIRST_ROW else str(FIRST_ROW)
         return [Finding("typed", file, ws.title, f"A{FIRST_ROW}",
@@ -470,11 +471,11 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
         agent = cached.get((r, 1))
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
         who = f" (agent {str(name)!r})" if name not in (None, "") else ""
-        shown = ", ".join(f"{column_letters(c)}{r} {header(c)} = {_shown(v)}"
+        shown = ", ".join(f"{_letter(c)}{r} {_header(cached, c)} = {_shown(v)}"
                           for c, v in cells[:_TYPED_SHOWN])
         more = f" and {len(cells) - _TYPED_SHOWN} more" if len(cells) > _TYPED_SHOWN else ""
         many = len(cells) > 1
-        out.append(Finding("typed", file, ws.title, f"{column_letters(cells[0][0])}{r}",
+        out.append(Finding("typed", file, ws.title, f"{_letter(cells[0][0])}{r}",
                            f"row {r}{who}: {shown}{more} {'are' if many else 'is'} typed over "
                            f"the formula{'s' if many else ''} the other agents' rows compute, "
                            f"so {'they do' if many else 'it does'} not follow the scheme, and "
@@ -487,9 +488,7 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
 
 def _shown(value) -> str:
     """A cell's value as a sentence quotes it: numbers as typed (85, not 85.0), text quoted."""
-    if isinstance(value, float) and not isinstance(value, bool):
-        return f"{value:.15g}"
-    return repr(value)
+    return f"{value:.15g}" if isinstance(value, float) else repr(value)
 
 
 def _agent_rows(cached) -> int:
@@ -577,7 +576,6 @@ def _input_checks(file, ws, cached) -> list[Finding]:
 
 
 def _error_cells(file, ws, cached) -> list[Finding]:
-    from .layout import HEADER_ROW
     out = []
     # The agent table ends at the first row without an agent; what follows (the sorted
     # ranking block) repeats the table's values and would name each error twice.
@@ -595,11 +593,9 @@ def _error_cells(file, ws, cached) -> list[Finding]:
         agent = cached.get((r, 1))
         # a row whose agent cell is itself an error has no agent to name
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
-        header = cached.get((HEADER_ROW, c))
         out.append(Finding("error", file, ws.title, f"{_letter(c)}{r}", value,
                            None if name is None else str(name),
-                           shared=(str(header.value) if header is not None else _letter(c))
-                           if c in shared else None))
+                           shared=_header(cached, c) if c in shared else None))
     return out
 
 
