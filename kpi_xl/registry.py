@@ -200,13 +200,15 @@ def _first_error(value) -> CellError | None:
     return None
 
 
-def invoke(entry: KpiFunction, args) -> Any:
+def invoke(entry: KpiFunction, args, reasons: list | None = None) -> Any:
     """Call ``entry``'s core function the way a cell does.
 
     ``args`` are already converted to the calling convention above (missing
     trailing optionals may be left out).  An error value among the inputs is
     returned as the result, as Excel propagates errors; a typed core error becomes
-    its :class:`CellError`.  Any other exception is a bug and propagates.
+    its :class:`CellError`, and, given a ``reasons`` list, (function name, error value,
+    the error's sentence) is appended to it: why the cell shows that error.  Any other
+    exception is a bug and propagates.
     """
     args = list(args)
     if len(args) < entry.min_args or len(args) > entry.max_args:
@@ -219,4 +221,6 @@ def invoke(entry: KpiFunction, args) -> Any:
     try:
         return entry.func(*args)
     except KpiError as exc:
+        if reasons is not None:
+            reasons.append((entry.name, exc.excel_error, str(exc)))
         return exc.as_cell_error()

@@ -174,7 +174,21 @@ class BandTable:
         for band in self.bands:
             if _holds(band, x, self.side):
                 return BLANK if band.points is None else band.points
-        raise KpiNotFoundError(f"{x!r} falls in no band of the table")
+        raise KpiNotFoundError(self._no_band(x))
+
+    def _no_band(self, x: float) -> str:
+        """Why ``x`` scores nothing, with the bounds around it (said in the terminal when the
+        month stops on the #N/A)."""
+        ends = [b.upper for b in self.bands if b.upper is not None and not below(x, b.upper)]
+        starts = [b.lower for b in self.bands if b.lower is not None and not below(b.lower, x)]
+        said = f"{x:.10g} falls in no band of the table"
+        if ends and starts:
+            return f"{said}: it lies between {max(ends):.10g} and {min(starts):.10g}"
+        if starts:
+            return f"{said}: the lowest band begins at {min(starts):.10g}"
+        if ends:
+            return f"{said}: the highest band ends at {max(ends):.10g}"
+        return said
 
 
 def linear_score(value, points):

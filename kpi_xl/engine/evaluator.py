@@ -213,6 +213,9 @@ class Calc:
         self._column_fns = {}
         self._formula_columns = {}
         self.column_cells = 0                           # cells computed by column runs
+        # (function, error, sentence) of each KPI function that refused its arguments, when a
+        # list is put here (explain.py asks why a cell is an error); None: not collected.
+        self.reasons: list | None = None
 
     # -- structure -----------------------------------------------------------------
     def has_sheet(self, name):

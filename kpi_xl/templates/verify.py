@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..engine.explain import Reason
 from .layout import FIRST_ROW
 
 
@@ -41,6 +42,19 @@ class Finding:
     #: kind "error": the header of the cell's column when every agent's cell there holds
     #: this error (two agents or more): one cause they share, said once by describe()
     shared: str | None = None
+    #: kind "error": where the error starts and what the KPI function there said
+    #: (:class:`~kpi_xl.engine.explain.Reason`), when it could be found
+    reason: Reason | None = None
+
+    def because(self, several: bool = False) -> str:
+        """": " and the reason as a clause, or "" (``several``: for a sentence about more
+        cells than this one, so the cell the error starts in is always named)."""
+        if self.reason is None:
+            return ""
+        from ..engine.a1 import parse_cell_ref
+        here = None if several else (self.sheet, *parse_cell_ref(self.cell)[:2])
+        text = self.reason.text(self.sheet, here)
+        return f": {text}" if text else ""
 
     def sentence(self) -> str:
         where = f"{self.file}, sheet {self.sheet!r}, cell {self.cell}"
@@ -66,7 +80,7 @@ class Finding:
             return kept_sentence(self.file, self.sheet, [self.cell], self.agent, self.value,
                                  self.source, self.cached)
         return (f"{where}{who} is {self.value}: this score, total or pay is not right until "
-                f"the cause is fixed.")
+                f"the cause is fixed{self.because()}.")
 
 
 def kept_sentence(file, sheet, cells, agent, functions, source, cached) -> str:
@@ -145,17 +159,32 @@ def _verify_workbook(path) -> list[Finding]:
             found += _blank_band_checks(path, blank_band_checks)
         if any(f.kind in ("error", "check") and f.value == "#VALUE!" for f in found):
             found = _rich_codes(path, found)
-        if not _may_call_a_connection(path):
-            return found
-        kept = _kept_cells(path.name, path, cached_of, agent_sheets)
-        if kept:
-            # An error computed from a connection cell has that cell as its cause: said once.
-            fed = {(f.sheet, f.cell) for f in kept}
-            found = [f for f in found if f.kind != "error" or (f.sheet, f.cell) not in fed]
-        return found + kept
+        if _may_call_a_connection(path):
+            kept = _kept_cells(path.name, path, cached_of, agent_sheets)
+            if kept:
+                # An error computed from a connection cell has that cell as its cause: said
+                # once.
+                fed = {(f.sheet, f.cell) for f in kept}
+                found = [f for f in found if f.kind != "error" or (f.sheet, f.cell) not in fed]
+                found += kept
+        return _with_reasons(path, found)
     finally:
         formulas.close()
         values.close()
+
+
+def _with_reasons(path, found: list[Finding]) -> list[Finding]:
+    """``found`` with the reason of each error cell: where its error starts and what the KPI
+    function there said (:mod:`kpi_xl.engine.explain`), where it can be found."""
+    from dataclasses import replace
+    from ..engine.a1 import parse_cell_ref
+    from ..engine.explain import error_reasons
+    cells = {(f.sheet, *parse_cell_ref(f.cell)[:2]): f for f in found if f.kind == "error"}
+    if not cells:
+        return found
+    reasons = error_reasons(path, cells)
+    return [replace(f, reason=reasons.get((f.sheet, *parse_cell_ref(f.cell)[:2])))
+            if f.kind == "error" else f for f in found]
 
 
 def _rich_codes(path, found: list[Finding]) -> list[Finding]:
@@ -623,6 +652,13 @@ def engine_findings(file: str, results) -> list[Finding]:
     return out
 
 
+def _reasons_of(group: list[Finding]) -> str:
+    """": " and the reasons of a sentence about several error cells, each said once."""
+    said = list(dict.fromkeys(f.because(several=True)[2:] for f in group))
+    said = [text for text in said if text]
+    return f": {'; '.join(said)}" if said else ""
+
+
 #: Cells named in one sentence; the rest are counted.
 _SHOWN = 20
 
@@ -642,30 +678,35 @@ def describe(findings: list[Finding], files: int) -> list[str]:
     lines += [f.sentence() for f in findings if f.kind in ("input", "unscored", "typed")]
     # One sentence per agent and error: a value in a gap turns its points, total, rank and
     # bonus into #N/A together, and they have one cause.
-    errors: dict[tuple, list[str]] = {}
+    errors: dict[tuple, list[Finding]] = {}
     for f in findings:
         if f.kind == "error":
-            errors.setdefault((f.file, f.sheet, f.agent, f.value), []).append(f.cell)
-    for (file, sheet, agent, value), where in errors.items():
-        if len(where) == 1:
-            lines.append(Finding("error", file, sheet, where[0], value, agent).sentence())
+            errors.setdefault((f.file, f.sheet, f.agent, f.value), []).append(f)
+    for (file, sheet, agent, value), group in errors.items():
+        if len(group) == 1:
+            lines.append(group[0].sentence())
             continue
         who = f" (agent {agent!r})" if agent not in (None, "") else ""
+        where = [f.cell for f in group]
         shown = ", ".join(where[:_SHOWN]) + (f" and {len(where) - _SHOWN} more"
                                              if len(where) > _SHOWN else "")
         lines.append(f"{file}, sheet {sheet!r}, cells {shown}{who} are {value}: these "
-                     f"scores, totals or pay are not right until the cause is fixed.")
+                     f"scores, totals or pay are not right until the cause is fixed"
+                     f"{_reasons_of(group)}.")
     # A column that is one error for every agent: the cause is theirs in common.
-    shared: dict[tuple, list[str]] = {}
+    shared: dict[tuple, list[Finding]] = {}
     for f in findings:
         if f.kind == "error" and f.shared is not None:
-            shared.setdefault((f.file, f.sheet, f.shared, f.value), []).append(f.cell)
-    for (file, sheet, header, value), where in shared.items():
-        column = where[0].rstrip("0123456789")
+            shared.setdefault((f.file, f.sheet, f.shared, f.value), []).append(f)
+    for (file, sheet, header, value), group in shared.items():
+        column = group[0].cell.rstrip("0123456789")
+        first = group[0]
+        said = (f" For agent {first.agent!r}{first.because(several=True)}."
+                if first.reason is not None and first.agent not in (None, "") else "")
         lines.append(f"{file}, sheet {sheet!r}: column {column} ({header}) is {value} for "
-                     f"every one of the {len(where)} agents, so the cause is one they share: "
+                     f"every one of the {len(group)} agents, so the cause is one they share: "
                      "look at what this column's formula reads from the scheme (a figure "
-                     "typed as a percentage, a band table, a parameter).")
+                     f"typed as a percentage, a band table, a parameter).{said}")
     # One sentence per connection cell, sheet and agent: the cells computed from it together.
     kept: dict[tuple, list[str]] = {}
     for f in findings:

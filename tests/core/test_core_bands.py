@@ -34,6 +34,24 @@ def test_a_value_in_the_conversion_gap_is_na(value):
         band_score(value, CONVERSION)
 
 
+@pytest.mark.parametrize("value, table, closed, said", [
+    # DOMAIN's published conversion gap: 31 %–32 % lies in no band
+    (0.315, CONVERSION, "left", "0.315 falls in no band of the table: it lies between 0.31 "
+                                "and 0.32"),
+    (87 / 275, CONVERSION, "left", "0.3163636364 falls in no band of the table: it lies "
+                                   "between 0.31 and 0.32"),
+    # the open end left out: below the lowest threshold, above the highest
+    (0.1, CONVERSION_2COL[:-1], "left", "0.1 falls in no band of the table: the lowest band "
+                                        "begins at 0.25"),
+    (31, [[30, 60], [10, 100], [20, 80]], "right", "31 falls in no band of the table: the "
+                                                   "highest band ends at 30"),
+])
+def test_a_value_in_no_band_says_which_bounds_it_lies_between(value, table, closed, said):
+    with pytest.raises(KpiNotFoundError) as caught:
+        band_score(value, table, closed)
+    assert str(caught.value) == said
+
+
 @pytest.mark.parametrize("value, points", [
     (0, 100), (10, 100), (10.001, 90), (15, 90), (16, 80), (30, 60), (30.5, 0), (300, 0),
 ])

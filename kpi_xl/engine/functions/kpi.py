@@ -34,7 +34,7 @@ def _adapter(entry):
                     core_args.append([[_to_core(v) for v in row] for row in calc.values(a)])
             else:
                 core_args.append(_to_core(scalarize(calc, a)))
-        return _from_core(invoke(entry, core_args))
+        return _from_core(invoke(entry, core_args, calc.reasons))
 
     def fn(calc, *args):
         # A range where a single value belongs (KPI_BAND(C2:C9, ...)) in an array

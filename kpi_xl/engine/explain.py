@@ -1,0 +1,173 @@
+"""Why a cell holds an error value: the cell the error starts in, and what the KPI function
+there said.
+
+A score, total or pay cell shows ``#NUM!`` and the month stops; the sentence that says so
+names the cell, but the reason (``full_at is 0.9 while the score is 77.5 points …``) was
+said by the KPI function inside the calculation and is not in the file.  It is found again
+here from the saved workbook alone, whoever computed it (this engine or Excel): each
+formula cell keeps its cached value, the cell asked about is computed once more with the
+engine, and the KPI functions it calls report the arguments they refused.  A cell whose
+own functions refused nothing has its error from a cell it reads: the walk goes on there,
+to the first cell that reads no error, the error's origin.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+#: Cells explained per workbook; the rest are left without a reason (they are counted
+#: beside the first ones in the sentences anyway).
+MOST_CELLS = 200
+#: Cells followed from one error back to its origin.
+MOST_STEPS = 30
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Where an error value starts, and why."""
+
+    origin: tuple  # (sheet, row, col) of the cell the error starts in
+    value: str  # the error value there
+    function: str | None = None  # the KPI function that refused its arguments, if one did
+    message: str | None = None  # what it said
+
+    def text(self, sheet: str, cell: tuple | None = None) -> str:
+        """The reason as a clause for a sentence about ``cell`` (sheet, row, col) of
+        ``sheet``, or about several cells (None: the origin is always named); "" when there
+        is nothing to add (the error starts in ``cell`` and no KPI function said why)."""
+        from .a1 import column_letters
+        s, r, c = self.origin
+        where = f"{column_letters(c)}{r}" if s == sheet else f"{s}!{column_letters(c)}{r}"
+        if self.function is not None:
+            if self.origin == cell:
+                return f"{self.function} said “{self.message}”"
+            return f"{self.function} in {where} said “{self.message}”"
+        if self.origin == cell:
+            return ""
+        return f"it is computed from {where}, which is {self.value}"
+
+
+def error_reasons(path, cells, *, most: int = MOST_CELLS) -> dict[tuple, Reason]:
+    """The :class:`Reason` of each (sheet, row, col) of ``cells`` whose cached value in the
+    workbook at ``path`` is an error, as far as it can be found (the others are left out).
+
+    Nothing here changes the file; a workbook the engine cannot read gives no reasons."""
+    from .xlsx_read import read_workbook
+    try:
+        book = read_workbook(path)
+    except Exception:  # noqa: BLE001 - the reasons are an addition to sentences already made
+        return {}
+    return _Explainer(book).reasons(list(cells)[:most])
+
+
+class _Explainer:
+    def __init__(self, book):
+        from ..core.errors import CellError
+        from .evaluator import Calc
+        from .reads import Reads
+        from .recalc import book_input
+        from .values import engine_value
+        self.reads = Reads(book)
+        # The cached values (read before book_input takes the reader's dicts over).
+        self.cached = {s.name: dict(s.cached) for s in book.sheets}
+        self.texts = {s.name: dict(s.formulas) for s in book.sheets}
+        self.arrays = {s.name: set(s.arrays) for s in book.sheets}
+        # Every cell holding an error, formula or constant: where a walk looks next.
+        self.errors = {s.name: sorted([k for k, v in self.cached[s.name].items()
+                                       if isinstance(v, CellError)]
+                                      + [k for k, v in s.values.items()
+                                         if isinstance(v, CellError)])
+                       for s in book.sheets}
+        self.error_value = {s.name: {**{k: str(v) for k, v in s.values.items()
+                                        if isinstance(v, CellError)},
+                                     **{k: str(v) for k, v in self.cached[s.name].items()
+                                        if isinstance(v, CellError)}}
+                            for s in book.sheets}
+        self.calc = Calc(book_input(book), columns=False, strict=False, time_limit=None,
+                         memory_limit_mb=None)
+        # Every formula reads the others' saved values: only the cell asked about computes.
+        for s in book.sheets:
+            formulas = self.calc.formulas[s.name]
+            self.calc.results[s.name].update(
+                (k, engine_value(v)) for k, v in self.cached[s.name].items()
+                if v is not None and k in formulas)
+
+    def reasons(self, cells) -> dict[tuple, Reason]:
+        from .evaluator import RECURSION_LIMIT
+        from .serial import date_system
+        import sys
+        out = {}
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, RECURSION_LIMIT))
+        try:
+            with date_system(self.calc.date1904):
+                for cell in cells:
+                    if cell[0] in self.error_value and cell[1:] in self.error_value[cell[0]]:
+                        reason = self._walk(cell)
+                        if reason is not None:
+                            out[cell] = reason
+        finally:
+            sys.setrecursionlimit(old)
+        return out
+
+    def _walk(self, cell) -> Reason | None:
+        seen = {cell}
+        here = cell
+        for _ in range(MOST_STEPS):
+            value = self.error_value[here[0]].get(here[1:])
+            said = self._said(here, value)
+            if said is not None:
+                return Reason(here, value, *said)
+            nxt = self._error_read(here, value, seen)
+            if nxt is None:
+                return Reason(here, value) if here != cell else None
+            seen.add(nxt)
+            here = nxt
+        return None
+
+    def _said(self, cell, value):
+        """(function, sentence) of the first KPI function that refused its arguments in
+        ``cell``'s formula with the error ``value``, computing the cell again."""
+        sheet, r, c = cell
+        calc = self.calc
+        if (r, c) not in calc.formulas.get(sheet, ()) or (r, c) in self.arrays[sheet]:
+            return None
+        results = calc.results[sheet]
+        saved = results.pop((r, c), None)
+        calc.reasons = []
+        try:
+            calc.evaluate(sheet, r, c)
+        except Exception:  # noqa: BLE001 - a formula the engine cannot compute says nothing
+            pass
+        finally:
+            said, calc.reasons = calc.reasons, None
+            if saved is None:
+                results.pop((r, c), None)
+            else:
+                results[(r, c)] = saved
+        return next(((fn, msg) for fn, err, msg in said if err == value), None)
+
+    def _error_read(self, cell, value, seen):
+        """The first cell holding an error that ``cell``'s formula reads (one holding the
+        same error value first), not yet in ``seen``."""
+        sheet, r, c = cell
+        text = self.texts[sheet].get((r, c))
+        if not text:
+            return None
+        ranges = self.reads.cell(text, sheet, r, c)
+        if not ranges:
+            return None
+        found = []
+        for s, r1, c1, r2, c2 in ranges:
+            keys = self.errors.get(s, ())
+            # the rows r1…r2 of the sorted keys, then the columns among them
+            for k in keys[bisect_left(keys, (r1,)):bisect_left(keys, (r2 + 1,))]:
+                if c1 <= k[1] <= c2 and (s, *k) not in seen:
+                    found.append((s, *k))
+        if not found:
+            return None
+        same = [k for k in found if self.error_value[k[0]][k[1:]] == value]
+        return (same or found)[0]
+
+
+__all__ = ["Reason", "error_reasons"]

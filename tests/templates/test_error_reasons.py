@@ -1,0 +1,130 @@
+"""A score, total or pay cell that is an error is named with its reason: the cell the error
+starts in and what the KPI function there said (kpi_xl.engine.explain), in fill's and
+summary's sentences, found from the saved workbook alone.
+
+The figures are DOMAIN.md's worked example (A 77.5 points, B 74 by the returns table as
+written, the published conversion gap 31 %–32 %) or worked by hand.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+
+from kpi_xl.cli import main
+from kpi_xl.engine.explain import Reason, error_reasons
+from kpi_xl.templates import TEMPLATE_DIR
+from tpl_helpers import ABC, EN, needs_engine, values
+
+_FIXED = "is not right until the cause is fixed"
+
+
+def _month(tmp_path, edit, rows=ABC):
+    """The published composite scheme (English) edited by ``edit(sheet)``, filled with
+    ``rows``: (exit code, the written month's path)."""
+    wb = load_workbook(TEMPLATE_DIR / "en" / "cs_composite.xlsx")
+    edit(wb["Scheme"])
+    scheme = tmp_path / "scheme.xlsx"
+    wb.save(scheme)
+    data = tmp_path / "d.csv"
+    pd.DataFrame(rows, columns=EN).to_csv(data, index=False, encoding="utf-8-sig")
+    code = main(["fill", str(scheme), str(data), "-o", str(tmp_path / "out"), "--by",
+                 "shop,month", "--quiet"])
+    return code, tmp_path / "out" / "scheme_S1_2025-10.xlsx"
+
+
+@needs_engine
+def test_a_bonus_line_typed_as_a_percentage_is_named_with_what_kpi_bonus_said(tmp_path,
+                                                                              capsys):
+    def edit(ws):
+        ws["C11"], ws["C12"] = 0.9, 0.7   # full bonus from 90 points, none below 70
+    code, month = _month(tmp_path, edit)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert values(month, "Results")["J5"] == "#NUM!"
+    said = ("cell J5 (agent 'A') is #NUM!: this score, total or pay is not right until the "
+            "cause is fixed: KPI_BONUS said “full_at is 0.9 while the score is 77.5 points: a "
+            "percentage typed for points (90 meant)?”.")
+    assert said in err
+    assert "cell J6 (agent 'B') is #NUM!" in err and "the score is 74 points" in err
+    # the column's shared cause says it once more, for its first agent
+    assert ("is #NUM! for every one of the 3 agents, so the cause is one they share: look at "
+            "what this column's formula reads from the scheme (a figure typed as a percentage, "
+            "a band table, a parameter). For agent 'A': KPI_BONUS in J5 said “full_at is 0.9 "
+            "while the score is 77.5 points") in err
+    # summary reads the same month again and says the same, from the file alone
+    assert main(["summary", str(month), "-o", str(tmp_path / "s.xlsx"), "--quiet"]) == 1
+    assert said in capsys.readouterr().err
+
+
+@needs_engine
+def test_an_agent_in_a_band_gap_is_named_with_the_band_lookup_it_started_in(tmp_path, capsys):
+    rows = [r[:] for r in ABC]
+    rows[0][5] = 87   # A: 87 buyers of 275 inquiries, 31.6 %, in the published 31 %–32 % gap
+    code, month = _month(tmp_path, lambda ws: None, rows)
+    err = capsys.readouterr().err
+    assert code == 1
+    # the conversion points, total, rank, bonus … are #N/A: one sentence, one cause, found
+    # by following the total back to the score it reads
+    assert ("scheme_S1_2025-10.xlsx, sheet 'Results', cells B5, H5, I5, J5, L5, R5 (agent "
+            "'A') are #N/A: these scores, totals or pay are not right until the cause is "
+            "fixed: KPI_BAND in B5 said “0.3163636364 falls in no band of the table: it lies "
+            "between 0.31 and 0.32”.") in err
+    assert "agent 'B'" not in err
+
+
+def _hand_workbook(path):
+    """A pay sheet computed from a figure on another sheet that divides by zero, a KPI
+    function that swallows its refusal in IFERROR, an error typed as a value, and a KPI
+    function refusing its arguments."""
+    wb = Workbook()
+    pay = wb.active
+    pay.title = "Pay"
+    data = wb.create_sheet("Data")
+    data["A1"], data["A2"] = 10, 0
+    data["B2"] = "=A1/A2"                                   # #DIV/0!, no KPI function
+    pay["A1"], pay["B1"] = "agent", "pay"
+    pay["A2"], pay["B2"] = "Lin", "=Data!B2*100"            # computed from Data!B2
+    pay["A3"], pay["B3"] = "Wu", "=IFERROR(KPI_BAND(200,D1:E2),0)+Data!B2"
+    pay["A4"], pay["B4"] = "Zhao", "=C4+1"
+    pay["C4"] = "#N/A"                                      # an error typed as a value
+    pay["D1"], pay["E1"], pay["D2"], pay["E2"] = 0, 50, 100, 80
+    pay["A5"], pay["B5"] = "Qian", "=KPI_BONUS(95,1000,0.9,0.7)"
+    wb.save(path)
+
+
+@needs_engine
+def test_reasons_follow_the_error_to_its_origin_and_leave_the_file_alone(tmp_path):
+    src = tmp_path / "hand.xlsx"
+    _hand_workbook(src)
+    assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet"]) == 0
+    book = tmp_path / "out" / "hand.xlsx"
+    got = values(book, "Pay")
+    assert (got["B2"], got["B3"], got["B4"], got["B5"]) == ("#DIV/0!", "#DIV/0!", "#N/A",
+                                                            "#NUM!")
+    before = hashlib.sha256(book.read_bytes()).hexdigest()
+    reasons = error_reasons(book, [("Pay", r, 2) for r in range(1, 6)] + [("Data", 2, 2)])
+    assert hashlib.sha256(book.read_bytes()).hexdigest() == before
+    # B2 and B3 start at Data!B2, which no KPI function computes: named, nothing said
+    assert reasons[("Pay", 2, 2)] == Reason(("Data", 2, 2), "#DIV/0!")
+    assert reasons[("Pay", 2, 2)].text("Pay", ("Pay", 2, 2)) == (
+        "it is computed from Data!B2, which is #DIV/0!")
+    # KPI_BAND's #N/A refusal inside IFERROR is not the cause of B3's #DIV/0!
+    assert reasons[("Pay", 3, 2)] == Reason(("Data", 2, 2), "#DIV/0!")
+    # from an error typed as a value
+    assert reasons[("Pay", 4, 2)] == Reason(("Pay", 4, 3), "#N/A")
+    assert reasons[("Pay", 4, 2)].text("Pay") == "it is computed from C4, which is #N/A"
+    # the error starts in the cell itself and no KPI function said why: no reason
+    assert ("Data", 2, 2) not in reasons
+    assert ("Pay", 1, 2) not in reasons      # not an error
+    assert reasons[("Pay", 5, 2)] == Reason(
+        ("Pay", 5, 2), "#NUM!", "KPI_BONUS",
+        "full_at is 0.9 while the score is 95 points: a percentage typed for points "
+        "(90 meant)?")
+
+
+def test_a_file_the_engine_cannot_read_has_no_reasons(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a zip")
+    assert error_reasons(bad, [("Pay", 2, 2)]) == {}
