@@ -16,6 +16,7 @@ the agent-table cells computed from them, are findings too (kind ``"kept"``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..engine.explain import Reason
@@ -137,13 +138,15 @@ def _verify_workbook(path) -> list[Finding]:
                 found += _input_checks(path.name, ws, cached)
                 found += _error_cells(path.name, ws, cached)
                 if ws.title == results_sheet:
+                    known = _computed_columns(cached, _template_computed(spec.name, lang,
+                                                                         results_sheet))
                     found += _typed_over_formulas(path.name, ws, cached,
-                                                  table_formulas=table_formulas)
+                                                  table_formulas=table_formulas, known=known)
                 elif ws.title == data_sheet:
                     computed = {t(c.zh, c.en) for c in spec.computed} | {t(*INPUT_CHECK)}
-                    found += _typed_over_formulas(path.name, ws, cached,
-                                                  _computed_columns(cached, computed),
-                                                  table_formulas)
+                    known = _computed_columns(cached, computed)
+                    found += _typed_over_formulas(path.name, ws, cached, known, table_formulas,
+                                                  known=known)
                 else:
                     table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
             else:
@@ -458,15 +461,43 @@ def _computed_columns(ws_cached, labels) -> set[int]:
     return {c for (r, c), cell in ws_cached.items() if r == HEADER_ROW and cell.value in labels}
 
 
+@lru_cache(maxsize=None)
+def _template_computed(name: str, lang: str, sheet: str) -> frozenset:
+    """The headers (row 4) of the columns that template ``name``'s own workbook computes in
+    the agent rows of ``sheet``: a value there in a written month is typed over a formula,
+    also in a table of one agent, where no other row shows the formula."""
+    from openpyxl import load_workbook
+    from . import TEMPLATE_DIR
+    from .layout import HEADER_ROW
+    path = TEMPLATE_DIR / lang / f"{name}.xlsx"
+    if not path.is_file():
+        return frozenset()
+    wb = load_workbook(path, read_only=True)
+    try:
+        if sheet not in wb.sheetnames:
+            return frozenset()
+        ws = wb[sheet]
+        head, first = (next(ws.iter_rows(min_row=r, max_row=r, values_only=True), ())
+                       for r in (HEADER_ROW, FIRST_ROW))
+        return frozenset(h for h, v in zip(head, first)
+                         if h is not None and isinstance(v, str) and v.startswith("="))
+    finally:
+        wb.close()
+
+
 def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
-                         table_formulas: list | None = None) -> list[Finding]:
+                         table_formulas: list | None = None,
+                         known: set[int] = frozenset()) -> list[Finding]:
     """Values typed (or pasted as values) over the formulas of a sheet's agent rows: on the
     results sheet every cell, on the data sheet its computed ``columns`` (the rates, the
     input check).  A total typed as 85, a conversion typed over its KPI_RATE, an input check
     overwritten with "OK": the scores, rank, bonus and pay computed from it follow the typed
     value, not the scheme, and no recalculation can tell.  One finding per agent row, or one
-    for the sheet when no agent row holds a formula at all (pasted as values).  The first
-    agent row's formulas reading a band table go to ``table_formulas``, in the same pass."""
+    for the sheet when no agent row holds a formula at all (pasted as values).  A column is
+    computed when some agent row holds a formula there or it is one of the ``known``
+    columns (the template computes it: a table of one agent has no other row to show it).
+    The first agent row's formulas reading a band table go to ``table_formulas``, in the
+    same pass."""
     end = max(_agent_rows(cached), FIRST_ROW + 1)
     typed: dict[int, list[tuple[int, object]]] = {}
     with_formulas: set[int] = set()   # columns computed in some agent row
@@ -493,9 +524,10 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                         "data any more, so none of it can be checked. Write the month again "
                         "with fill, or put the formulas back, and run again.")]
     out = []
-    # A column no agent row computes is the user's own (notes beside the table), not typed over.
+    # A column no agent row computes, unless the template does, is the user's own (notes
+    # beside the table), not typed over.
     typed = {r: kept for r, cells in typed.items()
-             if (kept := [(c, v) for c, v in cells if c in with_formulas])}
+             if (kept := [(c, v) for c, v in cells if c in with_formulas or c in known])}
     for r, cells in sorted(typed.items()):
         agent = cached.get((r, 1))
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
@@ -504,13 +536,19 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                           for c, v in cells[:_TYPED_SHOWN])
         more = f" and {len(cells) - _TYPED_SHOWN} more" if len(cells) > _TYPED_SHOWN else ""
         many = len(cells) > 1
+        s = "s" if many else ""
+        # Another agent's row shows the formula, or (a table of one agent) only the template.
+        others = all(c in with_formulas for c, _ in cells)
+        whose = (f"the formula{s} the other agents' rows compute" if others
+                 else f"the template's formula{s}")
+        fix = ("copy it from another agent's row" if others
+               else "write the month again with fill")
         out.append(Finding("typed", file, ws.title, f"{_letter(cells[0][0])}{r}",
                            f"row {r}{who}: {shown}{more} {'are' if many else 'is'} typed over "
-                           f"the formula{'s' if many else ''} the other agents' rows compute, "
-                           f"so {'they do' if many else 'it does'} not follow the scheme, and "
-                           "the rank, bonus and pay computed from "
+                           f"{whose}, so {'they do' if many else 'it does'} not follow the "
+                           "scheme, and the rank, bonus and pay computed from "
                            f"{'them' if many else 'it'} follow the typed value. Put the "
-                           "formula back (copy it from another agent's row) and run again.",
+                           f"formula back ({fix}) and run again.",
                            None if name is None else str(name)))
     return out
 

@@ -329,6 +329,30 @@ def test_a_total_typed_over_its_formula_stops_the_summary(tmp_path, capsys):
 
 
 @needs_engine
+def test_values_typed_over_in_a_month_of_one_agent_stop_the_summary(tmp_path, capsys):
+    """A shop with one agent: A's total typed as 85 over =KPI_WEIGHTED(…) and A's conversion
+    as 0.45 over =KPI_RATE(…). No other agent's row on the results sheet shows the total's
+    formula, so the column passed for the user's own notes and A was paid 850 with exit 0;
+    the template computes it. A notes column beside the table stays the user's own."""
+    assert fill(tmp_path, corrected_scheme(tmp_path), csv(tmp_path / "d.csv", ABC[:1])) == 0
+    wb = load_workbook(tmp_path / "out" / "scheme_S1_2025-10.xlsx")
+    wb["Results"]["H5"] = 85
+    wb["Agent data"]["K5"] = 0.45
+    wb["Results"]["AD4"], wb["Results"]["AD5"] = "Notes", "new this month"
+    code = summarised(tmp_path, wb)
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("edited.xlsx, sheet 'Results', row 5 (agent 'A'): H5 Total = 85 is typed over the "
+            "template's formula, so it does not follow the scheme, and the rank, bonus and pay "
+            "computed from it follow the typed value. Put the formula back (write the month "
+            "again with fill) and run again.") in out.err
+    assert ("edited.xlsx, sheet 'Agent data', row 5 (agent 'A'): K5 Conversion = 0.45 is typed "
+            "over") in out.err
+    assert "AD5" not in out.err and "new this month" not in out.err
+    assert values(tmp_path / "month" / "edited.xlsx", "Results")["J5"] == 850   # the bonus
+
+
+@needs_engine
 def test_a_number_pasted_as_text_is_named_by_the_input_check(tmp_path, capsys):
     """A's paid orders pasted as the text "300" (over 240 orders): the input check read it
     as 0 (N), so it said OK, while KPI_RATE read 300 ÷ 240 = 125 % and paid A the top
