@@ -141,7 +141,9 @@ def recalc_many(pairs, jobs=1, values_only=False, on_result=None, on_scan=None, 
 
     ``on_result(result)`` is called as each file is done, ``on_scan(result)`` as soon as a
     file's unknown functions and names are known (before it is computed), so a long
-    calculation need not hide until its end that some cells will show #NAME?.
+    calculation need not hide until its end that some cells will show #NAME?.  With
+    several jobs the files' early reports come in the order the workers reach them, each
+    file's in one call.
 
     With a time limit (``limits.timeout``) or more than one job, each file is computed in
     a worker process: a file over its time is stopped and reported, and a worker that
@@ -161,9 +163,7 @@ def recalc_many(pairs, jobs=1, values_only=False, on_result=None, on_scan=None, 
             for i, (src, dst) in enumerate(pairs):
                 done(i, recalc_one(src, dst, values_only, on_scan, limits))
     else:
-        # Several workers' early reports would arrive interleaved, out of input order.
-        _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits,
-                        None if jobs > 1 else on_scan, done)
+        _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits, on_scan, done)
     return [results[i] for i in range(len(pairs))]
 
 
@@ -287,6 +287,20 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
     requeued = set()
     timeout = limits.timeout
 
+    def receive(w):
+        """Hand on what ``w`` has sent: a file's early scan report, or its result."""
+        try:
+            while w.conn.poll():
+                kind, i, res = w.conn.recv()
+                if kind == "scan":
+                    if early:
+                        early(res)
+                else:
+                    w.task = None
+                    done(i, res)
+        except (EOFError, OSError):
+            pass
+
     def lost(w, message):
         i, src, dst = w.task
         w.task = None
@@ -300,7 +314,9 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
                 w.stop()
                 workers.remove(w)
             while queue and len(workers) < jobs:
-                workers.append(_Worker(ctx, values_only, limits, early))
+                # The worker is told whether to report early, not given the callback: it
+                # reports to this process, which calls it.
+                workers.append(_Worker(ctx, values_only, limits, early is not None))
             for w in workers:
                 if w.task is None and queue and w.proc.is_alive():
                     i = queue.pop()
@@ -327,27 +343,22 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], wait_for)
             for w in busy:
                 if w.conn in ready:
-                    try:
-                        while w.conn.poll():
-                            kind, i, res = w.conn.recv()
-                            if kind == "scan":
-                                early(res)
-                            else:
-                                w.task = None
-                                done(i, res)
-                    except (EOFError, OSError):
-                        pass
+                    receive(w)
                 if w.task and not w.proc.is_alive():
                     w.proc.join()
-                    lost(w, f"{w.task[1]}: the process recalculating it "
-                            f"{_death_reason(w.proc.exitcode)}; the file was not written, "
-                            "the other files go on.")
+                    receive(w)   # what it sent before it ended is not lost
+                    if w.task:
+                        lost(w, f"{w.task[1]}: the process recalculating it "
+                                f"{_death_reason(w.proc.exitcode)}; the file was not written, "
+                                "the other files go on.")
                 elif w.task and timeout and time.perf_counter() - w.started > timeout:
                     w.proc.kill()
                     w.proc.join()
-                    lost(w, f"{w.task[1]}: took longer than the limit of {timeout:g} s per "
-                            "file and was stopped; the file was not written (raise the limit "
-                            "with --timeout if the file is genuine).")
+                    receive(w)
+                    if w.task:
+                        lost(w, f"{w.task[1]}: took longer than the limit of {timeout:g} s per "
+                                "file and was stopped; the file was not written (raise the "
+                                "limit with --timeout if the file is genuine).")
     finally:
         for w in workers:
             w.stop(kill=bool(w.task))
