@@ -800,7 +800,7 @@ def _refuse_unsafe_outputs(targets: list[Path], inputs: list[Path], overwrite: b
                           f"another -o folder.")
 
 
-def fill_template(template, data, output, *, by=(), force: bool = False, jobs: int = 1,
+def fill_template(template, data, output, *, by=(), force: bool = False, jobs: int | str = 1,
                   progress: Progress | None = None, recalc: bool = True,
                   source: str | None = None, overwrite: bool = False, sheet: str | None = None) -> FillReport:
     """Fill ``template`` (a path) with ``data`` (a path or DataFrame), one workbook per group.
@@ -813,7 +813,8 @@ def fill_template(template, data, output, *, by=(), force: bool = False, jobs: i
     overwrite an input, or an existing file without ``overwrite``.  ``progress`` is
     given the rows read (``"read"``, ``"row"``) and the workbooks written (``"fill"``,
     ``"workbook"``).  With ``jobs`` above 1 that many workbooks are written at once, in
-    worker processes; the report is the same whatever their number.
+    worker processes (``"auto"``: :func:`kpi_xl.engine.batch.auto_jobs`'s choice); the
+    report is the same whatever their number.
     """
     from openpyxl import load_workbook
 
@@ -961,6 +962,11 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
         report.written.append(Path(path))
         report.cached = cached
         report.findings.extend(findings)
+    if jobs == "auto":
+        from ..engine.batch import auto_jobs
+        # A worker holds the template and one group's rows: the template is its input.
+        jobs = auto_jobs([template], tasks=sum(1 for *_, count, _ in planned
+                                               if force or not count))
     try:
         if jobs > 1 and len(planned) > 1:
             # A bounded number of groups in flight: memory holds a few groups, never the file.
