@@ -3,8 +3,8 @@
     python bench/cpu_kpi.py [--only W1,W2,W6] [--repeat 3] [--jobs 1]
 
 Builds the workloads as run_bench.py does (reused while the builder is unchanged),
-byte-compiles this checkout's kpi_xl, then runs ``kpi-xl recalc IN -o OUT --quiet``
-in a fresh process ``--repeat`` times per workload and prints every run's CPU time
+byte-compiles this checkout's kpi_xl, then runs ``kpi-xl recalc IN -o OUT --quiet --jobs N``
+(one job unless ``--jobs`` says more) in a fresh process ``--repeat`` times per workload and prints every run's CPU time
 (user + sys of the process tree) and wall time, and the best of each.  No peers, no
 floors, no value check: run_bench.py does those.
 """

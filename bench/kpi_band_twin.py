@@ -1,7 +1,7 @@
 """KPI_BAND against its LOOKUP twin: the same appraisal rows, band points looked up
 either by Excel's LOOKUP/VLOOKUP or by the scheme's own KPI_BAND.
 
-Each workbook is recalculated by a fresh ``python -m kpi_xl.cli recalc`` (run from
+Each workbook is recalculated by a fresh ``python -m kpi_xl.cli recalc --jobs 1`` (run from
 the checkout this file sits in); CPU time (user + system of the child) is what is
 compared, since the machine is shared and wall time swings with its load.  The
 twins' computed band points are checked equal before a figure is printed.
@@ -58,7 +58,7 @@ def main(argv=None):
             for form in kw.BAND_FORMS[::1 if i % 2 == 0 else -1]:
                 src = work / f"{form}_{n}.xlsx"
                 m = run_measured([sys.executable, "-m", "kpi_xl.cli", "recalc", str(src),
-                                  "-o", str(outs[form].parent)], cwd=root)
+                                  "-o", str(outs[form].parent), "--jobs", "1"], cwd=root)
                 if m.returncode != 0:
                     raise SystemExit(f"recalc of {src} failed:\n{m.stderr}")
                 cpu[form] = m.cpu_seconds if cpu[form] is None else min(cpu[form], m.cpu_seconds)

@@ -61,7 +61,7 @@ def build(path: Path, n: int, kind: str) -> None:
 def contenders():
     py = sys.executable
     out = [("kpi-xl recalc", lambda src, dst: [py, "-m", "kpi_xl.cli", "recalc", str(src),
-                                                "-o", str(dst), "--quiet"])]
+                                                "-o", str(dst), "--quiet", "--jobs", "1"])]
     for peer in ("formualizer", "ironcalc"):
         if importlib.util.find_spec(peer) is not None:
             out.append((peer, lambda src, dst, p=peer: [py, str(HERE / "peer_run.py"), p, "-o",

@@ -91,7 +91,7 @@ print(f"{seconds:.2f} {peak / 2**20:.0f} {hwm / 1024:.0f} {len(s.formulas)}")
 _RECALC = """
 import re, sys
 from kpi_xl.cli import main
-code = main(["recalc", sys.argv[1], "-o", sys.argv[2]])
+code = main(["recalc", sys.argv[1], "-o", sys.argv[2], "--jobs", "1"])
 import resource
 with open("/proc/self/status") as fh:
     own = int(re.search(r"VmHWM:\\s*(\\d+)", fh.read()).group(1))

@@ -12,8 +12,8 @@ missed.  A full run (not --quick, no --only) also writes its section of
 bench/RESULTS.md.
 
 Contenders:
-  kpi-xl        ``kpi-xl recalc IN -o OUT --quiet`` of this checkout (and ``--jobs N`` on the
-                many-file workloads);
+  kpi-xl        ``kpi-xl recalc IN -o OUT --quiet --jobs 1`` of this checkout (and ``--jobs N``
+                on the many-file workloads);
   formualizer   ``formualizer.recalculate_xlsx_file`` (bench/peer_run.py), where installed;
   ironcalc      ``ironcalc.load_from_xlsx`` → ``evaluate`` → ``save_to_xlsx`` (bench/peer_run.py),
                 where installed;
@@ -237,8 +237,9 @@ def lo_command(inputs, out):
 def command(c: Contender, w: Workload):
     out = w.out(c.key)
     if c.kind == "kpi-xl":
-        cmd = kpi_xl_command() + ["recalc", str(w.inputs), "-o", str(out), "--quiet"]
-        return cmd + (["--jobs", str(c.jobs)] if c.jobs > 1 else [])
+        # --jobs always: without it kpi-xl chooses (auto), and the one-job rows would not be.
+        return kpi_xl_command() + ["recalc", str(w.inputs), "-o", str(out), "--quiet",
+                                   "--jobs", str(c.jobs)]
     if c.kind == "peer":
         return [sys.executable, str(HERE / "peer_run.py"), c.key, "-o", str(out), str(w.inputs)]
     if c.kind == "lo":

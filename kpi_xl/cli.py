@@ -44,7 +44,7 @@ def _cmd_recalc(args) -> int:
             else:
                 print(line, file=sys.stderr)
     try:
-        results = recalc_many(pairs, jobs=max(1, args.jobs), values_only=args.values_only,
+        results = recalc_many(pairs, jobs=args.jobs, values_only=args.values_only,
                               on_result=bar and (lambda res: bar.update(1)),
                               on_scan=None if args.quiet else warn_early, limits=limits)
     finally:
@@ -167,6 +167,26 @@ def _cmd_demo(args) -> int:
     return 0 if run.ok else 1
 
 
+def _jobs(text: str):
+    """``--jobs``: a whole number of 1 or more, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of 1 or more, or auto, not {text!r}.")
+    return jobs
+
+
+#: What ``--jobs auto`` does, for the help of ``recalc`` and ``fill``.
+_AUTO_JOBS_HELP = ("auto (the default): one per usable CPU, at most one per {what} and 4, fewer "
+                   "when that many would need more than half the available memory (estimated "
+                   "as 50 times {size} each); 1: one after the other")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpi-xl",
@@ -182,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     dest.add_argument("-o", "--output", help="folder for the recalculated copies")
     dest.add_argument("--in-place", action="store_true",
                       help="replace each input, only after a complete, valid write")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="workbooks recalculated in parallel")
+    p.add_argument("-j", "--jobs", type=_jobs, default="auto", metavar="N|auto",
+                   help="workbooks recalculated in parallel: "
+                        + _AUTO_JOBS_HELP.format(what="file", size="the largest file's size"))
     p.add_argument("--values-only", action="store_true",
                    help="write copies holding values only (formulas removed), for people without the add-in")
     p.add_argument("--discard-formulas", action="store_true",
@@ -222,7 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "match the template)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace workbooks that already exist in the output folder")
-    p.add_argument("-j", "--jobs", type=int, default=1)
+    p.add_argument("-j", "--jobs", type=_jobs, default="auto", metavar="N|auto",
+                   help="workbooks filled and recalculated in parallel: "
+                        + _AUTO_JOBS_HELP.format(what="workbook to write",
+                                                 size="the template's size"))
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_fill)
 

@@ -139,9 +139,12 @@ def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileRe
 def recalc_many(pairs, jobs=1, values_only=False, on_result=None, on_scan=None, limits=None):
     """Recalculate ``pairs`` of (src, dst); returns FileResults in input order.
 
+    ``jobs`` is a number of worker processes, or ``"auto"`` for :func:`auto_jobs`'s choice.
     ``on_result(result)`` is called as each file is done, ``on_scan(result)`` as soon as a
     file's unknown functions and names are known (before it is computed), so a long
-    calculation need not hide until its end that some cells will show #NAME?.
+    calculation need not hide until its end that some cells will show #NAME?.  With
+    several jobs the files' early reports come in the order the workers reach them, each
+    file's in one call.
 
     With a time limit (``limits.timeout``) or more than one job, each file is computed in
     a worker process: a file over its time is stopped and reported, and a worker that
@@ -149,6 +152,8 @@ def recalc_many(pairs, jobs=1, values_only=False, on_result=None, on_scan=None, 
     """
     from ..limits import DEFAULT_LIMITS
     limits = limits or DEFAULT_LIMITS
+    if jobs == "auto":
+        jobs = auto_jobs([src for src, _ in pairs])
     results = {}
 
     def done(i, res):
@@ -161,10 +166,62 @@ def recalc_many(pairs, jobs=1, values_only=False, on_result=None, on_scan=None, 
             for i, (src, dst) in enumerate(pairs):
                 done(i, recalc_one(src, dst, values_only, on_scan, limits))
     else:
-        # Several workers' early reports would arrive interleaved, out of input order.
-        _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits,
-                        None if jobs > 1 else on_scan, done)
+        _run_in_workers(pairs, max(1, min(jobs, len(pairs))), values_only, limits, on_scan, done)
     return [results[i] for i in range(len(pairs))]
+
+
+#: The most workers ``auto`` starts, however many CPUs there are.
+AUTO_JOBS_MAX = 4
+#: A worker's peak memory, estimated as this many times its workbook's size on disk (the
+#: compressed .xlsx); the largest benchmark workbook peaks at about 43 times.
+PEAK_PER_FILE_BYTE = 50
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or ``taskset`` sets
+    it), else the machine's count, else 1."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):   # macOS and Windows have no affinity to ask
+        return os.cpu_count() or 1
+
+
+def available_memory(meminfo="/proc/meminfo"):
+    """Bytes of memory available for new work (Linux's MemAvailable), or None where that
+    cannot be read (macOS, Windows, a kernel without the line)."""
+    try:
+        with open(meminfo, encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    amount, *unit = line.split()[1:]
+                    return int(amount) * (1024 if unit == ["kB"] else 1)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def auto_jobs(paths, tasks=None, mem_available=None) -> int:
+    """The number of worker processes ``--jobs auto`` uses for ``tasks`` workbooks (by
+    default one per path of ``paths``) whose largest input is among ``paths``.
+
+    One per usable CPU, at most one per workbook and :data:`AUTO_JOBS_MAX`; then fewer
+    while that many workers, each estimated at :data:`PEAK_PER_FILE_BYTE` times the
+    largest input's size, would take more than half of ``mem_available`` (bytes; read
+    from /proc/meminfo when None, and the memory rule skipped where it cannot be read).
+    Never below 1.
+    """
+    jobs = min(usable_cpus(), len(paths) if tasks is None else tasks, AUTO_JOBS_MAX)
+    largest = 0
+    for p in paths:
+        try:
+            largest = max(largest, os.path.getsize(p))
+        except OSError:
+            pass   # a missing input is reported when it is read
+    if mem_available is None:
+        mem_available = available_memory()
+    if mem_available is not None and largest:
+        jobs = min(jobs, mem_available // 2 // (PEAK_PER_FILE_BYTE * largest))
+    return max(1, jobs)
 
 
 def succeeded(results) -> bool:
@@ -287,6 +344,20 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
     requeued = set()
     timeout = limits.timeout
 
+    def receive(w):
+        """Hand on what ``w`` has sent: a file's early scan report, or its result."""
+        try:
+            while w.conn.poll():
+                kind, i, res = w.conn.recv()
+                if kind == "scan":
+                    if early:
+                        early(res)
+                else:
+                    w.task = None
+                    done(i, res)
+        except (EOFError, OSError):
+            pass
+
     def lost(w, message):
         i, src, dst = w.task
         w.task = None
@@ -300,7 +371,9 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
                 w.stop()
                 workers.remove(w)
             while queue and len(workers) < jobs:
-                workers.append(_Worker(ctx, values_only, limits, early))
+                # The worker is told whether to report early, not given the callback: it
+                # reports to this process, which calls it.
+                workers.append(_Worker(ctx, values_only, limits, early is not None))
             for w in workers:
                 if w.task is None and queue and w.proc.is_alive():
                     i = queue.pop()
@@ -327,27 +400,22 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], wait_for)
             for w in busy:
                 if w.conn in ready:
-                    try:
-                        while w.conn.poll():
-                            kind, i, res = w.conn.recv()
-                            if kind == "scan":
-                                early(res)
-                            else:
-                                w.task = None
-                                done(i, res)
-                    except (EOFError, OSError):
-                        pass
+                    receive(w)
                 if w.task and not w.proc.is_alive():
                     w.proc.join()
-                    lost(w, f"{w.task[1]}: the process recalculating it "
-                            f"{_death_reason(w.proc.exitcode)}; the file was not written, "
-                            "the other files go on.")
+                    receive(w)   # what it sent before it ended is not lost
+                    if w.task:
+                        lost(w, f"{w.task[1]}: the process recalculating it "
+                                f"{_death_reason(w.proc.exitcode)}; the file was not written, "
+                                "the other files go on.")
                 elif w.task and timeout and time.perf_counter() - w.started > timeout:
                     w.proc.kill()
                     w.proc.join()
-                    lost(w, f"{w.task[1]}: took longer than the limit of {timeout:g} s per "
-                            "file and was stopped; the file was not written (raise the limit "
-                            "with --timeout if the file is genuine).")
+                    receive(w)
+                    if w.task:
+                        lost(w, f"{w.task[1]}: took longer than the limit of {timeout:g} s per "
+                                "file and was stopped; the file was not written (raise the "
+                                "limit with --timeout if the file is genuine).")
     finally:
         for w in workers:
             w.stop(kill=bool(w.task))

@@ -800,7 +800,7 @@ def _refuse_unsafe_outputs(targets: list[Path], inputs: list[Path], overwrite: b
                           f"another -o folder.")
 
 
-def fill_template(template, data, output, *, by=(), force: bool = False, jobs: int = 1,
+def fill_template(template, data, output, *, by=(), force: bool = False, jobs: int | str = 1,
                   progress: Progress | None = None, recalc: bool = True,
                   source: str | None = None, overwrite: bool = False, sheet: str | None = None) -> FillReport:
     """Fill ``template`` (a path) with ``data`` (a path or DataFrame), one workbook per group.
@@ -812,7 +812,9 @@ def fill_template(template, data, output, *, by=(), force: bool = False, jobs: i
     (unreadable file, missing columns) and :class:`OutputError` when an output would
     overwrite an input, or an existing file without ``overwrite``.  ``progress`` is
     given the rows read (``"read"``, ``"row"``) and the workbooks written (``"fill"``,
-    ``"workbook"``).
+    ``"workbook"``).  With ``jobs`` above 1 that many workbooks are written at once, in
+    worker processes (``"auto"``: :func:`kpi_xl.engine.batch.auto_jobs`'s choice); the
+    report is the same whatever their number.
     """
     from openpyxl import load_workbook
 
@@ -924,7 +926,9 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
         raise OutputError(f"The output folder {output} cannot be written to (permission "
                           f"denied); nothing was written.")
 
-    def jobs_iter():
+    def steps():
+        """Per group, in order: its data problems, and the job writing its workbook or, for
+        a group not written, the entry of ``report.skipped``."""
         for gid, key, count, path in planned:
             label = _group_label(cmap.by_columns, key)
             records = spill.records(gid)
@@ -933,46 +937,69 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
                 problems.append(f"{cmap.source}: {count - len(problems)} more problem(s) in "
                                 f"{label}.")
             problems += check_group(records, cmap, label)
-            report.problems.extend(problems)
             if problems and not force:
-                report.skipped.append((label, problems))
+                yield problems, (label, problems), None
                 continue
             rows = [{c.key: r.values.get(c.key) for c in spec.inputs} for r in records]
             params = {}
             for p in spec.params:
                 params[p.key] = next((r.values.get(p.key) for r in records
                                       if r.values.get(p.key) is not None), None)
-            yield (template_bytes, rows, params, path, recalc)
+            yield problems, None, (template_bytes, rows, params, path, recalc)
 
     bar = open_bar(progress, len(planned), "fill", "workbook")
 
-    def take(result):
+    def take(problems, skipped, result):
+        """Report one group; called in the groups' order whatever the number of jobs."""
+        report.problems.extend(problems)
+        if skipped:
+            report.skipped.append(skipped)
+            return
         path, cached, findings, problem = result
-        bar.update(1)
         if problem:
             report.problems.append(problem)
             return
         report.written.append(Path(path))
         report.cached = cached
         report.findings.extend(findings)
+    if jobs == "auto":
+        from ..engine.batch import auto_jobs
+        # A worker holds the template and one group's rows: the template is its input.
+        jobs = auto_jobs([template], tasks=sum(1 for *_, count, _ in planned
+                                               if force or not count))
     try:
         if jobs > 1 and len(planned) > 1:
             # A bounded number of groups in flight: memory holds a few groups, never the file.
+            # Finished groups wait for the ones before them, so the report reads as with one job.
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                running = set()
-                for job in jobs_iter():
-                    running.add(pool.submit(_fill_job, job))
+                running: set = set()
+                queued: list = []   # (problems, skipped, future or None) in the groups' order
+
+                def report_ready():
+                    while queued and (queued[0][2] is None or queued[0][2].done()):
+                        problems, skipped, fut = queued.pop(0)
+                        take(problems, skipped, fut and fut.result())
+                for problems, skipped, job in steps():
+                    fut = None
+                    if job is not None:
+                        fut = pool.submit(_fill_job, job)
+                        running.add(fut)
+                    queued.append((problems, skipped, fut))
                     if len(running) >= 2 * jobs:
                         done, running = wait(running, return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            take(fut.result())
-                for fut in running:
-                    take(fut.result())
-            report.written.sort()
-            report.findings.sort(key=lambda f: (f.file, f.sheet, f.cell))
+                        bar.update(len(done))
+                    report_ready()
+                while running:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    bar.update(len(done))
+                    report_ready()
+                report_ready()
         else:
-            for job in jobs_iter():
-                take(_fill_job(job))
+            for problems, skipped, job in steps():
+                result = None if job is None else _fill_job(job)
+                if job is not None:
+                    bar.update(1)
+                take(problems, skipped, result)
     finally:
         bar.close()
 
