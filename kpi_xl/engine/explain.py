@@ -93,21 +93,17 @@ class _Explainer:
                 if v is not None and k in formulas)
 
     def reasons(self, cells) -> dict[tuple, Reason]:
-        from .evaluator import RECURSION_LIMIT
         from .serial import date_system
-        import sys
         out = {}
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, RECURSION_LIMIT))
-        try:
-            with date_system(self.calc.date1904):
-                for cell in cells:
-                    if cell[0] in self.error_value and cell[1:] in self.error_value[cell[0]]:
-                        reason = self._walk(cell)
-                        if reason is not None:
-                            out[cell] = reason
-        finally:
-            sys.setrecursionlimit(old)
+        # The recursion limit is left as it is: the cells read are the saved values, so a
+        # cell computes on its own; one that would need a long chain computed first (no
+        # value saved) stops at the limit and says nothing, in this thread's stack.
+        with date_system(self.calc.date1904):
+            for cell in cells:
+                if cell[0] in self.error_value and cell[1:] in self.error_value[cell[0]]:
+                    reason = self._walk(cell)
+                    if reason is not None:
+                        out[cell] = reason
         return out
 
     def _walk(self, cell) -> Reason | None:
@@ -137,8 +133,10 @@ class _Explainer:
         calc.reasons = []
         try:
             calc.evaluate(sheet, r, c)
-        except Exception:  # noqa: BLE001 - a formula the engine cannot compute says nothing
-            pass
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - the engine's own unwinding (a chain too deep)
+            pass               # included: a cell the engine cannot compute says nothing
         finally:
             said, calc.reasons = calc.reasons, None
             if saved is None:
