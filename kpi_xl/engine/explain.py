@@ -30,18 +30,27 @@ class Reason:
     value: str  # the error value there
     function: str | None = None  # the KPI function that refused its arguments, if one did
     message: str | None = None  # what it said
+    #: the argument the message is about, where one cell gives it: (argument name, the
+    #: defined name it was given as or None, (sheet, row, col))
+    argument: tuple | None = None
 
     def text(self, sheet: str, cell: tuple | None = None) -> str:
         """The reason as a clause for a sentence about ``cell`` (sheet, row, col) of
         ``sheet``, or about several cells (None: the origin is always named); "" when there
         is nothing to add (the error starts in ``cell`` and no KPI function said why)."""
-        from .a1 import column_letters
-        s, r, c = self.origin
-        where = f"{column_letters(c)}{r}" if s == sheet else f"{s}!{column_letters(c)}{r}"
+        from .a1 import column_letters, sheet_cell_name
+
+        def at(s, r, c):
+            return f"{column_letters(c)}{r}" if s == sheet else sheet_cell_name(s, r, c)
+        where = at(*self.origin)
         if self.function is not None:
+            said = f"“{self.message}”"
+            if self.argument is not None:
+                name, label, source = self.argument
+                said += f" ({name} is read from {label + ' = ' if label else ''}{at(*source)})"
             if self.origin == cell:
-                return f"{self.function} said “{self.message}”"
-            return f"{self.function} in {where} said “{self.message}”"
+                return f"{self.function} said {said}"
+            return f"{self.function} in {where} said {said}"
         if self.origin == cell:
             return ""
         return f"it is computed from {where}, which is {self.value}"
@@ -143,7 +152,50 @@ class _Explainer:
                 results.pop((r, c), None)
             else:
                 results[(r, c)] = saved
-        return next(((fn, msg) for fn, err, msg in said if err == value), None)
+        found = next(((fn, msg) for fn, err, msg in said if err == value), None)
+        if found is None:
+            return None
+        return (*found, self._argument(cell, *found))
+
+    def _argument(self, cell, function, message):
+        """(argument name, defined name or None, (sheet, row, col)) of the argument of
+        ``function`` in ``cell``'s formula that ``message`` begins with, when one cell gives
+        it (a reference or a defined name of one cell); else None."""
+        from ..registry import BY_NAME
+        from .parser import FormulaSyntaxError
+        entry = BY_NAME.get(function)
+        word = message.split(" ", 1)[0]
+        names = [a.name for a in entry.args] if entry is not None else []
+        if word not in names:
+            return None
+        i = names.index(word)
+        sheet, r, c = cell
+        try:
+            tree = self.reads.parse(self.texts[sheet][(r, c)], sheet)
+        except (FormulaSyntaxError, KeyError):
+            return None
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, tuple) or not node:
+                continue
+            if node[0] == "fn" and node[1] == function and len(node[2]) > i:
+                return self._one_cell(word, node[2][i], sheet)
+            stack += [x for x in node[1:] if isinstance(x, tuple)]
+            stack += [x for x in node[1:] if isinstance(x, list) for x in x]
+        return None
+
+    def _one_cell(self, word, node, sheet):
+        if node[0] == "ref":
+            refs, label = self.reads._walk(node, sheet, frozenset()), None
+        elif node[0] == "name":
+            refs, label = self.reads._walk(node, sheet, frozenset()), node[1]
+        else:
+            return None
+        if not refs or len(refs) != 1:
+            return None
+        s, r1, c1, r2, c2 = refs[0][:5]
+        return (word, label, (s, r1, c1)) if (r1, c1) == (r2, c2) else None
 
     def _error_read(self, cell, value, seen):
         """The first cell holding an error that ``cell``'s formula reads (one holding the

@@ -136,7 +136,7 @@ def _verify_workbook(path) -> list[Finding]:
             cached_of[ws.title] = cached
             if ws.title in agent_sheets:
                 found += _input_checks(path.name, ws, cached)
-                found += _error_cells(path.name, ws, cached)
+                found += _error_cells(path.name, ws, cached, t("团队平均", "Team average"))
                 if ws.title == results_sheet:
                     known = _computed_columns(cached, _template_computed(spec.name, lang,
                                                                          results_sheet))
@@ -642,18 +642,28 @@ def _input_checks(file, ws, cached) -> list[Finding]:
     return out
 
 
-def _error_cells(file, ws, cached) -> list[Finding]:
+def _error_cells(file, ws, cached, average: str = "") -> list[Finding]:
+    """The error values of the agent rows of ``ws``; the team average row under the agents
+    (``average``, or a total label such as 合计) is not an agent: its errors come from theirs,
+    and an agent cell reading it is named itself."""
+    from .fill import is_total_label
     out = []
     # The agent table ends at the first row without an agent; what follows (the sorted
     # ranking block) repeats the table's values and would name each error twice.
     end = _agent_rows(cached)
+    totals = set()
+    for r in range(FIRST_ROW, end):
+        name = cached[(r, 1)].value
+        if isinstance(name, str) and (name == average or is_total_label(name)):
+            totals.add(r)
     errors = [(r, c, str(cell.value)) for (r, c), cell in sorted(cached.items())
-              if FIRST_ROW <= r < end and getattr(cell, "data_type", None) == "e"]
+              if FIRST_ROW <= r < end and r not in totals
+              and getattr(cell, "data_type", None) == "e"]
     # Columns where every agent's cell is the same error: one cause for all of them.
     by_column: dict[int, set] = {}
     for r, c, value in errors:
         by_column.setdefault(c, set()).add((r, value))
-    agents = end - FIRST_ROW
+    agents = end - FIRST_ROW - len(totals)
     shared = {c for c, got in by_column.items()
               if agents >= 2 and len(got) == agents and len({v for _, v in got}) == 1}
     for r, c, value in errors:
@@ -731,20 +741,34 @@ def describe(findings: list[Finding], files: int) -> list[str]:
         lines.append(f"{file}, sheet {sheet!r}, cells {shown}{who} are {value}: these "
                      f"scores, totals or pay are not right until the cause is fixed"
                      f"{_reasons_of(group)}.")
-    # A column that is one error for every agent: the cause is theirs in common.
+    # A column that is one error for every agent: the cause is theirs in common.  Columns
+    # of a sheet whose first agent's error has one reason are said together.
     shared: dict[tuple, list[Finding]] = {}
     for f in findings:
         if f.kind == "error" and f.shared is not None:
-            shared.setdefault((f.file, f.sheet, f.shared, f.value), []).append(f)
-    for (file, sheet, header, value), group in shared.items():
-        column = group[0].cell.rstrip("0123456789")
+            column = f.cell.rstrip("0123456789")
+            shared.setdefault((f.file, f.sheet, column, f.shared, f.value), []).append(f)
+    together: dict[tuple, list[tuple]] = {}
+    for (file, sheet, column, header, value), group in shared.items():
         first = group[0]
         said = (f" For agent {first.agent!r}{first.because(several=True)}."
                 if first.reason is not None and first.agent not in (None, "") else "")
-        lines.append(f"{file}, sheet {sheet!r}: column {column} ({header}) is {value} for "
-                     f"every one of the {len(group)} agents, so the cause is one they share: "
-                     "look at what this column's formula reads from the scheme (a figure "
-                     f"typed as a percentage, a band table, a parameter).{said}")
+        key = (file, sheet, len(group), said or (column, value))
+        together.setdefault(key, []).append((column, header, value))
+    for (file, sheet, agents, said), columns in together.items():
+        said = said if isinstance(said, str) else ""
+        if len(columns) == 1:
+            (column, header, value), = columns
+            lines.append(f"{file}, sheet {sheet!r}: column {column} ({header}) is {value} for "
+                         f"every one of the {agents} agents, so the cause is one they share: "
+                         "look at what this column's formula reads from the scheme (a figure "
+                         f"typed as a percentage, a band table, a parameter).{said}")
+            continue
+        named = ", ".join(f"{column} ({header}, {value})" for column, header, value in columns)
+        lines.append(f"{file}, sheet {sheet!r}: columns {named} are an error for every one of "
+                     f"the {agents} agents, so the cause is one they share: look at what these "
+                     "columns' formulas read from the scheme (a figure typed as a percentage, a "
+                     f"band table, a parameter).{said}")
     # One sentence per connection cell, sheet and agent: the cells computed from it together.
     kept: dict[tuple, list[str]] = {}
     for f in findings:

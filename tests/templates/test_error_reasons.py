@@ -45,7 +45,8 @@ def test_a_bonus_line_typed_as_a_percentage_is_named_with_what_kpi_bonus_said(tm
     assert values(month, "Results")["J5"] == "#NUM!"
     said = ("cell J5 (agent 'A') is #NUM!: this score, total or pay is not right until the "
             "cause is fixed: KPI_BONUS said “full_at is 0.9 while the score is 77.5 points: a "
-            "percentage typed for points (90 meant)?”.")
+            "percentage typed for points (90 meant)?” (full_at is read from Full_Bonus_At = "
+            "Scheme!C11).")
     assert said in err
     assert "cell J6 (agent 'B') is #NUM!" in err and "the score is 74 points" in err
     # the column's shared cause says it once more, for its first agent
@@ -91,6 +92,7 @@ def _hand_workbook(path):
     pay["C4"] = "#N/A"                                      # an error typed as a value
     pay["D1"], pay["E1"], pay["D2"], pay["E2"] = 0, 50, 100, 80
     pay["A5"], pay["B5"] = "Qian", "=KPI_BONUS(95,1000,0.9,0.7)"
+    pay["A6"], pay["B6"], pay["C6"], pay["D6"] = "Sun", "=KPI_RATE(C6,D6)", 3, "n/a"
     wb.save(path)
 
 
@@ -101,10 +103,10 @@ def test_reasons_follow_the_error_to_its_origin_and_leave_the_file_alone(tmp_pat
     assert main(["recalc", str(src), "-o", str(tmp_path / "out"), "--quiet"]) == 0
     book = tmp_path / "out" / "hand.xlsx"
     got = values(book, "Pay")
-    assert (got["B2"], got["B3"], got["B4"], got["B5"]) == ("#DIV/0!", "#DIV/0!", "#N/A",
-                                                            "#NUM!")
+    assert (got["B2"], got["B3"], got["B4"], got["B5"], got["B6"]) == (
+        "#DIV/0!", "#DIV/0!", "#N/A", "#NUM!", "#VALUE!")
     before = hashlib.sha256(book.read_bytes()).hexdigest()
-    reasons = error_reasons(book, [("Pay", r, 2) for r in range(1, 6)] + [("Data", 2, 2)])
+    reasons = error_reasons(book, [("Pay", r, 2) for r in range(1, 7)] + [("Data", 2, 2)])
     assert hashlib.sha256(book.read_bytes()).hexdigest() == before
     # B2 and B3 start at Data!B2, which no KPI function computes: named, nothing said
     assert reasons[("Pay", 2, 2)] == Reason(("Data", 2, 2), "#DIV/0!")
@@ -122,9 +124,55 @@ def test_reasons_follow_the_error_to_its_origin_and_leave_the_file_alone(tmp_pat
         ("Pay", 5, 2), "#NUM!", "KPI_BONUS",
         "full_at is 0.9 while the score is 95 points: a percentage typed for points "
         "(90 meant)?")
+    # the argument the sentence is about, given by a reference: its cell is named
+    assert reasons[("Pay", 6, 2)] == Reason(
+        ("Pay", 6, 2), "#VALUE!", "KPI_RATE", "denominator is the text 'n/a', not a number",
+        ("denominator", None, ("Pay", 6, 4)))
+    assert reasons[("Pay", 6, 2)].text("Pay", ("Pay", 6, 2)) == (
+        "KPI_RATE said “denominator is the text 'n/a', not a number” (denominator is read "
+        "from D6)")
 
 
 def test_a_file_the_engine_cannot_read_has_no_reasons(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a zip")
     assert error_reasons(bad, [("Pay", 2, 2)]) == {}
+
+
+@needs_engine
+def test_a_parameter_typed_as_text_is_named_with_its_cell_and_said_once_per_sheet(tmp_path,
+                                                                                 capsys):
+    """The operations scheme's base ROI typed as "1:5" (its label reads "X in 1:X"): every
+    staff member's ROI ÷ base is #VALUE!, and with it the scores, totals, ranks and bonuses.
+    The cause is named with the cell it is typed in; the team average row is not an agent;
+    the results columns sharing that one cause are said in one sentence."""
+    wb = load_workbook(TEMPLATE_DIR / "en" / "taobao_ops.xlsx")
+    wb["Scheme"]["C10"] = "1:5"
+    scheme = tmp_path / "ops.xlsx"
+    wb.save(scheme)
+    head = ["Shop", "Month", "Staff", "Ad spend", "Ad sales", "Sales", "Sales target",
+            "Plan carried out", "Team progress", "Cooperation (0-5)", "Discipline (0-5)",
+            "Campaigns adopted", "New items sold well (0/1)"]
+    rows = [["S1", "2025-11", "A", 10000, 62000, 130000, 100000, 1, 1.05, 5, 5, 1, 1],
+            ["S1", "2025-11", "B", 20000, 95000, 92000, 100000, 0.85, 0.95, 4, 5, 0, 0]]
+    data = tmp_path / "ops.csv"
+    pd.DataFrame(rows, columns=head).to_csv(data, index=False, encoding="utf-8-sig")
+    code = main(["fill", str(scheme), str(data), "-o", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    said = ("KPI_RATE said “denominator is the text '1:5', not a number” (denominator is read "
+            "from Base_ROI = Scheme!C10).")
+    assert (f"sheet 'Staff data', cell M5 (agent 'A') is #VALUE!: this score, total or pay "
+            f"{_FIXED}: {said}") in err
+    assert "sheet 'Staff data', cell M6 (agent 'B') is #VALUE!" in err
+    assert "Team average" not in err
+    # the results: per agent, the error followed back to the data sheet's cell
+    assert ("cells B5, H5, I5, J5, L5, M5, S5 (agent 'A') are #VALUE!: these scores, totals or "
+            "pay are not right until the cause is fixed: KPI_RATE in 'Staff data'!M5 said “denominator "
+            "is the text") in err
+    # one sentence for the results columns of that one cause
+    assert ("sheet 'Results': columns B (Ad ROI pts, #VALUE!), H (Base points, #VALUE!), "
+            "I (Bonus points, #VALUE!), J (Total, #VALUE!), K (Rank, #N/A), L (Bonus, #VALUE!), "
+            "M (Ad ROI, #VALUE!), S (Bonus, #VALUE!), T (Order, #N/A) are an error for every "
+            "one of the 2 agents, so the cause is one they share") in err
+    assert err.count("for every one of the") == 2   # the data sheet's column M, the results
