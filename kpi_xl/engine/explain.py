@@ -186,15 +186,15 @@ class _Explainer:
         return None
 
     def _one_cell(self, word, node, sheet):
-        if node[0] == "ref":
-            refs, label = self.reads._walk(node, sheet, frozenset()), None
-        elif node[0] == "name":
-            refs, label = self.reads._walk(node, sheet, frozenset()), node[1]
-        else:
+        """(``word``, the defined name or None, (sheet, row, col)) when argument ``node`` is
+        a reference to one cell or a defined name of one cell; else None."""
+        if node[0] not in ("ref", "name"):
             return None
+        refs = self.reads.ranges(node, sheet)
         if not refs or len(refs) != 1:
             return None
         s, r1, c1, r2, c2 = refs[0][:5]
+        label = node[1] if node[0] == "name" else None
         return (word, label, (s, r1, c1)) if (r1, c1) == (r2, c2) else None
 
     def _error_read(self, cell, value, seen):

@@ -47,6 +47,12 @@ class Reads:
                  r2 if a[2] else r2 + dr, c2 if a[3] else c2 + dc)
                 for s, r1, c1, r2, c2, a in refs]
 
+    def ranges(self, node, sheet):
+        """The ranges one node of a parsed formula of ``sheet`` reads (a reference, a defined
+        name, or any expression), as :meth:`cell` gives them; None when it may read any
+        cell (INDIRECT)."""
+        return self._walk(node, sheet, frozenset())
+
     def _parsed(self, text, sheet, r, c):
         from .evaluator import cell_name
         from .parser import FormulaSyntaxError
