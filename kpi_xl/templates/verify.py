@@ -701,8 +701,13 @@ def engine_findings(file: str, results) -> list[Finding]:
 
 
 def _reasons_of(group: list[Finding]) -> str:
-    """": " and the reasons of a sentence about several error cells, each said once."""
-    said = list(dict.fromkeys(f.because(several=True)[2:] for f in group))
+    """": " and the reasons of a sentence about several error cells, each said once; an
+    origin among the cells named, where no KPI function said why, adds nothing."""
+    from ..engine.a1 import parse_cell_ref
+    cells = {(f.sheet, *parse_cell_ref(f.cell)[:2]) for f in group}
+    said = list(dict.fromkeys(f.because(several=True)[2:] for f in group
+                              if f.reason is not None
+                              and (f.reason.function is not None or f.reason.origin not in cells)))
     said = [text for text in said if text]
     return f": {'; '.join(said)}" if said else ""
 

@@ -176,3 +176,30 @@ def test_a_parameter_typed_as_text_is_named_with_its_cell_and_said_once_per_shee
             "M (Ad ROI, #VALUE!), S (Bonus, #VALUE!), T (Order, #N/A) are an error for every "
             "one of the 2 agents, so the cause is one they share") in err
     assert err.count("for every one of the") == 2   # the data sheet's column M, the results
+
+
+@needs_engine
+def test_an_error_no_kpi_function_explains_is_traced_but_not_said_of_itself(tmp_path, capsys):
+    """The pay scheme's performance bonus rule typed as 4 (there are rules 1, 2 and 3):
+    CHOOSE(4, …) is #VALUE! in every agent's performance bonus, and pay and rank follow. No
+    KPI function refused anything, so the sentence naming the bonus cell itself adds no
+    cause; the rank's #N/A is traced back to it."""
+    wb = load_workbook(TEMPLATE_DIR / "en" / "monthly_pay.xlsx")
+    wb["Pay scheme"]["C12"] = 4
+    scheme = tmp_path / "pay.xlsx"
+    wb.save(scheme)
+    head = ["Shop", "Month", "Agent", "Months of service", "Appraisal score", "Sales",
+            "Inquiries", "Buyers", "Reviews", "Bad reviews", "Neutral reviews"]
+    rows = [["S1", "2025-11", "A", 2, 95, 120000, 1000, 400, 380, 2, 0],
+            ["S1", "2025-11", "B", 7, 82, 60000, 900, 300, 250, 1, 1]]
+    data = tmp_path / "pay.csv"
+    pd.DataFrame(rows, columns=head).to_csv(data, index=False, encoding="utf-8-sig")
+    code = main(["fill", str(scheme), str(data), "-o", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert values(tmp_path / "out" / "pay.xlsx", "Pay sheet")["L5"] == "#VALUE!"
+    assert ("sheet 'Pay sheet', cells L5, M5, S5 (agent 'A') are #VALUE!: these scores, "
+            "totals or pay are not right until the cause is fixed.\n") in err
+    assert ("sheet 'Pay sheet', cells N5, T5 (agent 'A') are #N/A: these scores, totals or "
+            "pay are not right until the cause is fixed: it is computed from L5, which is "
+            "#VALUE!.\n") in err
