@@ -146,7 +146,8 @@ def _verify_workbook(path) -> list[Finding]:
                     computed = {t(c.zh, c.en) for c in spec.computed} | {t(*INPUT_CHECK)}
                     known = _computed_columns(cached, computed)
                     found += _typed_over_formulas(path.name, ws, cached, known, table_formulas,
-                                                  known=known)
+                                                  known=known,
+                                                  average=t("团队平均", "Team average"))
                 else:
                     table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
             else:
@@ -485,9 +486,21 @@ def _template_computed(name: str, lang: str, sheet: str) -> frozenset:
         wb.close()
 
 
+def _total_rows(cached, end: int, average: str = "") -> set[int]:
+    """The rows of the agent table before ``end`` that are the team average (``average``) or
+    a total (合计 …), not an agent."""
+    from .fill import is_total_label
+    out = set()
+    for r in range(FIRST_ROW, end):
+        name = getattr(cached.get((r, 1)), "value", None)
+        if isinstance(name, str) and (name == average or is_total_label(name)):
+            out.add(r)
+    return out
+
+
 def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                          table_formulas: list | None = None,
-                         known: set[int] = frozenset()) -> list[Finding]:
+                         known: set[int] = frozenset(), average: str = "") -> list[Finding]:
     """Values typed (or pasted as values) over the formulas of a sheet's agent rows: on the
     results sheet every cell, on the data sheet its computed ``columns`` (the rates, the
     input check).  A total typed as 85, a conversion typed over its KPI_RATE, an input check
@@ -499,8 +512,10 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
     The first agent row's formulas reading a band table go to ``table_formulas``, in the
     same pass."""
     end = max(_agent_rows(cached), FIRST_ROW + 1)
+    totals = _total_rows(cached, end, average)
     typed: dict[int, list[tuple[int, object]]] = {}
     with_formulas: set[int] = set()   # columns computed in some agent row
+    by_agents: set[int] = set()       # … in a row of an agent, not the team average
     for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_row=end - 1), FIRST_ROW):
         for c, cell in enumerate(row, 1):   # read-only rows: every column, empty cells too
             v = getattr(cell, "value", None)
@@ -512,6 +527,8 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                 continue
             if (isinstance(v, str) and v.startswith("=")) or isinstance(v, _FORMULA_OBJECTS):
                 with_formulas.add(c)   # a formula, or an array or data-table formula
+                if r not in totals:
+                    by_agents.add(c)
                 continue
             typed.setdefault(r, []).append((c, v))
     if not typed:
@@ -532,15 +549,19 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
         agent = cached.get((r, 1))
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
         who = f" (agent {str(name)!r})" if name not in (None, "") else ""
+        if r in totals:
+            who = f" ({name})"   # the team average: what its formulas give feeds the pay
         shown = ", ".join(f"{_letter(c)}{r} {_header(cached, c)} = {_shown(v)}"
                           for c, v in cells[:_TYPED_SHOWN])
         more = f" and {len(cells) - _TYPED_SHOWN} more" if len(cells) > _TYPED_SHOWN else ""
         many = len(cells) > 1
         s = "s" if many else ""
         # Another agent's row shows the formula, or (a table of one agent) only the template.
-        others = all(c in with_formulas for c, _ in cells)
+        others = r not in totals and all(c in by_agents for c, _ in cells)
         whose = (f"the formula{s} the other agents' rows compute" if others
                  else f"the template's formula{s}")
+        if r in totals:
+            whose = f"the team average's formula{s}"
         fix = ("copy it from another agent's row" if others
                else "write the month again with fill")
         out.append(Finding("typed", file, ws.title, f"{_letter(cells[0][0])}{r}",
@@ -646,16 +667,11 @@ def _error_cells(file, ws, cached, average: str = "") -> list[Finding]:
     """The error values of the agent rows of ``ws``; the team average row under the agents
     (``average``, or a total label such as 合计) is not an agent: its errors come from theirs,
     and an agent cell reading it is named itself."""
-    from .fill import is_total_label
     out = []
     # The agent table ends at the first row without an agent; what follows (the sorted
     # ranking block) repeats the table's values and would name each error twice.
     end = _agent_rows(cached)
-    totals = set()
-    for r in range(FIRST_ROW, end):
-        name = cached[(r, 1)].value
-        if isinstance(name, str) and (name == average or is_total_label(name)):
-            totals.add(r)
+    totals = _total_rows(cached, end, average)
     errors = [(r, c, str(cell.value)) for (r, c), cell in sorted(cached.items())
               if FIRST_ROW <= r < end and r not in totals
               and getattr(cell, "data_type", None) == "e"]

@@ -347,9 +347,25 @@ def test_values_typed_over_in_a_month_of_one_agent_stop_the_summary(tmp_path, ca
             "computed from it follow the typed value. Put the formula back (write the month "
             "again with fill) and run again.") in out.err
     assert ("edited.xlsx, sheet 'Agent data', row 5 (agent 'A'): K5 Conversion = 0.45 is typed "
-            "over") in out.err
+            "over the template's formula") in out.err
     assert "AD5" not in out.err and "new this month" not in out.err
     assert values(tmp_path / "month" / "edited.xlsx", "Results")["J5"] == 850   # the bonus
+
+
+@needs_engine
+def test_the_team_average_typed_over_is_named_as_the_team_average(tmp_path, capsys):
+    """The team's average conversion typed as 0.5 over its AVERAGEIF: the quadrants (and, in
+    the pay scheme, whether commission is paid) follow it. It is the team average's row, not
+    an agent's, and its formula is not an agent row's to copy."""
+    def edit(wb):
+        wb["Agent data"]["K8"] = 0.5
+    code = edited_month(tmp_path, edit)
+    out = capsys.readouterr()
+    assert code == 1
+    assert ("edited.xlsx, sheet 'Agent data', row 8 (Team average): K8 Conversion = 0.5 is "
+            "typed over the team average's formula, so it does not follow the scheme, and the "
+            "rank, bonus and pay computed from it follow the typed value. Put the formula back "
+            "(write the month again with fill) and run again.") in out.err
 
 
 @needs_engine
