@@ -81,17 +81,12 @@ class _Explainer:
         self.cached = {s.name: dict(s.cached) for s in book.sheets}
         self.texts = {s.name: dict(s.formulas) for s in book.sheets}
         self.arrays = {s.name: set(s.arrays) for s in book.sheets}
-        # Every cell holding an error, formula or constant: where a walk looks next.
-        self.errors = {s.name: sorted([k for k, v in self.cached[s.name].items()
-                                       if isinstance(v, CellError)]
-                                      + [k for k, v in s.values.items()
-                                         if isinstance(v, CellError)])
-                       for s in book.sheets}
-        self.error_value = {s.name: {**{k: str(v) for k, v in s.values.items()
-                                        if isinstance(v, CellError)},
-                                     **{k: str(v) for k, v in self.cached[s.name].items()
-                                        if isinstance(v, CellError)}}
+        # Every cell holding an error, formula or constant, and its error value; the keys in
+        # order: where a walk looks next.
+        self.error_value = {s.name: {k: str(v) for part in (s.values, self.cached[s.name])
+                                     for k, v in part.items() if isinstance(v, CellError)}
                             for s in book.sheets}
+        self.errors = {name: sorted(found) for name, found in self.error_value.items()}
         self.calc = Calc(book_input(book), columns=False, strict=False, time_limit=None,
                          memory_limit_mb=None)
         # Every formula reads the others' saved values: only the cell asked about computes.
@@ -162,7 +157,7 @@ class _Explainer:
         ``function`` in ``cell``'s formula that ``message`` begins with, when one cell gives
         it (a reference or a defined name of one cell); else None."""
         from ..registry import BY_NAME
-        from .parser import FormulaSyntaxError
+        from .parser import FormulaSyntaxError, calls
         entry = BY_NAME.get(function)
         word = message.split(" ", 1)[0]
         names = [a.name for a in entry.args] if entry is not None else []
@@ -174,16 +169,9 @@ class _Explainer:
             tree = self.reads.parse(self.texts[sheet][(r, c)], sheet)
         except (FormulaSyntaxError, KeyError):
             return None
-        stack = [tree]
-        while stack:
-            node = stack.pop()
-            if not isinstance(node, tuple) or not node:
-                continue
-            if node[0] == "fn" and node[1] == function and len(node[2]) > i:
-                return self._one_cell(word, node[2][i], sheet)
-            stack += [x for x in node[1:] if isinstance(x, tuple)]
-            stack += [x for x in node[1:] if isinstance(x, list) for x in x]
-        return None
+        args = next((args for _, fn, args in calls(tree) if fn == function and len(args) > i),
+                    None)
+        return None if args is None else self._one_cell(word, args[i], sheet)
 
     def _one_cell(self, word, node, sheet):
         """(``word``, the defined name or None, (sheet, row, col)) when argument ``node`` is

@@ -460,3 +460,15 @@ def parse(text: str, default_sheet=None):
     return tree
 
 
+def calls(tree):
+    """Every function call (``("fn", NAME, args)``) of a parsed formula, outermost and
+    leftmost first, through operators, arguments, unions, arrays and LAMBDA calls."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, tuple) and node and isinstance(node[0], str):
+            if node[0] == "fn":
+                yield node
+            stack.extend(reversed([x for x in node[1:] if isinstance(x, (tuple, list))]))

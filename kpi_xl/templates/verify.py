@@ -125,6 +125,7 @@ def _verify_workbook(path) -> list[Finding]:
         t = Labels(lang)
         agent_sheets = set(spec.agent_sheet_titles(t))
         data_sheet, results_sheet = t(*spec.data_sheet), t(*spec.results_sheet)
+        average = t("团队平均", "Team average")   # the data sheet's row under the agents
         found: list[Finding] = []
         cached_of: dict[str, dict] = {}
         blank_band_checks: list[tuple[str, str]] = []
@@ -136,7 +137,7 @@ def _verify_workbook(path) -> list[Finding]:
             cached_of[ws.title] = cached
             if ws.title in agent_sheets:
                 found += _input_checks(path.name, ws, cached)
-                found += _error_cells(path.name, ws, cached, t("团队平均", "Team average"))
+                found += _error_cells(path.name, ws, cached, average)
                 if ws.title == results_sheet:
                     known = _computed_columns(cached, _template_computed(spec.name, lang,
                                                                          results_sheet))
@@ -146,8 +147,7 @@ def _verify_workbook(path) -> list[Finding]:
                     computed = {t(c.zh, c.en) for c in spec.computed} | {t(*INPUT_CHECK)}
                     known = _computed_columns(cached, computed)
                     found += _typed_over_formulas(path.name, ws, cached, known, table_formulas,
-                                                  known=known,
-                                                  average=t("团队平均", "Team average"))
+                                                  known=known, average=average)
                 else:
                     table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
             else:
@@ -158,7 +158,7 @@ def _verify_workbook(path) -> list[Finding]:
         found += _unscored_agents(path.name, data_sheet, results_sheet,
                                   _results_rows(formulas, results_sheet,
                                                 cached_of.get(results_sheet, {})),
-                                  t("团队平均", "Team average"), cached_of)
+                                  average, cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
         if any(f.kind in ("error", "check") and f.value == "#VALUE!" for f in found):
@@ -183,12 +183,12 @@ def _with_reasons(path, found: list[Finding]) -> list[Finding]:
     from dataclasses import replace
     from ..engine.a1 import parse_cell_ref
     from ..engine.explain import error_reasons
-    cells = {(f.sheet, *parse_cell_ref(f.cell)[:2]): f for f in found if f.kind == "error"}
-    if not cells:
+    keys = [(f.sheet, *parse_cell_ref(f.cell)[:2]) if f.kind == "error" else None
+            for f in found]
+    if not any(keys):
         return found
-    reasons = error_reasons(path, cells)
-    return [replace(f, reason=reasons.get((f.sheet, *parse_cell_ref(f.cell)[:2])))
-            if f.kind == "error" else f for f in found]
+    reasons = error_reasons(path, [k for k in keys if k])
+    return [f if k is None else replace(f, reason=reasons.get(k)) for f, k in zip(found, keys)]
 
 
 def _rich_codes(path, found: list[Finding]) -> list[Finding]:
@@ -306,38 +306,27 @@ def _band_tables(wb, formulas) -> dict[tuple, tuple[str, set]]:
     """The band tables the ``formulas`` (sheet, text) read: (sheet, r1, c1, r2, c2) → how
     the formula names the table (a defined name, or Sheet!A1:C7) and the functions reading
     it."""
-    from ..engine.parser import parse
+    from ..engine.parser import calls, parse
     names = {name.upper(): (name, *area) for name, defined in wb.defined_names.items()
              if (area := _name_area(defined)) is not None}
     tables: dict[tuple, tuple[str, set]] = {}
-
-    def walk(node):
-        if not isinstance(node, tuple) or not node:
-            return
-        if node[0] == "fn":
-            at = _TABLE_ARGUMENT.get(node[1])
-            if at is not None and len(node[2]) > at:
-                arg = node[2][at]
-                if arg[0] == "ref" and arg[1]:
-                    r1, c1, r2, c2 = arg[2:6]
-                    tables.setdefault((arg[1], r1, c1, r2, c2), (
-                        f"{arg[1]}!{_letter(c1)}{r1}:{_letter(c2)}{r2}", set()))[1].add(node[1])
-                elif arg[0] == "name" and arg[2] is None and arg[1].upper() in names:
-                    name, sheet, (r1, c1, r2, c2) = names[arg[1].upper()]
-                    tables.setdefault((sheet, r1, c1, r2, c2), (name, set()))[1].add(node[1])
-            for a in node[2]:
-                walk(a)
-        else:
-            for part in node[1:]:
-                if isinstance(part, (tuple, list)):
-                    for p in (part if isinstance(part, list) else [part]):
-                        walk(p)
-
     for sheet, text in dict.fromkeys(formulas):
         try:
-            walk(parse(text[1:], sheet))
+            tree = parse(text[1:], sheet)
         except Exception:   # noqa: BLE001 - a formula it cannot read names no table
             continue
+        for _, fn, args in calls(tree):
+            at = _TABLE_ARGUMENT.get(fn)
+            if at is None or len(args) <= at:
+                continue
+            arg = args[at]
+            if arg[0] == "ref" and arg[1]:
+                r1, c1, r2, c2 = arg[2:6]
+                tables.setdefault((arg[1], r1, c1, r2, c2), (
+                    f"{arg[1]}!{_letter(c1)}{r1}:{_letter(c2)}{r2}", set()))[1].add(fn)
+            elif arg[0] == "name" and arg[2] is None and arg[1].upper() in names:
+                name, sheet_of, (r1, c1, r2, c2) = names[arg[1].upper()]
+                tables.setdefault((sheet_of, r1, c1, r2, c2), (name, set()))[1].add(fn)
     return tables
 
 
@@ -416,7 +405,6 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
     and the ranking read the table), so the agent is left out of the ranking, the summary
     and the pay without an error anywhere.  An agent row is a name in column A with a number
     beside it."""
-    from .fill import is_total_label
     data, results = cached_of.get(data_sheet), cached_of.get(results_sheet)
     if data is None or results is None:
         return []
@@ -429,8 +417,8 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
         if getattr(cell, "data_type", None) == "e":
             continue
         name = cell.value
-        if name in scored or (isinstance(name, str) and (not name.strip() or name == average
-                                                          or is_total_label(name))):
+        if name in scored or (isinstance(name, str) and (not name.strip()
+                                                          or _not_an_agent(name, average))):
             continue   # a total row added under the agents (合计) is not an agent either
         if r not in with_numbers:
             continue   # a note, not an agent
@@ -486,16 +474,18 @@ def _template_computed(name: str, lang: str, sheet: str) -> frozenset:
         wb.close()
 
 
+def _not_an_agent(name, average: str) -> bool:
+    """Whether column A's ``name`` labels the team average row (``average``) or a total
+    (合计 …, fill's rule), not an agent."""
+    from .fill import is_total_label
+    return isinstance(name, str) and (name == average or is_total_label(name))
+
+
 def _total_rows(cached, end: int, average: str = "") -> set[int]:
     """The rows of the agent table before ``end`` that are the team average (``average``) or
     a total (合计 …), not an agent."""
-    from .fill import is_total_label
-    out = set()
-    for r in range(FIRST_ROW, end):
-        name = getattr(cached.get((r, 1)), "value", None)
-        if isinstance(name, str) and (name == average or is_total_label(name)):
-            out.add(r)
-    return out
+    return {r for r in range(FIRST_ROW, end)
+            if _not_an_agent(getattr(cached.get((r, 1)), "value", None), average)}
 
 
 def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
@@ -549,21 +539,22 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
         agent = cached.get((r, 1))
         name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
         who = f" (agent {str(name)!r})" if name not in (None, "") else ""
-        if r in totals:
-            who = f" ({name})"   # the team average: what its formulas give feeds the pay
         shown = ", ".join(f"{_letter(c)}{r} {_header(cached, c)} = {_shown(v)}"
                           for c, v in cells[:_TYPED_SHOWN])
         more = f" and {len(cells) - _TYPED_SHOWN} more" if len(cells) > _TYPED_SHOWN else ""
         many = len(cells) > 1
         s = "s" if many else ""
-        # Another agent's row shows the formula, or (a table of one agent) only the template.
-        others = r not in totals and all(c in by_agents for c, _ in cells)
-        whose = (f"the formula{s} the other agents' rows compute" if others
-                 else f"the template's formula{s}")
+        # Whose formula was typed over, and where to take it from again: the team average's
+        # (what its formulas give feeds the pay), one another agent's row shows, or (a
+        # table of one agent) only the template's.
         if r in totals:
-            whose = f"the team average's formula{s}"
-        fix = ("copy it from another agent's row" if others
-               else "write the month again with fill")
+            who, whose, fix = (f" ({name})", f"the team average's formula{s}",
+                               "write the month again with fill")
+        elif all(c in by_agents for c, _ in cells):
+            whose, fix = (f"the formula{s} the other agents' rows compute",
+                          "copy it from another agent's row")
+        else:
+            whose, fix = f"the template's formula{s}", "write the month again with fill"
         out.append(Finding("typed", file, ws.title, f"{_letter(cells[0][0])}{r}",
                            f"row {r}{who}: {shown}{more} {'are' if many else 'is'} typed over "
                            f"{whose}, so {'they do' if many else 'it does'} not follow the "
@@ -774,10 +765,10 @@ def describe(findings: list[Finding], files: int) -> list[str]:
         first = group[0]
         said = (f" For agent {first.agent!r}{first.because(several=True)}."
                 if first.reason is not None and first.agent not in (None, "") else "")
-        key = (file, sheet, len(group), said or (column, value))
+        # one sentence per cause said; a column whose cause is unknown has its own
+        key = (file, sheet, len(group), said, None if said else column)
         together.setdefault(key, []).append((column, header, value))
-    for (file, sheet, agents, said), columns in together.items():
-        said = said if isinstance(said, str) else ""
+    for (file, sheet, agents, said, _), columns in together.items():
         if len(columns) == 1:
             (column, header, value), = columns
             lines.append(f"{file}, sheet {sheet!r}: column {column} ({header}) is {value} for "
