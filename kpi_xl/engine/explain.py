@@ -56,16 +56,19 @@ class Reason:
         return f"it is computed from {where}, which is {self.value}"
 
 
-def error_reasons(path, cells, *, most: int = MOST_CELLS) -> dict[tuple, Reason]:
+def error_reasons(path, cells, *, most: int = MOST_CELLS, book=None) -> dict[tuple, Reason]:
     """The :class:`Reason` of each (sheet, row, col) of ``cells`` whose cached value in the
     workbook at ``path`` is an error, as far as it can be found (the others are left out).
+    ``book``: the engine's reading of ``path`` (:func:`~.xlsx_read.read_workbook`) when the
+    caller has it; it is taken over (its cells become the calculation's).
 
     Nothing here changes the file; a workbook the engine cannot read gives no reasons."""
-    from .xlsx_read import read_workbook
-    try:
-        book = read_workbook(path)
-    except Exception:  # noqa: BLE001 - the reasons are an addition to sentences already made
-        return {}
+    if book is None:
+        from .xlsx_read import read_workbook
+        try:
+            book = read_workbook(path)
+        except Exception:  # noqa: BLE001 - the reasons are an addition to sentences made
+            return {}
     return _Explainer(book).reasons(list(cells)[:most])
 
 

@@ -16,7 +16,7 @@ the agent-table cells computed from them, are findings too (kind ``"kept"``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from ..engine.explain import Reason
@@ -161,25 +161,35 @@ def _verify_workbook(path) -> list[Finding]:
                                   average, cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
+        # The engine's reading of the file, read once for the checks below that need it
+        # (rare: a #VALUE!, a data connection, an error cell), the explanation last: it
+        # takes the reading over.
+        engine_book = lru_cache(maxsize=None)(partial(_engine_reading, path))
         if any(f.kind in ("error", "check") and f.value == "#VALUE!" for f in found):
-            found = _rich_codes(path, found)
+            found = _rich_codes(engine_book(), found)
         if _may_call_a_connection(path):
-            kept = _kept_cells(path.name, path, cached_of, agent_sheets)
+            kept = _kept_cells(path.name, engine_book(), cached_of, agent_sheets)
             if kept:
                 # An error computed from a connection cell has that cell as its cause: said
                 # once.
                 fed = {(f.sheet, f.cell) for f in kept}
                 found = [f for f in found if f.kind != "error" or (f.sheet, f.cell) not in fed]
                 found += kept
-        return _with_reasons(path, found)
+        return _with_reasons(path, engine_book, found)
     finally:
         formulas.close()
         values.close()
 
 
-def _with_reasons(path, found: list[Finding]) -> list[Finding]:
+def _engine_reading(path):
+    from ..engine.xlsx_read import read_workbook
+    return read_workbook(path)
+
+
+def _with_reasons(path, engine_book, found: list[Finding]) -> list[Finding]:
     """``found`` with the reason of each error cell: where its error starts and what the KPI
-    function there said (:mod:`kpi_xl.engine.explain`), where it can be found."""
+    function there said (:mod:`kpi_xl.engine.explain`), where it can be found.
+    ``engine_book()`` gives the engine's reading of ``path``, which this takes over."""
     from dataclasses import replace
     from ..engine.a1 import parse_cell_ref
     from ..engine.explain import error_reasons
@@ -187,18 +197,20 @@ def _with_reasons(path, found: list[Finding]) -> list[Finding]:
             for f in found]
     if not any(keys):
         return found
-    reasons = error_reasons(path, [k for k in keys if k])
+    try:
+        book = engine_book()
+    except Exception:  # noqa: BLE001 - the reasons are an addition to sentences already made
+        return found
+    reasons = error_reasons(path, [k for k in keys if k], book=book)
     return [f if k is None else replace(f, reason=reasons.get(k)) for f, k in zip(found, keys)]
 
 
-def _rich_codes(path, found: list[Finding]) -> list[Finding]:
-    """``found`` with each #VALUE! that the file keeps as a newer error (#CALC!, #SPILL! ...:
-    written as #VALUE! with value metadata, which openpyxl does not read) named as that
-    error, as Excel shows it."""
+def _rich_codes(book, found: list[Finding]) -> list[Finding]:
+    """``found`` with each #VALUE! that the file (``book``, the engine's reading of it) keeps
+    as a newer error (#CALC!, #SPILL! ...: written as #VALUE! with value metadata, which
+    openpyxl does not read) named as that error, as Excel shows it."""
     from dataclasses import replace
     from ..engine.a1 import parse_cell_ref
-    from ..engine.xlsx_read import read_workbook
-    book = read_workbook(path)
     out = []
     for f in found:
         if f.kind in ("error", "check") and f.value == "#VALUE!":
@@ -231,15 +243,10 @@ def _may_call_a_connection(path) -> bool:
     return False
 
 
-def _kept_cells(file, path, cached_of, agent_sheets) -> list[Finding]:
+def _kept_cells(file, book, cached_of, agent_sheets) -> list[Finding]:
     """The connection cells that lie in an agent sheet or feed one, and the agent-table cells
-    computed from them, each with the agent of its row."""
-    from ..engine.xlsx_read import read_workbook
-    return _kept_in(file, read_workbook(path), cached_of, agent_sheets)[0]
-
-
-def _kept_in(file, book, cached_of, agent_sheets):
-    """:func:`_kept_cells` of the engine's reading of the workbook, and its :class:`~kpi_xl.engine.reads.Reads`."""
+    computed from them, each with the agent of its row (``book``: the engine's reading of
+    the workbook)."""
     from ..engine.connection import connection_functions
     from ..engine.evaluator import cell_name
     from ..engine.reads import computed_from
@@ -248,9 +255,9 @@ def _kept_in(file, book, cached_of, agent_sheets):
     def seed(text):
         return bool(connection_functions(text))
     # (sheet, row, col) -> the connection cell it is computed from
-    source, reads = computed_from(book, seed)
+    source, _ = computed_from(book, seed)
     if not source:
-        return [], reads
+        return []
     texts = {(sh.name, r, c): arr.text for sh in book.sheets for (r, c), arr in sh.arrays.items()}
     for origin in set(source.values()):
         sh = next(s for s in book.sheets if s.name == origin[0])
@@ -278,7 +285,7 @@ def _kept_in(file, book, cached_of, agent_sheets):
                            functions[origin], None if name is None else str(name),
                            None if own else cell_name(*origin),
                            found is not None and str(found) != "#N/A"))
-    return out, reads
+    return out
 
 
 #: The functions that read a band table, and which of their arguments it is.
