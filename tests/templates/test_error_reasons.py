@@ -20,26 +20,34 @@ from tpl_helpers import ABC, EN, needs_engine, values
 _FIXED = "is not right until the cause is fixed"
 
 
-def _month(tmp_path, edit, rows=ABC):
-    """The published composite scheme (English) edited by ``edit(sheet)``, filled with
-    ``rows``: (exit code, the written month's path)."""
-    wb = load_workbook(TEMPLATE_DIR / "en" / "cs_composite.xlsx")
-    edit(wb["Scheme"])
-    scheme = tmp_path / "scheme.xlsx"
+def _filled(tmp_path, template, name, typed, head, rows, *options):
+    """The English ``template``, saved as ``name``.xlsx with ``typed`` ({(sheet, cell):
+    value}) typed into its scheme as a user would, filled with ``rows`` (columns ``head``)
+    into out/ by `kpi-xl fill` with ``options``: its exit code."""
+    wb = load_workbook(TEMPLATE_DIR / "en" / f"{template}.xlsx")
+    for (sheet, cell), value in typed.items():
+        wb[sheet][cell] = value
+    scheme = tmp_path / f"{name}.xlsx"
     wb.save(scheme)
-    data = tmp_path / "d.csv"
-    pd.DataFrame(rows, columns=EN).to_csv(data, index=False, encoding="utf-8-sig")
-    code = main(["fill", str(scheme), str(data), "-o", str(tmp_path / "out"), "--by",
-                 "shop,month", "--quiet"])
+    data = tmp_path / f"{name}.csv"
+    pd.DataFrame(rows, columns=head).to_csv(data, index=False, encoding="utf-8-sig")
+    return main(["fill", str(scheme), str(data), "-o", str(tmp_path / "out"), "--quiet",
+                 *options])
+
+
+def _month(tmp_path, typed, rows=ABC):
+    """The published composite scheme with ``typed`` ({cell: value} of its Scheme sheet),
+    filled with ``rows``: (exit code, the written month's path)."""
+    code = _filled(tmp_path, "cs_composite", "scheme",
+                   {("Scheme", k): v for k, v in typed.items()}, EN, rows, "--by", "shop,month")
     return code, tmp_path / "out" / "scheme_S1_2025-10.xlsx"
 
 
 @needs_engine
 def test_a_bonus_line_typed_as_a_percentage_is_named_with_what_kpi_bonus_said(tmp_path,
                                                                               capsys):
-    def edit(ws):
-        ws["C11"], ws["C12"] = 0.9, 0.7   # full bonus from 90 points, none below 70
-    code, month = _month(tmp_path, edit)
+    # full bonus from 90 points, none below 70
+    code, month = _month(tmp_path, {"C11": 0.9, "C12": 0.7})
     err = capsys.readouterr().err
     assert code == 1
     assert values(month, "Results")["J5"] == "#NUM!"
@@ -63,7 +71,7 @@ def test_a_bonus_line_typed_as_a_percentage_is_named_with_what_kpi_bonus_said(tm
 def test_an_agent_in_a_band_gap_is_named_with_the_band_lookup_it_started_in(tmp_path, capsys):
     rows = [r[:] for r in ABC]
     rows[0][5] = 87   # A: 87 buyers of 275 inquiries, 31.6 %, in the published 31 %–32 % gap
-    code, month = _month(tmp_path, lambda ws: None, rows)
+    code, month = _month(tmp_path, {}, rows)
     err = capsys.readouterr().err
     assert code == 1
     # the conversion points, total, rank, bonus … are #N/A: one sentence, one cause, found
@@ -146,18 +154,12 @@ def test_a_parameter_typed_as_text_is_named_with_its_cell_and_said_once_per_shee
     staff member's ROI ÷ base is #VALUE!, and with it the scores, totals, ranks and bonuses.
     The cause is named with the cell it is typed in; the team average row is not an agent;
     the results columns sharing that one cause are said in one sentence."""
-    wb = load_workbook(TEMPLATE_DIR / "en" / "taobao_ops.xlsx")
-    wb["Scheme"]["C10"] = "1:5"
-    scheme = tmp_path / "ops.xlsx"
-    wb.save(scheme)
     head = ["Shop", "Month", "Staff", "Ad spend", "Ad sales", "Sales", "Sales target",
             "Plan carried out", "Team progress", "Cooperation (0-5)", "Discipline (0-5)",
             "Campaigns adopted", "New items sold well (0/1)"]
     rows = [["S1", "2025-11", "A", 10000, 62000, 130000, 100000, 1, 1.05, 5, 5, 1, 1],
             ["S1", "2025-11", "B", 20000, 95000, 92000, 100000, 0.85, 0.95, 4, 5, 0, 0]]
-    data = tmp_path / "ops.csv"
-    pd.DataFrame(rows, columns=head).to_csv(data, index=False, encoding="utf-8-sig")
-    code = main(["fill", str(scheme), str(data), "-o", str(tmp_path / "out"), "--quiet"])
+    code = _filled(tmp_path, "taobao_ops", "ops", {("Scheme", "C10"): "1:5"}, head, rows)
     err = capsys.readouterr().err
     assert code == 1
     said = ("KPI_RATE said “denominator is the text '1:5', not a number” (denominator is read "
@@ -168,8 +170,8 @@ def test_a_parameter_typed_as_text_is_named_with_its_cell_and_said_once_per_shee
     assert "Team average" not in err
     # the results: per agent, the error followed back to the data sheet's cell
     assert ("cells B5, H5, I5, J5, L5, M5, S5 (agent 'A') are #VALUE!: these scores, totals or "
-            "pay are not right until the cause is fixed: KPI_RATE in 'Staff data'!M5 said “denominator "
-            "is the text") in err
+            "pay are not right until the cause is fixed: KPI_RATE in 'Staff data'!M5 said "
+            "“denominator is the text") in err
     # one sentence for the results columns of that one cause
     assert ("sheet 'Results': columns B (Ad ROI pts, #VALUE!), H (Base points, #VALUE!), "
             "I (Bonus points, #VALUE!), J (Total, #VALUE!), K (Rank, #N/A), L (Bonus, #VALUE!), "
@@ -184,17 +186,11 @@ def test_an_error_no_kpi_function_explains_is_traced_but_not_said_of_itself(tmp_
     CHOOSE(4, …) is #VALUE! in every agent's performance bonus, and pay and rank follow. No
     KPI function refused anything, so the sentence naming the bonus cell itself adds no
     cause; the rank's #N/A is traced back to it."""
-    wb = load_workbook(TEMPLATE_DIR / "en" / "monthly_pay.xlsx")
-    wb["Pay scheme"]["C12"] = 4
-    scheme = tmp_path / "pay.xlsx"
-    wb.save(scheme)
     head = ["Shop", "Month", "Agent", "Months of service", "Appraisal score", "Sales",
             "Inquiries", "Buyers", "Reviews", "Bad reviews", "Neutral reviews"]
     rows = [["S1", "2025-11", "A", 2, 95, 120000, 1000, 400, 380, 2, 0],
             ["S1", "2025-11", "B", 7, 82, 60000, 900, 300, 250, 1, 1]]
-    data = tmp_path / "pay.csv"
-    pd.DataFrame(rows, columns=head).to_csv(data, index=False, encoding="utf-8-sig")
-    code = main(["fill", str(scheme), str(data), "-o", str(tmp_path / "out"), "--quiet"])
+    code = _filled(tmp_path, "monthly_pay", "pay", {("Pay scheme", "C12"): 4}, head, rows)
     err = capsys.readouterr().err
     assert code == 1
     assert values(tmp_path / "out" / "pay.xlsx", "Pay sheet")["L5"] == "#VALUE!"
