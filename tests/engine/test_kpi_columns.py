@@ -10,6 +10,7 @@ checked against DOMAIN.md's worked example, by hand.
 """
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from kpi_xl.core import bands as core_bands
 from kpi_xl.core.errors import CellError, KpiError
 from kpi_xl.engine.evaluator import calculate
+from kpi_xl.engine.functions.helpers import GENERIC
 from kpi_xl.engine.model import BookInput, SheetInput
 from kpi_xl.engine.values import XlErr
 
@@ -260,11 +262,17 @@ def test_bisection_answers_as_the_core_scan(closed):
                         xs += [b + d * abs(b), b - d * abs(b), b + d, b - d]
         lows = [b for band in table.bands for b in (band.lower, band.upper) if b is not None] or [0]
         xs += [rnd.uniform(min(lows) - 1, max(lows) + 1) for _ in range(2000)]
-        for x in xs:
+        column = index.scored(xs)
+        for x, in_column in zip(xs, column):
             want = _core(rows, x, closed)
             got = index(x)
             assert got == want and type(got) is type(want), (rows, closed, x, got, want)
+            assert in_column == want and type(in_column) is type(want), (rows, closed, x)
             assert not isinstance(want, CellError) or want in ("#N/A",)
+        # what is not a finite number: a blank scores blank, the rest is left to the cell
+        others = [None, "0.3", True, math.inf, -math.inf, math.nan, 3]
+        assert index.scored(others)[:6] == ["", GENERIC, GENERIC, GENERIC, GENERIC, GENERIC]
+        assert index.scored(others)[6] == _core(rows, 3.0, closed)
 
 
 def test_a_cleared_points_column_scores_blank_down_a_column_too(tmp_path):
