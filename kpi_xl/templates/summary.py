@@ -366,14 +366,23 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _volatility(values):
+    """The coefficient of variation of an agent's totals, or None (a blank cell) where it has
+    no meaning: no totals, or totals whose mean is 0 (an agent floored at 0 every month)."""
+    from ..core import coefficient_of_variation
+    if not values:
+        return None
+    try:
+        return coefficient_of_variation([[v] for v in values])
+    except KpiError:
+        return None
+
+
 def ranking(df):
     """Per shop and agent: months appraised, mean/min/max total, volatility, overall place."""
-    from ..core import coefficient_of_variation
     g = df.groupby(["shop", "agent"], sort=False)["total"]
     out = g.agg(months="count", mean="mean", min="min", max="max").reset_index()
-    out["cv"] = [coefficient_of_variation([[v] for v in grp.dropna().tolist()])
-                 if grp.notna().sum() > 0 else None
-                 for _, grp in g]
+    out["cv"] = [_volatility(grp.dropna().tolist()) for _, grp in g]
     # An agent with no total in any month has no place (and must not crash the summary).
     out["place"] = out["mean"].rank(ascending=False, method="min").astype("Int64")
     return out.sort_values(["place", "shop", "agent"]).reset_index(drop=True)
@@ -387,7 +396,7 @@ def trend(df):
     year not yet complete can be lost but not yet won.  The threshold and counts are
     the workbooks' own where their scheme states them.
     """
-    from ..core import coefficient_of_variation, year_end_eligible
+    from ..core import year_end_eligible
     table = df.pivot_table(index=["shop", "agent"], columns="month", values="total",
                            aggfunc="first", sort=True, dropna=False)
     present = df.pivot_table(index=["shop", "agent"], columns="month", values="file",
@@ -399,7 +408,7 @@ def trend(df):
     for idx, row in table.iterrows():
         values = [v for v in row.tolist() if v is not None and not math.isnan(v)]
         mean.append(sum(values) / len(values) if values else None)
-        cv.append(coefficient_of_variation([[v] for v in values]) if len(values) > 1 else None)
+        cv.append(_volatility(values) if len(values) > 1 else None)
         years: dict[str, list] = {}
         for m, v in zip(months, row.tolist()):
             if present.loc[idx, m]:

@@ -19,7 +19,7 @@ from kpi_xl.templates import SummaryError
 from kpi_xl.templates.fill import fill_template
 from kpi_xl.templates.sample_data import generate_sample_data, write_sample_data
 from kpi_xl.templates.summary import collect, write_summary
-from tpl_helpers import needs_engine
+from tpl_helpers import needs_engine, values
 
 NAN = math.nan
 
@@ -375,3 +375,43 @@ def test_the_summary_library_returns_its_findings_and_prints_nothing(tmp_path, c
         gather_summary([str(missing)], tmp_path / "summary.xlsx")
     assert (tmp_path / "summary.xlsx").read_bytes() == b"the user's own file"
     assert capsys.readouterr() == ("", "")
+
+
+def test_an_agent_whose_totals_average_0_has_no_volatility():
+    """A total of 0 is a score (KPI_FINAL floors an agent at 0): its volatility,
+    STDEV.P ÷ AVERAGE, divides by 0 and is left blank, while the others are computed.
+    By hand: A's totals 80 and 90 → mean 85, population deviation 5, 5 / 85 = 0.0588."""
+    import pandas as pd
+    from kpi_xl.templates.summary import ranking, trend
+    df = pd.DataFrame({"shop": "S", "agent": ["A", "A", "B", "B"],
+                       "month": ["2025-01", "2025-02"] * 2, "total": [80, 90, 0, 0],
+                       "file": "x.xlsx"})
+    out = ranking(df).set_index("agent")
+    assert out.loc["A", "cv"] == pytest.approx(5 / 85)
+    assert pd.isna(out.loc["B", "cv"]) and out.loc["B", "place"] == 2
+    table, _ = trend(df)
+    assert table["cv"][0] == pytest.approx(5 / 85) and pd.isna(table["cv"][1])
+
+
+@needs_engine
+def test_summary_of_a_month_with_a_total_of_0(tmp_path, capsys, built):
+    """The pay sheet with B's appraisal score 0: fill pays B 3,200 (7 months → base
+    3,000 + 2 × 100; no commission, conversion 300/900 below the team's; rule 1 bonus 0)
+    and the summary ranks B last with no volatility, instead of stopping on a traceback."""
+    import pandas as pd
+    rows = [{"Agent": "A", "Months of service": 2, "Appraisal score": 95, "Sales": 120000,
+             "Inquiries": 1000, "Buyers": 400, "Reviews": 380, "Bad reviews": 2},
+            {"Agent": "B", "Months of service": 7, "Appraisal score": 0, "Sales": 80000,
+             "Inquiries": 900, "Buyers": 300, "Reviews": 290, "Bad reviews": 3}]
+    pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
+    template = built("monthly_pay", "en", recalc=False)
+    assert main(["fill", str(template), str(tmp_path / "d.csv"), "-o", str(tmp_path / "out"),
+                 "--quiet"]) == 0
+    out = next((tmp_path / "out").glob("*.xlsx"))
+    assert values(out, "Pay sheet")["M6"] == 3200
+    assert main(["summary", str(out), "-o", str(tmp_path / "s.xlsx"), "--quiet"]) == 0
+    ws = load_workbook(tmp_path / "s.xlsx", read_only=True).worksheets[1]
+    ranked = {r[2]: r for r in ws.iter_rows(min_row=5, values_only=True)}
+    # place, shop, agent, months, mean, lowest, highest, volatility
+    assert ranked["A"][0] == 1 and ranked["A"][7] == 0   # one month of 95: no spread
+    assert ranked["B"][0] == 2 and ranked["B"][4] == 0 and ranked["B"][7] is None
