@@ -110,8 +110,9 @@ FUNCTIONS: tuple[KpiFunction, ...] = (
          _r("tiers", "Rows of (from, rate).", "（起点, 提成比例）行。"),
          _s("mode", '"flat" (default): all sales at the highest tier reached; "progressive": each slice at its rate.',
             '"flat"（默认）：全部销售额按达到的最高档计；"progressive"：分段累进。', True)),
-        "Commission on sales from a tier table.",
-        "按阶梯提成表计算提成。"),
+        "Commission on sales from a tier table; rates of half the sales or more, or fractions "
+        "mixed with percent figures (0.03 beside 5), are #NUM!.",
+        "按阶梯提成表计算提成；提成比例达到销售额一半及以上，或小数与百分数混填（0.03 与 5 并列）时为 #NUM!。"),
     KpiFunction(
         "KPI_FINAL", pay.final_score,
         (_s("score", "The weighted score.", "加权得分。"),

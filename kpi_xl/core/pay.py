@@ -91,6 +91,41 @@ def monthly_bonus(score, amount, full_at=None, none_below=None):
     return tidy(pay * s / 100)
 
 
+#: No commission tier pays half the sales or more: a rate read as that much was typed in the
+#: other scale (0.5, 0.8, 1 for 0.5 %, 0.8 %, 1 %).
+MOST_RATE = 0.5
+#: Below this, a percent figure is not a tier anyone sets (0.03 % of sales): among percent
+#: figures, such a rate is a fraction typed beside them (0.03 for 3 %).
+LEAST_PERCENT_FIGURE = 0.1
+
+
+def _rates_as_fractions(steps):
+    """The tiers with their rates as fractions: percent figures (3 for 3 %) when any rate
+    exceeds 1.  ``#NUM!`` for the tables that would pay a wrong amount without a word:
+    fractions and percent figures mixed (0.03, 0.04, 5: read as percent figures, the
+    first two would pay 0.03 % and 0.04 %), and a rate of :data:`MOST_RATE` or more of
+    the sales (0.5, 0.8, 1 meant as percents, read as fractions)."""
+    rates = [r for _, r in steps]
+    if any(r > 1 for r in rates):
+        small = [r for r in rates if 0 < r < LEAST_PERCENT_FIGURE]
+        if small:
+            low, high = small[0], max(rates)
+            raise KpiNumError(
+                f"tiers mix fractions and percent figures among the rates: {low:g} (a fraction, "
+                f"{low * 100:g} %) beside {high:g} (a percent figure, {high:g} %); type them "
+                f"alike, {low * 100:g} % and {high:g} %")
+        steps = [(s, r / 100) for s, r in steps]
+        if not below(max(rates) / 100, MOST_RATE):
+            raise KpiNumError(f"tiers has a rate of {max(rates):g} %, half the sales or more")
+    elif not below(max(rates, default=0.0), MOST_RATE):
+        high = max(rates)
+        raise KpiNumError(
+            f"tiers has a rate of {high:g}, which pays {high * 100:g} % of the sales: percent "
+            f"figures typed as fractions ({high:g} for {high:g} %)? Type them as percentages "
+            f"({high:g} %)")
+    return steps
+
+
 def commission(sales, tiers, mode=None):
     """Commission on sales from a tier table.
 
@@ -99,7 +134,9 @@ def commission(sales, tiers, mode=None):
     rule as weights.  Sales below the lowest "from" earn nothing (the floor).
     "flat" (default): all sales at the rate of the highest tier reached;
     "progressive": each slice of sales between one "from" and the next at its
-    tier's rate.  Repeated "from" values or negative figures are ``#NUM!``.
+    tier's rate.  Repeated "from" values or negative figures are ``#NUM!``, and so
+    are rates that cannot be what was meant (see :func:`_rates_as_fractions`): the
+    two scales mixed in one table, or a rate of half the sales or more.
     """
     how = option(mode, COMMISSION_MODES, "flat", "mode")
     amount = scalar_number(sales, "sales")
@@ -120,8 +157,7 @@ def commission(sales, tiers, mode=None):
         steps.append((0.0 if start is None else start, rate))
     if any(s < 0 or r < 0 for s, r in steps):
         raise KpiNumError("a tier's start or rate is negative")
-    if any(r > 1 for _, r in steps):
-        steps = [(s, r / 100) for s, r in steps]
+    steps = _rates_as_fractions(steps)
     steps.sort()
     if any(not below(a[0], b[0]) for a, b in zip(steps, steps[1:])):
         raise KpiNumError("two tiers start at the same sales figure")

@@ -103,6 +103,24 @@ def test_commission_bad_input():
         commission(100, [[0, 0.03, 1]])
 
 
+def test_commission_rates_that_cannot_be_meant_are_num():
+    """Rates read in the wrong scale pay a wrong amount without a word: 0.03, 0.04, 5 read
+    as percent figures would pay 120,000 × 0.05 % = 60 instead of 5 % = 6,000; 0.5, 0.8, 1
+    typed for 0.5 %, 0.8 %, 1 % read as fractions would pay 120,000 × 100 %."""
+    with pytest.raises(KpiNumError, match=r"tiers mix fractions and percent figures among the rates: 0.03 .*3 %.* 5 %"):
+        commission(120000, [[0, 0.03], [50000, 0.04], [100000, 5]])
+    with pytest.raises(KpiNumError, match=r"tiers has a rate of 1, which pays 100 % of the sales"):
+        commission(120000, [[0, 0.5], [50000, 0.8], [100000, 1]])
+    with pytest.raises(KpiNumError, match=r"tiers has a rate of 60 %, half the sales or more"):
+        commission(120000, [[0, 50], [100000, 60]])
+    # the same tables typed in one scale, and percent figures below 1 beside larger ones
+    assert commission(120000, [[0, 3], [50000, 4], [100000, 5]]) == 6000
+    assert commission(120000, [[0, 0.005], [50000, 0.008], [100000, 0.01]]) == 1200
+    assert commission(120000, [[0, 0.5], [100000, 1.5]]) == 1800      # 1.5 % of 120,000
+    assert commission(120000, [[0, 0], [100000, 3]]) == 3600           # a 0 % tier is no mix
+    assert commission(10000, [[0, 0.49]]) == 4900                     # below half: as typed
+
+
 def test_final_score():
     assert final_score(77.5) == 77.5
     assert final_score(77.5, [5, 5], [1]) == 77.5                # +10 − 10

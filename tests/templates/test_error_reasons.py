@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from kpi_xl.cli import main
@@ -199,3 +200,26 @@ def test_an_error_no_kpi_function_explains_is_traced_but_not_said_of_itself(tmp_
     assert ("sheet 'Pay sheet', cells N5, T5 (agent 'A') are #N/A: these scores, totals or "
             "pay are not right until the cause is fixed: it is computed from L5, which is "
             "#VALUE!.\n") in err
+
+
+PAY_HEAD = ["Agent", "Months of service", "Appraisal score", "Sales", "Inquiries", "Buyers",
+            "Reviews", "Bad reviews"]
+PAY_ROWS = [["A", 2, 95, 120000, 1000, 400, 380, 2], ["C", 13, 78, 70000, 700, 260, 250, 1]]
+
+
+@needs_engine
+@pytest.mark.parametrize("rates, said", [
+    # 0.5 %, 0.8 %, 1 % typed as 0.5, 0.8, 1: read as fractions, A would be paid 120,000
+    ((0.5, 0.8, 1), "tiers has a rate of 1, which pays 100 % of the sales"),
+    # 3 %, 4 % typed as fractions beside 5 typed as a percent figure: read as percent figures,
+    # C's 70,000 would earn 0.04 % = 28 instead of 2,800
+    ((0.03, 0.04, 5), "tiers mix fractions and percent figures among the rates: 0.03"),
+])
+def test_commission_rates_typed_in_the_wrong_scale_stop_the_month(tmp_path, capsys, rates, said):
+    typed = {("Pay scheme", f"B{18 + i}"): rate for i, rate in enumerate(rates)}
+    code = _filled(tmp_path, "monthly_pay", "pay", typed, PAY_HEAD, PAY_ROWS)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "KPI_COMMISSION" in err and said in err, err
+    month = next((tmp_path / "out").glob("*.xlsx"))
+    assert values(month, "Pay sheet")["E5"] == "#NUM!"
