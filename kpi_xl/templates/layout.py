@@ -322,11 +322,13 @@ class BandTable:
 
 
 def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: str,
-               span: int | None = None) -> int:
+               span: int | None = None, guards: tuple = ()) -> int:
     """Write a band table with its title, header, defined name and check cell.
 
     ``span`` rows are reserved for the bands (at least the table's own), so that tables
-    side by side put their check cells on the same row.  Returns the first free row below.
+    side by side put their check cells on the same row.  ``guards`` are (condition, zh, en):
+    the check cell says the first text whose condition holds (a formula reading the table's
+    name), before what KPI_CHECK_BANDS says of the bands.  Returns the first free row below.
     """
     table.name = name
     head = ws.cell(top, left, t(table.zh, table.en))
@@ -353,7 +355,10 @@ def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: s
     label = ws.cell(check_row, left, t("检查", "Check"))
     label.font = BOLD_FONT
     label.alignment = Alignment(horizontal="right", vertical="top")
-    c = ws.cell(check_row, left + 1, f'=KPI_CHECK_BANDS({name},"{table.closed}"{t.check_lang})')
+    check = f'KPI_CHECK_BANDS({name},"{table.closed}"{t.check_lang})'
+    for condition, zh, en in reversed(guards):
+        check = f'IF({condition},"{t(zh, en)}",{check})'
+    c = ws.cell(check_row, left + 1, f"={check}")
     c.font = CHECK_FONT
     c.alignment = LEFT_WRAP
     ws.merge_cells(start_row=check_row, start_column=left + 1, end_row=check_row,

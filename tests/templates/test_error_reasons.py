@@ -223,3 +223,38 @@ def test_commission_rates_typed_in_the_wrong_scale_stop_the_month(tmp_path, caps
     assert "KPI_COMMISSION" in err and said in err, err
     month = next((tmp_path / "out").glob("*.xlsx"))
     assert values(month, "Pay sheet")["E5"] == "#NUM!"
+
+
+@needs_engine
+@pytest.mark.parametrize("typed, cell, said", [
+    # Rule 3's multipliers typed 120, 100, 80, 50 for 120 %, 100 %, 80 %, 50 %: A's 6,000
+    # commission would become 720,000
+    ({"C12": 3, "G26": 120, "G27": 100, "G28": 80, "G29": 50}, "F30",
+     "A multiplier of 10 (1,000 %) or more"),
+    # Rule 1's score lines typed 0.9, 0.8, 0.7 for 90, 80, 70: every agent (D's 65 too) would
+    # be above 0.9 and get 800
+    ({"A26": 0.9, "A27": 0.8, "B27": 0.9, "A28": 0.7, "B28": 0.8, "B29": 0.7}, "B30",
+     "The score bounds are all 1 or less while the scores are in points"),
+])
+def test_score_bands_and_multipliers_typed_in_the_wrong_scale_stop_the_month(
+        tmp_path, capsys, typed, cell, said):
+    code = _filled(tmp_path, "monthly_pay", "pay", {("Pay scheme", k): v for k, v in typed.items()},
+                   PAY_HEAD, PAY_ROWS)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"sheet 'Pay scheme', cell {cell}" in err and said in err, err
+
+
+@needs_engine
+def test_score_bands_of_fractions_pass_when_the_scores_are_fractions(tmp_path, capsys):
+    """A scheme scored 0–1: the same score lines (0.9, 0.8, 0.7) are right, and its rule-1
+    bonus is paid by them: A's 0.95 → 800, C's 0.78 → 300."""
+    typed = {("Pay scheme", k): v for k, v in
+             {"A26": 0.9, "A27": 0.8, "B27": 0.9, "A28": 0.7, "B28": 0.8, "B29": 0.7}.items()}
+    rows = [[a, m, s / 100, *rest] for a, m, s, *rest in PAY_ROWS]
+    code = _filled(tmp_path, "monthly_pay", "pay", typed, PAY_HEAD, rows)
+    err = capsys.readouterr().err
+    month = next((tmp_path / "out").glob("*.xlsx"))
+    v = values(month, "Pay sheet")
+    assert code == 0, err
+    assert (v["H5"], v["H6"]) == (800, 300), err
