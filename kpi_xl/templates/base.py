@@ -41,6 +41,9 @@ class Computed:
     formula: Callable[["Context", int], str]
     width: float | None = None
     average: bool = True  # shown in the team-average row of the data sheet
+    #: blank for some agents (a rate of a 0 base): the team average leaves them out, and is
+    #: blank itself when every agent's is
+    may_be_blank: bool = False
 
 
 @dataclass
@@ -277,7 +280,8 @@ class Template:
                 value = None
             elif isinstance(col, Column) and col.kind == "text":
                 value = None
-            elif isinstance(col, Column) and not col.required:
+            elif (isinstance(col, Column) and not col.required) or \
+                    (isinstance(col, Computed) and col.may_be_blank):
                 # An optional column left empty has no average, not #DIV/0!.
                 value = f'=IF(COUNT({span})=0,"",{mean})'
             else:

@@ -17,7 +17,7 @@ from ..core.pay import POINTS_FROM
 from . import layout as L
 from .base import Computed, Context, _print_setup, rank_formula
 from .layout import Column, Labels
-from .scored import Param, ScoredTemplate, rate
+from .scored import Param, ScoredTemplate, rate_or_blank
 
 TIERS = L.BandTable("tiers", "提成阶梯（销售额起点 → 提成比例）", "Commission tiers (sales from → rate)",
                     [[0, 0.03], [50000, 0.04], [100000, 0.05]], "left", L.COUNT,
@@ -105,13 +105,18 @@ class PayTemplate(ScoredTemplate):
     params = (
         *L.SHOP_MONTH,
     )
+    # A rate of a 0 base (no inquiries, buyers or reviews) is blank, not 0 %: the team average
+    # the commission conditions compare with leaves it out.
     computed = (
-        Computed("conversion", "询单转化率", "Conversion", L.PERCENT, rate("buyers", "inquiries")),
-        Computed("aov", "客单价", "AOV", L.DECIMAL, rate("sales", "buyers")),
+        Computed("conversion", "询单转化率", "Conversion", L.PERCENT,
+                 rate_or_blank("buyers", "inquiries"), may_be_blank=True),
+        Computed("aov", "客单价", "AOV", L.DECIMAL, rate_or_blank("sales", "buyers"),
+                 may_be_blank=True),
         Computed("bad_rate", "中差评率", "Bad/neutral rate", "0.00%",
-                 lambda ctx, r: f"=KPI_RATE(SUM({ctx.data_cols['bad_reviews']}{r}:"
+                 lambda ctx, r: f'=IF(N({ctx.data_cols["reviews"]}{r})=0,"",'
+                                f"KPI_RATE(SUM({ctx.data_cols['bad_reviews']}{r}:"
                                 f"{ctx.data_cols['neutral_reviews']}{r}),"
-                                f"{ctx.data_cols['reviews']}{r})"),
+                                f"{ctx.data_cols['reviews']}{r}))", may_be_blank=True),
     )
 
     def sample_rows(self):
@@ -176,7 +181,7 @@ class PayTemplate(ScoredTemplate):
             return c.if_inputs_ok(
                 r, f'=IF(AND({c.d("sales", r)}>={p("floor")},{c.d("conversion", r)}>='
                    f'{c.davg("conversion")},{c.d("aov", r)}>={c.davg("aov")},'
-                   f'OR({c.d("bad_rate", r)}=0,{c.d("bad_rate", r)}<{c.davg("bad_rate")})),'
+                   f'OR(N({c.d("bad_rate", r)})=0,{c.d("bad_rate", r)}<{c.davg("bad_rate")})),'
                    f'"{yes}","{no}")')
 
         cols = [

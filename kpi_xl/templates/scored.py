@@ -58,6 +58,15 @@ def rate(num: str, den: str):
     return lambda ctx, r: f"=KPI_RATE({ctx.data_cols[num]}{r},{ctx.data_cols[den]}{r})"
 
 
+def rate_or_blank(num: str, den: str):
+    """Formula of a ratio of two data columns, blank when the denominator is 0 or blank: an
+    agent without inquiries has no conversion, and a 0 % in its place would pull the team
+    average that other agents' commission is judged against (use with
+    ``Computed(..., may_be_blank=True)``)."""
+    return lambda ctx, r: (f'=IF(N({ctx.data_cols[den]}{r})=0,"",'
+                           f"KPI_RATE({ctx.data_cols[num]}{r},{ctx.data_cols[den]}{r}))")
+
+
 class ScoredTemplate(Template):
     kpis: tuple[Kpi, ...] = ()
     parameters: tuple[Param, ...] = BONUS_PARAMS

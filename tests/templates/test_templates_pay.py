@@ -126,4 +126,35 @@ def test_neutral_reviews_count_in_the_bad_review_rate(tmp_path, built):
     from openpyxl import load_workbook
     ws = load_workbook(built("monthly_pay", "zh", recalc=False))["客服数据"]
     assert ws["I4"].value == "中评数" and ws["L4"].value == "中差评率"
-    assert ws["L5"].value == "=KPI_RATE(SUM(H5:I5),G5)"
+    assert ws["L5"].value == '=IF(N(G5)=0,"",KPI_RATE(SUM(H5:I5),G5))'
+
+
+@needs_engine
+def test_an_agent_without_inquiries_buyers_or_reviews_leaves_the_team_averages_alone(
+        tmp_path, built):
+    """A and B alone: conversion 400/1000 = 40 % and 360/1000 = 36 %, average 38 %, so B
+    (below it) earns no commission: B's pay is 7 months → 3,200 + rule-1 bonus 500 = 3,700.
+    E, with no inquiries, buyers, sales or reviews, has no conversion, AOV or review rate:
+    counted as 0 % they would pull the average conversion to 25.3 % and pay B 5,400 of
+    commission. With E the averages and B's pay are those without E."""
+    import pandas as pd
+    from kpi_xl.templates.fill import fill_template
+    head = ["Agent", "Months of service", "Appraisal score", "Sales", "Inquiries", "Buyers",
+            "Reviews", "Bad reviews"]
+    ab = [["A", 2, 95, 120000, 1000, 400, 380, 2], ["B", 7, 86, 108000, 1000, 360, 290, 0]]
+    pays = {}
+    for name, rows in (("ab", ab), ("abe", ab + [["E", 5, 80, 0, 0, 0, 0, 0]])):
+        pd.DataFrame(rows, columns=head).to_csv(tmp_path / f"{name}.csv", index=False)
+        report = fill_template(built("monthly_pay", "en", recalc=False), tmp_path / f"{name}.csv",
+                               tmp_path / name)
+        assert report.ok, report.problems + report.finding_lines()
+        data = values(report.written[0], "Agent data")
+        pay = values(report.written[0], "Pay sheet")
+        pays[name] = {pay[f"A{r}"]: pay[f"M{r}"] for r in range(5, 5 + len(rows))}
+        averages = [data.get(f"{c}{r}") for r in range(5, 40) if data.get(f"A{r}") == "Team average"
+                    for c in "JKL"]
+        assert averages[:2] == [pytest.approx(0.38), pytest.approx(300)], averages
+        if name == "abe":
+            assert [data.get(f"{c}7") for c in "JKL"] == [None, None, None]   # E's rates
+    assert pays["ab"]["B"] == pays["abe"]["B"] == 3700
+    assert pays["abe"]["E"] == 3600    # 5 months → 3,100; score 80 → 500; no commission
