@@ -1,6 +1,7 @@
 """Recalculate one workbook file: read it, compute every formula, write the values back."""
 from __future__ import annotations
 
+import os
 import time
 
 from ..core.errors import CellError
@@ -152,6 +153,16 @@ def compute(path, limits=None):
     return data, results, report
 
 
+def _same_file(a, b) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (``b`` need not exist)."""
+    if str(a) == str(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) -> FileResult:
     """Recalculate ``src`` and write the workbook with its new values to ``dst``.
 
@@ -190,6 +201,15 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
         budget["time_limit"] = cap if own is None else min(own, cap)
     results, report = calculate(book, **budget)
     del book
+    if report.incomplete and _same_file(src, dst):
+        # In place, the cells not reached would lose their saved values (and, with
+        # --values-only --discard-formulas, their formulas) for #CALC!: the original stays.
+        res.ok = False
+        res.message = (f"{src}: the calculation was not finished ({report.incomplete}); "
+                       "with --in-place the file was left as it was. Write the results to "
+                       "another folder (-o) to keep what was computed, or raise --timeout.")
+        res.seconds = time.perf_counter() - t0
+        return res
     for name in [n for n in results if external.is_external_sheet(n)]:
         del results[name]   # constants of linked workbooks, nothing to write
     res.cells = report.cells

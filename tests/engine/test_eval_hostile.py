@@ -241,6 +241,28 @@ def test_recursion_through_names_ends_in_the_cell(tmp_path):
 
 # -- the budget of a workbook ------------------------------------------------------------
 
+def test_in_place_a_calculation_not_finished_leaves_the_file_as_it_was(tmp_path, monkeypatch,
+                                                                      capsys):
+    """With -o the cells reached are written and the rest show #CALC! (the test below); in
+    place that would replace the saved values of every cell not reached (and with
+    --values-only --discard-formulas their formulas): the original is left byte for byte."""
+    import hashlib
+    from kpi_xl.cli import main
+    cells = {}
+    for r in range(1, 6001):
+        cells[(r, 1)] = r
+        cells[(r, 2)] = ("=", f"SUMPRODUCT(A1:A{r},A1:A{r})" if r % 2 else f"A{r}*2")
+    src = tmp_path / "slow.xlsx"
+    write_xlsx(src, {"S": cells})
+    before = hashlib.sha256(src.read_bytes()).hexdigest()
+    monkeypatch.setenv("KPI_XL_TIME_LIMIT", "0.3")
+    for extra in ([], ["--values-only", "--discard-formulas"]):
+        assert main(["recalc", str(src), "--in-place", "--jobs", "1", *extra]) == 1
+        said = capsys.readouterr()
+        assert "with --in-place the file was left as it was" in said.out + said.err, said
+        assert hashlib.sha256(src.read_bytes()).hexdigest() == before
+
+
 def test_a_workbook_past_its_time_budget_is_written_with_the_rest_marked():
     s = SheetInput("S")
     for r in range(1, 6001):
