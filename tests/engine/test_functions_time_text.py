@@ -34,3 +34,14 @@ def test_time_text(formula, expected):
         assert got == pytest.approx(expected, abs=1e-12)
     else:
         assert got == expected
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # 23:59:59.6 rounds to the whole second 24:00:00: the next day's 0:00:00, and HOUR is
+    # a whole number from 0 to 23 (Excel's documentation of HOUR); MINUTE and SECOND agree
+    ("HOUR(45000.99999537)", 0), ("MINUTE(45000.99999537)", 0), ("SECOND(45000.99999537)", 0),
+    ("HOUR(0.99999999)", 0), ('HOUR("23:59:59.6")', 0),
+    ("HOUR(0.9999884259)", 23), ("SECOND(0.9999884259)", 59),     # 23:59:59.0 stays
+])
+def test_a_time_rounding_to_midnight_is_hour_0(formula, expected):
+    assert ev(formula) == expected

@@ -389,7 +389,8 @@ def TIME(h, m, s):
 @excel("HOUR", min_args=1, max_args=1)
 @elementwise
 def HOUR(s):
-    return int(round((_serial_arg(s) % 1) * 86400) // 3600)
+    # a time that rounds to 24:00:00 is the next day's 0 (HOUR is 0 to 23)
+    return int(round((_serial_arg(s) % 1) * 86400) % 86400 // 3600)
 
 
 @excel("MINUTE", min_args=1, max_args=1)
