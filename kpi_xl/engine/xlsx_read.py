@@ -897,8 +897,12 @@ class _SheetScan:
                 "--max-cells if the file is genuine).")
         # the sheet's own filter comes after its cells (table filters live in the tables)
         _sheet_filter_area(self.sheet, b"".join(self.tail))
-        if self.state == 0 and self.mentioned:
-            raise _Declined("a <sheetData> tag it cannot match")
+        if self.state == 0:
+            # Every worksheet has one (<sheetData/> when empty): a part without it is not a
+            # worksheet the scanner can trust (damaged, or not XML at all), and the XML
+            # parser judges it.
+            raise _Declined("a <sheetData> tag it cannot match" if self.mentioned else
+                            "no <sheetData>")
         if self.state == 1:
             raise _Declined("no </sheetData>")
         self.store.finish()
@@ -1185,6 +1189,11 @@ def _read_sheet(pkg: Package, sheet: SheetData, strings: List[str], date1904: bo
     _clear_cells(sheet)
     cells_so_far[0] = before
     root = pkg.xml(sheet.part)   # a damaged part (or a DTD) is refused here, in a sentence
+    if why == "no <sheetData>" and not any(
+            etree.QName(e).localname == "sheetData" for e in root.iter(etree.Element)):
+        raise WorkbookReadError(pkg.path, f"has a damaged sheet {sheet.name!r}: its part "
+                                f"{sheet.part} is XML but not a worksheet (it has no "
+                                "<sheetData>).")
     # Sound XML the scanner does not take: it reads the part as the XML parser writes it
     # back (comments and CDATA gone, every attribute in double quotes).
     if os.environ.get(STRICT_ENV) == "1":

@@ -212,6 +212,32 @@ def test_damaged_sheet_text_is_a_sentence_not_a_traceback(tmp_path, capsys, bad)
     assert "bug" not in out and "Traceback" not in out
 
 
+@pytest.mark.parametrize("part, said", [
+    (b"", "has a damaged part {name}"),
+    (b"\x00\xff garbage", "has a damaged part {name}"),
+    (b"<html><body>hi</body></html>", "is XML but not a worksheet"),
+    (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
+     "is XML but not a worksheet"),
+])
+def test_a_sheet_part_that_is_not_a_worksheet_is_refused(tmp_path, capsys, part, said):
+    """Before, a worksheet part holding no XML, or XML without <sheetData>, was read as an
+    empty sheet: its formulas gone from the calculation, exit 0."""
+    src = build_book(tmp_path / "book.xlsx")
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n in members if n.startswith("xl/worksheets/") and b"KPI_BAND" in members[n])
+    members[name] = part
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(damaged, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    assert main(["recalc", str(damaged), "-o", str(tmp_path / "out"), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert said.format(name=name) in out, out
+    assert "bug" not in out and "Traceback" not in out
+    assert not (tmp_path / "out" / "damaged.xlsx").exists()
+
+
 def test_inputs_folders_patterns_and_lock_files(tmp_path):
     from kpi_xl.engine.batch import expand_inputs
     for name in ("b.xlsx", "a.xlsm", "~$b.xlsx", "notes.txt", "C.XLSX"):
