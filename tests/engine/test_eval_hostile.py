@@ -315,6 +315,24 @@ def test_a_runaway_workbook_is_written_with_its_unreached_cells_named(tmp_path):
         assert got[r - 1] == r * (r + 1) * (2 * r + 1) // 6
 
 
+def test_an_identity_matrix_too_large_for_memory_is_stopped_by_the_budget():
+    """MUNIT(45000) is 2 billion cells: computed by the library it took 16 GB in one
+    allocation, past any budget (the machine's memory itself on most); built row by row,
+    the budget stops it, and the cell beside it keeps its value. MUNIT(3)'s sum is 3."""
+    import resource
+    s = SheetInput("S")
+    s.values[(1, 1)] = 3
+    s.formulas[(1, 2)] = "A1*2"
+    s.formulas[(2, 2)] = "SUM(_xlfn.MUNIT(3))"
+    s.formulas[(3, 2)] = "SUM(_xlfn.MUNIT(45000))"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    res, rep = calculate(BookInput([s]), strict=False, time_limit=60, memory_limit_mb=600)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+    assert res["S"][(1, 2)] == 6 and res["S"][(2, 2)] == 3
+    assert res["S"][(3, 2)] == XlErr("#CALC!") and rep.not_computed == ["S!B3"]
+    assert grown < 2000, grown
+
+
 def test_a_function_running_away_inside_one_cell_is_stopped_by_the_budget():
     # A 100,000 × 100,000 SEQUENCE never returns from its one cell; the memory budget
     # stops it from outside, and the cell beside it that was computed keeps its value.

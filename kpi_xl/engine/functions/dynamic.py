@@ -35,6 +35,27 @@ def SEQUENCE(calc, rows, cols=None, start=None, step=None):
     return Arr([[s + d * (i * nc + j) for j in range(nc)] for i in range(nr)])
 
 
+@excel("MUNIT", min_args=1, max_args=1, args="v")
+def MUNIT(calc, n):
+    """The identity matrix of a dimension: built row by row, so that the calculation's
+    memory budget stops MUNIT(45000) (16 GB in one allocation where it was computed whole)
+    before it takes the machine's memory."""
+    v = scalarize(calc, n)
+    if isinstance(v, XlErr):
+        return v
+    k = int(to_number(v))
+    if k < 1:
+        return VALUE
+    if k * k > 1048576 * 16384:
+        return VALUE
+    rows = []
+    for i in range(k):
+        row = [0] * k
+        row[i] = 1
+        rows.append(row)
+    return Arr(rows)
+
+
 @excel("ANCHORARRAY", min_args=1, max_args=1)
 def ANCHORARRAY(calc, ref):
     """The whole spilled range of a dynamic-array formula (the A1# operator)."""
