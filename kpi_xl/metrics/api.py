@@ -39,7 +39,7 @@ RAW_DEFINITIONS = {
     "answered": "receptions in which the agent replied after a buyer message",
     "reply_rate": "answered ÷ receptions",
     "inquiries": "distinct buyers of the month whose reception had no order of theirs in the "
-                 "window before it (buyers only assisted left out unless assists_in_inquiries)",
+                 "window before it (paying buyers only assisted left out unless assists_in_inquiries)",
     "buyers": "distinct buyers of the paid orders credited to the agent (落实)",
     "conversion": "buyers ÷ inquiries",
     "orders": "orders credited to the agent, paid or not",

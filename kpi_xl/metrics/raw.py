@@ -517,7 +517,9 @@ def _agent_table(rec, oo, roles, agents, shops, buyers, nb, rules) -> pd.DataFra
     inq = rec[rec["inquiry"]][key + ["sb"]].drop_duplicates()
     if not rules.assists_in_inquiries:
         credited_pairs = cred[key + ["sb"]].drop_duplicates().assign(_c=True)
-        assist_pairs = r[r["role"] == "assist_order"][key + ["sb"]].drop_duplicates()
+        # Only a buyer who paid is an assist (协助); a buyer whose order stayed unpaid is
+        # still one of the agent's inquiries, as the assist count has it.
+        assist_pairs = r[(r["role"] == "assist_order") & paid][key + ["sb"]].drop_duplicates()
         assist_only = assist_pairs.merge(credited_pairs, on=key + ["sb"], how="left")
         assist_only = assist_only[assist_only["_c"].isna()].drop(columns="_c").assign(_a=True)
         inq = inq.merge(assist_only, on=key + ["sb"], how="left")

@@ -102,8 +102,9 @@ RULE_HELP = {
         "message falls between those hours (as JD does); empty (default) keeps all hours. "
         "Reply rate and receptions are not affected.",
     "assists_in_inquiries":
-        "false (default): a buyer an agent only assisted (credited to another agent) is left "
-        "out of that agent's inquiries, so an assist never lowers conversion; true counts it.",
+        "false (default): a paying buyer an agent only assisted (credited to another agent) "
+        "is left out of that agent's inquiries, so an assist never lowers conversion; true "
+        "counts it. A buyer whose order stayed unpaid is no assist and stays an inquiry.",
 }
 
 
