@@ -22,6 +22,7 @@ from .platforms import (check_repeated_days, definitions, detect_platform, month
                         read_platform_report)
 from .raw import (
     RawMetrics,
+    check_zones,
     compute_raw,
     looks_like_messages,
     looks_like_orders,
@@ -160,12 +161,14 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     messages: list[Part] = []
     orders: list[Part] = []
     reports: list[tuple] = []
+    zones: list[tuple] = []
     for n, (p, kind, df) in enumerate(files):
         files[n] = (p, kind, None)
         if kind in ("messages", "orders"):
             prepare = prepare_messages if kind == "messages" else prepare_orders
             frame = prepare(df, str(p))
             del df
+            zones += [(str(p), c, z) for c, z in frame.attrs.get("zones", {}).items()]
             blank = None
             if shop:
                 blank = (frame["shop"] == "").to_numpy()
@@ -183,6 +186,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         what = "chat messages but no orders" if messages else "orders but no chat messages"
         raise MetricsError(f"The inputs hold {what}; raw metrics need both (give the other "
                            "file(s) too).")
+    check_zones(zones)
     # One shop, and one agent of a shop, however each file writes it ('S1' and 's1', 'Amy'
     # and 'amy'): matched as written, a shop's chats and orders would not meet and an
     # agent's figures would split in two, without a word.
