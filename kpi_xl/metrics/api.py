@@ -210,6 +210,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
                 "orders could be credited to an agent. Give those shops' chats, leave their "
                 "orders out, or, when the files have no 店铺 column, name the shop with --shop.")
         _refuse_repeated_orders(ords, orders, order_shops)
+        _refuse_months_without_orders(msg, ords, month, [part.source for part in orders])
         raw = compute_raw(msg, ords, rules, month)
         frames.append(raw.agents.assign(source=RAW_SOURCE))
         defs += [(k, RAW_SOURCE, v) for k, v in RAW_DEFINITIONS.items()]
@@ -238,6 +239,36 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
         rules=rules, inputs=seen, raw=raw, spellings=spellings)
+
+
+def _refuse_months_without_orders(msg: pd.DataFrame, ords: pd.DataFrame, month: str | None,
+                                  order_files: list) -> None:
+    """Refuse a shop-month whose chats have no order at all (created or paid in it): the
+    orders of another month, or an empty orders file, would give every agent 0 % conversion.
+    The mirror of the check on a shop whose orders have no chats."""
+    def months(frame, column):
+        ts = frame[column].dropna()
+        return pd.DataFrame({"shop": frame.loc[ts.index, "shop"].to_numpy(),
+                             "month": ts.dt.strftime("%Y-%m").to_numpy()})
+    chats = months(msg, "time").drop_duplicates()
+    if month:
+        chats = chats[chats["month"] == month]
+    if not len(chats):
+        return
+    have = pd.concat([months(ords, "created"), months(ords, "paid")]).drop_duplicates()
+    lone = chats.merge(have.assign(_o=True), on=["shop", "month"], how="left")
+    lone = lone[lone["_o"].isna()].sort_values(["shop", "month"])
+    if not len(lone):
+        return
+    which = ", ".join(f"{m}" + (f" of shop {sh!r}" if sh else "")
+                      for sh, m in zip(lone["shop"], lone["month"]))
+    held = sorted(set(have["month"]))
+    what = (f"the orders ({', '.join(order_files)}) are of {', '.join(held)} only" if held
+            else f"the orders ({', '.join(order_files)}) hold no order")
+    raise MetricsError(
+        f"The chats of {which} have no order at all in that month — {what} — so every agent "
+        "would show 0 % conversion and no sales. Give that month's orders, or leave its chats "
+        "out (--month picks one month).")
 
 
 def _refuse_repeated_orders(ords: pd.DataFrame, parts: list, written: list) -> None:
