@@ -149,9 +149,10 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     from ..templates.fill import normalise_month
     rules = rules or Rules()
     if month is not None:
+        given = month
         month = normalise_month(month)
-        if not pd.Series([month]).str.fullmatch(r"\d{4}-\d{2}").iloc[0]:
-            raise MetricsError(f"--month {month!r} is not a month such as 2025-10.")
+        if month is None or not re.fullmatch(r"\d{4}-\d{2}", month):
+            raise MetricsError(f"--month {given!r} is not a month such as 2025-10.")
     files = classify_inputs(inputs)
     if not files:
         raise MetricsError("No input files were given.")

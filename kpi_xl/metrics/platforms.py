@@ -233,8 +233,13 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
             rows = np.flatnonzero(bad.to_numpy())
             raise MetricsError(bad_rows_sentence(source, cols["date"], rows + 2,
                                                  dates.iloc[rows], "a date"))
+    elif not month:
+        # Its figures would belong to no month: fill would find no month to score them in.
+        raise MetricsError(f"{source}: the report has no date column ({', '.join(DATE[:2])}), so "
+                           "the month of its figures is not known; give it with --month, such "
+                           "as --month 2025-10.")
     else:
-        out["month"] = month or ""
+        out["month"] = month
         out["_day"] = out["month"]
     out["_file"] = source
     out["_row"] = np.arange(len(df)) + 2
@@ -271,7 +276,7 @@ def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
                   "and spaces")
     n = int(daily[dup].groupby(keys, dropna=False).ngroups)
     day = (f"day {first['_day']}" if first["_day"] != first["month"] else
-           f"month {first['month'] or '(no date column and no --month)'}")
+           f"month {first['month']}")
     raise MetricsError(
         f"{platform.name}: agent {first['agent']!r}, {day}, is given more than once ({where})"
         + (f", and {n - 1} more agent-day(s) likewise" if n > 1 else "")

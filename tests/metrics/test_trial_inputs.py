@@ -77,3 +77,34 @@ def test_only_the_shop_without_orders_is_named(tmp_path):
         ["o2", "b1", "2025-09-01 11:00:00", "2025-09-01 11:01:00", "10", "B"]])
     with pytest.raises(MetricsError, match=r"The chats of 2025-10 of shop 'B' have no order"):
         compute_metrics([*chats, o])
+
+
+QIANNIU = ["旺旺昵称", "有效接待人数", "当日询单人数", "销售人数", "销售额", "首次响应时长(秒)",
+           "平均响应时长(秒)"]
+
+
+def test_a_report_without_dates_needs_the_month(tmp_path, capsys):
+    # A 千牛 month report with no 日期 column: without --month its figures belonged to no
+    # month (a blank 月份 that fill cannot group by), with exit status 0.
+    q = _csv(tmp_path / "千牛_10月.csv", QIANNIU, [["小王", "150", "120", "40", "4800", "10", "23.33"]])
+    rc, err, out = _run(tmp_path, capsys, q, "--shop", "S")
+    assert rc == 1 and not out.exists()
+    assert "千牛_10月.csv: the report has no date column (日期, 统计日期)" in err
+    assert "give it with --month" in err
+    # With --month the one row is the month 2025-10 as it is: inquiries 120, buyers 40,
+    # sales 4,800, first response 10 s, average response 23.33 s.
+    rc, err, out = _run(tmp_path, capsys, q, "--shop", "S", "--month", "2025-10")
+    assert rc == 0, err
+    a = pd.read_excel(out, sheet_name="全部指标").iloc[0]
+    assert (a["月份"], a["询单人数"], a["成交人数"], a["销售额"]) == ("2025-10", 120, 40, 4800)
+    assert (a["首次响应(秒)"], a["平均响应(秒)"]) == pytest.approx((10, 23.33))
+
+
+@pytest.mark.parametrize("month", ["2025-13", "October", "2025-00"])
+def test_a_month_that_is_not_one_is_named_as_given(tmp_path, capsys, month):
+    m = _october_chats(tmp_path)
+    o = _csv(tmp_path / "orders.csv", ORD, [
+        ["o1", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "10", "S"]])
+    rc, err, out = _run(tmp_path, capsys, m, o, "--month", month)
+    assert rc == 1 and not out.exists()
+    assert err.strip() == f"Error: --month {month!r} is not a month such as 2025-10."
