@@ -163,3 +163,22 @@ def test_days_written_in_chinese(tmp_path):
     ])
     a = row(compute_metrics([path]), "小美")
     assert a["month"] == "2025-10" and a["days"] == 2 and a["receptions"] == 40
+
+
+def test_more_total_labels_are_not_agents_and_agents_stay(tmp_path):
+    """店铺合计, 全店合计, 团队合计, 全部, 总体, 整体 and 全部客服 rows became agents with the
+    team's figures.  The rule is one of exact labels: agents named 全部小王 or 整体哥 stay."""
+    header = ["日期", "旺旺昵称", "有效接待人数", "当日询单人数", "销售人数", "销售额"]
+    totals = ["店铺合计", "全店合计", "团队合计", "全部", "总体", "整体", "全部客服", "Overall",
+              "团队合计（3人）"]
+    path = write(tmp_path / "千牛.csv", header, [
+        ["2025-10-01", "阿花", 20, 10, 4, 400],
+        ["2025-10-01", "全部小王", 40, 20, 6, 600],
+        ["2025-10-01", "整体哥", 10, 5, 1, 100],
+        *[["2025-10-01", label, 70, 35, 11, 1100] for label in totals],
+    ])
+    r = compute_metrics([path])
+    # Three agents; 全部小王's month is its own day: inquiries 20, buyers 6, sales 600.
+    assert sorted(r.agents["agent"]) == sorted(["阿花", "全部小王", "整体哥"])
+    a = row(r, "全部小王")
+    assert (a["inquiries"], a["buyers"], a["sales"]) == (20, 6, 600)
