@@ -7,7 +7,8 @@ a million orders) fits in a minute and a few GB.
 Definitions (the rules' settings are in :mod:`kpi_xl.metrics.rules`):
 
 - a *buyer-day* is a shop × buyer × calendar day; it is spam when every buyer message of
-  it matches an ad pattern, or the buyer is on the block list.  Its messages are left out
+  it matches an ad pattern and the buyer placed or paid no paid order that day, or the
+  buyer is on the block list.  Its messages are left out
   of everything and it is listed.
 - a *reception* (接待) is an agent × buyer × day with at least one buyer message to that
   agent; it is *answered* when the agent replied after a buyer message that day.
@@ -268,12 +269,23 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
     bd_codes, bd_index = pd.factorize(m_sb * ndays + day_n)
     bd_codes = bd_codes.astype(np.int32)
     nbd = len(bd_index)
-    del bd_index
     buyer_msgs = np.bincount(bd_codes[is_buyer], minlength=nbd)
     ad = _ad_match(m["text"], rules.ad_patterns) if len(m) else np.zeros(0, bool)
     ad_msgs = np.bincount(bd_codes[is_buyer & ad], minlength=nbd)
     del ad
     spam_ads = (buyer_msgs > 0) & (ad_msgs == buyer_msgs)
+    if spam_ads.any() and len(o):
+        # A buyer-day that ends in a paid order of the shop (placed or paid that day) is a
+        # customer, whatever its messages look like (a product link, a 淘口令 share).
+        paid_o = o["paid"].notna().to_numpy()
+        bought = []
+        for col in ("created", "paid"):
+            d = o[col].to_numpy("datetime64[ns]")[paid_o].astype("datetime64[D]").astype(
+                np.int64) - day0
+            ok = (d >= 0) & (d < ndays)
+            bought.append(o_sb[paid_o][ok] * ndays + d[ok])
+        spam_ads &= ~np.isin(np.asarray(bd_index), np.concatenate(bought))
+    del bd_index
     blocked = np.zeros(nbd, bool)
     if rules.block_list:
         blocked_buyer = m["buyer"].isin(set(rules.block_list)).to_numpy()

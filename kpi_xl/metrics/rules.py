@@ -94,7 +94,9 @@ RULE_HELP = {
         "amounts as they are.",
     "ad_patterns":
         "Regular expressions of advertising/spam. A buyer-day whose buyer messages all match "
-        "one of them is left out of every metric and listed on the excluded sheet.",
+        "one of them is left out of every metric and listed on the excluded sheet, unless the "
+        "buyer placed or paid a paid order of the shop that day (a customer sharing a product "
+        "link).",
     "block_list":
         "Buyers whose every buyer-day is left out of every metric (listed too).",
     "response_excluded_hours":
