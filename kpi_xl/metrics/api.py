@@ -248,10 +248,17 @@ def _refuse_months_without_orders(msg: pd.DataFrame, ords: pd.DataFrame, month: 
     orders of another month, or an empty orders file, would give every agent 0 % conversion.
     The mirror of the check on a shop whose orders have no chats."""
     def months(frame, column):
-        ts = frame[column].dropna()
-        return pd.DataFrame({"shop": frame.loc[ts.index, "shop"].to_numpy(),
-                             "month": ts.dt.strftime("%Y-%m").to_numpy()})
-    chats = months(msg, "time").drop_duplicates()
+        # Whole columns (ten million messages): each shop × month once, formatted once.
+        t = frame[column].to_numpy("datetime64[ns]")
+        ok = ~np.isnat(t)
+        codes, names = pd.factorize(frame["shop"].to_numpy(object)[ok])
+        month = t[ok].astype("datetime64[M]").astype(np.int64)
+        keys = np.unique(codes.astype(np.int64) * 1_000_000 + (month + 500_000))
+        return pd.DataFrame({
+            "shop": np.asarray(names, dtype=object)[keys // 1_000_000],
+            "month": np.datetime_as_string((keys % 1_000_000 - 500_000).astype("datetime64[M]"),
+                                           unit="M").astype(object)})
+    chats = months(msg, "time")
     if month:
         chats = chats[chats["month"] == month]
     if not len(chats):
