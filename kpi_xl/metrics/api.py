@@ -22,6 +22,7 @@ from .platforms import (check_repeated_days, definitions, detect_platform, month
                         read_platform_report)
 from .raw import (
     RawMetrics,
+    check_zones,
     compute_raw,
     looks_like_messages,
     looks_like_orders,
@@ -39,7 +40,7 @@ RAW_DEFINITIONS = {
     "answered": "receptions in which the agent replied after a buyer message",
     "reply_rate": "answered ÷ receptions",
     "inquiries": "distinct buyers of the month whose reception had no order of theirs in the "
-                 "window before it (buyers only assisted left out unless assists_in_inquiries)",
+                 "window before it (paying buyers only assisted left out unless assists_in_inquiries)",
     "buyers": "distinct buyers of the paid orders credited to the agent (落实)",
     "conversion": "buyers ÷ inquiries",
     "orders": "orders credited to the agent, paid or not",
@@ -148,9 +149,10 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     from ..templates.fill import normalise_month
     rules = rules or Rules()
     if month is not None:
+        given = month
         month = normalise_month(month)
-        if not pd.Series([month]).str.fullmatch(r"\d{4}-\d{2}").iloc[0]:
-            raise MetricsError(f"--month {month!r} is not a month such as 2025-10.")
+        if month is None or not re.fullmatch(r"\d{4}-\d{2}", month):
+            raise MetricsError(f"--month {given!r} is not a month such as 2025-10.")
     files = classify_inputs(inputs)
     if not files:
         raise MetricsError("No input files were given.")
@@ -160,12 +162,14 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     messages: list[Part] = []
     orders: list[Part] = []
     reports: list[tuple] = []
+    zones: list[tuple] = []
     for n, (p, kind, df) in enumerate(files):
         files[n] = (p, kind, None)
         if kind in ("messages", "orders"):
             prepare = prepare_messages if kind == "messages" else prepare_orders
             frame = prepare(df, str(p))
             del df
+            zones += [(str(p), c, z) for c, z in frame.attrs.get("zones", {}).items()]
             blank = None
             if shop:
                 blank = (frame["shop"] == "").to_numpy()
@@ -183,6 +187,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         what = "chat messages but no orders" if messages else "orders but no chat messages"
         raise MetricsError(f"The inputs hold {what}; raw metrics need both (give the other "
                            "file(s) too).")
+    check_zones(zones)
     # One shop, and one agent of a shop, however each file writes it ('S1' and 's1', 'Amy'
     # and 'amy'): matched as written, a shop's chats and orders would not meet and an
     # agent's figures would split in two, without a word.
@@ -206,6 +211,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
                 "orders could be credited to an agent. Give those shops' chats, leave their "
                 "orders out, or, when the files have no 店铺 column, name the shop with --shop.")
         _refuse_repeated_orders(ords, orders, order_shops)
+        _refuse_months_without_orders(msg, ords, month, [part.source for part in orders])
         raw = compute_raw(msg, ords, rules, month)
         frames.append(raw.agents.assign(source=RAW_SOURCE))
         defs += [(k, RAW_SOURCE, v) for k, v in RAW_DEFINITIONS.items()]
@@ -234,6 +240,43 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
         rules=rules, inputs=seen, raw=raw, spellings=spellings)
+
+
+def _refuse_months_without_orders(msg: pd.DataFrame, ords: pd.DataFrame, month: str | None,
+                                  order_files: list) -> None:
+    """Refuse a shop-month whose chats have no order at all (created or paid in it): the
+    orders of another month, or an empty orders file, would give every agent 0 % conversion.
+    The mirror of the check on a shop whose orders have no chats."""
+    def months(frame, column):
+        # Whole columns (ten million messages): each shop × month once, formatted once.
+        t = frame[column].to_numpy("datetime64[ns]")
+        ok = ~np.isnat(t)
+        codes, names = pd.factorize(frame["shop"].to_numpy(object)[ok])
+        month = t[ok].astype("datetime64[M]").astype(np.int64)
+        keys = np.unique(codes.astype(np.int64) * 1_000_000 + (month + 500_000))
+        return pd.DataFrame({
+            "shop": np.asarray(names, dtype=object)[keys // 1_000_000],
+            "month": np.datetime_as_string((keys % 1_000_000 - 500_000).astype("datetime64[M]"),
+                                           unit="M").astype(object)})
+    chats = months(msg, "time")
+    if month:
+        chats = chats[chats["month"] == month]
+    if not len(chats):
+        return
+    have = pd.concat([months(ords, "created"), months(ords, "paid")]).drop_duplicates()
+    lone = chats.merge(have.assign(_o=True), on=["shop", "month"], how="left")
+    lone = lone[lone["_o"].isna()].sort_values(["shop", "month"])
+    if not len(lone):
+        return
+    which = ", ".join(f"{m}" + (f" of shop {sh!r}" if sh else "")
+                      for sh, m in zip(lone["shop"], lone["month"]))
+    held = sorted(set(have["month"]))
+    what = (f"the orders ({', '.join(order_files)}) are of {', '.join(held)} only" if held
+            else f"the orders ({', '.join(order_files)}) hold no order")
+    raise MetricsError(
+        f"The chats of {which} have no order at all in that month — {what} — so every agent "
+        "would show 0 % conversion and no sales. Give that month's orders, or leave its chats "
+        "out (--month picks one month).")
 
 
 def _refuse_repeated_orders(ords: pd.DataFrame, parts: list, written: list) -> None:

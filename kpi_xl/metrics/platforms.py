@@ -5,7 +5,8 @@ define their figures: counts and amounts are summed; a rate whose numerator and
 denominator are both in the report is recomputed from their sums; any other rate or
 average is weighted by its own denominator (response time by receptions, a conversion
 by inquiries), never a plain mean of daily rates.  A value missing on any day of the month
-leaves the month's value missing (an understated month is worse than a blank one), never 0.
+leaves the month's value missing (an understated month is worse than a blank one), never 0;
+a day whose weight is 0 adds nothing, so its blank is nothing missing.
 """
 from __future__ import annotations
 
@@ -233,8 +234,13 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
             rows = np.flatnonzero(bad.to_numpy())
             raise MetricsError(bad_rows_sentence(source, cols["date"], rows + 2,
                                                  dates.iloc[rows], "a date"))
+    elif not month:
+        # Its figures would belong to no month: fill would find no month to score them in.
+        raise MetricsError(f"{source}: the report has no date column ({', '.join(DATE[:2])}), so "
+                           "the month of its figures is not known; give it with --month, such "
+                           "as --month 2025-10.")
     else:
-        out["month"] = month or ""
+        out["month"] = month
         out["_day"] = out["month"]
     out["_file"] = source
     out["_row"] = np.arange(len(df)) + 2
@@ -271,7 +277,7 @@ def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
                   "and spaces")
     n = int(daily[dup].groupby(keys, dropna=False).ngroups)
     day = (f"day {first['_day']}" if first["_day"] != first["month"] else
-           f"month {first['month'] or '(no date column and no --month)'}")
+           f"month {first['month']}")
     raise MetricsError(
         f"{platform.name}: agent {first['agent']!r}, {day}, is given more than once ({where})"
         + (f", and {n - 1} more agent-day(s) likewise" if n > 1 else "")
@@ -293,22 +299,27 @@ def monthly(daily: pd.DataFrame, platform: Platform) -> pd.DataFrame:
                     f"{next(x.headers[0] for x in platform.fields if x.key == f.per)}, its "
                     "denominator; export that column too.")
             work[f"_w_{f.key}"] = work[f.key] * work[f.per]
+            # A day whose weight is 0 (no receptions, no inquiries) adds nothing to the
+            # month: its blank value ('-') is nothing missing.
+            work[f"_p_{f.key}"] = work[f.key].notna() | (work[f.per] == 0)
     g = work.groupby(keys, sort=True, dropna=False)
     # A month is missing when any of its days is: count non-missing days against all days.
     days = g.size()
     out = pd.DataFrame(index=days.index)
     out["days"] = days
     for f in present:
-        complete = g[f.key].count() == days
         if f.kind in ("count", "amount"):
+            complete = g[f.key].count() == days
             value = g[f.key].sum()
         elif f.ratio and all(k in work for k in f.ratio):
+            # Recomputed from its counts: the day's own rate is not used, so only the
+            # counts must be complete.
             num, den = (g[k].sum() for k in f.ratio)
-            complete &= (g[f.ratio[0]].count() == days) & (g[f.ratio[1]].count() == days)
+            complete = (g[f.ratio[0]].count() == days) & (g[f.ratio[1]].count() == days)
             value = num / den.where(den > 0)
         else:
             weight = g[f.per].sum()
-            complete &= g[f.per].count() == days
+            complete = (g[f"_p_{f.key}"].sum() == days) & (g[f.per].count() == days)
             value = g[f"_w_{f.key}"].sum() / weight.where(weight > 0)
         out[f.key] = value.where(complete)
     return out.reset_index()

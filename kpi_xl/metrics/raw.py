@@ -7,7 +7,8 @@ a million orders) fits in a minute and a few GB.
 Definitions (the rules' settings are in :mod:`kpi_xl.metrics.rules`):
 
 - a *buyer-day* is a shop × buyer × calendar day; it is spam when every buyer message of
-  it matches an ad pattern, or the buyer is on the block list.  Its messages are left out
+  it matches an ad pattern and the buyer placed or paid no paid order that day, or the
+  buyer is on the block list.  Its messages are left out
   of everything and it is listed.
 - a *reception* (接待) is an agent × buyer × day with at least one buyer message to that
   agent; it is *answered* when the agent replied after a buyer message that day.
@@ -30,6 +31,7 @@ import pandas as pd
 from .errors import MetricsError
 from .rules import Rules, excluded_span
 from .tables import MISSING_MARKS, bad_rows_sentence, match_columns, read_any
+from .times import read_times, zone_name
 
 MESSAGE_ALIASES = {
     "time": ("时间", "发送时间", "消息时间", "聊天时间", "timestamp", "datetime", "sent at"),
@@ -38,6 +40,7 @@ MESSAGE_ALIASES = {
     "sender": ("发送方", "发送者", "发言方", "角色", "from", "role"),
     "text": ("内容", "消息内容", "聊天内容", "消息", "message", "content"),
     "shop": ("店铺", "店铺名称", "shop name", "store"),
+    "date": ("日期", "聊天日期", "消息日期", "date"),
 }
 ORDER_ALIASES = {
     "order_id": ("订单号", "订单编号", "订单id", "主订单编号", "order id", "order"),
@@ -63,22 +66,22 @@ def looks_like_orders(columns) -> bool:
 
 
 def _times(series: pd.Series, source: str, column: str, required: bool) -> pd.Series:
-    text = series.astype(str).str.strip()
-    missing = text.str.lower().isin(MISSING_MARKS)
-    # Exports write ISO times almost always: that parser is fast; the rest are read one by one.
-    parsed = pd.to_datetime(text.where(~missing), errors="coerce", format="ISO8601")
-    retry = parsed.isna() & ~missing
-    if retry.any():
-        parsed = parsed.astype("datetime64[ns]")
-        parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
-    bad = parsed.isna() & ~missing
-    if required:
-        bad |= missing
-    if bad.any():
-        idx = np.flatnonzero(bad.to_numpy())
-        raise MetricsError(bad_rows_sentence(source, column, idx + 2, text.iloc[idx],
-                                             "a date and time"))
-    return parsed.astype("datetime64[ns]")
+    """The column's date-times (see :mod:`kpi_xl.metrics.times`), naive shop time."""
+    return read_times(series, source, column, required)[0]
+
+
+def _date_and_time(df: pd.DataFrame, cols: dict) -> tuple[pd.Series, str]:
+    """The message time column, with the 日期 column's date put before each time that has
+    no date of its own (exports that write the date and the time in two columns)."""
+    time = df[cols["time"]].astype(str).str.strip()
+    if "date" not in cols:
+        return time, cols["time"]
+    # An Excel date cell reads as '2025-10-01 00:00:00': its midnight is no time of its own.
+    date = df[cols["date"]].astype(str).str.strip().str.replace(r"[ T]00:00:00$", "", regex=True)
+    bare = time.str.fullmatch(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?")
+    has_date = ~date.str.lower().isin(MISSING_MARKS)
+    both = bare & has_date
+    return time.where(~both, date + " " + time), f"{cols['date']} + {cols['time']}"
 
 
 def _amounts(series: pd.Series, source: str, column: str, required_mask=None) -> pd.Series:
@@ -116,9 +119,11 @@ def prepare_messages(df: pd.DataFrame, source: str = "the messages") -> pd.DataF
         raise MetricsError(bad_rows_sentence(source, cols["sender"], idx + 2,
                                              df[cols["sender"]].iloc[idx],
                                              "a sender we know (买家/buyer or 客服/agent)"))
+    when, when_column = _date_and_time(df, cols)
+    time, zone = read_times(when, source, when_column, True)
     out = pd.DataFrame({
         "shop": df[cols["shop"]].astype(str).str.strip() if "shop" in cols else "",
-        "time": _times(df[cols["time"]], source, cols["time"], True),
+        "time": time,
         "buyer": df[cols["buyer"]].astype(str).str.strip(),
         "agent": df[cols["agent"]].astype(str).str.strip(),
         "is_buyer": is_buyer.to_numpy(),
@@ -130,6 +135,7 @@ def prepare_messages(df: pd.DataFrame, source: str = "the messages") -> pd.DataF
             idx = np.flatnonzero(blank.to_numpy())
             raise MetricsError(f"{source}, column {cols[key]!r}: row(s) "
                                f"{', '.join(str(i + 2) for i in idx[:5])} have no {key}.")
+    out.attrs["zones"] = {when_column: zone} if zone is not None else {}
     return out
 
 
@@ -144,8 +150,8 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
     if missing:
         raise MetricsError(f"{source}: the orders need the column(s) {', '.join(missing)} "
                            f"(e.g. {', '.join(ORDER_ALIASES[k][0] for k in missing)}).")
-    created = _times(df[cols["created"]], source, cols["created"], True)
-    paid = _times(df[cols["paid"]], source, cols["paid"], False)
+    created, created_zone = read_times(df[cols["created"]], source, cols["created"], True)
+    paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False)
     early = paid.notna() & (paid < created)
     if early.any():
         idx = np.flatnonzero(early.to_numpy())
@@ -173,7 +179,22 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
         raise MetricsError(f"{source}, column {cols['order_id']!r}: order "
                            f"{out['order_id'].iloc[idx[0]]!r} appears more than once (rows "
                            f"{', '.join(str(i + 2) for i in idx[:5])}).")
+    out.attrs["zones"] = {c: z for c, z in ((cols["created"], created_zone),
+                                            (cols["paid"], paid_zone)) if z is not None}
     return out
+
+
+def check_zones(zones) -> None:
+    """Refuse time columns that give different UTC offsets: ``zones`` holds (file, column,
+    minutes east of UTC).  Each column's times are read as the wall-clock time of its own
+    offset, so two offsets would put one moment at two times."""
+    seen = sorted({z for _, _, z in zones})
+    if len(seen) > 1:
+        where = "; ".join(f"{source}, column {column!r}: {zone_name(z)}"
+                          for source, column, z in zones)
+        raise MetricsError(f"The files give their times in different time zones ({where}); "
+                           "chats and orders must be read on one clock. Export them in one "
+                           "time zone.")
 
 
 def read_messages(path) -> pd.DataFrame:
@@ -248,12 +269,23 @@ def compute_raw(messages: pd.DataFrame, orders: pd.DataFrame, rules: Rules | Non
     bd_codes, bd_index = pd.factorize(m_sb * ndays + day_n)
     bd_codes = bd_codes.astype(np.int32)
     nbd = len(bd_index)
-    del bd_index
     buyer_msgs = np.bincount(bd_codes[is_buyer], minlength=nbd)
     ad = _ad_match(m["text"], rules.ad_patterns) if len(m) else np.zeros(0, bool)
     ad_msgs = np.bincount(bd_codes[is_buyer & ad], minlength=nbd)
     del ad
     spam_ads = (buyer_msgs > 0) & (ad_msgs == buyer_msgs)
+    if spam_ads.any() and len(o):
+        # A buyer-day that ends in a paid order of the shop (placed or paid that day) is a
+        # customer, whatever its messages look like (a product link, a 淘口令 share).
+        paid_o = o["paid"].notna().to_numpy()
+        bought = []
+        for col in ("created", "paid"):
+            d = o[col].to_numpy("datetime64[ns]")[paid_o].astype("datetime64[D]").astype(
+                np.int64) - day0
+            ok = (d >= 0) & (d < ndays)
+            bought.append(o_sb[paid_o][ok] * ndays + d[ok])
+        spam_ads &= ~np.isin(np.asarray(bd_index), np.concatenate(bought))
+    del bd_index
     blocked = np.zeros(nbd, bool)
     if rules.block_list:
         blocked_buyer = m["buyer"].isin(set(rules.block_list)).to_numpy()
@@ -517,7 +549,9 @@ def _agent_table(rec, oo, roles, agents, shops, buyers, nb, rules) -> pd.DataFra
     inq = rec[rec["inquiry"]][key + ["sb"]].drop_duplicates()
     if not rules.assists_in_inquiries:
         credited_pairs = cred[key + ["sb"]].drop_duplicates().assign(_c=True)
-        assist_pairs = r[r["role"] == "assist_order"][key + ["sb"]].drop_duplicates()
+        # Only a buyer who paid is an assist (协助); a buyer whose order stayed unpaid is
+        # still one of the agent's inquiries, as the assist count has it.
+        assist_pairs = r[(r["role"] == "assist_order") & paid][key + ["sb"]].drop_duplicates()
         assist_only = assist_pairs.merge(credited_pairs, on=key + ["sb"], how="left")
         assist_only = assist_only[assist_only["_c"].isna()].drop(columns="_c").assign(_a=True)
         inq = inq.merge(assist_only, on=key + ["sb"], how="left")

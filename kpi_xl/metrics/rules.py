@@ -94,7 +94,9 @@ RULE_HELP = {
         "amounts as they are.",
     "ad_patterns":
         "Regular expressions of advertising/spam. A buyer-day whose buyer messages all match "
-        "one of them is left out of every metric and listed on the excluded sheet.",
+        "one of them is left out of every metric and listed on the excluded sheet, unless the "
+        "buyer placed or paid a paid order of the shop that day (a customer sharing a product "
+        "link).",
     "block_list":
         "Buyers whose every buyer-day is left out of every metric (listed too).",
     "response_excluded_hours":
@@ -102,8 +104,9 @@ RULE_HELP = {
         "message falls between those hours (as JD does); empty (default) keeps all hours. "
         "Reply rate and receptions are not affected.",
     "assists_in_inquiries":
-        "false (default): a buyer an agent only assisted (credited to another agent) is left "
-        "out of that agent's inquiries, so an assist never lowers conversion; true counts it.",
+        "false (default): a paying buyer an agent only assisted (credited to another agent) "
+        "is left out of that agent's inquiries, so an assist never lowers conversion; true "
+        "counts it. A buyer whose order stayed unpaid is no assist and stays an inquiry.",
 }
 
 

@@ -163,3 +163,53 @@ def test_days_written_in_chinese(tmp_path):
     ])
     a = row(compute_metrics([path]), "小美")
     assert a["month"] == "2025-10" and a["days"] == 2 and a["receptions"] == 40
+
+
+def test_more_total_labels_are_not_agents_and_agents_stay(tmp_path):
+    """店铺合计, 全店合计, 团队合计, 全部, 总体, 整体 and 全部客服 rows became agents with the
+    team's figures.  The rule is one of exact labels: agents named 全部小王 or 整体哥 stay."""
+    header = ["日期", "旺旺昵称", "有效接待人数", "当日询单人数", "销售人数", "销售额"]
+    totals = ["店铺合计", "全店合计", "团队合计", "全部", "总体", "整体", "全部客服", "Overall",
+              "团队合计（3人）"]
+    path = write(tmp_path / "千牛.csv", header, [
+        ["2025-10-01", "阿花", 20, 10, 4, 400],
+        ["2025-10-01", "全部小王", 40, 20, 6, 600],
+        ["2025-10-01", "整体哥", 10, 5, 1, 100],
+        *[["2025-10-01", label, 70, 35, 11, 1100] for label in totals],
+    ])
+    r = compute_metrics([path])
+    # Three agents; 全部小王's month is its own day: inquiries 20, buyers 6, sales 600.
+    assert sorted(r.agents["agent"]) == sorted(["阿花", "全部小王", "整体哥"])
+    a = row(r, "全部小王")
+    assert (a["inquiries"], a["buyers"], a["sales"]) == (20, 6, 600)
+
+
+def test_a_day_without_receptions_has_nothing_missing(tmp_path):
+    """A day with 0 receptions, exported with '-' in its rates and times, blanked the
+    agent's whole month: its weight is 0, so it adds nothing and nothing of it is missing."""
+    header = ["日期", "旺旺昵称", "旺旺分组", "有效接待人数", "当日询单人数", "销售人数", "销售额",
+              "客单价", "首次响应时长(秒)", "平均响应时长(秒)", "客户满意率", "询单最终付款转化率"]
+    days = [
+        ["2025-10-01", "小王", "售前", 100, 80, 32, "3,200.00", "100.00", "1分30秒", "00:00:20",
+         "95.5%", "40.00%"],
+        ["2025-10-02", "小王", "售前", 0, 0, 0, 0, "-", "-", "-", "-", "-"],
+        ["2025-10-03", "小王", "售前", 50, 40, 8, "1,600", "200", "10", "30", "0.9", "20%"],
+    ]
+    a = row(compute_metrics([write(tmp_path / "千牛.csv", header, days)]), "小王")
+    # Weighted by receptions 100 + 0 + 50 = 150: first response (90 × 100 + 10 × 50) / 150
+    # = 63.3 s; average response (20 × 100 + 30 × 50) / 150 = 23.3 s; satisfaction
+    # (95.5 % × 100 + 90 % × 50) / 150 = 93.67 %.  AOV from the sums, 4,800 / 40 = 120.
+    # Conversion weighted by inquiries 80 + 0 + 40: (40 % × 80 + 20 % × 40) / 120 = 33.3 %.
+    assert a["first_response_s"] == pytest.approx(9500 / 150)
+    assert a["avg_response_s"] == pytest.approx(3500 / 150)
+    assert a["satisfaction"] == pytest.approx(140.5 / 150)
+    assert a["aov"] == pytest.approx(120)
+    assert a["conversion"] == pytest.approx(40 / 120)
+    # The control: the same '-' on a day with 20 receptions is missing, and the month's
+    # response times and satisfaction stay blank (an average of part of the month is not
+    # the month's); the AOV, recomputed from complete sums (4,800 + 0) / (40 + 0), stays.
+    days[1][3:6] = [20, 0, 0]
+    b = row(compute_metrics([write(tmp_path / "千牛2.csv", header, days)]), "小王")
+    assert math.isnan(b["first_response_s"]) and math.isnan(b["avg_response_s"])
+    assert math.isnan(b["satisfaction"])
+    assert b["aov"] == pytest.approx(120) and b["conversion"] == pytest.approx(40 / 120)
