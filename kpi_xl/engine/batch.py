@@ -101,7 +101,7 @@ def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileRe
         if str(dst) != str(src):
             Path(dst).parent.mkdir(parents=True, exist_ok=True)
         return recalc_file(str(src), str(dst), values_only=values_only, on_scan=on_scan,
-                           limits=limits)
+                           limits=limits, partial_in_place=False)
     except (WorkbookReadError, WorkbookWriteError) as exc:
         return FileResult(str(src), None, ok=False, message=str(exc),
                           seconds=time.perf_counter() - t0)

@@ -163,7 +163,8 @@ def _same_file(a, b) -> bool:
         return False
 
 
-def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) -> FileResult:
+def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None,
+                partial_in_place=True) -> FileResult:
     """Recalculate ``src`` and write the workbook with its new values to ``dst``.
 
     ``dst`` defaults to ``src`` (in place, replaced atomically only after a
@@ -174,6 +175,9 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
     :class:`~.xlsx_read.WorkbookReadError`, a file over one of ``limits`` (a
     :class:`~kpi_xl.limits.Limits`, its size limits; the time limit is the batch's)
     :class:`~.xlsx_read.WorkbookTooLarge`; a bug raises :class:`EngineBug`.
+    A calculation not finished (past its time or memory budget) is written with the cells
+    not reached as #CALC!, in place too unless ``partial_in_place`` is False (``kpi-xl
+    recalc --in-place``: the user's original is then left as it was).
     """
     from .scan import scan_unknown
     from .xlsx_read import read_workbook
@@ -201,7 +205,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None) 
         budget["time_limit"] = cap if own is None else min(own, cap)
     results, report = calculate(book, **budget)
     del book
-    if report.incomplete and _same_file(src, dst):
+    if report.incomplete and not partial_in_place and _same_file(src, dst):
         # In place, the cells not reached would lose their saved values (and, with
         # --values-only --discard-formulas, their formulas) for #CALC!: the original stays.
         res.ok = False

@@ -200,6 +200,14 @@ class Template:
 
         def formula(c: Context, r: int) -> str:
             conds, parts = [], []
+            # Each value on its own first: a required input left blank, a negative count,
+            # a score outside 0–100 or typed as a fraction (0.95 for 95 points).
+            for col in self.inputs:
+                if col.kind in ("text", "month"):
+                    continue
+                for cond, says in _value_texts(t, col, f"{c.data_cols[col.key]}{r}"):
+                    conds.append(cond)
+                    parts.append(f'IF({cond},{says},"")')
             for rule in rules:
                 xs = [f"{c.data_cols[k]}{r}" for k in rule.parts]
                 for cond, says in _rule_texts(t, rule, xs, [label[k] for k in rule.parts],
@@ -408,6 +416,36 @@ def _text_number(t: Labels, label: str, x: str) -> str:
     """What the input check says of a number column's cell ``x`` that holds text."""
     return t(f'"{label} 是文本“"&{x}&"”，不是数字：请输入数字。"',
              f'"{label} is the text \'"&{x}&"\', not a number: enter it as a number."')
+
+
+def _value_texts(t: Labels, col: Column, x: str) -> list[tuple[str, str]]:
+    """(condition, what the check cell says) of one input cell ``x`` of column ``col`` on
+    its own, as formula text: blank where the input is required (the rules and the pay
+    would read it as 0: a blank score pays the bonus of 0 points, blank sales lose the
+    commission), negative, a score outside 0–100 or typed as a fraction of 1 (0.95 for 95
+    points, which no bonus line reaches), a percentage above its limit."""
+    label = t(col.zh, col.en)
+    out = []
+    if col.required:
+        out.append((f'TRIM({x})=""', t(f'"{label} 为空：请填写。"',
+                                       f'"{label} is blank: enter it."')))
+    if not (col.kind == "percent" and col.upper is None):   # the open_percent rule's
+        shown = f'TEXT({x},"0%")' if col.kind == "percent" else x
+        out.append((f"N({x})<0", t(f'"{label} "&{shown}&" 为负数。"',
+                                   f'"{label} "&{shown}&" is negative."')))
+    if col.kind == "percent" and col.upper is not None:
+        out.append((f"N({x})>{col.upper:g}", t(
+            f'"{label} "&TEXT({x},"0%")&" 超过 {col.upper:.0%}。"',
+            f'"{label} "&TEXT({x},"0%")&" is above {col.upper * 100:.0f} %."')))
+    if col.kind == "score":
+        points = f"ROUND({x}*100,6)"
+        out += [(f"N({x})>100", t(f'"{label} "&{x}&" 超过 100 分。"',
+                                  f'"{label} "&{x}&" is more than 100 points."')),
+                (f"AND(N({x})>0,N({x})<=1)", t(
+                    f'"{label} "&{x}&" 像是百分比：得分按分数填写（"&{points}&" 分请填 "&{points}&"）。"',
+                    f'"{label} "&{x}&" looks like a percentage: scores are in points (for "'
+                    f'&{points}&" points, enter "&{points}&")."'))]
+    return out
 
 
 def _rule_texts(t: Labels, rule: InputRule, xs: list[str], labels: list[str], w: str,

@@ -34,13 +34,14 @@ import re
 from collections import Counter
 import sqlite3
 import tempfile
+import unicodedata
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
 from ..core.serial import serial_to_date
-from ..core.values import name_key, without_invisible
+from ..core.values import name_key, parse_number_text, without_invisible
 from ..errors import UserFacingError
 from .errors import DataError, TemplateError
 from .layout import OPEN_PERCENT_MAX, Labels
@@ -326,9 +327,17 @@ def read_table(path, sheet: str | None = None):
 # -- one value ---------------------------------------------------------------------------------
 
 def _parse_number(text: str):
-    s = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
-    value = float(s)
-    if math.isnan(value) or math.isinf(value):
+    """The number of a data cell's text, read as a KPI function reads its input
+    (:func:`~kpi_xl.core.values.parse_number_text`): full-width digits and commas are
+    taken, a yuan sign before or after is dropped, and thousands separators count only in
+    their places, so "70,00" (70.00 in a decimal-comma locale, or a slip) is no number
+    rather than 7000; Python's digit grouping "1_000" is none either."""
+    s = unicodedata.normalize("NFKC", text).strip()
+    s = s.removeprefix("¥").removesuffix("¥").strip()
+    if s.endswith("%"):
+        raise ValueError(text)   # a percentage's sign is the caller's to take off
+    value = parse_number_text(s)
+    if value is None:
         raise ValueError(text)
     return value
 
@@ -407,6 +416,10 @@ def parse_value(kind: str, raw, upper: float | None = 1.0):
         return int(value), None
     if kind == "score" and value > 100:
         return None, f"{text!r} is more than 100 points"
+    if kind == "score" and 0 < value <= 1:
+        # 0.95 for 95 points: no bonus line is ever reached (the data sheet says the same).
+        return None, (f"{text!r} looks like a percentage, but scores are in points: write "
+                      f"{round(value * 100, 6):g} if {round(value * 100, 6):g} points is meant")
     return value, None
 
 

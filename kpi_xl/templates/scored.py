@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import layout as L
-from .base import Computed, Context, Template, _print_setup, rank_formula
+from .base import Computed, Context, Template, _print_setup, _text_number, rank_formula
 from .layout import FIRST_ROW, Labels
 
 
@@ -51,6 +51,56 @@ BONUS_PARAMS = (
     Param("none_below", "低于此分不发", "No bonus below score", 70, "0",
           ("奖金下限", "No_Bonus_Below"), "score"),
 )
+
+
+def parameters_check(t: Labels, cells: list[tuple[Param, str]]) -> str:
+    """The check cell of a parameter block (``cells``: each parameter and its cell): "OK",
+    or what is wrong with each figure.
+
+    A figure typed as text ("3", "30,000", full-width "３") is read by some formulas as its
+    number and by others not at all (``Bonus_Rule`` "3" picks rule 3 in CHOOSE while
+    ``Bonus_Rule=3`` is FALSE: the commission is paid twice; ``Sales>=Commission_Floor``
+    against the text "30000" is always FALSE: nobody is paid commission).  A blank is read
+    as 0 (no floor, no award), a negative amount takes pay away.  None of these is a
+    scheme, so the month stops until the figure is corrected.
+    """
+    parts = []
+    for p, x in cells:
+        label = t(p.zh, p.en)
+        says = [(f'TRIM({x})=""', t(f'"{label} 为空：请填写。"', f'"{label} is blank: enter it."'))]
+        choices = p.kind[5:].split(",") if p.kind.startswith("list:") else None
+        # A word from a list (Commission_Mode): KPI_COMMISSION names a wrong one itself
+        # (#NUM!) and reads its Chinese spellings too; only a blank is said here.
+        if not (choices and not all(_is_number(v) for v in choices)):
+            says.append((f"ISTEXT({x})", _text_number(t, label, x)))
+            says.append((f"{x}<0", t(f'"{label} "&{x}&" 为负数：请输入不小于 0 的数。"',
+                                      f'"{label} "&{x}&" is negative: enter 0 or more."')))
+            if choices:
+                shown = "、".join(choices) if t.lang == "zh" else ", ".join(choices)
+                says.append((f'AND({",".join(f"{x}<>{v}" for v in choices)})',
+                              t(f'"{label} "&{x}&" 不是可选值（{shown}）。"',
+                                f'"{label} "&{x}&" is not one of {shown}."')))
+            if p.kind == "int":
+                says.append((f"{x}<>INT({x})", t(f'"{label} "&{x}&" 不是整数。"',
+                                                 f'"{label} "&{x}&" is not a whole number."')))
+            if p.kind == "score":
+                says.append((f"{x}>100", t(f'"{label} "&{x}&" 超过 100 分。"',
+                                           f'"{label} "&{x}&" is more than 100 points."')))
+        # The first that holds is said: a blank is not also "negative".
+        said = '""'
+        for cond, text in reversed(says):
+            said = f"IF({cond},{text},{said})"
+        parts.append(said)
+    joined = '&" "&'.join(parts)
+    return f'=IF(TRIM({joined})="","OK",TRIM({joined}))'
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def rate(num: str, den: str):
@@ -150,6 +200,17 @@ class ScoredTemplate(Template):
             dv.add(cell.coordinate)
             ws.add_data_validation(dv)
             L.add_name(wb, t(*p.name), ws.title, L.absolute(3, r))
+        # One check of the whole block, in the row under it: the validation above stops
+        # only what is typed by hand, never a pasted "3" (text) or a blank.
+        r = top + 1 + len(self.parameters)
+        ws.cell(r, 1, t("检查", "Check")).font = L.BOLD_FONT
+        c = ws.cell(r, 2, parameters_check(t, [(p, L.absolute(3, top + 1 + i))
+                                               for i, p in enumerate(self.parameters)]))
+        c.font = L.CHECK_FONT
+        c.alignment = L.LEFT_WRAP
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=7)
+        ws.row_dimensions[r].height = 30
+        L.check_format(ws, f"B{r}")
         return top + len(self.parameters) + 2
 
     def write_extra_scheme(self, wb, ws, t: Labels, row: int, checks: list) -> int:

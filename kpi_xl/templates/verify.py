@@ -585,6 +585,11 @@ def _agent_rows(cached) -> int:
     return end
 
 
+#: The label left of a scheme's check cell: a formula there is a check (the parameter
+#: block's is written with Excel's own functions, not a KPI_CHECK_ one).
+_CHECK_LABELS = ("检查", "Check")
+
+
 def _check_cells(file, ws, cached, blank_band_checks=None,
                  table_formulas=None) -> list[Finding]:
     """The check cells of a scheme sheet that say something other than OK.  A band check
@@ -593,11 +598,14 @@ def _check_cells(file, ws, cached, blank_band_checks=None,
     (as :func:`_table_formulas` finds them, in the same pass)."""
     out = []
     for row in ws.iter_rows():
+        before = None   # the cell to the left: a check cell's label (检查 / Check)
         for cell in row:
             v = getattr(cell, "value", None)
+            label, before = before, v
             if table_formulas is not None and _reads_a_table(v):
                 table_formulas.append((ws.title, v))
-            if isinstance(v, str) and v.startswith("=") and "KPI_CHECK_" in v.upper():
+            if isinstance(v, str) and v.startswith("=") and ("KPI_CHECK_" in v.upper()
+                                                             or label in _CHECK_LABELS):
                 got = cached.get((cell.row, cell.column))
                 value = None if got is None else got.value
                 if value is None:

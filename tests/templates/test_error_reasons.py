@@ -243,18 +243,3 @@ def test_score_bands_and_multipliers_typed_in_the_wrong_scale_stop_the_month(
     err = capsys.readouterr().err
     assert code == 1
     assert f"sheet 'Pay scheme', cell {cell}" in err and said in err, err
-
-
-@needs_engine
-def test_score_bands_of_fractions_pass_when_the_scores_are_fractions(tmp_path, capsys):
-    """A scheme scored 0–1: the same score lines (0.9, 0.8, 0.7) are right, and its rule-1
-    bonus is paid by them: A's 0.95 → 800, C's 0.78 → 300."""
-    typed = {("Pay scheme", k): v for k, v in
-             {"A26": 0.9, "A27": 0.8, "B27": 0.9, "A28": 0.7, "B28": 0.8, "B29": 0.7}.items()}
-    rows = [[a, m, s / 100, *rest] for a, m, s, *rest in PAY_ROWS]
-    code = _filled(tmp_path, "monthly_pay", "pay", typed, PAY_HEAD, rows)
-    err = capsys.readouterr().err
-    month = next((tmp_path / "out").glob("*.xlsx"))
-    v = values(month, "Pay sheet")
-    assert code == 0, err
-    assert (v["H5"], v["H6"]) == (800, 300), err

@@ -376,8 +376,8 @@ def test_a_number_pasted_as_text_is_named_by_the_input_check(tmp_path, capsys):
     def edit(wb):
         cell = wb["Agent data"]["E5"]
         cell.value, cell.data_type = "300", "s"
-        blank = wb["Agent data"]["I6"]          # spaces alone: blank, as to KPI functions
-        blank.value, blank.data_type = "  ", "s"
+        blank = wb["Agent data"]["I6"]          # spaces alone: blank, as to KPI functions,
+        blank.value, blank.data_type = "  ", "s"   # not text: a required input left blank
     code = edited_month(tmp_path, edit)
     out = capsys.readouterr()
     assert code == 1
@@ -386,7 +386,7 @@ def test_a_number_pasted_as_text_is_named_by_the_input_check(tmp_path, capsys):
             f"{said}") in out.err
     month = tmp_path / "month" / "edited.xlsx"
     assert values(month, "Agent data")["P5"] == said
-    assert values(month, "Agent data")["P6"] == "OK"
+    assert values(month, "Agent data")["P6"] == "Returns is blank: enter it."
     assert values(month, "Results")["C5"] == "#VALUE!"   # no payment points from the text
 
 
