@@ -15,6 +15,7 @@ the agent-table cells computed from them, are findings too (kind ``"kept"``).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -513,6 +514,7 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
     typed: dict[int, list[tuple[int, object]]] = {}
     with_formulas: set[int] = set()   # columns computed in some agent row
     by_agents: set[int] = set()       # … in a row of an agent, not the team average
+    agent_formulas: dict[int, list[tuple[int, str]]] = {}   # column: (row, text) of agents
     for r, row in enumerate(ws.iter_rows(min_row=FIRST_ROW, max_row=end - 1), FIRST_ROW):
         for c, cell in enumerate(row, 1):   # read-only rows: every column, empty cells too
             v = getattr(cell, "value", None)
@@ -526,10 +528,13 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                 with_formulas.add(c)   # a formula, or an array or data-table formula
                 if r not in totals:
                     by_agents.add(c)
+                    if isinstance(v, str):
+                        agent_formulas.setdefault(c, []).append((r, v))
                 continue
             typed.setdefault(r, []).append((c, v))
+    edited = _edited_formulas(file, ws.title, cached, agent_formulas)
     if not typed:
-        return []
+        return edited
     if not with_formulas:
         rows = f"{FIRST_ROW}–{end - 1}" if end - 1 > FIRST_ROW else str(FIRST_ROW)
         return [Finding("typed", file, ws.title, f"A{FIRST_ROW}",
@@ -569,7 +574,59 @@ def _typed_over_formulas(file, ws, cached, columns: set[int] | None = None,
                            f"{'them' if many else 'it'} follow the typed value. Put the "
                            f"formula back ({fix}) and run again.",
                            None if name is None else str(name)))
+    return out + edited
+
+
+def _edited_formulas(file, sheet, cached, formulas: dict[int, list[tuple[int, str]]]
+                     ) -> list[Finding]:
+    """Agent rows whose formula in a column is not the one most agents' rows compute there
+    (the template writes one formula down each column): a commission paid as ``=E6``
+    whatever the conditions, a pay written ``=3700``.  They compute, so no error and no
+    typed value shows them, and the pay follows the edit.  A column is judged when at
+    least three agent rows hold formulas and more than half share one form (relative
+    references as offsets, so that row 5's ``=E5*F5`` and row 6's ``=E6*F6`` agree)."""
+    from collections import Counter
+
+    from ..engine.a1 import relative_key
+    rows: dict[int, list[tuple[int, str, str]]] = {}
+    for c, items in formulas.items():
+        if len(items) < 3:
+            continue
+        keys = [relative_key(_unguarded(text, r), r, c) for r, text in items]
+        common, n = Counter(keys).most_common(1)[0]
+        if n * 2 <= len(items):
+            continue
+        model = next(f"{_letter(c)}{r} {text}" for (r, text), k in zip(items, keys)
+                     if k == common)
+        for (r, text), k in zip(items, keys):
+            if k != common:
+                rows.setdefault(r, []).append((c, text, model))
+    out = []
+    for r, cells in sorted(rows.items()):
+        agent = cached.get((r, 1))
+        name = None if agent is None or getattr(agent, "data_type", None) == "e" else agent.value
+        who = f" (agent {str(name)!r})" if name not in (None, "") else ""
+        c, text, model = cells[0]
+        more = f" (and {len(cells) - 1} more cell{'s' if len(cells) > 2 else ''} of the row)" \
+            if len(cells) > 1 else ""
+        out.append(Finding("typed", file, sheet, f"{_letter(c)}{r}",
+                           f"row {r}{who}: {_letter(c)}{r} {_header(cached, c)} holds {text}"
+                           f"{more}, not the formula the other agents' rows compute "
+                           f"({model}), so it does not follow the scheme, and the rank, bonus "
+                           "and pay computed from it follow the edit. Put the formula back "
+                           "(copy it from another agent's row) and run again.",
+                           None if name is None else str(name)))
     return out
+
+
+_SPARE_GUARD = re.compile(r"""=IF\(((?:'(?:[^']|'')+'|[^'!(),"=]+)!)?A(\d+)="","",(.*)\)\Z""", re.S)
+
+
+def _unguarded(text: str, row: int) -> str:
+    """A spare row's formula without the guard the template wraps it in (blank until an
+    agent is typed into column A of that row), so that it compares with the other rows'."""
+    m = _SPARE_GUARD.match(text)
+    return "=" + m.group(3) if m and int(m.group(2)) == row else text
 
 
 def _shown(value) -> str:

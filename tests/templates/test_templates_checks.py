@@ -333,3 +333,31 @@ def test_fill_reads_thousands_separators_in_their_places(tmp_path, capsys):
     assert rc == 0, text
     v = values(month, "Pay sheet")
     assert [v[c] for c in PAY_CELLS] == [9900, 3700, 6500, 3100]
+
+
+# -- a computed cell whose formula was edited -----------------------------------------------
+
+@needs_engine
+def test_a_pay_formula_edited_in_one_row_is_named(tmp_path, capsys):
+    """B's commission paid as =E6 whatever the conditions (B fails the conversion one, so the
+    template pays 0 of the 3,200 earned: B's pay 3,200 + 500 = 3,700 became 6,900), and C's
+    pay written =3700 over its formula (6,500 by the scheme): both compute, no error or typed
+    value shows them, and the month went through with exit 0."""
+    import shutil
+    month = _edited(tmp_path, {})
+    rc, err = _summary(tmp_path, month, capsys)
+    assert rc == 0, err   # the month as fill wrote it
+    edited = tmp_path / "formulas.xlsx"
+    shutil.copy(month, edited)
+    wb = load_workbook(edited)
+    wb["Pay sheet"]["G6"] = "=E6"
+    wb["Pay sheet"]["M7"] = "=3700"
+    wb.save(edited)
+    assert main(["recalc", str(edited), "--in-place", "--quiet"]) == 0
+    v = values(edited, "Pay sheet")
+    assert (v["M6"], v["M7"]) == (6900, 3700)
+    rc, err = _summary(tmp_path, edited, capsys)
+    assert rc == 1
+    assert ("formulas.xlsx, sheet 'Pay sheet', row 6 (agent 'B'): G6 Commission paid holds "
+            "=E6, not the formula the other agents' rows compute (G5 =IF(F5=\"yes\",E5,0))") in err
+    assert "row 7 (agent 'C'): M7 Pay holds =3700, not the formula" in err

@@ -176,7 +176,10 @@ def test_a_range_naming_the_sheet_in_other_case_is_followed(tmp_path, capsys):
     code, out = summary(tmp_path, book, capsys)
     assert code == 1, out.err
     c = next(x for x in out.err.splitlines()
-             if "sheet 'Results'" in x and "(agent 'C')" in x)
+             if "sheet 'Results'" in x and "(agent 'C')" in x and "cells " in x)
     cells = c.split("cells ")[1].split(" (")[0].split(", ")
     assert "J7" in cells and "computed from 'Agent data'!C5" in c, c
+    # the formula edited in C's row is named too, as not the one the other rows compute
+    assert any("row 7 (agent 'C'): J7" in x and "not the formula the other agents' rows"
+               in x for x in out.err.splitlines()), out.err
     assert "H7" not in cells                             # C's total reads none of A's inputs
