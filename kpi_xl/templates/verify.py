@@ -162,6 +162,7 @@ def _verify_workbook(path) -> list[Finding]:
                                   average, cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
+        found += _unchecked_parameters(path.name, formulas, cached_of, spec, t)
         # The engine's reading of the file, read once for the checks below that need it
         # (rare: a #VALUE!, a data connection, an error cell), the explanation last: it
         # takes the reading over.
@@ -180,6 +181,71 @@ def _verify_workbook(path) -> list[Finding]:
     finally:
         formulas.close()
         values.close()
+
+
+def _unchecked_parameters(file, wb, cached_of, spec, t) -> list[Finding]:
+    """The scheme's figures (``spec.parameters``, each a defined name of one cell) judged
+    here when the workbook has no check cell of them: a scheme copied from a template of
+    before that check, which ``fill`` keeps as it is.  The rules are the check cell's
+    (:func:`.scored.parameters_check`): blank, text where a number belongs, negative, off
+    its list, a fraction where a whole number belongs, a score over 100."""
+    params = getattr(spec, "parameters", ())
+    where = []
+    for p in params:
+        dn = wb.defined_names.get(t(*p.name))
+        dest = list(dn.destinations) if dn is not None else []
+        if len(dest) == 1 and ":" not in dest[0][1] and dest[0][0] in cached_of:
+            where.append((p, dest[0][0], dest[0][1].replace("$", "")))
+    if not where:
+        return []
+    refs = {ref for _, _, ref in where}
+    for sheet in {sheet for _, sheet, _ in where}:
+        for row in wb[sheet].iter_rows():
+            for cell in row:
+                v = getattr(cell, "value", None)
+                if isinstance(v, str) and v.startswith("=") and "ISTEXT(" in v.upper() and \
+                        any(ref in v.replace("$", "") for ref in refs):
+                    return []   # the template's own check cell judges them
+    from ..engine.a1 import parse_cell_ref
+    out = []
+    for p, sheet, ref in where:
+        r, c = parse_cell_ref(ref)[:2]
+        got = cached_of[sheet].get((r, c))
+        v = None if got is None else got.value
+        label = t(p.zh, p.en)
+        choices = p.kind[5:].split(",") if p.kind.startswith("list:") else None
+        words = bool(choices) and not all(_is_number(x) for x in choices)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            says = t(f"{label} 为空：请填写。", f"{label} is blank: enter it.")
+        elif words:
+            continue
+        elif isinstance(v, str):
+            says = t(f"{label} 是文本“{v}”，不是数字：请输入数字。",
+                     f"{label} is the text '{v}', not a number: enter it as a number.")
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        elif v < 0:
+            says = t(f"{label} {v:g} 为负数：请输入不小于 0 的数。",
+                     f"{label} {v:g} is negative: enter 0 or more.")
+        elif choices and all(float(x) != v for x in choices):
+            shown = "、".join(choices) if t.lang == "zh" else ", ".join(choices)
+            says = t(f"{label} {v:g} 不是可选值（{shown}）。", f"{label} {v:g} is not one of {shown}.")
+        elif p.kind == "int" and v != int(v):
+            says = t(f"{label} {v:g} 不是整数。", f"{label} {v:g} is not a whole number.")
+        elif p.kind == "score" and v > 100:
+            says = t(f"{label} {v:g} 超过 100 分。", f"{label} {v:g} is more than 100 points.")
+        else:
+            continue
+        out.append(Finding("check", file, sheet, ref, says))
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _engine_reading(path):

@@ -361,3 +361,44 @@ def test_a_pay_formula_edited_in_one_row_is_named(tmp_path, capsys):
     assert ("formulas.xlsx, sheet 'Pay sheet', row 6 (agent 'B'): G6 Commission paid holds "
             "=E6, not the formula the other agents' rows compute (G5 =IF(F5=\"yes\",E5,0))") in err
     assert "row 7 (agent 'C'): M7 Pay holds =3700, not the formula" in err
+
+
+# -- a scheme copied from a template of before the parameter check ------------------------
+
+def _old_scheme(tmp_path, scheme_cells):
+    """The pay template as written before it had a parameter check (the row under the
+    figures empty), its figures typed in by defined name."""
+    path = _template(tmp_path, "monthly_pay", "en", scheme_cells, stem="old")
+    wb = load_workbook(path)
+    ws = wb["Pay scheme"]
+    for merged in [m for m in ws.merged_cells.ranges if m.min_row == 14]:
+        ws.unmerge_cells(str(merged))
+    ws["A14"], ws["B14"] = None, None
+    wb.save(path)
+    return path
+
+
+@needs_engine
+@pytest.mark.parametrize("defined, typed, cell, says", [
+    ("Commission_Floor", "30000", "C10", "Sales floor for commission is the text '30000', not "
+                                         "a number: enter it as a number."),
+    ("Bonus_Rule", "3", "C12", "Performance bonus rule (1 / 2 / 3) is the text '3', not a "
+                               "number: enter it as a number."),
+    ("Top_Performer_Award", -100, "C9", "Top performer of the month -100 is negative: enter 0 "
+                                        "or more."),
+    ("Commission_Floor", None, "C10", "Sales floor for commission is blank: enter it."),
+])
+def test_a_scheme_without_the_parameter_check_is_judged_all_the_same(tmp_path, capsys, defined,
+                                                                     typed, cell, says):
+    """A scheme kept from an earlier template has no check cell under its figures, and fill
+    keeps the scheme as it is: its figures are judged by the same rules from their cached
+    values. Commission_Floor "30000" against sales is always FALSE: nobody was paid
+    commission (A 3,900 instead of 9,900), exit 0."""
+    rc, text, month = _fill(tmp_path, _old_scheme(tmp_path, {defined: typed}),
+                            _csv(tmp_path, ROWS), capsys)
+    assert rc == 1, text
+    assert f"{month.name}, sheet 'Pay scheme', cell {cell}: the scheme check says {says}" in text
+    # unedited, the same old scheme passes and pays as the hand-worked example
+    rc, text, month = _fill(tmp_path, _old_scheme(tmp_path, {}), _csv(tmp_path, ROWS), capsys)
+    assert rc == 0, text
+    assert [values(month, "Pay sheet")[c] for c in PAY_CELLS] == [9900, 3700, 6500, 3100]
