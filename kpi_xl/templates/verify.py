@@ -207,6 +207,7 @@ def _unchecked_parameters(file, wb, cached_of, spec, t) -> list[Finding]:
                         any(ref in v.replace("$", "") for ref in refs):
                     return []   # the template's own check cell judges them
     from ..engine.a1 import parse_cell_ref
+    from .scored import _is_number
     out = []
     for p, sheet, ref in where:
         r, c = parse_cell_ref(ref)[:2]
@@ -238,14 +239,6 @@ def _unchecked_parameters(file, wb, cached_of, spec, t) -> list[Finding]:
             continue
         out.append(Finding("check", file, sheet, ref, says))
     return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _engine_reading(path):

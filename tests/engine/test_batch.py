@@ -195,17 +195,24 @@ def test_registry_is_registered_into_formulas_own_engine(tmp_path):
     assert [got["E2"], got["E3"], got["E4"]] == [70, 90, 60]
 
 
-@pytest.mark.parametrize("bad", [b"\xff\xfe", b"&#99999999;"])
-def test_damaged_sheet_text_is_a_sentence_not_a_traceback(tmp_path, capsys, bad):
+def _damaged(tmp_path, change):
+    """The test book with its sheet of KPI_BAND formulas' part replaced by ``change(part)``,
+    saved as damaged.xlsx: (its path, the part's name)."""
     src = build_book(tmp_path / "book.xlsx")
     with zipfile.ZipFile(src) as z:
         members = {n: z.read(n) for n in z.namelist()}
     name = next(n for n in members if n.startswith("xl/worksheets/") and b"KPI_BAND" in members[n])
-    members[name] = members[name].replace(b"</f>", bad + b"</f>", 1)
+    members[name] = change(members[name])
     damaged = tmp_path / "damaged.xlsx"
     with zipfile.ZipFile(damaged, "w") as z:
         for n, data in members.items():
             z.writestr(n, data)
+    return damaged, name
+
+
+@pytest.mark.parametrize("bad", [b"\xff\xfe", b"&#99999999;"])
+def test_damaged_sheet_text_is_a_sentence_not_a_traceback(tmp_path, capsys, bad):
+    damaged, name = _damaged(tmp_path, lambda part: part.replace(b"</f>", bad + b"</f>", 1))
     assert main(["recalc", str(damaged), "-o", str(tmp_path / "out"), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert f"damaged.xlsx has a damaged part {name}" in out
@@ -222,15 +229,7 @@ def test_damaged_sheet_text_is_a_sentence_not_a_traceback(tmp_path, capsys, bad)
 def test_a_sheet_part_that_is_not_a_worksheet_is_refused(tmp_path, capsys, part, said):
     """Before, a worksheet part holding no XML, or XML without <sheetData>, was read as an
     empty sheet: its formulas gone from the calculation, exit 0."""
-    src = build_book(tmp_path / "book.xlsx")
-    with zipfile.ZipFile(src) as z:
-        members = {n: z.read(n) for n in z.namelist()}
-    name = next(n for n in members if n.startswith("xl/worksheets/") and b"KPI_BAND" in members[n])
-    members[name] = part
-    damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(damaged, "w") as z:
-        for n, data in members.items():
-            z.writestr(n, data)
+    damaged, name = _damaged(tmp_path, lambda _: part)
     assert main(["recalc", str(damaged), "-o", str(tmp_path / "out"), "--quiet"]) == 1
     out = capsys.readouterr().out
     assert said.format(name=name) in out, out
