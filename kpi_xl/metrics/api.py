@@ -221,7 +221,8 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     for platform, parts in by_platform.items():
         daily = pd.concat(parts, ignore_index=True)
         check_repeated_days(daily, platform)
-        daily = daily.drop(columns=["_day", "_file", "_row", "_written"], errors="ignore")
+        daily = daily.drop(columns=["_day", "_level", "_file", "_row", "_written"],
+                           errors="ignore")
         frames.append(monthly(daily, platform))
         defs += [(k, platform.name, v) for k, v in definitions(platform).items()]
     agents = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
