@@ -218,9 +218,12 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     by_platform: dict = {}
     for kind, part in reports:
         by_platform.setdefault(kind, []).append(part.frame)
+    report_files = []   # (source, shop, month, agent, file): where each agent-month came from
     for platform, parts in by_platform.items():
         daily = pd.concat(parts, ignore_index=True)
         check_repeated_days(daily, platform)
+        report_files.append(daily[["source", "shop", "month", "agent", "_file"]]
+                            .drop_duplicates())
         daily = daily.drop(columns=["_day", "_level", "_file", "_row", "_written"],
                            errors="ignore")
         frames.append(monthly(daily, platform))
@@ -230,6 +233,8 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         front = ["source", "shop", "month", "agent"]
         agents = agents[front + [c for c in agents.columns if c not in front]]
     empty = pd.DataFrame()
+    if len(report_files) > 1:
+        _refuse_agent_in_two_reports(agents, pd.concat(report_files, ignore_index=True))
     inputs_table = template_inputs(agents)
     if shop_aov:
         inputs_table = _given_shop_aov(inputs_table, shop_aov)
@@ -241,6 +246,34 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
         rules=rules, inputs=seen, raw=raw, spellings=spellings)
+
+
+def _refuse_agent_in_two_reports(agents: pd.DataFrame, files: pd.DataFrame) -> None:
+    """Refuse an agent-month of one shop that two platforms' reports (a 千牛 and a 赤兔
+    export) both give, where no chats and orders of that shop-month take their place: the
+    fill-ready sheet would hold the agent twice, scored and paid twice.  The two are not
+    added up: they count the same buyers by different rules."""
+    rows = agents[agents["source"] != RAW_SOURCE]
+    raw = agents[agents["source"] == RAW_SOURCE]
+    if len(raw):
+        covered = pd.MultiIndex.from_frame(raw[["shop", "month"]].astype(str))
+        rows = rows[~pd.MultiIndex.from_frame(rows[["shop", "month"]].astype(str)).isin(covered)]
+    keys = ["shop", "month", "agent"]
+    twice = rows[rows.groupby(keys, sort=False)["source"].transform("nunique") > 1]
+    if not len(twice):
+        return
+    first = twice.iloc[0]
+    where = files[(files[keys] == first[keys]).all(axis=1)]
+    named = "; ".join(f"{source} in {', '.join(g['_file'])}"
+                      for source, g in where.groupby("source", sort=False))
+    n = twice.groupby(keys, sort=False).ngroups
+    shop = f" of shop {first['shop']!r}" if first["shop"] else ""
+    raise MetricsError(
+        f"Agent {first['agent']!r}{shop}, {first['month']}, is given by two platform reports "
+        f"({named})" + (f", and {n - 1} more agent-month(s) likewise" if n > 1 else "")
+        + "; the agent would be scored twice, and the reports' figures cannot be added up "
+          "(they count the same buyers by different rules). Give one report per shop and "
+          "month; if the files are of two shops, name each with its own run and --shop.")
 
 
 def _refuse_months_without_orders(msg: pd.DataFrame, ords: pd.DataFrame, month: str | None,

@@ -113,3 +113,49 @@ def test_month_row_beside_days_by_the_api(tmp_path):
     month = _csv(tmp_path / "m.csv", QN, [["2025年10月", "小王", 150, 120, 40, 4800, 10, 23.33]])
     with pytest.raises(MetricsError, match="row of the whole month 2025-10"):
         compute_metrics([days, month], shop="S")
+
+
+# --- one agent-month in two platforms' reports --------------------------------------------
+CT = ["日期", "客服", "接待人数", "询单人数", "询单->最终付款人数", "销售额"]
+
+
+def test_one_agent_month_in_a_qianniu_and_a_chitu_report_is_refused(tmp_path, capsys):
+    # Before: two rows of 小王 for S 2025-10 on the fill-ready sheet, scored twice, exit 0.
+    qn = _csv(tmp_path / "千牛.csv", QN[:6], [OCT_1[:6]])
+    ct = _csv(tmp_path / "赤兔.csv", CT, [["2025-10-01", "小王", 100, 80, 32, 3200]])
+    rc, err, out = _run(tmp_path, capsys, qn, ct, "--shop", "S")
+    assert rc == 1 and not out.exists()
+    assert "Agent '小王' of shop 'S', 2025-10, is given by two platform reports (" in err
+    assert "淘宝/千牛 客服绩效明细 in " in err and "千牛.csv; 赤兔 售前明细 in " in err
+    assert "赤兔.csv)" in err
+
+
+def test_different_agents_or_months_in_two_reports_are_kept(tmp_path):
+    """小王 from 千牛 and 小李 from 赤兔, and 小王's September from 赤兔: three rows of the
+    fill-ready sheet, each with its own report's figures."""
+    qn = _csv(tmp_path / "千牛.csv", QN[:6], [OCT_1[:6]])
+    ct = _csv(tmp_path / "赤兔.csv", CT, [["2025-10-01", "小李", 60, 50, 20, 2000],
+                                          ["2025-09-30", "小王", 70, 60, 30, 3000]])
+    t = compute_metrics([qn, ct], shop="S").template_inputs.set_index(["agent", "month"])
+    assert len(t) == 3
+    assert (t.loc[("小王", "2025-10"), "inquiries"], t.loc[("小王", "2025-10"), "buyers"]) == (80, 32)
+    assert (t.loc[("小李", "2025-10"), "inquiries"], t.loc[("小李", "2025-10"), "buyers"]) == (50, 20)
+    assert (t.loc[("小王", "2025-09"), "inquiries"], t.loc[("小王", "2025-09"), "buyers"]) == (60, 30)
+
+
+def test_two_reports_of_a_shop_month_with_chats_and_orders_are_not_refused(tmp_path):
+    """The shop-month's chats and orders fill the sheet, so the reports stand only on the
+    every-metric sheet.  甲 receives b1 on 1 October, who pays 100 the same day: inquiries
+    1, buyers 1, sales 100."""
+    qn = _csv(tmp_path / "千牛.csv", QN[:6], [OCT_1[:6]])
+    ct = _csv(tmp_path / "赤兔.csv", CT, [["2025-10-01", "小王", 100, 80, 32, 3200]])
+    chats = _csv(tmp_path / "chats.csv", ["时间", "买家", "客服", "发送方", "内容"], [
+        ["2025-10-01 10:00:00", "b1", "甲", "买家", "在吗"],
+        ["2025-10-01 10:00:10", "b1", "甲", "客服", "在"]])
+    orders = _csv(tmp_path / "orders.csv", ["订单号", "买家", "下单时间", "付款时间", "实付金额"],
+                  [["o1", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"]])
+    result = compute_metrics([qn, ct, chats, orders], shop="S")
+    t = result.template_inputs
+    assert list(t["agent"]) == ["甲"]
+    assert (t["inquiries"].iloc[0], t["buyers"].iloc[0], t["sales"].iloc[0]) == (1, 1, 100)
+    assert sorted(result.agents["source"]) == ["淘宝/千牛 客服绩效明细", "聊天记录+订单", "赤兔 售前明细"]
