@@ -545,8 +545,27 @@ def _agent_table(rec, oo, roles, agents, shops, buyers, nb, rules) -> pd.DataFra
         sub = r[(r["role"] == role) & paid]
         out = out.join(sub.groupby(key, sort=False)["sb"].nunique().rename(name), how="outer")
 
-    # Inquiries: distinct buyers of the agent's inquiry receptions in the month.
-    inq = rec[rec["inquiry"]][key + ["sb"]].drop_duplicates()
+    # Inquiries: distinct buyers of the agent's inquiry receptions in the month, and the
+    # buyers are of them (DOMAIN: buyers are the inquiries who paid), counted in the month
+    # their sale is.  A paying buyer credited to the agent wrote to the agent in the window
+    # before the order, so is an inquiry of the order's month, even when that chat came
+    # after an earlier order (then no inquiry by itself) or fell in the month before; and a
+    # chat of the month before that only led to the sale (in the window of it) is no
+    # inquiry of that month too.  So buyers ≤ inquiries, and a conversion never passes 100 %.
+    paid_cred = cred[cred["paid"].notna()]
+    inq_rec = rec[rec["inquiry"]]
+    if len(paid_cred) and len(inq_rec):
+        W = np.timedelta64(rules.window_seconds, "s")
+        led = inq_rec[["agent_code", "sb", "t0", "month"]].assign(_rid=np.arange(len(inq_rec)))
+        sold = paid_cred[["agent_code", "sb", "oid", "month"]].merge(
+            oo[["oid", "anchor"]], on="oid").rename(columns={"month": "_om"})
+        x = led.merge(sold, on=["agent_code", "sb"])
+        x = x[(x["t0"] <= x["anchor"]) & (x["t0"] >= x["anchor"] - W) & (x["month"] != x["_om"])]
+        if len(x):
+            gone = np.zeros(len(inq_rec), bool)
+            gone[x["_rid"].to_numpy()] = True
+            inq_rec = inq_rec[~gone]
+    inq = pd.concat([inq_rec[key + ["sb"]], paid_cred[key + ["sb"]]]).drop_duplicates()
     if not rules.assists_in_inquiries:
         credited_pairs = cred[key + ["sb"]].drop_duplicates().assign(_c=True)
         # Only a buyer who paid is an assist (协助); a buyer whose order stayed unpaid is
