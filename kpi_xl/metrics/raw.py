@@ -150,6 +150,21 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
     if missing:
         raise MetricsError(f"{source}: the orders need the column(s) {', '.join(missing)} "
                            f"(e.g. {', '.join(ORDER_ALIASES[k][0] for k in missing)}).")
+    ids = df[cols["order_id"]].astype(str).str.strip()
+    lost = ids.str.fullmatch(r"[+-]?\d+(?:\.\d*)?[eE]\+?\d+")
+    if lost.any():
+        # Excel keeps 15 significant digits of a number: an 18- or 19-digit order number
+        # stored as a number comes out as 2.56322E+18, its last digits gone for good.
+        idx = np.flatnonzero(lost.to_numpy())
+        raise MetricsError(
+            f"{source}, column {cols['order_id']!r}: "
+            + ", ".join(f"row {i + 2} ({ids.iloc[i]!r})" for i in idx[:3])
+            + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
+            + (" is an order number stored as a number, whose" if len(idx) == 1 else
+               " are order numbers stored as numbers, whose")
+            + " last digits were lost (a spreadsheet keeps 15 digits of a number), so orders "
+              "cannot be told apart or matched. Export the orders again with the order number "
+              "as text (or as CSV opened without Excel).")
     created, created_zone = read_times(df[cols["created"]], source, cols["created"], True)
     paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False)
     early = paid.notna() & (paid < created)
