@@ -40,8 +40,12 @@ RAW_DEFINITIONS = {
     "answered": "receptions in which the agent replied after a buyer message",
     "reply_rate": "answered ÷ receptions",
     "inquiries": "distinct buyers of the month whose reception had no order of theirs in the "
-                 "window before it (paying buyers only assisted left out unless assists_in_inquiries)",
-    "buyers": "distinct buyers of the paid orders credited to the agent (落实)",
+                 "window before it (paying buyers only assisted left out unless assists_in_inquiries), "
+                 "and the paying buyers credited to the agent in the month (they wrote in the "
+                 "window before the order), a chat that led only to a sale of the next month "
+                 "counted in that month",
+    "buyers": "distinct buyers of the paid orders credited to the agent (落实); always among "
+              "the inquiries",
     "conversion": "buyers ÷ inquiries",
     "orders": "orders credited to the agent, paid or not",
     "paid_orders": "credited orders that were paid",
@@ -218,10 +222,14 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     by_platform: dict = {}
     for kind, part in reports:
         by_platform.setdefault(kind, []).append(part.frame)
+    report_files = []   # (source, shop, month, agent, file): where each agent-month came from
     for platform, parts in by_platform.items():
         daily = pd.concat(parts, ignore_index=True)
         check_repeated_days(daily, platform)
-        daily = daily.drop(columns=["_day", "_file", "_row", "_written"], errors="ignore")
+        report_files.append(daily[["source", "shop", "month", "agent", "_file"]]
+                            .drop_duplicates())
+        daily = daily.drop(columns=["_day", "_level", "_file", "_row", "_written"],
+                           errors="ignore")
         frames.append(monthly(daily, platform))
         defs += [(k, platform.name, v) for k, v in definitions(platform).items()]
     agents = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -229,6 +237,11 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         front = ["source", "shop", "month", "agent"]
         agents = agents[front + [c for c in agents.columns if c not in front]]
     empty = pd.DataFrame()
+    if report_files:
+        files = pd.concat(report_files, ignore_index=True)
+        if len(report_files) > 1:
+            _refuse_agent_in_two_reports(agents, files)
+        _refuse_buyers_above_inquiries(agents, files)
     inputs_table = template_inputs(agents)
     if shop_aov:
         inputs_table = _given_shop_aov(inputs_table, shop_aov)
@@ -240,6 +253,66 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
         rules=rules, inputs=seen, raw=raw, spellings=spellings)
+
+
+def _report_rows_on_sheet(agents: pd.DataFrame) -> pd.DataFrame:
+    """The platform reports' rows that go to the fill-ready sheet: those of shop-months
+    without chats and orders (see :func:`template_inputs`)."""
+    rows = agents[agents["source"] != RAW_SOURCE]
+    raw = agents[agents["source"] == RAW_SOURCE]
+    if len(raw) and len(rows):
+        covered = pd.MultiIndex.from_frame(raw[["shop", "month"]].astype(str))
+        rows = rows[~pd.MultiIndex.from_frame(rows[["shop", "month"]].astype(str)).isin(covered)]
+    return rows
+
+
+def _refuse_buyers_above_inquiries(agents: pd.DataFrame, files: pd.DataFrame) -> None:
+    """Refuse a report's agent-month with more buyers than inquiries on the fill-ready
+    sheet: buyers are those of the inquiries who paid, so its conversion (buyers ÷
+    inquiries) would pass 100 %; the report's buyers are not of its inquiries (千牛's
+    销售人数 counts every buyer credited, silent orders followed up too)."""
+    if not len(agents) or "buyers" not in agents or "inquiries" not in agents:
+        return
+    rows = _report_rows_on_sheet(agents)
+    over = rows[(rows["buyers"] > rows["inquiries"]).fillna(False).astype(bool)]
+    if not len(over):
+        return
+    keys = ["source", "shop", "month", "agent"]
+    first = over.iloc[0]
+    where = files[(files[keys] == first[keys]).all(axis=1)]["_file"]
+    shop = f" of shop {first['shop']!r}" if first["shop"] else ""
+    raise MetricsError(
+        f"{first['source']} ({', '.join(where)}): agent {first['agent']!r}{shop}, "
+        f"{first['month']}, has {first['buyers']:g} buyers but {first['inquiries']:g} "
+        "inquiries" + (f", and {len(over) - 1} more agent-month(s) likewise" if len(over) > 1
+                       else "")
+        + "; buyers are the inquiries who paid, so the conversion would be above 100 %. The "
+          "report's buyers are not of its inquiries: export the buyers of the inquiries "
+          "(赤兔 询单->最终付款人数), or correct the figures.")
+
+
+def _refuse_agent_in_two_reports(agents: pd.DataFrame, files: pd.DataFrame) -> None:
+    """Refuse an agent-month of one shop that two platforms' reports (a 千牛 and a 赤兔
+    export) both give, where no chats and orders of that shop-month take their place: the
+    fill-ready sheet would hold the agent twice, scored and paid twice.  The two are not
+    added up: they count the same buyers by different rules."""
+    rows = _report_rows_on_sheet(agents)
+    keys = ["shop", "month", "agent"]
+    twice = rows[rows.groupby(keys, sort=False)["source"].transform("nunique") > 1]
+    if not len(twice):
+        return
+    first = twice.iloc[0]
+    where = files[(files[keys] == first[keys]).all(axis=1)]
+    named = "; ".join(f"{source} in {', '.join(g['_file'])}"
+                      for source, g in where.groupby("source", sort=False))
+    n = twice.groupby(keys, sort=False).ngroups
+    shop = f" of shop {first['shop']!r}" if first["shop"] else ""
+    raise MetricsError(
+        f"Agent {first['agent']!r}{shop}, {first['month']}, is given by two platform reports "
+        f"({named})" + (f", and {n - 1} more agent-month(s) likewise" if n > 1 else "")
+        + "; the agent would be scored twice, and the reports' figures cannot be added up "
+          "(they count the same buyers by different rules). Give one report per shop and "
+          "month; if the files are of two shops, name each with its own run and --shop.")
 
 
 def _refuse_months_without_orders(msg: pd.DataFrame, ords: pd.DataFrame, month: str | None,

@@ -226,10 +226,13 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
         dates = df[cols["date"]].astype(str).str.strip()
         total |= dates.map(is_total_label).astype(bool)
         out["month"] = dates.map(normalise_month)
-        # The day itself, to find one agent-day given twice (overlapping exports).
-        parsed = pd.to_datetime(dates, errors="coerce", format="mixed")
-        out["_day"] = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), dates)
-        bad = ~out["month"].str.fullmatch(r"\d{4}-\d{2}") & ~total & ~blank
+        # The day itself, to find one agent-day given twice (overlapping exports), however
+        # each file writes it (2025-10-02, 2025/10/2, 2025年10月2日, 20251002); a row of a
+        # whole month (2025-10, 2025年10月) has its month as its "day".
+        out["_day"] = dates.map(report_day)
+        out["_level"] = np.where(out["_day"].str.len() == 7, "month", "day")
+        bad = ((~out["month"].str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
+                | out["_day"].isna()) & ~total & ~blank)
         if bad.any():
             rows = np.flatnonzero(bad.to_numpy())
             raise MetricsError(bad_rows_sentence(source, cols["date"], rows + 2,
@@ -242,6 +245,7 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
     else:
         out["month"] = month
         out["_day"] = out["month"]
+        out["_level"] = "month"
     out["_file"] = source
     out["_row"] = np.arange(len(df)) + 2
     for f in platform.fields:
@@ -257,6 +261,34 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
     return out
 
 
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[\sT].*)?")
+_COMPACT_DAY = re.compile(r"(\d{4})(\d{2})(\d{2})(?:[\sT].*)?")
+_MONTH_ONLY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?|(\d{4})(\d{2})|(\d{1,2})\s*[-/.]\s*(\d{4})"
+                         r"|[A-Za-z]{3}[a-z]*\.?[\s,-]*\d{4}")
+
+
+def report_day(text: str) -> str | None:
+    """A report's date cell as one key: 'YYYY-MM-DD' for a day, 'YYYY-MM' for a row of a
+    whole month, None when it is neither (or a day that does not exist).  One day written
+    2025-10-02, 2025/10/2, 2025.10.02, 2025年10月2日, 20251002 or as an Excel date serial is
+    one key, so two exports that write it differently are seen to overlap."""
+    from ..templates.fill import normalise_month
+    text = str(text).strip()
+    m = _DAY.fullmatch(text) or _COMPACT_DAY.fullmatch(text)
+    if m:
+        try:
+            day = pd.Timestamp(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+        return day.strftime("%Y-%m-%d")
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text):
+        from ..core.serial import serial_to_date
+        return serial_to_date(int(float(text))).strftime("%Y-%m-%d")
+    if _MONTH_ONLY.fullmatch(text):
+        return normalise_month(text)
+    return None
+
+
 def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
     """Refuse an agent-day (or, in a report without dates, an agent-month) given twice: the
     same file passed twice or two exports that overlap would add the day up twice."""
@@ -265,6 +297,7 @@ def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
     keys = ["shop", "agent", "_day"]
     dup = daily.duplicated(keys, keep=False)
     if not dup.any():
+        _refuse_month_beside_days(daily, platform)
         return
     first = daily[dup].iloc[0]
     same = daily[dup & (daily[keys] == first[keys]).all(axis=1)]
@@ -283,6 +316,38 @@ def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
         + (f", and {n - 1} more agent-day(s) likewise" if n > 1 else "")
         + "; the figures would be added up twice. Give each agent and day once: leave out the "
           "file that repeats or overlaps the other.")
+
+
+def _refuse_month_beside_days(daily: pd.DataFrame, platform: Platform) -> None:
+    """Refuse a row of a whole month (dated 2025-10, or a report without dates read with
+    --month) beside day rows of that month for the same agent: the month's total already
+    holds those days, and both would be added up."""
+    if "_level" not in daily.columns:
+        return
+    keys = ["shop", "agent", "month"]
+    levels = daily.groupby(keys, sort=False, dropna=False)["_level"].transform("nunique")
+    mixed = (levels > 1).to_numpy()
+    if not mixed.any():
+        return
+    first = daily[mixed].iloc[0]
+    same = daily[mixed & (daily[keys] == first[keys]).all(axis=1).to_numpy()]
+    whole = same[same["_level"] == "month"]
+    days = same[same["_level"] == "day"]
+
+    def places(rows):
+        by_file: dict = {}
+        for f, r in zip(rows["_file"], rows["_row"]):
+            by_file.setdefault(f, []).append(str(r))
+        return "; ".join(f"{f} row{'s' if len(r) > 1 else ''} {', '.join(r[:5])}"
+                         + (f" and {len(r) - 5} more" if len(r) > 5 else "")
+                         for f, r in by_file.items())
+    n = int(daily[mixed].groupby(keys, dropna=False).ngroups)
+    raise MetricsError(
+        f"{platform.name}: agent {first['agent']!r} has a row of the whole month "
+        f"{first['month']} ({places(whole)}) beside rows of its days ({places(days)})"
+        + (f", and {n - 1} more agent-month(s) likewise" if n > 1 else "")
+        + "; the month's row already holds those days, so they would be added up twice. "
+          "Give the month either as one row or as its days, not both.")
 
 
 def monthly(daily: pd.DataFrame, platform: Platform) -> pd.DataFrame:

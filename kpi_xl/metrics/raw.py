@@ -150,6 +150,21 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
     if missing:
         raise MetricsError(f"{source}: the orders need the column(s) {', '.join(missing)} "
                            f"(e.g. {', '.join(ORDER_ALIASES[k][0] for k in missing)}).")
+    ids = df[cols["order_id"]].astype(str).str.strip()
+    lost = ids.str.fullmatch(r"[+-]?\d+(?:\.\d*)?[eE]\+?\d+")
+    if lost.any():
+        # Excel keeps 15 significant digits of a number: an 18- or 19-digit order number
+        # stored as a number comes out as 2.56322E+18, its last digits gone for good.
+        idx = np.flatnonzero(lost.to_numpy())
+        raise MetricsError(
+            f"{source}, column {cols['order_id']!r}: "
+            + ", ".join(f"row {i + 2} ({ids.iloc[i]!r})" for i in idx[:3])
+            + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
+            + (" is an order number stored as a number, whose" if len(idx) == 1 else
+               " are order numbers stored as numbers, whose")
+            + " last digits were lost (a spreadsheet keeps 15 digits of a number), so orders "
+              "cannot be told apart or matched. Export the orders again with the order number "
+              "as text (or as CSV opened without Excel).")
     created, created_zone = read_times(df[cols["created"]], source, cols["created"], True)
     paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False)
     early = paid.notna() & (paid < created)
@@ -545,8 +560,27 @@ def _agent_table(rec, oo, roles, agents, shops, buyers, nb, rules) -> pd.DataFra
         sub = r[(r["role"] == role) & paid]
         out = out.join(sub.groupby(key, sort=False)["sb"].nunique().rename(name), how="outer")
 
-    # Inquiries: distinct buyers of the agent's inquiry receptions in the month.
-    inq = rec[rec["inquiry"]][key + ["sb"]].drop_duplicates()
+    # Inquiries: distinct buyers of the agent's inquiry receptions in the month, and the
+    # buyers are of them (DOMAIN: buyers are the inquiries who paid), counted in the month
+    # their sale is.  A paying buyer credited to the agent wrote to the agent in the window
+    # before the order, so is an inquiry of the order's month, even when that chat came
+    # after an earlier order (then no inquiry by itself) or fell in the month before; and a
+    # chat of the month before that only led to the sale (in the window of it) is no
+    # inquiry of that month too.  So buyers ≤ inquiries, and a conversion never passes 100 %.
+    paid_cred = cred[cred["paid"].notna()]
+    inq_rec = rec[rec["inquiry"]]
+    if len(paid_cred) and len(inq_rec):
+        W = np.timedelta64(rules.window_seconds, "s")
+        led = inq_rec[["agent_code", "sb", "t0", "month"]].assign(_rid=np.arange(len(inq_rec)))
+        sold = paid_cred[["agent_code", "sb", "oid", "month"]].merge(
+            oo[["oid", "anchor"]], on="oid").rename(columns={"month": "_om"})
+        x = led.merge(sold, on=["agent_code", "sb"])
+        x = x[(x["t0"] <= x["anchor"]) & (x["t0"] >= x["anchor"] - W) & (x["month"] != x["_om"])]
+        if len(x):
+            gone = np.zeros(len(inq_rec), bool)
+            gone[x["_rid"].to_numpy()] = True
+            inq_rec = inq_rec[~gone]
+    inq = pd.concat([inq_rec[key + ["sb"]], paid_cred[key + ["sb"]]]).drop_duplicates()
     if not rules.assists_in_inquiries:
         credited_pairs = cred[key + ["sb"]].drop_duplicates().assign(_c=True)
         # Only a buyer who paid is an assist (协助); a buyer whose order stayed unpaid is

@@ -21,21 +21,53 @@ def read_any(path):
     path = Path(path)
     if not path.exists():
         raise MetricsError(f"The file {path} does not exist.")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise MetricsError(f"The file {path} is an old Excel workbook (.xls); open it in Excel "
+                           "or WPS and save it as .xlsx, or as CSV.")
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
+        if suffix in (".xlsx", ".xlsm"):
             df = pd.read_excel(path, dtype=str, keep_default_na=False)
         else:
-            try:
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                # Chinese Windows and the platforms' back ends export GB-encoded CSV.
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gb18030")
+            encoding, sep = _text_format(path)
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
+                             sep=sep)
     except MetricsError:
         raise
     except Exception as exc:  # pandas and openpyxl raise many kinds; all mean "unreadable"
         raise MetricsError(f"The file {path} cannot be read as CSV or .xlsx: {exc}") from exc
     df.columns = [str(c).strip() for c in df.columns]
     return df
+
+
+def _text_format(path: Path) -> tuple[str, str]:
+    """(encoding, separator) of a CSV or text export: UTF-8, GB18030 (Chinese Windows and
+    the platforms' back ends), or UTF-16 with its byte-order mark (Excel's "Unicode text",
+    tab-separated); the separator a tab when the header line has more tabs than commas."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in head:
+        raise MetricsError(f"The file {path} is not text (it holds NUL bytes): it may be a "
+                           "workbook or UTF-16 text without its byte-order mark. Save it as "
+                           "CSV (UTF-8) or as .xlsx.")
+    else:
+        encoding = "utf-8-sig"
+        try:
+            with open(path, encoding=encoding) as fh:
+                while fh.read(1 << 20):
+                    pass
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            first = fh.readline()
+    except UnicodeDecodeError as exc:
+        raise MetricsError(f"The file {path} is neither UTF-8, GB18030 nor UTF-16 text "
+                           f"({exc.reason} at byte {exc.start}); save it as CSV (UTF-8) or "
+                           ".xlsx.") from None
+    return encoding, "\t" if first.count("\t") > first.count(",") else ","
 
 
 def match_columns(columns, aliases: dict) -> dict:

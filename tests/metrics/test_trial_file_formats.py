@@ -1,0 +1,94 @@
+"""Files as Excel and the platforms save them: UTF-16 "Unicode text" (tab-separated, with a
+byte-order mark), tab-separated CSV in UTF-8 or GBK, and order numbers that a spreadsheet
+turned into numbers.  Before, the first two stopped with a codec's message or "the headers
+(日期\\t旺旺昵称…) are not those of …", and an order number 2.56322E+18 was taken as it was."""
+from __future__ import annotations
+
+import pytest
+
+from kpi_xl.cli import main
+from kpi_xl.metrics.api import compute_metrics
+from kpi_xl.metrics.errors import MetricsError
+
+QN = ["日期", "旺旺昵称", "有效接待人数", "当日询单人数", "销售人数", "销售额"]
+ROWS = [["2025-10-01", "小王", "100", "80", "32", "3200"],
+        ["2025-10-02", "小王", "50", "40", "8", "1600"]]
+
+
+def _text(path, sep, encoding):
+    path.write_text("\r\n".join(sep.join(r) for r in [QN] + ROWS) + "\r\n", encoding=encoding)
+    return path
+
+
+@pytest.mark.parametrize("name, sep, encoding", [
+    ("unicode.txt", "\t", "utf-16"),        # Excel's "Unicode text": UTF-16 LE with its BOM
+    ("unicode.csv", "\t", "utf-16"),
+    ("unicode_comma.csv", ",", "utf-16"),
+    ("tab.csv", "\t", "utf-8"),
+    ("tab_gbk.csv", "\t", "gbk"),
+    ("comma_gbk.csv", ",", "gbk"),
+])
+def test_text_exports_are_read(tmp_path, name, sep, encoding):
+    """小王: inquiries 80 + 40 = 120, buyers 32 + 8 = 40, sales 3,200 + 1,600 = 4,800."""
+    row = compute_metrics([_text(tmp_path / name, sep, encoding)], shop="S").agents.iloc[0]
+    assert (row["agent"], row["inquiries"], row["buyers"], row["sales"]) == ("小王", 120, 40, 4800)
+
+
+def test_a_file_with_nul_bytes_is_refused_naming_why(tmp_path, capsys):
+    # UTF-16 without its byte-order mark (or a workbook renamed .csv).
+    path = tmp_path / "report.csv"
+    path.write_bytes("\t".join(QN).encode("utf-16-le"))
+    out = tmp_path / "m.xlsx"
+    rc = main(["metrics", str(path), "--shop", "S", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 1 and not out.exists() and "Traceback" not in err
+    assert "report.csv is not text (it holds NUL bytes)" in err
+
+
+def test_an_xls_workbook_is_refused_naming_why(tmp_path):
+    path = tmp_path / "report.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    with pytest.raises(MetricsError, match=r"is an old Excel workbook \(\.xls\); .* save it as "
+                                           r"\.xlsx"):
+        compute_metrics([path], shop="S")
+
+
+MSG = ["时间", "买家", "客服", "发送方", "内容"]
+ORD = ["订单号", "买家", "下单时间", "付款时间", "实付金额"]
+
+
+def test_order_numbers_that_lost_their_digits_are_refused(tmp_path, capsys):
+    chats = tmp_path / "chats.csv"
+    chats.write_text("\n".join(",".join(r) for r in [
+        MSG, ["2025-10-01 10:00:00", "b1", "甲", "买家", "在吗"],
+        ["2025-10-01 10:00:10", "b1", "甲", "客服", "在"]]) + "\n", encoding="utf-8")
+    orders = tmp_path / "orders.csv"
+    # Two orders 2563218734567890123 and …124 as Excel saves them: one number, 2.56322E+18.
+    orders.write_text("\n".join(",".join(r) for r in [
+        ORD, ["2.56322E+18", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"],
+        ["2.56322E+18", "b1", "2025-10-01 11:05:00", "2025-10-01 11:06:00", "50"]]) + "\n",
+        encoding="utf-8")
+    out = tmp_path / "m.xlsx"
+    rc = main(["metrics", str(chats), str(orders), "--shop", "S", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 1 and not out.exists() and "Traceback" not in err
+    assert ("orders.csv, column '订单号': row 2 ('2.56322E+18'), row 3 ('2.56322E+18') are "
+            "order numbers stored as numbers, whose last digits were lost") in err
+
+
+def test_long_order_numbers_as_text_are_kept(tmp_path):
+    """The control: 18-digit numbers written as text stay two orders; 甲 is credited both,
+    sales 100 + 50 = 150, buyers 1."""
+    chats = tmp_path / "chats.csv"
+    chats.write_text("\n".join(",".join(r) for r in [
+        MSG, ["2025-10-01 10:00:00", "b1", "甲", "买家", "在吗"],
+        ["2025-10-01 10:00:10", "b1", "甲", "客服", "在"]]) + "\n", encoding="utf-8")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("\n".join(",".join(r) for r in [
+        ORD, ["256321873456789012", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"],
+        ["256321873456789013", "b1", "2025-10-01 11:05:00", "2025-10-01 11:06:00", "50"]])
+        + "\n", encoding="utf-8")
+    result = compute_metrics([chats, orders], shop="S")
+    row = result.agents.iloc[0]
+    assert (row["paid_orders"], row["buyers"], row["sales"]) == (2, 1, 150)
+    assert list(result.orders["order_id"]) == ["256321873456789012", "256321873456789013"]
