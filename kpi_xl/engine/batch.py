@@ -473,6 +473,9 @@ def format_summary(results, elapsed, max_cells=20):
         if getattr(r, "engine_bugs", None):
             lines.append(f"  {r.path}: engine bug (please report it to kpi_xl) in "
                          + _first_cells([f"{k} ({v})" for k, v in r.engine_bugs.items()]))
+        if getattr(r, "beyond_limits", None):
+            lines.append(f"  {r.path}: #NUM! past the engine's limits in "
+                         + _first_cells([f"{k} ({v})" for k, v in r.beyond_limits.items()]))
         if getattr(r, "incomplete", ""):
             lines.append(f"  {r.path}: not finished, {r.incomplete}; "
                          + _first_cells(r.not_computed) + " show #CALC!")

@@ -336,6 +336,10 @@ class Compiler:
                 return lambda calc, r, c: VALUE if a is None else False
             slot = scope[key]
             return lambda calc, r, c: slot[0] is OMITTED
+        if name.startswith("_XLPM.") and name[6:] in scope:
+            # _xlpm.area(D1,E1): a LAMBDA bound by LET, or given as a LAMBDA's parameter
+            self.bound = True
+            return self.node(("call", ("name", name, None), args), arow, acol, scope)
         impl = self.functions.get(name) or self._lookup(name)
         if impl is None:
             self.bound = True

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 
 from . import columns as _columns
 from . import shapes
-from .a1 import DIGIT_RUN, relative_key, relative_row_runs, sheet_cell_name
+from .a1 import DIGIT_RUN, cell_name as _a1, relative_key, relative_row_runs, sheet_cell_name
 from .columns import MIN_RUN, ColumnBug, ColumnCompiler, Const, NotColumnar, refs_of
 from .compiler import CompileError, Compiler
 from .model import BookInput
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError, parse
 from .serial import date_system
-from .values import CALC, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr
+from .values import (CALC, MAX_SPREAD_CELLS, NAME, NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref,
+                     Tail, XlErr)
 
 _PENDING = object()
 _FIRST_ROW = itemgetter(0)
@@ -129,6 +130,7 @@ class CalcReport:
     spills: dict = field(default_factory=dict)              # sheet -> {anchor: (old, new area)}
     incomplete: str = ""                                    # why some cells were not computed
     not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
+    beyond_limits: dict = field(default_factory=dict)       # Sheet!A1 -> why it is #NUM!
 
 
 #: "Sheet!A1" as the reports name a cell (engine/a1.py).
@@ -198,6 +200,8 @@ class Calc:
         self.compiled = {s.name: {} for s in book.sheets}
         self.current_sheet = None
         self._range_cache = {}
+        self._whole_cache = {}   # range key -> (its rows read, those rows with the blank rest)
+        self._cell = None        # (sheet, r, c) being computed, (sheet, r1, c, r2) for a run
         self._computing = set()
         self.caches = {}  # per-function memo (e.g. sorted ranges for RANK)
         self._unknown_in_compile = []
@@ -338,6 +342,45 @@ class Calc:
         if self._vol_hits != hits0:
             self._range_volatile.add(key)
         return rows
+
+    def full_values(self, x):
+        """Any argument as a list of rows of its whole shape.  A large range is read only as
+        far as its used area (:meth:`range_rows`); here its blank rest is kept as the
+        :class:`~.values.Tail` of its rows, so that an element-wise operation (``A:A=""``,
+        ``ISBLANK(A:A)``) or an array function (FILTER, SORT) sees every cell Excel sees.
+        Columns cut off a range of whole rows are written out (blank), up to
+        :data:`MAX_SPREAD_CELLS`."""
+        if type(x) is not Ref:
+            return self.values(x)
+        rows = self.range_rows(x)
+        h, w = x.r2 - x.r1 + 1, x.c2 - x.c1 + 1
+        if len(rows) == h and len(rows[0]) == w:
+            return rows
+        key = (x.sheet, x.r1, x.c1, x.r2, x.c2)
+        hit = self._whole_cache.get(key)
+        if hit is not None and hit[0] is rows:
+            return hit[1]
+        head = rows
+        if len(rows[0]) < w:
+            if len(rows) * w > MAX_SPREAD_CELLS:
+                self.beyond_limit(f"an operation on each cell of {_ref_text(x)} would write out "
+                                  f"{len(rows) * w:,} cells past the used area")
+            head = [row + [None] * (w - len(row)) for row in rows]
+        whole = Tail(head, h, [None] * w) if len(head) < h else head
+        self._whole_cache[key] = (rows, whole)
+        return whole
+
+    def beyond_limit(self, why):
+        """Give up the cell being computed as #NUM! because of ``why`` (the engine's own
+        limit, not Excel's), which the report keeps beside the cell."""
+        where = self._cell
+        if where is not None:
+            sheet, r, c = where[:3]
+            name = cell_name(sheet, r, c)
+            if len(where) > 3:   # a run of one column computed together
+                name += f":{cell_name(sheet, where[3], c).rpartition('!')[2]}"
+            self.report.beyond_limits.setdefault(name, why)
+        raise ExcelRaise(_NUM)
 
     def taint_volatile(self):
         """The cells being computed depend on a volatile value (TODAY, RAND, ...)."""
@@ -612,6 +655,7 @@ class Calc:
         else:
             rows = range(run[0], run[1] + 1)   # no list of a million row numbers
         prev_sheet, self.current_sheet = self.current_sheet, sheet
+        prev_cell, self._cell = self._cell, (sheet, run[0], c, run[1])
         hits0 = self._vol_hits
         bad = set()
         try:
@@ -640,6 +684,7 @@ class Calc:
             return
         finally:
             self.current_sheet = prev_sheet
+            self._cell = prev_cell
         if self._vol_hits != hits0:
             # a volatile input: the cell-by-cell path computes and tracks these cells
             run[3] = "cells"
@@ -759,6 +804,7 @@ class Calc:
         self._depth += 1
         # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
         prev_sheet, self.current_sheet = self.current_sheet, sheet
+        prev_cell, self._cell = self._cell, key
         prev_lambda = self.lambda_depth
         try:
             v = f(self, r, c)
@@ -772,6 +818,7 @@ class Calc:
             self.lambda_depth = prev_lambda
             computing.discard(key)
             self.current_sheet = prev_sheet
+            self._cell = prev_cell
         if in_array:
             try:
                 self._spill(sheet, r, c, self.arrays[sheet][rc], v)
@@ -1082,6 +1129,7 @@ class Calc:
             for res in self.results.values():
                 res.clear()
             self._range_cache.clear()
+            self._whole_cache.clear()
             self._range_volatile.clear()
             self.caches.clear()
             for runs in self._runs.values():
@@ -1113,6 +1161,11 @@ class Calc:
                         for rr in range(r1, r2 + 1):
                             for cc in range(c1, c2 + 1):
                                 res[(rr, cc)] = NOT_COMPUTED
+
+
+def _ref_text(ref):
+    """Sheet!A1:B2 of a reference, for the report."""
+    return f"{sheet_cell_name(ref.sheet, ref.r1, ref.c1)}:{_a1(ref.r2, ref.c2)}"
 
 
 def _largest_change(before, after):

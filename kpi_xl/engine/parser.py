@@ -348,6 +348,11 @@ class _Parser:
             sheet = (_unquote_sheet(first + "'"), _unquote_sheet("'" + last))
         else:
             sheet = _unquote_sheet(body) if body else None
+            if sheet and body.startswith("'") and ":" in sheet:
+                # 'My Sheet:S3'!A1, a span of sheets quoted as one (MS-OI29500 §2.1.863's
+                # sheet-range: a colon is never part of a sheet's name)
+                first, last = sheet.split(":", 1)
+                sheet = (first, last)
         if external is not None:
             sheet = ("[ext]", external, sheet)
         k, t = self.take()

@@ -238,4 +238,5 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None,
     res.engine_bugs = report.engine_bugs
     res.incomplete = report.incomplete
     res.not_computed = report.not_computed
+    res.beyond_limits = report.beyond_limits
     return res

@@ -102,7 +102,9 @@ def _walk(t, names, sheet, scope, functions, undefined):
             return _walk_scoping(name, args, names, sheet, scope, functions, undefined) and shareable
         if name == "ISOMITTED":
             return shareable  # reads a parameter's slot, never its value
-        if not names.function_known(name):
+        if name.startswith("_XLPM.") and name[6:] in scope:
+            pass  # a call of a LAMBDA bound by LET or given as a parameter
+        elif not names.function_known(name):
             # A LAMBDA kept as a defined name, called by its name.
             text = names.definition(name, None, sheet)
             if text is None or text is not _TABLE and not _parses(text, sheet):

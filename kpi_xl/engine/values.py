@@ -6,6 +6,9 @@ of rows.  References travel as :class:`Ref` until a function asks for values.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import repeat
+
 from ..core.errors import ERROR_CODES as ERROR_CODES, CellError  # the one list lives in core
 # Excel's coercion of text to a number, beside the KPI inputs' stricter reading (see there).
 from ..core.values import excel_number_text as parse_number_text
@@ -98,6 +101,11 @@ def checked(v):
             return VALUE
     elif t is Arr:
         rows = v.rows
+        if type(rows) is Tail:   # the rows read and the one repeated row
+            head, fill = checked(Arr(rows.head)), checked(Arr([rows.fill]))
+            if head.rows is rows.head and fill.rows[0] is rows.fill:
+                return v
+            return Arr(Tail(head.rows, rows.n, fill.rows[0]))
         for i, row in enumerate(rows):
             for j, x in enumerate(row):
                 tx = type(x)
@@ -121,7 +129,8 @@ class ExcelRaise(Exception):
 
 
 class Arr:
-    """A 2-D array value: ``rows`` is a list of equal-length lists."""
+    """A 2-D array value: ``rows`` is a list of equal-length lists, or a :class:`Tail`
+    standing for as many."""
 
     __slots__ = ("rows",)
 
@@ -141,6 +150,73 @@ class Arr:
 
     def __repr__(self):
         return f"Arr({self.rows!r})"
+
+
+#: The most cells an element-wise operation or an array function writes out one by one
+#: where a large range's blank rest (a :class:`~.values.Tail`) cannot stay one repeated row
+#: (it meets an array of another height, or a whole row's columns past the used area); past
+#: it the cell is #NUM! and the report says why (the evaluator's CalcReport.beyond_limits).
+MAX_SPREAD_CELLS = 2_000_000
+
+
+class Tail(Sequence):
+    """The rows of an array as tall as a large range read only as far as its used area:
+    the rows read (``head``), then ``n - len(head)`` rows that all hold the values of one
+    row, ``fill`` (blanks past the used area, or what an element-wise operation made of a
+    blank: ``A:A=""`` is TRUE there).  A read-only sequence of all ``n`` rows, so that
+    whatever reads an array row by row sees Excel's shape, without a list of a million
+    rows; the element-wise operations and the reducers that know it compute ``fill`` once
+    (see :meth:`parts`)."""
+
+    __slots__ = ("head", "n", "fill")
+
+    def __init__(self, head, n, fill):
+        self.head = head
+        self.n = n
+        self.fill = fill
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if type(i) is slice:
+            start, stop, step = i.indices(self.n)
+            k = len(self.head)
+            if step != 1:
+                return [self[x] for x in range(start, stop, step)]
+            if stop <= k:
+                return self.head[start:stop]
+            if stop <= start:
+                return []
+            return Tail(self.head[start:k], stop - start, self.fill)
+        if i < 0:
+            i += self.n
+        if 0 <= i < len(self.head):
+            return self.head[i]
+        if 0 <= i < self.n:
+            return self.fill
+        raise IndexError("array row out of range")
+
+    def __iter__(self):
+        yield from self.head
+        yield from repeat(self.fill, self.n - len(self.head))
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
+
+    def __repr__(self):
+        return f"Tail({self.head!r}, {self.n}, {self.fill!r})"
+
+
+def row_parts(rows):
+    """``(head, fill, repeats)`` of an array's rows: a :class:`Tail`'s rows read and its one
+    repeated row with how many times it repeats; any other list of rows is all head."""
+    if type(rows) is Tail:
+        return rows.head, rows.fill, rows.n - len(rows.head)
+    return rows, None, 0
 
 
 class Ref:

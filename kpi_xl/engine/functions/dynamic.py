@@ -1,7 +1,7 @@
 """Dynamic-array functions the engine implements itself."""
 from __future__ import annotations
 
-from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, XlErr, text_key, to_number
+from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, Tail, XlErr, text_key, to_number
 from . import excel
 from .helpers import scalarize
 
@@ -111,7 +111,7 @@ def SORT(calc, array, sort_index=None, sort_order=None, by_col=None):
     from ..values import to_bool
     if isinstance(array, XlErr):
         return array
-    rows = [list(r) for r in calc.values(array)]
+    rows = _copied(calc.full_values(array))
     k = int(_int_arg(calc, sort_index, 1))
     order = int(_int_arg(calc, sort_order, 1))
     cols = False if by_col is None else to_bool(scalarize(calc, by_col))
@@ -135,7 +135,7 @@ def _by(calc, array, fn, by_col):
         return array
     if not callable(fn):
         return fn if isinstance(fn, XlErr) else VALUE
-    rows = calc.values(array)
+    rows = calc.full_values(array)
     lines = [list(c) for c in zip(*rows)] if by_col else rows
     out = []
     for line in lines:
@@ -168,7 +168,7 @@ def _wrap_lines(calc, vector, wrap_count, pad_with, by_col):
     from ..values import NA, NUM
     if isinstance(vector, XlErr):
         return vector
-    rows = calc.values(vector)
+    rows = calc.full_values(vector)
     if len(rows) != 1 and any(len(r) != 1 for r in rows):
         return VALUE                      # a vector is one row or one column
     values = [v for r in rows for v in r]
@@ -212,11 +212,19 @@ def _lines_arg(calc, a):
     return int(to_number(v))
 
 
+def _copied(rows):
+    """An array's rows as lists of their own: a large range's (or its Tail's) repeated row
+    stays one row, repeated."""
+    if type(rows) is Tail:
+        return Tail([list(r) for r in rows.head], rows.n, list(rows.fill))
+    return [list(r) for r in rows]
+
+
 def _rows_of(calc, array):
     if isinstance(array, XlErr):
         raise ExcelRaise(array)
     if isinstance(array, (Ref, Arr)) or hasattr(array, "refs"):
-        return [list(r) for r in calc.values(array)]
+        return _copied(calc.full_values(array))
     return [[array]]
 
 
@@ -279,7 +287,7 @@ def FILTER(calc, array, include, if_empty=None):
         if if_empty is None:
             return CALC
         if isinstance(if_empty, (Ref, Arr)):
-            return Arr([list(r) for r in calc.values(if_empty)])
+            return Arr(_copied(calc.full_values(if_empty)))
         return if_empty
     if by_row:
         return Arr([grid[i] for i in keep])

@@ -19,9 +19,15 @@ from . import ALL_ARRAYS, ALL_VALUES, Impl, limited
 _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 
 
-def _to_lib(calc, a):
+#: Functions of the library whose result has its arguments' shape: a large range reaches
+#: them whole, its blank rest past the used area too (TOCOL(A:A) has a million rows).
+_WHOLE_SHAPE = frozenset("TOCOL TOROW UNIQUE VSTACK HSTACK CHOOSEROWS CHOOSECOLS EXPAND "
+                         "SORTBY MMULT".split())
+
+
+def _to_lib(calc, a, whole=False):
     if isinstance(a, (Ref, MultiRef, Arr)):
-        rows = calc.values(a)
+        rows = calc.full_values(a) if whole else calc.values(a)
         arr = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
@@ -143,6 +149,7 @@ def _wrap(name, lib_fn):
     approximate = name not in VERIFIED
     paired = name in _PAIRED_DATA
     numbers = name in _SCALAR and name not in _TEXT_ARGS
+    whole = name.rpartition(".")[2] in _WHOLE_SHAPE
 
     def fn(calc, *args):
         if paired:
@@ -160,7 +167,7 @@ def _wrap(name, lib_fn):
         try:
             # an overflow is the cell's #NUM!, not a warning on the terminal
             with np.errstate(all="ignore"):
-                return _from_lib(lib_fn(*[_to_lib(calc, a) for a in args]))
+                return _from_lib(lib_fn(*[_to_lib(calc, a, whole) for a in args]))
         except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError):
             calc.report.fallback_failures.setdefault(name, 0)
             calc.report.fallback_failures[name] += 1

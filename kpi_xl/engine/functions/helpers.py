@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import repeat
 
 from . import value_arguments
-from ..values import (ERROR_CODES, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare,
-                      parse_number_text, to_number)
+from ..values import (ERROR_CODES, MAX_SPREAD_CELLS, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, Tail, XlErr,
+                      compare, parse_number_text, to_number)
 
 
 #: In a column implementation's answer (``fn.column``, see ..columns): this row
@@ -32,29 +33,62 @@ def scalarize(calc, x):
 
 
 def broadcast(calc, fn, args):
-    """Apply scalar ``fn`` elementwise when any argument is an array (Excel's array evaluation)."""
-    arrays = [calc.values(a) if is_array(a) else None for a in args]
+    """Apply scalar ``fn`` elementwise when any argument is an array (Excel's array evaluation).
+
+    A large range counts every cell of its shape, the blank rest past the used area
+    included (``A:A=""`` is TRUE a million times): where every array repeats one row from
+    some row on (a :class:`~..values.Tail`, one row broadcast, rows past a shorter array's
+    end), that row is computed once and the result is a Tail too."""
+    arrays = [calc.full_values(a) if is_array(a) else None for a in args]
+    ones = [scalarize(calc, raw) if a is None else None for a, raw in zip(arrays, args)]
     shapes = [(len(a), len(a[0])) for a in arrays if a is not None]
     nr = max(s[0] for s in shapes)
     nc = max(s[1] for s in shapes)
-    rows = []
-    for i in range(nr):
+    # From row ``start`` on every argument holds the same row again.
+    start = spread = 0
+    for a in arrays:
+        if a is None or len(a) == 1:
+            continue
+        if type(a) is Tail:
+            if len(a) < nr:   # a shorter one: its blank rest, then #N/A
+                start = spread = nr
+                break
+            start = max(start, len(a.head))
+        else:
+            start = max(start, len(a))
+            spread = max(spread, len(a))
+    start = min(start, nr)
+    if start > spread and start * nc > MAX_SPREAD_CELLS:
+        calc.beyond_limit(f"an element-wise operation would write out {start * nc:,} values "
+                          "of ranges past their used area")
+
+    def row_at(i, lines):
+        picked = []   # each argument's row i (None: a single value), with its width
+        for entry in lines:
+            if entry is None:
+                picked.append(None)
+                continue
+            rows_of, ar, ac = entry
+            ii = 0 if ar == 1 else i
+            if ii >= ar:
+                return [NA] * nc   # past a shorter array's end
+            picked.append((rows_of[ii], ac))
         row = []
         for j in range(nc):
             vals = []
-            bad = False
-            for a, raw in zip(arrays, args):
-                if a is None:
-                    vals.append(scalarize(calc, raw))
+            for p, one in zip(picked, ones):
+                if p is None:
+                    vals.append(one)
                     continue
-                ar, ac = len(a), len(a[0])
-                ii = 0 if ar == 1 else i
-                jj = 0 if ac == 1 else j
-                if ii >= ar or jj >= ac:
-                    bad = True
+                line, ac = p
+                if ac == 1:
+                    vals.append(line[0])
+                elif j < ac:
+                    vals.append(line[j])
+                else:
+                    vals = None
                     break
-                vals.append(a[ii][jj])
-            if bad:
+            if vals is None:
                 row.append(NA)
                 continue
             try:
@@ -68,8 +102,24 @@ def broadcast(calc, fn, args):
                 if v is None:
                     v = 0
             row.append(v)
-        rows.append(row)
+        return row
+
+    lines = [None if a is None else (a, len(a), len(a[0])) for a in arrays]
+    # rows before ``start`` from plain lists, without a Tail's indexing for each element
+    plain = [None if e is None else (_first_rows(e[0], start), e[1], e[2]) for e in lines]
+    rows = [row_at(i, plain) for i in range(start)]
+    if start < nr:
+        return Arr(Tail(rows, nr, row_at(start, lines)))
     return Arr(rows)
+
+
+def _first_rows(rows, k):
+    """The first ``k`` rows of an array as a list (those of a Tail written out)."""
+    if type(rows) is not Tail:
+        return rows
+    head = rows.head
+    k = min(k, rows.n)
+    return head if len(head) >= k else head + [rows.fill] * (k - len(head))
 
 
 def errors_first(fn):
@@ -128,7 +178,20 @@ def iter_values(calc, args):
                 for v in row:
                     yield v, True
         elif isinstance(a, Arr):
-            for row in a.rows:
+            rows = a.rows
+            if type(rows) is Tail:   # the rows read, then the one row repeated
+                for row in rows.head:
+                    for v in row:
+                        yield v, True
+                fill, k = rows.fill, rows.n - len(rows.head)
+                if len(fill) == 1:
+                    yield from repeat((fill[0], True), k)
+                else:
+                    for _ in range(k):
+                        for v in fill:
+                            yield v, True
+                continue
+            for row in rows:
                 for v in row:
                     yield v, True
         else:

@@ -74,7 +74,7 @@ def _iferror(only_na):
             if not is_array(alt):
                 return broadcast(calc, lambda x, y: y if isinstance(x, XlErr) and (not only_na or x is NA)
                                  else x, (v, alt))
-            return _iferror_arrays(calc, calc.values(v), calc.values(alt), only_na)
+            return _iferror_arrays(calc, calc.full_values(v), calc.full_values(alt), only_na)
         s = scalarize(calc, v)
         if isinstance(s, XlErr) and (not only_na or s is NA):
             return blank_as_zero(args[1]())

@@ -697,7 +697,7 @@ def _r1c1_to_a1(t):
 
 @excel("TRANSPOSE", min_args=1, max_args=1)
 def TRANSPOSE(calc, a):
-    rows = calc.values(a)
+    rows = calc.full_values(a)   # A:A's every row, blanks past the used area too
     return Arr([list(col) for col in zip(*rows)])
 
 

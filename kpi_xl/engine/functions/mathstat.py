@@ -6,7 +6,7 @@ import random as _random
 import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 
-from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_number
+from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, Tail, XlErr, to_number
 from . import excel
 from .helpers import (GENERIC, broadcast, criteria_matcher, criteria_positions, elementwise, flat,
                       is_array, iter_values, numbers,
@@ -140,6 +140,11 @@ def COUNTBLANK(calc, a):
 
 def SUMPRODUCT(calc, *args):
     grids = [calc.values(a) for a in args]
+    if not all(type(a) is Ref for a in args) or any(a.shape != args[0].shape for a in args) or \
+            any((len(g), len(g[0])) != (len(grids[0]), len(grids[0][0])) for g in grids):
+        # Whole shapes: a large range's blank rest, and what A:A="x" made of it, count.
+        # (Ranges of one shape read as far as one used area need not: a blank's product is 0.)
+        grids = [calc.full_values(a) for a in args]
     shape = (len(grids[0]), len(grids[0][0]))
     if shape == (1, 1) and not any(isinstance(a, Arr) for a in args) and \
             any(isinstance(g[0][0], str) for g in grids if len(g) == 1 and len(g[0]) == 1):
@@ -149,9 +154,32 @@ def SUMPRODUCT(calc, *args):
     for g in grids[1:]:
         if (len(g), len(g[0])) != shape:
             return VALUE
+    # Rows from ``read`` on repeat one row in every argument (Tail): that row's products
+    # count once per row.
+    read = max(len(g.head) if type(g) is Tail else len(g) for g in grids)
+    total = []
+    if read < shape[0]:
+        err = _sumproduct([g[:read] for g in grids], total)
+        if err is not None:
+            return err
+        fills = []
+        err = _sumproduct([[g.fill] for g in grids], fills)
+        if err is not None:
+            return err
+        repeats = shape[0] - read
+        total.extend(p * repeats for p in fills)
+        return xsum(total)
+    err = _sumproduct(grids, total)
+    return err if err is not None else xsum(total)
+
+
+def _sumproduct(grids, total):
+    """Append the products of SUMPRODUCT's arguments' elements (rows of one shape) to
+    ``total``; the first error met, else None."""
+    if not grids[0]:
+        return None
     if len(grids) == 2:
         # The usual score row × weights row, without the general loop's indexing.
-        total = []
         for row_a, row_b in zip(*grids):
             for a, b in zip(row_a, row_b):
                 ta, tb = type(a), type(b)
@@ -167,13 +195,12 @@ def SUMPRODUCT(calc, *args):
                     total.append(a * b)
                 else:
                     total.append(0)
-        return xsum(total)
-    total = []
-    for i in range(shape[0]):
-        for j in range(shape[1]):
+        return None
+    for rows in zip(*grids):
+        for j in range(len(rows[0])):
             p = 1
-            for g in grids:
-                v = g[i][j]
+            for row in rows:
+                v = row[j]
                 if isinstance(v, XlErr):
                     return v
                 if type(v) in (int, float):
@@ -181,7 +208,7 @@ def SUMPRODUCT(calc, *args):
                 else:
                     p = 0
             total.append(p)
-    return xsum(total)
+    return None
 
 
 def _sumproduct_column(calc, args, n):
