@@ -333,6 +333,41 @@ def test_an_identity_matrix_too_large_for_memory_is_stopped_by_the_budget():
     assert grown < 2000, grown
 
 
+def test_functions_of_a_billion_periods_or_terms_do_not_take_the_budget():
+    """DB over a life of a billion periods stepped through every period, POISSON.DIST's
+    cumulative sum added a billion terms and BESSELK climbed a billion orders: each cell
+    ran until the time budget stopped the workbook and its neighbour showed #CALC!.
+    DB's rate rounds to 0.000 (1 − 0.1^(1/1e9) = 2.3e-9), so its depreciation is 0; the
+    Poisson distribution's median is its mean, so P(X ≤ 1e9) is a half and a little;
+    K_n(1) passes the largest number near n = 170: #NUM!. DB(1000000,100000,6,7,7) is
+    Excel's documented example (15,845.10), one period after the life."""
+    s = SheetInput("S")
+    s.formulas[(1, 1)] = "DB(1000,100,1E9,1E9)"
+    s.formulas[(2, 1)] = "POISSON.DIST(1E9,1E9,TRUE)"
+    s.formulas[(3, 1)] = "BESSELK(1,1E9)"
+    s.formulas[(4, 1)] = "BESSELY(1,1E9)"
+    s.formulas[(5, 1)] = "DB(1000000,100000,6,7,7)"
+    s.formulas[(6, 1)] = "DB(1000,100,20000,15000)"
+    s.formulas[(7, 1)] = "1+1"
+    res, rep = calculate(BookInput([s]), strict=False, time_limit=60)
+    got = res["S"]
+    assert rep.incomplete == "" and got[(7, 1)] == 2
+    assert got[(1, 1)] == 0 and got[(6, 1)] == 0
+    assert 0.5 < got[(2, 1)] < 0.50002
+    assert got[(3, 1)] == XlErr("#NUM!") and got[(4, 1)] == XlErr("#NUM!")
+    assert round(got[(5, 1)], 2) == 15845.10
+    # past 10,000 periods DB takes the closed form of the documented rule: the rule stepped
+    # through by hand here (rate round(1 - 1e-6^(1/20000), 3) = 0.001, first period 12
+    # months) gives the same depreciation for period 15,000
+    s.formulas[(8, 1)] = "DB(1000000,1,20000,15000)"
+    res, rep = calculate(BookInput([s]), strict=False, time_limit=60)
+    total = dep = 0.0
+    for k in range(1, 15001):
+        dep = 1e6 * 0.001 if k == 1 else (1e6 - total) * 0.001
+        total += dep
+    assert res["S"][(8, 1)] == pytest.approx(dep, rel=1e-9) and dep > 0
+
+
 def test_a_function_running_away_inside_one_cell_is_stopped_by_the_budget():
     # A 100,000 × 100,000 SEQUENCE never returns from its one cell; the memory budget
     # stops it from outside, and the cell beside it that was computed keeps its value.

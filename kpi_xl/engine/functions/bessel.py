@@ -114,6 +114,8 @@ def bessel_k(n, x):
     below, here = _k0(x), _k1(x)
     for j in range(1, n):
         below, here = here, below + j * (2 / x) * here
+        if here == math.inf:   # K grows with n: past the largest number it stays there
+            break
     return here
 
 
@@ -191,6 +193,8 @@ def bessel_y(n, x):
     below, here = _y0(x), _y1(x)
     for j in range(1, n):
         below, here = here, j * (2 / x) * here - below
+        if not math.isfinite(here):   # past the largest number: no order above comes back
+            break
     return here
 
 

@@ -412,6 +412,11 @@ def CUMPRINC(rate, nper, pv, start_period, end_period, kind):
     return _cumulative(rate, nper, pv, start_period, end_period, kind, True)
 
 
+#: DB steps through its periods up to this many, as Excel's documentation states the rule;
+#: beyond, the closed form of the same rule (its floating-point rounding differs slightly).
+_DB_STEPS = 10000
+
+
 @excel("DB", min_args=4, max_args=5)
 @elementwise
 def DB(cost, salvage, life, period, *month):
@@ -427,9 +432,17 @@ def DB(cost, salvage, life, period, *month):
     # ``month`` months, a last (life + 1) of the months left; a fractional period
     # counts as the whole periods it completes.
     rate = round(1 - (s / c) ** (1 / n), 3)
+    last = math.floor(p)
+    if last > _DB_STEPS:
+        # Far periods (a life of a billion periods) in closed form: after the first period
+        # the balance falls by (1 - rate) a period; the last (life + 1) takes the months left.
+        balance = c * (1 - rate * m / 12)
+        if last <= n:
+            return balance * (1 - rate) ** (last - 2) * rate
+        return balance * (1 - rate) ** (math.floor(n) - 1) * rate * (12 - m) / 12
     total = 0.0
     dep = 0.0
-    for k in range(1, math.floor(p) + 1):
+    for k in range(1, last + 1):
         if k == 1:
             dep = c * rate * m / 12
         elif k > n:

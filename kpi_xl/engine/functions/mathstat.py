@@ -1006,7 +1006,12 @@ def _poisson(x, mean, cumulative):
             else math.exp(-m) * m ** i / math.factorial(i)
     if not _truthy(cumulative):
         return term(k)
-    return min(1.0, math.fsum(term(i) for i in range(k + 1)))
+    # Terms more than 40 standard deviations from the mean are below e^-800 of the sum's
+    # largest term: leaving them out changes no digit, and a mean of a billion needs
+    # millions of terms, not a billion.
+    spread = 40 * math.sqrt(m) + 40
+    lo, hi = max(0, math.floor(m - spread)), min(k, math.ceil(m + spread))
+    return min(1.0, math.fsum(term(i) for i in range(lo, hi + 1)))
 
 
 def _truthy(v):
