@@ -8,10 +8,10 @@ import csv
 
 import pytest
 
-from kpi_xl.cli import main
 from kpi_xl.metrics.api import compute_metrics
 from kpi_xl.metrics.errors import MetricsError
 from kpi_xl.metrics.platforms import report_day
+from test_trial_inputs import _run
 
 QN = ["日期", "旺旺昵称", "有效接待人数", "当日询单人数", "销售人数", "销售额",
       "首次响应时长(秒)", "平均响应时长(秒)"]
@@ -23,14 +23,6 @@ def _csv(path, header, rows):
     with open(path, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([header] + rows)
     return path
-
-
-def _run(tmp_path, capsys, *args):
-    out = tmp_path / "metrics.xlsx"
-    rc = main(["metrics", *map(str, args), "-o", str(out)])
-    cap = capsys.readouterr()
-    assert "Traceback" not in cap.err
-    return rc, cap.err, out
 
 
 @pytest.mark.parametrize("written", ["2025-10-02", "2025/10/2", "2025.10.02", "2025年10月2日",
