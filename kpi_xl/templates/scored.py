@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import layout as L
-from .base import Computed, Context, Template, _print_setup, _text_number, rank_formula
+from .base import Computed, Context, Template, _print_setup, rank_formula
 from .layout import FIRST_ROW, Labels
 
 
@@ -53,9 +53,74 @@ BONUS_PARAMS = (
 )
 
 
+#: Where a figure goes in a parameter rule's text.
+FIGURE = "{figure}"
+
+
+def parameter_rules(t: Labels, p: Param) -> list[tuple[str, str]]:
+    """What may be wrong with scheme figure ``p``, in the order said (the first that holds):
+    (rule, text), the text holding :data:`FIGURE` where the figure goes.  The rules are
+    "blank", "text", "negative", "choices" (off its list of numbers), "int" (a fraction
+    where a whole number belongs) and "score" (over 100).  The check cell writes them as
+    formulas (:func:`parameters_check`); ``verify`` judges a scheme without that cell by
+    them (:func:`figure_breaks`)."""
+    label = t(p.zh, p.en)
+    rules = [("blank", t(f"{label} 为空：请填写。", f"{label} is blank: enter it."))]
+    choices = _choices(p)
+    # A word from a list (Commission_Mode): KPI_COMMISSION names a wrong one itself
+    # (#NUM!) and reads its Chinese spellings too; only a blank is said here.
+    if choices is not None and not all(_is_number(v) for v in choices):
+        return rules
+    rules += [("text", t(f"{label} 是文本“{FIGURE}”，不是数字：请输入数字。",
+                         f"{label} is the text '{FIGURE}', not a number: enter it as a number.")),
+              ("negative", t(f"{label} {FIGURE} 为负数：请输入不小于 0 的数。",
+                             f"{label} {FIGURE} is negative: enter 0 or more."))]
+    if choices:
+        shown = "、".join(choices) if t.lang == "zh" else ", ".join(choices)
+        rules.append(("choices", t(f"{label} {FIGURE} 不是可选值（{shown}）。",
+                                   f"{label} {FIGURE} is not one of {shown}.")))
+    if p.kind == "int":
+        rules.append(("int", t(f"{label} {FIGURE} 不是整数。",
+                               f"{label} {FIGURE} is not a whole number.")))
+    if p.kind == "score":
+        rules.append(("score", t(f"{label} {FIGURE} 超过 100 分。",
+                                 f"{label} {FIGURE} is more than 100 points.")))
+    return rules
+
+
+def _choices(p: Param) -> list[str] | None:
+    return p.kind[5:].split(",") if p.kind.startswith("list:") else None
+
+
+def _rule_formula(rule: str, p: Param, x: str) -> str:
+    """The condition of ``rule`` on the figure in cell ``x``, as formula text."""
+    if rule == "choices":
+        return f'AND({",".join(f"{x}<>{v}" for v in _choices(p) or ())})'
+    return {"blank": f'TRIM({x})=""', "text": f"ISTEXT({x})", "negative": f"{x}<0",
+            "int": f"{x}<>INT({x})", "score": f"{x}>100"}[rule]
+
+
+def figure_breaks(rule: str, p: Param, v) -> bool:
+    """Whether ``rule`` holds of the figure's value ``v`` (as the check cell's formula
+    would judge it; a value of another type, such as an error, is none of them)."""
+    if rule == "blank":
+        return v is None or (isinstance(v, str) and not v.strip())
+    if rule == "text":
+        return isinstance(v, str)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    if rule == "negative":
+        return v < 0
+    if rule == "choices":
+        return all(float(c) != v for c in _choices(p) or ())
+    if rule == "int":
+        return v != int(v)
+    return v > 100   # "score"
+
+
 def parameters_check(t: Labels, cells: list[tuple[Param, str]]) -> str:
     """The check cell of a parameter block (``cells``: each parameter and its cell): "OK",
-    or what is wrong with each figure.
+    or what is wrong with each figure (:func:`parameter_rules`).
 
     A figure typed as text ("3", "30,000", full-width "３") is read by some formulas as its
     number and by others not at all (``Bonus_Rule`` "3" picks rule 3 in CHOOSE while
@@ -66,30 +131,11 @@ def parameters_check(t: Labels, cells: list[tuple[Param, str]]) -> str:
     """
     parts = []
     for p, x in cells:
-        label = t(p.zh, p.en)
-        says = [(f'TRIM({x})=""', t(f'"{label} 为空：请填写。"', f'"{label} is blank: enter it."'))]
-        choices = p.kind[5:].split(",") if p.kind.startswith("list:") else None
-        # A word from a list (Commission_Mode): KPI_COMMISSION names a wrong one itself
-        # (#NUM!) and reads its Chinese spellings too; only a blank is said here.
-        if not (choices and not all(_is_number(v) for v in choices)):
-            says.append((f"ISTEXT({x})", _text_number(t, label, x)))
-            says.append((f"{x}<0", t(f'"{label} "&{x}&" 为负数：请输入不小于 0 的数。"',
-                                      f'"{label} "&{x}&" is negative: enter 0 or more."')))
-            if choices:
-                shown = "、".join(choices) if t.lang == "zh" else ", ".join(choices)
-                says.append((f'AND({",".join(f"{x}<>{v}" for v in choices)})',
-                              t(f'"{label} "&{x}&" 不是可选值（{shown}）。"',
-                                f'"{label} "&{x}&" is not one of {shown}."')))
-            if p.kind == "int":
-                says.append((f"{x}<>INT({x})", t(f'"{label} "&{x}&" 不是整数。"',
-                                                 f'"{label} "&{x}&" is not a whole number."')))
-            if p.kind == "score":
-                says.append((f"{x}>100", t(f'"{label} "&{x}&" 超过 100 分。"',
-                                           f'"{label} "&{x}&" is more than 100 points."')))
         # The first that holds is said: a blank is not also "negative".
         said = '""'
-        for cond, text in reversed(says):
-            said = f"IF({cond},{text},{said})"
+        for rule, text in reversed(parameter_rules(t, p)):
+            shown = '"' + text.replace(FIGURE, f'"&{x}&"') + '"'
+            said = f"IF({_rule_formula(rule, p, x)},{shown},{said})"
         parts.append(said)
     joined = '&" "&'.join(parts)
     return f'=IF(TRIM({joined})="","OK",TRIM({joined}))'

@@ -131,6 +131,7 @@ def _verify_workbook(path) -> list[Finding]:
         cached_of: dict[str, dict] = {}
         blank_band_checks: list[tuple[str, str]] = []
         table_formulas: list[tuple[str, str]] = []
+        check_formulas: list[tuple[str, str]] = []   # (sheet, formula) of each check cell
         for ws in formulas.worksheets:
             vs = values[ws.title]
             cached = {(c.row, c.column): c for row in vs.iter_rows() for c in row
@@ -153,7 +154,7 @@ def _verify_workbook(path) -> list[Finding]:
                     table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
             else:
                 found += _check_cells(path.name, ws, cached, blank_band_checks,
-                                      table_formulas)
+                                      table_formulas, check_formulas)
         found += _rows_under_tables(path.name, _band_tables(formulas, table_formulas),
                                     cached_of)
         found += _unscored_agents(path.name, data_sheet, results_sheet,
@@ -162,7 +163,7 @@ def _verify_workbook(path) -> list[Finding]:
                                   average, cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
-        found += _unchecked_parameters(path.name, formulas, cached_of, spec, t)
+        found += _unchecked_parameters(path.name, formulas, cached_of, spec, t, check_formulas)
         # The engine's reading of the file, read once for the checks below that need it
         # (rare: a #VALUE!, a data connection, an error cell), the explanation last: it
         # takes the reading over.
@@ -183,61 +184,32 @@ def _verify_workbook(path) -> list[Finding]:
         values.close()
 
 
-def _unchecked_parameters(file, wb, cached_of, spec, t) -> list[Finding]:
+def _unchecked_parameters(file, wb, cached_of, spec, t,
+                          check_formulas: list[tuple[str, str]]) -> list[Finding]:
     """The scheme's figures (``spec.parameters``, each a defined name of one cell) judged
-    here when the workbook has no check cell of them: a scheme copied from a template of
-    before that check, which ``fill`` keeps as it is.  The rules are the check cell's
-    (:func:`.scored.parameters_check`): blank, text where a number belongs, negative, off
-    its list, a fraction where a whole number belongs, a score over 100."""
-    params = getattr(spec, "parameters", ())
+    here when no check cell (``check_formulas``: (sheet, formula) of every check cell) reads
+    them: a scheme copied from a template of before that check, which ``fill`` keeps as it
+    is.  The rules and their texts are the check cell's (:func:`.scored.parameter_rules`)."""
+    from ..engine.a1 import parse_cell_ref
+    from .scored import FIGURE, figure_breaks, parameter_rules
     where = []
-    for p in params:
+    for p in getattr(spec, "parameters", ()):
         dn = wb.defined_names.get(t(*p.name))
         dest = list(dn.destinations) if dn is not None else []
         if len(dest) == 1 and ":" not in dest[0][1] and dest[0][0] in cached_of:
             where.append((p, dest[0][0], dest[0][1].replace("$", "")))
-    if not where:
-        return []
-    refs = {ref for _, _, ref in where}
-    for sheet in {sheet for _, sheet, _ in where}:
-        for row in wb[sheet].iter_rows():
-            for cell in row:
-                v = getattr(cell, "value", None)
-                if isinstance(v, str) and v.startswith("=") and "ISTEXT(" in v.upper() and \
-                        any(ref in v.replace("$", "") for ref in refs):
-                    return []   # the template's own check cell judges them
-    from ..engine.a1 import parse_cell_ref
-    from .scored import _is_number
+    if any(sheet == s and ref in f.replace("$", "")
+           for _, sheet, ref in where for s, f in check_formulas):
+        return []   # the template's own check cell judges them
     out = []
     for p, sheet, ref in where:
-        r, c = parse_cell_ref(ref)[:2]
-        got = cached_of[sheet].get((r, c))
+        got = cached_of[sheet].get(parse_cell_ref(ref)[:2])
         v = None if got is None else got.value
-        label = t(p.zh, p.en)
-        choices = p.kind[5:].split(",") if p.kind.startswith("list:") else None
-        words = bool(choices) and not all(_is_number(x) for x in choices)
-        if v is None or (isinstance(v, str) and not v.strip()):
-            says = t(f"{label} 为空：请填写。", f"{label} is blank: enter it.")
-        elif words:
-            continue
-        elif isinstance(v, str):
-            says = t(f"{label} 是文本“{v}”，不是数字：请输入数字。",
-                     f"{label} is the text '{v}', not a number: enter it as a number.")
-        elif isinstance(v, bool) or not isinstance(v, (int, float)):
-            continue
-        elif v < 0:
-            says = t(f"{label} {v:g} 为负数：请输入不小于 0 的数。",
-                     f"{label} {v:g} is negative: enter 0 or more.")
-        elif choices and all(float(x) != v for x in choices):
-            shown = "、".join(choices) if t.lang == "zh" else ", ".join(choices)
-            says = t(f"{label} {v:g} 不是可选值（{shown}）。", f"{label} {v:g} is not one of {shown}.")
-        elif p.kind == "int" and v != int(v):
-            says = t(f"{label} {v:g} 不是整数。", f"{label} {v:g} is not a whole number.")
-        elif p.kind == "score" and v > 100:
-            says = t(f"{label} {v:g} 超过 100 分。", f"{label} {v:g} is more than 100 points.")
-        else:
-            continue
-        out.append(Finding("check", file, sheet, ref, says))
+        said = next((text for rule, text in parameter_rules(t, p) if figure_breaks(rule, p, v)),
+                    None)
+        if said is not None:
+            shown = v if isinstance(v, str) else f"{v:g}" if v is not None else ""
+            out.append(Finding("check", file, sheet, ref, said.replace(FIGURE, shown)))
     return out
 
 
@@ -707,7 +679,7 @@ _CHECK_LABELS = ("检查", "Check")
 
 
 def _check_cells(file, ws, cached, blank_band_checks=None,
-                 table_formulas=None) -> list[Finding]:
+                 table_formulas=None, check_formulas=None) -> list[Finding]:
     """The check cells of a scheme sheet that say something other than OK.  A band check
     that reads blank goes to ``blank_band_checks`` as (sheet, cell), for
     :func:`_blank_band_checks`; the formulas reading a band table to ``table_formulas``
@@ -722,6 +694,8 @@ def _check_cells(file, ws, cached, blank_band_checks=None,
                 table_formulas.append((ws.title, v))
             if isinstance(v, str) and v.startswith("=") and ("KPI_CHECK_" in v.upper()
                                                              or label in _CHECK_LABELS):
+                if check_formulas is not None:
+                    check_formulas.append((ws.title, v))
                 got = cached.get((cell.row, cell.column))
                 value = None if got is None else got.value
                 if value is None:
