@@ -211,11 +211,15 @@ class AppraisalTemplate(ScoredTemplate):
             span = f"B{r}:M{r}"
             L.body(ws.cell(r, 14, ctx.guard(r, f'=COUNTIF({span},"<"&{thr})')), "0")
             # A year with months still to come can already be lost, but not yet won: a
-            # filled month's sheet holds one month and must not show "yes" on it.
-            L.body(ws.cell(r, 15, ctx.guard(r, f'=IF(NOT(KPI_YEAR_END({span},{thr},'
+            # filled month's sheet holds one month and must not show "yes" on it.  A row
+            # without any month yet (data filled without a month) is pending too: KPI_YEAR_END
+            # gives "" for it, and NOT("") would be #VALUE!.
+            L.body(ws.cell(r, 15, ctx.guard(r, f'=IF(COUNT({span})=0,"{pending}0/12",'
+                                  f'IF(NOT(KPI_YEAR_END({span},{thr},'
                                   f'{self.param_name(t, "max_run")},'
                                   f'{self.param_name(t, "max_total")})),"{no}",'
-                                  f'IF(COUNT({span})<12,"{pending}"&COUNT({span})&"/12","{yes}"))')),
+                                  f'IF(COUNT({span})<12,"{pending}"&COUNT({span})&"/12",'
+                                  f'"{yes}")))')),
                    bold=True)
             L.body(ws.cell(r, 16, ctx.guard(r, f'=IF(COUNT({span})<2,"",KPI_CV({span}))')),
                    L.PERCENT)

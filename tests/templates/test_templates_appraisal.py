@@ -107,3 +107,25 @@ def test_recalculated_form(built, lang):
     yes, no = t("有", "yes"), t("无", "no")
     assert [y[f"O{r}"] for r in range(5, 9)] == [yes if ELIGIBLE[a] else no for a in "ABCD"]
     assert [y[f"N{r}"] for r in range(5, 9)] == [0, 3, 3, 4]
+
+
+@needs_engine
+def test_a_month_filled_without_its_month_leaves_the_year_pending(tmp_path):
+    """Data without a month column: the Year sheet holds no monthly total for anyone, so
+    KPI_YEAR_END gives "" and NOT("") made each agent's eligibility #VALUE!, which stopped the
+    month blaming the scheme. No month entered is "pending: months entered 0/12"."""
+    import pandas as pd
+    from kpi_xl.cli import main
+    head = ["Agent", "Inquiries", "Buyers", "Sales", "Sales target", "Buyers who wrote",
+            "Buyers answered", "Avg response (s)", "Reviews", "Bad reviews",
+            "Supervisor score", "Bonus points", "Negative indicators"]
+    rows = [[a, *v] for a, v in AGENTS.items()]
+    pd.DataFrame(rows, columns=head).to_csv(tmp_path / "d.csv", index=False)
+    template = tmp_path / "t.xlsx"
+    assert main(["template", "appraisal_100", "--lang", "en", "-o", str(template)]) == 0
+    assert main(["fill", str(template), str(tmp_path / "d.csv"), "-o", str(tmp_path / "out"),
+                 "--quiet"]) == 0
+    month = next((tmp_path / "out").glob("*.xlsx"))
+    y = values(month, "Year")
+    assert [y[f"O{r}"] for r in range(5, 5 + len(rows))] == \
+        ["pending: months entered 0/12"] * len(rows)
