@@ -57,17 +57,24 @@ MSG = ["时间", "买家", "客服", "发送方", "内容"]
 ORD = ["订单号", "买家", "下单时间", "付款时间", "实付金额"]
 
 
-def test_order_numbers_that_lost_their_digits_are_refused(tmp_path, capsys):
+def _chat_and_two_orders(tmp_path, first, second):
+    """b1 writes to 甲 and is answered; then pays two orders numbered ``first`` and
+    ``second`` (100 and 50), as CSV text: (chats, orders)."""
     chats = tmp_path / "chats.csv"
     chats.write_text("\n".join(",".join(r) for r in [
         MSG, ["2025-10-01 10:00:00", "b1", "甲", "买家", "在吗"],
         ["2025-10-01 10:00:10", "b1", "甲", "客服", "在"]]) + "\n", encoding="utf-8")
     orders = tmp_path / "orders.csv"
-    # Two orders 2563218734567890123 and …124 as Excel saves them: one number, 2.56322E+18.
     orders.write_text("\n".join(",".join(r) for r in [
-        ORD, ["2.56322E+18", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"],
-        ["2.56322E+18", "b1", "2025-10-01 11:05:00", "2025-10-01 11:06:00", "50"]]) + "\n",
+        ORD, [first, "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"],
+        [second, "b1", "2025-10-01 11:05:00", "2025-10-01 11:06:00", "50"]]) + "\n",
         encoding="utf-8")
+    return chats, orders
+
+
+def test_order_numbers_that_lost_their_digits_are_refused(tmp_path, capsys):
+    # Two orders 2563218734567890123 and …124 as Excel saves them: one number, 2.56322E+18.
+    chats, orders = _chat_and_two_orders(tmp_path, "2.56322E+18", "2.56322E+18")
     out = tmp_path / "m.xlsx"
     rc = main(["metrics", str(chats), str(orders), "--shop", "S", "-o", str(out)])
     err = capsys.readouterr().err
@@ -79,15 +86,7 @@ def test_order_numbers_that_lost_their_digits_are_refused(tmp_path, capsys):
 def test_long_order_numbers_as_text_are_kept(tmp_path):
     """The control: 18-digit numbers written as text stay two orders; 甲 is credited both,
     sales 100 + 50 = 150, buyers 1."""
-    chats = tmp_path / "chats.csv"
-    chats.write_text("\n".join(",".join(r) for r in [
-        MSG, ["2025-10-01 10:00:00", "b1", "甲", "买家", "在吗"],
-        ["2025-10-01 10:00:10", "b1", "甲", "客服", "在"]]) + "\n", encoding="utf-8")
-    orders = tmp_path / "orders.csv"
-    orders.write_text("\n".join(",".join(r) for r in [
-        ORD, ["256321873456789012", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"],
-        ["256321873456789013", "b1", "2025-10-01 11:05:00", "2025-10-01 11:06:00", "50"]])
-        + "\n", encoding="utf-8")
+    chats, orders = _chat_and_two_orders(tmp_path, "256321873456789012", "256321873456789013")
     result = compute_metrics([chats, orders], shop="S")
     row = result.agents.iloc[0]
     assert (row["paid_orders"], row["buyers"], row["sales"]) == (2, 1, 150)
