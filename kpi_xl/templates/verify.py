@@ -448,6 +448,10 @@ def _unscored_agents(file, data_sheet, results_sheet, rows, average,
     if data is None or results is None:
         return []
     scored = {results[(r, 1)].value for r in rows if (r, 1) in results}
+    if not scored - {None, ""}:
+        # No name at all in the results table: a workbook never calculated since it was
+        # written, which is named as such; every agent would otherwise be called unscored.
+        return []
     with_numbers = {r for (r, c), v in data.items() if c > 1 and isinstance(v.value, (int, float))
                     and not isinstance(v.value, bool)}
     out = []

@@ -210,6 +210,18 @@ def test_uncached_workbooks_are_reported(tmp_path, built):
         collect([tmp_path / "missing.xlsx"])
 
 
+@pytest.mark.parametrize("name, lang", [("cs_composite", "zh"), ("monthly_pay", "en")])
+def test_an_uncalculated_workbook_is_named_once_not_as_unscored_agents(
+        tmp_path, capsys, built, name, lang):
+    """A workbook never calculated has no names cached in its results table: the summary
+    says to recalculate it, and does not call each agent of the data sheet unscored."""
+    raw = built(name, lang, recalc=False)
+    assert main(["summary", str(raw), "-o", str(tmp_path / "s.xlsx"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "has not been recalculated since it was written" in err
+    assert "no row in the results table" not in err
+
+
 def _run(tmp_path, shops, months, agents, jobs=1, seed=11):
     data = write_sample_data(tmp_path / "agents.csv", n_shops=shops, n_months=months,
                              n_agents=agents, lang="en", seed=seed)
