@@ -30,7 +30,7 @@ import pandas as pd
 
 from .errors import MetricsError
 from .rules import Rules, excluded_span
-from .tables import MISSING_MARKS, bad_rows_sentence, match_columns, read_any
+from .tables import MISSING_MARKS, bad_rows_sentence, long_numbers, match_columns, read_any
 from .times import read_times, zone_name
 
 MESSAGE_ALIASES = {
@@ -139,6 +139,32 @@ def prepare_messages(df: pd.DataFrame, source: str = "the messages") -> pd.DataF
     return out
 
 
+def _refuse_lost_digits(df: pd.DataFrame, column: str, source: str) -> None:
+    """Refuse order numbers a spreadsheet stored as numbers: Excel keeps 15 significant
+    digits, so an 18- or 19-digit order number comes out as 2.56322E+18 in a CSV, or as a
+    number cell of an .xlsx (3851234567890123456 kept as 3851234567890123000), its last
+    digits gone for good; orders could not be told apart or matched with the chats."""
+    ids = df[column].astype(str).str.strip()
+    lost = np.array(ids.str.fullmatch(r"[+-]?\d+(?:\.\d*)?[eE]\+?\d+"), dtype=bool)
+    lost[long_numbers(df, column)] = True
+    if not lost.any():
+        return
+    idx = np.flatnonzero(lost)
+    # A number cell is shown as the spreadsheet shows it (3.85123456789012E+18).
+    shown = [ids.iloc[i] if "e" in ids.iloc[i].lower() else f"{float(ids.iloc[i]):.15G}"
+             for i in idx[:3]]
+    sheet = f", sheet {df.attrs['sheet']!r}" if "sheet" in df.attrs else ""
+    raise MetricsError(
+        f"{source}{sheet}, column {column!r}: "
+        + ", ".join(f"row {i + 2} ({v!r})" for i, v in zip(idx, shown))
+        + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
+        + (" is an order number stored as a number, whose" if len(idx) == 1 else
+           " are order numbers stored as numbers, whose")
+        + " last digits were lost (a spreadsheet keeps 15 digits of a number), so orders "
+          "cannot be told apart or matched. Export the orders again with the order number "
+          "as text (or as CSV opened without Excel).")
+
+
 def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame:
     """Canonical order columns: shop, order_id, buyer, created, paid, paid_amount, refund_amount.
 
@@ -150,21 +176,7 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
     if missing:
         raise MetricsError(f"{source}: the orders need the column(s) {', '.join(missing)} "
                            f"(e.g. {', '.join(ORDER_ALIASES[k][0] for k in missing)}).")
-    ids = df[cols["order_id"]].astype(str).str.strip()
-    lost = ids.str.fullmatch(r"[+-]?\d+(?:\.\d*)?[eE]\+?\d+")
-    if lost.any():
-        # Excel keeps 15 significant digits of a number: an 18- or 19-digit order number
-        # stored as a number comes out as 2.56322E+18, its last digits gone for good.
-        idx = np.flatnonzero(lost.to_numpy())
-        raise MetricsError(
-            f"{source}, column {cols['order_id']!r}: "
-            + ", ".join(f"row {i + 2} ({ids.iloc[i]!r})" for i in idx[:3])
-            + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
-            + (" is an order number stored as a number, whose" if len(idx) == 1 else
-               " are order numbers stored as numbers, whose")
-            + " last digits were lost (a spreadsheet keeps 15 digits of a number), so orders "
-              "cannot be told apart or matched. Export the orders again with the order number "
-              "as text (or as CSV opened without Excel).")
+    _refuse_lost_digits(df, cols["order_id"], source)
     created, created_zone = read_times(df[cols["created"]], source, cols["created"], True)
     paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False)
     early = paid.notna() & (paid < created)

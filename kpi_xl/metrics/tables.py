@@ -4,8 +4,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+
 from .errors import MetricsError
 
+#: Excel keeps 15 significant digits of a number: one of 1e15 or more may have lost digits.
+LONG_NUMBER = 1e15
 MISSING_MARKS = {"", "-", "--", "—", "nan", "none", "null", "n/a", "na", "#n/a", "/"}
 
 
@@ -16,7 +20,11 @@ def normalise_header(text) -> str:
 
 
 def read_any(path):
-    """The file's first sheet or CSV as a DataFrame of strings (no value turned into NaN)."""
+    """The file's first sheet or CSV as a DataFrame of strings (no value turned into NaN).
+
+    ``attrs["sheet"]`` names an .xlsx's sheet; ``attrs["long_numbers"]`` holds, per column
+    of an .xlsx, the positions of the cells stored as numbers of 16 digits or more (see
+    :func:`long_numbers`)."""
     import pandas as pd
     path = Path(path)
     if not path.exists():
@@ -27,7 +35,7 @@ def read_any(path):
                            "or WPS and save it as .xlsx, or as CSV.")
     try:
         if suffix in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, dtype=str, keep_default_na=False)
+            df = _read_xlsx(path)
         else:
             encoding, sep = _text_format(path)
             df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
@@ -38,6 +46,35 @@ def read_any(path):
         raise MetricsError(f"The file {path} cannot be read as CSV or .xlsx: {exc}") from exc
     df.columns = [str(c).strip() for c in df.columns]
     return df
+
+
+def _read_xlsx(path: Path):
+    """The first sheet as text, as CSV would give it (an integral number without ".0"),
+    and where it stored numbers too long for a spreadsheet to keep exactly."""
+    import pandas as pd
+    with pd.ExcelFile(path) as book:
+        sheet = book.sheet_names[0]
+        cells = pd.read_excel(book, sheet_name=sheet, dtype=object, keep_default_na=False)
+    long = {}
+    for column in cells.columns:
+        hit = np.fromiter((_long_number(v) for v in cells[column]), bool, len(cells))
+        if hit.any():
+            long[str(column).strip()] = np.flatnonzero(hit)
+    df = cells.astype(str)
+    df.attrs.update(sheet=sheet, long_numbers=long)
+    return df
+
+
+def _long_number(value) -> bool:
+    """A cell stored as a number of 16 digits or more (1e15 and up): past the 15
+    significant digits a spreadsheet keeps, its last digits cannot be trusted."""
+    return (isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+            and abs(value) >= LONG_NUMBER)
+
+
+def long_numbers(df, column: str) -> np.ndarray:
+    """Positions of ``column``'s cells an .xlsx stored as numbers of 16 digits or more."""
+    return df.attrs.get("long_numbers", {}).get(column, np.zeros(0, dtype=np.int64))
 
 
 def _text_format(path: Path) -> tuple[str, str]:
