@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..fileio import atomic_write
 from .errors import MetricsError
-from .names import Part, unify
+from .names import Part, strip_main_accounts, unify
 from .platforms import (check_repeated_days, definitions, detect_platform, monthly,
                         read_platform_report)
 from .raw import (
@@ -198,6 +198,8 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     order_shops = [part.frame["shop"].copy() for part in orders]
     report_parts = [part for _, part in reports]
     spellings = unify([*messages, *orders, *report_parts], "shop", "shop")
+    # '小米旗舰店:小美' (Taobao's sub-account) in one file and '小美' in another: one agent.
+    strip_main_accounts([*messages, *report_parts])
     spellings += unify([*messages, *report_parts], "agent", "agent", within="shop")
     frames, defs = [], []
     raw = None

@@ -306,8 +306,8 @@ def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
         # One agent written two ways (name_key): say how each file wrote it.
         where = "; ".join(f"{f} row {r} as {w!r}"
                           for f, r, w in zip(same["_file"], same["_row"], same["_written"]))
-        where += (" — one agent, as names are compared ignoring case, full-width letters "
-                  "and spaces")
+        where += (" — one agent, as names are compared ignoring case, full-width letters, "
+                  "spaces and a sub-account's main account (店铺:客服)")
     n = int(daily[dup].groupby(keys, dropna=False).ngroups)
     day = (f"day {first['_day']}" if first["_day"] != first["month"] else
            f"month {first['month']}")
