@@ -18,9 +18,11 @@ import pandas as pd
 from ..fileio import atomic_write
 from .errors import MetricsError
 from .names import Part, strip_main_accounts, unify
-from .platforms import (check_repeated_days, definitions, detect_platform, monthly,
+from .platforms import (PLATFORMS, check_repeated_days, definitions, detect_platform, monthly,
                         read_platform_report)
 from .raw import (
+    MESSAGE_ALIASES,
+    ORDER_ALIASES,
     RawMetrics,
     check_zones,
     compute_raw,
@@ -30,9 +32,11 @@ from .raw import (
     prepare_orders,
 )
 from .rules import Rules
-from .tables import read_any
+from .tables import first_row, header_names, read_any
 
 EXCEL_ROWS = 1_048_575  # data rows under a header
+#: Every header of a chat, order or platform export: found below an export's title rows.
+KNOWN_HEADERS = header_names(MESSAGE_ALIASES, ORDER_ALIASES, *(p.aliases() for p in PLATFORMS))
 
 RAW_SOURCE = "聊天记录+订单"
 RAW_DEFINITIONS = {
@@ -127,7 +131,7 @@ def classify_inputs(paths):
     """[(path, kind, DataFrame)] with kind 'messages', 'orders' or a platform."""
     out = []
     for path in paths:
-        df = read_any(path)
+        df = read_any(path, KNOWN_HEADERS)
         if looks_like_messages(df.columns):
             out.append((Path(path), "messages", df))
         elif looks_like_orders(df.columns):
@@ -178,8 +182,8 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
             if shop:
                 blank = (frame["shop"] == "").to_numpy()
                 frame.loc[blank, "shop"] = shop
-            (messages if kind == "messages" else orders).append(Part(str(p), frame,
-                                                                     from_option=blank))
+            (messages if kind == "messages" else orders).append(
+                Part(str(p), frame, from_option=blank, first_row=first_row(frame)))
         else:
             daily = read_platform_report(df, str(p), kind, month, shop)
             if month:
@@ -368,7 +372,7 @@ def _refuse_repeated_orders(ords: pd.DataFrame, parts: list, written: list) -> N
     for i in same:
         n = int(np.searchsorted(ends, i, side="right"))
         j = int(i - (ends[n - 1] if n else 0))
-        places.append((f"{parts[n].source} row {j + 2}", written[n].iloc[j]))
+        places.append((f"{parts[n].source} row {parts[n].row_numbers(j)}", written[n].iloc[j]))
     spelled = len({w for _, w in places}) > 1
     where = "; ".join(f"{place} (shop {w!r})" if spelled else place for place, w in places)
     shop = ords["shop"].iloc[first]

@@ -34,16 +34,17 @@ SUB_ACCOUNT = re.compile(r"\s*(?P<main>[^:：]*[^:：\s])\s*[:：]\s*(?P<sub>\S.
 @dataclass
 class Part:
     """The rows one input file gave: its canonical frame (rewritten in place), the file's
-    row number of each frame row (None: the frame's position + 2, under the header row),
-    and which rows took their shop from ``--shop``."""
+    row number of each frame row (None: the frame's position + ``first_row``, the file's
+    row under the header row), and which rows took their shop from ``--shop``."""
 
     source: str
     frame: pd.DataFrame
     rows: np.ndarray | None = None
     from_option: np.ndarray | None = None
+    first_row: int = 2
 
-    def row_numbers(self, idx: np.ndarray) -> np.ndarray:
-        return idx + 2 if self.rows is None else np.asarray(self.rows)[idx]
+    def row_numbers(self, idx):
+        return idx + self.first_row if self.rows is None else np.asarray(self.rows)[idx]
 
 
 def _spellings(part: Part, column: str, within: str | None):

@@ -35,12 +35,12 @@ _MONTH_NAME = (r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[
 
 
 def _rows(mask: pd.Series) -> np.ndarray:
-    """The labels where ``mask`` holds: positions in the file (the index is 0, 1, …)."""
+    """The labels where ``mask`` holds: the file's row numbers (the index of the text)."""
     return mask[mask].index.to_numpy()
 
 
 def _shown(text: pd.Series, rows) -> str:
-    return ", ".join(f"row {i + 2} ({text.loc[i]!r})" for i in rows[:3])
+    return ", ".join(f"row {i} ({text.loc[i]!r})" for i in rows[:3])
 
 
 def _split_offsets(value: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -134,12 +134,14 @@ def _parse_other(text: pd.Series, source: str, column: str) -> pd.Series:
     return out
 
 
-def read_times(series: pd.Series, source: str, column: str,
-               required: bool) -> tuple[pd.Series, float | None]:
+def read_times(series: pd.Series, source: str, column: str, required: bool,
+               first_row: int = 2) -> tuple[pd.Series, float | None]:
     """(the column's times as the shop's wall-clock times, naive; the UTC offset in
     minutes the column gave, or None when it gave none).  Refuses, with a sentence naming
-    the file, column and rows, what cannot be read without guessing."""
-    text = series.astype(str).str.strip().reset_index(drop=True)
+    the file, column and rows (``first_row`` is the file's row of the first value), what
+    cannot be read without guessing."""
+    text = series.astype(str).str.strip()
+    text.index = np.arange(len(text)) + first_row
     missing = text.str.lower().isin(MISSING_MARKS)
     value = text.where(~missing)
     offsets = None
@@ -172,7 +174,7 @@ def read_times(series: pd.Series, source: str, column: str,
         bad |= missing
     if bad.any():
         idx = _rows(bad)
-        raise MetricsError(bad_rows_sentence(source, column, idx + 2, text.loc[idx],
+        raise MetricsError(bad_rows_sentence(source, column, idx, text.loc[idx],
                                              "a date and time"))
     zone = None
     if offsets is not None and offsets.notna().any():
