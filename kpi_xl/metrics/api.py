@@ -33,6 +33,7 @@ from .raw import (
 )
 from .rules import Rules
 from .tables import first_row, header_names, read_any
+from .times import Clock
 
 EXCEL_ROWS = 1_048_575  # data rows under a header
 #: Every header of a chat, order or platform export: found below an export's title rows.
@@ -149,11 +150,13 @@ def classify_inputs(paths):
 
 
 def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = None,
-                    shop: str = "", shop_aov=None) -> MetricsResult:
+                    shop: str = "", shop_aov=None, clock: Clock | None = None) -> MetricsResult:
     """Agent metrics from the shops' files (paths): chat messages, orders, platform reports.
 
     ``shop_aov`` (see :func:`parse_shop_aov`) gives the shop AOV of the agent-months whose
-    data has none (platform reports do not carry it); raw orders give their own."""
+    data has none (platform reports do not carry it); raw orders give their own.  ``clock``
+    tells how to read the times a column cannot tell by itself (its order of day and
+    month, the shop's UTC offset)."""
     from ..templates.fill import normalise_month
     rules = rules or Rules()
     if month is not None:
@@ -175,7 +178,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         files[n] = (p, kind, None)
         if kind in ("messages", "orders"):
             prepare = prepare_messages if kind == "messages" else prepare_orders
-            frame = prepare(df, str(p))
+            frame = prepare(df, str(p), clock)
             del df
             zones += [(str(p), c, z) for c, z in frame.attrs.get("zones", {}).items()]
             blank = None

@@ -39,7 +39,7 @@ from .tables import (
     match_columns,
     read_any,
 )
-from .times import read_times, zone_name
+from .times import Clock, read_times, zone_name
 
 MESSAGE_ALIASES = {
     "time": ("时间", "发送时间", "消息时间", "聊天时间", "timestamp", "datetime", "sent at"),
@@ -109,8 +109,10 @@ def _amounts(series: pd.Series, source: str, column: str, required_mask=None,
     return value.astype(float)
 
 
-def prepare_messages(df: pd.DataFrame, source: str = "the messages") -> pd.DataFrame:
-    """Canonical message columns: shop, time, buyer, agent, is_buyer, text."""
+def prepare_messages(df: pd.DataFrame, source: str = "the messages",
+                     clock: Clock | None = None) -> pd.DataFrame:
+    """Canonical message columns: shop, time, buyer, agent, is_buyer, text (the times read
+    as ``clock`` tells, see :func:`~kpi_xl.metrics.times.read_times`)."""
     cols = match_columns(df.columns, MESSAGE_ALIASES)
     missing = [k for k in MESSAGE_REQUIRED if k not in cols]
     if missing:
@@ -126,7 +128,7 @@ def prepare_messages(df: pd.DataFrame, source: str = "the messages") -> pd.DataF
                                              df[cols["sender"]].iloc[idx],
                                              "a sender we know (买家/buyer or 客服/agent)"))
     when, when_column = _date_and_time(df, cols)
-    time, zone = read_times(when, source, when_column, True, first_row=first)
+    time, zone = read_times(when, source, when_column, True, first_row=first, clock=clock)
     out = pd.DataFrame({
         "shop": df[cols["shop"]].astype(str).str.strip() if "shop" in cols else "",
         "time": time,
@@ -172,7 +174,8 @@ def _refuse_lost_digits(df: pd.DataFrame, column: str, source: str) -> None:
           "as text (or as CSV opened without Excel).")
 
 
-def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame:
+def prepare_orders(df: pd.DataFrame, source: str = "the orders",
+                   clock: Clock | None = None) -> pd.DataFrame:
     """Canonical order columns: shop, order_id, buyer, created, paid, paid_amount, refund_amount.
 
     A blank refund amount means no refund, as the platforms export it; a paid order without
@@ -186,8 +189,9 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
     _refuse_lost_digits(df, cols["order_id"], source)
     first = first_row(df)
     created, created_zone = read_times(df[cols["created"]], source, cols["created"], True,
-                                       first_row=first)
-    paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False, first_row=first)
+                                       first_row=first, clock=clock)
+    paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False,
+                                 first_row=first, clock=clock)
     early = paid.notna() & (paid < created)
     if early.any():
         idx = np.flatnonzero(early.to_numpy())
@@ -232,7 +236,8 @@ def check_zones(zones) -> None:
                           for source, column, z in zones)
         raise MetricsError(f"The files give their times in different time zones ({where}); "
                            "chats and orders must be read on one clock. Export them in one "
-                           "time zone.")
+                           "time zone, or give the shop's offset with --utc-offset (such as "
+                           "--utc-offset +08:00).")
 
 
 def read_messages(path) -> pd.DataFrame:
