@@ -5,8 +5,9 @@
     python bench/metrics_bench.py --write-files /tmp/m && python bench/metrics_bench.py --from-files /tmp/m
 
 Prints the wall and CPU time of the computation (the data is generated first, in memory)
-and the process's peak memory, and checks every agent's receptions, response times,
-credited sales and buyers, the spam buyer-days and the silent orders against the answers.
+and the process's peak memory, and checks every agent's receptions, inquiries, response
+times, credited sales and buyers, the spam buyer-days and the silent orders against the
+answers.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ import numpy as np
 from metrics_data import generate
 
 from kpi_xl.metrics.raw import compute_raw
+
+COUNTS = ("receptions", "inquiries", "buyers")   # checked exactly
 
 
 def main(argv=None) -> int:
@@ -48,7 +51,7 @@ def main(argv=None) -> int:
 
     got = result.agents.set_index("agent")
     problems = []
-    for col in ("receptions", "buyers"):
+    for col in COUNTS:
         if not (got[col].reindex(expected.index) == expected[col]).all():
             problems.append(col)
     for col in ("first_response_s", "avg_response_s", "sales"):
@@ -97,7 +100,7 @@ def from_files(folder: str) -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     expected = pd.read_csv(os.path.join(folder, "expected.csv"), index_col=0)
     got = result.raw.agents.set_index("agent").reindex(expected.index)
-    same = bool((got["receptions"] == expected["receptions"]).all() and np.allclose(
+    same = bool((got[list(COUNTS)] == expected[list(COUNTS)]).all().all() and np.allclose(
         got[["first_response_s", "avg_response_s", "sales"]], expected[
             ["first_response_s", "avg_response_s", "sales"]], rtol=0, atol=1e-6))
     print(f"compute_metrics from CSV files (read, checked, computed): wall {wall:.1f} s, "

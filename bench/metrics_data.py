@@ -71,9 +71,13 @@ def generate(receptions: int = 2_500_000, orders: int = 1_000_000, shops: int = 
 
     # The answers, from the drawn numbers alone.
     keep = ~spam
-    per_agent = pd.DataFrame({"agent": agent_names[agent[keep]], "d1": d1[keep], "d2": d2[keep]})
+    per_agent = pd.DataFrame({"agent": agent_names[agent[keep]], "buyer": buyer_names[:n][keep],
+                              "d1": d1[keep], "d2": d2[keep]})
     g = per_agent.groupby("agent")
-    expected = pd.DataFrame({"receptions": g.size(), "first_response_s": g["d1"].mean(),
+    # Inquiries: the agent's distinct buyers, each received before any order of theirs (a
+    # buyer's one order comes an hour after the reception opens, the same day).
+    expected = pd.DataFrame({"receptions": g.size(), "inquiries": g["buyer"].nunique(),
+                             "first_response_s": g["d1"].mean(),
                              "avg_response_s": (g["d1"].sum() + g["d2"].sum()) / (2 * g.size())})
     net = amount[:credited_n] - refund[:credited_n]
     sales = pd.Series(net).groupby(agent_names[agent[rec]]).sum()

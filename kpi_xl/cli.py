@@ -145,7 +145,8 @@ def _cmd_metrics(args) -> int:
     from .metrics.commands import run_metrics
     run = run_metrics(args.inputs, args.output, month=args.month, rules_file=args.rules,
                       compare_file=args.compare_rules, shop=args.shop or "", lang=args.lang,
-                      shop_aov=args.shop_aov)
+                      shop_aov=args.shop_aov, date_order=args.date_order,
+                      utc_offset=args.utc_offset)
     for line in run.lines():
         print(line)
     missing = run.missing_line()
@@ -271,6 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shop-aov", help="the shop AOV (店铺客单价) where the data has none, as "
                                       "platform reports do not: 66.3 for every shop, or "
                                       "店铺01=66.3,店铺02=70")
+    p.add_argument("--date-order", choices=("dmy", "mdy"),
+                   help="the order of day and month in dates such as 05-10-2025 where no "
+                        "date of a column passes the 12th to tell it: dmy (5 October) or mdy "
+                        "(10 May)")
+    p.add_argument("--utc-offset", metavar="+HH:MM",
+                   help="the shop's UTC offset, e.g. +08:00: times given in UTC (…Z) or "
+                        "another offset are moved to the shop's clock before its days and "
+                        "months are counted")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers of the workbook")
     p.set_defaults(func=_cmd_metrics)
 

@@ -17,10 +17,12 @@ import pandas as pd
 
 from ..fileio import atomic_write
 from .errors import MetricsError
-from .names import Part, unify
-from .platforms import (check_repeated_days, definitions, detect_platform, monthly,
+from .names import Part, strip_main_accounts, unify
+from .platforms import (PLATFORMS, check_repeated_days, definitions, detect_platform, monthly,
                         read_platform_report)
 from .raw import (
+    MESSAGE_ALIASES,
+    ORDER_ALIASES,
     RawMetrics,
     check_zones,
     compute_raw,
@@ -30,9 +32,12 @@ from .raw import (
     prepare_orders,
 )
 from .rules import Rules
-from .tables import read_any
+from .tables import first_row, header_names, read_any
+from .times import Clock
 
 EXCEL_ROWS = 1_048_575  # data rows under a header
+#: Every header of a chat, order or platform export: found below an export's title rows.
+KNOWN_HEADERS = header_names(MESSAGE_ALIASES, ORDER_ALIASES, *(p.aliases() for p in PLATFORMS))
 
 RAW_SOURCE = "聊天记录+订单"
 RAW_DEFINITIONS = {
@@ -127,7 +132,7 @@ def classify_inputs(paths):
     """[(path, kind, DataFrame)] with kind 'messages', 'orders' or a platform."""
     out = []
     for path in paths:
-        df = read_any(path)
+        df = read_any(path, KNOWN_HEADERS)
         if looks_like_messages(df.columns):
             out.append((Path(path), "messages", df))
         elif looks_like_orders(df.columns):
@@ -145,11 +150,13 @@ def classify_inputs(paths):
 
 
 def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = None,
-                    shop: str = "", shop_aov=None) -> MetricsResult:
+                    shop: str = "", shop_aov=None, clock: Clock | None = None) -> MetricsResult:
     """Agent metrics from the shops' files (paths): chat messages, orders, platform reports.
 
     ``shop_aov`` (see :func:`parse_shop_aov`) gives the shop AOV of the agent-months whose
-    data has none (platform reports do not carry it); raw orders give their own."""
+    data has none (platform reports do not carry it); raw orders give their own.  ``clock``
+    tells how to read the times a column cannot tell by itself (its order of day and
+    month, the shop's UTC offset)."""
     from ..templates.fill import normalise_month
     rules = rules or Rules()
     if month is not None:
@@ -171,15 +178,15 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         files[n] = (p, kind, None)
         if kind in ("messages", "orders"):
             prepare = prepare_messages if kind == "messages" else prepare_orders
-            frame = prepare(df, str(p))
+            frame = prepare(df, str(p), clock)
             del df
             zones += [(str(p), c, z) for c, z in frame.attrs.get("zones", {}).items()]
             blank = None
             if shop:
                 blank = (frame["shop"] == "").to_numpy()
                 frame.loc[blank, "shop"] = shop
-            (messages if kind == "messages" else orders).append(Part(str(p), frame,
-                                                                     from_option=blank))
+            (messages if kind == "messages" else orders).append(
+                Part(str(p), frame, from_option=blank, first_row=first_row(frame)))
         else:
             daily = read_platform_report(df, str(p), kind, month, shop)
             if month:
@@ -198,6 +205,8 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     order_shops = [part.frame["shop"].copy() for part in orders]
     report_parts = [part for _, part in reports]
     spellings = unify([*messages, *orders, *report_parts], "shop", "shop")
+    # '小米旗舰店:小美' (Taobao's sub-account) in one file and '小美' in another: one agent.
+    strip_main_accounts([*messages, *report_parts])
     spellings += unify([*messages, *report_parts], "agent", "agent", within="shop")
     frames, defs = [], []
     raw = None
@@ -366,7 +375,7 @@ def _refuse_repeated_orders(ords: pd.DataFrame, parts: list, written: list) -> N
     for i in same:
         n = int(np.searchsorted(ends, i, side="right"))
         j = int(i - (ends[n - 1] if n else 0))
-        places.append((f"{parts[n].source} row {j + 2}", written[n].iloc[j]))
+        places.append((f"{parts[n].source} row {parts[n].row_numbers(j)}", written[n].iloc[j]))
     spelled = len({w for _, w in places}) > 1
     where = "; ".join(f"{place} (shop {w!r})" if spelled else place for place, w in places)
     shop = ords["shop"].iloc[first]

@@ -12,6 +12,7 @@ from pathlib import Path
 from .api import compare_rules, compute_metrics, parse_shop_aov, write_metrics_workbook
 from .errors import MetricsError
 from .rules import load_rules
+from .times import Clock
 
 
 @dataclass
@@ -51,27 +52,32 @@ class MetricsRun:
 
 def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
                 compare_file=None, shop: str = "", lang: str = "zh",
-                shop_aov: str | None = None) -> MetricsRun:
+                shop_aov: str | None = None, date_order: str | None = None,
+                utc_offset: str | None = None) -> MetricsRun:
     """Compute the agent metrics of ``inputs`` and write the audit workbook ``output``.
 
     ``rules_file`` is a rules file (.toml; None for the defaults); ``compare_file`` a
     second one whose per-agent differences go into the workbook too (for appeals).  A shop
     or agent the files write in more than one way is counted as one and written under one
     spelling; the run's ``problems`` name the spellings, files and rows (the command exits 1).
+    ``date_order`` ('dmy', 'mdy') and ``utc_offset`` ('+08:00') are ``--date-order`` and
+    ``--utc-offset`` (see :class:`~kpi_xl.metrics.times.Clock`).
     """
     out = Path(output).resolve()
     if any(Path(p).resolve() == out for p in inputs):
         raise MetricsError(f"The output {output} is one of the inputs; name another file.")
     given = parse_shop_aov(shop_aov) if shop_aov is not None else None
+    clock = Clock.from_options(date_order, utc_offset)
     rules = load_rules(rules_file)
     other = load_rules(compare_file) if compare_file else None
-    result = compute_metrics(inputs, month=month, rules=rules, shop=shop, shop_aov=given)
+    result = compute_metrics(inputs, month=month, rules=rules, shop=shop, shop_aov=given,
+                             clock=clock)
     if not len(result.agents):
         raise MetricsError("The inputs hold no agent data" + (f" for {month}." if month else "."))
     compare = None
     if other is not None:
         compare = compare_rules(result, compute_metrics(inputs, month=month, rules=other,
-                                                        shop=shop, shop_aov=given))
+                                                        shop=shop, shop_aov=given, clock=clock))
     written = write_metrics_workbook(result, output, lang=lang, compare=compare,
                                      compare_rules=other)
     agents = result.template_inputs

@@ -10,32 +10,41 @@ two files was not seen as one, and one agent-day in two platform exports was add
 :func:`unify` rewrites the names of every file of the run under one spelling, the one of
 the most rows (then the first file's), and says in one sentence per name which spellings
 it met, in which files and rows, so that the run can exit 1 with the numbers right.
+
+:func:`strip_main_accounts` first reads Taobao's sub-account form, '小米旗舰店:小美' (the
+main account, the shop, before the colon), as the agent '小美' that other files write
+alone.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..core.values import name_key
+from .errors import MetricsError
 
 SHOWN = 5   # rows named per spelling and file
+#: Taobao's sub-account name: the main account (the shop), a colon (or '：'), the agent.
+SUB_ACCOUNT = re.compile(r"\s*(?P<main>[^:：]*[^:：\s])\s*[:：]\s*(?P<sub>\S.*?)\s*")
 
 
 @dataclass
 class Part:
     """The rows one input file gave: its canonical frame (rewritten in place), the file's
-    row number of each frame row (None: the frame's position + 2, under the header row),
-    and which rows took their shop from ``--shop``."""
+    row number of each frame row (None: the frame's position + ``first_row``, the file's
+    row under the header row), and which rows took their shop from ``--shop``."""
 
     source: str
     frame: pd.DataFrame
     rows: np.ndarray | None = None
     from_option: np.ndarray | None = None
+    first_row: int = 2
 
-    def row_numbers(self, idx: np.ndarray) -> np.ndarray:
-        return idx + 2 if self.rows is None else np.asarray(self.rows)[idx]
+    def row_numbers(self, idx):
+        return idx + self.first_row if self.rows is None else np.asarray(self.rows)[idx]
 
 
 def _spellings(part: Part, column: str, within: str | None):
@@ -114,3 +123,59 @@ def _rows_text(part: Part, idx: np.ndarray, shop: bool) -> str:
               and part.from_option[idx].any() else "")
     return (f"{part.source} (row{'s' if len(idx) > 1 else ''} "
             f"{', '.join(map(str, rows))}{more}){option}")
+
+
+def strip_main_accounts(parts: list[Part], column: str = "agent",
+                        within: str = "shop") -> None:
+    """Write each sub-account name '店铺:客服' (or '店铺：客服') as its agent, '客服', where
+    its main account is the only one met with that agent in the shop (of ``within``): then
+    '小米旗舰店:小美' in one file and '小美' in another are one agent, not two that split
+    her month.  An agent written under two main accounts ('店A:小美', '店B:小美') is two
+    people and stays so; one written alone too ('小美') cannot be told to be either, which
+    is refused with a sentence naming the spellings, files and rows."""
+    subs: dict = {}    # (within, agent key) -> {main key: [(part, name)]}
+    alone: dict = {}   # (within, agent key) -> [(part, name)]
+    tallies = []
+    for n, part in enumerate(parts):
+        codes, outer, names = (_spellings(part, column, within) if len(part.frame)
+                               else (None, [], []))
+        tallies.append((codes, outer, names))
+        for o, name in zip(outer, names):
+            m = SUB_ACCOUNT.fullmatch(str(name))
+            if m:
+                subs.setdefault((o, name_key(m["sub"])), {}).setdefault(
+                    name_key(m["main"]), []).append((n, name))
+            else:
+                alone.setdefault((o, name_key(name)), []).append((n, name))
+    strip = set()
+    for k, mains in subs.items():
+        if len(mains) == 1:
+            strip.update((k[0], name) for written in mains.values() for _, name in written)
+        elif k in alone:
+            _refuse_two_main_accounts(parts, tallies, k, mains, alone[k])
+    for part, (codes, outer, names) in zip(parts, tallies):
+        hit = [j for j, (o, name) in enumerate(zip(outer, names)) if (o, name) in strip]
+        if hit:
+            new = names.copy()
+            for j in hit:
+                new[j] = SUB_ACCOUNT.fullmatch(str(names[j]))["sub"]
+            part.frame[column] = new[codes]
+
+
+def _refuse_two_main_accounts(parts, tallies, key, mains, alone) -> None:
+    """Refuse an agent written alone beside sub-accounts of two main accounts."""
+    def where(written):
+        out = []
+        for n, name in written:
+            codes, outer, names = tallies[n]
+            j = next(j for j, (o, x) in enumerate(zip(outer, names)) if (o, x) == (key[0], name))
+            out.append(f"{name!r} in {_rows_text(parts[n], np.flatnonzero(codes == j), False)}")
+        return "; ".join(out)
+    shop = f"shop {key[0]!r}: " if key[0] != "" else ""
+    named = "; ".join(where(written) for written in mains.values())
+    raise MetricsError(
+        f"{shop}the agent {alone[0][1]!r} is written alone ({where(alone)}) and as a "
+        f"sub-account of {len(mains)} main accounts ({named}); sub-accounts of two main "
+        "accounts are two people, and which of them the name alone is cannot be told. Write "
+        "the agent with its main account (店铺:客服) in every file, or give each shop's files "
+        "a 店铺 column or a run of their own with --shop.")

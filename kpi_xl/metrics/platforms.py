@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MetricsError
-from .tables import MISSING_MARKS, bad_rows_sentence, match_columns
+from .tables import MISSING_MARKS, bad_rows_sentence, first_row, match_columns
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,9 @@ WHAT = {"count": "a count of 0 or more", "amount": "an amount of 0 or more",
         "seconds": "a duration in seconds (12.5, 12.5秒 or 00:00:12)"}
 
 
-def _column(series: pd.Series, kind: str, source: str, header: str) -> pd.Series:
+def _column(series: pd.Series, kind: str, source: str, header: str,
+            first: int = 2) -> pd.Series:
+    """The column's values of ``kind``; ``first`` is the file's row of its first value."""
     text = series.astype(str).str.strip()
     parser = PARSERS[kind]
     # Exports repeat a handful of values; parse each distinct text once.
@@ -196,12 +198,13 @@ def _column(series: pd.Series, kind: str, source: str, header: str) -> pd.Series
     out = text.map(values).astype(float)
     if bad:
         rows = np.flatnonzero(text.isin(bad).to_numpy())
-        raise MetricsError(bad_rows_sentence(source, header, rows + 2, text.iloc[rows], WHAT[kind]))
+        raise MetricsError(bad_rows_sentence(source, header, rows + first, text.iloc[rows],
+                                             WHAT[kind]))
     if kind == "count":
         frac = out.notna() & (out != np.floor(out))
         if frac.any():
             rows = np.flatnonzero(frac.to_numpy())
-            raise MetricsError(bad_rows_sentence(source, header, rows + 2, text.iloc[rows],
+            raise MetricsError(bad_rows_sentence(source, header, rows + first, text.iloc[rows],
                                                  "a whole number"))
     return out
 
@@ -215,6 +218,7 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
                            "(赤兔 售前明细, 淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效) "
                            "nor of chat messages or orders.")
     cols = match_columns(df.columns, platform.aliases())
+    first = first_row(df)
     agent_key = next(k for k in AGENT_KEYS if k in cols)
     out = pd.DataFrame({"shop": shop, "agent": df[cols[agent_key]].astype(str).str.strip()})
     blank = out["agent"].str.lower().isin(MISSING_MARKS)
@@ -235,7 +239,7 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
                 | out["_day"].isna()) & ~total & ~blank)
         if bad.any():
             rows = np.flatnonzero(bad.to_numpy())
-            raise MetricsError(bad_rows_sentence(source, cols["date"], rows + 2,
+            raise MetricsError(bad_rows_sentence(source, cols["date"], rows + first,
                                                  dates.iloc[rows], "a date"))
     elif not month:
         # Its figures would belong to no month: fill would find no month to score them in.
@@ -247,11 +251,11 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
         out["_day"] = out["month"]
         out["_level"] = "month"
     out["_file"] = source
-    out["_row"] = np.arange(len(df)) + 2
+    out["_row"] = np.arange(len(df)) + first
     for f in platform.fields:
         if f.kind in ("text", "date") or f.key not in cols:
             continue
-        out[f.key] = _column(df[cols[f.key]], f.kind, source, cols[f.key])
+        out[f.key] = _column(df[cols[f.key]], f.kind, source, cols[f.key], first)
     if "group" in cols:
         out["group"] = df[cols["group"]].astype(str).str.strip()
     out = out[~blank & ~total].copy()
@@ -306,8 +310,8 @@ def check_repeated_days(daily: pd.DataFrame, platform: Platform) -> None:
         # One agent written two ways (name_key): say how each file wrote it.
         where = "; ".join(f"{f} row {r} as {w!r}"
                           for f, r, w in zip(same["_file"], same["_row"], same["_written"]))
-        where += (" — one agent, as names are compared ignoring case, full-width letters "
-                  "and spaces")
+        where += (" — one agent, as names are compared ignoring case, full-width letters, "
+                  "spaces and a sub-account's main account (店铺:客服)")
     n = int(daily[dup].groupby(keys, dropna=False).ngroups)
     day = (f"day {first['_day']}" if first["_day"] != first["month"] else
            f"month {first['month']}")

@@ -30,8 +30,16 @@ import pandas as pd
 
 from .errors import MetricsError
 from .rules import Rules, excluded_span
-from .tables import MISSING_MARKS, bad_rows_sentence, match_columns, read_any
-from .times import read_times, zone_name
+from .tables import (
+    MISSING_MARKS,
+    bad_rows_sentence,
+    first_row,
+    header_names,
+    long_numbers,
+    match_columns,
+    read_any,
+)
+from .times import Clock, read_times, zone_name
 
 MESSAGE_ALIASES = {
     "time": ("时间", "发送时间", "消息时间", "聊天时间", "timestamp", "datetime", "sent at"),
@@ -65,11 +73,6 @@ def looks_like_orders(columns) -> bool:
     return all(k in match_columns(columns, ORDER_ALIASES) for k in ORDER_REQUIRED)
 
 
-def _times(series: pd.Series, source: str, column: str, required: bool) -> pd.Series:
-    """The column's date-times (see :mod:`kpi_xl.metrics.times`), naive shop time."""
-    return read_times(series, source, column, required)[0]
-
-
 def _date_and_time(df: pd.DataFrame, cols: dict) -> tuple[pd.Series, str]:
     """The message time column, with the 日期 column's date put before each time that has
     no date of its own (exports that write the date and the time in two columns)."""
@@ -84,7 +87,9 @@ def _date_and_time(df: pd.DataFrame, cols: dict) -> tuple[pd.Series, str]:
     return time.where(~both, date + " " + time), f"{cols['date']} + {cols['time']}"
 
 
-def _amounts(series: pd.Series, source: str, column: str, required_mask=None) -> pd.Series:
+def _amounts(series: pd.Series, source: str, column: str, required_mask=None,
+             first: int = 2) -> pd.Series:
+    """The column's amounts of money; ``first`` is the file's row of its first value."""
     text = series.astype(str).str.strip()
     missing = text.str.lower().isin(MISSING_MARKS)
     clean = text.str.replace(r"[,，¥￥元\s]", "", regex=True)
@@ -92,35 +97,38 @@ def _amounts(series: pd.Series, source: str, column: str, required_mask=None) ->
     bad = (value.isna() & ~missing) | (value < 0)
     if bad.any():
         idx = np.flatnonzero(bad.to_numpy())
-        raise MetricsError(bad_rows_sentence(source, column, idx + 2, text.iloc[idx],
+        raise MetricsError(bad_rows_sentence(source, column, idx + first, text.iloc[idx],
                                              "an amount of money of 0 or more"))
     if required_mask is not None:
         gap = missing & required_mask
         if gap.any():
             idx = np.flatnonzero(gap.to_numpy())
             raise MetricsError(f"{source}, column {column!r}: row(s) "
-                               f"{', '.join(str(i + 2) for i in idx[:5])} have a payment time "
+                               f"{', '.join(str(i + first) for i in idx[:5])} have a payment time "
                                "but no paid amount; a paid order's amount cannot be guessed.")
     return value.astype(float)
 
 
-def prepare_messages(df: pd.DataFrame, source: str = "the messages") -> pd.DataFrame:
-    """Canonical message columns: shop, time, buyer, agent, is_buyer, text."""
+def prepare_messages(df: pd.DataFrame, source: str = "the messages",
+                     clock: Clock | None = None) -> pd.DataFrame:
+    """Canonical message columns: shop, time, buyer, agent, is_buyer, text (the times read
+    as ``clock`` tells, see :func:`~kpi_xl.metrics.times.read_times`)."""
     cols = match_columns(df.columns, MESSAGE_ALIASES)
     missing = [k for k in MESSAGE_REQUIRED if k not in cols]
     if missing:
         raise MetricsError(f"{source}: the chat messages need the column(s) "
                            f"{', '.join(missing)} (e.g. {', '.join(MESSAGE_ALIASES[k][0] for k in missing)}).")
+    first = first_row(df)
     sender = df[cols["sender"]].astype(str).str.strip().str.lower()
     is_buyer = sender.isin(BUYER_SENDERS)
     unknown = ~is_buyer & ~sender.isin(AGENT_SENDERS)
     if unknown.any():
         idx = np.flatnonzero(unknown.to_numpy())
-        raise MetricsError(bad_rows_sentence(source, cols["sender"], idx + 2,
+        raise MetricsError(bad_rows_sentence(source, cols["sender"], idx + first,
                                              df[cols["sender"]].iloc[idx],
                                              "a sender we know (买家/buyer or 客服/agent)"))
     when, when_column = _date_and_time(df, cols)
-    time, zone = read_times(when, source, when_column, True)
+    time, zone = read_times(when, source, when_column, True, first_row=first, clock=clock)
     out = pd.DataFrame({
         "shop": df[cols["shop"]].astype(str).str.strip() if "shop" in cols else "",
         "time": time,
@@ -134,12 +142,40 @@ def prepare_messages(df: pd.DataFrame, source: str = "the messages") -> pd.DataF
         if blank.any():
             idx = np.flatnonzero(blank.to_numpy())
             raise MetricsError(f"{source}, column {cols[key]!r}: row(s) "
-                               f"{', '.join(str(i + 2) for i in idx[:5])} have no {key}.")
+                               f"{', '.join(str(i + first) for i in idx[:5])} have no {key}.")
     out.attrs["zones"] = {when_column: zone} if zone is not None else {}
+    out.attrs["first_row"] = first
     return out
 
 
-def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame:
+def _refuse_lost_digits(df: pd.DataFrame, column: str, source: str) -> None:
+    """Refuse order numbers a spreadsheet stored as numbers: Excel keeps 15 significant
+    digits, so an 18- or 19-digit order number comes out as 2.56322E+18 in a CSV, or as a
+    number cell of an .xlsx (3851234567890123456 kept as 3851234567890123000), its last
+    digits gone for good; orders could not be told apart or matched with the chats."""
+    ids = df[column].astype(str).str.strip()
+    lost = np.array(ids.str.fullmatch(r"[+-]?\d+(?:\.\d*)?[eE]\+?\d+"), dtype=bool)
+    lost[long_numbers(df, column)] = True
+    if not lost.any():
+        return
+    idx = np.flatnonzero(lost)
+    # A number cell is shown as the spreadsheet shows it (3.85123456789012E+18).
+    shown = [ids.iloc[i] if "e" in ids.iloc[i].lower() else f"{float(ids.iloc[i]):.15G}"
+             for i in idx[:3]]
+    sheet = f", sheet {df.attrs['sheet']!r}" if "sheet" in df.attrs else ""
+    raise MetricsError(
+        f"{source}{sheet}, column {column!r}: "
+        + ", ".join(f"row {i + first_row(df)} ({v!r})" for i, v in zip(idx, shown))
+        + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
+        + (" is an order number stored as a number, whose" if len(idx) == 1 else
+           " are order numbers stored as numbers, whose")
+        + " last digits were lost (a spreadsheet keeps 15 digits of a number), so orders "
+          "cannot be told apart or matched. Export the orders again with the order number "
+          "as text (or as CSV opened without Excel).")
+
+
+def prepare_orders(df: pd.DataFrame, source: str = "the orders",
+                   clock: Clock | None = None) -> pd.DataFrame:
     """Canonical order columns: shop, order_id, buyer, created, paid, paid_amount, refund_amount.
 
     A blank refund amount means no refund, as the platforms export it; a paid order without
@@ -150,37 +186,27 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
     if missing:
         raise MetricsError(f"{source}: the orders need the column(s) {', '.join(missing)} "
                            f"(e.g. {', '.join(ORDER_ALIASES[k][0] for k in missing)}).")
-    ids = df[cols["order_id"]].astype(str).str.strip()
-    lost = ids.str.fullmatch(r"[+-]?\d+(?:\.\d*)?[eE]\+?\d+")
-    if lost.any():
-        # Excel keeps 15 significant digits of a number: an 18- or 19-digit order number
-        # stored as a number comes out as 2.56322E+18, its last digits gone for good.
-        idx = np.flatnonzero(lost.to_numpy())
-        raise MetricsError(
-            f"{source}, column {cols['order_id']!r}: "
-            + ", ".join(f"row {i + 2} ({ids.iloc[i]!r})" for i in idx[:3])
-            + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
-            + (" is an order number stored as a number, whose" if len(idx) == 1 else
-               " are order numbers stored as numbers, whose")
-            + " last digits were lost (a spreadsheet keeps 15 digits of a number), so orders "
-              "cannot be told apart or matched. Export the orders again with the order number "
-              "as text (or as CSV opened without Excel).")
-    created, created_zone = read_times(df[cols["created"]], source, cols["created"], True)
-    paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False)
+    _refuse_lost_digits(df, cols["order_id"], source)
+    first = first_row(df)
+    created, created_zone = read_times(df[cols["created"]], source, cols["created"], True,
+                                       first_row=first, clock=clock)
+    paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False,
+                                 first_row=first, clock=clock)
     early = paid.notna() & (paid < created)
     if early.any():
         idx = np.flatnonzero(early.to_numpy())
         raise MetricsError(f"{source}, column {cols['paid']!r}: row(s) "
-                           f"{', '.join(str(i + 2) for i in idx[:5])} are paid before they "
+                           f"{', '.join(str(i + first) for i in idx[:5])} are paid before they "
                            "were created.")
-    amount = _amounts(df[cols["paid_amount"]], source, cols["paid_amount"], paid.notna())
-    refund = (_amounts(df[cols["refund_amount"]], source, cols["refund_amount"]).fillna(0.0)
+    amount = _amounts(df[cols["paid_amount"]], source, cols["paid_amount"], paid.notna(), first)
+    refund = (_amounts(df[cols["refund_amount"]], source, cols["refund_amount"],
+                       first=first).fillna(0.0)
               if "refund_amount" in cols else pd.Series(0.0, index=df.index))
     over = (refund > amount.fillna(0) + 1e-9).to_numpy()
     if over.any():
         idx = np.flatnonzero(over)
         raise MetricsError(f"{source}, column {cols.get('refund_amount')!r}: row(s) "
-                           f"{', '.join(str(i + 2) for i in idx[:5])} refund more than was paid.")
+                           f"{', '.join(str(i + first) for i in idx[:5])} refund more than was paid.")
     out = pd.DataFrame({
         "shop": df[cols["shop"]].astype(str).str.strip() if "shop" in cols else "",
         "order_id": df[cols["order_id"]].astype(str).str.strip(),
@@ -193,9 +219,10 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders") -> pd.DataFrame
         idx = np.flatnonzero(dup.to_numpy())
         raise MetricsError(f"{source}, column {cols['order_id']!r}: order "
                            f"{out['order_id'].iloc[idx[0]]!r} appears more than once (rows "
-                           f"{', '.join(str(i + 2) for i in idx[:5])}).")
+                           f"{', '.join(str(i + first) for i in idx[:5])}).")
     out.attrs["zones"] = {c: z for c, z in ((cols["created"], created_zone),
                                             (cols["paid"], paid_zone)) if z is not None}
+    out.attrs["first_row"] = first
     return out
 
 
@@ -209,15 +236,16 @@ def check_zones(zones) -> None:
                           for source, column, z in zones)
         raise MetricsError(f"The files give their times in different time zones ({where}); "
                            "chats and orders must be read on one clock. Export them in one "
-                           "time zone.")
+                           "time zone, or give the shop's offset with --utc-offset (such as "
+                           "--utc-offset +08:00).")
 
 
 def read_messages(path) -> pd.DataFrame:
-    return prepare_messages(read_any(path), str(path))
+    return prepare_messages(read_any(path, header_names(MESSAGE_ALIASES)), str(path))
 
 
 def read_orders(path) -> pd.DataFrame:
-    return prepare_orders(read_any(path), str(path))
+    return prepare_orders(read_any(path, header_names(ORDER_ALIASES)), str(path))
 
 
 @dataclass

@@ -1,11 +1,17 @@
 """Reading the shops' files: CSV (UTF-8 or GB18030) or .xlsx, headers matched with aliases."""
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
+import numpy as np
+
 from .errors import MetricsError
 
+HEADER_SCAN = 10   # rows searched for the header below title rows
+#: Excel keeps 15 significant digits of a number: one of 1e15 or more may have lost digits.
+LONG_NUMBER = 1e15
 MISSING_MARKS = {"", "-", "--", "—", "nan", "none", "null", "n/a", "na", "#n/a", "/"}
 
 
@@ -15,8 +21,15 @@ def normalise_header(text) -> str:
     return re.sub(r"[\s_·:：]+", "", text)
 
 
-def read_any(path):
-    """The file's first sheet or CSV as a DataFrame of strings (no value turned into NaN)."""
+def read_any(path, known=frozenset()):
+    """The file's first sheet or CSV as a DataFrame of strings (no value turned into NaN).
+
+    Its header is the row among the first :data:`HEADER_SCAN` holding the most ``known``
+    headers (see :func:`header_names`; the first row when none is known): exports put a
+    title (客服绩效报表 2025-10) and a blank row above it.  ``attrs["first_row"]`` is the
+    file's row number of the first data row (see :func:`first_row`), ``attrs["sheet"]`` an
+    .xlsx's sheet name, and ``attrs["long_numbers"]`` the positions, per column of an
+    .xlsx, of the cells stored as numbers of 16 digits or more (see :func:`long_numbers`)."""
     import pandas as pd
     path = Path(path)
     if not path.exists():
@@ -27,11 +40,12 @@ def read_any(path):
                            "or WPS and save it as .xlsx, or as CSV.")
     try:
         if suffix in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, dtype=str, keep_default_na=False)
+            df = _read_xlsx(path, known)
         else:
-            encoding, sep = _text_format(path)
+            encoding, sep, header = _text_format(path, known)
             df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
-                             sep=sep)
+                             sep=sep, skiprows=header)
+            df.attrs["first_row"] = header + 2
     except MetricsError:
         raise
     except Exception as exc:  # pandas and openpyxl raise many kinds; all mean "unreadable"
@@ -40,10 +54,88 @@ def read_any(path):
     return df
 
 
-def _text_format(path: Path) -> tuple[str, str]:
-    """(encoding, separator) of a CSV or text export: UTF-8, GB18030 (Chinese Windows and
-    the platforms' back ends), or UTF-16 with its byte-order mark (Excel's "Unicode text",
-    tab-separated); the separator a tab when the header line has more tabs than commas."""
+def header_names(*aliases: dict) -> frozenset:
+    """The headers (as :func:`normalise_header` writes them) of alias tables such as
+    :func:`match_columns` takes: what :func:`read_any` looks for below title rows."""
+    return frozenset(normalise_header(name) for table in aliases
+                     for key, names in table.items() for name in (key, *names))
+
+
+def first_row(df) -> int:
+    """The file's row number of the frame's first row (2 under a header in row 1)."""
+    return int(df.attrs.get("first_row", 2))
+
+
+def _header_row(rows, known) -> int:
+    """Index of the header among ``rows`` (lists of cells): the first with the most
+    ``known`` headers; 0 when no row holds one."""
+    best, best_score = 0, 0
+    for i, row in enumerate(rows):
+        score = _known_count(row, known)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _known_count(row, known) -> int:
+    return sum(1 for v in row if str(v).strip() and normalise_header(v) in known)
+
+
+def _read_xlsx(path: Path, known):
+    """The first sheet as text, as CSV would give it (an integral number without ".0"),
+    its header found below title rows, and where it stored numbers too long for a
+    spreadsheet to keep exactly."""
+    import pandas as pd
+    with pd.ExcelFile(path) as book:
+        sheet = book.sheet_names[0]
+        cells = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object,
+                              keep_default_na=False)
+    h = _header_row(cells.head(HEADER_SCAN).itertuples(index=False), known)
+    header = _column_names(cells.iloc[h]) if len(cells) else []
+    cells = cells.iloc[h + 1:].reset_index(drop=True)
+    cells.columns = header
+    long = {}
+    for n, column in enumerate(header):
+        hit = np.fromiter((_long_number(v) for v in cells.iloc[:, n]), bool, len(cells))
+        if hit.any():
+            long[column] = np.flatnonzero(hit)
+    df = cells.astype(str)
+    df.attrs.update(sheet=sheet, first_row=h + 2, long_numbers=long)
+    return df
+
+
+def _column_names(row) -> list[str]:
+    """A header row's names as pandas gives them: 'Unnamed: 3' for a blank one, 'x.1' for
+    the second 'x'."""
+    names: list[str] = []
+    seen: dict = {}
+    for i, v in enumerate(row):
+        name = str(v).strip() or f"Unnamed: {i}"
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        names.append(f"{name}.{n}" if n else name)
+    return names
+
+
+def _long_number(value) -> bool:
+    """A cell stored as a number of 16 digits or more (1e15 and up): past the 15
+    significant digits a spreadsheet keeps, its last digits cannot be trusted."""
+    return (isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+            and abs(value) >= LONG_NUMBER)
+
+
+def long_numbers(df, column: str) -> np.ndarray:
+    """Positions of ``column``'s cells an .xlsx stored as numbers of 16 digits or more."""
+    return df.attrs.get("long_numbers", {}).get(column, np.zeros(0, dtype=np.int64))
+
+
+def _text_format(path: Path, known) -> tuple[str, str, int]:
+    """(encoding, separator, header line) of a CSV or text export: UTF-8, GB18030 (Chinese
+    Windows and the platforms' back ends), or UTF-16 with its byte-order mark (Excel's
+    "Unicode text", tab-separated); the header the line among the first
+    :data:`HEADER_SCAN` with the most ``known`` headers, split by commas or tabs (else the
+    first line), and the separator the one that splits it so (else a tab when the line has
+    more tabs than commas)."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -62,12 +154,21 @@ def _text_format(path: Path) -> tuple[str, str]:
             encoding = "gb18030"
     try:
         with open(path, encoding=encoding, newline="") as fh:
-            first = fh.readline()
+            lines = [fh.readline() for _ in range(HEADER_SCAN)]
     except UnicodeDecodeError as exc:
         raise MetricsError(f"The file {path} is neither UTF-8, GB18030 nor UTF-16 text "
                            f"({exc.reason} at byte {exc.start}); save it as CSV (UTF-8) or "
                            ".xlsx.") from None
-    return encoding, "\t" if first.count("\t") > first.count(",") else ","
+    best = (0, 0, ",")   # (known headers, line, separator)
+    for sep in (",", "\t"):
+        rows = [next(csv.reader([line], delimiter=sep), []) for line in lines]
+        h = _header_row(rows, known)
+        if _known_count(rows[h], known) > best[0]:
+            best = (_known_count(rows[h], known), h, sep)
+    if best[0]:
+        return encoding, best[2], best[1]
+    first = lines[0]
+    return encoding, "\t" if first.count("\t") > first.count(",") else ",", 0
 
 
 def match_columns(columns, aliases: dict) -> dict:

@@ -206,13 +206,14 @@ def test_a_platform_agent_written_two_ways_is_one_agent_month(tmp_path, capsys):
     two = _csv(tmp_path / "千牛_2.csv", QN, [_as(OCT_2, "店A:ａｍｙ\u200b")], encoding="gb18030")
     rc, err, sheet = _run(tmp_path, capsys, one, two, "--shop", "店A")
     assert rc == 1
-    assert (f"shop '店A': one agent is written 2 ways — '店A:Amy' in {one} (row 2); "
-            f"'店A:ａｍｙ\\u200b' in {two} (row 2). "
-            + SAME.format(what="agent", shown="店A:Amy")) in err, err
+    # The sub-account's main account, the shop, is left out of the agent's name.
+    assert (f"shop '店A': one agent is written 2 ways — 'Amy' in {one} (row 2); "
+            f"'ａｍｙ\\u200b' in {two} (row 2). "
+            + SAME.format(what="agent", shown="Amy")) in err, err
     assert len(sheet) == 1
     row = sheet.iloc[0]
     assert (row["Agent"], row["Inquiries"], row["Buyers"], row["Sales"]) == \
-        ("店A:Amy", 150, 50, 5500)
+        ("Amy", 150, 50, 5500)
     assert row["First response (s)"] == 14
 
 
@@ -225,9 +226,10 @@ def test_one_agent_day_of_two_exports_under_two_spellings_is_refused(tmp_path, c
     with pytest.raises(MetricsError) as caught:
         compute_metrics([day, both])
     assert str(caught.value) == (
-        f"淘宝/千牛 客服绩效明细: agent '店A:amy', day 2025-10-01, is given more than once "
+        f"淘宝/千牛 客服绩效明细: agent 'amy', day 2025-10-01, is given more than once "
         f"({day} row 2 as '店A:Amy'; {both} row 2 as '店A:amy' — one agent, as names are "
-        "compared ignoring case, full-width letters and spaces); the figures would be added "
+        "compared ignoring case, full-width letters, spaces and a sub-account's main account "
+        "(店铺:客服)); the figures would be added "
         "up twice. Give each agent and day once: leave out the file that repeats or overlaps "
         "the other.")
     rc, err, sheet = _run(tmp_path, capsys, day, both)

@@ -60,7 +60,7 @@ def test_qianniu_report_xlsx(tmp_path):
         ["2025-10-01", "店:阿花", "售前", 20, 10, 4, 380, 100, 6, 12, 24, "120%", "95%", 400, "40%"],
         ["2025-10-02", "店:阿花", "售前", 60, 30, 6, 500, 100, 24, 8, 16, "100%", "90%", 600, "20%"],
     ])
-    a = row(compute_metrics([path]), "店:阿花")
+    a = row(compute_metrics([path]), "阿花")   # the sub-account '店:阿花' is the agent 阿花
     assert a["source"] == "淘宝/千牛 客服绩效明细"
     assert (a["receptions"], a["inquiries"], a["buyers"], a["sales"], a["net_sales"]) == \
         (80, 40, 10, 1000, 880)

@@ -91,3 +91,56 @@ def test_long_order_numbers_as_text_are_kept(tmp_path):
     row = result.agents.iloc[0]
     assert (row["paid_orders"], row["buyers"], row["sales"]) == (2, 1, 150)
     assert list(result.orders["order_id"]) == ["256321873456789012", "256321873456789013"]
+
+
+def _xlsx_orders(tmp_path, first, second):
+    """The orders of :func:`_chat_and_two_orders` as an .xlsx whose order numbers are
+    number cells ``first`` and ``second``: (chats, orders)."""
+    from openpyxl import Workbook
+    chats, _ = _chat_and_two_orders(tmp_path, "x1", "x2")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "订单"
+    sheet.append(ORD)
+    sheet.append([first, "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", 100])
+    sheet.append([second, "b1", "2025-10-01 11:05:00", "2025-10-01 11:06:00", 50])
+    orders = tmp_path / "orders.xlsx"
+    book.save(orders)
+    return chats, orders
+
+
+def test_xlsx_order_numbers_stored_as_numbers_that_lost_digits_are_refused(tmp_path, capsys):
+    # 3851234567890123456 and …457 typed into Excel are one double, 3.85123456789012E+18
+    # (15 significant digits shown): the two orders would be one, or match no chat's.
+    chats, orders = _xlsx_orders(tmp_path, 3851234567890123456, 3851234567890123457)
+    out = tmp_path / "m.xlsx"
+    rc = main(["metrics", str(chats), str(orders), "--shop", "S", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 1 and not out.exists() and "Traceback" not in err
+    assert ("orders.xlsx, sheet '订单', column '订单号': row 2 ('3.85123456789012E+18'), row 3 "
+            "('3.85123456789012E+18') are order numbers stored as numbers, whose last digits "
+            "were lost") in err
+
+
+def test_xlsx_order_number_cell_of_sixteen_digits_is_refused_even_when_alone(tmp_path):
+    # 1,000,000,000,000,000 (1e15, 16 digits) is past what a spreadsheet keeps; the other
+    # order number is text.
+    chats, orders = _xlsx_orders(tmp_path, "256321873456789012", 10 ** 15)
+    with pytest.raises(MetricsError, match=r"orders\.xlsx, sheet '订单', column '订单号': row 3 "
+                                           r"\('1E\+15'\) is an order number stored as a number"):
+        compute_metrics([chats, orders], shop="S")
+
+
+def test_xlsx_order_numbers_small_enough_to_be_exact_read_as_csv_gives_them(tmp_path):
+    """Number cells below 1e15 are exact: 999999999999999 (15 digits) and 1001 read as the
+    text a CSV gives (no ".0"); 甲 is credited both, paid orders 2, buyers 1, sales
+    100 + 50 = 150 — as the CSV of the same orders gives."""
+    chats, orders = _xlsx_orders(tmp_path, 999999999999999, 1001.0)
+    result = compute_metrics([chats, orders], shop="S")
+    row = result.agents.iloc[0]
+    assert (row["paid_orders"], row["buyers"], row["sales"]) == (2, 1, 150)
+    assert list(result.orders["order_id"]) == ["999999999999999", "1001"]
+    (tmp_path / "csv").mkdir()
+    csv_chats, csv_orders = _chat_and_two_orders(tmp_path / "csv", "999999999999999", "1001")
+    assert list(compute_metrics([csv_chats, csv_orders], shop="S").orders["order_id"]) \
+        == ["999999999999999", "1001"]

@@ -35,7 +35,8 @@ def test_two_days_add_up_by_hand(tmp_path):
     """Inquiries 100 + 50 = 150, buyers 40 + 10 = 50, sales 4,000 + 1,500 = 5,500; first
     response weighted by receptions (10 × 120 + 20 × 80) ÷ 200 = 14 s, average
     (20 × 120 + 40 × 80) ÷ 200 = 28 s."""
-    a = _agent(compute_metrics([_csv(tmp_path / "千牛.csv", [OCT_1, OCT_2], "gbk")]), "店A:甲")
+    # The sub-account '店A:甲' is the agent 甲 of main account 店A.
+    a = _agent(compute_metrics([_csv(tmp_path / "千牛.csv", [OCT_1, OCT_2], "gbk")]), "甲")
     assert (a["inquiries"], a["buyers"], a["sales"]) == (150, 50, 5500)
     assert a["first_response_s"] == pytest.approx(14)
     assert a["avg_response_s"] == pytest.approx(28)
@@ -43,7 +44,7 @@ def test_two_days_add_up_by_hand(tmp_path):
 
 def test_a_day_repeated_in_one_file_is_refused(tmp_path):
     path = _csv(tmp_path / "千牛.csv", [OCT_1, OCT_2, OCT_1])
-    with pytest.raises(MetricsError, match=r"agent '店A:甲', day 2025-10-01, is given more than "
+    with pytest.raises(MetricsError, match=r"agent '甲', day 2025-10-01, is given more than "
                                            r"once \(\S*千牛.csv row 2; \S*千牛.csv row 4\)"):
         compute_metrics([path])
 

@@ -78,7 +78,35 @@ def test_a_column_where_no_date_tells_the_order_is_refused(tmp_path, capsys):
     m, o = _two_buyers(tmp_path, "05-10-2025", "06-10-2025")
     err = _refused(tmp_path, capsys, m, o)
     assert "m.csv, column '时间'" in err and "row 2 ('05-10-2025 10:00')" in err
-    assert "day-month or month-day" in err
+    assert "day-month or month-day" in err and "give the order with --date-order dmy" in err
+
+
+@pytest.mark.parametrize("order, months", [
+    # dmy: 5 and 6 October; each of b1, b2 pays 100 that day at 11:00 after 甲's reply.
+    ("dmy", {"2025-10": (2, 2, 2, 200)}),
+    # mdy: 10 May and 10 June, one buyer and 100 in each month.
+    ("mdy", {"2025-05": (1, 1, 1, 100), "2025-06": (1, 1, 1, 100)}),
+])
+def test_date_order_reads_a_column_where_no_date_tells(tmp_path, order, months):
+    m, o = _two_buyers(tmp_path, "05-10-2025", "06-10-2025")
+    out = tmp_path / "metrics.xlsx"
+    assert main(["metrics", str(m), str(o), "--shop", "S", "--date-order", order,
+                 "-o", str(out)]) == 0
+    sheet = pd.read_excel(out, sheet_name="全部指标")
+    got = {r["月份"]: (r["接待人数"], r["询单人数"], r["成交人数"], r["销售额"])
+           for _, r in sheet.iterrows()}
+    assert got == months
+
+
+def test_date_order_against_the_columns_dates_is_refused(tmp_path, capsys):
+    # 13-10-2025 can only be 13 October: --date-order mdy does not fit the column.
+    m, o = _two_buyers(tmp_path, "05-10-2025", "13-10-2025")
+    out = tmp_path / "metrics.xlsx"
+    rc = main(["metrics", str(m), str(o), "--shop", "S", "--date-order", "mdy", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 1 and not out.exists() and "Traceback" not in err
+    assert ("m.csv, column '时间': --date-order mdy reads the dates month first, but row 4 "
+            "('13-10-2025 10:00'), row 5 ('13-10-2025 10:01') can only be day first") in err
 
 
 def test_a_column_writing_day_first_and_month_first_is_refused(tmp_path, capsys):
@@ -184,3 +212,58 @@ def test_a_time_without_a_date_is_refused(tmp_path, capsys):
     with pytest.raises(MetricsError, match=r"column '日期 \+ 时间': row 3 \('10:00:12'\) is a "
                                            r"time without a date"):
         compute_metrics([m2, o], shop="S")
+
+
+def _utc_run(tmp_path, capsys, chat_times, order_times, *options):
+    m, o = _offset_files(tmp_path, chat_times, order_times)
+    out = tmp_path / "metrics.xlsx"
+    rc = main(["metrics", str(m), str(o), "--shop", "S", *options, "-o", str(out)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return rc, err, out
+
+
+def test_utc_offset_moves_utc_times_into_the_shops_days(tmp_path, capsys):
+    """Chats and orders in UTC: b1 writes at 2025-10-31 16:30:00Z, 甲 replies 20 s later,
+    the order is placed 17:00:00Z.  At +08:00 that is 1 November 00:30 and 01:00: 甲's
+    month is November, first response 20 s, buyers 1, sales 150 (in UTC it would be
+    October)."""
+    chats = ("2025-10-31T16:30:00Z", "2025-10-31T16:30:20Z")
+    orders = ("2025-10-31T17:00:00Z", "2025-10-31T17:00:30Z")
+    rc, err, out = _utc_run(tmp_path, capsys, chats, orders)
+    assert rc == 1 and not out.exists()
+    assert "the times are in UTC" in err and "--utc-offset +08:00" in err
+    rc, err, out = _utc_run(tmp_path, capsys, chats, orders, "--utc-offset", "+08:00")
+    assert rc == 0, err
+    a = pd.read_excel(out, sheet_name="全部指标").iloc[0]
+    assert (a["月份"], a["首次响应(秒)"], a["成交人数"], a["销售额"]) == ("2025-11", 20, 1, 150)
+    orders_sheet = pd.read_excel(out, sheet_name="订单归属", dtype=str)
+    assert orders_sheet["下单时间"].iloc[0].startswith("2025-11-01 01:00:00")
+
+
+def test_utc_offset_puts_two_offsets_on_the_shops_clock(tmp_path, capsys):
+    """10:00:00+08:00 and 11:00:12+09:00 are 12 s apart: at the shop's +08:00, the question
+    at 10:00:00 and the reply at 10:00:12 — first response 12 s; the order 12:00+09:00 is
+    11:00 at +08:00, in the window: buyers 1, sales 150."""
+    chats = ("2025-10-01T10:00:00+08:00", "2025-10-01T11:00:12+09:00")
+    orders = ("2025-10-01T12:00:00+09:00", "2025-10-01T12:01:00+09:00")
+    rc, err, _ = _utc_run(tmp_path, capsys, chats, orders)
+    assert rc == 1 and "different UTC offsets" in err and "--utc-offset" in err
+    rc, err, out = _utc_run(tmp_path, capsys, chats, orders, "--utc-offset=+8")
+    assert rc == 0, err
+    a = pd.read_excel(out, sheet_name="全部指标").iloc[0]
+    assert (a["首次响应(秒)"], a["成交人数"], a["销售额"]) == (12, 1, 150)
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("+08:00", 480), ("+8", 480), ("UTC+8", 480), ("+0530", 330), ("-05:00", -300), ("Z", 0)])
+def test_utc_offset_spellings(text, minutes):
+    from kpi_xl.metrics.times import Clock
+    assert Clock.from_options(utc_offset=text).utc_offset == minutes
+
+
+@pytest.mark.parametrize("text", ["+15:00", "8 hours", "+08:75"])
+def test_a_utc_offset_that_is_none_is_refused(tmp_path, capsys, text):
+    m, o = _two_buyers(tmp_path, "2025-10-05", "2025-10-06")
+    err = _refused(tmp_path, capsys, m, o, "--utc-offset=" + text)
+    assert f"--utc-offset {text!r} is not a UTC offset" in err
