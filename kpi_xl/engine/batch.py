@@ -90,8 +90,9 @@ def plan_outputs(paths, output=None, in_place=False):
     return pairs
 
 
-def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileResult:
-    """Recalculate one file; every failure becomes a FileResult, never an exception."""
+def recalc_one(src, dst, values_only=False, on_scan=None, limits=None, stopped=()) -> FileResult:
+    """Recalculate one file; every failure becomes a FileResult, never an exception.
+    ``stopped``: codes of cells that held an earlier attempt past the time limit."""
     from .evaluator import EngineBug
     from .recalc import recalc_file
     from .xlsx_read import WorkbookReadError
@@ -101,7 +102,7 @@ def recalc_one(src, dst, values_only=False, on_scan=None, limits=None) -> FileRe
         if str(dst) != str(src):
             Path(dst).parent.mkdir(parents=True, exist_ok=True)
         return recalc_file(str(src), str(dst), values_only=values_only, on_scan=on_scan,
-                           limits=limits, partial_in_place=False)
+                           limits=limits, partial_in_place=False, stopped=stopped)
     except (WorkbookReadError, WorkbookWriteError) as exc:
         return FileResult(str(src), None, ok=False, message=str(exc),
                           seconds=time.perf_counter() - t0)
@@ -230,7 +231,7 @@ def succeeded(results) -> bool:
     A cell an engine bug or the time/memory limit left wrong must not pass silently.
     """
     return all(r.ok and not getattr(r, "engine_bugs", None) and not getattr(r, "incomplete", "")
-               for r in results)
+               and not getattr(r, "stopped", None) for r in results)
 
 
 # --------------------------------------------------------------------------- worker processes
@@ -239,11 +240,20 @@ def succeeded(results) -> bool:
 #: How often an idle worker checks that the process that started it is still there.
 _PARENT_CHECK_SECONDS = 1.0
 
+#: How many times a file whose worker had to be stopped at the time limit inside one cell
+#: is computed again, each time with one more such cell left out (#CALC!): a file takes
+#: at most (1 + this) times the time limit in all.
+STOPPED_RERUNS = 2
 
-def _worker_loop(conn, values_only, limits, early, parent):
+
+def _worker_loop(conn, values_only, limits, early, parent, beacon):
     """A worker: recalculate the files it is sent, one at a time, until told to stop.
     ``parent`` is the pid of the process that started it, taken before the fork: read
-    here, it would already be the new parent's if that one was killed in between."""
+    here, it would already be the new parent's if that one was killed in between.
+    ``beacon`` is shared with it: the calculation keeps there the cell it is computing
+    (:func:`~.evaluator.watch_cells`)."""
+    from .evaluator import watch_cells
+    watch_cells(beacon)
     # Numerical libraries would otherwise start a thread pool per worker.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -269,20 +279,22 @@ def _worker_tasks(conn, values_only, limits, early, parent):
             return
         if task is None:
             return
-        i, src, dst = task
-        on_scan = (lambda res: conn.send(("scan", i, res))) if early else None
-        conn.send(("done", i, recalc_one(src, dst, values_only, on_scan, limits)))
+        i, src, dst, stopped = task
+        on_scan = (lambda res: conn.send(("scan", i, res))) if early and not stopped else None
+        conn.send(("done", i, recalc_one(src, dst, values_only, on_scan, limits, stopped)))
 
 
 class _Worker:
     def __init__(self, ctx, values_only, limits, early):
         self.conn, child = ctx.Pipe()
+        self.beacon = ctx.RawArray("q", 1)   # the cell its calculation is on, 0 for none
         self.proc = ctx.Process(target=_worker_loop,
-                                args=(child, values_only, limits, early, os.getpid()),
+                                args=(child, values_only, limits, early, os.getpid(),
+                                      self.beacon),
                                 daemon=True)
         self.proc.start()
         child.close()
-        self.task = None      # (index, src, dst) of the file it is on
+        self.task = None      # (index, src, dst, stopped cell codes) of the file it is on
         self.started = 0.0
 
     def stop(self, kill=False):
@@ -342,7 +354,13 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
     queue.reverse()
     workers = []
     requeued = set()
+    stopped = {}   # index -> codes of the cells its earlier attempts were stopped in
+    spent = {}     # index -> seconds of those attempts
     timeout = limits.timeout
+
+    def finish(i, res):
+        res.seconds += spent.pop(i, 0.0)
+        done(i, res)
 
     def receive(w):
         """Hand on what ``w`` has sent: a file's early scan report, or its result."""
@@ -354,15 +372,15 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
                         early(res)
                 else:
                     w.task = None
-                    done(i, res)
+                    finish(i, res)
         except (EOFError, OSError):
             pass
 
     def lost(w, message):
-        i, src, dst = w.task
+        i, src, dst, _ = w.task
         w.task = None
         _remove_partial_output(dst)
-        done(i, FileResult(str(src), None, ok=False, message=message,
+        finish(i, FileResult(str(src), None, ok=False, message=message,
                            seconds=time.perf_counter() - w.started))
     try:
         while queue or any(w.task for w in workers):
@@ -377,17 +395,15 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
             for w in workers:
                 if w.task is None and queue and w.proc.is_alive():
                     i = queue.pop()
-                    w.task = (i, *pairs[i])
+                    w.task = (i, *pairs[i], stopped.get(i, ()))
                     w.started = time.perf_counter()
                     try:
                         w.conn.send(w.task)
                     except OSError:
                         # The worker died before it took the file: the file goes back in
                         # line, once; a second time it is reported like any other death.
-                        w.task = None
-                        if i in requeued:
-                            w.task = (i, *pairs[i])
-                        else:
+                        if i not in requeued:
+                            w.task = None
                             requeued.add(i)
                             queue.append(i)
             busy = [w for w in workers if w.task]
@@ -412,13 +428,32 @@ def _run_in_workers(pairs, jobs, values_only, limits, early, done):
                     w.proc.kill()
                     w.proc.join()
                     receive(w)
-                    if w.task:
+                    if w.task and _again_without(w, stopped):
+                        queue.append(w.task[0])   # next in line
+                        spent[w.task[0]] = (spent.get(w.task[0], 0.0)
+                                            + time.perf_counter() - w.started)
+                        _remove_partial_output(w.task[2])
+                        w.task = None
+                    elif w.task:
                         lost(w, f"{w.task[1]}: took longer than the limit of {timeout:g} s per "
                                 "file and was stopped; the file was not written (raise the "
                                 "limit with --timeout if the file is genuine).")
     finally:
         for w in workers:
             w.stop(kill=bool(w.task))
+
+
+def _again_without(w, stopped) -> bool:
+    """Whether the file of worker ``w``, stopped at the time limit, is to be computed again
+    without the cell its calculation was held in (noted in ``stopped``): only when that
+    cell is known (a function blocked inside C code, past every check of the calculation's
+    own budget), new, and the file has reruns left (:data:`STOPPED_RERUNS`)."""
+    i, _, _, before = w.task
+    code = w.beacon[0]
+    if not code or code in before or len(before) >= STOPPED_RERUNS:
+        return False
+    stopped[i] = before + (code,)
+    return True
 
 
 def _first_cells(cells, shown=8):
@@ -479,6 +514,9 @@ def format_summary(results, elapsed, max_cells=20):
         if getattr(r, "incomplete", ""):
             lines.append(f"  {r.path}: not finished, {r.incomplete}; "
                          + _first_cells(r.not_computed) + " show #CALC!")
+        for cell, why in (getattr(r, "stopped", None) or {}).items():
+            lines.append(f"  {r.path}: {cell} {why}; it shows #CALC!, the other cells were "
+                         "computed")
         lines += kept_lines(r)
         for sheet, why in getattr(r, "reader_fallbacks", None) or ():
             lines.append(f"  {r.path}: sheet {sheet!r} read through the XML parser, slowly "

@@ -76,6 +76,39 @@ NOT_COMPUTED = CALC
 
 _UNSET = object()
 
+#: In a batch worker, the shared 64-bit integer (batch.py) in which the calculation keeps
+#: the code of the cell it is computing (:func:`cell_code`); None elsewhere.
+_beacon = None
+
+
+def watch_cells(array):
+    """From now on keep the code of the cell being computed in ``array`` (one shared 64-bit
+    integer; 0 between cells).  A function blocked inside C code (a regular expression
+    backtracking for ever) holds the interpreter, so no budget check of this process
+    reaches it: the process that has to stop this one at its time limit then still
+    knows the cell, and can compute the workbook again with that cell left out."""
+    global _beacon
+    _beacon = memoryview(array).cast("B").cast("q")
+
+
+#: Bits of a cell code below the sheet's number and the row's: a column (MAX_COL < 2**15),
+#: a row (MAX_ROW < 2**21).
+_COL_BITS, _ROW_BITS = 15, 21
+
+
+def cell_code(index, r, c, run=False):
+    """One integer for cell (r, c) of the sheet at ``index`` (from 0), never 0; negative
+    for the run of a column that starts there (see :meth:`Calc.column_run`)."""
+    code = ((index + 1) << (_ROW_BITS + _COL_BITS)) | (r << _COL_BITS) | c
+    return -code if run else code
+
+
+def code_cell(code):
+    """(sheet index, row, column, whether a run) of a :func:`cell_code`."""
+    n = abs(code)
+    return ((n >> (_ROW_BITS + _COL_BITS)) - 1, (n >> _COL_BITS) & ((1 << _ROW_BITS) - 1),
+            n & ((1 << _COL_BITS) - 1), code < 0)
+
 
 def default_time_limit():
     """The calculation's own time budget in seconds (KPI_XL_TIME_LIMIT), None for none."""
@@ -131,6 +164,7 @@ class CalcReport:
     incomplete: str = ""                                    # why some cells were not computed
     not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
     beyond_limits: dict = field(default_factory=dict)       # Sheet!A1 -> why it is #NUM!
+    stopped: dict = field(default_factory=dict)             # Sheet!A1 -> why it is #CALC!
 
 
 #: "Sheet!A1" as the reports name a cell (engine/a1.py).
@@ -141,8 +175,12 @@ class Calc:
     """Calculation context of one workbook."""
 
     def __init__(self, book: BookInput, columns: bool = True, *, strict=None,
-                 time_limit=_UNSET, memory_limit_mb=_UNSET):
+                 time_limit=_UNSET, memory_limit_mb=_UNSET, stopped=None):
+        """``stopped`` maps the :func:`cell_code` of each cell that held an earlier attempt
+        at this workbook past its time limit to why: that cell shows #CALC! uncomputed
+        (a run's code: the run is computed cell by cell, to find the cell)."""
         self.book = book
+        self.stopped = dict(stopped or {})
         self.strict = strict_mode() if strict is None else strict
         self.time_limit = default_time_limit() \
             if time_limit is _UNSET else time_limit
@@ -165,6 +203,8 @@ class Calc:
         self._cycle_met = False
         self.columns = columns  # compute runs of one formula column together (see .columns)
         self.sheet_names = [s.name for s in book.sheets]
+        self._beacon = _beacon
+        self._sheet_code = {name: cell_code(i, 0, 0) for i, name in enumerate(self.sheet_names)}
         self._sheet_upper = {s.name.upper(): s.name for s in book.sheets}
         self.const = {s.name: s.values for s in book.sheets}
         self.formulas = {s.name: s.formulas for s in book.sheets}
@@ -656,6 +696,9 @@ class Calc:
             rows = range(run[0], run[1] + 1)   # no list of a million row numbers
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         prev_cell, self._cell = self._cell, (sheet, run[0], c, run[1])
+        beacon = self._beacon
+        if beacon is not None:
+            prev_code, beacon[0] = beacon[0], -(self._sheet_code[sheet] + (run[0] << _COL_BITS) + c)
         hits0 = self._vol_hits
         bad = set()
         try:
@@ -685,6 +728,8 @@ class Calc:
         finally:
             self.current_sheet = prev_sheet
             self._cell = prev_cell
+            if beacon is not None:
+                beacon[0] = prev_code
         if self._vol_hits != hits0:
             # a volatile input: the cell-by-cell path computes and tracks these cells
             run[3] = "cells"
@@ -805,6 +850,9 @@ class Calc:
         # INDIRECT and kin resolve sheet-less text against the sheet of the formula being computed
         prev_sheet, self.current_sheet = self.current_sheet, sheet
         prev_cell, self._cell = self._cell, key
+        beacon = self._beacon
+        if beacon is not None:
+            prev_code, beacon[0] = beacon[0], self._sheet_code[sheet] + (r << _COL_BITS) + c
         prev_lambda = self.lambda_depth
         try:
             v = f(self, r, c)
@@ -819,6 +867,8 @@ class Calc:
             computing.discard(key)
             self.current_sheet = prev_sheet
             self._cell = prev_cell
+            if beacon is not None:
+                beacon[0] = prev_code
         if in_array:
             try:
                 self._spill(sheet, r, c, self.arrays[sheet][rc], v)
@@ -1077,6 +1127,7 @@ class Calc:
             self.running = True
             for sheet in self.sheet_names:
                 self._assign_templates(sheet)
+            self._leave_stopped()
             self._compute_all()
             self.report.iterations = 1
             if self.iterating and self._cycle_met:
@@ -1136,6 +1187,7 @@ class Calc:
                 for col_runs in runs.values():
                     for run in col_runs:
                         run[3] = None
+            self._leave_stopped()
             self._cycle_met = False
             self._compute_all()
             passes += 1
@@ -1153,14 +1205,36 @@ class Calc:
             for rc in self.formulas[sheet]:
                 if rc not in res:
                     self.report.not_computed.append(cell_name(sheet, *rc))
-                    area = self.arrays[sheet].get(rc)
-                    if area is None:
-                        res[rc] = NOT_COMPUTED
-                    else:
-                        r1, c1, r2, c2 = area
-                        for rr in range(r1, r2 + 1):
-                            for cc in range(c1, c2 + 1):
-                                res[(rr, cc)] = NOT_COMPUTED
+                    self._show(sheet, rc, NOT_COMPUTED)
+
+    def _show(self, sheet, rc, v):
+        """Formula cell ``rc`` of ``sheet`` shows ``v`` uncomputed (every cell of an array
+        formula's area)."""
+        res = self.results[sheet]
+        area = self.arrays[sheet].get(rc)
+        if area is None:
+            res[rc] = v
+            return
+        r1, c1, r2, c2 = area
+        for rr in range(r1, r2 + 1):
+            for cc in range(c1, c2 + 1):
+                res[(rr, cc)] = v
+
+    def _leave_stopped(self):
+        """The cells of ``stopped`` show #CALC! without being computed (and are reported);
+        the runs of ``stopped`` go cell by cell."""
+        for code, why in self.stopped.items():
+            index, r, c, run = code_cell(code)
+            if not 0 <= index < len(self.sheet_names):
+                continue
+            sheet = self.sheet_names[index]
+            if run:
+                for col_run in self._runs[sheet].get(c, ()):
+                    if col_run[0] == r:
+                        col_run[3] = "cells"
+            elif (r, c) in self.formulas[sheet]:
+                self.report.stopped[cell_name(sheet, r, c)] = why
+                self._show(sheet, (r, c), CALC)
 
 
 def _ref_text(ref):
@@ -1221,7 +1295,7 @@ def calculate(book: BookInput, columns: bool = True, **limits):
 
     ``columns=False`` computes every cell on its own (the reference the column
     runs are tested against).  ``limits`` are Calc's keyword arguments: ``strict``,
-    ``time_limit`` (seconds) and ``memory_limit_mb``.
+    ``time_limit`` (seconds), ``memory_limit_mb`` and ``stopped``.
     """
     calc = Calc(book, columns=columns, **limits)
     out = {}
@@ -1250,6 +1324,8 @@ def calculate(book: BookInput, columns: bool = True, **limits):
                     _interrupt(t, _OutOfBudget)
     finally:
         threading.stack_size(0)
+        if _beacon is not None:
+            _beacon[0] = 0
     if _address_space_capped():
         _release_stack(t)
     if "error" in out:

@@ -164,7 +164,7 @@ def _same_file(a, b) -> bool:
 
 
 def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None,
-                partial_in_place=True) -> FileResult:
+                partial_in_place=True, stopped=()) -> FileResult:
     """Recalculate ``src`` and write the workbook with its new values to ``dst``.
 
     ``dst`` defaults to ``src`` (in place, replaced atomically only after a
@@ -177,7 +177,9 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None,
     :class:`~.xlsx_read.WorkbookTooLarge`; a bug raises :class:`EngineBug`.
     A calculation not finished (past its time or memory budget) is written with the cells
     not reached as #CALC!, in place too unless ``partial_in_place`` is False (``kpi-xl
-    recalc --in-place``: the user's original is then left as it was).
+    recalc --in-place``: the user's original is then left as it was).  ``stopped`` are the
+    cell codes (:func:`~.evaluator.cell_code`) of cells that held an earlier attempt past
+    the time limit of ``limits``: they show #CALC! uncomputed and are reported.
     """
     from .scan import scan_unknown
     from .xlsx_read import read_workbook
@@ -203,13 +205,17 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None,
         cap = max(1.0, limits.timeout - margin - (time.perf_counter() - t0))
         own = default_time_limit()
         budget["time_limit"] = cap if own is None else min(own, cap)
+    if stopped:
+        why = stopped_reason(limits)
+        budget["stopped"] = dict.fromkeys(stopped, why)
     results, report = calculate(book, **budget)
     del book
-    if report.incomplete and not partial_in_place and _same_file(src, dst):
+    unfinished = report.incomplete or "; ".join(f"{k} {v}" for k, v in report.stopped.items())
+    if unfinished and not partial_in_place and _same_file(src, dst):
         # In place, the cells not reached would lose their saved values (and, with
         # --values-only --discard-formulas, their formulas) for #CALC!: the original stays.
         res.ok = False
-        res.message = (f"{src}: the calculation was not finished ({report.incomplete}); "
+        res.message = (f"{src}: the calculation was not finished ({unfinished}); "
                        "with --in-place the file was left as it was. Write the results to "
                        "another folder (-o) to keep what was computed, or raise --timeout.")
         res.seconds = time.perf_counter() - t0
@@ -239,4 +245,12 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None,
     res.incomplete = report.incomplete
     res.not_computed = report.not_computed
     res.beyond_limits = report.beyond_limits
+    res.stopped = report.stopped
     return res
+
+
+def stopped_reason(limits) -> str:
+    """Why a cell that held the calculation past the time limit of ``limits`` shows #CALC!."""
+    limit = f" of {limits.timeout:g} s" if limits is not None and limits.timeout else ""
+    return (f"took longer than the time limit{limit} and was stopped "
+            "(kpi-xl recalc --timeout raises the limit)")

@@ -27,6 +27,7 @@ class FileResult:
     incomplete: str = ""                                   # why some cells were not computed
     not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
     beyond_limits: dict = field(default_factory=dict)      # "Sheet!A1" -> why it is #NUM!
+    stopped: dict = field(default_factory=dict)            # "Sheet!A1" -> why it is #CALC!
     kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
     reader_fallbacks: list = field(default_factory=list)  # [(sheet, why)] read the slow way
     partless_read: dict = field(default_factory=dict)  # sheet without a part -> ["Sheet!A1", ...] reading it

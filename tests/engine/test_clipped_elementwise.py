@@ -10,6 +10,7 @@ already counted the blank rest, gives the same figure).  A whole row holds 16,38
 """
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -73,6 +74,33 @@ def _compute(formula, dynamic=True):
 def test_every_cell_of_a_large_range_counts(formula, expected):
     got, _ = _compute(formula)
     assert (got.code if hasattr(got, "code") else got) == expected
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # functions of the formulas library applied to each cell: a blank is 0 to SIN and COS
+    ("SUM(SIN(Data!B:B)+1)", math.sin(10) + math.sin(20) + math.sin(30) + ROWS),
+    ("SUM(COS(Data!B:B))", math.cos(10) + math.cos(20) + math.cos(30) + ROWS - 3),
+    ("SUM(NORM.S.DIST(Data!B:B,TRUE))", 3 * 1.0 + (ROWS - 3) * 0.5),   # Φ(10) = 1 to 1e-23
+    ('SUM(--(CLEAN(Data!A:A)=""))', ROWS - 3),
+    ('SUM(--_xlfn.REGEXTEST(Data!A:A,"^$"))', ROWS - 3),            # only a blank is empty
+    # TEXTJOIN keeps a blank's place: 1,048,575 commas are past 32,767 characters
+    ('LEN(_xlfn.TEXTJOIN(",",FALSE,Data!A:A))', "#VALUE!"),
+    ('LEN(_xlfn.TEXTJOIN(",",FALSE,Data!A1:A10))', 12 + 9),           # DoneOpenDone, 9 commas
+    ('LEN(_xlfn.TEXTJOIN("",FALSE,Data!A:A))', 12),
+    ('_xlfn.TEXTJOIN("-",TRUE,Data!A:A)', "Done-Open-Done"),
+    # ARRAYTOTEXT lists every cell: ", " a million times is past 32,767 characters
+    ("_xlfn.ARRAYTOTEXT(Data!A:A)", "#VALUE!"),
+    # MAP, SCAN and REDUCE visit every cell, the blank ones as blank to their LAMBDA
+    ("ROWS(_xlfn.MAP(Data!A1:A100000,_xlfn.LAMBDA(x,x)))", 100_000),
+    ('_xlfn.REDUCE(0,Data!A1:A100000,_xlfn.LAMBDA(a,x,a+(x="")))', 99_997),
+    ("ROWS(_xlfn.SCAN(0,Data!A1:A100000,_xlfn.LAMBDA(a,x,a+1)))", 100_000),
+    ('SUM(_xlfn.MAP(Data!A1:A5,_xlfn.LAMBDA(x,IF(x="",1,0))))', 2),
+    ("SUM(_xlfn.MAP(Data!B1:B5,_xlfn.LAMBDA(x,x*2)))", 120),         # (10+20+30)*2, blanks 0
+])
+def test_functions_of_the_library_count_every_cell_of_a_large_range(formula, expected):
+    got, _ = _compute(formula)
+    got = got.code if hasattr(got, "code") else got
+    assert got == (pytest.approx(expected, rel=1e-12) if type(expected) is float else expected)
 
 
 def test_a_whole_sheet_operated_on_cell_by_cell_is_an_error_with_a_reason():

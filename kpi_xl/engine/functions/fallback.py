@@ -13,16 +13,25 @@ import schedula as sh
 from formulas.functions import get_functions
 from formulas.tokens.operand import Error, XlError
 
-from ..values import VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, to_number
+from ..values import VALUE, Arr, ExcelRaise, MultiRef, Ref, Tail, XlErr, to_number
 from . import ALL_ARRAYS, ALL_VALUES, Impl, limited
+from .helpers import first_rows
 
 _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 
 
-#: Functions of the library whose result has its arguments' shape: a large range reaches
-#: them whole, its blank rest past the used area too (TOCOL(A:A) has a million rows).
+#: Functions of the library whose result has its arguments' shape, or that read each of
+#: their cells in turn: a large range reaches them whole, its blank rest past the used area
+#: too (TOCOL(A:A) has a million rows, MAP(A:A,…) a million results, REDUCE a million steps).
 _WHOLE_SHAPE = frozenset("TOCOL TOROW UNIQUE VSTACK HSTACK CHOOSEROWS CHOOSECOLS EXPAND "
-                         "SORTBY MMULT".split())
+                         "SORTBY MMULT MAP SCAN REDUCE ARRAYTOTEXT".split())
+
+#: Functions of the library applied to each cell of an array given where a value belongs
+#: (besides :data:`_SCALAR`'s): SIN(A:A) or REGEXTEST(A:A,"^$") has a result for every
+#: row of the column, the blank ones past the used area too (see :func:`_each_cell`).
+_EACH_CELL_TOO = frozenset("""REGEXTEST REGEXEXTRACT REGEXREPLACE ASC BAHTTEXT CONVERT
+    COUPDAYBS COUPDAYS COUPDAYSNC COUPNCD COUPNUM COUPPCD DURATION MDURATION INTRATE PRICE
+    PRICEDISC PRICEMAT RECEIVED YIELD YIELDDISC YIELDMAT ODDFPRICE ODDFYIELD""".split())
 
 
 def _to_lib(calc, a, whole=False):
@@ -36,12 +45,57 @@ def _to_lib(calc, a, whole=False):
     return _scalar_to_lib(a)
 
 
+def _call(calc, lib_fn, args, whole=False):
+    """``lib_fn`` called on ``args`` in the library's conventions, its result in ours."""
+    return _from_lib(lib_fn(*[_to_lib(calc, a, whole) for a in args]))
+
+
+def _each_cell(calc, lib_fn, args):
+    """A function of single values called on arrays, one of them a large range read only
+    as far as the used area (a :class:`~..values.Tail` of rows: those read, then one
+    blank row repeated to the range's height): the library computes the rows read and the
+    repeated row once each, and the result is a Tail as tall as the range.  Arrays of any
+    other mix of heights (or a result not of the rows' shape) are given whole."""
+    grids = [calc.full_values(a) if isinstance(a, (Ref, MultiRef, Arr)) else None for a in args]
+    tails = [g for g in grids if type(g) is Tail]
+    if not tails:
+        return _call(calc, lib_fn, args)
+    n, w = len(tails[0]), len(tails[0].fill)
+    if any(g is not None and (len(g) != n if type(g) is Tail else len(g) != 1)
+           or type(g) is Tail and len(g.fill) != w for g in grids):
+        return _call(calc, lib_fn, args, whole=True)
+    k = max(len(t.head) for t in tails)
+    head = _call(calc, lib_fn, [Arr(first_rows(g, k)) if type(g) is Tail else a
+                                for a, g in zip(args, grids)])
+    fill = _call(calc, lib_fn, [Arr([g.fill]) if type(g) is Tail else a
+                                for a, g in zip(args, grids)])
+    head, fill = _rows_of(head), _rows_of(fill)
+    if len(head) != k or len(fill) != 1 or any(len(row) != w for row in head + fill):
+        return _call(calc, lib_fn, args, whole=True)
+    return Arr(Tail(head, n, fill[0]))
+
+
+def _rows_of(v):
+    """A result as a list of rows (one value: one row of one)."""
+    return list(v.rows) if type(v) is Arr else [[v]]
+
+
 def _scalar_to_lib(v):
     if v is None:
         return sh.EMPTY
+    if callable(v):
+        return _lambda_to_lib(v)
     if isinstance(v, XlErr):
         return Error.errors.get(v.code, Error.errors["#VALUE!"])
     return v
+
+
+def _lambda_to_lib(lam):
+    """A LAMBDA as the library calls it (MAP, SCAN, REDUCE): given the library's values, it
+    sees ours (a blank cell as blank, so that x="" is TRUE there), and returns the library's."""
+    def call(*vals):
+        return _scalar_to_lib(lam(*[_from_lib(x) for x in vals]))
+    return call
 
 
 def _from_lib(v):
@@ -150,6 +204,7 @@ def _wrap(name, lib_fn):
     paired = name in _PAIRED_DATA
     numbers = name in _SCALAR and name not in _TEXT_ARGS
     whole = name.rpartition(".")[2] in _WHOLE_SHAPE
+    each = name in _SCALAR or name in _EACH_CELL_TOO
 
     def fn(calc, *args):
         if paired:
@@ -167,7 +222,8 @@ def _wrap(name, lib_fn):
         try:
             # an overflow is the cell's #NUM!, not a warning on the terminal
             with np.errstate(all="ignore"):
-                return _from_lib(lib_fn(*[_to_lib(calc, a, whole) for a in args]))
+                return _each_cell(calc, lib_fn, args) if each else \
+                    _call(calc, lib_fn, args, whole)
         except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError):
             calc.report.fallback_failures.setdefault(name, 0)
             calc.report.fallback_failures[name] += 1

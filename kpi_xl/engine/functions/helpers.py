@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import re
-from itertools import repeat
+from itertools import islice, repeat
 
 from . import value_arguments
 from ..values import (ERROR_CODES, MAX_SPREAD_CELLS, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, Tail, XlErr,
@@ -88,32 +88,38 @@ def broadcast(calc, fn, args):
                 else:
                     vals = None
                     break
-            if vals is None:
-                row.append(NA)
-                continue
-            try:
-                v = fn(*vals)
-            except ExcelRaise as exc:   # per element: the others are still computed
-                v = exc.err
-            if type(v) is Ref:
-                # an element is a value: INDEX(A1:A5,{1;3}) is {A1;A3}'s values, and a range
-                # where one value belongs is #VALUE!
-                v = calc.cell(v.sheet, v.r1, v.c1) if v.r1 == v.r2 and v.c1 == v.c2 else VALUE
-                if v is None:
-                    v = 0
-            row.append(v)
+            row.append(NA if vals is None else element(*vals))
         return row
+
+    def element(*vals):
+        try:
+            v = fn(*vals)
+        except ExcelRaise as exc:   # per element: the others are still computed
+            v = exc.err
+        if type(v) is Ref:
+            # an element is a value: INDEX(A1:A5,{1;3}) is {A1;A3}'s values, and a range
+            # where one value belongs is #VALUE!
+            v = calc.cell(v.sheet, v.r1, v.c1) if v.r1 == v.r2 and v.c1 == v.c2 else VALUE
+            if v is None:
+                v = 0
+        return v
 
     lines = [None if a is None else (a, len(a), len(a[0])) for a in arrays]
     # rows before ``start`` from plain lists, without a Tail's indexing for each element
-    plain = [None if e is None else (_first_rows(e[0], start), e[1], e[2]) for e in lines]
-    rows = [row_at(i, plain) for i in range(start)]
+    plain = [None if e is None else (first_rows(e[0], start), e[1], e[2]) for e in lines]
+    if nc == 1 and all(e is None or e[1] == 1 or e[1] >= start for e in plain):
+        # columns only (IF(A:A="",ROW(A:A))): each row's one element, down zipped columns
+        columns = [repeat(one) if e is None else repeat(e[0][0][0]) if e[1] == 1
+                   else (line[0] for line in e[0]) for e, one in zip(plain, ones)]
+        rows = [[element(*vals)] for vals in islice(zip(*columns), start)]
+    else:
+        rows = [row_at(i, plain) for i in range(start)]
     if start < nr:
         return Arr(Tail(rows, nr, row_at(start, lines)))
     return Arr(rows)
 
 
-def _first_rows(rows, k):
+def first_rows(rows, k):
     """The first ``k`` rows of an array as a list (those of a Tail written out)."""
     if type(rows) is not Tail:
         return rows

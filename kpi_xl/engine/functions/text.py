@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..values import MAX_TEXT, NA, VALUE, ExcelRaise, MultiRef, Ref, XlErr, parse_number_text, to_number, to_text, utf16_len
+from ..values import MAX_TEXT, NA, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
 from .helpers import elementwise, iter_values
 
@@ -244,13 +244,16 @@ def TEXTJOIN(calc, sep, ignore_empty, *args):
     from ..values import to_bool
     d = to_text(scalarize(calc, sep))
     skip = to_bool(scalarize(calc, ignore_empty))
+    if not skip and d:
+        # every blank cell of a large range adds a delimiter, those past the used area too
+        args = [Arr(calc.full_values(a)) if type(a) is Ref else a for a in args]
     parts = []
     for v, _ in iter_values(calc, args):
         if isinstance(v, XlErr):
             return v
         t = to_text(v)
-        if skip and t == "":
-            continue
+        if skip and t == "" or d and len(parts) > MAX_TEXT + 1:
+            continue   # past MAX_TEXT + 1 parts the delimiters alone are too long: #VALUE!
         parts.append(t)
     return d.join(parts)
 
