@@ -149,6 +149,12 @@ class Template:
     def write_extra(self, wb, t: Labels, ctx: Context, params: dict) -> None:
         pass
 
+    def band_guards(self, t: Labels) -> dict[str, tuple[L.BandGuard, ...]]:
+        """The guards of the scheme's band tables (:class:`~.layout.BandGuard`), by table
+        name: what each table's check cell says before KPI_CHECK_BANDS, and what ``verify``
+        judges of a table whose check cell (kept from an older template) does not."""
+        return {}
+
     # -- shared machinery ----------------------------------------------------------------
     def agent_sheet_titles(self, t: Labels) -> list[str]:
         titles = [t(*self.data_sheet), t(*self.results_sheet)]
