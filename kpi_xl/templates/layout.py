@@ -327,8 +327,8 @@ class BandGuard:
     order either way), said by the table's check cell before what KPI_CHECK_BANDS says.
 
     ``rule`` is "fractions" (every bound, the table's first two columns, is within 0–1
-    while the agents' scores, the whole column ``scores`` = (sheet, letter), reach
-    ``limit``: percentages typed for points, 0.9 for 90) or "at_least" (a value of the
+    while a score of the whole column ``scores`` = (sheet, letter) reaches ``limit``:
+    percentages typed for points, 0.9 for 90) or "at_least" (a value of the
     table's column ``column`` is ``limit`` or more: 120 typed for 120 %).  The check cell
     writes the rule as a formula (:meth:`condition`); ``verify`` judges a table whose check
     cell does not say it by the same rule on the cached values (:meth:`breaks`).
@@ -347,20 +347,24 @@ class BandGuard:
             sheet, letter = self.scores
             scores = f"{qsheet(sheet)}!${letter}:${letter}"
             bounds = f"INDEX({table},0,1),INDEX({table},0,2)"
-            return f"AND(MAX({scores})>={self.limit:g},MAX({bounds})>0,MAX({bounds})<=1)"
+            # COUNTIF, not MAX: it skips an error in the column (the team average of a
+            # month where every agent's input check fails is #DIV/0!), which would make
+            # the check cell an error that blames the scheme.
+            return (f'AND(COUNTIF({scores},">={self.limit:g}")>0,MAX({bounds})>0,'
+                    f"MAX({bounds})<=1)")
         return f"MAX(INDEX({table},0,{self.column}))>={self.limit:g}"
 
     def breaks(self, rows: list[list], scores: list) -> tuple[int, int] | None:
         """Where in the table's ``rows`` (values) the rule holds, as the formula judges them
-        (MAX reads the numbers of a range and is 0 without any), given the values of the
-        scores column: (row, column) from 0 of the cell that shows it (the largest bound,
+        (MAX and COUNTIF read the numbers of a range; MAX is 0 without any), given the
+        values of the scores column: (row, column) from 0 of the cell that shows it (the largest bound,
         the first value over the limit), or None."""
         if self.rule == "fractions":
             bounds = [(v, (i, j)) for i, row in enumerate(rows) for j, v in enumerate(row[:2])
                       if _is_number(v)]
             top = max(bounds, key=lambda b: b[0], default=(0, None))
-            points = max((v for v in scores if _is_number(v)), default=0)
-            return top[1] if points >= self.limit and 0 < top[0] <= 1 else None
+            points = any(_is_number(v) and v >= self.limit for v in scores)
+            return top[1] if points and 0 < top[0] <= 1 else None
         j = self.column - 1
         return next(((i, j) for i, row in enumerate(rows)
                      if j < len(row) and _is_number(row[j]) and row[j] >= self.limit), None)

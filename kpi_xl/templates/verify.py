@@ -165,6 +165,7 @@ def _verify_workbook(path) -> list[Finding]:
             found += _blank_band_checks(path, blank_band_checks)
         found += _unchecked_parameters(path.name, formulas, cached_of, spec, t, check_formulas)
         found += _unguarded_bands(path.name, formulas, cached_of, spec, t, check_formulas)
+        found = _own_inputs_first(found)
         # The engine's reading of the file, read once for the checks below that need it
         # (rare: a #VALUE!, a data connection, an error cell), the explanation last: it
         # takes the reading over.
@@ -248,6 +249,23 @@ def _unguarded_bands(file, wb, cached_of, spec, t,
     return out
 
 
+def _failed_inputs(found: list[Finding]) -> set[tuple[str, str]]:
+    """(file, agent) of each agent whose input check is not OK."""
+    return {(f.file, f.agent) for f in found if f.kind == "input" and f.agent not in (None, "")}
+
+
+def _own_inputs_first(found: list[Finding]) -> list[Finding]:
+    """``found`` with the error cells of an agent whose input check is not OK said as that
+    agent's own: their cause is the input the check names (its scores, total and pay are
+    #VALUE! by design), not a cause shared with the other agents in the scheme, even when
+    every agent's check fails; and :func:`_with_reasons` does not trace them (it would
+    name the team average, #DIV/0! when no row is left in it)."""
+    from dataclasses import replace
+    failed = _failed_inputs(found)
+    return [replace(f, shared=None) if f.kind == "error" and (f.file, f.agent) in failed
+            else f for f in found]
+
+
 def _engine_reading(path):
     from ..engine.xlsx_read import read_workbook
     return read_workbook(path)
@@ -260,7 +278,9 @@ def _with_reasons(path, engine_book, found: list[Finding]) -> list[Finding]:
     from dataclasses import replace
     from ..engine.a1 import parse_cell_ref
     from ..engine.explain import error_reasons
-    keys = [(f.sheet, *parse_cell_ref(f.cell)[:2]) if f.kind == "error" else None
+    failed = _failed_inputs(found)
+    keys = [(f.sheet, *parse_cell_ref(f.cell)[:2])
+            if f.kind == "error" and (f.file, f.agent) not in failed else None
             for f in found]
     if not any(keys):
         return found

@@ -115,6 +115,31 @@ def test_equal_parts_pass_and_a_zero_base_of_a_scored_rate_is_named(tmp_path, bu
 
 
 @needs_engine
+def test_every_agent_failing_its_input_check_is_said_as_the_inputs(tmp_path, capsys):
+    """Every agent of the pay sheet with one buyer more than its inquiries (A 1,001 of
+    1,000, B 901 of 900, C 701 of 700, D 601 of 600): the team averages have no row left
+    and are #DIV/0!.  Before, the score-band checks read that average among the scores
+    and the summary began with "the scheme check says #DIV/0!" on the scheme (B30, F30),
+    and told the user that every column's error was one cause in the scheme, computed from
+    the team average 'Agent data'!L9.  The sentences now begin with the four input checks,
+    and every agent's error cells are said as that agent's own."""
+    inquiries = {5: 1000, 6: 900, 7: 700, 8: 600}
+    path = typed(tmp_path, "monthly_pay", "en", {f"F{r}": n + 1 for r, n in inquiries.items()})
+    d, scheme = values(path, "Agent data"), values(path, "Pay scheme")
+    assert d["L12"] == "#DIV/0!"            # the team's bad/neutral rate, of no agent
+    assert (scheme["B30"], scheme["F30"]) == ("OK", "OK")
+    rc, err = _summary(tmp_path, path, capsys)
+    assert rc == 1
+    lines = err.splitlines()
+    for line, (r, n), agent in zip(lines, inquiries.items(), "ABCD"):
+        assert line.startswith(f"monthly_pay_en.xlsx, sheet 'Agent data', cell M{r} (agent "
+                               f"{agent!r}): the input check says Buyers {n + 1} is more than "
+                               f"Inquiries {n}: impossible, check both."), line
+    assert "scheme check" not in err and "one they share" not in err, err
+    assert "'Agent data'!L12" not in err and "'Agent data'!K12" not in err, err
+
+
+@needs_engine
 def test_pay_agent_without_inquiries_passes(tmp_path, capsys):
     """monthly_pay scores no rate: an agent with 0 inquiries, buyers, sales and reviews has
     a blank conversion, AOV and review rate, left out of the team averages (README), and
