@@ -149,6 +149,12 @@ class Template:
     def write_extra(self, wb, t: Labels, ctx: Context, params: dict) -> None:
         pass
 
+    def band_guards(self, t: Labels) -> dict[str, tuple[L.BandGuard, ...]]:
+        """The guards of the scheme's band tables (:class:`~.layout.BandGuard`), by table
+        name: what each table's check cell says before KPI_CHECK_BANDS, and what ``verify``
+        judges of a table whose check cell (kept from an older template) does not."""
+        return {}
+
     # -- shared machinery ----------------------------------------------------------------
     def agent_sheet_titles(self, t: Labels) -> list[str]:
         titles = [t(*self.data_sheet), t(*self.results_sheet)]
@@ -422,13 +428,20 @@ def _value_texts(t: Labels, col: Column, x: str) -> list[tuple[str, str]]:
     """(condition, what the check cell says) of one input cell ``x`` of column ``col`` on
     its own, as formula text: blank where the input is required (the rules and the pay
     would read it as 0: a blank score pays the bonus of 0 points, blank sales lose the
-    commission), negative, a score outside 0–100 or typed as a fraction of 1 (0.95 for 95
-    points, which no bonus line reaches), a percentage above its limit."""
+    commission), 0 where a scored rate divides by it (``Column.divides``: 0 ÷ 0 scores as
+    the worst conversion or the best bad-review rate, as ``fill`` refuses it), negative, a
+    score outside 0–100 or typed as a fraction of 1 (0.95 for 95 points, which no bonus
+    line reaches), a percentage above its limit."""
     label = t(col.zh, col.en)
     out = []
     if col.required:
         out.append((f'TRIM({x})=""', t(f'"{label} 为空：请填写。"',
                                        f'"{label} is blank: enter it."')))
+    if col.divides:
+        out.append((f"AND(ISNUMBER({x}),{x}=0)", t(
+            f'"{label} 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。"',
+            f'"{label} is 0: the rate divided by it has no value and would score as 0 %; '
+            f'correct it, or leave the agent out of this month."')))
     if not (col.kind == "percent" and col.upper is None):   # the open_percent rule's
         shown = f'TEXT({x},"0%")' if col.kind == "percent" else x
         out.append((f"N({x})<0", t(f'"{label} "&{shown}&" 为负数。"',

@@ -321,14 +321,70 @@ class BandTable:
     name: str = field(default="", init=False)
 
 
+@dataclass(frozen=True)
+class BandGuard:
+    """A mistake of scale in a band table that KPI_CHECK_BANDS cannot see (the bands are in
+    order either way), said by the table's check cell before what KPI_CHECK_BANDS says.
+
+    ``rule`` is "fractions" (every bound, the table's first two columns, is within 0–1
+    while a score of the whole column ``scores`` = (sheet, letter) reaches ``limit``:
+    percentages typed for points, 0.9 for 90) or "at_least" (a value of the
+    table's column ``column`` is ``limit`` or more: 120 typed for 120 %).  The check cell
+    writes the rule as a formula (:meth:`condition`); ``verify`` judges a table whose check
+    cell does not say it by the same rule on the cached values (:meth:`breaks`).
+    """
+
+    rule: str
+    zh: str
+    en: str
+    limit: float
+    scores: tuple[str, str] = ("", "")
+    column: int = 3
+
+    def condition(self, table: str) -> str:
+        """The rule as formula text, on the table of defined name ``table``."""
+        if self.rule == "fractions":
+            sheet, letter = self.scores
+            scores = f"{qsheet(sheet)}!${letter}:${letter}"
+            bounds = f"INDEX({table},0,1),INDEX({table},0,2)"
+            # COUNTIF, not MAX: it skips an error in the column (the team average of a
+            # month where every agent's input check fails is #DIV/0!), which would make
+            # the check cell an error that blames the scheme.
+            return (f'AND(COUNTIF({scores},">={self.limit:g}")>0,MAX({bounds})>0,'
+                    f"MAX({bounds})<=1)")
+        return f"MAX(INDEX({table},0,{self.column}))>={self.limit:g}"
+
+    def breaks(self, rows: list[list], scores: list) -> tuple[int, int] | None:
+        """Where in the table's ``rows`` (values) the rule holds, as the formula judges them
+        (MAX and COUNTIF read the numbers of a range; MAX is 0 without any), given the
+        values of the scores column: (row, column) from 0 of the cell that shows it (the largest bound,
+        the first value over the limit), or None."""
+        if self.rule == "fractions":
+            bounds = [(v, (i, j)) for i, row in enumerate(rows) for j, v in enumerate(row[:2])
+                      if _is_number(v)]
+            top = max(bounds, key=lambda b: b[0], default=(0, None))
+            points = any(_is_number(v) and v >= self.limit for v in scores)
+            return top[1] if points and 0 < top[0] <= 1 else None
+        j = self.column - 1
+        return next(((i, j) for i, row in enumerate(rows)
+                     if j < len(row) and _is_number(row[j]) and row[j] >= self.limit), None)
+
+    def text(self, t: Labels) -> str:
+        return t(self.zh, self.en)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: str,
-               span: int | None = None, guards: tuple = ()) -> int:
+               span: int | None = None, guards: tuple[BandGuard, ...] = ()) -> int:
     """Write a band table with its title, header, defined name and check cell.
 
     ``span`` rows are reserved for the bands (at least the table's own), so that tables
-    side by side put their check cells on the same row.  ``guards`` are (condition, zh, en):
-    the check cell says the first text whose condition holds (a formula reading the table's
-    name), before what KPI_CHECK_BANDS says of the bands.  Returns the first free row below.
+    side by side put their check cells on the same row.  The check cell says the text of
+    the first of ``guards`` whose condition holds, before what KPI_CHECK_BANDS says of the
+    bands.  Returns the first free row below.
     """
     table.name = name
     head = ws.cell(top, left, t(table.zh, table.en))
@@ -356,8 +412,8 @@ def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: s
     label.font = BOLD_FONT
     label.alignment = Alignment(horizontal="right", vertical="top")
     check = f'KPI_CHECK_BANDS({name},"{table.closed}"{t.check_lang})'
-    for condition, zh, en in reversed(guards):
-        check = f'IF({condition},"{t(zh, en)}",{check})'
+    for guard in reversed(guards):
+        check = f'IF({guard.condition(name)},"{guard.text(t)}",{check})'
     c = ws.cell(check_row, left + 1, f"={check}")
     c.font = CHECK_FONT
     c.alignment = LEFT_WRAP

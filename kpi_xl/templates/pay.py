@@ -141,32 +141,35 @@ class PayTemplate(ScoredTemplate):
         checks.append(f"B{end - 2}")
         row = end
         bonus_tiers, multiplier = t(*TABLE_NAMES["bonus_tiers"]), t(*TABLE_NAMES["multiplier"])
+        guards = self.band_guards(t)
         end = L.band_table(wb, ws, row, 1, BONUS_TIERS, t, bonus_tiers, 4,
-                           guards=(self._points_guard(t, bonus_tiers),))
+                           guards=guards[bonus_tiers])
         checks.append(f"B{end - 2}")
-        L.band_table(wb, ws, row, 5, MULTIPLIER, t, multiplier, 4,
-                     guards=(self._points_guard(t, multiplier),
-                             (f"MAX(INDEX({multiplier},0,3))>={WHOLE_PERCENT_FROM}",
-                              "倍率达到 10 倍（1000%）及以上：是否把百分比误填为整数（120% 填成 120）？",
-                              "A multiplier of 10 (1,000 %) or more: percentages typed as whole "
-                              "numbers (120 for 120 %)?")))
+        L.band_table(wb, ws, row, 5, MULTIPLIER, t, multiplier, 4, guards=guards[multiplier])
         checks.append(f"F{end - 2}")
         for cell in checks:
             L.check_format(ws, cell)
         ws.sheet_view.showGridLines = False
         _print_setup(ws, landscape=False)
 
-    def _points_guard(self, t: Labels, table: str) -> tuple[str, str, str]:
-        """A score band table whose bounds are all within 0–1 while the agents' scores are in
-        points (any of 10 or more, as KPI_BONUS judges a threshold): percentages typed for
-        points (0.9 for 90), above which every agent would score the top band."""
+    def band_guards(self, t: Labels) -> dict[str, tuple[L.BandGuard, ...]]:
+        """The score band tables' guards, by table name.  Bounds all within 0–1 while the
+        agents' scores are in points (any of 10 or more, as KPI_BONUS judges a threshold):
+        percentages typed for points (0.9 for 90), above which every agent would score the
+        top band.  A multiplier of 10 or more: a percentage typed as a whole number (120
+        for 120 %), which would multiply the commission by 120."""
         column = get_column_letter(1 + [c.key for c in self.inputs].index("score"))
-        scores = f"{L.qsheet(t(*self.data_sheet))}!${column}:${column}"
-        bounds = f"INDEX({table},0,1),INDEX({table},0,2)"
-        return (f"AND(MAX({scores})>={POINTS_FROM:g},MAX({bounds})>0,MAX({bounds})<=1)",
-                "得分档位的上下限都不超过 1，而得分为百分制：是否把分数线误填为百分比（90 填成 0.9）？",
-                "The score bounds are all 1 or less while the scores are in points: "
-                "percentages typed for points (0.9 for 90)?")
+        points = L.BandGuard(
+            "fractions", "得分档位的上下限都不超过 1，而得分为百分制：是否把分数线误填为百分比（90 填成 0.9）？",
+            "The score bounds are all 1 or less while the scores are in points: "
+            "percentages typed for points (0.9 for 90)?", POINTS_FROM,
+            scores=(t(*self.data_sheet), column))
+        whole = L.BandGuard(
+            "at_least", "倍率达到 10 倍（1000%）及以上：是否把百分比误填为整数（120% 填成 120）？",
+            "A multiplier of 10 (1,000 %) or more: percentages typed as whole numbers "
+            "(120 for 120 %)?", WHOLE_PERCENT_FROM, column=3)
+        return {t(*TABLE_NAMES["bonus_tiers"]): (points,),
+                t(*TABLE_NAMES["multiplier"]): (points, whole)}
 
     def write_results(self, wb, t: Labels, ctx: Context) -> None:
         ws = wb.create_sheet(ctx.results_sheet)

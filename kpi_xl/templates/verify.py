@@ -164,6 +164,8 @@ def _verify_workbook(path) -> list[Finding]:
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
         found += _unchecked_parameters(path.name, formulas, cached_of, spec, t, check_formulas)
+        found += _unguarded_bands(path.name, formulas, cached_of, spec, t, check_formulas)
+        found = _own_inputs_first(found)
         # The engine's reading of the file, read once for the checks below that need it
         # (rare: a #VALUE!, a data connection, an error cell), the explanation last: it
         # takes the reading over.
@@ -213,6 +215,57 @@ def _unchecked_parameters(file, wb, cached_of, spec, t,
     return out
 
 
+def _unguarded_bands(file, wb, cached_of, spec, t,
+                     check_formulas: list[tuple[str, str]]) -> list[Finding]:
+    """The scheme's band tables judged here by the guards their check cell would say
+    (``spec.band_guards``: score lines typed as fractions, multipliers as whole percentages)
+    when no check cell (``check_formulas``) says that guard: a scheme copied from a template
+    of before the guards, whose check reads KPI_CHECK_BANDS alone or is gone.  The first
+    guard of a table that holds is said, naming the cell that shows it; the rules are the
+    check cell's (:class:`.layout.BandGuard`)."""
+    from ..engine.a1 import column_letters, parse_cell_ref
+    out = []
+    for table, guards in spec.band_guards(t).items():
+        area = _name_area(wb.defined_names.get(table))
+        if area is None or area[0] not in cached_of:
+            continue
+        sheet, (r1, c1, r2, c2) = area
+        cached = cached_of[sheet]
+        rows = [[getattr(cached.get((r, c)), "value", None) for c in range(c1, c2 + 1)]
+                for r in range(r1, r2 + 1)]
+        for guard in guards:
+            said = guard.text(t)
+            if any(said in f for _, f in check_formulas):
+                continue   # the table's own check cell says it
+            scores_sheet, letter = guard.scores
+            col = parse_cell_ref(f"{letter}1")[1] if letter else 0
+            scores = [cell.value for (_, c), cell in cached_of.get(scores_sheet, {}).items()
+                      if c == col]
+            at = guard.breaks(rows, scores)
+            if at is not None:
+                cell = f"{column_letters(c1 + at[1])}{r1 + at[0]}"
+                out.append(Finding("check", file, sheet, cell, f"{table}: {said}"))
+                break
+    return out
+
+
+def _failed_inputs(found: list[Finding]) -> set[tuple[str, str]]:
+    """(file, agent) of each agent whose input check is not OK."""
+    return {(f.file, f.agent) for f in found if f.kind == "input" and f.agent not in (None, "")}
+
+
+def _own_inputs_first(found: list[Finding]) -> list[Finding]:
+    """``found`` with the error cells of an agent whose input check is not OK said as that
+    agent's own: their cause is the input the check names (its scores, total and pay are
+    #VALUE! by design), not a cause shared with the other agents in the scheme, even when
+    every agent's check fails; and :func:`_with_reasons` does not trace them (it would
+    name the team average, #DIV/0! when no row is left in it)."""
+    from dataclasses import replace
+    failed = _failed_inputs(found)
+    return [replace(f, shared=None) if f.kind == "error" and (f.file, f.agent) in failed
+            else f for f in found]
+
+
 def _engine_reading(path):
     from ..engine.xlsx_read import read_workbook
     return read_workbook(path)
@@ -225,7 +278,9 @@ def _with_reasons(path, engine_book, found: list[Finding]) -> list[Finding]:
     from dataclasses import replace
     from ..engine.a1 import parse_cell_ref
     from ..engine.explain import error_reasons
-    keys = [(f.sheet, *parse_cell_ref(f.cell)[:2]) if f.kind == "error" else None
+    failed = _failed_inputs(found)
+    keys = [(f.sheet, *parse_cell_ref(f.cell)[:2])
+            if f.kind == "error" and (f.file, f.agent) not in failed else None
             for f in found]
     if not any(keys):
         return found

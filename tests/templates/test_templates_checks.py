@@ -402,3 +402,77 @@ def test_a_scheme_without_the_parameter_check_is_judged_all_the_same(tmp_path, c
     rc, text, month = _fill(tmp_path, _old_scheme(tmp_path, {}), _csv(tmp_path, ROWS), capsys)
     assert rc == 0, text
     assert [values(month, "Pay sheet")[c] for c in PAY_CELLS] == [9900, 3700, 6500, 3100]
+
+
+# -- a scheme copied from a template of before the band guards ------------------------------
+
+#: Rule 1's score lines typed 0.9, 0.8, 0.7 for 90, 80, 70 (Bonus_Tiers, A26:C29)
+LINES_AS_FRACTIONS = {"A26": 0.9, "A27": 0.8, "B27": 0.9, "A28": 0.7, "B28": 0.8, "B29": 0.7}
+#: Rule 3 chosen, its multipliers typed 120, 100, 80, 50 for 120 % … (Commission_Multiplier)
+MULTIPLIERS_AS_WHOLES = {"C12": 3, "G26": 120, "G27": 100, "G28": 80, "G29": 50}
+
+
+def _unguarded_scheme(tmp_path, lang, cells, old):
+    """The pay template as written before its score tables had guards, ``cells`` typed into
+    its scheme: ``old`` "plain" (the check cells under Bonus_Tiers and Commission_Multiplier,
+    B30 and F30, read KPI_CHECK_BANDS alone, as the older code wrote them) or "none" (the
+    check cells cleared)."""
+    path = _template(tmp_path, "monthly_pay", lang, stem=f"old_{old}")
+    wb = load_workbook(path)
+    ws = wb[{"en": "Pay scheme", "zh": "薪酬方案"}[lang]]
+    for cell, table in (("B30", ("Bonus_Tiers", "绩效档位奖金")),
+                        ("F30", ("Commission_Multiplier", "提成倍率"))):
+        name = table[0] if lang == "en" else table[1]
+        assert name in ws[cell].value and "IF(" in ws[cell].value   # the guard is there
+        lang_arg = ',"zh"' if lang == "zh" else ""
+        ws[cell] = f'=KPI_CHECK_BANDS({name},"left"{lang_arg})' if old == "plain" else None
+    for cell, value in cells.items():
+        ws[cell] = value
+    wb.save(path)
+    return path
+
+
+@needs_engine
+@pytest.mark.parametrize("old", ["plain", "none"])
+@pytest.mark.parametrize("lang, cells, cell, says", [
+    # every agent scores above 0.9: A, B, C and D's 65 all get the 800 of the top band
+    # (B 3,200 + 800 = 4,000 instead of 3,700; D 3,100 + 800 = 3,900 instead of 3,100)
+    ("en", LINES_AS_FRACTIONS, "A26", "Bonus_Tiers: The score bounds are all 1 or less while "
+                                      "the scores are in points: percentages typed for points "
+                                      "(0.9 for 90)?"),
+    ("zh", LINES_AS_FRACTIONS, "A26", "绩效档位奖金: 得分档位的上下限都不超过 1，而得分为百分制：是否"
+                                      "把分数线误填为百分比（90 填成 0.9）？"),
+    # A's 6,000 commission × 120 = 720,000: A paid 723,100 instead of 10,300
+    ("en", MULTIPLIERS_AS_WHOLES, "G26", "Commission_Multiplier: A multiplier of 10 (1,000 %) "
+                                         "or more: percentages typed as whole numbers (120 for "
+                                         "120 %)?"),
+])
+def test_a_scheme_without_the_band_guards_is_judged_all_the_same(tmp_path, capsys, old, lang,
+                                                                 cells, cell, says):
+    """A month's scheme kept from a template of before the band guards (fill keeps the scheme
+    as it is) paid every agent the top band, or 120 times the commission, with every check OK
+    and exit 0. The month now stops, naming the file, the sheet and the cell that shows it."""
+    head = HEAD if lang == "en" else ["客服", "在职月数", "考核得分", "销售额", "询单人数",
+                                      "成交人数", "评价数", "差评数", "中评数"]
+    sheet = {"en": "Pay scheme", "zh": "薪酬方案"}[lang]
+    rc, text, month = _fill(tmp_path, _unguarded_scheme(tmp_path, lang, cells, old),
+                            _csv(tmp_path, ROWS, head), capsys)
+    assert rc == 1, text
+    assert f"{month.name}, sheet {sheet!r}, cell {cell}: the scheme check says {says}" in text
+    assert "Traceback" not in text
+    # said once: not also by a check cell
+    assert text.count(says.split(": ", 1)[1]) == 1, text
+
+
+@needs_engine
+@pytest.mark.parametrize("old", ["plain", "none"])
+def test_an_unguarded_scheme_typed_right_passes(tmp_path, capsys, old):
+    """The same older schemes, unedited, pay as the hand-worked example (A 9,900, B 3,700,
+    C 6,500, D 3,100); with rule 3 and its multipliers as fractions, as the hand-worked
+    A 10,300, B 3,200, C 5,640, D 3,100 (test_bonus_rule_3_as_a_number_is_ok_and_paid_by_hand)."""
+    for cells, pays in (({}, [9900, 3700, 6500, 3100]),
+                        ({"C12": 3}, [10300, 3200, 5640, 3100])):
+        rc, text, month = _fill(tmp_path, _unguarded_scheme(tmp_path, "en", cells, old),
+                                _csv(tmp_path, ROWS), capsys)
+        assert rc == 0, text
+        assert [values(month, "Pay sheet")[c] for c in PAY_CELLS] == pays

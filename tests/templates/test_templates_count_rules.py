@@ -7,7 +7,8 @@ buyer.  Typed straight into the data sheet, 1500 buyers of 1455 inquirers gave a
 of 103 % and full marks, with no warning.  The data sheet's 录入检查 / Input check column
 now names the contradiction, that agent's scores, total and pay show #VALUE!, the team
 average leaves the row out, and `summary` exits 1 naming the cell and the agent.  Equal parts
-and wholes and an agent with 0 inquirers and 0 buyers are real data and pass.
+and wholes are real data and pass; so is an agent with 0 inquirers and 0 buyers where no
+rate is scored of them (monthly_pay), while a 0 that a scored rate divides by is named.
 """
 from __future__ import annotations
 
@@ -75,21 +76,80 @@ def test_sales_without_buyers_and_returns_over_deals(tmp_path, capsys):
             "Buyers 0") in err
 
 
+#: what jd_service's input check says of an agent with 0 inquiries and 0 refund cases
+ZERO_BASES = {
+    "zh": "询单人数 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。 "
+          "售后退款单数 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。",
+    "en": "Inquiries is 0: the rate divided by it has no value and would score as 0 %; correct "
+          "it, or leave the agent out of this month. Refund cases is 0: the rate divided by it "
+          "has no value and would score as 0 %; correct it, or leave the agent out of this "
+          "month."}
+
+
 @needs_engine
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_zero_inquirers_and_equal_parts_pass(tmp_path, built, capsys, lang):
-    """jd_service: D has 0 inquirers, 0 buyers, no sales and no refunds; E's buyers equal
-    the inquirers and all refunds were completed by E.  Both pass; A, B, C keep their
-    totals, and the month's summary exits 0."""
+def test_equal_parts_pass_and_a_zero_base_of_a_scored_rate_is_named(tmp_path, built, capsys,
+                                                                    lang):
+    """jd_service: E's buyers equal the inquiries and all refunds were completed by E: E
+    passes.  D has 0 inquirers, 0 buyers, no sales and no refunds: conversion, AOV ratio and
+    refunds completed are 0 ÷ 0, which KPI_RATE gives as 0 and the bands scored 0 points, so
+    D's total was 33 (first response 12 s → 100 × 15 % + average 28 s → 100 × 10 % + rating
+    80 × 10 %) with its input check OK and the month's summary exit 0, and D's 0 % pulled
+    the team's average conversion from 52.3 % to 39.3 %.  ``fill`` refuses these zeros;
+    the input check names them now, D has no total, the team average leaves D out (A, B,
+    C keep the shipped totals) and the summary exits 1 naming D."""
     data, results = SHEETS[lang]
     cells = dict(A8="D", B8=0, C8=0, D8=0, E8=12, F8=28, G8=0, H8=0, I8=80,
                  A9="E", B9=50, C9=50, D9=5000, E9=12, F9=28, G9=5, H9=5, I9=80)
     path = typed(tmp_path, "jd_service", lang, cells)
     d, v = values(path, data), values(path, results)
-    assert [d[f"N{r}"] for r in range(5, 10)] == ["OK"] * 5
+    assert [d[f"N{r}"] for r in range(5, 10)] == ["OK"] * 3 + [ZERO_BASES[lang], "OK"]
     shipped = values(built("jd_service", lang), results)
     assert [v[f"H{r}"] for r in (5, 6, 7)] == [shipped[f"H{r}"] for r in (5, 6, 7)]
-    assert all(isinstance(v[f"H{r}"], (int, float)) for r in (8, 9))
+    assert v["H8"] == "#VALUE!" and isinstance(v["H9"], (int, float))
+    rc, err = _summary(tmp_path, path, capsys)
+    assert rc == 1
+    assert (f"jd_service_{lang}.xlsx, sheet {data!r}, cell N8 (agent 'D'): the input check "
+            f"says {ZERO_BASES[lang]}") in err
+    assert "cell N9" not in err
+
+
+@needs_engine
+def test_every_agent_failing_its_input_check_is_said_as_the_inputs(tmp_path, capsys):
+    """Every agent of the pay sheet with one buyer more than its inquiries (A 1,001 of
+    1,000, B 901 of 900, C 701 of 700, D 601 of 600): the team averages have no row left
+    and are #DIV/0!.  Before, the score-band checks read that average among the scores
+    and the summary began with "the scheme check says #DIV/0!" on the scheme (B30, F30),
+    and told the user that every column's error was one cause in the scheme, computed from
+    the team average 'Agent data'!L9.  The sentences now begin with the four input checks,
+    and every agent's error cells are said as that agent's own."""
+    inquiries = {5: 1000, 6: 900, 7: 700, 8: 600}
+    path = typed(tmp_path, "monthly_pay", "en", {f"F{r}": n + 1 for r, n in inquiries.items()})
+    d, scheme = values(path, "Agent data"), values(path, "Pay scheme")
+    assert d["L12"] == "#DIV/0!"            # the team's bad/neutral rate, of no agent
+    assert (scheme["B30"], scheme["F30"]) == ("OK", "OK")
+    rc, err = _summary(tmp_path, path, capsys)
+    assert rc == 1
+    lines = err.splitlines()
+    for line, (r, n), agent in zip(lines, inquiries.items(), "ABCD"):
+        assert line.startswith(f"monthly_pay_en.xlsx, sheet 'Agent data', cell M{r} (agent "
+                               f"{agent!r}): the input check says Buyers {n + 1} is more than "
+                               f"Inquiries {n}: impossible, check both."), line
+    assert "scheme check" not in err and "one they share" not in err, err
+    assert "'Agent data'!L12" not in err and "'Agent data'!K12" not in err, err
+
+
+@needs_engine
+def test_pay_agent_without_inquiries_passes(tmp_path, capsys):
+    """monthly_pay scores no rate: an agent with 0 inquiries, buyers, sales and reviews has
+    a blank conversion, AOV and review rate, left out of the team averages (README), and
+    is paid base and bonus: E, 5 months → 3,100, score 80 → rule 1's 500, no commission
+    (sales below the floor): 3,600."""
+    path = typed(tmp_path, "monthly_pay", "en",
+                 dict(A9="E", B9=5, C9=80, D9=0, E9=0, F9=0, G9=0, H9=0, I9=0))
+    d, v = values(path, "Agent data"), values(path, "Pay sheet")
+    assert d["M9"] == "OK" and [d.get(f"{c}9") for c in "JKL"] == [None, None, None]
+    assert v["M9"] == 3600
     rc, err = _summary(tmp_path, path, capsys)
     assert rc == 0, err
 
