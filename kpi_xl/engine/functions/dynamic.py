@@ -292,3 +292,117 @@ def FILTER(calc, array, include, if_empty=None):
     if by_row:
         return Arr([grid[i] for i in keep])
     return Arr([[row[i] for i in keep] for row in grid])
+
+
+def _same_key(v):
+    """What UNIQUE compares a value by: text without regard to case (Excel's UNIQUE is not
+    case-sensitive), numbers by value, a logical apart from the number it equals, errors by
+    their code, a blank apart from an empty text."""
+    if v is None:
+        return (0,)
+    if isinstance(v, bool):
+        return (3, v)
+    if isinstance(v, (int, float)):
+        return (1, float(v))
+    if isinstance(v, str):
+        return (2, v.lower())
+    if isinstance(v, XlErr):
+        return (4, v.code)
+    return (5, repr(v))
+
+
+def _counted_lines(rows, by_col):
+    """(line, key, how many times) of an array's rows (its columns with ``by_col``) in
+    order of first appearance; a large range's repeated blank rest counts as one line
+    seen many times, without a list of a million rows."""
+    if by_col:
+        rows = [list(c) for c in zip(*rows)]
+        extra = 0
+    elif type(rows) is Tail:
+        extra, rows = rows.n - len(rows.head), list(rows.head) + [rows.fill]
+    else:
+        extra = 0
+    seen: dict = {}
+    for i, line in enumerate(rows):
+        key = tuple(_same_key(v) for v in line)
+        times = 1 + (extra if i == len(rows) - 1 else 0)
+        if key in seen:
+            seen[key][1] += times
+        else:
+            seen[key] = [list(line), times]
+    return seen.values()
+
+
+@excel("UNIQUE", min_args=1, max_args=3)
+def UNIQUE(calc, array, by_col=None, exactly_once=None):
+    """The distinct rows (or, ``by_col``, columns) of an array in order of first appearance,
+    text compared without regard to case; ``exactly_once``: only those that appear once.
+    None left is #CALC!, Excel's empty array."""
+    from ..values import to_bool
+    grid = _rows_of(calc, array)
+    flags = []
+    for a in (by_col, exactly_once):
+        v = None if a is None else scalarize(calc, a)
+        if isinstance(v, XlErr):
+            return v
+        flags.append(False if v is None else to_bool(v))
+    lines = [line for line, times in _counted_lines(grid, flags[0])
+             if not flags[1] or times == 1]
+    if not lines:
+        return CALC
+    if flags[0]:
+        return Arr([list(r) for r in zip(*lines)])
+    return Arr(lines)
+
+
+def _kept_span(n, blank, how):
+    """(first, last) indexes of ``n`` lines kept by TRIMRANGE's ``how`` (0 none, 1 leading,
+    2 trailing, 3 both) where ``blank(i)`` tells a wholly blank line; None when every line
+    is blank and some are to be trimmed."""
+    first, last = 0, n - 1
+    if how in (1, 3):
+        while first < n and blank(first):
+            first += 1
+    if how in (2, 3):
+        while last >= first and blank(last):
+            last -= 1
+    return None if first > last else (first, last)
+
+
+@excel("TRIMRANGE", min_args=1, max_args=3)
+def TRIMRANGE(calc, range_, trim_rows=None, trim_cols=None):
+    """A range (or array) without its blank outer rows and columns: ``trim_rows`` and
+    ``trim_cols`` 0 none, 1 leading, 2 trailing, 3 both (the default).  A range gives a
+    range (SUM(ANCHORARRAY(…)) reads it), an array an array; a wholly blank one is #REF!."""
+    hows = []
+    for a in (trim_rows, trim_cols):
+        v = 3 if a is None else _int_arg(calc, a, 3)
+        if isinstance(v, XlErr):
+            return v
+        if v not in (0, 1, 2, 3):
+            return VALUE
+        hows.append(int(v))
+    if isinstance(range_, XlErr):
+        return range_
+    if not isinstance(range_, (Ref, Arr)):
+        return VALUE if hasattr(range_, "refs") else Arr([[range_]])
+    rows = calc.full_values(range_)
+    head = rows.head if type(rows) is Tail else rows
+    n, w = len(rows), len(rows[0]) if len(rows) else 0
+
+    def blank_row(i):
+        line = head[i] if i < len(head) else rows.fill
+        return all(v is None for v in line)
+
+    def blank_col(j):
+        return all(r[j] is None for r in head) and (
+            type(rows) is not Tail or len(head) == n or rows.fill[j] is None)
+
+    span_r = _kept_span(n, blank_row, hows[0])
+    span_c = _kept_span(w, blank_col, hows[1])
+    if span_r is None or span_c is None:
+        return REF
+    (r1, r2), (c1, c2) = span_r, span_c
+    if type(range_) is Ref:
+        return Ref(range_.sheet, range_.r1 + r1, range_.c1 + c1, range_.r1 + r2, range_.c1 + c2)
+    return Arr([list(r[c1:c2 + 1]) for r in rows[r1:r2 + 1]])

@@ -23,7 +23,7 @@ _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 #: Functions of the library whose result has its arguments' shape, or that read each of
 #: their cells in turn: a large range reaches them whole, its blank rest past the used area
 #: too (TOCOL(A:A) has a million rows, MAP(A:A,…) a million results, REDUCE a million steps).
-_WHOLE_SHAPE = frozenset("TOCOL TOROW UNIQUE VSTACK HSTACK CHOOSEROWS CHOOSECOLS EXPAND "
+_WHOLE_SHAPE = frozenset("TOCOL TOROW VSTACK HSTACK CHOOSEROWS CHOOSECOLS EXPAND "
                          "SORTBY MMULT MAP SCAN REDUCE ARRAYTOTEXT".split())
 
 #: Functions of the library applied to each cell of an array given where a value belongs
@@ -149,7 +149,7 @@ VERIFIED = frozenset("""ACOS ACOSH ACOT ACOTH ARABIC ARRAYTOTEXT ASIN ASINH ATAN
     MINVERSE MODE.MULT MULTINOMIAL NOMINAL NORM.DIST NORM.S.DIST NPV PDURATION PEARSON PHI
     PI RADIANS REDUCE REGEXEXTRACT RSQ SCAN SECH SIN SINH SLN SLOPE SORTBY SQRTPI STANDARDIZE
     STDEVA STDEVPA STEYX SUMX2MY2 SUMX2PY2 SUMXMY2 SYD T.DIST T.DIST.2T T.DIST.RT T.INV T.INV.2T
-    TANH TOCOL TRIMMEAN UNICODE UNIQUE VARA VARPA VSTACK WEIBULL.DIST YIELD Z.TEST""".split())
+    TANH TOCOL TRIMMEAN UNICODE VARA VARPA VSTACK WEIBULL.DIST YIELD Z.TEST""".split())
 
 _VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO"}
 # Functions of single values (every argument of value class in Excel's function table: the
