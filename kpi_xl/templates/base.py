@@ -438,10 +438,7 @@ def _value_texts(t: Labels, col: Column, x: str) -> list[tuple[str, str]]:
         out.append((f'TRIM({x})=""', t(f'"{label} 为空：请填写。"',
                                        f'"{label} is blank: enter it."')))
     if col.divides:
-        out.append((f"AND(ISNUMBER({x}),{x}=0)", t(
-            f'"{label} 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。"',
-            f'"{label} is 0: the rate divided by it has no value and would score as 0 %; '
-            f'correct it, or leave the agent out of this month."')))
+        out.append((col.zero_base_condition(x), f'"{col.zero_base_text(t)}"'))
     if not (col.kind == "percent" and col.upper is None):   # the open_percent rule's
         shown = f'TEXT({x},"0%")' if col.kind == "percent" else x
         out.append((f"N({x})<0", t(f'"{label} "&{shown}&" 为负数。"',

@@ -112,9 +112,9 @@ class FillReport:
             parts.append(f"{len(self.problems)} problem(s) reported")
         if self.findings:
             count = Counter(f.kind for f in self.findings)
-            checks = count["check"] + count["table"]
-            kept, inputs, unscored, typed = (count[k] for k in ("kept", "input", "unscored",
-                                                                "typed"))
+            checks = count["check"] + count["table"] + count["overwritten"]
+            kept, unscored, typed = (count[k] for k in ("kept", "unscored", "typed"))
+            inputs = count["input"] + count["unchecked"]
             errors = len(self.findings) - checks - kept - count["engine"] - inputs - \
                 unscored - typed
             what = []
@@ -560,7 +560,7 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
             problems.append(f"{cmap.source} row {line}, column {name!r}: the value is missing.")
         values[col.key] = value
     for col in cmap.fields:
-        if col.divides and values.get(col.key) == 0:
+        if col.zero_base(values.get(col.key)):
             problems.append(
                 f"{cmap.source} row {line}, column {cmap.header[col.key]!r}: 0 leaves the rate "
                 f"divided by it undefined, and the scheme would score it as if it were 0 %; "

@@ -57,6 +57,10 @@ FIRST_ROW = 5
 OPEN_PERCENT_MAX = 2.0
 #: Header of the data sheet's per-agent input check column (see Template.input_check_column).
 INPUT_CHECK = ("录入检查", "Input check")
+#: What the input check says of a 0 in a column a scored rate is divided by (Column.divides).
+ZERO_BASE = ("{label} 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。",
+             "{label} is 0: the rate divided by it has no value and would score as 0 %; "
+             "correct it, or leave the agent out of this month.")
 
 
 class Labels:
@@ -105,6 +109,21 @@ class Column:
 
     def header(self, t: Labels) -> str:
         return t(self.zh, self.en)
+
+    def zero_base(self, v) -> bool:
+        """Whether ``v`` is a 0 that a scored rate would be divided by (``divides``), as the
+        input check's formula judges it (:meth:`zero_base_condition`); ``fill`` refuses it,
+        ``verify`` names it in a data sheet whose input check does not."""
+        return self.divides and _is_number(v) and v == 0
+
+    @staticmethod
+    def zero_base_condition(x: str) -> str:
+        """:meth:`zero_base` of the cell ``x`` as formula text."""
+        return f"AND(ISNUMBER({x}),{x}=0)"
+
+    def zero_base_text(self, t: Labels) -> str:
+        """What the input check says of :meth:`zero_base`."""
+        return t(*ZERO_BASE).format(label=self.header(t))
 
     def defined_name(self, t: Labels) -> str:
         return t(self.name_zh, self.name_en)

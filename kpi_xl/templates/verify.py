@@ -21,7 +21,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from ..engine.explain import Reason
-from .layout import FIRST_ROW
+from .layout import FIRST_ROW, OPEN_PERCENT_MAX
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,10 @@ class Finding:
     """A check cell that is not OK, a score/total/pay cell holding an error value, or a
     cell holding (or computed from) the value a data connection last gave."""
 
-    #: "check" (the scheme's), "table" (numbers under a band table, outside it), "input" (an
-    #: agent row's input check), "unscored" (an agent of the data sheet without a results
+    #: "check" (the scheme's), "overwritten" (a check cell of the scheme holding a value typed
+    #: over its formula), "table" (numbers under a band table, outside it), "input" (an
+    #: agent row's input check), "unchecked" (an agent row's input breaking a rule its input
+    #: check does not say), "unscored" (an agent of the data sheet without a results
     #: row), "typed" (values typed over formulas of the results sheet or of the data sheet's
     #: computed columns), "error", "kept", or "engine" (why the calculation left cells wrong)
     kind: str
@@ -39,7 +41,9 @@ class Finding:
     cell: str
     value: str  # kind "kept": the connection functions, e.g. "CUBEVALUE"
     agent: str | None = None
-    source: str | None = None  # kind "kept": the connection cell ("Sheet!A1") if not this one
+    #: kind "kept": the connection cell ("Sheet!A1") if not this one; kind "unchecked": the
+    #: input check cell of the row
+    source: str | None = None
     cached: bool = True  # kind "kept": the connection cell had a value cached in the file
     #: kind "error": the header of the cell's column when every agent's cell there holds
     #: this error (two agents or more): one cause they share, said once by describe()
@@ -62,6 +66,8 @@ class Finding:
         where = f"{self.file}, sheet {self.sheet!r}, cell {self.cell}"
         if self.kind == "check":
             return f"{where}: the scheme check says {self.value}"
+        if self.kind == "overwritten":
+            return f"{where}: {self.value}"
         if self.kind == "table":
             return f"{self.file}, sheet {self.sheet!r}, cells {self.cell}: {self.value}"
         if self.kind == "typed":
@@ -75,6 +81,13 @@ class Finding:
         if self.kind == "engine":
             return f"{self.file}: {self.value}"
         who = f" (agent {self.agent!r})" if self.agent not in (None, "") else ""
+        if self.kind == "unchecked":
+            check = (f"the input check in {self.source} says OK all the same (written by an "
+                     "older template without this rule, or typed over)" if self.source else
+                     "the sheet has no input check")
+            return (f"{where}{who}: {self.value} But {check}, so this agent is scored and "
+                    "paid from this figure. Correct it, or write the month again with fill "
+                    "from the current template, and run again.")
         if self.kind == "input":
             return (f"{where}{who}: the input check says {self.value} This agent's scores, "
                     f"total and pay show #VALUE! until the input is corrected.")
@@ -132,6 +145,7 @@ def _verify_workbook(path) -> list[Finding]:
         blank_band_checks: list[tuple[str, str]] = []
         table_formulas: list[tuple[str, str]] = []
         check_formulas: list[tuple[str, str]] = []   # (sheet, formula) of each check cell
+        typed_checks: list[tuple[str, str, object]] = []   # values over check cells
         for ws in formulas.worksheets:
             vs = values[ws.title]
             cached = {(c.row, c.column): c for row in vs.iter_rows() for c in row
@@ -150,11 +164,15 @@ def _verify_workbook(path) -> list[Finding]:
                     known = _computed_columns(cached, computed)
                     found += _typed_over_formulas(path.name, ws, cached, known, table_formulas,
                                                   known=known, average=average)
+                    found += _unchecked_inputs(path.name, ws.title, cached, spec, t, average)
                 else:
-                    table_formulas += _table_formulas(ws, FIRST_ROW, FIRST_ROW)
+                    known = _computed_columns(cached, _template_computed(spec.name, lang,
+                                                                         ws.title))
+                    found += _typed_over_formulas(path.name, ws, cached, None, table_formulas,
+                                                  known=known)
             else:
                 found += _check_cells(path.name, ws, cached, blank_band_checks,
-                                      table_formulas, check_formulas)
+                                      table_formulas, check_formulas, typed_checks)
         found += _rows_under_tables(path.name, _band_tables(formulas, table_formulas),
                                     cached_of)
         found += _unscored_agents(path.name, data_sheet, results_sheet,
@@ -163,6 +181,7 @@ def _verify_workbook(path) -> list[Finding]:
                                   average, cached_of)
         if blank_band_checks:
             found += _blank_band_checks(path, blank_band_checks)
+        found += _typed_checks(path.name, formulas, cached_of, spec, lang, typed_checks)
         found += _unchecked_parameters(path.name, formulas, cached_of, spec, t, check_formulas)
         found += _unguarded_bands(path.name, formulas, cached_of, spec, t, check_formulas)
         found = _own_inputs_first(found)
@@ -230,9 +249,7 @@ def _unguarded_bands(file, wb, cached_of, spec, t,
         if area is None or area[0] not in cached_of:
             continue
         sheet, (r1, c1, r2, c2) = area
-        cached = cached_of[sheet]
-        rows = [[getattr(cached.get((r, c)), "value", None) for c in range(c1, c2 + 1)]
-                for r in range(r1, r2 + 1)]
+        rows = _area_values(cached_of[sheet], (r1, c1, r2, c2))
         for guard in guards:
             said = guard.text(t)
             if any(said in f for _, f in check_formulas):
@@ -465,6 +482,13 @@ def _rows_under_tables(file, tables: dict[tuple, tuple[str, set]], cached_of) ->
                            f"scores nothing and the table's check cannot see {it}. Take "
                            f"{it} into the table (Formulas › Name Manager) or clear {it}."))
     return out
+
+
+def _area_values(cached, area) -> list[list]:
+    """The cached values of ``area`` (r1, c1, r2, c2) of a sheet (``cached``), row by row."""
+    r1, c1, r2, c2 = area
+    return [[getattr(cached.get((r, c)), "value", None) for c in range(c1, c2 + 1)]
+            for r in range(r1, r2 + 1)]
 
 
 def _name_area(defined):
@@ -737,12 +761,21 @@ def _agent_rows(cached) -> int:
 _CHECK_LABELS = ("检查", "Check")
 
 
+def _is_check(v, label) -> bool:
+    """Whether a scheme cell holding ``v``, right of a cell holding ``label``, is a check
+    cell: a formula calling a KPI_CHECK_ function, or any formula right of 检查 / Check."""
+    return isinstance(v, str) and v.startswith("=") and ("KPI_CHECK_" in v.upper()
+                                                         or label in _CHECK_LABELS)
+
+
 def _check_cells(file, ws, cached, blank_band_checks=None,
-                 table_formulas=None, check_formulas=None) -> list[Finding]:
+                 table_formulas=None, check_formulas=None, typed_checks=None) -> list[Finding]:
     """The check cells of a scheme sheet that say something other than OK.  A band check
     that reads blank goes to ``blank_band_checks`` as (sheet, cell), for
     :func:`_blank_band_checks`; the formulas reading a band table to ``table_formulas``
-    (as :func:`_table_formulas` finds them, in the same pass)."""
+    (as :func:`_table_formulas` finds them, in the same pass); each value (not a formula,
+    not blank) right of a 检查 / Check label to ``typed_checks`` as (sheet, cell, value),
+    for :func:`_typed_checks`."""
     out = []
     for row in ws.iter_rows():
         before = None   # the cell to the left: a check cell's label (检查 / Check)
@@ -751,8 +784,9 @@ def _check_cells(file, ws, cached, blank_band_checks=None,
             label, before = before, v
             if table_formulas is not None and _reads_a_table(v):
                 table_formulas.append((ws.title, v))
-            if isinstance(v, str) and v.startswith("=") and ("KPI_CHECK_" in v.upper()
-                                                             or label in _CHECK_LABELS):
+            if typed_checks is not None and label in _CHECK_LABELS and _typed_value(v):
+                typed_checks.append((ws.title, cell.coordinate, v))
+            if _is_check(v, label):
                 if check_formulas is not None:
                     check_formulas.append((ws.title, v))
                 got = cached.get((cell.row, cell.column))
@@ -765,6 +799,140 @@ def _check_cells(file, ws, cached, blank_band_checks=None,
                 if value != "OK":
                     out.append(Finding("check", file, ws.title, cell.coordinate, str(value)))
     return out
+
+
+def _typed_value(v) -> bool:
+    """Whether a cell's ``v`` is a value typed or pasted in (not a formula, not blank)."""
+    if v is None or isinstance(v, _FORMULA_OBJECTS):
+        return False
+    return not (isinstance(v, str) and (v.startswith("=") or not v.strip()))
+
+
+@lru_cache(maxsize=None)
+def _template_checks(name: str, lang: str) -> dict[tuple[str, str], str]:
+    """(sheet, cell) → formula of every check cell of the scheme sheets of template
+    ``name``'s own workbook (as :func:`_check_cells` finds them), or {} without it."""
+    from openpyxl import load_workbook
+    from . import TEMPLATE_DIR, TEMPLATES
+    from .layout import Labels
+    path = TEMPLATE_DIR / lang / f"{name}.xlsx"
+    if not path.is_file() or name not in TEMPLATES:
+        return {}
+    agent_sheets = set(TEMPLATES[name].agent_sheet_titles(Labels(lang)))
+    wb = load_workbook(path, read_only=True)
+    try:
+        out = {}
+        for ws in wb.worksheets:
+            if ws.title in agent_sheets:
+                continue
+            for row in ws.iter_rows():
+                before = None
+                for cell in row:
+                    v = getattr(cell, "value", None)
+                    if _is_check(v, before):
+                        out[(ws.title, cell.coordinate)] = v
+                    before = v
+        return out
+    finally:
+        wb.close()
+
+
+def _typed_checks(file, wb, cached_of, spec, lang: str,
+                  typed: list[tuple[str, str, object]]) -> list[Finding]:
+    """The scheme's check cells typed over with a value (``typed``: (sheet, cell, value) of
+    each value right of a 检查 / Check label): "OK" typed or pasted over a check formula
+    (Paste Values over the scheme sheet is common) cannot fail, so fill and summary would
+    pass a scheme whose weights add up to 95 %.  Each is named with the formula the
+    template has there, and with what that formula's rule says of the scheme as it is
+    (:func:`_check_by_rule`).  The formula is the template's at the same cell, or, where
+    rows were inserted above it, the template's check of the table right above the cell
+    (the defined name its formula reads); without either, the cell is still named.  The
+    parameter block's check and the band guards are judged by
+    :func:`_unchecked_parameters` and :func:`_unguarded_bands`, which no check formula
+    stops once the cell holds a value."""
+    template = _template_checks(spec.name, lang)
+    out = []
+    for sheet, cell, value in typed:
+        formula = template.get((sheet, cell)) or _check_of_table_above(
+            wb, sheet, cell, template)
+        gone = f"its formula {_abridged(formula)} is gone" if formula else "its formula is gone"
+        said = _check_by_rule(formula, sheet, wb, cached_of) if formula else None
+        judged = (f" By its rule the check says of the scheme as it is: {said}"
+                  if said not in (None, "", "OK") else "")
+        out.append(Finding("overwritten", file, sheet, cell,
+                           f"the scheme check in {cell} is typed over with {_shown(value)}: "
+                           f"{gone}, so the check cannot fail; copy it back from the template "
+                           f"and run again.{judged}"))
+    return out
+
+
+#: The most characters of a formula quoted in a sentence.
+_FORMULA_SHOWN = 80
+
+
+def _abridged(formula: str) -> str:
+    """``formula`` as a sentence quotes it: a long one (the parameter block's check) cut."""
+    return formula if len(formula) <= _FORMULA_SHOWN else formula[:_FORMULA_SHOWN] + "…"
+
+
+def _check_of_table_above(wb, sheet: str, cell: str, template: dict) -> str | None:
+    """The template's check formula (among ``template``'s) reading the defined name whose
+    area ends nearest above ``cell`` of ``sheet``, in the check's column or the label's
+    left of it: the check of that table, wherever rows inserted have moved it."""
+    from ..engine.a1 import parse_cell_ref
+    row, col = parse_cell_ref(cell)[:2]
+    above = [(area[1][2], name) for name, defined in wb.defined_names.items()
+             if (area := _name_area(defined)) is not None and area[0] == sheet
+             and area[1][2] < row and area[1][1] <= col and col - 1 <= area[1][3]]
+    if not above:
+        return None
+    name = max(above)[1]
+    return next((f for (s, _), f in template.items()
+                 if s == sheet and name.upper() in _names_read(f, sheet)), None)
+
+
+def _names_read(formula: str, sheet: str) -> set[str]:
+    """The defined names a formula reads (upper case), or none if it cannot be read."""
+    from ..engine.parser import calls, parse
+    try:
+        tree = parse(formula[1:], sheet)
+    except Exception:   # noqa: BLE001 - a formula it cannot read reads no name
+        return set()
+    return {arg[1].upper() for _, _, args in calls(tree) for arg in args
+            if arg[0] == "name" and arg[2] is None}
+
+
+#: The check functions judged from the cached values of the table they read, and the
+#: arguments after the table.
+_CHECK_RULES = {"KPI_CHECK_WEIGHTS": ("lang",), "KPI_CHECK_BANDS": ("closed", "lang")}
+
+
+def _check_by_rule(formula: str, sheet: str, wb, cached_of) -> str | None:
+    """What the KPI_CHECK_WEIGHTS or KPI_CHECK_BANDS call of a check ``formula`` says of the
+    cached values of the table it reads (:func:`kpi_xl.core.weights.check_weights`,
+    :func:`kpi_xl.core.bands.check_bands`, the functions the cell computes), or None when
+    the formula calls neither or its table cannot be read."""
+    from ..core.bands import check_bands
+    from ..core.errors import KpiError
+    from ..core.weights import check_weights
+    from ..engine.parser import calls, parse
+    try:
+        tree = parse(formula[1:], sheet)
+    except Exception:   # noqa: BLE001 - a formula it cannot read is judged by nobody
+        return None
+    call = next(((fn, args) for _, fn, args in calls(tree) if fn in _CHECK_RULES), None)
+    if call is None or not call[1] or call[1][0][0] != "name":
+        return None
+    fn, (table, *rest) = call
+    area = _name_area(wb.defined_names.get(table[1]))
+    if area is None or area[0] not in cached_of:
+        return None
+    extra = [arg[1] for arg in rest if arg[0] == "lit"]
+    rule = check_weights if fn == "KPI_CHECK_WEIGHTS" else check_bands
+    try:
+        return str(rule(_area_values(cached_of[area[0]], area[1]), *extra))
+    except KpiError as exc:
+        return f"{exc.excel_error} ({exc})"
 
 
 def _blank_band_checks(path, where) -> list[Finding]:
@@ -816,6 +984,60 @@ def _input_checks(file, ws, cached) -> list[Finding]:
             out.append(Finding("input", file, ws.title, f"{_letter(c)}{r}", str(cell.value),
                                None if name is None else str(name)))
     return out
+
+
+def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Finding]:
+    """The agent rows of the data sheet whose input check says OK (or holds no formula)
+    while an input breaks a rule that check writes: a 0 that a scored rate is divided by
+    (:meth:`.layout.Column.zero_base`), a part over its whole or a positive part over a
+    zero base (:meth:`.layout.InputRule.broken`, ``fill``'s rules).  A data sheet written
+    by a version before the rule, or whose check was typed over, passes it: 0 inquiries
+    scored as a 0 % conversion, exit 0.  Rows whose check says something else are named by
+    it (:func:`_input_checks`)."""
+    from .layout import HEADER_ROW, INPUT_CHECK
+    columns = {getattr(cell, "value", None): c for (r, c), cell in cached.items()
+               if r == HEADER_ROW}
+    inputs = [(col, columns[col.header(t)]) for col in spec.inputs
+              if col.kind not in ("text", "month") and col.header(t) in columns]
+    check = columns.get(t(*INPUT_CHECK))
+    end = _agent_rows(cached)
+    out = []
+    for r in sorted(set(range(FIRST_ROW, end)) - _total_rows(cached, end, average)):
+        said = None if check is None else getattr(cached.get((r, check)), "value", None)
+        if check is not None and said != "OK":
+            continue
+        got = {col.key: (c, getattr(cached.get((r, c)), "value", None)) for col, c in inputs}
+        values = {k: v if _is_plain_number(v) else None for k, (_, v) in got.items()}
+        broken = [(got[col.key][0], col.zero_base_text(t)) for col, _ in inputs
+                  if col.zero_base(values[col.key])]
+        broken += [(got[rule.parts[0]][0], _rule_said(rule, values, spec, t))
+                   for rule in spec.input_rules()
+                   if all(k in got for k in (*rule.parts, rule.whole) if k)
+                   and rule.broken(values)]
+        if broken:
+            agent = getattr(cached.get((r, 1)), "value", None)
+            out.append(Finding("unchecked", file, sheet, f"{_letter(broken[0][0])}{r}",
+                               " ".join(text for _, text in broken),
+                               None if agent is None else str(agent),
+                               source=None if check is None else f"{_letter(check)}{r}"))
+    return out
+
+
+def _is_plain_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _rule_said(rule, values: dict, spec, t) -> str:
+    """An input rule broken by a row's ``values``, as a sentence naming the inputs."""
+    label = {c.key: c.header(t) for c in spec.inputs}
+    parts = " + ".join(label[k] for k in rule.parts)
+    got = " + ".join(f"{values[k]:g}" for k in rule.parts if values[k] is not None)
+    if rule.kind == "open_percent":
+        return f"{parts} {got} is outside 0–{OPEN_PERCENT_MAX:.0%}."
+    whole = f"{label[rule.whole]} {values[rule.whole]:g}"
+    if rule.kind == "at_most":
+        return f"{parts} {got} is more than {whole}: impossible, check both."
+    return f"{parts} {got} with {whole}: impossible, check both."
 
 
 def _error_cells(file, ws, cached, average: str = "") -> list[Finding]:
@@ -892,14 +1114,15 @@ def describe(findings: list[Finding], files: int) -> list[str]:
     lines = [f.sentence() for f in findings if f.kind == "engine"]
     checks: dict[tuple, list[str]] = {}
     for f in findings:
-        if f.kind in ("check", "table"):
+        if f.kind in ("check", "table", "overwritten"):
             checks.setdefault((f.kind, f.sheet, f.cell, f.value), []).append(f.file)
     for (kind, sheet, cell, value), names in checks.items():
         if len(names) > 1 and len(names) == files:
             names = [f"All {files} workbooks"]
         for name in names:
             lines.append(Finding(kind, name, sheet, cell, value).sentence())
-    lines += [f.sentence() for f in findings if f.kind in ("input", "unscored", "typed")]
+    lines += [f.sentence() for f in findings
+              if f.kind in ("input", "unchecked", "unscored", "typed")]
     # One sentence per agent and error: a value in a gap turns its points, total, rank and
     # bonus into #N/A together, and they have one cause.
     errors: dict[tuple, list[Finding]] = {}
