@@ -32,7 +32,7 @@ from .raw import (
     prepare_orders,
 )
 from .rules import Rules
-from .tables import first_row, header_names, read_any
+from .tables import header_names, read_any, row_numbers
 from .times import Clock
 
 EXCEL_ROWS = 1_048_575  # data rows under a header
@@ -186,7 +186,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
                 blank = (frame["shop"] == "").to_numpy()
                 frame.loc[blank, "shop"] = shop
             (messages if kind == "messages" else orders).append(
-                Part(str(p), frame, from_option=blank, first_row=first_row(frame)))
+                Part(str(p), frame, from_option=blank, numbers=row_numbers(frame)))
         else:
             daily = read_platform_report(df, str(p), kind, month, shop)
             if month:

@@ -18,13 +18,14 @@ alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..core.values import name_key
 from .errors import MetricsError
+from .tables import RowNumbers
 
 SHOWN = 5   # rows named per spelling and file
 #: Taobao's sub-account name: the main account (the shop), a colon (or '：'), the agent.
@@ -34,17 +35,18 @@ SUB_ACCOUNT = re.compile(r"\s*(?P<main>[^:：]*[^:：\s])\s*[:：]\s*(?P<sub>\S.
 @dataclass
 class Part:
     """The rows one input file gave: its canonical frame (rewritten in place), the file's
-    row number of each frame row (None: the frame's position + ``first_row``, the file's
-    row under the header row), and which rows took their shop from ``--shop``."""
+    row number of each frame row (None: as ``numbers`` gives them from the frame's
+    positions, the file's rows under the header row), and which rows took their shop from
+    ``--shop``."""
 
     source: str
     frame: pd.DataFrame
     rows: np.ndarray | None = None
     from_option: np.ndarray | None = None
-    first_row: int = 2
+    numbers: RowNumbers = field(default_factory=RowNumbers)
 
     def row_numbers(self, idx):
-        return idx + self.first_row if self.rows is None else np.asarray(self.rows)[idx]
+        return self.numbers(idx) if self.rows is None else np.asarray(self.rows)[idx]
 
 
 def _spellings(part: Part, column: str, within: str | None):
