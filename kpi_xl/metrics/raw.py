@@ -164,7 +164,8 @@ def _refuse_lost_digits(df: pd.DataFrame, column: str, source: str) -> None:
     # A number cell is shown as the spreadsheet shows it (3.85123456789012E+18).
     shown = [ids.iloc[i] if "e" in ids.iloc[i].lower() else f"{float(ids.iloc[i]):.15G}"
              for i in idx[:3]]
-    sheet = f", sheet {df.attrs['sheet']!r}" if "sheet" in df.attrs else ""
+    named = df.attrs.get("sheet")
+    sheet = f", sheet {named!r}" if named is not None and f"sheet {named!r}" not in source else ""
     raise MetricsError(
         f"{source}{sheet}, column {column!r}: "
         + ", ".join(f"row {r} ({v!r})" for r, v in zip(row_numbers(df)(idx), shown))
