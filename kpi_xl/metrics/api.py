@@ -32,7 +32,7 @@ from .raw import (
     prepare_orders,
 )
 from .rules import Rules
-from .tables import first_row, header_names, read_any
+from .tables import header_names, read_tables, row_numbers, source_name
 from .times import Clock
 
 EXCEL_ROWS = 1_048_575  # data rows under a header
@@ -129,24 +129,36 @@ class MetricsResult:
 
 
 def classify_inputs(paths):
-    """[(path, kind, DataFrame)] with kind 'messages', 'orders' or a platform."""
+    """[(source, kind, DataFrame)] with kind 'messages', 'orders' or a platform: a CSV, and
+    each sheet of a workbook whose headers are those of one of them (named as
+    :func:`~kpi_xl.metrics.tables.source_name` names it; other sheets are left out).  A file
+    with no such table is refused."""
     out = []
     for path in paths:
-        df = read_any(path, KNOWN_HEADERS)
-        if looks_like_messages(df.columns):
-            out.append((Path(path), "messages", df))
-        elif looks_like_orders(df.columns):
-            out.append((Path(path), "orders", df))
-        else:
-            platform = detect_platform(df.columns)
-            if platform is None:
-                raise MetricsError(
-                    f"{path}: the headers ({', '.join(map(str, df.columns[:8]))}) are not "
-                    "those of chat messages (时间, 买家, 客服, 发送方, 内容), orders (订单号, 买家, "
-                    "下单时间, 付款时间, 实付金额) or a platform report we know (赤兔 售前明细, "
-                    "淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效).")
-            out.append((Path(path), platform, df))
+        tables = read_tables(path, KNOWN_HEADERS)
+        found = [(source_name(path, df), _kind(df.columns), df) for df in tables]
+        found = [entry for entry in found if entry[1] is not None]
+        if not found:
+            headers = [f"({', '.join(map(str, df.columns[:8]))})" for df in tables]
+            where = (f"{path}: the headers {headers[0]} are" if len(tables) == 1 else
+                     f"{path}: no sheet's headers are those we know ("
+                     + "; ".join(f"sheet {df.attrs['sheet']!r}: {h}"
+                                 for df, h in zip(tables, headers)) + "); they are")
+            raise MetricsError(
+                f"{where} not those of chat messages (时间, 买家, 客服, 发送方, 内容), orders "
+                "(订单号, 买家, 下单时间, 付款时间, 实付金额) or a platform report we know (赤兔 "
+                "售前明细, 淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效).")
+        out += found
     return out
+
+
+def _kind(columns):
+    """'messages', 'orders', the platform of a report with these headers, or None."""
+    if looks_like_messages(columns):
+        return "messages"
+    if looks_like_orders(columns):
+        return "orders"
+    return detect_platform(columns)
 
 
 def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = None,
@@ -167,7 +179,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     files = classify_inputs(inputs)
     if not files:
         raise MetricsError("No input files were given.")
-    seen = {str(p): (kind if isinstance(kind, str) else kind.name) for p, kind, _ in files}
+    seen = {p: (kind if isinstance(kind, str) else kind.name) for p, kind, _ in files}
     # The files' text frames are dropped as soon as they are typed: at ten million messages
     # they are the largest thing in memory.
     messages: list[Part] = []
@@ -178,21 +190,21 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         files[n] = (p, kind, None)
         if kind in ("messages", "orders"):
             prepare = prepare_messages if kind == "messages" else prepare_orders
-            frame = prepare(df, str(p), clock)
+            frame = prepare(df, p, clock)
             del df
-            zones += [(str(p), c, z) for c, z in frame.attrs.get("zones", {}).items()]
+            zones += [(p, c, z) for c, z in frame.attrs.get("zones", {}).items()]
             blank = None
             if shop:
                 blank = (frame["shop"] == "").to_numpy()
                 frame.loc[blank, "shop"] = shop
             (messages if kind == "messages" else orders).append(
-                Part(str(p), frame, from_option=blank, first_row=first_row(frame)))
+                Part(p, frame, from_option=blank, numbers=row_numbers(frame)))
         else:
-            daily = read_platform_report(df, str(p), kind, month, shop)
+            daily = read_platform_report(df, p, kind, month, shop)
             if month:
                 daily = daily[daily["month"] == month].copy()
             daily["_written"] = daily["agent"]
-            reports.append((kind, Part(str(p), daily, rows=daily["_row"].to_numpy(),
+            reports.append((kind, Part(p, daily, rows=daily["_row"].to_numpy(),
                                        from_option=np.full(len(daily), bool(shop)))))
     if bool(messages) != bool(orders):
         what = "chat messages but no orders" if messages else "orders but no chat messages"

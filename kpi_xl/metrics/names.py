@@ -18,13 +18,14 @@ alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..core.values import name_key
 from .errors import MetricsError
+from .tables import RowNumbers
 
 SHOWN = 5   # rows named per spelling and file
 #: Taobao's sub-account name: the main account (the shop), a colon (or '：'), the agent.
@@ -34,17 +35,21 @@ SUB_ACCOUNT = re.compile(r"\s*(?P<main>[^:：]*[^:：\s])\s*[:：]\s*(?P<sub>\S.
 @dataclass
 class Part:
     """The rows one input file gave: its canonical frame (rewritten in place), the file's
-    row number of each frame row (None: the frame's position + ``first_row``, the file's
-    row under the header row), and which rows took their shop from ``--shop``."""
+    row number of each frame row (None: as ``numbers`` gives them from the frame's
+    positions, the file's rows under the header row), and which rows took their shop from
+    ``--shop``; ``written`` keeps, for a column whose names were rewritten before they
+    are compared (a sub-account's main account taken off), the text the file wrote:
+    {column: (each row's code, the texts)}."""
 
     source: str
     frame: pd.DataFrame
     rows: np.ndarray | None = None
     from_option: np.ndarray | None = None
-    first_row: int = 2
+    numbers: RowNumbers = field(default_factory=RowNumbers)
+    written: dict = field(default_factory=dict)
 
     def row_numbers(self, idx):
-        return idx + self.first_row if self.rows is None else np.asarray(self.rows)[idx]
+        return self.numbers(idx) if self.rows is None else np.asarray(self.rows)[idx]
 
 
 def _spellings(part: Part, column: str, within: str | None):
@@ -88,9 +93,10 @@ def unify(parts: list[Part], column: str, what: str, within: str | None = None) 
         return []
     shown_as = {k: max(v.items(), key=lambda kv: (kv[1][0], -kv[1][1]))[0]
                 for k, v in merged.items()}
-    where: dict = {k: {n: [] for n in sorted(v, key=lambda n: v[n][1])}
-                   for k, v in merged.items()}
-    for part, tally in zip(parts, tallies):
+    # Each spelling as the files wrote it, with its files and rows, in the order met:
+    # (file, first row, text, where) sorted.
+    met_at: dict = {k: [] for k in merged}
+    for p, (part, tally) in enumerate(zip(parts, tallies)):
         if tally is None:
             continue
         codes, outer, names = tally
@@ -100,20 +106,35 @@ def unify(parts: list[Part], column: str, what: str, within: str | None = None) 
             if k not in merged:
                 continue
             new[j] = shown_as[k]
-            idx = np.flatnonzero(codes == j)
-            where[k][n].append(_rows_text(part, idx, column == "shop"))
+            for text, idx in _as_written(part, column, n, np.flatnonzero(codes == j)):
+                met_at[k].append((p, idx[0], text, _rows_text(part, idx, column == "shop")))
         if any(a != b for a, b in zip(new, names)):
             part.frame[column] = new[codes]
     found = []
-    for k, spellings in where.items():
+    for k, entries in met_at.items():
+        spellings: dict = {}
+        for *_, text, place in sorted(entries, key=lambda e: e[:2]):
+            spellings.setdefault(text, []).append(place)
         ways = "; ".join(f"{n!r} in {', '.join(places)}" for n, places in spellings.items())
         shop = f"shop {k[0]!r}: " if within is not None and k[0] != "" else ""
+        subs = any(SUB_ACCOUNT.fullmatch(str(n)) for n in spellings if n not in merged[k])
         found.append(
             f"{shop}one {what} is written {len(spellings)} ways — {ways}. Names are compared "
-            f"ignoring case, full-width letters and spaces, so these are counted as one "
-            f"{what}, shown as {shown_as[k]!r} (the spelling of the most rows, then of the "
-            f"first file); write the name one way in every file.")
+            "ignoring case, full-width letters"
+            + (", spaces and a sub-account's main account (店铺:客服)" if subs else
+               " and spaces")
+            + f", so these are counted as one {what}, shown as {shown_as[k]!r} (the spelling "
+            "of the most rows, then of the first file); write the name one way in every file.")
     return found
+
+
+def _as_written(part: Part, column: str, name, idx: np.ndarray):
+    """[(text, rows)]: the rows ``idx`` of ``part`` (whose ``column`` reads ``name``) by
+    the text the file wrote there (see :attr:`Part.written`)."""
+    if column not in part.written:
+        return [(name, idx)]
+    codes, texts = part.written[column]
+    return [(texts[c], idx[codes[idx] == c]) for c in np.unique(codes[idx])]
 
 
 def _rows_text(part: Part, idx: np.ndarray, shop: bool) -> str:
@@ -160,6 +181,7 @@ def strip_main_accounts(parts: list[Part], column: str = "agent",
             for j in hit:
                 new[j] = SUB_ACCOUNT.fullmatch(str(names[j]))["sub"]
             part.frame[column] = new[codes]
+            part.written[column] = (codes, names)
 
 
 def _refuse_two_main_accounts(parts, tallies, key, mains, alone) -> None:

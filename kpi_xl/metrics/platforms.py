@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MetricsError
-from .tables import MISSING_MARKS, bad_rows_sentence, first_row, match_columns
+from .tables import MISSING_MARKS, RowNumbers, bad_rows_sentence, match_columns, row_numbers
 
 
 @dataclass(frozen=True)
@@ -180,8 +180,9 @@ WHAT = {"count": "a count of 0 or more", "amount": "an amount of 0 or more",
 
 
 def _column(series: pd.Series, kind: str, source: str, header: str,
-            first: int = 2) -> pd.Series:
-    """The column's values of ``kind``; ``first`` is the file's row of its first value."""
+            rows: RowNumbers | None = None) -> pd.Series:
+    """The column's values of ``kind``; ``rows`` gives the file's row of each value."""
+    rows = rows or RowNumbers()
     text = series.astype(str).str.strip()
     parser = PARSERS[kind]
     # Exports repeat a handful of values; parse each distinct text once.
@@ -197,14 +198,14 @@ def _column(series: pd.Series, kind: str, source: str, header: str,
             bad.append(v)
     out = text.map(values).astype(float)
     if bad:
-        rows = np.flatnonzero(text.isin(bad).to_numpy())
-        raise MetricsError(bad_rows_sentence(source, header, rows + first, text.iloc[rows],
+        idx = np.flatnonzero(text.isin(bad).to_numpy())
+        raise MetricsError(bad_rows_sentence(source, header, rows(idx), text.iloc[idx],
                                              WHAT[kind]))
     if kind == "count":
         frac = out.notna() & (out != np.floor(out))
         if frac.any():
-            rows = np.flatnonzero(frac.to_numpy())
-            raise MetricsError(bad_rows_sentence(source, header, rows + first, text.iloc[rows],
+            idx = np.flatnonzero(frac.to_numpy())
+            raise MetricsError(bad_rows_sentence(source, header, rows(idx), text.iloc[idx],
                                                  "a whole number"))
     return out
 
@@ -218,7 +219,7 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
                            "(赤兔 售前明细, 淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效) "
                            "nor of chat messages or orders.")
     cols = match_columns(df.columns, platform.aliases())
-    first = first_row(df)
+    rows = row_numbers(df)
     agent_key = next(k for k in AGENT_KEYS if k in cols)
     out = pd.DataFrame({"shop": shop, "agent": df[cols[agent_key]].astype(str).str.strip()})
     blank = out["agent"].str.lower().isin(MISSING_MARKS)
@@ -238,9 +239,9 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
         bad = ((~out["month"].str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
                 | out["_day"].isna()) & ~total & ~blank)
         if bad.any():
-            rows = np.flatnonzero(bad.to_numpy())
-            raise MetricsError(bad_rows_sentence(source, cols["date"], rows + first,
-                                                 dates.iloc[rows], "a date"))
+            idx = np.flatnonzero(bad.to_numpy())
+            raise MetricsError(bad_rows_sentence(source, cols["date"], rows(idx),
+                                                 dates.iloc[idx], "a date"))
     elif not month:
         # Its figures would belong to no month: fill would find no month to score them in.
         raise MetricsError(f"{source}: the report has no date column ({', '.join(DATE[:2])}), so "
@@ -251,11 +252,11 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
         out["_day"] = out["month"]
         out["_level"] = "month"
     out["_file"] = source
-    out["_row"] = np.arange(len(df)) + first
+    out["_row"] = rows(np.arange(len(df)))
     for f in platform.fields:
         if f.kind in ("text", "date") or f.key not in cols:
             continue
-        out[f.key] = _column(df[cols[f.key]], f.kind, source, cols[f.key], first)
+        out[f.key] = _column(df[cols[f.key]], f.kind, source, cols[f.key], rows)
     if "group" in cols:
         out["group"] = df[cols["group"]].astype(str).str.strip()
     out = out[~blank & ~total].copy()

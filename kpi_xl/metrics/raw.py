@@ -32,12 +32,13 @@ from .errors import MetricsError
 from .rules import Rules, excluded_span
 from .tables import (
     MISSING_MARKS,
+    RowNumbers,
     bad_rows_sentence,
-    first_row,
     header_names,
     long_numbers,
     match_columns,
     read_any,
+    row_numbers,
 )
 from .times import Clock, read_times, zone_name
 
@@ -88,8 +89,9 @@ def _date_and_time(df: pd.DataFrame, cols: dict) -> tuple[pd.Series, str]:
 
 
 def _amounts(series: pd.Series, source: str, column: str, required_mask=None,
-             first: int = 2) -> pd.Series:
-    """The column's amounts of money; ``first`` is the file's row of its first value."""
+             rows: RowNumbers | None = None) -> pd.Series:
+    """The column's amounts of money; ``rows`` gives the file's row of each value."""
+    rows = rows or RowNumbers()
     text = series.astype(str).str.strip()
     missing = text.str.lower().isin(MISSING_MARKS)
     clean = text.str.replace(r"[,，¥￥元\s]", "", regex=True)
@@ -97,14 +99,14 @@ def _amounts(series: pd.Series, source: str, column: str, required_mask=None,
     bad = (value.isna() & ~missing) | (value < 0)
     if bad.any():
         idx = np.flatnonzero(bad.to_numpy())
-        raise MetricsError(bad_rows_sentence(source, column, idx + first, text.iloc[idx],
+        raise MetricsError(bad_rows_sentence(source, column, rows(idx), text.iloc[idx],
                                              "an amount of money of 0 or more"))
     if required_mask is not None:
         gap = missing & required_mask
         if gap.any():
             idx = np.flatnonzero(gap.to_numpy())
             raise MetricsError(f"{source}, column {column!r}: row(s) "
-                               f"{', '.join(str(i + first) for i in idx[:5])} have a payment time "
+                               f"{', '.join(map(str, rows(idx[:5])))} have a payment time "
                                "but no paid amount; a paid order's amount cannot be guessed.")
     return value.astype(float)
 
@@ -118,17 +120,17 @@ def prepare_messages(df: pd.DataFrame, source: str = "the messages",
     if missing:
         raise MetricsError(f"{source}: the chat messages need the column(s) "
                            f"{', '.join(missing)} (e.g. {', '.join(MESSAGE_ALIASES[k][0] for k in missing)}).")
-    first = first_row(df)
+    rows = row_numbers(df)
     sender = df[cols["sender"]].astype(str).str.strip().str.lower()
     is_buyer = sender.isin(BUYER_SENDERS)
     unknown = ~is_buyer & ~sender.isin(AGENT_SENDERS)
     if unknown.any():
         idx = np.flatnonzero(unknown.to_numpy())
-        raise MetricsError(bad_rows_sentence(source, cols["sender"], idx + first,
+        raise MetricsError(bad_rows_sentence(source, cols["sender"], rows(idx),
                                              df[cols["sender"]].iloc[idx],
                                              "a sender we know (买家/buyer or 客服/agent)"))
     when, when_column = _date_and_time(df, cols)
-    time, zone = read_times(when, source, when_column, True, first_row=first, clock=clock)
+    time, zone = read_times(when, source, when_column, True, rows=rows, clock=clock)
     out = pd.DataFrame({
         "shop": df[cols["shop"]].astype(str).str.strip() if "shop" in cols else "",
         "time": time,
@@ -142,9 +144,9 @@ def prepare_messages(df: pd.DataFrame, source: str = "the messages",
         if blank.any():
             idx = np.flatnonzero(blank.to_numpy())
             raise MetricsError(f"{source}, column {cols[key]!r}: row(s) "
-                               f"{', '.join(str(i + first) for i in idx[:5])} have no {key}.")
+                               f"{', '.join(map(str, rows(idx[:5])))} have no {key}.")
     out.attrs["zones"] = {when_column: zone} if zone is not None else {}
-    out.attrs["first_row"] = first
+    out.attrs["rows"] = rows
     return out
 
 
@@ -162,10 +164,11 @@ def _refuse_lost_digits(df: pd.DataFrame, column: str, source: str) -> None:
     # A number cell is shown as the spreadsheet shows it (3.85123456789012E+18).
     shown = [ids.iloc[i] if "e" in ids.iloc[i].lower() else f"{float(ids.iloc[i]):.15G}"
              for i in idx[:3]]
-    sheet = f", sheet {df.attrs['sheet']!r}" if "sheet" in df.attrs else ""
+    named = df.attrs.get("sheet")
+    sheet = f", sheet {named!r}" if named is not None and f"sheet {named!r}" not in source else ""
     raise MetricsError(
         f"{source}{sheet}, column {column!r}: "
-        + ", ".join(f"row {i + first_row(df)} ({v!r})" for i, v in zip(idx, shown))
+        + ", ".join(f"row {r} ({v!r})" for r, v in zip(row_numbers(df)(idx), shown))
         + (f" and {len(idx) - 3} more" if len(idx) > 3 else "")
         + (" is an order number stored as a number, whose" if len(idx) == 1 else
            " are order numbers stored as numbers, whose")
@@ -187,26 +190,26 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders",
         raise MetricsError(f"{source}: the orders need the column(s) {', '.join(missing)} "
                            f"(e.g. {', '.join(ORDER_ALIASES[k][0] for k in missing)}).")
     _refuse_lost_digits(df, cols["order_id"], source)
-    first = first_row(df)
+    rows = row_numbers(df)
     created, created_zone = read_times(df[cols["created"]], source, cols["created"], True,
-                                       first_row=first, clock=clock)
+                                       rows=rows, clock=clock)
     paid, paid_zone = read_times(df[cols["paid"]], source, cols["paid"], False,
-                                 first_row=first, clock=clock)
+                                 rows=rows, clock=clock)
     early = paid.notna() & (paid < created)
     if early.any():
         idx = np.flatnonzero(early.to_numpy())
         raise MetricsError(f"{source}, column {cols['paid']!r}: row(s) "
-                           f"{', '.join(str(i + first) for i in idx[:5])} are paid before they "
+                           f"{', '.join(map(str, rows(idx[:5])))} are paid before they "
                            "were created.")
-    amount = _amounts(df[cols["paid_amount"]], source, cols["paid_amount"], paid.notna(), first)
+    amount = _amounts(df[cols["paid_amount"]], source, cols["paid_amount"], paid.notna(), rows)
     refund = (_amounts(df[cols["refund_amount"]], source, cols["refund_amount"],
-                       first=first).fillna(0.0)
+                       rows=rows).fillna(0.0)
               if "refund_amount" in cols else pd.Series(0.0, index=df.index))
     over = (refund > amount.fillna(0) + 1e-9).to_numpy()
     if over.any():
         idx = np.flatnonzero(over)
         raise MetricsError(f"{source}, column {cols.get('refund_amount')!r}: row(s) "
-                           f"{', '.join(str(i + first) for i in idx[:5])} refund more than was paid.")
+                           f"{', '.join(map(str, rows(idx[:5])))} refund more than was paid.")
     out = pd.DataFrame({
         "shop": df[cols["shop"]].astype(str).str.strip() if "shop" in cols else "",
         "order_id": df[cols["order_id"]].astype(str).str.strip(),
@@ -219,10 +222,10 @@ def prepare_orders(df: pd.DataFrame, source: str = "the orders",
         idx = np.flatnonzero(dup.to_numpy())
         raise MetricsError(f"{source}, column {cols['order_id']!r}: order "
                            f"{out['order_id'].iloc[idx[0]]!r} appears more than once (rows "
-                           f"{', '.join(str(i + first) for i in idx[:5])}).")
+                           f"{', '.join(map(str, rows(idx[:5])))}).")
     out.attrs["zones"] = {c: z for c, z in ((cols["created"], created_zone),
                                             (cols["paid"], paid_zone)) if z is not None}
-    out.attrs["first_row"] = first
+    out.attrs["rows"] = rows
     return out
 
 

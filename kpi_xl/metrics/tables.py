@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +22,49 @@ def normalise_header(text) -> str:
     return re.sub(r"[\s_·:：]+", "", text)
 
 
-def read_any(path, known=frozenset()):
-    """The file's first sheet or CSV as a DataFrame of strings (no value turned into NaN).
+@dataclass(frozen=True, eq=False)
+class RowNumbers:
+    """The file's row numbers of a frame's rows, as Excel shows the file (a blank line of a
+    CSV is a row, a line break inside a quoted cell is not): ``first``, the row of the
+    frame's first row (2 under a header in row 1, more under title rows), and ``blank``,
+    the file's blank rows below it that :func:`read_any` left out, in order."""
 
-    Its header is the row among the first :data:`HEADER_SCAN` holding the most ``known``
+    first: int = 2
+    blank: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __call__(self, idx) -> np.ndarray:
+        """The file's rows of the frame's rows at positions ``idx``."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if not len(self.blank):
+            return idx + self.first
+        # The j-th blank row lies before the frame's position blank[j] - first - j: the
+        # rows from there on are one further down the file.
+        before = self.blank - self.first - np.arange(len(self.blank))
+        return idx + self.first + np.searchsorted(before, idx, side="right")
+
+
+def read_any(path, known=frozenset()):
+    """The file's table as a DataFrame of strings (no value turned into NaN): a CSV's, or
+    the sheet of an .xlsx whose header holds the most ``known`` headers (see
+    :func:`read_tables`)."""
+    tables = read_tables(path, known)
+    return max(tables, key=lambda df: df.attrs.get("known", 0))
+
+
+def read_tables(path, known=frozenset()) -> list:
+    """The file's tables as DataFrames of strings (no value turned into NaN): a CSV's one,
+    or each sheet of an .xlsx whose header holds a ``known`` header, in the workbook's
+    order (the first sheet when none does).
+
+    A header is the row among the first :data:`HEADER_SCAN` holding the most ``known``
     headers (see :func:`header_names`; the first row when none is known): exports put a
-    title (客服绩效报表 2025-10) and a blank row above it.  ``attrs["first_row"]`` is the
-    file's row number of the first data row (see :func:`first_row`), ``attrs["sheet"]`` an
-    .xlsx's sheet name, and ``attrs["long_numbers"]`` the positions, per column of an
-    .xlsx, of the cells stored as numbers of 16 digits or more (see :func:`long_numbers`)."""
+    title (客服绩效报表 2025-10) and a blank row above it.  Blank rows below the header
+    (every cell empty or spaces) are left out.  ``attrs["rows"]`` gives the file's row
+    number of each data row (see :func:`row_numbers`), ``attrs["known"]`` how many known
+    headers the header holds, ``attrs["sheet"]`` an .xlsx's sheet name and
+    ``attrs["sheets"]`` how many sheets it has (see :func:`source_name`), and
+    ``attrs["long_numbers"]`` the positions, per column of an .xlsx, of the cells stored as
+    numbers of 16 digits or more (see :func:`long_numbers`)."""
     import pandas as pd
     path = Path(path)
     if not path.exists():
@@ -40,18 +75,30 @@ def read_any(path, known=frozenset()):
                            "or WPS and save it as .xlsx, or as CSV.")
     try:
         if suffix in (".xlsx", ".xlsm"):
-            df = _read_xlsx(path, known)
+            tables = _read_xlsx(path, known)
         else:
             encoding, sep, header = _text_format(path, known)
+            # Blank lines are read as rows, so that each row keeps its place in the file.
             df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
-                             sep=sep, skiprows=header)
-            df.attrs["first_row"] = header + 2
+                             sep=sep, skiprows=header, skip_blank_lines=False)
+            df = _drop_blank_rows(df, header + 2)
+            df.attrs["known"] = _known_count(df.columns, known)
+            tables = [df]
     except MetricsError:
         raise
     except Exception as exc:  # pandas and openpyxl raise many kinds; all mean "unreadable"
         raise MetricsError(f"The file {path} cannot be read as CSV or .xlsx: {exc}") from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
+    for df in tables:
+        df.columns = [str(c).strip() for c in df.columns]
+    return tables
+
+
+def source_name(path, df) -> str:
+    """How sentences name the table ``df`` of the file ``path``: the file, and the sheet
+    when the workbook has more than one."""
+    if df.attrs.get("sheets", 1) > 1:
+        return f"{path}, sheet {df.attrs['sheet']!r}"
+    return str(path)
 
 
 def header_names(*aliases: dict) -> frozenset:
@@ -61,9 +108,30 @@ def header_names(*aliases: dict) -> frozenset:
                      for key, names in table.items() for name in (key, *names))
 
 
-def first_row(df) -> int:
-    """The file's row number of the frame's first row (2 under a header in row 1)."""
-    return int(df.attrs.get("first_row", 2))
+def row_numbers(df) -> RowNumbers:
+    """The file's row numbers of the frame's rows (2, 3, … under a header in row 1)."""
+    return df.attrs.get("rows", RowNumbers())
+
+
+def _drop_blank_rows(df, first: int):
+    """``df`` (text, its first row the file's row ``first``) without the rows whose every
+    cell is empty or spaces — a blank line of a CSV, an empty row of a sheet, a line of
+    commas alone — and with ``attrs["rows"]`` naming the others as the file does."""
+    if not len(df.columns) or not len(df):
+        df.attrs["rows"] = RowNumbers(first)
+        return df
+    blank = np.array(df.iloc[:, 0].astype(str).str.strip() == "", dtype=bool)
+    if blank.any():
+        idx = np.flatnonzero(blank)
+        rest = df.iloc[idx, 1:].astype(str)
+        blank[idx] = (rest.apply(lambda c: c.str.strip() == "")).all(axis=1).to_numpy()
+    if not blank.any():
+        df.attrs["rows"] = RowNumbers(first)
+        return df
+    attrs = dict(df.attrs)
+    df = df[~blank].reset_index(drop=True)
+    df.attrs.update(attrs, rows=RowNumbers(first, np.flatnonzero(blank) + first))
+    return df
 
 
 def _header_row(rows, known) -> int:
@@ -81,26 +149,43 @@ def _known_count(row, known) -> int:
     return sum(1 for v in row if str(v).strip() and normalise_header(v) in known)
 
 
-def _read_xlsx(path: Path, known):
-    """The first sheet as text, as CSV would give it (an integral number without ".0"),
-    its header found below title rows, and where it stored numbers too long for a
-    spreadsheet to keep exactly."""
+def _read_xlsx(path: Path, known) -> list:
+    """The sheets whose header holds a ``known`` header (else the first sheet), each read
+    by :func:`_read_sheet`."""
     import pandas as pd
     with pd.ExcelFile(path) as book:
-        sheet = book.sheet_names[0]
-        cells = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object,
-                              keep_default_na=False)
+        names = book.sheet_names
+        heads = [pd.read_excel(book, sheet_name=name, header=None, dtype=object,
+                               keep_default_na=False, nrows=HEADER_SCAN) for name in names]
+        scores = [max((_known_count(row, known) for row in head.itertuples(index=False)),
+                      default=0) for head in heads]
+        chosen = [n for n, score in zip(names, scores) if score] or names[:1]
+        tables = [_read_sheet(book, name, known) for name in chosen]
+    for df in tables:
+        df.attrs["sheets"] = len(names)
+    return tables
+
+
+def _read_sheet(book, sheet: str, known):
+    """A sheet as text, as CSV would give it (an integral number without ".0"), its header
+    found below title rows, and where it stored numbers too long for a spreadsheet to keep
+    exactly."""
+    import pandas as pd
+    cells = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object,
+                          keep_default_na=False)
     h = _header_row(cells.head(HEADER_SCAN).itertuples(index=False), known)
     header = _column_names(cells.iloc[h]) if len(cells) else []
+    score = _known_count(cells.iloc[h], known) if len(cells) else 0
     cells = cells.iloc[h + 1:].reset_index(drop=True)
     cells.columns = header
+    cells = _drop_blank_rows(cells, h + 2)
     long = {}
     for n, column in enumerate(header):
         hit = np.fromiter((_long_number(v) for v in cells.iloc[:, n]), bool, len(cells))
         if hit.any():
             long[column] = np.flatnonzero(hit)
     df = cells.astype(str)
-    df.attrs.update(sheet=sheet, first_row=h + 2, long_numbers=long)
+    df.attrs.update(sheet=sheet, rows=row_numbers(cells), long_numbers=long, known=score)
     return df
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MetricsError
-from .tables import MISSING_MARKS, bad_rows_sentence
+from .tables import MISSING_MARKS, RowNumbers, bad_rows_sentence
 
 _OFFSET = (r"(?i)^(?P<rest>.*\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[ap]m)?)\s*"
            r"(?P<zone>z|utc|gmt|[+-]\d\d(?::?\d\d)?)$")
@@ -193,15 +193,16 @@ def _day_and_month(f: pd.DataFrame, text: pd.Series, source: str, column: str,
 
 
 def read_times(series: pd.Series, source: str, column: str, required: bool,
-               first_row: int = 2, clock: Clock | None = None) -> tuple[pd.Series, float | None]:
+               rows: RowNumbers | None = None,
+               clock: Clock | None = None) -> tuple[pd.Series, float | None]:
     """(the column's times as the shop's wall-clock times, naive; the UTC offset in
     minutes the column gave, or the shop's offset ``clock`` tells when it gave one, or
     None when it gave none).  Refuses, with a sentence naming the file, column and rows
-    (``first_row`` is the file's row of the first value), what cannot be read without
+    (``rows`` gives the file's row of each value), what cannot be read without
     guessing."""
     clock = clock or Clock()
     text = series.astype(str).str.strip()
-    text.index = np.arange(len(text)) + first_row
+    text.index = (rows or RowNumbers())(np.arange(len(text)))
     missing = text.str.lower().isin(MISSING_MARKS)
     value = text.where(~missing)
     offsets = None

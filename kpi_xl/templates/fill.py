@@ -210,16 +210,18 @@ def _open_csv(path: Path, known) -> Table:
     h, _ = _find_header(head, known)
 
     def rows():
+        # Rows are counted as Excel shows the file: a blank line is a row, a line break
+        # inside a quoted cell is not (the reader's line_num counts those).
         line = h + 1
         for row in head[h + 1:]:
             line += 1
             yield line, row
         try:
             for row in reader:
-                line = reader.line_num
+                line += 1
                 yield line, row
         except csv.Error as exc:
-            raise DataError([f"{path.name} row {reader.line_num}: the CSV cannot be read "
+            raise DataError([f"{path.name} row {line + 1}: the CSV cannot be read "
                              f"({exc})."]) from None
     table = Table(path.name, head[h], h + 1, rows(), close=fh.close)
     if h:

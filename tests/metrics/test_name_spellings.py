@@ -206,10 +206,12 @@ def test_a_platform_agent_written_two_ways_is_one_agent_month(tmp_path, capsys):
     two = _csv(tmp_path / "千牛_2.csv", QN, [_as(OCT_2, "店A:ａｍｙ\u200b")], encoding="gb18030")
     rc, err, sheet = _run(tmp_path, capsys, one, two, "--shop", "店A")
     assert rc == 1
-    # The sub-account's main account, the shop, is left out of the agent's name.
-    assert (f"shop '店A': one agent is written 2 ways — 'Amy' in {one} (row 2); "
-            f"'ａｍｙ\\u200b' in {two} (row 2). "
-            + SAME.format(what="agent", shown="Amy")) in err, err
+    # The sub-account's main account, the shop, is left out of the agent's name; the
+    # spellings are quoted as the files write them.
+    assert (f"shop '店A': one agent is written 2 ways — '店A:Amy' in {one} (row 2); "
+            f"'店A:ａｍｙ\\u200b' in {two} (row 2). "
+            + SAME.replace("letters and spaces", "letters, spaces and a sub-account's main "
+                           "account (店铺:客服)").format(what="agent", shown="Amy")) in err, err
     assert len(sheet) == 1
     row = sheet.iloc[0]
     assert (row["Agent"], row["Inquiries"], row["Buyers"], row["Sales"]) == \

@@ -100,3 +100,38 @@ def test_platform_report_days_under_both_names_are_one_agent(tmp_path):
     assert result.spellings == []
     row = result.agents.set_index("agent").loc["小王"]
     assert (len(result.agents), row["inquiries"], row["buyers"], row["sales"]) == (1, 120, 40, 4800)
+
+
+def test_a_sub_account_written_two_ways_is_named_as_the_files_write_it(tmp_path, capsys):
+    """'店A:Amy' receives b1 (1 Oct) in chats_a.csv, '店A：ａｍｙ' (full-width colon and
+    letters) b2 (2 Oct) in chats_b.xlsx: one agent, Amy, of one main account, written two
+    ways.  The sentence quoted the names with the main account taken off ('Amy', 'ａｍｙ'),
+    which neither file holds; it quotes the files' own text now.  By hand: receptions 2,
+    inquiries 2, buyers 1 (b1 pays 100), sales 100."""
+    a = _csv(tmp_path / "chats_a.csv", MSG, _talk("2025-10-01", "b1", "店A:Amy"))
+    b = _xlsx(tmp_path / "chats_b.xlsx", MSG, _talk("2025-10-02", "b2", "店A：ａｍｙ"))
+    o = _csv(tmp_path / "orders.csv", ORD,
+             [["o1", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"]])
+    rc, err, out = _run(tmp_path, capsys, a, b, o)
+    assert rc == 1
+    assert (f"shop '小米旗舰店': one agent is written 2 ways — '店A:Amy' in {a} (rows 2, 3); "
+            f"'店A：ａｍｙ' in {b} (rows 2, 3). Names are compared ignoring case, full-width "
+            "letters, spaces and a sub-account's main account (店铺:客服), so these are counted "
+            "as one agent, shown as 'Amy'") in err
+    row = pd.read_excel(out, sheet_name="全部指标").iloc[0]
+    assert (row["客服"], row["接待人数"], row["询单人数"], row["成交人数"], row["销售额"]) == (
+        "Amy", 2, 2, 1, 100)
+
+
+def test_a_file_naming_the_agent_both_ways_has_each_text_named(tmp_path):
+    """One file writes '店A:Amy' (rows 2, 3), 'amy' (rows 4, 5) and 'Amy' (rows 6, 7): the
+    rows of 'Amy' are named by the text of each, not as one spelling 'Amy' of rows 2, 3, 6, 7."""
+    m = _csv(tmp_path / "chats.csv", MSG, _talk("2025-10-01", "b1", "店A:Amy")
+             + _talk("2025-10-02", "b2", "amy") + _talk("2025-10-03", "b3", "Amy"))
+    o = _csv(tmp_path / "orders.csv", ORD,
+             [["o1", "b1", "2025-10-01 11:00:00", "2025-10-01 11:01:00", "100"]])
+    result = compute_metrics([m, o], shop="S")
+    assert len(result.spellings) == 1
+    assert (f"written 3 ways — '店A:Amy' in {m} (rows 2, 3); 'amy' in {m} (rows 4, 5); "
+            f"'Amy' in {m} (rows 6, 7).") in result.spellings[0]
+    assert list(result.agents["receptions"]) == [3]

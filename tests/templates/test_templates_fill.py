@@ -197,3 +197,22 @@ def test_filled_workbook_is_recalculated(tmp_path, template):
     v = values(report.written[0], "考核结果")
     # A, B, C keep DOMAIN's totals among five agents (bands do not depend on the team).
     assert [v["H5"], v["H6"], v["H7"]] == pytest.approx([77.5, 74, 77.5])
+
+
+def test_rows_are_named_as_excel_shows_the_csv(tmp_path, template):
+    """Line breaks inside a quoted cell (a note written on two lines) and blank lines, past
+    the first rows searched for the header: each row is named as Excel shows the file.
+    Row 1 the header, rows 2–41 forty agents of S1; row 3's agent is written on two lines of
+    the file ("A1" and "x"), row 20 is a blank line, and row 40 holds 'abc' in 询单人数 —
+    line 41 of the file, which the reader's line count named."""
+    lines = [",".join(ZH)]
+    for i in range(40):
+        name = f'"A{i}\nx"' if i == 1 else f"A{i}"
+        inquiries = "abc" if i == 38 else "275"
+        lines.append("" if i == 18 else
+                     f"S1,2025-01,66.3,{name},{inquiries},88,240,228,6884.24,13,21,6,289")
+    data = tmp_path / "agents.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = fill_template(template, data, tmp_path / "out", by="shop,month", recalc=False)
+    assert "agents.csv row 40, column '询单人数': 'abc' is not a whole number." in report.problems
+    assert any("blank row(s) left out (row(s) 20)" in note for note in report.notes)
