@@ -295,7 +295,7 @@ def _refuse_buyers_above_inquiries(agents: pd.DataFrame, files: pd.DataFrame) ->
     if not len(agents) or "buyers" not in agents or "inquiries" not in agents:
         return
     rows = _report_rows_on_sheet(agents)
-    over = rows[(rows["buyers"] > rows["inquiries"]).fillna(False).astype(bool)]
+    over = rows[(rows["buyers"] > rows["inquiries"]).astype("boolean").fillna(False).astype(bool)]
     if not len(over):
         return
     keys = ["source", "shop", "month", "agent"]

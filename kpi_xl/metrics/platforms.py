@@ -236,7 +236,7 @@ def read_platform_report(df: pd.DataFrame, source: str, platform: Platform | Non
         # whole month (2025-10, 2025年10月) has its month as its "day".
         out["_day"] = dates.map(report_day)
         out["_level"] = np.where(out["_day"].str.len() == 7, "month", "day")
-        bad = ((~out["month"].str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)
+        bad = ((~out["month"].str.fullmatch(r"\d{4}-\d{2}").astype("boolean").fillna(False).astype(bool)
                 | out["_day"].isna()) & ~total & ~blank)
         if bad.any():
             idx = np.flatnonzero(bad.to_numpy())

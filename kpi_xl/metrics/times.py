@@ -192,6 +192,17 @@ def _day_and_month(f: pd.DataFrame, text: pd.Series, source: str, column: str,
     return (a, b) if day_first.any() or order == "dmy" else (b, a)
 
 
+def _iso_times(value: pd.Series) -> pd.Series:
+    """``value`` read as ISO times (unreadable ones NaT).  Times with one UTC offset come
+    back tz-aware; with offsets that differ from row to row, pandas 3 raises ValueError
+    and pandas 2 returns objects (with a FutureWarning, silenced here): either way not
+    datetime64, which the caller takes as "aware"."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.to_datetime(value, errors="coerce", format="ISO8601")
+
+
 def read_times(series: pd.Series, source: str, column: str, required: bool,
                rows: RowNumbers | None = None,
                clock: Clock | None = None) -> tuple[pd.Series, float | None]:
@@ -208,17 +219,17 @@ def read_times(series: pd.Series, source: str, column: str, required: bool,
     offsets = None
     # Exports write ISO times almost always: that reader is fast on whole columns.
     try:
-        parsed = pd.to_datetime(value, errors="coerce", format="ISO8601")
-        aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+        parsed = _iso_times(value)
+        aware = not pd.api.types.is_datetime64_dtype(parsed.dtype)
     except (ValueError, TypeError, OverflowError):   # offsets that differ from row to row
         aware = True
     if aware:
         value, offsets = _split_offsets(value)
         try:
-            parsed = pd.to_datetime(value, errors="coerce", format="ISO8601")
+            parsed = _iso_times(value)
         except (ValueError, TypeError, OverflowError):
             parsed = _parse_each(value.fillna(""))   # an offset we do not read: refused below
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        if not pd.api.types.is_datetime64_dtype(parsed.dtype):
             parsed = _parse_each(value.fillna(""))
     parsed = parsed.astype("datetime64[ns]")
     retry = parsed.isna() & ~missing
