@@ -152,13 +152,20 @@ def elementwise(fn):
     #VALUE!, LEFT(#N/A,1/0) is #N/A). What ``fn`` raises is the result through the guard
     ``excel(...)`` gives the function it registers (and :func:`broadcast`'s per element)."""
     def wrapper(calc, *args):
-        for a in args:
-            if is_array(a):
-                return broadcast(calc, fn, args)
-        return fn(*[scalarize(calc, a) for a in args])
+        return each_value(calc, fn, args)
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return value_arguments(wrapper)   # each argument is one value: ranges meet implicit intersection
+
+
+def each_value(calc, fn, args):
+    """``fn`` of single values on engine arguments: called once on their values, or on
+    each element through :func:`broadcast` when any argument is an array (for functions
+    that need ``calc`` themselves, which :func:`elementwise` does not pass)."""
+    for a in args:
+        if is_array(a):
+            return broadcast(calc, fn, args)
+    return fn(*[scalarize(calc, a) for a in args])
 
 
 def xsum(xs):
