@@ -426,6 +426,14 @@ class Calc:
                     self.report.limit_errors[name] = err.code
         raise ExcelRaise(err)
 
+    def same_each_time(self, compute):
+        """``compute()``'s answer, and whether it called no volatile function (RAND, NOW ...):
+        then one answer for the blank row repeated past a range's used area holds for every
+        repetition of it (BYROW, MAP)."""
+        hits = self._vol_hits
+        v = compute()
+        return v, self._vol_hits == hits
+
     def time_left(self):
         """Seconds before the calculation's time budget is spent (None: no budget); a
         function that can run long inside C code bounds its own work with it."""
