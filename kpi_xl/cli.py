@@ -13,7 +13,7 @@ import sys
 
 # The import names of the "all" extra in pyproject.toml (tests/install checks that the
 # two lists agree): every command needs the engine, the templates or both.
-ALL_EXTRA_MODULES = ("openpyxl", "formulas", "pandas", "numpy", "lxml", "tqdm") + (
+ALL_EXTRA_MODULES = ("openpyxl", "formulas", "regex", "pandas", "numpy", "lxml", "tqdm") + (
     ("tomli",) if sys.version_info < (3, 11) else ())   # rules files of `metrics`
 
 

@@ -456,6 +456,17 @@ def _again_without(w, stopped) -> bool:
     return True
 
 
+def _limit_lines(r):
+    """The summary's lines for the cells given up past the engine's own limits, one line
+    per error they show (#NUM!, or #CALC! for a regular expression out of time)."""
+    by_error: dict = {}
+    codes = getattr(r, "limit_errors", None) or {}
+    for cell, why in (getattr(r, "beyond_limits", None) or {}).items():
+        by_error.setdefault(codes.get(cell, "#NUM!"), []).append(f"{cell} ({why})")
+    return [f"  {r.path}: {code} past the engine's limits in {_first_cells(cells)}"
+            for code, cells in by_error.items()]
+
+
 def _first_cells(cells, shown=8):
     where = ", ".join(cells[:shown])
     return where + (f" and {len(cells) - shown} more" if len(cells) > shown else "")
@@ -508,9 +519,7 @@ def format_summary(results, elapsed, max_cells=20):
         if getattr(r, "engine_bugs", None):
             lines.append(f"  {r.path}: engine bug (please report it to kpi_xl) in "
                          + _first_cells([f"{k} ({v})" for k, v in r.engine_bugs.items()]))
-        if getattr(r, "beyond_limits", None):
-            lines.append(f"  {r.path}: #NUM! past the engine's limits in "
-                         + _first_cells([f"{k} ({v})" for k, v in r.beyond_limits.items()]))
+        lines += _limit_lines(r)
         if getattr(r, "incomplete", ""):
             lines.append(f"  {r.path}: not finished, {r.incomplete}; "
                          + _first_cells(r.not_computed) + " show #CALC!")

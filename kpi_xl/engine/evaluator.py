@@ -164,6 +164,7 @@ class CalcReport:
     incomplete: str = ""                                    # why some cells were not computed
     not_computed: list = field(default_factory=list)        # Sheet!A1 of those cells
     beyond_limits: dict = field(default_factory=dict)       # Sheet!A1 -> why it is #NUM!
+    limit_errors: dict = field(default_factory=dict)        # of those, Sheet!A1 -> error if not #NUM!
     stopped: dict = field(default_factory=dict)             # Sheet!A1 -> why it is #CALC!
 
 
@@ -410,17 +411,33 @@ class Calc:
         self._whole_cache[key] = (rows, whole)
         return whole
 
-    def beyond_limit(self, why):
-        """Give up the cell being computed as #NUM! because of ``why`` (the engine's own
-        limit, not Excel's), which the report keeps beside the cell."""
+    def beyond_limit(self, why, err=_NUM):
+        """Give up the cell being computed as ``err`` (#NUM! unless told) because of ``why``
+        (the engine's own limit, not Excel's), which the report keeps beside the cell."""
         where = self._cell
         if where is not None:
             sheet, r, c = where[:3]
             name = cell_name(sheet, r, c)
             if len(where) > 3:   # a run of one column computed together
                 name += f":{cell_name(sheet, where[3], c).rpartition('!')[2]}"
-            self.report.beyond_limits.setdefault(name, why)
-        raise ExcelRaise(_NUM)
+            if name not in self.report.beyond_limits:
+                self.report.beyond_limits[name] = why
+                if err is not _NUM:
+                    self.report.limit_errors[name] = err.code
+        raise ExcelRaise(err)
+
+    def same_each_time(self, compute):
+        """``compute()``'s answer, and whether it called no volatile function (RAND, NOW ...):
+        then one answer for the blank row repeated past a range's used area holds for every
+        repetition of it (BYROW, MAP)."""
+        hits = self._vol_hits
+        v = compute()
+        return v, self._vol_hits == hits
+
+    def time_left(self):
+        """Seconds before the calculation's time budget is spent (None: no budget); a
+        function that can run long inside C code bounds its own work with it."""
+        return None if self._deadline is None else self._deadline - time.monotonic()
 
     def taint_volatile(self):
         """The cells being computed depend on a volatile value (TODAY, RAND, ...)."""

@@ -245,6 +245,7 @@ def recalc_file(src, dst=None, *, values_only=False, on_scan=None, limits=None,
     res.incomplete = report.incomplete
     res.not_computed = report.not_computed
     res.beyond_limits = report.beyond_limits
+    res.limit_errors = report.limit_errors
     res.stopped = report.stopped
     return res
 

@@ -27,6 +27,7 @@ class FileResult:
     incomplete: str = ""                                   # why some cells were not computed
     not_computed: list = field(default_factory=list)       # ["Sheet!A1", ...] of those cells
     beyond_limits: dict = field(default_factory=dict)      # "Sheet!A1" -> why it is #NUM!
+    limit_errors: dict = field(default_factory=dict)       # of those, "Sheet!A1" -> error if not #NUM!
     stopped: dict = field(default_factory=dict)            # "Sheet!A1" -> why it is #CALC!
     kept_from_file: dict = field(default_factory=dict)  # "Sheet!A1" -> (functions, cached value found)
     reader_fallbacks: list = field(default_factory=list)  # [(sheet, why)] read the slow way

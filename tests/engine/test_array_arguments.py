@@ -52,3 +52,21 @@ def test_index_of_an_array_of_rows_sums_their_values():
     a.formulas[(1, 3)] = "SUM(INDEX(A1:A5,{1;3;5}))"
     res, _ = calculate(BookInput([a]))
     assert res["Sheet1"][(1, 3)] == 90
+
+
+@pytest.mark.parametrize("formula, expected", [
+    # an operation on a one-element array, then another on its answer: by hand 5, 5, 1,
+    # and a LAMBDA's parameter holding {5} (BYROW hands each row so) negated twice: 5
+    ("SUM(--{5})", 5),
+    ("-(-{5})", 5),
+    ("({5}=5)*1+0", 1),
+    ("_xlfn.LAMBDA(_xlpm.x,--_xlpm.x)({5})", 5),
+    ('SUM(_xlfn.BYROW(B1:B3,_xlfn.LAMBDA(_xlpm.r,--(_xlpm.r="b"))))', 1),
+])
+def test_one_element_arrays_stay_arrays_through_chained_operations(formula, expected):
+    a = SheetInput("Sheet1")
+    for r in range(1, 4):
+        a.values[(r, 2)] = "abc"[r - 1]
+    a.formulas[(1, 5)] = formula
+    res, _ = calculate(BookInput([a]))
+    assert res["Sheet1"][(1, 5)] == expected

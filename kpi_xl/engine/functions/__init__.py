@@ -284,7 +284,7 @@ _MISSING: set = set()
 
 
 def _load():
-    from . import operators, logic, mathstat, lookup, text, dates, info, dynamic, engineering, multiples, database, complexnum, financial, bonds, bessel, regression  # noqa: F401
+    from . import operators, logic, mathstat, lookup, text, textregex, dates, info, dynamic, engineering, multiples, database, complexnum, financial, bonds, bessel, regression  # noqa: F401
     from . import kpi  # noqa: F401
     from . import groupby  # noqa: F401
     from .. import pivot  # noqa: F401

@@ -136,18 +136,46 @@ def _by(calc, array, fn, by_col):
     if not callable(fn):
         return fn if isinstance(fn, XlErr) else VALUE
     rows = calc.full_values(array)
-    lines = [list(c) for c in zip(*rows)] if by_col else rows
+    if not by_col and type(rows) is Tail:
+        # the blank row repeated past the used area: the LAMBDA once for all of them,
+        # unless it calls a volatile function (RAND() differs on each row)
+        fill, same = calc.same_each_time(lambda: _line_result(calc, fn, Arr([list(rows.fill)])))
+        if same:
+            head = _by_lines(calc, rows.head, fn, False)
+            if head is CALC or fill is _MANY:
+                return CALC
+            return Arr(Tail([[v] for v in head], rows.n, [fill]))
+    out = _by_lines(calc, [list(c) for c in zip(*rows)] if by_col else rows, fn, by_col)
+    if out is CALC:
+        return CALC
+    return Arr([out]) if by_col else Arr([[v] for v in out])
+
+
+#: A LAMBDA's answer for one row or column that is not one value.
+_MANY = object()
+
+
+def _by_lines(calc, lines, fn, by_col):
+    """``fn``'s one value for each row (or column) of ``lines``; #CALC! when one of them
+    does not come down to one value."""
     out = []
     for line in lines:
-        arg = Arr([[v] for v in line]) if by_col else Arr([list(line)])
-        v = fn(arg)
-        if isinstance(v, (Ref, Arr)):
-            vals = calc.values(v)
-            if len(vals) != 1 or len(vals[0]) != 1:
-                return CALC  # each row must come down to one value
-            v = vals[0][0]
-        out.append(0 if v is None else v)
-    return Arr([out]) if by_col else Arr([[v] for v in out])
+        v = _line_result(calc, fn, Arr([[v] for v in line]) if by_col else Arr([list(line)]))
+        if v is _MANY:
+            return CALC  # each row must come down to one value
+        out.append(v)
+    return out
+
+
+def _line_result(calc, fn, arg):
+    """``fn`` applied to one row or column ``arg``: its one value (a blank as 0), or _MANY."""
+    v = fn(arg)
+    if isinstance(v, (Ref, Arr)):
+        vals = calc.values(v)
+        if len(vals) != 1 or len(vals[0]) != 1:
+            return _MANY
+        v = vals[0][0]
+    return 0 if v is None else v
 
 
 @excel("BYROW", min_args=2, max_args=2)

@@ -27,9 +27,10 @@ _WHOLE_SHAPE = frozenset("TOCOL TOROW VSTACK HSTACK CHOOSEROWS CHOOSECOLS EXPAND
                          "SORTBY MMULT MAP SCAN REDUCE ARRAYTOTEXT".split())
 
 #: Functions of the library applied to each cell of an array given where a value belongs
-#: (besides :data:`_SCALAR`'s): SIN(A:A) or REGEXTEST(A:A,"^$") has a result for every
-#: row of the column, the blank ones past the used area too (see :func:`_each_cell`).
-_EACH_CELL_TOO = frozenset("""REGEXTEST REGEXEXTRACT REGEXREPLACE ASC BAHTTEXT CONVERT
+#: (besides :data:`_SCALAR`'s): SIN(A:A) or CONVERT(A:A,"m","ft") has a result for every
+#: row of the column, the blank ones past the used area too (see :func:`_each_cell`); so
+#: has MAP(A:A,LAMBDA(…)), its LAMBDA called once for the blank rows past the used area.
+_EACH_CELL_TOO = frozenset("""MAP ASC BAHTTEXT CONVERT
     COUPDAYBS COUPDAYS COUPDAYSNC COUPNCD COUPNUM COUPPCD DURATION MDURATION INTRATE PRICE
     PRICEDISC PRICEMAT RECEIVED YIELD YIELDDISC YIELDMAT ODDFPRICE ODDFYIELD""".split())
 
@@ -50,16 +51,17 @@ def _call(calc, lib_fn, args, whole=False):
     return _from_lib(lib_fn(*[_to_lib(calc, a, whole) for a in args]))
 
 
-def _each_cell(calc, lib_fn, args):
+def _each_cell(calc, lib_fn, args, whole=False):
     """A function of single values called on arrays, one of them a large range read only
     as far as the used area (a :class:`~..values.Tail` of rows: those read, then one
     blank row repeated to the range's height): the library computes the rows read and the
     repeated row once each, and the result is a Tail as tall as the range.  Arrays of any
-    other mix of heights (or a result not of the rows' shape) are given whole."""
+    other mix of heights (or a result not of the rows' shape, or a repeated row whose
+    answer called a volatile function: MAP's LAMBDA with RAND()) are given whole."""
     grids = [calc.full_values(a) if isinstance(a, (Ref, MultiRef, Arr)) else None for a in args]
     tails = [g for g in grids if type(g) is Tail]
     if not tails:
-        return _call(calc, lib_fn, args)
+        return _call(calc, lib_fn, args, whole)
     n, w = len(tails[0]), len(tails[0].fill)
     if any(g is not None and (len(g) != n if type(g) is Tail else len(g) != 1)
            or type(g) is Tail and len(g.fill) != w for g in grids):
@@ -67,8 +69,10 @@ def _each_cell(calc, lib_fn, args):
     k = max(len(t.head) for t in tails)
     head = _call(calc, lib_fn, [Arr(first_rows(g, k)) if type(g) is Tail else a
                                 for a, g in zip(args, grids)])
-    fill = _call(calc, lib_fn, [Arr([g.fill]) if type(g) is Tail else a
-                                for a, g in zip(args, grids)])
+    fill, same = calc.same_each_time(lambda: _call(calc, lib_fn, [
+        Arr([g.fill]) if type(g) is Tail else a for a, g in zip(args, grids)]))
+    if not same:
+        return _call(calc, lib_fn, args, whole=True)
     head, fill = _rows_of(head), _rows_of(fill)
     if len(head) != k or len(fill) != 1 or any(len(row) != w for row in head + fill):
         return _call(calc, lib_fn, args, whole=True)
@@ -147,7 +151,7 @@ VERIFIED = frozenset("""ACOS ACOSH ACOT ACOTH ARABIC ARRAYTOTEXT ASIN ASINH ATAN
     FVSCHEDULE GAMMA GAMMA.DIST GAMMA.INV GAMMALN GAMMALN.PRECISE GAUSS GESTEP HSTACK
     HYPGEOM.DIST INTERCEPT INTRATE ISPMT LN LOG10 LOGNORM.DIST LOGNORM.INV MAKEARRAY MAP MDETERM
     MINVERSE MODE.MULT MULTINOMIAL NOMINAL NORM.DIST NORM.S.DIST NPV PDURATION PEARSON PHI
-    PI RADIANS REDUCE REGEXEXTRACT RSQ SCAN SECH SIN SINH SLN SLOPE SORTBY SQRTPI STANDARDIZE
+    PI RADIANS REDUCE RSQ SCAN SECH SIN SINH SLN SLOPE SORTBY SQRTPI STANDARDIZE
     STDEVA STDEVPA STEYX SUMX2MY2 SUMX2PY2 SUMXMY2 SYD T.DIST T.DIST.2T T.DIST.RT T.INV T.INV.2T
     TANH TOCOL TRIMMEAN UNICODE VARA VARPA VSTACK WEIBULL.DIST YIELD Z.TEST""".split())
 
@@ -222,7 +226,7 @@ def _wrap(name, lib_fn):
         try:
             # an overflow is the cell's #NUM!, not a warning on the terminal
             with np.errstate(all="ignore"):
-                return _each_cell(calc, lib_fn, args) if each else \
+                return _each_cell(calc, lib_fn, args, whole) if each else \
                     _call(calc, lib_fn, args, whole)
         except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError):
             calc.report.fallback_failures.setdefault(name, 0)

@@ -105,8 +105,11 @@ def broadcast(calc, fn, args):
         return v
 
     lines = [None if a is None else (a, len(a), len(a[0])) for a in arrays]
-    # rows before ``start`` from plain lists, without a Tail's indexing for each element
-    plain = [None if e is None else (first_rows(e[0], start), e[1], e[2]) for e in lines]
+    # rows before ``start`` from plain lists, without a Tail's indexing for each element; a
+    # one-row array is read whole, as its one row serves every row (a one-row Tail, as -{5}
+    # gives, holds its row as its fill, none of it before ``start``)
+    plain = [None if e is None else (e[0] if e[1] == 1 else first_rows(e[0], start), e[1], e[2])
+             for e in lines]
     if nc == 1 and all(e is None or e[1] == 1 or e[1] >= start for e in plain):
         # columns only (IF(A:A="",ROW(A:A))): each row's one element, down zipped columns
         columns = [repeat(one) if e is None else repeat(e[0][0][0]) if e[1] == 1
@@ -152,13 +155,20 @@ def elementwise(fn):
     #VALUE!, LEFT(#N/A,1/0) is #N/A). What ``fn`` raises is the result through the guard
     ``excel(...)`` gives the function it registers (and :func:`broadcast`'s per element)."""
     def wrapper(calc, *args):
-        for a in args:
-            if is_array(a):
-                return broadcast(calc, fn, args)
-        return fn(*[scalarize(calc, a) for a in args])
+        return each_value(calc, fn, args)
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return value_arguments(wrapper)   # each argument is one value: ranges meet implicit intersection
+
+
+def each_value(calc, fn, args):
+    """``fn`` of single values on engine arguments: called once on their values, or on
+    each element through :func:`broadcast` when any argument is an array (for functions
+    that need ``calc`` themselves, which :func:`elementwise` does not pass)."""
+    for a in args:
+        if is_array(a):
+            return broadcast(calc, fn, args)
+    return fn(*[scalarize(calc, a) for a in args])
 
 
 def xsum(xs):
