@@ -146,7 +146,9 @@ def _cmd_metrics(args) -> int:
     run = run_metrics(args.inputs, args.output, month=args.month, rules_file=args.rules,
                       compare_file=args.compare_rules, shop=args.shop or "", lang=args.lang,
                       shop_aov=args.shop_aov, date_order=args.date_order,
-                      utc_offset=args.utc_offset)
+                      utc_offset=args.utc_offset, sheets=args.sheet or ())
+    for note in run.notes:
+        print(f"Note: {note}", file=sys.stderr)
     for line in run.lines():
         print(line)
     missing = run.missing_line()
@@ -280,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the shop's UTC offset, e.g. +08:00: times given in UTC (…Z) or "
                         "another offset are moved to the shop's clock before its days and "
                         "months are counted")
+    p.add_argument("--sheet", action="append", metavar="NAME",
+                   help="sheet of the Excel inputs to read (repeat it, or 明细,汇总; default: "
+                        "every sheet whose headers are known)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers of the workbook")
     p.set_defaults(func=_cmd_metrics)
 

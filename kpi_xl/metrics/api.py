@@ -18,8 +18,7 @@ import pandas as pd
 from ..fileio import atomic_write
 from .errors import MetricsError
 from .names import Part, strip_main_accounts, unify
-from .platforms import (PLATFORMS, check_repeated_days, definitions, detect_platform, monthly,
-                        read_platform_report)
+from .platforms import PLATFORMS, check_repeated_days, definitions, detect_platform, monthly
 from .raw import (
     MESSAGE_ALIASES,
     ORDER_ALIASES,
@@ -32,7 +31,8 @@ from .raw import (
     prepare_orders,
 )
 from .rules import Rules
-from .tables import header_names, read_tables, row_numbers, source_name
+from .summaries import read_reports
+from .tables import header_names, read_tables, row_numbers, named_sheets, source_name
 from .times import Clock
 
 EXCEL_ROWS = 1_048_575  # data rows under a header
@@ -126,16 +126,21 @@ class MetricsResult:
     inputs: dict = field(default_factory=dict)   # file -> what it was read as
     raw: RawMetrics | None = None
     spellings: list = field(default_factory=list)   # sentences: names written several ways
+    notes: list = field(default_factory=list)       # sentences: summary sheets checked
 
 
-def classify_inputs(paths):
+def classify_inputs(paths, sheets=()):
     """[(source, kind, DataFrame)] with kind 'messages', 'orders' or a platform: a CSV, and
     each sheet of a workbook whose headers are those of one of them (named as
-    :func:`~kpi_xl.metrics.tables.source_name` names it; other sheets are left out).  A file
-    with no such table is refused."""
+    :func:`~kpi_xl.metrics.tables.source_name` names it; other sheets are left out), or
+    each sheet ``sheets`` names (``--sheet``).  A file with no such table is refused, and
+    so is a sheet ``sheets`` names that no workbook holds."""
     out = []
+    books: dict = {}   # workbook -> its sheets' names
     for path in paths:
-        tables = read_tables(path, KNOWN_HEADERS)
+        tables = read_tables(path, KNOWN_HEADERS, sheets)
+        if tables and "sheet_names" in tables[0].attrs:
+            books[path] = tables[0].attrs["sheet_names"]
         found = [(source_name(path, df), _kind(df.columns), df) for df in tables]
         found = [entry for entry in found if entry[1] is not None]
         if not found:
@@ -149,7 +154,21 @@ def classify_inputs(paths):
                 "(订单号, 买家, 下单时间, 付款时间, 实付金额) or a platform report we know (赤兔 "
                 "售前明细, 淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效).")
         out += found
+    if sheets:
+        _refuse_sheets_not_found(sheets, books)
     return out
+
+
+def _refuse_sheets_not_found(sheets, books: dict) -> None:
+    """Refuse a sheet named by ``--sheet`` that none of the workbooks ``books`` ({path:
+    sheet names}) holds: a misspelt name must not leave its sheet out unnoticed."""
+    held = {name for names in books.values() for name in names}
+    missing = sorted(set().union(*(named_sheets(value, held) for value in sheets)) - held)
+    if missing:
+        where = "; ".join(f"{path}: {', '.join(map(repr, names))}" for path, names in books.items())
+        raise MetricsError(f"--sheet names {', '.join(map(repr, missing))}, which no workbook "
+                           "of the inputs holds (their sheets: "
+                           + (where or "none; the inputs are no workbooks") + ").")
 
 
 def _kind(columns):
@@ -162,13 +181,17 @@ def _kind(columns):
 
 
 def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = None,
-                    shop: str = "", shop_aov=None, clock: Clock | None = None) -> MetricsResult:
+                    shop: str = "", shop_aov=None, clock: Clock | None = None,
+                    sheets=()) -> MetricsResult:
     """Agent metrics from the shops' files (paths): chat messages, orders, platform reports.
 
     ``shop_aov`` (see :func:`parse_shop_aov`) gives the shop AOV of the agent-months whose
     data has none (platform reports do not carry it); raw orders give their own.  ``clock``
     tells how to read the times a column cannot tell by itself (its order of day and
-    month, the shop's UTC offset)."""
+    month, the shop's UTC offset).  ``sheets`` (``--sheet``) names the sheets of the
+    workbooks to read; by default every sheet of known headers is.  A workbook's summary
+    sheet of its sheets of days is checked against them and left out (see
+    :mod:`~kpi_xl.metrics.summaries`); ``notes`` says so."""
     from ..templates.fill import normalise_month
     rules = rules or Rules()
     if month is not None:
@@ -176,7 +199,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         month = normalise_month(month)
         if month is None or not re.fullmatch(r"\d{4}-\d{2}", month):
             raise MetricsError(f"--month {given!r} is not a month such as 2025-10.")
-    files = classify_inputs(inputs)
+    files = classify_inputs(inputs, sheets)
     if not files:
         raise MetricsError("No input files were given.")
     seen = {p: (kind if isinstance(kind, str) else kind.name) for p, kind, _ in files}
@@ -185,6 +208,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     messages: list[Part] = []
     orders: list[Part] = []
     reports: list[tuple] = []
+    tables: list[tuple] = []   # platform reports' text frames, read together (see summaries)
     zones: list[tuple] = []
     for n, (p, kind, df) in enumerate(files):
         files[n] = (p, kind, None)
@@ -200,12 +224,14 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
             (messages if kind == "messages" else orders).append(
                 Part(p, frame, from_option=blank, numbers=row_numbers(frame)))
         else:
-            daily = read_platform_report(df, p, kind, month, shop)
-            if month:
-                daily = daily[daily["month"] == month].copy()
-            daily["_written"] = daily["agent"]
-            reports.append((kind, Part(p, daily, rows=daily["_row"].to_numpy(),
-                                       from_option=np.full(len(daily), bool(shop)))))
+            tables.append((p, kind, df))
+    kept, notes, left_out = read_reports(tables, month, shop)
+    del tables
+    seen.update(left_out)
+    for kind, p, daily in kept:
+        daily["_written"] = daily["agent"]
+        reports.append((kind, Part(p, daily, rows=daily["_row"].to_numpy(),
+                                   from_option=np.full(len(daily), bool(shop)))))
     if bool(messages) != bool(orders):
         what = "chat messages but no orders" if messages else "orders but no chat messages"
         raise MetricsError(f"The inputs hold {what}; raw metrics need both (give the other "
@@ -273,7 +299,7 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
         agents=agents,
         definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
-        rules=rules, inputs=seen, raw=raw, spellings=spellings)
+        rules=rules, inputs=seen, raw=raw, spellings=spellings, notes=notes)
 
 
 def _report_rows_on_sheet(agents: pd.DataFrame) -> pd.DataFrame:

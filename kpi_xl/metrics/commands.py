@@ -26,6 +26,7 @@ class MetricsRun:
     spam: int | None = None         # raw chats and orders only: spam buyer-days left out
     missing: dict = field(default_factory=dict)   # input column -> rows left blank
     problems: list = field(default_factory=list)  # sentences: shops, agents written two ways
+    notes: list = field(default_factory=list)     # sentences: summary sheets checked, left out
 
     @property
     def ok(self) -> bool:
@@ -53,7 +54,7 @@ class MetricsRun:
 def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
                 compare_file=None, shop: str = "", lang: str = "zh",
                 shop_aov: str | None = None, date_order: str | None = None,
-                utc_offset: str | None = None) -> MetricsRun:
+                utc_offset: str | None = None, sheets=()) -> MetricsRun:
     """Compute the agent metrics of ``inputs`` and write the audit workbook ``output``.
 
     ``rules_file`` is a rules file (.toml; None for the defaults); ``compare_file`` a
@@ -61,7 +62,8 @@ def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
     or agent the files write in more than one way is counted as one and written under one
     spelling; the run's ``problems`` name the spellings, files and rows (the command exits 1).
     ``date_order`` ('dmy', 'mdy') and ``utc_offset`` ('+08:00') are ``--date-order`` and
-    ``--utc-offset`` (see :class:`~kpi_xl.metrics.times.Clock`).
+    ``--utc-offset`` (see :class:`~kpi_xl.metrics.times.Clock`); ``sheets`` the names
+    ``--sheet`` gives, the only sheets of the workbooks read.
     """
     out = Path(output).resolve()
     if any(Path(p).resolve() == out for p in inputs):
@@ -71,13 +73,14 @@ def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
     rules = load_rules(rules_file)
     other = load_rules(compare_file) if compare_file else None
     result = compute_metrics(inputs, month=month, rules=rules, shop=shop, shop_aov=given,
-                             clock=clock)
+                             clock=clock, sheets=sheets)
     if not len(result.agents):
         raise MetricsError("The inputs hold no agent data" + (f" for {month}." if month else "."))
     compare = None
     if other is not None:
         compare = compare_rules(result, compute_metrics(inputs, month=month, rules=other,
-                                                        shop=shop, shop_aov=given, clock=clock))
+                                                        shop=shop, shop_aov=given, clock=clock,
+                                                        sheets=sheets))
     written = write_metrics_workbook(result, output, lang=lang, compare=compare,
                                      compare_rules=other)
     agents = result.template_inputs
@@ -87,4 +90,4 @@ def run_metrics(inputs, output, *, month: str | None = None, rules_file=None,
                       orders=len(result.orders) if raw else None,
                       spam=len(result.spam) if raw else None,
                       missing={k: int(v) for k, v in missing.items() if v > 0},
-                      problems=list(result.spellings))
+                      problems=list(result.spellings), notes=list(result.notes))

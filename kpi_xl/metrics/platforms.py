@@ -133,6 +133,11 @@ def detect_platform(columns) -> Platform | None:
     return best
 
 
+def has_date_column(df: pd.DataFrame, platform: Platform) -> bool:
+    """Whether the report's headers hold its date column (日期, 统计日期 …)."""
+    return "date" in match_columns(df.columns, platform.aliases())
+
+
 def _parse_seconds(text: str):
     s = text.strip().replace("秒", "s")
     if re.fullmatch(r"\d+(\.\d+)?s?", s):

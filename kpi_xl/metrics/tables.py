@@ -51,10 +51,11 @@ def read_any(path, known=frozenset()):
     return max(tables, key=lambda df: df.attrs.get("known", 0))
 
 
-def read_tables(path, known=frozenset()) -> list:
+def read_tables(path, known=frozenset(), sheets=()) -> list:
     """The file's tables as DataFrames of strings (no value turned into NaN): a CSV's one,
     or each sheet of an .xlsx whose header holds a ``known`` header, in the workbook's
-    order (the first sheet when none does).
+    order (the first sheet when none does); with ``sheets`` (names as ``--sheet`` gives
+    them, see :func:`wanted_sheets`), the workbook's sheets of those names only.
 
     A header is the row among the first :data:`HEADER_SCAN` holding the most ``known``
     headers (see :func:`header_names`; the first row when none is known): exports put a
@@ -62,7 +63,8 @@ def read_tables(path, known=frozenset()) -> list:
     (every cell empty or spaces) are left out.  ``attrs["rows"]`` gives the file's row
     number of each data row (see :func:`row_numbers`), ``attrs["known"]`` how many known
     headers the header holds, ``attrs["sheet"]`` an .xlsx's sheet name and
-    ``attrs["sheets"]`` how many sheets it has (see :func:`source_name`), and
+    ``attrs["sheets"]`` how many sheets it has (see :func:`source_name`),
+    ``attrs["sheet_names"]`` its sheets' names, ``attrs["path"]`` the file, and
     ``attrs["long_numbers"]`` the positions, per column of an .xlsx, of the cells stored as
     numbers of 16 digits or more (see :func:`long_numbers`)."""
     import pandas as pd
@@ -75,7 +77,7 @@ def read_tables(path, known=frozenset()) -> list:
                            "or WPS and save it as .xlsx, or as CSV.")
     try:
         if suffix in (".xlsx", ".xlsm"):
-            tables = _read_xlsx(path, known)
+            tables = _read_xlsx(path, known, sheets)
         else:
             encoding, sep, header = _text_format(path, known)
             # Blank lines are read as rows, so that each row keeps its place in the file.
@@ -90,7 +92,24 @@ def read_tables(path, known=frozenset()) -> list:
         raise MetricsError(f"The file {path} cannot be read as CSV or .xlsx: {exc}") from exc
     for df in tables:
         df.columns = [str(c).strip() for c in df.columns]
+        df.attrs["path"] = str(path)
     return tables
+
+
+def named_sheets(value: str, names) -> set:
+    """The sheets one ``--sheet`` value names, among a workbook's sheet ``names``: the value
+    itself when it is a sheet's name as it stands (a sheet may hold a comma), else the
+    names it separates by commas."""
+    if value in names:
+        return {value}
+    return {part.strip() for part in re.split(r"[,，]", value) if part.strip()}
+
+
+def wanted_sheets(given, names) -> list[str]:
+    """The sheets of a workbook (its sheet ``names``) that the ``--sheet`` values ``given``
+    name (see :func:`named_sheets`), in the workbook's order."""
+    wanted = set().union(*(named_sheets(value, names) for value in given))
+    return [name for name in names if name in wanted]
 
 
 def source_name(path, df) -> str:
@@ -149,21 +168,33 @@ def _known_count(row, known) -> int:
     return sum(1 for v in row if str(v).strip() and normalise_header(v) in known)
 
 
-def _read_xlsx(path: Path, known) -> list:
-    """The sheets whose header holds a ``known`` header (else the first sheet), each read
-    by :func:`_read_sheet`."""
+def _read_xlsx(path: Path, known, sheets=()) -> list:
+    """The sheets ``sheets`` names (see :func:`wanted_sheets`), else those whose header holds
+    a ``known`` header (else the first sheet), each read by :func:`_read_sheet`."""
     import pandas as pd
     with pd.ExcelFile(path) as book:
         names = book.sheet_names
-        heads = [pd.read_excel(book, sheet_name=name, header=None, dtype=object,
-                               keep_default_na=False, nrows=HEADER_SCAN) for name in names]
-        scores = [max((_known_count(row, known) for row in head.itertuples(index=False)),
-                      default=0) for head in heads]
-        chosen = [n for n, score in zip(names, scores) if score] or names[:1]
+        chosen = wanted_sheets(sheets, names) if sheets else _known_sheets(book, known)
+        if not chosen:
+            raise MetricsError(f"{path} has no sheet named by --sheet "
+                               f"({', '.join(map(repr, sheets))}); its sheets are "
+                               f"{', '.join(map(repr, names))}.")
         tables = [_read_sheet(book, name, known) for name in chosen]
     for df in tables:
-        df.attrs["sheets"] = len(names)
+        df.attrs.update(sheets=len(names), sheet_names=list(names))
     return tables
+
+
+def _known_sheets(book, known) -> list[str]:
+    """The workbook's sheets whose first rows hold a ``known`` header; the first sheet when
+    none does."""
+    import pandas as pd
+    names = book.sheet_names
+    heads = [pd.read_excel(book, sheet_name=name, header=None, dtype=object,
+                           keep_default_na=False, nrows=HEADER_SCAN) for name in names]
+    scores = [max((_known_count(row, known) for row in head.itertuples(index=False)),
+                  default=0) for head in heads]
+    return [n for n, score in zip(names, scores) if score] or names[:1]
 
 
 def _read_sheet(book, sheet: str, known):

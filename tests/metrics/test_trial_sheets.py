@@ -2,9 +2,15 @@
 follows a sheet of notes (说明) was refused, and orders kept on a second sheet beside the
 chats were never read ("chat messages but no orders").  Now every sheet whose headers are
 those of chats, orders or a platform report is read, each as a file of its own, named in
-sentences as 'file, sheet name'; sheets of other headers are left out."""
+sentences as 'file, sheet name'; sheets of other headers are left out.  A report
+workbook's 汇总 sheet (the month) beside its 明细 sheet (the days) was then refused ("no date
+column", or "a month's row beside its days"): it is now checked against the days and left
+out, or refused when the two disagree; `--sheet` reads the named sheets only."""
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
@@ -102,3 +108,109 @@ def test_a_workbook_without_a_sheet_we_know_is_refused(tmp_path):
                                            r"\(sheet '说明': \(客服, 统计口径见帮助中心\); sheet "
                                            r"'汇总': \(客服, 绩效分\)\); they are not those of chat"):
         compute_metrics([book], shop="S")
+
+
+# A 千牛 report workbook: 明细 (days) and 汇总 (the month, one row per agent, a 合计 row and
+# a rate that is not compared).  By hand, the days: 小王 receptions 100 + 50 = 150, inquiries
+# 80 + 40 = 120, buyers 32 + 8 = 40, sales 3,200.50 + 1,599.75 = 4,800.25; 小李 60 + 40 = 100,
+# 30 + 20 = 50, 9 + 6 = 15, 900 + 660.25 = 1,560.25.  汇总 writes 小李's sales 1,560.26: one
+# fen off, within the rounding of 2 days and the month to fen ((2 + 1) × 0.005 = 0.015).
+DAYS = [QN, ["2025-10-01", "小王", 100, 80, 32, 3200.5], ["2025-10-02", "小王", 50, 40, 8, 1599.75],
+        ["2025-10-01", "小李", 60, 30, 9, 900], ["2025-10-02", "小李", 40, 20, 6, 660.25]]
+SUM = ["旺旺昵称", "有效接待人数", "当日询单人数", "销售人数", "销售额", "询单最终付款转化率"]
+SUMMARY = [SUM, ["小王", 150, 120, 40, 4800.25, "33.33%"], ["小李", 100, 50, 15, 1560.26, "30%"],
+           ["合计", 250, 170, 55, 6360.51, "32.35%"]]
+DATED = [["统计日期", *SUM], *(["2025-10", *row] for row in SUMMARY[1:])]
+
+
+def _figures(result):
+    """{agent: (receptions, inquiries, buyers, sales)} of a run's report rows."""
+    return {row["agent"]: (row["receptions"], row["inquiries"], row["buyers"], row["sales"])
+            for _, row in result.agents.iterrows()}
+
+
+@pytest.mark.parametrize("summary", [SUMMARY, DATED], ids=["undated", "dated 2025-10"])
+@pytest.mark.parametrize("month", [[], ["--month", "2025-10"]], ids=["", "--month"])
+def test_a_summary_sheet_that_agrees_with_its_days_is_checked_and_left_out(
+        tmp_path, capsys, summary, month):
+    book = _book(tmp_path / "千牛_10月.xlsx", {"明细": DAYS, "汇总": summary})
+    out = tmp_path / "m.xlsx"
+    assert main(["metrics", str(book), "-o", str(out), "--shop", "S", *month]) == 0
+    err = capsys.readouterr().err
+    assert err.count("Note:") == 1
+    assert (f"Note: {book}: sheet '汇总' (the month of 2 agent(s)) agrees with the sums of the "
+            "days of sheet '明细' (有效接待人数, 当日询单人数, 销售人数, 销售额); it was checked and "
+            "left out, the days read.") in err
+    days = {"小王": (150, 120, 40, 4800.25), "小李": (100, 50, 15, 1560.25)}
+    assert _figures(compute_metrics([book], shop="S")) == days
+    alone = _book(tmp_path / "明细.xlsx", {"明细": DAYS})
+    assert _figures(compute_metrics([alone], shop="S")) == days
+    sheet = pd.read_excel(out, sheet_name="客服月度指标")
+    assert sorted(zip(sheet["客服"], sheet["月份"], sheet["成交人数"])) == [
+        ("小李", "2025-10", 15), ("小王", "2025-10", 40)]
+
+
+@pytest.mark.parametrize("month", [[], ["--month", "2025-10"]], ids=["", "--month"])
+def test_a_summary_sheet_one_buyer_off_is_refused(tmp_path, capsys, month):
+    bad = [SUM, ["小王", 150, 120, 41, 4800.25, "34.17%"], ["小李", 100, 50, 15, 1560.25, "30%"]]
+    book = _book(tmp_path / "千牛_10月.xlsx", {"明细": DAYS, "汇总": bad})
+    out = tmp_path / "m.xlsx"
+    assert main(["metrics", str(book), "-o", str(out), "--shop", "S", *month]) != 0
+    err = capsys.readouterr().err
+    assert (f"{book}: sheet '汇总' and the days of sheet '明细' disagree: agent '小王', 2025-10, "
+            "column '销售人数' is 41 on sheet '汇总' (sheet '汇总' row 2) but 40 summed over the "
+            "days (sheet '明细' rows 2, 3)") in err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_a_summary_amount_past_rounding_is_refused(tmp_path):
+    """小李's sales 1,560.30 on 汇总: 0.05 from the days' 1,560.25, past 0.015."""
+    bad = [SUM, ["小王", 150, 120, 40, 4800.25, "33.33%"], ["小李", 100, 50, 15, 1560.3, "30%"]]
+    book = _book(tmp_path / "千牛.xlsx", {"明细": DAYS, "汇总": bad})
+    with pytest.raises(MetricsError, match=r"agent '小李', 2025-10, column '销售额' is 1,560.30 on "
+                                           r"sheet '汇总' \(sheet '汇总' row 3\) but 1,560.25 summed "
+                                           r"over the days \(sheet '明细' rows 4, 5\)"):
+        compute_metrics([book], shop="S")
+
+
+def test_a_summary_sheet_without_an_agent_of_the_days_is_refused(tmp_path):
+    """汇总 lacks 小李, whose days hold 50 inquiries: the sheets disagree."""
+    book = _book(tmp_path / "千牛.xlsx", {"明细": DAYS, "汇总": SUMMARY[:2]})
+    with pytest.raises(MetricsError, match=r"agent '小李', 2025-10, column '有效接待人数' is 0 on "
+                                           r"sheet '汇总' \(no row on '汇总'\) but 100 summed"):
+        compute_metrics([book], shop="S")
+
+
+def test_a_sheet_of_other_agents_without_dates_still_needs_its_month(tmp_path):
+    """A sheet without dates whose agents are not those of the days is no summary of them:
+    its month is not theirs, and is asked for as before."""
+    other = [SUM, ["小张", 10, 8, 2, 100, "25%"]]
+    book = _book(tmp_path / "千牛.xlsx", {"明细": DAYS, "其他": other})
+    with pytest.raises(MetricsError, match=r"sheet '其他': the report has no date column.*"
+                                           r"give it with --month"):
+        compute_metrics([book], shop="S")
+
+
+def test_sheet_option_reads_the_named_sheets_only(tmp_path, capsys):
+    book = _book(tmp_path / "千牛_10月.xlsx", {"明细": DAYS, "汇总": SUMMARY})
+    out = tmp_path / "m.xlsx"
+    # The summary alone: its own figures, 小李's sales 1,560.26 as 汇总 writes them.
+    assert main(["metrics", str(book), "-o", str(out), "--shop", "S", "--sheet", "汇总",
+                 "--month", "2025-10"]) == 0
+    assert f"{book}, sheet '汇总': read as 淘宝/千牛 客服绩效明细." in capsys.readouterr().out
+    assert _figures(compute_metrics([book], shop="S", month="2025-10", sheets=["汇总"])) == {
+        "小王": (150, 120, 40, 4800.25), "小李": (100, 50, 15, 1560.26)}
+    # Both, repeated or comma-separated: the summary checked as without --sheet.
+    for sheets in (["--sheet", "明细", "--sheet", "汇总"], ["--sheet", "明细,汇总"]):
+        assert main(["metrics", str(book), "-o", str(out), "--shop", "S", *sheets]) == 0
+        assert capsys.readouterr().err.count("checked and left out") == 1
+
+
+@pytest.mark.parametrize("names, said", [
+    (["合计"], r"千牛\.xlsx has no sheet named by --sheet \('合计'\); its sheets are '明细', '汇总'\."),
+    (["明细,汇总x"], r"--sheet names '汇总x', which no workbook of the inputs holds \(their "
+                    r"sheets: .*千牛\.xlsx: '明细', '汇总'\)\.")])
+def test_a_sheet_option_naming_no_sheet_is_refused(tmp_path, capsys, names, said):
+    book = _book(tmp_path / "千牛.xlsx", {"明细": DAYS, "汇总": SUMMARY})
+    assert main(["metrics", str(book), "-o", str(tmp_path / "m.xlsx"), "--sheet", *names]) != 0
+    assert re.search(said, capsys.readouterr().err)
