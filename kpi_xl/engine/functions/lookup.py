@@ -6,8 +6,8 @@ import bisect
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
 from ..a1 import column_letters, quoted_sheet
 from . import excel
-from .helpers import (GENERIC, _wild_to_regex, broadcast, elementwise, errors_first, is_array,
-                      near_doubles, scalarize)
+from .helpers import (GENERIC, broadcast, elementwise, errors_first, is_array, near_doubles, scalarize,
+                      wildcard_pattern)
 
 
 def _same_kind(a, b):
@@ -21,10 +21,10 @@ def _same_kind(a, b):
 def _exact_index(values, x, wildcard=True, reverse=False):
     idx = range(len(values) - 1, -1, -1) if reverse else range(len(values))
     if isinstance(x, str) and wildcard and any(ch in x for ch in "*?~"):
-        rx = _wild_to_regex(x)
+        matches = wildcard_pattern(x).matches
         for i in idx:
             v = values[i]
-            if isinstance(v, str) and rx.match(v):
+            if isinstance(v, str) and matches(v):
                 return i
         return -1
     for i in idx:

@@ -5,7 +5,7 @@ import math
 
 from ..values import MAX_TEXT, NA, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
-from .helpers import elementwise, iter_values
+from .helpers import elementwise, iter_values, wildcard_pattern
 
 
 # Excel counts and cuts text in UTF-16 code units: an emoji or a rare CJK character beyond
@@ -309,7 +309,6 @@ def SEARCH(needle, hay, start=1):
 
 
 def _search(needle, hay, start=1):
-    from .helpers import _wild_to_regex
     n = _units(to_text(needle))
     if n.endswith("~") and (len(n) - len(n.rstrip("~"))) % 2:
         n = n[:-1]       # a last "~" escapes nothing: Excel drops it (SEARCH("~","Hello") is 1)
@@ -317,13 +316,10 @@ def _search(needle, hay, start=1):
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     if any(ch in n for ch in "*?~"):
-        rx = _wild_to_regex(n)
-        pat = rx.pattern[1:-1]
-        import re
-        m = re.compile(pat, re.I | re.S).search(h, a - 1)
-        if not m:
+        i = wildcard_pattern(n).find(h, a - 1)
+        if i < 0:
             raise ExcelRaise(VALUE)
-        return m.start() + 1
+        return i + 1
     i = h.lower().find(n.lower(), a - 1)
     if i < 0:
         raise ExcelRaise(VALUE)
