@@ -401,14 +401,11 @@ def _xfind(calc, value, vec, match_mode, search_mode, full_length=None):
     if mm not in (-1, 0, 1, 2, 3) or sm not in (-2, -1, 1, 2):
         raise ExcelRaise(VALUE)
     if mm == 3:
-        import re
-        try:
-            rx = re.compile(to_text(x))
-        except re.error:
-            raise ExcelRaise(VALUE)
+        from .textregex import regex_found
+        pattern = to_text(x)
         idx = range(len(vec) - 1, -1, -1) if sm < 0 else range(len(vec))
         for i in idx:
-            if isinstance(vec[i], str) and rx.search(vec[i]):
+            if isinstance(vec[i], str) and regex_found(calc, pattern, vec[i]):
                 return i
         return -1
     if raw is None and mm in (0, 2):
