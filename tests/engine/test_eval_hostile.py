@@ -293,6 +293,28 @@ def test_huge_powers_of_literals_end_as_num_errors(tmp_path):
     assert seconds < 30, seconds
 
 
+def test_a_huge_digit_count_is_no_power_of_ten_worked_out_for_hours():
+    """ROUND, ROUNDUP, ROUNDDOWN and TRUNC to -1E9 digits, DOLLAR to -1E9 and PERCENTRANK
+    to 1E9 significant digits built 10 to the 1E9 exactly, hours inside one C call.  Past
+    1E308 the answer cannot be held: #NUM!, as it was from -309 digits on.  By hand:
+    1.5 rounded to -308 digits is 0, up is 1E308; 1234.5 shown to -2 digits is $1,200;
+    2.5 lies halfway between 2 (rank 1 of 0..2) and 3: 1.5/2 = 0.75."""
+    s = SheetInput("S")
+    huge = ["ROUND(1.5,-1E9)", "ROUNDUP(1.5,-1E9)", "ROUNDDOWN(1.5,-1E9)", "TRUNC(1.5,-1E15)",
+            "DOLLAR(1.5,-1E9)", "PERCENTRANK({1,2,3},2,1E9)", "ROUND(1.5,-309)"]
+    for r, f in enumerate(huge, 1):
+        s.formulas[(r, 1)] = f
+    for r, f in enumerate(["ROUND(1.5,-308)", "ROUNDUP(1.5,-308)", "DOLLAR(1234.5,-2)",
+                           "PERCENTRANK({1,2,3},2.5,3)"], 1):
+        s.formulas[(r, 2)] = f
+    t0 = time.perf_counter()
+    res, rep = calculate(BookInput([s]), strict=False, time_limit=60)
+    assert time.perf_counter() - t0 < 5
+    got = res["S"]
+    assert [got[(r, 1)] for r in range(1, len(huge) + 1)] == [XlErr("#NUM!")] * len(huge)
+    assert [got[(r, 2)] for r in range(1, 5)] == [0, 1e308, "$1,200", 0.75]
+
+
 def test_a_runaway_workbook_is_written_with_its_unreached_cells_named(tmp_path):
     # Thousands of distinct SUMPRODUCTs over growing ranges: quadratic work, stopped by a
     # budget of 0.5 s (KPI_XL_TIME_LIMIT, in seconds) and written with what was computed.

@@ -477,14 +477,14 @@ def TEXT(calc, value, fmt):
 def DOLLAR(x, decimals=2):
     """Converts a number to text, using the $ (dollar) currency format."""
     from .numfmt import format_value
-    from .mathstat import _excel_round
+    from .mathstat import _excel_round, ten_to
     from decimal import ROUND_HALF_UP
     v = to_number(x)
     d = int(math.trunc(to_number(2 if decimals is None else decimals)))
     if d > 127:
         raise ExcelRaise(VALUE)
     if d < 0:
-        m = 10 ** (-d)
+        m = ten_to(-d)
         v = _excel_round(v / m, 0, ROUND_HALF_UP) * m
         d = 0
     body = "$#,##0" + ("." + "0" * d if d > 0 else "")
