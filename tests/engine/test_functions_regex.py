@@ -189,6 +189,27 @@ def test_a_catastrophic_pattern_costs_its_cell_without_a_time_limit(tmp_path):
     _check_catastrophic(tmp_path / "out" / "in.xlsx")
 
 
+def test_xlookup_and_xmatch_match_mode_3_are_bounded_too(tmp_path):
+    """Match mode 3 (a regular expression) went to Python's re with no bound: the
+    catastrophic pattern hung the file.  By hand: C1:C3 are "aa", forty a's and a c,
+    "ab"; "^(a|a)*$" matches "aa" (1) and the third is tried only after the second, whose
+    match runs out of time: #CALC!; "b$" first matches "ab", the third: XLOOKUP gives the
+    third of 10, 20, 30; a pattern that is no regular expression is #VALUE!."""
+    cells = {(1, 3): "aa", (2, 3): "a" * 40 + "c", (3, 3): "ab",
+             (1, 5): 10, (2, 5): 20, (3, 5): 30,
+             (1, 1): ("=", '_xlfn.XMATCH("^(a|a)*$",C1:C3,3)'),
+             (2, 1): ("=", '_xlfn.XMATCH("^(a|a)*$",C2:C3,3)'),
+             (3, 1): ("=", '_xlfn.XLOOKUP("b$",C1:C3,E1:E3,"none",3)'),
+             (4, 1): ("=", '_xlfn.XMATCH("[",C1:C3,3)')}
+    write_xlsx(tmp_path / "in.xlsx", {"S": cells})
+    t0 = time.perf_counter()
+    res = recalc_file(tmp_path / "in.xlsx", tmp_path / "out.xlsx")
+    assert time.perf_counter() - t0 < 30
+    cached = read_workbook(tmp_path / "out.xlsx").sheets[0].cached
+    assert [_shown(cached[(r, 1)]) for r in (1, 2, 3, 4)] == [1, "#CALC!", 30, "#VALUE!"]
+    assert "took longer than 1 s" in res.beyond_limits["S!A2"]
+
+
 @pytest.mark.parametrize("formula", ['REGEXTEST("abc","[")', 'REGEXREPLACE("abc","b","$x")'])
 def test_a_bad_pattern_or_replacement_is_value_error_not_a_crash(tmp_path, formula):
     _book(tmp_path / "in.xlsx", [(None, formula, None)])

@@ -6,8 +6,8 @@ import bisect
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
 from ..a1 import column_letters, quoted_sheet
 from . import excel
-from .helpers import (GENERIC, _wild_to_regex, broadcast, elementwise, errors_first, is_array,
-                      near_doubles, scalarize)
+from .helpers import (GENERIC, broadcast, elementwise, errors_first, is_array, near_doubles, scalarize,
+                      wildcard_pattern)
 
 
 def _same_kind(a, b):
@@ -21,10 +21,10 @@ def _same_kind(a, b):
 def _exact_index(values, x, wildcard=True, reverse=False):
     idx = range(len(values) - 1, -1, -1) if reverse else range(len(values))
     if isinstance(x, str) and wildcard and any(ch in x for ch in "*?~"):
-        rx = _wild_to_regex(x)
+        matches = wildcard_pattern(x).matches
         for i in idx:
             v = values[i]
-            if isinstance(v, str) and rx.match(v):
+            if isinstance(v, str) and matches(v):
                 return i
         return -1
     for i in idx:
@@ -401,14 +401,11 @@ def _xfind(calc, value, vec, match_mode, search_mode, full_length=None):
     if mm not in (-1, 0, 1, 2, 3) or sm not in (-2, -1, 1, 2):
         raise ExcelRaise(VALUE)
     if mm == 3:
-        import re
-        try:
-            rx = re.compile(to_text(x))
-        except re.error:
-            raise ExcelRaise(VALUE)
+        from .textregex import regex_found
+        pattern = to_text(x)
         idx = range(len(vec) - 1, -1, -1) if sm < 0 else range(len(vec))
         for i in idx:
-            if isinstance(vec[i], str) and rx.search(vec[i]):
+            if isinstance(vec[i], str) and regex_found(calc, pattern, vec[i]):
                 return i
         return -1
     if raw is None and mm in (0, 2):

@@ -242,6 +242,19 @@ def _sumproduct_column(calc, args, n):
 SUMPRODUCT = excel("SUMPRODUCT", min_args=1, column=_sumproduct_column)(SUMPRODUCT)
 
 
+#: The largest power of ten a double holds: 1E308.
+_LARGEST_TEN = 308
+
+
+def ten_to(k: int) -> int:
+    """10 to the ``k`` exactly; #NUM! past the largest double, which the caller's answer
+    would pass anyway (10 to the 1E9 is worked out digit by digit for hours, in one call
+    that no check of the calculation's budget interrupts)."""
+    if k > _LARGEST_TEN:
+        raise ExcelRaise(NUM)
+    return 10 ** k
+
+
 def _excel_round(x, digits, mode):
     if x == 0:
         return 0.0 if isinstance(x, float) else 0
@@ -276,7 +289,7 @@ def _round_impl(mode):
             if abs(frac - 0.5) > 1e-6 + scaled * 1e-14:
                 return round(x, digits)
         if digits < 0:
-            m = 10 ** (-digits)
+            m = ten_to(-digits)
             return _excel_round(x / m, 0, mode) * m
         return _excel_round(x, digits, mode)
     return f
@@ -708,7 +721,7 @@ def _percentrank(exclusive):
             if n == 1:
                 return 1.0
             res = r / (n - 1)
-        factor = 10 ** sig
+        factor = ten_to(sig)
         # Excel truncates to the significance digits (after a 15-digit cleanup).
         return math.floor(float(f"{res * factor:.12g}")) / factor
     return fn

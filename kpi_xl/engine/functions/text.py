@@ -5,7 +5,7 @@ import math
 
 from ..values import MAX_TEXT, NA, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
-from .helpers import elementwise, iter_values
+from .helpers import elementwise, iter_values, wildcard_pattern
 
 
 # Excel counts and cuts text in UTF-16 code units: an emoji or a rare CJK character beyond
@@ -309,7 +309,6 @@ def SEARCH(needle, hay, start=1):
 
 
 def _search(needle, hay, start=1):
-    from .helpers import _wild_to_regex
     n = _units(to_text(needle))
     if n.endswith("~") and (len(n) - len(n.rstrip("~"))) % 2:
         n = n[:-1]       # a last "~" escapes nothing: Excel drops it (SEARCH("~","Hello") is 1)
@@ -317,13 +316,10 @@ def _search(needle, hay, start=1):
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
     if any(ch in n for ch in "*?~"):
-        rx = _wild_to_regex(n)
-        pat = rx.pattern[1:-1]
-        import re
-        m = re.compile(pat, re.I | re.S).search(h, a - 1)
-        if not m:
+        i = wildcard_pattern(n).find(h, a - 1)
+        if i < 0:
             raise ExcelRaise(VALUE)
-        return m.start() + 1
+        return i + 1
     i = h.lower().find(n.lower(), a - 1)
     if i < 0:
         raise ExcelRaise(VALUE)
@@ -481,14 +477,14 @@ def TEXT(calc, value, fmt):
 def DOLLAR(x, decimals=2):
     """Converts a number to text, using the $ (dollar) currency format."""
     from .numfmt import format_value
-    from .mathstat import _excel_round
+    from .mathstat import _excel_round, ten_to
     from decimal import ROUND_HALF_UP
     v = to_number(x)
     d = int(math.trunc(to_number(2 if decimals is None else decimals)))
     if d > 127:
         raise ExcelRaise(VALUE)
     if d < 0:
-        m = 10 ** (-d)
+        m = ten_to(-d)
         v = _excel_round(v / m, 0, ROUND_HALF_UP) * m
         d = 0
     body = "$#,##0" + ("." + "0" * d if d > 0 else "")

@@ -59,6 +59,13 @@ def _bounded(calc, rx, match):
                           "to match", CALC)
 
 
+def regex_found(calc, pattern: str, text: str) -> bool:
+    """True when any part of ``text`` matches ``pattern``, case counting, bounded as
+    REGEXTEST's match is (XLOOKUP's and XMATCH's match mode 3)."""
+    rx = _compiled(pattern, False)
+    return _bounded(calc, rx, lambda s: rx.search(text, timeout=s)) is not None
+
+
 @excel("REGEXTEST", min_args=2, max_args=3, args="v v [v]")
 def REGEXTEST(calc, text, pattern, case_sensitivity=None):
     """TRUE when any part of ``text`` matches ``pattern``."""
