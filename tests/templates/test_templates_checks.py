@@ -24,7 +24,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kpi_xl.cli import main
-from tpl_helpers import needs_engine, values
+from tpl_helpers import needs_engine, summary_of, type_over, values
 
 HEAD = ["Agent", "Months of service", "Appraisal score", "Sales", "Inquiries", "Buyers",
         "Reviews", "Bad reviews", "Neutral reviews"]
@@ -188,7 +188,7 @@ def test_every_template_checks_its_figures(tmp_path, capsys, name, lang, defined
 
 
 @needs_engine
-def test_jd_service_unedited_passes_the_summary(tmp_path, capsys):
+def test_jd_service_unedited_passes_thesummary_of(tmp_path, capsys):
     """The control of the test above: the same commands on the unedited template exit 0."""
     path = _template(tmp_path, "jd_service", "en", stem="jd_service")
     assert main(["recalc", str(path), "--in-place", "--quiet"]) == 0
@@ -208,19 +208,7 @@ def _edited(tmp_path, cells):
                  "--quiet"]) == 0
     month = tmp_path / "edited.xlsx"
     shutil.copy(next((tmp_path / "out").glob("*.xlsx")), month)
-    wb = load_workbook(month)
-    for cell, value in cells.items():
-        wb["Agent data"][cell] = value
-    wb.save(month)
-    assert main(["recalc", str(month), "--in-place", "--quiet"]) in (0, 1)
-    return month
-
-
-def _summary(tmp_path, month, capsys):
-    capsys.readouterr()
-    rc = main(["summary", str(month), "-o", str(tmp_path / "summary.xlsx"), "--quiet",
-               "--overwrite"])
-    return rc, capsys.readouterr().err
+    return type_over(month, "Agent data", cells)
 
 
 @needs_engine
@@ -238,7 +226,7 @@ def test_a_blank_required_input_is_named_and_not_paid(tmp_path, capsys):
     v = values(month, "Pay sheet")
     assert v["M5"] == "#VALUE!"
     assert [v[c] for c in PAY_CELLS[1:]] == [6900, 6500, 3100]
-    rc, err = _summary(tmp_path, month, capsys)
+    rc, err = summary_of(tmp_path, month, capsys)
     assert rc == 1
     assert f"edited.xlsx, sheet 'Agent data', cell M5 (agent 'A'): the input check says " \
            f"{says}" in err
@@ -266,7 +254,7 @@ def test_a_score_out_of_range_or_a_negative_is_named(tmp_path, capsys, cell, typ
     v = values(month, "Pay sheet")
     assert v["M6"] == "#VALUE!"
     assert [v["M5"], v["M7"], v["M8"]] == [9900, 6500, 3100]
-    rc, err = _summary(tmp_path, month, capsys)
+    rc, err = summary_of(tmp_path, month, capsys)
     assert rc == 1
     assert f"edited.xlsx, sheet 'Agent data', cell M6 (agent 'B'): the input check says " \
            f"{says}" in err
@@ -345,7 +333,7 @@ def test_a_pay_formula_edited_in_one_row_is_named(tmp_path, capsys):
     value shows them, and the month went through with exit 0."""
     import shutil
     month = _edited(tmp_path, {})
-    rc, err = _summary(tmp_path, month, capsys)
+    rc, err = summary_of(tmp_path, month, capsys)
     assert rc == 0, err   # the month as fill wrote it
     edited = tmp_path / "formulas.xlsx"
     shutil.copy(month, edited)
@@ -356,7 +344,7 @@ def test_a_pay_formula_edited_in_one_row_is_named(tmp_path, capsys):
     assert main(["recalc", str(edited), "--in-place", "--quiet"]) == 0
     v = values(edited, "Pay sheet")
     assert (v["M6"], v["M7"]) == (6900, 3700)
-    rc, err = _summary(tmp_path, edited, capsys)
+    rc, err = summary_of(tmp_path, edited, capsys)
     assert rc == 1
     assert ("formulas.xlsx, sheet 'Pay sheet', row 6 (agent 'B'): G6 Commission paid holds "
             "=E6, not the formula the other agents' rows compute (G5 =IF(F5=\"yes\",E5,0))") in err

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kpi_xl.cli import main
-from tpl_helpers import ABC, EN, needs_engine, values
+from tpl_helpers import ABC, EN, needs_engine, summary_of, type_over, values
 
 #: what the checks of the published scheme say (the unedited template's check cells)
 SAYS = {"zh": {"B7": "权重合计为 95%，不是 100%。",
@@ -42,21 +42,7 @@ def _edited(tmp_path, name, lang, sheet, cells, stem="month"):
     with openpyxl as a user would in Excel, recalculated by `kpi-xl recalc`."""
     path = tmp_path / f"{stem}.xlsx"
     assert main(["template", name, "--lang", lang, "-o", str(path), "--overwrite"]) == 0
-    wb = load_workbook(path)
-    for cell, value in cells.items():
-        wb[sheet][cell] = value
-    wb.save(path)
-    assert main(["recalc", str(path), "--in-place", "--quiet"]) in (0, 1)
-    return path
-
-
-def _summary(tmp_path, path, capsys):
-    capsys.readouterr()
-    rc = main(["summary", str(path), "-o", str(tmp_path / "summary.xlsx"), "--quiet",
-               "--overwrite"])
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return rc, err
+    return type_over(path, sheet, cells)
 
 
 @needs_engine
@@ -70,7 +56,7 @@ def test_ok_typed_over_the_scheme_checks_is_named_with_what_they_would_say(tmp_p
     path = _edited(tmp_path, "cs_composite", lang, SCHEME[lang], dict.fromkeys(SAYS[lang], "OK"))
     results = values(path, {"zh": "考核结果", "en": "Results"}[lang])
     assert [results[f"H{r}"] for r in (5, 6, 7)] == [77.5, 74, 77.5]
-    rc, err = _summary(tmp_path, path, capsys)
+    rc, err = summary_of(tmp_path, path, capsys)
     assert rc == 1
     for cell, says in SAYS[lang].items():
         assert (f"month.xlsx, sheet {SCHEME[lang]!r}, cell {cell}: the scheme check in {cell} "
@@ -88,7 +74,7 @@ def test_the_unedited_scheme_says_what_it_said(tmp_path, capsys, lang):
     """The unedited published scheme: the three check cells say what they say, nothing is
     typed over, and the totals are A 77.5, B 74, C 77.5."""
     path = _edited(tmp_path, "cs_composite", lang, SCHEME[lang], {})
-    rc, err = _summary(tmp_path, path, capsys)
+    rc, err = summary_of(tmp_path, path, capsys)
     assert rc == 1
     for cell, says in SAYS[lang].items():
         assert (f"month.xlsx, sheet {SCHEME[lang]!r}, cell {cell}: the scheme check says "
@@ -107,7 +93,7 @@ def test_a_scheme_pasted_as_values_is_named_cell_by_cell(tmp_path, capsys):
     checks = ["B7", "B13", "B24", "F24", "B35", "F35", "B46", "F46"]
     path = _edited(tmp_path, "cs_composite", "en", "Scheme",
                    {c: shown[c] for c in checks}, stem="pasted")
-    rc, err = _summary(tmp_path, path, capsys)
+    rc, err = summary_of(tmp_path, path, capsys)
     assert rc == 1
     for cell in checks:
         assert (f"pasted.xlsx, sheet 'Scheme', cell {cell}: the scheme check in {cell} is "
@@ -148,7 +134,7 @@ def test_the_year_sheet_pasted_as_values_is_named(tmp_path, capsys):
     70 in a row, D with 4) is named row by row as typed over the template's formula."""
     path = _edited(tmp_path, "appraisal_100", "en", "Year",
                    {f"O{r}": "yes" for r in range(5, 9)})
-    rc, err = _summary(tmp_path, path, capsys)
+    rc, err = summary_of(tmp_path, path, capsys)
     assert rc == 1
     for r, agent in zip(range(5, 9), "ABCD"):
         assert (f"month.xlsx, sheet 'Year', row {r} (agent {agent!r}): O{r} Year-end eligible "
@@ -194,7 +180,7 @@ def test_an_older_input_check_lets_a_zero_base_through_and_it_is_named(tmp_path,
     path = _older_data_sheet(tmp_path, {"B6": 0, "C6": 0, "F6": 0})
     assert values(path, "Agent data")["P6"] == "OK"
     assert values(path, "Results")["H6"] == 35
-    rc, err = _summary(tmp_path, path, capsys)
+    rc, err = summary_of(tmp_path, path, capsys)
     assert rc == 1
     assert (f"older.xlsx, sheet 'Agent data', cell B6 (agent 'B'): {ZERO_SAYS} But the input "
             "check in P6 says OK all the same (written by an older template without this "
@@ -207,7 +193,7 @@ def test_the_current_input_check_says_it_once(tmp_path, capsys):
     """The current template's check names the 0 itself: said once, as the input check."""
     path = _edited(tmp_path, "cs_composite", "en", "Agent data", {"B6": 0, "C6": 0, "F6": 0})
     assert values(path, "Agent data")["P6"] == ZERO_SAYS
-    rc, err = _summary(tmp_path, path, capsys)
+    rc, err = summary_of(tmp_path, path, capsys)
     assert rc == 1
     assert f"cell P6 (agent 'B'): the input check says {ZERO_SAYS}" in err
     assert err.count(ZERO_SAYS) == 1 and "says OK all the same" not in err
@@ -220,7 +206,7 @@ def test_an_input_check_pasted_as_values_still_judges_the_rules(tmp_path, capsys
     would have said (a part over its whole)."""
     path = _edited(tmp_path, "cs_composite", "en", "Agent data",
                    {"C6": 1500, **{f"P{r}": "OK" for r in (5, 6, 7)}})
-    rc, err = _summary(tmp_path, path, capsys)
+    rc, err = summary_of(tmp_path, path, capsys)
     assert rc == 1
     assert "row 6 (agent 'B'): P6 Input check = 'OK' is typed over" in err
     assert ("cell C6 (agent 'B'): Buyers 1500 is more than Inquiries 1455: impossible, check "

@@ -58,20 +58,38 @@ def typed(tmp_path, name, lang, cells, *, stem=None):
     """Template ``name`` in ``lang`` written by `kpi-xl template`, with ``cells`` ({cell: value}
     of its data sheet) typed in with openpyxl as a user would, recalculated in place by
     `kpi-xl recalc`; returns its path."""
-    from openpyxl import load_workbook
-
     from kpi_xl.cli import main
     from kpi_xl.templates import get_template
     from kpi_xl.templates.layout import Labels
     path = tmp_path / f"{stem or name}_{lang}.xlsx"
     assert main(["template", name, "--lang", lang, "-o", str(path), "--overwrite"]) == 0
+    return type_over(path, Labels(lang)(*get_template(name).data_sheet), cells)
+
+
+def type_over(path, sheet, cells):
+    """``cells`` ({cell: value}) of ``sheet`` typed over with openpyxl as a user would in
+    Excel, then the workbook recalculated in place by `kpi-xl recalc`; returns ``path``."""
+    from openpyxl import load_workbook
+
+    from kpi_xl.cli import main
     wb = load_workbook(path)
-    ws = wb[Labels(lang)(*get_template(name).data_sheet)]
     for cell, value in cells.items():
-        ws[cell] = value
+        wb[sheet][cell] = value
     wb.save(path)
     assert main(["recalc", str(path), "--in-place", "--quiet"]) in (0, 1)
     return path
+
+
+def summary_of(tmp_path, path, capsys):
+    """(exit status, what it wrote on stderr) of `kpi-xl summary` of the workbook ``path``,
+    which never ends in a traceback."""
+    from kpi_xl.cli import main
+    capsys.readouterr()
+    rc = main(["summary", str(path), "-o", str(tmp_path / "summary.xlsx"), "--quiet",
+               "--overwrite"])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return rc, err
 
 
 def libreoffice_sheets(tmp_path, src, *sheets):
