@@ -73,6 +73,18 @@ def _fill(tmp_path, scheme, data, capsys):
 
 # -- the scheme's parameters ------------------------------------------------------------
 
+def _refused(tmp_path, capsys, row, col, typed):
+    """What `fill` said of the month A–D with ``typed`` in ``ROWS[row][col]``: it exits 1
+    and writes no workbook for the group."""
+    rows = [list(r) for r in ROWS]
+    rows[row][col] = typed
+    rc, text, month = _fill(tmp_path, _template(tmp_path, "monthly_pay", "en"),
+                            _csv(tmp_path, rows), capsys)
+    assert rc == 1
+    assert month is None   # the group is not written
+    return text
+
+
 @needs_engine
 @pytest.mark.parametrize("typed,says", [
     ("3", "Performance bonus rule (1 / 2 / 3) is the text '3', not a number: enter it as a "
@@ -287,13 +299,8 @@ def test_the_chinese_input_check_says_it_in_chinese(tmp_path, capsys):
 ])
 def test_fill_refuses_a_score_typed_as_a_fraction(tmp_path, capsys, typed, says):
     """A's score 0.95 among scores in points: rule 1 paid A no bonus (0 instead of 800)."""
-    rows = [list(r) for r in ROWS]
-    rows[0][2] = typed
-    rc, text, month = _fill(tmp_path, _template(tmp_path, "monthly_pay", "en"),
-                            _csv(tmp_path, rows), capsys)
-    assert rc == 1
+    text = _refused(tmp_path, capsys, 0, 2, typed)
     assert f"pay.csv row 2, column 'Appraisal score': {says}." in text
-    assert month is None   # the group is not written
 
 
 @needs_engine
@@ -301,13 +308,8 @@ def test_fill_refuses_a_score_typed_as_a_fraction(tmp_path, capsys, typed, says)
 def test_fill_refuses_misplaced_separators(tmp_path, capsys, typed):
     """C's sales "70,00" were read as 7,000 (every comma dropped) and "1_000" as 1,000
     (Python's digit grouping): both below the 30,000 floor, C's commission lost."""
-    rows = [list(r) for r in ROWS]
-    rows[2][3] = typed
-    rc, text, month = _fill(tmp_path, _template(tmp_path, "monthly_pay", "en"),
-                            _csv(tmp_path, rows), capsys)
-    assert rc == 1
+    text = _refused(tmp_path, capsys, 2, 3, typed)
     assert f"pay.csv row 4, column 'Sales': {typed!r} is not a number." in text
-    assert month is None
 
 
 @needs_engine
