@@ -166,7 +166,7 @@ class Tail(Sequence):
     blank: ``A:A=""`` is TRUE there).  A read-only sequence of all ``n`` rows, so that
     whatever reads an array row by row sees Excel's shape, without a list of a million
     rows; the element-wise operations and the reducers that know it compute ``fill`` once
-    (see :meth:`parts`)."""
+    (``broadcast`` and ``iter_values`` in functions/helpers.py)."""
 
     __slots__ = ("head", "n", "fill")
 
@@ -209,14 +209,6 @@ class Tail(Sequence):
 
     def __repr__(self):
         return f"Tail({self.head!r}, {self.n}, {self.fill!r})"
-
-
-def row_parts(rows):
-    """``(head, fill, repeats)`` of an array's rows: a :class:`Tail`'s rows read and its one
-    repeated row with how many times it repeats; any other list of rows is all head."""
-    if type(rows) is Tail:
-        return rows.head, rows.fill, rows.n - len(rows.head)
-    return rows, None, 0
 
 
 class Ref:

@@ -24,7 +24,7 @@ _SKIP_PREFIX = ("_XLFN.", "_XLWS.")
 #: their cells in turn: a large range reaches them whole, its blank rest past the used area
 #: too (TOCOL(A:A) has a million rows, MAP(A:A,…) a million results, REDUCE a million steps).
 _WHOLE_SHAPE = frozenset("TOCOL TOROW VSTACK HSTACK CHOOSEROWS CHOOSECOLS EXPAND "
-                         "SORTBY MMULT MAP SCAN REDUCE ARRAYTOTEXT".split())
+                         "SORTBY MAP SCAN REDUCE ARRAYTOTEXT".split())
 
 #: Functions of the library applied to each cell of an array given where a value belongs
 #: (besides :data:`_SCALAR`'s): SIN(A:A) or CONVERT(A:A,"m","ft") has a result for every
