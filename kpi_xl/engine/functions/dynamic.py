@@ -419,8 +419,7 @@ def TRIMRANGE(calc, range_, trim_rows=None, trim_cols=None):
     n, w = len(rows), len(rows[0]) if len(rows) else 0
 
     def blank_row(i):
-        line = head[i] if i < len(head) else rows.fill
-        return all(v is None for v in line)
+        return all(v is None for v in rows[i])   # a Tail's row past its head is its fill
 
     def blank_col(j):
         return all(r[j] is None for r in head) and (
