@@ -419,7 +419,7 @@ class Calc:
             sheet, r, c = where[:3]
             name = cell_name(sheet, r, c)
             if len(where) > 3:   # a run of one column computed together
-                name += f":{cell_name(sheet, where[3], c).rpartition('!')[2]}"
+                name += f":{_a1(where[3], c)}"
             if name not in self.report.beyond_limits:
                 self.report.beyond_limits[name] = why
                 if err is not _NUM:
