@@ -1,6 +1,7 @@
 """Dynamic-array functions the engine implements itself."""
 from __future__ import annotations
 
+from ..a1 import MAX_COL, MAX_ROW
 from ..values import CALC, REF, VALUE, Arr, ExcelRaise, Ref, Tail, XlErr, text_key, to_number
 from . import excel
 from .helpers import scalarize
@@ -30,7 +31,7 @@ def SEQUENCE(calc, rows, cols=None, start=None, step=None):
         return VALUE
     if nr == 0 or nc == 0:
         return CALC      # an empty array (SEQUENCE(0), SEQUENCE(0.3)), as Excel shows it
-    if nr * nc > 1048576 * 16384:
+    if nr * nc > MAX_ROW * MAX_COL:   # more cells than a sheet holds
         return VALUE
     return Arr([[s + d * (i * nc + j) for j in range(nc)] for i in range(nr)])
 
@@ -46,7 +47,7 @@ def MUNIT(calc, n):
     k = int(to_number(v))
     if k < 1:
         return VALUE
-    if k * k > 1048576 * 16384:
+    if k * k > MAX_ROW * MAX_COL:   # more cells than a sheet holds
         return VALUE
     rows = []
     for i in range(k):
