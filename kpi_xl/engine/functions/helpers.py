@@ -326,6 +326,12 @@ class Wildcard:
         return m.start()
 
 
+def has_wildcard(text: str) -> bool:
+    """Whether ``text`` holds a wildcard or its escape (``*``, ``?``, ``~``): only then is it
+    matched as a :class:`Wildcard` rather than compared as it is."""
+    return "*" in text or "?" in text or "~" in text
+
+
 @lru_cache(maxsize=256)
 def wildcard_pattern(pat: str) -> Wildcard:
     """The :class:`Wildcard` of ``pat``, compiled once for a column of cells that use it."""
@@ -403,7 +409,7 @@ def criteria_matcher(crit):
             if op == "=":
                 return lambda v: v is None
             return lambda v: v is not None
-        if isinstance(rest, str) and any(ch in rest for ch in "*?~"):
+        if isinstance(rest, str) and has_wildcard(rest):
             matches = wildcard_pattern(rest).matches
             match = lambda v: isinstance(v, str) and matches(v) is not None
         else:
@@ -482,7 +488,7 @@ def _equality_key(crit):
     n = _text_number(rest) if rest.strip() else None
     if n is not None:
         return ("number", n)
-    if rest.upper() in ("TRUE", "FALSE") or any(ch in rest for ch in "*?~"):
+    if rest.upper() in ("TRUE", "FALSE") or has_wildcard(rest):
         return None
     return ("text", rest.lower())
 

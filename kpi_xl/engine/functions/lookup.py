@@ -6,8 +6,8 @@ import bisect
 from ..values import NA, REF, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, compare, to_bool, to_number, to_text
 from ..a1 import column_letters, quoted_sheet
 from . import excel
-from .helpers import (GENERIC, broadcast, elementwise, errors_first, is_array, near_doubles, scalarize,
-                      wildcard_pattern)
+from .helpers import (GENERIC, broadcast, elementwise, errors_first, has_wildcard, is_array,
+                      near_doubles, scalarize, wildcard_pattern)
 
 
 def _same_kind(a, b):
@@ -20,7 +20,7 @@ def _same_kind(a, b):
 
 def _exact_index(values, x, wildcard=True, reverse=False):
     idx = range(len(values) - 1, -1, -1) if reverse else range(len(values))
-    if isinstance(x, str) and wildcard and any(ch in x for ch in "*?~"):
+    if isinstance(x, str) and wildcard and has_wildcard(x):
         matches = wildcard_pattern(x).matches
         for i in idx:
             v = values[i]
@@ -63,7 +63,7 @@ class _ExactIndex:
     def find(self, x, wildcard=True, reverse=False):
         t = type(x)
         if t is str:
-            if wildcard and any(ch in x for ch in "*?~"):
+            if wildcard and has_wildcard(x):
                 return _exact_index(self.keys, x, wildcard, reverse)
             hits = self.text.get(x.lower())
         elif t is bool:

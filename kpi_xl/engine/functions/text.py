@@ -5,7 +5,7 @@ import math
 
 from ..values import MAX_TEXT, NA, VALUE, Arr, ExcelRaise, MultiRef, Ref, XlErr, parse_number_text, to_number, to_text, utf16_len
 from . import excel
-from .helpers import elementwise, iter_values, wildcard_pattern
+from .helpers import elementwise, has_wildcard, iter_values, wildcard_pattern
 
 
 # Excel counts and cuts text in UTF-16 code units: an emoji or a rare CJK character beyond
@@ -315,7 +315,7 @@ def _search(needle, hay, start=1):
     h, a = _units(to_text(hay)), int(to_number(start))
     if a < 1 or a > len(h) + 1:
         raise ExcelRaise(VALUE)
-    if any(ch in n for ch in "*?~"):
+    if has_wildcard(n):
         i = wildcard_pattern(n).find(h, a - 1)
         if i < 0:
             raise ExcelRaise(VALUE)
