@@ -21,6 +21,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from ..engine.explain import Reason
+from ..engine.values import is_number
 from .layout import FIRST_ROW, OPEN_PERCENT_MAX
 
 
@@ -1007,7 +1008,7 @@ def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Findin
         if check is not None and said != "OK":
             continue
         got = {col.key: (c, getattr(cached.get((r, c)), "value", None)) for col, c in inputs}
-        values = {k: v if _is_plain_number(v) else None for k, (_, v) in got.items()}
+        values = {k: v if is_number(v) else None for k, (_, v) in got.items()}
         broken = [(got[col.key][0], col.zero_base_text(t)) for col, _ in inputs
                   if col.zero_base(values[col.key])]
         broken += [(got[rule.parts[0]][0], _rule_said(rule, values, spec, t))
@@ -1021,10 +1022,6 @@ def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Findin
                                None if agent is None else str(agent),
                                source=None if check is None else f"{_letter(check)}{r}"))
     return out
-
-
-def _is_plain_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _rule_said(rule, values: dict, spec, t) -> str:
