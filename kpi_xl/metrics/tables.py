@@ -301,6 +301,17 @@ def match_columns(columns, aliases: dict) -> dict:
     return found
 
 
+def rows_by_place(places, shown: int = 5) -> str:
+    """'a.csv rows 2, 3; b.csv row 7': the (place, row) pairs ``places`` grouped by place in
+    the order met, the first ``shown`` rows of each named and how many more."""
+    by_place: dict = {}
+    for place, row in places:
+        by_place.setdefault(place, []).append(str(row))
+    return "; ".join(f"{place} row{'s' if len(r) > 1 else ''} {', '.join(r[:shown])}"
+                     + (f" and {len(r) - shown} more" if len(r) > shown else "")
+                     for place, r in by_place.items())
+
+
 def bad_rows_sentence(source: str, column: str, rows, values, what: str) -> str:
     """One sentence for the bad cells of a column (the first few of them named)."""
     rows = list(rows)
