@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import MetricsError
-from .tables import MISSING_MARKS, RowNumbers, bad_rows_sentence, match_columns, row_numbers
+from .tables import (
+    MISSING_MARKS,
+    RowNumbers,
+    bad_rows_sentence,
+    match_columns,
+    row_numbers,
+    rows_by_place,
+)
 
 
 @dataclass(frozen=True)
@@ -345,12 +352,7 @@ def _refuse_month_beside_days(daily: pd.DataFrame, platform: Platform) -> None:
     days = same[same["_level"] == "day"]
 
     def places(rows):
-        by_file: dict = {}
-        for f, r in zip(rows["_file"], rows["_row"]):
-            by_file.setdefault(f, []).append(str(r))
-        return "; ".join(f"{f} row{'s' if len(r) > 1 else ''} {', '.join(r[:5])}"
-                         + (f" and {len(r) - 5} more" if len(r) > 5 else "")
-                         for f, r in by_file.items())
+        return rows_by_place(zip(rows["_file"], rows["_row"]))
     n = int(daily[mixed].groupby(keys, dropna=False).ngroups)
     raise MetricsError(
         f"{platform.name}: agent {first['agent']!r} has a row of the whole month "

@@ -19,7 +19,7 @@ import pandas as pd
 from ..core.values import name_key
 from .errors import MetricsError
 from .platforms import Platform, check_repeated_days, has_date_column, read_platform_report
-from .tables import source_name
+from .tables import rows_by_place, source_name
 
 #: Decimals of an amount taken into account at most (a cell's binary float noise beyond).
 MAX_DECIMALS = 6
@@ -211,12 +211,7 @@ def _refuse_disagreement(path: str, summary: Sheet, days: list[Sheet], both: pd.
     def rows(where, which):
         if not isinstance(where, list):
             return f"no row on {which}"
-        by_sheet: dict = {}
-        for sheet, row in where:
-            by_sheet.setdefault(sheet, []).append(str(row))
-        return "; ".join(f"sheet {sheet!r} row{'s' if len(r) > 1 else ''} {', '.join(r[:SHOWN])}"
-                         + (f" and {len(r) - SHOWN} more" if len(r) > SHOWN else "")
-                         for sheet, r in by_sheet.items())
+        return rows_by_place(((f"sheet {sheet!r}", row) for sheet, row in where), SHOWN)
     n = int(off.sum())
     raise MetricsError(
         f"{path}: sheet {summary.name!r} and the days of {_names(days)} disagree: agent "

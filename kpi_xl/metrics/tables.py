@@ -153,15 +153,15 @@ def _drop_blank_rows(df, first: int):
     return df
 
 
-def _header_row(rows, known) -> int:
-    """Index of the header among ``rows`` (lists of cells): the first with the most
-    ``known`` headers; 0 when no row holds one."""
+def _header_row(rows, known) -> tuple[int, int]:
+    """(index, known headers) of the header among ``rows`` (lists of cells): the first with
+    the most ``known`` headers; (0, 0) when no row holds one."""
     best, best_score = 0, 0
     for i, row in enumerate(rows):
         score = _known_count(row, known)
         if score > best_score:
             best, best_score = i, score
-    return best
+    return best, best_score
 
 
 def _known_count(row, known) -> int:
@@ -204,9 +204,8 @@ def _read_sheet(book, sheet: str, known):
     import pandas as pd
     cells = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object,
                           keep_default_na=False)
-    h = _header_row(cells.head(HEADER_SCAN).itertuples(index=False), known)
+    h, score = _header_row(cells.head(HEADER_SCAN).itertuples(index=False), known)
     header = _column_names(cells.iloc[h]) if len(cells) else []
-    score = _known_count(cells.iloc[h], known) if len(cells) else 0
     cells = cells.iloc[h + 1:].reset_index(drop=True)
     cells.columns = header
     cells = _drop_blank_rows(cells, h + 2)
@@ -278,9 +277,9 @@ def _text_format(path: Path, known) -> tuple[str, str, int]:
     best = (0, 0, ",")   # (known headers, line, separator)
     for sep in (",", "\t"):
         rows = [next(csv.reader([line], delimiter=sep), []) for line in lines]
-        h = _header_row(rows, known)
-        if _known_count(rows[h], known) > best[0]:
-            best = (_known_count(rows[h], known), h, sep)
+        h, score = _header_row(rows, known)
+        if score > best[0]:
+            best = (score, h, sep)
     if best[0]:
         return encoding, best[2], best[1]
     first = lines[0]
@@ -299,6 +298,17 @@ def match_columns(columns, aliases: dict) -> dict:
         if key is not None and key not in found:
             found[key] = col
     return found
+
+
+def rows_by_place(places, shown: int = 5) -> str:
+    """'a.csv rows 2, 3; b.csv row 7': the (place, row) pairs ``places`` grouped by place in
+    the order met, the first ``shown`` rows of each named and how many more."""
+    by_place: dict = {}
+    for place, row in places:
+        by_place.setdefault(place, []).append(str(row))
+    return "; ".join(f"{place} row{'s' if len(r) > 1 else ''} {', '.join(r[:shown])}"
+                     + (f" and {len(r) - shown} more" if len(r) > shown else "")
+                     for place, r in by_place.items())
 
 
 def bad_rows_sentence(source: str, column: str, rows, values, what: str) -> str:

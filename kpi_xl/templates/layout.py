@@ -17,6 +17,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..engine.values import is_number
+
 FONT_NAME = "Microsoft YaHei"
 TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True, color="1F3864")
 NOTE_FONT = Font(name=FONT_NAME, size=9, italic=True, color="595959")
@@ -114,7 +116,7 @@ class Column:
         """Whether ``v`` is a 0 that a scored rate would be divided by (``divides``), as the
         input check's formula judges it (:meth:`zero_base_condition`); ``fill`` refuses it,
         ``verify`` names it in a data sheet whose input check does not."""
-        return self.divides and _is_number(v) and v == 0
+        return self.divides and is_number(v) and v == 0
 
     @staticmethod
     def zero_base_condition(x: str) -> str:
@@ -380,20 +382,16 @@ class BandGuard:
         the first value over the limit), or None."""
         if self.rule == "fractions":
             bounds = [(v, (i, j)) for i, row in enumerate(rows) for j, v in enumerate(row[:2])
-                      if _is_number(v)]
+                      if is_number(v)]
             top = max(bounds, key=lambda b: b[0], default=(0, None))
-            points = any(_is_number(v) and v >= self.limit for v in scores)
+            points = any(is_number(v) and v >= self.limit for v in scores)
             return top[1] if points and 0 < top[0] <= 1 else None
         j = self.column - 1
         return next(((i, j) for i, row in enumerate(rows)
-                     if j < len(row) and _is_number(row[j]) and row[j] >= self.limit), None)
+                     if j < len(row) and is_number(row[j]) and row[j] >= self.limit), None)
 
     def text(self, t: Labels) -> str:
         return t(self.zh, self.en)
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def band_table(wb, ws, top: int, left: int, table: BandTable, t: Labels, name: str,

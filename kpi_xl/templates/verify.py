@@ -21,6 +21,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from ..engine.explain import Reason
+from ..engine.values import is_number
 from .layout import FIRST_ROW, OPEN_PERCENT_MAX
 
 
@@ -768,6 +769,17 @@ def _is_check(v, label) -> bool:
                                                          or label in _CHECK_LABELS)
 
 
+def _cells_with_labels(ws):
+    """(cell, value, value of the cell to its left) of each cell of ``ws``, row by row: the
+    left cell is a check cell's label (检查 / Check)."""
+    for row in ws.iter_rows():
+        before = None
+        for cell in row:
+            v = getattr(cell, "value", None)
+            yield cell, v, before
+            before = v
+
+
 def _check_cells(file, ws, cached, blank_band_checks=None,
                  table_formulas=None, check_formulas=None, typed_checks=None) -> list[Finding]:
     """The check cells of a scheme sheet that say something other than OK.  A band check
@@ -777,27 +789,23 @@ def _check_cells(file, ws, cached, blank_band_checks=None,
     not blank) right of a 检查 / Check label to ``typed_checks`` as (sheet, cell, value),
     for :func:`_typed_checks`."""
     out = []
-    for row in ws.iter_rows():
-        before = None   # the cell to the left: a check cell's label (检查 / Check)
-        for cell in row:
-            v = getattr(cell, "value", None)
-            label, before = before, v
-            if table_formulas is not None and _reads_a_table(v):
-                table_formulas.append((ws.title, v))
-            if typed_checks is not None and label in _CHECK_LABELS and _typed_value(v):
-                typed_checks.append((ws.title, cell.coordinate, v))
-            if _is_check(v, label):
-                if check_formulas is not None:
-                    check_formulas.append((ws.title, v))
-                got = cached.get((cell.row, cell.column))
-                value = None if got is None else got.value
-                if value is None:
-                    # Not recalculated (reported elsewhere), or computed blank.
-                    if blank_band_checks is not None and "KPI_CHECK_BANDS" in v.upper():
-                        blank_band_checks.append((ws.title, cell.coordinate))
-                    continue
-                if value != "OK":
-                    out.append(Finding("check", file, ws.title, cell.coordinate, str(value)))
+    for cell, v, label in _cells_with_labels(ws):
+        if table_formulas is not None and _reads_a_table(v):
+            table_formulas.append((ws.title, v))
+        if typed_checks is not None and label in _CHECK_LABELS and _typed_value(v):
+            typed_checks.append((ws.title, cell.coordinate, v))
+        if _is_check(v, label):
+            if check_formulas is not None:
+                check_formulas.append((ws.title, v))
+            got = cached.get((cell.row, cell.column))
+            value = None if got is None else got.value
+            if value is None:
+                # Not recalculated (reported elsewhere), or computed blank.
+                if blank_band_checks is not None and "KPI_CHECK_BANDS" in v.upper():
+                    blank_band_checks.append((ws.title, cell.coordinate))
+                continue
+            if value != "OK":
+                out.append(Finding("check", file, ws.title, cell.coordinate, str(value)))
     return out
 
 
@@ -825,13 +833,8 @@ def _template_checks(name: str, lang: str) -> dict[tuple[str, str], str]:
         for ws in wb.worksheets:
             if ws.title in agent_sheets:
                 continue
-            for row in ws.iter_rows():
-                before = None
-                for cell in row:
-                    v = getattr(cell, "value", None)
-                    if _is_check(v, before):
-                        out[(ws.title, cell.coordinate)] = v
-                    before = v
+            out.update(((ws.title, cell.coordinate), v)
+                       for cell, v, label in _cells_with_labels(ws) if _is_check(v, label))
         return out
     finally:
         wb.close()
@@ -1007,7 +1010,7 @@ def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Findin
         if check is not None and said != "OK":
             continue
         got = {col.key: (c, getattr(cached.get((r, c)), "value", None)) for col, c in inputs}
-        values = {k: v if _is_plain_number(v) else None for k, (_, v) in got.items()}
+        values = {k: v if is_number(v) else None for k, (_, v) in got.items()}
         broken = [(got[col.key][0], col.zero_base_text(t)) for col, _ in inputs
                   if col.zero_base(values[col.key])]
         broken += [(got[rule.parts[0]][0], _rule_said(rule, values, spec, t))
@@ -1021,10 +1024,6 @@ def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Findin
                                None if agent is None else str(agent),
                                source=None if check is None else f"{_letter(check)}{r}"))
     return out
-
-
-def _is_plain_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _rule_said(rule, values: dict, spec, t) -> str:
