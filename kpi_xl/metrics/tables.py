@@ -156,12 +156,8 @@ def _drop_blank_rows(df, first: int):
 def _header_row(rows, known) -> tuple[int, int]:
     """(index, known headers) of the header among ``rows`` (lists of cells): the first with
     the most ``known`` headers; (0, 0) when no row holds one."""
-    best, best_score = 0, 0
-    for i, row in enumerate(rows):
-        score = _known_count(row, known)
-        if score > best_score:
-            best, best_score = i, score
-    return best, best_score
+    from ..templates.fill import header_row
+    return header_row(rows, lambda row: _known_count(row, known))
 
 
 def _known_count(row, known) -> int:

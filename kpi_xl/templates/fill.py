@@ -172,9 +172,16 @@ def _header_score(row, known) -> int:
 
 def _find_header(first_rows, known):
     """Index of the header among the first rows: the first with the most known names."""
+    return header_row(first_rows, lambda row: _header_score(row, known))
+
+
+def header_row(rows, count) -> tuple[int, int]:
+    """(index, ``count(row)``) of the header among ``rows``: the first row with the most
+    known headers as ``count`` tells them; (0, 0) when no row holds one.  One rule for the
+    exports ``fill`` and ``metrics`` read, below title rows."""
     best, best_score = 0, 0
-    for i, row in enumerate(first_rows):
-        score = _header_score(row, known)
+    for i, row in enumerate(rows):
+        score = count(row)
         if score > best_score:
             best, best_score = i, score
     return best, best_score
