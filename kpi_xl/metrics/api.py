@@ -40,41 +40,63 @@ EXCEL_ROWS = 1_048_575  # data rows under a header
 KNOWN_HEADERS = header_names(MESSAGE_ALIASES, ORDER_ALIASES, *(p.aliases() for p in PLATFORMS))
 
 RAW_SOURCE = "聊天记录+订单"
+#: What each metric of chats and orders is, (Chinese, English): the definitions sheet shows
+#: the workbook's language.
 RAW_DEFINITIONS = {
-    "receptions": "distinct agent × buyer × day with a buyer message to the agent (spam left out)",
-    "answered": "receptions in which the agent replied after a buyer message",
-    "reply_rate": "answered ÷ receptions",
-    "inquiries": "distinct buyers of the month whose reception had no order of theirs in the "
-                 "window before it (paying buyers only assisted left out unless assists_in_inquiries), "
-                 "and the paying buyers credited to the agent in the month (they wrote in the "
-                 "window before the order), a chat that led only to a sale of the next month "
-                 "counted in that month",
-    "buyers": "distinct buyers of the paid orders credited to the agent (落实); always among "
-              "the inquiries",
-    "conversion": "buyers ÷ inquiries",
-    "orders": "orders credited to the agent, paid or not",
-    "paid_orders": "credited orders that were paid",
-    "deals": "credited orders that were paid",
-    "returns": "credited paid orders with a refund",
-    "sales": "paid amounts of the credited orders (minus refunds when refunds = \"subtract\")",
-    "aov": "sales ÷ buyers",
-    "first_response_s": "mean over receptions of the first response interval (seconds)",
-    "first_response_n": "receptions with a first response (the weight of the first response)",
-    "avg_response_s": "mean of all response intervals: first buyer message of a run to the "
-                      "agent's next reply the same day (seconds)",
-    "response_n": "response intervals (the weight of the average response)",
-    "assist_order_buyers": "distinct paying buyers the agent received in the window of an "
-                           "order credited to another agent (协助下单)",
-    "assist_follow_buyers": "distinct paying buyers the agent received after the order and up "
-                            "to payment, outside the window (协助跟进)",
-    "shop_sales": "the shop's paid orders' sales, credited and silent",
-    "shop_buyers": "the shop's distinct paying buyers",
-    "shop_aov": "shop_sales ÷ shop_buyers",
-    "silent_orders": "paid orders with no agent in the window (静默下单)",
-    "silent_buyers": "distinct buyers of the silent orders",
-    "silent_sales": "sales of the silent orders",
-    "silent_aov": "silent_sales ÷ silent_buyers: the AOV agents should beat",
+    "receptions": ("买家给该客服发过消息的 客服 × 买家 × 日 去重数（广告已排除）",
+                   "distinct agent × buyer × day with a buyer message to the agent (spam left "
+                   "out)"),
+    "answered": ("接待中客服在买家消息之后回复了的个数",
+                 "receptions in which the agent replied after a buyer message"),
+    "reply_rate": ("回复人数 ÷ 接待人数", "answered ÷ receptions"),
+    "inquiries": ("本月接待的去重买家中，接待前窗口内没有本人订单的买家（只被协助的付款买家不计，"
+                  "除非设置 assists_in_inquiries），加上本月落实给该客服的付款买家（下单前窗口内"
+                  "咨询过）；只促成下月成交的咨询计入下月",
+                  "distinct buyers of the month whose reception had no order of theirs in the "
+                  "window before it (paying buyers only assisted left out unless "
+                  "assists_in_inquiries), and the paying buyers credited to the agent in the "
+                  "month (they wrote in the window before the order), a chat that led only to "
+                  "a sale of the next month counted in that month"),
+    "buyers": ("落实给该客服的已付款订单的去重买家（落实）；总在询单人数之中",
+               "distinct buyers of the paid orders credited to the agent (落实); always among "
+               "the inquiries"),
+    "conversion": ("成交人数 ÷ 询单人数", "buyers ÷ inquiries"),
+    "orders": ("落实给该客服的订单数，不论是否付款", "orders credited to the agent, paid or not"),
+    "paid_orders": ("落实给该客服且已付款的订单数", "credited orders that were paid"),
+    "deals": ("落实给该客服且已付款的订单数", "credited orders that were paid"),
+    "returns": ("落实的已付款订单中有退款的笔数", "credited paid orders with a refund"),
+    "sales": ("落实订单的实付金额（refunds = \"subtract\" 时减去退款）",
+              "paid amounts of the credited orders (minus refunds when refunds = \"subtract\")"),
+    "aov": ("销售额 ÷ 成交人数", "sales ÷ buyers"),
+    "first_response_s": ("各次接待首次响应时长的平均（秒）",
+                         "mean over receptions of the first response interval (seconds)"),
+    "first_response_n": ("有首次响应的接待数（首次响应平均的权重）",
+                         "receptions with a first response (the weight of the first response)"),
+    "avg_response_s": ("全部响应时长的平均：同一天内买家一轮消息的第一条到客服下一次回复（秒）",
+                       "mean of all response intervals: first buyer message of a run to the "
+                       "agent's next reply the same day (seconds)"),
+    "response_n": ("响应次数（平均响应的权重）", "response intervals (the weight of the average "
+                                               "response)"),
+    "assist_order_buyers": ("该客服在他人落实订单的窗口内接待过的去重付款买家（协助下单）",
+                            "distinct paying buyers the agent received in the window of an "
+                            "order credited to another agent (协助下单)"),
+    "assist_follow_buyers": ("该客服在窗口之外、下单后至付款前接待过的去重付款买家（协助跟进）",
+                             "distinct paying buyers the agent received after the order and "
+                             "up to payment, outside the window (协助跟进)"),
+    "shop_sales": ("店铺已付款订单的销售额，落实与静默的都算",
+                   "the shop's paid orders' sales, credited and silent"),
+    "shop_buyers": ("店铺的去重付款买家", "the shop's distinct paying buyers"),
+    "shop_aov": ("店铺销售额 ÷ 店铺成交人数", "shop_sales ÷ shop_buyers"),
+    "silent_orders": ("窗口内没有客服接待的已付款订单（静默下单）",
+                      "paid orders with no agent in the window (静默下单)"),
+    "silent_buyers": ("静默订单的去重买家", "distinct buyers of the silent orders"),
+    "silent_sales": ("静默订单的销售额", "sales of the silent orders"),
+    "silent_aov": ("静默销售额 ÷ 静默成交人数：客服应当超过的客单价",
+                   "silent_sales ÷ silent_buyers: the AOV agents should beat"),
 }
+#: The definition of a shop AOV given with --shop-aov.
+SHOP_AOV_GIVEN = ("命令行给出，用于数据中没有店铺客单价的客服月份",
+                  "given on the command line, for the agent-months whose data has no shop AOV")
 LABELS = {  # key: (Chinese, English)
     "source": ("来源", "Source"), "shop": ("店铺", "Shop"), "month": ("月份", "Month"),
     "agent": ("客服", "Agent"), "days": ("天数", "Days"),
@@ -119,7 +141,7 @@ class MetricsResult:
 
     template_inputs: pd.DataFrame   # the composite template's inputs, one row per agent-month
     agents: pd.DataFrame            # every metric, one row per source × shop × month × agent
-    definitions: pd.DataFrame       # column, source, definition
+    definitions: pd.DataFrame       # column, source, definition, definition_zh
     orders: pd.DataFrame            # raw data only: each order's attribution
     spam: pd.DataFrame              # raw data only: excluded buyer-days
     rules: Rules = field(default_factory=Rules)
@@ -292,12 +314,12 @@ def compute_metrics(inputs, *, month: str | None = None, rules: Rules | None = N
     inputs_table = template_inputs(agents)
     if shop_aov:
         inputs_table = _given_shop_aov(inputs_table, shop_aov)
-        defs.append(("shop_aov", "--shop-aov", "given on the command line, for the agent-months "
-                     "whose data has no shop AOV"))
+        defs.append(("shop_aov", "--shop-aov", SHOP_AOV_GIVEN))
     return MetricsResult(
         template_inputs=inputs_table,
         agents=agents,
-        definitions=pd.DataFrame(defs, columns=["column", "source", "definition"]),
+        definitions=pd.DataFrame([(k, source, en, zh) for k, source, (zh, en) in defs],
+                                 columns=["column", "source", "definition", "definition_zh"]),
         orders=raw.orders if raw else empty, spam=raw.spam if raw else empty,
         rules=rules, inputs=seen, raw=raw, spellings=spellings, notes=notes)
 
@@ -523,7 +545,9 @@ def write_metrics_workbook(result: MetricsResult, path, *, lang: str = "zh",
     inputs = result.template_inputs.rename(columns={k: v[i] for k, v in cols.items()})
     sheets = [(SHEETS["inputs"][i], inputs)]
     sheets.append((SHEETS["agents"][i], labelled(result.agents, lang)))
-    defs = result.definitions.copy()
+    # Each definition is kept in both languages; the workbook shows its own.
+    defs = result.definitions.drop(columns="definition" if lang == "zh" else "definition_zh")
+    defs = defs.rename(columns={"definition_zh": "definition"})
     defs["column"] = defs["column"].map(lambda k: LABELS.get(k, (k, k))[i])
     defs.columns = [("列", "Column"), ("来源", "Source"), ("定义", "Definition")]
     defs.columns = [c[i] for c in defs.columns]

@@ -403,18 +403,21 @@ def monthly(daily: pd.DataFrame, platform: Platform) -> pd.DataFrame:
 
 
 def definitions(platform: Platform) -> dict:
-    """{field: how the platform's figure was added up to the month} for the output."""
+    """{field: (Chinese, English)} how the platform's figure was added up to the month, for
+    the output."""
     names = {f.key: f.headers[0] for f in platform.fields}
     out = {}
     for f in platform.fields:
         if f.kind in ("text", "date"):
             continue
         if f.kind in ("count", "amount"):
-            how = "sum of the days"
+            how = ("各天之和", "sum of the days")
         elif f.ratio:
-            how = (f"{names[f.ratio[0]]} ÷ {names[f.ratio[1]]}, both summed over the days "
-                   f"(else weighted by {names[f.per]})")
+            num, den, per = names[f.ratio[0]], names[f.ratio[1]], names[f.per]
+            how = (f"{num} ÷ {den}，两者都按天相加（否则按 {per} 加权）",
+                   f"{num} ÷ {den}, both summed over the days (else weighted by {per})")
         else:
-            how = f"days weighted by {names[f.per]}"
-        out[f.key] = f"{platform.name}: {f.headers[0]} — {how}"
+            how = (f"各天按 {names[f.per]} 加权", f"days weighted by {names[f.per]}")
+        out[f.key] = (f"{platform.name}：{f.headers[0]} — {how[0]}",
+                      f"{platform.name}: {f.headers[0]} — {how[1]}")
     return out

@@ -205,22 +205,20 @@ class Template:
         numeric = [c.key for c in self.inputs if c.kind != "text"]
 
         def formula(c: Context, r: int) -> str:
-            conds, parts = [], []
+            checks: list[tuple[str, str]] = []
             # Each value on its own first: a required input left blank, a negative count,
-            # a score outside 0–100 or typed as a fraction (0.95 for 95 points).
+            # a score outside 0–100 or typed as a fraction (0.95 for 95 points)
+            # (Column.value_rules); then the rules between inputs (input_rules).
+            cells = {k: f"{letter}{r}" for k, letter in c.data_cols.items()}
             for col in self.inputs:
                 if col.kind in ("text", "month"):
                     continue
-                for cond, says in _value_texts(t, col, f"{c.data_cols[col.key]}{r}"):
-                    conds.append(cond)
-                    parts.append(f'IF({cond},{says},"")')
+                for rule in col.value_rules():
+                    checks.append(rule.check(t, cells[col.key]))
             for rule in rules:
-                xs = [f"{c.data_cols[k]}{r}" for k in rule.parts]
-                for cond, says in _rule_texts(t, rule, xs, [label[k] for k in rule.parts],
-                                              rule.whole and f"{c.data_cols[rule.whole]}{r}",
-                                              label.get(rule.whole, "")):
-                    conds.append(cond)
-                    parts.append(f'IF({cond},{says},"")')
+                checks += rule.checks(t, label, cells)
+            conds = [cond for cond, _ in checks]
+            parts = [f'IF({cond},{says},"")' for cond, says in checks]
             joined = '&" "&'.join(parts)
             checked = f'IF(OR({",".join(conds)}),TRIM({joined}),"OK")'
             # A number pasted as text ("300" from a platform's export, or typed into a
@@ -414,76 +412,10 @@ class Template:
                       f"A{chart_top}", t(*parts_axis), n, axis_max)
 
 
-#: the end of what an input check says of a rule broken (a part over its whole …)
-IMPOSSIBLE = ("不可能，请核对两者。", "impossible, check both.")
-
-
 def _text_number(t: Labels, label: str, x: str) -> str:
     """What the input check says of a number column's cell ``x`` that holds text."""
     return t(f'"{label} 是文本“"&{x}&"”，不是数字：请输入数字。"',
              f'"{label} is the text \'"&{x}&"\', not a number: enter it as a number."')
-
-
-def _value_texts(t: Labels, col: Column, x: str) -> list[tuple[str, str]]:
-    """(condition, what the check cell says) of one input cell ``x`` of column ``col`` on
-    its own, as formula text: blank where the input is required (the rules and the pay
-    would read it as 0: a blank score pays the bonus of 0 points, blank sales lose the
-    commission), 0 where a scored rate divides by it (``Column.divides``: 0 ÷ 0 scores as
-    the worst conversion or the best bad-review rate, as ``fill`` refuses it), negative, a
-    score outside 0–100 or typed as a fraction of 1 (0.95 for 95 points, which no bonus
-    line reaches), a percentage above its limit."""
-    label = t(col.zh, col.en)
-    out = []
-    if col.required:
-        out.append((f'TRIM({x})=""', t(f'"{label} 为空：请填写。"',
-                                       f'"{label} is blank: enter it."')))
-    if col.divides:
-        out.append((col.zero_base_condition(x), f'"{col.zero_base_text(t)}"'))
-    if not (col.kind == "percent" and col.upper is None):   # the open_percent rule's
-        shown = f'TEXT({x},"0%")' if col.kind == "percent" else x
-        out.append((f"N({x})<0", t(f'"{label} "&{shown}&" 为负数。"',
-                                   f'"{label} "&{shown}&" is negative."')))
-    if col.kind == "percent" and col.upper is not None:
-        out.append((f"N({x})>{col.upper:g}", t(
-            f'"{label} "&TEXT({x},"0%")&" 超过 {col.upper:.0%}。"',
-            f'"{label} "&TEXT({x},"0%")&" is above {col.upper * 100:.0f} %."')))
-    if col.kind == "score":
-        points = f"ROUND({x}*100,6)"
-        out += [(f"N({x})>100", t(f'"{label} "&{x}&" 超过 100 分。"',
-                                  f'"{label} "&{x}&" is more than 100 points."')),
-                (f"AND(N({x})>0,N({x})<=1)", t(
-                    f'"{label} "&{x}&" 像是百分比：得分按分数填写（"&{points}&" 分请填 "&{points}&"）。"',
-                    f'"{label} "&{x}&" looks like a percentage: scores are in points (for "'
-                    f'&{points}&" points, enter "&{points}&")."'))]
-    return out
-
-
-def _rule_texts(t: Labels, rule: InputRule, xs: list[str], labels: list[str], w: str,
-                whole: str) -> list[tuple[str, str]]:
-    """(condition, what the check cell says) of one input rule of a row, as formula text;
-    ``xs`` are the cells of the rule's parts, ``w`` the cell of its whole."""
-    if rule.kind == "open_percent":
-        x, top = xs[0], L.OPEN_PERCENT_MAX
-        shown = f'"{labels[0]} "&TEXT({x},"0%")'
-        return [
-            (f"N({x})>{top:g}", f'{shown}&'
-             + t(f'" 超过 {top:.0%}：若指 "&{x}&"%，请输入 "&{x}&"% 或 "&{x}/100&"。"',
-                 f'" is above {top * 100:.0f} %: for "&{x}&" %, enter "&{x}&"% or "'
-                 f'&{x}/100&"."')),
-            (f"N({x})<0", f'{shown}&' + t('" 为负数。"', '" is negative."')),
-        ]
-    total = "+".join(f"N({x})" for x in xs)
-    names = " + ".join(labels)
-    if rule.kind == "at_most":
-        shown = f'"{names} "&({total})' if len(xs) > 1 else f'"{names} "&{total}'
-        return [(f"{total}>N({w})", shown + t(
-            f'&" 大于 {whole} "&N({w})&"：{IMPOSSIBLE[0]}"',
-            f'&" is more than {whole} "&N({w})&": {IMPOSSIBLE[1]}"'))]
-    if rule.kind == "needs":
-        return [(f"AND({total}>0,N({w})=0)", f'"{names} "&{total}' + t(
-            f'&"，但 {whole} 为 0：{IMPOSSIBLE[0]}"',
-            f'&" with {whole} 0: {IMPOSSIBLE[1]}"'))]
-    raise ValueError(rule.kind)
 
 
 def as_text(cell):

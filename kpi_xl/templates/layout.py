@@ -6,6 +6,7 @@ yellow cells are for the user to edit, grey cells are computed.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from copy import copy
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..engine.values import is_number
+from ..engine.values import fmt_number, is_number
 
 FONT_NAME = "Microsoft YaHei"
 TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True, color="1F3864")
@@ -59,10 +60,64 @@ FIRST_ROW = 5
 OPEN_PERCENT_MAX = 2.0
 #: Header of the data sheet's per-agent input check column (see Template.input_check_column).
 INPUT_CHECK = ("录入检查", "Input check")
-#: What the input check says of a 0 in a column a scored rate is divided by (Column.divides).
-ZERO_BASE = ("{label} 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。",
+#: What a data row's input check says of each rule it judges (:class:`ValueRule`,
+#: :class:`InputRule`), (Chinese, English).  {label}, {parts}, {whole}, {upper} and {top} are
+#: words; {value}, {points}, {total}, {whole_value}, {x} and {hundredth} the row's figures:
+#: cells in the check's formula, the cached numbers when ``verify`` says it.
+CHECK_SAYS = {
+    "blank": ("{label} 为空：请填写。", "{label} is blank: enter it."),
+    "zero": ("{label} 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。",
              "{label} is 0: the rate divided by it has no value and would score as 0 %; "
-             "correct it, or leave the agent out of this month.")
+             "correct it, or leave the agent out of this month."),
+    "negative": ("{label} {value} 为负数。", "{label} {value} is negative."),
+    "above": ("{label} {value} 超过 {upper}。", "{label} {value} is above {upper}."),
+    "over_100": ("{label} {value} 超过 100 分。", "{label} {value} is more than 100 points."),
+    "fraction": ("{label} {value} 像是百分比：得分按分数填写（{points} 分请填 {points}）。",
+                 "{label} {value} looks like a percentage: scores are in points (for {points} "
+                 "points, enter {points})."),
+    "open_above": ("{label} {value} 超过 {top}：若指 {x}%，请输入 {x}% 或 {hundredth}。",
+                   "{label} {value} is above {top}: for {x} %, enter {x}% or {hundredth}."),
+    "at_most": ("{parts} {total} 大于 {whole} {whole_value}：不可能，请核对两者。",
+                "{parts} {total} is more than {whole} {whole_value}: impossible, check both."),
+    "needs": ("{parts} {total}，但 {whole} 为 0：不可能，请核对两者。",
+              "{parts} {total} with {whole} 0: impossible, check both."),
+}
+_PLACE = re.compile(r"\{(\w+)\}")
+
+
+def formula_text(text: str, words: dict, cells: dict) -> str:
+    """``text``, a sentence of :data:`CHECK_SAYS`, as an Excel text expression: a place
+    named in ``words`` is those words, one named in ``cells`` the formula given
+    (``"Buyers "&C6&" is negative."``)."""
+    out: list[str] = []
+    run = ""
+    for i, piece in enumerate(_PLACE.split(text)):
+        if i % 2 == 0 or piece in words:
+            run += words[piece] if i % 2 else piece
+            continue
+        out += ['"' + run.replace('"', '""') + '"'] if run else []
+        out.append(cells[piece])
+        run = ""
+    out += ['"' + run.replace('"', '""') + '"'] if run else []
+    return "&".join(out)
+
+
+def percent_limit(t: Labels, limit: float) -> str:
+    """A percentage limit as the check's words write it: 200% in Chinese, 200 % in English."""
+    return t(f"{limit:.0%}", f"{limit * 100:.0f} %")
+
+
+def _figures(v, percent: bool) -> dict:
+    """The places {value} and {points} of a :data:`CHECK_SAYS` sentence for the number ``v``,
+    as the check's formula shows them (``TEXT(x,"0%")`` for a percentage, the number as
+    ``&`` writes it, ``ROUND(x*100,6)``); none for a value that is not a number."""
+    if not is_number(v):
+        return {}
+    # Imported here: the engine's function table takes a fifth of a second to load, which
+    # only a data sheet that fails a rule needs.
+    from ..engine.functions.numfmt import format_value
+    return {"value": format_value(v, "0%") if percent else fmt_number(v),
+            "points": fmt_number(round(v * 100, 6))}
 
 
 class Labels:
@@ -114,18 +169,21 @@ class Column:
 
     def zero_base(self, v) -> bool:
         """Whether ``v`` is a 0 that a scored rate would be divided by (``divides``), as the
-        input check's formula judges it (:meth:`zero_base_condition`); ``fill`` refuses it,
+        input check's formula judges it (:class:`ValueRule` "zero"); ``fill`` refuses it,
         ``verify`` names it in a data sheet whose input check does not."""
         return self.divides and is_number(v) and v == 0
 
-    @staticmethod
-    def zero_base_condition(x: str) -> str:
-        """:meth:`zero_base` of the cell ``x`` as formula text."""
-        return f"AND(ISNUMBER({x}),{x}=0)"
-
-    def zero_base_text(self, t: Labels) -> str:
-        """What the input check says of :meth:`zero_base`."""
-        return t(*ZERO_BASE).format(label=self.header(t))
+    def value_rules(self) -> tuple[ValueRule, ...]:
+        """The rules the input check judges this column's input by on its own, in the order
+        it says them."""
+        kinds = ["blank"] * self.required + ["zero"] * self.divides
+        if not (self.kind == "percent" and self.upper is None):   # the open_percent rule's
+            kinds.append("negative")
+        if self.kind == "percent" and self.upper is not None:
+            kinds.append("above")
+        if self.kind == "score":
+            kinds += ["over_100", "fraction"]
+        return tuple(ValueRule(kind, self) for kind in kinds)
 
     def defined_name(self, t: Labels) -> str:
         return t(self.name_zh, self.name_en)
@@ -136,6 +194,66 @@ class Column:
             return self.number_format
         return {"int": COUNT, "number": DECIMAL, "percent": PERCENT, "text": "@",
                 "month": "@"}[self.kind]
+
+
+#: Each :class:`ValueRule` as formula text on the input cell {x}.
+_VALUE_CONDITIONS = {
+    "blank": 'TRIM({x})=""', "zero": "AND(ISNUMBER({x}),{x}=0)", "negative": "N({x})<0",
+    "above": "N({x})>{upper}", "over_100": "N({x})>100", "fraction": "AND(N({x})>0,N({x})<=1)",
+}
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """One input of a data row on its own, as the row's input check judges it.
+
+    ``kind`` is "blank" (a required input left blank: the rules and the pay would read it
+    as 0, a blank score pays the bonus of 0 points, blank sales lose the commission),
+    "zero" (:meth:`Column.zero_base`: 0 ÷ 0 scores as the worst conversion or the best
+    bad-review rate), "negative", "above" (a percentage above the column's ``upper``),
+    "over_100" (a score above 100 points) or "fraction" (a score within 0–1: 0.95 typed
+    for 95 points, which no bonus line reaches).  The check cell writes the rule as a
+    formula (:meth:`check`); ``verify`` judges a row whose check does not say it by the
+    same rule on the cached value (:meth:`breaks`, :meth:`says`).
+    """
+
+    kind: str
+    column: Column
+
+    def check(self, t: Labels, x: str) -> tuple[str, str]:
+        """(condition, what the check cell says) on the input cell ``x``, as formula text."""
+        col = self.column
+        upper = "" if col.upper is None else f"{col.upper:g}"
+        shown = f'TEXT({x},"0%")' if col.kind == "percent" else x
+        return (_VALUE_CONDITIONS[self.kind].format(x=x, upper=upper),
+                formula_text(self._text(t), self._words(t),
+                             {"value": shown, "points": f"ROUND({x}*100,6)"}))
+
+    def breaks(self, v) -> bool:
+        """Whether the cached value ``v`` breaks the rule, as the formula judges it (N() of
+        a text or a blank is 0)."""
+        if self.kind == "blank":
+            return v is None or (isinstance(v, str) and not v.strip(" "))
+        if self.kind == "zero":
+            return self.column.zero_base(v)
+        if not is_number(v):
+            return False
+        upper = self.column.upper
+        return {"negative": v < 0, "above": upper is not None and v > upper,
+                "over_100": v > 100, "fraction": 0 < v <= 1}[self.kind]
+
+    def says(self, t: Labels, v) -> str:
+        """What the check cell says of the value ``v`` breaking the rule."""
+        return self._text(t).format(**self._words(t),
+                                    **_figures(v, self.column.kind == "percent"))
+
+    def _text(self, t: Labels) -> str:
+        return t(*CHECK_SAYS[self.kind])
+
+    def _words(self, t: Labels) -> dict:
+        col = self.column
+        return {"label": col.header(t),
+                "upper": "" if col.upper is None else percent_limit(t, col.upper)}
 
 
 @dataclass(frozen=True)
@@ -166,6 +284,41 @@ class InputRule:
         if self.kind == "at_most":
             return sum(got) > whole
         return any(v > 0 for v in got) and whole == 0
+
+    def checks(self, t: Labels, labels: dict, cells: dict) -> list[tuple[str, str]]:
+        """(condition, what the check cell says) of the rule, as formula text; ``labels``
+        and ``cells`` give each input's header and cell in the row."""
+        xs = [cells[k] for k in self.parts]
+        words = self._words(t, labels)
+        if self.kind == "open_percent":
+            x = xs[0]
+            shown = {"value": f'TEXT({x},"0%")', "x": x, "hundredth": f"{x}/100"}
+            return [(f"N({x})>{OPEN_PERCENT_MAX:g}",
+                     formula_text(t(*CHECK_SAYS["open_above"]), words, shown)),
+                    (f"N({x})<0", formula_text(t(*CHECK_SAYS["negative"]), words, shown))]
+        total = "+".join(f"N({x})" for x in xs)
+        w = f"N({cells[self.whole]})"
+        cond = f"{total}>{w}" if self.kind == "at_most" else f"AND({total}>0,{w}=0)"
+        if self.kind == "at_most" and len(xs) > 1:
+            total = f"({total})"
+        return [(cond, formula_text(t(*CHECK_SAYS[self.kind]), words,
+                                    {"total": total, "whole_value": w}))]
+
+    def says(self, t: Labels, labels: dict, values: dict) -> str:
+        """What the check cell says of the row's ``values`` breaking the rule (:meth:`broken`)."""
+        got = [values[k] for k in self.parts if values.get(k) is not None]
+        if self.kind == "open_percent":
+            key = "open_above" if got[0] > OPEN_PERCENT_MAX else "negative"
+            figures = {**_figures(got[0], True), "x": fmt_number(got[0]),
+                       "hundredth": fmt_number(got[0] / 100)}
+        else:
+            key = self.kind
+            figures = {"total": fmt_number(sum(got)), "whole_value": fmt_number(values[self.whole])}
+        return t(*CHECK_SAYS[key]).format(**self._words(t, labels), **figures)
+
+    def _words(self, t: Labels, labels: dict) -> dict:
+        return {"label": labels[self.parts[0]], "parts": " + ".join(labels[k] for k in self.parts),
+                "whole": labels.get(self.whole, ""), "top": percent_limit(t, OPEN_PERCENT_MAX)}
 
 
 # The group parameters every template carries on its data sheet: one workbook per shop

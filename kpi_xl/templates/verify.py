@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..engine.explain import Reason
 from ..engine.values import is_number
-from .layout import FIRST_ROW, OPEN_PERCENT_MAX
+from .layout import FIRST_ROW
 
 
 @dataclass(frozen=True)
@@ -991,17 +991,20 @@ def _input_checks(file, ws, cached) -> list[Finding]:
 
 def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Finding]:
     """The agent rows of the data sheet whose input check says OK (or holds no formula)
-    while an input breaks a rule that check writes: a 0 that a scored rate is divided by
-    (:meth:`.layout.Column.zero_base`), a part over its whole or a positive part over a
-    zero base (:meth:`.layout.InputRule.broken`, ``fill``'s rules).  A data sheet written
-    by a version before the rule, or whose check was typed over, passes it: 0 inquiries
-    scored as a 0 % conversion, exit 0.  Rows whose check says something else are named by
-    it (:func:`_input_checks`)."""
+    while an input breaks a rule that check writes: an input on its own left blank,
+    negative, a 0 that a scored rate is divided by, a percentage or score out of its range
+    (:class:`.layout.ValueRule`), a part over its whole or a positive part over a zero base
+    (:meth:`.layout.InputRule.broken`, ``fill``'s rules).  A data sheet written by a
+    version before the rule, or whose check was typed over, passes it: 0 inquiries scored
+    as a 0 % conversion, a blank supervisor score paid as 0 points, exit 0.  Each is said
+    as the check cell would say it, in the workbook's language.  Rows whose check says
+    something else are named by it (:func:`_input_checks`)."""
     from .layout import HEADER_ROW, INPUT_CHECK
     columns = {getattr(cell, "value", None): c for (r, c), cell in cached.items()
                if r == HEADER_ROW}
     inputs = [(col, columns[col.header(t)]) for col in spec.inputs
               if col.kind not in ("text", "month") and col.header(t) in columns]
+    labels = {c.key: c.header(t) for c in spec.inputs}
     check = columns.get(t(*INPUT_CHECK))
     end = _agent_rows(cached)
     out = []
@@ -1011,9 +1014,9 @@ def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Findin
             continue
         got = {col.key: (c, getattr(cached.get((r, c)), "value", None)) for col, c in inputs}
         values = {k: v if is_number(v) else None for k, (_, v) in got.items()}
-        broken = [(got[col.key][0], col.zero_base_text(t)) for col, _ in inputs
-                  if col.zero_base(values[col.key])]
-        broken += [(got[rule.parts[0]][0], _rule_said(rule, values, spec, t))
+        broken = [(c, rule.says(t, got[col.key][1])) for col, c in inputs
+                  for rule in col.value_rules() if rule.breaks(got[col.key][1])]
+        broken += [(got[rule.parts[0]][0], rule.says(t, labels, values))
                    for rule in spec.input_rules()
                    if all(k in got for k in (*rule.parts, rule.whole) if k)
                    and rule.broken(values)]
@@ -1024,19 +1027,6 @@ def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Findin
                                None if agent is None else str(agent),
                                source=None if check is None else f"{_letter(check)}{r}"))
     return out
-
-
-def _rule_said(rule, values: dict, spec, t) -> str:
-    """An input rule broken by a row's ``values``, as a sentence naming the inputs."""
-    label = {c.key: c.header(t) for c in spec.inputs}
-    parts = " + ".join(label[k] for k in rule.parts)
-    got = " + ".join(f"{values[k]:g}" for k in rule.parts if values[k] is not None)
-    if rule.kind == "open_percent":
-        return f"{parts} {got} is outside 0–{OPEN_PERCENT_MAX:.0%}."
-    whole = f"{label[rule.whole]} {values[rule.whole]:g}"
-    if rule.kind == "at_most":
-        return f"{parts} {got} is more than {whole}: impossible, check both."
-    return f"{parts} {got} with {whole}: impossible, check both."
 
 
 def _error_cells(file, ws, cached, average: str = "") -> list[Finding]:

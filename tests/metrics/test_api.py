@@ -68,6 +68,30 @@ def _one_agent(folder, agent="甲"):
     return [m, o]
 
 
+def _definitions(path, sheet):
+    """{column label: definition} of a metrics workbook's definitions sheet, read back with
+    openpyxl."""
+    from openpyxl import load_workbook
+    rows = list(load_workbook(path)[sheet].values)
+    return {label: said for label, _, said in rows[1:]}
+
+
+def test_the_definitions_sheet_speaks_the_workbooks_language(tmp_path):
+    """The Chinese workbook explains its columns in Chinese, the English one in English:
+    conversion is buyers over inquiries (DOMAIN: 询单转化率 = 成交人数 ÷ 询单人数)."""
+    result = compute_metrics(_one_agent(tmp_path / "in"))
+    write_metrics_workbook(result, tmp_path / "zh.xlsx", lang="zh")
+    write_metrics_workbook(result, tmp_path / "en.xlsx", lang="en")
+    zh = _definitions(tmp_path / "zh.xlsx", "指标定义")
+    en = _definitions(tmp_path / "en.xlsx", "Definitions")
+    assert zh["询单转化率"] == "成交人数 ÷ 询单人数"
+    assert zh["客单价"] == "销售额 ÷ 成交人数"
+    assert en["Conversion"] == "buyers ÷ inquiries"
+    # Every Chinese definition is written in Chinese (no English sentence left over).
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in said) for said in zh.values())
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in en["Shop AOV"])
+
+
 def test_a_refused_cell_leaves_the_old_workbook_and_no_temporary_file(tmp_path):
     inputs = _one_agent(tmp_path)
     out = tmp_path / "metrics.xlsx"

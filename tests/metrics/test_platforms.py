@@ -50,6 +50,13 @@ def test_chitu_days_to_month_gb18030(tmp_path):
     assert t["agent"] == "小美" and t["inquiries"] == 20 and t["buyers"] == 11
     assert math.isnan(t["orders"])      # 赤兔 has no order count: blank, never 0
     assert "赤兔 售前明细" in set(r.definitions["source"])
+    # The definitions sheet of the Chinese workbook says in Chinese how the month was added up:
+    # the reply rate weighted by receptions, as worked above.
+    from kpi_xl.metrics import write_metrics_workbook
+    from openpyxl import load_workbook
+    write_metrics_workbook(r, tmp_path / "m.xlsx", lang="zh")
+    said = {row[0]: row[2] for row in load_workbook(tmp_path / "m.xlsx")["指标定义"].values}
+    assert said["回复率"] == "赤兔 售前明细：客服回复率 — 各天按 接待人数 加权"
 
 
 def test_qianniu_report_xlsx(tmp_path):

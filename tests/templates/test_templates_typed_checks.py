@@ -149,21 +149,24 @@ ZERO_SAYS = ("Inquiries is 0: the rate divided by it has no value and would scor
              "correct it, or leave the agent out of this month.")
 
 
-def _older_data_sheet(tmp_path, cells, stem="older"):
-    """cs_composite (en) with the data sheet's input check as an older version wrote it,
-    without the zero-base rule (its conditions replaced by FALSE), ``cells`` typed into the
-    data sheet, recalculated."""
+def _older_data_sheet(tmp_path, cells, stem="older", name="cs_composite", lang="en",
+                      dropped=tuple(f"AND(ISNUMBER({c}{{r}}),{c}{{r}}=0)" for c in "BD")):
+    """Template ``name`` in ``lang`` with the data sheet's input check as an older version
+    wrote it, without the rules ``dropped`` (their conditions, {r} the row, replaced by
+    FALSE; by default the zero-base rule of cs_composite's Inquiries and Orders, which the
+    conversion and payment rate divide by), ``cells`` typed into the data sheet,
+    recalculated."""
     path = tmp_path / f"{stem}.xlsx"
-    assert main(["template", "cs_composite", "--lang", "en", "-o", str(path)]) == 0
+    assert main(["template", name, "--lang", lang, "-o", str(path)]) == 0
     wb = load_workbook(path)
-    ws = wb["Agent data"]
+    ws = wb[DATA[lang]]
+    check = next(c.column_letter for c in ws[4] if c.value in ("录入检查", "Input check"))
     for r in range(5, 11):
-        text = ws[f"P{r}"].value
-        for col in "BD":   # Inquiries and Orders: conversion and payment rate divide by them
-            rule = f"AND(ISNUMBER({col}{r}),{col}{r}=0)"
-            assert rule in text
-            text = text.replace(rule, "FALSE")
-        ws[f"P{r}"] = text
+        text = ws[f"{check}{r}"].value
+        for rule in dropped:
+            assert rule.format(r=r) in text
+            text = text.replace(rule.format(r=r), "FALSE")
+        ws[f"{check}{r}"] = text
     for cell, value in cells.items():
         ws[cell] = value
     wb.save(path)
@@ -212,3 +215,68 @@ def test_an_input_check_pasted_as_values_still_judges_the_rules(tmp_path, capsys
     assert ("cell C6 (agent 'B'): Buyers 1500 is more than Inquiries 1455: impossible, check "
             "both. But the input check in P6 says OK all the same") in err
     assert err.count("says OK all the same") == 1   # A and C are as published
+
+
+# -- a data sheet whose input check lacks the blank, negative and score-range rules -------
+
+#: jd_service's input columns B–I (Inquiries … Manager's rating, a score in points): the
+#: conditions its current input check writes for a blank, a negative and a score out of
+#: 0–100, as an older version's check lacks them
+VALUE_RULES = ([f'TRIM({c}{{r}})=""' for c in "BCDEFGHI"] + [f"N({c}{{r}})<0" for c in "BCDEFGHI"]
+               + ["N(I{r})>100", "AND(N(I{r})>0,N(I{r})<=1)"])
+OLDER_SAYS = "But the input check in N{r} says OK all the same"
+
+
+@needs_engine
+def test_an_older_input_check_lets_blank_negative_and_out_of_range_through_and_they_are_named(
+        tmp_path, capsys):
+    """jd_service's sample month (weights 30/15/15/10/20/10 %, bonus 1000 in full from 90
+    points, none below 70, else 1000 × total %): A 99.5, B 82, C 43 as published.  In a
+    data sheet whose check lacks the rules, each typo goes through to pay, check "OK":
+
+    - A's manager's rating left blank: read as 0 points, total 100 × 90 % = 90;
+    - B's first response typed -18 s: the ≤ 15 s band, 100 points instead of 90 (18 s),
+      total 24 + 12 + 15 + 8 + 16 + 8.5 = 83.5, bonus 835 instead of 820;
+    - C's rating typed 700 for 70: total 43 − 7 + 70 = 106, the full 1000 instead of 0.
+
+    The month stops (exit 1), naming file, sheet, cell and agent of each."""
+    path = _older_data_sheet(tmp_path, {"I5": None, "E6": -18, "I7": 700}, name="jd_service",
+                             dropped=VALUE_RULES)
+    assert [values(path, "Agent data").get(f"N{r}") for r in (5, 6, 7)] == ["OK"] * 3
+    results = values(path, "Results")
+    assert [(results[f"H{r}"], results[f"J{r}"]) for r in (5, 6, 7)] == [
+        (90, 1000), (83.5, 835), (106, 1000)]
+    rc, err = summary_of(tmp_path, path, capsys)
+    assert rc == 1
+    for r, cell, agent, says in [
+            (5, "I5", "A", "Manager's rating is blank: enter it."),
+            (6, "E6", "B", "First response (s) -18 is negative."),
+            (7, "I7", "C", "Manager's rating 700 is more than 100 points.")]:
+        assert (f"older.xlsx, sheet 'Agent data', cell {cell} (agent {agent!r}): {says} "
+                + OLDER_SAYS.format(r=r)) in err
+    assert err.count("says OK all the same") == 3
+
+
+@needs_engine
+def test_verify_says_an_input_rule_in_the_workbooks_language(tmp_path, capsys):
+    """The same older check in the Chinese workbook, also without the part-over-whole rule
+    of Buyers (C) over Inquiries (B): B's 700 buyers of 600 inquiries (conversion 117 % →
+    100 points, AOV 31824 ÷ 700 = 45.46, ratio 0.45 → 0: total 30 + 13.5 + 8 + 16 + 8.5 =
+    76), C's rating 0.7 typed for 70 points (total 43 − 7 + 0.07 = 36.07) and A's blank
+    rating are said as the current template's check cell says them, in Chinese."""
+    rules = (*VALUE_RULES, "N(C{r})>N(B{r})")
+    cells = {"I5": None, "C6": 700, "I7": 0.7}
+    path = _older_data_sheet(tmp_path, cells, name="jd_service", lang="zh", dropped=rules)
+    assert [values(path, "考核结果")[f"H{r}"] for r in (5, 6, 7)] == [90, 76, 36.07]
+    rc, err = summary_of(tmp_path, path, capsys)
+    assert rc == 1
+    says = {5: ("I5", "A", "店长评分 为空：请填写。"),
+            6: ("C6", "B", "成交人数 700 大于 询单人数 600：不可能，请核对两者。"),
+            7: ("I7", "C", "店长评分 0.7 像是百分比：得分按分数填写（70 分请填 70）。")}
+    for r, (cell, agent, said) in says.items():
+        assert (f"older.xlsx, sheet '客服数据', cell {cell} (agent {agent!r}): {said} "
+                + OLDER_SAYS.format(r=r)) in err
+    # The current template's check cell, given the same inputs, says the same words.
+    current = _older_data_sheet(tmp_path, cells, stem="current", name="jd_service", lang="zh",
+                                dropped=())
+    assert [values(current, "客服数据")[f"N{r}"] for r in says] == [s for _, _, s in says.values()]
