@@ -202,7 +202,7 @@ class Template:
         if not rules:
             return None
         label = {c.key: t(c.zh, c.en) for c in self.inputs}
-        numeric = [c.key for c in self.inputs if c.kind != "text"]
+        numeric = [c for c in self.inputs if c.kind != "text"]
 
         def formula(c: Context, r: int) -> str:
             checks: list[tuple[str, str]] = []
@@ -221,12 +221,8 @@ class Template:
             parts = [f'IF({cond},{says},"")' for cond, says in checks]
             joined = '&" "&'.join(parts)
             checked = f'IF(OR({",".join(conds)}),TRIM({joined}),"OK")'
-            # A number pasted as text ("300" from a platform's export, or typed into a
-            # cell formatted as text) is said first, alone: the rules above read it as 0
-            # (N), KPI_RATE reads it as its number and the team average leaves it out.
-            # Text of spaces alone is blank to the KPI functions, as an empty cell.
-            texts = [(f'AND(ISTEXT({x}),TRIM({x})<>"")', _text_number(t, label[k], x))
-                     for k in numeric for x in (f"{c.data_cols[k]}{r}",)]
+            # A number pasted as text is said first, alone (Column.text_rule).
+            texts = [col.text_rule().check(t, cells[col.key]) for col in numeric]
             said = '&" "&'.join(f'IF({cond},{says},"")' for cond, says in texts)
             return (f'=IF(OR({",".join(cond for cond, _ in texts)}),TRIM({said}),'
                     f'{checked})')
@@ -410,12 +406,6 @@ class Template:
                       Reference(ws, min_col=first_idx, max_col=last_idx, min_row=HEADER_ROW,
                                 max_row=ctx.last),
                       f"A{chart_top}", t(*parts_axis), n, axis_max)
-
-
-def _text_number(t: Labels, label: str, x: str) -> str:
-    """What the input check says of a number column's cell ``x`` that holds text."""
-    return t(f'"{label} 是文本“"&{x}&"”，不是数字：请输入数字。"',
-             f'"{label} is the text \'"&{x}&"\', not a number: enter it as a number."')
 
 
 def as_text(cell):

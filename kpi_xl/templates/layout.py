@@ -62,9 +62,11 @@ OPEN_PERCENT_MAX = 2.0
 INPUT_CHECK = ("录入检查", "Input check")
 #: What a data row's input check says of each rule it judges (:class:`ValueRule`,
 #: :class:`InputRule`), (Chinese, English).  {label}, {parts}, {whole}, {upper} and {top} are
-#: words; {value}, {points}, {total}, {whole_value}, {x} and {hundredth} the row's figures:
+#: words; {value}, {text}, {points}, {total}, {whole_value}, {x} and {hundredth} the row's figures:
 #: cells in the check's formula, the cached numbers when ``verify`` says it.
 CHECK_SAYS = {
+    "text": ("{label} 是文本“{text}”，不是数字：请输入数字。",
+             "{label} is the text '{text}', not a number: enter it as a number."),
     "blank": ("{label} 为空：请填写。", "{label} is blank: enter it."),
     "zero": ("{label} 为 0：以它为分母的比率无从计算，会按 0% 计分；请更正，或本月不考核该客服。",
              "{label} is 0: the rate divided by it has no value and would score as 0 %; "
@@ -185,6 +187,13 @@ class Column:
             kinds += ["over_100", "fraction"]
         return tuple(ValueRule(kind, self) for kind in kinds)
 
+    def text_rule(self) -> ValueRule:
+        """The rule the input check says first and alone: a number pasted as text ("300"
+        from a platform's export, or typed into a cell formatted as text), which the rules
+        of :meth:`value_rules` read as 0 (N), KPI_RATE as its number and the team average
+        leaves out.  Text of spaces alone is blank to the KPI functions, as an empty cell."""
+        return ValueRule("text", self)
+
     def defined_name(self, t: Labels) -> str:
         return t(self.name_zh, self.name_en)
 
@@ -198,7 +207,7 @@ class Column:
 
 #: Each :class:`ValueRule` as formula text on the input cell {x}.
 _VALUE_CONDITIONS = {
-    "blank": 'TRIM({x})=""', "zero": "AND(ISNUMBER({x}),{x}=0)", "negative": "N({x})<0",
+    "text": 'AND(ISTEXT({x}),TRIM({x})<>"")', "blank": 'TRIM({x})=""', "zero": "AND(ISNUMBER({x}),{x}=0)", "negative": "N({x})<0",
     "above": "N({x})>{upper}", "over_100": "N({x})>100", "fraction": "AND(N({x})>0,N({x})<=1)",
 }
 
@@ -207,7 +216,7 @@ _VALUE_CONDITIONS = {
 class ValueRule:
     """One input of a data row on its own, as the row's input check judges it.
 
-    ``kind`` is "blank" (a required input left blank: the rules and the pay would read it
+    ``kind`` is "text" (:meth:`Column.text_rule`), "blank" (a required input left blank: the rules and the pay would read it
     as 0, a blank score pays the bonus of 0 points, blank sales lose the commission),
     "zero" (:meth:`Column.zero_base`: 0 ÷ 0 scores as the worst conversion or the best
     bad-review rate), "negative", "above" (a percentage above the column's ``upper``),
@@ -227,13 +236,14 @@ class ValueRule:
         shown = f'TEXT({x},"0%")' if col.kind == "percent" else x
         return (_VALUE_CONDITIONS[self.kind].format(x=x, upper=upper),
                 formula_text(self._text(t), self._words(t),
-                             {"value": shown, "points": f"ROUND({x}*100,6)"}))
+                             {"value": shown, "text": x, "points": f"ROUND({x}*100,6)"}))
 
     def breaks(self, v) -> bool:
         """Whether the cached value ``v`` breaks the rule, as the formula judges it (N() of
         a text or a blank is 0)."""
-        if self.kind == "blank":
-            return v is None or (isinstance(v, str) and not v.strip(" "))
+        if self.kind in ("blank", "text"):
+            blank = v is None or (isinstance(v, str) and not v.strip(" "))
+            return blank if self.kind == "blank" else isinstance(v, str) and not blank
         if self.kind == "zero":
             return self.column.zero_base(v)
         if not is_number(v):
@@ -244,8 +254,9 @@ class ValueRule:
 
     def says(self, t: Labels, v) -> str:
         """What the check cell says of the value ``v`` breaking the rule."""
-        return self._text(t).format(**self._words(t),
-                                    **_figures(v, self.column.kind == "percent"))
+        figures = ({"text": v} if self.kind == "text"
+                   else _figures(v, self.column.kind == "percent"))
+        return self._text(t).format(**self._words(t), **figures)
 
     def _text(self, t: Labels) -> str:
         return t(*CHECK_SAYS[self.kind])

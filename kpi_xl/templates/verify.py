@@ -991,7 +991,8 @@ def _input_checks(file, ws, cached) -> list[Finding]:
 
 def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Finding]:
     """The agent rows of the data sheet whose input check says OK (or holds no formula)
-    while an input breaks a rule that check writes: an input on its own left blank,
+    while an input breaks a rule that check writes: a number pasted as text
+    (:meth:`.layout.Column.text_rule`, said alone), an input on its own left blank,
     negative, a 0 that a scored rate is divided by, a percentage or score out of its range
     (:class:`.layout.ValueRule`), a part over its whole or a positive part over a zero base
     (:meth:`.layout.InputRule.broken`, ``fill``'s rules).  A data sheet written by a
@@ -1014,12 +1015,16 @@ def _unchecked_inputs(file, sheet, cached, spec, t, average: str) -> list[Findin
             continue
         got = {col.key: (c, getattr(cached.get((r, c)), "value", None)) for col, c in inputs}
         values = {k: v if is_number(v) else None for k, (_, v) in got.items()}
+        # A number pasted as text is said first and alone, as the check cell says it.
         broken = [(c, rule.says(t, got[col.key][1])) for col, c in inputs
-                  for rule in col.value_rules() if rule.breaks(got[col.key][1])]
-        broken += [(got[rule.parts[0]][0], rule.says(t, labels, values))
-                   for rule in spec.input_rules()
-                   if all(k in got for k in (*rule.parts, rule.whole) if k)
-                   and rule.broken(values)]
+                  for rule in (col.text_rule(),) if rule.breaks(got[col.key][1])]
+        if not broken:
+            broken = [(c, rule.says(t, got[col.key][1])) for col, c in inputs
+                      for rule in col.value_rules() if rule.breaks(got[col.key][1])]
+            broken += [(got[rule.parts[0]][0], rule.says(t, labels, values))
+                       for rule in spec.input_rules()
+                       if all(k in got for k in (*rule.parts, rule.whole) if k)
+                       and rule.broken(values)]
         if broken:
             agent = getattr(cached.get((r, 1)), "value", None)
             out.append(Finding("unchecked", file, sheet, f"{_letter(broken[0][0])}{r}",

@@ -280,3 +280,29 @@ def test_verify_says_an_input_rule_in_the_workbooks_language(tmp_path, capsys):
     current = _older_data_sheet(tmp_path, cells, stem="current", name="jd_service", lang="zh",
                                 dropped=())
     assert [values(current, "客服数据")[f"N{r}"] for r in says] == [s for _, _, s in says.values()]
+
+
+@needs_engine
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Manager's rating is the text '90', not a number: enter it as a number."),
+    ("zh", "店长评分 是文本“90”，不是数字：请输入数字。")])
+def test_an_older_input_check_lets_a_number_pasted_as_text_through_and_it_is_named(
+        tmp_path, capsys, lang, said):
+    """B's manager's rating pasted as the text "90" (85 published) into a data sheet whose
+    check lacks the text rule: the check says OK, the rating's points read it as 90 (total
+    24 + 12 + 13.5 + 8 + 16 + 9 = 82.5, bonus 825 instead of 820) while the team average
+    leaves it out.  The month stops naming the cell as the current check cell would."""
+    text_rule = ('AND(ISTEXT(I{r}),TRIM(I{r})<>"")',)
+    path = _older_data_sheet(tmp_path, {"I6": "90"}, name="jd_service", lang=lang,
+                             dropped=text_rule)
+    assert values(path, DATA[lang])["N6"] == "OK"
+    results = values(path, {"en": "Results", "zh": "考核结果"}[lang])
+    assert (results["H6"], results["J6"]) == (82.5, 825)
+    rc, err = summary_of(tmp_path, path, capsys)
+    assert rc == 1
+    assert (f"older.xlsx, sheet '{DATA[lang]}', cell I6 (agent 'B'): {said} "
+            + OLDER_SAYS.format(r=6)) in err
+    assert err.count("says OK all the same") == 1
+    current = _older_data_sheet(tmp_path, {"I6": "90"}, stem="current", name="jd_service",
+                                lang=lang, dropped=())
+    assert values(current, DATA[lang])["N6"] == said
