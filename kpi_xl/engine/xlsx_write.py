@@ -31,7 +31,8 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 from kpi_xl.core.errors import ERROR_CODES, CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import atomic_write
-from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_number, parse_range_ref
+from kpi_xl.engine.a1 import (CELL_REF_BYTES, ColumnNumbers, cell_name, column_number,
+                              parse_range_ref)
 from kpi_xl.engine.package import (
     REL_NS, STRICT_REL_NS, Package, WorkbookReadError, as_utf8, local_name, main_prefix,
     workbook_part,
@@ -238,14 +239,6 @@ _CELL_NAME = re.compile(rb"([A-Z]+)(0|[1-9][0-9]*)")
 _SLICE = 1 << 20
 
 
-class _Columns(dict):
-    """Column letters (bytes) -> column number, worked out once each."""
-
-    def __missing__(self, letters: bytes) -> int:
-        col = self[letters] = column_number(letters.decode())
-        return col
-
-
 def _number_bytes(value) -> Optional[bytes]:
     """Text of <v> for a finite number (format_number's), None for any other result."""
     kind = type(value)
@@ -312,7 +305,7 @@ class _SheetEdit:
         self.track: Optional[set] = set() if track else None
         self._prev = None
         self.refused = []
-        self._columns: Dict[bytes, int] = _Columns()
+        self._columns: Dict[bytes, int] = ColumnNumbers()
         self._last_ref = None
         self._current = None
         self._row = 0
