@@ -10,8 +10,10 @@ Failures are :class:`WorkbookReadError` sentences naming the file.
 from __future__ import annotations
 
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from typing import Dict, List, Optional, Set, Tuple
@@ -108,6 +110,10 @@ def _name_bytes(info: zipfile.ZipInfo) -> int:
         return len(info.filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"))
     except UnicodeEncodeError:
         return 0
+
+
+class _Stopped(Exception):
+    """The caller of Package.inflate_into stopped taking the part's pieces."""
 
 
 class Package:
@@ -228,7 +234,48 @@ class Package:
 
     def inflate_into(self, info: zipfile.ZipInfo, sink=None):
         """Hand the part's bytes to ``sink`` piece by piece, counted while they are
-        inflated (the zip's declared sizes are not trusted); None discards them."""
+        inflated (the zip's declared sizes are not trusted); None discards them.  A part
+        of several pieces is inflated a piece ahead, in a thread of its own (zlib lets go
+        of the interpreter while it inflates), while ``sink`` works in the caller's."""
+        if sink is None or info.file_size <= _INFLATE_CHUNK:
+            self._inflate(info, sink)
+            return
+        ahead: "queue.Queue" = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def hand_on(chunk):
+            if stop.is_set():
+                raise _Stopped
+            ahead.put((chunk, None))
+
+        def inflate():
+            try:
+                self._inflate(info, hand_on)
+                ahead.put((None, None))
+            except BaseException as exc:   # raised again in the caller
+                ahead.put((None, exc))
+
+        thread = threading.Thread(target=inflate, name="kpi-xl inflate", daemon=True)
+        thread.start()
+        try:
+            while True:
+                chunk, error = ahead.get()
+                if error is not None:
+                    raise error
+                if chunk is None:
+                    break
+                sink(chunk)
+        finally:
+            stop.set()
+            while thread.is_alive():   # let it past a full queue
+                try:
+                    ahead.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            thread.join()
+
+    def _inflate(self, info: zipfile.ZipInfo, sink):
+        """inflate_into, in the calling thread."""
         limits = self.limits
         budget = limits.max_unpacked_bytes - self.unpacked
         ratio_cap = limits.max_ratio * max(info.compress_size, 1)

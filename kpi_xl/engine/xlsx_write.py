@@ -21,9 +21,12 @@ import io
 import math
 import numbers
 import os
+import queue
 import re
 import struct
+import threading
 import zipfile
+from contextlib import nullcontext
 from itertools import compress, islice, repeat
 from operator import is_, lt
 from typing import Dict, Iterable, Mapping, Optional, Tuple
@@ -1257,14 +1260,15 @@ def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, she
     new = _member_like(info)
     new._compresslevel = _REWRITE_LEVEL   # type: ignore[attr-defined]
     with zout.open(new, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT // 4) as out:
-        edit = _SheetEdit(pkg.path, info.filename, sheet_name, cells, values_only, out.write,
-                          fast=way.fast, track=way.track, rich=rich)
-        if spills:
-            # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
-            edit.run(_resize_spills(pkg.text(info.filename), spills))
-        else:
-            pkg.inflate_into(info, edit.feed)
-            edit.close()
+        with _Behind(out.write) if info.file_size >= _BEHIND_FROM else nullcontext(out) as sink:
+            edit = _SheetEdit(pkg.path, info.filename, sheet_name, cells, values_only,
+                              sink.write, fast=way.fast, track=way.track, rich=rich)
+            if spills:
+                # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
+                edit.run(_resize_spills(pkg.text(info.filename), spills))
+            else:
+                pkg.inflate_into(info, edit.feed)
+                edit.close()
     if edit.refused:
         cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
         raise WorkbookWriteError(
@@ -1278,6 +1282,53 @@ def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, she
         raise WorkbookWriteError(
             pkg.path, f"has no cell {sheet_name}!{cells_text} to take a result; "
             "only existing formula cells can be written.")
+
+
+# Sheet parts of this many bytes or more are deflated behind the editing (_Behind).
+_BEHIND_FROM = 2 << 20
+
+
+class _Behind:
+    """A sink that hands its pieces to ``write`` (a zip member's: CRC, deflate, the file)
+    in a thread of its own, in order, a few pieces behind: zlib lets go of the interpreter
+    while it deflates, so the next piece is edited meanwhile.  Leaving the ``with`` block
+    waits for every piece to be written; an error of ``write`` is raised in the caller,
+    and after an error of the caller the pieces still queued are dropped."""
+
+    def __init__(self, write):
+        self._write = write
+        self._queue: "queue.Queue" = queue.Queue(maxsize=4)
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, name="kpi-xl deflate", daemon=True)
+
+    def __enter__(self) -> "_Behind":
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while True:
+            piece = self._queue.get()
+            if piece is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(piece)
+                except BaseException as exc:   # handed to the caller
+                    self._error = exc
+
+    def write(self, piece) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(piece)
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None and self._error is None:
+            self._error = exc   # drop what is still queued
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None and self._error is not None:
+            raise self._error
+        return False
 
 
 def _atomic_write(dst: str, produce):
