@@ -36,8 +36,11 @@ STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
-# Parts are inflated this many bytes at a time, each counted against the limits.
+# Parts are inflated this many bytes at a time, each counted against the limits; this
+# many when inflated ahead of their reader (Package.inflate_into), three pieces being
+# held at once then (the one read, the one waiting, the one being inflated).
 _INFLATE_CHUNK = 4 * 1024 * 1024
+_AHEAD_CHUNK = 1024 * 1024
 
 
 class WorkbookReadError(UserFacingError):
@@ -250,7 +253,7 @@ class Package:
 
         def inflate():
             try:
-                self._inflate(info, hand_on)
+                self._inflate(info, hand_on, _AHEAD_CHUNK)
                 ahead.put((None, None))
             except BaseException as exc:   # raised again in the caller
                 ahead.put((None, exc))
@@ -274,8 +277,8 @@ class Package:
                     pass
             thread.join()
 
-    def _inflate(self, info: zipfile.ZipInfo, sink):
-        """inflate_into, in the calling thread."""
+    def _inflate(self, info: zipfile.ZipInfo, sink, size: int = _INFLATE_CHUNK):
+        """inflate_into, in the calling thread, ``size`` bytes at a time."""
         limits = self.limits
         budget = limits.max_unpacked_bytes - self.unpacked
         ratio_cap = limits.max_ratio * max(info.compress_size, 1)
@@ -284,7 +287,7 @@ class Package:
         try:
             with self.zip.open(info) as fh:
                 while True:
-                    chunk = fh.read(_INFLATE_CHUNK)
+                    chunk = fh.read(size)
                     if not chunk:
                         break
                     n += len(chunk)

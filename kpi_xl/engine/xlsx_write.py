@@ -1297,7 +1297,7 @@ class _Behind:
 
     def __init__(self, write):
         self._write = write
-        self._queue: "queue.Queue" = queue.Queue(maxsize=4)
+        self._queue: "queue.Queue" = queue.Queue(maxsize=2)
         self._error: Optional[BaseException] = None
         self._thread = threading.Thread(target=self._run, name="kpi-xl deflate", daemon=True)
 
