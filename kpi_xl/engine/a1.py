@@ -74,6 +74,15 @@ def column_number(letters: str) -> int:
     return n
 
 
+class ColumnNumbers(dict):
+    """Column letters as bytes (``b"AB"``) -> column number, worked out once each: the
+    reader's and writer's look-up for the letters of a sheet's cell names."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = column_number(letters.decode())
+        return col
+
+
 def column_letters(col: int) -> str:
     """1 -> ``"A"``, 16384 -> ``"XFD"``; 0 or less gives ``""``."""
     s = _LETTERS_CACHE.get(col)
@@ -193,6 +202,7 @@ def parse_range_ref(ref: str) -> Tuple[int, int, int, int]:
 
 
 __all__ = ["MAX_ROW", "MAX_COL", "COLUMN", "COLUMN_BYTES", "ROW", "CELL_TOKEN", "COLUMNS_TOKEN", "ROWS_TOKEN",
-           "CELL_REF", "CELL_REF_BYTES", "CELL_IN_TEXT", "SPAN_IN_TEXT", "DIGIT_RUN", "column_number",
+           "CELL_REF", "CELL_REF_BYTES", "CELL_IN_TEXT", "SPAN_IN_TEXT", "DIGIT_RUN", "ColumnNumbers",
+           "column_number",
            "column_letters", "cell_name", "in_grid", "parse_cell_ref", "parse_range_ref",
            "relative_key", "relative_row_runs"]

@@ -10,8 +10,10 @@ Failures are :class:`WorkbookReadError` sentences naming the file.
 from __future__ import annotations
 
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from typing import Dict, List, Optional, Set, Tuple
@@ -34,8 +36,11 @@ STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
-# Parts are inflated this many bytes at a time, each counted against the limits.
+# Parts are inflated this many bytes at a time, each counted against the limits; this
+# many when inflated ahead of their reader (Package.inflate_into), three pieces being
+# held at once then (the one read, the one waiting, the one being inflated).
 _INFLATE_CHUNK = 4 * 1024 * 1024
+_AHEAD_CHUNK = 1024 * 1024
 
 
 class WorkbookReadError(UserFacingError):
@@ -108,6 +113,10 @@ def _name_bytes(info: zipfile.ZipInfo) -> int:
         return len(info.filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"))
     except UnicodeEncodeError:
         return 0
+
+
+class _Stopped(Exception):
+    """The caller of Package.inflate_into stopped taking the part's pieces."""
 
 
 class Package:
@@ -228,7 +237,48 @@ class Package:
 
     def inflate_into(self, info: zipfile.ZipInfo, sink=None):
         """Hand the part's bytes to ``sink`` piece by piece, counted while they are
-        inflated (the zip's declared sizes are not trusted); None discards them."""
+        inflated (the zip's declared sizes are not trusted); None discards them.  A part
+        of several pieces is inflated a piece ahead, in a thread of its own (zlib lets go
+        of the interpreter while it inflates), while ``sink`` works in the caller's."""
+        if sink is None or info.file_size <= _INFLATE_CHUNK:
+            self._inflate(info, sink)
+            return
+        ahead: "queue.Queue" = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def hand_on(chunk):
+            if stop.is_set():
+                raise _Stopped
+            ahead.put((chunk, None))
+
+        def inflate():
+            try:
+                self._inflate(info, hand_on, _AHEAD_CHUNK)
+                ahead.put((None, None))
+            except BaseException as exc:   # raised again in the caller
+                ahead.put((None, exc))
+
+        thread = threading.Thread(target=inflate, name="kpi-xl inflate", daemon=True)
+        thread.start()
+        try:
+            while True:
+                chunk, error = ahead.get()
+                if error is not None:
+                    raise error
+                if chunk is None:
+                    break
+                sink(chunk)
+        finally:
+            stop.set()
+            while thread.is_alive():   # let it past a full queue
+                try:
+                    ahead.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            thread.join()
+
+    def _inflate(self, info: zipfile.ZipInfo, sink, size: int = _INFLATE_CHUNK):
+        """inflate_into, in the calling thread, ``size`` bytes at a time."""
         limits = self.limits
         budget = limits.max_unpacked_bytes - self.unpacked
         ratio_cap = limits.max_ratio * max(info.compress_size, 1)
@@ -237,7 +287,7 @@ class Package:
         try:
             with self.zip.open(info) as fh:
                 while True:
-                    chunk = fh.read(_INFLATE_CHUNK)
+                    chunk = fh.read(size)
                     if not chunk:
                         break
                     n += len(chunk)

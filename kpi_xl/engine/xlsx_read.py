@@ -25,6 +25,8 @@ import datetime as _dt
 import os
 import re
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import is_, is_not
 from typing import Dict, List, Optional, Set, Tuple
 
 from lxml import etree
@@ -32,8 +34,8 @@ from lxml import etree
 from kpi_xl.core.errors import ERROR_CODES, CellError
 
 from ..limits import Limits
-from .a1 import (CELL_REF, COLUMN, COLUMN_BYTES, MAX_COL, MAX_ROW, ROW, cell_name, column_letters,
-                 column_number, parse_cell_ref, parse_range_ref)
+from .a1 import (CELL_REF, COLUMN, COLUMN_BYTES, MAX_COL, MAX_ROW, ROW, ColumnNumbers, cell_name,
+                 column_letters, column_number, parse_cell_ref, parse_range_ref)
 from .package import (MAIN_NS, REL_NS, STRICT_REL_NS, Package, WorkbookReadError,
                       WorkbookTooLarge, as_utf8, has_dtd, local_name, main_prefix, other_encoding,
                       workbook_part)
@@ -702,6 +704,21 @@ class _SheetSyntax:
             + rb"|(row\b[^<>]*)>)")
         self.rows = re.compile(rb"<" + e + rb"(row\b[^<>]*)>")
         self.row_start = b"<" + p + b"row"
+        # The usual cells of such sheets, for _SheetScan._usual, each of one shape spelt out:
+        # (letters, digits, then the formula text and its cached number of a formula of just
+        # <f> and <v>, the text of a number, of a one-run inline string, the index of a
+        # shared string); a cell with none of these is empty.
+        self.usual = re.compile(
+            rb"<" + e + rb'c r="(' + COLUMN_BYTES + rb')([0-9]{1,7})"(?: s="[0-9]+")?(?:'
+            rb"><" + e + rb"f>([^<]*)</" + e + rb"f>(?:<" + e + rb"v>([^<]*)</" + e + rb"v>|<"
+            + e + rb"v/>)?</" + e + rb"c>"
+            rb'|(?: t="n")?><' + e + rb"v>([^<]+)</" + e + rb"v></" + e + rb"c>"
+            rb'| t="inlineStr"><' + e + rb"is><" + e + rb't(?: xml:space="preserve")?>([^<]*)</'
+            + e + rb"t></" + e + rb"is></" + e + rb"c>"
+            rb'| t="s"><' + e + rb"v>([0-9]+)</" + e + rb"v></" + e + rb"c>"
+            rb"|/>|></" + e + rb"c>)")
+        # What may lie between such cells: rows ending and beginning, white space.
+        self.between_cells = re.compile(rb"(?:\s|<" + e + rb"row\b[^<>]*>|</" + e + rb"row>)*")
 
     @classmethod
     def of(cls, prefix: bytes) -> "_SheetSyntax":
@@ -805,6 +822,14 @@ class _Declined(Exception):
 _PENDING = object()
 
 
+class _RowNumbers(dict):
+    """Row numbers as bytes -> int, so that the cells of a row share one int."""
+
+    def __missing__(self, digits: bytes) -> int:
+        row = self[digits] = int(digits)
+        return row
+
+
 class _SheetScan:
     """The one cell scanner: takes a sheet's bytes as they are inflated (``feed``) and
     files its cells into ``sheet`` a piece at a time, so the bytes of only a few MB
@@ -835,7 +860,8 @@ class _SheetScan:
         self.tail: List[bytes] = []   # what follows </sheetData>, where the filter is
         self.count = 0            # <c... tags of this sheet, for the cell limit
         self.over = False
-        self.columns: Dict[bytes, int] = {}
+        self.columns: Dict[bytes, int] = ColumnNumbers()
+        self.misses = 0           # stretches _usual could not take; past two it is not tried
         self.kinds: Dict[bytes, Tuple[Optional[str], Optional[bytes]]] = {}   # t, cm by attrs
         self.row = self.col = 0
         self.digits = b""
@@ -972,6 +998,69 @@ class _SheetScan:
         if self._file(xml, lo, hi, plain, batch) != expected:
             raise _Declined("a cell it cannot match")
 
+    def _usual(self, piece: bytes, inline_keys: List[Cell], inline_raws: List[bytes]) -> int:
+        """File the cells of ``piece``, a stretch of a sheet whose every cell begins <c r=",
+        as _file's loop would, when each is of a usual shape (``_SheetSyntax.usual``) with
+        only rows and white space between them: a few operations over all of them instead
+        of many for each.  Returns how many cells it filed, or -1 having filed nothing."""
+        syn, store, sheet = self.syn, self.store, self.sheet
+        parts = syn.usual.split(piece)
+        n = len(parts) // 8
+        if syn.between_cells.fullmatch(b"".join(parts[::8])) is None:
+            self.misses += 1
+            return -1
+        if not n:
+            return 0
+        keys = list(zip(map(_RowNumbers().__getitem__, parts[2::8]),
+                        map(self.columns.__getitem__, parts[1::8])))
+        texts, numbers, inline, shared = parts[3::8], parts[5::8], parts[6::8], parts[7::8]
+        formula = list(map(is_not, texts, repeat(None)))
+        counts = [n - texts.count(None), n - numbers.count(None), n - inline.count(None),
+                  n - shared.count(None)]
+        try:
+            # Formulas' cached numbers, value cells' numbers and shared strings, worked out
+            # before anything is filed: an odd one is left to the loop to judge.
+            results = list(compress(parts[4::8], formula))
+            results = [float(v) if v else None for v in results] if any(results) else None
+            numbered = list(map(is_not, numbers, repeat(None)))
+            floats = list(map(float, compress(numbers, numbered)))
+            if counts[3]:
+                sharing = list(map(is_not, shared, repeat(None)))
+                texts_shared = list(map(store.strings.__getitem__,
+                                        map(int, compress(shared, sharing))))
+        except (ValueError, IndexError):
+            return -1
+        if counts[0]:
+            with_formula = list(compress(keys, formula))
+            sheet.cached.update(zip(with_formula, repeat(None) if results is None else results))
+            sheet.formulas.update(zip(with_formula, _xml_texts(list(compress(texts, formula)))))
+        values = sheet.values
+        if counts[1] == n - counts[0]:   # every value cell a number
+            values.update(zip(compress(keys, numbered), floats))
+            return n
+        # Every value cell in document order first, an inline string as _PENDING until it
+        # is decoded with the slice's others, then the numbers and shared strings.
+        valued = list(map(is_, texts, repeat(None))) if sum(counts) == n else \
+            [x is not None or y is not None or z is not None
+             for x, y, z in zip(numbers, inline, shared)]
+        at_value = list(compress(keys, valued))
+        before = len(values)
+        values.update(zip(at_value, repeat(_PENDING)))
+        if len(values) - before == len(at_value):
+            values.update(zip(compress(keys, numbered), floats))
+            if counts[3]:
+                values.update(zip(compress(keys, sharing), texts_shared))
+        else:   # a cell named twice (or again): the last one wins, as in the loop
+            found = iter(floats)
+            strings = iter(texts_shared) if counts[3] else iter(())
+            values.update(zip(at_value, [next(found) if x is not None else _PENDING if y is not None
+                                         else next(strings) for x, y in compress(
+                                             zip(numbers, inline), valued)]))
+        marks = list(map(is_not, inline, repeat(None)))
+        inline_keys.extend(compress(keys, marks))
+        inline_raws.extend(compress(inline, marks))
+        return n
+
     def _note_style(self, key: Cell, attrs: bytes):
         styles = self.styles
         assert styles is not None
@@ -1008,13 +1097,20 @@ class _SheetScan:
         digits_seen, row_no = self.digits, self.row_no   # a row's cells share its int
         styled = self.styles is not None
         note_style = self._note_style
+        usual = plain and batch and not styled
         n = 0
         while pos < hi:
             stop = xml.find(split_at, pos + _SCAN_PIECE, hi) if pos + _SCAN_PIECE < hi else -1
             if stop < 0:
                 stop = hi
-            found = findall(xml, pos, stop)
-            n += len(found)   # less the rows among them
+            filed = self._usual(xml[pos:stop], inline_keys, inline_raws) \
+                if usual and self.misses < 2 and not members else -1
+            if filed >= 0:
+                found = []
+                n += filed
+            else:
+                found = findall(xml, pos, stop)
+                n += len(found)   # less the rows among them
             for letters, digits, a, f, fa, ft, v, vt, it_mark, it, rest, ra in found:
                 if ra:
                     n -= 1

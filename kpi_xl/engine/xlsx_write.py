@@ -21,9 +21,12 @@ import io
 import math
 import numbers
 import os
+import queue
 import re
 import struct
+import threading
 import zipfile
+from contextlib import nullcontext
 from itertools import compress, islice, repeat
 from operator import is_, lt
 from typing import Dict, Iterable, Mapping, Optional, Tuple
@@ -31,7 +34,8 @@ from typing import Dict, Iterable, Mapping, Optional, Tuple
 from kpi_xl.core.errors import ERROR_CODES, CellError
 from kpi_xl.errors import UserFacingError
 from kpi_xl.fileio import atomic_write
-from kpi_xl.engine.a1 import CELL_REF_BYTES, cell_name, column_number, parse_range_ref
+from kpi_xl.engine.a1 import (CELL_REF_BYTES, ColumnNumbers, cell_name, column_number,
+                              parse_range_ref)
 from kpi_xl.engine.package import (
     REL_NS, STRICT_REL_NS, Package, WorkbookReadError, as_utf8, local_name, main_prefix,
     workbook_part,
@@ -238,14 +242,6 @@ _CELL_NAME = re.compile(rb"([A-Z]+)(0|[1-9][0-9]*)")
 _SLICE = 1 << 20
 
 
-class _Columns(dict):
-    """Column letters (bytes) -> column number, worked out once each."""
-
-    def __missing__(self, letters: bytes) -> int:
-        col = self[letters] = column_number(letters.decode())
-        return col
-
-
 def _number_bytes(value) -> Optional[bytes]:
     """Text of <v> for a finite number (format_number's), None for any other result."""
     kind = type(value)
@@ -312,7 +308,7 @@ class _SheetEdit:
         self.track: Optional[set] = set() if track else None
         self._prev = None
         self.refused = []
-        self._columns: Dict[bytes, int] = _Columns()
+        self._columns: Dict[bytes, int] = ColumnNumbers()
         self._last_ref = None
         self._current = None
         self._row = 0
@@ -1264,14 +1260,15 @@ def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, she
     new = _member_like(info)
     new._compresslevel = _REWRITE_LEVEL   # type: ignore[attr-defined]
     with zout.open(new, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT // 4) as out:
-        edit = _SheetEdit(pkg.path, info.filename, sheet_name, cells, values_only, out.write,
-                          fast=way.fast, track=way.track, rich=rich)
-        if spills:
-            # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
-            edit.run(_resize_spills(pkg.text(info.filename), spills))
-        else:
-            pkg.inflate_into(info, edit.feed)
-            edit.close()
+        with _Behind(out.write) if info.file_size >= _BEHIND_FROM else nullcontext(out) as sink:
+            edit = _SheetEdit(pkg.path, info.filename, sheet_name, cells, values_only,
+                              sink.write, fast=way.fast, track=way.track, rich=rich)
+            if spills:
+                # A sheet in UTF-16 (or another declared encoding) is written back in UTF-8.
+                edit.run(_resize_spills(pkg.text(info.filename), spills))
+            else:
+                pkg.inflate_into(info, edit.feed)
+                edit.close()
     if edit.refused:
         cells_text = ", ".join(cell_name(*k) for k in sorted(edit.refused)[:5])
         raise WorkbookWriteError(
@@ -1285,6 +1282,53 @@ def _write_sheet(pkg: Package, zout: zipfile.ZipFile, info: zipfile.ZipInfo, she
         raise WorkbookWriteError(
             pkg.path, f"has no cell {sheet_name}!{cells_text} to take a result; "
             "only existing formula cells can be written.")
+
+
+# Sheet parts of this many bytes or more are deflated behind the editing (_Behind).
+_BEHIND_FROM = 2 << 20
+
+
+class _Behind:
+    """A sink that hands its pieces to ``write`` (a zip member's: CRC, deflate, the file)
+    in a thread of its own, in order, a few pieces behind: zlib lets go of the interpreter
+    while it deflates, so the next piece is edited meanwhile.  Leaving the ``with`` block
+    waits for every piece to be written; an error of ``write`` is raised in the caller,
+    and after an error of the caller the pieces still queued are dropped."""
+
+    def __init__(self, write):
+        self._write = write
+        self._queue: "queue.Queue" = queue.Queue(maxsize=2)
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, name="kpi-xl deflate", daemon=True)
+
+    def __enter__(self) -> "_Behind":
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while True:
+            piece = self._queue.get()
+            if piece is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(piece)
+                except BaseException as exc:   # handed to the caller
+                    self._error = exc
+
+    def write(self, piece) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(piece)
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None and self._error is None:
+            self._error = exc   # drop what is still queued
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None and self._error is not None:
+            raise self._error
+        return False
 
 
 def _atomic_write(dst: str, produce):

@@ -3,6 +3,8 @@ writer open a workbook through: real zip files, written here byte for byte."""
 from __future__ import annotations
 
 import ast
+import random
+import threading
 import zipfile
 from pathlib import Path
 
@@ -47,6 +49,50 @@ def test_a_part_over_the_size_limit_is_refused_while_inflating(tmp_path):
     with pytest.raises(WorkbookTooLarge, match="expands more than 200 times"):
         pkg.check_unread()
     pkg.close()
+
+
+def _inflating_threads():
+    return [t for t in threading.enumerate() if t.name == "kpi-xl inflate"]
+
+
+def test_a_part_of_several_pieces_is_inflated_ahead_whole_and_counted(tmp_path):
+    # 10 MB of numbered lines, inflated a MB at a time in a thread of their own.
+    data = b"".join(b"<row r=\"%d\"/>\n" % i for i in range(700_000))
+    assert len(data) > 8 * 2**20
+    path = write_zip(tmp_path / "book.xlsx", [("xl/workbook.xml", WORKBOOK), ("xl/big.xml", data)])
+    pkg = Package(path)
+    try:
+        pieces = []
+        pkg.stream("xl/big.xml", pieces.append)
+        assert {len(p) for p in pieces[:-1]} == {2**20} and b"".join(pieces) == data
+        assert pkg.unpacked == len(data) and "xl/big.xml" in pkg.inflated
+    finally:
+        pkg.close()
+    assert not _inflating_threads()
+
+
+def test_a_reader_that_stops_stops_the_inflating(tmp_path):
+    data = random.Random(11).randbytes(9 * 2**20)   # deflates to about its own size
+    path = write_zip(tmp_path / "book.xlsx", [("xl/workbook.xml", WORKBOOK), ("xl/big.xml", data),
+                                              ("xl/bomb.xml", bytes(9 * 2**20))])
+    pkg = Package(path)
+    seen = []
+
+    def sink(piece):
+        seen.append(piece)
+        raise ValueError("no more")
+
+    try:
+        with pytest.raises(ValueError, match="no more"):
+            pkg.stream("xl/big.xml", sink)
+        assert len(seen) == 1 and seen[0] == data[:2**20]
+        assert pkg.unpacked == 0 and not pkg.inflated   # not read whole: not counted
+        # and a bomb inflated ahead is refused in the caller, in a sentence
+        with pytest.raises(WorkbookTooLarge, match=r"\(xl/bomb.xml\) that expands more than 200"):
+            pkg.stream("xl/bomb.xml", seen.append)
+    finally:
+        pkg.close()
+    assert not _inflating_threads()
 
 
 @pytest.mark.parametrize("name, words", [("../evil.xml", "points outside the package"),

@@ -632,6 +632,46 @@ def test_a_commented_sheet_is_declined_by_the_scanner():
         _scan(COMMENTED_SHEET)
 
 
+_MAIN = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+# Cells of the usual shapes, two of them named twice (A1, C2) and a row written again.
+USUAL_SHEET = (
+    b'<worksheet ' + _MAIN + b'><sheetData><row r="1">'
+    b'<c r="A1" t="n"><v>1</v></c><c r="B1" s="1" t="inlineStr"><is><t>a &amp; b</t></is></c>'
+    b'<c r="A1" t="inlineStr"><is><t xml:space="preserve"> y </t></is></c>'
+    b'<c r="C1" s="3"/><c r="D1" t="s"><v>1</v></c><c r="E1"></c></row>\n  <row r="2">'
+    b'<c r="A2" s="2"><f>SUM(A1:E1)&amp;&quot;x&quot;</f><v>7</v></c><c r="B2"><f>A2</f><v/></c>'
+    b'<c r="C2"><f>A2+1</f><v></v></c><c r="C2"><f>A2+2</f><v>4</v></c>'
+    b'<c r="D2" t="inlineStr"><is><t>late</t></is></c><c r="D2"><v>2.5</v></c></row>'
+    b'<row r="1"><c r="E1" t="s"><v>0</v></c></row></sheetData></worksheet>')
+
+
+def test_usual_cells_are_filed_at_once_as_one_by_one(monkeypatch):
+    """The cells of the usual shapes are filed a stretch at a time (_SheetScan._usual);
+    what they give, and in what order, is what the loop over them gives, a cell named
+    twice included (the later one wins)."""
+    at_once = _scan(USUAL_SHEET)
+    # Worked from the XML above.
+    assert at_once.values == {(1, 1): " y ", (1, 2): "a & b", (1, 4): "one", (1, 5): "zero",
+                              (2, 4): 2.5}
+    assert at_once.formulas == {(2, 1): 'SUM(A1:E1)&"x"', (2, 2): "A2", (2, 3): "A2+2"}
+    assert at_once.cached == {(2, 1): 7.0, (2, 2): None, (2, 3): 4.0}
+    monkeypatch.setattr(_xr._SheetScan, "_usual", lambda self, piece, keys, raws: -1)
+    one_by_one = _scan(USUAL_SHEET)
+    for part in ("values", "formulas", "cached"):
+        assert list(getattr(at_once, part).items()) == list(getattr(one_by_one, part).items())
+
+
+def test_cells_of_other_shapes_or_out_of_place_go_one_by_one():
+    """A stretch holding a cell of another shape, or a cell inside another, is left to the
+    loop, which judges it as before: a cell inside a cell is refused."""
+    odd = USUAL_SHEET.replace(b'<c r="B2"><f>A2</f><v/></c>',
+                              b'<c r="B2" t="str"><f>A2</f><v>t</v></c>')
+    assert _scan(odd).cached[(2, 2)] == "t"
+    nested = USUAL_SHEET.replace(b'<c r="E1"></c>', b'<c r="E1"><c r="F1"><v>1</v></c></c>')
+    with pytest.raises(_xr._Declined, match="a cell it cannot match"):
+        _scan(nested)
+
+
 def test_a_fallback_raises_in_strict_mode(tmp_path):
     assert os.environ.get("KPI_XL_STRICT_READER") == "1"   # tests/conftest.py
     path = _one_sheet_book(tmp_path, COMMENTED_SHEET, strings=TWO_STRINGS)

@@ -735,6 +735,24 @@ def test_a_sheet_streamed_in_pieces_matches_the_whole_sheet_edit(tmp_path, monke
     assert row[:3] == (4, 8, "n4")
 
 
+def test_an_error_while_deflating_behind_reaches_the_writer():
+    """A big sheet part is deflated in a thread of its own (_Behind): an error there (a
+    full disk) is raised in the writer, and nothing handed on after it is written."""
+    from kpi_xl.engine.xlsx_write import _Behind
+    written = []
+
+    def write(piece):
+        if piece == b"bad":
+            raise OSError("No space left on device")
+        written.append(piece)
+
+    with pytest.raises(OSError, match="No space left"):
+        with _Behind(write) as sink:
+            for piece in (b"a", b"bad", b"c", b"d"):
+                sink.write(piece)
+    assert written == [b"a"]
+
+
 def test_cells_out_of_order_are_written_and_missing_ones_named(tmp_path):
     # Rows given out of order: the count of written cells cannot tell which are missing,
     # so the sheet is written again noting each one.
