@@ -37,8 +37,9 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 # Parts are inflated this many bytes at a time, each counted against the limits; this
-# many when inflated ahead of their reader (Package.inflate_into), three pieces being
-# held at once then (the one read, the one waiting, the one being inflated).
+# many (or _INFLATE_CHUNK, if smaller) when inflated ahead of their reader
+# (Package.inflate_into), three pieces being held at once then (the one read, the one
+# waiting, the one being inflated).
 _INFLATE_CHUNK = 4 * 1024 * 1024
 _AHEAD_CHUNK = 1024 * 1024
 
@@ -253,7 +254,7 @@ class Package:
 
         def inflate():
             try:
-                self._inflate(info, hand_on, _AHEAD_CHUNK)
+                self._inflate(info, hand_on, min(_AHEAD_CHUNK, _INFLATE_CHUNK))
                 ahead.put((None, None))
             except BaseException as exc:   # raised again in the caller
                 ahead.put((None, exc))
