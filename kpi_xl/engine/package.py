@@ -36,8 +36,8 @@ STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
-# Parts are inflated this many bytes at a time, each counted against the limits; this
-# many (or _INFLATE_CHUNK, if smaller) when inflated ahead of their reader
+# Parts are inflated _INFLATE_CHUNK bytes at a time, each counted against the limits;
+# _AHEAD_CHUNK (never more than _INFLATE_CHUNK) when inflated ahead of their reader
 # (Package.inflate_into), three pieces being held at once then (the one read, the one
 # waiting, the one being inflated).
 _INFLATE_CHUNK = 4 * 1024 * 1024
