@@ -23,7 +23,7 @@ from functools import partial
 from itertools import repeat
 
 from .call_plan import blank_as_zero
-from .functions.operators import BINARY, UNARY
+from .functions.operators import BINARY, UNARY, float_columns
 from .functions.helpers import GENERIC, is_array, scalarize
 from .parser import MAX_COL
 from .shapes import parse_shared, plan_shared
@@ -35,9 +35,6 @@ MIN_RUN = 4
 #: When False (the default) a failure inside the column path sends the run back to
 #: the cell-by-cell path; the test suite sets KPI_XL_STRICT_COLUMNS=1 so that it shows.
 STRICT = os.environ.get("KPI_XL_STRICT_COLUMNS") == "1"
-
-_PENDING = object()
-
 
 class Const:
     """A node whose value is the same on every row (a literal, an absolute reference)."""
@@ -132,8 +129,10 @@ class ColumnCompiler:
             return _guarded(f, rows, lambda: ((calc, r, c) for r in rows), bad)
         return g
 
-    def _each(self, fn, args):
-        """``fn(calc, *values)`` over the rows of its argument columns."""
+    def _each(self, fn, args, at_once=None):
+        """``fn(calc, *values)`` over the rows of its argument columns; ``at_once(*operands,
+        n)``, where given, answers every row together when it can (see
+        :func:`~.functions.operators.float_columns`)."""
         if not args:
             return self._rowwise(lambda calc, r, c: fn(calc))
 
@@ -149,6 +148,10 @@ class ColumnCompiler:
                 if not once and calc._vol_hits == hits:
                     return Const(one[0])
                 vals = [_column(v, n) for v in vals]
+            elif at_once is not None:
+                out = at_once(*vals, n)
+                if out is not None:
+                    return out
             return _guarded(partial(fn, calc), rows, lambda: zip(*_cols(vals, n)), bad)
         return g
 
@@ -185,27 +188,9 @@ class ColumnCompiler:
     def _reader(sheet, dr, r_abs, dc, c_abs):
         def read(calc, rows, c, bad):
             col = c_abs if dc is None else c + dc
-            cell = calc.cell
             if dr is None:
-                return Const(cell(sheet, r_abs, col))
-            members = calc.array_member[sheet]
-            const = calc.const[sheet]
-            if col not in calc.formula_columns(sheet) and not members:
-                # a column of typed-in data: nothing there to compute or to spill into
-                get = const.get
-                return [get((r + dr, col)) for r in rows]
-            if calc.volatile:
-                # cell() notes volatile inputs: the run is then left to the cell-by-cell path
-                return [cell(sheet, r + dr, col) for r in rows]
-            # no list of keys beside the values: a million rows would hold a million tuples
-            get = calc.results[sheet].get
-            formulas = calc.formulas[sheet]
-            out = [get((r + dr, col), _PENDING) for r in rows]
-            for i, v in enumerate(out):
-                if v is _PENDING:
-                    k = (rows[i] + dr, col)
-                    out[i] = cell(sheet, *k) if k in formulas or k in members else const.get(k)
-            return out
+                return Const(calc.cell(sheet, r_abs, col))
+            return calc.column_values(sheet, [r + dr for r in rows] if dr else rows, col)
         return read
 
     def intersecting(self, g):
@@ -250,7 +235,7 @@ class ColumnCompiler:
             return self.per_row(t, arow, acol)
         a = self.value_of(t[2], arow, acol)
         b = self.value_of(t[3], arow, acol)
-        return self._each(BINARY[op], [a, b])
+        return self._each(BINARY[op], [a, b], float_columns(op))
 
     def unary(self, t, arow, acol):
         f = UNARY[t[1]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .a1 import relative_key   # the relative form of a formula's text (re-exported)
 from .call_plan import blank_as_zero
-from .functions.groupby import eta_tree
+from .functions import eta_tree
 from .parser import MAX_COL, MAX_ROW, FormulaSyntaxError
 from .shapes import parse_shared, plan_shared
 from .values import CALC, NAME, NUM, REF, VALUE, Arr, Ref, XlErr

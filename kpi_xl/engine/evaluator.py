@@ -353,6 +353,30 @@ class Calc:
             return res.get((r, c))
         return self.const[sheet].get((r, c))
 
+    def column_values(self, sheet, rows, col):
+        """The values of the cells ``(r, col)`` for ``r`` in ``rows``, each what :meth:`cell`
+        gives: a column of typed-in data read straight from the sheet, results already
+        computed straight from the results, the rest through :meth:`cell`."""
+        members = self.array_member[sheet]
+        const = self.const[sheet]
+        if col not in self.formula_columns(sheet) and not members:
+            # a column of typed-in data: nothing there to compute or to spill into
+            get = const.get
+            return [get((r, col)) for r in rows]
+        cell = self.cell
+        if self.volatile:
+            # cell() notes volatile inputs: the run is then left to the cell-by-cell path
+            return [cell(sheet, r, col) for r in rows]
+        # no list of keys beside the values: a million rows would hold a million tuples
+        get = self.results[sheet].get
+        formulas = self.formulas[sheet]
+        out = [get((r, col), _PENDING) for r in rows]
+        for i, v in enumerate(out):
+            if v is _PENDING:
+                k = (rows[i], col)
+                out[i] = cell(sheet, *k) if k in formulas or k in members else const.get(k)
+        return out
+
     def range_rows(self, ref: Ref):
         """Values of a rectangle as a list of rows (blanks as None), clipped to the used area."""
         key = (ref.sheet, ref.r1, ref.c1, ref.r2, ref.c2)

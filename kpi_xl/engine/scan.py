@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from itertools import islice, repeat
 
-from .functions import FUNCTIONS, find_function
-from .functions.groupby import eta_tree
+from .functions import FUNCTIONS, eta_tree, find_function
 from .model import BookInput
 from .a1 import COLUMN, MAX_COL, NAME_WORD, column_number
 from .parser import FormulaSyntaxError, function_name, parse

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from kpi_xl.engine.functions import FUNCTIONS  # noqa: E402
+from kpi_xl.engine.functions import FUNCTIONS, load_all  # noqa: E402
 from kpi_xl.engine.functions.fallback import VERIFIED, library_names  # noqa: E402
 
 
@@ -27,6 +27,7 @@ def main(report_path):
         m = re.match(r"\| ([A-Z][A-Z0-9.]*) \| (\d+) \| (\d+) \| ", line)
         if m and m.group(1) not in stats:
             stats[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    load_all()
     names = sorted(n for n in library_names()
                    if n not in FUNCTIONS or FUNCTIONS[n].source == "formulas")
     names = [n for n in names if not n.startswith("_") and n not in ("DUMMYFUNCTION", "ARRAY", "ARRAYROW")]

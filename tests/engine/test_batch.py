@@ -414,7 +414,7 @@ def test_the_batch_library_reports_through_callbacks_and_prints_nothing(tmp_path
 
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("numpy", "pandas", "openpyxl", "formulas", "xlwings")
+HEAVY = ("numpy", "pandas", "openpyxl", "formulas", "xlwings", "regex")  # regex: 10 ms
 
 
 def test_recalc_imports_no_heavy_library_its_formulas_do_not_need(tmp_path):

@@ -8,12 +8,16 @@ against values worked by hand from DOMAIN.md's conversion bands.
 """
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from kpi_xl.engine.call_plan import call_plan
 from kpi_xl.engine.evaluator import Calc, calculate
 from kpi_xl.engine.functions import (ALL_ARRAYS, ARG_CLASSES, FUNCTIONS, ArgSpec, Impl, excel,
-                                     find_function)
+                                     ON_FIRST_USE, eta_tree, find_function, is_function, load_all)
 from kpi_xl.engine.functions.helpers import GENERIC
 from kpi_xl.engine.model import BookInput, SheetInput
 from kpi_xl.engine.values import XlErr
@@ -96,11 +100,39 @@ def test_an_unknown_branch_is_refused_at_registration():
     assert "TESTNOTHING" not in FUNCTIONS
 
 
+def test_the_modules_loaded_on_first_use_register_the_names_the_table_lists():
+    # A fresh process: the names each module of ON_FIRST_USE adds to the table when it is
+    # imported are exactly the ones listed for it, none of them there before (a name missing
+    # from the list would be unknown until some other function loaded its module).
+    code = ("import json\nfrom importlib import import_module\n"
+            "import kpi_xl.engine.functions as f\n"
+            "added = {}\n"
+            "for module in f.ON_FIRST_USE:\n"
+            "    before = set(f.FUNCTIONS)\n"
+            "    import_module(module, f.__name__)\n"
+            "    added[module] = sorted(set(f.FUNCTIONS) - before)\n"
+            "print(json.dumps(added))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    added = json.loads(out.stdout)
+    assert added == {m: sorted(names) for m, names in ON_FIRST_USE.items()}
+    assert all(added.values())
+    assert "TEXT" in ON_FIRST_USE[".text"] and "GETPIVOTDATA" in ON_FIRST_USE["..pivot"]
+
+
+def test_a_function_of_a_module_not_loaded_yet_is_found_and_named_known():
+    assert is_function("YEARFRAC") and find_function("YEARFRAC").fn is not None
+    assert "YEARFRAC" in FUNCTIONS
+    assert eta_tree("_XLFN.TEXTBEFORE") == ("fn", "LAMBDA", [("name", "_xlpm. eta1", None),
+                                                             ("fn", "TEXTBEFORE", [("name", "_xlpm. eta1", None)])])
+    assert eta_tree("_XLFN.NOT_A_FUNCTION") is None and not is_function("NOT_A_FUNCTION")
+
+
 def test_row_and_column_receive_their_cell():
     assert _plan("ROW", 0, []).wants_cell
 
 
 def test_every_function_declares_its_rules_in_the_table_only():
+    load_all()
     for name, impl in FUNCTIONS.items():
         assert set(impl.args.fixed) | set(impl.args.repeat) <= ARG_CLASSES, name
         for attr in ("scalar_args", "intersect_arg", "column"):
@@ -177,6 +209,7 @@ def test_the_ref_error_guard_is_where_class_r_is_declared_and_only_there():
     import kpi_xl.engine.functions as package
     assert not hasattr(package, "REFERENCE_ARGS")
     guard_code = package._ref_error_passes(lambda calc: None, None).__code__
+    load_all()
     for name, impl in FUNCTIONS.items():
         guarded = getattr(impl.fn, "__code__", None) is guard_code
         assert guarded is (impl.args.takes_references and not impl.lazy and not impl.wants_cell

@@ -47,9 +47,12 @@ def _sheet():
         "G": "G{p}+A{r}",                       # a running total down its own column
         "P": "$A$2:$A$21*2",                    # implicit intersection with the row
         "R": "RANK(C{r},$C$2:$C$21)",
+        "J": "RANK(C{r},$C$2:$C$21,0)",
+        "M": "RANK.AVG(C{r},$C$2:$C$21,1)",      # ascending, ties averaged
         "S": "SUMPRODUCT(A{r}:B{r},$N$1:$O$1)",
         "T": "TODAY()-TODAY()+B{r}",            # volatile
         "U": "ROUND(C{r}*1.005,2)",
+        "O": "ROUNDUP(C{r}/7,1)",               # O1 holds a weight; O2:O21 these
         "V": "IF(C{r}>=10,E{r}+W{r},E{r}-W{r})",  # reads a column to its right
         "W": "VLOOKUP(C{r},$H$2:$I$5,2)",
         "X": "Y{r}*2",
@@ -105,9 +108,9 @@ def test_every_cell_equals_cell_by_cell(both):
 def test_runs_are_computed_as_columns(both):
     (_, rep), (_, rep_cells) = both
     assert rep_cells.column_cells == 0
-    # C D E F N P R S U V W X Y (13 columns x 20 rows); Z's two runs 2-9 and 12-21 (18 cells);
+    # C D E F J M N O P R S U V W X Y (16 columns x 20 rows); Z's two runs 2-9 and 12-21 (18 cells);
     # G, Q and T are left to the cell-by-cell path.
-    assert rep.column_cells >= 13 * 20 + 18
+    assert rep.column_cells >= 16 * 20 + 18
 
 
 @pytest.mark.parametrize("ref, expected", [
@@ -117,8 +120,12 @@ def test_runs_are_computed_as_columns(both):
     ("G2", 4.0), ("G4", 29.0), ("G5", VALUE), ("G21", VALUE),
     ("P3", 18.0), ("P5", VALUE), ("P7", 0),
     ("R21", 1), ("R2", 17),
+    # C holds 0 in C4, C5 and C7 and the row number elsewhere: 20 numbers, three of them 0
+    ("J21", 1), ("J2", 17), ("J4", 18), ("J7", 18),
+    ("M4", 2.0), ("M7", 2.0), ("M2", 4), ("M6", 6), ("M21", 20),
     ("S2", 204.0), ("S5", 500), ("S7", 700),
     ("U2", 2.01), ("U21", 21.11),
+    ("O2", 0.3), ("O9", 1.3), ("O21", 3.0), ("O4", 0.0),   # 2/7 = 0.29, 9/7 = 1.29, 21/7 = 3
     ("V6", 0), ("V12", 160), ("V2", 0),
     ("X4", 2), ("X9", 20),
     ("Q2", CALC),
@@ -130,6 +137,27 @@ def test_hand_worked_values(both, ref, expected):
     v = _at(cols, ref)
     assert v == expected and (type(v) is type(expected) or not isinstance(expected, (str, XlErr))), (ref, v)
     assert type(v) is not bool
+
+
+def test_a_weighted_score_column_reads_its_scores_a_column_at_a_time():
+    # Scores in B:D (two typed in, one computed), weights 0.5, 0.3, 0.2 in row 1; E is the
+    # weighted score. Row r: B = r, C = 2r, D = B + C = 3r, so E = 0.5r + 0.6r + 0.6r = 1.7r.
+    # Then C6 is a text: D6 = 6 + text is #VALUE!, which SUMPRODUCT passes on.
+    s = SheetInput("Sheet1")
+    for c, w in zip((2, 3, 4), (0.5, 0.3, 0.2)):
+        s.values[(1, c)] = w
+    for r in ROWS:
+        s.values[(r, 2)] = float(r)
+        s.values[(r, 3)] = float(2 * r)
+        s.formulas[(r, 4)] = f"B{r}+C{r}"
+        s.formulas[(r, 5)] = f"SUMPRODUCT(B{r}:D{r},$B$1:$D$1)"
+    both = [calculate(BookInput([s]), columns=columns)[0]["Sheet1"] for columns in (True, False)]
+    assert both[0] == both[1]
+    assert both[0][(2, 5)] == pytest.approx(3.4) and both[0][(21, 5)] == pytest.approx(35.7)
+    s.values[(6, 3)] = "absent"
+    both = [calculate(BookInput([s]), columns=columns)[0]["Sheet1"] for columns in (True, False)]
+    assert both[0] == both[1]
+    assert both[0][(6, 5)] == VALUE and both[0][(7, 5)] == pytest.approx(11.9)
 
 
 def test_a_bug_in_a_function_is_reported_with_its_cell():

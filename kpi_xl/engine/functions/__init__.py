@@ -12,6 +12,7 @@ Three sources, in order of precedence:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Callable, Optional
 
 from ..values import MAX_NUMBER, NUM, REF, Arr, ExcelRaise, XlErr, checked
@@ -266,10 +267,67 @@ def _ref_error_column(column, is_reference):
     return column_checked
 
 
+#: Modules whose functions few KPI workbooks call, by the names each registers: imported on
+#: the first look-up of one of those names (:func:`find_function`) instead of by every run,
+#: for start-up (the ``regex`` module of REGEXTEST and its kin costs 10 ms of CPU alone).  No name is
+#: registered by two modules, so the order of loading changes nothing;
+#: ``tests/engine/test_call_plan.py`` checks these lists against what each module registers.
+ON_FIRST_USE = {
+    ".text": ("CHAR", "CODE", "CONCAT", "CONCATENATE", "DBCS", "DOLLAR", "EXACT", "FIND", "FINDB",
+              "HYPERLINK", "LEFT", "LEFTB", "LEN", "LENB", "LOWER", "MID", "MIDB", "PHONETIC",
+              "PROPER", "REPLACE", "REPLACEB", "REPT", "RIGHT", "RIGHTB", "ROMAN", "SEARCH",
+              "SEARCHB", "SUBSTITUTE", "TEXT", "TEXTAFTER", "TEXTBEFORE", "TEXTJOIN", "TRIM",
+              "UPPER", "USDOLLAR", "VALUE", "VALUETOTEXT"),
+    ".textregex": ("REGEXEXTRACT", "REGEXREPLACE", "REGEXTEST"),
+    ".dates": ("DATE", "DATEDIF", "DATEVALUE", "DAY", "DAYS360", "EDATE", "EOMONTH", "HOUR",
+               "ISOWEEKNUM", "MINUTE", "MONTH", "NETWORKDAYS", "NETWORKDAYS.INTL", "NOW", "SECOND",
+               "TIME", "TIMEVALUE", "TODAY", "WEEKDAY", "WEEKNUM", "WORKDAY", "WORKDAY.INTL", "YEAR",
+               "YEARFRAC"),
+    ".dynamic": ("ANCHORARRAY", "BYCOL", "BYROW", "DROP", "FILTER", "MUNIT", "RANDARRAY", "SEQUENCE",
+                 "SORT", "TAKE", "TRIMRANGE", "UNIQUE", "WRAPCOLS", "WRAPROWS"),
+    ".engineering": ("BASE", "BIN2DEC", "BIN2HEX", "BIN2OCT", "BITAND", "BITLSHIFT", "BITOR",
+                     "BITRSHIFT", "BITXOR", "DEC2BIN", "DEC2HEX", "DEC2OCT", "DECIMAL", "DELTA",
+                     "HEX2BIN", "HEX2DEC", "HEX2OCT", "OCT2BIN", "OCT2DEC", "OCT2HEX"),
+    ".multiples": ("CEILING", "CEILING.MATH", "CEILING.PRECISE", "COMBIN", "COMBINA", "ECMA.CEILING",
+                   "FACT", "FACTDOUBLE", "FLOOR", "FLOOR.MATH", "FLOOR.PRECISE", "GCD", "ISO.CEILING",
+                   "LCM", "MROUND", "PERMUT", "PERMUTATIONA", "QUOTIENT"),
+    ".database": ("DAVERAGE", "DCOUNT", "DCOUNTA", "DGET", "DMAX", "DMIN", "DPRODUCT", "DSTDEV",
+                  "DSTDEVP", "DSUM", "DVAR", "DVARP"),
+    ".complexnum": ("COMPLEX", "IMABS", "IMAGINARY", "IMARGUMENT", "IMCONJUGATE", "IMCOS", "IMCOSH",
+                    "IMCOT", "IMCSC", "IMCSCH", "IMDIV", "IMEXP", "IMLN", "IMLOG10", "IMLOG2",
+                    "IMPOWER", "IMPRODUCT", "IMREAL", "IMSEC", "IMSECH", "IMSIN", "IMSINH", "IMSQRT",
+                    "IMSUB", "IMSUM", "IMTAN"),
+    ".financial": ("CUMIPMT", "CUMPRINC", "DB", "DDB", "DOLLARDE", "DOLLARFR", "FV", "IPMT", "IRR",
+                   "MIRR", "NPER", "PMT", "PPMT", "PV", "RATE", "VDB", "XIRR", "XNPV"),
+    ".bonds": ("ACCRINT", "ACCRINTM", "DISC", "ODDLPRICE", "ODDLYIELD", "TBILLEQ", "TBILLPRICE",
+               "TBILLYIELD"),
+    ".bessel": ("BESSELI", "BESSELJ", "BESSELK", "BESSELY"),
+    ".regression": ("GROWTH", "LINEST", "LOGEST", "TREND"),
+    ".groupby": ("GROUPBY", "PERCENTOF", "PIVOTBY"),
+    "..pivot": ("GETPIVOTDATA",),
+}
+_MODULE_OF = {name: module for module, names in ON_FIRST_USE.items() for name in names}
+
+
+def is_function(name):
+    """``name`` (upper case) is in the engine's own table, loaded yet or not."""
+    return name in FUNCTIONS or name in _MODULE_OF
+
+
+def load_all():
+    """Import every module of :data:`ON_FIRST_USE`: the whole table, for whoever lists it."""
+    for module in ON_FIRST_USE:
+        import_module(module, __name__)
+
+
 def find_function(name):
-    """The implementation of ``name``, reaching for the ``formulas`` library only on a miss
+    """The implementation of ``name``: importing the module that registers it on its first
+    look-up (:data:`ON_FIRST_USE`), and reaching for the ``formulas`` library only on a miss
     (importing it costs seconds, which most KPI workbooks never need to pay)."""
     impl = FUNCTIONS.get(name)
+    if impl is None and name in _MODULE_OF:
+        import_module(_MODULE_OF[name], __name__)
+        impl = FUNCTIONS.get(name)
     if impl is None and name not in _MISSING:
         from .fallback import library_function
         impl = library_function(name)
@@ -282,12 +340,37 @@ def find_function(name):
 
 _MISSING: set = set()
 
+#: Prefixes of a function name given as a function value: ``_xleta.SUM``; a function newer
+#: than the eta form keeps the usual future-function prefix (``_xlfn.PERCENTOF``).
+ETA_PREFIXES = ("_XLETA.", "_XLFN.")
+#: Functions whose eta form takes two arguments (the group's values, then all of them).
+_TWO_ARGUMENTS = frozenset({"PERCENTOF"})
+#: Parameter names no formula can spell (a space is not allowed in a name).
+_PARAMS = ("_xlpm. eta1", "_xlpm. eta2")
+
+
+def eta_tree(key):
+    """The LAMBDA tree a name such as ``_XLETA.SUM`` stands for (GROUPBY, PIVOTBY and
+    PERCENTOF take built-in functions so: ``LAMBDA(x, SUM(x))``, for PERCENTOF, which takes
+    the group and the whole, ``LAMBDA(x, y, PERCENTOF(x, y))``); None when ``key`` (upper
+    case) is not a function's name under one of :data:`ETA_PREFIXES`."""
+    for prefix in ETA_PREFIXES:
+        if key.startswith(prefix):
+            name = key[len(prefix):]
+            break
+    else:
+        return None
+    if not is_function(name):
+        if prefix == "_XLFN.":
+            return None
+        if find_function(name) is None:
+            return None
+    params = [("name", p, None) for p in _PARAMS[:2 if name in _TWO_ARGUMENTS else 1]]
+    return ("fn", "LAMBDA", params + [("fn", name, params)])
+
 
 def _load():
-    from . import operators, logic, mathstat, lookup, text, textregex, dates, info, dynamic, engineering, multiples, database, complexnum, financial, bonds, bessel, regression  # noqa: F401
-    from . import kpi  # noqa: F401
-    from . import groupby  # noqa: F401
-    from .. import pivot  # noqa: F401
+    from . import operators, logic, mathstat, lookup, info, kpi  # noqa: F401
 
 
 _load()

@@ -16,6 +16,33 @@ from ..values import (ERROR_CODES, MAX_SPREAD_CELLS, NA, NUM, VALUE, Arr, ExcelR
 GENERIC = object()
 
 
+def float_column(v, n):
+    """A column operand of the column path (a list of the rows' values, or a constant's
+    holder with ``.v``, see ..columns.Const) as an iterable of n floats; None when it holds
+    anything else."""
+    if type(v) is list:
+        return v if set(map(type, v)) == {float} else None
+    return repeat(v.v, n) if type(v.v) is float else None
+
+
+def floats_column(fn):
+    """A column implementation of an :func:`elementwise` function of numbers ``fn`` (ROUND):
+    when every argument is a float on every row, ``fn`` of each row's floats, all at once;
+    None (every row to the ordinary implementation) when some argument is not, when ``fn``
+    raises, or when an answer is not a finite float (what the ordinary path would change)."""
+    def column(calc, args, n):
+        cols = [float_column(a, n) for a in args]
+        if None in cols:
+            return None
+        try:
+            out = list(map(fn, *cols))
+        except (ExcelRaise, OverflowError):
+            return None
+        # a sum is finite only when every term is (an overflow of the sum alone goes row by row)
+        return out if set(map(type, out)) == {float} and math.isfinite(sum(out)) else None
+    return column
+
+
 def is_array(x):
     t = type(x)
     if t is Ref:

@@ -9,7 +9,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperati
 from ..values import DIV0, NA, NUM, VALUE, Arr, ExcelRaise, MultiRef, Ref, Tail, XlErr, to_number
 from . import excel
 from .helpers import (GENERIC, broadcast, criteria_matcher, criteria_positions, elementwise, flat,
-                      is_array, iter_values, numbers,
+                      floats_column, is_array, iter_values, numbers,
                       ref_grid, scalarize, xsum)
 
 
@@ -224,6 +224,9 @@ def _sumproduct_column(calc, args, n):
     width = len(weights)
     if width != w.c2 - w.c1 + 1 or not all(type(x) is float or type(x) is int for x in weights):
         return None
+    out = _row_products(calc, refs, weights)
+    if out is not None:
+        return out
     cell = calc.cell
     out = []
     for ref in refs:
@@ -237,6 +240,30 @@ def _sumproduct_column(calc, args, n):
         else:
             out.append(GENERIC)
     return out
+
+
+def _row_products(calc, refs, weights):
+    """Each row's sum of products when every row's range is the same columns of its own row
+    and every cell there holds a number: read a column at a time (:meth:`Calc.column_values`);
+    None otherwise, for the row-by-row loop of :func:`_sumproduct_column`."""
+    first = refs[0]
+    if type(first) is not Ref:
+        return None
+    sheet, c1, c2 = first.sheet, first.c1, first.c2
+    rows = [x.r1 for x in refs if type(x) is Ref and x.r1 == x.r2 and x.c1 == c1 and x.c2 == c2
+            and x.sheet == sheet]
+    if len(rows) != len(refs) or c2 - c1 + 1 != len(weights):
+        return None
+    terms = []
+    for c, w in zip(range(c1, c2 + 1), weights):
+        col = calc.column_values(sheet, rows, c)
+        if not set(map(type, col)) <= _NUMBER_TYPES:
+            return None
+        terms.append([x * w for x in col])
+    return list(map(xsum, zip(*terms)))
+
+
+_NUMBER_TYPES = frozenset((float, int))
 
 
 SUMPRODUCT = excel("SUMPRODUCT", min_args=1, column=_sumproduct_column)(SUMPRODUCT)
@@ -295,9 +322,9 @@ def _round_impl(mode):
     return f
 
 
-excel("ROUND", min_args=2, max_args=2)(elementwise(_round_impl(ROUND_HALF_UP)))
-excel("ROUNDUP", min_args=2, max_args=2)(elementwise(_round_impl(ROUND_UP)))
-excel("ROUNDDOWN", min_args=2, max_args=2)(elementwise(_round_impl(ROUND_DOWN)))
+for _name, _mode in (("ROUND", ROUND_HALF_UP), ("ROUNDUP", ROUND_UP), ("ROUNDDOWN", ROUND_DOWN)):
+    _f = _round_impl(_mode)
+    excel(_name, min_args=2, max_args=2, column=floats_column(_f))(elementwise(_f))
 
 
 @excel("TRUNC", min_args=1, max_args=2)
@@ -585,6 +612,23 @@ def _sorted_numbers(calc, ref):
     return xs
 
 
+def _rank_in(xs, x, asc, avg):
+    """The rank of number ``x`` among the sorted numbers ``xs`` (#N/A when it is not one of
+    them): from the top, or from the bottom when ``asc``; ties share the first rank, or
+    their average rank when ``avg``."""
+    lo = bisect.bisect_left(xs, x)
+    hi = bisect.bisect_right(xs, x)
+    if lo == hi:
+        return NA
+    if asc:
+        first = lo + 1
+    else:
+        first = len(xs) - hi + 1
+    if avg:
+        return first + (hi - lo - 1) / 2
+    return first
+
+
 def _rank(avg):
     def fn(calc, number, ref, order=None):
         if is_array(number):
@@ -596,23 +640,40 @@ def _rank(avg):
         asc = order is not None and to_number(scalarize(calc, order)) != 0
         if not isinstance(ref, (Ref, MultiRef)):
             return VALUE
-        xs = _sorted_numbers(calc, ref)
-        lo = bisect.bisect_left(xs, x)
-        hi = bisect.bisect_right(xs, x)
-        if lo == hi:
-            return NA
-        if asc:
-            first = lo + 1
-        else:
-            first = len(xs) - hi + 1
-        if avg:
-            return first + (hi - lo - 1) / 2
-        return first
+        return _rank_in(_sorted_numbers(calc, ref), x, asc, avg)
     return fn
 
 
-excel("RANK", "RANK.EQ", min_args=2, max_args=3)(_rank(False))
-excel("RANK.AVG", min_args=2, max_args=3)(_rank(True))
+def _rank_column(avg):
+    """RANK down a column of agents against one range: the range sorted once, each row's
+    number (a float, or a cell holding one) ranked in it; any other row, and every row
+    when the range or the order is not the same on each, takes the ordinary implementation."""
+    def column(calc, args, n):
+        if len(args) == 3:
+            if type(args[2]) is list or type(args[2].v) is not float:
+                return None
+            asc = args[2].v != 0
+        else:
+            asc = False
+        numbers, ref = args[0], args[1]
+        if type(numbers) is not list or type(ref) is list or type(ref.v) is not Ref:
+            return None
+        try:
+            xs = _sorted_numbers(calc, ref.v)
+        except ExcelRaise:
+            return None
+        cell = calc.cell
+        out = []
+        for v in numbers:
+            if type(v) is Ref and v.r1 == v.r2 and v.c1 == v.c2:
+                v = cell(v.sheet, v.r1, v.c1)
+            out.append(_rank_in(xs, v, asc, avg) if type(v) is float else GENERIC)
+        return out
+    return column
+
+
+excel("RANK", "RANK.EQ", min_args=2, max_args=3, column=_rank_column(False))(_rank(False))
+excel("RANK.AVG", min_args=2, max_args=3, column=_rank_column(True))(_rank(True))
 
 
 def _nums_only(calc, a):
