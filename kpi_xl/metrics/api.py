@@ -27,6 +27,7 @@ from .raw import (
     compute_raw,
     looks_like_messages,
     looks_like_orders,
+    missing_headers,
     prepare_messages,
     prepare_orders,
 )
@@ -171,10 +172,14 @@ def classify_inputs(paths, sheets=()):
                      f"{path}: no sheet's headers are those we know ("
                      + "; ".join(f"sheet {df.attrs['sheet']!r}: {h}"
                                  for df, h in zip(tables, headers)) + "); they are")
+            near = [(df, missing_headers(df.columns)) for df in tables]
+            hints = "".join(
+                f" {'The' if len(tables) == 1 else 'Sheet ' + repr(df.attrs['sheet']) + ':'} "
+                f"headers look like {hint}." for df, hint in near if hint)
             raise MetricsError(
                 f"{where} not those of chat messages (时间, 买家, 客服, 发送方, 内容), orders "
                 "(订单号, 买家, 下单时间, 付款时间, 实付金额) or a platform report we know (赤兔 "
-                "售前明细, 淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效).")
+                f"售前明细, 淘宝/千牛 客服绩效明细, 京东 客服绩效, 拼多多 客服绩效).{hints}")
         out += found
     if sheets:
         _refuse_sheets_not_found(sheets, books)

@@ -74,6 +74,20 @@ def looks_like_orders(columns) -> bool:
     return all(k in match_columns(columns, ORDER_ALIASES) for k in ORDER_REQUIRED)
 
 
+def missing_headers(columns) -> str | None:
+    """What a table of ``columns`` lacks to be read as chat messages or orders, when it has
+    most of their headers (an orders export without its 下单时间, say): "orders, without a
+    column of 下单时间 (or 创建时间, ...)".  None when it is near neither."""
+    for kind, aliases, required in (("chat messages", MESSAGE_ALIASES, MESSAGE_REQUIRED),
+                                    ("orders", ORDER_ALIASES, ORDER_REQUIRED)):
+        missing = [k for k in required if k not in match_columns(columns, aliases)]
+        if missing and len(missing) * 2 < len(required):
+            said = "; ".join(f"{aliases[k][0]} (or {', '.join(aliases[k][1:])})"
+                             for k in missing)
+            return f"{kind}, without a column of {said}"
+    return None
+
+
 def _date_and_time(df: pd.DataFrame, cols: dict) -> tuple[pd.Series, str]:
     """The message time column, with the 日期 column's date put before each time that has
     no date of its own (exports that write the date and the time in two columns)."""

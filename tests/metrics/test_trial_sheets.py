@@ -110,6 +110,21 @@ def test_a_workbook_without_a_sheet_we_know_is_refused(tmp_path):
         compute_metrics([book], shop="S")
 
 
+
+def test_a_sheet_near_a_kind_we_know_is_told_what_it_lacks(tmp_path):
+    """Taobao's order export written without its 订单创建时间 column: four of the five order
+    headers are there (订单编号 for 订单号), so the refusal names the one missing, with the
+    other headers it would be read under; a sheet near nothing we know gets no such line."""
+    orders = [["订单编号", "买家会员名", "订单付款时间", "买家实际支付金额"],
+              ["o1", "b1", "2025-10-01 11:01:00", 120]]
+    book = _book(tmp_path / "orders.xlsx", {"说明": NOTES, "订单": orders})
+    with pytest.raises(MetricsError) as refused:
+        compute_metrics([book], shop="S")
+    said = str(refused.value)
+    assert said.endswith("Sheet '订单': headers look like orders, without a column of 下单时间 "
+                         "(or 创建时间, 订单创建时间, order time, created at).")
+    assert "Sheet '说明'" not in said
+
 # A 千牛 report workbook: 明细 (days) and 汇总 (the month, one row per agent, a 合计 row and
 # a rate that is not compared).  By hand, the days: 小王 receptions 100 + 50 = 150, inquiries
 # 80 + 40 = 120, buyers 32 + 8 = 40, sales 3,200.50 + 1,599.75 = 4,800.25; 小李 60 + 40 = 100,
