@@ -57,6 +57,12 @@ TOTAL_LABELS = {"合计", "总计", "小计", "汇总", "总和", "total", "tota
                 "店铺合计", "店铺总计", "全店合计", "全店总计", "团队合计", "团队总计", "客服合计",
                 "全部", "全部客服", "所有客服", "总体", "整体", "店铺平均", "全店平均",
                 "overall", "shoptotal", "teamtotal", "allagents"}
+#: Traditional characters of those labels (合計, 總計, 店鋪合計 … as Taiwan and Hong Kong shops
+#: export them), compared as their simplified forms.
+_TRADITIONAL = str.maketrans("計總匯彙團鋪舖體", "计总汇汇团铺铺体")
+#: A row whose figures in at least this many number columns are each the sum of the other
+#: rows of its group is a total row, whatever its label says.
+TOTAL_ROW_COLUMNS = 3
 #: Characters XML 1.0 cannot hold; openpyxl refuses them in a cell.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: First characters that make a spreadsheet treat typed text as a formula (OWASP's list).
@@ -526,6 +532,10 @@ class ColumnMap:
                     f"{source}: the column {self.label[col.key]} is missing; template "
                     f"{spec.name} needs it.")
 
+    def required(self, key: str) -> bool:
+        """Whether the input or parameter ``key`` must have a value in every row."""
+        return any(c.required for c in self.fields if c.key == key)
+
     @property
     def by_columns(self) -> list[str]:
         return [h for h, _, _ in self.by]
@@ -590,6 +600,11 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
         # One shop however its name is written ('S1' and 's1', '旗舰店' and '旗舰店' with a
         # zero-width space), as agents are compared: one group, one workbook.
         group_key.append(name_key(group[-1]) if key == "shop" else group[-1])
+        if not group[-1] and not (key is not None and cmap.required(key)):
+            problems.append(
+                f"{cmap.source} row {line}, column {header!r}: the value is missing, so the "
+                f"row would be a group of its own, apart from its team (a merged cell keeps "
+                f"its value in its first row only); write the value in every row.")
     return Record(line, values, tuple(group), tuple(group_key)), problems, notes
 
 
@@ -633,7 +648,7 @@ def is_total_label(value) -> bool:
     if not isinstance(value, str):
         return False
     label = re.split(r"[(（\[【]", normalise_header(value), maxsplit=1)[0]
-    return label in TOTAL_LABELS
+    return label.translate(_TRADITIONAL) in TOTAL_LABELS
 
 
 def _group_label(by_columns, key) -> str:
@@ -677,9 +692,34 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
             shown = ", ".join(sorted(map(str, values)))
             problems.append(f"{cmap.source} rows {rows}, column {column!r}: the values differ "
                             f"within {label} ({shown}); a group has one {p.en.lower()}.")
+    problems += _total_rows(records, cmap, label)
     if not records:
         problems.append(f"{cmap.source}: {label} has no agents.")
     return problems
+
+
+def _total_rows(records: list[Record], cmap: ColumnMap, label: str) -> list[str]:
+    """A sentence per row whose figures are the sums of the other rows of the group (a
+    total row under a label no list knows, such as 合计3人 or 全店汇总): read as an agent it
+    would be paid, take the best-sales award and move the team averages."""
+    if len(records) < 3:
+        return []
+    columns = [c for c in cmap.spec.inputs if c.kind in ("int", "number")
+               and c.key in cmap.index_of]
+    totals = {c.key: sum(r.values.get(c.key) or 0 for r in records) for c in columns}
+    found = []
+    for rec in records:
+        summed = [cmap.header[c.key] for c in columns
+                  if (v := rec.values.get(c.key)) and math.isclose(
+                      2 * v, totals[c.key], rel_tol=1e-9, abs_tol=0.01)]
+        if len(summed) >= TOTAL_ROW_COLUMNS:
+            found.append(
+                f"{cmap.source} row {rec.row}: agent {rec.values.get('agent')!r} has "
+                f"{', '.join(map(repr, summed))} each equal to the sum of the other "
+                f"{len(records) - 1} rows of {label}: a total row, not an agent (it would be "
+                f"paid, and counted in the team averages and the best sales); delete the row "
+                f"or label it 合计.")
+    return found
 
 
 def _shop_spellings(records: list[Record], cmap: ColumnMap, label: str) -> list[str]:

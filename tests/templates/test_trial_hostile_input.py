@@ -135,3 +135,96 @@ def test_summary_of_distinct_months_is_not_a_duplicate(tmp_path, built, capsys):
     assert rc == 0, err
     v = values(tmp_path / "summary.xlsx", "跨店排名")
     assert (v["C5"], v["D5"], v["E5"]) == ("C", 2, 82.5)
+
+
+PAY_HEAD = ["店铺", "月份", "客服", "在职月数", "考核得分", "销售额", "询单人数", "成交人数", "评价数",
+            "差评数", "中评数"]
+PAY_ROWS = [["S1", "2025-10", "A", 2, 95, "120,000", 1000, 400, 380, 2, 0],
+            ["S1", "2025-10", "B", 7, 86, "80,000", 900, 300, 290, 3, 0],
+            ["S1", "2025-10", "C", 13, 78, "70,000", 700, 260, 250, 1, 0],
+            ["S1", "2025-10", "D", 4, 65, "25,000", 600, 150, 140, 4, 0]]
+
+
+def _pay_with_total(label):
+    """The four agents of the pay sheet and, below them, the shop's total row as an export
+    writes it: counts and sales summed, tenure and score averaged."""
+    return PAY_ROWS + [["S1", "2025-10", label, 7, 81, "295,000", 3200, 1110, 1060, 10, 0]]
+
+
+@needs_engine
+@pytest.mark.parametrize("label", ["合計", "總計", "店鋪合計"])
+def test_a_total_row_labelled_in_traditional_characters_is_not_paid(tmp_path, built, label):
+    """A 合計 row (a Taiwan shop's export) used to be paid as an agent, exit status 0: it
+    had the best sales (295,000), so it took the +100 award and A (best real sales,
+    120,000) was paid 9,800 instead of 9,900. By hand, rule 1, flat commission: A: base
+    3,000 (2 months, no step yet) + award 100 + commission 5 % × 120,000 = 6,000 (100,000
+    and over: 5 % of all; conversion 40 % and AOV 300 are above the team's averages) +
+    bonus 800 (95 ≥ 90) = 9,900."""
+    data = _csv(tmp_path / "pay.csv", PAY_HEAD, _pay_with_total(label))
+    report = fill_template(built("monthly_pay", "zh", recalc=False), data, tmp_path / "out",
+                           by=["店铺", "月份"])
+    assert report.ok, report.problems + report.finding_lines()
+    v = values(report.written[0], "工资表")
+    assert (v["A5"], v["D5"], v["M5"]) == ("A", 100, 9900)
+    assert "A9" not in v or v["A9"] in ("", None)
+
+
+@needs_engine
+@pytest.mark.parametrize("label", ["合计3人", "全店汇总", "S1 total"])
+def test_a_total_row_under_any_label_stops_the_fill(tmp_path, built, capsys, label):
+    """A row whose sales, inquiries, buyers, reviews and bad reviews are each the sum of the
+    other four rows (120,000 + 80,000 + 70,000 + 25,000 = 295,000; 1,000 + 900 + 700 +
+    600 = 3,200; 400 + 300 + 260 + 150 = 1,110; 380 + 290 + 250 + 140 = 1,060;
+    2 + 3 + 1 + 4 = 10) is a total row, whatever it is called; it used to be paid 18,550
+    and take A's +100, exit status 0."""
+    data = _csv(tmp_path / "pay.csv", PAY_HEAD, _pay_with_total(label))
+    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(data),
+               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert (f"pay.csv row 6: agent '{label}' has '销售额', '询单人数', '成交人数', '评价数', "
+            f"'差评数' each equal to the sum of the other 4 rows") in err, err
+    assert "Traceback" not in err
+    assert not list((tmp_path / "out").glob("*.xlsx"))
+
+
+@needs_engine
+def test_an_agent_with_half_the_team_in_two_columns_is_an_agent(tmp_path, built):
+    """B's sales and inquiries happen to equal the sum of the others' (two columns, fewer
+    than three): B stays an agent and the month is written."""
+    rows = [["S1", "2025-10", "A", 2, 95, "60,000", 500, 200, 190, 1, 0],
+            ["S1", "2025-10", "B", 7, 86, "100,000", 900, 300, 290, 3, 0],
+            ["S1", "2025-10", "C", 13, 78, "40,000", 400, 120, 110, 1, 0]]
+    data = _csv(tmp_path / "pay.csv", PAY_HEAD, rows)
+    report = fill_template(built("monthly_pay", "zh", recalc=False), data, tmp_path / "out",
+                           by=["店铺", "月份"])
+    assert report.ok, report.problems + report.finding_lines()
+
+
+@needs_engine
+def test_a_merged_shop_and_month_cell_stops_the_fill(tmp_path, capsys, built):
+    """店铺 and 月份 merged over the four agents (Excel keeps the value in row 2 only) used
+    to split the team, exit status 0: A alone in S1, B, C and D in a workbook 'blank_blank'
+    where B, with the best sales of three, took the +100 and, against the three's averages
+    (conversion 31.8 %, AOV 234.19, bad-review rate 1.43 %), the commission 4 % × 80,000 =
+    3,200: paid 7,000 instead of 3,700 (base 3,000 + 2 steps of 100 for 7 months + bonus 500
+    for 86 points; conversion 33.3 % below the team's 33.9 %, so no commission)."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(PAY_HEAD)
+    for row in PAY_ROWS:
+        ws.append(row[:5] + [int(row[5].replace(",", ""))] + row[6:])
+    ws.merge_cells("A2:A5")
+    ws.merge_cells("B2:B5")
+    wb.save(tmp_path / "pay.xlsx")
+    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(tmp_path / "pay.xlsx"),
+               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    for line in (3, 4, 5):
+        for column in ("店铺", "月份"):
+            assert (f"pay.xlsx row {line}, column '{column}': the value is missing, so the row "
+                    f"would be a group of its own") in err, err
+    written = [p.name for p in (tmp_path / "out").glob("*.xlsx")]
+    assert len(written) == 1 and written[0].endswith("_S1_2025-10.xlsx"), written
