@@ -559,7 +559,7 @@ def _blank(v) -> bool:
 
 def validate_row(line: int, row: list, cmap: ColumnMap):
     """(Record, problems, notes) of one data row."""
-    values, problems, notes = {}, [], []
+    values, problems, notes = {}, _beyond_header(line, row, cmap), []
     for col in cmap.fields:
         i = cmap.index_of.get(col.key)
         if i is None:
@@ -606,6 +606,20 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
                 f"row would be a group of its own, apart from its team (a merged cell keeps "
                 f"its value in its first row only); write the value in every row.")
     return Record(line, values, tuple(group), tuple(group_key)), problems, notes
+
+
+def _beyond_header(line: int, row: list, cmap: ColumnMap) -> list[str]:
+    """The problem of a CSV row with more values than the header has columns: a number
+    written with a thousands separator and no quotes (44,755.8) splits into two cells and
+    moves every later value one column to the right, where it would be read as the next
+    input (sales 44, first response 755.8 s …)."""
+    extra = [v for v in row[len(cmap.columns):] if not _blank(v)]
+    if not extra:
+        return []
+    return [f"{cmap.source} row {line}: {len(cmap.columns) + len(extra)} values under "
+            f"{len(cmap.columns)} headers, so the values right of a split cell are read one "
+            f"column too far right; a number written with a comma (44,755.8) must be quoted "
+            f"in a CSV, or written without the comma."]
 
 
 def _rule_problem(cmap: ColumnMap, line: int, rule, values: dict) -> str:

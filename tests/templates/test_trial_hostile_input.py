@@ -228,3 +228,33 @@ def test_a_merged_shop_and_month_cell_stops_the_fill(tmp_path, capsys, built):
                     f"would be a group of its own") in err, err
     written = [p.name for p in (tmp_path / "out").glob("*.xlsx")]
     assert len(written) == 1 and written[0].endswith("_S1_2025-10.xlsx"), written
+
+
+@needs_engine
+def test_an_unquoted_thousands_comma_in_a_csv_stops_the_fill(tmp_path, built, capsys):
+    """B's sales written 44,755.8 without quotes split into 44 and 755.8, and every later
+    value moved one column right: sales 44, first response 755.8 s, average response 8 s,
+    returns 19 of 23 deals. B scored 58 (AOV ratio 0, first response 0) instead of 74
+    (DOMAIN: 90/80/60/100/100/0 with the returns weight at 10 %), bonus 0, exit status 0."""
+    from openpyxl import load_workbook
+    template = tmp_path / "scheme.xlsx"
+    wb = load_workbook(built("cs_composite", "zh", recalc=False))
+    wb["方案"]["G6"], wb["方案"]["B21"], wb["方案"]["F21"] = 0.10, 0.32, 0.60
+    wb.save(template)
+    head = ("店铺,月份,店铺客单价,客服,询单人数,成交人数,下单笔数,付款笔数,销售额,首次响应(秒),"
+            "平均响应(秒),退货量,成交笔数\n")
+    rows = ("店铺X,2025-10,66.3,A,275,88,240,228,6884.24,13,21,6,289\n"
+            "店铺X,2025-10,66.3,B,1455,582,325,247,{sales},8,19,23,423\n"
+            "店铺X,2025-10,66.3,C,800,232,225,198,19209.6,16,27,0,260\n")
+    split = tmp_path / "split.csv"
+    split.write_text(head + rows.format(sales="44,755.8"), encoding="utf-8")
+    rc = main(["fill", str(template), str(split), "-o", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "split.csv row 3: 14 values under 13 headers" in err, err
+    assert not list((tmp_path / "out").glob("*.xlsx"))
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(head + rows.format(sales='"44,755.8"'), encoding="utf-8")
+    report = fill_template(template, quoted, tmp_path / "ok")
+    assert report.ok, report.problems + report.finding_lines()
+    assert values(report.written[0], "考核结果")["H6"] == 74
