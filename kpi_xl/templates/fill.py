@@ -759,6 +759,31 @@ def _shop_spellings(records: list[Record], cmap: ColumnMap, label: str) -> list[
     return found
 
 
+def _split_shops(groups, cmap: ColumnMap) -> dict[int, list[str]]:
+    """{group id: problem} for groups whose shops differ only in spaces inside the name
+    ('天猫旗舰店' and '天猫 旗舰店') and agree in every other grouping column: one team split
+    in two, each part with its own team averages and its own best-sales award."""
+    shop = [n for n, (_, _, key) in enumerate(cmap.by) if key == "shop"]
+    if not shop:
+        return {}
+    alike: dict[tuple, list[tuple[int, tuple]]] = {}
+    for gid, key, _ in groups:
+        loose = tuple("".join(name_key(v).split()) if n in shop else v
+                      for n, v in enumerate(key))
+        alike.setdefault(loose, []).append((gid, key))
+    found: dict[int, list[str]] = {}
+    for parts in alike.values():
+        if len(parts) < 2:
+            continue
+        shown = "; ".join(_group_label(cmap.by_columns, key) for _, key in parts)
+        for gid, _ in parts:
+            found[gid] = [f"{cmap.source}: {shown} differ only in spaces inside the shop's "
+                          f"name, so one team would be split into {len(parts)} workbooks, each "
+                          f"with its own team averages and best-sales award; write the shop's "
+                          f"name one way."]
+    return found
+
+
 def _rows_text(rows: list[int], shown: int = 12) -> str:
     text = ", ".join(map(str, rows[:shown]))
     return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
@@ -996,6 +1021,7 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
                 f"the second is written as {unique}.xlsx.")
         names[unique.lower()] = key
         planned.append((gid, key, count, output / f"{unique}.xlsx"))
+    split = _split_shops(groups, cmap)
     inputs = [template] + ([Path(data)] if isinstance(data, (str, Path)) else [])
     _refuse_unsafe_outputs([p for *_, p in planned], inputs, overwrite)
     try:
@@ -1017,7 +1043,7 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
             if count > len(problems):
                 problems.append(f"{cmap.source}: {count - len(problems)} more problem(s) in "
                                 f"{label}.")
-            problems += check_group(records, cmap, label)
+            problems += check_group(records, cmap, label) + split.get(gid, [])
             if problems and not force:
                 yield problems, (label, problems), None
                 continue

@@ -258,3 +258,28 @@ def test_an_unquoted_thousands_comma_in_a_csv_stops_the_fill(tmp_path, built, ca
     report = fill_template(template, quoted, tmp_path / "ok")
     assert report.ok, report.problems + report.finding_lines()
     assert values(report.written[0], "考核结果")["H6"] == 74
+
+
+@needs_engine
+def test_a_shop_written_with_a_space_inside_stops_the_fill(tmp_path, built, capsys):
+    """B's row names the shop '天猫 旗舰店', the others '天猫旗舰店': B was filled alone, took
+    the +100 for the best sales of a team of one and was paid 3,800 instead of 3,700 (base
+    3,000 + 2 steps of 100 for 7 months + bonus 500 for 86 points, no award: A's 120,000
+    are the best), exit status 0."""
+    rows = [["天猫旗舰店"] + r[1:] for r in PAY_ROWS]
+    rows[1][0] = "天猫 旗舰店"
+    data = _csv(tmp_path / "pay.csv", PAY_HEAD, rows)
+    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(data),
+               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert ("pay.csv: 店铺 '天猫旗舰店', 月份 '2025-10'; 店铺 '天猫 旗舰店', 月份 '2025-10' differ "
+            "only in spaces inside the shop's name") in err, err
+    assert not list((tmp_path / "out").glob("*.xlsx"))
+    rows[1][0] = "天猫旗舰店"
+    report = fill_template(built("monthly_pay", "zh", recalc=False),
+                           _csv(tmp_path / "one.csv", PAY_HEAD, rows), tmp_path / "one",
+                           by=["店铺", "月份"])
+    assert report.ok, report.problems + report.finding_lines()
+    v = values(report.written[0], "工资表")
+    assert (v["A6"], v["D6"], v["M6"]) == ("B", 0, 3700)
