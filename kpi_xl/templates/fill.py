@@ -680,7 +680,7 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
         agent = rec.values.get("agent")
         if agent is None:
             continue
-        key = name_key(agent)
+        key = "".join(name_key(agent).split())  # 张 三 is 张三: one agent, paid once
         if key in first_seen:
             row, spelled = first_seen[key]
             if spelled == agent:

@@ -283,3 +283,18 @@ def test_a_shop_written_with_a_space_inside_stops_the_fill(tmp_path, built, caps
     assert report.ok, report.problems + report.finding_lines()
     v = values(report.written[0], "工资表")
     assert (v["A6"], v["D6"], v["M6"]) == ("B", 0, 3700)
+
+
+@needs_engine
+def test_an_agent_written_with_a_space_inside_is_one_agent_twice(tmp_path, built, capsys):
+    """'张三' and '张 三' in one month used to be two agents, each with a base salary of
+    its own (3,200 + 3,400 for one person), exit status 0."""
+    rows = [list(r) for r in PAY_ROWS]
+    rows[1][2], rows[2][2] = "张三", "张 三"
+    data = _csv(tmp_path / "pay.csv", PAY_HEAD, rows)
+    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(data),
+               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "pay.csv rows 3 and 4: agents '张三' and '张 三' are one agent written two ways" in err
+    assert not list((tmp_path / "out").glob("*.xlsx"))
