@@ -53,7 +53,7 @@ NULLS = {"", "nan", "none", "null", "n/a", "na", "-"}
 #: Exact labels only (compared as normalise_header writes them): an agent whose name merely
 #: contains one of them (合计小王) stays an agent.
 TOTAL_LABELS = {"合计", "总计", "小计", "汇总", "总和", "total", "totals", "grandtotal", "sum",
-                "subtotal", "平均", "平均值", "average", "团队平均", "teamaverage",
+                "subtotal", "平均", "平均值", "均值", "人均", "平均数", "average", "团队平均", "teamaverage",
                 "店铺合计", "店铺总计", "全店合计", "全店总计", "团队合计", "团队总计", "客服合计",
                 "全部", "全部客服", "所有客服", "总体", "整体", "店铺平均", "全店平均",
                 "overall", "shoptotal", "teamtotal", "allagents"}

@@ -298,3 +298,12 @@ def test_an_agent_written_with_a_space_inside_is_one_agent_twice(tmp_path, built
     assert rc == 1
     assert "pay.csv rows 3 and 4: agents '张三' and '张 三' are one agent written two ways" in err
     assert not list((tmp_path / "out").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("label", ["人均", "均值", "平均数", "合計", "總計：", "店鋪合計（4人）"])
+def test_average_and_traditional_total_labels_are_not_agents(label):
+    """A 人均 row (the team's figures per agent) holds whole numbers when the export rounds
+    them, passes every input rule and would be paid as an agent."""
+    from kpi_xl.templates.fill import is_total_label
+    assert is_total_label(label)
+    assert not is_total_label("人均小王")
