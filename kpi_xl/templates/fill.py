@@ -53,10 +53,16 @@ NULLS = {"", "nan", "none", "null", "n/a", "na", "-"}
 #: Exact labels only (compared as normalise_header writes them): an agent whose name merely
 #: contains one of them (合计小王) stays an agent.
 TOTAL_LABELS = {"合计", "总计", "小计", "汇总", "总和", "total", "totals", "grandtotal", "sum",
-                "subtotal", "平均", "平均值", "average", "团队平均", "teamaverage",
+                "subtotal", "平均", "平均值", "均值", "人均", "平均数", "average", "团队平均", "teamaverage",
                 "店铺合计", "店铺总计", "全店合计", "全店总计", "团队合计", "团队总计", "客服合计",
                 "全部", "全部客服", "所有客服", "总体", "整体", "店铺平均", "全店平均",
                 "overall", "shoptotal", "teamtotal", "allagents"}
+#: Traditional characters of those labels (合計, 總計, 店鋪合計 … as Taiwan and Hong Kong shops
+#: export them), compared as their simplified forms.
+_TRADITIONAL = str.maketrans("計總匯彙團鋪舖體", "计总汇汇团铺铺体")
+#: A row whose figures in at least this many number columns are each the sum of the other
+#: rows of its group is a total row, whatever its label says.
+TOTAL_ROW_COLUMNS = 3
 #: Characters XML 1.0 cannot hold; openpyxl refuses them in a cell.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: First characters that make a spreadsheet treat typed text as a formula (OWASP's list).
@@ -526,6 +532,10 @@ class ColumnMap:
                     f"{source}: the column {self.label[col.key]} is missing; template "
                     f"{spec.name} needs it.")
 
+    def required(self, key: str) -> bool:
+        """Whether the input or parameter ``key`` must have a value in every row."""
+        return any(c.required for c in self.fields if c.key == key)
+
     @property
     def by_columns(self) -> list[str]:
         return [h for h, _, _ in self.by]
@@ -549,7 +559,7 @@ def _blank(v) -> bool:
 
 def validate_row(line: int, row: list, cmap: ColumnMap):
     """(Record, problems, notes) of one data row."""
-    values, problems, notes = {}, [], []
+    values, problems, notes = {}, _beyond_header(line, row, cmap), []
     for col in cmap.fields:
         i = cmap.index_of.get(col.key)
         if i is None:
@@ -590,7 +600,26 @@ def validate_row(line: int, row: list, cmap: ColumnMap):
         # One shop however its name is written ('S1' and 's1', '旗舰店' and '旗舰店' with a
         # zero-width space), as agents are compared: one group, one workbook.
         group_key.append(name_key(group[-1]) if key == "shop" else group[-1])
+        if not group[-1] and not (key is not None and cmap.required(key)):
+            problems.append(
+                f"{cmap.source} row {line}, column {header!r}: the value is missing, so the "
+                f"row would be a group of its own, apart from its team (a merged cell keeps "
+                f"its value in its first row only); write the value in every row.")
     return Record(line, values, tuple(group), tuple(group_key)), problems, notes
+
+
+def _beyond_header(line: int, row: list, cmap: ColumnMap) -> list[str]:
+    """The problem of a CSV row with more values than the header has columns: a number
+    written with a thousands separator and no quotes (44,755.8) splits into two cells and
+    moves every later value one column to the right, where it would be read as the next
+    input (sales 44, first response 755.8 s …)."""
+    extra = [v for v in row[len(cmap.columns):] if not _blank(v)]
+    if not extra:
+        return []
+    return [f"{cmap.source} row {line}: {len(cmap.columns) + len(extra)} values under "
+            f"{len(cmap.columns)} headers, so the values right of a split cell are read one "
+            f"column too far right; a number written with a comma (44,755.8) must be quoted "
+            f"in a CSV, or written without the comma."]
 
 
 def _rule_problem(cmap: ColumnMap, line: int, rule, values: dict) -> str:
@@ -633,7 +662,7 @@ def is_total_label(value) -> bool:
     if not isinstance(value, str):
         return False
     label = re.split(r"[(（\[【]", normalise_header(value), maxsplit=1)[0]
-    return label in TOTAL_LABELS
+    return label.translate(_TRADITIONAL) in TOTAL_LABELS
 
 
 def _group_label(by_columns, key) -> str:
@@ -651,7 +680,7 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
         agent = rec.values.get("agent")
         if agent is None:
             continue
-        key = name_key(agent)
+        key = "".join(name_key(agent).split())  # 张 三 is 张三: one agent, paid once
         if key in first_seen:
             row, spelled = first_seen[key]
             if spelled == agent:
@@ -677,9 +706,34 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
             shown = ", ".join(sorted(map(str, values)))
             problems.append(f"{cmap.source} rows {rows}, column {column!r}: the values differ "
                             f"within {label} ({shown}); a group has one {p.en.lower()}.")
+    problems += _total_rows(records, cmap, label)
     if not records:
         problems.append(f"{cmap.source}: {label} has no agents.")
     return problems
+
+
+def _total_rows(records: list[Record], cmap: ColumnMap, label: str) -> list[str]:
+    """A sentence per row whose figures are the sums of the other rows of the group (a
+    total row under a label no list knows, such as 合计3人 or 全店汇总): read as an agent it
+    would be paid, take the best-sales award and move the team averages."""
+    if len(records) < 3:
+        return []
+    columns = [c for c in cmap.spec.inputs if c.kind in ("int", "number")
+               and c.key in cmap.index_of]
+    totals = {c.key: sum(r.values.get(c.key) or 0 for r in records) for c in columns}
+    found = []
+    for rec in records:
+        summed = [cmap.header[c.key] for c in columns
+                  if (v := rec.values.get(c.key)) and math.isclose(
+                      2 * v, totals[c.key], rel_tol=1e-9, abs_tol=0.01)]
+        if len(summed) >= TOTAL_ROW_COLUMNS:
+            found.append(
+                f"{cmap.source} row {rec.row}: agent {rec.values.get('agent')!r} has "
+                f"{', '.join(map(repr, summed))} each equal to the sum of the other "
+                f"{len(records) - 1} rows of {label}: a total row, not an agent (it would be "
+                f"paid, and counted in the team averages and the best sales); delete the row "
+                f"or label it 合计.")
+    return found
 
 
 def _shop_spellings(records: list[Record], cmap: ColumnMap, label: str) -> list[str]:
@@ -702,6 +756,31 @@ def _shop_spellings(records: list[Record], cmap: ColumnMap, label: str) -> list[
             f"{label} — {parts}. Names are compared ignoring case, full-width letters and "
             f"spaces, so these rows are one shop, written as {next(iter(spelled))!r} (the first "
             f"spelling); write the name one way.")
+    return found
+
+
+def _split_shops(groups, cmap: ColumnMap) -> dict[int, list[str]]:
+    """{group id: problem} for groups whose shops differ only in spaces inside the name
+    ('天猫旗舰店' and '天猫 旗舰店') and agree in every other grouping column: one team split
+    in two, each part with its own team averages and its own best-sales award."""
+    shop = [n for n, (_, _, key) in enumerate(cmap.by) if key == "shop"]
+    if not shop:
+        return {}
+    alike: dict[tuple, list[tuple[int, tuple]]] = {}
+    for gid, key, _ in groups:
+        loose = tuple("".join(name_key(v).split()) if n in shop else v
+                      for n, v in enumerate(key))
+        alike.setdefault(loose, []).append((gid, key))
+    found: dict[int, list[str]] = {}
+    for parts in alike.values():
+        if len(parts) < 2:
+            continue
+        shown = "; ".join(_group_label(cmap.by_columns, key) for _, key in parts)
+        for gid, _ in parts:
+            found[gid] = [f"{cmap.source}: {shown} differ only in spaces inside the shop's "
+                          f"name, so one team would be split into {len(parts)} workbooks, each "
+                          f"with its own team averages and best-sales award; write the shop's "
+                          f"name one way."]
     return found
 
 
@@ -942,6 +1021,7 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
                 f"the second is written as {unique}.xlsx.")
         names[unique.lower()] = key
         planned.append((gid, key, count, output / f"{unique}.xlsx"))
+    split = _split_shops(groups, cmap)
     inputs = [template] + ([Path(data)] if isinstance(data, (str, Path)) else [])
     _refuse_unsafe_outputs([p for *_, p in planned], inputs, overwrite)
     try:
@@ -963,7 +1043,7 @@ def _write_groups(spill, spec, cmap, report, template, template_bytes, data, out
             if count > len(problems):
                 problems.append(f"{cmap.source}: {count - len(problems)} more problem(s) in "
                                 f"{label}.")
-            problems += check_group(records, cmap, label)
+            problems += check_group(records, cmap, label) + split.get(gid, [])
             if problems and not force:
                 yield problems, (label, problems), None
                 continue
