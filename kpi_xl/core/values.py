@@ -73,6 +73,9 @@ def is_blank(value: Any) -> bool:
 
 #: Characters that show nothing: zero-width space, non-joiner and joiner, word joiner and
 #: the byte-order mark (which also serves as a zero-width no-break space).
+#: A space between two CJK ideographs (name_key drops it).
+_SPACE_IN_HAN = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]) "
+                           r"(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
@@ -87,9 +90,11 @@ def name_key(value: Any) -> str:
 
     Full-width letters, digits and spaces read as their half-width forms (NFKC: ``Ａ`` is
     ``A``, U+3000 is a space), characters that show nothing (U+200B–U+200D, U+2060, U+FEFF)
-    are dropped, spaces are trimmed at the ends and collapsed inside, and case is folded:
-    ``Amy``, ``amy``, ``ＡＭＹ`` and ``"Amy\u3000"`` have one key; ``张三`` and ``张三丰``
-    do not.  A whole number stored as a number has the key of its digits (1001 and
+    are dropped, spaces are trimmed at the ends and collapsed inside, a space between two
+    Chinese characters is dropped (a name is not written with one: ``张 三`` is ``张三``,
+    typed to line it up with three-character names), and case is folded: ``Amy``, ``amy``,
+    ``ＡＭＹ`` and ``"Amy\u3000"`` have one key; ``张三`` and ``张三丰`` do not, nor do
+    ``Li Na`` and ``LiNa``.  A whole number stored as a number has the key of its digits (1001 and
     ``"1001"``).  Blank gives ``""``.
     """
     value = _plain(value)
@@ -98,7 +103,7 @@ def name_key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = without_invisible(unicodedata.normalize("NFKC", str(value)))
-    text = " ".join(text.split()).casefold()
+    text = _SPACE_IN_HAN.sub("", " ".join(text.split())).casefold()
     # Case folding can leave text that NFKC would write otherwise (and back).
     return unicodedata.normalize("NFKC", text)
 

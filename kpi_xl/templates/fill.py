@@ -680,7 +680,7 @@ def check_group(records: list[Record], cmap: ColumnMap, label: str) -> list[str]
         agent = rec.values.get("agent")
         if agent is None:
             continue
-        key = "".join(name_key(agent).split())  # 张 三 is 张三: one agent, paid once
+        key = "".join(name_key(agent).split())  # Li Na is LiNa here: one agent, paid once
         if key in first_seen:
             row, spelled = first_seen[key]
             if spelled == agent:
@@ -761,7 +761,8 @@ def _shop_spellings(records: list[Record], cmap: ColumnMap, label: str) -> list[
 
 def _split_shops(groups, cmap: ColumnMap) -> dict[int, list[str]]:
     """{group id: problem} for groups whose shops differ only in spaces inside the name
-    ('天猫旗舰店' and '天猫 旗舰店') and agree in every other grouping column: one team split
+    ('Tmall Store' and 'TmallStore'; '天猫 旗舰店' is '天猫旗舰店' already under name_key, and
+    named by :func:`_shop_spellings`) and agree in every other grouping column: one team split
     in two, each part with its own team averages and its own best-sales award."""
     shop = [n for n, (_, _, key) in enumerate(cmap.by) if key == "shop"]
     if not shop:

@@ -33,13 +33,14 @@ C = [800, 232, 225, 198, 19209.6, 16, 27, 0, 260]     # 82.5 (77.5 with returns 
 @pytest.mark.parametrize("a,b", [
     ("Amy", "amy"), ("A", "Ａ"), ("ＡＭＹ", "amy"), ("张三", "张三 "), ("张三", "张三\u3000"),
     ("张三", "\u200b张三\ufeff"), ("张三", "张\u200b三"), ("Amy  Lee", " amy\u3000lee "),
-    ("1001", 1001), ("1001", 1001.0)])
+    ("1001", 1001), ("1001", 1001.0), ("张三", "张 三"), ("张三", "张\u3000三"),
+    ("张三丰", "张 三 丰"), ("店A小王", "店A小 王")])
 def test_spellings_of_one_name_have_one_key(a, b):
     assert name_key(a) == name_key(b)
 
 
 @pytest.mark.parametrize("a,b", [("张三", "张三丰"), ("Amy", "Amy Lee"), ("A", "B"),
-                                 ("AmyLee", "Amy Lee")])
+                                 ("AmyLee", "Amy Lee"), ("店A 小王", "店A小王")])
 def test_different_names_have_different_keys(a, b):
     assert name_key(a) != name_key(b)
 
@@ -164,6 +165,21 @@ def test_summary_merges_a_full_width_letter(tmp_path, scheme, capsys):
     assert "; 'A' in " in err and "shown as 'A'" in err
     rk = _ranking(out)
     assert rk == {("S1", "A"): (2, 82), ("S1", "B"): (2, 74)}
+
+
+@needs_engine
+def test_summary_merges_a_chinese_name_written_with_a_space_inside(tmp_path, scheme, capsys):
+    """'张 三' (a space typed to line two characters up with three-character names) in
+    September, '张三' in October: one agent of 2 months, mean (81.5 + 82.5) ÷ 2 = 82; before,
+    two agents of one month each, and each month short for the year-end rule."""
+    folder = _months(tmp_path, scheme(), [
+        ("S1", "2025-09", "张 三", A), ("S1", "2025-09", "B", B),
+        ("S1", "2025-10", "张三", C), ("S1", "2025-10", "B", B)])
+    rc, err, out = _summary(tmp_path, folder, capsys)
+    assert rc == 1
+    assert "shop 'S1': one agent is written 2 ways — '张 三' in " in err
+    assert "shown as '张三'" in err
+    assert _ranking(out) == {("S1", "张三"): (2, 82), ("S1", "B"): (2, 74)}
 
 
 @needs_engine

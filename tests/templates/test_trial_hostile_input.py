@@ -273,8 +273,10 @@ def test_a_shop_written_with_a_space_inside_stops_the_fill(tmp_path, built, caps
                "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
     err = capsys.readouterr().err
     assert rc == 1
-    assert ("pay.csv: 店铺 '天猫旗舰店', 月份 '2025-10'; 店铺 '天猫 旗舰店', 月份 '2025-10' differ "
-            "only in spaces inside the shop's name") in err, err
+    # A space between two Chinese characters is no part of a name (name_key): one shop
+    # written two ways, which the month's spelling check names.
+    assert ("pay.csv, column '店铺': one shop is written 2 ways within 店铺 '天猫旗舰店', 月份 "
+            "'2025-10' — '天猫旗舰店' in rows 2, 4, 5; '天猫 旗舰店' in row 3.") in err, err
     assert not list((tmp_path / "out").glob("*.xlsx"))
     rows[1][0] = "天猫旗舰店"
     report = fill_template(built("monthly_pay", "zh", recalc=False),
@@ -283,6 +285,23 @@ def test_a_shop_written_with_a_space_inside_stops_the_fill(tmp_path, built, caps
     assert report.ok, report.problems + report.finding_lines()
     v = values(report.written[0], "工资表")
     assert (v["A6"], v["D6"], v["M6"]) == ("B", 0, 3700)
+
+
+@needs_engine
+def test_a_latin_shop_name_written_with_a_space_inside_stops_the_fill(tmp_path, built, capsys):
+    """'Tmall Store' in B's row, 'TmallStore' in the others: two shops to name_key (a space
+    between Latin letters can part two names), one team split in two to the eye; the fill
+    stops rather than pay B as a team of one (3,800 instead of 3,700, as above)."""
+    rows = [["TmallStore"] + r[1:] for r in PAY_ROWS]
+    rows[1][0] = "Tmall Store"
+    data = _csv(tmp_path / "pay.csv", PAY_HEAD, rows)
+    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(data),
+               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert ("pay.csv: 店铺 'TmallStore', 月份 '2025-10'; 店铺 'Tmall Store', 月份 '2025-10' differ "
+            "only in spaces inside the shop's name") in err, err
+    assert not list((tmp_path / "out").glob("*.xlsx"))
 
 
 @needs_engine
