@@ -260,6 +260,16 @@ def test_an_unquoted_thousands_comma_in_a_csv_stops_the_fill(tmp_path, built, ca
     assert values(report.written[0], "考核结果")["H6"] == 74
 
 
+def _fill_with_b_in(tmp_path, built, capsys, rows, shop):
+    """`fill --by 店铺,月份` of monthly_pay from ``rows`` with B's row (the second) under
+    ``shop``: (exit status, what was said)."""
+    rows[1][0] = shop
+    data = _csv(tmp_path / "pay.csv", PAY_HEAD, rows)
+    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(data),
+               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
+    return rc, capsys.readouterr().err
+
+
 @needs_engine
 def test_a_shop_written_with_a_space_inside_stops_the_fill(tmp_path, built, capsys):
     """B's row names the shop '天猫 旗舰店', the others '天猫旗舰店': B was filled alone, took
@@ -267,11 +277,7 @@ def test_a_shop_written_with_a_space_inside_stops_the_fill(tmp_path, built, caps
     3,000 + 2 steps of 100 for 7 months + bonus 500 for 86 points, no award: A's 120,000
     are the best), exit status 0."""
     rows = [["天猫旗舰店"] + r[1:] for r in PAY_ROWS]
-    rows[1][0] = "天猫 旗舰店"
-    data = _csv(tmp_path / "pay.csv", PAY_HEAD, rows)
-    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(data),
-               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
-    err = capsys.readouterr().err
+    rc, err = _fill_with_b_in(tmp_path, built, capsys, rows, "天猫 旗舰店")
     assert rc == 1
     # A space between two Chinese characters is no part of a name (name_key): one shop
     # written two ways, which the month's spelling check names.
@@ -293,11 +299,7 @@ def test_a_latin_shop_name_written_with_a_space_inside_stops_the_fill(tmp_path, 
     between Latin letters can part two names), one team split in two to the eye; the fill
     stops rather than pay B as a team of one (3,800 instead of 3,700, as above)."""
     rows = [["TmallStore"] + r[1:] for r in PAY_ROWS]
-    rows[1][0] = "Tmall Store"
-    data = _csv(tmp_path / "pay.csv", PAY_HEAD, rows)
-    rc = main(["fill", str(built("monthly_pay", "zh", recalc=False)), str(data),
-               "-o", str(tmp_path / "out"), "--by", "店铺,月份", "--quiet"])
-    err = capsys.readouterr().err
+    rc, err = _fill_with_b_in(tmp_path, built, capsys, rows, "Tmall Store")
     assert rc == 1
     assert ("pay.csv: 店铺 'TmallStore', 月份 '2025-10'; 店铺 'Tmall Store', 月份 '2025-10' differ "
             "only in spaces inside the shop's name") in err, err
